@@ -1,0 +1,241 @@
+/**
+ * Budget ceilings and the commitment ledger (R4, R5).
+ *
+ * A call has a total ceiling and optionally one per voucher type ("type:MG") and one per regional
+ * partner ("partner:3"). Every budget movement is an append-only ledger entry against all the
+ * ceilings the application falls under:
+ * - commit: approval reserves the award;
+ * - release: cancellation, expiry or a payment below the award gives the unused part back;
+ * - payment: money actually paid out of the commitment.
+ * For each ceiling, at every moment: 0 <= paid <= committed - released <= ceiling.
+ * A correction is a new entry with a negative amount that reverses an earlier one; it is held to
+ * the same invariants. The database layer serialises entries per call (row lock / transaction)
+ * and uses applyEntry to decide whether an entry may be appended.
+ */
+import { ConflictError } from "../errors";
+import { type Cents, assertCents, formatMoney } from "./money";
+import type { PaymentBasis, VoucherType } from "./scheme";
+
+export interface CeilingState {
+  /** "total", "type:MG", "partner:<id>" */
+  key: string;
+  label: string;
+  ceilingCents: Cents;
+  /** Sum of commit entries (gross). */
+  committedCents: Cents;
+  /** Sum of release entries. */
+  releasedCents: Cents;
+  /** Sum of payment entries. */
+  paidCents: Cents;
+}
+
+export type EntryKind = "commit" | "release" | "payment";
+
+export interface LedgerEntryInput {
+  kind: EntryKind;
+  /** Positive; negative only for a correction that reverses an earlier entry of the same kind. */
+  amountCents: Cents;
+  ceilingKeys: string[];
+}
+
+export interface Shortfall {
+  key: string;
+  label: string;
+  remainingCents: Cents;
+  shortfallCents: Cents;
+}
+
+export class BudgetExceededError extends ConflictError {
+  constructor(
+    readonly amountCents: Cents,
+    readonly exceeded: Shortfall[],
+  ) {
+    const parts = exceeded.map(
+      (e) => `${e.label} has ${formatMoney(e.remainingCents)} left (short by ${formatMoney(e.shortfallCents)})`,
+    );
+    super(`${formatMoney(amountCents)} does not fit in the budget: ${parts.join("; ")}.`, "budget_exceeded");
+  }
+}
+
+/** A release, payment or correction that would break paid <= committed - released (or go below zero). */
+export class LedgerInvariantError extends ConflictError {
+  constructor(message: string, code = "ledger_invariant") {
+    super(message, code);
+  }
+}
+
+export function netCommittedCents(c: CeilingState): Cents {
+  return c.committedCents - c.releasedCents;
+}
+
+/** What can still be committed under this ceiling. */
+export function remainingCents(c: CeilingState): Cents {
+  return c.ceilingCents - (c.committedCents - c.releasedCents);
+}
+
+/** Committed and not yet paid or released. */
+export function outstandingCents(c: CeilingState): Cents {
+  return c.committedCents - c.releasedCents - c.paidCents;
+}
+
+export function emptyCeiling(key: string, label: string, ceilingCents: Cents): CeilingState {
+  return { key, label, ceilingCents: assertCents(ceilingCents), committedCents: 0, releasedCents: 0, paidCents: 0 };
+}
+
+export function canCommit(
+  ceilings: readonly CeilingState[],
+  amountCents: Cents,
+): { ok: true } | { ok: false; exceeded: Shortfall[] } {
+  const amount = assertCents(amountCents);
+  const exceeded: Shortfall[] = [];
+  for (const c of ceilings) {
+    const remaining = remainingCents(c);
+    if (amount > remaining) {
+      exceeded.push({ key: c.key, label: c.label, remainingCents: remaining, shortfallCents: amount - remaining });
+    }
+  }
+  return exceeded.length === 0 ? { ok: true } : { ok: false, exceeded };
+}
+
+/** Null when 0 <= paid <= committed - released <= ceiling and released >= 0 hold, otherwise what is wrong. */
+export function checkInvariants(c: CeilingState): string | null {
+  for (const f of ["ceilingCents", "committedCents", "releasedCents", "paidCents"] as const) {
+    if (!Number.isSafeInteger(c[f])) return `${c.label}: ${f} is not a whole number of cents.`;
+  }
+  const net = netCommittedCents(c);
+  if (c.paidCents < 0) return `${c.label}: the paid total ${formatMoney(c.paidCents)} is negative.`;
+  if (c.releasedCents < 0) return `${c.label}: the released total ${formatMoney(c.releasedCents)} is negative.`;
+  if (c.paidCents > net) {
+    return `${c.label}: paid ${formatMoney(c.paidCents)} is more than the net commitment ${formatMoney(net)}.`;
+  }
+  if (net > c.ceilingCents) {
+    return `${c.label}: the net commitment ${formatMoney(net)} is above the ceiling ${formatMoney(c.ceilingCents)}.`;
+  }
+  return null;
+}
+
+/**
+ * The ceilings after appending `entry`, or a refusal. Pure: the input is not modified. Every key
+ * in entry.ceilingKeys must be one of the given ceilings; ceilings not named are returned as they
+ * are.
+ */
+export function applyEntry(ceilings: readonly CeilingState[], entry: LedgerEntryInput): CeilingState[] {
+  const amount = assertCents(entry.amountCents);
+  if (amount === 0) throw new LedgerInvariantError("A ledger entry must have a non-zero amount.", "ledger_zero_amount");
+  const keys = new Set(entry.ceilingKeys);
+  if (keys.size === 0) throw new LedgerInvariantError("A ledger entry must name at least one budget ceiling.");
+  for (const k of keys) {
+    if (!ceilings.some((c) => c.key === k)) throw new Error(`Ledger entry names an unknown ceiling: ${k}`);
+  }
+
+  const affected = ceilings.filter((c) => keys.has(c.key));
+  const next = affected.map((c) => {
+    const n = { ...c };
+    if (entry.kind === "commit") n.committedCents = c.committedCents + amount;
+    else if (entry.kind === "release") n.releasedCents = c.releasedCents + amount;
+    else if (entry.kind === "payment") n.paidCents = c.paidCents + amount;
+    else throw new Error(`Unknown ledger entry kind: ${String(entry.kind)}`);
+    return n;
+  });
+
+  // More commitment than a ceiling allows (a commit, or a reversed release).
+  const exceeded: Shortfall[] = [];
+  for (let i = 0; i < next.length; i++) {
+    const n = next[i];
+    if (netCommittedCents(n) > n.ceilingCents && netCommittedCents(n) > netCommittedCents(affected[i])) {
+      const remaining = remainingCents(affected[i]);
+      const increase = netCommittedCents(n) - netCommittedCents(affected[i]);
+      exceeded.push({ key: n.key, label: n.label, remainingCents: remaining, shortfallCents: increase - remaining });
+    }
+  }
+  if (exceeded.length > 0) throw new BudgetExceededError(Math.abs(amount), exceeded);
+
+  for (let i = 0; i < next.length; i++) {
+    const n = next[i];
+    const before = affected[i];
+    const problem = checkInvariants(n);
+    if (problem === null) continue;
+    if (entry.kind === "release" && amount > 0) {
+      throw new LedgerInvariantError(
+        `The release of ${formatMoney(amount)} is more than the outstanding commitment of ${formatMoney(outstandingCents(before))} on ${before.label}.`,
+        "release_exceeds_outstanding",
+      );
+    }
+    if (entry.kind === "payment" && amount > 0) {
+      throw new LedgerInvariantError(
+        `The payment of ${formatMoney(amount)} is more than the unpaid commitment of ${formatMoney(outstandingCents(before))} on ${before.label}.`,
+        "payment_exceeds_commitment",
+      );
+    }
+    if (entry.kind === "commit" && amount < 0) {
+      throw new LedgerInvariantError(
+        `The correction of ${formatMoney(amount)} would leave less committed than already paid or released on ${before.label}.`,
+        "correction_not_possible",
+      );
+    }
+    // A correction (negative payment or release) that breaks an invariant, or a ceiling that was
+    // already broken before this entry.
+    throw new LedgerInvariantError(`This ledger entry is not possible: ${problem}`, "correction_not_possible");
+  }
+
+  const byKey = new Map(next.map((n) => [n.key, n]));
+  return ceilings.map((c) => byKey.get(c.key) ?? c);
+}
+
+/** The ceiling keys an application's entries are booked against, among those the call defines. */
+export function ceilingKeysFor(app: { voucherTypeCode: string; partnerId: number }, defined: readonly string[]): string[] {
+  const keys = ["total"];
+  const typeKey = `type:${app.voucherTypeCode}`;
+  const partnerKey = `partner:${app.partnerId}`;
+  if (defined.includes(typeKey)) keys.push(typeKey);
+  if (defined.includes(partnerKey)) keys.push(partnerKey);
+  return keys;
+}
+
+/**
+ * R14: what a verified claim pays. Actual costs (Meet & Greet): the eligible costs up to the award.
+ * Lump sum (Insight, Collaboration): the award, once the report is verified, otherwise nothing.
+ */
+export function payableCents(
+  type: Pick<VoucherType, "paymentBasis"> | { paymentBasis: PaymentBasis },
+  input: { awardCents: Cents; eligibleCostsCents?: Cents | null; reportVerified: boolean },
+): Cents {
+  const award = assertCents(input.awardCents);
+  if (award < 0) throw new RangeError("The award cannot be negative.");
+  if (type.paymentBasis === "actual-costs-capped") {
+    const costs = assertCents(input.eligibleCostsCents ?? 0);
+    if (costs < 0) throw new RangeError("Eligible costs cannot be negative.");
+    return Math.min(costs, award);
+  }
+  if (type.paymentBasis === "lump-sum") return input.reportVerified ? award : 0;
+  throw new Error(`Unknown payment basis: ${String(type.paymentBasis)}`);
+}
+
+/** On payment the unpaid part of the award goes back to the budget (R4). */
+export function settlementOnPayment(awardCents: Cents, payableCentsValue: Cents): { paymentCents: Cents; releaseCents: Cents } {
+  const award = assertCents(awardCents);
+  const payable = assertCents(payableCentsValue);
+  if (payable < 0 || payable > award) {
+    throw new RangeError(`The payable amount ${formatMoney(payable)} must be between zero and the award ${formatMoney(award)}.`);
+  }
+  return { paymentCents: payable, releaseCents: award - payable };
+}
+
+/** Totals of a list of entries for one ceiling (for rebuilding a CeilingState from the ledger). */
+export function ceilingFromEntries(
+  base: { key: string; label: string; ceilingCents: Cents },
+  entries: readonly { kind: EntryKind; amountCents: Cents | string; ceilingKeys: readonly string[] }[],
+): CeilingState {
+  const totals = { commit: 0n, release: 0n, payment: 0n };
+  for (const e of entries) {
+    if (e.ceilingKeys.includes(base.key)) totals[e.kind] += BigInt(assertCents(e.amountCents));
+  }
+  return {
+    key: base.key,
+    label: base.label,
+    ceilingCents: assertCents(base.ceilingCents),
+    committedCents: assertCents(totals.commit),
+    releasedCents: assertCents(totals.release),
+    paidCents: assertCents(totals.payment),
+  };
+}

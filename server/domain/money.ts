@@ -1,0 +1,369 @@
+/**
+ * Money (R1) and currency conversion (R2).
+ *
+ * Amounts are integer euro cents in a JS number that is always a safe integer. Nothing in this
+ * file uses floating-point arithmetic on an amount: parsing and formatting work on digit strings
+ * (BigInt where a value may be out of range), and rates/division use decimal.js.
+ */
+import { Decimal } from "decimal.js";
+import { ValidationError } from "../errors";
+
+export type Cents = number;
+
+export type ParseResult = { ok: true; cents: Cents } | { ok: false; reason: string };
+
+export type MoneyLocale = "en" | "da" | "de" | "fr" | "nl";
+
+export const MONEY_LOCALES: readonly MoneyLocale[] = ["en", "da", "de", "fr", "nl"];
+
+/** EUR 100,000,000.00: far above any voucher or company figure, far below unsafe integers. */
+export const DEFAULT_MAX_CENTS: Cents = 10_000_000_000;
+
+/**
+ * Decimal with enough significant digits that a division of any safe-integer amount by a rate of
+ * up to 13 digits is exact to far below a cent before we round once, so there is no double
+ * rounding on the way to ROUND_HALF_UP.
+ */
+const D = Decimal.clone({ precision: 64, rounding: Decimal.ROUND_HALF_UP });
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+const EXAMPLES = "for example 4000, 4000.50, 4,000.50 or 4.000,50";
+
+function fail(reason: string): ParseResult {
+  return { ok: false, reason };
+}
+
+/**
+ * Reads an amount typed by a person. Accepted: digits with an optional decimal part of one or
+ * two digits, optional thousands separators, and optionally "EUR" or "€" before or after.
+ *
+ * Separator rule (the only place this is decided):
+ * - When both "." and "," appear, the one that appears last is the decimal separator and may
+ *   appear only once; the other is the thousands separator ("4,000.00", "4.000,00").
+ * - A space (also a no-break or narrow no-break space) is only ever a thousands separator
+ *   ("4 000,00").
+ * - A separator that appears more than once is a thousands separator ("4.000.000").
+ * - A single "." or "," with nothing else: followed by one or two digits it is the decimal
+ *   separator ("4000.5", "0,50"). Followed by exactly three digits it is ambiguous ("1.234" is
+ *   1234 in Danish/German writing and 1.234 in English) and is refused, unless the digits before
+ *   it cannot start a thousands group (more than three digits, or a leading 0, as in "0.125"),
+ *   in which case it is simply more than two decimals and refused as such.
+ * - Thousands groups must look like thousands groups: 1-3 digits not starting with 0, then
+ *   groups of exactly 3 digits ("4,000,0" and "4.000.00" are refused).
+ * Negative amounts, exponents ("1e3"), other currencies and other characters are refused.
+ */
+export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: boolean } = {}): ParseResult {
+  const maxCents = opts.maxCents ?? DEFAULT_MAX_CENTS;
+  if (typeof input !== "string") return fail("Please enter an amount.");
+  let s = input.replace(/[\u00A0\u202F\u2007\u2009\t]/g, " ").trim();
+  if (s === "") return fail("Please enter an amount.");
+
+  if (/^[-\u2212\u2013(]/.test(s) || /[-\u2212\u2013)]$/.test(s) || /(?:eur|€)\s*[-\u2212\u2013(]/i.test(s)) {
+    return fail("The amount cannot be negative. Please enter it without a minus sign or brackets.");
+  }
+
+  let currencyMarks = 0;
+  const prefix = /^(?:eur|€)\s*/i.exec(s);
+  if (prefix) {
+    s = s.slice(prefix[0].length);
+    currencyMarks++;
+  }
+  const suffix = /\s*(?:eur|€)$/i.exec(s);
+  if (suffix) {
+    s = s.slice(0, s.length - suffix[0].length);
+    currencyMarks++;
+  }
+  if (currencyMarks > 1) return fail(`Please write the currency only once, ${EXAMPLES}.`);
+  if (s === "") return fail("Please enter the amount in figures, for example 4000.");
+  if (/^[a-z]{3}\s*[\d.,]|[\d.,]\s*[a-z]{3}$|[$£¥]/i.test(s)) {
+    return fail("Please enter the amount in euros. Costs in another currency are converted by the finance officer.");
+  }
+  if (/^\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(s)) {
+    return fail(`Please write the amount in full digits without an exponent, ${EXAMPLES}.`);
+  }
+  if (/[^\d., ]/.test(s)) {
+    return fail(`Please use only digits and a decimal point or comma, ${EXAMPLES}.`);
+  }
+  if (/^[.,]/.test(s)) return fail("Please write a 0 before the decimal separator, for example 0.50.");
+  if (/[., ]$/.test(s)) {
+    return fail("Please write the cents after the decimal separator, or leave the separator out (for example 4000 or 4000.50).");
+  }
+  if (/[., ]{2}/.test(s)) return fail(`We could not read this amount. Please write it ${EXAMPLES}.`);
+
+  const groups = s.split(/[., ]/);
+  const seps = s.replace(/\d/g, "").split("");
+
+  let intGroups: string[];
+  let thousandsSep: string | null = null;
+  let fraction = "";
+
+  if (seps.length === 0) {
+    intGroups = groups;
+  } else {
+    const last = seps[seps.length - 1];
+    const lastCount = seps.filter((c) => c === last).length;
+    if (last === " " || lastCount > 1) {
+      // Only thousands separators, no decimal part.
+      if (seps.some((c) => c !== last)) return fail(unclearSeparators());
+      thousandsSep = last;
+      intGroups = groups;
+    } else {
+      fraction = groups[groups.length - 1];
+      intGroups = groups.slice(0, -1);
+      const others = seps.slice(0, -1);
+      if (others.length > 0) {
+        if (others.some((c) => c !== others[0])) return fail(unclearSeparators());
+        thousandsSep = others[0];
+      } else if (fraction.length === 3 && intGroups[0].length <= 3 && !intGroups[0].startsWith("0")) {
+        const plain = `${intGroups[0]}${fraction}`;
+        return fail(
+          `"${input.trim()}" is unclear: it could mean ${plain} euros or ${intGroups[0]}${last}${fraction} euros. ` +
+            `Please write ${plain} for ${plain} euros, or use at most two decimals (for example ${intGroups[0]}${last}${fraction.slice(0, 2)}).`,
+        );
+      }
+      if (fraction.length > 2) return fail("An amount can have at most two decimals (cents). Please round it to the cent.");
+    }
+  }
+
+  if (thousandsSep !== null) {
+    const okGroups =
+      intGroups[0].length >= 1 &&
+      intGroups[0].length <= 3 &&
+      !intGroups[0].startsWith("0") &&
+      intGroups.slice(1).every((g) => g.length === 3);
+    if (!okGroups) return fail(unclearSeparators());
+  }
+
+  const cents = BigInt(intGroups.join("")) * 100n + BigInt(fraction.padEnd(2, "0") || "0");
+  if (cents > BigInt(maxCents)) {
+    return fail(`The amount is too large. The maximum is ${formatMoney(maxCents)}.`);
+  }
+  if (cents === 0n && !opts.allowZero) return fail("Please enter an amount greater than zero.");
+  return { ok: true, cents: Number(cents) };
+}
+
+function unclearSeparators(): string {
+  return `We could not tell the thousands separator from the decimal separator. Please write the amount ${EXAMPLES}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+// ---------------------------------------------------------------------------------------------
+
+function splitCents(cents: Cents): { negative: boolean; euros: string; cents: string } {
+  const c = assertCents(cents);
+  const digits = String(Math.abs(c)).padStart(3, "0");
+  return { negative: c < 0, euros: digits.slice(0, -2), cents: digits.slice(-2) };
+}
+
+function groupThousands(euros: string, sep: string): string {
+  let out = "";
+  for (let i = 0; i < euros.length; i++) {
+    if (i > 0 && (euros.length - i) % 3 === 0) out += sep;
+    out += euros[i];
+  }
+  return out;
+}
+
+/** U+00A0 no-break space: the French thousands separator (see formatMoney). */
+export const NBSP = "\u00A0";
+
+/**
+ * Formats an amount for people, with the ISO code "EUR" (never "€", so it reads the same in a
+ * PDF font without the euro glyph and in every locale).
+ * - en: "EUR 4,000.00"
+ * - nl: "EUR 4.000,00" (Dutch writes the currency before the amount)
+ * - da, de: "4.000,00 EUR"
+ * - fr: "4 000,00 EUR" where the thousands separator is U+00A0 (no-break space). French
+ *   typography prefers U+202F (narrow no-break space), but the standard PDF fonts (WinAnsi)
+ *   have no glyph for it, and U+00A0 keeps the number on one line in HTML as well.
+ * The space between the number and "EUR" is always a plain space, in every locale.
+ * Negative amounts start with "-" (as the very first character) in every locale.
+ */
+export function formatMoney(cents: Cents, locale: MoneyLocale = "en"): string {
+  const p = splitCents(cents);
+  const sign = p.negative ? "-" : "";
+  switch (locale) {
+    case "en":
+      return `${sign}EUR ${groupThousands(p.euros, ",")}.${p.cents}`;
+    case "nl":
+      return `${sign}EUR ${groupThousands(p.euros, ".")},${p.cents}`;
+    case "da":
+    case "de":
+      return `${sign}${groupThousands(p.euros, ".")},${p.cents} EUR`;
+    case "fr":
+      return `${sign}${groupThousands(p.euros, NBSP)},${p.cents} EUR`;
+    default:
+      throw new Error(`Unknown money locale: ${String(locale)}`);
+  }
+}
+
+/** Machine format for CSV, SEPA and XLSX: "1234.56", "-0.05", "0.00". */
+export function formatAmount(cents: Cents): string {
+  const p = splitCents(cents);
+  return `${p.negative ? "-" : ""}${p.euros}.${p.cents}`;
+}
+
+export function centsToDecimal(cents: Cents): Decimal {
+  return new Decimal(assertCents(cents)).div(100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arithmetic and normalisation
+// ---------------------------------------------------------------------------------------------
+
+/** Sums exactly (BigInt) and refuses a total that no longer fits a safe integer. */
+export function sumCents(values: readonly Cents[]): Cents {
+  let total = 0n;
+  for (const v of values) total += BigInt(assertCents(v));
+  if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError("The sum of the amounts is too large to be represented exactly.");
+  }
+  return Number(total);
+}
+
+/**
+ * The one normalisation for amounts read from the database or elsewhere: PostgreSQL returns
+ * bigint columns as strings ("123"), SQLite as numbers. Anything that is not an integer number
+ * of cents within the safe range is a bug or corrupt data, so it throws.
+ */
+export function assertCents(n: unknown): Cents {
+  if (typeof n === "number") {
+    if (Number.isSafeInteger(n)) return n === 0 ? 0 : n; // no -0
+    throw new TypeError(`Not a whole number of cents: ${String(n)}`);
+  }
+  if (typeof n === "bigint") {
+    if (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(n);
+    throw new TypeError(`Amount out of range: ${n.toString()}`);
+  }
+  if (typeof n === "string" && /^-?\d+$/.test(n.trim())) {
+    const b = BigInt(n.trim());
+    if (b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(b);
+    throw new TypeError(`Amount out of range: ${n}`);
+  }
+  throw new TypeError(`Not a whole number of cents: ${typeof n === "string" ? JSON.stringify(n) : String(n)}`);
+}
+
+export function minCents(a: Cents, b: Cents): Cents {
+  return assertCents(a) <= assertCents(b) ? a : b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Currency conversion (R2)
+// ---------------------------------------------------------------------------------------------
+
+export type RateResult = { ok: true; rate: string } | { ok: false; reason: string };
+
+/**
+ * Reads an exchange rate as the Commission publishes it: a positive decimal with at most six
+ * decimals, decimal point or comma, no thousands separators. The result keeps every digit the
+ * person typed (normalised to a dot, leading zeros of the whole part removed): it is stored and
+ * used as is, never rounded.
+ */
+export function parseRate(input: string): RateResult {
+  const s = typeof input === "string" ? input.trim() : "";
+  if (s === "") return { ok: false, reason: "Please enter the exchange rate." };
+  if (/^[-\u2212]/.test(s)) return { ok: false, reason: "The exchange rate must be a positive number." };
+  const m = /^(\d{1,9})(?:[.,](\d{1,6}))?$/.exec(s);
+  if (!m) {
+    if (/^\d+[.,]\d{7,}$/.test(s)) {
+      return { ok: false, reason: "The exchange rate can have at most six decimals, as the Commission publishes it." };
+    }
+    return {
+      ok: false,
+      reason: "Please enter the rate as units of the foreign currency per 1 euro, for example 7.4604 for Danish kroner.",
+    };
+  }
+  const whole = m[1].replace(/^0+(?=\d)/, "");
+  const rate = m[2] === undefined ? whole : `${whole}.${m[2]}`;
+  if (new D(rate).isZero()) return { ok: false, reason: "The exchange rate must be greater than zero." };
+  return { ok: true, rate };
+}
+
+/**
+ * Converts an amount in another currency to euro cents at the Commission's monthly accounting
+ * rate (InforEuro). InforEuro publishes how many units of the foreign currency one euro buys
+ * (DKK 7.4604 = EUR 1), so euros = foreign amount / rate. We divide by the published rate exactly
+ * as recorded: we never compute 1/rate (that would be a rounded, different number) and never
+ * round the rate. Only the euro result is rounded, once, to the cent, half up.
+ *
+ * `originalMinorUnits` is the foreign amount in its minor unit (øre for DKK);
+ * `currencyMinorDigits` is how many minor-unit digits that currency has (2 for most, 0 for ISK).
+ */
+export function convertToEurCents(originalMinorUnits: number, rate: string, currencyMinorDigits = 2): Cents {
+  if (!Number.isSafeInteger(originalMinorUnits) || originalMinorUnits < 0) {
+    throw new ValidationError("The original amount must be a whole, non-negative number of minor units.");
+  }
+  const parsed = parseRate(rate);
+  if (!parsed.ok) throw new ValidationError(parsed.reason, { rate: parsed.reason });
+  if (!Number.isInteger(currencyMinorDigits) || currencyMinorDigits < 0 || currencyMinorDigits > 4) {
+    throw new RangeError(`Unsupported number of currency minor digits: ${currencyMinorDigits}`);
+  }
+  const eurCents = new D(originalMinorUnits)
+    .mul(100)
+    .div(new D(10).pow(currencyMinorDigits))
+    .div(new D(parsed.rate))
+    .toDecimalPlaces(0, D.ROUND_HALF_UP);
+  return assertCents(eurCents.toNumber());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amount in words (award letters)
+// ---------------------------------------------------------------------------------------------
+
+const ONES = [
+  "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+];
+const TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const SCALES = ["", "thousand", "million", "billion"];
+
+function below1000(n: number): string {
+  const parts: string[] = [];
+  const hundreds = (n - (n % 100)) / 100;
+  const rest = n % 100;
+  if (hundreds > 0) parts.push(`${ONES[hundreds]} hundred`);
+  if (rest > 0) {
+    if (rest < 20) parts.push(ONES[rest]);
+    else {
+      const t = (rest - (rest % 10)) / 10;
+      parts.push(rest % 10 === 0 ? TENS[t] : `${TENS[t]}-${ONES[rest % 10]}`);
+    }
+  }
+  return parts.join(" ");
+}
+
+function integerInWords(n: number): string {
+  if (n === 0) return "zero";
+  const parts: string[] = [];
+  let scale = 0;
+  let rest = n;
+  while (rest > 0) {
+    const chunk = rest % 1000;
+    if (chunk > 0) parts.unshift(SCALES[scale] ? `${below1000(chunk)} ${SCALES[scale]}` : below1000(chunk));
+    rest = (rest - chunk) / 1000;
+    scale++;
+    if (scale >= SCALES.length && rest > 0) throw new RangeError("Amount too large to write in words.");
+  }
+  return parts.join(" ");
+}
+
+/**
+ * English words for an amount, for award letters: 400000 → "four thousand euros",
+ * 50050 → "five hundred euros and fifty cents", 12501 → "one hundred twenty-five euros and one
+ * cent". No "and" inside a number (American style), so the only "and" separates euros from cents.
+ */
+export function amountInWords(cents: Cents): string {
+  const p = splitCents(cents);
+  const euros = Number(p.euros);
+  const c = Number(p.cents);
+  const sign = p.negative ? "minus " : "";
+  const euroWords = `${integerInWords(euros)} ${euros === 1 ? "euro" : "euros"}`;
+  if (c === 0) return sign + euroWords;
+  const centWords = `${integerInWords(c)} ${c === 1 ? "cent" : "cents"}`;
+  if (euros === 0) return sign + centWords;
+  return `${sign}${euroWords} and ${centWords}`;
+}

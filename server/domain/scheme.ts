@@ -1,0 +1,121 @@
+/**
+ * The scheme's voucher types, sectors and de minimis defaults as data. The IN2LifeSciences values
+ * are the seeded defaults; an administrator can change them per scheme (they live in the
+ * database), so code takes a VoucherType as an argument rather than switching on a code.
+ */
+import { ValidationError } from "../errors";
+import { type Cents, assertCents, formatMoney } from "./money";
+
+export type AmountRule = "capped" | "fixed";
+export type PaymentBasis = "actual-costs-capped" | "lump-sum";
+
+export interface VoucherType {
+  code: "MG" | "IN" | "CO" | string;
+  name: string;
+  /** capped: the amount is the costs up to maxCents; fixed: the amount is always maxCents. */
+  amountRule: AmountRule;
+  maxCents: Cents;
+  /** R11: the activity must start after (not on) the day of approval. */
+  preApprovalRequired: boolean;
+  /** R12: days from approval to the completion deadline. */
+  completionDays: number;
+  /** Days after the completion deadline to submit the claim. */
+  claimDays: number;
+  /** R14 */
+  paymentBasis: PaymentBasis;
+}
+
+export const DEFAULT_VOUCHER_TYPES: VoucherType[] = [
+  {
+    code: "MG",
+    name: "Meet & Greet",
+    amountRule: "capped",
+    maxCents: 50_000,
+    preApprovalRequired: true,
+    completionDays: 90,
+    claimDays: 30,
+    paymentBasis: "actual-costs-capped",
+  },
+  {
+    code: "IN",
+    name: "Insight",
+    amountRule: "fixed",
+    maxCents: 400_000,
+    preApprovalRequired: false,
+    completionDays: 180,
+    claimDays: 30,
+    paymentBasis: "lump-sum",
+  },
+  {
+    code: "CO",
+    name: "Collaboration",
+    amountRule: "fixed",
+    maxCents: 700_000,
+    preApprovalRequired: false,
+    completionDays: 365,
+    claimDays: 30,
+    paymentBasis: "lump-sum",
+  },
+];
+
+export interface Sector {
+  code: string;
+  name: string;
+}
+
+export const SECTORS: readonly Sector[] = [
+  { code: "biotech", name: "Biotechnology" },
+  { code: "pharma", name: "Pharmaceuticals" },
+  { code: "medtech", name: "Medical technology" },
+  { code: "nutrition", name: "Nutrition for human and animal health" },
+];
+
+export const SECTOR_CODES: readonly string[] = SECTORS.map((s) => s.code);
+
+/** EUR 300,000.00 */
+export const DEFAULT_DE_MINIMIS_CEILING_CENTS: Cents = 30_000_000;
+export const DE_MINIMIS_REGULATION = "Commission Regulation (EU) 2023/2831";
+
+export function findVoucherType(code: string, types: readonly VoucherType[] = DEFAULT_VOUCHER_TYPES): VoucherType | undefined {
+  return types.find((t) => t.code === code);
+}
+
+/**
+ * The amount an application asks for. Capped types (Meet & Greet) ask for the expected costs up
+ * to the cap, so costs are required; fixed types always ask for the fixed amount.
+ */
+export function requestedAmountFor(type: VoucherType, costsCents?: Cents): Cents {
+  if (type.amountRule === "fixed") return type.maxCents;
+  if (costsCents === undefined || costsCents === null) {
+    throw new ValidationError(`Please enter the expected costs for the ${type.name} voucher.`, {
+      costs: "Please enter the expected costs.",
+    });
+  }
+  const costs = assertCents(costsCents);
+  if (costs <= 0) {
+    throw new ValidationError("The expected costs must be greater than zero.", {
+      costs: "The expected costs must be greater than zero.",
+    });
+  }
+  return Math.min(costs, type.maxCents);
+}
+
+/** Returns a sentence for the manager when the award amount is not allowed, otherwise null. */
+export function validateAwardAmount(type: VoucherType, requestedCents: Cents, awardCents: Cents): string | null {
+  const award = assertCents(awardCents);
+  const requested = assertCents(requestedCents);
+  if (type.amountRule === "fixed") {
+    if (award !== type.maxCents) {
+      return `The ${type.name} voucher is a fixed amount of ${formatMoney(type.maxCents)}; the award must be exactly that amount.`;
+    }
+    return null;
+  }
+  if (award <= 0) return "The award must be greater than zero.";
+  if (award > type.maxCents) {
+    return `The ${type.name} voucher is capped at ${formatMoney(type.maxCents)}; the award of ${formatMoney(award)} is above the cap.`;
+  }
+  if (award > requested) {
+    return `The award of ${formatMoney(award)} is more than the ${formatMoney(requested)} requested.`;
+  }
+  return null;
+}

@@ -1,0 +1,119 @@
+/**
+ * Calendar dates and instants. Two kinds of value travel through the domain:
+ * - an instant: an ISO 8601 string with "Z" or an offset ("2025-03-01T11:00:00.000Z"), a moment
+ *   that is the same everywhere (call opening and closing, approvals, "now");
+ * - a calendar date: "YYYY-MM-DD" without a zone (activity start, cost dates, deadlines). Which day
+ *   an instant falls on depends on the programme's time zone (Europe/Copenhagen by default), so
+ *   "today" is always localDate(now, programmeTimeZone), never the server's or UTC's day.
+ */
+import { DateTime } from "luxon";
+import { ValidationError } from "../errors";
+
+export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isValidDate(date: unknown): date is string {
+  return typeof date === "string" && DATE_RE.test(date) && DateTime.fromISO(date, { zone: "UTC" }).isValid;
+}
+
+export function assertDate(date: string, what = "date"): string {
+  if (!isValidDate(date)) throw new ValidationError(`The ${what} "${String(date)}" is not a valid date (YYYY-MM-DD).`);
+  return date;
+}
+
+export function assertTimeZone(timeZone: string): string {
+  if (typeof timeZone !== "string" || !DateTime.now().setZone(timeZone).isValid) {
+    throw new ValidationError(`Unknown time zone: ${String(timeZone)}`);
+  }
+  return timeZone;
+}
+
+/**
+ * Parses an instant. Strings without an offset are read as UTC, because that is how the database
+ * stores instants (SQLite returns "2025-03-01 11:00:00"); a server's local zone never enters.
+ */
+export function parseInstant(instant: string | Date): DateTime {
+  if (instant instanceof Date) {
+    const d = DateTime.fromJSDate(instant, { zone: "UTC" });
+    if (!d.isValid) throw new ValidationError("Invalid date and time.");
+    return d;
+  }
+  const s = typeof instant === "string" ? instant.trim().replace(" ", "T") : "";
+  const d = DateTime.fromISO(s, { zone: "UTC" });
+  if (!d.isValid || !/^\d{4}-\d{2}-\d{2}T/.test(s)) {
+    throw new ValidationError(`"${String(instant)}" is not a valid date and time.`);
+  }
+  return d;
+}
+
+/** Milliseconds since the epoch, for comparing instants. */
+export function instantMillis(instant: string | Date): number {
+  return parseInstant(instant).toMillis();
+}
+
+/** Normalised ISO UTC instant, e.g. "2025-03-01T11:00:00.000Z" (same format as Date#toISOString). */
+export function toIsoInstant(instant: string | Date): string {
+  return parseInstant(instant).toUTC().toISO()!;
+}
+
+/** The calendar date (YYYY-MM-DD) an instant falls on in a time zone. */
+export function localDate(instantIso: string | Date, timeZone: string): string {
+  return parseInstant(instantIso).setZone(assertTimeZone(timeZone)).toISODate()!;
+}
+
+/** "2025-03-31 12:00" as the clock shows it in the zone, for messages. */
+export function formatLocalDateTime(instantIso: string | Date, timeZone: string): string {
+  return parseInstant(instantIso).setZone(assertTimeZone(timeZone)).toFormat("yyyy-MM-dd HH:mm");
+}
+
+/**
+ * Converts a wall-clock time typed in a form ("YYYY-MM-DDTHH:mm", as <input type=datetime-local>
+ * sends it; seconds and a space instead of T are also accepted) in the programme's zone to an ISO
+ * UTC instant.
+ * - A time that does not exist (skipped when clocks go forward, e.g. 02:30 on the last Sunday of
+ *   March in Copenhagen) is refused: silently moving it would open or close a call at a moment
+ *   nobody chose.
+ * - A time that exists twice (clocks go back) is the first occurrence (summer time), so a
+ *   deadline is never later than the first time the clock shows it.
+ */
+export function zonedLocalToInstant(local: string, timeZone: string): string {
+  assertTimeZone(timeZone);
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(typeof local === "string" ? local.trim() : "");
+  if (!m) throw new ValidationError(`"${String(local)}" is not a valid date and time (YYYY-MM-DD HH:mm).`);
+  const wall = `${m[1]}T${m[2]}:${m[3]}:${m[4] ?? "00"}`;
+  const dt = DateTime.fromISO(wall, { zone: timeZone });
+  if (!dt.isValid) throw new ValidationError(`"${local}" is not a valid date and time.`);
+  if (dt.toFormat("yyyy-MM-dd'T'HH:mm:ss") !== wall) {
+    throw new ValidationError(
+      `${m[1]} ${m[2]}:${m[3]} does not exist in the ${timeZone} time zone because the clocks move forward that night. Please choose another time.`,
+    );
+  }
+  let chosen = dt;
+  for (const minutes of [30, 60, 120]) {
+    const earlier = dt.minus({ minutes });
+    if (earlier.toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall) chosen = earlier;
+  }
+  return chosen.toUTC().toISO()!;
+}
+
+/** Calendar arithmetic on a YYYY-MM-DD date (no time zone involved). */
+export function addDays(date: string, days: number): string {
+  assertDate(date);
+  if (!Number.isInteger(days)) throw new RangeError(`Not a whole number of days: ${days}`);
+  return DateTime.fromISO(date, { zone: "UTC" }).plus({ days }).toISODate()!;
+}
+
+/** Calendar years back or forward; 29 February minus a year is 28 February. */
+export function addYears(date: string, years: number): string {
+  assertDate(date);
+  if (!Number.isInteger(years)) throw new RangeError(`Not a whole number of years: ${years}`);
+  return DateTime.fromISO(date, { zone: "UTC" }).plus({ years }).toISODate()!;
+}
+
+/** Negative, zero or positive like a comparator; both must be YYYY-MM-DD. */
+export function compareDates(a: string, b: string): number {
+  assertDate(a);
+  assertDate(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
