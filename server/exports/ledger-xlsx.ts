@@ -1,0 +1,238 @@
+/**
+ * Disbursement ledger as an Excel workbook (R16): sheet "Ledger" with one row per entry and the
+ * totals per kind at the bottom, sheet "Totals" with commit/release/payment/outstanding per call,
+ * region and voucher type. Every total is summed in integer cents (LedgerTotals), never by a
+ * spreadsheet formula, so the figures equal the dashboard's to the cent whatever program opens
+ * the file.
+ *
+ * Streams with exceljs' WorkbookWriter: each row is committed (serialised into the zip) as soon
+ * as it is read, so memory does not grow with the ledger. `out` is ended when the file is
+ * complete.
+ *
+ * No CSV-style formula defusing is needed here: text is written as typed string cells
+ * (inline strings), which a spreadsheet never evaluates, so "=HYPERLINK(...)" stays text.
+ */
+import type { Writable } from "node:stream";
+import ExcelJS from "exceljs";
+import { formatAmount } from "../domain/money";
+import {
+  LEDGER_COLUMNS,
+  LEDGER_KINDS,
+  LedgerTotals,
+  localDate,
+  outstandingCents,
+  sortedTotals,
+  type KindTotals,
+  type LedgerExportRow,
+} from "./ledger-row";
+
+export interface LedgerXlsxOptions {
+  /** IANA zone the Date column is expressed in (the programme's zone, e.g. Europe/Copenhagen). */
+  timeZone: string;
+  /** Workbook title (document properties and the heading of the Totals sheet). */
+  title?: string;
+}
+
+export const AMOUNT_FORMAT = "#,##0.00";
+export const DATE_FORMAT = "yyyy-mm-dd";
+export const LEDGER_SHEET = "Ledger";
+export const TOTALS_SHEET = "Totals";
+
+/** 1-based column numbers in LEDGER_COLUMNS order, for tests and readers. */
+export const LEDGER_COLUMN_NUMBER = Object.fromEntries(LEDGER_COLUMNS.map((h, i) => [h, i + 1])) as Record<
+  (typeof LEDGER_COLUMNS)[number],
+  number
+>;
+
+const COLUMN_WIDTHS = [10, 12, 10, 18, 32, 16, 22, 26, 24, 16, 14, 10, 14, 12, 20, 22];
+
+/** Below 10^15 cents every amount has at most 15 significant digits, which a double holds exactly. */
+const MAX_SPREADSHEET_CENTS = 999_999_999_999_999;
+
+/**
+ * The number handed to the spreadsheet for an amount in cents.
+ *
+ * This is not float arithmetic on money: the exact decimal is produced in integer arithmetic by
+ * formatAmount ("1234.56"), and Number() only parses that text, giving the double nearest to it,
+ * which is the very value Excel stores when a person types 1234.56 into a cell. Nothing is added,
+ * multiplied or divided as a double, so no error can build up, and with at most 15 significant
+ * digits the shortest decimal form of that double (what ends up in the sheet XML and what Excel
+ * displays) is again exactly "1234.56".
+ */
+export function spreadsheetAmount(cents: number): number {
+  const text = formatAmount(cents);
+  if (Math.abs(cents) > MAX_SPREADSHEET_CENTS) {
+    throw new RangeError(`Amount too large for an exact spreadsheet number: ${text}`);
+  }
+  return Number(text);
+}
+
+/** The original-currency amount as a number when it is a plain decimal a double holds exactly. */
+function originalAmountCell(value: string | null): number | string | null {
+  if (value === null) return null;
+  const m = /^-?(\d+)(?:\.(\d{1,2}))?$/.exec(value);
+  if (m && (m[1] + (m[2] ?? "")).replace(/^0+/, "").length <= 15) return Number(value);
+  return value;
+}
+
+/**
+ * The local calendar date as an Excel date cell. Excel dates carry no zone; exceljs converts a
+ * JS Date through its UTC fields, so midnight UTC of the local date gives a whole-day serial
+ * number that displays as that date everywhere.
+ */
+function dateCell(iso: string, timeZone: string): Date {
+  const d = localDate(iso, timeZone);
+  return new Date(Date.UTC(d.year, d.month - 1, d.day));
+}
+
+/**
+ * Waits while `out` has more buffered than it wants. exceljs' writer itself ignores backpressure,
+ * so without this a slow client would make the whole file pile up in memory.
+ */
+async function backpressure(out: NodeJS.WritableStream): Promise<void> {
+  const w = out as Partial<Writable>;
+  if (!w.writableNeedDrain) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: unknown) => {
+      out.removeListener("drain", onDrain);
+      out.removeListener("error", done);
+      out.removeListener("close", onClose);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error("Output stream closed before the export was complete."));
+    out.on("drain", onDrain);
+    out.on("error", done);
+    out.on("close", onClose);
+  });
+}
+
+/** How often to give the event loop a turn so the zip compressor can consume committed rows. */
+const YIELD_EVERY_ROWS = 500;
+
+export async function writeLedgerXlsx(
+  rows: AsyncIterable<LedgerExportRow>,
+  out: NodeJS.WritableStream,
+  opts: LedgerXlsxOptions,
+): Promise<LedgerTotals> {
+  const { timeZone } = opts;
+  // Fail before writing a byte if the zone is wrong.
+  localDate("2000-01-01T00:00:00Z", timeZone);
+
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out as Writable,
+    useSharedStrings: false,
+    useStyles: true,
+  });
+  wb.creator = "Voucherdesk";
+  if (opts.title) wb.title = opts.title;
+
+  const totals = new LedgerTotals();
+  const ws = wb.addWorksheet(LEDGER_SHEET, { views: [{ state: "frozen", ySplit: 1 }] });
+  ws.columns = COLUMN_WIDTHS.map((width) => ({ width }));
+  ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: LEDGER_COLUMNS.length } };
+
+  const header = ws.addRow([...LEDGER_COLUMNS]);
+  header.font = { bold: true };
+  header.commit();
+
+  const amountCol = LEDGER_COLUMN_NUMBER["Amount EUR"];
+  const dateCol = LEDGER_COLUMN_NUMBER["Date"];
+  const originalCol = LEDGER_COLUMN_NUMBER["Original amount"];
+
+  let n = 0;
+  for await (const row of rows) {
+    if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);
+    const values = [
+      row.entryId,
+      dateCell(row.date, timeZone),
+      row.kind,
+      row.voucherReference,
+      row.company,
+      row.vatNumber,
+      row.region,
+      row.partner,
+      row.call,
+      row.voucherType,
+      spreadsheetAmount(row.amountCents),
+      row.originalCurrency,
+      originalAmountCell(row.originalAmount),
+      // The rate stays text: it is kept exactly as recorded (R2), digit for digit.
+      row.rate,
+      row.paymentReference,
+      row.recordedBy,
+    ];
+    totals.add(row);
+    const r = ws.addRow(values);
+    r.getCell(dateCol).numFmt = DATE_FORMAT;
+    r.getCell(amountCol).numFmt = AMOUNT_FORMAT;
+    if (typeof values[originalCol - 1] === "number") r.getCell(originalCol).numFmt = AMOUNT_FORMAT;
+    r.commit();
+
+    if (++n % YIELD_EVERY_ROWS === 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await backpressure(out);
+    }
+  }
+
+  ws.addRow([]).commit();
+  const totalRows: Array<[string, number]> = [
+    ...LEDGER_KINDS.map((k): [string, number] => [k, totals.byKind[k]]),
+    ["outstanding", totals.outstanding],
+  ];
+  for (const [label, cents] of totalRows) {
+    const values: Array<string | number | null> = new Array<string | number | null>(LEDGER_COLUMNS.length).fill(null);
+    values[0] = "Total";
+    values[LEDGER_COLUMN_NUMBER["Kind"] - 1] = label;
+    values[amountCol - 1] = spreadsheetAmount(cents);
+    const r = ws.addRow(values);
+    r.font = { bold: true };
+    r.getCell(amountCol).numFmt = AMOUNT_FORMAT;
+    r.commit();
+  }
+  ws.commit();
+
+  writeTotalsSheet(wb, totals, opts.title);
+  await wb.commit();
+  return totals;
+}
+
+export const TOTALS_HEADER = ["Commit EUR", "Release EUR", "Payment EUR", "Outstanding EUR"] as const;
+
+function writeTotalsSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, totals: LedgerTotals, title: string | undefined): void {
+  const ws = wb.addWorksheet(TOTALS_SHEET);
+  ws.columns = [{ width: 32 }, { width: 16 }, { width: 16 }, { width: 16 }, { width: 18 }];
+
+  const heading = ws.addRow([title ?? "Disbursement ledger totals"]);
+  heading.font = { bold: true, size: 14 };
+  heading.commit();
+
+  const amountRow = (label: string, t: KindTotals, bold = false) => {
+    const r = ws.addRow([
+      label,
+      spreadsheetAmount(t.commit),
+      spreadsheetAmount(t.release),
+      spreadsheetAmount(t.payment),
+      spreadsheetAmount(outstandingCents(t)),
+    ]);
+    for (let c = 2; c <= 5; c++) r.getCell(c).numFmt = AMOUNT_FORMAT;
+    if (bold) r.font = { bold: true };
+    r.commit();
+  };
+
+  const sections: Array<[string, Map<string, KindTotals>]> = [
+    ["Call", totals.perCall],
+    ["Region", totals.perRegion],
+    ["Voucher type", totals.perType],
+  ];
+  for (const [name, map] of sections) {
+    ws.addRow([]).commit();
+    const h = ws.addRow([name, ...TOTALS_HEADER]);
+    h.font = { bold: true };
+    h.commit();
+    for (const [key, t] of sortedTotals(map)) amountRow(key, t);
+    amountRow("All", totals.byKind, true);
+  }
+  ws.commit();
+}
