@@ -14,7 +14,7 @@
  */
 import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
-import { formatAmount } from "../domain/money";
+import { assertCents, formatAmount } from "../domain/money";
 import {
   LEDGER_COLUMNS,
   LEDGER_KINDS,
@@ -59,7 +59,8 @@ const MAX_SPREADSHEET_CENTS = 999_999_999_999_999;
  * digits the shortest decimal form of that double (what ends up in the sheet XML and what Excel
  * displays) is again exactly "1234.56".
  */
-export function spreadsheetAmount(cents: number): number {
+export function spreadsheetAmount(amountCents: number): number {
+  const cents = assertCents(amountCents);
   const text = formatAmount(cents);
   if (Math.abs(cents) > MAX_SPREADSHEET_CENTS) {
     throw new RangeError(`Amount too large for an exact spreadsheet number: ${text}`);
