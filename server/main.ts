@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig } from "./config";
+import { createDb, migrate } from "./db/connection";
+import { startBackgroundJobs } from "./services/jobs";
+import { seedDemoIfEmpty } from "../db/seeds/demo";
+import { createApp } from "./web/app";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  await migrate(db);
+  if (config.env !== "production") await seedDemoIfEmpty(db, config);
+  const app = createApp({ db, config });
+  const stopJobs = startBackgroundJobs(db, config);
+  const server = app.listen(config.port, () => {
+    console.log(`Voucherdesk is running on ${config.baseUrl} (database: ${config.databaseUrl ? "PostgreSQL" : config.sqliteFile})`);
+  });
+  const shutdown = () => {
+    stopJobs();
+    server.close(() => void db.destroy().then(() => process.exit(0)));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((err) => {
+  console.error("Voucherdesk could not start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { NotFoundError, ValidationError } from "../errors";
+import type { Db } from "../db/connection";
+import { assertCents, type Cents } from "../domain/money";
+import type { VoucherType } from "../domain/scheme";
+import { audit } from "./audit";
+import type { ServiceContext } from "./context";
+import { inTransaction } from "./context";
+
+/* Reference data: the scheme and its settings, voucher types, regions, partners and sectors. */
+
+export interface Region { id: number; code: string; name: string; country: string }
+export interface Partner { id: number; regionId: number; name: string; shortName: string; address: string; email: string | null; regionCode: string; regionName: string; country: string }
+export interface Sector { id: number; code: string; name: string }
+export interface SchemeSettings { id: number; code: string; name: string; timeZone: string; deMinimisCeilingCents: Cents; blockWhileClaimOpen: boolean }
+export interface VoucherTypeRow extends VoucherType { id: number }
+
+export async function getScheme(db: Db): Promise<SchemeSettings> {
+  const r = await db("schemes").orderBy("id").first();
+  if (!r) throw new Error("the scheme reference data is missing: run the migrations");
+  return {
+    id: Number(r.id), code: r.code, name: r.name, timeZone: r.time_zone,
+    deMinimisCeilingCents: assertCents(r.de_minimis_ceiling_cents), blockWhileClaimOpen: !!r.block_while_claim_open,
+  };
+}
+
+export function toVoucherType(r: Record<string, unknown>): VoucherTypeRow {
+  return {
+    id: Number(r.id), code: String(r.code), name: String(r.name), amountRule: r.amount_rule as VoucherType["amountRule"],
+    maxCents: assertCents(r.max_cents), preApprovalRequired: !!r.pre_approval_required,
+    completionDays: Number(r.completion_days), claimDays: Number(r.claim_days), paymentBasis: r.payment_basis as VoucherType["paymentBasis"],
+  };
+}
+
+export async function listVoucherTypes(db: Db): Promise<VoucherTypeRow[]> {
+  return (await db("voucher_types").orderBy("max_cents")).map(toVoucherType);
+}
+
+export async function listRegions(db: Db): Promise<Region[]> {
+  return (await db("regions").orderBy("name")).map((r) => ({ id: Number(r.id), code: r.code, name: r.name, country: r.country }));
+}
+
+export async function listPartners(db: Db): Promise<Partner[]> {
+  const rows = await db("partners").join("regions", "regions.id", "partners.region_id").orderBy("partners.name")
+    .select("partners.*", "regions.code as region_code", "regions.name as region_name", "regions.country");
+  return rows.map((r) => ({
+    id: Number(r.id), regionId: Number(r.region_id), name: r.name, shortName: r.short_name, address: r.address,
+    email: r.email ?? null, regionCode: r.region_code, regionName: r.region_name, country: r.country,
+  }));
+}
+
+export async function listSectors(db: Db): Promise<Sector[]> {
+  return (await db("sectors").orderBy("name")).map((r) => ({ id: Number(r.id), code: r.code, name: r.name }));
+}
+
+export interface RegionUpdate { name: string; country: string; partnerName: string; partnerShortName: string; partnerAddress: string; partnerEmail: string | null }
+
+export async function updateRegion(ctx: ServiceContext, regionId: number, input: RegionUpdate): Promise<void> {
+  const fields: Record<string, string> = {};
+  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = "Enter the two-letter country code, for example DK.";
+  if (Object.keys(fields).length) throw new ValidationError("The region could not be saved.", fields);
+  await inTransaction(ctx, async (trx) => {
+    const region = await trx("regions").where({ id: regionId }).first();
+    if (!region) throw new NotFoundError();
+    const partner = await trx("partners").where({ region_id: regionId }).first();
+    await trx("regions").where({ id: regionId }).update({ name: input.name, country: input.country });
+    const partnerRow = { name: input.partnerName, short_name: input.partnerShortName, address: input.partnerAddress, email: input.partnerEmail };
+    if (partner) await trx("partners").where({ id: partner.id }).update(partnerRow);
+    else await trx("partners").insert({ ...partnerRow, region_id: regionId });
+    await audit(trx, ctx, {
+      action: "region.updated", entityType: "region", entityId: regionId,
+      before: { region, partner }, after: { region: { name: input.name, country: input.country }, partner: partnerRow },
+    });
+  });
+}
+
+export interface SchemeUpdate { deMinimisCeilingCents: Cents; blockWhileClaimOpen: boolean; completionDays: Record<string, number>; claimDays: Record<string, number> }
+
+export async function updateSchemeSettings(ctx: ServiceContext, input: SchemeUpdate): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    const before = await trx("schemes").orderBy("id").first();
+    const types = await trx("voucher_types").where({ scheme_id: before.id });
+    await trx("schemes").where({ id: before.id }).update({
+      de_minimis_ceiling_cents: input.deMinimisCeilingCents, block_while_claim_open: input.blockWhileClaimOpen,
+    });
+    for (const t of types) {
+      const completion = input.completionDays[t.code];
+      const claim = input.claimDays[t.code];
+      if (completion !== undefined || claim !== undefined) {
+        await trx("voucher_types").where({ id: t.id }).update({
+          completion_days: completion ?? t.completion_days, claim_days: claim ?? t.claim_days,
+        });
+      }
+    }
+    await audit(trx, ctx, {
+      action: "scheme.updated", entityType: "scheme", entityId: before.id,
+      before: { scheme: before, types: types.map((t) => ({ code: t.code, completion_days: t.completion_days, claim_days: t.claim_days })) },
+      after: input,
+    });
+  });
+}

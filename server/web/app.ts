@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { ConnectSessionKnexStore } from "connect-session-knex";
+import express, { type Express } from "express";
+import { engine } from "express-handlebars";
+import session from "express-session";
+import helmet from "helmet";
+import passport from "passport";
+import pino from "pino";
+import { pinoHttp } from "pino-http";
+import type { Config } from "../config";
+import type { Db } from "../db/connection";
+import "./types";
+import { configurePassport } from "./auth";
+import { csrfGuard, generateCsrfToken } from "./csrf";
+import { errorHandler, notFound } from "./error-handler";
+import { navigationFor } from "./navigation";
+import { registerRoutes } from "./routes";
+import { viewHelpers } from "./view-helpers";
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  /** Injected by tests to put the whole application at a chosen moment. */
+  clock?: () => Date;
+}
+
+const ROOT = path.resolve(__dirname, "../..");
+
+export function createApp({ db, config, clock = () => new Date() }: AppDeps): Express {
+  const app = express();
+  app.set("trust proxy", "loopback");
+  app.disable("x-powered-by");
+
+  app.engine("hbs", engine({
+    extname: ".hbs",
+    defaultLayout: "main",
+    layoutsDir: path.join(ROOT, "views/layouts"),
+    partialsDir: path.join(ROOT, "views/partials"),
+    helpers: viewHelpers(config.timeZone),
+  }));
+  app.set("view engine", "hbs");
+  app.set("views", path.join(ROOT, "views"));
+  if (config.env === "production") app.enable("view cache");
+
+  const logger = pino({ level: config.logLevel });
+  app.use(pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const id = randomUUID();
+      res.setHeader("X-Request-Id", id);
+      return id;
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+    // Headers carry session cookies and CSRF tokens: log only what identifies the request.
+    serializers: {
+      req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url }),
+      res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }),
+    },
+  }));
+  app.use((req, _res, next) => {
+    req.requestId = String(req.id);
+    next();
+  });
+
+  app.use(helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        // Over plain http (local use, the demo) upgrading requests would break every form.
+        "upgrade-insecure-requests": config.secureCookies ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.secureCookies,
+  }));
+  app.use("/assets", express.static(path.join(ROOT, "views/assets"), { maxAge: config.env === "production" ? "1d" : 0 }));
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await db.raw("select 1");
+      res.json({ status: "ok", db: "ok" });
+    } catch {
+      res.status(503).json({ status: "error", db: "unreachable" });
+    }
+  });
+
+  app.use(express.urlencoded({ extended: true, limit: "200kb", parameterLimit: 2000 }));
+  app.use(session({
+    name: "vd.sid",
+    secret: config.sessionSecret,
+    store: new ConnectSessionKnexStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 }),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: "lax", secure: config.secureCookies, maxAge: 8 * 60 * 60 * 1000 },
+  }));
+  configurePassport(db);
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  app.use((req, _res, next) => {
+    req.ctx = { db, config, actor: req.user ?? null, requestId: req.requestId, now: clock };
+    next();
+  });
+
+  app.use(csrfGuard);
+
+  app.use((req, res, next) => {
+    res.locals.csrfToken = generateCsrfToken(req);
+    res.locals.user = req.user ?? null;
+    res.locals.nav = navigationFor(req.user ?? null, req.path);
+    res.locals.flash = req.session.flash ?? [];
+    res.locals.timeZone = config.timeZone;
+    if (req.session.flash) delete req.session.flash;
+    next();
+  });
+
+  registerRoutes(app);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,57 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { AppError, NotFoundError } from "../errors";
+
+const TITLES: Record<number, string> = {
+  400: "The request could not be understood",
+  401: "Please sign in",
+  403: "You cannot do this",
+  404: "Page not found",
+  409: "This could not be done right now",
+  413: "The upload is too large",
+  422: "Please check what you entered",
+  429: "Too many attempts",
+  500: "Something went wrong on our side",
+};
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+
+/**
+ * The one place where errors become pages. AppErrors carry their own status, code and message;
+ * body-parser/multer/csrf errors are translated; anything else is logged and shown as a generic
+ * 500 without details.
+ */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const mapped = toAppError(err);
+  if (mapped.status >= 500) req.log?.error({ err }, "unhandled error");
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const status = mapped.status;
+  const body = { status, code: mapped.code, title: TITLES[status] ?? "Error", message: mapped.message, requestId: req.requestId };
+  res.status(status);
+  if (req.accepts(["html", "json"]) === "json") {
+    res.json({ error: { code: mapped.code, message: mapped.message } });
+    return;
+  }
+  res.render("pages/error", { ...body, pageTitle: body.title });
+};
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { status?: number; statusCode?: number; code?: string; type?: string; message?: string };
+  if (e?.code === "EBADCSRFTOKEN" || e?.message === "invalid csrf token") {
+    return new AppError(403, "csrf_invalid",
+      "This form has expired or was not sent from Voucherdesk. Go back, reload the page and try again. " +
+        "If you were away for a while, you may need to sign in again.");
+  }
+  if (e?.code === "LIMIT_FILE_SIZE") return new AppError(413, "file_too_large", "A file is larger than the 10 MB limit. Upload a smaller file.");
+  if (typeof e?.code === "string" && e.code.startsWith("LIMIT_")) return new AppError(400, "upload_rejected", `The upload was refused: ${e.message}.`);
+  if (e?.type === "entity.too.large") return new AppError(413, "body_too_large", "What you sent is too large.");
+  if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported") return new AppError(400, "bad_body", "What you sent could not be read.");
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return new AppError(status, "http_" + status, status === 404 ? new NotFoundError().message : "The request could not be processed.");
+  }
+  return new AppError(500, "internal", "An unexpected error occurred. Nothing you entered was half-saved; please try again. If it keeps happening, contact the programme's administrator and mention the request id below.");
+}

@@ -1,0 +1,15 @@
+import type { Express } from "express";
+import { adminRoutes } from "./admin";
+import { applicantRoutes } from "./applicant";
+import { financeRoutes } from "./finance";
+import { managerRoutes } from "./manager";
+import { publicRoutes } from "./public";
+
+/** Each area owns one router; authorization is declared at the top of each. */
+export function registerRoutes(app: Express): void {
+  app.use(publicRoutes);
+  app.use(applicantRoutes);
+  app.use(managerRoutes);
+  app.use(financeRoutes);
+  app.use(adminRoutes);
+}

@@ -1,0 +1,23 @@
+import type { Actor, ServiceContext } from "../services/context";
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // passport puts the deserialised Actor here.
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends Actor {}
+    interface Request {
+      ctx: ServiceContext;
+      requestId: string;
+    }
+  }
+}
+
+declare module "express-session" {
+  interface SessionData {
+    flash?: { kind: "success" | "info" | "error"; message: string }[];
+    returnTo?: string;
+  }
+}
+
+export {};

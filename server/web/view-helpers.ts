@@ -1,0 +1,53 @@
+import { DateTime } from "luxon";
+import { formatMoney, type MoneyLocale } from "../domain/money";
+import { STATE_LABELS, type AppState } from "../domain/lifecycle";
+
+/** Handlebars helpers. The time zone is the programme's (R3), set once at start-up. */
+export function viewHelpers(timeZone: string) {
+  const isOptions = (v: unknown) => typeof v === "object" && v !== null && "hash" in (v as object);
+  return {
+    money: (cents: unknown, locale?: unknown) =>
+      cents === null || cents === undefined || cents === "" ? "" : formatMoney(Number(cents), (typeof locale === "string" ? locale : "en") as MoneyLocale),
+    /** Amount in euros for a form field, e.g. 12345 -> "123.45". */
+    moneyInput: (cents: unknown) => {
+      if (cents === null || cents === undefined || cents === "") return "";
+      const n = Number(cents);
+      if (!Number.isSafeInteger(n)) return String(cents);
+      const sign = n < 0 ? "-" : "";
+      const abs = Math.abs(n);
+      return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+    },
+    date: (iso: unknown) => {
+      if (typeof iso !== "string" || !iso) return "";
+      const dt = iso.length === 10 ? DateTime.fromISO(iso, { zone: timeZone }) : DateTime.fromISO(iso).setZone(timeZone);
+      return dt.isValid ? dt.toFormat("d LLL yyyy") : iso;
+    },
+    datetime: (iso: unknown) => {
+      if (typeof iso !== "string" || !iso) return "";
+      const dt = DateTime.fromISO(iso).setZone(timeZone);
+      return dt.isValid ? `${dt.toFormat("d LLL yyyy, HH:mm")} ${dt.offsetNameShort ?? ""}`.trim() : iso;
+    },
+    /** Value for <input type="datetime-local"> in the programme zone. */
+    localInput: (iso: unknown) => {
+      if (typeof iso !== "string" || !iso) return "";
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(iso)) return iso;
+      const dt = DateTime.fromISO(iso).setZone(timeZone);
+      return dt.isValid ? dt.toFormat("yyyy-LL-dd'T'HH:mm") : iso;
+    },
+    timeZone: () => timeZone,
+    stateLabel: (s: unknown) => STATE_LABELS[s as AppState] ?? String(s ?? ""),
+    eq: (a: unknown, b: unknown) => String(a) === String(b),
+    ne: (a: unknown, b: unknown) => String(a) !== String(b),
+    not: (a: unknown) => !a,
+    and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
+    json: (v: unknown) => JSON.stringify(v, null, 2),
+    add: (a: unknown, b: unknown) => Number(a) + Number(b),
+    concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(""),
+    /** Field id for form partials: "cost.travel" -> "f-cost-travel". */
+    fieldId: (name: unknown) => `f-${String(name).replace(/[^a-zA-Z0-9_-]+/g, "-")}`,
+    /** Handlebars passes an options object as the last argument; this ignores it. */
+    default: (v: unknown, fallback: unknown) => (v === undefined || v === null || v === "" || isOptions(v) ? fallback : v),
+  };
+}
