@@ -136,6 +136,15 @@ describe("exports/ledger-csv", () => {
     expect(records[1][4]).to.equal(company);
   });
 
+  it("quotes a field holding only a line break, so it stays one record", async () => {
+    const { text } = await csvOf([row({ company: "Line one\nLine two", partner: "a\rb", call: "x\r\ny" })]);
+    // csv-parse would tolerate a bare LF inside a CRLF file; spreadsheets would not.
+    expect(text).to.include(',"Line one\nLine two",').and.include(',"a\rb","x\r\ny",');
+    const records: string[][] = parse(text);
+    expect(records).to.have.length(2);
+    expect([records[1][4], records[1][7], records[1][8]]).to.deep.equal(["Line one\nLine two", "a\rb", "x\r\ny"]);
+  });
+
   it("starts with a UTF-8 BOM when asked, for Excel", async () => {
     const { buffer } = await csvOf([row({ company: "Øresund Bio" })], true);
     expect([...buffer.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
