@@ -1,0 +1,18 @@
+import type { Db } from "../../server/db/connection";
+import { loadActor } from "../../server/services/users";
+import type { Actor } from "../../server/services/context";
+import { seedDemo } from "../../db/seeds/demo";
+import { testConfig } from "./db";
+
+/** Loads the demo data (accounts for every role, companies in several regions) into a test db. */
+export async function seedDemoData(db: Db, now: () => Date = () => new Date()): Promise<void> {
+  await seedDemo(db, testConfig(), now);
+}
+
+export async function actorByEmail(db: Db, email: string): Promise<Actor> {
+  const row = await db("users").where({ email }).first("id");
+  if (!row) throw new Error(`no user ${email}`);
+  const actor = await loadActor(db, Number(row.id));
+  if (!actor) throw new Error(`user ${email} is inactive`);
+  return actor;
+}
