@@ -222,6 +222,36 @@ describe("exports/ledger-xlsx", () => {
     expect(bytesBeforeLastRow).to.be.greaterThan(50_000);
   });
 
+  it("stops reading rows while the client is not reading, and fails when it goes away", async () => {
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<LedgerExportRow> {
+      for (let i = 1; i <= 1_000_000; i++) {
+        pulled++;
+        yield row({ entryId: i, company: `Company ${i}` });
+      }
+    }
+    let fail: (() => void) | null = null;
+    const stuck = new Writable({
+      highWaterMark: 16 * 1024,
+      write(_chunk, _enc, cb) {
+        // Accept the first chunk, then stall like a client that stopped reading.
+        if (fail === null) fail = () => cb(new Error("client went away"));
+        else cb();
+      },
+    });
+    const done = writeLedgerXlsx(endless(), stuck, { timeZone: TZ });
+    let failed: unknown = null;
+    const settled = done.catch((e: unknown) => (failed = e));
+    await new Promise((r) => setTimeout(r, 500));
+    const pulledWhileStuck = pulled;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pulled).to.equal(pulledWhileStuck);
+    expect(pulled).to.be.greaterThan(0).and.lessThan(100_000);
+    (fail as unknown as () => void)();
+    await settled;
+    expect(failed).to.be.instanceOf(Error);
+  });
+
   it("hands amounts to the spreadsheet as exact decimals", () => {
     expect(spreadsheetAmount(123456)).to.equal(1234.56);
     expect(String(spreadsheetAmount(30))).to.equal("0.3");
