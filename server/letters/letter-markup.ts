@@ -49,6 +49,7 @@ export interface LetterMarkup {
  */
 export function markValue(value: string): string {
   const flat = value
+    // eslint-disable-next-line no-control-regex -- removing control characters from user data is the point
     .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, " ")
     .replace(COLLAPSIBLE, " ")
     .trim();
