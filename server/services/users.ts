@@ -148,7 +148,8 @@ export async function setUserActive(ctx: ServiceContext, userId: number, active:
       action: active ? "user.activated" : "user.deactivated", entityType: "user", entityId: userId,
       before: { active: !!before.active }, after: { active },
     });
-    if (!active) await trx("sessions").where("sess", "like", `%"user":${userId}}%`).del();
+    // Sessions are JSON (a json column on PostgreSQL): end the deactivated user's sessions at once.
+    if (!active) await trx("sessions").whereRaw("cast(sess as text) like ?", [`%"user":${userId}}%`]).del();
   });
 }
 
