@@ -65,9 +65,9 @@ describe("browser: sign in", function () {
     const page = await context.newPage();
     await page.goto(`${baseUrl}/login`);
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).to.include("Skip to main content");
+    expect(await page.evaluate("document.activeElement && document.activeElement.textContent")).to.include("Skip to main content");
     await page.keyboard.press("Enter");
-    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("main");
+    expect(await page.evaluate("document.activeElement && document.activeElement.id")).to.equal("main");
     await context.close();
   });
 });
