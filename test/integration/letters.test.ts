@@ -1,0 +1,313 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import type { Db } from "../../server/db/connection";
+import { ConflictError, NotFoundError, ValidationError } from "../../server/errors";
+import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
+import type { ServiceContext } from "../../server/services/context";
+import { insertedId } from "../../server/services/context";
+import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+
+interface ApprovedOptions {
+  company: string;
+  region: string;
+  type: "MG" | "IN" | "CO";
+  manager: string;
+  applicant: string;
+  approvedOn: string;
+  amountCents: number;
+  counterpartRegion: string;
+  state?: string;
+}
+
+/**
+ * An application as the manager's approval leaves it (state "approved" with the award's terms),
+ * inserted directly so these tests do not depend on the approval journey.
+ */
+async function insertApproved(db: Db, o: ApprovedOptions): Promise<number> {
+  const company = await db("companies").where({ legal_name: o.company }).first("id");
+  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", o.region).first("partners.id");
+  const counterpart = await db("regions").where({ code: o.counterpartRegion }).first("id", "country");
+  const type = await db("voucher_types").where({ code: o.type }).first("id");
+  const manager = await db("users").where({ email: o.manager }).first("id");
+  const applicant = await db("users").where({ email: o.applicant }).first("id");
+  const scheme = await db("schemes").orderBy("id").first("id");
+  const at = `${o.approvedOn}T09:00:00.000Z`;
+  const [call] = await db("calls").insert({
+    scheme_id: scheme.id, title: "Autumn call", description: "", opens_at: "2026-01-01T00:00:00.000Z",
+    closes_at: "2027-12-31T00:00:00.000Z", status: "open", created_by: manager.id, created_at: at, updated_at: at,
+  }).returning("id");
+  const start = new Date(Date.parse(`${o.approvedOn}T00:00:00Z`) + 14 * 86_400_000).toISOString().slice(0, 10);
+  const [app] = await db("applications").insert({
+    call_id: insertedId(call), company_id: company.id, voucher_type_id: type.id, partner_id: partner.id, state: o.state ?? "approved",
+    title: "Market study for a veterinary probiotic",
+    description: "Two days with a market expert to size the German market for our probiotic for piglets.",
+    objectives: "Know the market", expected_result: "A go/no-go decision",
+    counterpart_name: "Stern Market Insight GmbH", counterpart_country: counterpart.country, counterpart_region_id: counterpart.id,
+    counterpart_kind: "expert", activity_start: start, activity_end: start, requested_cents: o.amountCents, approved_cents: o.amountCents,
+    submitted_at: at, decided_at: at, decided_by: manager.id, approved_on: o.approvedOn,
+    completion_deadline: "2028-01-31", claim_deadline: "2028-03-01", version: 2, created_by: applicant.id, created_at: at, updated_at: at,
+  }).returning("id");
+  return insertedId(app);
+}
+
+const NORDIC = "Nordic Enzyme Labs ApS";
+const dkInsight = (approvedOn = "2026-11-23"): ApprovedOptions => ({
+  company: NORDIC, region: "DK", type: "IN", manager: "manager@demo.test", applicant: "sme@demo.test",
+  approvedOn, amountCents: 400_000, counterpartRegion: "BW",
+});
+
+function pdfText(pdf: Buffer): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "letters-"));
+  try {
+    const file = path.join(dir, "letter.pdf");
+    writeFileSync(file, pdf);
+    return execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const engine of testDatabases()) {
+  describe(`award letters: issue, store, verify (R13) [${engine.name}]`, function () {
+    this.timeout(60_000);
+    let db: Db;
+    let clock: TestClock;
+    let managerCtx: ServiceContext;
+
+    async function issue(applicationId: number, ctx = managerCtx) {
+      return db.transaction((trx) => issueAwardLetter(trx, ctx, applicationId));
+    }
+
+    async function stored(applicationId: number) {
+      const row = await db("award_letters").where({ application_id: applicationId }).first();
+      return { ...row, pdf: toBuffer(row.pdf) };
+    }
+
+    before(async () => {
+      db = await engine.create();
+      clock = new TestClock(new Date("2026-11-23T09:42:00.000Z"));
+      await seedDemoData(db, clock.now);
+      managerCtx = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
+    });
+
+    after(async () => {
+      await db.destroy();
+    });
+
+    it("stores the rendered bytes with their SHA-256, the approval instant and the issuer; sets the reference and audits", async () => {
+      const id = await insertApproved(db, dkInsight());
+      const issued = await issue(id);
+      expect(issued.reference).to.equal("IN2LS-2026-DK-IN-0001");
+      const row = await stored(id);
+      expect(row.pdf.subarray(0, 5).toString()).to.equal("%PDF-");
+      expect(sha256Hex(row.pdf)).to.equal(row.sha256).and.to.equal(issued.sha256);
+      expect(row.reference).to.equal(issued.reference);
+      expect(row.issued_at).to.equal("2026-11-23T09:42:00.000Z");
+      expect(Number(row.issued_by)).to.equal(managerCtx.actor!.id);
+      expect(row.language).to.equal("en");
+      expect((await db("applications").where({ id }).first("reference")).reference).to.equal(issued.reference);
+      const events = await db("audit_events").where({ action: "letter.issued", entity_type: "application", entity_id: String(id) });
+      expect(events).to.have.length(1);
+      expect(JSON.parse(events[0].after_json)).to.include({ reference: issued.reference, sha256: issued.sha256 });
+    });
+
+    it("numbers letters per year, region and voucher type", async () => {
+      const second = await issue(await insertApproved(db, dkInsight()));
+      const meetGreet = await issue(await insertApproved(db, { ...dkInsight(), type: "MG", amountCents: 45_000 }));
+      const nextYear = await issue(await insertApproved(db, dkInsight("2027-01-04")));
+      const nlCtx = testContext(db, await actorByEmail(db, "manager.nl@demo.test"), clock.now);
+      const brabant = await issue(await insertApproved(db, {
+        ...dkInsight(), company: "Brabant Diagnostics B.V.", region: "NB", manager: "manager.nl@demo.test", applicant: "brabant@demo.test",
+      }), nlCtx);
+      const third = await issue(await insertApproved(db, dkInsight()));
+      expect([second.reference, meetGreet.reference, nextYear.reference, brabant.reference, third.reference]).to.deep.equal([
+        "IN2LS-2026-DK-IN-0002", "IN2LS-2026-DK-MG-0001", "IN2LS-2027-DK-IN-0001", "IN2LS-2026-NB-IN-0001", "IN2LS-2026-DK-IN-0003",
+      ]);
+    });
+
+    it("gives letters approved at the same moment distinct consecutive numbers", async () => {
+      const ids = [];
+      for (let i = 0; i < 4; i++) ids.push(await insertApproved(db, { ...dkInsight(), type: "CO", amountCents: 700_000 }));
+      const refs = (await Promise.all(ids.map((id) => issue(id)))).map((r) => r.reference).sort();
+      expect(refs).to.deep.equal([1, 2, 3, 4].map((n) => `IN2LS-2026-DK-CO-000${n}`));
+    });
+
+    it("returns the existing letter unchanged when asked again, even after the data changed", async () => {
+      const id = await insertApproved(db, dkInsight());
+      const first = await issue(id);
+      const before = await stored(id);
+      clock.advanceDays(3);
+      await db("companies").where({ legal_name: NORDIC }).update({ address: "Somewhere else 1\n8000 Aarhus C" });
+      try {
+        const again = await issue(id);
+        expect(again).to.deep.equal(first);
+        const after = await stored(id);
+        expect(after.pdf.equals(before.pdf)).to.equal(true);
+        expect(after.issued_at).to.equal(before.issued_at);
+        const [{ n }] = await db("award_letters").where({ application_id: id }).count({ n: "*" });
+        expect(Number(n)).to.equal(1);
+        expect(await db("audit_events").where({ action: "letter.issued", entity_id: String(id) })).to.have.length(1);
+      } finally {
+        await db("companies").where({ legal_name: NORDIC }).update({ address: "Fruebjergvej 3\n2100 Copenhagen Ø" });
+        clock.set("2026-11-23T09:42:00.000Z");
+      }
+    });
+
+    it("stores exactly what the application's data renders to (same data, same bytes)", async () => {
+      const id = await insertApproved(db, dkInsight());
+      await issue(id);
+      const row = await stored(id);
+      const data = await awardLetterData(db, managerCtx, id, { reference: row.reference, issuedAt: row.issued_at });
+      const again = await renderAwardLetter(data);
+      expect(again.equals(row.pdf)).to.equal(true);
+    });
+
+    it("prints the company, reference, amount, de minimis total of the last three years and the regulation", async () => {
+      // Older than three years before the approval: must not count (R9).
+      const company = await db("companies").where({ legal_name: NORDIC }).first("id");
+      await db("de_minimis_declarations").insert({
+        company_id: company.id, granting_body: "Old grant", granted_on: "2023-11-22", amount_cents: 9_900_000, declared_at: "2026-01-01T00:00:00.000Z",
+      });
+      const id = await insertApproved(db, dkInsight());
+      const issued = await issue(id);
+      const text = pdfText((await stored(id)).pdf);
+      expect(text).to.include(NORDIC);
+      expect(text).to.include(issued.reference);
+      expect(text).to.include("EUR 4,000.00");
+      expect(text).to.include("Commission Regulation (EU) 2023/2831");
+      expect(text).to.include("declared de minimis aid of EUR 45,000.00 received in the last three years");
+      expect(text).to.include("Stuttgart and Neckar-Alb");
+      expect(text).to.include("Lars Kjærgaard");
+    });
+
+    it("refuses to issue a letter for an application that is not approved", async () => {
+      const id = await insertApproved(db, { ...dkInsight(), state: "submitted" });
+      let err: unknown;
+      try {
+        await issue(id);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(ConflictError);
+      expect(await db("award_letters").where({ application_id: id })).to.have.length(0);
+    });
+
+    describe("verifyLetter", () => {
+      let id: number;
+      let reference: string;
+      let pdf: Buffer;
+
+      before(async () => {
+        id = await insertApproved(db, dkInsight());
+        reference = (await issue(id)).reference;
+        pdf = (await stored(id)).pdf;
+      });
+
+      it("accepts the genuine bytes and reveals only the letter's key facts", async () => {
+        const r = await verifyLetter(db, { reference, pdf });
+        expect(r.genuine).to.equal(true);
+        expect(r.letter).to.deep.equal({
+          reference, companyName: NORDIC, voucherTypeName: "Insight", amountCents: 400_000,
+          issuedAt: "2026-11-23T09:42:00.000Z", status: "issued",
+        });
+      });
+
+      it("accepts the SHA-256 as pasted (upper case, spaces) and a reference typed in lower case", async () => {
+        const sha = sha256Hex(pdf).toUpperCase().replace(/(.{8})/g, "$1 ");
+        const r = await verifyLetter(db, { reference: ` ${reference.toLowerCase()} `, sha256: sha });
+        expect(r.genuine).to.equal(true);
+      });
+
+      it("refuses a file with one byte changed and reveals nothing about the letter", async () => {
+        const tampered = Buffer.from(pdf);
+        tampered[Math.floor(tampered.length / 2)] ^= 0x01;
+        const r = await verifyLetter(db, { reference, pdf: tampered });
+        expect(r.genuine).to.equal(false);
+        expect(r.letter).to.equal(undefined);
+        expect(r.reason).to.match(/not the award letter/);
+      });
+
+      it("refuses the genuine file under another letter's reference", async () => {
+        const other = (await issue(await insertApproved(db, dkInsight()))).reference;
+        const r = await verifyLetter(db, { reference: other, pdf });
+        expect(r.genuine).to.equal(false);
+      });
+
+      it("refuses an unknown reference", async () => {
+        const r = await verifyLetter(db, { reference: "IN2LS-2026-DK-IN-9999", pdf });
+        expect(r.genuine).to.equal(false);
+        expect(r.letter).to.equal(undefined);
+        expect(r.reason).to.match(/No award letter/);
+      });
+
+      it("rejects malformed input as a validation error", async () => {
+        for (const input of [
+          { reference: "not a reference", pdf },
+          { reference },
+          { reference, sha256: "abc" },
+          { reference, pdf: Buffer.alloc(0) },
+        ]) {
+          let err: unknown;
+          try {
+            await verifyLetter(db, input);
+          } catch (e) {
+            err = e;
+          }
+          expect(err, JSON.stringify(Object.keys(input))).to.be.instanceOf(ValidationError);
+        }
+      });
+
+      it("still confirms the letter of a cancelled voucher, saying it was cancelled", async () => {
+        const cid = await insertApproved(db, dkInsight());
+        const ref = (await issue(cid)).reference;
+        const bytes = (await stored(cid)).pdf;
+        await db("applications").where({ id: cid }).update({ state: "cancelled" });
+        const r = await verifyLetter(db, { reference: ref, pdf: bytes });
+        expect(r.genuine).to.equal(true);
+        expect(r.letter?.status).to.equal("cancelled");
+        expect(r.reason).to.match(/cancelled/);
+        const sme = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
+        const got = await getAwardLetter(sme, cid);
+        expect(got.cancelled).to.equal(true);
+        expect(got.pdf.equals(bytes)).to.equal(true);
+      });
+    });
+
+    describe("getAwardLetter", () => {
+      it("returns the stored bytes to the company's applicant and is 'not found' for another company's", async () => {
+        const id = await insertApproved(db, dkInsight());
+        const issued = await issue(id);
+        const sme = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
+        const got = await getAwardLetter(sme, id);
+        expect(got.reference).to.equal(issued.reference);
+        expect(Buffer.isBuffer(got.pdf)).to.equal(true);
+        expect(sha256Hex(got.pdf)).to.equal(issued.sha256);
+        expect(got.cancelled).to.equal(false);
+        const other = testContext(db, await actorByEmail(db, "oresund@demo.test"), clock.now);
+        let err: unknown;
+        try {
+          await getAwardLetter(other, id);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(NotFoundError);
+      });
+
+      it("is 'not found' for an approved application without a letter", async () => {
+        const id = await insertApproved(db, dkInsight());
+        let err: unknown;
+        try {
+          await getAwardLetter(managerCtx, id);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(NotFoundError);
+      });
+    });
+  });
+}
