@@ -1,0 +1,446 @@
+/**
+ * Budget ceilings and the commitment ledger in the database (R4, R5).
+ *
+ * The rules (what fits, what an entry does to the totals, which invariants must hold) live in
+ * server/domain/budget.ts; this file only reads the current state, serialises writers and
+ * persists what the domain decided:
+ * - every movement is one inserted row of ledger_entries (never updated or deleted) plus an
+ *   update of the running totals in budget_ceilings, in the caller's transaction;
+ * - writers of one call are serialised: on PostgreSQL by `select ... for update` on the involved
+ *   budget_ceilings rows (always locked in key order, so two writers cannot deadlock); on SQLite
+ *   the single pooled connection already runs one transaction at a time (server/db/connection.ts);
+ * - the idempotency key is looked up only after the lock is held, so a retried request (double
+ *   click, network retry, job re-run) that races its first attempt still books exactly once.
+ */
+import type { Db } from "../db/connection";
+import { isPostgres } from "../db/connection";
+import {
+  BudgetExceededError,
+  type CeilingState,
+  type EntryKind,
+  LedgerInvariantError,
+  applyEntry,
+  canCommit,
+  ceilingFromEntries,
+  checkInvariants,
+  netCommittedCents,
+} from "../domain/budget";
+import { type Cents, assertCents, formatMoney } from "../domain/money";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { audit } from "./audit";
+import type { ServiceContext, Trx } from "./context";
+import { insertedId, nowIso } from "./context";
+
+export interface CeilingInput {
+  key: string;
+  label: string;
+  ceilingCents: Cents;
+}
+
+export interface LedgerEntry {
+  id: number;
+  callId: number;
+  applicationId: number;
+  kind: EntryKind;
+  amountCents: Cents;
+  ceilingKeys: string[];
+  paymentId: number | null;
+  reversesEntryId: number | null;
+  idempotencyKey: string;
+  note: string | null;
+  actorUserId: number | null;
+  at: string;
+}
+
+export interface EntryResult {
+  entryId: number;
+  /** True when an entry with this idempotency key already existed and nothing was booked. */
+  replayed: boolean;
+}
+
+export interface MovementInput {
+  callId: number;
+  applicationId: number;
+  /** Positive; corrections go through reverseEntry. */
+  amountCents: Cents;
+  ceilingKeys: string[];
+  idempotencyKey: string;
+  note?: string | null;
+}
+
+export interface PaymentMovementInput extends MovementInput {
+  paymentId: number | null;
+}
+
+/** What an application currently holds against the budget. */
+export interface Commitment {
+  callId: number;
+  ceilingKeys: string[];
+  committedCents: Cents;
+  releasedCents: Cents;
+  paidCents: Cents;
+}
+
+export interface LedgerCheck {
+  key: string;
+  /** The running totals equal the totals rebuilt from the ledger, and the invariants hold. */
+  ok: boolean;
+  ledger: CeilingState;
+  running: CeilingState;
+}
+
+const KEY_PATTERN = /^(total|type:[A-Z]{1,10}|partner:\d{1,9})$/;
+const APPLICATION_KEY = "application";
+
+// ---------------------------------------------------------------------------------------------
+// Ceilings
+// ---------------------------------------------------------------------------------------------
+
+function rowToCeiling(r: Record<string, unknown>): CeilingState {
+  return {
+    key: String(r.key),
+    label: String(r.label),
+    ceilingCents: assertCents(r.ceiling_cents),
+    committedCents: assertCents(r.committed_cents),
+    releasedCents: assertCents(r.released_cents),
+    paidCents: assertCents(r.paid_cents),
+  };
+}
+
+function validateCeilingInputs(ceilings: readonly CeilingInput[]): CeilingInput[] {
+  const seen = new Set<string>();
+  const fields: Record<string, string> = {};
+  const out: CeilingInput[] = [];
+  for (const c of ceilings) {
+    const key = typeof c.key === "string" ? c.key.trim() : "";
+    const label = typeof c.label === "string" ? c.label.trim() : "";
+    if (!KEY_PATTERN.test(key)) {
+      fields[key || "key"] = `"${key}" is not a budget ceiling key (total, type:<code> or partner:<id>).`;
+      continue;
+    }
+    if (seen.has(key)) fields[key] = `The budget ceiling ${key} is listed twice.`;
+    seen.add(key);
+    if (label === "" || label.length > 200) fields[key] = `The budget ceiling ${key} needs a label of at most 200 characters.`;
+    const cents = assertCents(c.ceilingCents);
+    if (cents < 0) fields[key] = `${label || key}: the ceiling cannot be negative.`;
+    out.push({ key, label, ceilingCents: cents });
+  }
+  const problems = Object.values(fields);
+  if (problems.length > 0) throw new ValidationError(problems.join(" "), fields);
+  return out;
+}
+
+/** Locks (PostgreSQL) and reads the named ceilings of a call, or all of them, in key order. */
+async function lockCeilings(trx: Trx, callId: number, keys?: readonly string[]): Promise<CeilingState[]> {
+  const q = trx("budget_ceilings").where({ call_id: callId }).orderBy("key", "asc").select("*");
+  if (keys) q.whereIn("key", [...keys]);
+  // SQLite has no row locks (knex would only warn); its one connection serialises transactions.
+  if (isPostgres(trx)) q.forUpdate();
+  const rows: Record<string, unknown>[] = await q;
+  return rows.map(rowToCeiling);
+}
+
+/** The ceilings of a new call. */
+export async function createCeilings(trx: Trx, ctx: ServiceContext, callId: number, ceilings: CeilingInput[]): Promise<void> {
+  const list = validateCeilingInputs(ceilings);
+  if (list.length === 0) return;
+  await trx("budget_ceilings").insert(
+    list.map((c) => ({ call_id: callId, key: c.key, label: c.label, ceiling_cents: c.ceilingCents })),
+  );
+  await audit(trx, ctx, { action: "budget.ceilings", entityType: "call", entityId: callId, after: list });
+}
+
+/**
+ * Inserts new ceilings and changes existing ones (a call being edited). Ceilings not listed are
+ * kept: once money is booked against a ceiling it cannot disappear. A ceiling may not go below
+ * what is already committed under it (net of releases).
+ */
+export async function setCeilings(trx: Trx, ctx: ServiceContext, callId: number, ceilings: CeilingInput[]): Promise<void> {
+  const list = validateCeilingInputs(ceilings);
+  const current = new Map((await lockCeilings(trx, callId)).map((c) => [c.key, c]));
+
+  const fields: Record<string, string> = {};
+  for (const c of list) {
+    const existing = current.get(c.key);
+    if (existing && c.ceilingCents < netCommittedCents(existing)) {
+      fields[c.key] =
+        `${c.label}: the ceiling cannot be ${formatMoney(c.ceilingCents)} because ` +
+        `${formatMoney(netCommittedCents(existing))} is already committed under it.`;
+    }
+  }
+  const problems = Object.values(fields);
+  if (problems.length > 0) throw new ValidationError(problems.join(" "), fields, "ceiling_below_commitment");
+
+  const before: CeilingInput[] = [];
+  const after: CeilingInput[] = [];
+  for (const c of list) {
+    const existing = current.get(c.key);
+    if (!existing) {
+      await trx("budget_ceilings").insert({ call_id: callId, key: c.key, label: c.label, ceiling_cents: c.ceilingCents });
+      after.push(c);
+    } else if (existing.ceilingCents !== c.ceilingCents || existing.label !== c.label) {
+      await trx("budget_ceilings")
+        .where({ call_id: callId, key: c.key })
+        .update({ label: c.label, ceiling_cents: c.ceilingCents });
+      before.push({ key: existing.key, label: existing.label, ceilingCents: existing.ceilingCents });
+      after.push(c);
+    }
+  }
+  if (after.length > 0) await audit(trx, ctx, { action: "budget.ceilings", entityType: "call", entityId: callId, before, after });
+}
+
+/** The running totals of a call's ceilings, in the order they were created (total first). */
+export async function readCeilings(db: Db | Trx, callId: number): Promise<CeilingState[]> {
+  const rows: Record<string, unknown>[] = await db("budget_ceilings").where({ call_id: callId }).orderBy("id", "asc").select("*");
+  return rows.map(rowToCeiling);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+// ---------------------------------------------------------------------------------------------
+
+function parseKeys(text: unknown): string[] {
+  const v: unknown = JSON.parse(String(text));
+  if (!Array.isArray(v) || !v.every((k) => typeof k === "string")) throw new Error(`corrupt ceiling_keys: ${String(text)}`);
+  return v as string[];
+}
+
+function rowToEntry(r: Record<string, unknown>): LedgerEntry {
+  const optId = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: Number(r.id),
+    callId: Number(r.call_id),
+    applicationId: Number(r.application_id),
+    kind: String(r.kind) as EntryKind,
+    amountCents: assertCents(r.amount_cents),
+    ceilingKeys: parseKeys(r.ceiling_keys),
+    paymentId: optId(r.payment_id),
+    reversesEntryId: optId(r.reverses_entry_id),
+    idempotencyKey: String(r.idempotency_key),
+    note: r.note === null || r.note === undefined ? null : String(r.note),
+    actorUserId: optId(r.actor_user_id),
+    at: String(r.at),
+  };
+}
+
+export async function entriesForApplication(db: Db | Trx, applicationId: number): Promise<LedgerEntry[]> {
+  const rows: Record<string, unknown>[] = await db("ledger_entries").where({ application_id: applicationId }).orderBy("id", "asc");
+  return rows.map(rowToEntry);
+}
+
+/** One application's entries summed as if it were a ceiling of its own (committed = its award). */
+function applicationState(applicationId: number, entries: readonly LedgerEntry[]): CeilingState {
+  const totals = ceilingFromEntries(
+    { key: APPLICATION_KEY, label: `application ${applicationId}`, ceilingCents: 0 },
+    entries.map((e) => ({ kind: e.kind, amountCents: e.amountCents, ceilingKeys: [APPLICATION_KEY] })),
+  );
+  return { ...totals, ceilingCents: totals.committedCents };
+}
+
+function commitmentKeys(entries: readonly LedgerEntry[]): string[] {
+  const keys: string[] = [];
+  for (const e of entries) for (const k of e.ceilingKeys) if (!keys.includes(k)) keys.push(k);
+  return keys;
+}
+
+/**
+ * What an application holds: committed, released and paid (each gross), and the ceilings its
+ * entries are booked against. Outstanding = committed - released - paid is what a cancellation or
+ * expiry releases.
+ */
+export async function commitmentOf(db: Db | Trx, applicationId: number): Promise<Commitment> {
+  const app = await db("applications").where({ id: applicationId }).first("call_id");
+  if (!app) throw new NotFoundError();
+  const entries = await entriesForApplication(db, applicationId);
+  const s = applicationState(applicationId, entries);
+  return {
+    callId: Number(app.call_id),
+    ceilingKeys: commitmentKeys(entries),
+    committedCents: s.committedCents,
+    releasedCents: s.releasedCents,
+    paidCents: s.paidCents,
+  };
+}
+
+interface AppendInput {
+  kind: EntryKind;
+  callId: number;
+  applicationId: number;
+  amountCents: Cents;
+  ceilingKeys: readonly string[];
+  idempotencyKey: string;
+  note?: string | null;
+  paymentId?: number | null;
+  reversesEntryId?: number | null;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((k) => sa.has(k));
+}
+
+async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): Promise<EntryResult> {
+  const amount = assertCents(input.amountCents);
+  const keys = [...new Set(input.ceilingKeys)].sort();
+  const idem = typeof input.idempotencyKey === "string" ? input.idempotencyKey.trim() : "";
+  if (idem === "" || idem.length > 120) throw new Error("A ledger entry needs an idempotency key of 1 to 120 characters.");
+  if (keys.length === 0) throw new LedgerInvariantError("A ledger entry must name at least one budget ceiling.");
+  const note = input.note === undefined || input.note === null ? null : String(input.note).slice(0, 300);
+
+  const ceilings = await lockCeilings(trx, input.callId, keys);
+
+  // Under the lock: a concurrent first attempt with the same key has committed or rolled back.
+  const existing = await trx("ledger_entries").where({ idempotency_key: idem }).first();
+  if (existing) {
+    const e = rowToEntry(existing);
+    const same =
+      e.kind === input.kind &&
+      e.callId === input.callId &&
+      e.applicationId === input.applicationId &&
+      e.amountCents === amount &&
+      sameKeys(e.ceilingKeys, keys) &&
+      e.reversesEntryId === (input.reversesEntryId ?? null);
+    if (!same) throw new ConflictError("This idempotency key was already used for a different ledger entry.", "idempotency_key_reused");
+    return { entryId: e.id, replayed: true };
+  }
+
+  if (input.reversesEntryId) {
+    const already = await trx("ledger_entries").where({ reverses_entry_id: input.reversesEntryId }).first("id");
+    if (already) throw new ConflictError(`This ledger entry was already reversed by entry ${String(already.id)}.`, "already_reversed");
+  }
+
+  const missing = keys.filter((k) => !ceilings.some((c) => c.key === k));
+  if (missing.length > 0) {
+    throw new ValidationError(`This call has no budget ceiling ${missing.join(", ")}.`, {}, "unknown_ceiling");
+  }
+
+  const app = await trx("applications").where({ id: input.applicationId }).first("call_id");
+  if (!app || Number(app.call_id) !== input.callId) throw new NotFoundError("We could not find that application in this call.");
+
+  // The application's own entries: a release or payment may only use what this application holds,
+  // against the same ceilings it was committed under.
+  const appEntries = await entriesForApplication(trx, input.applicationId);
+  const heldKeys = commitmentKeys(appEntries);
+  if (heldKeys.length > 0 && !sameKeys(heldKeys, keys)) {
+    throw new LedgerInvariantError(
+      `This application's budget is booked against ${heldKeys.join(", ")}, not ${keys.join(", ")}.`,
+      "ledger_keys_mismatch",
+    );
+  }
+  if (input.kind !== "commit" || amount < 0) {
+    applyEntry([applicationState(input.applicationId, appEntries)], { kind: input.kind, amountCents: amount, ceilingKeys: [APPLICATION_KEY] });
+  }
+
+  if (input.kind === "commit" && amount > 0) {
+    const fits = canCommit(ceilings, amount);
+    if (!fits.ok) throw new BudgetExceededError(amount, fits.exceeded);
+  }
+  const next = applyEntry(ceilings, { kind: input.kind, amountCents: amount, ceilingKeys: keys });
+
+  const at = nowIso(ctx);
+  const [row] = await trx("ledger_entries")
+    .insert({
+      call_id: input.callId,
+      application_id: input.applicationId,
+      kind: input.kind,
+      amount_cents: amount,
+      ceiling_keys: JSON.stringify(keys),
+      payment_id: input.paymentId ?? null,
+      reverses_entry_id: input.reversesEntryId ?? null,
+      idempotency_key: idem,
+      note,
+      actor_user_id: ctx.actor?.id ?? null,
+      at,
+    })
+    .returning("id");
+  const entryId = insertedId(row);
+
+  for (const n of next) {
+    await trx("budget_ceilings").where({ call_id: input.callId, key: n.key }).update({
+      committed_cents: n.committedCents,
+      released_cents: n.releasedCents,
+      paid_cents: n.paidCents,
+    });
+  }
+
+  await audit(trx, ctx, {
+    action: input.reversesEntryId ? "budget.reverse" : `budget.${input.kind}`,
+    entityType: "application",
+    entityId: input.applicationId,
+    before: ceilings,
+    after: {
+      entry: { id: entryId, kind: input.kind, amountCents: amount, ceilingKeys: keys, reversesEntryId: input.reversesEntryId ?? null, note },
+      ceilings: next,
+    },
+  });
+  return { entryId, replayed: false };
+}
+
+function assertPositive(amountCents: Cents, what: string): Cents {
+  const amount = assertCents(amountCents);
+  if (amount <= 0) throw new ValidationError(`The ${what} must be more than zero; corrections are reversing entries.`);
+  return amount;
+}
+
+/** Approval: reserves the award under every ceiling the application falls under (R4). */
+export async function commit(trx: Trx, ctx: ServiceContext, input: MovementInput): Promise<EntryResult> {
+  return appendEntry(trx, ctx, { ...input, kind: "commit", amountCents: assertPositive(input.amountCents, "commitment") });
+}
+
+/** Cancellation, expiry or a payment below the award: gives (part of) the commitment back. */
+export async function release(trx: Trx, ctx: ServiceContext, input: MovementInput): Promise<EntryResult> {
+  return appendEntry(trx, ctx, { ...input, kind: "release", amountCents: assertPositive(input.amountCents, "release") });
+}
+
+/** Money paid out of the application's commitment. */
+export async function recordPayment(trx: Trx, ctx: ServiceContext, input: PaymentMovementInput): Promise<EntryResult> {
+  return appendEntry(trx, ctx, { ...input, kind: "payment", amountCents: assertPositive(input.amountCents, "payment") });
+}
+
+/**
+ * A correction (R5): a new entry of the same kind, ceilings and payment with the negated amount.
+ * The original stays as it is. An entry is reversed at most once, and a reversal is not itself
+ * reversed (book the right movement again instead), so the history reads plainly.
+ */
+export async function reverseEntry(trx: Trx, ctx: ServiceContext, entryId: number, reason: string, idempotencyKey: string): Promise<EntryResult> {
+  const row = await trx("ledger_entries").where({ id: entryId }).first();
+  if (!row) throw new NotFoundError("We could not find that ledger entry.");
+  const original = rowToEntry(row);
+  const why = typeof reason === "string" ? reason.trim() : "";
+  if (why === "") throw new ValidationError("Please give the reason for the correction.", { reason: "Please give the reason for the correction." });
+
+  if (original.reversesEntryId !== null) {
+    throw new ConflictError("This entry is itself a correction and cannot be reversed; book the right movement instead.", "reversal_of_reversal");
+  }
+
+  return appendEntry(trx, ctx, {
+    kind: original.kind,
+    callId: original.callId,
+    applicationId: original.applicationId,
+    amountCents: -original.amountCents,
+    ceilingKeys: original.ceilingKeys,
+    idempotencyKey,
+    note: why,
+    paymentId: original.paymentId,
+    reversesEntryId: original.id,
+  });
+}
+
+/**
+ * Rebuilds every ceiling of a call from the ledger and compares it with the running totals; `ok`
+ * is false when they differ or when the ledger itself breaks paid <= committed - released <= ceiling.
+ */
+export async function verifyLedgerTotals(db: Db | Trx, callId: number): Promise<LedgerCheck[]> {
+  const running = await readCeilings(db, callId);
+  const rows: Record<string, unknown>[] = await db("ledger_entries").where({ call_id: callId }).orderBy("id", "asc");
+  const entries = rows.map(rowToEntry);
+  return running.map((r) => {
+    const ledger = ceilingFromEntries({ key: r.key, label: r.label, ceilingCents: r.ceilingCents }, entries);
+    const ok =
+      ledger.committedCents === r.committedCents &&
+      ledger.releasedCents === r.releasedCents &&
+      ledger.paidCents === r.paidCents &&
+      checkInvariants(ledger) === null;
+    return { key: r.key, ok, ledger, running: r };
+  });
+}
