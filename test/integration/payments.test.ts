@@ -1,0 +1,305 @@
+import { PassThrough } from "node:stream";
+import { expect } from "chai";
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import type { Db } from "../../server/db/connection";
+import { writeLedgerCsv } from "../../server/exports/ledger-csv";
+import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
+import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
+import { AppError } from "../../server/errors";
+import * as budget from "../../server/services/budget";
+import type { Actor, ServiceContext, UserRole } from "../../server/services/context";
+import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../server/services/ledger";
+import { createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/payments";
+import { testConfig, testDatabases } from "../support/db";
+
+const TZ = "Europe/Copenhagen";
+const NOW = "2026-06-15T10:00:00.000Z";
+
+interface World {
+  db: Db;
+  manager: Actor;
+  finance: Actor;
+  finance2: Actor;
+  callId: number;
+  companyId: number;
+}
+
+function actor(id: number, role: UserRole, email: string): Actor {
+  return { id, email, name: email.split("@")[0], role, companyId: null, partnerId: null, regionId: null };
+}
+
+function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
+  return { db, config: testConfig({ timeZone: TZ }), actor: a, now: () => new Date(now) };
+}
+
+async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
+  const [row] = await db("users").insert({ email, name: email.split("@")[0], password_hash: "x", role, created_at: NOW }).returning("id");
+  return actor(Number(typeof row === "object" ? row.id : row), role, email);
+}
+
+async function world(db: Db, ceilingCents = 10_000_000): Promise<World> {
+  const manager = await user(db, "m@t.test", "manager");
+  const finance = await user(db, "f@t.test", "finance");
+  const finance2 = await user(db, "f2@t.test", "finance");
+  const scheme = await db("schemes").first("id");
+  const [c] = await db("calls").insert({
+    scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
+    status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
+  }).returning("id");
+  const callId = Number(typeof c === "object" ? c.id : c);
+  await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents }]));
+  const region = await db("regions").where({ code: "DK" }).first("id");
+  const [co] = await db("companies").insert({
+    legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", address: "x", country: "DK", region_id: region.id,
+    staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DE89370400440532013000", account_holder: "Nordic Enzyme Labs",
+    created_at: NOW, updated_at: NOW,
+  }).returning("id");
+  return { db, manager, finance, finance2, callId, companyId: Number(typeof co === "object" ? co.id : co) };
+}
+
+let seq = 0;
+/** An application in claim-verified with its commitment booked and a verified claim. */
+async function verifiedClaim(w: World, o: { award?: number; payable?: number; type?: string; region?: string; at?: string; companyId?: number; verifiedBy?: number } = {}): Promise<{ claimId: number; applicationId: number }> {
+  const db = w.db;
+  const award = o.award ?? 400_000;
+  const vt = await db("voucher_types").where({ code: o.type ?? "IN" }).first("id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", o.region ?? "DK").first("p.id");
+  seq++;
+  const [a] = await db("applications").insert({
+    reference: `IN2LS-TEST-${seq}`, call_id: w.callId, company_id: o.companyId ?? w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
+    state: "claim-verified", approved_cents: award, decided_by: w.manager.id, decided_at: NOW, created_by: w.manager.id,
+    created_at: NOW, updated_at: NOW,
+  }).returning("id");
+  const applicationId = Number(typeof a === "object" ? a.id : a);
+  const at = o.at ?? NOW;
+  await db.transaction((trx) => budget.commit(trx, ctxFor(db, w.manager, at), {
+    callId: w.callId, applicationId, amountCents: award, ceilingKeys: ["total"], idempotencyKey: `commit:${applicationId}`,
+  }));
+  const [cl] = await db("claims").insert({
+    application_id: applicationId, status: "verified", report: "done", submitted_at: NOW, submitted_by: w.manager.id,
+    verified_at: NOW, verified_by: o.verifiedBy ?? w.manager.id, payable_cents: o.payable ?? award,
+  }).returning("id");
+  return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId };
+}
+
+async function expectAppError(p: Promise<unknown>, status: number, pattern?: RegExp): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(AppError);
+    const e = err as AppError;
+    expect(e.status, e.message).to.equal(status);
+    if (pattern) expect(e.message).to.match(pattern);
+    return e;
+  }
+  throw new Error("expected the call to be refused");
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function toBuffer(write: (out: PassThrough) => Promise<unknown>): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise((resolve) => out.on("end", resolve));
+  await write(out);
+  await done;
+  return Buffer.concat(chunks);
+}
+
+for (const engine of testDatabases()) {
+  describe(`payments and the disbursement ledger (${engine.name})`, function () {
+    this.timeout(60000);
+    let db: Db;
+    let w: World;
+
+    beforeEach(async () => {
+      db = await engine.create();
+      w = await world(db);
+    });
+    afterEach(() => db.destroy());
+
+    it("pays a verified claim: payment row, ledger payment and release, claim paid, application paid, audit", async () => {
+      const { claimId, applicationId } = await verifiedClaim(w, { award: 50_000, payable: 41_234, type: "MG" });
+      expect((await paymentQueue(ctxFor(db, w.finance))).map((q) => q.claimId)).to.deep.equal([claimId]);
+      const r = await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
+      expect(r.amountCents).to.equal(41_234);
+      expect(r.releasedCents).to.equal(8_766);
+      const pays = await db("payments").where({ claim_id: claimId });
+      expect(pays).to.have.length(1);
+      expect(pays[0].iban).to.equal("DE89370400440532013000");
+      const entries = await db("ledger_entries").where({ application_id: applicationId }).orderBy("id");
+      expect(entries.map((e) => [e.kind, Number(e.amount_cents), e.idempotency_key])).to.deep.equal([
+        ["commit", 50_000, `commit:${applicationId}`], ["payment", 41_234, `pay:${claimId}`], ["release", 8_766, `pay-release:${claimId}`],
+      ]);
+      expect(Number(entries[1].payment_id)).to.equal(r.paymentId);
+      expect((await db("claims").where({ id: claimId }).first()).status).to.equal("paid");
+      expect((await db("applications").where({ id: applicationId }).first()).state).to.equal("paid");
+      expect(await db("audit_events").where({ action: "payment.recorded" })).to.have.length(1);
+      expect(await db("audit_events").where({ action: "application.pay" })).to.have.length(1);
+      expect(await paymentQueue(ctxFor(db, w.finance))).to.have.length(0);
+      expect((await budget.verifyLedgerTotals(db, w.callId)).every((c) => c.ok)).to.equal(true);
+    });
+
+    it("a second payment of the same claim (replay) changes nothing and says when and how it was paid", async () => {
+      const { claimId } = await verifiedClaim(w);
+      await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
+      const before = await db("ledger_entries").count({ n: "*" });
+      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-16", bankReference: "BANK-2" }), 409,
+        /already paid on 2026-06-15, reference BANK-1/);
+      expect(await db("ledger_entries").count({ n: "*" })).to.deep.equal(before);
+      expect(await db("payments")).to.have.length(1);
+    });
+
+    it("two concurrent payments of one claim: exactly one payment row and one ledger payment", async () => {
+      const { claimId } = await verifiedClaim(w, { award: 50_000, payable: 30_000, type: "MG" });
+      const results = await Promise.allSettled([
+        recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "A" }),
+        recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "B" }),
+        recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "A" }),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
+      for (const r of results) {
+        if (r.status === "rejected") {
+          expect(r.reason).to.be.instanceOf(AppError);
+          expect((r.reason as AppError).message).to.match(/already paid on 2026-06-15/);
+        }
+      }
+      expect(await db("payments").where({ claim_id: claimId })).to.have.length(1);
+      expect(await db("ledger_entries").where({ kind: "payment" })).to.have.length(1);
+      expect(await db("ledger_entries").where({ kind: "release" })).to.have.length(1);
+      expect((await budget.verifyLedgerTotals(db, w.callId)).every((c) => c.ok)).to.equal(true);
+    });
+
+    it("separation of duties: whoever verified the claim or approved the application cannot pay it (R15)", async () => {
+      const verifiedByFinance = await verifiedClaim(w, { verifiedBy: w.finance.id });
+      const e = await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      expect(e.code).to.equal("separation_of_duties");
+      expect(await db("payments")).to.have.length(0);
+      // The approver: make finance the decider of another application.
+      const decided = await verifiedClaim(w);
+      await db("applications").where({ id: decided.applicationId }).update({ decided_by: w.finance2.id });
+      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      // Another officer may.
+      await recordPayment(ctxFor(db, w.finance2), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "OK" });
+      // A manager may not pay at all.
+      await expectAppError(recordPayment(ctxFor(db, w.manager), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403);
+    });
+
+    it("a missing or non-euro IBAN blocks the payment with its reason", async () => {
+      const { claimId } = await verifiedClaim(w);
+      await db("companies").where({ id: w.companyId }).update({ iban: null });
+      await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
+      await db("companies").where({ id: w.companyId }).update({ iban: "DK5000400440116243" });
+      await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
+      expect(await db("payments")).to.have.length(0);
+      expect(await db("ledger_entries").where({ kind: "payment" })).to.have.length(0);
+    });
+
+    it("SEPA batch: pain.001 for the selection, then mark executed pays each claim once with the batch's date and id", async () => {
+      const a = await verifiedClaim(w, { award: 400_000 });
+      const b = await verifiedClaim(w, { award: 50_000, payable: 12_345, type: "MG" });
+      const batch = await createSepaBatch(ctxFor(db, w.finance), [a.claimId, b.claimId], "2026-06-17");
+      const full = await getBatch(ctxFor(db, w.finance), batch.id);
+      expect(full.claimIds).to.deep.equal([a.claimId, b.claimId]);
+      expect(full.xml).to.contain("<NbOfTxs>2</NbOfTxs>");
+      expect(full.xml).to.contain("<CtrlSum>4123.45</CtrlSum>");
+      expect(full.xml).to.contain("<EndToEndId>IN2LS-TEST-");
+      expect(full.xml).to.contain("DE89370400440532013000");
+      await expectAppError(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /already in batch/);
+      const results = await markBatchExecuted(ctxFor(db, w.finance), batch.id);
+      expect(results.every((r) => r.ok)).to.equal(true);
+      const pays = await db("payments").orderBy("claim_id");
+      expect(pays.map((p) => [p.paid_on, p.bank_reference, Number(p.batch_id)])).to.deep.equal([
+        ["2026-06-17", batch.messageId, batch.id], ["2026-06-17", batch.messageId, batch.id],
+      ]);
+      await expectAppError(markBatchExecuted(ctxFor(db, w.finance), batch.id), 409, /already marked executed/);
+      expect(await db("payments")).to.have.length(2);
+    });
+
+    it("CSV and XLSX exports re-sum to the reconciliation, to the cent", async () => {
+      const dk = await verifiedClaim(w, { award: 400_000 });
+      const mg = await verifiedClaim(w, { award: 50_000, payable: 33_333, type: "MG", region: "NB" });
+      await verifiedClaim(w, { award: 700_000, type: "CO", region: "BW" });
+      await recordPayment(ctxFor(db, w.finance), { claimId: dk.claimId, paidOn: "2026-06-15", bankReference: "R1" });
+      await recordPayment(ctxFor(db, w.finance), { claimId: mg.claimId, paidOn: "2026-06-15", bankReference: "R2" });
+      const recon = await reconciliation(db);
+      expect(recon.total.committedCents).to.equal(1_150_000);
+      expect(recon.total.paidCents).to.equal(433_333);
+      expect(recon.total.releasedCents).to.equal(16_667);
+      expect(recon.total.outstandingCents).to.equal(700_000);
+      expect(recon.byCall[0].runningTotalsAgree).to.equal(true);
+      expect(recon.byCall[0].remainingCents).to.equal(10_000_000 - 1_150_000 + 16_667);
+
+      const csv = (await toBuffer((out) => writeLedgerCsv(ledgerExportRows(db, {}, 2), out, { timeZone: TZ }))).toString("utf8");
+      const records = parse(csv) as string[][];
+      expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
+      const amountCol = LEDGER_COLUMNS.indexOf("Amount EUR");
+      const kindCol = LEDGER_COLUMNS.indexOf("Kind");
+      const regionCol = LEDGER_COLUMNS.indexOf("Region");
+      const cents = (s: string) => { const [e, c = "0"] = s.replace("-", "").split("."); return (s.startsWith("-") ? -1 : 1) * (Number(e) * 100 + Number(c.padEnd(2, "0"))); };
+      const sum = (kind: string, region?: string) => records.slice(1).filter((r) => r[kindCol] === kind && (!region || r[regionCol] === region)).reduce((s, r) => s + cents(r[amountCol]), 0);
+      expect(records).to.have.length(1 + 6); // 3 commits, 2 payments, 1 release (MG paid below its award)
+      expect(sum("commit")).to.equal(recon.total.committedCents);
+      expect(sum("release")).to.equal(recon.total.releasedCents);
+      expect(sum("payment")).to.equal(recon.total.paidCents);
+      for (const r of recon.byRegion) {
+        expect(sum("commit", r.label)).to.equal(r.committedCents);
+        expect(sum("payment", r.label)).to.equal(r.paidCents);
+        expect(sum("release", r.label)).to.equal(r.releasedCents);
+      }
+
+      const xlsx = await toBuffer((out) => writeLedgerXlsx(ledgerExportRows(db, {}), out, { timeZone: TZ }));
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+      const ws = wb.getWorksheet("Ledger")!;
+      const ids: number[] = [];
+      let paid = 0;
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        const id = row.getCell(1).value;
+        if (typeof id === "number") {
+          ids.push(id);
+          if (row.getCell(kindCol + 1).value === "payment") paid += Math.round(Number(row.getCell(amountCol + 1).value) * 100);
+        }
+      });
+      expect(ids).to.deep.equal(records.slice(1).map((r) => Number(r[0])));
+      expect(paid).to.equal(recon.total.paidCents);
+    });
+
+    it("period filter edges: 23:59 local on `to` is in, 00:00 local the next day is out", async () => {
+      // Copenhagen is UTC+2 in summer: 23:59 local on 30 June is 21:59 UTC.
+      await verifiedClaim(w, { at: "2026-06-30T21:59:00.000Z" });
+      await verifiedClaim(w, { at: "2026-06-30T22:00:00.000Z" });
+      await verifiedClaim(w, { at: "2026-05-31T22:00:00.000Z" }); // 00:00 local on 1 June
+      await verifiedClaim(w, { at: "2026-05-31T21:59:59.000Z" }); // 23:59:59 local on 31 May
+      const f = parseLedgerFilter({ from: "2026-06-01", to: "2026-06-30" }, TZ);
+      const rows = await collect(ledgerExportRows(db, f));
+      expect(rows.map((r) => r.date)).to.deep.equal(["2026-06-30T21:59:00.000Z", "2026-05-31T22:00:00.000Z"]);
+      expect((await reconciliation(db, f)).total.committedCents).to.equal(800_000);
+    });
+
+    it("an export with no rows is a valid file with its header", async () => {
+      const f = parseLedgerFilter({ from: "2030-01-01", to: "2030-01-31" }, TZ);
+      const csv = (await toBuffer((out) => writeLedgerCsv(ledgerExportRows(db, f), out, { timeZone: TZ }))).toString("utf8");
+      expect(parse(csv)).to.deep.equal([[...LEDGER_COLUMNS]]);
+      const xlsx = await toBuffer((out) => writeLedgerXlsx(ledgerExportRows(db, f), out, { timeZone: TZ }));
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+      expect(wb.getWorksheet("Ledger")!.getRow(1).getCell(1).value).to.equal("Entry ID");
+    });
+
+    it("refuses bad filters with a reason", () => {
+      expect(() => parseLedgerFilter({ from: "2026-02-30" }, TZ)).to.throw(/real date/);
+      expect(() => parseLedgerFilter({ from: "2026-03-01", to: "2026-02-01" }, TZ)).to.throw(/after/);
+      expect(() => parseLedgerFilter({ call: "abc" }, TZ)).to.throw(/call/);
+      expect(() => parseLedgerFilter({ kind: "gift" }, TZ)).to.throw(/kind/);
+      expect(() => parseLedgerFilter({ type: ["MG", "IN"] }, TZ)).to.throw(/more than once/);
+    });
+  });
+}
