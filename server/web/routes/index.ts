@@ -2,12 +2,14 @@ import type { Express } from "express";
 import { adminRoutes } from "./admin";
 import { applicantRoutes } from "./applicant";
 import { financeRoutes } from "./finance";
+import { letterRoutes } from "./letters";
 import { managerRoutes } from "./manager";
 import { publicRoutes } from "./public";
 
 /** Each area owns one router; authorization is declared at the top of each. */
 export function registerRoutes(app: Express): void {
   app.use(publicRoutes);
+  app.use(letterRoutes());
   app.use(applicantRoutes);
   app.use(managerRoutes);
   app.use(financeRoutes);

@@ -1,0 +1,97 @@
+import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
+import { rateLimit } from "express-rate-limit";
+import multer from "multer";
+import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
+import { getAwardLetter, verifyLetter } from "../../services/letters";
+import { csrfAfterUpload } from "../csrf";
+import { errorSummary, renderFormError } from "../forms";
+import { handle, idParam, requireAuth } from "../middleware";
+
+/*
+ * Award letters (R13): the download for those who may see the application, and the public check
+ * whether a letter someone shows you is genuine (banks, auditors, other aid providers).
+ */
+
+const VERIFY_VIEW = "pages/verify";
+const VERIFY_TITLE = "Verify an award letter";
+const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+interface VerifyValues { reference: string; sha256: string }
+
+function valuesFrom(req: Request): VerifyValues {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" ? v : "");
+  return { reference: str(body.reference), sha256: str(body.sha256) };
+}
+
+function renderForm(res: Response, status: number, values: VerifyValues, err?: AppError): void {
+  res.status(status).render(VERIFY_VIEW, {
+    pageTitle: VERIFY_TITLE,
+    values,
+    ...(err ? { errors: err.fields, errorMessage: err.message, errorSummary: errorSummary(err.fields) } : {}),
+  });
+}
+
+/** A fresh router per app, so each app (and each test) has its own rate-limit counters. */
+export function letterRoutes(): Router {
+  const router = Router();
+
+  router.get("/applications/:id/award-letter.pdf", requireAuth, handle(async (req, res) => {
+    const letter = await getAwardLetter(req.ctx, idParam(req));
+    res.set({
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="award-letter-${letter.reference}.pdf"`,
+      "Content-Length": String(letter.pdf.length),
+      "Cache-Control": "private, no-store",
+    });
+    res.end(letter.pdf);
+  }));
+
+  router.get("/verify", (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    renderForm(res, 200, { reference: typeof q.reference === "string" ? q.reference.slice(0, 60) : "", sha256: "" });
+  });
+
+  // Checked before the upload is read, so a flood of uploads is cut off cheaply.
+  const limiter = rateLimit({
+    windowMs: 15 * 60 * 1000,
+    limit: 20,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    handler: (_req, _res, next) => {
+      next(new TooManyRequestsError("You have checked many letters in a short time. Please wait 15 minutes and try again."));
+    },
+  });
+
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } })
+    .single("pdf");
+
+  // Upload problems (too large, a second file) go back to the form beside the file field.
+  const uploadErrors: ErrorRequestHandler = (err, req, res, next) => {
+    const code = (err as { code?: unknown })?.code;
+    if (typeof code !== "string" || !code.startsWith("LIMIT_")) return next(err);
+    const tooLarge = code === "LIMIT_FILE_SIZE";
+    const message = tooLarge ? "The file is larger than 10 MB. An award letter is much smaller: choose the PDF you received."
+      : code === "LIMIT_FILE_COUNT" || code === "LIMIT_UNEXPECTED_FILE" ? "Upload one PDF file only."
+        : "The form could not be read. Reload the page and try again.";
+    renderForm(res, tooLarge ? 413 : 400, valuesFrom(req), new ValidationError("The letter could not be checked.", { pdf: message }));
+  };
+
+  const verify: RequestHandler = handle(async (req, res) => {
+    const values = valuesFrom(req);
+    try {
+      const file = req.file;
+      if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
+        throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });
+      }
+      const result = await verifyLetter(req.ctx.db, { reference: values.reference, sha256: values.sha256, pdf: file?.buffer });
+      res.render("pages/verify-result", { pageTitle: result.genuine ? "Genuine award letter" : "Not a genuine award letter", result, values });
+    } catch (err) {
+      renderFormError(res, err, VERIFY_VIEW, { pageTitle: VERIFY_TITLE, values });
+    }
+  });
+
+  router.post("/verify", limiter, upload, uploadErrors, csrfAfterUpload, verify);
+
+  return router;
+}
