@@ -1,8 +1,262 @@
-import { Router } from "express";
-import { requireRole } from "../middleware";
+import { type Request, Router } from "express";
+import { z } from "zod";
+import { BudgetExceededError } from "../../domain/budget";
+import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
+import { formatMoney, parseMoney, type Cents } from "../../domain/money";
+import { ValidationError } from "../../errors";
+import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls";
+import { approve, cancel, declareConflict, reject, requestInfo, reserve, reviewApplication, reviewQueue } from "../../services/decisions";
+import { listPartners, listVoucherTypes } from "../../services/reference";
+import { f, parseForm, renderFormError } from "../forms";
+import { flash, handle, idParam, requireRole } from "../middleware";
 
 export const managerRoutes = Router();
+// Managers run the calls and decide; administrators may step in (e.g. after a conflict of interest).
+const staff = requireRole("manager", "admin");
 
-managerRoutes.get("/manager", requireRole("manager"), (req, res) => {
-  res.render("pages/manager/home", { pageTitle: "Home" });
+// ---------------------------------------------------------------------------------------------
+// Review queue
+// ---------------------------------------------------------------------------------------------
+
+managerRoutes.get("/manager", requireRole("manager"), handle(async (req, res) => {
+  const q = req.query as Record<string, string | undefined>;
+  const page = Math.max(1, Math.min(100000, Number.parseInt(q.page ?? "1", 10) || 1));
+  const callId = /^\d{1,9}$/.test(q.call ?? "") ? Number(q.call) : undefined;
+  const state = APP_STATES.includes(q.state as never) ? q.state : undefined;
+  const typeCode = /^[A-Z]{1,10}$/.test(q.type ?? "") ? q.type : undefined;
+  const result = await reviewQueue(req.ctx, { callId, typeCode, state, page });
+  const qs = (p: number) => new URLSearchParams({ ...(callId ? { call: String(callId) } : {}), ...(typeCode ? { type: typeCode } : {}), ...(state ? { state } : {}), page: String(p) }).toString();
+  res.render("pages/manager/home", {
+    pageTitle: "Review queue",
+    ...result,
+    values: { call: callId ?? "", type: typeCode ?? "", state: state ?? "" },
+    callOptions: (await listCalls(req.ctx)).map((c) => ({ value: c.id, label: c.title })),
+    typeOptions: (await listVoucherTypes(req.ctx.db)).map((t) => ({ value: t.code, label: t.name })),
+    stateOptions: APP_STATES.filter((s) => s !== "draft").map((s) => ({ value: s, label: STATE_LABELS[s] })),
+    prevLink: result.page > 1 ? `?${qs(result.page - 1)}` : null,
+    nextLink: result.hasMore ? `?${qs(result.page + 1)}` : null,
+  });
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+// ---------------------------------------------------------------------------------------------
+
+managerRoutes.get("/manager/calls", staff, handle(async (req, res) => {
+  res.render("pages/manager/calls", { pageTitle: "Calls", calls: await listCalls(req.ctx) });
+}));
+
+async function callFormLocals(req: Request) {
+  return { types: await listVoucherTypes(req.ctx.db), partners: await listPartners(req.ctx.db) };
+}
+
+/** The call form has a dynamic set of fields (one per type and partner), so it is parsed by hand. */
+async function parseCallForm(req: Request): Promise<CallInput> {
+  const body = req.body as Record<string, string | undefined>;
+  const { types, partners } = await callFormLocals(req);
+  const fields: Record<string, string> = {};
+  const base = z.object({ title: f.text("the call's title"), description: f.optionalText(5000) }).safeParse(body);
+  if (!base.success) for (const i of base.error.issues) fields[String(i.path[0])] = i.message;
+  const money = (name: string, required: boolean): Cents | undefined => {
+    const raw = String(body[name] ?? "").trim();
+    if (!raw) {
+      if (required) fields[name] = "Enter an amount.";
+      return undefined;
+    }
+    const r = parseMoney(raw);
+    if (!r.ok) { fields[name] = r.reason; return undefined; }
+    return r.cents;
+  };
+  const total = money("total", true);
+  const offered: CallInput["types"] = [];
+  const perTypeCents: Record<number, Cents> = {};
+  for (const t of types) {
+    if (body[`type_${t.id}`] !== "on") continue;
+    const raw = String(body[`completion_${t.id}`] ?? "").trim();
+    const days = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (Number.isNaN(days)) fields[`completion_${t.id}`] = "Enter a whole number of days.";
+    offered.push({ voucherTypeId: t.id, completionDays: days });
+    const c = money(`ceiling_type_${t.id}`, false);
+    if (c !== undefined) perTypeCents[t.id] = c;
+  }
+  const perPartnerCents: Record<number, Cents> = {};
+  for (const p of partners) {
+    const c = money(`ceiling_partner_${p.id}`, false);
+    if (c !== undefined) perPartnerCents[p.id] = c;
+  }
+  if (Object.keys(fields).length) throw new ValidationError("The call could not be saved.", fields);
+  return {
+    title: base.data!.title, description: base.data!.description, opensLocal: String(body.opensAt ?? ""), closesLocal: String(body.closesAt ?? ""),
+    types: offered, totalCents: total!, perTypeCents, perPartnerCents,
+  };
+}
+
+managerRoutes.get("/manager/calls/new", staff, handle(async (req, res) => {
+  const { types } = await callFormLocals(req);
+  const values: Record<string, unknown> = {};
+  for (const t of types) { values[`type_${t.id}`] = "on"; values[`completion_${t.id}`] = String(t.completionDays); }
+  res.render("pages/manager/call-form", { pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)), values });
+}));
+
+managerRoutes.post("/manager/calls", staff, handle(async (req, res) => {
+  try {
+    const id = await createCall(req.ctx, await parseCallForm(req));
+    flash(req, "success", "The call was created as a draft.");
+    res.redirect(303, `/manager/calls/${id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/call-form", { pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)), values: req.body });
+  }
+}));
+
+managerRoutes.get("/manager/calls/:id", staff, handle(async (req, res) => {
+  const call = await getCall(req.ctx, idParam(req));
+  const budget = await callBudget(req.ctx, call.id, req.user!.role === "manager" ? req.user!.partnerId : null);
+  res.render("pages/manager/call", { pageTitle: call.title, call, budget });
+}));
+
+managerRoutes.get("/manager/calls/:id/edit", staff, handle(async (req, res) => {
+  const call = await getCall(req.ctx, idParam(req));
+  const budget = await callBudget(req.ctx, call.id);
+  const locals = await callFormLocals(req);
+  const values: Record<string, unknown> = { title: call.title, description: call.description, opensAt: call.opensAt, closesAt: call.closesAt };
+  for (const t of locals.types) values[`completion_${t.id}`] = String(t.completionDays);
+  for (const t of call.types) { values[`type_${t.voucherTypeId}`] = "on"; values[`completion_${t.voucherTypeId}`] = String(t.completionDays); }
+  const cents = (key: string) => budget.ceilings.find((c) => c.key === key)?.ceilingCents;
+  values.totalCents = cents("total");
+  for (const t of locals.types) values[`ceiling_type_${t.id}_cents`] = cents(`type:${t.code}`);
+  for (const p of locals.partners) values[`ceiling_partner_${p.id}_cents`] = cents(`partner:${p.id}`);
+  res.render("pages/manager/call-form", { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...locals, values });
+}));
+
+managerRoutes.post("/manager/calls/:id", staff, handle(async (req, res) => {
+  const call = await getCall(req.ctx, idParam(req));
+  try {
+    await updateDraftCall(req.ctx, call.id, await parseCallForm(req));
+    flash(req, "success", "The call was saved.");
+    res.redirect(303, `/manager/calls/${call.id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/call-form", { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...(await callFormLocals(req)), values: req.body });
+  }
+}));
+
+managerRoutes.post("/manager/calls/:id/open", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  await openCall(req.ctx, id);
+  flash(req, "success", "The call is open.");
+  res.redirect(303, `/manager/calls/${id}`);
+}));
+
+managerRoutes.post("/manager/calls/:id/close", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  await closeCall(req.ctx, id);
+  flash(req, "success", "The call is closed; it takes no more submissions.");
+  res.redirect(303, `/manager/calls/${id}`);
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Application decisions
+// ---------------------------------------------------------------------------------------------
+
+async function reviewLocals(req: Request, id: number) {
+  const review = await reviewApplication(req.ctx, id);
+  const has = (a: string) => review.actions.includes(a);
+  return {
+    pageTitle: `Application ${review.app.reference ?? review.app.id}`,
+    ...review,
+    can: { approve: has("approve"), reject: has("reject"), requestInfo: has("request-info"), reserve: has("reserve"), cancel: has("cancel") },
+    capped: review.type.amountRule === "capped",
+    values: {},
+  };
+}
+
+managerRoutes.get("/manager/applications/:id", staff, handle(async (req, res) => {
+  res.render("pages/manager/application", await reviewLocals(req, idParam(req)));
+}));
+
+const decisionPage = (id: number) => `/manager/applications/${id}`;
+
+managerRoutes.post("/manager/applications/:id/approve", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const raw = String((req.body as Record<string, string>).amount ?? "").trim();
+    let amountCents: Cents | null = null;
+    if (raw) {
+      const r = parseMoney(raw);
+      if (!r.ok) throw new ValidationError("The amount could not be read.", { amount: r.reason });
+      amountCents = r.cents;
+    }
+    const result = await approve(req.ctx, id, { amountCents });
+    flash(req, "success", `The application was approved; award letter ${result.letterReference} was issued.`);
+    res.redirect(303, decisionPage(id));
+  } catch (err) {
+    const locals = await reviewLocals(req, id);
+    renderFormError(res, err, "pages/manager/application", {
+      ...locals, values: req.body,
+      budgetExceeded: err instanceof BudgetExceededError ? { shortfalls: err.exceeded } : null,
+    });
+  }
+}));
+
+const rejectSchema = z.object({
+  templateId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
+  reason: f.optionalText(5000),
 });
+
+managerRoutes.post("/manager/applications/:id/reject", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const input = parseForm(rejectSchema, req.body);
+    await reject(req.ctx, id, { templateId: input.templateId ?? null, reason: input.reason });
+    flash(req, "success", "The application was rejected; the applicant is told the reason.");
+    res.redirect(303, decisionPage(id));
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
+  }
+}));
+
+managerRoutes.post("/manager/applications/:id/request-info", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const input = parseForm(z.object({ message: f.text("what information is needed", 5000) }), req.body);
+    await requestInfo(req.ctx, id, input.message);
+    flash(req, "success", "More information was requested; the applicant can edit and resubmit.");
+    res.redirect(303, decisionPage(id));
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
+  }
+}));
+
+managerRoutes.post("/manager/applications/:id/reserve", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    await reserve(req.ctx, id);
+    flash(req, "success", "The application is on the reserve list.");
+    res.redirect(303, decisionPage(id));
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/application", await reviewLocals(req, id));
+  }
+}));
+
+managerRoutes.post("/manager/applications/:id/cancel", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const input = parseForm(z.object({ cancelReason: f.text("the reason for the cancellation", 2000) }), req.body);
+    const released = await cancel(req.ctx, id, input.cancelReason);
+    flash(req, "success", `The voucher was cancelled; ${formatMoney(released)} went back to the budget.`);
+    res.redirect(303, decisionPage(id));
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
+  }
+}));
+
+managerRoutes.post("/manager/applications/:id/conflict", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const input = parseForm(z.object({ conflictReason: f.text("the reason for the conflict of interest", 2000) }), req.body);
+    await declareConflict(req.ctx, id, input.conflictReason);
+    flash(req, "success", "Your conflict of interest was recorded. Another cluster manager or an administrator must decide this application.");
+    res.redirect(303, decisionPage(id));
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
+  }
+}));

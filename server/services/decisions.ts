@@ -1,0 +1,325 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { ForbiddenError, NotFoundError, RuleViolationError, ValidationError } from "../errors";
+import type { Db } from "../db/connection";
+import { ceilingKeysFor } from "../domain/budget";
+import { blockingFindings, deadlinesFor, evaluateEligibility, type Finding, localDate } from "../domain/eligibility";
+import { allowedActions, type AppState, hasOpenClaim } from "../domain/lifecycle";
+import { assertCents, type Cents, formatMoney } from "../domain/money";
+import { validateAwardAmount } from "../domain/scheme";
+import { audit, entityTimeline, type AuditRow } from "./audit";
+import { applicationQuery, type Application, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
+import { commit, commitmentOf, readCeilings, release } from "./budget";
+import { effectiveStatus, type CallStatus } from "./calls";
+import type { ServiceContext, Trx } from "./context";
+import { inTransaction, nowIso } from "./context";
+import { issueAwardLetter } from "./letters";
+import { queueEmail } from "./mail";
+import { getScheme, listRegions, listSectors, toVoucherType, type VoucherTypeRow } from "./reference";
+
+/*
+ * The manager's decisions on an application. Each is one transaction that goes through
+ * transition() (state machine, version check, audit) and, for money, through the budget service
+ * (ledger). Eligibility is re-evaluated at the moment of approval because the company's data,
+ * other awards and the calendar may have changed since submission.
+ */
+
+const EMAIL_DIR = path.resolve(__dirname, "../../templates/emails");
+const PAGE_SIZE = 25;
+
+/** The applicant developer owns the templates; a missing one must not break a decision. */
+async function notify(trx: Trx, ctx: ServiceContext, app: Application, template: string, data: Record<string, unknown>): Promise<void> {
+  if (!existsSync(path.join(EMAIL_DIR, `${template}.hbs`))) return;
+  const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
+  for (const u of users) {
+    await queueEmail(trx, ctx, u.email, template, {
+      name: u.name, reference: app.reference, applicationId: app.id, title: app.title, companyName: app.companyName,
+      voucherType: app.voucherTypeName, callTitle: app.callTitle, link: `${ctx.config.baseUrl}/applications/${app.id}`, ...data,
+    });
+  }
+}
+
+function requireDecider(ctx: ServiceContext) {
+  const a = ctx.actor;
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators decide applications.");
+  return a;
+}
+
+export async function conflictOf(db: Db | Trx, applicationId: number, userId: number): Promise<{ reason: string; declaredAt: string } | null> {
+  const r = await db("conflicts_of_interest").where({ application_id: applicationId, user_id: userId }).first();
+  return r ? { reason: r.reason, declaredAt: r.declared_at } : null;
+}
+
+/** A manager who declared a conflict of interest may see the application but not decide it or its claim. */
+export async function assertNoConflict(db: Db | Trx, ctx: ServiceContext, app: Pick<Application, "id">): Promise<void> {
+  if (!ctx.actor) return;
+  const coi = await conflictOf(db, app.id, ctx.actor.id);
+  if (coi) {
+    throw new ForbiddenError(
+      `You declared a conflict of interest on this application (${coi.reason}); another cluster manager of the programme or an administrator must decide it.`,
+      "conflict_of_interest",
+    );
+  }
+}
+
+export async function declareConflict(ctx: ServiceContext, applicationId: number, reason: string): Promise<void> {
+  const actor = requireDecider(ctx);
+  if (!reason.trim()) throw new ValidationError("Please give the reason for the conflict of interest.", { reason: "Enter the reason." });
+  await inTransaction(ctx, async (trx) => {
+    const app = await loadApplication(ctx, applicationId, trx);
+    if (await conflictOf(trx, app.id, actor.id)) return;
+    await trx("conflicts_of_interest").insert({ application_id: app.id, user_id: actor.id, reason: reason.trim(), declared_at: nowIso(ctx) });
+    await audit(trx, ctx, { action: "application.conflict-declared", entityType: "application", entityId: app.id, after: { userId: actor.id, reason: reason.trim() } });
+  });
+}
+
+async function voucherTypeOf(db: Db | Trx, app: Application): Promise<VoucherTypeRow> {
+  return toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+}
+
+const AWARDED: AppState[] = ["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified", "paid", "closed"];
+
+export interface CompanyHistory {
+  vouchers: { id: number; reference: string | null; callTitle: string; typeName: string; state: AppState; approvedCents: Cents | null; approvedOn: string | null }[];
+  declarations: { grantingBody: string; grantedOn: string; amountCents: Cents }[];
+  deMinimisTotalCents: Cents;
+}
+
+export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number): Promise<CompanyHistory> {
+  const rows = await applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id");
+  const apps = rows.map(toApplication);
+  const declarations = (await db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"))
+    .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) }));
+  const awards = apps.filter((a) => AWARDED.includes(a.state) && a.approvedCents !== null).map((a) => a.approvedCents!);
+  return {
+    vouchers: apps.filter((a) => a.state !== "draft").map((a) => ({
+      id: a.id, reference: a.reference, callTitle: a.callTitle, typeName: a.voucherTypeName, state: a.state, approvedCents: a.approvedCents, approvedOn: a.approvedOn,
+    })),
+    declarations,
+    deMinimisTotalCents: [...declarations.map((d) => d.amountCents), ...awards].reduce((s, c) => s + c, 0),
+  };
+}
+
+/** Eligibility findings (R3, R6-R11) of an application as of now, at the approval stage. */
+export async function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents): Promise<Finding[]> {
+  const scheme = await getScheme(db as Db);
+  const company = await db("companies").where({ id: app.companyId }).first();
+  const relations = await db("company_relations").where({ company_id: app.companyId });
+  const regions = await listRegions(db as Db);
+  const sectors = await listSectors(db as Db);
+  const call = await db("calls").where({ id: app.callId }).first();
+  const callTypes = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id").where("cvt.call_id", app.callId).select("vt.code");
+  const others = (await applicationQuery(db).where("a.company_id", app.companyId).whereNot("a.id", app.id)).map(toApplication);
+  const history = await companyHistory(db, app.companyId, app.id);
+  const regionCode = (id: unknown) => (id === null || id === undefined ? null : regions.find((r) => r.id === Number(id))?.code ?? null);
+  return evaluateEligibility({
+    company: {
+      regionCode: regionCode(company.region_id),
+      sectorCode: sectors.find((s) => s.id === Number(company.sector_id))?.code ?? null,
+      staffHeadcount: company.staff_headcount === null ? null : Number(company.staff_headcount),
+      turnoverCents: company.turnover_cents === null ? null : assertCents(company.turnover_cents),
+      balanceSheetCents: company.balance_sheet_cents === null ? null : assertCents(company.balance_sheet_cents),
+      relations: relations.map((r) => ({
+        name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
+        turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
+      })),
+    },
+    programmeRegionCodes: regions.map((r) => r.code),
+    sectorCodes: sectors.map((s) => s.code),
+    application: {
+      voucherTypeCode: app.voucherTypeCode, counterpartRegionCode: regionCode(app.counterpartRegionId),
+      activityStart: app.activityStart ?? "", amountCents,
+    },
+    call: {
+      status: effectiveStatus(call.status as CallStatus, call.closes_at, ctx.now()), opensAt: call.opens_at, closesAt: call.closes_at,
+      voucherTypeCodes: callTypes.map((t) => String(t.code)),
+    },
+    otherApplications: others.map((o) => ({ sameCall: o.callId === app.callId, voucherTypeCode: o.voucherTypeCode, state: o.state })),
+    hasOpenClaim: others.some((o) => hasOpenClaim(o.state)),
+    blockWhileClaimOpen: scheme.blockWhileClaimOpen,
+    deMinimis: {
+      declarations: history.declarations.map((d) => ({ grantedOn: d.grantedOn, amountCents: d.amountCents })),
+      priorAwards: history.vouchers.filter((v) => AWARDED.includes(v.state) && v.approvedCents !== null && v.approvedOn)
+        .map((v) => ({ awardedOn: v.approvedOn!, amountCents: v.approvedCents! })),
+      ceilingCents: scheme.deMinimisCeilingCents,
+    },
+    now: nowIso(ctx),
+    timeZone: scheme.timeZone,
+    stage: "approve",
+    voucherType: await voucherTypeOf(db, app),
+    regionNames: Object.fromEntries(regions.map((r) => [r.code, r.name])),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queue and detail
+// ---------------------------------------------------------------------------------------------
+
+export interface QueueFilter { callId?: number; typeCode?: string; state?: string; page?: number }
+
+export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<{ rows: Application[]; page: number; hasMore: boolean; total: number }> {
+  const actor = requireDecider(ctx);
+  const q = applicationQuery(ctx.db).whereNot("a.state", "draft");
+  if (actor.role === "manager") q.where("a.partner_id", actor.partnerId ?? -1);
+  if (f.callId) q.where("a.call_id", f.callId);
+  if (f.typeCode) q.where("vt.code", f.typeCode);
+  if (f.state) q.where("a.state", f.state);
+  const total = Number((await q.clone().clearSelect().count({ n: "*" }))[0].n);
+  const page = Math.max(1, f.page ?? 1);
+  const rows = await q.orderBy([{ column: "a.submitted_at", order: "asc" }, { column: "a.id", order: "asc" }])
+    .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE);
+  return { rows: rows.slice(0, PAGE_SIZE).map(toApplication), page, hasMore: rows.length > PAGE_SIZE, total };
+}
+
+export interface ApplicationReview {
+  app: Application;
+  type: VoucherTypeRow;
+  submission: { key: string; value: string }[];
+  attachments: { id: number; name: string; sizeBytes: number }[];
+  findings: Finding[];
+  blocking: Finding[];
+  history: CompanyHistory;
+  timeline: AuditRow[];
+  actions: string[];
+  ownConflict: { reason: string; declaredAt: string } | null;
+  conflicts: { userName: string; reason: string; declaredAt: string }[];
+  letter: { reference: string; sha256: string } | null;
+  commitment: { committedCents: Cents; releasedCents: Cents; paidCents: Cents } | null;
+  templates: { id: number; title: string; text: string }[];
+}
+
+export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
+  requireDecider(ctx);
+  const app = await loadApplication(ctx, id);
+  const type = await voucherTypeOf(ctx.db, app);
+  const amount = type.amountRule === "fixed" ? type.maxCents : (app.requestedCents ?? 0);
+  const findings = await approvalFindings(ctx.db, ctx, app, amount);
+  let parsed: Record<string, unknown>;
+  try { parsed = app.submissionJson ? JSON.parse(app.submissionJson) : {}; } catch { parsed = {}; }
+  const submission = Object.entries(parsed).map(([key, value]) => ({ key, value: typeof value === "string" ? value : JSON.stringify(value) }));
+  const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id").select("id", "original_name", "size_bytes"))
+    .map((a) => ({ id: Number(a.id), name: a.original_name, sizeBytes: Number(a.size_bytes) }));
+  const conflicts = (await ctx.db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").where("c.application_id", id).select("u.name", "c.reason", "c.declared_at"))
+    .map((c) => ({ userName: c.name, reason: c.reason, declaredAt: c.declared_at }));
+  const letterRow = await ctx.db("award_letters").where({ application_id: id }).first("reference", "sha256");
+  const hasLedger = await ctx.db("ledger_entries").where({ application_id: id }).first("id");
+  const c = hasLedger ? await commitmentOf(ctx.db, id) : null;
+  return {
+    app, type, submission, attachments, findings, blocking: blockingFindings(findings),
+    history: await companyHistory(ctx.db, app.companyId, app.id),
+    timeline: await entityTimeline(ctx, "application", id),
+    actions: allowedActions(app.state, ctx.actor!.role),
+    ownConflict: await conflictOf(ctx.db, id, ctx.actor!.id),
+    conflicts,
+    letter: letterRow ? { reference: letterRow.reference, sha256: letterRow.sha256 } : null,
+    commitment: c ? { committedCents: c.committedCents, releasedCents: c.releasedCents, paidCents: c.paidCents } : null,
+    templates: (await ctx.db("rejection_templates").orderBy("title")).map((t) => ({ id: Number(t.id), title: t.title, text: t.text })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+// ---------------------------------------------------------------------------------------------
+
+async function decidable(trx: Trx, ctx: ServiceContext, id: number): Promise<Application> {
+  requireDecider(ctx);
+  await lockApplication(trx, id);
+  const app = await loadApplication(ctx, id, trx);
+  await assertNoConflict(trx, ctx, app);
+  return app;
+}
+
+export interface ApprovalResult { amountCents: Cents; letterReference: string; completionDeadline: string }
+
+/**
+ * R4, R11, R12, R13 in one transaction: a refusal anywhere (eligibility, budget, letter) leaves
+ * nothing behind. The amount is the fixed amount for fixed types; for capped types the manager's
+ * amount, at most requested and the cap.
+ */
+export async function approve(ctx: ServiceContext, id: number, input: { amountCents?: Cents | null }): Promise<ApprovalResult> {
+  return inTransaction(ctx, async (trx) => {
+    const app = await decidable(trx, ctx, id);
+    const type = await voucherTypeOf(trx, app);
+    const amount = type.amountRule === "fixed" ? type.maxCents : (input.amountCents ?? app.requestedCents ?? 0);
+    const problem = validateAwardAmount(type, app.requestedCents ?? 0, amount);
+    if (problem) throw new ValidationError(problem, { amount: problem });
+
+    const blocking = blockingFindings(await approvalFindings(trx, ctx, app, amount));
+    if (blocking.length > 0) {
+      throw new RuleViolationError(blocking[0].rule, `This application cannot be approved: ${blocking.map((b) => `${b.message} (${b.rule})`).join(" ")}`);
+    }
+
+    const scheme = await getScheme(trx as unknown as Db);
+    const approvedOn = localDate(nowIso(ctx), scheme.timeZone);
+    const offer = await trx("call_voucher_types").where({ call_id: app.callId, voucher_type_id: app.voucherTypeId }).first("completion_days");
+    const completionDays = offer ? Number(offer.completion_days) : type.completionDays;
+    const { completionDeadline, claimDeadline } = deadlinesFor({ completionDays, claimDays: type.claimDays }, approvedOn);
+    await transition(trx, ctx, app, "approve", {
+      approved_cents: amount, approved_on: approvedOn, completion_deadline: completionDeadline, claim_deadline: claimDeadline,
+      decided_at: nowIso(ctx), decided_by: ctx.actor!.id, decision_reason: null,
+    });
+    const defined = (await readCeilings(trx, app.callId)).map((c) => c.key);
+    await commit(trx, ctx, {
+      callId: app.callId, applicationId: app.id, amountCents: amount,
+      ceilingKeys: ceilingKeysFor({ voucherTypeCode: app.voucherTypeCode, partnerId: app.partnerId }, defined),
+      idempotencyKey: `approve:${app.id}`, note: `Approval of ${app.reference ?? `application ${app.id}`}`,
+    });
+    const letter = await issueAwardLetter(trx, ctx, app.id);
+    await notify(trx, ctx, app, "decision-approved", {
+      amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
+    });
+    return { amountCents: amount, letterReference: letter.reference, completionDeadline };
+  });
+}
+
+export async function reject(ctx: ServiceContext, id: number, input: { templateId?: number | null; reason?: string }): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    let reason = (input.reason ?? "").trim();
+    if (!reason && input.templateId) {
+      const t = await trx("rejection_templates").where({ id: input.templateId }).first("text");
+      if (!t) throw new NotFoundError("That rejection template does not exist.");
+      reason = String(t.text);
+    }
+    if (!reason) throw new ValidationError("Please give the reason for the rejection.", { reason: "Choose a template or write the reason." });
+    const app = await decidable(trx, ctx, id);
+    await transition(trx, ctx, app, "reject", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id, decision_reason: reason });
+    await notify(trx, ctx, app, "decision-rejected", { reason });
+  });
+}
+
+export async function requestInfo(ctx: ServiceContext, id: number, message: string): Promise<void> {
+  const text = message.trim();
+  if (!text) throw new ValidationError("Please write what information is needed.", { message: "Write what the applicant should add or change." });
+  await inTransaction(ctx, async (trx) => {
+    const app = await decidable(trx, ctx, id);
+    await transition(trx, ctx, app, "request-info", { decision_reason: text });
+    await notify(trx, ctx, app, "more-info-requested", { message: text });
+  });
+}
+
+export async function reserve(ctx: ServiceContext, id: number): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    const app = await decidable(trx, ctx, id);
+    await transition(trx, ctx, app, "reserve", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id });
+  });
+}
+
+/** Cancels an approved or accepted voucher and gives its outstanding commitment back (R4, R5). */
+export async function cancel(ctx: ServiceContext, id: number, reason: string): Promise<Cents> {
+  const text = reason.trim();
+  if (!text) throw new ValidationError("Please give the reason for the cancellation.", { reason: "Enter the reason." });
+  return inTransaction(ctx, async (trx) => {
+    const app = await decidable(trx, ctx, id);
+    await transition(trx, ctx, app, "cancel", { decision_reason: text });
+    return releaseOutstanding(trx, ctx, app, `cancel:${app.id}`, `Cancellation: ${text}`.slice(0, 300));
+  });
+}
+
+/** Releases what an application still holds; shared by cancellation and expiry. */
+export async function releaseOutstanding(trx: Trx, ctx: ServiceContext, app: Application, idempotencyKey: string, note: string): Promise<Cents> {
+  const c = await commitmentOf(trx, app.id);
+  const outstanding = c.committedCents - c.releasedCents - c.paidCents;
+  if (outstanding <= 0) return 0;
+  await release(trx, ctx, { callId: c.callId, applicationId: app.id, amountCents: outstanding, ceilingKeys: c.ceilingKeys, idempotencyKey, note });
+  return outstanding;
+}

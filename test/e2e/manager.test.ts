@@ -1,0 +1,206 @@
+import { expect } from "chai";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { readCeilings, verifyLedgerTotals } from "../../server/services/budget";
+import { type Agent, buildApp, postForm, signIn } from "../support/app";
+import { TestClock, testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+import { insertSubmitted, seedCall } from "./manager-fixtures";
+
+const engine = testDatabases()[0];
+
+describe("manager journey: calls and decisions (e2e)", function () {
+  this.timeout(120000);
+  let db: Db;
+  let app: Express;
+  let clock: TestClock;
+  let manager: Agent;
+  let manager2: Agent;
+  let managerNl: Agent;
+  let admin: Agent;
+
+  beforeEach(async () => {
+    db = await engine.create();
+    clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+    await seedDemoData(db, clock.now);
+    app = buildApp(db, { clock: clock.now });
+    manager = await signIn(app, "manager@demo.test");
+    manager2 = await signIn(app, "manager2@demo.test");
+    managerNl = await signIn(app, "manager.nl@demo.test");
+    admin = await signIn(app, "admin@demo.test");
+  });
+  afterEach(() => db.destroy());
+
+  const state = async (id: number) => (await db("applications").where({ id }).first("state")).state as string;
+  const ledgerOk = async (callId: number) => expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
+
+  it("creates a draft call with ceilings, edits it, opens and closes it; the call page shows the zone", async () => {
+    clock.set("2027-01-15T10:00:00Z");
+    const types = await db("voucher_types").orderBy("max_cents");
+    const partner = await db("partners").first("id");
+    const form: Record<string, string> = {
+      title: "Autumn call", description: "For SMEs", opensAt: "2027-02-01T09:00", closesAt: "2027-03-31T17:00", total: "50.000,00",
+      [`ceiling_partner_${partner.id}`]: "10000.00",
+    };
+    for (const t of types) { form[`type_${t.id}`] = "on"; form[`completion_${t.id}`] = "120"; }
+    form[`ceiling_type_${types[0].id}`] = "5000";
+    const res = await postForm(manager, "/manager/calls/new", "/manager/calls", form);
+    expect(res.status, res.text).to.equal(303);
+    const callId = Number(/\/manager\/calls\/(\d+)/.exec(res.headers.location)![1]);
+    const call = await db("calls").where({ id: callId }).first();
+    expect(call.status).to.equal("draft");
+    expect(call.opens_at).to.equal("2027-02-01T08:00:00.000Z"); // 09:00 Copenhagen winter time
+    const ceilings = await readCeilings(db, callId);
+    expect(ceilings.map((c) => [c.key, c.ceilingCents])).to.deep.include.members([["total", 5_000_000], ["type:MG", 500_000], [`partner:${partner.id}`, 1_000_000]]);
+
+    const edit = await postForm(manager, `/manager/calls/${callId}/edit`, `/manager/calls/${callId}`, { ...form, total: "60000" });
+    expect(edit.status, edit.text).to.equal(303);
+    expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.ceilingCents).to.equal(6_000_000);
+
+    const page = await manager.get(`/manager/calls/${callId}`);
+    expect(page.text).to.include("Europe/Copenhagen").and.include("60,000.00");
+    expect((await postForm(manager, `/manager/calls/${callId}`, `/manager/calls/${callId}/open`, {})).status).to.equal(303);
+    expect((await db("calls").where({ id: callId }).first()).status).to.equal("open");
+    const noEdit = await postForm(manager, `/manager/calls/${callId}`, `/manager/calls/${callId}`, form);
+    expect(noEdit.status).to.equal(409);
+    expect((await postForm(manager, `/manager/calls/${callId}`, `/manager/calls/${callId}/close`, {})).status).to.equal(303);
+    expect((await db("calls").where({ id: callId }).first()).status).to.equal("closed");
+  });
+
+  it("refuses a call form with a closing moment before the opening and an unreadable amount", async () => {
+    const res = await postForm(manager, "/manager/calls/new", "/manager/calls", {
+      title: "Bad", opensAt: "2027-03-01T09:00", closesAt: "2027-02-01T09:00", total: "1.2.3", type_1: "on", completion_1: "90",
+    });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("could not be saved");
+  });
+
+  it("shows the review queue of the own region only, and a Danish manager gets 404 for a Dutch application", async () => {
+    const callId = await seedCall(db, clock.now);
+    const dk = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const nl = await insertSubmitted(db, { email: "brabant@demo.test", callId, type: "IN" });
+    const queue = await manager.get("/manager");
+    expect(queue.text).to.include(`/manager/applications/${dk}"`).and.not.include(`/manager/applications/${nl}"`);
+    expect((await manager.get(`/manager/applications/${nl}`)).status).to.equal(404);
+    const res = await postForm(manager, "/manager", `/manager/applications/${nl}/approve`, {});
+    expect(res.status).to.equal(404);
+    expect(await state(nl)).to.equal("submitted");
+    expect((await managerNl.get(`/manager/applications/${nl}`)).status).to.equal(200);
+  });
+
+  it("approves a fixed-amount voucher: state, deadlines, ledger commit, award letter, audit; the call page moves", async () => {
+    const callId = await seedCall(db, clock.now, { totalCents: 1_000_000 });
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const detail = await manager.get(`/manager/applications/${id}`);
+    expect(detail.status).to.equal(200);
+    expect(detail.text).to.include("R6").and.include("De minimis");
+    const res = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {});
+    expect(res.status, res.text).to.equal(303);
+    const row = await db("applications").where({ id }).first();
+    expect(row.state).to.equal("approved");
+    expect(Number(row.approved_cents)).to.equal(400_000);
+    expect(row.approved_on).to.equal("2027-03-01");
+    expect(row.completion_deadline).to.be.a("string");
+    expect(await db("award_letters").where({ application_id: id }).first()).to.not.equal(undefined);
+    const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
+    expect(total.committedCents).to.equal(400_000);
+    await ledgerOk(callId);
+    expect(await db("audit_events").where({ entity_type: "application", entity_id: String(id), action: "application.approve" }).first()).to.not.equal(undefined);
+    const page = await manager.get(`/manager/calls/${callId}`);
+    expect(page.text).to.include("4,000.00").and.include("6,000.00");
+  });
+
+  it("approves a Meet & Greet at a lower amount and refuses one above the requested amount", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 42_000 });
+    const above = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, { amount: "450.00" });
+    expect(above.status).to.equal(422);
+    expect(above.text).to.include("more than the");
+    const ok = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, { amount: "400,00" });
+    expect(ok.status, ok.text).to.equal(303);
+    expect(Number((await db("applications").where({ id }).first()).approved_cents)).to.equal(40_000);
+  });
+
+  it("refuses a Meet & Greet whose activity starts on the day of approval (R11)", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 30_000, activityStart: "2027-03-01" });
+    const res = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {});
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("R11");
+    expect(await state(id)).to.equal("submitted");
+    expect(await db("ledger_entries").where({ application_id: id }).first()).to.equal(undefined);
+  });
+
+  it("refuses an approval over the budget naming the ceiling and shortfall, offers the reserve list, and offers it again after a cancellation", async () => {
+    const callId = await seedCall(db, clock.now, { totalCents: 500_000 });
+    const first = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", submittedAt: "2027-02-10T10:00:00.000Z" });
+    const second = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN", submittedAt: "2027-02-11T10:00:00.000Z" });
+    expect((await postForm(manager, `/manager/applications/${first}`, `/manager/applications/${first}/approve`, {})).status).to.equal(303);
+    const refused = await postForm(manager, `/manager/applications/${second}`, `/manager/applications/${second}/approve`, {});
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.include("Total budget").and.include("short by").and.include("Put on the reserve list");
+    expect(await state(second)).to.equal("submitted");
+    expect((await postForm(manager, `/manager/applications/${second}`, `/manager/applications/${second}/reserve`, {})).status).to.equal(303);
+    expect(await state(second)).to.equal("reserve-listed");
+    let page = await manager.get(`/manager/calls/${callId}`);
+    expect(page.text).to.include("Does not fit yet");
+
+    const noReason = await postForm(manager, `/manager/applications/${first}`, `/manager/applications/${first}/cancel`, { cancelReason: "" });
+    expect(noReason.status).to.equal(422);
+    const cancelled = await postForm(manager, `/manager/applications/${first}`, `/manager/applications/${first}/cancel`, { cancelReason: "Company withdrew" });
+    expect(cancelled.status, cancelled.text).to.equal(303);
+    expect(await state(first)).to.equal("cancelled");
+    const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
+    expect(total.releasedCents).to.equal(400_000);
+    await ledgerOk(callId);
+    page = await manager.get(`/manager/calls/${callId}`);
+    expect(page.text).to.include("Can now be approved");
+    expect((await postForm(manager, `/manager/applications/${second}`, `/manager/applications/${second}/approve`, {})).status).to.equal(303);
+    expect(await state(second)).to.equal("approved");
+    await ledgerOk(callId);
+  });
+
+  it("rejects with a free-text reason or a template, and refuses a rejection without reason", async () => {
+    const callId = await seedCall(db, clock.now);
+    const a = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const b = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN" });
+    const none = await postForm(manager, `/manager/applications/${a}`, `/manager/applications/${a}/reject`, { reason: "" });
+    expect(none.status).to.equal(422);
+    expect((await postForm(manager, `/manager/applications/${a}`, `/manager/applications/${a}/reject`, { reason: "Not innovative" })).status).to.equal(303);
+    expect((await db("applications").where({ id: a }).first()).decision_reason).to.equal("Not innovative");
+    const [tid] = await db("rejection_templates").insert({ title: "Same region", text: "The counterpart is in your own region." }).returning("id");
+    const t = typeof tid === "object" ? tid.id : tid;
+    expect((await postForm(manager, `/manager/applications/${b}`, `/manager/applications/${b}/reject`, { templateId: String(t), reason: "" })).status).to.equal(303);
+    expect((await db("applications").where({ id: b }).first()).decision_reason).to.equal("The counterpart is in your own region.");
+    // A decided application cannot be decided again.
+    expect((await postForm(manager, `/manager/applications/${a}`, `/manager/applications/${a}/approve`, {})).status).to.equal(409);
+  });
+
+  it("requests more information with a message", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/request-info`, { message: "" })).status).to.equal(422);
+    expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/request-info`, { message: "Add the agenda" })).status).to.equal(303);
+    const row = await db("applications").where({ id }).first();
+    expect(row.state).to.equal("more-info-requested");
+    expect(row.decision_reason).to.equal("Add the agenda");
+  });
+
+  it("enforces a conflict of interest: the declaring manager cannot decide, another manager or an admin can", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const b = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN" });
+    expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "My brother works there" })).status).to.equal(303);
+    expect(await db("audit_events").where({ action: "application.conflict-declared", entity_id: String(id) }).first()).to.not.equal(undefined);
+    const refused = await postForm(manager, `/manager`, `/manager/applications/${id}/approve`, {});
+    expect(refused.status).to.equal(403);
+    expect(refused.text).to.include("conflict of interest");
+    expect(await state(id)).to.equal("submitted");
+    // A manager of another region may now step in.
+    expect((await managerNl.get(`/manager/applications/${id}`)).status).to.equal(200);
+    expect((await postForm(manager2, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(303);
+    expect(await state(id)).to.equal("approved");
+    expect((await postForm(manager, `/manager/applications/${b}`, `/manager/applications/${b}/conflict`, { conflictReason: "Former employer" })).status).to.equal(303);
+    expect((await postForm(admin, `/manager/applications/${b}`, `/manager/applications/${b}/reject`, { reason: "Out of scope" })).status).to.equal(303);
+  });
+});
