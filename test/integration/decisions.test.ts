@@ -1,0 +1,66 @@
+import { expect } from "chai";
+import type { Db } from "../../server/db/connection";
+import { readCeilings, verifyLedgerTotals } from "../../server/services/budget";
+import { buildApp, csrfFrom, signIn } from "../support/app";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { approve } from "../../server/services/decisions";
+import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+
+for (const engine of testDatabases()) {
+  describe(`approval race through the approve route (${engine.name})`, function () {
+    this.timeout(120000);
+    let db: Db;
+    const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+
+    beforeEach(async () => {
+      db = await engine.create();
+      await seedDemoData(db, clock.now);
+    });
+    afterEach(() => db.destroy());
+
+    it("two managers approving the last EUR 500 at once: one succeeds, the other is told the budget is exhausted", async () => {
+      const callId = await seedCall(db, clock.now, { totalCents: 450_000 });
+      const app = buildApp(db, { clock: clock.now });
+      const first = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+      await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), first, {});
+      const a = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      const b = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      const m1 = await signIn(app, "manager@demo.test");
+      const m2 = await signIn(app, "manager2@demo.test");
+      const t1 = csrfFrom((await m1.get(`/manager/applications/${a}`)).text);
+      const t2 = csrfFrom((await m2.get(`/manager/applications/${b}`)).text);
+      const [r1, r2] = await Promise.all([
+        m1.post(`/manager/applications/${a}/approve`).type("form").send({ _csrf: t1, amount: "500.00" }),
+        m2.post(`/manager/applications/${b}/approve`).type("form").send({ _csrf: t2, amount: "500.00" }),
+      ]);
+      const statuses = [r1.status, r2.status].sort();
+      expect(statuses).to.deep.equal([303, 409]);
+      const loser = r1.status === 409 ? r1 : r2;
+      expect(loser.text).to.include("does not fit in the budget").and.include("short by");
+      const states = (await db("applications").whereIn("id", [a, b]).pluck("state")).sort();
+      expect(states).to.deep.equal(["approved", "submitted"]);
+      const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
+      expect(total.committedCents - total.releasedCents).to.equal(450_000);
+      expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
+      expect(await db("award_letters").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(2);
+    });
+
+    it("a double-submitted approval of one application books once", async () => {
+      const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
+      const app = buildApp(db, { clock: clock.now });
+      const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "CO" });
+      const m1 = await signIn(app, "manager@demo.test");
+      const m2 = await signIn(app, "manager2@demo.test");
+      const t1 = csrfFrom((await m1.get(`/manager/applications/${id}`)).text);
+      const t2 = csrfFrom((await m2.get(`/manager/applications/${id}`)).text);
+      const res = await Promise.all([
+        m1.post(`/manager/applications/${id}/approve`).type("form").send({ _csrf: t1 }),
+        m2.post(`/manager/applications/${id}/approve`).type("form").send({ _csrf: t2 }),
+      ]);
+      expect(res.map((r) => r.status).sort()).to.deep.equal([303, 409]);
+      expect(await db("ledger_entries").where({ application_id: id, kind: "commit" }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.committedCents).to.equal(700_000);
+    });
+  });
+}
