@@ -1,8 +1,161 @@
-import { Router } from "express";
-import { requireRole } from "../middleware";
+import { Router, type Request, type Response } from "express";
+import { DateTime } from "luxon";
+import { BadRequestError, ValidationError } from "../../errors";
+import { writeLedgerCsv } from "../../exports/ledger-csv";
+import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
+import { audit } from "../../services/audit";
+import { inTransaction } from "../../services/context";
+import { filterOptions, filterQuery, ledgerExportRows, ledgerPage, parseLedgerFilter, reconciliation, type LedgerFilter } from "../../services/ledger";
+import { createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult } from "../../services/payments";
+import { renderFormError } from "../forms";
+import { flash, handle, idParam, requireRole } from "../middleware";
 
+/*
+ * The finance area. Authorization is per route (this router is mounted at the root, so a
+ * router-level guard would catch every other area's URLs): paying is for finance officers only;
+ * the ledger, its exports and the reconciliation may also be read by administrators.
+ */
 export const financeRoutes = Router();
+const finance = requireRole("finance");
+const financeOrAdmin = requireRole("finance", "admin");
 
-financeRoutes.get("/finance", requireRole("finance"), (req, res) => {
-  res.render("pages/finance/home", { pageTitle: "Home" });
-});
+function today(req: Request): string {
+  return DateTime.fromJSDate(req.ctx.now(), { zone: req.ctx.config.timeZone }).toISODate()!;
+}
+
+/** Checkbox lists arrive as a string (one ticked) or an array (several). */
+function claimIdsFrom(body: Record<string, unknown>): number[] {
+  const raw = body.claimIds;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const ids = list.map(String).filter((s) => /^[1-9]\d{0,9}$/.test(s)).map(Number);
+  if (ids.length === 0) throw new ValidationError("Select at least one claim.", { claimIds: "Select at least one claim." });
+  return ids;
+}
+
+async function queueLocals(req: Request) {
+  return {
+    pageTitle: "Payments",
+    queue: await paymentQueue(req.ctx),
+    batches: await listBatches(req.ctx),
+  };
+}
+
+financeRoutes.get("/finance", finance, handle(async (req, res) => {
+  res.render("pages/finance/home", { ...(await queueLocals(req)), values: { paidOn: today(req), executionDate: today(req) } });
+}));
+
+function flashResults(req: Request, results: BatchResult[]): void {
+  const paid = results.filter((r) => r.ok);
+  if (paid.length) flash(req, "success", `${paid.length} payment${paid.length === 1 ? " was" : "s were"} recorded.`);
+  for (const r of results) if (!r.ok) flash(req, "error", `Claim ${r.claimId}: ${r.message}`);
+}
+
+financeRoutes.post("/finance/payments", finance, handle(async (req, res) => {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  try {
+    const claimIds = claimIdsFrom(body);
+    const results = await recordPayments(req.ctx, claimIds, { paidOn: String(body.paidOn ?? "").trim(), bankReference: String(body.bankReference ?? "") });
+    flashResults(req, results);
+    // A single refused claim is answered with its status, so a replay is visibly refused.
+    if (results.length === 1 && !results[0].ok) {
+      const r = results[0];
+      req.session.flash = [];
+      const status = /already paid/.test(r.message) ? 409 : /separation of duties/.test(r.message) ? 403 : 422;
+      return res.status(status).render("pages/finance/home", { ...(await queueLocals(req)), values: body, errorMessage: r.message, errorSummary: [] });
+    }
+    res.redirect(303, "/finance");
+  } catch (err) {
+    renderFormError(res, err, "pages/finance/home", { ...(await queueLocals(req)), values: body });
+  }
+}));
+
+financeRoutes.post("/finance/sepa", finance, handle(async (req, res) => {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  try {
+    const batch = await createSepaBatch(req.ctx, claimIdsFrom(body), String(body.executionDate ?? "").trim());
+    flash(req, "success", `Batch ${batch.messageId} was prepared: download the file and upload it to the bank.`);
+    res.redirect(303, `/finance/sepa/${batch.id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/finance/home", { ...(await queueLocals(req)), values: body });
+  }
+}));
+
+financeRoutes.get("/finance/sepa/:id", finance, handle(async (req, res) => {
+  const batch = await getBatch(req.ctx, idParam(req));
+  res.render("pages/finance/batch", { pageTitle: `Batch ${batch.messageId}`, batch });
+}));
+
+financeRoutes.get("/finance/sepa/:id/pain001.xml", finance, handle(async (req, res) => {
+  const batch = await getBatch(req.ctx, idParam(req));
+  res.type("application/xml; charset=utf-8");
+  res.attachment(`${batch.messageId}.xml`);
+  res.send(batch.xml);
+}));
+
+financeRoutes.post("/finance/sepa/:id/executed", finance, handle(async (req, res) => {
+  const id = idParam(req);
+  const results = await markBatchExecuted(req.ctx, id);
+  flashResults(req, results);
+  res.redirect(303, `/finance/sepa/${id}`);
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Ledger, exports, reconciliation
+// ---------------------------------------------------------------------------------------------
+
+function filterFrom(req: Request): LedgerFilter {
+  return parseLedgerFilter(req.query as Record<string, unknown>, req.ctx.config.timeZone);
+}
+
+financeRoutes.get("/finance/ledger", financeOrAdmin, handle(async (req, res) => {
+  const f = filterFrom(req);
+  const pageRaw = typeof req.query.page === "string" ? req.query.page : "1";
+  if (!/^[1-9]\d{0,6}$/.test(pageRaw)) throw new BadRequestError("The page number must be a whole number from 1.", "bad_filter");
+  const { rows, totals, hasMore, page } = await ledgerPage(req.ctx.db, f, Number(pageRaw));
+  const qs = filterQuery(f);
+  const link = (p: number) => `/finance/ledger?${qs ? qs + "&" : ""}page=${p}`;
+  res.render("pages/finance/ledger", {
+    pageTitle: "Ledger", rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
+    options: await filterOptions(req.ctx.db),
+    kindOptions: [{ value: "commit", label: "Commit" }, { value: "release", label: "Release" }, { value: "payment", label: "Payment" }],
+    csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
+    prevLink: page > 1 ? link(page - 1) : null, nextLink: hasMore ? link(page + 1) : null,
+  });
+}));
+
+async function auditExport(req: Request, format: string, f: LedgerFilter): Promise<void> {
+  await inTransaction(req.ctx, (trx) => audit(trx, req.ctx, {
+    action: "ledger.exported", entityType: "ledger", entityId: null,
+    after: { format, from: f.from ?? null, to: f.to ?? null, call: f.callId ?? null, region: f.region ?? null, type: f.type ?? null, kind: f.kind ?? null },
+  }));
+}
+
+function exportName(f: LedgerFilter, ext: string): string {
+  return `ledger${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}.${ext}`;
+}
+
+async function streamExport(req: Request, res: Response, format: "csv" | "xlsx"): Promise<void> {
+  const f = filterFrom(req);
+  await auditExport(req, format, f);
+  res.attachment(exportName(f, format));
+  res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  res.setHeader("Cache-Control", "no-store");
+  const rows = ledgerExportRows(req.ctx.db, f);
+  const timeZone = req.ctx.config.timeZone;
+  if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
+  else await writeLedgerXlsx(rows, res, { timeZone, title: "Disbursement ledger" });
+  if (!res.writableEnded) res.end();
+}
+
+financeRoutes.get("/finance/ledger.csv", financeOrAdmin, handle((req, res) => streamExport(req, res, "csv")));
+financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, handle((req, res) => streamExport(req, res, "xlsx")));
+
+financeRoutes.get("/finance/reconciliation", financeOrAdmin, handle(async (req, res) => {
+  const f = filterFrom(req);
+  const qs = filterQuery(f);
+  res.render("pages/finance/reconciliation", {
+    pageTitle: "Reconciliation", recon: await reconciliation(req.ctx.db, f), values: { ...f, call: f.callId ? String(f.callId) : "" },
+    options: await filterOptions(req.ctx.db),
+    csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
+  });
+}));

@@ -1,0 +1,166 @@
+import { expect } from "chai";
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
+import * as budget from "../../server/services/budget";
+import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
+import { testConfig, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+
+const NOW = "2026-06-15T10:00:00.000Z";
+
+/** A demo-company application in claim-verified with its commitment and a claim verified by the manager. */
+async function verifiedDemoClaim(db: Db, payableCents: number): Promise<{ claimId: number; applicationId: number; reference: string }> {
+  const manager = await actorByEmail(db, "manager@demo.test");
+  const scheme = await db("schemes").first("id");
+  let call = await db("calls").orderBy("id").first("id");
+  if (!call) {
+    const [c] = await db("calls").insert({
+      scheme_id: scheme.id, title: "E2E call", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
+      status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
+    }).returning("id");
+    call = { id: typeof c === "object" ? c.id : c };
+  }
+  const callId = Number(call.id);
+  const ctx = { db, config: testConfig(), actor: manager, now: () => new Date(NOW) };
+  if (!(await db("budget_ceilings").where({ call_id: callId, key: "total" }).first())) {
+    await db.transaction((trx) => budget.createCeilings(trx, ctx, callId, [{ key: "total", label: "Call total", ceilingCents: 100_000_000 }]));
+  }
+  const company = await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id");
+  const vt = await db("voucher_types").where({ code: "MG" }).first("id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const reference = `IN2LS-E2E-${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+  const [a] = await db("applications").insert({
+    reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
+    approved_cents: 50_000, decided_by: manager.id, decided_at: NOW, created_by: manager.id, created_at: NOW, updated_at: NOW,
+  }).returning("id");
+  const applicationId = Number(typeof a === "object" ? a.id : a);
+  const keys = (await budget.readCeilings(db, callId)).map((c) => c.key).filter((k) => k === "total");
+  await db.transaction((trx) => budget.commit(trx, ctx, { callId, applicationId, amountCents: 50_000, ceilingKeys: keys, idempotencyKey: `e2e-commit:${applicationId}` }));
+  const [cl] = await db("claims").insert({
+    application_id: applicationId, status: "verified", report: "Met three partners.", submitted_at: NOW, submitted_by: manager.id,
+    verified_at: NOW, verified_by: manager.id, payable_cents: payableCents,
+  }).returning("id");
+  return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId, reference };
+}
+
+function binary(res: import("superagent").Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("end", () => cb(null, Buffer.concat(chunks)));
+}
+
+const cents = (s: string) => {
+  const neg = s.startsWith("-");
+  const [e, c = "0"] = s.replace("-", "").split(".");
+  return (neg ? -1 : 1) * (Number(e) * 100 + Number(c.padEnd(2, "0")));
+};
+const pageCents = (html: string, attr: string) => {
+  const m = new RegExp(`data-total="${attr}">([^<]*)<`).exec(html);
+  if (!m) throw new Error(`no ${attr} total`);
+  return cents(m[1].replace(/[^\d.-]/g, ""));
+};
+
+describe("finance officer journey (e2e)", function () {
+  this.timeout(60000);
+  let db: Db;
+  let app: Express;
+  let finance: Agent;
+
+  before(async () => {
+    db = await testDatabases()[0].create();
+    await seedDemoData(db);
+    app = buildApp(db);
+    finance = await signIn(app, "finance@demo.test");
+  });
+  after(() => db.destroy());
+
+  it("pays the demo claim once, refuses the double click, and downloads CSV and XLSX that agree with the pages", async () => {
+    const claim = await verifiedDemoClaim(db, 42_050);
+    const queue = await finance.get("/finance");
+    expect(queue.status).to.equal(200);
+    expect(queue.text).to.contain(claim.reference);
+    expect(queue.text).to.contain("DE89370400440532013000");
+    const token = csrfFrom(queue.text);
+    const form = { _csrf: token, claimIds: String(claim.claimId), paidOn: "2026-06-15", bankReference: "BANK-E2E-1" };
+
+    const [first, second] = await Promise.all([
+      finance.post("/finance/payments").type("form").send(form),
+      finance.post("/finance/payments").type("form").send(form),
+    ]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).to.deep.equal([303, 409]);
+    const refused = first.status === 409 ? first : second;
+    expect(refused.text).to.contain("already paid on 2026-06-15, reference BANK-E2E-1");
+    expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(1);
+    expect((await db("applications").where({ id: claim.applicationId }).first()).state).to.equal("paid");
+
+    const ledger = await finance.get("/finance/ledger");
+    expect(ledger.status).to.equal(200);
+    expect(ledger.text).to.contain(`href="/applications/${claim.applicationId}"`);
+
+    const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
+    expect(csv.status).to.equal(200);
+    expect(csv.headers["content-type"]).to.match(/text\/csv/);
+    const records = parse(csv.text) as string[][];
+    expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
+    const k = LEDGER_COLUMNS.indexOf("Kind");
+    const amt = LEDGER_COLUMNS.indexOf("Amount EUR");
+    const ref = LEDGER_COLUMNS.indexOf("Payment reference");
+    const sum = (kind: string) => records.slice(1).filter((r) => r[k] === kind).reduce((s, r) => s + cents(r[amt]), 0);
+    expect(records.slice(1).some((r) => r[k] === "payment" && r[ref] === "BANK-E2E-1" && r[amt] === "420.50")).to.equal(true);
+
+    const recon = await finance.get("/finance/reconciliation?from=2026-01-01&to=2030-12-31");
+    expect(recon.status).to.equal(200);
+    const filteredLedger = await finance.get("/finance/ledger?from=2026-01-01&to=2030-12-31");
+    expect(pageCents(filteredLedger.text, "paid")).to.equal(sum("payment"));
+    expect(pageCents(filteredLedger.text, "committed")).to.equal(sum("commit"));
+    expect(pageCents(filteredLedger.text, "released")).to.equal(sum("release"));
+
+    const xlsx = await finance.get("/finance/ledger.xlsx?from=2026-01-01&to=2030-12-31").buffer(true).parse(binary);
+    expect(xlsx.status).to.equal(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.body as ArrayBuffer);
+    const ws = wb.getWorksheet("Ledger")!;
+    const ids: number[] = [];
+    ws.eachRow((row, n) => { const v = row.getCell(1).value; if (n > 1 && typeof v === "number") ids.push(v); });
+    expect(ids).to.deep.equal(records.slice(1).map((r) => Number(r[0])));
+
+    expect(await db("audit_events").where({ action: "ledger.exported" })).to.have.length(2);
+  });
+
+  it("refuses bad export parameters with a 400 page that says why", async () => {
+    const res = await finance.get("/finance/ledger.csv?from=2026-13-01");
+    expect(res.status).to.equal(400);
+    expect(res.text).to.contain("real date");
+    const res2 = await finance.get("/finance/ledger.xlsx?from=2026-05-01&to=2026-04-01");
+    expect(res2.status).to.equal(400);
+  });
+
+  it("prepares a SEPA batch, downloads its XML and marks it executed", async () => {
+    const claim = await verifiedDemoClaim(db, 50_000);
+    const page = await finance.get("/finance");
+    const token = csrfFrom(page.text);
+    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2026-06-18" });
+    expect(created.status).to.equal(303);
+    const batchUrl = created.headers.location as string;
+    const batchPage = await finance.get(batchUrl);
+    expect(batchPage.status).to.equal(200);
+    const xml = await finance.get(`${batchUrl}/pain001.xml`);
+    expect(xml.status).to.equal(200);
+    expect(xml.text).to.contain(`<EndToEndId>${claim.reference}</EndToEndId>`);
+    expect(xml.text).to.contain("<InstdAmt Ccy=\"EUR\">500.00</InstdAmt>");
+    const done = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: csrfFrom(batchPage.text) });
+    expect(done.status).to.equal(303);
+    const pay = await db("payments").where({ claim_id: claim.claimId }).first();
+    expect(pay.paid_on).to.equal("2026-06-18");
+  });
+
+  it("the administrator may read the ledger but not pay", async () => {
+    const admin = await signIn(app, "admin@demo.test");
+    expect((await admin.get("/finance/reconciliation")).status).to.equal(200);
+    expect((await admin.get("/finance")).status).to.equal(403);
+  });
+});
