@@ -266,7 +266,7 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     });
     const letter = await issueAwardLetter(trx, ctx, app.id);
     await notify(trx, ctx, app, "decision-approved", {
-      amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
+      reference: letter.reference, amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
     });
     return { amountCents: amount, letterReference: letter.reference, completionDeadline };
   });

@@ -6,6 +6,7 @@ import { formatMoney, parseMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls";
 import { approve, cancel, declareConflict, reject, requestInfo, reserve, reviewApplication, reviewQueue } from "../../services/decisions";
+import { claimsToVerify, type LineDecision, rejectClaim, reviewClaim, verifyClaim } from "../../services/claim-verification";
 import { listPartners, listVoucherTypes } from "../../services/reference";
 import { f, parseForm, renderFormError } from "../forms";
 import { flash, handle, idParam, requireRole } from "../middleware";
@@ -258,5 +259,57 @@ managerRoutes.post("/manager/applications/:id/conflict", staff, handle(async (re
     res.redirect(303, decisionPage(id));
   } catch (err) {
     renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
+  }
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Claims
+// ---------------------------------------------------------------------------------------------
+
+managerRoutes.get("/manager/claims", staff, handle(async (req, res) => {
+  res.render("pages/manager/claims", { pageTitle: "Claims to verify", claims: await claimsToVerify(req.ctx) });
+}));
+
+function lineDecisions(body: Record<string, string | undefined>, ids: number[]): LineDecision[] {
+  return ids.map((id) => ({
+    id, eligible: body[`eligible_${id}`] !== "no", reason: String(body[`reason_${id}`] ?? ""),
+    rate: String(body[`rate_${id}`] ?? ""), rateMonth: String(body[`month_${id}`] ?? ""),
+  }));
+}
+
+async function claimLocals(req: Request, id: number, decisions: LineDecision[] | null = null) {
+  const review = await reviewClaim(req.ctx, id, decisions);
+  return { pageTitle: `Claim for ${review.app.reference ?? `application ${review.app.id}`}`, ...review, pending: review.claim.status === "submitted", values: req.body ?? {} };
+}
+
+managerRoutes.get("/manager/claims/:id", staff, handle(async (req, res) => {
+  res.render("pages/manager/claim", await claimLocals(req, idParam(req)));
+}));
+
+managerRoutes.post("/manager/claims/:id/verify", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  const body = req.body as Record<string, string | undefined>;
+  const first = await reviewClaim(req.ctx, id);
+  const decisions = lineDecisions(body, first.assessment.lines.map((l) => l.id));
+  try {
+    if (body.intent === "preview") {
+      return res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
+    }
+    const result = await verifyClaim(req.ctx, id, decisions);
+    flash(req, "success", `The claim was verified; ${formatMoney(result.payableCents)} is payable and goes to finance.`);
+    res.redirect(303, `/manager/claims/${id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/claim", await claimLocals(req, id, decisions));
+  }
+}));
+
+managerRoutes.post("/manager/claims/:id/reject", staff, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    await rejectClaim(req.ctx, id, String((req.body as Record<string, string>).rejectReason ?? ""));
+    flash(req, "success", "The claim was rejected; the applicant may correct and resubmit it.");
+    res.redirect(303, `/manager/claims/${id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/claim", await claimLocals(req, id));
   }
 }));

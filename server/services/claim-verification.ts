@@ -1,0 +1,204 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
+import { payableCents } from "../domain/budget";
+import { eligibleCostDate } from "../domain/eligibility";
+import { assertCents, type Cents, convertToEurCents, formatAmount, formatMoney, parseRate, sumCents } from "../domain/money";
+import { type Application, applicationQuery, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
+import type { ServiceContext, Trx } from "./context";
+import { inTransaction, nowIso } from "./context";
+import { assertNoConflict } from "./decisions";
+import { queueEmail } from "./mail";
+import { toVoucherType, type VoucherTypeRow } from "./reference";
+
+/*
+ * Claim verification by the cluster manager (R2, R11, R14). The manager marks each cost line
+ * eligible or not, enters the Commission's rate and its month for foreign-currency lines, and the
+ * payable amount follows from the voucher type's payment basis. The rate, its month, the original
+ * amount and the EUR result are stored on the line; the claim keeps the payable amount and the
+ * explanation shown to the manager, which finance pays from.
+ */
+
+export interface CostLine {
+  id: number;
+  incurredOn: string;
+  description: string;
+  currency: string;
+  originalMinor: number;
+  rate: string | null;
+  rateMonth: string | null;
+  eurCents: Cents | null;
+  eligible: boolean | null;
+  ineligibleReason: string | null;
+}
+
+export interface LineDecision { id: number; eligible: boolean; reason: string; rate: string; rateMonth: string }
+
+export interface Assessment {
+  lines: (CostLine & { beforeApproval: boolean })[];
+  eligibleCostsCents: Cents;
+  payableCents: Cents;
+  explanation: string;
+}
+
+function toLine(r: Record<string, unknown>): CostLine {
+  return {
+    id: Number(r.id), incurredOn: String(r.incurred_on), description: String(r.description), currency: String(r.currency),
+    originalMinor: Number(r.original_minor), rate: (r.rate as string) ?? null, rateMonth: (r.rate_month as string) ?? null,
+    eurCents: r.eur_cents === null || r.eur_cents === undefined ? null : assertCents(r.eur_cents),
+    eligible: r.eligible === null || r.eligible === undefined ? null : !!r.eligible, ineligibleReason: (r.ineligible_reason as string) ?? null,
+  };
+}
+
+/**
+ * Applies the manager's line decisions (or, without them, what is stored) and computes R14.
+ * Throws a ValidationError naming each line field that cannot be read, unless `lenient` (the
+ * first look at the page, before the manager has entered anything).
+ */
+export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCents" | "approvedOn">, stored: CostLine[], decisions: LineDecision[] | null, lenient = false): Assessment {
+  const fields: Record<string, string> = {};
+  const award = app.approvedCents ?? 0;
+  const lines = stored.map((l) => {
+    const d = decisions?.find((x) => x.id === l.id);
+    const beforeApproval = !!app.approvedOn && !eligibleCostDate(l.incurredOn, app.approvedOn);
+    const line = { ...l, beforeApproval };
+    if (d) {
+      line.eligible = d.eligible;
+      line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
+      if (!d.eligible && !line.ineligibleReason) fields[`reason_${l.id}`] = "Give the reason why this cost is not eligible.";
+    }
+    if (line.eligible === null) line.eligible = !beforeApproval;
+    if (beforeApproval && line.eligible) {
+      fields[`eligible_${l.id}`] = `This cost is dated ${l.incurredOn}, before the approval on ${app.approvedOn}; costs before the approval are not eligible (R11).`;
+    }
+    if (l.currency === "EUR") {
+      line.eurCents = l.originalMinor;
+      line.rate = null;
+      line.rateMonth = null;
+    } else {
+      const rateText = d ? d.rate : (l.rate ?? "");
+      const month = d ? d.rateMonth.trim() : (l.rateMonth ?? "");
+      const r = parseRate(rateText);
+      if (!r.ok) { if (line.eligible) fields[`rate_${l.id}`] = r.reason; line.eurCents = null; } else {
+        line.rate = r.rate;
+        line.eurCents = convertToEurCents(l.originalMinor, r.rate, 2);
+      }
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) { if (line.eligible) fields[`month_${l.id}`] = "Enter the month of the rate as YYYY-MM."; } else line.rateMonth = month;
+    }
+    return line;
+  });
+  if (!lenient && Object.keys(fields).length) throw new ValidationError("Some cost lines need your attention.", fields);
+  const eligible = lines.filter((l) => l.eligible && l.eurCents !== null);
+  const eligibleCostsCents = sumCents(eligible.map((l) => l.eurCents!));
+  const payable = payableCents(type, { awardCents: award, eligibleCostsCents, reportVerified: true });
+  const parts = eligible.map((l) => l.currency === "EUR"
+    ? formatMoney(l.eurCents!)
+    : `${formatMoney(l.eurCents!)} (${l.currency} ${formatAmount(l.originalMinor)} at ${l.rate} for ${l.rateMonth})`);
+  const explanation = type.paymentBasis === "actual-costs-capped"
+    ? `Eligible costs ${parts.length ? parts.join(" + ") : "none"} = ${formatMoney(eligibleCostsCents)}; payable is the lower of that and the award of ${formatMoney(award)}: ${formatMoney(payable)} (R14, actual costs up to the award).`
+    : `The ${type.name} voucher pays the fixed award of ${formatMoney(award)} on a verified report: ${formatMoney(payable)} (R14).`;
+  return { lines, eligibleCostsCents, payableCents: payable, explanation };
+}
+
+function requireVerifier(ctx: ServiceContext) {
+  const a = ctx.actor;
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators verify claims.");
+  return a;
+}
+
+export async function claimsToVerify(ctx: ServiceContext): Promise<(Application & { claimId: number; claimSubmittedAt: string })[]> {
+  const actor = requireVerifier(ctx);
+  const q = applicationQuery(ctx.db).join("claims as cl", "cl.application_id", "a.id")
+    .where({ "a.state": "claim-submitted", "cl.status": "submitted" })
+    .select("cl.id as claim_id", "cl.submitted_at as claim_submitted_at").orderBy("cl.submitted_at");
+  if (actor.role === "manager") q.where("a.partner_id", actor.partnerId ?? -1);
+  return (await q).map((r) => ({ ...toApplication(r), claimId: Number(r.claim_id), claimSubmittedAt: String(r.claim_submitted_at) }));
+}
+
+export interface ClaimReview {
+  app: Application;
+  type: VoucherTypeRow;
+  claim: { id: number; status: string; report: string; organisationsMet: string; resultContacts: string; resultProduct: string; followUp: string; submittedAt: string; payableCents: Cents | null; payableExplanation: string | null; decisionReason: string | null };
+  evidence: { id: number; name: string; sizeBytes: number }[];
+  assessment: Assessment;
+}
+
+async function loadClaim(ctx: ServiceContext, claimId: number, trx?: Trx) {
+  const db = trx ?? ctx.db;
+  const c = await db("claims").where({ id: claimId }).first();
+  if (!c) throw new NotFoundError();
+  const app = await loadApplication(ctx, Number(c.application_id), trx);
+  const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const lines = (await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id")).map(toLine);
+  return { c, app, type, lines };
+}
+
+export async function reviewClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[] | null = null): Promise<ClaimReview> {
+  requireVerifier(ctx);
+  const { c, app, type, lines } = await loadClaim(ctx, claimId);
+  const evidence = (await ctx.db("attachments").where({ claim_id: claimId }).orderBy("id").select("id", "original_name", "size_bytes"))
+    .map((a) => ({ id: Number(a.id), name: a.original_name, sizeBytes: Number(a.size_bytes) }));
+  return {
+    app, type, evidence,
+    claim: {
+      id: Number(c.id), status: c.status, report: c.report, organisationsMet: c.organisations_met ?? "", resultContacts: c.result_contacts ?? "",
+      resultProduct: c.result_product ?? "", followUp: c.follow_up ?? "", submittedAt: c.submitted_at,
+      payableCents: c.payable_cents === null || c.payable_cents === undefined ? null : assertCents(c.payable_cents),
+      payableExplanation: c.payable_explanation ?? null, decisionReason: c.decision_reason ?? null,
+    },
+    assessment: assess(type, app, lines, decisions, true),
+  };
+}
+
+async function decidableClaim(trx: Trx, ctx: ServiceContext, claimId: number) {
+  requireVerifier(ctx);
+  const first = await trx("claims").where({ id: claimId }).first("application_id");
+  if (!first) throw new NotFoundError();
+  await lockApplication(trx, Number(first.application_id));
+  const loaded = await loadClaim(ctx, claimId, trx);
+  await assertNoConflict(trx, ctx, loaded.app);
+  if (loaded.c.status !== "submitted") throw new ConflictError(`This claim has already been ${String(loaded.c.status)}.`, "claim_decided");
+  return loaded;
+}
+
+async function notify(trx: Trx, ctx: ServiceContext, app: Application, template: string, data: Record<string, unknown>) {
+  if (!existsSync(path.resolve(__dirname, "../../templates/emails", `${template}.hbs`))) return;
+  const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
+  for (const u of users) {
+    await queueEmail(trx, ctx, u.email, template, {
+      name: u.name, reference: app.reference, title: app.title, claimDeadline: app.claimDeadline,
+      link: `${ctx.config.baseUrl}/applications/${app.id}`, ...data,
+    });
+  }
+}
+
+export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[]): Promise<Assessment> {
+  return inTransaction(ctx, async (trx) => {
+    const { app, type, lines } = await decidableClaim(trx, ctx, claimId);
+    const result = assess(type, app, lines, decisions);
+    for (const l of result.lines) {
+      await trx("claim_cost_lines").where({ id: l.id, claim_id: claimId }).update({
+        eligible: l.eligible, ineligible_reason: l.eligible ? null : l.ineligibleReason, rate: l.rate, rate_month: l.rateMonth, eur_cents: l.eurCents,
+      });
+    }
+    await trx("claims").where({ id: claimId, status: "submitted" }).update({
+      status: "verified", verified_by: ctx.actor!.id, verified_at: nowIso(ctx), payable_cents: result.payableCents, payable_explanation: result.explanation,
+    });
+    await transition(trx, ctx, app, "verify-claim", {}, { claimId, payableCents: result.payableCents, explanation: result.explanation });
+    await notify(trx, ctx, app, "claim-verified", { amount: formatMoney(result.payableCents), explanation: result.explanation });
+    return result;
+  });
+}
+
+export async function rejectClaim(ctx: ServiceContext, claimId: number, reason: string): Promise<void> {
+  const text = reason.trim();
+  if (!text) throw new ValidationError("Please give the reason for rejecting the claim.", { rejectReason: "Enter the reason." });
+  await inTransaction(ctx, async (trx) => {
+    const { app } = await decidableClaim(trx, ctx, claimId);
+    await trx("claims").where({ id: claimId, status: "submitted" }).update({
+      status: "rejected", verified_by: ctx.actor!.id, verified_at: nowIso(ctx), decision_reason: text,
+    });
+    await transition(trx, ctx, app, "reject-claim", {}, { claimId, reason: text });
+    await notify(trx, ctx, app, "claim-rejected", { reason: text });
+  });
+}

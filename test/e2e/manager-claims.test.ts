@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { approve } from "../../server/services/decisions";
+import { type Agent, buildApp, postForm, signIn } from "../support/app";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { insertClaim, insertSubmitted, seedCall } from "./manager-fixtures";
+
+const engine = testDatabases()[0];
+
+describe("manager journey: claim verification (e2e)", function () {
+  this.timeout(120000);
+  let db: Db;
+  let app: Express;
+  let clock: TestClock;
+  let manager: Agent;
+
+  beforeEach(async () => {
+    db = await engine.create();
+    clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+    await seedDemoData(db, clock.now);
+    app = buildApp(db, { clock: clock.now });
+    manager = await signIn(app, "manager@demo.test");
+  });
+  afterEach(() => db.destroy());
+
+  async function approvedWithClaim(type: "MG" | "IN", email = "sme@demo.test") {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email, callId, type, requestedCents: type === "MG" ? 50_000 : undefined });
+    await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), id, {});
+    const claimId = await insertClaim(db, id, [
+      { incurredOn: "2027-04-10", currency: "EUR", originalMinor: 20_000, description: "Flight" },
+      { incurredOn: "2027-04-11", currency: "DKK", originalMinor: 200_000, description: "Hotel in Copenhagen" },
+      { incurredOn: "2027-02-20", currency: "EUR", originalMinor: 5_000, description: "Taxi before approval" },
+    ]);
+    clock.set("2027-05-02T10:00:00Z");
+    const lines = await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id").pluck("id");
+    return { id, claimId, lines: lines.map(Number) };
+  }
+
+  it("lists the region's claims, converts a foreign line at the entered rate (R2), pays actual costs up to the award (R14)", async () => {
+    const { id, claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
+    expect((await manager.get("/manager/claims")).text).to.include(`/manager/claims/${claimId}"`);
+    const page = `/manager/claims/${claimId}`;
+    const fields = {
+      [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`rate_${dkk}`]: "7,4604", [`month_${dkk}`]: "2027-04",
+      [`eligible_${early}`]: "no", [`reason_${early}`]: "Before the approval (R11)",
+    };
+    const preview = await postForm(manager, page, `${page}/verify`, { ...fields, intent: "preview" });
+    expect(preview.status).to.equal(200);
+    // 2000.00 DKK / 7.4604 = 268.0821... -> EUR 268.08; 200.00 + 268.08 = 468.08 <= 500.00
+    expect(preview.text).to.include("268.08").and.include("468.08");
+    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+
+    const res = await postForm(manager, page, `${page}/verify`, { ...fields, intent: "verify" });
+    expect(res.status, res.text).to.equal(303);
+    const claim = await db("claims").where({ id: claimId }).first();
+    expect(claim.status).to.equal("verified");
+    expect(Number(claim.payable_cents)).to.equal(46_808);
+    expect(claim.payable_explanation).to.include("R14");
+    const line = await db("claim_cost_lines").where({ id: dkk }).first();
+    expect([line.rate, line.rate_month, Number(line.eur_cents), Number(line.original_minor)]).to.deep.equal(["7.4604", "2027-04", 26_808, 200_000]);
+    expect(!!(await db("claim_cost_lines").where({ id: early }).first()).eligible).to.equal(false);
+    expect((await db("applications").where({ id }).first()).state).to.equal("claim-verified");
+  });
+
+  it("refuses verification without a rate, with an ineligible line without reason, or with a cost before the approval marked eligible", async () => {
+    const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
+    const page = `/manager/claims/${claimId}`;
+    const base = { [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`rate_${dkk}`]: "7.4604", [`month_${dkk}`]: "2027-04", [`eligible_${early}`]: "no", [`reason_${early}`]: "Too early", intent: "verify" };
+    const noRate = await postForm(manager, page, `${page}/verify`, { ...base, [`rate_${dkk}`]: "" });
+    expect(noRate.status).to.equal(422);
+    const noReason = await postForm(manager, page, `${page}/verify`, { ...base, [`reason_${early}`]: "" });
+    expect(noReason.status).to.equal(422);
+    const earlyEligible = await postForm(manager, page, `${page}/verify`, { ...base, [`eligible_${early}`]: "yes" });
+    expect(earlyEligible.status).to.equal(422);
+    expect(earlyEligible.text).to.include("R11");
+    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+  });
+
+  it("pays the fixed amount of a lump-sum voucher on a verified report", async () => {
+    const { claimId, lines } = await approvedWithClaim("IN");
+    const page = `/manager/claims/${claimId}`;
+    const fields: Record<string, string> = { intent: "verify" };
+    for (const l of lines) { fields[`eligible_${l}`] = "no"; fields[`reason_${l}`] = "Not needed for a lump sum"; }
+    expect((await postForm(manager, page, `${page}/verify`, fields)).status).to.equal(303);
+    expect(Number((await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(400_000);
+  });
+
+  it("rejects a claim with a reason", async () => {
+    const { id, claimId } = await approvedWithClaim("MG");
+    const page = `/manager/claims/${claimId}`;
+    expect((await postForm(manager, page, `${page}/reject`, { rejectReason: "" })).status).to.equal(422);
+    expect((await postForm(manager, page, `${page}/reject`, { rejectReason: "No tickets attached" })).status).to.equal(303);
+    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("rejected");
+    expect((await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
+  });
+
+  it("a manager with a conflict of interest cannot verify; another manager can; another region gets 404", async () => {
+    const { id, claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
+    await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "Shareholder" });
+    const fields = { [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "no", [`reason_${dkk}`]: "No invoice", [`eligible_${early}`]: "no", [`reason_${early}`]: "Too early", intent: "verify" };
+    const page = `/manager/claims/${claimId}`;
+    const refused = await postForm(manager, page, `${page}/verify`, fields);
+    expect(refused.status).to.equal(403);
+    expect(refused.text).to.include("conflict of interest");
+    const nl = await signIn(app, "manager.nl@demo.test");
+    // The conflict lets any manager of the programme step in, so the Dutch manager may see it now;
+    // a claim of an application without a conflict stays hidden from other regions.
+    clock.set("2027-03-01T10:00:00Z");
+    const other = await approvedWithClaim("IN", "oresund@demo.test");
+    expect((await nl.get(`/manager/claims/${other.claimId}`)).status).to.equal(404);
+    const manager2 = await signIn(app, "manager2@demo.test");
+    expect((await postForm(manager2, page, `${page}/verify`, fields)).status).to.equal(303);
+    expect(Number((await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(20_000);
+  });
+});
