@@ -1,6 +1,8 @@
 import type { Config } from "../config";
 import type { Db } from "../db/connection";
 import type { ServiceContext } from "./context";
+import { closeDueCalls } from "./calls";
+import { expireVouchers } from "./expiry";
 import { deliverOutbox } from "./mail";
 
 /**
@@ -8,7 +10,10 @@ import { deliverOutbox } from "./mail";
  * order they run. Each is idempotent, so running at start-up, daily and by `npm run jobs` is safe.
  */
 export type DailyJob = { name: string; run: (ctx: ServiceContext) => Promise<number> };
-export const DAILY_JOBS: DailyJob[] = [];
+export const DAILY_JOBS: DailyJob[] = [
+  { name: "callsClosed", run: closeDueCalls },
+  { name: "vouchersExpired", run: expireVouchers },
+];
 
 export function systemContext(db: Db, config: Config, now: () => Date = () => new Date()): ServiceContext {
   return { db, config, actor: null, now };

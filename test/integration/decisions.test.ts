@@ -5,10 +5,11 @@ import { buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { approve } from "../../server/services/decisions";
-import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { runDailyJobs } from "../../server/services/jobs";
+import { insertClaim, insertSubmitted, seedCall } from "../e2e/manager-fixtures";
 
 for (const engine of testDatabases()) {
-  describe(`approval race through the approve route (${engine.name})`, function () {
+  describe(`manager decisions: approval race and daily expiry (${engine.name})`, function () {
     this.timeout(120000);
     let db: Db;
     const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
@@ -61,6 +62,38 @@ for (const engine of testDatabases()) {
       expect(res.map((r) => r.status).sort()).to.deep.equal([303, 409]);
       expect(await db("ledger_entries").where({ application_id: id, kind: "commit" }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
       expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.committedCents).to.equal(700_000);
+    });
+
+    it("the daily job closes calls past their closing moment and expires vouchers past the completion deadline without a claim, releasing the commitment", async () => {
+      const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
+      const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
+      const idle = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      const claimed = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 30_000 });
+      await approve(manager, idle, {});
+      await approve(manager, claimed, {});
+      await insertClaim(db, claimed, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: 30_000 }]);
+      const deadline = (await db("applications").where({ id: idle }).first()).completion_deadline;
+      expect(deadline).to.equal("2027-05-30");
+
+      const jobClock = new TestClock(new Date("2027-05-30T20:00:00Z")); // 22:00 in Copenhagen: still the deadline day
+      const system = testContext(db, null, jobClock.now);
+      const onDeadline = await runDailyJobs(system);
+      expect(onDeadline.callsClosed).to.equal(1);
+      expect(onDeadline.vouchersExpired).to.equal(0);
+      expect((await db("calls").where({ id: callId }).first()).status).to.equal("closed");
+
+      jobClock.set("2027-05-30T22:30:00Z"); // 00:30 on 31 May in Copenhagen
+      expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
+      expect((await db("applications").where({ id: idle }).first()).state).to.equal("expired");
+      expect((await db("applications").where({ id: claimed }).first()).state).to.equal("claim-submitted");
+      const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
+      expect([total.committedCents, total.releasedCents]).to.deep.equal([80_000, 50_000]);
+      expect(await db("audit_events").where({ action: "application.expire", entity_id: String(idle), actor_label: "system" }).first()).to.not.equal(undefined);
+
+      const again = await runDailyJobs(system);
+      expect([again.callsClosed, again.vouchersExpired]).to.deep.equal([0, 0]);
+      expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.releasedCents).to.equal(50_000);
+      expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
     });
   });
 }
