@@ -1,6 +1,7 @@
 import type { Express } from "express";
 import { adminRoutes } from "./admin";
 import { applicantRoutes } from "./applicant";
+import { directoryRoutes } from "./directory";
 import { financeRoutes } from "./finance";
 import { letterRoutes } from "./letters";
 import { managerRoutes } from "./manager";
@@ -12,6 +13,7 @@ export function registerRoutes(app: Express): void {
   app.use(letterRoutes());
   app.use(applicantRoutes);
   app.use(managerRoutes);
+  app.use(directoryRoutes);
   app.use(financeRoutes);
   app.use(adminRoutes);
 }

@@ -1,0 +1,115 @@
+import { type Request, Router } from "express";
+import { z } from "zod";
+import {
+  allCompetences, createOrganisation, createReferral, getOrganisation, listReferrals, ORG_KINDS, type OrganisationInput,
+  referableCompanies, referralKpis, searchDirectory, updateOrganisation,
+} from "../../services/directory";
+import { listRegions } from "../../services/reference";
+import { f, parseForm, renderFormError } from "../forms";
+import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
+
+export const directoryRoutes = Router();
+const maintainers = requireRole("manager", "admin");
+
+async function filterOptions(req: Request) {
+  return {
+    regionOptions: (await listRegions(req.ctx.db)).map((r) => ({ value: r.id, label: r.name })),
+    kindOptions: ORG_KINDS.map((k) => ({ value: k.value, label: k.label })),
+  };
+}
+
+directoryRoutes.get("/directory", requireAuth, handle(async (req, res) => {
+  const q = req.query as Record<string, string | undefined>;
+  const filter = {
+    q: (q.q ?? "").trim().slice(0, 100) || undefined,
+    regionId: /^\d{1,9}$/.test(q.region ?? "") ? Number(q.region) : undefined,
+    kind: ORG_KINDS.some((k) => k.value === q.kind) ? q.kind : undefined,
+    competence: (q.competence ?? "").trim().slice(0, 60) || undefined,
+  };
+  const role = req.user!.role;
+  res.render("pages/directory/index", {
+    pageTitle: "Directory", organisations: await searchDirectory(req.ctx.db, filter), ...(await filterOptions(req)),
+    competences: await allCompetences(req.ctx.db), values: { q: filter.q ?? "", region: filter.regionId ?? "", kind: filter.kind ?? "", competence: filter.competence ?? "" },
+    canMaintain: role === "manager" || role === "admin",
+  });
+}));
+
+directoryRoutes.get("/directory/referrals", requireAuth, handle(async (req, res) => {
+  const role = req.user!.role;
+  res.render("pages/directory/referrals", {
+    pageTitle: "Referrals", referrals: await listReferrals(req.ctx),
+    kpis: role === "applicant" ? null : await referralKpis(req.ctx.db),
+  });
+}));
+
+const orgSchema = z.object({
+  name: f.text("the organisation's name"),
+  regionId: f.id("a region"),
+  kind: z.string({ error: "Choose the kind of organisation." }).trim(),
+  competences: f.optionalText(1000),
+  contactName: f.optionalText(200),
+  contactEmail: f.optionalText(254),
+  website: f.optionalText(300),
+  description: f.optionalText(5000),
+});
+
+directoryRoutes.get("/directory/new", maintainers, handle(async (req, res) => {
+  res.render("pages/directory/form", { pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)), values: {} });
+}));
+
+directoryRoutes.post("/directory", maintainers, handle(async (req, res) => {
+  try {
+    const id = await createOrganisation(req.ctx, parseForm(orgSchema, req.body) as OrganisationInput);
+    flash(req, "success", "The organisation was added to the directory.");
+    res.redirect(303, `/directory/${id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/directory/form", { pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)), values: req.body });
+  }
+}));
+
+async function orgLocals(req: Request, id: number) {
+  const org = await getOrganisation(req.ctx.db, id);
+  const role = req.user!.role;
+  const canRefer = role === "manager" && req.user!.regionId !== org.regionId;
+  return {
+    pageTitle: org.name, org, canMaintain: role === "manager" || role === "admin", canRefer,
+    companyOptions: canRefer ? (await referableCompanies(req.ctx)).map((c) => ({ value: c.id, label: c.name })) : [],
+    values: {},
+  };
+}
+
+directoryRoutes.get("/directory/:id", requireAuth, handle(async (req, res) => {
+  res.render("pages/directory/organisation", await orgLocals(req, idParam(req)));
+}));
+
+directoryRoutes.get("/directory/:id/edit", maintainers, handle(async (req, res) => {
+  const org = await getOrganisation(req.ctx.db, idParam(req));
+  res.render("pages/directory/form", {
+    pageTitle: `Edit ${org.name}`, action: `/directory/${org.id}`, ...(await filterOptions(req)),
+    values: { ...org, competences: org.competences.join(", "), contactName: org.contactName ?? "", contactEmail: org.contactEmail ?? "", website: org.website ?? "" },
+  });
+}));
+
+directoryRoutes.post("/directory/:id", maintainers, handle(async (req, res) => {
+  const id = idParam(req);
+  await getOrganisation(req.ctx.db, id);
+  try {
+    await updateOrganisation(req.ctx, id, parseForm(orgSchema, req.body) as OrganisationInput);
+    flash(req, "success", "The organisation was saved.");
+    res.redirect(303, `/directory/${id}`);
+  } catch (err) {
+    renderFormError(res, err, "pages/directory/form", { pageTitle: "Edit organisation", action: `/directory/${id}`, ...(await filterOptions(req)), values: req.body });
+  }
+}));
+
+directoryRoutes.post("/directory/:id/refer", requireRole("manager"), handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const input = parseForm(z.object({ companyId: f.id("a company"), note: f.optionalText(2000) }), req.body);
+    await createReferral(req.ctx, { companyId: input.companyId, organisationId: id, note: input.note });
+    flash(req, "success", "The referral was recorded; the company can see it.");
+    res.redirect(303, "/directory/referrals");
+  } catch (err) {
+    renderFormError(res, err, "pages/directory/organisation", { ...(await orgLocals(req, id)), values: req.body });
+  }
+}));
