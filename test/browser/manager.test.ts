@@ -1,0 +1,71 @@
+import type { Server } from "node:http";
+import { expect } from "chai";
+import type { Browser, Page } from "playwright-core";
+import type { Db } from "../../server/db/connection";
+import { buildApp } from "../support/app";
+import { launchBrowser, listen } from "../support/browser";
+import { TestClock, testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+import { insertClaim, insertSubmitted } from "../e2e/manager-fixtures";
+
+describe("browser: a manager runs a call, approves an application and verifies its claim", function () {
+  this.timeout(120000);
+  let db: Db;
+  let browser: Browser;
+  let server: Server;
+  let baseUrl: string;
+  const clock = new TestClock(new Date("2027-02-10T10:00:00Z"));
+
+  before(async () => {
+    db = await testDatabases()[0].create();
+    await seedDemoData(db, clock.now);
+    ({ server, baseUrl } = await listen(buildApp(db, { clock: clock.now })));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    await db?.destroy();
+  });
+
+  const committed = async (page: Page) => page.locator('#budget tr[data-key="total"] td').nth(1).innerText();
+
+  it("creates and opens a call, approves, sees the budget move, verifies the claim", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/login`);
+    await page.getByLabel("E-mail address").fill("manager@demo.test");
+    await page.getByLabel("Password").fill("demo-voucherdesk");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${baseUrl}/manager`);
+
+    await page.goto(`${baseUrl}/manager/calls/new`);
+    await page.getByLabel("Title").fill("Browser call");
+    await page.getByLabel(/^Opens/).fill("2027-02-01T09:00");
+    await page.getByLabel(/^Closes/).fill("2027-03-31T17:00");
+    await page.getByLabel("Total budget of the call").fill("20.000,00");
+    await page.getByRole("button", { name: "Save the call" }).click();
+    await page.waitForURL(/\/manager\/calls\/\d+$/);
+    const callId = Number(/\/manager\/calls\/(\d+)$/.exec(page.url())![1]);
+    await page.getByRole("button", { name: "Open the call" }).click();
+    await page.waitForSelector("text=The call is open.");
+    expect(await committed(page)).to.include("0.00");
+
+    const appId = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    await page.goto(`${baseUrl}/manager`);
+    await page.locator(`a[href="/manager/applications/${appId}"]`).click();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForSelector("text=award letter");
+    await page.goto(`${baseUrl}/manager/calls/${callId}`);
+    expect(await committed(page)).to.include("4,000.00");
+
+    const claimId = await insertClaim(db, appId, [{ incurredOn: "2027-04-02", currency: "EUR", originalMinor: 350_000, description: "Expert fee" }]);
+    await page.goto(`${baseUrl}/manager/claims`);
+    await page.locator(`a[href="/manager/claims/${claimId}"]`).click();
+    expect(await page.locator("#computation").innerText()).to.include("4,000.00");
+    await page.getByRole("button", { name: "Approve the claim" }).click();
+    await page.waitForSelector("text=is payable and goes to finance");
+    expect(await page.locator("#payable").innerText()).to.include("4,000.00");
+    await context.close();
+  });
+});
