@@ -1,8 +1,311 @@
-import { Router } from "express";
-import { requireRole } from "../middleware";
+import { Router, type Request, type Response } from "express";
+import multer from "multer";
+import { fromBuffer } from "file-type";
+import { z } from "zod";
+import { AppError, ConflictError, ValidationError, type FieldErrors } from "../../errors";
+import { parseMoney, type Cents } from "../../domain/money";
+import { allowedActions } from "../../domain/lifecycle";
+import {
+  acceptAward, applicationDetail, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
+  listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
+} from "../../services/applications";
+import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims";
+import { loadApplication } from "../../services/applications-core";
+import { toVoucherType } from "../../services/reference";
+import { csrfAfterUpload } from "../csrf";
+import { f, parseForm, renderFormError } from "../forms";
+import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
 
 export const applicantRoutes = Router();
+const applicant = requireRole("applicant");
 
-applicantRoutes.get("/applicant", requireRole("applicant"), (req, res) => {
-  res.render("pages/applicant/home", { pageTitle: "Home" });
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+const ALLOWED_MIME = ["application/pdf", "image/png", "image/jpeg"];
+
+const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 } });
+
+/** The type comes from the bytes, never from the name or the browser's claim. */
+async function checkFiles(files: Express.Multer.File[] | undefined, field: string): Promise<CheckedFile[]> {
+  const out: CheckedFile[] = [];
+  for (const file of files ?? []) {
+    if (file.size === 0) throw new ValidationError("A file could not be accepted.", { [field]: `The file ${file.originalname} is empty.` });
+    const type = await fromBuffer(file.buffer);
+    if (!type || !ALLOWED_MIME.includes(type.mime)) {
+      throw new ValidationError("A file could not be accepted.", { [field]: `The file ${file.originalname} is not a PDF, PNG or JPEG file (its content was checked, not its name).` });
+    }
+    out.push({ originalName: file.originalname, mime: type.mime, content: file.buffer });
+  }
+  return out;
+}
+
+applicantRoutes.get("/applicant", applicant, handle(async (req, res) => {
+  const applications = await listCompanyApplications(req.ctx);
+  res.render("pages/applicant/home", { pageTitle: "My applications", applications });
+}));
+
+applicantRoutes.get("/calls", applicant, handle(async (req, res) => {
+  res.render("pages/applicant/calls", { pageTitle: "Open calls", calls: await listOpenCalls(req.ctx) });
+}));
+
+// ---------------------------------------------------------------------------------------------
+// The application form (new and edit)
+// ---------------------------------------------------------------------------------------------
+
+const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
+const optionalId = z.preprocess((v) => { const b = blankToNull(v); return b === null ? null : Number(b); },
+  z.number({ error: "Choose from the list." }).int("Choose from the list.").positive("Choose from the list.").nullable());
+const optionalDate = (label: string) => z.preprocess(blankToNull, f.date(label).nullable());
+
+const draftSchema = z.object({
+  title: f.optionalText(200),
+  description: f.optionalText(5000),
+  objectives: f.optionalText(5000),
+  expectedResult: f.optionalText(5000),
+  counterpartOrgId: optionalId,
+  counterpartName: f.optionalText(200),
+  counterpartCountry: z.string().trim().toUpperCase().optional().default(""),
+  counterpartRegionId: optionalId,
+  counterpartKind: z.string().trim().optional().default(""),
+  activityStart: optionalDate("the activity start date"),
+  activityEnd: optionalDate("the activity end date"),
 });
+
+/** Money fields: empty means "not given yet"; anything else must parse (R1), reason beside the field. */
+function moneyFields(body: Record<string, unknown>, names: string[], fields: FieldErrors): Record<string, Cents | null> {
+  const out: Record<string, Cents | null> = {};
+  for (const n of names) {
+    const raw = typeof body[n] === "string" ? (body[n] as string).trim() : "";
+    if (raw === "") { out[n] = null; continue; }
+    const r = parseMoney(raw, { allowZero: true });
+    if (r.ok) out[n] = r.cents;
+    else { fields[n] = r.reason; out[n] = null; }
+  }
+  return out;
+}
+
+function parseDraft(body: Record<string, unknown>): DraftInput {
+  const fields: FieldErrors = {};
+  let parsed: z.infer<typeof draftSchema> | null = null;
+  try {
+    parsed = parseForm(draftSchema, body);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    Object.assign(fields, e.fields);
+  }
+  const m = moneyFields(body, ["costTravel", "costAccommodation", "costOther"], fields);
+  if (Object.keys(fields).length || !parsed) throw new ValidationError("Some answers need your attention.", fields);
+  const manual = parsed.counterpartOrgId === null;
+  return {
+    title: parsed.title, description: parsed.description, objectives: parsed.objectives, expectedResult: parsed.expectedResult,
+    counterpartOrgId: parsed.counterpartOrgId, counterpartName: parsed.counterpartName,
+    counterpartCountry: manual && parsed.counterpartCountry ? parsed.counterpartCountry : null,
+    counterpartRegionId: manual ? parsed.counterpartRegionId : null,
+    counterpartKind: manual && parsed.counterpartKind ? parsed.counterpartKind : null,
+    activityStart: parsed.activityStart, activityEnd: parsed.activityEnd,
+    costTravelCents: m.costTravel, costAccommodationCents: m.costAccommodation, costOtherCents: m.costOther,
+  };
+}
+
+const centsText = (c: Cents | null) => (c === null ? "" : `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, "0")}`);
+
+function valuesOf(d: DraftInput): Record<string, unknown> {
+  return {
+    ...d, counterpartOrgId: d.counterpartOrgId ?? "", counterpartRegionId: d.counterpartRegionId ?? "",
+    counterpartCountry: d.counterpartCountry ?? "", counterpartKind: d.counterpartKind ?? "",
+    activityStart: d.activityStart ?? "", activityEnd: d.activityEnd ?? "",
+    costTravel: centsText(d.costTravelCents), costAccommodation: centsText(d.costAccommodationCents), costOther: centsText(d.costOtherCents),
+  };
+}
+
+async function formLocals(req: Request, extra: Record<string, unknown>) {
+  return { ...(await formReference(req.ctx.db)), ...extra };
+}
+
+applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
+  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  res.render("pages/applicant/application-form", await formLocals(req, {
+    pageTitle: `Apply for ${type.name}`, call, type, capped: type.amountRule === "capped", values: {},
+    action: `/calls/${call.id}/apply/${type.code}`,
+  }));
+}));
+
+applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
+  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  try {
+    const id = await createDraft(req.ctx, call.id, type.code, parseDraft(req.body as Record<string, unknown>));
+    flash(req, "success", "Your draft was saved. You can come back to it at any time.");
+    res.redirect(303, (req.body as Record<string, string>).next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
+  } catch (err) {
+    renderFormError(res, err, "pages/applicant/application-form", await formLocals(req, {
+      pageTitle: `Apply for ${type.name}`, call, type, capped: type.amountRule === "capped", values: req.body,
+      action: `/calls/${call.id}/apply/${type.code}`,
+    }));
+  }
+}));
+
+async function editLocals(req: Request, id: number) {
+  const app = await loadApplication(req.ctx, id);
+  const type = toVoucherType(await req.ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const call = { id: app.callId, title: app.callTitle };
+  return { app, type, base: await formLocals(req, { pageTitle: `Edit: ${app.title || type.name}`, call, type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
+}
+
+applicantRoutes.get("/applications/:id/edit", applicant, handle(async (req, res) => {
+  const { app, base } = await editLocals(req, idParam(req));
+  if (app.state !== "draft" && app.state !== "more-info-requested") return res.redirect(303, `/applications/${app.id}`);
+  res.render("pages/applicant/application-form", { ...base, values: valuesOf(draftInputOf(app)), editing: true });
+}));
+
+applicantRoutes.post("/applications/:id/edit", applicant, handle(async (req, res) => {
+  const id = idParam(req);
+  const { base } = await editLocals(req, id);
+  try {
+    await updateDraft(req.ctx, id, parseDraft(req.body as Record<string, unknown>));
+    flash(req, "success", "Your changes were saved.");
+    res.redirect(303, (req.body as Record<string, string>).next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
+  } catch (err) {
+    renderFormError(res, err, "pages/applicant/application-form", { ...base, values: req.body, editing: true });
+  }
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Check, submit, withdraw, accept
+// ---------------------------------------------------------------------------------------------
+
+async function renderCheck(req: Request, res: Response, id: number, extra: Record<string, unknown> = {}, status = 200) {
+  const data = await checkAnswers(req.ctx, id);
+  res.status(status).render("pages/applicant/check", {
+    pageTitle: "Check your answers", ...data, canSubmit: data.app.state === "draft" || data.app.state === "more-info-requested",
+    values: {}, ...extra,
+  });
+}
+
+applicantRoutes.get("/applications/:id/check", applicant, handle(async (req, res) => {
+  await renderCheck(req, res, idParam(req));
+}));
+
+const declarationSchema = z.object({
+  truthful: f.checkbox(), smeStatus: f.checkbox(), deMinimisComplete: f.checkbox(), noDoubleFunding: f.checkbox(),
+});
+
+applicantRoutes.post("/applications/:id/submit", applicant, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    await submitApplication(req.ctx, id, parseForm(declarationSchema, req.body));
+    flash(req, "success", "Your application was submitted. We sent you a confirmation by e-mail.");
+    res.redirect(303, `/applications/${id}`);
+  } catch (err) {
+    if (err instanceof ConflictError) {
+      // A second click or the browser's back button: say so, change nothing.
+      flash(req, "info", err.code === "already_submitted" || err.code === "illegal_transition" || err.code === "stale_application"
+        ? "This application has already been submitted; nothing was changed." : err.message);
+      return res.redirect(303, `/applications/${id}`);
+    }
+    if (!(err instanceof AppError) || err.status >= 500 || err.status === 403 || err.status === 404) throw err;
+    await renderCheck(req, res, id, {
+      errors: err.fields, errorMessage: err.message, errorSummary: Object.entries(err.fields).map(([field, message]) => ({ field, message })),
+      values: req.body,
+    }, err.status);
+  }
+}));
+
+applicantRoutes.post("/applications/:id/withdraw", applicant, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    await withdrawApplication(req.ctx, id);
+    flash(req, "success", "The application was withdrawn.");
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    flash(req, "error", `The application was not withdrawn: ${err.message}`);
+  }
+  res.redirect(303, `/applications/${id}`);
+}));
+
+applicantRoutes.post("/applications/:id/accept", applicant, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    await acceptAward(req.ctx, id);
+    flash(req, "success", "You accepted the award. You can start the activity and claim the costs afterwards.");
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    flash(req, "info", `Nothing was changed: ${err.message}`);
+  }
+  res.redirect(303, `/applications/${id}`);
+}));
+
+// Every role may open an application page; loadApplication decides which ones they see.
+applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) => {
+  const d = await applicationDetail(req.ctx, idParam(req));
+  const isApplicant = req.ctx.actor?.role === "applicant";
+  const actions = isApplicant ? allowedActions(d.app.state, "applicant") : [];
+  res.render("pages/applicant/application", {
+    pageTitle: d.app.title || `Application ${d.app.id}`, ...d, isApplicant,
+    canEdit: isApplicant && (d.app.state === "draft" || d.app.state === "more-info-requested"),
+    canWithdraw: actions.includes("withdraw"), canAccept: actions.includes("accept"), canClaim: actions.includes("claim"),
+    cancelled: d.app.state === "cancelled",
+  });
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+// ---------------------------------------------------------------------------------------------
+
+applicantRoutes.post("/applications/:id/attachments", applicant, upload.array("files", 5), csrfAfterUpload, handle(async (req, res) => {
+  const id = idParam(req);
+  try {
+    const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
+    if (files.length === 0) throw new ValidationError("No file was chosen.", { files: "Choose a PDF, PNG or JPEG file to upload." });
+    for (const file of files) await addApplicationAttachment(req.ctx, id, file);
+    flash(req, "success", files.length === 1 ? "The file was added." : `${files.length} files were added.`);
+    res.redirect(303, `/applications/${id}/edit`);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const { base, app } = await editLocals(req, id);
+    renderFormError(res, err, "pages/applicant/application-form", { ...base, values: valuesOf(draftInputOf(app)), editing: true });
+  }
+}));
+
+applicantRoutes.get("/attachments/:id", requireAuth, handle(async (req, res) => {
+  const file = await loadAttachment(req.ctx, idParam(req));
+  res.setHeader("Content-Type", file.mime);
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.attachment(file.name);
+  res.send(file.content);
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Claim
+// ---------------------------------------------------------------------------------------------
+
+const lineIndexes = Array.from({ length: MAX_COST_LINES }, (_, i) => i);
+
+async function claimLocals(req: Request, id: number) {
+  const app = await claimForm(req.ctx, id);
+  return { pageTitle: `Claim: ${app.title}`, app, lineIndexes };
+}
+
+applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res) => {
+  res.render("pages/applicant/claim", { ...(await claimLocals(req, idParam(req))), values: {} });
+}));
+
+applicantRoutes.post("/applications/:id/claim", applicant, upload.array("evidence", 5), csrfAfterUpload, handle(async (req, res) => {
+  const id = idParam(req);
+  const body = (req.body ?? {}) as Record<string, string | undefined>;
+  const s = (k: string) => (typeof body[k] === "string" ? body[k]! : "");
+  try {
+    const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "evidence");
+    await submitClaim(req.ctx, id, {
+      report: s("report"), organisationsMet: s("organisationsMet"), resultContacts: s("resultContacts"),
+      resultProduct: s("resultProduct"), followUp: s("followUp"),
+      lines: lineIndexes.map((i) => ({ incurredOn: s(`date_${i}`).trim(), description: s(`description_${i}`), currency: s(`currency_${i}`), amount: s(`amount_${i}`) })),
+    }, files);
+    flash(req, "success", "Your claim was submitted. We sent you a confirmation by e-mail.");
+    res.redirect(303, `/applications/${id}`);
+  } catch (err) {
+    if (err instanceof ConflictError) {
+      flash(req, "info", `Nothing was changed: ${err.message}`);
+      return res.redirect(303, `/applications/${id}`);
+    }
+    renderFormError(res, err, "pages/applicant/claim", { ...(await claimLocals(req, id)), values: body });
+  }
+}));

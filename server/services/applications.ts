@@ -1,0 +1,418 @@
+import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
+import { blockingFindings, evaluateEligibility, type Finding, type RuleId } from "../domain/eligibility";
+import { ACTION_LABELS, hasOpenClaim, holdsCommitment, isAppState, STATE_LABELS, type AppState } from "../domain/lifecycle";
+import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
+import { requestedAmountFor } from "../domain/scheme";
+import { isValidDate } from "../domain/time";
+import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
+import { audit, entityTimeline } from "./audit";
+import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
+import { queueEmail } from "./mail";
+import { getScheme, toVoucherType, type VoucherTypeRow } from "./reference";
+
+/*
+ * The applicant's use cases: drafts, submission with the eligibility check, withdrawal,
+ * acceptance, and the read models of the applicant's pages. State changes go through
+ * applications-core.transition only.
+ */
+
+type DbLike = ServiceContext["db"] | Trx;
+
+export const COUNTERPART_KINDS = [
+  { value: "company", label: "Company" },
+  { value: "knowledge-institution", label: "Knowledge institution" },
+  { value: "expert", label: "Expert" },
+  { value: "facility", label: "Facility" },
+] as const;
+
+export interface DraftInput {
+  title: string;
+  description: string;
+  objectives: string;
+  expectedResult: string;
+  counterpartOrgId: number | null;
+  counterpartName: string;
+  counterpartCountry: string | null;
+  counterpartRegionId: number | null;
+  counterpartKind: string | null;
+  activityStart: string | null;
+  activityEnd: string | null;
+  costTravelCents: Cents | null;
+  costAccommodationCents: Cents | null;
+  costOtherCents: Cents | null;
+}
+
+export interface Declarations { truthful: boolean; smeStatus: boolean; deMinimisComplete: boolean; noDoubleFunding: boolean }
+
+function requireCompany(ctx: ServiceContext): number {
+  const id = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  if (!id) throw new NotFoundError("Your account is not linked to a company yet.");
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+// ---------------------------------------------------------------------------------------------
+
+export interface OpenCallType { code: string; name: string; amountRule: string; maxCents: Cents; remainingCents: Cents | null }
+export interface OpenCall { id: number; title: string; description: string; opensAt: string; closesAt: string; types: OpenCallType[] }
+
+function remaining(row: Record<string, unknown> | undefined): Cents | null {
+  if (!row) return null;
+  return assertCents(row.ceiling_cents) - (assertCents(row.committed_cents) - assertCents(row.released_cents));
+}
+
+async function callTypes(db: DbLike, callId: number): Promise<VoucherTypeRow[]> {
+  const rows = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
+    .where("cvt.call_id", callId).orderBy("vt.max_cents").select("vt.*");
+  return rows.map(toVoucherType);
+}
+
+/** Calls open now (status open and opens_at <= now < closes_at) with the budget left per type. */
+export async function listOpenCalls(ctx: ServiceContext): Promise<OpenCall[]> {
+  const now = nowIso(ctx);
+  const calls = await ctx.db("calls").where({ status: "open" }).andWhere("opens_at", "<=", now).andWhere("closes_at", ">", now).orderBy("closes_at");
+  const out: OpenCall[] = [];
+  for (const c of calls) {
+    const ceilings = await ctx.db("budget_ceilings").where({ call_id: c.id });
+    const total = remaining(ceilings.find((x) => x.key === "total"));
+    const types = (await callTypes(ctx.db, Number(c.id))).map((t) => {
+      const own = remaining(ceilings.find((x) => x.key === `type:${t.code}`));
+      const left = own === null ? total : total === null ? own : Math.min(own, total);
+      return { code: t.code, name: t.name, amountRule: t.amountRule, maxCents: t.maxCents, remainingCents: left };
+    });
+    out.push({ id: Number(c.id), title: c.title, description: c.description, opensAt: c.opens_at, closesAt: c.closes_at, types });
+  }
+  return out;
+}
+
+export async function loadCallAndType(ctx: ServiceContext, callId: number, typeCode: string) {
+  const call = await ctx.db("calls").where({ id: callId }).first();
+  if (!call || call.status === "draft") throw new NotFoundError();
+  const type = (await callTypes(ctx.db, callId)).find((t) => t.code === typeCode);
+  if (!type) throw new NotFoundError("This call does not offer that voucher type.");
+  return { call: { id: Number(call.id), title: String(call.title), closesAt: String(call.closes_at), status: String(call.status) }, type };
+}
+
+export async function formReference(db: DbLike) {
+  const regions = await db("regions").orderBy("name").select("id", "code", "name", "country");
+  const orgs = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id").orderBy("d.name")
+    .select("d.id", "d.name", "d.kind", "r.name as region_name");
+  return {
+    regionOptions: regions.map((r) => ({ value: Number(r.id), label: `${r.name} (${r.country})` })),
+    orgOptions: orgs.map((o) => ({ value: Number(o.id), label: `${o.name} — ${o.region_name}` })),
+    kindOptions: COUNTERPART_KINDS.map((k) => ({ ...k })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drafts
+// ---------------------------------------------------------------------------------------------
+
+function costsTotal(input: Pick<DraftInput, "costTravelCents" | "costAccommodationCents" | "costOtherCents">): Cents | null {
+  const parts = [input.costTravelCents, input.costAccommodationCents, input.costOtherCents].filter((c): c is Cents => c !== null);
+  return parts.length === 0 ? null : sumCents(parts);
+}
+
+/** Checks that hold for a draft too: dates in order, costs within the cap (so it is said early). */
+function checkDraft(type: VoucherTypeRow, input: DraftInput): void {
+  const fields: FieldErrors = {};
+  if (input.activityStart && input.activityEnd && input.activityEnd < input.activityStart) {
+    fields.activityEnd = "The activity end date must be on or after the start date.";
+  }
+  if (type.amountRule === "capped") {
+    const total = costsTotal(input);
+    if (total !== null && total > type.maxCents) {
+      fields.costOther = `The planned costs add up to ${formatMoney(total)}, above the ${type.name} cap of ${formatMoney(type.maxCents)}. Please lower them.`;
+    }
+  }
+  if (input.counterpartKind && !COUNTERPART_KINDS.some((k) => k.value === input.counterpartKind)) fields.counterpartKind = "Choose the kind of organisation.";
+  if (input.counterpartCountry && !/^[A-Z]{2}$/.test(input.counterpartCountry)) fields.counterpartCountry = "Enter the two-letter country code, for example DE.";
+  if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
+}
+
+async function resolveCounterpart(db: DbLike, input: DraftInput): Promise<DraftInput> {
+  if (input.counterpartOrgId === null) return input;
+  const org = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id")
+    .where("d.id", input.counterpartOrgId).first("d.id", "d.name", "d.kind", "d.region_id", "r.country");
+  if (!org) throw new ValidationError("Some answers need your attention.", { counterpartOrgId: "Choose an organisation from the list." });
+  return { ...input, counterpartName: org.name, counterpartCountry: org.country, counterpartRegionId: Number(org.region_id), counterpartKind: org.kind };
+}
+
+function draftRow(type: VoucherTypeRow, input: DraftInput) {
+  const capped = type.amountRule === "capped";
+  return {
+    title: input.title, description: input.description, objectives: input.objectives, expected_result: input.expectedResult,
+    counterpart_org_id: input.counterpartOrgId, counterpart_name: input.counterpartName, counterpart_country: input.counterpartCountry,
+    counterpart_region_id: input.counterpartRegionId, counterpart_kind: input.counterpartKind,
+    activity_start: input.activityStart, activity_end: input.activityEnd,
+    cost_travel_cents: capped ? input.costTravelCents : null, cost_accommodation_cents: capped ? input.costAccommodationCents : null,
+    cost_other_cents: capped ? input.costOtherCents : null,
+  };
+}
+
+export async function createDraft(ctx: ServiceContext, callId: number, typeCode: string, raw: DraftInput): Promise<number> {
+  const companyId = requireCompany(ctx);
+  const { type } = await loadCallAndType(ctx, callId, typeCode);
+  return inTransaction(ctx, async (trx) => {
+    const input = await resolveCounterpart(trx, raw);
+    checkDraft(type, input);
+    const company = await trx("companies").where({ id: companyId }).first("region_id");
+    const partner = company?.region_id ? await trx("partners").where({ region_id: company.region_id }).first("id") : null;
+    if (!partner) throw new ValidationError("Your company's region has no regional partner in the programme, so it cannot apply. Please check the region in your company profile.");
+    const now = nowIso(ctx);
+    const id = insertedId((await trx("applications").insert({
+      call_id: callId, company_id: companyId, voucher_type_id: type.id, partner_id: partner.id, state: "draft",
+      ...draftRow(type, input), version: 1, created_by: ctx.actor!.id, created_at: now, updated_at: now,
+    }).returning("id"))[0]);
+    await audit(trx, ctx, { action: "application.draft-created", entityType: "application", entityId: id, after: { callId, typeCode } });
+    return id;
+  });
+}
+
+const EDITABLE: AppState[] = ["draft", "more-info-requested"];
+
+export async function updateDraft(ctx: ServiceContext, id: number, raw: DraftInput): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    await lockApplication(trx, id);
+    const app = await loadApplication(ctx, id, trx);
+    if (ctx.actor?.role !== "applicant") throw new NotFoundError();
+    if (!EDITABLE.includes(app.state)) {
+      throw new ConflictError(`This application is ${STATE_LABELS[app.state].toLowerCase()}; it can only be changed as a draft or when more information is requested.`, "not_editable");
+    }
+    const type = toVoucherType(await trx("voucher_types").where({ id: app.voucherTypeId }).first());
+    const input = await resolveCounterpart(trx, raw);
+    checkDraft(type, input);
+    const updated = await trx("applications").where({ id, version: app.version })
+      .update({ ...draftRow(type, input), version: app.version + 1, updated_at: nowIso(ctx) });
+    if (updated !== 1) throw new ConflictError("This application was changed a moment ago. Reload the page and try again.", "stale_application");
+    await audit(trx, ctx, { action: "application.draft-saved", entityType: "application", entityId: id });
+  });
+}
+
+export function draftInputOf(app: Application): DraftInput {
+  return {
+    title: app.title, description: app.description, objectives: app.objectives, expectedResult: app.expectedResult,
+    counterpartOrgId: app.counterpartOrgId, counterpartName: app.counterpartName, counterpartCountry: app.counterpartCountry,
+    counterpartRegionId: app.counterpartRegionId, counterpartKind: app.counterpartKind,
+    activityStart: app.activityStart, activityEnd: app.activityEnd, costTravelCents: app.costTravelCents,
+    costAccommodationCents: app.costAccommodationCents, costOtherCents: app.costOtherCents,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Eligibility and submission
+// ---------------------------------------------------------------------------------------------
+
+/** Fields a submission needs; a draft may leave them empty. */
+function completeness(app: Application, type: VoucherTypeRow): FieldErrors {
+  const fields: FieldErrors = {};
+  if (!app.title.trim()) fields.title = "Enter a title for the activity.";
+  if (!app.description.trim()) fields.description = "Describe the activity.";
+  if (!app.objectives.trim()) fields.objectives = "Enter the objectives.";
+  if (!app.expectedResult.trim()) fields.expectedResult = "Enter the expected result.";
+  if (!app.counterpartName.trim()) fields.counterpartName = "Choose the counterpart from the directory or enter its name.";
+  if (!app.activityStart) fields.activityStart = "Enter the activity start date.";
+  if (!app.activityEnd) fields.activityEnd = "Enter the activity end date.";
+  if (type.amountRule === "capped") {
+    const total = costsTotal(app);
+    if (total === null || total <= 0) {
+      fields.costTravel = `Enter the planned costs; the ${type.name} voucher pays actual costs up to ${formatMoney(type.maxCents)}, so the total must be more than EUR 0.00.`;
+    }
+  }
+  return fields;
+}
+
+export async function eligibilityFor(ctx: ServiceContext, db: DbLike, app: Application): Promise<Finding[]> {
+  const company = await db("companies").where({ id: app.companyId }).first();
+  const regions = await db("regions").select("id", "code", "name");
+  const regionCode = (id: unknown) => (id ? regions.find((r) => Number(r.id) === Number(id))?.code ?? null : null);
+  const sector = company.sector_id ? await db("sectors").where({ id: company.sector_id }).first("code") : null;
+  const sectors = await db("sectors").select("code");
+  const relations = await db("company_relations").where({ company_id: app.companyId });
+  const declarations = await db("de_minimis_declarations").where({ company_id: app.companyId });
+  const call = await db("calls").where({ id: app.callId }).first();
+  const types = await callTypes(db, app.callId);
+  const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const others = (await db("applications").where({ company_id: app.companyId }).whereNot({ id: app.id })
+    .select("call_id", "voucher_type_id", "state", "approved_cents", "approved_on"));
+  const vtCodes = Object.fromEntries((await db("voucher_types").select("id", "code")).map((v) => [Number(v.id), String(v.code)]));
+  const scheme = await getScheme(db as ServiceContext["db"]);
+  const costs = costsTotal(app);
+  let amountCents: Cents;
+  try {
+    amountCents = requestedAmountFor(type, costs ?? undefined);
+  } catch {
+    amountCents = 0;
+  }
+  return evaluateEligibility({
+    company: {
+      regionCode: regionCode(company.region_id), sectorCode: sector?.code ?? null,
+      staffHeadcount: company.staff_headcount === null ? null : Number(company.staff_headcount),
+      turnoverCents: company.turnover_cents === null ? null : assertCents(company.turnover_cents),
+      balanceSheetCents: company.balance_sheet_cents === null ? null : assertCents(company.balance_sheet_cents),
+      relations: relations.map((r) => ({
+        name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
+        turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
+      })),
+    },
+    programmeRegionCodes: regions.map((r) => r.code),
+    sectorCodes: sectors.map((s) => s.code),
+    application: { voucherTypeCode: type.code, counterpartRegionCode: regionCode(app.counterpartRegionId), activityStart: app.activityStart ?? "", amountCents },
+    call: { status: call.status, opensAt: call.opens_at, closesAt: call.closes_at, voucherTypeCodes: types.map((t) => t.code) },
+    // Drafts are not vouchers: two drafts of one type may coexist until one is submitted (R10).
+    otherApplications: others.filter((o) => o.state !== "draft")
+      .map((o) => ({ sameCall: Number(o.call_id) === app.callId, voucherTypeCode: vtCodes[Number(o.voucher_type_id)], state: o.state })),
+    hasOpenClaim: others.some((o) => isAppState(o.state) && hasOpenClaim(o.state)),
+    blockWhileClaimOpen: scheme.blockWhileClaimOpen,
+    deMinimis: {
+      declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) })),
+      priorAwards: others.filter((o) => isAppState(o.state) && (holdsCommitment(o.state) || o.state === "paid" || o.state === "closed") && o.approved_cents !== null)
+        .map((o) => ({ awardedOn: o.approved_on ?? "", amountCents: assertCents(o.approved_cents) })),
+      ceilingCents: scheme.deMinimisCeilingCents,
+    },
+    now: nowIso(ctx),
+    timeZone: ctx.config.timeZone,
+    stage: "submit",
+    voucherType: type,
+    regionNames: Object.fromEntries(regions.map((r) => [r.code, r.name])),
+  });
+}
+
+export async function checkAnswers(ctx: ServiceContext, id: number) {
+  const app = await loadApplication(ctx, id);
+  const type = toVoucherType(await ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const missing = completeness(app, type);
+  const findings = await eligibilityFor(ctx, ctx.db, app);
+  return { app, type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app) };
+}
+
+const DECLARATION_TEXT: Record<keyof Declarations, string> = {
+  truthful: "Confirm that the information you gave is true and complete.",
+  smeStatus: "Confirm that your company is an SME as declared in the company profile.",
+  deMinimisComplete: "Confirm that your de minimis declaration lists all aid of the last three years.",
+  noDoubleFunding: "Confirm that the activity is not funded twice.",
+};
+
+/**
+ * Submits (or, after "more information requested", resubmits) an application. Refuses with every
+ * certain failure's reason; freezes the submitted version and stores the findings.
+ */
+export async function submitApplication(ctx: ServiceContext, id: number, decl: Declarations): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    await lockApplication(trx, id);
+    const app = await loadApplication(ctx, id, trx);
+    if (ctx.actor?.role !== "applicant") throw new NotFoundError();
+    const action = app.state === "more-info-requested" ? "resubmit" : "submit";
+    // Wrong state (a second click) is refused here, before anything else is looked at.
+    if (app.state !== "draft" && app.state !== "more-info-requested") {
+      throw new ConflictError(`This application has already been submitted (it is ${STATE_LABELS[app.state].toLowerCase()}); nothing was changed.`, "already_submitted");
+    }
+    const fields: FieldErrors = {};
+    for (const k of Object.keys(DECLARATION_TEXT) as (keyof Declarations)[]) if (!decl[k]) fields[k] = DECLARATION_TEXT[k];
+    const type = toVoucherType(await trx("voucher_types").where({ id: app.voucherTypeId }).first());
+    Object.assign(fields, completeness(app, type));
+    if (Object.keys(fields).length) throw new ValidationError("The application cannot be submitted yet.", fields);
+
+    const findings = await eligibilityFor(ctx, trx, app);
+    const blocking = blockingFindings(findings);
+    if (blocking.length > 0) {
+      const fieldsByRule: FieldErrors = {};
+      blocking.forEach((b, i) => { fieldsByRule[`rule-${b.rule}-${i}`] = b.message; });
+      throw new RuleViolationError(blocking[0].rule as RuleId, `The application cannot be submitted: ${blocking.map((b) => b.message).join(" ")}`, fieldsByRule);
+    }
+    const requested = requestedAmountFor(type, costsTotal(app) ?? undefined);
+    const frozen = { ...draftInputOf(app), voucherTypeCode: type.code, requestedCents: requested, declarations: decl };
+    const now = nowIso(ctx);
+    const reference = app.reference ?? `IN2LS-${app.callId}-${type.code}-${String(app.id).padStart(5, "0")}`;
+    await transition(trx, ctx, app, action, {
+      submission_json: JSON.stringify(frozen), eligibility_json: JSON.stringify(findings), submitted_at: now,
+      requested_cents: requested, reference,
+    });
+    await queueEmail(trx, ctx, ctx.actor.email, "submission-received", {
+      name: ctx.actor.name, reference, title: app.title, typeName: type.name, amount: formatMoney(requested),
+      link: `${ctx.config.baseUrl}/applications/${app.id}`, resubmitted: action === "resubmit",
+    });
+  });
+}
+
+export async function withdrawApplication(ctx: ServiceContext, id: number): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    await lockApplication(trx, id);
+    const app = await loadApplication(ctx, id, trx);
+    await transition(trx, ctx, app, "withdraw");
+  });
+}
+
+export async function acceptAward(ctx: ServiceContext, id: number): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    await lockApplication(trx, id);
+    const app = await loadApplication(ctx, id, trx);
+    await transition(trx, ctx, app, "accept", { accepted_at: nowIso(ctx), accepted_by: ctx.actor!.id });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read models
+// ---------------------------------------------------------------------------------------------
+
+const NEXT_STEP: Partial<Record<AppState, string>> = {
+  draft: "Complete the form, check your answers and submit.",
+  submitted: "Wait for the cluster manager's decision.",
+  "more-info-requested": "Add the information asked for and submit again.",
+  approved: "Accept the award to start the activity.",
+  "reserve-listed": "Wait: the application is on the reserve list.",
+  accepted: "Carry out the activity, then submit the claim before the deadline.",
+  "claim-submitted": "Wait for the claim to be verified.",
+  "claim-rejected": "Correct the claim and submit it again.",
+  "claim-verified": "Wait for the payment.",
+};
+
+export async function listCompanyApplications(ctx: ServiceContext) {
+  const companyId = requireCompany(ctx);
+  const rows = await applicationQuery(ctx.db).where("a.company_id", companyId).orderBy("a.id", "desc");
+  return rows.map((r) => {
+    const app = toApplication(r);
+    return { ...app, stateLabel: STATE_LABELS[app.state] ?? app.state, nextStep: NEXT_STEP[app.state] ?? "" };
+  });
+}
+
+function actionLabel(action: string): string {
+  const a = action.startsWith("application.") ? action.slice("application.".length) : action;
+  const extra: Record<string, string> = { "draft-created": "Draft created", "draft-saved": "Draft saved", "attachment-added": "File attached" };
+  return extra[a] ?? ACTION_LABELS[a] ?? a;
+}
+
+export async function applicationDetail(ctx: ServiceContext, id: number) {
+  const app = await loadApplication(ctx, id);
+  const timeline = (await entityTimeline(ctx, "application", id)).map((e) => ({ ...e, label: actionLabel(e.action) }));
+  const letter = await ctx.db("award_letters").where({ application_id: id }).first("id", "reference", "issued_at");
+  const claimRows = await ctx.db("claims").where({ application_id: id }).orderBy("id", "desc");
+  const claims = [];
+  for (const c of claimRows) {
+    const lines = await ctx.db("claim_cost_lines").where({ claim_id: c.id }).orderBy("id");
+    const payment = await ctx.db("payments").where({ claim_id: c.id }).first();
+    claims.push({
+      id: Number(c.id), status: c.status, report: c.report, submittedAt: c.submitted_at, verifiedAt: c.verified_at,
+      payableCents: c.payable_cents === null ? null : assertCents(c.payable_cents), payableExplanation: c.payable_explanation,
+      decisionReason: c.decision_reason,
+      lines: lines.map((l) => ({
+        incurredOn: l.incurred_on, description: l.description, currency: l.currency, originalMinor: Number(l.original_minor),
+        eurCents: l.eur_cents === null ? null : assertCents(l.eur_cents), eligible: l.eligible, ineligibleReason: l.ineligible_reason,
+      })),
+      payment: payment ? { paidOn: payment.paid_on, amountCents: assertCents(payment.amount_cents), bankReference: payment.bank_reference } : null,
+    });
+  }
+  const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")
+    .select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id"))
+    .map((a) => ({ id: Number(a.id), name: a.original_name, mime: a.mime, sizeBytes: Number(a.size_bytes), purpose: a.purpose, claimId: a.claim_id }));
+  return {
+    app, timeline, letter: letter ? { reference: letter.reference, issuedAt: letter.issued_at } : null,
+    claims, attachments, stateLabel: STATE_LABELS[app.state], total: costsTotal(app),
+    findings: app.eligibilityJson ? (JSON.parse(app.eligibilityJson) as Finding[]) : [],
+  };
+}
+
+export function isValidIsoDate(s: string | null): boolean {
+  return s === null || isValidDate(s);
+}
