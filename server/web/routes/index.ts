@@ -6,10 +6,12 @@ import { financeRoutes } from "./finance";
 import { letterRoutes } from "./letters";
 import { managerRoutes } from "./manager";
 import { publicRoutes } from "./public";
+import { registrationRoutes } from "./register";
 
 /** Each area owns one router; authorization is declared at the top of each. */
 export function registerRoutes(app: Express): void {
   app.use(publicRoutes);
+  app.use(registrationRoutes);
   app.use(letterRoutes());
   app.use(applicantRoutes);
   app.use(managerRoutes);

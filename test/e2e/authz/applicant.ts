@@ -19,3 +19,9 @@ export const cases: AuthzCase[] = [
   { method: "POST", path: "/applications/999999/attachments", allow: ["applicant"] },
   { method: "GET", path: "/attachments/999999", allow: signedIn },
 ];
+
+cases.push(
+  { method: "GET", path: "/company", allow: ["applicant"] },
+  { method: "GET", path: "/register", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
+  { method: "POST", path: "/company", allow: ["applicant"] },
+);

@@ -1,0 +1,116 @@
+import { electronicFormatIBAN, isValidIBAN } from "ibantools";
+import { NotFoundError, ValidationError, type FieldErrors } from "../errors";
+import { classifySme, type SmeResult } from "../domain/eligibility";
+import { assertCents } from "../domain/money";
+import { audit } from "./audit";
+import { insertCompany, companySmeStatus, type CompanyInput } from "./companies";
+import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
+import { insertUser, MIN_PASSWORD_LENGTH } from "./users";
+
+/*
+ * Self-registration of an SME (a person and its company) and the company profile. The SME status
+ * is never stored: it is computed from the declared figures each time (R6), so it always matches
+ * what the company declared.
+ */
+
+export interface RegistrationUser { name: string; email: string; password: string }
+
+/** Normalises the IBAN and checks the whole company input; throws with a message per field. */
+export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput): Promise<CompanyInput> {
+  const fields: FieldErrors = {};
+  if (!input.legalName.trim()) fields.legalName = "Enter the company's legal name.";
+  if (!input.vatNumber.trim()) fields.vatNumber = "Enter the VAT or CVR number.";
+  if (!input.address.trim()) fields.address = "Enter the address.";
+  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = "Enter the two-letter country code, for example DK.";
+  if (!input.regionId || !(await db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = "Choose the programme region the company is based in.";
+  if (!input.sectorId || !(await db("sectors").where({ id: input.sectorId }).first("id"))) fields.sectorId = "Choose the company's sector.";
+  let iban: string | null = null;
+  if (input.iban && input.iban.trim()) {
+    iban = electronicFormatIBAN(input.iban) ?? "";
+    if (!isValidIBAN(iban)) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
+    if (!input.accountHolder?.trim()) fields.accountHolder = "Enter the name of the account holder.";
+  }
+  if (Object.keys(fields).length === 0) {
+    try {
+      classifySme({ staffHeadcount: input.staffHeadcount, turnoverCents: input.turnoverCents, balanceSheetCents: input.balanceSheetCents, relations: input.relations });
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      fields.relations = e.message;
+    }
+  }
+  if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
+  return { ...input, iban, accountHolder: iban ? input.accountHolder?.trim() ?? null : null };
+}
+
+export async function registerApplicant(ctx: ServiceContext, user: RegistrationUser, company: CompanyInput): Promise<number> {
+  const fields: FieldErrors = {};
+  if (user.password.length < MIN_PASSWORD_LENGTH) fields.password = `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
+  if (user.name.trim().length < 2) fields.name = "Enter your full name.";
+  return inTransaction(ctx, async (trx) => {
+    let checked: CompanyInput | null = null;
+    try {
+      checked = await validateCompany(trx, company);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      Object.assign(fields, e.fields);
+    }
+    const existing = await trx("users").whereRaw("lower(email) = ?", [user.email.trim().toLowerCase()]).first("id");
+    if (existing) fields.email = "An account with this e-mail address already exists. Sign in instead, or ask a colleague to invite you.";
+    if (Object.keys(fields).length || !checked) throw new ValidationError("Some answers need your attention.", fields);
+    const companyId = await insertCompany(trx, ctx, checked);
+    return insertUser(trx, ctx, { email: user.email, name: user.name, password: user.password, role: "applicant", companyId, emailConfirmed: false });
+  });
+}
+
+export async function companyProfile(ctx: ServiceContext) {
+  const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  if (!companyId) throw new NotFoundError();
+  const c = await ctx.db("companies as c").leftJoin("regions as r", "r.id", "c.region_id").leftJoin("sectors as s", "s.id", "c.sector_id")
+    .where("c.id", companyId).first("c.*", "r.name as region_name", "s.name as sector_name");
+  if (!c) throw new NotFoundError();
+  const relations = await ctx.db("company_relations").where({ company_id: companyId }).orderBy("id");
+  const deMinimis = await ctx.db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on");
+  // A stored declaration the classifier cannot read (e.g. an odd share) shows no status rather than a 500.
+  const sme: SmeResult | null = await companySmeStatus(ctx.db, companyId).catch(() => null);
+  return {
+    company: {
+      id: Number(c.id), legalName: c.legal_name, vatNumber: c.vat_number, address: c.address, country: c.country,
+      regionId: c.region_id, regionName: c.region_name, sectorId: c.sector_id, sectorName: c.sector_name,
+      staffHeadcount: Number(c.staff_headcount), turnoverCents: assertCents(c.turnover_cents), balanceSheetCents: assertCents(c.balance_sheet_cents),
+      iban: c.iban, accountHolder: c.account_holder,
+    },
+    relations: relations.map((r) => ({ name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount), turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents) })),
+    deMinimis: deMinimis.map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) })),
+    sme,
+  };
+}
+
+/**
+ * Updates the profile. Partner/linked enterprises are replaced by the declared list; de minimis
+ * declarations are only ever added (earlier declarations stay on record, R17).
+ */
+export async function updateCompanyProfile(ctx: ServiceContext, input: CompanyInput): Promise<void> {
+  const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  if (!companyId) throw new NotFoundError();
+  await inTransaction(ctx, async (trx) => {
+    const checked = await validateCompany(trx, input);
+    const before = await trx("companies").where({ id: companyId }).first();
+    await trx("companies").where({ id: companyId }).update({
+      legal_name: checked.legalName.trim(), vat_number: checked.vatNumber.trim(), address: checked.address.trim(), country: checked.country,
+      region_id: checked.regionId, sector_id: checked.sectorId, staff_headcount: checked.staffHeadcount, turnover_cents: checked.turnoverCents,
+      balance_sheet_cents: checked.balanceSheetCents, iban: checked.iban, account_holder: checked.accountHolder, updated_at: nowIso(ctx),
+    });
+    await trx("company_relations").where({ company_id: companyId }).delete();
+    for (const r of checked.relations) {
+      await trx("company_relations").insert({
+        company_id: companyId, name: r.name, kind: r.kind, share_percent: r.sharePercent, staff_headcount: r.staffHeadcount,
+        turnover_cents: r.turnoverCents, balance_sheet_cents: r.balanceSheetCents,
+      });
+    }
+    for (const d of checked.deMinimis) {
+      await trx("de_minimis_declarations").insert({ company_id: companyId, granting_body: d.grantingBody, granted_on: d.grantedOn, amount_cents: d.amountCents, declared_at: nowIso(ctx) });
+    }
+    const { iban: _i, ...visible } = checked;
+    await audit(trx, ctx, { action: "company.updated", entityType: "company", entityId: companyId, before: { legalName: before.legal_name, staffHeadcount: before.staff_headcount }, after: { ...visible, ibanChanged: before.iban !== checked.iban } });
+  });
+}

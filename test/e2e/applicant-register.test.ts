@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import request from "supertest";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { buildApp, csrfToken } from "../support/app";
+import { TestClock, testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+
+for (const engine of testDatabases()) {
+  describe(`registration and company profile (${engine.name})`, function () {
+    this.timeout(60000);
+    let db: Db;
+    let app: Express;
+    let regionDk: number;
+    let sectorBio: number;
+    const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+
+    before(async () => {
+      db = await engine.create();
+      await seedDemoData(db);
+      app = buildApp(db, { clock: clock.now });
+      regionDk = Number((await db("regions").where({ code: "DK" }).first("id")).id);
+      sectorBio = Number((await db("sectors").where({ code: "biotech" }).first("id")).id);
+    });
+    after(() => db.destroy());
+
+    const form = (over: Record<string, string> = {}) => ({
+      name: "Ida Lund", email: "ida@lundbio.test", password: "a-long-enough-passphrase",
+      legalName: "Lund Bio ApS", vatNumber: "DK12345678", address: "Ole Maaløes Vej 3, 2200 København N", country: "dk",
+      regionId: String(regionDk), sectorId: String(sectorBio), staffHeadcount: "12", turnover: "2.100.000,00", balanceSheet: "900000",
+      rel0_name: "Holding A/S", rel0_kind: "partner", rel0_share: "30", rel0_staff: "100", rel0_turnover: "10.000.000,00", rel0_balance: "5000000",
+      dm0_body: "Innovationsfonden", dm0_date: "2025-05-01", dm0_amount: "25.000,00",
+      iban: "DK50 0040 0440 1162 43", accountHolder: "Lund Bio ApS", ...over,
+    });
+
+    it("refuses a short password, an invalid IBAN and an ambiguous amount, keeping what was typed", async () => {
+      const agent = request.agent(app);
+      const token = await csrfToken(agent, "/register");
+      const res = await agent.post("/register").type("form").send({ _csrf: token, ...form({ password: "short", iban: "DK50 0040 0440 1162 44", turnover: "1.234" }) });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include("at least 12 characters").and.include("This IBAN is not valid").and.include("is unclear");
+      expect(res.text).to.include('value="Lund Bio ApS"').and.not.include("short");
+      expect(await db("companies").where({ legal_name: "Lund Bio ApS" }).first()).to.equal(undefined);
+    });
+
+    it("registers the person and the company, signs in and shows the SME status with its reason", async () => {
+      const agent = request.agent(app);
+      const token = await csrfToken(agent, "/register");
+      const res = await agent.post("/register").type("form").send({ _csrf: token, ...form() });
+      expect(res.status, res.text.slice(0, 3000)).to.equal(303);
+      expect(res.headers.location).to.equal("/company");
+      const company = await db("companies").where({ legal_name: "Lund Bio ApS" }).first();
+      expect(company.iban).to.equal("DK5000400440116243");
+      expect(Number(company.turnover_cents)).to.equal(210_000_000);
+      expect(company.country).to.equal("DK");
+      const user = await db("users").where({ email: "ida@lundbio.test" }).first();
+      expect(user.role).to.equal("applicant");
+      expect(Number(user.company_id)).to.equal(Number(company.id));
+      expect(user.password_hash).to.match(/^\$argon2/);
+      const page = await agent.get("/company").expect(200);
+      // 12 + 30% of 100 staff = 42: small enterprise.
+      expect(page.text).to.include("Small enterprise under EU Recommendation 2003/361/EC").and.include("42 staff").and.include("1 partner enterprise pro rata");
+      expect(page.text).to.include("Innovationsfonden").and.include("EUR 25,000.00");
+
+      const token2 = (/name="_csrf" value="([^"]+)"/.exec(page.text))![1];
+      const upd = await agent.post("/company").type("form").send({ _csrf: token2, ...form({ staffHeadcount: "260", rel0_name: "", rel0_share: "", dm0_body: "", dm0_date: "", dm0_amount: "" }) });
+      expect(upd.status, upd.text.slice(0, 2000)).to.equal(303);
+      const after = await agent.get("/company").expect(200);
+      expect(after.text).to.include("Not an SME under EU Recommendation 2003/361/EC");
+      expect(await db("de_minimis_declarations").where({ company_id: company.id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+    });
+
+    it("refuses a second account with the same e-mail", async () => {
+      const agent = request.agent(app);
+      const token = await csrfToken(agent, "/register");
+      const res = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "sme@demo.test" }) });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include("An account with this e-mail address already exists");
+    });
+  });
+}
