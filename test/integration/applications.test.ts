@@ -1,0 +1,143 @@
+import { expect } from "chai";
+import type { Db } from "../../server/db/connection";
+import { ConflictError, RuleViolationError, ValidationError } from "../../server/errors";
+import {
+  acceptAward, applicationDetail, checkAnswers, createDraft, listCompanyApplications, listOpenCalls, submitApplication,
+  updateDraft, withdrawApplication, type DraftInput,
+} from "../../server/services/applications";
+import { submitClaim } from "../../server/services/claims";
+import type { ServiceContext } from "../../server/services/context";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+
+/** A call as a manager would have opened it (calls are another journey). */
+async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; title: string }): Promise<number> {
+  const scheme = await db("schemes").first("id");
+  const manager = await db("users").where({ email: "manager@demo.test" }).first("id");
+  const [row] = await db("calls").insert({
+    scheme_id: scheme.id, title: opts.title, description: "", opens_at: opts.opensAt, closes_at: opts.closesAt, status: "open",
+    created_by: manager.id, created_at: "2027-01-01T00:00:00.000Z", updated_at: "2027-01-01T00:00:00.000Z",
+  }).returning("id");
+  const callId = Number(typeof row === "object" ? row.id : row);
+  for (const t of await db("voucher_types")) await db("call_voucher_types").insert({ call_id: callId, voucher_type_id: t.id, completion_days: t.completion_days });
+  await db("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: 10_000_000 });
+  return callId;
+}
+
+const regionId = async (db: Db, code: string) => Number((await db("regions").where({ code }).first("id")).id);
+
+const DECL = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
+
+async function rejects(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a refusal");
+}
+
+for (const engine of testDatabases()) {
+  describe(`applicant services (${engine.name})`, function () {
+    this.timeout(60000);
+    let db: Db;
+    let ctx: ServiceContext;
+    let callId: number;
+    const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+    let input: DraftInput;
+
+    before(async () => {
+      db = await engine.create();
+      await seedDemoData(db);
+      ctx = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
+      callId = await insertCall(db, { opensAt: "2027-02-01T08:00:00.000Z", closesAt: "2027-04-01T10:00:00.000Z", title: "Integration call" });
+      input = {
+        title: "Expert on enzyme IPR", description: "Contract an IPR expert", objectives: "Freedom to operate", expectedResult: "A report",
+        counterpartOrgId: null, counterpartName: "Rhein IP GmbH", counterpartCountry: "DE", counterpartRegionId: await regionId(db, "RL"),
+        counterpartKind: "expert", activityStart: "2027-05-01", activityEnd: "2027-06-30", costTravelCents: null, costAccommodationCents: null, costOtherCents: null,
+      };
+    });
+    after(() => db.destroy());
+
+    it("the open-calls list shows the remaining budget as ceiling minus (committed minus released)", async () => {
+      await db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: 1_100_000, released_cents: 400_000 });
+      const calls = await listOpenCalls(ctx);
+      const call = calls.find((c) => c.id === callId)!;
+      expect(call.types.map((t) => t.remainingCents)).to.deep.equal([9_300_000, 9_300_000, 9_300_000]);
+      clock.set("2027-04-01T10:00:00Z");
+      expect((await listOpenCalls(ctx)).find((c) => c.id === callId)).to.equal(undefined);
+      clock.set("2027-03-01T10:00:00Z");
+    });
+
+    it("resubmits after more information is requested, with a new frozen version; no edits once submitted", async () => {
+      const id = await createDraft(ctx, callId, "IN", input);
+      await submitApplication(ctx, id, DECL);
+      const err = await rejects(updateDraft(ctx, id, { ...input, title: "Changed" }));
+      expect(err).to.be.instanceOf(ConflictError);
+      // The manager's request for information is another journey; this is the state it leaves.
+      await db("applications").where({ id }).update({ state: "more-info-requested", version: db.raw("version + 1") });
+      await updateDraft(ctx, id, { ...input, title: "Expert on enzyme IPR (with quote)" });
+      await submitApplication(ctx, id, DECL);
+      const row = await db("applications").where({ id }).first();
+      expect(row.state).to.equal("submitted");
+      expect(JSON.parse(row.submission_json).title).to.equal("Expert on enzyme IPR (with quote)");
+      expect(Number(row.requested_cents)).to.equal(400_000);
+      const again = await rejects(submitApplication(ctx, id, DECL));
+      expect(again).to.be.instanceOf(ConflictError);
+      expect(again.message).to.include("already been submitted");
+      const detail = await applicationDetail(ctx, id);
+      expect(detail.timeline.map((t) => t.label)).to.include.members(["Draft created", "Submit", "Resubmit"]);
+      const list = await listCompanyApplications(ctx);
+      expect(list.find((a) => a.id === id)!.stateLabel).to.equal("Submitted");
+      await withdrawApplication(ctx, id);
+      expect((await db("applications").where({ id }).first()).state).to.equal("withdrawn");
+    });
+
+    it("check-your-answers previews the certain failures without changing anything", async () => {
+      const id = await createDraft(ctx, callId, "CO", { ...input, counterpartRegionId: await regionId(db, "DK") });
+      const check = await checkAnswers(ctx, id);
+      expect(check.blocking.map((f) => f.rule)).to.deep.equal(["R8"]);
+      const err = await rejects(submitApplication(ctx, id, DECL));
+      expect(err).to.be.instanceOf(RuleViolationError);
+      expect((err as RuleViolationError).rule).to.equal("R8");
+      expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+    });
+
+    it("counts the company's earlier awards against the de minimis ceiling (R9)", async () => {
+      await db("de_minimis_declarations").insert({ company_id: ctx.actor!.companyId, granting_body: "Region", granted_on: "2026-01-10", amount_cents: 29_500_000, declared_at: "2027-01-01T00:00:00.000Z" });
+      const id = await createDraft(ctx, callId, "CO", input);
+      const err = await rejects(submitApplication(ctx, id, DECL));
+      expect(err).to.be.instanceOf(RuleViolationError);
+      expect(err.message).to.include("above the ceiling of EUR 300,000.00");
+      await db("de_minimis_declarations").where({ granting_body: "Region" }).delete();
+    });
+
+    it("a rejected claim can be submitted again as a new claim", async () => {
+      const other = testContext(db, await actorByEmail(db, "amager@demo.test"), clock.now);
+      const id = await createDraft(other, callId, "IN", input);
+      await submitApplication(other, id, DECL);
+      await db("applications").where({ id }).update({
+        state: "approved", approved_cents: 400_000, approved_on: "2027-03-02", completion_deadline: "2027-08-29", claim_deadline: "2027-09-28",
+        version: db.raw("version + 1"),
+      });
+      clock.set("2027-03-03T09:00:00Z");
+      await acceptAward(other, id);
+      clock.set("2027-07-01T09:00:00Z");
+      const lines = [{ incurredOn: "2027-05-02", description: "Expert fee", currency: "EUR", amount: "4.000,00" }];
+      const noReport = await rejects(submitClaim(other, id, { report: "", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []));
+      expect(noReport).to.be.instanceOf(ValidationError);
+      await submitClaim(other, id, { report: "Report attached", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
+      await db("claims").where({ application_id: id }).update({ status: "rejected", decision_reason: "Report missing" });
+      await db("applications").where({ id }).update({ state: "claim-rejected", version: db.raw("version + 1") });
+      await submitClaim(other, id, { report: "Full report", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
+      expect(await db("claims").where({ application_id: id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(2);
+      expect((await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
+      // R10: while that claim is open, a new application of the company is refused.
+      const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
+      clock.set("2027-03-20T09:00:00Z");
+      const err = await rejects(submitApplication(other, next, DECL));
+      expect(err.message).to.include("claim is still open");
+      clock.set("2027-03-01T10:00:00Z");
+    });
+  });
+}
