@@ -123,7 +123,8 @@ for (const engine of testDatabases()) {
       expect(page.text).to.include("Submit").and.include("Draft created");
       // The browser's back button to the check page offers no second submission.
       const back = await sme.get(`/applications/${id}/check`).expect(200);
-      expect(back.text).to.not.include(`action="/applications/${id}/submit"`).and.include("State of this application: <strong>Submitted</strong>");
+      expect(back.text).to.not.include(`action="/applications/${id}/submit"`);
+      expect(back.text).to.include("State of this application: <strong>Submitted</strong>");
 
       // Edits are refused once submitted.
       const edit = await sme.post(`/applications/${id}/edit`).type("form").send({ _csrf: token, ...mgFields({ title: "Changed" }) });
