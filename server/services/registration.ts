@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors";
 import { classifySme, type SmeResult } from "../domain/eligibility";
@@ -5,7 +6,8 @@ import { assertCents } from "../domain/money";
 import { audit } from "./audit";
 import { insertCompany, companySmeStatus, type CompanyInput } from "./companies";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
-import { insertUser, MIN_PASSWORD_LENGTH } from "./users";
+import { queueEmail } from "./mail";
+import { hashPassword, insertUser, MIN_PASSWORD_LENGTH } from "./users";
 
 /*
  * Self-registration of an SME (a person and its company) and the company profile. The SME status
@@ -58,7 +60,12 @@ export async function registerApplicant(ctx: ServiceContext, user: RegistrationU
     if (existing) fields.email = "An account with this e-mail address already exists. Sign in instead, or ask a colleague to invite you.";
     if (Object.keys(fields).length || !checked) throw new ValidationError("Some answers need your attention.", fields);
     const companyId = await insertCompany(trx, ctx, checked);
-    return insertUser(trx, ctx, { email: user.email, name: user.name, password: user.password, role: "applicant", companyId, emailConfirmed: false });
+    const userId = await insertUser(trx, ctx, { email: user.email, name: user.name, password: user.password, role: "applicant", companyId, emailConfirmed: false });
+    const token = await issueToken(trx, ctx, userId, "confirm");
+    await queueEmail(trx, ctx, user.email.trim().toLowerCase(), "account-confirmation", {
+      name: user.name.trim(), companyName: checked.legalName, link: `${ctx.config.baseUrl}/confirm/${token}`, hours: TOKEN_HOURS.confirm,
+    });
+    return userId;
   });
 }
 
@@ -112,5 +119,101 @@ export async function updateCompanyProfile(ctx: ServiceContext, input: CompanyIn
     }
     const { iban: _i, ...visible } = checked;
     await audit(trx, ctx, { action: "company.updated", entityType: "company", entityId: companyId, before: { legalName: before.legal_name, staffHeadcount: before.staff_headcount }, after: { ...visible, ibanChanged: before.iban !== checked.iban } });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-time links: e-mail confirmation, password reset, invitation of a colleague
+// ---------------------------------------------------------------------------------------------
+
+export type TokenPurpose = "confirm" | "reset" | "invite";
+export const TOKEN_HOURS: Record<TokenPurpose, number> = { confirm: 72, reset: 1, invite: 168 };
+
+const tokenHash = (raw: string) => createHash("sha256").update(raw).digest("hex");
+
+/** Only the hash is stored, so a copy of the database holds no usable links. */
+async function issueToken(trx: Trx, ctx: ServiceContext, userId: number, purpose: TokenPurpose): Promise<string> {
+  const raw = randomBytes(32).toString("base64url");
+  const expires = new Date(ctx.now().getTime() + TOKEN_HOURS[purpose] * 3_600_000).toISOString();
+  await trx("user_tokens").insert({ user_id: userId, purpose, token_hash: tokenHash(raw), expires_at: expires });
+  return raw;
+}
+
+const INVALID_LINK = "This link is no longer valid: it was already used or has expired. Ask for a new one.";
+
+/** Marks the token used (once, even with two clicks at the same moment) and returns its user. */
+async function consumeToken(trx: Trx, ctx: ServiceContext, raw: string, purpose: TokenPurpose): Promise<number> {
+  const row = await trx("user_tokens").where({ token_hash: tokenHash(raw), purpose }).first();
+  if (!row || row.used_at || row.expires_at <= nowIso(ctx)) throw new ValidationError(INVALID_LINK, {}, "token_invalid");
+  const used = await trx("user_tokens").where({ id: row.id }).whereNull("used_at").update({ used_at: nowIso(ctx) });
+  if (used !== 1) throw new ValidationError(INVALID_LINK, {}, "token_invalid");
+  return Number(row.user_id);
+}
+
+async function endSessions(trx: Trx, userId: number): Promise<void> {
+  await trx("sessions").whereRaw("cast(sess as text) like ?", [`%"user":${userId}}%`]).del();
+}
+
+export async function confirmEmail(ctx: ServiceContext, raw: string): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    const userId = await consumeToken(trx, ctx, raw, "confirm");
+    await trx("users").where({ id: userId }).whereNull("email_confirmed_at").update({ email_confirmed_at: nowIso(ctx) });
+    await audit(trx, ctx, { action: "user.email-confirmed", entityType: "user", entityId: userId });
+  });
+}
+
+/** Always answers the same, so the form does not reveal which addresses have accounts. */
+export async function requestPasswordReset(ctx: ServiceContext, emailInput: string): Promise<void> {
+  const email = emailInput.trim().toLowerCase();
+  await inTransaction(ctx, async (trx) => {
+    const user = await trx("users").whereRaw("lower(email) = ?", [email]).andWhere({ active: true }).first("id", "name", "email");
+    if (!user) return;
+    const token = await issueToken(trx, ctx, Number(user.id), "reset");
+    await queueEmail(trx, ctx, user.email, "password-reset", { name: user.name, link: `${ctx.config.baseUrl}/password-reset/${token}`, hours: TOKEN_HOURS.reset });
+    await audit(trx, ctx, { action: "user.password-reset-requested", entityType: "user", entityId: Number(user.id) });
+  });
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new ValidationError("Some answers need your attention.", { password: `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.` });
+  }
+}
+
+export async function resetPassword(ctx: ServiceContext, raw: string, password: string): Promise<void> {
+  checkPassword(password);
+  const hash = await hashPassword(password);
+  await inTransaction(ctx, async (trx) => {
+    const userId = await consumeToken(trx, ctx, raw, "reset");
+    await trx("users").where({ id: userId }).update({ password_hash: hash });
+    // Whoever knew the old password is signed out everywhere.
+    await endSessions(trx, userId);
+    await audit(trx, ctx, { action: "user.password-reset", entityType: "user", entityId: userId });
+  });
+}
+
+export async function inviteColleague(ctx: ServiceContext, emailInput: string, name: string): Promise<void> {
+  const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  if (!companyId) throw new NotFoundError();
+  await inTransaction(ctx, async (trx) => {
+    // A random password nobody knows until the invitation sets one.
+    const userId = await insertUser(trx, ctx, { email: emailInput, name, password: randomBytes(24).toString("base64url"), role: "applicant", companyId, emailConfirmed: false });
+    const token = await issueToken(trx, ctx, userId, "invite");
+    const company = await trx("companies").where({ id: companyId }).first("legal_name");
+    await queueEmail(trx, ctx, emailInput.trim().toLowerCase(), "invitation", {
+      name: name.trim(), inviter: ctx.actor!.name, companyName: company.legal_name, link: `${ctx.config.baseUrl}/invite/${token}`, days: TOKEN_HOURS.invite / 24,
+    });
+  });
+}
+
+export async function acceptInvitation(ctx: ServiceContext, raw: string, password: string): Promise<number> {
+  checkPassword(password);
+  const hash = await hashPassword(password);
+  return inTransaction(ctx, async (trx) => {
+    const userId = await consumeToken(trx, ctx, raw, "invite");
+    // Following the e-mailed link proves the address.
+    await trx("users").where({ id: userId }).update({ password_hash: hash, email_confirmed_at: nowIso(ctx) });
+    await audit(trx, ctx, { action: "user.invitation-accepted", entityType: "user", entityId: userId });
+    return userId;
   });
 }

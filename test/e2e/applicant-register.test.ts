@@ -2,7 +2,7 @@ import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { buildApp, csrfToken } from "../support/app";
+import { buildApp, csrfToken, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 
@@ -76,6 +76,64 @@ for (const engine of testDatabases()) {
       const res = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "sme@demo.test" }) });
       expect(res.status).to.equal(422);
       expect(res.text).to.include("An account with this e-mail address already exists");
+    });
+    const linkIn = async (template: string, to: string) => {
+      const mail = await db("emails").where({ template, to_address: to }).orderBy("id", "desc").first();
+      expect(mail, `${template} to ${to}`).to.exist;
+      return new URL(/http:\/\/localhost:3000\S+/.exec(mail.body_text)![0]).pathname;
+    };
+
+    it("confirms the e-mail address with the one-time link, once", async () => {
+      const path = await linkIn("account-confirmation", "ida@lundbio.test");
+      const ok = await request(app).get(path).expect(200);
+      expect(ok.text).to.include("Your e-mail address is confirmed");
+      expect((await db("users").where({ email: "ida@lundbio.test" }).first()).email_confirmed_at).to.equal("2027-03-01T10:00:00.000Z");
+      const again = await request(app).get(path).expect(422);
+      expect(again.text).to.include("This link is no longer valid");
+    });
+
+    it("resets a password by e-mailed link; the answer does not reveal unknown addresses; expired links are refused", async () => {
+      const agent = request.agent(app);
+      let token = await csrfToken(agent, "/password-reset");
+      const unknown = await agent.post("/password-reset").type("form").send({ _csrf: token, email: "nobody@nowhere.test" }).expect(200);
+      expect(unknown.text).to.include("If an account exists for nobody@nowhere.test");
+      token = await csrfToken(agent, "/password-reset");
+      await agent.post("/password-reset").type("form").send({ _csrf: token, email: "ida@lundbio.test" }).expect(200);
+      const path = await linkIn("password-reset", "ida@lundbio.test");
+      token = await csrfToken(agent, path);
+      const short = await agent.post(path).type("form").send({ _csrf: token, password: "too-short" });
+      expect(short.status).to.equal(422);
+      expect(short.text).to.include("at least 12 characters");
+      await agent.post(path).type("form").send({ _csrf: token, password: "a-brand-new-passphrase" }).expect(303);
+      await signIn(app, "ida@lundbio.test", "a-brand-new-passphrase");
+      token = await csrfToken(agent, path);
+      const reused = await agent.post(path).type("form").send({ _csrf: token, password: "another-new-passphrase" });
+      expect(reused.status).to.equal(422);
+
+      token = await csrfToken(agent, "/password-reset");
+      await agent.post("/password-reset").type("form").send({ _csrf: token, email: "ida@lundbio.test" }).expect(200);
+      const late = await linkIn("password-reset", "ida@lundbio.test");
+      clock.set("2027-03-01T11:00:01Z");
+      token = await csrfToken(agent, late);
+      const expired = await agent.post(late).type("form").send({ _csrf: token, password: "another-new-passphrase" });
+      expect(expired.status).to.equal(422);
+      expect(expired.text).to.include("This link is no longer valid");
+      clock.set("2027-03-01T10:00:00Z");
+    });
+
+    it("invites a colleague to the same company, who sets a password and signs in", async () => {
+      const ida = await signIn(app, "ida@lundbio.test", "a-brand-new-passphrase");
+      const token = await csrfToken(ida, "/company");
+      const sent = await ida.post("/company/invite").type("form").send({ _csrf: token, inviteName: "Mads Lund", inviteEmail: "mads@lundbio.test" });
+      expect(sent.status, sent.text.replace(/[\s\S]*<main/, "").slice(0, 600)).to.equal(303);
+      const path = await linkIn("invitation", "mads@lundbio.test");
+      const anon = request.agent(app);
+      const anonToken = await csrfToken(anon, path);
+      const accepted = await anon.post(path).type("form").send({ _csrf: anonToken, password: "mads-long-passphrase" });
+      expect(accepted.status, accepted.text.replace(/[\s\S]*<main/, "").slice(0, 600)).to.equal(303);
+      const mads = await signIn(app, "mads@lundbio.test", "mads-long-passphrase");
+      const page = await mads.get("/company").expect(200);
+      expect(page.text).to.include("Lund Bio ApS");
     });
   });
 }

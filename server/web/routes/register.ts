@@ -3,7 +3,9 @@ import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { ValidationError, type FieldErrors } from "../../errors";
 import { parseMoney, type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/companies";
-import { companyProfile, registerApplicant, updateCompanyProfile } from "../../services/registration";
+import {
+  acceptInvitation, companyProfile, confirmEmail, inviteColleague, registerApplicant, requestPasswordReset, resetPassword, updateCompanyProfile,
+} from "../../services/registration";
 import { listRegions, listSectors } from "../../services/reference";
 import { loadActor } from "../../services/users";
 import { renderFormError } from "../forms";
@@ -135,4 +137,86 @@ registrationRoutes.post("/company", requireRole("applicant"), handle(async (req,
     const p = await companyProfile(req.ctx);
     renderFormError(res, err, "pages/applicant/company", { pageTitle: "Company profile", ...p, ...(await formLocals(req)), values: req.body });
   }
+}));
+
+// ---------------------------------------------------------------------------------------------
+// One-time links
+// ---------------------------------------------------------------------------------------------
+
+const tokenParam = (req: Request) => {
+  const t = String(req.params.token ?? "");
+  return /^[A-Za-z0-9_-]{20,100}$/.test(t) ? t : "invalid-token-format-xxxxxxxx";
+};
+
+registrationRoutes.get("/confirm/:token", handle(async (req, res) => {
+  try {
+    await confirmEmail(req.ctx, tokenParam(req));
+    res.render("pages/register-done", { pageTitle: "E-mail address confirmed", heading: "Your e-mail address is confirmed", message: "Thank you. You can now sign in and apply." });
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    res.status(422).render("pages/register-done", { pageTitle: "Link no longer valid", heading: "This link is no longer valid", message: err.message });
+  }
+}));
+
+registrationRoutes.get("/password-reset", (req, res) => {
+  res.render("pages/register-reset-request", { pageTitle: "Reset your password", values: {} });
+});
+
+registrationRoutes.post("/password-reset", handle(async (req, res) => {
+  const email = str((req.body ?? {}) as Body, "email");
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    return renderFormError(res, new ValidationError("Some answers need your attention.", { email: "Enter an e-mail address like name@example.com." }),
+      "pages/register-reset-request", { pageTitle: "Reset your password", values: { email } });
+  }
+  await requestPasswordReset(req.ctx, email);
+  res.render("pages/register-done", {
+    pageTitle: "Check your e-mail", heading: "Check your e-mail",
+    message: `If an account exists for ${email}, we have sent it a link to choose a new password. The link works for one hour.`,
+  });
+}));
+
+function passwordPage(kind: "reset" | "invite") {
+  return kind === "reset"
+    ? { pageTitle: "Choose a new password", heading: "Choose a new password", button: "Save the new password" }
+    : { pageTitle: "Join your company in Voucherdesk", heading: "Choose your password", button: "Save and sign in" };
+}
+
+registrationRoutes.get("/password-reset/:token", (req, res) => {
+  res.render("pages/register-password", { ...passwordPage("reset"), action: `/password-reset/${tokenParam(req)}` });
+});
+
+registrationRoutes.post("/password-reset/:token", handle(async (req, res) => {
+  try {
+    await resetPassword(req.ctx, tokenParam(req), String((req.body as Body)?.password ?? ""));
+    flash(req, "success", "Your password was changed. Sign in with the new password.");
+    res.redirect(303, "/login");
+  } catch (err) {
+    renderFormError(res, err, "pages/register-password", { ...passwordPage("reset"), action: `/password-reset/${tokenParam(req)}` });
+  }
+}));
+
+registrationRoutes.get("/invite/:token", (req, res) => {
+  res.render("pages/register-password", { ...passwordPage("invite"), action: `/invite/${tokenParam(req)}` });
+});
+
+registrationRoutes.post("/invite/:token", handle(async (req, res) => {
+  try {
+    await acceptInvitation(req.ctx, tokenParam(req), String((req.body as Body)?.password ?? ""));
+    flash(req, "success", "Your password is set. Sign in to see your company's applications.");
+    res.redirect(303, "/login");
+  } catch (err) {
+    renderFormError(res, err, "pages/register-password", { ...passwordPage("invite"), action: `/invite/${tokenParam(req)}` });
+  }
+}));
+
+registrationRoutes.post("/company/invite", requireRole("applicant"), handle(async (req, res) => {
+  const body = (req.body ?? {}) as Body;
+  try {
+    await inviteColleague(req.ctx, str(body, "inviteEmail"), str(body, "inviteName"));
+    flash(req, "success", `We sent an invitation to ${str(body, "inviteEmail")}.`);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    flash(req, "error", `The invitation was not sent: ${Object.values(err.fields).join(" ") || err.message}`);
+  }
+  res.redirect(303, "/company");
 }));

@@ -25,3 +25,12 @@ cases.push(
   { method: "GET", path: "/register", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
   { method: "POST", path: "/company", allow: ["applicant"] },
 );
+
+const everyone: AuthzCase["allow"] = ["anonymous", "applicant", "manager", "finance", "admin"];
+cases.push(
+  { method: "GET", path: "/password-reset", allow: everyone },
+  { method: "POST", path: "/password-reset", allow: everyone },
+  { method: "GET", path: "/confirm/not-a-real-token-0123456789", allow: everyone },
+  { method: "GET", path: "/invite/not-a-real-token-0123456789", allow: everyone },
+  { method: "POST", path: "/company/invite", allow: ["applicant"] },
+);
