@@ -3,7 +3,15 @@ import type { Db } from "../../server/db/connection";
 import type { ServiceContext } from "../../server/services/context";
 import { inTransaction } from "../../server/services/context";
 import { insertCompany } from "../../server/services/companies";
-import { insertUser } from "../../server/services/users";
+import { insertUser, loadActor } from "../../server/services/users";
+import { localDate } from "../../server/domain/time";
+import { acceptAward, createDraft, submitApplication } from "../../server/services/applications";
+import { closeCall, createCall, openCall } from "../../server/services/calls";
+import { submitClaim } from "../../server/services/claims";
+import { reviewClaim, verifyClaim } from "../../server/services/claim-verification";
+import { approve } from "../../server/services/decisions";
+import { createOrganisation, createReferral } from "../../server/services/directory";
+import { recordPayment } from "../../server/services/payments";
 
 /*
  * Demo data for a first look at Voucherdesk: one account per role, SMEs in several regions,
@@ -29,7 +37,8 @@ export async function seedDemoIfEmpty(db: Db, config: Config, now: () => Date = 
 
 type Ids = Record<string, number>;
 
-export async function seedDemo(db: Db, config: Config, now: () => Date = () => new Date()): Promise<void> {
+/** `activity: false` loads only accounts and companies (tests that build their own scenarios). */
+export async function seedDemo(db: Db, config: Config, now: () => Date = () => new Date(), opts: { activity?: boolean } = {}): Promise<void> {
   const system: ServiceContext = { db, config, actor: null, now };
   const regionIds: Ids = Object.fromEntries((await db("regions").select("id", "code")).map((r) => [r.code, Number(r.id)]));
   const partnerIds: Ids = Object.fromEntries(
@@ -67,7 +76,12 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
       regionId: regionIds.BW, sectorId: sectorIds.pharma, staffHeadcount: 120, turnoverCents: 2_400_000_000, balanceSheetCents: 1_800_000_000,
       iban: "DE89370400440532013000", accountHolder: "Neckar Pharma Großmann GmbH",
     });
-    return { nordic, oresund, amager, brabant, stern };
+    const hillerod = await insertCompany(trx, system, {
+      ...base, legalName: "Hillerød Cell Devices ApS", vatNumber: "DK55667788", address: "Milnersvej 42\n3400 Hillerød", country: "DK",
+      regionId: regionIds.DK, sectorId: sectorIds.medtech, staffHeadcount: 12, turnoverCents: 120_000_000, balanceSheetCents: 70_000_000,
+      iban: "FI2112345600000785", accountHolder: "Hillerød Cell Devices ApS",
+    });
+    return { nordic, oresund, amager, brabant, stern, hillerod };
   });
 
   const users = await inTransaction(system, async (trx) => {
@@ -80,12 +94,13 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
     const amagerUser = await insertUser(trx, system, { ...common, email: "amager@demo.test", name: "Sofie Holm", role: "applicant", companyId: companies.amager });
     const brabantUser = await insertUser(trx, system, { ...common, email: "brabant@demo.test", name: "Eva Janssen", role: "applicant", companyId: companies.brabant });
     const sternUser = await insertUser(trx, system, { ...common, email: "neckar@demo.test", name: "Jürgen Weiß", role: "applicant", companyId: companies.stern });
+    const hillerodUser = await insertUser(trx, system, { ...common, email: "hillerod@demo.test", name: "Rasmus Friis", role: "applicant", companyId: companies.hillerod });
     const managerNl = await insertUser(trx, system, { ...common, email: "manager.nl@demo.test", name: "Sanne Bakker", title: "Cluster Manager", role: "manager", partnerId: partnerIds.NB });
     const manager2 = await insertUser(trx, system, { ...common, email: "manager2@demo.test", name: "Karen Dahl", title: "Senior Cluster Manager", role: "manager", partnerId: partnerIds.DK });
-    return { sme, manager, finance, admin, oresundUser, amagerUser, brabantUser, sternUser, managerNl, manager2 };
+    return { sme, manager, finance, admin, oresundUser, amagerUser, brabantUser, sternUser, hillerodUser, managerNl, manager2 };
   });
 
-  await seedDemoActivity(db, config, now, { companies, users, regionIds, partnerIds });
+  if (opts.activity !== false) await seedDemoActivity(db, config, now, { companies, users, regionIds, partnerIds });
 }
 
 export interface DemoIds {
@@ -95,7 +110,163 @@ export interface DemoIds {
   partnerIds: Ids;
 }
 
-/** Calls, applications, letters, claims and payments; filled in as the journeys land. */
+/**
+ * Calls, applications, letters, claims and payments, produced by the real services on a clock
+ * moved back in time, so every state, ledger entry, letter and audit event is genuine:
+ * - a closed earlier call with a paid Meet & Greet (Nordic Enzyme Labs) and a verified claim
+ *   awaiting payment (Amager Nutrition);
+ * - the current open call with, for the demo applicant, an approved Insight voucher with its letter,
+ *   a submitted Collaboration and a Meet & Greet draft; for the manager's region a Meet & Greet
+ *   whose claim awaits verification (Øresund MedTech) and submitted applications to decide;
+ *   a submitted application in Noord-Brabant for its own manager.
+ */
 async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: DemoIds): Promise<void> {
-  void db; void config; void now; void ids;
+  const T = now().getTime();
+  const DAY = 86_400_000;
+  const at = (days: number) => () => new Date(T + days * DAY + 9 * 3_600_000);
+  const day = (days: number) => localDate(new Date(T + days * DAY).toISOString(), config.timeZone);
+  const local = (days: number, time: string) => `${day(days)}T${time}`;
+  const as = async (userId: number, days: number): Promise<ServiceContext> => ({ db, config, actor: await loadActor(db, userId), now: at(days) });
+  const u = ids.users;
+  const types = Object.fromEntries((await db("voucher_types").select("id", "code")).map((t) => [t.code, Number(t.id)]));
+  const declarations = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
+
+  // Directory: two organisations in each of the eight regions.
+  const orgIds: Ids = {};
+  for (const o of DEMO_ORGANISATIONS) {
+    const managerCtx = await as(u.manager, -210);
+    orgIds[o.key] = await createOrganisation(managerCtx, {
+      name: o.name, regionId: ids.regionIds[o.region], kind: o.kind, competences: o.competences,
+      contactName: o.contact, contactEmail: o.email, website: "", description: o.description,
+    });
+  }
+  const counterpart = (key: string) => {
+    const o = DEMO_ORGANISATIONS.find((x) => x.key === key)!;
+    return { counterpartOrgId: orgIds[key], counterpartName: o.name, counterpartCountry: o.country, counterpartRegionId: ids.regionIds[o.region], counterpartKind: o.kind };
+  };
+  const draft = (title: string, description: string, cp: string, start: number, end: number, costs?: [number, number, number]) => ({
+    title, description, objectives: "Meet potential partners and validate the approach with experts outside our region.",
+    expectedResult: "A documented partnership plan and at least two follow-up meetings.",
+    ...counterpart(cp), activityStart: day(start), activityEnd: day(end),
+    costTravelCents: costs ? costs[0] : null, costAccommodationCents: costs ? costs[1] : null, costOtherCents: costs ? costs[2] : null,
+  });
+  const callInput = (title: string, opens: number, closes: number) => ({
+    title, description: "Vouchers for SMEs in the IN2LifeSciences regions to meet partners, gain insight and collaborate across borders.",
+    opensLocal: local(opens, "09:00"), closesLocal: local(closes, "12:00"),
+    types: [{ voucherTypeId: types.MG, completionDays: 90 }, { voucherTypeId: types.IN, completionDays: 180 }, { voucherTypeId: types.CO, completionDays: 365 }],
+    totalCents: 80_000_00, perTypeCents: { [types.MG]: 10_000_00 }, perPartnerCents: { [ids.partnerIds.DK]: 40_000_00, [ids.partnerIds.NB]: 20_000_00 },
+  });
+
+  // The earlier call, 200 to 100 days ago.
+  const earlierCall = await createCall(await as(u.manager, -200), callInput("Spring 2026 voucher call", -200, -100));
+  await openCall(await as(u.manager, -200), earlierCall);
+
+  const nordicMg = await createDraft(await as(u.sme, -160), earlierCall, "MG",
+    draft("Partner meetings at the Stuttgart enzyme cluster", "Two days of meetings with enzyme-process experts in Stuttgart.", "stern-lab", -140, -139, [32_000, 11_000, 0]));
+  await submitApplication(await as(u.sme, -160), nordicMg, declarations);
+  await approve(await as(u.manager, -150), nordicMg, { amountCents: 43_000 });
+  await acceptAward(await as(u.sme, -149), nordicMg);
+  await submitClaim(await as(u.sme, -130), nordicMg, {
+    report: "Met the process-development team and two SMEs of the Stuttgart region; agreed on a joint feasibility test.",
+    organisationsMet: "Tübingen Enzyme Process Lab; two regional SMEs", resultContacts: "Five new contacts", resultProduct: "", followUp: "Feasibility test planned",
+    lines: [
+      { incurredOn: day(-140), description: "Return flight Copenhagen–Stuttgart", currency: "EUR", amount: "298.40" },
+      { incurredOn: day(-140), description: "Hotel, one night", currency: "DKK", amount: "895.00" },
+    ],
+  }, []);
+  const nordicClaim = await claimIdOf(db, nordicMg);
+  await verifyAllLines(await as(u.manager, -120), nordicClaim);
+  await recordPayment(await as(u.finance, -110), { claimId: nordicClaim, paidOn: day(-110), bankReference: "DB-2026-000417" });
+
+  const amagerMg = await createDraft(await as(u.amagerUser, -158), earlierCall, "MG",
+    draft("Visit to Maastricht nutrition research campus", "Meetings with nutrition scientists about a clinical study design.", "maastricht-campus", -135, -134, [25_000, 9_000, 2_500]));
+  await submitApplication(await as(u.amagerUser, -158), amagerMg, declarations);
+  await approve(await as(u.manager2, -148), amagerMg, { amountCents: 36_500 });
+  await acceptAward(await as(u.amagerUser, -147), amagerMg);
+  await submitClaim(await as(u.amagerUser, -125), amagerMg, {
+    report: "Two days at the campus; study design agreed in principle.", organisationsMet: "Maastricht Nutrition Research Campus",
+    resultContacts: "Three researchers", resultProduct: "", followUp: "Joint grant application",
+    lines: [
+      { incurredOn: day(-135), description: "Train Copenhagen–Maastricht", currency: "EUR", amount: "241.00" },
+      { incurredOn: day(-135), description: "Hotel, one night", currency: "EUR", amount: "96.00" },
+    ],
+  }, []);
+  await verifyAllLines(await as(u.manager, -115), await claimIdOf(db, amagerMg));
+  await closeCall(await as(u.manager, -100), earlierCall);
+
+  // The current call, open since 30 days ago for another 120 days.
+  const currentCall = await createCall(await as(u.manager, -30), callInput("Autumn 2026 voucher call", -30, 120));
+  await openCall(await as(u.manager, -30), currentCall);
+
+  const oresundMg = await createDraft(await as(u.oresundUser, -28), currentCall, "MG",
+    draft("Meetings at the Flanders medtech network", "Meetings with two hospitals and a testing facility in Ghent.", "ghent-testing", -20, -19, [28_000, 14_000, 0]));
+  await submitApplication(await as(u.oresundUser, -28), oresundMg, declarations);
+  await approve(await as(u.manager, -25), oresundMg, { amountCents: 42_000 });
+  await acceptAward(await as(u.oresundUser, -24), oresundMg);
+  await submitClaim(await as(u.oresundUser, -10), oresundMg, {
+    report: "Met the clinical engineering teams of two hospitals and toured the testing facility.", organisationsMet: "Ghent Medical Device Testing Facility; two hospitals",
+    resultContacts: "Four contacts", resultProduct: "Test protocol for our sensor", followUp: "Testing agreement in negotiation",
+    lines: [
+      { incurredOn: day(-20), description: "Flight Copenhagen–Brussels and train", currency: "EUR", amount: "276.80" },
+      { incurredOn: day(-20), description: "Hotel, one night", currency: "EUR", amount: "129.00" },
+    ],
+  }, []);
+
+  const nordicIn = await createDraft(await as(u.sme, -12), currentCall, "IN",
+    draft("Market insight: enzyme diagnostics in the Benelux", "Contracting a market expert in Noord-Brabant for a four-week market study.", "brabant-expert", 20, 50));
+  await submitApplication(await as(u.sme, -12), nordicIn, declarations);
+  await approve(await as(u.manager, -5), nordicIn, {});
+  const nordicCo = await createDraft(await as(u.sme, -3), currentCall, "CO",
+    draft("Joint development of a thermostable enzyme kit", "Collaboration with a German pharma SME on a new kit.", "stern-lab", 40, 200));
+  await submitApplication(await as(u.sme, -3), nordicCo, declarations);
+  await createDraft(await as(u.sme, -1), currentCall, "MG",
+    draft("Visit to the Wallonia bioprocess cluster", "Meetings on bioprocess scale-up.", "wallonia-bioprocess", 30, 31, [30_000, 12_000, 0]));
+
+  const hillerodIn = await createDraft(await as(u.hillerodUser, -6), currentCall, "IN",
+    draft("IPR insight for a cell-therapy device", "Contracting an IPR expert in Alsace for freedom-to-operate analysis.", "alsace-ipr", 25, 60));
+  await submitApplication(await as(u.hillerodUser, -6), hillerodIn, declarations);
+
+  const brabantMg = await createDraft(await as(u.brabantUser, -4), currentCall, "MG",
+    draft("Meetings with Copenhagen diagnostics companies", "Two days of meetings in the Capital Region of Denmark.", "copenhagen-hub", 15, 16, [35_000, 10_000, 0]));
+  await submitApplication(await as(u.brabantUser, -4), brabantMg, declarations);
+
+  // A referral by the Danish manager, visible to the SME and counted in the KPIs.
+  await createReferral(await as(u.manager, -2), { companyId: ids.companies.hillerod, organisationId: orgIds["rhineland-ai"], note: "Their imaging group works on the same cell-counting problem." });
 }
+
+async function claimIdOf(db: Db, applicationId: number): Promise<number> {
+  const row = await db("claims").where({ application_id: applicationId }).orderBy("id", "desc").first("id");
+  return Number(row.id);
+}
+
+/** The manager accepts every cost line (entering the Commission rate for foreign currencies). */
+async function verifyAllLines(ctx: ServiceContext, claimId: number): Promise<void> {
+  const review = await reviewClaim(ctx, claimId);
+  const decisions = review.assessment.lines.map((l) => ({
+    id: l.id, eligible: true, reason: "",
+    rate: l.currency === "EUR" ? "" : (DEMO_RATES[l.currency] ?? ""), rateMonth: l.currency === "EUR" ? "" : l.incurredOn.slice(0, 7),
+  }));
+  await verifyClaim(ctx, claimId, decisions);
+}
+
+/** European Commission monthly accounting rates (foreign units per EUR) used in the demo. */
+const DEMO_RATES: Record<string, string> = { DKK: "7.4604" };
+
+const DEMO_ORGANISATIONS = [
+  { key: "copenhagen-hub", region: "DK", country: "DK", kind: "company", name: "Copenhagen Diagnostics Hub ApS", competences: "diagnostics, immunoassays", contact: "Line Nielsen", email: "line@cdh.example", description: "Shared development lab for diagnostic start-ups." },
+  { key: "dtu-biosustain", region: "DK", country: "DK", kind: "knowledge-institution", name: "Lyngby Biosustainability Institute", competences: "enzymes, fermentation, strain engineering", contact: "Prof. Henrik Lund", email: "hl@lbi.example", description: "University institute for microbial cell factories." },
+  { key: "brabant-expert", region: "NB", country: "NL", kind: "expert", name: "Van Dijk Market Intelligence", competences: "market analysis, diagnostics, reimbursement", contact: "Marloes van Dijk", email: "marloes@vdmi.example", description: "Market studies for medtech and diagnostics in the Benelux." },
+  { key: "eindhoven-proto", region: "NB", country: "NL", kind: "facility", name: "Eindhoven Medtech Prototyping Lab", competences: "prototyping, microfluidics, sensors", contact: "Joost Smit", email: "joost@emp.example", description: "Rapid prototyping of medical devices." },
+  { key: "stern-lab", region: "BW", country: "DE", kind: "knowledge-institution", name: "Tübingen Enzyme Process Lab", competences: "enzymes, bioprocess, scale-up", contact: "Dr. Katrin Weiß", email: "kw@tepl.example", description: "Process development for industrial enzymes." },
+  { key: "stuttgart-reg", region: "BW", country: "DE", kind: "expert", name: "Regulatory Affairs Büro Schäfer", competences: "MDR, regulatory, clinical evaluation", contact: "Uwe Schäfer", email: "us@ras.example", description: "Medical device regulation consultancy." },
+  { key: "ghent-testing", region: "VL", country: "BE", kind: "facility", name: "Ghent Medical Device Testing Facility", competences: "testing, biocompatibility, sensors", contact: "An Peeters", email: "an@gmdt.example", description: "Accredited test lab for medical devices." },
+  { key: "leuven-ipr", region: "VL", country: "BE", kind: "expert", name: "Leuven Tech Transfer Advisers", competences: "IPR, licensing, technology transfer", contact: "Koen Janssens", email: "koen@ltta.example", description: "Licensing and IP strategy for life-science SMEs." },
+  { key: "wallonia-bioprocess", region: "WL", country: "BE", kind: "facility", name: "Gosselies Bioprocess Pilot Plant", competences: "bioprocess, GMP, scale-up", contact: "Sophie Lambert", email: "sl@gbpp.example", description: "GMP pilot plant for biologics." },
+  { key: "liege-vet", region: "WL", country: "BE", kind: "knowledge-institution", name: "Liège Animal Health Research Centre", competences: "animal health, nutrition, feed", contact: "Marc Dubois", email: "md@lahrc.example", description: "Research on animal nutrition and health." },
+  { key: "alsace-ipr", region: "AL", country: "FR", kind: "expert", name: "Cabinet Keller Propriété Industrielle", competences: "IPR, patents, freedom to operate", contact: "Élodie Keller", email: "ek@ckpi.example", description: "Patent attorneys for biotech and medtech." },
+  { key: "strasbourg-cro", region: "AL", country: "FR", kind: "company", name: "Strasbourg Preclinical Services SAS", competences: "preclinical, CRO, pharmacology", contact: "Julien Moreau", email: "jm@sps.example", description: "Contract research for preclinical studies." },
+  { key: "rhineland-ai", region: "RL", country: "DE", kind: "knowledge-institution", name: "Cologne Biomedical Imaging Group", competences: "imaging, AI, cell counting", contact: "Dr. Jan Becker", email: "jb@cbig.example", description: "Image analysis for cell biology and pathology." },
+  { key: "bonn-nutrition", region: "RL", country: "DE", kind: "company", name: "Bonn Functional Foods GmbH", competences: "nutrition, functional food, clinical studies", contact: "Petra Krüger", email: "pk@bff.example", description: "Developer of functional food ingredients." },
+  { key: "maastricht-campus", region: "LI", country: "NL", kind: "knowledge-institution", name: "Maastricht Nutrition Research Campus", competences: "nutrition, clinical studies, metabolism", contact: "Dr. Ilse Hermans", email: "ih@mnrc.example", description: "Human nutrition research with a clinical study unit." },
+  { key: "geleen-chem", region: "LI", country: "NL", kind: "facility", name: "Geleen Biomaterials Facility", competences: "biomaterials, polymers, testing", contact: "Tom Claessens", email: "tc@gbf.example", description: "Shared facility for biomaterials development." },
+];

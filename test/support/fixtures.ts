@@ -4,9 +4,12 @@ import type { Actor } from "../../server/services/context";
 import { seedDemo } from "../../db/seeds/demo";
 import { testConfig } from "./db";
 
-/** Loads the demo data (accounts for every role, companies in several regions) into a test db. */
-export async function seedDemoData(db: Db, now: () => Date = () => new Date()): Promise<void> {
-  await seedDemo(db, testConfig(), now);
+/**
+ * Loads the demo accounts (every role) and companies (several regions) into a test database;
+ * with `activity: true` also the demo calls, applications, letters, claims and payments.
+ */
+export async function seedDemoData(db: Db, now: () => Date = () => new Date(), opts: { activity?: boolean } = {}): Promise<void> {
+  await seedDemo(db, testConfig(), now, { activity: opts.activity ?? false });
 }
 
 export async function actorByEmail(db: Db, email: string): Promise<Actor> {
