@@ -12,7 +12,7 @@ import { applicationQuery, type Application, loadApplication, lockApplication, t
 import { commit, commitmentOf, readCeilings, release } from "./budget";
 import { effectiveStatus, type CallStatus } from "./calls";
 import type { ServiceContext, Trx } from "./context";
-import { inTransaction, nowIso } from "./context";
+import { inTransaction, insertedId, nowIso } from "./context";
 import { issueAwardLetter } from "./letters";
 import { queueEmail } from "./mail";
 import { getScheme, listRegions, listSectors, toVoucherType, type VoucherTypeRow } from "./reference";
@@ -322,4 +322,49 @@ export async function releaseOutstanding(trx: Trx, ctx: ServiceContext, app: App
   if (outstanding <= 0) return 0;
   await release(trx, ctx, { callId: c.callId, applicationId: app.id, amountCents: outstanding, ceilingKeys: c.ceilingKeys, idempotencyKey, note });
   return outstanding;
+}
+
+/**
+ * Applications of other regions that this manager may decide because their own region's manager
+ * declared a conflict of interest (awaiting a decision or a claim verification).
+ */
+export async function conflictHandovers(ctx: ServiceContext): Promise<Application[]> {
+  const actor = requireDecider(ctx);
+  const q = applicationQuery(ctx.db).whereIn("a.state", ["submitted", "reserve-listed", "claim-submitted"])
+    .whereExists(ctx.db("conflicts_of_interest as ci").whereRaw("ci.application_id = a.id").select("ci.id"))
+    .whereNotExists(ctx.db("conflicts_of_interest as cm").whereRaw("cm.application_id = a.id").where("cm.user_id", actor.id).select("cm.id"))
+    .orderBy("a.submitted_at");
+  if (actor.role === "manager") q.whereNot("a.partner_id", actor.partnerId ?? -1);
+  return (await q).map(toApplication);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rejection templates (editable by managers and administrators)
+// ---------------------------------------------------------------------------------------------
+
+export interface RejectionTemplate { id: number; title: string; text: string }
+
+export async function listRejectionTemplates(ctx: ServiceContext): Promise<RejectionTemplate[]> {
+  return (await ctx.db("rejection_templates").orderBy("title")).map((t) => ({ id: Number(t.id), title: t.title, text: t.text }));
+}
+
+export async function saveRejectionTemplate(ctx: ServiceContext, id: number | null, input: { title: string; text: string }): Promise<number> {
+  requireDecider(ctx);
+  const fields: Record<string, string> = {};
+  if (!input.title.trim()) fields.title = "Enter a title.";
+  if (!input.text.trim()) fields.text = "Enter the text of the reason.";
+  if (Object.keys(fields).length) throw new ValidationError("The template could not be saved.", fields);
+  const row = { title: input.title.trim(), text: input.text.trim() };
+  return inTransaction(ctx, async (trx) => {
+    if (id === null) {
+      const newId = insertedId((await trx("rejection_templates").insert(row).returning("id"))[0]);
+      await audit(trx, ctx, { action: "rejection-template.created", entityType: "rejection_template", entityId: newId, after: row });
+      return newId;
+    }
+    const before = await trx("rejection_templates").where({ id }).first();
+    if (!before) throw new NotFoundError();
+    await trx("rejection_templates").where({ id }).update(row);
+    await audit(trx, ctx, { action: "rejection-template.updated", entityType: "rejection_template", entityId: id, before, after: row });
+    return id;
+  });
 }

@@ -203,4 +203,25 @@ describe("manager journey: calls and decisions (e2e)", function () {
     expect((await postForm(manager, `/manager/applications/${b}`, `/manager/applications/${b}/conflict`, { conflictReason: "Former employer" })).status).to.equal(303);
     expect((await postForm(admin, `/manager/applications/${b}`, `/manager/applications/${b}/reject`, { reason: "Out of scope" })).status).to.equal(303);
   });
+
+  it("hands an application over to other regions' managers after a conflict of interest", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    expect((await managerNl.get("/manager")).text).to.not.include(`/manager/applications/${id}"`);
+    await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "Board member" });
+    const nlQueue = await managerNl.get("/manager");
+    expect(nlQueue.text).to.include("conflict of interest").and.include(`/manager/applications/${id}"`);
+    expect((await postForm(managerNl, `/manager/applications/${id}`, `/manager/applications/${id}/reject`, { reason: "Out of scope" })).status).to.equal(303);
+  });
+
+  it("managers edit the rejection reasons and use them", async () => {
+    expect((await postForm(manager, "/manager/rejection-templates", "/manager/rejection-templates", { title: "", text: "" })).status).to.equal(422);
+    expect((await postForm(manager, "/manager/rejection-templates", "/manager/rejection-templates", { title: "Budget", text: "The call's budget is exhausted." })).status).to.equal(303);
+    const t = await db("rejection_templates").where({ title: "Budget" }).first();
+    expect((await postForm(manager, "/manager/rejection-templates", "/manager/rejection-templates", { id: String(t.id), title: "Budget", text: "The budget of this call is exhausted." })).status).to.equal(303);
+    expect((await db("rejection_templates").where({ id: t.id }).first()).text).to.equal("The budget of this call is exhausted.");
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    expect((await manager.get(`/manager/applications/${id}`)).text).to.include(">Budget</option>");
+  });
 });

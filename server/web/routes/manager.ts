@@ -5,7 +5,9 @@ import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, parseMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls";
-import { approve, cancel, declareConflict, reject, requestInfo, reserve, reviewApplication, reviewQueue } from "../../services/decisions";
+import {
+  approve, cancel, conflictHandovers, declareConflict, listRejectionTemplates, reject, requestInfo, reserve, reviewApplication, reviewQueue, saveRejectionTemplate,
+} from "../../services/decisions";
 import { claimsToVerify, type LineDecision, rejectClaim, reviewClaim, verifyClaim } from "../../services/claim-verification";
 import { listPartners, listVoucherTypes } from "../../services/reference";
 import { f, parseForm, renderFormError } from "../forms";
@@ -30,6 +32,7 @@ managerRoutes.get("/manager", requireRole("manager"), handle(async (req, res) =>
   res.render("pages/manager/home", {
     pageTitle: "Review queue",
     ...result,
+    handovers: await conflictHandovers(req.ctx),
     values: { call: callId ?? "", type: typeCode ?? "", state: state ?? "" },
     callOptions: (await listCalls(req.ctx)).map((c) => ({ value: c.id, label: c.title })),
     typeOptions: (await listVoucherTypes(req.ctx.db)).map((t) => ({ value: t.code, label: t.name })),
@@ -311,5 +314,27 @@ managerRoutes.post("/manager/claims/:id/reject", staff, handle(async (req, res) 
     res.redirect(303, `/manager/claims/${id}`);
   } catch (err) {
     renderFormError(res, err, "pages/manager/claim", await claimLocals(req, id));
+  }
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Rejection templates
+// ---------------------------------------------------------------------------------------------
+
+managerRoutes.get("/manager/rejection-templates", staff, handle(async (req, res) => {
+  res.render("pages/manager/rejection-templates", { pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx), values: {} });
+}));
+
+const templateSchema = z.object({ title: f.text("a title"), text: f.text("the text of the reason", 5000) });
+
+managerRoutes.post("/manager/rejection-templates", staff, handle(async (req, res) => {
+  try {
+    const body = req.body as Record<string, string>;
+    const id = /^\d{1,9}$/.test(body.id ?? "") ? Number(body.id) : null;
+    await saveRejectionTemplate(req.ctx, id, parseForm(templateSchema, req.body));
+    flash(req, "success", "The rejection reason was saved.");
+    res.redirect(303, "/manager/rejection-templates");
+  } catch (err) {
+    renderFormError(res, err, "pages/manager/rejection-templates", { pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx), values: req.body });
   }
 }));

@@ -24,6 +24,8 @@ export const cases: AuthzCase[] = [
   { method: "GET", path: "/manager/claims/999", allow: STAFF },
   { method: "POST", path: "/manager/claims/999/verify", allow: STAFF },
   { method: "POST", path: "/manager/claims/999/reject", allow: STAFF },
+  { method: "GET", path: "/manager/rejection-templates", allow: STAFF },
+  { method: "POST", path: "/manager/rejection-templates", allow: STAFF },
   { method: "GET", path: "/directory", allow: SIGNED_IN },
   { method: "GET", path: "/directory/referrals", allow: SIGNED_IN },
   { method: "GET", path: "/directory/new", allow: STAFF },
