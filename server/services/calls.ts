@@ -5,7 +5,7 @@ import { assertCents, type Cents } from "../domain/money";
 import { canCommit, ceilingKeysFor, remainingCents, type CeilingState } from "../domain/budget";
 import { instantMillis, zonedLocalToInstant } from "../domain/time";
 import { audit } from "./audit";
-import { createCeilings, readCeilings, setCeilings } from "./budget";
+import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "./budget";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
 import { getScheme, listPartners, listVoucherTypes } from "./reference";
@@ -183,6 +183,8 @@ export interface CallBudget {
   counts: { state: AppState; label: string; n: number }[];
   reserve: ReserveOffer[];
   releasedAny: boolean;
+  /** The running totals shown equal the totals rebuilt from the ledger entries, for every ceiling. */
+  reconciled: boolean;
 }
 
 /**
@@ -209,5 +211,6 @@ export async function callBudget(ctx: ServiceContext, callId: number, partnerId?
     };
   });
   const released = await ctx.db("ledger_entries").where({ call_id: callId, kind: "release" }).first("id");
-  return { ceilings: ceilings.map((c) => ({ ...c, remainingCents: remainingCents(c) })), counts, reserve, releasedAny: !!released };
+  const reconciled = (await verifyLedgerTotals(ctx.db, callId)).every((c) => c.ok);
+  return { ceilings: ceilings.map((c) => ({ ...c, remainingCents: remainingCents(c) })), counts, reserve, releasedAny: !!released, reconciled };
 }

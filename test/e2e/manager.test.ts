@@ -107,7 +107,7 @@ describe("manager journey: calls and decisions (e2e)", function () {
     await ledgerOk(callId);
     expect(await db("audit_events").where({ entity_type: "application", entity_id: String(id), action: "application.approve" }).first()).to.not.equal(undefined);
     const page = await manager.get(`/manager/calls/${callId}`);
-    expect(page.text).to.include("4,000.00").and.include("6,000.00");
+    expect(page.text).to.include("4,000.00").and.include("6,000.00").and.include("agrees with the ledger to the cent");
   });
 
   it("approves a Meet & Greet at a lower amount and refuses one above the requested amount", async () => {
