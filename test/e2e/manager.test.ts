@@ -102,6 +102,7 @@ describe("manager journey: calls and decisions (e2e)", function () {
     expect(row.approved_on).to.equal("2027-03-01");
     expect(row.completion_deadline).to.be.a("string");
     expect(await db("award_letters").where({ application_id: id }).first()).to.not.equal(undefined);
+    expect((await manager.get(`/manager/applications/${id}`)).text).to.include(`/applications/${id}/award-letter.pdf`);
     const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
     expect(total.committedCents).to.equal(400_000);
     await ledgerOk(callId);
