@@ -7,9 +7,8 @@ import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertClaim, insertSubmitted, seedCall } from "./manager-fixtures";
 
-const engine = testDatabases()[0];
-
-describe("manager journey: claim verification (e2e)", function () {
+for (const engine of testDatabases()) {
+describe(`manager journey: claim verification (e2e, ${engine.name})`, function () {
   this.timeout(120000);
   let db: Db;
   let app: Express;
@@ -116,3 +115,4 @@ describe("manager journey: claim verification (e2e)", function () {
     expect(Number((await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(20_000);
   });
 });
+}

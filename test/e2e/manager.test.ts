@@ -7,9 +7,8 @@ import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { insertSubmitted, seedCall } from "./manager-fixtures";
 
-const engine = testDatabases()[0];
-
-describe("manager journey: calls and decisions (e2e)", function () {
+for (const engine of testDatabases()) {
+describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function () {
   this.timeout(120000);
   let db: Db;
   let app: Express;
@@ -226,3 +225,4 @@ describe("manager journey: calls and decisions (e2e)", function () {
     expect((await manager.get(`/manager/applications/${id}`)).text).to.include(">Budget</option>");
   });
 });
+}
