@@ -6,6 +6,7 @@ import { assertCents } from "../domain/money";
 import { audit } from "./audit";
 import { insertCompany, companySmeStatus, type CompanyInput } from "./companies";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
+import { checkPayableIban } from "../exports/sepa";
 import { queueEmail } from "./mail";
 import { hashPassword, insertUser, MIN_PASSWORD_LENGTH } from "./users";
 
@@ -30,6 +31,11 @@ export async function validateCompany(db: ServiceContext["db"] | Trx, input: Com
   if (input.iban && input.iban.trim()) {
     iban = electronicFormatIBAN(input.iban) ?? "";
     if (!isValidIBAN(iban)) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
+    else {
+      // Finance can only pay to a euro account (SEPA in euro); say so now rather than at payment.
+      const payable = checkPayableIban(iban);
+      if (!payable.ok) fields.iban = payable.reason.replace("Ask the company for a euro account.", "Please enter a euro account, or leave the IBAN empty for now and add it later.");
+    }
     if (!input.accountHolder?.trim()) fields.accountHolder = "Enter the name of the account holder.";
   }
   if (Object.keys(fields).length === 0) {

@@ -30,7 +30,7 @@ for (const engine of testDatabases()) {
       regionId: String(regionDk), sectorId: String(sectorBio), staffHeadcount: "12", turnover: "2.100.000,00", balanceSheet: "900000",
       rel0_name: "Holding A/S", rel0_kind: "partner", rel0_share: "30", rel0_staff: "100", rel0_turnover: "10.000.000,00", rel0_balance: "5000000",
       dm0_body: "Innovationsfonden", dm0_date: "2025-05-01", dm0_amount: "25.000,00",
-      iban: "DK50 0040 0440 1162 43", accountHolder: "Lund Bio ApS", ...over,
+      iban: "DE02 1203 0000 0000 2020 51", accountHolder: "Lund Bio ApS", ...over,
     });
 
     it("refuses a short password, an invalid IBAN and an ambiguous amount, keeping what was typed", async () => {
@@ -50,7 +50,7 @@ for (const engine of testDatabases()) {
       expect(res.status, res.text.slice(0, 3000)).to.equal(303);
       expect(res.headers.location).to.equal("/company");
       const company = await db("companies").where({ legal_name: "Lund Bio ApS" }).first();
-      expect(company.iban).to.equal("DK5000400440116243");
+      expect(company.iban).to.equal("DE02120300000000202051");
       expect(Number(company.turnover_cents)).to.equal(210_000_000);
       expect(company.country).to.equal("DK");
       const user = await db("users").where({ email: "ida@lundbio.test" }).first();
@@ -68,6 +68,14 @@ for (const engine of testDatabases()) {
       const after = await agent.get("/company").expect(200);
       expect(after.text).to.include("Not an SME under EU Recommendation 2003/361/EC");
       expect(await db("de_minimis_declarations").where({ company_id: company.id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+    });
+
+    it("refuses an account outside the euro area, since vouchers are paid by SEPA in euro", async () => {
+      const agent = request.agent(app);
+      const token = await csrfToken(agent, "/register");
+      const res = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", iban: "DK50 0040 0440 1162 43" }) });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include("does not use the euro").and.include("leave the IBAN empty for now");
     });
 
     it("refuses a second account with the same e-mail", async () => {
