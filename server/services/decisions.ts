@@ -3,7 +3,7 @@ import path from "node:path";
 import { ForbiddenError, NotFoundError, RuleViolationError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
-import { blockingFindings, deadlinesFor, evaluateEligibility, type Finding, localDate } from "../domain/eligibility";
+import { blockingFindings, deadlinesFor, deMinimisWindowStart, evaluateEligibility, type Finding, localDate } from "../domain/eligibility";
 import { allowedActions, type AppState, hasOpenClaim } from "../domain/lifecycle";
 import { assertCents, type Cents, formatMoney } from "../domain/money";
 import { validateAwardAmount } from "../domain/scheme";
@@ -85,18 +85,20 @@ export interface CompanyHistory {
   deMinimisTotalCents: Cents;
 }
 
-export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number): Promise<CompanyHistory> {
+/** `today` (programme zone) limits the de minimis total to the rolling three years of R9. */
+export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today?: string): Promise<CompanyHistory> {
   const rows = await applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id");
   const apps = rows.map(toApplication);
   const declarations = (await db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"))
     .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) }));
-  const awards = apps.filter((a) => AWARDED.includes(a.state) && a.approvedCents !== null).map((a) => a.approvedCents!);
+  const from = today ? deMinimisWindowStart(today) : "";
+  const awards = apps.filter((a) => AWARDED.includes(a.state) && a.approvedCents !== null && (a.approvedOn ?? "") >= from).map((a) => a.approvedCents!);
   return {
     vouchers: apps.filter((a) => a.state !== "draft").map((a) => ({
       id: a.id, reference: a.reference, callTitle: a.callTitle, typeName: a.voucherTypeName, state: a.state, approvedCents: a.approvedCents, approvedOn: a.approvedOn,
     })),
     declarations,
-    deMinimisTotalCents: [...declarations.map((d) => d.amountCents), ...awards].reduce((s, c) => s + c, 0),
+    deMinimisTotalCents: [...declarations.filter((d) => d.grantedOn >= from).map((d) => d.amountCents), ...awards].reduce((s, c) => s + c, 0),
   };
 }
 
@@ -206,7 +208,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
   const c = hasLedger ? await commitmentOf(ctx.db, id) : null;
   return {
     app, type, submission, attachments, findings, blocking: blockingFindings(findings),
-    history: await companyHistory(ctx.db, app.companyId, app.id),
+    history: await companyHistory(ctx.db, app.companyId, app.id, localDate(nowIso(ctx), (await getScheme(ctx.db)).timeZone)),
     timeline: await entityTimeline(ctx, "application", id),
     actions: allowedActions(app.state, ctx.actor!.role),
     ownConflict: await conflictOf(ctx.db, id, ctx.actor!.id),

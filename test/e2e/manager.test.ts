@@ -93,6 +93,8 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     const detail = await manager.get(`/manager/applications/${id}`);
     expect(detail.status).to.equal(200);
     expect(detail.text).to.include("R6").and.include("De minimis");
+    // Nordic declared EUR 45,000 on 2025-03-14, inside the three years before 2027-03-01.
+    expect(detail.text).to.match(/last three years[^<]*<strong>EUR\s45,000.00<\/strong>/);
     const res = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {});
     expect(res.status, res.text).to.equal(303);
     const row = await db("applications").where({ id }).first();
