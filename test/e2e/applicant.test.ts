@@ -2,8 +2,9 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
-import { TestClock, testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
+import { approve } from "../../server/services/decisions";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
 
 /** A call as a manager would have opened it, inserted directly (calls are another journey). */
 export async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; status?: string; types?: string[]; totalCents?: number; title?: string }): Promise<number> {
@@ -256,19 +257,26 @@ for (const engine of testDatabases()) {
         const agent = await signIn(app, "neckar@demo.test");
         id = await createDraftId(agent, callId, "MG", mgFields({ counterpartRegionId: String(await regionId(db, "DK")), activityStart: "2027-04-20", activityEnd: "2027-04-21" }));
         expect((await submit(agent, id)).status).to.equal(303);
-        // The manager's approval is another journey; this is the state it leaves behind.
-        await db("applications").where({ id }).update({
-          state: "approved", approved_cents: 40_000, approved_on: "2027-03-05", completion_deadline: "2027-06-03",
-          claim_deadline: "2027-07-03", decided_at: "2027-03-05T09:00:00.000Z", decision_reason: "Good fit with the programme.",
-          version: (await db("applications").where({ id }).first()).version + 1,
-        });
+        // The approval is another journey: through its service, as an administrator (no BW manager in the demo).
+        clock.set("2027-03-05T09:00:00Z");
+        await approve(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), id, { amountCents: 40_000 });
+        const row = await db("applications").where({ id }).first();
+        expect([row.approved_on, row.claim_deadline]).to.deep.equal(["2027-03-05", "2027-07-03"]);
         sme = agent;
+      });
+
+      it("links the award letter, which another company cannot download", async () => {
+        const page = await sme.get(`/applications/${id}`).expect(200);
+        expect(page.text).to.include(`href="/applications/${id}/award-letter.pdf"`);
+        const pdf = await sme.get(`/applications/${id}/award-letter.pdf`);
+        expect(pdf.status).to.equal(200);
+        await other.get(`/applications/${id}/award-letter.pdf`).expect(404);
       });
 
       it("accepts the award, recording who and when", async () => {
         clock.set("2027-03-06T09:00:00Z");
         const page = await sme.get(`/applications/${id}`).expect(200);
-        expect(page.text).to.include("Good fit with the programme.").and.include("Accept the award");
+        expect(page.text).to.include("Accept the award").and.include("Download the award letter");
         await sme.post(`/applications/${id}/accept`).type("form").send({ _csrf: csrfFrom(page.text) }).expect(303);
         const row = await db("applications").where({ id }).first();
         expect(row.state).to.equal("accepted");
