@@ -136,7 +136,9 @@ export async function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: A
       status: effectiveStatus(call.status as CallStatus, call.closes_at, ctx.now()), opensAt: call.opens_at, closesAt: call.closes_at,
       voucherTypeCodes: callTypes.map((t) => String(t.code)),
     },
-    otherApplications: others.map((o) => ({ sameCall: o.callId === app.callId, voucherTypeCode: o.voucherTypeCode, state: o.state })),
+    // A draft is not a voucher: it does not block approving a submitted application (R10).
+    otherApplications: others.filter((o) => o.state !== "draft")
+      .map((o) => ({ sameCall: o.callId === app.callId, voucherTypeCode: o.voucherTypeCode, state: o.state })),
     hasOpenClaim: others.some((o) => hasOpenClaim(o.state)),
     blockWhileClaimOpen: scheme.blockWhileClaimOpen,
     deMinimis: {

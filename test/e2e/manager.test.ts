@@ -123,6 +123,18 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(Number((await db("applications").where({ id }).first()).approved_cents)).to.equal(40_000);
   });
 
+  it("a draft of the same type does not block the approval, a second submitted one of the same type in the call does (R10)", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const other = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    await db("applications").where({ id: other }).update({ state: "draft" });
+    expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(303);
+    await db("applications").where({ id: other }).update({ state: "submitted" });
+    const res = await postForm(manager, `/manager/applications/${other}`, `/manager/applications/${other}/approve`, {});
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("R10");
+  });
+
   it("refuses a Meet & Greet whose activity starts on the day of approval (R11)", async () => {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 30_000, activityStart: "2027-03-01" });
