@@ -90,9 +90,20 @@ for (const engine of testDatabases()) {
       expect([total.committedCents, total.releasedCents]).to.deep.equal([80_000, 50_000]);
       expect(await db("audit_events").where({ action: "application.expire", entity_id: String(idle), actor_label: "system" }).first()).to.not.equal(undefined);
 
+      // A rejected claim not resubmitted before the claim deadline also ends the voucher.
+      await db("applications").where({ id: claimed }).update({ state: "claim-rejected" });
+      const claimDeadline = (await db("applications").where({ id: claimed }).first()).claim_deadline;
+      expect(claimDeadline).to.equal("2027-06-29");
+      jobClock.set("2027-06-29T12:00:00Z");
+      expect((await runDailyJobs(system)).vouchersExpired).to.equal(0);
+      jobClock.set("2027-06-30T12:00:00Z");
+      expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
+      expect((await db("applications").where({ id: claimed }).first()).state).to.equal("expired");
+      expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.releasedCents).to.equal(80_000);
+
       const again = await runDailyJobs(system);
       expect([again.callsClosed, again.vouchersExpired]).to.deep.equal([0, 0]);
-      expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.releasedCents).to.equal(50_000);
+      expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.releasedCents).to.equal(80_000);
       expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
     });
   });
