@@ -93,6 +93,17 @@ for (const engine of testDatabases()) {
       expect((await db("applications").where({ id }).first()).state).to.equal("withdrawn");
     });
 
+    it("two submissions at the same moment: one succeeds, the other is refused and changes nothing", async () => {
+      const id = await createDraft(ctx, callId, "MG", { ...input, costTravelCents: 20_000, activityStart: "2027-05-01" });
+      const results = await Promise.allSettled([submitApplication(ctx, id, DECL), submitApplication(ctx, id, DECL)]);
+      expect(results.map((r) => r.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
+      const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(failed.reason).to.be.instanceOf(ConflictError);
+      expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      expect(await db("emails").where({ template: "submission-received" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      await withdrawApplication(ctx, id);
+    });
+
     it("check-your-answers previews the certain failures without changing anything", async () => {
       const id = await createDraft(ctx, callId, "CO", { ...input, counterpartRegionId: await regionId(db, "DK") });
       const check = await checkAnswers(ctx, id);
