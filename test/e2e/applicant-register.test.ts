@@ -102,6 +102,8 @@ for (const engine of testDatabases()) {
 
     it("resets a password by e-mailed link; the answer does not reveal unknown addresses; expired links are refused", async () => {
       const agent = request.agent(app);
+      const fromLogin = await agent.get("/password/forgot").expect(301);
+      expect(fromLogin.headers.location).to.equal("/password-reset");
       let token = await csrfToken(agent, "/password-reset");
       const unknown = await agent.post("/password-reset").type("form").send({ _csrf: token, email: "nobody@nowhere.test" }).expect(200);
       expect(unknown.text).to.include("If an account exists for nobody@nowhere.test");

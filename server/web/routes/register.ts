@@ -158,6 +158,9 @@ registrationRoutes.get("/confirm/:token", handle(async (req, res) => {
   }
 }));
 
+// The sign-in page links here.
+registrationRoutes.get("/password/forgot", (_req, res) => res.redirect(301, "/password-reset"));
+
 registrationRoutes.get("/password-reset", (req, res) => {
   res.render("pages/register-reset-request", { pageTitle: "Reset your password", values: {} });
 });
