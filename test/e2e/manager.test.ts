@@ -163,6 +163,7 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(noReason.status).to.equal(422);
     const cancelled = await postForm(manager, `/manager/applications/${first}`, `/manager/applications/${first}/cancel`, { cancelReason: "Company withdrew" });
     expect(cancelled.status, cancelled.text).to.equal(303);
+    expect((await manager.get(cancelled.headers.location)).text).to.include("1 application on the reserve list of this call can now be approved");
     expect(await state(first)).to.equal("cancelled");
     const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
     expect(total.releasedCents).to.equal(400_000);

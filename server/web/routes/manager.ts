@@ -4,6 +4,7 @@ import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, parseMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
+import { loadApplication } from "../../services/applications-core";
 import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls";
 import {
   approve, cancel, conflictHandovers, declareConflict, listRejectionTemplates, reject, requestInfo, reserve, reviewApplication, reviewQueue, saveRejectionTemplate,
@@ -247,6 +248,9 @@ managerRoutes.post("/manager/applications/:id/cancel", staff, handle(async (req,
     const input = parseForm(z.object({ cancelReason: f.text("the reason for the cancellation", 2000) }), req.body);
     const released = await cancel(req.ctx, id, input.cancelReason);
     flash(req, "success", `The voucher was cancelled; ${formatMoney(released)} went back to the budget.`);
+    const { callId } = await loadApplication(req.ctx, id);
+    const fits = (await callBudget(req.ctx, callId, req.user!.role === "manager" ? req.user!.partnerId : null)).reserve.filter((r) => r.fits).length;
+    if (fits > 0) flash(req, "info", `${fits} application${fits === 1 ? "" : "s"} on the reserve list of this call can now be approved; see the call page.`);
     res.redirect(303, decisionPage(id));
   } catch (err) {
     renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
