@@ -273,8 +273,11 @@ for (const engine of testDatabases()) {
         await other.get(`/applications/${id}/award-letter.pdf`).expect(404);
       });
 
-      it("accepts the award, recording who and when", async () => {
+      it("accepts the award, recording who and when; the claim form opens only after acceptance", async () => {
         clock.set("2027-03-06T09:00:00Z");
+        const early = await sme.get(`/applications/${id}/claim`).expect(303);
+        expect(early.headers.location).to.equal(`/applications/${id}`);
+        expect((await sme.get(`/applications/${id}`)).text).to.include("Accept the award first");
         const page = await sme.get(`/applications/${id}`).expect(200);
         expect(page.text).to.include("Accept the award").and.include("Download the award letter");
         await sme.post(`/applications/${id}/accept`).type("form").send({ _csrf: csrfFrom(page.text) }).expect(303);

@@ -4,7 +4,7 @@ import { fromBuffer } from "file-type";
 import { z } from "zod";
 import { AppError, ConflictError, ValidationError, type FieldErrors } from "../../errors";
 import { parseMoney, type Cents } from "../../domain/money";
-import { allowedActions } from "../../domain/lifecycle";
+import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
 import {
   acceptAward, applicationDetail, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
   listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
@@ -285,7 +285,14 @@ async function claimLocals(req: Request, id: number) {
 }
 
 applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res) => {
-  res.render("pages/applicant/claim", { ...(await claimLocals(req, idParam(req))), values: {} });
+  const locals = await claimLocals(req, idParam(req));
+  if (!allowedActions(locals.app.state, "applicant").includes("claim")) {
+    flash(req, "info", locals.app.state === "approved"
+      ? "Accept the award first; the claim can be submitted after that."
+      : `A claim cannot be submitted now: the application is ${STATE_LABELS[locals.app.state].toLowerCase()}.`);
+    return res.redirect(303, `/applications/${locals.app.id}`);
+  }
+  res.render("pages/applicant/claim", { ...locals, values: {} });
 }));
 
 applicantRoutes.post("/applications/:id/claim", applicant, upload.array("evidence", 5), csrfAfterUpload, handle(async (req, res) => {
