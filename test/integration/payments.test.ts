@@ -7,6 +7,7 @@ import { writeLedgerCsv } from "../../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import { AppError } from "../../server/errors";
+import { exportLedgerCommand } from "../../server/cli/export-ledger";
 import * as budget from "../../server/services/budget";
 import type { Actor, ServiceContext, UserRole } from "../../server/services/context";
 import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../server/services/ledger";
@@ -292,6 +293,19 @@ for (const engine of testDatabases()) {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
       expect(wb.getWorksheet("Ledger")!.getRow(1).getCell(1).value).to.equal("Entry ID");
+    });
+
+    it("the export:ledger command writes the same CSV as the service, filtered, and audit-logs it", async () => {
+      await verifiedClaim(w, { at: "2026-03-01T10:00:00.000Z" });
+      await verifiedClaim(w, { at: "2027-03-01T10:00:00.000Z" });
+      const args = ["--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv"];
+      const cli = (await toBuffer((out) => exportLedgerCommand(args, db, testConfig({ timeZone: TZ }), out))).toString("utf8");
+      const f = parseLedgerFilter({ from: "2026-01-01", to: "2026-12-31" }, TZ);
+      const direct = (await toBuffer((out) => writeLedgerCsv(ledgerExportRows(db, f), out, { timeZone: TZ }))).toString("utf8");
+      expect(cli).to.equal(direct);
+      expect(parse(cli)).to.have.length(2);
+      expect(await db("audit_events").where({ action: "ledger.exported" })).to.have.length(1);
+      await expectAppError(exportLedgerCommand(["--format", "pdf"], db, testConfig(), new PassThrough()), 400, /csv or xlsx/);
     });
 
     it("refuses bad filters with a reason", () => {
