@@ -3,7 +3,8 @@ import { blockingFindings, evaluateEligibility, type Finding, type RuleId } from
 import { ACTION_LABELS, hasOpenClaim, holdsCommitment, isAppState, STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
 import { requestedAmountFor } from "../domain/scheme";
-import { isValidDate } from "../domain/time";
+import { DateTime } from "luxon";
+import { addDays, isValidDate, localDate } from "../domain/time";
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
 import { audit, entityTimeline } from "./audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
@@ -379,7 +380,10 @@ export async function listCompanyApplications(ctx: ServiceContext) {
 
 function actionLabel(action: string): string {
   const a = action.startsWith("application.") ? action.slice("application.".length) : action;
-  const extra: Record<string, string> = { "draft-created": "Draft created", "draft-saved": "Draft saved", "attachment-added": "File attached" };
+  const extra: Record<string, string> = {
+    "draft-created": "Draft created", "draft-saved": "Draft saved", "attachment-added": "File attached",
+    "reminder-14": "Reminder sent: completion deadline in 14 days", "reminder-3": "Reminder sent: completion deadline in 3 days",
+  };
   return extra[a] ?? ACTION_LABELS[a] ?? a;
 }
 
@@ -415,4 +419,42 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
 
 export function isValidIsoDate(s: string | null): boolean {
   return s === null || isValidDate(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadline reminders (a daily job)
+// ---------------------------------------------------------------------------------------------
+
+export const REMINDER_DAYS = [14, 3] as const;
+
+/**
+ * E-mails the company when the completion deadline of an approved or accepted voucher is 14 and
+ * 3 days away. Idempotent: each reminder is recorded in the audit log and never sent twice, and a
+ * day the job did not run is caught up the next day (the nearer reminder wins). Returns how many
+ * reminders were queued.
+ */
+export async function sendDeadlineReminders(ctx: ServiceContext): Promise<number> {
+  const today = localDate(ctx.now(), ctx.config.timeZone);
+  const rows = await applicationQuery(ctx.db).whereIn("a.state", ["approved", "accepted"])
+    .where("a.completion_deadline", ">=", today).where("a.completion_deadline", "<=", addDays(today, Math.max(...REMINDER_DAYS)));
+  let sent = 0;
+  for (const r of rows) {
+    const app = toApplication(r);
+    const daysLeft = Math.round(DateTime.fromISO(app.completionDeadline!).diff(DateTime.fromISO(today), "days").days);
+    const stage = Math.min(...REMINDER_DAYS.filter((d) => daysLeft <= d));
+    const action = `application.reminder-${stage}`;
+    sent += await inTransaction(ctx, async (trx) => {
+      if (await trx("audit_events").where({ action, entity_type: "application", entity_id: String(app.id) }).first("id")) return 0;
+      const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
+      for (const u of users) {
+        await queueEmail(trx, ctx, u.email, "deadline-reminder", {
+          name: u.name, reference: app.reference ?? `#${app.id}`, title: app.title, days: daysLeft,
+          completionDeadline: app.completionDeadline, claimDeadline: app.claimDeadline, link: `${ctx.config.baseUrl}/applications/${app.id}`,
+        });
+      }
+      await audit(trx, ctx, { action, entityType: "application", entityId: app.id, after: { daysLeft, recipients: users.length } });
+      return users.length > 0 ? 1 : 0;
+    });
+  }
+  return sent;
 }

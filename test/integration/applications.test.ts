@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { ConflictError, RuleViolationError, ValidationError } from "../../server/errors";
 import {
-  acceptAward, applicationDetail, checkAnswers, createDraft, listCompanyApplications, listOpenCalls, submitApplication,
+  acceptAward, applicationDetail, sendDeadlineReminders, checkAnswers, createDraft, listCompanyApplications, listOpenCalls, submitApplication,
   updateDraft, withdrawApplication, type DraftInput,
 } from "../../server/services/applications";
 import { submitClaim } from "../../server/services/claims";
@@ -102,6 +102,32 @@ for (const engine of testDatabases()) {
       expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
       expect(await db("emails").where({ template: "submission-received" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
       await withdrawApplication(ctx, id);
+    });
+
+    it("sends the 14-day and 3-day completion-deadline reminders once each", async () => {
+      const id = await createDraft(ctx, callId, "IN", input);
+      await submitApplication(ctx, id, DECL);
+      await db("applications").where({ id }).update({
+        state: "accepted", approved_cents: 400_000, approved_on: "2027-03-02", completion_deadline: "2027-03-20", claim_deadline: "2027-04-19",
+        version: db.raw("version + 1"),
+      });
+      const count = () => db("emails").where({ template: "deadline-reminder" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(r[0].n));
+      clock.set("2027-03-05T06:00:00Z"); // 15 days before
+      await sendDeadlineReminders(ctx);
+      expect(await count()).to.equal(0);
+      clock.set("2027-03-06T06:00:00Z"); // 14 days before
+      await sendDeadlineReminders(ctx);
+      await sendDeadlineReminders(ctx);
+      expect(await count()).to.equal(1);
+      const mail = await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first();
+      expect(mail.subject).to.include("14 days left");
+      clock.set("2027-03-18T06:00:00Z"); // 2 days before: the missed 3-day reminder is caught up
+      await sendDeadlineReminders(ctx);
+      await sendDeadlineReminders(ctx);
+      expect(await count()).to.equal(2);
+      expect((await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first()).body_text).to.include("in 2 days");
+      clock.set("2027-03-01T10:00:00Z");
+      await db("applications").where({ id }).update({ state: "withdrawn" });
     });
 
     it("check-your-answers previews the certain failures without changing anything", async () => {
