@@ -158,6 +158,7 @@ for (const engine of testDatabases()) {
       const res = await submit(sme, id);
       expect(res.status).to.equal(422);
       expect(res.text).to.include("The counterpart is in the same region as the company (Capital Region of Denmark)");
+      expect(res.text).to.include('href="#f-findings"').and.include('id="f-findings"');
     });
 
     it("refuses an activity date that has passed (R11)", async () => {

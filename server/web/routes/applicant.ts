@@ -202,8 +202,10 @@ applicantRoutes.post("/applications/:id/submit", applicant, handle(async (req, r
       return res.redirect(303, `/applications/${id}`);
     }
     if (!(err instanceof AppError) || err.status >= 500 || err.status === 403 || err.status === 404) throw err;
+    // Rule refusals point at the eligibility list; declaration and completeness errors at their fields.
+    const summary = Object.entries(err.fields).map(([field, message]) => ({ field: field.startsWith("rule-") ? "findings" : field, message }));
     await renderCheck(req, res, id, {
-      errors: err.fields, errorMessage: err.message, errorSummary: Object.entries(err.fields).map(([field, message]) => ({ field, message })),
+      errors: err.fields, errorMessage: err.message, errorSummary: summary,
       values: req.body,
     }, err.status);
   }
