@@ -4,7 +4,7 @@ import { ACTION_LABELS, hasOpenClaim, holdsCommitment, isAppState, STATE_LABELS,
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
 import { requestedAmountFor } from "../domain/scheme";
 import { DateTime } from "luxon";
-import { addDays, isValidDate, localDate } from "../domain/time";
+import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/time";
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
 import { audit, entityTimeline } from "./audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
@@ -154,7 +154,11 @@ function draftRow(type: VoucherTypeRow, input: DraftInput) {
 
 export async function createDraft(ctx: ServiceContext, callId: number, typeCode: string, raw: DraftInput): Promise<number> {
   const companyId = requireCompany(ctx);
-  const { type } = await loadCallAndType(ctx, callId, typeCode);
+  const { call, type } = await loadCallAndType(ctx, callId, typeCode);
+  // Starting an application in a closed call would only lead to a refusal at submission (R3).
+  if (call.status !== "open" || nowIso(ctx) >= call.closesAt) {
+    throw new RuleViolationError("R3", `The call closed on ${formatLocalDateTime(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
+  }
   return inTransaction(ctx, async (trx) => {
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);

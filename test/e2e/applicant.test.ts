@@ -146,11 +146,20 @@ for (const engine of testDatabases()) {
     });
 
     it("refuses submission after the call has closed (R3), naming the closing moment", async () => {
-      const id = await createDraftId(sme, closedCallId, "IN", mgFields({ costTravel: "", costAccommodation: "" }));
+      const id = await createDraftId(sme, callId, "IN", mgFields({ costTravel: "", costAccommodation: "" }));
+      clock.set("2027-04-01T10:00:00Z"); // the closing moment itself is closed
       const res = await submit(sme, id);
       expect(res.status).to.equal(422);
-      expect(res.text).to.include("The call closed on");
+      expect(res.text).to.include("The call closed on 2027-04-01 12:00 (Europe/Copenhagen time)");
       expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+      clock.set("2027-03-01T10:00:00Z");
+      await sme.post(`/applications/${id}/withdraw`).type("form").send({ _csrf: csrfFrom((await sme.get(`/applications/${id}`)).text) }).expect(303);
+    });
+
+    it("does not start an application in a closed call (R3)", async () => {
+      const res = await draft(sme, closedCallId, "IN", mgFields());
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include("The call closed on 2027-02-15 12:00 (Europe/Copenhagen time); new applications can no longer be started.");
     });
 
     it("refuses a counterpart in the company's own region (R8)", async () => {

@@ -170,8 +170,8 @@ for (const engine of testDatabases()) {
       expect(await db("claims").where({ application_id: id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(2);
       expect((await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
       // R10: while that claim is open, a new application of the company is refused.
-      const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
       clock.set("2027-03-20T09:00:00Z");
+      const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
       const err = await rejects(submitApplication(other, next, DECL));
       expect(err.message).to.include("claim is still open");
       clock.set("2027-03-01T10:00:00Z");
