@@ -114,6 +114,12 @@ describe("finance officer journey (e2e)", function () {
 
     const recon = await finance.get("/finance/reconciliation?from=2026-01-01&to=2030-12-31");
     expect(recon.status).to.equal(200);
+    const reconAll = /<tfoot><tr data-code="all">([\s\S]*?)<\/tr><\/tfoot>/.exec(recon.text);
+    expect(reconAll, "reconciliation total row").to.not.equal(null);
+    const reconCells = [...reconAll![1].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    // Ceiling, committed, released, paid, outstanding, remaining.
+    const [, rc, rr, rp, ro] = reconCells.map((c) => (c === "–" ? NaN : cents(c.replace(/[^\d.-]/g, ""))));
+    expect([rc, rr, rp, ro]).to.deep.equal([sum("commit"), sum("release"), sum("payment"), sum("commit") - sum("release") - sum("payment")]);
     const filteredLedger = await finance.get("/finance/ledger?from=2026-01-01&to=2030-12-31");
     expect(pageCents(filteredLedger.text, "paid")).to.equal(sum("payment"));
     expect(pageCents(filteredLedger.text, "committed")).to.equal(sum("commit"));

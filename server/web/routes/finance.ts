@@ -142,8 +142,19 @@ async function streamExport(req: Request, res: Response, format: "csv" | "xlsx")
   res.setHeader("Cache-Control", "no-store");
   const rows = ledgerExportRows(req.ctx.db, f);
   const timeZone = req.ctx.config.timeZone;
-  if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
-  else await writeLedgerXlsx(rows, res, { timeZone, title: "Disbursement ledger" });
+  try {
+    if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
+    else await writeLedgerXlsx(rows, res, { timeZone, title: "Disbursement ledger" });
+  } catch (err) {
+    // Once the 200 and part of the file are out, ending normally would hand the accountant a
+    // truncated file that looks complete; cutting the connection makes the download fail.
+    if (res.headersSent) {
+      req.log?.error({ err }, "ledger export failed mid-stream");
+      res.destroy(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    throw err;
+  }
   if (!res.writableEnded) res.end();
 }
 
