@@ -63,14 +63,14 @@ const pageCents = (html: string, attr: string) => {
   return cents(m[1].replace(/[^\d.-]/g, ""));
 };
 
-describe("finance officer journey (e2e)", function () {
+for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${engine.name})`, function () {
   this.timeout(60000);
   let db: Db;
   let app: Express;
   let finance: Agent;
 
   before(async () => {
-    db = await testDatabases()[0].create();
+    db = await engine.create();
     await seedDemoData(db);
     app = buildApp(db);
     finance = await signIn(app, "finance@demo.test");
