@@ -139,6 +139,10 @@ for (const engine of testDatabases()) {
       expect(refused.text).to.include("already has a Meet &amp; Greet application in this call");
       expect((await db("applications").where({ id: second }).first()).state).to.equal("draft");
 
+      const home = await sme.get("/applicant").expect(200);
+      expect(home.text).to.include('<span class="tag">Submitted</span>').and.include("Wait for the cluster manager&#x27;s decision.");
+      expect(page.text).to.include('State: <span class="tag">Submitted</span>');
+
       // Withdraw before the decision.
       const wtoken = csrfFrom((await sme.get(`/applications/${id}`)).text);
       await sme.post(`/applications/${id}/withdraw`).type("form").send({ _csrf: wtoken }).expect(303);
