@@ -26,6 +26,9 @@ const ITEMS: Record<string, { href: string; label: string }[]> = {
     { href: "/admin/regions", label: "Regions and partners" },
     { href: "/admin/scheme", label: "Scheme settings" },
     { href: "/admin/audit", label: "Audit log" },
+    { href: "/finance/ledger", label: "Ledger" },
+    { href: "/finance/reconciliation", label: "Reconciliation" },
+    { href: "/directory", label: "Directory" },
   ],
 };
 
