@@ -1,0 +1,68 @@
+import type { Server } from "node:http";
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import type { Browser } from "playwright-core";
+import type { Db } from "../../server/db/connection";
+import { buildApp } from "../support/app";
+import { launchBrowser, listen } from "../support/browser";
+import { testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+
+describe("browser: the finance officer pays the demo claim and downloads the ledger", function () {
+  this.timeout(120000);
+  let db: Db;
+  let browser: Browser;
+  let server: Server;
+  let baseUrl: string;
+
+  before(async () => {
+    db = await testDatabases()[0].create();
+    await seedDemoData(db, () => new Date(), { activity: true });
+    ({ server, baseUrl } = await listen(buildApp(db)));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    await db?.destroy();
+  });
+
+  it("pays, then downloads CSV and XLSX whose payment totals include the new payment", async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/login`);
+    await page.getByLabel("E-mail address").fill("finance@demo.test");
+    await page.getByLabel("Password").fill("demo-voucherdesk");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${baseUrl}/finance`);
+
+    const verified = await db("applications").where({ state: "claim-verified" }).first("id", "reference");
+    await page.getByLabel(`Select ${verified.reference}`).check();
+    await page.getByLabel("Payment date").fill(new Date().toISOString().slice(0, 10));
+    await page.getByLabel("Bank reference").fill("BANK-REF-7731");
+    await page.getByRole("button", { name: "Record payment of the selected claims" }).click();
+    await page.waitForLoadState("load");
+    expect((await db("applications").where({ id: verified.id }).first("state")).state).to.equal("paid");
+    const payment = await db("payments").where({ application_id: verified.id }).first();
+    expect(payment.bank_reference).to.equal("BANK-REF-7731");
+
+    const paidCents = Number((await db("ledger_entries").where({ kind: "payment" }).sum({ s: "amount_cents" }))[0].s);
+    await page.goto(`${baseUrl}/finance/ledger`);
+    const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.locator('a[href*="ledger.csv"]').first().click()]);
+    const csv = readFileSync((await csvDownload.path())!, "utf8");
+    const records = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(records.some((r) => r["Payment reference"] === "BANK-REF-7731")).to.equal(true);
+    const paidInCsv = records.filter((r) => r.Kind === "payment")
+      .reduce((sum, r) => sum + Number(r["Amount EUR"].replace(".", "")), 0);
+    expect(paidInCsv).to.equal(paidCents);
+
+    const [xlsxDownload] = await Promise.all([page.waitForEvent("download"), page.locator('a[href*="ledger.xlsx"]').first().click()]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await xlsxDownload.path())!);
+    expect(wb.getWorksheet("Ledger")).to.exist;
+    expect(wb.getWorksheet("Totals")).to.exist;
+    await context.close();
+  });
+});
