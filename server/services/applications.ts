@@ -289,7 +289,7 @@ export async function checkAnswers(ctx: ServiceContext, id: number) {
   const type = toVoucherType(await ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
   const missing = completeness(app, type);
   const findings = await eligibilityFor(ctx, ctx.db, app);
-  return { app, type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app) };
+  return { app, voucherType: type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app) };
 }
 
 const DECLARATION_TEXT: Record<keyof Declarations, string> = {

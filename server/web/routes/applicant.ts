@@ -124,7 +124,7 @@ async function formLocals(req: Request, extra: Record<string, unknown>) {
 applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
   const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
   res.render("pages/applicant/application-form", await formLocals(req, {
-    pageTitle: `Apply for ${type.name}`, call, type, capped: type.amountRule === "capped", values: {},
+    pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: {},
     action: `/calls/${call.id}/apply/${type.code}`,
   }));
 }));
@@ -137,7 +137,7 @@ applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, handle(async (
     res.redirect(303, (req.body as Record<string, string>).next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
   } catch (err) {
     renderFormError(res, err, "pages/applicant/application-form", await formLocals(req, {
-      pageTitle: `Apply for ${type.name}`, call, type, capped: type.amountRule === "capped", values: req.body,
+      pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: req.body,
       action: `/calls/${call.id}/apply/${type.code}`,
     }));
   }
@@ -147,7 +147,7 @@ async function editLocals(req: Request, id: number) {
   const app = await loadApplication(req.ctx, id);
   const type = toVoucherType(await req.ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
   const call = { id: app.callId, title: app.callTitle };
-  return { app, type, base: await formLocals(req, { pageTitle: `Edit: ${app.title || type.name}`, call, type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
+  return { app, type, base: await formLocals(req, { pageTitle: `Edit: ${app.title || type.name}`, call, voucherType: type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
 }
 
 applicantRoutes.get("/applications/:id/edit", applicant, handle(async (req, res) => {
