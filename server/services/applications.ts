@@ -72,14 +72,19 @@ async function callTypes(db: DbLike, callId: number): Promise<VoucherTypeRow[]> 
 /** Calls open now (status open and opens_at <= now < closes_at) with the budget left per type. */
 export async function listOpenCalls(ctx: ServiceContext): Promise<OpenCall[]> {
   const now = nowIso(ctx);
+  // The applicant's regional partner may have its own ceiling in a call; it limits what is left too.
+  const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  const company = companyId ? await ctx.db("companies").where({ id: companyId }).first("region_id") : null;
+  const partner = company?.region_id ? await ctx.db("partners").where({ region_id: company.region_id }).first("id") : null;
   const calls = await ctx.db("calls").where({ status: "open" }).andWhere("opens_at", "<=", now).andWhere("closes_at", ">", now).orderBy("closes_at");
   const out: OpenCall[] = [];
   for (const c of calls) {
     const ceilings = await ctx.db("budget_ceilings").where({ call_id: c.id });
     const total = remaining(ceilings.find((x) => x.key === "total"));
+    const ownPartner = partner ? remaining(ceilings.find((x) => x.key === `partner:${partner.id}`)) : null;
     const types = (await callTypes(ctx.db, Number(c.id))).map((t) => {
-      const own = remaining(ceilings.find((x) => x.key === `type:${t.code}`));
-      const left = own === null ? total : total === null ? own : Math.min(own, total);
+      const limits = [total, ownPartner, remaining(ceilings.find((x) => x.key === `type:${t.code}`))].filter((v): v is Cents => v !== null);
+      const left = limits.length === 0 ? null : Math.min(...limits);
       return { code: t.code, name: t.name, amountRule: t.amountRule, maxCents: t.maxCents, remainingCents: left };
     });
     out.push({ id: Number(c.id), title: c.title, description: c.description, opensAt: c.opens_at, closesAt: c.closes_at, types });
