@@ -100,6 +100,13 @@ export async function loadCallAndType(ctx: ServiceContext, callId: number, typeC
   return { call: { id: Number(call.id), title: String(call.title), closesAt: String(call.closes_at), status: String(call.status) }, type };
 }
 
+/** Starting an application in a closed call would only lead to a refusal at submission (R3). */
+export function assertCallOpenForNew(ctx: ServiceContext, call: { status: string; closesAt: string }): void {
+  if (call.status !== "open" || nowIso(ctx) >= call.closesAt) {
+    throw new RuleViolationError("R3", `The call closed on ${formatLocalDateTime(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
+  }
+}
+
 export async function formReference(db: DbLike) {
   const regions = await db("regions").orderBy("name").select("id", "code", "name", "country");
   const orgs = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id").orderBy("d.name")
@@ -160,10 +167,7 @@ function draftRow(type: VoucherTypeRow, input: DraftInput) {
 export async function createDraft(ctx: ServiceContext, callId: number, typeCode: string, raw: DraftInput): Promise<number> {
   const companyId = requireCompany(ctx);
   const { call, type } = await loadCallAndType(ctx, callId, typeCode);
-  // Starting an application in a closed call would only lead to a refusal at submission (R3).
-  if (call.status !== "open" || nowIso(ctx) >= call.closesAt) {
-    throw new RuleViolationError("R3", `The call closed on ${formatLocalDateTime(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
-  }
+  assertCallOpenForNew(ctx, call);
   return inTransaction(ctx, async (trx) => {
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);

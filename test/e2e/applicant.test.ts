@@ -161,7 +161,11 @@ for (const engine of testDatabases()) {
     });
 
     it("does not start an application in a closed call (R3)", async () => {
-      const res = await draft(sme, closedCallId, "IN", mgFields());
+      const form = await sme.get(`/calls/${closedCallId}/apply/IN`);
+      expect(form.status).to.equal(422);
+      expect(form.text).to.include("new applications can no longer be started");
+      const token = csrfFrom((await sme.get("/applicant")).text);
+      const res = await sme.post(`/calls/${closedCallId}/apply/IN`).type("form").send({ _csrf: token, ...mgFields() });
       expect(res.status).to.equal(422);
       expect(res.text).to.include("The call closed on 2027-02-15 12:00 (Europe/Copenhagen time); new applications can no longer be started.");
     });

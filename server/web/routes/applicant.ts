@@ -6,7 +6,7 @@ import { AppError, ConflictError, ValidationError, type FieldErrors } from "../.
 import { parseMoney, type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
 import {
-  acceptAward, applicationDetail, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
+  acceptAward, applicationDetail, assertCallOpenForNew, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
   listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
 } from "../../services/applications";
 import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims";
@@ -123,6 +123,7 @@ async function formLocals(req: Request, extra: Record<string, unknown>) {
 
 applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
   const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  assertCallOpenForNew(req.ctx, call);
   res.render("pages/applicant/application-form", await formLocals(req, {
     pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: {},
     action: `/calls/${call.id}/apply/${type.code}`,
