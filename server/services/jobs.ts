@@ -4,6 +4,7 @@ import type { ServiceContext } from "./context";
 import { closeDueCalls } from "./calls";
 import { expireVouchers } from "./expiry";
 import { deliverOutbox } from "./mail";
+import { sendDeadlineReminders } from "./applications";
 
 /**
  * Daily jobs (expiry of vouchers past their deadline, deadline reminders) are listed here in the
@@ -13,6 +14,7 @@ export type DailyJob = { name: string; run: (ctx: ServiceContext) => Promise<num
 export const DAILY_JOBS: DailyJob[] = [
   { name: "callsClosed", run: closeDueCalls },
   { name: "vouchersExpired", run: expireVouchers },
+  { name: "deadlineReminders", run: sendDeadlineReminders },
 ];
 
 export function systemContext(db: Db, config: Config, now: () => Date = () => new Date()): ServiceContext {
