@@ -155,3 +155,45 @@ export async function transition(
   });
   return to;
 }
+
+const SUBMISSION_LABELS: Record<string, string> = {
+  title: "Title", description: "Description", objectives: "Objectives", expectedResult: "Expected result",
+  counterpartName: "Counterpart", counterpartKind: "Kind of counterpart", counterpartCountry: "Counterpart country",
+  counterpartRegionId: "Counterpart region", activityStart: "Activity starts", activityEnd: "Activity ends",
+  costTravelCents: "Planned travel costs", costAccommodationCents: "Planned accommodation costs",
+  costOtherCents: "Other planned costs", requestedCents: "Amount requested", voucherTypeCode: "Voucher type",
+};
+const DECLARATION_LABELS: Record<string, string> = {
+  truthful: "The information is true and complete", smeStatus: "The company is an SME",
+  deMinimisComplete: "The de minimis declaration is complete", noDoubleFunding: "No other public funding for the same costs",
+};
+
+/**
+ * The frozen submission as label/value rows for reviewers: money formatted, region ids named,
+ * internal ids and empty values left out.
+ */
+export function describeSubmission(json: string | null, regionNames: Record<number, string>, formatCents: (c: number) => string): { key: string; value: string }[] {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+  } catch {
+    return [];
+  }
+  const rows: { key: string; value: string }[] = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === null || value === undefined || value === "") continue;
+    if (key === "declarations" && typeof value === "object") {
+      const confirmed = Object.entries(value as Record<string, unknown>).filter(([, v]) => v === true || v === "true").map(([k]) => DECLARATION_LABELS[k] ?? k);
+      rows.push({ key: "Declarations confirmed", value: confirmed.join("; ") });
+      continue;
+    }
+    const label = SUBMISSION_LABELS[key];
+    if (!label) continue;
+    let shown: string;
+    if (key.endsWith("Cents")) shown = formatCents(assertCents(value));
+    else if (key === "counterpartRegionId") shown = regionNames[Number(value)] ?? String(value);
+    else shown = typeof value === "string" ? value : JSON.stringify(value);
+    rows.push({ key: label, value: shown });
+  }
+  return rows;
+}

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
 import { blockingFindings, evaluateEligibility, type Finding, type RuleId } from "../domain/eligibility";
-import { ACTION_LABELS, hasOpenClaim, holdsCommitment, isAppState, STATE_LABELS, type AppState } from "../domain/lifecycle";
+import { hasOpenClaim, holdsCommitment, isAppState, STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
 import { requestedAmountFor } from "../domain/scheme";
 import { DateTime } from "luxon";
@@ -391,18 +391,9 @@ export async function listCompanyApplications(ctx: ServiceContext) {
   });
 }
 
-function actionLabel(action: string): string {
-  const a = action.startsWith("application.") ? action.slice("application.".length) : action;
-  const extra: Record<string, string> = {
-    "draft-created": "Draft created", "draft-saved": "Draft saved", "attachment-added": "File attached",
-    "reminder-14": "Reminder sent: completion deadline in 14 days", "reminder-3": "Reminder sent: completion deadline in 3 days",
-  };
-  return extra[a] ?? ACTION_LABELS[a] ?? a;
-}
-
 export async function applicationDetail(ctx: ServiceContext, id: number) {
   const app = await loadApplication(ctx, id);
-  const timeline = (await entityTimeline(ctx, "application", id)).map((e) => ({ ...e, label: actionLabel(e.action) }));
+  const timeline = await entityTimeline(ctx, "application", id);
   const letter = await ctx.db("award_letters").where({ application_id: id }).first("id", "reference", "issued_at");
   const claimRows = await ctx.db("claims").where({ application_id: id }).orderBy("id", "desc");
   const claims = [];

@@ -39,6 +39,8 @@ export interface AuditFilter {
 
 export interface AuditRow {
   id: number;
+  /** The event in words, for timelines. */
+  label: string;
   at: string;
   actorLabel: string | null;
   action: string;
@@ -65,6 +67,7 @@ export async function listAuditEvents(ctx: ServiceContext, f: AuditFilter): Prom
     hasMore: rows.length > AUDIT_PAGE_SIZE,
     rows: rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
       id: Number(r.id),
+      label: eventLabel(r.action),
       at: r.at,
       actorLabel: r.actor_label,
       action: r.action,
@@ -77,13 +80,34 @@ export async function listAuditEvents(ctx: ServiceContext, f: AuditFilter): Prom
   };
 }
 
+const EVENT_LABELS: Record<string, string> = {
+  "application.draft-created": "Draft created", "application.draft-saved": "Draft saved",
+  "application.attachment-added": "File attached", "application.submit": "Submitted",
+  "application.resubmit": "Resubmitted", "application.withdraw": "Withdrawn", "application.approve": "Approved",
+  "application.reject": "Rejected", "application.reserve": "Put on the reserve list",
+  "application.request-info": "More information requested", "application.accept": "Award accepted",
+  "application.claim": "Claim submitted", "application.verify-claim": "Claim verified",
+  "application.reject-claim": "Claim rejected", "application.pay": "Paid", "application.close": "Closed",
+  "application.cancel": "Voucher cancelled", "application.expire": "Voucher expired",
+  "application.conflict-declared": "Conflict of interest declared",
+  "application.reminder-14": "Reminder sent: completion deadline in 14 days",
+  "application.reminder-3": "Reminder sent: completion deadline in 3 days",
+  "budget.commit": "Amount committed against the call budget", "budget.release": "Budget released",
+  "budget.payment": "Payment booked in the ledger", "budget.reverse": "Ledger correction",
+  "letter.issued": "Award letter issued", "payment.recorded": "Payment recorded",
+};
+
+export function eventLabel(action: string): string {
+  return EVENT_LABELS[action] ?? action;
+}
+
 /** The timeline of one record, oldest first. */
 export async function entityTimeline(ctx: ServiceContext, entityType: string, entityId: number | string): Promise<AuditRow[]> {
   const rows = await ctx.db("audit_events")
     .where({ entity_type: entityType, entity_id: String(entityId) })
     .orderBy("id", "asc");
   return rows.map((r) => ({
-    id: Number(r.id), at: r.at, actorLabel: r.actor_label, action: r.action, entityType: r.entity_type,
+    id: Number(r.id), label: eventLabel(r.action), at: r.at, actorLabel: r.actor_label, action: r.action, entityType: r.entity_type,
     entityId: r.entity_id, before: r.before_json, after: r.after_json, requestId: r.request_id,
   }));
 }

@@ -8,7 +8,7 @@ import { allowedActions, type AppState, hasOpenClaim } from "../domain/lifecycle
 import { assertCents, type Cents, formatMoney } from "../domain/money";
 import { validateAwardAmount } from "../domain/scheme";
 import { audit, entityTimeline, type AuditRow } from "./audit";
-import { applicationQuery, type Application, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
+import { applicationQuery, type Application, describeSubmission, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
 import { commit, commitmentOf, readCeilings, release } from "./budget";
 import { effectiveStatus, type CallStatus } from "./calls";
 import type { ServiceContext, Trx } from "./context";
@@ -198,9 +198,8 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
   const type = await voucherTypeOf(ctx.db, app);
   const amount = type.amountRule === "fixed" ? type.maxCents : (app.requestedCents ?? 0);
   const findings = await approvalFindings(ctx.db, ctx, app, amount);
-  let parsed: Record<string, unknown>;
-  try { parsed = app.submissionJson ? JSON.parse(app.submissionJson) : {}; } catch { parsed = {}; }
-  const submission = Object.entries(parsed).map(([key, value]) => ({ key, value: typeof value === "string" ? value : JSON.stringify(value) }));
+  const regionNames = Object.fromEntries((await listRegions(ctx.db)).map((r) => [r.id, r.name]));
+  const submission = describeSubmission(app.submissionJson, regionNames, (c) => formatMoney(c));
   const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id").select("id", "original_name", "size_bytes"))
     .map((a) => ({ id: Number(a.id), name: a.original_name, sizeBytes: Number(a.size_bytes) }));
   const conflicts = (await ctx.db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").where("c.application_id", id).select("u.name", "c.reason", "c.declared_at"))

@@ -340,7 +340,7 @@ for (const engine of testDatabases()) {
         expect(lines.map((l) => [l.currency, Number(l.original_minor), l.eur_cents === null ? null : Number(l.eur_cents)])).to.deep.equal([["EUR", 12_000, 12_000], ["DKK", 105_000, null]]);
         expect(await db("emails").where({ template: "claim-received" }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
         const page = await sme.get(`/applications/${id}`).expect(200);
-        expect(page.text).to.include("To be converted at the Commission rate").and.include("Submit the claim");
+        expect(page.text).to.include("To be converted at the Commission rate").and.include("Claim submitted");
       });
     });
   });
