@@ -256,14 +256,14 @@ function checkCall(input: EligibilityInput, typeName: string): Finding {
 
   const at = (iso: string) => `${formatLocalDateTime(iso, timeZone)} (${timeZone} time)`;
   if (call.status === "draft") return refuse("R3", "The call has not been opened yet, so applications cannot be submitted.");
-  if (call.status === "closed") return refuse("R3", "The call is closed, so applications can no longer be submitted.");
   const now = instantMillis(input.now);
-  if (now < instantMillis(call.opensAt)) {
-    return refuse("R3", `The call opens on ${at(call.opensAt)}; applications can be submitted from then on.`);
-  }
   // The closing moment itself is already closed: open means opensAt <= now < closesAt.
   if (now >= instantMillis(call.closesAt)) {
     return refuse("R3", `The call closed on ${at(call.closesAt)}; applications can no longer be submitted.`);
+  }
+  if (call.status === "closed") return refuse("R3", "The call was closed early by the programme, so applications can no longer be submitted.");
+  if (now < instantMillis(call.opensAt)) {
+    return refuse("R3", `The call opens on ${at(call.opensAt)}; applications can be submitted from then on.`);
   }
   return pass("R3", `The call is open until ${at(call.closesAt)} and offers the ${typeName} voucher.`);
 }

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
-import { blockingFindings, evaluateEligibility, type Finding, type RuleId } from "../domain/eligibility";
-import { hasOpenClaim, holdsCommitment, isAppState, STATE_LABELS, type AppState } from "../domain/lifecycle";
+import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
+import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
 import { requestedAmountFor } from "../domain/scheme";
 import { DateTime } from "luxon";
@@ -8,8 +8,9 @@ import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
 import { audit, entityTimeline } from "./audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
+import { findingsFor } from "./eligibility";
 import { queueEmail } from "./mail";
-import { getScheme, toVoucherType, type VoucherTypeRow } from "./reference";
+import { toVoucherType, type VoucherTypeRow } from "./reference";
 
 /*
  * The applicant's use cases: drafts, submission with the eligibility check, withdrawal,
@@ -238,59 +239,15 @@ function completeness(app: Application, type: VoucherTypeRow): FieldErrors {
 }
 
 export async function eligibilityFor(ctx: ServiceContext, db: DbLike, app: Application): Promise<Finding[]> {
-  const company = await db("companies").where({ id: app.companyId }).first();
-  const regions = await db("regions").select("id", "code", "name");
-  const regionCode = (id: unknown) => (id ? regions.find((r) => Number(r.id) === Number(id))?.code ?? null : null);
-  const sector = company.sector_id ? await db("sectors").where({ id: company.sector_id }).first("code") : null;
-  const sectors = await db("sectors").select("code");
-  const relations = await db("company_relations").where({ company_id: app.companyId });
-  const declarations = await db("de_minimis_declarations").where({ company_id: app.companyId });
-  const call = await db("calls").where({ id: app.callId }).first();
-  const types = await callTypes(db, app.callId);
   const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
-  const others = (await db("applications").where({ company_id: app.companyId }).whereNot({ id: app.id })
-    .select("call_id", "voucher_type_id", "state", "approved_cents", "approved_on"));
-  const vtCodes = Object.fromEntries((await db("voucher_types").select("id", "code")).map((v) => [Number(v.id), String(v.code)]));
-  const scheme = await getScheme(db as ServiceContext["db"]);
-  const costs = costsTotal(app);
   let amountCents: Cents;
   try {
-    amountCents = requestedAmountFor(type, costs ?? undefined);
+    amountCents = requestedAmountFor(type, costsTotal(app) ?? undefined);
   } catch {
+    // Missing costs are reported by the completeness check; the rules still run on the rest.
     amountCents = 0;
   }
-  return evaluateEligibility({
-    company: {
-      regionCode: regionCode(company.region_id), sectorCode: sector?.code ?? null,
-      staffHeadcount: company.staff_headcount === null ? null : Number(company.staff_headcount),
-      turnoverCents: company.turnover_cents === null ? null : assertCents(company.turnover_cents),
-      balanceSheetCents: company.balance_sheet_cents === null ? null : assertCents(company.balance_sheet_cents),
-      relations: relations.map((r) => ({
-        name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
-        turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
-      })),
-    },
-    programmeRegionCodes: regions.map((r) => r.code),
-    sectorCodes: sectors.map((s) => s.code),
-    application: { voucherTypeCode: type.code, counterpartRegionCode: regionCode(app.counterpartRegionId), activityStart: app.activityStart ?? "", amountCents },
-    call: { status: call.status, opensAt: call.opens_at, closesAt: call.closes_at, voucherTypeCodes: types.map((t) => t.code) },
-    // Drafts are not vouchers: two drafts of one type may coexist until one is submitted (R10).
-    otherApplications: others.filter((o) => o.state !== "draft")
-      .map((o) => ({ sameCall: Number(o.call_id) === app.callId, voucherTypeCode: vtCodes[Number(o.voucher_type_id)], state: o.state })),
-    hasOpenClaim: others.some((o) => isAppState(o.state) && hasOpenClaim(o.state)),
-    blockWhileClaimOpen: scheme.blockWhileClaimOpen,
-    deMinimis: {
-      declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) })),
-      priorAwards: others.filter((o) => isAppState(o.state) && (holdsCommitment(o.state) || o.state === "paid" || o.state === "closed") && o.approved_cents !== null)
-        .map((o) => ({ awardedOn: o.approved_on ?? "", amountCents: assertCents(o.approved_cents) })),
-      ceilingCents: scheme.deMinimisCeilingCents,
-    },
-    now: nowIso(ctx),
-    timeZone: ctx.config.timeZone,
-    stage: "submit",
-    voucherType: type,
-    regionNames: Object.fromEntries(regions.map((r) => [r.code, r.name])),
-  });
+  return findingsFor(db, ctx, app, { stage: "submit", amountCents });
 }
 
 export async function checkAnswers(ctx: ServiceContext, id: number) {

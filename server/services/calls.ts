@@ -79,7 +79,7 @@ export async function listCalls(ctx: ServiceContext): Promise<Call[]> {
 
 /** Checks the input and turns it into rows; field names match the form. */
 async function prepare(ctx: ServiceContext, input: CallInput) {
-  const { timeZone } = await getScheme(ctx.db);
+  const { timeZone } = ctx.config;
   const fields: Record<string, string> = {};
   let opensAt = "";
   let closesAt = "";

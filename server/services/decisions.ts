@@ -3,19 +3,19 @@ import path from "node:path";
 import { ForbiddenError, NotFoundError, RuleViolationError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
-import { blockingFindings, deadlinesFor, deMinimisWindowStart, evaluateEligibility, type Finding, localDate } from "../domain/eligibility";
-import { allowedActions, type AppState, hasOpenClaim } from "../domain/lifecycle";
+import { blockingFindings, deadlinesFor, deMinimisWindowStart, type Finding, localDate } from "../domain/eligibility";
+import { allowedActions, type AppState } from "../domain/lifecycle";
 import { assertCents, type Cents, formatMoney } from "../domain/money";
 import { validateAwardAmount } from "../domain/scheme";
 import { audit, entityTimeline, type AuditRow } from "./audit";
 import { applicationQuery, type Application, describeSubmission, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
 import { commit, commitmentOf, readCeilings, release } from "./budget";
-import { effectiveStatus, type CallStatus } from "./calls";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
+import { findingsFor } from "./eligibility";
 import { issueAwardLetter } from "./letters";
 import { queueEmail } from "./mail";
-import { getScheme, listRegions, listSectors, toVoucherType, type VoucherTypeRow } from "./reference";
+import { listRegions, toVoucherType, type VoucherTypeRow } from "./reference";
 
 /*
  * The manager's decisions on an application. Each is one transaction that goes through
@@ -103,56 +103,8 @@ export async function companyHistory(db: Db | Trx, companyId: number, excludeId:
 }
 
 /** Eligibility findings (R3, R6-R11) of an application as of now, at the approval stage. */
-export async function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents): Promise<Finding[]> {
-  const scheme = await getScheme(db as Db);
-  const company = await db("companies").where({ id: app.companyId }).first();
-  const relations = await db("company_relations").where({ company_id: app.companyId });
-  const regions = await listRegions(db as Db);
-  const sectors = await listSectors(db as Db);
-  const call = await db("calls").where({ id: app.callId }).first();
-  const callTypes = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id").where("cvt.call_id", app.callId).select("vt.code");
-  const others = (await applicationQuery(db).where("a.company_id", app.companyId).whereNot("a.id", app.id)).map(toApplication);
-  const history = await companyHistory(db, app.companyId, app.id);
-  const regionCode = (id: unknown) => (id === null || id === undefined ? null : regions.find((r) => r.id === Number(id))?.code ?? null);
-  return evaluateEligibility({
-    company: {
-      regionCode: regionCode(company.region_id),
-      sectorCode: sectors.find((s) => s.id === Number(company.sector_id))?.code ?? null,
-      staffHeadcount: company.staff_headcount === null ? null : Number(company.staff_headcount),
-      turnoverCents: company.turnover_cents === null ? null : assertCents(company.turnover_cents),
-      balanceSheetCents: company.balance_sheet_cents === null ? null : assertCents(company.balance_sheet_cents),
-      relations: relations.map((r) => ({
-        name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
-        turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
-      })),
-    },
-    programmeRegionCodes: regions.map((r) => r.code),
-    sectorCodes: sectors.map((s) => s.code),
-    application: {
-      voucherTypeCode: app.voucherTypeCode, counterpartRegionCode: regionCode(app.counterpartRegionId),
-      activityStart: app.activityStart ?? "", amountCents,
-    },
-    call: {
-      status: effectiveStatus(call.status as CallStatus, call.closes_at, ctx.now()), opensAt: call.opens_at, closesAt: call.closes_at,
-      voucherTypeCodes: callTypes.map((t) => String(t.code)),
-    },
-    // A draft is not a voucher: it does not block approving a submitted application (R10).
-    otherApplications: others.filter((o) => o.state !== "draft")
-      .map((o) => ({ sameCall: o.callId === app.callId, voucherTypeCode: o.voucherTypeCode, state: o.state })),
-    hasOpenClaim: others.some((o) => hasOpenClaim(o.state)),
-    blockWhileClaimOpen: scheme.blockWhileClaimOpen,
-    deMinimis: {
-      declarations: history.declarations.map((d) => ({ grantedOn: d.grantedOn, amountCents: d.amountCents })),
-      priorAwards: history.vouchers.filter((v) => AWARDED.includes(v.state) && v.approvedCents !== null && v.approvedOn)
-        .map((v) => ({ awardedOn: v.approvedOn!, amountCents: v.approvedCents! })),
-      ceilingCents: scheme.deMinimisCeilingCents,
-    },
-    now: nowIso(ctx),
-    timeZone: scheme.timeZone,
-    stage: "approve",
-    voucherType: await voucherTypeOf(db, app),
-    regionNames: Object.fromEntries(regions.map((r) => [r.code, r.name])),
-  });
+export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents): Promise<Finding[]> {
+  return findingsFor(db, ctx, app, { stage: "approve", amountCents });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +161,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
   const c = hasLedger ? await commitmentOf(ctx.db, id) : null;
   return {
     app, type, submission, attachments, findings, blocking: blockingFindings(findings),
-    history: await companyHistory(ctx.db, app.companyId, app.id, localDate(nowIso(ctx), (await getScheme(ctx.db)).timeZone)),
+    history: await companyHistory(ctx.db, app.companyId, app.id, localDate(nowIso(ctx), ctx.config.timeZone)),
     timeline: await entityTimeline(ctx, "application", id),
     actions: allowedActions(app.state, ctx.actor!.role),
     ownConflict: await conflictOf(ctx.db, id, ctx.actor!.id),
@@ -252,8 +204,7 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
       throw new RuleViolationError(blocking[0].rule, `This application cannot be approved: ${blocking.map((b) => `${b.message} (${b.rule})`).join(" ")}`);
     }
 
-    const scheme = await getScheme(trx as unknown as Db);
-    const approvedOn = localDate(nowIso(ctx), scheme.timeZone);
+    const approvedOn = localDate(nowIso(ctx), ctx.config.timeZone);
     const offer = await trx("call_voucher_types").where({ call_id: app.callId, voucher_type_id: app.voucherTypeId }).first("completion_days");
     const completionDays = offer ? Number(offer.completion_days) : type.completionDays;
     const { completionDeadline, claimDeadline } = deadlinesFor({ completionDays, claimDays: type.claimDays }, approvedOn);

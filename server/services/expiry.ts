@@ -3,7 +3,6 @@ import { applicationQuery, type Application, lockApplication, toApplication, tra
 import type { ServiceContext } from "./context";
 import { inTransaction, nowIso } from "./context";
 import { releaseOutstanding } from "./decisions";
-import { getScheme } from "./reference";
 
 /*
  * R12: a voucher whose completion deadline has passed without a claim expires, and so does one
@@ -23,7 +22,7 @@ function expiryDue(app: Application, hasClaim: boolean, today: string): string |
 }
 
 export async function expireVouchers(ctx: ServiceContext): Promise<number> {
-  const { timeZone } = await getScheme(ctx.db);
+  const { timeZone } = ctx.config;
   const today = localDate(nowIso(ctx), timeZone);
   const due = await ctx.db("applications").where((w) =>
     w.where((a) => a.whereIn("state", ["approved", "accepted"]).where("completion_deadline", "<", today))
