@@ -295,7 +295,9 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
     const requested = requestedAmountFor(type, costsTotal(app) ?? undefined);
     const frozen = { ...draftInputOf(app), voucherTypeCode: type.code, requestedCents: requested, declarations: decl };
     const now = nowIso(ctx);
-    const reference = app.reference ?? `IN2LS-${app.callId}-${type.code}-${String(app.id).padStart(5, "0")}`;
+    // An application number until approval; the award letter then gives the voucher its
+    // reference (IN2LS-year-region-type-sequence, R13).
+    const reference = app.reference ?? `APP-${String(app.id).padStart(5, "0")}`;
     await transition(trx, ctx, app, action, {
       submission_json: JSON.stringify(frozen), eligibility_json: JSON.stringify(findings), submitted_at: now,
       requested_cents: requested, reference,
