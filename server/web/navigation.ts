@@ -26,6 +26,8 @@ const ITEMS: Record<string, { href: string; label: string }[]> = {
     { href: "/admin/regions", label: "Regions and partners" },
     { href: "/admin/scheme", label: "Scheme settings" },
     { href: "/admin/audit", label: "Audit log" },
+    { href: "/manager", label: "Applications" },
+    { href: "/manager/calls", label: "Calls" },
     { href: "/finance/ledger", label: "Ledger" },
     { href: "/finance/reconciliation", label: "Reconciliation" },
     { href: "/directory", label: "Directory" },

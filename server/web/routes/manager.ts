@@ -22,7 +22,7 @@ const staff = requireRole("manager", "admin");
 // Review queue
 // ---------------------------------------------------------------------------------------------
 
-managerRoutes.get("/manager", requireRole("manager"), handle(async (req, res) => {
+managerRoutes.get("/manager", staff, handle(async (req, res) => {
   const q = req.query as Record<string, string | undefined>;
   const page = Math.max(1, Math.min(100000, Number.parseInt(q.page ?? "1", 10) || 1));
   const callId = /^\d{1,9}$/.test(q.call ?? "") ? Number(q.call) : undefined;

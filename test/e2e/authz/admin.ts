@@ -5,7 +5,7 @@ export const cases: AuthzCase[] = [
   { method: "GET", path: "/login", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
   { method: "GET", path: "/healthz", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
   { method: "GET", path: "/applicant", allow: ["applicant"] },
-  { method: "GET", path: "/manager", allow: ["manager"] },
+  { method: "GET", path: "/manager", allow: ["manager", "admin"] },
   { method: "GET", path: "/finance", allow: ["finance"] },
   { method: "GET", path: "/admin", allow: ["admin"] },
   { method: "GET", path: "/admin/users", allow: ["admin"] },
