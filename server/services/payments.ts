@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
+import { localDate } from "../domain/time";
 import { assertCents, formatMoney, type Cents } from "../domain/money";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { buildPain001, checkPayableIban, type SepaPayment } from "../exports/sepa";
@@ -85,10 +86,13 @@ export interface PaymentRecorded {
   releasedCents: Cents;
 }
 
-function assertPaymentInput(input: PaymentInput): void {
+function assertPaymentInput(input: PaymentInput, today: string): void {
   const fields: Record<string, string> = {};
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.paidOn) || !DateTime.fromISO(input.paidOn).isValid) {
     fields.paidOn = "Enter the payment date as a date, for example 2026-11-23.";
+  } else if (input.paidOn > today) {
+    // A payment is recorded once the bank has made it; a future date would be a planned payment.
+    fields.paidOn = `The payment date ${input.paidOn} is in the future (today is ${today}). Record a payment once the bank has made it.`;
   }
   const ref = input.bankReference.trim();
   if (!ref) fields.bankReference = "Enter the bank reference of the transfer.";
@@ -107,7 +111,7 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** Records the payment of one verified claim, in its own transaction. */
 export async function recordPayment(ctx: ServiceContext, input: PaymentInput): Promise<PaymentRecorded> {
-  assertPaymentInput(input);
+  assertPaymentInput(input, localDate(ctx.now(), ctx.config.timeZone));
   const actor = ctx.actor;
   if (!actor || actor.role !== "finance") throw new ForbiddenError("Only a finance officer can record payments.");
   try {
@@ -133,6 +137,16 @@ async function payInTrx(trx: Trx, ctx: ServiceContext, input: PaymentInput): Pro
   // Everything below is read after the lock, so a payment committed meanwhile is seen.
   const existing = await trx("payments").where({ claim_id: input.claimId }).first("paid_on", "bank_reference");
   if (existing) throw alreadyPaid(existing);
+  // A claim in a prepared batch has been handed to the bank in that file; paying it by hand as
+  // well would send the money twice (R15). Only marking that batch executed pays it.
+  const openBatch = await trx("sepa_batch_items as bi").join("sepa_batches as b", "b.id", "bi.batch_id")
+    .where({ "bi.claim_id": input.claimId, "b.status": "prepared" }).first("b.id", "b.message_id");
+  if (openBatch && Number(openBatch.id) !== Number(input.batchId ?? -1)) {
+    throw new ConflictError(
+      `This claim is in the prepared SEPA batch ${String(openBatch.message_id)}. Mark that batch executed once the bank has paid it; recording the payment separately could pay it twice.`,
+      "in_prepared_batch",
+    );
+  }
   const claim = await trx("claims").where({ id: input.claimId }).first();
   if (claim.status !== "verified") {
     throw new ConflictError(`This claim cannot be paid: its status is "${String(claim.status)}", not verified.`, "claim_not_verified");
@@ -204,7 +218,7 @@ export type BatchResult = { claimId: number; ok: true; payment: PaymentRecorded 
  * does not hold back the others; each outcome is reported.
  */
 export async function recordPayments(ctx: ServiceContext, claimIds: number[], common: Omit<PaymentInput, "claimId">): Promise<BatchResult[]> {
-  assertPaymentInput({ ...common, claimId: 0 });
+  assertPaymentInput({ ...common, claimId: 0 }, localDate(ctx.now(), ctx.config.timeZone));
   const out: BatchResult[] = [];
   for (const claimId of [...new Set(claimIds)]) {
     try {
@@ -257,6 +271,10 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
   if (!actor || actor.role !== "finance") throw new ForbiddenError("Only a finance officer can prepare payment batches.");
   if (!/^\d{4}-\d{2}-\d{2}$/.test(executionDate) || !DateTime.fromISO(executionDate).isValid) {
     throw new ValidationError("The batch was not prepared.", { executionDate: "Enter the execution date as a date, for example 2026-11-24." });
+  }
+  const today = localDate(ctx.now(), ctx.config.timeZone);
+  if (executionDate < today) {
+    throw new ValidationError("The batch was not prepared.", { executionDate: `The execution date ${executionDate} has passed (today is ${today}); a bank refuses a transfer requested for the past.` });
   }
   const ids = [...new Set(claimIds)];
   if (ids.length === 0) throw new ValidationError("Select at least one claim to put in the batch.");

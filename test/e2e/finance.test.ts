@@ -6,7 +6,7 @@ import type { Db } from "../../server/db/connection";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import * as budget from "../../server/services/budget";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
-import { testConfig, testDatabases } from "../support/db";
+import { TestClock, testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 
 const NOW = "2026-06-15T10:00:00.000Z";
@@ -68,11 +68,13 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
   let db: Db;
   let app: Express;
   let finance: Agent;
+  // The application runs on the fixtures' day, so payment and execution dates are checked against it.
+  const clock = new TestClock(new Date(NOW));
 
   before(async () => {
     db = await engine.create();
     await seedDemoData(db);
-    app = buildApp(db);
+    app = buildApp(db, { clock: clock.now });
     finance = await signIn(app, "finance@demo.test");
   });
   after(() => db.destroy());
@@ -158,7 +160,9 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(xml.status).to.equal(200);
     expect(xml.text).to.contain(`<EndToEndId>${claim.reference}</EndToEndId>`);
     expect(xml.text).to.contain("<InstdAmt Ccy=\"EUR\">500.00</InstdAmt>");
+    clock.set("2026-06-19T10:00:00.000Z"); // the bank has executed the batch
     const done = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: csrfFrom(batchPage.text) });
+    clock.set(NOW);
     expect(done.status).to.equal(303);
     const pay = await db("payments").where({ claim_id: claim.claimId }).first();
     expect(pay.paid_on).to.equal("2026-06-18");

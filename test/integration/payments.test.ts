@@ -151,7 +151,7 @@ for (const engine of testDatabases()) {
       const { claimId } = await verifiedClaim(w);
       await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
       const before = await db("ledger_entries").count({ n: "*" });
-      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-16", bankReference: "BANK-2" }), 409,
+      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "BANK-2" }), 409,
         /already paid on 2026-06-15, reference BANK-1/);
       expect(await db("ledger_entries").count({ n: "*" })).to.deep.equal(before);
       expect(await db("payments")).to.have.length(1);
@@ -213,7 +213,8 @@ for (const engine of testDatabases()) {
       expect(full.xml).to.contain("<EndToEndId>IN2LS-TEST-");
       expect(full.xml).to.contain("DE89370400440532013000");
       await expectAppError(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /already in batch/);
-      const results = await markBatchExecuted(ctxFor(db, w.finance), batch.id);
+      // Marked executed once the bank has carried it out, after the requested execution date.
+      const results = await markBatchExecuted(ctxFor(db, w.finance, "2026-06-18T10:00:00.000Z"), batch.id);
       expect(results.every((r) => r.ok)).to.equal(true);
       const pays = await db("payments").orderBy("claim_id");
       expect(pays.map((p) => [p.paid_on, p.bank_reference, Number(p.batch_id)])).to.deep.equal([
