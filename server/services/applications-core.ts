@@ -98,10 +98,12 @@ export function toApplication(r: Record<string, unknown>): Application {
  * Object-level authorization: applicants see their own company's applications, managers their
  * partner's region (and, where the own region's manager declared a conflict of interest, any
  * manager of the programme may step in), finance officers and administrators all. Anything
- * else is "not found", so ids reveal nothing.
+ * else is "not found", so ids reveal nothing. Drafts are visible to the company only.
  */
-export async function canSee(db: Db | Trx, actor: Actor | null, app: Pick<Application, "id" | "companyId" | "partnerId">): Promise<boolean> {
+export async function canSee(db: Db | Trx, actor: Actor | null, app: Pick<Application, "id" | "companyId" | "partnerId" | "state">): Promise<boolean> {
   if (!actor) return false;
+  // A draft is the company's own work in progress: nothing reaches the programme before submission.
+  if (app.state === "draft" && actor.role !== "applicant") return false;
   switch (actor.role) {
     case "applicant": return actor.companyId === app.companyId;
     case "finance":

@@ -261,9 +261,10 @@ for (const engine of testDatabases()) {
         expect(await db("attachments").where({ application_id: id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
       });
 
-      it("managers of the region can open the application page", async () => {
+      it("no manager sees the application while it is a draft, not even the region's", async () => {
         const manager = await signIn(app, "manager@demo.test");
-        await manager.get(`/applications/${id}`).expect(200);
+        expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+        await manager.get(`/applications/${id}`).expect(404);
         const nl = await signIn(app, "manager.nl@demo.test");
         await nl.get(`/applications/${id}`).expect(404);
       });
