@@ -66,6 +66,11 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
         late.push(msg);
         return;
       }
+      // A claim reports what was spent: a cost dated after today has not been incurred yet.
+      if (l.incurredOn > today) {
+        fields[`date_${i}`] = `Cost line ${n} is dated ${l.incurredOn}, after today (${today}); claim costs once they have been incurred.`;
+        return;
+      }
       lines.push({ incurredOn: l.incurredOn, description: l.description.trim(), currency, minor: m.cents });
     });
     if (late.length > 0) throw new RuleViolationError("R11", `The claim cannot be submitted: ${late.join(" ")}`, fields);

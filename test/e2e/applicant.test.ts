@@ -321,6 +321,14 @@ for (const engine of testDatabases()) {
         expect((await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
+      it("refuses a cost dated after today: it has not been incurred yet", async () => {
+        clock.set("2027-04-25T09:00:00Z");
+        const res = await claim({ report: "We met four labs.", date_0: "2027-04-26", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
+        expect(res.status).to.equal(422);
+        expect(res.text).to.include("Cost line 1 is dated 2027-04-26, after today (2027-04-25)");
+        expect((await db("applications").where({ id }).first()).state).to.equal("accepted");
+      });
+
       it("refuses a claim after the claim deadline (R12), naming the deadline", async () => {
         clock.set("2027-07-04T09:00:00Z");
         const res = await claim({ report: "We met four labs.", date_0: "2027-04-20", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
