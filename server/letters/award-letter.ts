@@ -44,7 +44,13 @@ export interface AwardLetterData {
   approvedOn: string;
   completionDeadline: string;
   claimDeadline: string;
-  deMinimis: { declaredLastThreeYearsCents: number; ceilingCents: number };
+  deMinimis: {
+    /** Aid the company declared in the three years before approval. */
+    declaredLastThreeYearsCents: number;
+    /** This programme's earlier vouchers to the company in the same window (not this one). */
+    earlierProgrammeAwardsCents: number;
+    ceilingCents: number;
+  };
   signatory: { name: string; title: string };
   /** IANA zone in which issuedAt is shown as a date (the programme's, Europe/Copenhagen). */
   timeZone: string;
@@ -148,7 +154,7 @@ export function renderAwardLetterMarkup(data: AwardLetterData): { language: Lett
     paysActualCosts: data.voucherType.paymentBasis === "actual-costs-capped",
     deMinimis: {
       ...data.deMinimis,
-      totalCents: sumCents([data.deMinimis.declaredLastThreeYearsCents, data.amountCents]),
+      totalCents: deMinimisTotalCents(data),
     },
   });
   const renderData: RenderData = { language: template.language, timeZone: data.timeZone };
@@ -166,6 +172,11 @@ function validDate(s: unknown): s is string {
 
 function nonEmpty(s: unknown): boolean {
   return typeof s === "string" && s.trim() !== "";
+}
+
+/** Declared aid, this programme's earlier vouchers and this voucher: the R9 total. */
+function deMinimisTotalCents(d: AwardLetterData): number {
+  return sumCents([d.deMinimis.declaredLastThreeYearsCents, d.deMinimis.earlierProgrammeAwardsCents, d.amountCents]);
 }
 
 function validate(d: AwardLetterData): void {
@@ -207,6 +218,9 @@ function validate(d: AwardLetterData): void {
   if (!Number.isSafeInteger(dm?.declaredLastThreeYearsCents) || dm.declaredLastThreeYearsCents < 0) {
     f["deMinimis.declaredLastThreeYearsCents"] = "Must be a non-negative number of cents.";
   }
+  if (!Number.isSafeInteger(dm?.earlierProgrammeAwardsCents) || dm.earlierProgrammeAwardsCents < 0) {
+    f["deMinimis.earlierProgrammeAwardsCents"] = "Must be a non-negative number of cents.";
+  }
   if (!Number.isSafeInteger(dm?.ceilingCents) || dm.ceilingCents <= 0) {
     f["deMinimis.ceilingCents"] = "Must be a positive number of cents.";
   }
@@ -215,7 +229,7 @@ function validate(d: AwardLetterData): void {
   if (Object.keys(f).length > 0) throw new ValidationError("The award letter data is incomplete or invalid.", f);
 
   // The letter states that the total stays within the ceiling; it must never say so falsely.
-  if (sumCents([dm.declaredLastThreeYearsCents, d.amountCents]) > dm.ceilingCents) {
+  if (deMinimisTotalCents(d) > dm.ceilingCents) {
     throw new RuleViolationError("R9", "This award would take the company above the de minimis ceiling.");
   }
 }

@@ -39,7 +39,7 @@ export const DEMO_LETTER: AwardLetterData = {
   approvedOn: "2026-03-16",
   completionDeadline: "2026-09-12",
   claimDeadline: "2026-10-12",
-  deMinimis: { declaredLastThreeYearsCents: 2_350_000, ceilingCents: 30_000_000 },
+  deMinimis: { declaredLastThreeYearsCents: 2_350_000, earlierProgrammeAwardsCents: 0, ceilingCents: 30_000_000 },
   signatory: { name: "Mette Kjær Sørensen", title: "Cluster Manager, Innovation Vouchers" },
   timeZone: "Europe/Copenhagen",
 };

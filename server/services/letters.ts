@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { deMinimisWindowStart } from "../domain/eligibility";
+import { holdsCommitment, type AppState } from "../domain/lifecycle";
 import { assertCents, sumCents, type Cents } from "../domain/money";
 import { isValidDate } from "../domain/time";
 import {
@@ -24,6 +25,9 @@ import { nowIso } from "./context";
 
 export const LETTER_PROGRAMME = "IN2LS";
 const LETTER_LANGUAGE: LetterLanguage = "en";
+
+/** Earlier vouchers count as de minimis aid in these states, as in the R9 eligibility check. */
+const EARLIER_AWARD = (s: AppState) => holdsCommitment(s) || s === "paid" || s === "closed";
 
 export interface IssuedLetter {
   reference: string;
@@ -146,6 +150,14 @@ export async function awardLetterData(
   const declaredCents = sumCents(declarations
     .filter((d) => !isValidDate(d.granted_on) || d.granted_on >= windowStart)
     .map((d) => assertCents(d.amount_cents)));
+  // This programme's earlier vouchers to the company are de minimis aid too; the letter must state
+  // the same total as the R9 check the manager saw (services/eligibility, AWARDED).
+  const others = await db("applications").where({ company_id: app.company_id }).whereNot({ id: applicationId })
+    .select("state", "approved_cents", "approved_on");
+  const earlierProgrammeAwardsCents = sumCents(others
+    .filter((o) => EARLIER_AWARD(o.state as AppState) && o.approved_cents !== null && o.approved_cents !== undefined && o.approved_on)
+    .filter((o) => !isValidDate(o.approved_on) || o.approved_on >= windowStart)
+    .map((o) => assertCents(o.approved_cents)));
 
   const companyAddress = lines(company.address);
   const companyCountry = countryName(company.country);
@@ -179,7 +191,11 @@ export async function awardLetterData(
     approvedOn,
     completionDeadline: app.completion_deadline,
     claimDeadline: app.claim_deadline,
-    deMinimis: { declaredLastThreeYearsCents: declaredCents, ceilingCents: assertCents(scheme.de_minimis_ceiling_cents) },
+    deMinimis: {
+      declaredLastThreeYearsCents: declaredCents,
+      earlierProgrammeAwardsCents,
+      ceilingCents: assertCents(scheme.de_minimis_ceiling_cents),
+    },
     signatory: { name: signer.name, title: signer.title?.trim() ? signer.title : "Cluster Manager" },
     timeZone: ctx.config.timeZone,
   };

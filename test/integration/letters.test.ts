@@ -8,6 +8,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../../server/erro
 import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
 import type { ServiceContext } from "../../server/services/context";
 import { insertedId } from "../../server/services/context";
+import { toApplication } from "../../server/services/applications-core";
+import { findingsFor } from "../../server/services/eligibility";
 import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -183,6 +185,35 @@ for (const engine of testDatabases()) {
       expect(text).to.include("declared de minimis aid of EUR 45,000.00 received in the last three years");
       expect(text).to.include("Stuttgart and Neckar-Alb");
       expect(text).to.include("Lars Kjærgaard");
+    });
+
+    it("counts this programme's earlier vouchers to the company in the de minimis total, as the R9 check does", async () => {
+      // A company of its own, so that other tests' vouchers to Nordic cannot change the sums.
+      const { id: _id, ...nordic } = await db("companies").where({ legal_name: NORDIC }).first();
+      const [co] = await db("companies").insert({ ...nordic, legal_name: "Fjord Peptides ApS", vat_number: "DK87654321" }).returning("id");
+      const companyId = insertedId(co);
+      await db("de_minimis_declarations").insert([
+        { company_id: companyId, granting_body: "Innovation Fund", granted_on: "2025-06-01", amount_cents: 2_000_000, declared_at: "2026-01-01T00:00:00.000Z" },
+        { company_id: companyId, granting_body: "Old grant", granted_on: "2023-11-22", amount_cents: 5_000_000, declared_at: "2026-01-01T00:00:00.000Z" },
+      ]);
+      const fjord = (o: Partial<ApprovedOptions>): ApprovedOptions => ({ ...dkInsight(), company: "Fjord Peptides ApS", ...o });
+      await insertApproved(db, fjord({ approvedOn: "2025-03-03", amountCents: 43_000, state: "paid" }));
+      await insertApproved(db, fjord({ approvedOn: "2026-10-01", amountCents: 400_000, state: "accepted" }));
+      // Not aid: a cancelled voucher, and a voucher awarded before the three years.
+      await insertApproved(db, fjord({ approvedOn: "2026-09-01", amountCents: 100_000, state: "cancelled" }));
+      await insertApproved(db, fjord({ approvedOn: "2023-11-22", amountCents: 500_000, state: "closed" }));
+      const id = await insertApproved(db, fjord({ approvedOn: "2026-11-23", amountCents: 400_000 }));
+
+      const data = await awardLetterData(db, managerCtx, id, { reference: "IN2LS-2026-DK-IN-0999", issuedAt: "2026-11-23T09:42:00.000Z" });
+      expect(data.deMinimis).to.include({ declaredLastThreeYearsCents: 2_000_000, earlierProgrammeAwardsCents: 443_000 });
+      await issue(id);
+      const text = pdfText((await stored(id)).pdf);
+      expect(text).to.include("declared de minimis aid of EUR 20,000.00 received in the last three years");
+      expect(text).to.include("Earlier vouchers awarded to it under this programme in the same three years add EUR 4,430.00.");
+      expect(text).to.include("With this voucher the total is EUR 28,430.00, within the ceiling of EUR 300,000.00.");
+      const app = toApplication(await db("applications").where({ id }).first());
+      const r9 = (await findingsFor(db, managerCtx, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9");
+      expect(r9?.message).to.include("is EUR 28,430.00, within the ceiling");
     });
 
     it("refuses to issue a letter for an application that is not approved", async () => {

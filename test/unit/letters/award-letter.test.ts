@@ -36,7 +36,7 @@ function letterData(overrides: Partial<AwardLetterData> = {}): AwardLetterData {
     approvedOn: "2026-11-23",
     completionDeadline: "2027-05-22",
     claimDeadline: "2027-06-21",
-    deMinimis: { declaredLastThreeYearsCents: 1_250_000, ceilingCents: 30_000_000 },
+    deMinimis: { declaredLastThreeYearsCents: 1_250_000, earlierProgrammeAwardsCents: 0, ceilingCents: 30_000_000 },
     signatory: { name: "Mette Kjær Sørensen", title: "Cluster Manager" },
     timeZone: "Europe/Copenhagen",
     ...overrides,
@@ -244,12 +244,29 @@ describe("award letter (R13)", () => {
   it("refuses a letter whose de minimis total would exceed the ceiling (R9)", async () => {
     let err: unknown;
     try {
-      await renderAwardLetter(letterData({ deMinimis: { declaredLastThreeYearsCents: 29_600_001, ceilingCents: 30_000_000 } }));
+      await renderAwardLetter(letterData({ deMinimis: { declaredLastThreeYearsCents: 29_600_001, earlierProgrammeAwardsCents: 0, ceilingCents: 30_000_000 } }));
     } catch (e) {
       err = e;
     }
     expect(err).to.be.instanceOf(RuleViolationError);
     expect((err as RuleViolationError).rule).to.equal("R9");
+  });
+
+  it("adds this programme's earlier vouchers to the de minimis total, and says so only when there are any", () => {
+    const plain = (d: AwardLetterData) => JSON.stringify(renderAwardLetterMarkup(d).markup).replace(/\u00a0|\\u00a0/gi, " ");
+    const withEarlier = plain(letterData({ deMinimis: { declaredLastThreeYearsCents: 1_250_000, earlierProgrammeAwardsCents: 443_050, ceilingCents: 30_000_000 } }));
+    expect(withEarlier).to.include("Earlier vouchers awarded to it under this programme in the same three years add EUR 4,430.50.");
+    expect(withEarlier).to.include("With this voucher the total is EUR 20,930.50");
+    const without = plain(letterData());
+    expect(without).not.to.include("Earlier vouchers");
+    expect(without).to.include("With this voucher the total is EUR 16,500.00");
+  });
+
+  it("refuses a letter whose total with this programme's earlier vouchers would exceed the ceiling (R9)", async () => {
+    const at = (earlier: number) => letterData({ deMinimis: { declaredLastThreeYearsCents: 29_000_000, earlierProgrammeAwardsCents: earlier, ceilingCents: 30_000_000 } });
+    expect(renderAwardLetterMarkup(at(600_000)).markup).to.not.equal(undefined); // exactly at the ceiling passes
+    expect(() => renderAwardLetterMarkup(at(600_001))).to.throw(RuleViolationError);
+    expect(() => renderAwardLetterMarkup(at(-1))).to.throw(ValidationError);
   });
 
   it("refuses inconsistent data instead of printing wrong terms", async () => {
