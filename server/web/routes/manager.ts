@@ -187,7 +187,7 @@ managerRoutes.post("/manager/applications/:id/approve", staff, handle(async (req
     let amountCents: Cents | null = null;
     if (raw) {
       const r = parseMoney(raw);
-      if (!r.ok) throw new ValidationError("The amount could not be read.", { amount: r.reason });
+      if (!r.ok) throw new ValidationError(`The amount was not accepted: ${r.reason}`, { amount: r.reason });
       amountCents = r.cents;
     }
     const result = await approve(req.ctx, id, { amountCents });
@@ -299,7 +299,8 @@ managerRoutes.post("/manager/claims/:id/verify", staff, handle(async (req, res) 
   const first = await reviewClaim(req.ctx, id);
   const decisions = lineDecisions(body, first.assessment.lines.map((l) => l.id));
   try {
-    if (body.intent === "preview") {
+    // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
+    if (body.intent !== "verify") {
       return res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
     }
     const result = await verifyClaim(req.ctx, id, decisions);
