@@ -45,6 +45,7 @@ async function* syntheticRows(n: number): AsyncGenerator<LedgerExportRow> {
       originalAmount: i % 10 === 0 ? "2779.50" : null,
       rate: i % 10 === 0 ? "7.4604" : null,
       paymentReference: kind === "payment" ? `BANK-${i}` : null,
+      paidOn: kind === "payment" ? new Date(start + i * 60_000).toISOString().slice(0, 10) : null,
       recordedBy: "Mette Finance",
     };
   }

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stringify } from "csv-stringify";
 import { formatAmount } from "../domain/money";
-import { LEDGER_COLUMNS, LedgerTotals, localIsoDate, type LedgerExportRow } from "./ledger-row";
+import { LEDGER_COLUMNS, LedgerTotals, assertIsoDay, localIsoDate, type LedgerExportRow } from "./ledger-row";
 
 export interface LedgerCsvOptions {
   /** IANA zone the Date column is expressed in (the programme's zone, e.g. Europe/Copenhagen). */
@@ -47,6 +47,12 @@ function text(value: string | null): string {
   return value === null ? "" : defuseFormula(value);
 }
 
+/** A value date is written only as a real YYYY-MM-DD day; anything else is refused, not guessed. */
+export function paidOnCell(value: string | null): string {
+  if (value === null) return "";
+  return assertIsoDay(value);
+}
+
 export function ledgerCsvRecord(row: LedgerExportRow, timeZone: string): string[] {
   if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);
   return [
@@ -65,6 +71,7 @@ export function ledgerCsvRecord(row: LedgerExportRow, timeZone: string): string[
     decimalCell(row.originalAmount),
     decimalCell(row.rate),
     text(row.paymentReference),
+    paidOnCell(row.paidOn),
     text(row.recordedBy),
   ];
 }

@@ -35,6 +35,12 @@ export interface LedgerExportRow {
   /** The recorded exchange rate exactly as stored (R2), e.g. "7.4604". */
   rate: string | null;
   paymentReference: string | null;
+  /**
+   * The payment's value date as on the bank statement (payments.paid_on, YYYY-MM-DD), which is
+   * what an accountant matches against; `date` is only when the entry was recorded. Null for
+   * commit and release entries and for a payment entry without a payment row.
+   */
+  paidOn: string | null;
   recordedBy: string;
 }
 
@@ -54,6 +60,7 @@ export const LEDGER_COLUMNS = [
   "Original amount",
   "Rate",
   "Payment reference",
+  "Paid on",
   "Recorded by",
 ] as const;
 
@@ -133,6 +140,18 @@ export function localDate(iso: string, timeZone: string): DateTime {
 
 export function localIsoDate(iso: string, timeZone: string): string {
   return localDate(iso, timeZone).toISODate() as string;
+}
+
+/**
+ * A value date (payments.paid_on) checked to be a real calendar day written YYYY-MM-DD. It is a
+ * bank date, not an instant, so no time zone applies: it is written exactly as stored.
+ */
+export function assertIsoDay(value: string): string {
+  const dt = /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: "utc" }) : null;
+  if (!dt || !dt.isValid || dt.toISODate() !== value) {
+    throw new ValidationError(`Ledger entry has an invalid payment date: ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** Rows sorted deterministically by name, for the totals tables. */

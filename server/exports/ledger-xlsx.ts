@@ -19,6 +19,7 @@ import {
   LEDGER_COLUMNS,
   LEDGER_KINDS,
   LedgerTotals,
+  assertIsoDay,
   localDate,
   outstandingCents,
   sortedTotals,
@@ -44,7 +45,7 @@ export const LEDGER_COLUMN_NUMBER = Object.fromEntries(LEDGER_COLUMNS.map((h, i)
   number
 >;
 
-const COLUMN_WIDTHS = [10, 12, 10, 18, 32, 16, 22, 26, 24, 16, 14, 10, 14, 12, 20, 22];
+const COLUMN_WIDTHS = [10, 12, 10, 18, 32, 16, 22, 26, 24, 16, 14, 10, 14, 12, 20, 12, 22];
 
 /** Below 10^15 cents every amount has at most 15 significant digits, which a double holds exactly. */
 const MAX_SPREADSHEET_CENTS = 999_999_999_999_999;
@@ -84,6 +85,13 @@ function originalAmountCell(value: string | null): number | string | null {
 function dateCell(iso: string, timeZone: string): Date {
   const d = localDate(iso, timeZone);
   return new Date(Date.UTC(d.year, d.month - 1, d.day));
+}
+
+/** The payment's value date as a date cell, the same whole-day UTC midnight as dateCell. */
+function paidOnCell(value: string | null): Date | null {
+  if (value === null) return null;
+  const [y, m, d] = assertIsoDay(value).split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
 }
 
 /**
@@ -173,6 +181,7 @@ export async function writeLedgerXlsx(
   const amountCol = LEDGER_COLUMN_NUMBER["Amount EUR"];
   const dateCol = LEDGER_COLUMN_NUMBER["Date"];
   const originalCol = LEDGER_COLUMN_NUMBER["Original amount"];
+  const paidOnCol = LEDGER_COLUMN_NUMBER["Paid on"];
 
   let n = 0;
   for await (const row of rows) {
@@ -194,6 +203,7 @@ export async function writeLedgerXlsx(
       // The rate stays text: it is kept exactly as recorded (R2), digit for digit.
       row.rate,
       row.paymentReference,
+      paidOnCell(row.paidOn),
       row.recordedBy,
     ];
     totals.add(row);
@@ -201,6 +211,7 @@ export async function writeLedgerXlsx(
     r.getCell(dateCol).numFmt = DATE_FORMAT;
     r.getCell(amountCol).numFmt = AMOUNT_FORMAT;
     if (typeof values[originalCol - 1] === "number") r.getCell(originalCol).numFmt = AMOUNT_FORMAT;
+    if (values[paidOnCol - 1] !== null) r.getCell(paidOnCol).numFmt = DATE_FORMAT;
     r.commit();
 
     if (++n % CHECK_EVERY_ROWS === 0) {

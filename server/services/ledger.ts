@@ -135,7 +135,7 @@ function detailed(db: Db | Trx, f: LedgerFilter): Knex.QueryBuilder {
     .leftJoin("users as u", "u.id", "le.actor_user_id")
     .select("le.id", "le.at", "le.kind", "le.amount_cents", "le.application_id", "le.call_id", "le.note",
       "a.reference", "co.legal_name", "co.vat_number", "r.name as region_name", "p.name as partner_name",
-      "c.title as call_title", "vt.name as type_name", "pm.bank_reference", "u.name as user_name");
+      "c.title as call_title", "vt.name as type_name", "pm.bank_reference", "pm.paid_on", "u.name as user_name");
 }
 
 function toExportRow(r: Record<string, unknown>): LedgerExportRow {
@@ -156,6 +156,9 @@ function toExportRow(r: Record<string, unknown>): LedgerExportRow {
     originalAmount: null,
     rate: null,
     paymentReference: (r.bank_reference as string | null) ?? null,
+    // The value date belongs to payment entries only (corrections of a payment carry the same
+    // payment_id, so they show the same date); commit and release entries stay empty.
+    paidOn: r.kind === "payment" && r.paid_on != null ? String(r.paid_on) : null,
     recordedBy: r.user_name ? String(r.user_name) : "system",
   };
 }

@@ -102,6 +102,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const ledger = await finance.get("/finance/ledger");
     expect(ledger.status).to.equal(200);
     expect(ledger.text).to.contain(`href="/applications/${claim.applicationId}"`);
+    expect(ledger.text).to.contain("<td>BANK-E2E-1</td><td>2026-06-15</td>");
 
     const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
     expect(csv.status).to.equal(200);
@@ -112,7 +113,9 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const amt = LEDGER_COLUMNS.indexOf("Amount EUR");
     const ref = LEDGER_COLUMNS.indexOf("Payment reference");
     const sum = (kind: string) => records.slice(1).filter((r) => r[k] === kind).reduce((s, r) => s + cents(r[amt]), 0);
-    expect(records.slice(1).some((r) => r[k] === "payment" && r[ref] === "BANK-E2E-1" && r[amt] === "420.50")).to.equal(true);
+    const paidOn = LEDGER_COLUMNS.indexOf("Paid on");
+    expect(records.slice(1).some((r) => r[k] === "payment" && r[ref] === "BANK-E2E-1" && r[amt] === "420.50" && r[paidOn] === "2026-06-15")).to.equal(true);
+    expect(records.slice(1).filter((r) => r[k] !== "payment").every((r) => r[paidOn] === "")).to.equal(true);
 
     const recon = await finance.get("/finance/reconciliation?from=2026-01-01&to=2030-12-31");
     expect(recon.status).to.equal(200);

@@ -9,7 +9,7 @@ import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import { AppError } from "../../server/errors";
 import { exportLedgerCommand } from "../../server/cli/export-ledger";
 import * as budget from "../../server/services/budget";
-import type { Actor, ServiceContext, UserRole } from "../../server/services/context";
+import { type Actor, type ServiceContext, type UserRole, inTransaction } from "../../server/services/context";
 import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../server/services/ledger";
 import { createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/payments";
 import { testConfig, testDatabases } from "../support/db";
@@ -229,7 +229,8 @@ for (const engine of testDatabases()) {
       const mg = await verifiedClaim(w, { award: 50_000, payable: 33_333, type: "MG", region: "NB" });
       await verifiedClaim(w, { award: 700_000, type: "CO", region: "BW" });
       await recordPayment(ctxFor(db, w.finance), { claimId: dk.claimId, paidOn: "2026-06-15", bankReference: "R1" });
-      await recordPayment(ctxFor(db, w.finance), { claimId: mg.claimId, paidOn: "2026-06-15", bankReference: "R2" });
+      // Paid on the bank's value date three days before it was recorded.
+      await recordPayment(ctxFor(db, w.finance), { claimId: mg.claimId, paidOn: "2026-06-12", bankReference: "R2" });
       const recon = await reconciliation(db);
       expect(recon.total.committedCents).to.equal(1_150_000);
       expect(recon.total.paidCents).to.equal(433_333);
@@ -247,6 +248,17 @@ for (const engine of testDatabases()) {
       const cents = (s: string) => { const [e, c = "0"] = s.replace("-", "").split("."); return (s.startsWith("-") ? -1 : 1) * (Number(e) * 100 + Number(c.padEnd(2, "0"))); };
       const sum = (kind: string, region?: string) => records.slice(1).filter((r) => r[kindCol] === kind && (!region || r[regionCol] === region)).reduce((s, r) => s + cents(r[amountCol]), 0);
       expect(records).to.have.length(1 + 6); // 3 commits, 2 payments, 1 release (MG paid below its award)
+      const refCol = LEDGER_COLUMNS.indexOf("Payment reference");
+      const paidOnCol = LEDGER_COLUMNS.indexOf("Paid on");
+      const dateCol = LEDGER_COLUMNS.indexOf("Date");
+      expect(paidOnCol).to.equal(refCol + 1);
+      expect(records.slice(1).map((r) => [r[kindCol], r[refCol], r[paidOnCol]]).sort()).to.deep.equal([
+        ["commit", "", ""], ["commit", "", ""], ["commit", "", ""],
+        ["payment", "R1", "2026-06-15"], ["payment", "R2", "2026-06-12"],
+        ["release", "", ""],
+      ]);
+      // The entry's own date stays the day it was recorded, not the value date.
+      expect(records.find((r) => r[refCol] === "R2")![dateCol]).to.equal("2026-06-15");
       expect(sum("commit")).to.equal(recon.total.committedCents);
       expect(sum("release")).to.equal(recon.total.releasedCents);
       expect(sum("payment")).to.equal(recon.total.paidCents);
@@ -268,10 +280,33 @@ for (const engine of testDatabases()) {
         if (typeof id === "number") {
           ids.push(id);
           if (row.getCell(kindCol + 1).value === "payment") paid += Math.round(Number(row.getCell(amountCol + 1).value) * 100);
+          const paidOn = row.getCell(paidOnCol + 1).value;
+          if (row.getCell(refCol + 1).value === "R2") expect((paidOn as Date).toISOString()).to.equal("2026-06-12T00:00:00.000Z");
+          else if (row.getCell(kindCol + 1).value !== "payment") expect(paidOn).to.equal(null);
         }
       });
       expect(ids).to.deep.equal(records.slice(1).map((r) => Number(r[0])));
       expect(paid).to.equal(recon.total.paidCents);
+    });
+
+    it("a correction of a payment carries the payment's value date; a payment entry without a payment row has none", async () => {
+      const claim = await verifiedClaim(w, { award: 50_000 });
+      const paid = await recordPayment(ctxFor(db, w.finance), { claimId: claim.claimId, paidOn: "2026-06-10", bankReference: "BANK-V" });
+      const entry = await db("ledger_entries").where({ payment_id: paid.paymentId }).first("id");
+      const ctx = ctxFor(db, w.finance);
+      await inTransaction(ctx, (trx) => budget.reverseEntry(trx, ctx, Number(entry.id), "wrong voucher", "rev:1"));
+      const rows = await collect(ledgerExportRows(db, {}));
+      expect(rows.map((r) => [r.kind, r.amountCents, r.paymentReference, r.paidOn])).to.deep.equal([
+        ["commit", 50_000, null, null], ["payment", 50_000, "BANK-V", "2026-06-10"], ["payment", -50_000, "BANK-V", "2026-06-10"],
+      ]);
+      const commit = await db("ledger_entries").where({ kind: "commit" }).first();
+      const ctx2 = ctxFor(db, w.finance);
+      await inTransaction(ctx2, (trx) => budget.recordPayment(trx, ctx2, {
+        callId: commit.call_id, applicationId: commit.application_id, amountCents: 1, ceilingKeys: JSON.parse(commit.ceiling_keys) as string[],
+        paymentId: null, idempotencyKey: "pay:manual", note: "without a payment row",
+      }));
+      const last = (await collect(ledgerExportRows(db, {}))).at(-1)!;
+      expect([last.kind, last.paymentReference, last.paidOn]).to.deep.equal(["payment", null, null]);
     });
 
     it("period filter edges: 23:59 local on `to` is in, 00:00 local the next day is out", async () => {

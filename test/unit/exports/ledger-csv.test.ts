@@ -25,6 +25,7 @@ function row(over: Partial<LedgerExportRow> = {}): LedgerExportRow {
     originalAmount: null,
     rate: null,
     paymentReference: null,
+    paidOn: null,
     recordedBy: "Mette Finance",
     ...over,
   };
@@ -34,11 +35,11 @@ function sampleRows(): LedgerExportRow[] {
   return [
     row({ entryId: 1, kind: "commit", amountCents: 400000 }),
     row({ entryId: 2, kind: "commit", amountCents: 50000, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V." }),
-    row({ entryId: 3, kind: "payment", amountCents: 37255, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V.", originalCurrency: "DKK", originalAmount: "2779.50", rate: "7.4604", paymentReference: "BANK-REF-77" }),
+    row({ entryId: 3, kind: "payment", amountCents: 37255, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V.", originalCurrency: "DKK", originalAmount: "2779.50", rate: "7.4604", paymentReference: "BANK-REF-77", paidOn: "2026-03-02" }),
     row({ entryId: 4, kind: "release", amountCents: 12745, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V." }),
     row({ entryId: 5, kind: "payment", amountCents: 10, date: "2026-03-04T23:30:00Z" }),
     row({ entryId: 6, kind: "payment", amountCents: 20 }),
-    row({ entryId: 7, kind: "payment", amountCents: -1230, paymentReference: "CORR-1" }),
+    row({ entryId: 7, kind: "payment", amountCents: -1230, paymentReference: "CORR-1", paidOn: "2026-03-02" }),
   ];
 }
 
@@ -80,14 +81,33 @@ describe("exports/ledger-csv", () => {
     expect(records).to.have.length(rows.length + 1);
     expect(records[3]).to.deep.equal([
       "3", "2026-03-04", "payment", "IN2LS-2026-001", "Brabant Diagnostics B.V.", "DK12345678", "Noord-Brabant",
-      "BioPeople", "Call 2026-2", "Meet & Greet", "372.55", "DKK", "2779.50", "7.4604", "BANK-REF-77", "Mette Finance",
+      "BioPeople", "Call 2026-2", "Meet & Greet", "372.55", "DKK", "2779.50", "7.4604", "BANK-REF-77", "2026-03-02", "Mette Finance",
     ]);
     expect(records[1][10]).to.equal("4000.00");
     expect(records[6][10]).to.equal("0.20");
     // A correction keeps its minus sign and is not mistaken for a formula.
     expect(records[7][10]).to.equal("-12.30");
     // Null columns are empty cells.
-    expect(records[1].slice(11, 15)).to.deep.equal(["", "", "", ""]);
+    expect(records[1].slice(11, 16)).to.deep.equal(["", "", "", "", ""]);
+    // Payment entry without a payment row: no value date.
+    expect(records[6][LEDGER_COLUMNS.indexOf("Paid on")]).to.equal("");
+  });
+
+  it("puts the payment's value date right after the payment reference, not the entry's date", async () => {
+    expect(LEDGER_COLUMNS.indexOf("Paid on")).to.equal(LEDGER_COLUMNS.indexOf("Payment reference") + 1);
+    // Recorded late in the evening of the 4th local time; the bank paid on the 2nd.
+    const { text } = await csvOf([row({ kind: "payment", date: "2026-03-04T22:30:00Z", paymentReference: "BANK-1", paidOn: "2026-03-02" })]);
+    const r: string[] = parse(text)[1];
+    expect(r[LEDGER_COLUMNS.indexOf("Date")]).to.equal("2026-03-04");
+    expect(r[LEDGER_COLUMNS.indexOf("Paid on")]).to.equal("2026-03-02");
+  });
+
+  it("refuses a value date that is not a real YYYY-MM-DD day", async () => {
+    for (const paidOn of ["2026-02-30", "02/03/2026", "=1+1", "2026-03-02T00:00:00Z"]) {
+      let error: unknown;
+      await writeLedgerCsv(iterate([row({ kind: "payment", paidOn })]), new Sink(), { timeZone: TZ }).catch((e: unknown) => (error = e));
+      expect(error, paidOn).to.be.instanceOf(ValidationError);
+    }
   });
 
   it("uses CRLF between records and no BOM by default", async () => {
@@ -180,7 +200,7 @@ describe("exports/ledger-csv", () => {
     expect(r[5]).to.equal("'+45 1234");
     expect(r[7]).to.equal("'-2+3");
     expect(r[8]).to.equal("'@SUM(A1:A2)");
-    expect(r[15]).to.equal("'\t=1+1");
+    expect(r[LEDGER_COLUMNS.indexOf("Recorded by")]).to.equal("'\t=1+1");
     expect(r[14]).to.equal("ref=ok");
     expect(r[10]).to.equal("-12.30");
     expect(r[12]).to.equal("-5.00");

@@ -30,6 +30,7 @@ function row(over: Partial<LedgerExportRow> = {}): LedgerExportRow {
     originalAmount: null,
     rate: null,
     paymentReference: null,
+    paidOn: null,
     recordedBy: "Mette Finance",
     ...over,
   };
@@ -40,7 +41,7 @@ function sampleRows(): LedgerExportRow[] {
   return [
     row({ entryId: 1, kind: "commit", amountCents: 400000 }),
     row({ entryId: 2, kind: "commit", amountCents: 50000, ...mg }),
-    row({ entryId: 3, kind: "payment", amountCents: 37255, ...mg, originalCurrency: "DKK", originalAmount: "2779.50", rate: "7.4604", paymentReference: "BANK-REF-77" }),
+    row({ entryId: 3, kind: "payment", amountCents: 37255, ...mg, originalCurrency: "DKK", originalAmount: "2779.50", rate: "7.4604", paymentReference: "BANK-REF-77", paidOn: "2026-03-02" }),
     row({ entryId: 4, kind: "release", amountCents: 12745, ...mg }),
     // 0.10 + 0.20 is the classic float trap (0.30000000000000004).
     row({ entryId: 5, kind: "payment", amountCents: 10, date: "2026-03-04T23:30:00Z" }),
@@ -108,8 +109,8 @@ describe("exports/ledger-xlsx", () => {
       expect(centsOf(x.getCell(AMOUNT).value)).to.equal(BigInt(r.amountCents));
       expect(x.getCell(AMOUNT).type).to.equal(ExcelJS.ValueType.Number);
       expect(x.getCell(AMOUNT).numFmt).to.equal(AMOUNT_FORMAT);
-      expect(x.getCell(15).value).to.equal(r.paymentReference);
-      expect(x.getCell(16).value).to.equal(r.recordedBy);
+      expect(x.getCell(LEDGER_COLUMN_NUMBER["Payment reference"]).value).to.equal(r.paymentReference);
+      expect(x.getCell(LEDGER_COLUMN_NUMBER["Recorded by"]).value).to.equal(r.recordedBy);
     });
   });
 
@@ -123,6 +124,19 @@ describe("exports/ledger-xlsx", () => {
     // 23:30 UTC is already the next day in Copenhagen.
     const late = sheet.getRow(6).getCell(LEDGER_COLUMN_NUMBER["Date"]);
     expect((late.value as Date).toISOString()).to.equal("2026-03-05T00:00:00.000Z");
+  });
+
+  it("writes the payment's value date as a date cell after the payment reference, empty otherwise", async () => {
+    expect(LEDGER_COLUMN_NUMBER["Paid on"]).to.equal(LEDGER_COLUMN_NUMBER["Payment reference"] + 1);
+    const { wb } = await workbookOf(sampleRows());
+    const sheet = wb.getWorksheet("Ledger") as ExcelJS.Worksheet;
+    const paid = sheet.getRow(4).getCell(LEDGER_COLUMN_NUMBER["Paid on"]);
+    expect(paid.type).to.equal(ExcelJS.ValueType.Date);
+    expect(paid.numFmt).to.equal(DATE_FORMAT);
+    expect((paid.value as Date).toISOString()).to.equal("2026-03-02T00:00:00.000Z");
+    // A commit entry, and a payment entry without a payment row.
+    expect(sheet.getRow(2).getCell(LEDGER_COLUMN_NUMBER["Paid on"]).value).to.equal(null);
+    expect(sheet.getRow(6).getCell(LEDGER_COLUMN_NUMBER["Paid on"]).value).to.equal(null);
   });
 
   it("keeps the original amount as a number and the rate exactly as recorded", async () => {
