@@ -125,6 +125,7 @@ export function classifySme(input: SmeInput): SmeResult {
         ? "medium"
         : "not-sme";
 
+  // decimal.js toFixed(): exact notation of the (possibly pro-rata) headcount, no float involved.
   const staffText = staff.toFixed();
   const counted: string[] = [];
   if (partners > 0) counted.push(`${partners} partner enterprise${partners === 1 ? "" : "s"} pro rata`);

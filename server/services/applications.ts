@@ -27,22 +27,11 @@ export const COUNTERPART_KINDS = [
   { value: "facility", label: "Facility" },
 ] as const;
 
-export interface DraftInput {
-  title: string;
-  description: string;
-  objectives: string;
-  expectedResult: string;
-  counterpartOrgId: number | null;
-  counterpartName: string;
-  counterpartCountry: string | null;
-  counterpartRegionId: number | null;
-  counterpartKind: string | null;
-  activityStart: string | null;
-  activityEnd: string | null;
-  costTravelCents: Cents | null;
-  costAccommodationCents: Cents | null;
-  costOtherCents: Cents | null;
-}
+/** What the applicant edits in a draft: these fields of the application, as stored. */
+export type DraftInput = Pick<Application,
+  "title" | "description" | "objectives" | "expectedResult" | "counterpartOrgId" | "counterpartName" |
+  "counterpartCountry" | "counterpartRegionId" | "counterpartKind" | "activityStart" | "activityEnd" |
+  "costTravelCents" | "costAccommodationCents" | "costOtherCents">;
 
 export interface Declarations { truthful: boolean; smeStatus: boolean; deMinimisComplete: boolean; noDoubleFunding: boolean }
 
