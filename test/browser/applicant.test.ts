@@ -1,45 +1,39 @@
-import type { Server } from "node:http";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
 import type { Db } from "../../server/db/connection";
 import { verifyClaim } from "../../server/services/claim-verification";
 import { approve } from "../../server/services/decisions";
 import { recordPayment } from "../../server/services/payments";
-import { buildApp } from "../support/app";
-import { launchBrowser, listen } from "../support/browser";
-import { TestClock, testContext, testDatabases } from "../support/db";
+import { type BrowserRig, startBrowserRig } from "../support/browser";
+import { TestClock, testContext } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 
 describe("browser: the applicant's whole path", function () {
   this.timeout(120000);
+  let rig: BrowserRig;
   let db: Db;
   let browser: Browser;
-  let server: Server;
   let baseUrl: string;
   let callId: number;
   const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
 
   before(async () => {
-    db = await testDatabases()[0].create();
-    await seedDemoData(db);
-    // A call as a manager would have opened it.
-    const scheme = await db("schemes").first("id");
-    const manager = await db("users").where({ email: "manager@demo.test" }).first("id");
-    const [row] = await db("calls").insert({
-      scheme_id: scheme.id, title: "Browser call 2027", description: "", opens_at: "2027-02-01T08:00:00.000Z", closes_at: "2027-04-01T10:00:00.000Z",
-      status: "open", created_by: manager.id, created_at: "2027-01-01T00:00:00.000Z", updated_at: "2027-01-01T00:00:00.000Z",
-    }).returning("id");
-    callId = Number(typeof row === "object" ? row.id : row);
-    for (const t of await db("voucher_types")) await db("call_voucher_types").insert({ call_id: callId, voucher_type_id: t.id, completion_days: t.completion_days });
-    await db("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: 10_000_000 });
-    ({ server, baseUrl } = await listen(buildApp(db, { clock: clock.now })));
-    browser = await launchBrowser();
+    rig = await startBrowserRig(async (d) => {
+      await seedDemoData(d);
+      // A call as a manager would have opened it.
+      const scheme = await d("schemes").first("id");
+      const manager = await d("users").where({ email: "manager@demo.test" }).first("id");
+      const [row] = await d("calls").insert({
+        scheme_id: scheme.id, title: "Browser call 2027", description: "", opens_at: "2027-02-01T08:00:00.000Z", closes_at: "2027-04-01T10:00:00.000Z",
+        status: "open", created_by: manager.id, created_at: "2027-01-01T00:00:00.000Z", updated_at: "2027-01-01T00:00:00.000Z",
+      }).returning("id");
+      callId = Number(typeof row === "object" ? row.id : row);
+      for (const t of await d("voucher_types")) await d("call_voucher_types").insert({ call_id: callId, voucher_type_id: t.id, completion_days: t.completion_days });
+      await d("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: 10_000_000 });
+    }, clock.now);
+    ({ db, browser, baseUrl } = rig);
   });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await db?.destroy();
-  });
+  after(() => rig?.close());
 
   const click = (page: Page, name: string) => page.getByRole("button", { name, exact: true }).click();
 

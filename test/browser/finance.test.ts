@@ -1,42 +1,26 @@
-import type { Server } from "node:http";
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
-import type { Browser } from "playwright-core";
 import type { Db } from "../../server/db/connection";
-import { buildApp } from "../support/app";
-import { launchBrowser, listen } from "../support/browser";
-import { testDatabases } from "../support/db";
+import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
 import { seedDemoData } from "../support/fixtures";
 
 describe("browser: the finance officer pays the demo claim and downloads the ledger", function () {
   this.timeout(120000);
+  let rig: BrowserRig;
   let db: Db;
-  let browser: Browser;
-  let server: Server;
   let baseUrl: string;
 
   before(async () => {
-    db = await testDatabases()[0].create();
-    await seedDemoData(db, () => new Date(), { activity: true });
-    ({ server, baseUrl } = await listen(buildApp(db)));
-    browser = await launchBrowser();
+    rig = await startBrowserRig((d) => seedDemoData(d, () => new Date(), { activity: true }));
+    ({ db, baseUrl } = rig);
   });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await db?.destroy();
-  });
+  after(() => rig?.close());
 
   it("pays, then downloads CSV and XLSX whose payment totals include the new payment", async () => {
-    const context = await browser.newContext({ acceptDownloads: true });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByLabel("E-mail address").fill("finance@demo.test");
-    await page.getByLabel("Password").fill("demo-voucherdesk");
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${baseUrl}/finance`);
+    const { context, page } = await signInWithBrowser(rig, "finance@demo.test", { acceptDownloads: true });
+    expect(page.url()).to.equal(`${baseUrl}/finance`);
 
     const verified = await db("applications").where({ state: "claim-verified" }).first("id", "reference");
     await page.getByLabel(`Select ${verified.reference}`).check();

@@ -1,43 +1,29 @@
-import type { Server } from "node:http";
 import { expect } from "chai";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { Db } from "../../server/db/connection";
-import { buildApp } from "../support/app";
-import { launchBrowser, listen } from "../support/browser";
-import { TestClock, testDatabases } from "../support/db";
+import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
+import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { insertClaim, insertSubmitted } from "../e2e/manager-fixtures";
 
 describe("browser: a manager runs a call, approves an application and verifies its claim", function () {
   this.timeout(120000);
+  let rig: BrowserRig;
   let db: Db;
-  let browser: Browser;
-  let server: Server;
   let baseUrl: string;
   const clock = new TestClock(new Date("2027-02-10T10:00:00Z"));
 
   before(async () => {
-    db = await testDatabases()[0].create();
-    await seedDemoData(db, clock.now);
-    ({ server, baseUrl } = await listen(buildApp(db, { clock: clock.now })));
-    browser = await launchBrowser();
+    rig = await startBrowserRig((d) => seedDemoData(d, clock.now), clock.now);
+    ({ db, baseUrl } = rig);
   });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await db?.destroy();
-  });
+  after(() => rig?.close());
 
   const committed = async (page: Page) => page.locator('#budget tr[data-key="total"] td').nth(1).innerText();
 
   it("creates and opens a call, approves, sees the budget move, verifies the claim", async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByLabel("E-mail address").fill("manager@demo.test");
-    await page.getByLabel("Password").fill("demo-voucherdesk");
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${baseUrl}/manager`);
+    const { context, page } = await signInWithBrowser(rig, "manager@demo.test");
+    expect(page.url()).to.equal(`${baseUrl}/manager`);
 
     await page.goto(`${baseUrl}/manager/calls/new`);
     await page.getByLabel("Title").fill("Browser call");

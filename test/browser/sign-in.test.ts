@@ -1,30 +1,19 @@
-import type { Server } from "node:http";
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import type { Db } from "../../server/db/connection";
-import { buildApp } from "../support/app";
-import { launchBrowser, listen } from "../support/browser";
-import { testDatabases } from "../support/db";
+import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
 import { seedDemoData } from "../support/fixtures";
 
 describe("browser: sign in", function () {
   this.timeout(90000);
-  let db: Db;
+  let rig: BrowserRig;
   let browser: Browser;
-  let server: Server;
   let baseUrl: string;
 
   before(async () => {
-    db = await testDatabases()[0].create();
-    await seedDemoData(db);
-    ({ server, baseUrl } = await listen(buildApp(db)));
-    browser = await launchBrowser();
+    rig = await startBrowserRig((d) => seedDemoData(d));
+    ({ browser, baseUrl } = rig);
   });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await db?.destroy();
-  });
+  after(() => rig?.close());
 
   const roles: [string, string, string][] = [
     ["sme@demo.test", "/applicant", "Mette Sørensen"],
@@ -34,13 +23,8 @@ describe("browser: sign in", function () {
   ];
   for (const [email, home, name] of roles) {
     it(`${email} signs in through the form and lands on ${home}`, async () => {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${baseUrl}/login`);
-      await page.getByLabel("E-mail address").fill(email);
-      await page.getByLabel("Password").fill("demo-voucherdesk");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${baseUrl}${home}`);
+      const { context, page } = await signInWithBrowser(rig, email);
+      expect(page.url()).to.equal(`${baseUrl}${home}`);
       expect(await page.locator("header").innerText()).to.include(name);
       await context.close();
     });

@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Db } from "../../server/db/connection";
+import { buildApp } from "./app";
+import { testDatabases } from "./db";
 
 /** Debian's Chromium, never a downloaded browser; flags keep it off the (closed) network. */
 export async function launchBrowser(): Promise<Browser> {
@@ -16,4 +19,39 @@ export async function listen(app: Express): Promise<{ server: Server; baseUrl: s
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });
   return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** A migrated SQLite database, the real app listening on a free port, and Chromium. */
+export interface BrowserRig {
+  db: Db;
+  browser: Browser;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startBrowserRig(prepare: (db: Db) => Promise<void>, clock?: () => Date): Promise<BrowserRig> {
+  const db = await testDatabases()[0].create();
+  await prepare(db);
+  const { server, baseUrl } = await listen(buildApp(db, { clock }));
+  const browser = await launchBrowser();
+  return {
+    db, browser, baseUrl,
+    async close() {
+      await browser.close();
+      server.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Signs in through the login form in a fresh browser context. */
+export async function signInWithBrowser(rig: BrowserRig, email: string, opts: { acceptDownloads?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await rig.browser.newContext({ acceptDownloads: opts.acceptDownloads ?? false });
+  const page = await context.newPage();
+  await page.goto(`${rig.baseUrl}/login`);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill("demo-voucherdesk");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForLoadState("load");
+  return { context, page };
 }
