@@ -1,19 +1,13 @@
 import { ValidationError } from "../errors";
-import { classifySme } from "../domain/eligibility";
+import { classifySme, type RelatedEnterprise } from "../domain/eligibility";
 import type { Cents } from "../domain/money";
 import { assertCents } from "../domain/money";
 import { audit } from "./audit";
 import type { ServiceContext, Trx } from "./context";
 import { insertedId, nowIso } from "./context";
 
-export interface CompanyRelationInput {
-  name: string;
-  kind: "partner" | "linked";
-  sharePercent: string;
-  staffHeadcount: number;
-  turnoverCents: Cents;
-  balanceSheetCents: Cents;
-}
+/** A declared partner or linked enterprise, exactly as the SME rule (R6) reads it. */
+export type CompanyRelationInput = RelatedEnterprise;
 
 export interface DeMinimisInput { grantingBody: string; grantedOn: string; amountCents: Cents }
 
