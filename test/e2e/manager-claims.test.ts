@@ -2,10 +2,10 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { approve } from "../../server/services/decisions";
-import { type Agent, buildApp, postForm, signIn } from "../support/app";
+import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
-import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertClaim, insertSubmitted, seedCall } from "./manager-fixtures";
+import { actorByEmail } from "../support/fixtures";
+import { insertClaim, insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
 
 for (const engine of testDatabases()) {
 describe(`manager journey: claim verification (e2e, ${engine.name})`, function () {
@@ -16,10 +16,7 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
   let manager: Agent;
 
   beforeEach(async () => {
-    db = await engine.create();
-    clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
-    await seedDemoData(db, clock.now);
-    app = buildApp(db, { clock: clock.now });
+    ({ db, clock, app } = await startManagerWorld(engine));
     manager = await signIn(app, "manager@demo.test");
   });
   afterEach(() => db.destroy());

@@ -2,10 +2,9 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { referralKpis } from "../../server/services/directory";
-import { type Agent, buildApp, postForm, signIn } from "../support/app";
+import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
 
 for (const engine of testDatabases()) {
 describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () {
@@ -18,10 +17,7 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
   const region = async (code: string) => Number((await db("regions").where({ code }).first("id")).id);
 
   beforeEach(async () => {
-    db = await engine.create();
-    clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
-    await seedDemoData(db, clock.now);
-    app = buildApp(db, { clock: clock.now });
+    ({ db, clock, app } = await startManagerWorld(engine));
     manager = await signIn(app, "manager@demo.test");
     sme = await signIn(app, "sme@demo.test");
   });

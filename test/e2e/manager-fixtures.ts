@@ -2,8 +2,18 @@ import type { Db } from "../../server/db/connection";
 import type { Cents } from "../../server/domain/money";
 import { createCall, openCall } from "../../server/services/calls";
 import { insertedId } from "../../server/services/context";
-import { actorByEmail } from "../support/fixtures";
-import { testContext } from "../support/db";
+import type { Express } from "express";
+import { buildApp } from "../support/app";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { TestClock, testContext, type TestDatabase } from "../support/db";
+
+/** A fresh database with the demo accounts and the app on a movable clock (1 March 2027). */
+export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db; clock: TestClock; app: Express }> {
+  const db = await engine.create();
+  const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+  await seedDemoData(db, clock.now);
+  return { db, clock, app: buildApp(db, { clock: clock.now }) };
+}
 
 /*
  * Test data for the manager journey: a call through the calls service and applications inserted

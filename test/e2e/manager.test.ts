@@ -2,10 +2,9 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { readCeilings, verifyLedgerTotals } from "../../server/services/budget";
-import { type Agent, buildApp, postForm, signIn } from "../support/app";
+import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
 
 for (const engine of testDatabases()) {
 describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function () {
@@ -19,10 +18,7 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
   let admin: Agent;
 
   beforeEach(async () => {
-    db = await engine.create();
-    clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
-    await seedDemoData(db, clock.now);
-    app = buildApp(db, { clock: clock.now });
+    ({ db, clock, app } = await startManagerWorld(engine));
     manager = await signIn(app, "manager@demo.test");
     manager2 = await signIn(app, "manager2@demo.test");
     managerNl = await signIn(app, "manager.nl@demo.test");
