@@ -12,19 +12,24 @@ import type { Knex } from "knex";
 const instant = (t: Knex.CreateTableBuilder, name: string) => t.string(name, 30);
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.alterTable("sepa_batches", (t) => {
-    // status gains "cancelled": the file must not be sent, its claims are back in the queue.
-    instant(t, "cancelled_at");
-    t.integer("cancelled_by").references("users.id");
-    t.string("cancel_reason", 300);
-  });
+  // down() leaves these columns in place (see there), so a second up() finds them.
+  if (!(await knex.schema.hasColumn("sepa_batches", "cancelled_at"))) {
+    await knex.schema.alterTable("sepa_batches", (t) => {
+      // status gains "cancelled": the file must not be sent, its claims are back in the queue.
+      instant(t, "cancelled_at");
+      t.integer("cancelled_by").references("users.id");
+      t.string("cancel_reason", 300);
+    });
+  }
 
   // What the file pays each claim, so marking the batch executed can check that the account and
   // the amount are still the ones the bank was told to pay.
-  await knex.schema.alterTable("sepa_batch_items", (t) => {
-    t.string("iban", 34);
-    t.bigInteger("amount_cents");
-  });
+  if (!(await knex.schema.hasColumn("sepa_batch_items", "iban"))) {
+    await knex.schema.alterTable("sepa_batch_items", (t) => {
+      t.string("iban", 34);
+      t.bigInteger("amount_cents");
+    });
+  }
   await backfillBatchItems(knex);
 
   await knex.schema.createTable("payment_paths", (t) => {
@@ -88,15 +93,10 @@ async function backfillBatchItems(knex: Knex): Promise<void> {
   }
 }
 
+/*
+ * Drops the paths. The added nullable columns stay: on SQLite dropping a column rebuilds the
+ * table, which the foreign keys of the batches' items and payments refuse once there is data.
+ */
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable("payment_paths");
-  await knex.schema.alterTable("sepa_batch_items", (t) => {
-    t.dropColumn("amount_cents");
-    t.dropColumn("iban");
-  });
-  await knex.schema.alterTable("sepa_batches", (t) => {
-    t.dropColumn("cancel_reason");
-    t.dropColumn("cancelled_by");
-    t.dropColumn("cancelled_at");
-  });
 }

@@ -3,6 +3,7 @@ import type { Db } from "../../server/db/connection";
 import { AppError } from "../../server/errors";
 import * as budget from "../../server/services/budget";
 import type { Actor, ServiceContext, UserRole } from "../../server/services/context";
+import { buildPain001 } from "../../server/exports/sepa";
 import { cancelBatch, createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/payments";
 import { testConfig, testDatabases } from "../support/db";
 
@@ -189,6 +190,43 @@ for (const engine of testDatabases()) {
       expect((await refusal(cancelBatch(ctxFor(db, w.finance), batch.id, ""))).code).to.equal("batch_executed");
       expect(await db("payments")).to.have.length(2);
       expect((await budget.verifyLedgerTotals(db, w.callId)).every((c) => c.ok)).to.equal(true);
+    });
+
+    it("the migration gives existing payments and prepared batches their paths; a claim an old bug put in two batches keeps the first", async () => {
+      const a = await verifiedClaim(w);
+      const b = await verifiedClaim(w);
+      const c = await verifiedClaim(w);
+      await db.migrate.down({ name: "20261130100000_payment_paths.ts" });
+      const refs = new Map<number, string>();
+      for (const x of [a, b, c]) refs.set(x.claimId, String((await db("applications").where({ id: x.applicationId }).first("reference")).reference));
+      const legacyBatch = async (messageId: string, claims: number[]) => {
+        const xml = buildPain001({
+          messageId, createdAt: NOW, executionDate: "2026-06-15", debtor: { name: "Programme", iban: "DE89370400440532013000" },
+          payments: claims.map((id) => ({ endToEndId: refs.get(id)!, amountCents: 400_000, creditorName: "Nordic", creditorIban: "DE89370400440532013000", remittance: "Voucher" })),
+        });
+        const [row] = await db("sepa_batches").insert({
+          message_id: messageId, status: "prepared", execution_date: "2026-06-15", total_cents: 400_000 * claims.length,
+          transaction_count: claims.length, xml, created_by: w.finance.id, created_at: NOW,
+        }).returning("id");
+        await db("sepa_batch_items").insert(claims.map((claimId) => ({ batch_id: idOf(row), claim_id: claimId })));
+        return idOf(row);
+      };
+      const first = await legacyBatch("VD-LEGACY-1", [a.claimId, b.claimId]);
+      const second = await legacyBatch("VD-LEGACY-2", [b.claimId]);
+      const [pay] = await db("payments").insert({
+        claim_id: c.claimId, application_id: c.applicationId, amount_cents: 400_000, paid_on: "2026-06-10", bank_reference: "OLD",
+        iban: "DE89370400440532013000", recorded_by: w.finance.id, recorded_at: NOW,
+      }).returning("id");
+
+      await db.migrate.latest();
+      const paths = await db("payment_paths").whereNull("closed_at").orderBy("claim_id");
+      expect(paths.map((p) => [Number(p.claim_id), p.kind, p.batch_id === null ? null : Number(p.batch_id), p.payment_id === null ? null : Number(p.payment_id)]))
+        .to.deep.equal([[a.claimId, "batch", first, null], [b.claimId, "batch", first, null], [c.claimId, "hand", null, idOf(pay)]]);
+      const items = await db("sepa_batch_items").where({ batch_id: first }).orderBy("claim_id");
+      expect(items.map((i) => [i.iban, Number(i.amount_cents)])).to.deep.equal([["DE89370400440532013000", 400_000], ["DE89370400440532013000", 400_000]]);
+      const e = await refusal(markBatchExecuted(ctxFor(db, w.finance2), second));
+      expect(e.message).to.contain("no longer paid through batch VD-LEGACY-2").and.to.contain("VD-LEGACY-1");
+      expect((await markBatchExecuted(ctxFor(db, w.finance2), first)).map((r) => r.ok)).to.deep.equal([true, true]);
     });
 
     it("cancelling a prepared batch returns its claims to the queue, audit-logged; the cancelled batch can no longer be executed", async () => {
