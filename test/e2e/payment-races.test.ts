@@ -245,8 +245,29 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
     console.log(`      [${engine.name}] execution won ${executed} of ${ROUNDS} rounds`);
   });
 
+  it("paying by hand against cancelling the batch that holds the claim: refused while the batch lives, paid once it is cancelled", async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const c = await verifiedClaim(db);
+      const made = await prepare(officer1, token1, c)();
+      const url = made.headers.location as string;
+      const rs = await race(
+        () => officer1.post("/finance/payments").type("form").send({ _csrf: token1, claimIds: String(c.claimId), paidOn: TODAY, bankReference: `HAND-C-${round}` }),
+        () => officer2.post(`${url}/cancel`).type("form").send({ _csrf: token2, confirm: "on" }),
+      );
+      const [hand, cancel] = rs;
+      expect(cancel.status, `round ${round}: cancel`).to.equal(303);
+      expect([303, 409], `round ${round}: hand payment`).to.include(hand.status);
+      const batch = await db("sepa_batches").where({ id: Number(url.split("/").pop()) }).first();
+      expect(batch.status).to.equal("cancelled");
+      const payments = await db("payments").where({ claim_id: c.claimId });
+      expect(payments.length, `round ${round}: payments`).to.equal(hand.status === 303 ? 1 : 0);
+      expect(await db("ledger_entries").where({ application_id: c.applicationId, kind: "payment" })).to.have.length(payments.length);
+      expect(await db("payment_paths").where({ claim_id: c.claimId }).whereNull("closed_at")).to.have.length(payments.length);
+    }
+  });
+
   it("the payment transactions really overlapped on PostgreSQL and were serialised on SQLite", () => {
-    expect(stats.rounds).to.equal(4 * ROUNDS);
+    expect(stats.rounds).to.equal(5 * ROUNDS);
     expect(stats.requestsOverlapped).to.equal(stats.rounds);
     if (engine.name === "postgres") expect(stats.transactionsOverlapped).to.be.greaterThan(stats.rounds / 2);
     else expect(stats.transactionsOverlapped).to.equal(0);
