@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { DateTime } from "luxon";
+import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../domain/throttle";
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { audit } from "./audit";
@@ -14,8 +15,6 @@ export const ROLE_LABELS: Record<UserRole, string> = {
   admin: "Administrator",
 };
 
-export const THROTTLE_WINDOW_MINUTES = 15;
-export const THROTTLE_MAX_FAILURES = 5;
 export const MIN_PASSWORD_LENGTH = 12;
 
 export function hashPassword(password: string): Promise<string> {
@@ -48,36 +47,49 @@ export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
   };
 }
 
+// Verifying against this when the e-mail is unknown (or the account inactive) costs the same as a
+// real check, so the answer's timing does not tell which addresses have accounts.
+const dummyHash: Promise<string> = hash(randomBytes(18).toString("base64url"));
+
+async function signInHistory(ctx: ServiceContext, email: string, ip: string): Promise<SignInHistory> {
+  const now = ctx.now().getTime();
+  const pairSince = new Date(now - SIGN_IN_THROTTLE.pairWindowMinutes * 60_000).toISOString();
+  const addressSince = new Date(now - SIGN_IN_THROTTLE.addressWindowMinutes * 60_000).toISOString();
+  const pair = await ctx.db("login_attempts").where({ email, ip }).andWhere("at", ">=", pairSince).orderBy("id", "asc").select("at", "succeeded");
+  const lastSuccess = pair.map((r) => !!r.succeeded).lastIndexOf(true);
+  const address = await ctx.db("login_attempts").where({ ip, succeeded: false }).andWhere("at", ">=", addressSince).select("at");
+  return {
+    pairFailures: pair.slice(lastSuccess + 1).map((r) => new Date(r.at as string)),
+    addressFailures: address.map((r) => new Date(r.at as string)),
+  };
+}
+
 /**
- * Checks e-mail and password. Refuses further attempts for an account or an address after
- * THROTTLE_MAX_FAILURES failures within THROTTLE_WINDOW_MINUTES, and logs every attempt.
- * Returns null for a wrong e-mail or password (the caller shows one message for both, so the
- * form does not reveal which accounts exist).
+ * Checks e-mail and password, throttled per account and address (server/domain/throttle.ts), and
+ * logs every attempt. Returns null for a wrong e-mail or password (the caller shows one message
+ * for both, so the form does not reveal which accounts exist).
  */
 export async function authenticate(ctx: ServiceContext, emailInput: string, password: string, ip: string): Promise<Actor | null> {
   const email = emailInput.trim().toLowerCase();
-  const since = DateTime.fromJSDate(ctx.now()).minus({ minutes: THROTTLE_WINDOW_MINUTES }).toUTC().toISO()!;
-  const failures = await ctx.db("login_attempts")
-    .where("succeeded", false)
-    .andWhere("at", ">=", since)
-    .andWhere((q) => q.where("email", email).orWhere("ip", ip))
-    .orderBy("at", "asc")
-    .select("at");
-  if (failures.length >= THROTTLE_MAX_FAILURES) {
-    const oldestCounted = failures[failures.length - THROTTLE_MAX_FAILURES].at as string;
-    const retryAt = DateTime.fromISO(oldestCounted).plus({ minutes: THROTTLE_WINDOW_MINUTES }).setZone(ctx.config.timeZone);
+  const wait = signInWaitSeconds(await signInHistory(ctx, email, ip), ctx.now());
+  if (wait > 0) {
     await inTransaction(ctx, async (trx) => {
-      await audit(trx, { ...ctx, actor: null }, { action: "login.throttled", entityType: "login", entityId: email, after: { ip } });
+      await audit(trx, { ...ctx, actor: null }, { action: "login.throttled", entityType: "login", entityId: email, after: { ip, retryAfterSeconds: wait } });
     });
     throw new TooManyRequestsError(
-      `Too many failed sign-in attempts for this account or from this network. ` +
-        `For your security, please wait and try again after ${retryAt.toFormat("HH:mm")} (${ctx.config.timeZone} time).`,
+      `Too many failed sign-in attempts for this account from your network. For your security, please wait ${waitInWords(wait)} and try again. ` +
+        `If you have forgotten your password, you can reset it.`,
+      wait,
     );
   }
-  const user = await ctx.db("users").whereRaw("lower(email) = ?", [email]).first();
-  const ok = !!user && !!user.active && (await verify(user.password_hash, password).catch(() => false));
+  // Recorded as a failure before the (slow) password check, so that guesses sent in parallel
+  // count against each other; a success turns it into one below.
+  const attemptId = insertedId((await ctx.db("login_attempts").insert({ email, ip, succeeded: false, at: nowIso(ctx) }).returning("id"))[0]);
+  const user = await ctx.db("users").whereRaw("lower(email) = ?", [email]).first("id", "password_hash", "active");
+  const matches = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
+  const ok = matches && !!user && !!user.active;
   await inTransaction(ctx, async (trx) => {
-    await trx("login_attempts").insert({ email, ip, succeeded: ok, at: nowIso(ctx) });
+    if (ok) await trx("login_attempts").where({ id: attemptId }).update({ succeeded: true });
     await audit(trx, { ...ctx, actor: null }, {
       action: ok ? "login.succeeded" : "login.failed",
       entityType: "user",
