@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
+import { leavesNoAdministrator } from "../domain/accounts";
 import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../domain/throttle";
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
+import { isPostgres, type Db } from "../db/connection";
 import { audit } from "./audit";
-import type { Actor, ServiceContext, UserRole } from "./context";
+import type { Actor, ServiceContext, Trx, UserRole } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
 
 export const ROLES: readonly UserRole[] = ["applicant", "manager", "finance", "admin"];
@@ -150,11 +151,33 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<n
   return inTransaction(ctx, (trx) => insertUser(trx, ctx, input));
 }
 
+/**
+ * The active administrators, locked on PostgreSQL until the transaction ends: two administrators
+ * demoting or deactivating each other at the same moment then take turns, and the second sees
+ * the first one's change (SQLite's single connection already runs them one after the other).
+ */
+async function lockActiveAdministrators(trx: Trx): Promise<number[]> {
+  const q = trx("users").where({ role: "admin", active: true }).orderBy("id").select("id");
+  if (isPostgres(trx)) q.forUpdate();
+  return (await q).map((r) => Number(r.id));
+}
+
+function lastAdministrator(what: string): ConflictError {
+  return new ConflictError(
+    `${what}: this is the last active administrator, and without one nobody could manage users and settings. ` +
+      "Make another user an administrator first.",
+    "last_administrator",
+  );
+}
+
 export async function setUserActive(ctx: ServiceContext, userId: number, active: boolean): Promise<void> {
   await inTransaction(ctx, async (trx) => {
-    const before = await trx("users").where({ id: userId }).first("id", "email", "active");
-    if (!before) throw new NotFoundError();
     if (ctx.actor?.id === userId && !active) throw new ConflictError("You cannot deactivate your own account.");
+    // Locked before the user is read, so the check sees what the other transaction committed.
+    const admins = active ? [] : await lockActiveAdministrators(trx);
+    const before = await trx("users").where({ id: userId }).first("id", "email", "active", "role");
+    if (!before) throw new NotFoundError();
+    if (leavesNoAdministrator(admins, userId, { role: before.role, active })) throw lastAdministrator("The account was not deactivated");
     await trx("users").where({ id: userId }).update({ active });
     await audit(trx, ctx, {
       action: active ? "user.activated" : "user.deactivated", entityType: "user", entityId: userId,
@@ -167,13 +190,15 @@ export async function setUserActive(ctx: ServiceContext, userId: number, active:
 
 export async function setUserRole(ctx: ServiceContext, userId: number, role: UserRole, partnerId: number | null, companyId: number | null): Promise<void> {
   await inTransaction(ctx, async (trx) => {
-    const before = await trx("users").where({ id: userId }).first("id", "role", "partner_id", "company_id");
-    if (!before) throw new NotFoundError();
     const fields: Record<string, string> = {};
     if (!ROLES.includes(role)) fields.role = "Choose a role.";
     if (role === "manager" && !partnerId) fields.partnerId = "A cluster manager belongs to one partner organisation: choose it.";
     if (role === "applicant" && !companyId) fields.companyId = "An applicant belongs to a company: choose it.";
     if (Object.keys(fields).length) throw new ValidationError("The role could not be changed.", fields);
+    const admins = role === "admin" ? [] : await lockActiveAdministrators(trx);
+    const before = await trx("users").where({ id: userId }).first("id", "role", "partner_id", "company_id");
+    if (!before) throw new NotFoundError();
+    if (leavesNoAdministrator(admins, userId, { role, active: true })) throw lastAdministrator("The role was not changed");
     const after = {
       role,
       partner_id: role === "manager" ? partnerId : null,
