@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors";
+import { isPostgres } from "../db/connection";
 import { classifySme, type SmeResult } from "../domain/eligibility";
 import { assertCents } from "../domain/money";
+import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../domain/throttle";
 import { audit } from "./audit";
 import { insertCompany, companySmeStatus, type CompanyInput } from "./companies";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
@@ -168,10 +170,25 @@ export async function confirmEmail(ctx: ServiceContext, raw: string): Promise<vo
   });
 }
 
-/** Always answers the same, so the form does not reveal which addresses have accounts. */
-export async function requestPasswordReset(ctx: ServiceContext, emailInput: string): Promise<void> {
+/**
+ * Always answers the same, so the form does not reveal which addresses have accounts. Past the
+ * limits per e-mail and per client address (server/domain/throttle.ts) nothing is queued.
+ */
+export async function requestPasswordReset(ctx: ServiceContext, emailInput: string, ip: string): Promise<void> {
   const email = emailInput.trim().toLowerCase();
   await inTransaction(ctx, async (trx) => {
+    // Counting then inserting is only safe one request at a time; resets are rare, so on
+    // PostgreSQL they simply queue behind one lock (SQLite's single connection already does).
+    if (isPostgres(trx)) await trx.raw("select pg_advisory_xact_lock(hashtext('voucherdesk.password-reset'))");
+    const since = new Date(ctx.now().getTime() - PASSWORD_RESET_LIMITS.windowMinutes * 60_000).toISOString();
+    const recent = async (column: "email" | "ip", value: string) =>
+      Number((await trx("password_reset_requests").where(column, value).andWhere("at", ">=", since).count({ n: "*" }))[0].n);
+    const allowed = passwordResetAllowed({ forEmail: await recent("email", email), fromAddress: await recent("ip", ip) });
+    if (!allowed.ok) {
+      await audit(trx, { ...ctx, actor: null }, { action: "user.password-reset-throttled", entityType: "password-reset", entityId: email, after: { ip, limit: allowed.reason } });
+      return;
+    }
+    await trx("password_reset_requests").insert({ email, ip, at: nowIso(ctx) });
     const user = await trx("users").whereRaw("lower(email) = ?", [email]).andWhere({ active: true }).first("id", "name", "email");
     if (!user) return;
     const token = await issueToken(trx, ctx, Number(user.id), "reset");
