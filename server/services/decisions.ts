@@ -3,7 +3,8 @@ import path from "node:path";
 import { ForbiddenError, NotFoundError, RuleViolationError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
-import { blockingFindings, deadlinesFor, deMinimisWindowStart, type Finding, localDate } from "../domain/eligibility";
+import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
+import { blockingFindings, deadlinesFor, type Finding, localDate } from "../domain/eligibility";
 import { allowedActions, type AppState } from "../domain/lifecycle";
 import { assertCents, type Cents, formatMoney } from "../domain/money";
 import { validateAwardAmount } from "../domain/scheme";
@@ -77,28 +78,25 @@ async function voucherTypeOf(db: Db | Trx, app: Application): Promise<VoucherTyp
   return toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
 }
 
-const AWARDED: AppState[] = ["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified", "paid", "closed"];
-
 export interface CompanyHistory {
   vouchers: { id: number; reference: string | null; callTitle: string; typeName: string; state: AppState; approvedCents: Cents | null; approvedOn: string | null }[];
   declarations: { grantingBody: string; grantedOn: string; amountCents: Cents }[];
   deMinimisTotalCents: Cents;
 }
 
-/** `today` (programme zone) limits the de minimis total to the rolling three years of R9. */
-export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today?: string): Promise<CompanyHistory> {
+/** `today` (programme zone) is the end of the rolling three years of R9. */
+export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today: string): Promise<CompanyHistory> {
   const rows = await applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id");
   const apps = rows.map(toApplication);
   const declarations = (await db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"))
     .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) }));
-  const from = today ? deMinimisWindowStart(today) : "";
-  const awards = apps.filter((a) => AWARDED.includes(a.state) && a.approvedCents !== null && (a.approvedOn ?? "") >= from).map((a) => a.approvedCents!);
+  const aid = deMinimisAid({ today, declarations, awards: programmeAwards(apps) });
   return {
     vouchers: apps.filter((a) => a.state !== "draft").map((a) => ({
       id: a.id, reference: a.reference, callTitle: a.callTitle, typeName: a.voucherTypeName, state: a.state, approvedCents: a.approvedCents, approvedOn: a.approvedOn,
     })),
     declarations,
-    deMinimisTotalCents: [...declarations.filter((d) => d.grantedOn >= from).map((d) => d.amountCents), ...awards].reduce((s, c) => s + c, 0),
+    deMinimisTotalCents: aid.earlierCents,
   };
 }
 
