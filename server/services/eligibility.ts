@@ -5,6 +5,7 @@ import { assertCents, type Cents } from "../domain/money";
 import type { Db } from "../db/connection";
 import type { Application } from "./applications-core";
 import { effectiveStatus, type CallStatus } from "./calls";
+import { currentRelations } from "./companies";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
 import { getScheme, toVoucherType } from "./reference";
@@ -23,7 +24,7 @@ export async function findingsFor(
 ): Promise<Finding[]> {
   const scheme = await getScheme(db as Db);
   const company = await db("companies").where({ id: app.companyId }).first();
-  const relations = await db("company_relations").where({ company_id: app.companyId });
+  const relations = await currentRelations(db, app.companyId);
   const declarations = await db("de_minimis_declarations").where({ company_id: app.companyId });
   const regions = await db("regions").select("id", "code", "name");
   const sectors = await db("sectors").select("id", "code");
