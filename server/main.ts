@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     console.log(`Voucherdesk is running on ${config.baseUrl} (database: ${config.databaseUrl ? "PostgreSQL" : config.sqliteFile})`);
   });
   const shutdown = () => {
-    stopJobs();
+    stopJobs.stop();
     server.close(() => void db.destroy().then(() => process.exit(0)));
   };
   process.on("SIGINT", shutdown);
