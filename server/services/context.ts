@@ -37,7 +37,10 @@ export function onAfterCommit(db: Db, hook: AfterCommit): () => void {
   const hooks = afterCommitHooks.get(db) ?? [];
   hooks.push(hook);
   afterCommitHooks.set(db, hooks);
-  return () => hooks.splice(hooks.indexOf(hook), 1);
+  return () => {
+    const i = hooks.indexOf(hook);
+    if (i >= 0) hooks.splice(i, 1);
+  };
 }
 
 /** Marks the transaction so the registered after-commit hooks run once it has committed. */
