@@ -7,6 +7,7 @@ import { closeDueCalls } from "./calls";
 import { expireVouchers } from "./expiry";
 import { deliverOutbox, OutboxWorker } from "./mail";
 import { sendDeadlineReminders } from "./applications";
+import { serializeError } from "../logging";
 
 /**
  * Daily jobs (expiry of vouchers past their deadline, deadline reminders) are listed here in the
@@ -62,7 +63,7 @@ export interface BackgroundJobs {
  */
 export function startBackgroundJobs(db: Db, config: Config, opts: { runDailyNow?: boolean } = {}): BackgroundJobs {
   const ctx = systemContext(db, config);
-  const log = (err: unknown) => console.error("background job failed:", err instanceof Error ? err.message : err);
+  const log = (err: unknown) => console.error("background job failed:", serializeError(err).message);
   const outbox = new OutboxWorker(ctx, log);
   const unhook = onAfterCommit(db, () => outbox.kick());
   if (opts.runDailyNow !== false) void runDailyJobsExclusive(ctx).catch(log);
