@@ -23,6 +23,8 @@ export interface CompanyInput {
   balanceSheetCents: Cents;
   iban: string | null;
   accountHolder: string | null;
+  /** For a SEPA account outside the euro area: the company confirmed it receives euros (R15). */
+  euroAccountConfirmed?: boolean;
   relations: CompanyRelationInput[];
   deMinimis: DeMinimisInput[];
 }
@@ -35,7 +37,7 @@ export async function insertCompany(trx: Trx, ctx: ServiceContext, input: Compan
     legal_name: input.legalName.trim(), vat_number: input.vatNumber.trim(), address: input.address.trim(),
     country: input.country, region_id: input.regionId, sector_id: input.sectorId, staff_headcount: input.staffHeadcount,
     turnover_cents: input.turnoverCents, balance_sheet_cents: input.balanceSheetCents, iban: input.iban,
-    account_holder: input.accountHolder, created_at: now, updated_at: now,
+    account_holder: input.accountHolder, euro_account_confirmed: !!input.euroAccountConfirmed, created_at: now, updated_at: now,
   }).returning("id"))[0]);
   for (const r of input.relations) {
     await trx("company_relations").insert({

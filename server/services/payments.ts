@@ -5,7 +5,7 @@ import { DateTime } from "luxon";
 import { localDate } from "../domain/time";
 import { assertCents, formatMoney, type Cents } from "../domain/money";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
-import { buildPain001, checkPayableIban, type SepaPayment } from "../exports/sepa";
+import { buildPain001, checkPayableIban, ibanUsesEuro, type SepaPayment } from "../exports/sepa";
 import { loadApplication, lockApplication, transition } from "./applications-core";
 import { audit } from "./audit";
 import * as budget from "./budget";
@@ -34,6 +34,8 @@ export interface QueueItem {
   awardCents: Cents | null;
   iban: string | null;
   ibanProblem: string | null;
+  /** A SEPA account outside the euro area that the company confirmed receives euros (R15). */
+  confirmedNonEuroAccount: boolean;
   verifiedAt: string | null;
   verifiedByName: string | null;
   callTitle: string;
@@ -50,19 +52,21 @@ export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
     .leftJoin("payments as pm", "pm.claim_id", "cl.id")
     .where("cl.status", "verified").where("a.state", "claim-verified").whereNull("pm.id")
     .orderBy([{ column: "cl.verified_at", order: "asc" }, { column: "cl.id", order: "asc" }])
-    .select("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "cl.payable_cents",
+    .select("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "co.euro_account_confirmed", "cl.payable_cents",
       "a.approved_cents", "cl.verified_at", "v.name as verified_by_name", "c.title as call_title");
   const batches = await ctx.db("sepa_batch_items as bi").join("sepa_batches as b", "b.id", "bi.batch_id")
     .where("b.status", "prepared").whereIn("bi.claim_id", rows.map((r) => Number(r.claim_id)))
     .select("bi.claim_id", "b.message_id");
   const batchOf = new Map(batches.map((b) => [Number(b.claim_id), String(b.message_id)]));
   return rows.map((r) => {
-    const check = checkPayableIban(r.iban as string | null);
+    const confirmed = !!r.euro_account_confirmed;
+    const check = checkPayableIban(r.iban as string | null, { euroAccountConfirmed: confirmed });
     return {
       claimId: Number(r.claim_id), applicationId: Number(r.application_id), reference: r.reference ?? null,
       companyName: String(r.legal_name), payableCents: assertCents(r.payable_cents ?? 0),
       awardCents: r.approved_cents === null ? null : assertCents(r.approved_cents),
       iban: (r.iban as string | null) ?? null, ibanProblem: check.ok ? null : check.reason,
+      confirmedNonEuroAccount: check.ok && confirmed && !ibanUsesEuro(check.iban),
       verifiedAt: r.verified_at ?? null, verifiedByName: r.verified_by_name ?? null, callTitle: String(r.call_title),
       inBatch: batchOf.get(Number(r.claim_id)) ?? null,
     };
@@ -161,8 +165,8 @@ async function payInTrx(trx: Trx, ctx: ServiceContext, input: PaymentInput): Pro
   if (app.state !== "claim-verified") {
     throw new ConflictError(`This application is not waiting for payment (it is ${app.state}).`, "not_payable");
   }
-  const company = await trx("companies").where({ id: app.companyId }).first("iban");
-  const iban = checkPayableIban(company?.iban as string | null);
+  const company = await trx("companies").where({ id: app.companyId }).first("iban", "euro_account_confirmed");
+  const iban = checkPayableIban(company?.iban as string | null, { euroAccountConfirmed: !!company?.euro_account_confirmed });
   if (!iban.ok) throw new AppError(422, "iban_not_payable", iban.reason);
 
   const payable = assertCents(claim.payable_cents ?? 0);
@@ -287,7 +291,7 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
       .leftJoin("payments as pm", "pm.claim_id", "cl.id")
       .whereIn("cl.id", ids)
       .select("cl.id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state", "a.decided_by",
-        "co.legal_name", "co.account_holder", "co.iban", "pm.id as payment_id");
+        "co.legal_name", "co.account_holder", "co.iban", "co.euro_account_confirmed", "pm.id as payment_id");
     const problems: string[] = [];
     if (rows.length !== ids.length) problems.push("Some selected claims do not exist.");
     const payments: SepaPayment[] = [];
@@ -296,14 +300,14 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
       if (r.payment_id) { problems.push(`${label} is already paid.`); continue; }
       if (r.status !== "verified" || r.state !== "claim-verified") { problems.push(`${label} is not a verified claim awaiting payment.`); continue; }
       if (Number(r.verified_by) === actor.id || Number(r.decided_by) === actor.id) { problems.push(`${label}: you approved or verified it (separation of duties).`); continue; }
-      const iban = checkPayableIban(r.iban as string | null);
+      const iban = checkPayableIban(r.iban as string | null, { euroAccountConfirmed: !!r.euro_account_confirmed });
       if (!iban.ok) { problems.push(`${label}: ${iban.reason}`); continue; }
       const inOpen = await trx("sepa_batch_items as bi").join("sepa_batches as b", "b.id", "bi.batch_id")
         .where({ "bi.claim_id": r.id, "b.status": "prepared" }).first("b.message_id");
       if (inOpen) { problems.push(`${label} is already in batch ${String(inOpen.message_id)}.`); continue; }
       payments.push({
         endToEndId: String(r.reference ?? `CLAIM-${r.id}`), amountCents: assertCents(r.payable_cents ?? 0),
-        creditorName: String(r.account_holder || r.legal_name), creditorIban: iban.iban,
+        creditorName: String(r.account_holder || r.legal_name), creditorIban: iban.iban, creditorEuroAccountConfirmed: !!r.euro_account_confirmed,
         remittance: `Innovation voucher ${String(r.reference ?? r.id)}`,
       });
     }

@@ -117,7 +117,7 @@ describe("browser: the applicant's whole path", function () {
 
     const claim = await db("claims").where({ application_id: id }).first("id");
     const lines = await db("claim_cost_lines").where({ claim_id: claim.id });
-    await verifyClaim(manager, Number(claim.id), lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "", rate: "", rateMonth: "" })));
+    await verifyClaim(manager, Number(claim.id), lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
     clock.set("2027-04-20T12:00:00Z"); // the bank paid today
     const finance = testContext(db, await actorByEmail(db, "finance@demo.test"), clock.now);
     await recordPayment(finance, { claimId: Number(claim.id), paidOn: "2027-04-20", bankReference: "BANK-REF-4711" });
