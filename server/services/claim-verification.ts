@@ -41,7 +41,8 @@ export interface LineDecision { id: number; eligible: boolean; reason: string }
 export interface ClaimRates { month: string; rates: Map<string, RateRow> }
 
 export interface Assessment {
-  lines: (CostLine & { beforeApproval: boolean })[];
+  /** rateProblem: why a foreign line has no EUR amount yet (finance has not entered the rate). */
+  lines: (CostLine & { beforeApproval: boolean; rateProblem: string | null })[];
   eligibleCostsCents: Cents;
   payableCents: Cents;
   explanation: string;
@@ -67,7 +68,7 @@ export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCen
   const lines = stored.map((l) => {
     const d = decisions?.find((x) => x.id === l.id);
     const beforeApproval = !!app.approvedOn && !eligibleCostDate(l.incurredOn, app.approvedOn);
-    const line = { ...l, beforeApproval };
+    const line = { ...l, beforeApproval, rateProblem: null as string | null };
     if (d) {
       line.eligible = d.eligible;
       line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
@@ -88,7 +89,8 @@ export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCen
         line.rate = null;
         line.rateMonth = rates.month;
         line.eurCents = null;
-        if (line.eligible) fields[`rate_${l.id}`] = missingRateMessage(l.currency, rates.month);
+        line.rateProblem = missingRateMessage(l.currency, rates.month);
+        if (line.eligible) fields[`rate_${l.id}`] = line.rateProblem;
       } else {
         line.rate = found.rate;
         line.rateMonth = found.month;
