@@ -9,7 +9,7 @@ import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, type LedgerExportRow } from "../../server/exports/ledger-row";
 import * as budget from "../../server/services/budget";
 import { type Actor, type ServiceContext, type UserRole } from "../../server/services/context";
-import { importRates, rateTable, setRate } from "../../server/services/exchange-rates";
+import { currentRates, importRates, rateTable, setRate } from "../../server/services/exchange-rates";
 import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/ledger";
 import { createSepaBatch, getBatch, paymentQueue, recordPayment } from "../../server/services/payments";
 import { testConfig, testDatabases } from "../support/db";
@@ -64,9 +64,13 @@ for (const engine of testDatabases()) {
       const table = await rateTable(ctxFor(db, finance));
       expect(table.current.map((r) => [r.currency, r.month, r.rate, r.revision])).to.deep.equal([["DKK", "2026-11", "7.4612", 2]]);
       expect(table.history.map((r) => r.rate)).to.deep.equal(["7.4604"]);
-      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(2);
+      // Verification reads the corrected rate; a further correction is the next revision.
+      expect((await currentRates(db, [{ currency: "DKK", month: "2026-11" }])).get("DKK 2026-11")?.rate).to.equal("7.4612");
+      expect(await setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-11", rate: "7.4613" })).to.equal("corrected");
+      expect((await currentRates(db, [{ currency: "DKK", month: "2026-11" }])).get("DKK 2026-11")?.revision).to.equal(3);
+      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(3);
       const events = await db("audit_events").where({ entity_type: "exchange-rate" }).orderBy("id");
-      expect(events.map((e) => e.action)).to.deep.equal(["exchange-rate.added", "exchange-rate.corrected"]);
+      expect(events.map((e) => e.action)).to.deep.equal(["exchange-rate.added", "exchange-rate.corrected", "exchange-rate.corrected"]);
       expect(JSON.parse(events[1].before_json)).to.include({ rate: "7.4604", revision: 1 });
       expect(JSON.parse(events[1].after_json)).to.include({ rate: "7.4612", revision: 2, note: "typo" });
     });
