@@ -188,7 +188,7 @@ for (const engine of testDatabases()) {
       const rows = await collect(ledgerExportRows(db, {}));
       const payment = rows.find((r) => r.kind === "payment") as LedgerExportRow;
       // Eligible lines only: DKK 895.00 + 600.00; the ineligible DKK 500.00 is not part of the payment.
-      expect([payment.originalCurrency, payment.originalAmount, payment.rate]).to.deep.equal(["DKK; SEK", "1495.00; 1200.00", "7.4604; 11.1355"]);
+      expect([payment.originalCurrency, payment.originalAmount, payment.rate, payment.rateMonth]).to.deep.equal(["DKK; SEK", "1495.00; 1200.00", "7.4604; 11.1355", "2026-11; 2026-11"]);
       expect(payment.amountCents).to.equal(41_010);
       for (const r of rows.filter((x) => x.kind !== "payment")) expect([r.originalCurrency, r.originalAmount, r.rate]).to.deep.equal([null, null, null]);
 
@@ -199,7 +199,7 @@ for (const engine of testDatabases()) {
       const csv = parse(Buffer.concat(chunks).toString("utf8")) as string[][];
       const col = (name: (typeof LEDGER_COLUMNS)[number]) => csv[0].indexOf(name);
       const paid = csv.find((r) => r[col("Kind")] === "payment")!;
-      expect([paid[col("Original currency")], paid[col("Original amount")], paid[col("Rate")], paid[col("Amount EUR")]]).to.deep.equal(["DKK; SEK", "1495.00; 1200.00", "7.4604; 11.1355", "410.10"]);
+      expect([paid[col("Original currency")], paid[col("Original amount")], paid[col("Rate")], paid[col("Rate month")], paid[col("Amount EUR")]]).to.deep.equal(["DKK; SEK", "1495.00; 1200.00", "7.4604; 11.1355", "2026-11; 2026-11", "410.10"]);
 
       const xout = new PassThrough();
       const xchunks: Buffer[] = [];
@@ -210,8 +210,8 @@ for (const engine of testDatabases()) {
       const sheet = wb.getWorksheet("Ledger")!;
       const header = (sheet.getRow(1).values as unknown[]).map(String);
       let found: unknown[] | null = null;
-      sheet.eachRow((row) => { if (typeof row.getCell(1).value === "number" && row.getCell(header.indexOf("Kind")).value === "payment") found = [row.getCell(header.indexOf("Original currency")).value, row.getCell(header.indexOf("Rate")).value]; });
-      expect(found).to.deep.equal(["DKK; SEK", "7.4604; 11.1355"]);
+      sheet.eachRow((row) => { if (typeof row.getCell(1).value === "number" && row.getCell(header.indexOf("Kind")).value === "payment") found = [row.getCell(header.indexOf("Original currency")).value, row.getCell(header.indexOf("Rate")).value, row.getCell(header.indexOf("Rate month")).value]; });
+      expect(found).to.deep.equal(["DKK; SEK", "7.4604; 11.1355", "2026-11; 2026-11"]);
 
       const page = await ledgerPage(db, {});
       const pageRow = page.rows.find((r) => r.kind === "payment")!;
