@@ -131,7 +131,7 @@ export async function updateCompanyProfile(ctx: ServiceContext, input: CompanyIn
       await trx("de_minimis_declarations").insert({ company_id: companyId, granting_body: d.grantingBody, granted_on: d.grantedOn, amount_cents: d.amountCents, declared_at: nowIso(ctx) });
     }
     const { iban: _i, ...visible } = checked;
-    await audit(trx, ctx, { action: "company.updated", entityType: "company", entityId: companyId, before: { legalName: before.legal_name, staffHeadcount: before.staff_headcount }, after: { ...visible, ibanChanged: before.iban !== checked.iban } });
+    await audit(trx, ctx, { action: "company.updated", entityType: "company", entityId: companyId, before: { legalName: before.legal_name, staffHeadcount: before.staff_headcount, euroAccountConfirmed: !!before.euro_account_confirmed }, after: { ...visible, ibanChanged: before.iban !== checked.iban } });
   });
 }
 

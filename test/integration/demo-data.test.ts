@@ -54,6 +54,9 @@ for (const engine of testDatabases()) {
       for (const c of danish) expect([String(c.iban).slice(0, 2), !!c.euro_account_confirmed]).to.deep.equal(["DK", true]);
       expect(await paymentQueue({ db, config: testConfig(), actor: await actorByEmail(db, "finance@demo.test"), now: () => new Date() }))
         .to.satisfy((q: { ibanProblem: string | null }[]) => q.length > 0 && q.every((i) => i.ibanProblem === null));
+      const finance = await signIn(buildApp(db), "finance@demo.test");
+      const queue = await finance.get("/finance").expect(200);
+      expect(queue.text).to.include("<code>DK8952950012345678</code>").and.include("Outside the euro area; the company confirmed the account receives euros.");
     });
 
     it("has issued a letter for every awarded application, which the demo applicant can download at once", async () => {
