@@ -139,7 +139,7 @@ function detailed(db: Db | Trx, f: LedgerFilter): Knex.QueryBuilder {
 }
 
 /** What a payment converted from other currencies (R2): the currencies, original totals and rates used. */
-interface OriginalCurrency { currency: string; amount: string; rate: string }
+interface OriginalCurrency { currency: string; amount: string; rate: string; month: string }
 
 /**
  * The foreign-currency costs behind each payment: the claim's eligible lines in another currency,
@@ -152,17 +152,18 @@ async function originalCurrencies(db: Db | Trx, rows: Record<string, unknown>[])
   if (!paymentIds.length) return out;
   const lines: Record<string, unknown>[] = await db("payments as pm").join("claim_cost_lines as l", "l.claim_id", "pm.claim_id")
     .whereIn("pm.id", paymentIds).where("l.eligible", true).whereNot("l.currency", "EUR").whereNotNull("l.rate")
-    .groupBy("pm.id", "l.currency", "l.rate").select("pm.id as payment_id", "l.currency", "l.rate").sum({ minor: "l.original_minor" })
-    .orderBy([{ column: "pm.id" }, { column: "l.currency" }, { column: "l.rate" }]);
-  const grouped = new Map<number, { currency: string; amount: string; rate: string }[]>();
+    .groupBy("pm.id", "l.currency", "l.rate", "l.rate_month").select("pm.id as payment_id", "l.currency", "l.rate", "l.rate_month").sum({ minor: "l.original_minor" })
+    .orderBy([{ column: "pm.id" }, { column: "l.currency" }, { column: "l.rate_month" }, { column: "l.rate" }]);
+  const grouped = new Map<number, OriginalCurrency[]>();
   for (const l of lines) {
     const id = Number(l.payment_id);
     const list = grouped.get(id) ?? [];
-    list.push({ currency: String(l.currency), amount: formatAmount(assertCents(l.minor)), rate: String(l.rate) });
+    list.push({ currency: String(l.currency), amount: formatAmount(assertCents(l.minor)), rate: String(l.rate), month: String(l.rate_month ?? "") });
     grouped.set(id, list);
   }
   for (const [id, list] of grouped) {
-    out.set(id, { currency: list.map((x) => x.currency).join("; "), amount: list.map((x) => x.amount).join("; "), rate: list.map((x) => x.rate).join("; ") });
+    const join = (k: keyof OriginalCurrency) => list.map((x) => x[k]).join("; ");
+    out.set(id, { currency: join("currency"), amount: join("amount"), rate: join("rate"), month: join("month") });
   }
   return out;
 }
@@ -185,6 +186,7 @@ function toExportRow(r: Record<string, unknown>, originals: Map<number, Original
     originalCurrency: original?.currency ?? null,
     originalAmount: original?.amount ?? null,
     rate: original?.rate ?? null,
+    rateMonth: original?.month ?? null,
     paymentReference: (r.bank_reference as string | null) ?? null,
     // The value date belongs to payment entries only (corrections of a payment carry the same
     // payment_id, so they show the same date); commit and release entries stay empty.

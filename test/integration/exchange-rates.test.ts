@@ -75,6 +75,34 @@ for (const engine of testDatabases()) {
       expect(JSON.parse(events[1].after_json)).to.include({ rate: "7.4612", revision: 2, note: "typo" });
     });
 
+    // Only PostgreSQL lets two transactions overlap here: SQLite's single connection serialises them.
+    if (engine.name === "postgres") {
+      it("two corrections of one month at the same moment: one is kept, the other is refused as changed meanwhile", async () => {
+        await setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-11", rate: "7.4604" });
+        const first = await db.transaction();
+        // Other test runs may share the database server, so only this table's inserts are counted.
+        const blocked = async () => Number((await db.raw(
+          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into \"exchange_rates\"%'",
+        )).rows[0].n);
+        let second: Promise<unknown> | null = null;
+        let settled = false;
+        try {
+          await first("exchange_rates").insert({ currency: "DKK", month: "2026-11", rate: "7.4700", revision: 2, entered_by: finance.id, entered_at: NOW });
+          second = setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-11", rate: "7.4800" }).finally(() => { settled = true; });
+          second.catch(() => undefined);
+          // The second correction read revision 1 and now waits on the first one's uncommitted revision 2.
+          for (let i = 0; i < 500 && (await blocked()) === 0; i++) await new Promise((r) => setImmediate(r));
+          expect([await blocked(), settled]).to.deep.equal([1, false]);
+          await first.commit();
+        } finally {
+          if (!first.isCompleted()) await first.rollback();
+        }
+        const e = await refused(second!, 409);
+        expect(e.message).to.match(/changed by someone else meanwhile/);
+        expect((await db("exchange_rates").orderBy("revision")).map((r) => r.rate)).to.deep.equal(["7.4604", "7.4700"]);
+      });
+    }
+
     it("refuses a bad rate, month or currency field by field, and anyone but finance", async () => {
       const e = await refused(setRate(ctxFor(db, finance), { currency: "EUR", month: "2026-13", rate: "-7" }), 422);
       expect(Object.keys(e.fields).sort()).to.deep.equal(["currency", "month", "rate"]);
