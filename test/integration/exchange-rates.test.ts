@@ -84,7 +84,7 @@ for (const engine of testDatabases()) {
         const blocked = async () => Number((await db.raw(
           "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into \"exchange_rates\"%'",
         )).rows[0].n);
-        let second: Promise<unknown> | null = null;
+        let second: Promise<unknown> | undefined;
         let settled = false;
         try {
           await first("exchange_rates").insert({ currency: "DKK", month: "2026-11", rate: "7.4700", revision: 2, entered_by: finance.id, entered_at: NOW });
