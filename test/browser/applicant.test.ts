@@ -83,6 +83,12 @@ describe("browser: the applicant's whole path", function () {
     await page.fill("#f-costAccommodation", "140");
     await click(page, "Save and check your answers");
     await page.waitForURL(`${baseUrl}/applications/${id}/check`);
+    // The draft is kept, but submitting waits until the e-mail address is confirmed.
+    expect(await page.locator("main").innerText()).to.include("Confirm your e-mail address to submit");
+    const mail = await db("emails").where({ template: "account-confirmation", to_address: "nora@holmbio.test" }).orderBy("id", "desc").first();
+    await page.goto(`${baseUrl}${new URL(/http:\/\/\S+\/confirm\/\S+/.exec(mail.body_text)![0]).pathname}`);
+    expect(await page.locator("main").innerText()).to.include("Your e-mail address is confirmed");
+    await page.goto(`${baseUrl}/applications/${id}/check`);
     for (const name of ["truthful", "smeStatus", "deMinimisComplete", "noDoubleFunding"]) await page.check(`#f-${name}`);
     await click(page, "Submit the application");
     await page.waitForURL(`${baseUrl}/applications/${id}`);
