@@ -11,6 +11,7 @@ import { submitClaim } from "../../server/services/claims";
 import { reviewClaim, verifyClaim } from "../../server/services/claim-verification";
 import { approve, declareConflict, reserve } from "../../server/services/decisions";
 import { createOrganisation, createReferral } from "../../server/services/directory";
+import { setRate } from "../../server/services/exchange-rates";
 import { recordPayment } from "../../server/services/payments";
 
 /*
@@ -51,20 +52,20 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
     const nordic = await insertCompany(trx, system, {
       ...base, legalName: "Nordic Enzyme Labs ApS", vatNumber: "DK12345678", address: "Fruebjergvej 3\n2100 Copenhagen Ø", country: "DK",
       regionId: regionIds.DK, sectorId: sectorIds.biotech, staffHeadcount: 18, turnoverCents: 210_000_000, balanceSheetCents: 150_000_000,
-      iban: "NL91ABNA0417164300", accountHolder: "Nordic Enzyme Labs ApS",
+      iban: "DK5000400440116243", accountHolder: "Nordic Enzyme Labs ApS", euroAccountConfirmed: true,
       deMinimis: [{ grantingBody: "Innovation Fund Denmark", grantedOn: "2025-03-14", amountCents: 4_500_000 }],
     });
     const oresund = await insertCompany(trx, system, {
       ...base, legalName: "Øresund MedTech A/S", vatNumber: "DK87654321", address: "Agern Allé 24\n2970 Hørsholm", country: "DK",
       regionId: regionIds.DK, sectorId: sectorIds.medtech, staffHeadcount: 42, turnoverCents: 640_000_000, balanceSheetCents: 410_000_000,
-      iban: "DE89370400440532013000", accountHolder: "Øresund MedTech A/S", relations: [
+      iban: "DK2930000001234567", accountHolder: "Øresund MedTech A/S", euroAccountConfirmed: true, relations: [
         { name: "Hørsholm Holding ApS", kind: "partner", sharePercent: "30", staffHeadcount: 10, turnoverCents: 100_000_000, balanceSheetCents: 80_000_000 },
       ], deMinimis: [],
     });
     const amager = await insertCompany(trx, system, {
       ...base, legalName: "Amager Nutrition ApS", vatNumber: "DK11223344", address: "Njalsgade 76\n2300 Copenhagen S", country: "DK",
       regionId: regionIds.DK, sectorId: sectorIds.nutrition, staffHeadcount: 7, turnoverCents: 95_000_000, balanceSheetCents: 40_000_000,
-      iban: "BE68539007547034", accountHolder: "Amager Nutrition ApS",
+      iban: "DK8952950012345678", accountHolder: "Amager Nutrition ApS", euroAccountConfirmed: true,
     });
     const brabant = await insertCompany(trx, system, {
       ...base, legalName: "Brabant Diagnostics B.V.", vatNumber: "NL001234567B01", address: "High Tech Campus 10\n5656 AE Eindhoven", country: "NL",
@@ -79,7 +80,7 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
     const hillerod = await insertCompany(trx, system, {
       ...base, legalName: "Hillerød Cell Devices ApS", vatNumber: "DK55667788", address: "Milnersvej 42\n3400 Hillerød", country: "DK",
       regionId: regionIds.DK, sectorId: sectorIds.medtech, staffHeadcount: 12, turnoverCents: 120_000_000, balanceSheetCents: 70_000_000,
-      iban: "FI2112345600000785", accountHolder: "Hillerød Cell Devices ApS",
+      iban: "DK2720001234567890", accountHolder: "Hillerød Cell Devices ApS", euroAccountConfirmed: true,
     });
     return { nordic, oresund, amager, brabant, stern, hillerod };
   });
@@ -160,6 +161,15 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
     totalCents: 80_000_00, perTypeCents: { [types.MG]: 10_000_00 }, perPartnerCents: { [ids.partnerIds.DK]: 40_000_00, [ids.partnerIds.NB]: 20_000_00 },
   });
 
+  // Finance keeps the Commission's monthly rates for the months the demo's claims fall in.
+  const financeCtx = await as(u.finance, -210);
+  for (let d = -210; d <= 0; d += 28) {
+    const month = day(d).slice(0, 7);
+    for (const [currency, rate] of Object.entries(DEMO_RATES)) await setRate(financeCtx, { currency, month, rate });
+  }
+  const thisMonth = day(0).slice(0, 7);
+  for (const [currency, rate] of Object.entries(DEMO_RATES)) await setRate(financeCtx, { currency, month: thisMonth, rate });
+
   // The earlier call, 200 to 100 days ago.
   const earlierCall = await createCall(await as(u.manager, -200), callInput("Spring 2026 voucher call", -200, -100));
   await openCall(await as(u.manager, -200), earlierCall);
@@ -212,6 +222,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
     lines: [
       { incurredOn: day(-20), description: "Flight Copenhagen–Brussels and train", currency: "EUR", amount: "276.80" },
       { incurredOn: day(-20), description: "Hotel, one night", currency: "EUR", amount: "129.00" },
+      { incurredOn: day(-19), description: "Taxi to Copenhagen Airport", currency: "DKK", amount: "345.00" },
     ],
   }, []);
 
@@ -269,18 +280,15 @@ async function claimIdOf(db: Db, applicationId: number): Promise<number> {
   return Number(row.id);
 }
 
-/** The manager accepts every cost line (entering the Commission rate for foreign currencies). */
+/** The manager accepts every cost line; foreign ones are converted at finance's rate for the claim's month. */
 async function verifyAllLines(ctx: ServiceContext, claimId: number): Promise<void> {
   const review = await reviewClaim(ctx, claimId);
-  const decisions = review.assessment.lines.map((l) => ({
-    id: l.id, eligible: true, reason: "",
-    rate: l.currency === "EUR" ? "" : (DEMO_RATES[l.currency] ?? ""), rateMonth: l.currency === "EUR" ? "" : l.incurredOn.slice(0, 7),
-  }));
+  const decisions = review.assessment.lines.map((l) => ({ id: l.id, eligible: true, reason: "" }));
   await verifyClaim(ctx, claimId, decisions);
 }
 
 /** European Commission monthly accounting rates (foreign units per EUR) used in the demo. */
-const DEMO_RATES: Record<string, string> = { DKK: "7.4604" };
+const DEMO_RATES: Record<string, string> = { DKK: "7.4604", SEK: "11.1355" };
 
 const DEMO_ORGANISATIONS = [
   { key: "copenhagen-hub", region: "DK", country: "DK", kind: "company", name: "Copenhagen Diagnostics Hub ApS", competences: "diagnostics, immunoassays", contact: "Line Nielsen", email: "line@cdh.example", description: "Shared development lab for diagnostic start-ups." },

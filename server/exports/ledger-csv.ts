@@ -73,6 +73,7 @@ export function ledgerCsvRecord(row: LedgerExportRow, timeZone: string): string[
     text(row.paymentReference),
     paidOnCell(row.paidOn),
     text(row.recordedBy),
+    text(row.rateMonth ?? null),
   ];
 }
 

@@ -34,6 +34,8 @@ export interface LedgerExportRow {
   originalAmount: string | null;
   /** The recorded exchange rate exactly as stored (R2), e.g. "7.4604". */
   rate: string | null;
+  /** The month of that rate (R2), "YYYY-MM"; one per rate when a payment used several. */
+  rateMonth?: string | null;
   paymentReference: string | null;
   /**
    * The payment's value date as on the bank statement (payments.paid_on, YYYY-MM-DD), which is
@@ -62,6 +64,8 @@ export const LEDGER_COLUMNS = [
   "Payment reference",
   "Paid on",
   "Recorded by",
+  // Last, so that adding it moved no existing column for files already read by position.
+  "Rate month",
 ] as const;
 
 export type KindTotals = Record<LedgerKind, number>;

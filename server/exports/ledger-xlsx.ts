@@ -45,7 +45,7 @@ export const LEDGER_COLUMN_NUMBER = Object.fromEntries(LEDGER_COLUMNS.map((h, i)
   number
 >;
 
-const COLUMN_WIDTHS = [10, 12, 10, 18, 32, 16, 22, 26, 24, 16, 14, 10, 14, 12, 20, 12, 22];
+const COLUMN_WIDTHS = [10, 12, 10, 18, 32, 16, 22, 26, 24, 16, 14, 10, 14, 12, 20, 12, 22, 12];
 
 /** Below 10^15 cents every amount has at most 15 significant digits, which a double holds exactly. */
 const MAX_SPREADSHEET_CENTS = 999_999_999_999_999;
@@ -205,6 +205,7 @@ export async function writeLedgerXlsx(
       row.paymentReference,
       paidOnCell(row.paidOn),
       row.recordedBy,
+      row.rateMonth ?? null,
     ];
     totals.add(row);
     const r = ws.addRow(values);

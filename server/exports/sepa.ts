@@ -57,6 +57,8 @@ export interface SepaPayment {
   creditorName: string;
   creditorIban: string;
   creditorBic?: string;
+  /** The company confirmed that its account outside the euro area receives euros (R15). */
+  creditorEuroAccountConfirmed?: boolean;
   remittance: string;
 }
 
@@ -196,33 +198,44 @@ function ibanProblem(code: ValidationErrorsIBAN, country: string): string {
 
 export type PayableIbanResult = { ok: true; iban: string } | { ok: false; reason: string };
 
+/** Whether the IBAN's country holds its accounts in euro (see EURO_IBAN_COUNTRIES). */
+export function ibanUsesEuro(iban: string): boolean {
+  return EURO_IBAN_COUNTRIES.has((electronicFormatIBAN(iban) ?? "").slice(0, 2));
+}
+
 /**
- * Can this beneficiary IBAN receive a euro SEPA credit transfer from the scheme? Refuses a missing
- * IBAN, an invalid one (with the reason), one outside SEPA, and one from a SEPA country that does
- * not use the euro: such an account is normally in the local currency (DKK, SEK, GBP, ...) and the
- * receiving bank would convert, so the company would not get the awarded euro amount.
+ * The reason shown while a SEPA account outside the euro area (DK, SE, PL, ...) lacks the
+ * company's confirmation that it receives euros. A EUR SEPA credit transfer reaches such an
+ * account, but an account kept in the local currency would be credited after conversion by the
+ * receiving bank, so the company would not get the awarded euro amount.
+ */
+export function euroConfirmationMissing(iban: string): string {
+  const country = (electronicFormatIBAN(iban) ?? "").slice(0, 2);
+  return `The account is in ${countryName(country)}, which does not use the euro, and the company has not confirmed that it can receive euros. ` +
+    "Ask the company to confirm this in its profile (or to give a euro account) before paying.";
+}
+
+/**
+ * Can this beneficiary IBAN receive a euro SEPA credit transfer from the scheme (R15)? Refuses a
+ * missing IBAN, an invalid one (with the reason), one outside SEPA, and one from a SEPA country
+ * that does not use the euro unless the company confirmed that the account receives euros.
  * On success the IBAN is returned in electronic format (upper case, no spaces).
  */
-export function checkPayableIban(iban: string | null | undefined): PayableIbanResult {
+export function checkPayableIban(iban: string | null | undefined, opts: { euroAccountConfirmed?: boolean } = {}): PayableIbanResult {
   if (iban === null || iban === undefined || iban.trim() === "") {
     return { ok: false, reason: "No bank account (IBAN) is recorded for the beneficiary. Add the company's IBAN before paying." };
   }
   const basic = checkSepaIban(iban);
   if (!basic.ok) return basic;
-  const country = basic.iban.slice(0, 2);
-  if (!EURO_IBAN_COUNTRIES.has(country)) {
-    return {
-      ok: false,
-      reason:
-        `The IBAN is from ${countryName(country)}, which does not use the euro. Vouchers are paid by SEPA ` +
-        "credit transfer in euro, which needs an account in a euro country. Ask the company for a euro account.",
-    };
-  }
+  if (!ibanUsesEuro(basic.iban) && !opts.euroAccountConfirmed) return { ok: false, reason: euroConfirmationMissing(basic.iban) };
   return basic;
 }
 
-/** Valid IBAN of a SEPA country (any currency); used for the scheme's own (debtor) account. */
-function checkSepaIban(iban: string): PayableIbanResult {
+/**
+ * Valid IBAN of a SEPA country, in any currency: the company's account as registered (whether it
+ * receives euros is asked separately) and the scheme's own (debtor) account.
+ */
+export function checkSepaIban(iban: string): PayableIbanResult {
   const electronic = electronicFormatIBAN(iban) ?? "";
   const country = electronic.slice(0, 2);
   const result = validateIBAN(electronic, { allowQRIBAN: false });
@@ -293,7 +306,7 @@ function checkPayment(p: SepaPayment, i: number, seen: Set<string>): CheckedPaym
     throw invalid(f("amountCents"), `Payment ${endToEndId}: the amount exceeds the SEPA maximum of 999999999.99 EUR.`);
   }
 
-  const iban = checkPayableIban(p.creditorIban);
+  const iban = checkPayableIban(p.creditorIban, { euroAccountConfirmed: p.creditorEuroAccountConfirmed });
   if (!iban.ok) throw invalid(f("creditorIban"), `Payment ${endToEndId}: ${iban.reason}`);
 
   const remittance = toSepaText(p.remittance ?? "", f("remittance"));

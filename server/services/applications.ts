@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
+import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
 import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
@@ -244,8 +244,17 @@ export async function checkAnswers(ctx: ServiceContext, id: number) {
   const type = toVoucherType(await ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
   const missing = completeness(app, type);
   const findings = await eligibilityFor(ctx, ctx.db, app);
-  return { app, voucherType: type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app) };
+  const emailConfirmed = ctx.actor ? await hasConfirmedEmail(ctx.db, ctx.actor.id) : false;
+  return { app, voucherType: type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app), emailConfirmed };
 }
+
+async function hasConfirmedEmail(db: ServiceContext["db"] | Trx, userId: number): Promise<boolean> {
+  const u = await db("users").where({ id: userId }).first("email_confirmed_at");
+  return !!u?.email_confirmed_at;
+}
+
+export const EMAIL_UNCONFIRMED_MESSAGE =
+  "Confirm your e-mail address before submitting: follow the link we sent you when you registered. Your draft is saved meanwhile.";
 
 const DECLARATION_TEXT: Record<keyof Declarations, string> = {
   truthful: "Confirm that the information you gave is true and complete.",
@@ -267,6 +276,10 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
     // Wrong state (a second click) is refused here, before anything else is looked at.
     if (app.state !== "draft" && app.state !== "more-info-requested") {
       throw new ConflictError(`This application has already been submitted (it is ${STATE_LABELS[app.state].toLowerCase()}); nothing was changed.`, "already_submitted");
+    }
+    // Decisions and payments go to this address, so a submission needs one that is known to work.
+    if (!(await hasConfirmedEmail(trx, ctx.actor.id))) {
+      throw new AppError(422, "email_unconfirmed", EMAIL_UNCONFIRMED_MESSAGE, { emailConfirmation: EMAIL_UNCONFIRMED_MESSAGE });
     }
     const fields: FieldErrors = {};
     for (const k of Object.keys(DECLARATION_TEXT) as (keyof Declarations)[]) if (!decl[k]) fields[k] = DECLARATION_TEXT[k];

@@ -3,19 +3,22 @@ import path from "node:path";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { payableCents } from "../domain/budget";
 import { eligibleCostDate } from "../domain/eligibility";
-import { assertCents, type Cents, convertToEurCents, formatAmount, formatMoney, parseRate, sumCents } from "../domain/money";
+import { claimRateMonth, missingRateMessage } from "../domain/exchange-rates";
+import { assertCents, type Cents, convertToEurCents, formatAmount, formatMoney, sumCents } from "../domain/money";
 import { type Application, applicationQuery, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, nowIso } from "./context";
 import { assertNoConflict } from "./decisions";
+import { currentRates, type RateRow } from "./exchange-rates";
 import { queueEmail } from "./mail";
 import { toVoucherType, type VoucherTypeRow } from "./reference";
 
 /*
  * Claim verification by the cluster manager (R2, R11, R14). The manager marks each cost line
- * eligible or not, enters the Commission's rate and its month for foreign-currency lines, and the
- * payable amount follows from the voucher type's payment basis. The rate, its month, the original
- * amount and the EUR result are stored on the line; the claim keeps the payable amount and the
+ * eligible or not; a foreign-currency line is converted at the rate finance entered for the
+ * claim's month and currency (never typed by the manager), and the payable amount follows from
+ * the voucher type's payment basis. The rate, its month, the original amount and the EUR result
+ * are stored on the line when the claim is verified; the claim keeps the payable amount and the
  * explanation shown to the manager, which finance pays from.
  */
 
@@ -32,10 +35,14 @@ export interface CostLine {
   ineligibleReason: string | null;
 }
 
-export interface LineDecision { id: number; eligible: boolean; reason: string; rate: string; rateMonth: string }
+export interface LineDecision { id: number; eligible: boolean; reason: string }
+
+/** The rates the claim's foreign lines need, looked up in finance's table for the claim's month. */
+export interface ClaimRates { month: string; rates: Map<string, RateRow> }
 
 export interface Assessment {
-  lines: (CostLine & { beforeApproval: boolean })[];
+  /** rateProblem: why a foreign line has no EUR amount yet (finance has not entered the rate). */
+  lines: (CostLine & { beforeApproval: boolean; rateProblem: string | null })[];
   eligibleCostsCents: Cents;
   payableCents: Cents;
   explanation: string;
@@ -55,13 +62,13 @@ function toLine(r: Record<string, unknown>): CostLine {
  * Throws a ValidationError naming each line field that cannot be read, unless `lenient` (the
  * first look at the page, before the manager has entered anything).
  */
-export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCents" | "approvedOn">, stored: CostLine[], decisions: LineDecision[] | null, lenient = false): Assessment {
+export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCents" | "approvedOn">, stored: CostLine[], decisions: LineDecision[] | null, rates: ClaimRates | null, lenient = false): Assessment {
   const fields: Record<string, string> = {};
   const award = app.approvedCents ?? 0;
   const lines = stored.map((l) => {
     const d = decisions?.find((x) => x.id === l.id);
     const beforeApproval = !!app.approvedOn && !eligibleCostDate(l.incurredOn, app.approvedOn);
-    const line = { ...l, beforeApproval };
+    const line = { ...l, beforeApproval, rateProblem: null as string | null };
     if (d) {
       line.eligible = d.eligible;
       line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
@@ -75,15 +82,20 @@ export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCen
       line.eurCents = l.originalMinor;
       line.rate = null;
       line.rateMonth = null;
-    } else {
-      const rateText = d ? d.rate : (l.rate ?? "");
-      const month = d ? d.rateMonth.trim() : (l.rateMonth ?? "");
-      const r = parseRate(rateText);
-      if (!r.ok) { if (line.eligible) fields[`rate_${l.id}`] = r.reason; line.eurCents = null; } else {
-        line.rate = r.rate;
-        line.eurCents = convertToEurCents(l.originalMinor, r.rate, 2);
+    } else if (rates) {
+      // A decided claim keeps the rate it was verified with; only an open one looks the rate up.
+      const found = rates.rates.get(`${l.currency} ${rates.month}`);
+      if (!found) {
+        line.rate = null;
+        line.rateMonth = rates.month;
+        line.eurCents = null;
+        line.rateProblem = missingRateMessage(l.currency, rates.month);
+        if (line.eligible) fields[`rate_${l.id}`] = line.rateProblem;
+      } else {
+        line.rate = found.rate;
+        line.rateMonth = found.month;
+        line.eurCents = convertToEurCents(l.originalMinor, found.rate, 2);
       }
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) { if (line.eligible) fields[`month_${l.id}`] = "Enter the month of the rate as YYYY-MM."; } else line.rateMonth = month;
     }
     return line;
   });
@@ -130,12 +142,18 @@ async function loadClaim(ctx: ServiceContext, claimId: number, trx?: Trx) {
   const app = await loadApplication(ctx, Number(c.application_id), trx);
   const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
   const lines = (await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id")).map(toLine);
-  return { c, app, type, lines };
+  let rates: ClaimRates | null = null;
+  if (c.status === "submitted") {
+    const month = claimRateMonth(String(c.submitted_at), ctx.config.timeZone);
+    const pairs = lines.filter((l) => l.currency !== "EUR").map((l) => ({ currency: l.currency, month }));
+    rates = { month, rates: await currentRates(db, pairs) };
+  }
+  return { c, app, type, lines, rates };
 }
 
 export async function reviewClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[] | null = null): Promise<ClaimReview> {
   requireVerifier(ctx);
-  const { c, app, type, lines } = await loadClaim(ctx, claimId);
+  const { c, app, type, lines, rates } = await loadClaim(ctx, claimId);
   const evidence = (await ctx.db("attachments").where({ claim_id: claimId }).orderBy("id").select("id", "original_name", "size_bytes"))
     .map((a) => ({ id: Number(a.id), name: a.original_name, sizeBytes: Number(a.size_bytes) }));
   return {
@@ -146,7 +164,7 @@ export async function reviewClaim(ctx: ServiceContext, claimId: number, decision
       payableCents: c.payable_cents === null || c.payable_cents === undefined ? null : assertCents(c.payable_cents),
       payableExplanation: c.payable_explanation ?? null, decisionReason: c.decision_reason ?? null,
     },
-    assessment: assess(type, app, lines, decisions, true),
+    assessment: assess(type, app, lines, decisions, rates, true),
   };
 }
 
@@ -174,8 +192,8 @@ async function notify(trx: Trx, ctx: ServiceContext, app: Application, template:
 
 export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[]): Promise<Assessment> {
   return inTransaction(ctx, async (trx) => {
-    const { app, type, lines } = await decidableClaim(trx, ctx, claimId);
-    const result = assess(type, app, lines, decisions);
+    const { app, type, lines, rates } = await decidableClaim(trx, ctx, claimId);
+    const result = assess(type, app, lines, decisions, rates);
     for (const l of result.lines) {
       await trx("claim_cost_lines").where({ id: l.id, claim_id: claimId }).update({
         eligible: l.eligible, ineligible_reason: l.eligible ? null : l.ineligibleReason, rate: l.rate, rate_month: l.rateMonth, eur_cents: l.eurCents,

@@ -23,6 +23,8 @@ export interface CompanyInput {
   balanceSheetCents: Cents;
   iban: string | null;
   accountHolder: string | null;
+  /** For a SEPA account outside the euro area: the company confirmed it receives euros (R15). */
+  euroAccountConfirmed?: boolean;
   relations: CompanyRelationInput[];
   deMinimis: DeMinimisInput[];
 }
@@ -35,6 +37,7 @@ function factsOf(input: CompanyInput | CompanyFacts): CompanyFacts {
     legalName: input.legalName.trim(), vatNumber: input.vatNumber.trim(), address: input.address.trim(), country: input.country,
     regionId: input.regionId, sectorId: input.sectorId, staffHeadcount: input.staffHeadcount, turnoverCents: input.turnoverCents,
     balanceSheetCents: input.balanceSheetCents, iban: input.iban, accountHolder: input.accountHolder,
+    euroAccountConfirmed: !!input.euroAccountConfirmed,
     relations: input.relations.map((r) => ({
       name: r.name, kind: r.kind, sharePercent: r.sharePercent, staffHeadcount: r.staffHeadcount, turnoverCents: r.turnoverCents, balanceSheetCents: r.balanceSheetCents,
     })),
@@ -60,7 +63,7 @@ export async function currentCompanyFacts(db: Trx | ServiceContext["db"], compan
     legalName: c.legal_name, vatNumber: c.vat_number, address: c.address, country: c.country,
     regionId: c.region_id === null ? null : Number(c.region_id), sectorId: c.sector_id === null ? null : Number(c.sector_id),
     staffHeadcount: Number(c.staff_headcount), turnoverCents: assertCents(c.turnover_cents), balanceSheetCents: assertCents(c.balance_sheet_cents),
-    iban: c.iban ?? null, accountHolder: c.account_holder ?? null,
+    iban: c.iban ?? null, accountHolder: c.account_holder ?? null, euroAccountConfirmed: !!c.euro_account_confirmed,
     relations: rels.map((r) => ({
       name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
       turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
@@ -92,7 +95,7 @@ export async function insertCompany(trx: Trx, ctx: ServiceContext, input: Compan
     legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address,
     country: facts.country, region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount,
     turnover_cents: facts.turnoverCents, balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban,
-    account_holder: facts.accountHolder, created_at: now, updated_at: now,
+    account_holder: facts.accountHolder, euro_account_confirmed: !!facts.euroAccountConfirmed, created_at: now, updated_at: now,
   }).returning("id"))[0]);
   await insertRelations(trx, id, facts.relations, now);
   await insertDeclarations(trx, id, input.deMinimis, now);
@@ -119,7 +122,8 @@ export async function saveCompanyVersion(trx: Trx, ctx: ServiceContext, companyI
   await trx("companies").where({ id: companyId }).update({
     legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address, country: facts.country,
     region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount, turnover_cents: facts.turnoverCents,
-    balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban, account_holder: facts.accountHolder, updated_at: now,
+    balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban, account_holder: facts.accountHolder,
+    euro_account_confirmed: !!facts.euroAccountConfirmed, updated_at: now,
   });
   await trx("company_relations").where({ company_id: companyId }).whereNull("valid_to").update({ valid_to: now });
   await insertRelations(trx, companyId, facts.relations, now);

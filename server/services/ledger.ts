@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { DateTime } from "luxon";
-import { assertCents, type Cents } from "../domain/money";
+import { assertCents, formatAmount, type Cents } from "../domain/money";
 import { BadRequestError } from "../errors";
 import { LEDGER_KINDS, type LedgerExportRow, type LedgerKind } from "../exports/ledger-row";
 import type { Db } from "../db/connection";
@@ -133,12 +133,43 @@ function detailed(db: Db | Trx, f: LedgerFilter): Knex.QueryBuilder {
   return baseQuery(db, f)
     .leftJoin("payments as pm", "pm.id", "le.payment_id")
     .leftJoin("users as u", "u.id", "le.actor_user_id")
-    .select("le.id", "le.at", "le.kind", "le.amount_cents", "le.application_id", "le.call_id", "le.note",
+    .select("le.id", "le.at", "le.kind", "le.amount_cents", "le.payment_id", "le.application_id", "le.call_id", "le.note",
       "a.reference", "co.legal_name", "co.vat_number", "r.name as region_name", "p.name as partner_name",
       "c.title as call_title", "vt.name as type_name", "pm.bank_reference", "pm.paid_on", "u.name as user_name");
 }
 
-function toExportRow(r: Record<string, unknown>): LedgerExportRow {
+/** What a payment converted from other currencies (R2): the currencies, original totals and rates used. */
+interface OriginalCurrency { currency: string; amount: string; rate: string; month: string }
+
+/**
+ * The foreign-currency costs behind each payment: the claim's eligible lines in another currency,
+ * totalled per currency and rate. A claim with lines in two currencies lists both, in the same
+ * order in every column ("DKK; SEK", "895.00; 1200.00", "7.4604; 11.1355").
+ */
+async function originalCurrencies(db: Db | Trx, rows: Record<string, unknown>[]): Promise<Map<number, OriginalCurrency>> {
+  const paymentIds = [...new Set(rows.filter((r) => r.kind === "payment" && r.payment_id != null).map((r) => Number(r.payment_id)))];
+  const out = new Map<number, OriginalCurrency>();
+  if (!paymentIds.length) return out;
+  const lines: Record<string, unknown>[] = await db("payments as pm").join("claim_cost_lines as l", "l.claim_id", "pm.claim_id")
+    .whereIn("pm.id", paymentIds).where("l.eligible", true).whereNot("l.currency", "EUR").whereNotNull("l.rate")
+    .groupBy("pm.id", "l.currency", "l.rate", "l.rate_month").select("pm.id as payment_id", "l.currency", "l.rate", "l.rate_month").sum({ minor: "l.original_minor" })
+    .orderBy([{ column: "pm.id" }, { column: "l.currency" }, { column: "l.rate_month" }, { column: "l.rate" }]);
+  const grouped = new Map<number, OriginalCurrency[]>();
+  for (const l of lines) {
+    const id = Number(l.payment_id);
+    const list = grouped.get(id) ?? [];
+    list.push({ currency: String(l.currency), amount: formatAmount(assertCents(l.minor)), rate: String(l.rate), month: String(l.rate_month ?? "") });
+    grouped.set(id, list);
+  }
+  for (const [id, list] of grouped) {
+    const join = (k: keyof OriginalCurrency) => list.map((x) => x[k]).join("; ");
+    out.set(id, { currency: join("currency"), amount: join("amount"), rate: join("rate"), month: join("month") });
+  }
+  return out;
+}
+
+function toExportRow(r: Record<string, unknown>, originals: Map<number, OriginalCurrency>): LedgerExportRow {
+  const original = r.kind === "payment" && r.payment_id != null ? originals.get(Number(r.payment_id)) : undefined;
   return {
     entryId: Number(r.id),
     date: String(r.at),
@@ -151,10 +182,11 @@ function toExportRow(r: Record<string, unknown>): LedgerExportRow {
     call: String(r.call_title),
     voucherType: String(r.type_name),
     amountCents: assertCents(r.amount_cents),
-    // Entries are booked in euro; foreign-currency detail lives on the claim's cost lines (R2).
-    originalCurrency: null,
-    originalAmount: null,
-    rate: null,
+    // Entries are booked in euro; a payment shows the foreign costs it converted (R2).
+    originalCurrency: original?.currency ?? null,
+    originalAmount: original?.amount ?? null,
+    rate: original?.rate ?? null,
+    rateMonth: original?.month ?? null,
     paymentReference: (r.bank_reference as string | null) ?? null,
     // The value date belongs to payment entries only (corrections of a payment carry the same
     // payment_id, so they show the same date); commit and release entries stay empty.
@@ -173,7 +205,8 @@ export async function* ledgerExportRows(db: Db | Trx, f: LedgerFilter, pageSize 
   let after = 0;
   for (;;) {
     const rows: Record<string, unknown>[] = await detailed(db, f).where("le.id", ">", after).orderBy("le.id", "asc").limit(pageSize);
-    for (const r of rows) yield toExportRow(r);
+    const originals = await originalCurrencies(db, rows);
+    for (const r of rows) yield toExportRow(r, originals);
     if (rows.length < pageSize) return;
     after = Number(rows[rows.length - 1].id);
   }
@@ -209,8 +242,9 @@ export async function ledgerPage(db: Db | Trx, f: LedgerFilter, page = 1): Promi
   const pageRows = raw.slice(0, LEDGER_PAGE_SIZE);
   const start = pageRows.length ? await ledgerTotals(db, f, Number(pageRows[0].id)) : { committed: 0, released: 0, paid: 0 };
   let { committed, released, paid } = start;
+  const originals = await originalCurrencies(db, pageRows);
   const rows = pageRows.map((r) => {
-    const e = toExportRow(r);
+    const e = toExportRow(r, originals);
     if (e.kind === "commit") committed += e.amountCents;
     else if (e.kind === "release") released += e.amountCents;
     else paid += e.amountCents;

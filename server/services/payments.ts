@@ -11,7 +11,7 @@ import {
 import { localDate } from "../domain/time";
 import { isPostgres } from "../db/connection";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
-import { buildPain001, checkPayableIban, type SepaPayment } from "../exports/sepa";
+import { buildPain001, checkPayableIban, ibanUsesEuro, type SepaPayment } from "../exports/sepa";
 import { loadApplication, transition } from "./applications-core";
 import { audit } from "./audit";
 import * as budget from "./budget";
@@ -47,6 +47,8 @@ export interface QueueItem {
   awardCents: Cents | null;
   iban: string | null;
   ibanProblem: string | null;
+  /** A SEPA account outside the euro area that the company confirmed receives euros (R15). */
+  confirmedNonEuroAccount: boolean;
   verifiedAt: string | null;
   verifiedByName: string | null;
   callTitle: string;
@@ -63,19 +65,21 @@ export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
     .leftJoin("payments as pm", "pm.claim_id", "cl.id")
     .where("cl.status", "verified").where("a.state", "claim-verified").whereNull("pm.id")
     .orderBy([{ column: "cl.verified_at", order: "asc" }, { column: "cl.id", order: "asc" }])
-    .select("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "cl.payable_cents",
+    .select("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "co.euro_account_confirmed", "cl.payable_cents",
       "a.approved_cents", "cl.verified_at", "v.name as verified_by_name", "c.title as call_title");
   const batches = await ctx.db("payment_paths as pp").join("sepa_batches as b", "b.id", "pp.batch_id")
     .whereNull("pp.closed_at").whereIn("pp.claim_id", rows.map((r) => Number(r.claim_id)))
     .select("pp.claim_id", "b.message_id");
   const batchOf = new Map(batches.map((b) => [Number(b.claim_id), String(b.message_id)]));
   return rows.map((r) => {
-    const check = checkPayableIban(r.iban as string | null);
+    const confirmed = !!r.euro_account_confirmed;
+    const check = checkPayableIban(r.iban as string | null, { euroAccountConfirmed: confirmed });
     return {
       claimId: Number(r.claim_id), applicationId: Number(r.application_id), reference: r.reference ?? null,
       companyName: String(r.legal_name), payableCents: assertCents(r.payable_cents ?? 0),
       awardCents: r.approved_cents === null ? null : assertCents(r.approved_cents),
       iban: (r.iban as string | null) ?? null, ibanProblem: check.ok ? null : check.reason,
+      confirmedNonEuroAccount: check.ok && confirmed && !ibanUsesEuro(check.iban),
       verifiedAt: r.verified_at ?? null, verifiedByName: r.verified_by_name ?? null, callTitle: String(r.call_title),
       inBatch: batchOf.get(Number(r.claim_id)) ?? null,
     };
@@ -112,6 +116,7 @@ interface ClaimFacts extends Omit<PaymentFacts, "actorId"> {
   reference: string | null;
   creditorName: string;
   iban: string | null;
+  euroAccountConfirmed: boolean;
 }
 
 /** Everything a payment decision needs about the given claims; call it after the locks. */
@@ -122,7 +127,7 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
     .leftJoin("payments as pm", "pm.claim_id", "cl.id")
     .whereIn("cl.id", [...claimIds])
     .select("cl.id", "cl.application_id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state",
-      "a.decided_by", "co.legal_name", "co.account_holder", "co.iban", "pm.paid_on", "pm.bank_reference", "pm.id as payment_id");
+      "a.decided_by", "co.legal_name", "co.account_holder", "co.iban", "co.euro_account_confirmed", "pm.paid_on", "pm.bank_reference", "pm.id as payment_id");
   const paths = await trx("payment_paths as pp").leftJoin("sepa_batches as b", "b.id", "pp.batch_id")
     .whereIn("pp.claim_id", [...claimIds]).whereNull("pp.closed_at")
     .select("pp.claim_id", "pp.kind", "pp.batch_id", "b.message_id", "b.status as batch_status");
@@ -133,14 +138,14 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
   for (const r of rows) {
     const applicationId = Number(r.application_id);
     const commitment = await budget.commitmentOf(trx, applicationId);
-    const iban = checkPayableIban(r.iban as string | null);
+    const iban = checkPayableIban(r.iban as string | null, { euroAccountConfirmed: !!r.euro_account_confirmed });
     out.set(Number(r.id), {
       claimId: Number(r.id), applicationId, reference: r.reference ?? null, label: r.reference ?? `claim ${String(r.id)}`,
       claimStatus: String(r.status), applicationState: String(r.state),
       verifiedBy: r.verified_by === null ? null : Number(r.verified_by), decidedBy: r.decided_by === null ? null : Number(r.decided_by),
       payableCents: assertCents(r.payable_cents ?? 0),
       outstandingCents: outstandingCents({ key: "application", label: "", ceilingCents: commitment.committedCents, ...commitment }),
-      ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null,
+      ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null, euroAccountConfirmed: !!r.euro_account_confirmed,
       creditorName: String(r.account_holder || r.legal_name),
       payment: r.payment_id ? { paidOn: String(r.paid_on), bankReference: String(r.bank_reference) } : null,
       openPath: pathOf.get(Number(r.id)) ?? null,
@@ -391,7 +396,7 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
       if (refusal) { problems.push({ label: f.label, message: refusal.message }); continue; }
       payments.push({
         endToEndId: String(f.reference ?? `CLAIM-${id}`), amountCents: f.payableCents, creditorName: f.creditorName,
-        creditorIban: f.iban!, remittance: `Innovation voucher ${String(f.reference ?? id)}`,
+        creditorIban: f.iban!, creditorEuroAccountConfirmed: f.euroAccountConfirmed, remittance: `Innovation voucher ${String(f.reference ?? id)}`,
       });
     }
     if (problems.length) throw new BatchRefusedError("The batch was not prepared", problems);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { electronicFormatIBAN, isValidIBAN } from "ibantools";
-import { NotFoundError, ValidationError, type FieldErrors } from "../errors";
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError, type FieldErrors } from "../errors";
+import { formatLocalDateTime } from "../domain/time";
 import { isPostgres } from "../db/connection";
 import { classifySme, type SmeResult } from "../domain/eligibility";
 import { assertCents } from "../domain/money";
@@ -8,7 +8,7 @@ import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../domain/throttle"
 import { audit } from "./audit";
 import { insertCompany, companySmeStatus, currentRelations, saveCompanyVersion, type CompanyInput } from "./companies";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
-import { checkPayableIban } from "../exports/sepa";
+import { checkSepaIban, ibanUsesEuro } from "../exports/sepa";
 import { queueEmail } from "./mail";
 import { hashPassword, insertUser, MIN_PASSWORD_LENGTH } from "./users";
 
@@ -30,13 +30,20 @@ export async function validateCompany(db: ServiceContext["db"] | Trx, input: Com
   if (!input.regionId || !(await db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = "Choose the programme region the company is based in.";
   if (!input.sectorId || !(await db("sectors").where({ id: input.sectorId }).first("id"))) fields.sectorId = "Choose the company's sector.";
   let iban: string | null = null;
+  let euroAccountConfirmed = false;
   if (input.iban && input.iban.trim()) {
-    iban = electronicFormatIBAN(input.iban) ?? "";
-    if (!isValidIBAN(iban)) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
+    // Payments are EUR SEPA credit transfers (R15): any SEPA country's account can receive them,
+    // but one outside the euro area only if the account takes euros, which the company confirms.
+    const sepa = checkSepaIban(input.iban);
+    if (!sepa.ok) fields.iban = sepa.reason;
     else {
-      // Finance can only pay to a euro account (SEPA in euro); say so now rather than at payment.
-      const payable = checkPayableIban(iban);
-      if (!payable.ok) fields.iban = payable.reason.replace("Ask the company for a euro account.", "Please enter a euro account, or leave the IBAN empty for now and add it later.");
+      iban = sepa.iban;
+      if (!ibanUsesEuro(iban)) {
+        euroAccountConfirmed = !!input.euroAccountConfirmed;
+        if (!euroAccountConfirmed) {
+          fields.euroAccountConfirmed = `This account is in a country that does not use the euro (${iban.slice(0, 2)}). Vouchers are paid in euro: tick the box to confirm the account can receive euros, or enter a euro account.`;
+        }
+      }
     }
     if (!input.accountHolder?.trim()) fields.accountHolder = "Enter the name of the account holder.";
   }
@@ -49,7 +56,7 @@ export async function validateCompany(db: ServiceContext["db"] | Trx, input: Com
     }
   }
   if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
-  return { ...input, iban, accountHolder: iban ? input.accountHolder?.trim() ?? null : null };
+  return { ...input, iban, accountHolder: iban ? input.accountHolder?.trim() ?? null : null, euroAccountConfirmed };
 }
 
 export async function registerApplicant(ctx: ServiceContext, user: RegistrationUser, company: CompanyInput): Promise<number> {
@@ -92,7 +99,7 @@ export async function companyProfile(ctx: ServiceContext) {
       id: Number(c.id), legalName: c.legal_name, vatNumber: c.vat_number, address: c.address, country: c.country,
       regionId: c.region_id, regionName: c.region_name, sectorId: c.sector_id, sectorName: c.sector_name,
       staffHeadcount: Number(c.staff_headcount), turnoverCents: assertCents(c.turnover_cents), balanceSheetCents: assertCents(c.balance_sheet_cents),
-      iban: c.iban, accountHolder: c.account_holder,
+      iban: c.iban, accountHolder: c.account_holder, euroAccountConfirmed: !!c.euro_account_confirmed,
     },
     relations: relations.map((r) => ({ name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount), turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents) })),
     deMinimis: deMinimis.map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) })),
@@ -144,6 +151,42 @@ async function consumeToken(trx: Trx, ctx: ServiceContext, raw: string, purpose:
 
 async function endSessions(trx: Trx, userId: number): Promise<void> {
   await trx("sessions").whereRaw("cast(sess as text) like ?", [`%"user":${userId}}%`]).del();
+}
+
+/** At most one new confirmation link per this many minutes, and RESEND_PER_DAY a day. */
+export const RESEND_INTERVAL_MINUTES = 10;
+export const RESEND_PER_DAY = 5;
+
+/**
+ * Sends the signed-in applicant a new confirmation link. Limited per account in the database (so
+ * it holds across app servers): a link's issue time is its expiry minus its validity.
+ */
+export async function resendConfirmation(ctx: ServiceContext): Promise<void> {
+  const actor = ctx.actor;
+  if (!actor || actor.role !== "applicant") throw new NotFoundError();
+  await inTransaction(ctx, async (trx) => {
+    const user = await trx("users").where({ id: actor.id }).first("email", "name", "email_confirmed_at");
+    if (!user) throw new NotFoundError();
+    if (user.email_confirmed_at) throw new ConflictError("Your e-mail address is already confirmed.", "already_confirmed");
+    const validityMs = TOKEN_HOURS.confirm * 3_600_000;
+    const issued = (await trx("user_tokens").where({ user_id: actor.id, purpose: "confirm" }).select("expires_at"))
+      .map((t) => new Date(String(t.expires_at)).getTime() - validityMs);
+    const now = ctx.now().getTime();
+    const last = Math.max(-Infinity, ...issued);
+    if (now - last < RESEND_INTERVAL_MINUTES * 60_000) {
+      const next = formatLocalDateTime(new Date(last + RESEND_INTERVAL_MINUTES * 60_000).toISOString(), ctx.config.timeZone);
+      throw new TooManyRequestsError(`We sent you a link less than ${RESEND_INTERVAL_MINUTES} minutes ago; please check your inbox and spam folder. You can ask for another link from ${next}.`);
+    }
+    if (issued.filter((t) => now - t < 86_400_000).length >= RESEND_PER_DAY) {
+      throw new TooManyRequestsError(`We have sent ${RESEND_PER_DAY} links in the last 24 hours; please use the newest one, or ask for another one tomorrow.`);
+    }
+    const token = await issueToken(trx, ctx, actor.id, "confirm");
+    const company = actor.companyId ? await trx("companies").where({ id: actor.companyId }).first("legal_name") : null;
+    await queueEmail(trx, ctx, String(user.email), "account-confirmation", {
+      name: String(user.name), companyName: String(company?.legal_name ?? "your company"), link: `${ctx.config.baseUrl}/confirm/${token}`, hours: TOKEN_HOURS.confirm,
+    });
+    await audit(trx, ctx, { action: "user.confirmation-resent", entityType: "user", entityId: actor.id });
+  });
 }
 
 export async function confirmEmail(ctx: ServiceContext, raw: string): Promise<void> {

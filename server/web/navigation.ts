@@ -19,6 +19,7 @@ const ITEMS: Record<string, { href: string; label: string }[]> = {
     { href: "/finance", label: "Payments" },
     { href: "/finance/ledger", label: "Ledger" },
     { href: "/finance/reconciliation", label: "Reconciliation" },
+    { href: "/finance/rates", label: "Exchange rates" },
   ],
   admin: [
     { href: "/admin", label: "Overview" },

@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
+import { ruleInWords, ruleWithNumber } from "../domain/rule-titles";
 
 /** Handlebars helpers. The time zone is the programme's (R3), set once at start-up. */
 export function viewHelpers(timeZone: string) {
@@ -41,6 +42,10 @@ export function viewHelpers(timeZone: string) {
     not: (a: unknown) => !a,
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    /** Eligibility rules: plain words for applicants, words and number for staff. */
+    ruleWords: (rule: unknown) => ruleInWords(String(rule ?? "")),
+    ruleLabel: (rule: unknown) => ruleWithNumber(String(rule ?? "")),
+    startsWith: (s: unknown, prefix: unknown) => typeof s === "string" && typeof prefix === "string" && s.startsWith(prefix),
     includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
     json: (v: unknown) => JSON.stringify(v, null, 2),
     add: (a: unknown, b: unknown) => Number(a) + Number(b),

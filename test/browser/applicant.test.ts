@@ -83,6 +83,12 @@ describe("browser: the applicant's whole path", function () {
     await page.fill("#f-costAccommodation", "140");
     await click(page, "Save and check your answers");
     await page.waitForURL(`${baseUrl}/applications/${id}/check`);
+    // The draft is kept, but submitting waits until the e-mail address is confirmed.
+    expect(await page.locator("main").innerText()).to.include("Confirm your e-mail address to submit");
+    const mail = await db("emails").where({ template: "account-confirmation", to_address: "nora@holmbio.test" }).orderBy("id", "desc").first();
+    await page.goto(`${baseUrl}${new URL(/http:\/\/\S+\/confirm\/\S+/.exec(mail.body_text)![0]).pathname}`);
+    expect(await page.locator("main").innerText()).to.include("Your e-mail address is confirmed");
+    await page.goto(`${baseUrl}/applications/${id}/check`);
     for (const name of ["truthful", "smeStatus", "deMinimisComplete", "noDoubleFunding"]) await page.check(`#f-${name}`);
     await click(page, "Submit the application");
     await page.waitForURL(`${baseUrl}/applications/${id}`);
@@ -117,7 +123,7 @@ describe("browser: the applicant's whole path", function () {
 
     const claim = await db("claims").where({ application_id: id }).first("id");
     const lines = await db("claim_cost_lines").where({ claim_id: claim.id });
-    await verifyClaim(manager, Number(claim.id), lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "", rate: "", rateMonth: "" })));
+    await verifyClaim(manager, Number(claim.id), lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
     clock.set("2027-04-20T12:00:00Z"); // the bank paid today
     const finance = testContext(db, await actorByEmail(db, "finance@demo.test"), clock.now);
     await recordPayment(finance, { claimId: Number(claim.id), paidOn: "2027-04-20", bankReference: "BANK-REF-4711" });

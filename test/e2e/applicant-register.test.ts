@@ -70,12 +70,23 @@ for (const engine of testDatabases()) {
       expect(await db("de_minimis_declarations").where({ company_id: company.id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
     });
 
-    it("refuses an account outside the euro area, since vouchers are paid by SEPA in euro", async () => {
+    it("accepts a Danish IBAN once the company confirms the account receives euros; refuses IBANs outside SEPA with the reason (R15)", async () => {
       const agent = request.agent(app);
       const token = await csrfToken(agent, "/register");
-      const res = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", iban: "DK50 0040 0440 1162 43" }) });
-      expect(res.status).to.equal(422);
-      expect(res.text).to.include("does not use the euro").and.include("leave the IBAN empty for now");
+      const unconfirmed = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", iban: "DK50 0040 0440 1162 43" }) });
+      expect(unconfirmed.status).to.equal(422);
+      expect(unconfirmed.text).to.include("does not use the euro").and.include("confirm the account can receive euros").and.include('id="f-euroAccountConfirmed-error"');
+      const outside = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", iban: "BR18 0036 0305 0000 1000 9795 493C 1", euroAccountConfirmed: "on" }) });
+      expect(outside.status).to.equal(422);
+      expect(outside.text).to.include("Brazil (BR), which is outside the SEPA area");
+      expect(await db("users").where({ email: "dkk@lundbio.test" }).first()).to.equal(undefined);
+
+      const ok = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", legalName: "Lund Krone ApS", iban: "DK50 0040 0440 1162 43", euroAccountConfirmed: "on" }) });
+      expect(ok.status, ok.text.slice(0, 2000)).to.equal(303);
+      const company = await db("companies").where({ legal_name: "Lund Krone ApS" }).first();
+      expect([company.iban, !!company.euro_account_confirmed]).to.deep.equal(["DK5000400440116243", true]);
+      const profile = await agent.get("/company").expect(200);
+      expect(profile.text).to.match(/id="f-euroAccountConfirmed" name="euroAccountConfirmed" type="checkbox" value="on" checked/);
     });
 
     it("refuses a second account with the same e-mail", async () => {

@@ -35,12 +35,23 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     return { id, claimId, lines: lines.map(Number) };
   }
 
-  it("lists the region's claims, converts a foreign line at the entered rate (R2), pays actual costs up to the award (R14)", async () => {
+  async function financeRate(currency: string, month: string, rate: string) {
+    const finance = await signIn(app, "finance@demo.test");
+    const res = await postForm(finance, "/finance/rates", "/finance/rates", { currency, month, rate });
+    expect(res.status, res.text).to.equal(303);
+  }
+
+  it("lists the region's claims, converts a foreign line at finance's rate for the claim's month (R2), pays actual costs up to the award (R14)", async () => {
     const { id, claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
     expect((await manager.get("/manager/claims")).text).to.include(`/manager/claims/${claimId}"`);
+    // The claim was submitted in May 2027; April's rate and a wrong first May rate must not be used.
+    await financeRate("DKK", "2027-04", "7.5000");
+    await financeRate("DKK", "2027-05", "7.0000");
+    await financeRate("DKK", "2027-05", "7,4604");
     const page = `/manager/claims/${claimId}`;
     const fields = {
-      [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`rate_${dkk}`]: "7,4604", [`month_${dkk}`]: "2027-04",
+      // A rate and month typed into the form are not read: the manager does not choose the rate.
+      [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`rate_${dkk}`]: "1", [`month_${dkk}`]: "2099-01",
       [`eligible_${early}`]: "no", [`reason_${early}`]: "Before the approval (R11)",
     };
     const preview = await postForm(manager, page, `${page}/verify`, { ...fields, intent: "preview" });
@@ -56,17 +67,26 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(Number(claim.payable_cents)).to.equal(46_808);
     expect(claim.payable_explanation).to.include("R14");
     const line = await db("claim_cost_lines").where({ id: dkk }).first();
-    expect([line.rate, line.rate_month, Number(line.eur_cents), Number(line.original_minor)]).to.deep.equal(["7.4604", "2027-04", 26_808, 200_000]);
+    expect([line.rate, line.rate_month, Number(line.eur_cents), Number(line.original_minor)]).to.deep.equal(["7.4604", "2027-05", 26_808, 200_000]);
+    // A later correction of the month's rate does not change a verified claim.
+    await financeRate("DKK", "2027-05", "7.4700");
+    expect((await db("claim_cost_lines").where({ id: dkk }).first()).rate).to.equal("7.4604");
+    expect((await manager.get(page)).text).to.include("7.4604 DKK per EUR, 2027-05");
     expect(!!(await db("claim_cost_lines").where({ id: early }).first()).eligible).to.equal(false);
     expect((await db("applications").where({ id }).first()).state).to.equal("claim-verified");
   });
 
-  it("refuses verification without a rate, with an ineligible line without reason, or with a cost before the approval marked eligible", async () => {
+  it("refuses verification while finance has no rate for the claim's month, with an ineligible line without reason, or with a cost before the approval marked eligible", async () => {
     const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
     const page = `/manager/claims/${claimId}`;
-    const base = { [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`rate_${dkk}`]: "7.4604", [`month_${dkk}`]: "2027-04", [`eligible_${early}`]: "no", [`reason_${early}`]: "Too early", intent: "verify" };
-    const noRate = await postForm(manager, page, `${page}/verify`, { ...base, [`rate_${dkk}`]: "" });
+    const base = { [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`rate_${dkk}`]: "7.4604", [`month_${dkk}`]: "2027-05", [`eligible_${early}`]: "no", [`reason_${early}`]: "Too early", intent: "verify" };
+    await financeRate("DKK", "2027-04", "7.4604");
+    expect((await manager.get(page)).text).to.include("No EUR/DKK rate for 2027-05: ask finance to enter it");
+    const noRate = await postForm(manager, page, `${page}/verify`, base);
     expect(noRate.status).to.equal(422);
+    expect(noRate.text).to.include("No EUR/DKK rate for 2027-05: ask finance to enter it");
+    expect((await db("claim_cost_lines").where({ id: dkk }).first()).rate).to.equal(null);
+    await financeRate("DKK", "2027-05", "7.4604");
     const noReason = await postForm(manager, page, `${page}/verify`, { ...base, [`reason_${early}`]: "" });
     expect(noReason.status).to.equal(422);
     const earlyEligible = await postForm(manager, page, `${page}/verify`, { ...base, [`eligible_${early}`]: "yes" });

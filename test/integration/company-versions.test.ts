@@ -14,6 +14,7 @@ async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {
     legalName: company.legalName, vatNumber: company.vatNumber, address: company.address, country: company.country,
     regionId: Number(company.regionId), sectorId: Number(company.sectorId), staffHeadcount: company.staffHeadcount,
     turnoverCents: company.turnoverCents, balanceSheetCents: company.balanceSheetCents, iban: company.iban, accountHolder: company.accountHolder,
+    euroAccountConfirmed: company.euroAccountConfirmed,
     relations: relations.map((r) => ({ ...r, kind: r.kind as "partner" | "linked" })), deMinimis: [],
   };
 }

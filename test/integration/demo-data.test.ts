@@ -1,9 +1,11 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { verifyLedgerTotals } from "../../server/services/budget";
+import { ledgerExportRows } from "../../server/services/ledger";
+import { paymentQueue } from "../../server/services/payments";
 import { buildApp, signIn } from "../support/app";
-import { testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
+import { testConfig, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
 
 for (const engine of testDatabases()) {
   describe(`demo data (${engine.name})`, function () {
@@ -39,6 +41,22 @@ for (const engine of testDatabases()) {
       for (const call of await db("calls").select("id")) {
         for (const check of await verifyLedgerTotals(db, Number(call.id))) expect(check.ok, check.key).to.equal(true);
       }
+    });
+
+    it("pays a claim with Danish costs, whose original currency the ledger shows, to a Danish account the company confirmed (R2, R15)", async () => {
+      const rows = [];
+      for await (const r of ledgerExportRows(db, { kind: "payment" })) rows.push(r);
+      const dkk = rows.find((r) => r.originalCurrency === "DKK");
+      expect(dkk, JSON.stringify(rows)).to.exist;
+      expect([dkk!.originalAmount, dkk!.rate]).to.deep.equal(["895.00", "7.4604"]);
+      const danish = await db("companies").where({ country: "DK" }).select("iban", "euro_account_confirmed");
+      expect(danish.length).to.be.at.least(4);
+      for (const c of danish) expect([String(c.iban).slice(0, 2), !!c.euro_account_confirmed]).to.deep.equal(["DK", true]);
+      expect(await paymentQueue({ db, config: testConfig(), actor: await actorByEmail(db, "finance@demo.test"), now: () => new Date() }))
+        .to.satisfy((q: { ibanProblem: string | null }[]) => q.length > 0 && q.every((i) => i.ibanProblem === null));
+      const finance = await signIn(buildApp(db), "finance@demo.test");
+      const queue = await finance.get("/finance").expect(200);
+      expect(queue.text).to.include("<code>DK8952950012345678</code>").and.include("Outside the euro area; the company confirmed the account receives euros.");
     });
 
     it("has issued a letter for every awarded application, which the demo applicant can download at once", async () => {

@@ -3,6 +3,7 @@ import { adminRoutes } from "./admin";
 import { applicantRoutes } from "./applicant";
 import { directoryRoutes } from "./directory";
 import { financeRoutes } from "./finance";
+import { financeRateRoutes } from "./finance-rates";
 import { letterRoutes } from "./letters";
 import { managerRoutes } from "./manager";
 import { publicRoutes } from "./public";
@@ -17,5 +18,6 @@ export function registerRoutes(app: Express): void {
   app.use(managerRoutes);
   app.use(directoryRoutes);
   app.use(financeRoutes);
+  app.use(financeRateRoutes);
   app.use(adminRoutes);
 }

@@ -285,7 +285,6 @@ managerRoutes.get("/manager/claims", staff, handle(async (req, res) => {
 function lineDecisions(body: Record<string, string | undefined>, ids: number[]): LineDecision[] {
   return ids.map((id) => ({
     id, eligible: body[`eligible_${id}`] !== "no", reason: String(body[`reason_${id}`] ?? ""),
-    rate: String(body[`rate_${id}`] ?? ""), rateMonth: String(body[`month_${id}`] ?? ""),
   }));
 }
 

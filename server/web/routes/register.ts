@@ -1,10 +1,11 @@
 import { Router, type Request } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
-import { ValidationError, type FieldErrors } from "../../errors";
+import { AppError, ValidationError, type FieldErrors } from "../../errors";
 import { parseMoney, type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/companies";
 import {
-  acceptInvitation, companyProfile, confirmEmail, inviteColleague, registerApplicant, requestPasswordReset, resetPassword, updateCompanyProfile,
+  acceptInvitation, companyProfile, confirmEmail, inviteColleague, registerApplicant, requestPasswordReset, resendConfirmation, resetPassword,
+  updateCompanyProfile,
 } from "../../services/registration";
 import { listRegions, listSectors } from "../../services/reference";
 import { loadActor } from "../../services/users";
@@ -45,7 +46,8 @@ export function parseCompanyForm(b: Body): CompanyInput {
     regionId: id("regionId"), sectorId: id("sectorId"),
     staffHeadcount: count(b, "staffHeadcount", fields, "the staff headcount"),
     turnoverCents: money(b, "turnover", fields, true) ?? 0, balanceSheetCents: money(b, "balanceSheet", fields, true) ?? 0,
-    iban: str(b, "iban") || null, accountHolder: str(b, "accountHolder") || null, relations: [], deMinimis: [],
+    iban: str(b, "iban") || null, accountHolder: str(b, "accountHolder") || null, euroAccountConfirmed: str(b, "euroAccountConfirmed") === "on",
+    relations: [], deMinimis: [],
   };
   // Checked again by the service; here so that every answer's problem is shown at once.
   if (input.iban && !isValidIBAN(electronicFormatIBAN(input.iban) ?? "")) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
@@ -156,6 +158,20 @@ registrationRoutes.get("/confirm/:token", handle(async (req, res) => {
     if (!(err instanceof ValidationError)) throw err;
     res.status(422).render("pages/register-done", { pageTitle: "Link no longer valid", heading: "This link is no longer valid", message: err.message });
   }
+}));
+
+/** A new confirmation link for the signed-in applicant; back to the page that offered it. */
+registrationRoutes.post("/account/confirmation", requireRole("applicant"), handle(async (req, res) => {
+  const next = String((req.body as Record<string, unknown> | undefined)?.next ?? "");
+  const back = /^\/applications\/\d{1,10}\/check$/.test(next) ? next : "/applicant";
+  try {
+    await resendConfirmation(req.ctx);
+    flash(req, "success", "We sent a new confirmation link to your e-mail address.");
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
+    flash(req, "error", err.message);
+  }
+  res.redirect(303, back);
 }));
 
 // The sign-in page links here.

@@ -33,4 +33,5 @@ cases.push(
   { method: "GET", path: "/confirm/not-a-real-token-0123456789", allow: everyone },
   { method: "GET", path: "/invite/not-a-real-token-0123456789", allow: everyone },
   { method: "POST", path: "/company/invite", allow: ["applicant"] },
+  { method: "POST", path: "/account/confirmation", allow: ["applicant"] },
 );

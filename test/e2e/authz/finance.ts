@@ -14,4 +14,7 @@ export const cases: AuthzCase[] = [
   { method: "GET", path: "/finance/ledger.csv", allow: ["finance", "admin"] },
   { method: "GET", path: "/finance/ledger.xlsx", allow: ["finance", "admin"] },
   { method: "GET", path: "/finance/reconciliation", allow: ["finance", "admin"] },
+  { method: "GET", path: "/finance/rates", allow: ["finance"] },
+  { method: "POST", path: "/finance/rates", allow: ["finance"] },
+  { method: "POST", path: "/finance/rates/import", allow: ["finance"] },
 ];

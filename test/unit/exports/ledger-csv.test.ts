@@ -35,7 +35,7 @@ function sampleRows(): LedgerExportRow[] {
   return [
     row({ entryId: 1, kind: "commit", amountCents: 400000 }),
     row({ entryId: 2, kind: "commit", amountCents: 50000, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V." }),
-    row({ entryId: 3, kind: "payment", amountCents: 37255, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V.", originalCurrency: "DKK", originalAmount: "2779.50", rate: "7.4604", paymentReference: "BANK-REF-77", paidOn: "2026-03-02" }),
+    row({ entryId: 3, kind: "payment", amountCents: 37255, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V.", originalCurrency: "DKK", originalAmount: "2779.50", rate: "7.4604", rateMonth: "2026-02", paymentReference: "BANK-REF-77", paidOn: "2026-03-02" }),
     row({ entryId: 4, kind: "release", amountCents: 12745, voucherType: "Meet & Greet", call: "Call 2026-2", region: "Noord-Brabant", company: "Brabant Diagnostics B.V." }),
     row({ entryId: 5, kind: "payment", amountCents: 10, date: "2026-03-04T23:30:00Z" }),
     row({ entryId: 6, kind: "payment", amountCents: 20 }),
@@ -81,7 +81,7 @@ describe("exports/ledger-csv", () => {
     expect(records).to.have.length(rows.length + 1);
     expect(records[3]).to.deep.equal([
       "3", "2026-03-04", "payment", "IN2LS-2026-001", "Brabant Diagnostics B.V.", "DK12345678", "Noord-Brabant",
-      "BioPeople", "Call 2026-2", "Meet & Greet", "372.55", "DKK", "2779.50", "7.4604", "BANK-REF-77", "2026-03-02", "Mette Finance",
+      "BioPeople", "Call 2026-2", "Meet & Greet", "372.55", "DKK", "2779.50", "7.4604", "BANK-REF-77", "2026-03-02", "Mette Finance", "2026-02",
     ]);
     expect(records[1][10]).to.equal("4000.00");
     expect(records[6][10]).to.equal("0.20");

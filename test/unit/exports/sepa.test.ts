@@ -287,13 +287,20 @@ describe("exports/sepa: checkPayableIban", () => {
     }
   });
 
-  it("refuses a Danish and other non-euro SEPA IBANs", () => {
+  it("refuses a Danish and other non-euro SEPA IBANs until the company confirms the account receives euros (R15)", () => {
     const dk = checkPayableIban("DK5000400440116243");
     expect(dk.ok).to.equal(false);
-    if (!dk.ok) expect(dk.reason).to.match(/Denmark \(DK\).*euro/);
-    for (const iban of ["GB29NWBK60161331926819", "SE4550000000058398257466", "CH9300762011623852957", "PL61109010140000071219812874", "NO9386011117947"]) {
+    if (!dk.ok) expect(dk.reason).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
+    for (const iban of ["DK5000400440116243", "GB29NWBK60161331926819", "SE4550000000058398257466", "CH9300762011623852957", "PL61109010140000071219812874", "NO9386011117947"]) {
       expect(checkPayableIban(iban).ok, iban).to.equal(false);
+      expect(checkPayableIban(iban, { euroAccountConfirmed: true }), iban).to.deep.equal({ ok: true, iban });
     }
+    // The confirmation does not open the door to accounts outside SEPA.
+    const br = checkPayableIban("BR1800360305000010009795493C1", { euroAccountConfirmed: true });
+    expect(br.ok).to.equal(false);
+    if (!br.ok) expect(br.reason).to.match(/Brazil \(BR\), which is outside the SEPA area/);
+    const xml = buildPain001(input({ payments: [payment({ creditorIban: "DK50 0040 0440 1162 43", creditorEuroAccountConfirmed: true })] }));
+    expect(xml).to.include("<IBAN>DK5000400440116243</IBAN>").and.include('<InstdAmt Ccy="EUR">');
   });
 
   it("refuses invalid IBANs with ibantools' reason, and non-SEPA ones", () => {

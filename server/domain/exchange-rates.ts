@@ -1,0 +1,98 @@
+/**
+ * The monthly exchange-rate table (R2): which rate applies to a claim, and how a rate entry or a
+ * line of an imported rates file is read. The Commission publishes one accounting rate per
+ * currency and month (InforEuro), as foreign units per euro; conversion itself is
+ * convertToEurCents in money.ts, which divides by the rate exactly as recorded.
+ */
+import { DateTime } from "luxon";
+import { parseRate } from "./money";
+
+const CURRENCY_RE = /^[A-Z]{3}$/;
+const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export function checkCurrency(input: string): Checked<string> {
+  const s = (input ?? "").trim().toUpperCase();
+  if (s === "") return { ok: false, reason: "Enter the currency code, for example DKK." };
+  if (!CURRENCY_RE.test(s)) return { ok: false, reason: `"${input.trim().slice(0, 20)}" is not a three-letter currency code such as DKK or SEK.` };
+  if (s === "EUR") return { ok: false, reason: "Amounts in euro need no exchange rate." };
+  return { ok: true, value: s };
+}
+
+export function checkMonth(input: string): Checked<string> {
+  const s = (input ?? "").trim();
+  if (s === "") return { ok: false, reason: "Enter the month as YYYY-MM, for example 2026-11." };
+  if (!MONTH_RE.test(s)) return { ok: false, reason: `"${s.slice(0, 20)}" is not a month written as YYYY-MM, for example 2026-11.` };
+  return { ok: true, value: s };
+}
+
+/**
+ * The month whose rate applies to a claim: the month, in the programme's time zone, in which the
+ * claim was submitted. A claim submitted at 00:30 on 1 December in Copenhagen is a December claim
+ * even though it is still November in UTC.
+ */
+export function claimRateMonth(submittedAt: string, timeZone: string): string {
+  const dt = DateTime.fromISO(submittedAt, { zone: "utc", setZone: true }).setZone(timeZone);
+  if (!dt.isValid) throw new RangeError(`Invalid claim submission time: ${submittedAt}`);
+  return dt.toFormat("yyyy-LL");
+}
+
+/** The refusal when finance has not entered the rate a claim needs. */
+export function missingRateMessage(currency: string, month: string): string {
+  return `No EUR/${currency} rate for ${month}: ask finance to enter it.`;
+}
+
+export interface RateEntry { currency: string; month: string; rate: string }
+
+export type RateLineResult = { ok: true; entry: RateEntry } | { ok: false; errors: string[] };
+
+/** One rate as typed on the finance page or read from a line of an imported file. */
+export function checkRateEntry(currency: string, month: string, rate: string): RateLineResult {
+  const c = checkCurrency(currency);
+  const m = checkMonth(month);
+  const r = parseRate(rate);
+  const errors = [c, m].filter((x): x is { ok: false; reason: string } => !x.ok).map((x) => x.reason);
+  if (!r.ok) errors.push(r.reason);
+  if (errors.length || !c.ok || !m.ok || !r.ok) return { ok: false, errors };
+  return { ok: true, entry: { currency: c.value, month: m.value, rate: r.rate } };
+}
+
+export interface ImportLineError { line: number; message: string }
+
+/**
+ * Reads the records of a rates file: columns currency, month, rate, with an optional header row
+ * naming them. Every line is checked and every problem reported with its line number; the same
+ * currency and month twice in one file is refused, since one of the two would silently win.
+ */
+export function checkRateRecords(records: { line: number; cells: string[] }[]): { entries: RateEntry[]; errors: ImportLineError[] } {
+  const entries: RateEntry[] = [];
+  const errors: ImportLineError[] = [];
+  const seen = new Map<string, number>();
+  let first = true;
+  records.forEach(({ line, cells: raw }) => {
+    const cells = raw.map((c) => c.trim());
+    if (cells.every((c) => c === "")) return;
+    const isHeader = first && cells[0]?.toLowerCase() === "currency";
+    first = false;
+    if (isHeader) return;
+    if (cells.length !== 3) {
+      errors.push({ line, message: `Expected three values (currency, month, rate) but found ${cells.length}.` });
+      return;
+    }
+    const r = checkRateEntry(cells[0], cells[1], cells[2]);
+    if (!r.ok) {
+      errors.push({ line, message: r.errors.join(" ") });
+      return;
+    }
+    const key = `${r.entry.currency} ${r.entry.month}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      errors.push({ line, message: `${r.entry.currency} for ${r.entry.month} is already given on line ${earlier}.` });
+      return;
+    }
+    seen.set(key, line);
+    entries.push(r.entry);
+  });
+  return { entries, errors };
+}

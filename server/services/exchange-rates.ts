@@ -1,0 +1,156 @@
+import { parse } from "csv-parse/sync";
+import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from "../errors";
+import { checkRateEntry, checkRateRecords, type RateEntry } from "../domain/exchange-rates";
+import { audit } from "./audit";
+import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
+import type { Db } from "../db/connection";
+
+/*
+ * The monthly exchange-rate table finance keeps (R2). Rates are added and corrected here only;
+ * claim verification reads them with currentRates. Rows are never changed or deleted: a
+ * correction is the next revision of the same currency and month.
+ */
+
+export interface RateRow {
+  id: number;
+  currency: string;
+  month: string;
+  rate: string;
+  revision: number;
+  note: string | null;
+  enteredBy: string;
+  enteredAt: string;
+}
+
+function requireFinance(ctx: ServiceContext) {
+  const a = ctx.actor;
+  if (!a || a.role !== "finance") throw new ForbiddenError("Only a finance officer keeps the exchange-rate table.");
+  return a;
+}
+
+function toRow(r: Record<string, unknown>): RateRow {
+  return {
+    id: Number(r.id), currency: String(r.currency), month: String(r.month), rate: String(r.rate), revision: Number(r.revision),
+    note: (r.note as string | null) ?? null, enteredBy: String(r.entered_by_name ?? r.entered_by), enteredAt: String(r.entered_at),
+  };
+}
+
+async function latest(db: Db | Trx, currency: string, month: string): Promise<RateRow | null> {
+  const r = await db("exchange_rates").where({ currency, month }).orderBy("revision", "desc").first();
+  return r ? toRow(r) : null;
+}
+
+/** The current rate of each requested currency and month; a pair finance has not entered is absent. */
+export async function currentRates(db: Db | Trx, pairs: { currency: string; month: string }[]): Promise<Map<string, RateRow>> {
+  const out = new Map<string, RateRow>();
+  for (const p of pairs) {
+    const key = `${p.currency} ${p.month}`;
+    if (out.has(key)) continue;
+    const r = await latest(db, p.currency, p.month);
+    if (r) out.set(key, r);
+  }
+  return out;
+}
+
+export interface RateTable {
+  current: RateRow[];
+  /** Earlier revisions, newest first, for the history shown under the table. */
+  history: RateRow[];
+}
+
+export async function rateTable(ctx: ServiceContext): Promise<RateTable> {
+  requireFinance(ctx);
+  const rows = (await ctx.db("exchange_rates as x").leftJoin("users as u", "u.id", "x.entered_by")
+    .select("x.*", "u.name as entered_by_name").orderBy([{ column: "x.month", order: "desc" }, { column: "x.currency" }, { column: "x.revision", order: "desc" }]))
+    .map(toRow);
+  const current: RateRow[] = [];
+  const history: RateRow[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.currency} ${r.month}`;
+    if (seen.has(key)) history.push(r);
+    else { seen.add(key); current.push(r); }
+  }
+  history.sort((a, b) => b.id - a.id);
+  return { current, history };
+}
+
+export type SetOutcome = "added" | "corrected" | "unchanged";
+
+/** Writes one rate inside the caller's transaction; the unique revision key refuses a lost update. */
+async function writeRate(trx: Trx, ctx: ServiceContext, e: RateEntry, note: string | null): Promise<SetOutcome> {
+  const before = await latest(trx, e.currency, e.month);
+  if (before && before.rate === e.rate) return "unchanged";
+  const revision = before ? before.revision + 1 : 1;
+  try {
+    await trx("exchange_rates").insert({
+      currency: e.currency, month: e.month, rate: e.rate, revision, note, entered_by: ctx.actor!.id, entered_at: nowIso(ctx),
+    });
+  } catch (err) {
+    if (/unique|duplicate/i.test(String((err as Error).message))) {
+      throw new ConflictError(`The ${e.currency} rate for ${e.month} was changed by someone else meanwhile. Look at the table again and repeat your change if it is still needed.`, "rate_changed_meanwhile");
+    }
+    throw err;
+  }
+  await audit(trx, ctx, {
+    action: before ? "exchange-rate.corrected" : "exchange-rate.added", entityType: "exchange-rate", entityId: `${e.currency}/${e.month}`,
+    before: before ? { currency: before.currency, month: before.month, rate: before.rate, revision: before.revision } : null,
+    after: { currency: e.currency, month: e.month, rate: e.rate, revision, note },
+  });
+  return before ? "corrected" : "added";
+}
+
+/** Adds a month's rate or corrects it (the earlier value stays in the history). */
+export async function setRate(ctx: ServiceContext, input: { currency: string; month: string; rate: string; note?: string }): Promise<SetOutcome> {
+  requireFinance(ctx);
+  const checked = checkRateEntry(input.currency, input.month, input.rate);
+  if (!checked.ok) {
+    const fields: FieldErrors = {};
+    for (const [field, value] of [["currency", input.currency], ["month", input.month], ["rate", input.rate]] as const) {
+      const one = checkRateEntry(field === "currency" ? value : "DKK", field === "month" ? value : "2026-01", field === "rate" ? value : "1");
+      if (!one.ok) fields[field] = one.errors[0];
+    }
+    throw new ValidationError("The rate could not be saved.", fields);
+  }
+  const note = input.note?.trim() ? input.note.trim().slice(0, 300) : null;
+  return inTransaction(ctx, (trx) => writeRate(trx, ctx, checked.entry, note));
+}
+
+export interface ImportResult { added: number; corrected: number; unchanged: number }
+
+/** Splits the file into records with their line numbers; a semicolon file (Excel in DK/DE) is read as such. */
+function records(text: string): { line: number; cells: string[] }[] {
+  const firstLine = text.replace(/^\uFEFF/, "").split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+  const delimiter = firstLine.includes(";") ? ";" : ",";
+  try {
+    const parsed = parse(text, { bom: true, delimiter, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+    return parsed.map((p) => ({ line: p.info.lines, cells: p.record }));
+  } catch (err) {
+    const line = (err as { lines?: number }).lines;
+    throw new ValidationError("The file could not be read as CSV; nothing was imported.", {
+      file: `The file is not valid CSV${line ? ` (problem on line ${line})` : ""}: ${String((err as Error).message).replace(/:.*$/, "")}.`,
+    });
+  }
+}
+
+/**
+ * Imports a CSV file of rates (currency, month, rate per line). Every line is checked first and
+ * every problem is reported with its line number; if any line is wrong nothing is written, so a
+ * half-imported file never leaves the table in a state nobody chose.
+ */
+export async function importRates(ctx: ServiceContext, text: string): Promise<ImportResult> {
+  requireFinance(ctx);
+  if (!text.trim()) throw new ValidationError("The file is empty; nothing was imported.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
+  const { entries, errors } = checkRateRecords(records(text));
+  if (errors.length) {
+    const fields: FieldErrors = { file: `${errors.length} ${errors.length === 1 ? "line has a problem" : "lines have problems"}; nothing was imported.` };
+    for (const e of errors) fields[`line-${e.line}`] = `Line ${e.line}: ${e.message}`;
+    throw new ValidationError("The file has problems; nothing was imported.", fields, "rates_file_invalid");
+  }
+  if (!entries.length) throw new ValidationError("The file contains no rates; nothing was imported.", { file: "Add one line per rate: currency, month, rate." });
+  return inTransaction(ctx, async (trx) => {
+    const result: ImportResult = { added: 0, corrected: 0, unchanged: 0 };
+    for (const e of entries) result[await writeRate(trx, ctx, e, "imported from a file")]++;
+    return result;
+  });
+}

@@ -1,0 +1,60 @@
+import { Router, type Request } from "express";
+import multer from "multer";
+import { z } from "zod";
+import { ValidationError } from "../../errors";
+import { importRates, rateTable, setRate } from "../../services/exchange-rates";
+import { csrfAfterUpload } from "../csrf";
+import { f, parseForm, renderFormError } from "../forms";
+import { flash, handle, requireRole } from "../middleware";
+
+/*
+ * The monthly exchange-rate table (R2): finance adds and corrects the Commission's accounting
+ * rates, one by one or from a CSV file; claim verification looks them up.
+ */
+export const financeRateRoutes = Router();
+const finance = requireRole("finance");
+
+/** A rates file is a few kilobytes; anything near this is not a rates file. */
+const MAX_RATES_FILE_BYTES = 1024 * 1024;
+const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_RATES_FILE_BYTES, files: 1, fields: 10 } });
+
+async function locals(req: Request, values: Record<string, unknown> = {}) {
+  return { pageTitle: "Exchange rates", ...(await rateTable(req.ctx)), values };
+}
+
+financeRateRoutes.get("/finance/rates", finance, handle(async (req, res) => {
+  res.render("pages/finance/rates", await locals(req));
+}));
+
+const rateSchema = z.object({
+  currency: z.string().optional().default(""),
+  month: z.string().optional().default(""),
+  rate: z.string().optional().default(""),
+  note: f.optionalText(300),
+});
+
+financeRateRoutes.post("/finance/rates", finance, handle(async (req, res) => {
+  try {
+    const input = parseForm(rateSchema, req.body);
+    const outcome = await setRate(req.ctx, input);
+    const what = `${input.currency.trim().toUpperCase()} ${input.month.trim()}`;
+    flash(req, outcome === "unchanged" ? "info" : "success", outcome === "added" ? `The rate for ${what} was added.`
+      : outcome === "corrected" ? `The rate for ${what} was corrected; the earlier value stays in the history.` : `The rate for ${what} was already ${input.rate.trim()}; nothing changed.`);
+    res.redirect(303, "/finance/rates");
+  } catch (err) {
+    renderFormError(res, err, "pages/finance/rates", await locals(req, req.body as Record<string, unknown>));
+  }
+}));
+
+financeRateRoutes.post("/finance/rates/import", finance, upload.single("file"), csrfAfterUpload, handle(async (req, res) => {
+  try {
+    if (!req.file) throw new ValidationError("No file was chosen.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
+    const text = req.file.buffer.toString("utf8");
+    if (text.includes("\uFFFD")) throw new ValidationError("The file could not be read; nothing was imported.", { file: "Save the file as CSV in UTF-8 and try again." });
+    const r = await importRates(req.ctx, text);
+    flash(req, "success", `The file was imported: ${r.added} added, ${r.corrected} corrected, ${r.unchanged} unchanged.`);
+    res.redirect(303, "/finance/rates");
+  } catch (err) {
+    renderFormError(res, err, "pages/finance/rates", await locals(req));
+  }
+}));

@@ -1,0 +1,63 @@
+import { expect } from "chai";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { type Agent, buildApp, csrfFrom, postForm, signIn } from "../support/app";
+import { TestClock, testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+
+for (const engine of testDatabases()) {
+  describe(`finance keeps the monthly exchange rates over HTTP (${engine.name})`, function () {
+    this.timeout(60000);
+    let db: Db;
+    let app: Express;
+    let finance: Agent;
+    const clock = new TestClock(new Date("2026-11-30T10:00:00Z"));
+
+    before(async () => {
+      db = await engine.create();
+      await seedDemoData(db);
+      app = buildApp(db, { clock: clock.now });
+      finance = await signIn(app, "finance@demo.test");
+    });
+    after(() => db.destroy());
+
+    async function upload(content: string) {
+      const page = await finance.get("/finance/rates").expect(200);
+      return finance.post("/finance/rates/import").field("_csrf", csrfFrom(page.text)).attach("file", Buffer.from(content), { filename: "rates.csv", contentType: "text/csv" });
+    }
+
+    it("adds and corrects a rate with the form, keeping what was typed when a field is wrong", async () => {
+      const bad = await postForm(finance, "/finance/rates", "/finance/rates", { currency: "DKK", month: "11/2026", rate: "7.4604" });
+      expect(bad.status).to.equal(422);
+      expect(bad.text).to.include("is not a month written as YYYY-MM").and.include('value="7.4604"').and.include('href="#f-month"');
+      expect(await db("exchange_rates")).to.have.length(0);
+
+      expect((await postForm(finance, "/finance/rates", "/finance/rates", { currency: "DKK", month: "2026-11", rate: "7.4640" })).status).to.equal(303);
+      expect((await postForm(finance, "/finance/rates", "/finance/rates", { currency: "DKK", month: "2026-11", rate: "7.4604", note: "digits swapped" })).status).to.equal(303);
+      const page = await finance.get("/finance/rates").expect(200);
+      expect(/<table class="data" id="rates">[\s\S]*?<\/table>/.exec(page.text)![0]).to.include("7.4604").and.not.include("7.4640");
+      expect(/<table class="data" id="rate-history">[\s\S]*?<\/table>/.exec(page.text)![0]).to.include("7.4640");
+    });
+
+    it("imports a CSV file, or reports each bad line and imports nothing", async () => {
+      const before = await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n));
+      const bad = await upload("currency,month,rate\nSEK,2026-11,11.1355\nNOK,2026-11,\nEUR,2026-11,1\n");
+      expect(bad.status).to.equal(422);
+      expect(bad.text).to.include("2 lines have problems; nothing was imported.").and.include("Line 3: Please enter the exchange rate.").and.include("Line 4: Amounts in euro need no exchange rate.");
+      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(before);
+
+      const good = await upload("SEK,2026-11,11.1355\nNOK,2026-11,11.7215\n");
+      expect(good.status, good.text.slice(0, 1000)).to.equal(303);
+      expect((await finance.get("/finance/rates")).text).to.include("2 added, 0 corrected, 0 unchanged").and.include("11.7215");
+    });
+
+    it("is for finance officers only", async () => {
+      const manager = await signIn(app, "manager@demo.test");
+      expect((await manager.get("/finance/rates")).status).to.equal(403);
+      const own = await manager.get("/manager/rejection-templates").expect(200);
+      const res = await manager.post("/finance/rates").type("form").send({ _csrf: csrfFrom(own.text), currency: "DKK", month: "2026-12", rate: "7" });
+      expect(res.status).to.equal(403);
+      expect(await db("exchange_rates").where({ month: "2026-12" })).to.have.length(0);
+    });
+  });
+}
