@@ -14,6 +14,7 @@ import "./types";
 import { configurePassport } from "./auth";
 import { csrfGuard, generateCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
+import { refuseNul } from "./input";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { viewHelpers } from "./view-helpers";
@@ -88,7 +89,8 @@ export function createApp({ db, config, clock = () => new Date() }: AppDeps): Ex
     }
   });
 
-  app.use(express.urlencoded({ extended: true, limit: "200kb", parameterLimit: 2000 }));
+  // Flat forms only: `a[b]=c` stays a plain key, so no field can arrive as a nested object.
+  app.use(express.urlencoded({ extended: false, limit: "200kb", parameterLimit: 2000 }));
   app.use(session({
     name: "vd.sid",
     secret: config.sessionSecret,
@@ -107,7 +109,8 @@ export function createApp({ db, config, clock = () => new Date() }: AppDeps): Ex
     next();
   });
 
-  app.use(csrfGuard);
+  app.use(csrfGuard(app));
+  app.use(refuseNul);
 
   app.use((req, res, next) => {
     res.locals.csrfToken = generateCsrfToken(req);

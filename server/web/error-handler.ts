@@ -8,6 +8,7 @@ const TITLES: Record<number, string> = {
   404: "Page not found",
   409: "This could not be done right now",
   413: "The upload is too large",
+  415: "This kind of request is not accepted here",
   422: "Please check what you entered",
   429: "Too many attempts",
   500: "Something went wrong on our side",

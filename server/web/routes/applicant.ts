@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from "express";
-import multer from "multer";
 import { fromBuffer } from "file-type";
 import { z } from "zod";
 import { AppError, ConflictError, ValidationError, type FieldErrors } from "../../errors";
@@ -12,7 +11,7 @@ import {
 import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims";
 import { loadApplication } from "../../services/applications-core";
 import { toVoucherType } from "../../services/reference";
-import { csrfAfterUpload } from "../csrf";
+import { csrfAfterUpload, uploadParser } from "../csrf";
 import { f, parseForm, renderFormError } from "../forms";
 import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
 
@@ -22,7 +21,7 @@ const applicant = requireRole("applicant");
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const ALLOWED_MIME = ["application/pdf", "image/png", "image/jpeg"];
 
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 } });
+const uploadLimits = { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 };
 
 /** The type comes from the bytes, never from the name or the browser's claim. */
 async function checkFiles(files: Express.Multer.File[] | undefined, field: string): Promise<CheckedFile[]> {
@@ -253,7 +252,7 @@ applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) =>
 // Attachments
 // ---------------------------------------------------------------------------------------------
 
-applicantRoutes.post("/applications/:id/attachments", applicant, upload.array("files", 5), csrfAfterUpload, handle(async (req, res) => {
+applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ limits: uploadLimits, array: { field: "files", max: 5 } }), csrfAfterUpload, handle(async (req, res) => {
   const id = idParam(req);
   try {
     const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
@@ -298,7 +297,7 @@ applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res
   res.render("pages/applicant/claim", { ...locals, values: {} });
 }));
 
-applicantRoutes.post("/applications/:id/claim", applicant, upload.array("evidence", 5), csrfAfterUpload, handle(async (req, res) => {
+applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits: uploadLimits, array: { field: "evidence", max: 5 } }), csrfAfterUpload, handle(async (req, res) => {
   const id = idParam(req);
   const body = (req.body ?? {}) as Record<string, string | undefined>;
   const s = (k: string) => (typeof body[k] === "string" ? body[k]! : "");

@@ -1,9 +1,8 @@
 import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
 import { rateLimit } from "express-rate-limit";
-import multer from "multer";
 import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
 import { getAwardLetter, verifyLetter } from "../../services/letters";
-import { csrfAfterUpload } from "../csrf";
+import { csrfAfterUpload, uploadParser } from "../csrf";
 import { errorSummary, renderFormError } from "../forms";
 import { handle, idParam, requireAuth } from "../middleware";
 
@@ -63,8 +62,7 @@ export function letterRoutes(): Router {
     },
   });
 
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } })
-    .single("pdf");
+  const upload = uploadParser({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 }, single: "pdf" });
 
   // Upload problems (too large, a second file) go back to the form beside the file field.
   const uploadErrors: ErrorRequestHandler = (err, req, res, next) => {
