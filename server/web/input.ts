@@ -94,6 +94,7 @@ export const field = {
     .refine((s) => s === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), "Enter an e-mail address like name@example.com.")),
   /** A password is taken as typed (no trimming), bounded so hashing stays cheap. */
   password: (min: number) => one("Enter a password.").refine((s) => !NUL.test(s), "The password contains a character that cannot be used (NUL).")
+    .refine((s) => s.length > 0, "Enter a password.")
     .refine((s) => s.length >= min, `The password must be at least ${min} characters long.`)
     .refine((s) => s.length <= 200, "The password must be 200 characters or fewer."),
   choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>

@@ -8,6 +8,7 @@ import type { UserRole } from "../../services/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes, updateRegion, updateSchemeSettings } from "../../services/reference";
 import { createUser, listUsers, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/users";
 import { f, parseForm, renderFormError } from "../forms";
+import { field, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 export const adminRoutes = Router();
@@ -90,20 +91,30 @@ adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
   res.redirect(303, "/admin/users");
 }));
 
+const auditQuery = z.object({
+  action: field.filter("the action", 60),
+  entityType: field.filter("the record type", 40),
+  entityId: field.filter("the record id", 40),
+  actor: field.filter("the user", 254),
+  from: field.optionalDate("the first day"),
+  to: field.optionalDate("the last day"),
+  page: field.page(),
+});
+
 adminRoutes.get("/admin/audit", admin, handle(async (req, res) => {
-  const q = req.query as Record<string, string | undefined>;
+  const q = parseQuery(auditQuery, req.query);
   const tz = req.ctx.config.timeZone;
-  const day = (s: string | undefined, plus = 0) =>
-    s && /^\d{4}-\d{2}-\d{2}$/.test(s) ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined;
-  const page = Math.max(1, Math.min(100000, Number.parseInt(q.page ?? "1", 10) || 1));
+  const day = (s: string | null, plus = 0) => (s ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined);
+  const page = q.page;
   const filter = {
-    action: q.action?.trim() || undefined, entityType: q.entityType?.trim() || undefined, entityId: q.entityId?.trim() || undefined,
-    actor: q.actor?.trim() || undefined, from: day(q.from), to: day(q.to, 1), page,
+    action: q.action || undefined, entityType: q.entityType || undefined, entityId: q.entityId || undefined,
+    actor: q.actor || undefined, from: day(q.from), to: day(q.to, 1), page,
   };
   const { rows, hasMore } = await listAuditEvents(req.ctx, filter);
-  const qs = (p: number) => new URLSearchParams({ ...Object.fromEntries(Object.entries(q).filter(([, v]) => typeof v === "string")) as Record<string, string>, page: String(p) }).toString();
+  const kept = { action: q.action, entityType: q.entityType, entityId: q.entityId, actor: q.actor, from: q.from ?? "", to: q.to ?? "" };
+  const qs = (p: number) => new URLSearchParams({ ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== "")), page: String(p) }).toString();
   res.render("pages/admin/audit", {
-    pageTitle: "Audit log", rows, values: q, page,
+    pageTitle: "Audit log", rows, values: kept, page,
     prevLink: page > 1 ? `?${qs(page - 1)}` : null, nextLink: hasMore ? `?${qs(page + 1)}` : null,
   });
 }));
