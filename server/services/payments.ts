@@ -151,6 +151,13 @@ async function payInTrx(trx: Trx, ctx: ServiceContext, input: PaymentInput): Pro
   if (claim.status !== "verified") {
     throw new ConflictError(`This claim cannot be paid: its status is "${String(claim.status)}", not verified.`, "claim_not_verified");
   }
+  // Money leaves only after the claim is verified, so a payment dated earlier is a typing mistake.
+  const verifiedOn = claim.verified_at ? localDate(String(claim.verified_at), ctx.config.timeZone) : null;
+  if (verifiedOn && input.paidOn < verifiedOn) {
+    throw new ValidationError("The payment was not recorded.", {
+      paidOn: `The payment date ${input.paidOn} is before the claim was verified on ${verifiedOn}. Enter the date on the bank statement.`,
+    });
+  }
   const app = await loadApplication(ctx, applicationId, trx);
   if (actor.id === Number(claim.verified_by) || (app.decidedBy !== null && actor.id === app.decidedBy)) {
     throw new ForbiddenError(

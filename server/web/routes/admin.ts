@@ -1,14 +1,14 @@
 import { Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { formatAmount, parseMoney } from "../../domain/money";
+import { formatAmount } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/audit";
 import type { UserRole } from "../../services/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes, updateRegion, updateSchemeSettings } from "../../services/reference";
 import { createUser, listUsers, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/users";
-import { f, parseForm, renderFormError } from "../forms";
-import { field, parseQuery } from "../input";
+import { parseForm, renderFormError } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 export const adminRoutes = Router();
@@ -44,13 +44,13 @@ adminRoutes.get("/admin/users/new", admin, handle(async (req, res) => {
 }));
 
 const newUserSchema = z.object({
-  email: f.email(),
-  name: f.text("the full name"),
-  title: f.optionalText(200),
-  password: z.string().min(12, "The password must be at least 12 characters long.").max(200),
-  role: z.enum(["applicant", "manager", "finance", "admin"], { error: "Choose a role." }),
-  partnerId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
-  companyId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
+  email: field.email(),
+  name: field.name("the full name", 200),
+  title: field.optionalName("the job title", 200),
+  password: field.password(12),
+  role: field.choice(ROLES as unknown as [UserRole, ...UserRole[]], "Choose a role."),
+  partnerId: field.optionalId("a partner organisation"),
+  companyId: field.optionalId("a company"),
 });
 
 adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
@@ -66,16 +66,17 @@ adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
 }));
 
 adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
-  const active = (req.body as Record<string, string>).active === "true";
-  await setUserActive(req.ctx, idParam(req), active);
-  flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+  const id = idParam(req);
+  const { active } = parseBody(z.object({ active: field.choice(["true", "false"], "Choose to activate or deactivate the account.") }), req.body);
+  await setUserActive(req.ctx, id, active === "true");
+  flash(req, "success", active === "true" ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
   res.redirect(303, "/admin/users");
 }));
 
 const roleSchema = z.object({
-  role: z.enum(["applicant", "manager", "finance", "admin"], { error: "Choose a role." }),
-  partnerId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
-  companyId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
+  role: field.choice(ROLES as unknown as [UserRole, ...UserRole[]], "Choose a role."),
+  partnerId: field.optionalId("a partner organisation"),
+  companyId: field.optionalId("a company"),
 });
 
 adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
@@ -141,12 +142,13 @@ adminRoutes.get("/admin/regions/:id", admin, handle(async (req, res) => {
 }));
 
 const regionSchema = z.object({
-  name: f.text("the region's name"),
-  country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, "Enter the two-letter country code, for example DK."),
-  partnerName: f.text("the partner organisation's name"),
-  partnerShortName: f.text("a short name", 50),
-  partnerAddress: f.text("the postal address", 500),
-  partnerEmail: z.string().trim().max(254).email("Enter an e-mail address like name@example.com.").or(z.literal("")).optional(),
+  name: field.name("the region's name", 200),
+  country: field.name("the two-letter country code", 2).transform((s) => s.toUpperCase())
+    .refine((s) => /^[A-Z]{2}$/.test(s), "Enter the two-letter country code, for example DK."),
+  partnerName: field.name("the partner organisation's name", 200),
+  partnerShortName: field.name("a short name", 50),
+  partnerAddress: field.text("the postal address", 500),
+  partnerEmail: field.optionalEmail(),
 });
 
 adminRoutes.post("/admin/regions/:id", admin, handle(async (req, res) => {
@@ -181,23 +183,25 @@ adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
 
 adminRoutes.post("/admin/scheme", admin, handle(async (req, res) => {
   const locals = await schemeLocals(req);
-  const body = req.body as Record<string, string>;
+  const body = (req.body ?? {}) as Record<string, unknown>;
   try {
-    const fields: Record<string, string> = {};
-    const ceiling = parseMoney(String(body.deMinimisCeiling ?? ""));
-    if (!ceiling.ok) fields.deMinimisCeiling = ceiling.reason;
+    const schema = z.object({
+      deMinimisCeiling: field.money("the de minimis ceiling", { required: true }),
+      blockWhileClaimOpen: field.checkbox(),
+      ...Object.fromEntries(locals.types.flatMap((t) => [
+        [`completion_${t.code}`, field.wholeNumber(`the completion days of ${t.name}`, { min: 1, max: 9999 })],
+        [`claim_${t.code}`, field.wholeNumber(`the claim days of ${t.name}`, { min: 1, max: 9999 })],
+      ])),
+    });
+    const input = parseBody(schema, body, "The settings were not saved.") as Record<string, unknown> & { deMinimisCeiling: number; blockWhileClaimOpen: boolean };
     const completionDays: Record<string, number> = {};
     const claimDays: Record<string, number> = {};
     for (const t of locals.types) {
-      for (const [prefix, target] of [["completion", completionDays], ["claim", claimDays]] as const) {
-        const raw = String(body[`${prefix}_${t.code}`] ?? "").trim();
-        if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) fields[`${prefix}_${t.code}`] = "Enter a whole number of days of at least 1.";
-        else target[t.code] = Number(raw);
-      }
+      completionDays[t.code] = input[`completion_${t.code}`] as number;
+      claimDays[t.code] = input[`claim_${t.code}`] as number;
     }
-    if (Object.keys(fields).length || !ceiling.ok) throw new ValidationError("The settings were not saved.", fields);
     await updateSchemeSettings(req.ctx, {
-      deMinimisCeilingCents: ceiling.cents, blockWhileClaimOpen: body.blockWhileClaimOpen === "on", completionDays, claimDays,
+      deMinimisCeilingCents: input.deMinimisCeiling, blockWhileClaimOpen: input.blockWhileClaimOpen, completionDays, claimDays,
     });
     flash(req, "success", "The scheme settings were saved.");
     res.redirect(303, "/admin/scheme");

@@ -4,6 +4,8 @@ import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
 import { getAwardLetter, verifyLetter } from "../../services/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { errorSummary, renderFormError } from "../forms";
+import { field, parseBody } from "../input";
+import { z } from "zod";
 import { handle, idParam, requireAuth } from "../middleware";
 
 /*
@@ -30,6 +32,12 @@ function renderForm(res: Response, status: number, values: VerifyValues, err?: A
     ...(err ? { errors: err.fields, errorMessage: err.message, errorSummary: errorSummary(err.fields) } : {}),
   });
 }
+
+// The service says what a reference or checksum must look like; here only what can be read at all.
+const verifySchema = z.object({
+  reference: field.optionalName("the reference", 100),
+  sha256: field.optionalName("the checksum", 200),
+});
 
 /** A fresh router per app, so each app (and each test) has its own rate-limit counters. */
 export function letterRoutes(): Router {
@@ -78,6 +86,7 @@ export function letterRoutes(): Router {
   const verify: RequestHandler = handle(async (req, res) => {
     const values = valuesFrom(req);
     try {
+      parseBody(verifySchema, req.body, "The letter could not be checked.");
       const file = req.file;
       if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
         throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });
