@@ -47,7 +47,17 @@ export function csrfGuard(app: Express): RequestHandler {
 /** The upload parser of a route that takes files: the only way a route accepts multipart bodies. */
 export function uploadParser(opts: { limits: multer.Options["limits"]; single?: string; array?: { field: string; max: number } }): RequestHandler {
   const m = multer({ ...MULTIPART_CHARSET, storage: multer.memoryStorage(), limits: opts.limits });
-  return markAcceptsFiles(opts.single ? m.single(opts.single) : m.array(opts.array!.field, opts.array!.max));
+  const parse = opts.single ? m.single(opts.single) : m.array(opts.array!.field, opts.array!.max);
+  // An upload the parser refuses (too large, an unexpected file) is first checked for its token,
+  // so that a forged request is answered as forged whatever it carries.
+  return markAcceptsFiles((req, res, next) => parse(req, res, (err?: unknown) => {
+    if (!err) return next();
+    protect(req, res, (csrfErr?: unknown) => {
+      req.file = undefined;
+      req.files = undefined;
+      next(csrfErr ?? err);
+    });
+  }));
 }
 
 /** Runs right after `uploadParser`; files of a request that fails the check are dropped unread. */
