@@ -154,9 +154,8 @@ async function payInTrx(trx: Trx, ctx: ServiceContext, input: PaymentInput): Pro
   // Money leaves only after the claim is verified, so a payment dated earlier is a typing mistake.
   const verifiedOn = claim.verified_at ? localDate(String(claim.verified_at), ctx.config.timeZone) : null;
   if (verifiedOn && input.paidOn < verifiedOn) {
-    throw new ValidationError("The payment was not recorded.", {
-      paidOn: `The payment date ${input.paidOn} is before the claim was verified on ${verifiedOn}. Enter the date on the bank statement.`,
-    });
+    const reason = `The payment date ${input.paidOn} is before the claim was verified on ${verifiedOn}. Enter the date on the bank statement.`;
+    throw new ValidationError(reason, { paidOn: reason });
   }
   const app = await loadApplication(ctx, applicationId, trx);
   if (actor.id === Number(claim.verified_by) || (app.decidedBy !== null && actor.id === app.decidedBy)) {

@@ -38,7 +38,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   res.render("pages/error", { ...body, pageTitle: body.title });
 };
 
-function toAppError(err: unknown): AppError {
+export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { status?: number; statusCode?: number; code?: string; type?: string; message?: string };
   if (e?.code === "EBADCSRFTOKEN" || e?.message === "invalid csrf token") {
