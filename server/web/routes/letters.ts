@@ -4,7 +4,7 @@ import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
 import { getAwardLetter, verifyLetter } from "../../services/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { errorSummary, renderFormError } from "../forms";
-import { field, parseBody } from "../input";
+import { field, parseBody, parseQuery } from "../input";
 import { z } from "zod";
 import { handle, idParam, requireAuth } from "../middleware";
 
@@ -55,8 +55,8 @@ export function letterRoutes(): Router {
   }));
 
   router.get("/verify", (req, res) => {
-    const q = req.query as Record<string, unknown>;
-    renderForm(res, 200, { reference: typeof q.reference === "string" ? q.reference.slice(0, 60) : "", sha256: "" });
+    const q = parseQuery(z.object({ reference: field.filter("the reference", 100) }), req.query);
+    renderForm(res, 200, { reference: q.reference, sha256: "" });
   });
 
   // Checked before the upload is read, so a flood of uploads is cut off cheaply.
