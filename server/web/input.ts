@@ -156,6 +156,13 @@ export function idParam(req: Request, name = "id"): number {
   return Number(raw);
 }
 
+/** A code in the path (a voucher type such as MG); anything else is a 404. */
+export function codeParam(req: Request, name: string): string {
+  const raw = req.params[name];
+  if (typeof raw !== "string" || !/^[A-Z]{1,10}$/.test(raw)) throw new NotFoundError();
+  return raw;
+}
+
 function hasNul(v: unknown, depth = 0): boolean {
   if (typeof v === "string") return NUL.test(v);
   if (depth > 3 || v === null || typeof v !== "object") return false;

@@ -13,7 +13,7 @@ import { loadApplication } from "../../services/applications-core";
 import { toVoucherType } from "../../services/reference";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { f, parseForm, renderFormError } from "../forms";
-import { field } from "../input";
+import { codeParam, field } from "../input";
 import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
 
 export const applicantRoutes = Router();
@@ -103,7 +103,7 @@ async function formLocals(req: Request, extra: Record<string, unknown>) {
 }
 
 applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
-  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
   assertCallOpenForNew(req.ctx, call);
   res.render("pages/applicant/application-form", await formLocals(req, {
     pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: {},
@@ -112,7 +112,7 @@ applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (r
 }));
 
 applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
-  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
   try {
     const { next, ...draft } = parseDraft(req.body);
     const id = await createDraft(req.ctx, call.id, type.code, draft);

@@ -310,9 +310,10 @@ managerRoutes.get("/manager/claims/:id", staff, handle(async (req, res) => {
 managerRoutes.post("/manager/claims/:id/verify", staff, handle(async (req, res) => {
   const id = idParam(req);
   const first = await reviewClaim(req.ctx, id);
-  const decisions = lineDecisions(req.body, first.assessment.lines.map((l) => l.id));
-  const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
+  let decisions: LineDecision[] | null = null;
   try {
+    decisions = lineDecisions(req.body, first.assessment.lines.map((l) => l.id));
+    const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
     // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
     if (intent !== "verify") {
       return res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
