@@ -2,7 +2,7 @@ import { Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { formatAmount } from "../../domain/money";
-import { ValidationError } from "../../errors";
+import { ConflictError, ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/audit";
 import type { UserRole } from "../../services/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes, updateRegion, updateSchemeSettings } from "../../services/reference";
@@ -67,9 +67,15 @@ adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
 
 adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
   const id = idParam(req);
-  const { active } = parseBody(z.object({ active: field.choice(["true", "false"], "Choose to activate or deactivate the account.") }), req.body);
-  await setUserActive(req.ctx, id, active === "true");
-  flash(req, "success", active === "true" ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+  const input = parseBody(z.object({ active: field.choice(["true", "false"], "Choose to activate or deactivate the account.") }), req.body);
+  const active = input.active === "true";
+  try {
+    await setUserActive(req.ctx, id, active);
+    flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    flash(req, "error", err.message);
+  }
   res.redirect(303, "/admin/users");
 }));
 
@@ -86,8 +92,9 @@ adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
     await setUserRole(req.ctx, id, input.role as UserRole, input.partnerId ?? null, input.companyId ?? null);
     flash(req, "success", "The role was changed.");
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    flash(req, "error", `The role was not changed: ${Object.values(err.fields).join(" ") || err.message}`);
+    if (err instanceof ConflictError) flash(req, "error", err.message);
+    else if (err instanceof ValidationError) flash(req, "error", `The role was not changed: ${Object.values(err.fields).join(" ") || err.message}`);
+    else throw err;
   }
   res.redirect(303, "/admin/users");
 }));

@@ -209,7 +209,7 @@ registrationRoutes.post("/password-reset", handle(async (req, res) => {
   } catch (err) {
     return renderFormError(res, err, "pages/register-reset-request", { pageTitle: "Reset your password", values: { email: str(body, "email") } });
   }
-  await requestPasswordReset(req.ctx, email);
+  await requestPasswordReset(req.ctx, email, req.ip ?? "unknown");
   res.render("pages/register-done", {
     pageTitle: "Check your e-mail", heading: "Check your e-mail",
     message: `If an account exists for ${email}, we have sent it a link to choose a new password. The link works for one hour.`,
