@@ -117,6 +117,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance/sepa/:id": { as: "finance", path: at("/finance/sepa/1") },
   "GET /finance/sepa/:id/pain001.xml": { as: "finance", path: at("/finance/sepa/1/pain001.xml") },
   "POST /finance/sepa/:id/executed": { as: "finance", path: at("/finance/sepa/1/executed") },
+  "POST /finance/sepa/:id/cancel": { as: "finance", path: at("/finance/sepa/1/cancel"), fields: ["confirm", "reason"] },
   "GET /finance/ledger": { as: "finance", path: at("/finance/ledger"), query: ledgerQuery },
   "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: ledgerQuery },
   "GET /finance/ledger.xlsx": { as: "finance", path: at("/finance/ledger.xlsx"), query: ledgerQuery },
