@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { ConnectSessionKnexStore } from "connect-session-knex";
 import express, { type Express } from "express";
 import { engine } from "express-handlebars";
 import session from "express-session";
@@ -18,6 +17,7 @@ import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
+import { SessionStore } from "./session-store";
 import { viewHelpers } from "./view-helpers";
 
 export interface AppDeps {
@@ -91,10 +91,12 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
 
   // Flat forms only: `a[b]=c` stays a plain key, so no field can arrive as a nested object.
   app.use(express.urlencoded({ extended: false, limit: "200kb", parameterLimit: 2000 }));
+  const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
+  sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   app.use(session({
     name: "vd.sid",
     secret: config.sessionSecret,
-    store: new ConnectSessionKnexStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 }),
+    store: sessionStore,
     resave: false,
     saveUninitialized: false,
     rolling: true,
