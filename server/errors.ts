@@ -66,6 +66,13 @@ export class RuleViolationError extends AppError {
   }
 }
 
+/** A body of a kind the route does not read, e.g. a multipart form sent to a route that takes no files. */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message = "This form cannot be sent as a file upload. Go back, reload the page and send the form again from Voucherdesk.") {
+    super(415, "unsupported_media_type", message);
+  }
+}
+
 export class TooManyRequestsError extends AppError {
   constructor(
     message: string,

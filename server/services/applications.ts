@@ -135,7 +135,12 @@ function checkDraft(type: VoucherTypeRow, input: DraftInput): void {
 }
 
 async function resolveCounterpart(db: DbLike, input: DraftInput): Promise<DraftInput> {
-  if (input.counterpartOrgId === null) return input;
+  if (input.counterpartOrgId === null) {
+    if (input.counterpartRegionId !== null && !(await db("regions").where({ id: input.counterpartRegionId }).first("id"))) {
+      throw new ValidationError("Some answers need your attention.", { counterpartRegionId: "Choose the counterpart's region from the list." });
+    }
+    return input;
+  }
   const org = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id")
     .where("d.id", input.counterpartOrgId).first("d.id", "d.name", "d.kind", "d.region_id", "r.country");
   if (!org) throw new ValidationError("Some answers need your attention.", { counterpartOrgId: "Choose an organisation from the list." });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ForbiddenError, NotFoundError, RuleViolationError, ValidationError } from "../errors";
+import { ForbiddenError, RuleViolationError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
 import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
@@ -324,7 +324,7 @@ export async function reject(ctx: ServiceContext, id: number, input: { templateI
     let reason = (input.reason ?? "").trim();
     if (!reason && input.templateId) {
       const t = await trx("rejection_templates").where({ id: input.templateId }).first("text");
-      if (!t) throw new NotFoundError("That rejection template does not exist.");
+      if (!t) throw new ValidationError("Please give the reason for the rejection.", { templateId: "Choose one of the listed rejection reasons." });
       reason = String(t.text);
     }
     if (!reason) throw new ValidationError("Please give the reason for the rejection.", { reason: "Choose a template or write the reason." });
@@ -409,7 +409,7 @@ export async function saveRejectionTemplate(ctx: ServiceContext, id: number | nu
       return newId;
     }
     const before = await trx("rejection_templates").where({ id }).first();
-    if (!before) throw new NotFoundError();
+    if (!before) throw new ValidationError("The template could not be saved.", { id: "This rejection reason no longer exists. Reload the page and try again." });
     await trx("rejection_templates").where({ id }).update(row);
     await audit(trx, ctx, { action: "rejection-template.updated", entityType: "rejection_template", entityId: id, before, after: row });
     return id;

@@ -214,6 +214,16 @@ function requireFinance(ctx: ServiceContext, what: string) {
   return actor;
 }
 
+/** Money leaves only after the claim is verified, so a payment dated earlier is a typing mistake. */
+async function assertPaidAfterVerification(trx: Trx, ctx: ServiceContext, claimId: number, paidOn: string): Promise<void> {
+  const claim = await trx("claims").where({ id: claimId }).first("verified_at");
+  const verifiedOn = claim?.verified_at ? localDate(String(claim.verified_at), ctx.config.timeZone) : null;
+  if (verifiedOn && paidOn < verifiedOn) {
+    const reason = `The payment date ${paidOn} is before the claim was verified on ${verifiedOn}. Enter the date on the bank statement.`;
+    throw new ValidationError(reason, { paidOn: reason });
+  }
+}
+
 /** Records the hand payment of one verified claim, in its own transaction. */
 export async function recordPayment(ctx: ServiceContext, input: PaymentInput): Promise<PaymentRecorded> {
   assertPaymentInput(input, localDate(ctx.now(), ctx.config.timeZone));
@@ -224,6 +234,7 @@ export async function recordPayment(ctx: ServiceContext, input: PaymentInput): P
     if (!facts) throw new NotFoundError("We could not find that claim.");
     const refusal = paymentRefusal({ kind: "hand" }, { ...facts, actorId: actor.id });
     if (refusal) throw refusalError(refusal);
+    await assertPaidAfterVerification(trx, ctx, input.claimId, input.paidOn);
     return pay(trx, ctx, facts, { paidOn: input.paidOn, bankReference: input.bankReference.trim(), batchId: null, amountCents: facts.payableCents });
   }).catch(pathTaken);
 }

@@ -4,6 +4,8 @@ import { formatLocalDateTime } from "../domain/time";
 import { isPostgres } from "../db/connection";
 import { classifySme, type SmeResult } from "../domain/eligibility";
 import { assertCents } from "../domain/money";
+import { deMinimisGrantDateProblem } from "../domain/eligibility";
+import { localDate } from "../domain/time";
 import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../domain/throttle";
 import { audit } from "./audit";
 import { insertCompany, companySmeStatus, currentRelations, saveCompanyVersion, type CompanyInput } from "./companies";
@@ -21,8 +23,12 @@ import { hashPassword, insertUser, MIN_PASSWORD_LENGTH } from "./users";
 export interface RegistrationUser { name: string; email: string; password: string }
 
 /** Normalises the IBAN and checks the whole company input; throws with a message per field. */
-export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput): Promise<CompanyInput> {
+export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput, today: string): Promise<CompanyInput> {
   const fields: FieldErrors = {};
+  input.deMinimis.forEach((d, i) => {
+    const problem = deMinimisGrantDateProblem(d.grantedOn, today);
+    if (problem) fields[`dm${i}_date`] = `Aid ${i + 1}: ${problem}`;
+  });
   if (!input.legalName.trim()) fields.legalName = "Enter the company's legal name.";
   if (!input.vatNumber.trim()) fields.vatNumber = "Enter the VAT or CVR number.";
   if (!input.address.trim()) fields.address = "Enter the address.";
@@ -66,7 +72,7 @@ export async function registerApplicant(ctx: ServiceContext, user: RegistrationU
   return inTransaction(ctx, async (trx) => {
     let checked: CompanyInput | null = null;
     try {
-      checked = await validateCompany(trx, company);
+      checked = await validateCompany(trx, company, localDate(ctx.now(), ctx.config.timeZone));
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       Object.assign(fields, e.fields);
@@ -116,7 +122,7 @@ export async function updateCompanyProfile(ctx: ServiceContext, input: CompanyIn
   const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
   if (!companyId) throw new NotFoundError();
   await inTransaction(ctx, async (trx) => {
-    const checked = await validateCompany(trx, input);
+    const checked = await validateCompany(trx, input, localDate(ctx.now(), ctx.config.timeZone));
     await saveCompanyVersion(trx, ctx, companyId, checked);
   });
 }

@@ -126,6 +126,7 @@ export function validateNewUser(input: NewUser): void {
 /** Inserts a user inside the caller's transaction (also used by registration and seeding). */
 export async function insertUser(trx: import("./context").Trx, ctx: ServiceContext, input: NewUser): Promise<number> {
   validateNewUser(input);
+  await assertAffiliation(trx, input.role, input.partnerId, input.companyId);
   const email = input.email.trim().toLowerCase();
   const existing = await trx("users").whereRaw("lower(email) = ?", [email]).first("id");
   if (existing) throw new ValidationError("The user could not be saved.", { email: "An account with this e-mail address already exists." });
@@ -145,6 +146,14 @@ export async function insertUser(trx: import("./context").Trx, ctx: ServiceConte
   const { password_hash: _omit, ...visible } = row;
   await audit(trx, ctx, { action: "user.created", entityType: "user", entityId: id, after: visible });
   return id;
+}
+
+/** A user's partner or company chosen from a list must exist: a 422 beside the field, never a database error. */
+async function assertAffiliation(db: import("./context").Trx, role: UserRole, partnerId: number | null | undefined, companyId: number | null | undefined): Promise<void> {
+  const fields: Record<string, string> = {};
+  if (role === "manager" && partnerId && !(await db("partners").where({ id: partnerId }).first("id"))) fields.partnerId = "Choose a partner organisation from the list.";
+  if (role === "applicant" && companyId && !(await db("companies").where({ id: companyId }).first("id"))) fields.companyId = "Choose a company from the list.";
+  if (Object.keys(fields).length) throw new ValidationError("The user could not be saved.", fields);
 }
 
 export async function createUser(ctx: ServiceContext, input: NewUser): Promise<number> {
@@ -195,6 +204,7 @@ export async function setUserRole(ctx: ServiceContext, userId: number, role: Use
     if (role === "manager" && !partnerId) fields.partnerId = "A cluster manager belongs to one partner organisation: choose it.";
     if (role === "applicant" && !companyId) fields.companyId = "An applicant belongs to a company: choose it.";
     if (Object.keys(fields).length) throw new ValidationError("The role could not be changed.", fields);
+    await assertAffiliation(trx, role, partnerId, companyId);
     const admins = role === "admin" ? [] : await lockActiveAdministrators(trx);
     const before = await trx("users").where({ id: userId }).first("id", "role", "partner_id", "company_id");
     if (!before) throw new NotFoundError();

@@ -14,6 +14,7 @@ import "./types";
 import { configurePassport } from "./auth";
 import { csrfGuard, generateCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
+import { refuseNul } from "./input";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { SessionStore } from "./session-store";
@@ -88,7 +89,8 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     }
   });
 
-  app.use(express.urlencoded({ extended: true, limit: "200kb", parameterLimit: 2000 }));
+  // Flat forms only: `a[b]=c` stays a plain key, so no field can arrive as a nested object.
+  app.use(express.urlencoded({ extended: false, limit: "200kb", parameterLimit: 2000 }));
   const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
   sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   app.use(session({
@@ -109,7 +111,8 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     next();
   });
 
-  app.use(csrfGuard);
+  app.use(csrfGuard(app));
+  app.use(refuseNul);
 
   app.use((req, res, next) => {
     res.locals.csrfToken = generateCsrfToken(req);

@@ -1,20 +1,72 @@
 import { csrfSync } from "csrf-sync";
-import type { RequestHandler } from "express";
+import type { Express, RequestHandler } from "express";
+import multer from "multer";
+import { UnsupportedMediaTypeError } from "../errors";
+import { refuseNul } from "./input";
+import { listRoutes, markAcceptsFiles, type RouteEntry } from "./route-table";
 
 // Forms carry the token in a hidden field `_csrf`; csrf-sync reads a header by default.
 const sync = csrfSync({
-  getTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string,
+  getTokenFromRequest: (req) => {
+    const token = (req.body as Record<string, unknown> | undefined)?._csrf;
+    return typeof token === "string" ? token : "";
+  },
 });
 
 export const generateCsrfToken = sync.generateToken;
 
-const isMultipart = (contentType: string | undefined) => (contentType ?? "").startsWith("multipart/form-data");
+const isMultipart = (contentType: string | undefined) => /^multipart\/form-data\b/i.test(contentType ?? "");
+
+const protect = sync.csrfSynchronisedProtection;
+
+// Busboy reads file names as latin1 unless told otherwise; browsers send them as UTF-8.
+const MULTIPART_CHARSET = { defParamCharset: "utf8" } as const;
+
+/** Multipart without files, only to read the token of a form sent to a route that takes no files. */
+const fieldsOnly = multer({ ...MULTIPART_CHARSET, limits: { files: 0, fields: 200, fieldSize: 200 * 1024 } }).none();
 
 /**
- * Applied to every request. Multipart bodies are not parsed yet at this point, so upload routes
- * run `csrfAfterUpload` right after their multer middleware instead.
+ * The one CSRF check, applied to every request whatever its content type (csrf-sync lets GET, HEAD
+ * and OPTIONS through). A multipart body is parsed before the check: by the route's own upload
+ * parser on the routes that take files (they run `csrfAfterUpload`), by a fields-only parser
+ * elsewhere, and there a request that passes the check is still refused with 415, because those
+ * routes read only urlencoded forms.
  */
-export const csrfGuard: RequestHandler = (req, res, next) =>
-  isMultipart(req.headers["content-type"]) && req.method === "POST" ? next() : sync.csrfSynchronisedProtection(req, res, next);
+export function csrfGuard(app: Express): RequestHandler {
+  let fileRoutes: RouteEntry[] | null = null;
+  return (req, res, next) => {
+    if (!isMultipart(req.headers["content-type"])) return protect(req, res, next);
+    fileRoutes ??= listRoutes(app).filter((r) => r.acceptsFiles);
+    if (fileRoutes.some((r) => r.method === req.method && r.matches(req.path))) return next();
+    // A parse failure (a file where none is taken, too many fields) still ends in the token check,
+    // so a forged request is refused as forged.
+    fieldsOnly(req, res, () => protect(req, res, (err?: unknown) => next(err ?? new UnsupportedMediaTypeError())));
+  };
+}
 
-export const csrfAfterUpload: RequestHandler = sync.csrfSynchronisedProtection;
+/** The upload parser of a route that takes files: the only way a route accepts multipart bodies. */
+export function uploadParser(opts: { limits: multer.Options["limits"]; single?: string; array?: { field: string; max: number } }): RequestHandler {
+  const m = multer({ ...MULTIPART_CHARSET, storage: multer.memoryStorage(), limits: opts.limits });
+  const parse = opts.single ? m.single(opts.single) : m.array(opts.array!.field, opts.array!.max);
+  // An upload the parser refuses (too large, an unexpected file) is first checked for its token,
+  // so that a forged request is answered as forged whatever it carries.
+  return markAcceptsFiles((req, res, next) => parse(req, res, (err?: unknown) => {
+    if (!err) return next();
+    protect(req, res, (csrfErr?: unknown) => {
+      req.file = undefined;
+      req.files = undefined;
+      next(csrfErr ?? err);
+    });
+  }));
+}
+
+/** Runs right after `uploadParser`; files of a request that fails the check are dropped unread. */
+export const csrfAfterUpload: RequestHandler = (req, res, next) =>
+  protect(req, res, (err?: unknown) => {
+    if (err) {
+      req.file = undefined;
+      req.files = undefined;
+      return next(err);
+    }
+    refuseNul(req, res, next);
+  });

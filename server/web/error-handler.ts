@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, BusyError, NotFoundError } from "../errors";
+import { AppError, BusyError, NotFoundError, ValidationError } from "../errors";
 import { isBusyError } from "../db/connection";
 
 const TITLES: Record<number, string> = {
@@ -9,6 +9,7 @@ const TITLES: Record<number, string> = {
   404: "Page not found",
   409: "This could not be done right now",
   413: "The upload is too large",
+  415: "This kind of request is not accepted here",
   422: "Please check what you entered",
   429: "Too many attempts",
   500: "Something went wrong on our side",
@@ -42,7 +43,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   res.render("pages/error", { ...body, pageTitle: body.title });
 };
 
-function toAppError(err: unknown): AppError {
+export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // Session-store and other writes outside a service transaction reach here unwrapped.
   if (isBusyError(err)) return new BusyError();
@@ -56,9 +57,30 @@ function toAppError(err: unknown): AppError {
   if (typeof e?.code === "string" && e.code.startsWith("LIMIT_")) return new AppError(400, "upload_rejected", `The upload was refused: ${e.message}.`);
   if (e?.type === "entity.too.large") return new AppError(413, "body_too_large", "What you sent is too large.");
   if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported") return new AppError(400, "bad_body", "What you sent could not be read.");
+  const fromDb = databaseRefusal(e);
+  if (fromDb) return fromDb;
   const status = e?.status ?? e?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     return new AppError(status, "http_" + status, status === 404 ? new NotFoundError().message : "The request could not be processed.");
   }
   return new AppError(500, "internal", "An unexpected error occurred. Nothing you entered was half-saved; please try again. If it keeps happening, contact the programme's administrator and mention the request id below.");
+}
+
+/*
+ * The last line of defence behind the input layer and the services' existence checks: a value the
+ * database refuses is the request's fault, so it is a 4xx with the reason, never a 500. Both
+ * engines are covered (PostgreSQL SQLSTATE codes, SQLite's constraint messages); the transaction
+ * has been rolled back, so nothing was half-written.
+ */
+function databaseRefusal(e: { code?: string; message?: string } | undefined): AppError | null {
+  const code = typeof e?.code === "string" ? e.code : "";
+  const message = typeof e?.message === "string" ? e.message : "";
+  if (code === "23503" || (code.startsWith("SQLITE_CONSTRAINT") && /FOREIGN KEY/i.test(message))) {
+    return new ValidationError("Something you chose from a list no longer exists. Reload the page and choose again.", {}, "unknown_reference");
+  }
+  if (code === "22001") return new ValidationError("An answer is longer than can be stored. Shorten it and try again.", {}, "value_too_long");
+  if (code === "22003") return new ValidationError("A number is larger than can be stored. Check the numbers you entered.", {}, "number_out_of_range");
+  if (code === "22021" || code === "22P05") return new ValidationError("An answer contains a character that cannot be stored. Remove it and try again.", {}, "bad_character");
+  if (code === "22P02" || code === "22007" || code === "22008") return new ValidationError("An answer could not be read as a number or date. Check it and try again.", {}, "bad_value");
+  return null;
 }

@@ -1,21 +1,15 @@
 import type { Response } from "express";
 import { z } from "zod";
-import { AppError, ValidationError, type FieldErrors } from "../errors";
+import { AppError, type FieldErrors } from "../errors";
+import { field, parseBody } from "./input";
 
 /**
- * Form handling shared by every route: parse the urlencoded body with a zod schema, and on a
- * validation failure re-render the same view with what the user typed, an error summary and an
- * error beside each field.
+ * Form handling shared by every route: parse the urlencoded body with a zod schema (built from
+ * the helpers of ./input), and on a validation failure re-render the same view with what the user
+ * typed, an error summary and an error beside each field.
  */
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const fields: FieldErrors = {};
-  for (const issue of result.error.issues) {
-    const key = issue.path.map(String).join(".") || "_form";
-    if (!fields[key]) fields[key] = issue.message;
-  }
-  throw new ValidationError("Some answers need your attention.", fields);
+  return parseBody(schema, body);
 }
 
 export interface ErrorSummaryItem { field: string; message: string }
@@ -38,19 +32,13 @@ export function renderFormError(res: Response, err: unknown, view: string, local
   });
 }
 
-/** Common field schemas with messages written for users. */
+/** Common field schemas with messages written for users (the bounded helpers of ./input). */
 export const f = {
-  text: (label: string, max = 200) =>
-    z.string({ error: `Enter ${label}.` }).trim().min(1, `Enter ${label}.`).max(max, `${capitalise(label)} must be ${max} characters or fewer.`),
-  optionalText: (max = 2000) => z.string().trim().max(max, `This must be ${max} characters or fewer.`).optional().default(""),
-  id: (label: string) => z.coerce.number({ error: `Choose ${label}.` }).int(`Choose ${label}.`).positive(`Choose ${label}.`),
-  date: (label: string) =>
-    z.string({ error: `Enter ${label}.` }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, `Enter ${label} as a date, for example 2027-03-15.`)
-      .refine((s) => !Number.isNaN(Date.parse(s + "T00:00:00Z")) && new Date(s + "T00:00:00Z").toISOString().startsWith(s), `${capitalise(label)} is not a real date.`),
-  checkbox: () => z.union([z.literal("on"), z.literal("true"), z.literal("1"), z.literal("yes")]).optional().transform((v) => v !== undefined),
-  email: () => z.string({ error: "Enter an e-mail address." }).trim().toLowerCase().email("Enter an e-mail address like name@example.com.").max(254),
+  // Up to a name's length the value is one line; longer limits are for reasons and messages.
+  text: (label: string, max = 200) => (max > 300 ? field.text(label, max) : field.name(label, max)),
+  optionalText: (max = 2000) => field.optionalText("this answer", max),
+  id: (label: string) => field.id(label),
+  date: (label: string) => field.date(label),
+  checkbox: () => field.checkbox(),
+  email: () => field.email(),
 };
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}

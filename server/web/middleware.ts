@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { ForbiddenError, NotFoundError } from "../errors";
+import { ForbiddenError } from "../errors";
 import type { UserRole } from "../services/context";
 
 export const HOME_FOR_ROLE: Record<UserRole, string> = {
@@ -47,9 +47,5 @@ export function flash(req: Request, kind: "success" | "info" | "error", message:
   req.session.flash = [...(req.session.flash ?? []), { kind, message }];
 }
 
-/** Parses a positive integer route parameter; anything else is a 404, never a 500. */
-export function idParam(req: Request, name = "id"): number {
-  const raw = req.params[name];
-  if (typeof raw !== "string" || !/^[1-9]\d{0,9}$/.test(raw)) throw new NotFoundError();
-  return Number(raw);
-}
+/** Record ids in the path are read by the input layer. */
+export { idParam } from "./input";

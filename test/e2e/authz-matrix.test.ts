@@ -50,6 +50,7 @@ describe("authorization matrix", function () {
           const token = csrfFrom((await agent.get("/login").redirects(2)).text);
           res = await agent.post(c.path).type("form").send({ _csrf: token });
         }
+        if (c.endsSession && who !== "anonymous") agents.set(who, await signIn(app, EMAILS[who]));
         const toLogin = res.status === 303 && res.headers.location === "/login";
         const refused = res.status === 401 || res.status === 403 || toLogin;
         if (allowed) {

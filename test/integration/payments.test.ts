@@ -16,6 +16,7 @@ import { testConfig, testDatabases } from "../support/db";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-06-15T10:00:00.000Z";
+const VERIFIED_AT = "2026-06-01T10:00:00.000Z";
 
 interface World {
   db: Db;
@@ -77,9 +78,10 @@ async function verifiedClaim(w: World, o: { award?: number; payable?: number; ty
   await db.transaction((trx) => budget.commit(trx, ctxFor(db, w.manager, at), {
     callId: w.callId, applicationId, amountCents: award, ceilingKeys: ["total"], idempotencyKey: `commit:${applicationId}`,
   }));
+  // Verified early in the month, so the payments the tests date back a few days come after it.
   const [cl] = await db("claims").insert({
-    application_id: applicationId, status: "verified", report: "done", submitted_at: NOW, submitted_by: w.manager.id,
-    verified_at: NOW, verified_by: o.verifiedBy ?? w.manager.id, payable_cents: o.payable ?? award,
+    application_id: applicationId, status: "verified", report: "done", submitted_at: VERIFIED_AT, submitted_by: w.manager.id,
+    verified_at: VERIFIED_AT, verified_by: o.verifiedBy ?? w.manager.id, payable_cents: o.payable ?? award,
   }).returning("id");
   return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId };
 }

@@ -1,13 +1,14 @@
 import { Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { formatAmount, parseMoney } from "../../domain/money";
+import { formatAmount } from "../../domain/money";
 import { ConflictError, ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/audit";
 import type { UserRole } from "../../services/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes, updateRegion, updateSchemeSettings } from "../../services/reference";
 import { createUser, listUsers, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/users";
-import { f, parseForm, renderFormError } from "../forms";
+import { parseForm, renderFormError } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 export const adminRoutes = Router();
@@ -43,13 +44,13 @@ adminRoutes.get("/admin/users/new", admin, handle(async (req, res) => {
 }));
 
 const newUserSchema = z.object({
-  email: f.email(),
-  name: f.text("the full name"),
-  title: f.optionalText(200),
-  password: z.string().min(12, "The password must be at least 12 characters long.").max(200),
-  role: z.enum(["applicant", "manager", "finance", "admin"], { error: "Choose a role." }),
-  partnerId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
-  companyId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
+  email: field.email(),
+  name: field.name("the full name", 200),
+  title: field.optionalName("the job title", 200),
+  password: field.password(12),
+  role: field.choice(ROLES as unknown as [UserRole, ...UserRole[]], "Choose a role."),
+  partnerId: field.optionalId("a partner organisation"),
+  companyId: field.optionalId("a company"),
 });
 
 adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
@@ -65,8 +66,9 @@ adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
 }));
 
 adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
-  const active = (req.body as Record<string, string>).active === "true";
   const id = idParam(req);
+  const input = parseBody(z.object({ active: field.choice(["true", "false"], "Choose to activate or deactivate the account.") }), req.body);
+  const active = input.active === "true";
   try {
     await setUserActive(req.ctx, id, active);
     flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
@@ -78,9 +80,9 @@ adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
 }));
 
 const roleSchema = z.object({
-  role: z.enum(["applicant", "manager", "finance", "admin"], { error: "Choose a role." }),
-  partnerId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
-  companyId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
+  role: field.choice(ROLES as unknown as [UserRole, ...UserRole[]], "Choose a role."),
+  partnerId: field.optionalId("a partner organisation"),
+  companyId: field.optionalId("a company"),
 });
 
 adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
@@ -97,20 +99,30 @@ adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
   res.redirect(303, "/admin/users");
 }));
 
+const auditQuery = z.object({
+  action: field.filter("the action", 60),
+  entityType: field.filter("the record type", 40),
+  entityId: field.filter("the record id", 40),
+  actor: field.filter("the user", 254),
+  from: field.optionalDate("the first day"),
+  to: field.optionalDate("the last day"),
+  page: field.page(),
+});
+
 adminRoutes.get("/admin/audit", admin, handle(async (req, res) => {
-  const q = req.query as Record<string, string | undefined>;
+  const q = parseQuery(auditQuery, req.query);
   const tz = req.ctx.config.timeZone;
-  const day = (s: string | undefined, plus = 0) =>
-    s && /^\d{4}-\d{2}-\d{2}$/.test(s) ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined;
-  const page = Math.max(1, Math.min(100000, Number.parseInt(q.page ?? "1", 10) || 1));
+  const day = (s: string | null, plus = 0) => (s ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined);
+  const page = q.page;
   const filter = {
-    action: q.action?.trim() || undefined, entityType: q.entityType?.trim() || undefined, entityId: q.entityId?.trim() || undefined,
-    actor: q.actor?.trim() || undefined, from: day(q.from), to: day(q.to, 1), page,
+    action: q.action || undefined, entityType: q.entityType || undefined, entityId: q.entityId || undefined,
+    actor: q.actor || undefined, from: day(q.from), to: day(q.to, 1), page,
   };
   const { rows, hasMore } = await listAuditEvents(req.ctx, filter);
-  const qs = (p: number) => new URLSearchParams({ ...Object.fromEntries(Object.entries(q).filter(([, v]) => typeof v === "string")) as Record<string, string>, page: String(p) }).toString();
+  const kept = { action: q.action, entityType: q.entityType, entityId: q.entityId, actor: q.actor, from: q.from ?? "", to: q.to ?? "" };
+  const qs = (p: number) => new URLSearchParams({ ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== "")), page: String(p) }).toString();
   res.render("pages/admin/audit", {
-    pageTitle: "Audit log", rows, values: q, page,
+    pageTitle: "Audit log", rows, values: kept, page,
     prevLink: page > 1 ? `?${qs(page - 1)}` : null, nextLink: hasMore ? `?${qs(page + 1)}` : null,
   });
 }));
@@ -137,12 +149,13 @@ adminRoutes.get("/admin/regions/:id", admin, handle(async (req, res) => {
 }));
 
 const regionSchema = z.object({
-  name: f.text("the region's name"),
-  country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, "Enter the two-letter country code, for example DK."),
-  partnerName: f.text("the partner organisation's name"),
-  partnerShortName: f.text("a short name", 50),
-  partnerAddress: f.text("the postal address", 500),
-  partnerEmail: z.string().trim().max(254).email("Enter an e-mail address like name@example.com.").or(z.literal("")).optional(),
+  name: field.name("the region's name", 200),
+  country: field.name("the two-letter country code", 2).transform((s) => s.toUpperCase())
+    .refine((s) => /^[A-Z]{2}$/.test(s), "Enter the two-letter country code, for example DK."),
+  partnerName: field.name("the partner organisation's name", 200),
+  partnerShortName: field.name("a short name", 50),
+  partnerAddress: field.text("the postal address", 500),
+  partnerEmail: field.optionalEmail(),
 });
 
 adminRoutes.post("/admin/regions/:id", admin, handle(async (req, res) => {
@@ -177,23 +190,25 @@ adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
 
 adminRoutes.post("/admin/scheme", admin, handle(async (req, res) => {
   const locals = await schemeLocals(req);
-  const body = req.body as Record<string, string>;
+  const body = (req.body ?? {}) as Record<string, unknown>;
   try {
-    const fields: Record<string, string> = {};
-    const ceiling = parseMoney(String(body.deMinimisCeiling ?? ""));
-    if (!ceiling.ok) fields.deMinimisCeiling = ceiling.reason;
+    const schema = z.object({
+      deMinimisCeiling: field.money("the de minimis ceiling", { required: true }),
+      blockWhileClaimOpen: field.checkbox(),
+      ...Object.fromEntries(locals.types.flatMap((t) => [
+        [`completion_${t.code}`, field.wholeNumber(`the completion days of ${t.name}`, { min: 1, max: 9999 })],
+        [`claim_${t.code}`, field.wholeNumber(`the claim days of ${t.name}`, { min: 1, max: 9999 })],
+      ])),
+    });
+    const input = parseBody(schema, body, "The settings were not saved.") as Record<string, unknown> & { deMinimisCeiling: number; blockWhileClaimOpen: boolean };
     const completionDays: Record<string, number> = {};
     const claimDays: Record<string, number> = {};
     for (const t of locals.types) {
-      for (const [prefix, target] of [["completion", completionDays], ["claim", claimDays]] as const) {
-        const raw = String(body[`${prefix}_${t.code}`] ?? "").trim();
-        if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) fields[`${prefix}_${t.code}`] = "Enter a whole number of days of at least 1.";
-        else target[t.code] = Number(raw);
-      }
+      completionDays[t.code] = input[`completion_${t.code}`] as number;
+      claimDays[t.code] = input[`claim_${t.code}`] as number;
     }
-    if (Object.keys(fields).length || !ceiling.ok) throw new ValidationError("The settings were not saved.", fields);
     await updateSchemeSettings(req.ctx, {
-      deMinimisCeilingCents: ceiling.cents, blockWhileClaimOpen: body.blockWhileClaimOpen === "on", completionDays, claimDays,
+      deMinimisCeilingCents: input.deMinimisCeiling, blockWhileClaimOpen: input.blockWhileClaimOpen, completionDays, claimDays,
     });
     flash(req, "success", "The scheme settings were saved.");
     res.redirect(303, "/admin/scheme");

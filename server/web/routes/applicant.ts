@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from "express";
-import multer from "multer";
 import { fromBuffer } from "file-type";
 import { z } from "zod";
-import { AppError, ConflictError, ValidationError, type FieldErrors } from "../../errors";
-import { parseMoney, type Cents } from "../../domain/money";
+import { AppError, ConflictError, ValidationError } from "../../errors";
+import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
 import {
   acceptAward, applicationDetail, assertCallOpenForNew, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
@@ -12,8 +11,9 @@ import {
 import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims";
 import { loadApplication } from "../../services/applications-core";
 import { toVoucherType } from "../../services/reference";
-import { csrfAfterUpload } from "../csrf";
+import { csrfAfterUpload, uploadParser } from "../csrf";
 import { f, parseForm, renderFormError } from "../forms";
+import { codeParam, field } from "../input";
 import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
 
 export const applicantRoutes = Router();
@@ -22,7 +22,7 @@ const applicant = requireRole("applicant");
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const ALLOWED_MIME = ["application/pdf", "image/png", "image/jpeg"];
 
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 } });
+const uploadLimits = { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 };
 
 /** The type comes from the bytes, never from the name or the browser's claim. */
 async function checkFiles(files: Express.Multer.File[] | undefined, field: string): Promise<CheckedFile[]> {
@@ -51,49 +51,29 @@ applicantRoutes.get("/calls", applicant, handle(async (req, res) => {
 // The application form (new and edit)
 // ---------------------------------------------------------------------------------------------
 
-const blankToNull = (v: unknown) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v);
-const optionalId = z.preprocess((v) => { const b = blankToNull(v); return b === null ? null : Number(b); },
-  z.number({ error: "Choose from the list." }).int("Choose from the list.").positive("Choose from the list.").nullable());
-const optionalDate = (label: string) => z.preprocess(blankToNull, f.date(label).nullable());
+const cost = (label: string) => field.money(label, { allowZero: true });
 
 const draftSchema = z.object({
-  title: f.optionalText(200),
-  description: f.optionalText(5000),
-  objectives: f.optionalText(5000),
-  expectedResult: f.optionalText(5000),
-  counterpartOrgId: optionalId,
-  counterpartName: f.optionalText(200),
-  counterpartCountry: z.string().trim().toUpperCase().optional().default(""),
-  counterpartRegionId: optionalId,
-  counterpartKind: z.string().trim().optional().default(""),
-  activityStart: optionalDate("the activity start date"),
-  activityEnd: optionalDate("the activity end date"),
+  title: field.optionalName("the title", 200),
+  description: field.optionalText("the description", 5000),
+  objectives: field.optionalText("the objectives", 5000),
+  expectedResult: field.optionalText("the expected result", 5000),
+  counterpartOrgId: field.optionalId("an organisation"),
+  counterpartName: field.optionalName("the counterpart's name", 200),
+  counterpartCountry: field.optionalName("the country code", 2).transform((s) => s.toUpperCase()),
+  counterpartRegionId: field.optionalId("a region"),
+  counterpartKind: field.optionalName("the kind of organisation", 30),
+  activityStart: field.optionalDate("the activity start date"),
+  activityEnd: field.optionalDate("the activity end date"),
+  costTravel: cost("the travel costs"),
+  costAccommodation: cost("the accommodation costs"),
+  costOther: cost("the other costs"),
+  next: field.optionalName("the next step", 10),
 });
 
 /** Money fields: empty means "not given yet"; anything else must parse (R1), reason beside the field. */
-function moneyFields(body: Record<string, unknown>, names: string[], fields: FieldErrors): Record<string, Cents | null> {
-  const out: Record<string, Cents | null> = {};
-  for (const n of names) {
-    const raw = typeof body[n] === "string" ? (body[n] as string).trim() : "";
-    if (raw === "") { out[n] = null; continue; }
-    const r = parseMoney(raw, { allowZero: true });
-    if (r.ok) out[n] = r.cents;
-    else { fields[n] = r.reason; out[n] = null; }
-  }
-  return out;
-}
-
-function parseDraft(body: Record<string, unknown>): DraftInput {
-  const fields: FieldErrors = {};
-  let parsed: z.infer<typeof draftSchema> | null = null;
-  try {
-    parsed = parseForm(draftSchema, body);
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e;
-    Object.assign(fields, e.fields);
-  }
-  const m = moneyFields(body, ["costTravel", "costAccommodation", "costOther"], fields);
-  if (Object.keys(fields).length || !parsed) throw new ValidationError("Some answers need your attention.", fields);
+function parseDraft(body: unknown): DraftInput & { next: string } {
+  const parsed = parseForm(draftSchema, body);
   const manual = parsed.counterpartOrgId === null;
   return {
     title: parsed.title, description: parsed.description, objectives: parsed.objectives, expectedResult: parsed.expectedResult,
@@ -102,7 +82,8 @@ function parseDraft(body: Record<string, unknown>): DraftInput {
     counterpartRegionId: manual ? parsed.counterpartRegionId : null,
     counterpartKind: manual && parsed.counterpartKind ? parsed.counterpartKind : null,
     activityStart: parsed.activityStart, activityEnd: parsed.activityEnd,
-    costTravelCents: m.costTravel, costAccommodationCents: m.costAccommodation, costOtherCents: m.costOther,
+    costTravelCents: parsed.costTravel, costAccommodationCents: parsed.costAccommodation, costOtherCents: parsed.costOther,
+    next: parsed.next,
   };
 }
 
@@ -122,7 +103,7 @@ async function formLocals(req: Request, extra: Record<string, unknown>) {
 }
 
 applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
-  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
   assertCallOpenForNew(req.ctx, call);
   res.render("pages/applicant/application-form", await formLocals(req, {
     pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: {},
@@ -131,11 +112,12 @@ applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (r
 }));
 
 applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
-  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), String(req.params.typeCode));
+  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
   try {
-    const id = await createDraft(req.ctx, call.id, type.code, parseDraft(req.body as Record<string, unknown>));
+    const { next, ...draft } = parseDraft(req.body);
+    const id = await createDraft(req.ctx, call.id, type.code, draft);
     flash(req, "success", "Your draft was saved. You can come back to it at any time.");
-    res.redirect(303, (req.body as Record<string, string>).next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
+    res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
   } catch (err) {
     renderFormError(res, err, "pages/applicant/application-form", await formLocals(req, {
       pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: req.body,
@@ -161,9 +143,10 @@ applicantRoutes.post("/applications/:id/edit", applicant, handle(async (req, res
   const id = idParam(req);
   const { base } = await editLocals(req, id);
   try {
-    await updateDraft(req.ctx, id, parseDraft(req.body as Record<string, unknown>));
+    const { next, ...draft } = parseDraft(req.body);
+    await updateDraft(req.ctx, id, draft);
     flash(req, "success", "Your changes were saved.");
-    res.redirect(303, (req.body as Record<string, string>).next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
+    res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
   } catch (err) {
     renderFormError(res, err, "pages/applicant/application-form", { ...base, values: req.body, editing: true });
   }
@@ -253,7 +236,7 @@ applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) =>
 // Attachments
 // ---------------------------------------------------------------------------------------------
 
-applicantRoutes.post("/applications/:id/attachments", applicant, upload.array("files", 5), csrfAfterUpload, handle(async (req, res) => {
+applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ limits: uploadLimits, array: { field: "files", max: 5 } }), csrfAfterUpload, handle(async (req, res) => {
   const id = idParam(req);
   try {
     const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
@@ -298,16 +281,33 @@ applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res
   res.render("pages/applicant/claim", { ...locals, values: {} });
 }));
 
-applicantRoutes.post("/applications/:id/claim", applicant, upload.array("evidence", 5), csrfAfterUpload, handle(async (req, res) => {
+// Only what can be read and stored is checked here; the claim rules (R11, R12, R14) are the service's.
+const claimSchema = z.object({
+  report: field.optionalText("the report", 5000),
+  organisationsMet: field.optionalText("the organisations met", 5000),
+  resultContacts: field.optionalText("the contacts", 5000),
+  resultProduct: field.optionalText("the product or service", 5000),
+  followUp: field.optionalText("the follow-up", 5000),
+  ...Object.fromEntries(lineIndexes.flatMap((i) => [
+    [`date_${i}`, field.optionalDate(`the date of cost line ${i + 1}`)],
+    [`description_${i}`, field.optionalName(`the description of cost line ${i + 1}`, 300)],
+    [`currency_${i}`, field.optionalName(`the currency of cost line ${i + 1}`, 3)],
+    [`amount_${i}`, field.optionalName(`the amount of cost line ${i + 1}`, 40)],
+  ])),
+});
+
+applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits: uploadLimits, array: { field: "evidence", max: 5 } }), csrfAfterUpload, handle(async (req, res) => {
   const id = idParam(req);
-  const body = (req.body ?? {}) as Record<string, string | undefined>;
-  const s = (k: string) => (typeof body[k] === "string" ? body[k]! : "");
+  const body = (req.body ?? {}) as Record<string, unknown>;
   try {
+    // The cost lines are numbered fields; each is a string, or null for a blank date.
+    const input = parseForm(claimSchema, body) as Record<string, string | null>;
+    const text = (k: string) => input[k] ?? "";
     const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "evidence");
     await submitClaim(req.ctx, id, {
-      report: s("report"), organisationsMet: s("organisationsMet"), resultContacts: s("resultContacts"),
-      resultProduct: s("resultProduct"), followUp: s("followUp"),
-      lines: lineIndexes.map((i) => ({ incurredOn: s(`date_${i}`).trim(), description: s(`description_${i}`), currency: s(`currency_${i}`), amount: s(`amount_${i}`) })),
+      report: text("report"), organisationsMet: text("organisationsMet"), resultContacts: text("resultContacts"),
+      resultProduct: text("resultProduct"), followUp: text("followUp"),
+      lines: lineIndexes.map((i) => ({ incurredOn: text(`date_${i}`), description: text(`description_${i}`), currency: text(`currency_${i}`), amount: text(`amount_${i}`) })),
     }, files);
     flash(req, "success", "Your claim was submitted. We sent you a confirmation by e-mail.");
     res.redirect(303, `/applications/${id}`);

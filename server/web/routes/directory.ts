@@ -5,7 +5,8 @@ import {
   referableCompanies, referralKpis, searchDirectory, updateOrganisation,
 } from "../../services/directory";
 import { listRegions } from "../../services/reference";
-import { f, parseForm, renderFormError } from "../forms";
+import { parseForm, renderFormError } from "../forms";
+import { field, parseQuery } from "../input";
 import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
 
 export const directoryRoutes = Router();
@@ -18,13 +19,20 @@ async function filterOptions(req: Request) {
   };
 }
 
+const directoryQuery = z.object({
+  q: field.filter("the search text", 100),
+  region: field.optionalId("a region"),
+  kind: field.filter("the kind of organisation", 30),
+  competence: field.filter("the competence", 60),
+});
+
 directoryRoutes.get("/directory", requireAuth, handle(async (req, res) => {
-  const q = req.query as Record<string, string | undefined>;
+  const q = parseQuery(directoryQuery, req.query);
   const filter = {
-    q: (q.q ?? "").trim().slice(0, 100) || undefined,
-    regionId: /^\d{1,9}$/.test(q.region ?? "") ? Number(q.region) : undefined,
+    q: q.q || undefined,
+    regionId: q.region ?? undefined,
     kind: ORG_KINDS.some((k) => k.value === q.kind) ? q.kind : undefined,
-    competence: (q.competence ?? "").trim().slice(0, 60) || undefined,
+    competence: q.competence || undefined,
   };
   const role = req.user!.role;
   res.render("pages/directory/index", {
@@ -43,14 +51,14 @@ directoryRoutes.get("/directory/referrals", requireAuth, handle(async (req, res)
 }));
 
 const orgSchema = z.object({
-  name: f.text("the organisation's name"),
-  regionId: f.id("a region"),
-  kind: z.string({ error: "Choose the kind of organisation." }).trim(),
-  competences: f.optionalText(1000),
-  contactName: f.optionalText(200),
-  contactEmail: f.optionalText(254),
-  website: f.optionalText(300),
-  description: f.optionalText(5000),
+  name: field.name("the organisation's name", 200),
+  regionId: field.id("a region"),
+  kind: field.choice(ORG_KINDS.map((k) => k.value) as [string, ...string[]], "Choose the kind of organisation."),
+  competences: field.optionalText("the competences", 1000),
+  contactName: field.optionalName("the contact's name", 200),
+  contactEmail: field.optionalEmail(),
+  website: field.optionalName("the website", 300),
+  description: field.optionalText("the description", 5000),
 });
 
 directoryRoutes.get("/directory/new", maintainers, handle(async (req, res) => {
@@ -105,7 +113,7 @@ directoryRoutes.post("/directory/:id", maintainers, handle(async (req, res) => {
 directoryRoutes.post("/directory/:id/refer", requireRole("manager"), handle(async (req, res) => {
   const id = idParam(req);
   try {
-    const input = parseForm(z.object({ companyId: f.id("a company"), note: f.optionalText(2000) }), req.body);
+    const input = parseForm(z.object({ companyId: field.id("a company"), note: field.optionalText("the note", 2000) }), req.body);
     await createReferral(req.ctx, { companyId: input.companyId, organisationId: id, note: input.note });
     flash(req, "success", "The referral was recorded; the company can see it.");
     res.redirect(303, "/directory/referrals");

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { AppError, BadRequestError, ValidationError } from "../../errors";
+import { AppError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
 import { audit } from "../../services/audit";
@@ -11,6 +11,7 @@ import {
   BatchRefusedError, cancelBatch, createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult,
 } from "../../services/payments";
 import { errorSummary, f, parseForm, renderFormError } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 /*
@@ -26,14 +27,18 @@ function today(req: Request): string {
   return DateTime.fromJSDate(req.ctx.now(), { zone: req.ctx.config.timeZone }).toISODate()!;
 }
 
-/** Checkbox lists arrive as a string (one ticked) or an array (several). */
-function claimIdsFrom(body: Record<string, unknown>): number[] {
-  const raw = body.claimIds;
-  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const ids = list.map(String).filter((s) => /^[1-9]\d{0,9}$/.test(s)).map(Number);
-  if (ids.length === 0) throw new ValidationError("Select at least one claim.", { claimIds: "Select at least one claim." });
-  return ids;
-}
+/** Checkbox lists arrive as a string (one ticked) or an array (several); each must be a claim id. */
+const claimIds = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+  z.array(field.id("a claim"), { error: "Select claims from the list." }).max(500, "Select at most 500 claims at once.")
+    .refine((ids) => ids.length > 0, "Select at least one claim."));
+
+const paymentSchema = z.object({
+  claimIds,
+  paidOn: field.date("the payment date"),
+  bankReference: field.name("the bank reference", 100),
+});
+
+const batchSchema = z.object({ claimIds, executionDate: field.date("the execution date") });
 
 async function queueLocals(req: Request) {
   return {
@@ -56,8 +61,8 @@ function flashResults(req: Request, results: BatchResult[]): void {
 financeRoutes.post("/finance/payments", finance, handle(async (req, res) => {
   const body = (req.body ?? {}) as Record<string, unknown>;
   try {
-    const claimIds = claimIdsFrom(body);
-    const results = await recordPayments(req.ctx, claimIds, { paidOn: String(body.paidOn ?? "").trim(), bankReference: String(body.bankReference ?? "") });
+    const input = parseBody(paymentSchema, body, "The payment was not recorded.");
+    const results = await recordPayments(req.ctx, input.claimIds, { paidOn: input.paidOn, bankReference: input.bankReference });
     flashResults(req, results);
     // A single refused claim is answered with its status, so a replay is visibly refused.
     if (results.length === 1 && !results[0].ok) {
@@ -74,7 +79,8 @@ financeRoutes.post("/finance/payments", finance, handle(async (req, res) => {
 financeRoutes.post("/finance/sepa", finance, handle(async (req, res) => {
   const body = (req.body ?? {}) as Record<string, unknown>;
   try {
-    const batch = await createSepaBatch(req.ctx, claimIdsFrom(body), String(body.executionDate ?? "").trim());
+    const input = parseBody(batchSchema, body, "The batch was not prepared.");
+    const batch = await createSepaBatch(req.ctx, input.claimIds, input.executionDate);
     flash(req, "success", `Batch ${batch.messageId} was prepared: download the file and upload it to the bank.`);
     res.redirect(303, `/finance/sepa/${batch.id}`);
   } catch (err) {
@@ -122,7 +128,7 @@ financeRoutes.post("/finance/sepa/:id/executed", finance, handle(async (req, res
 
 const cancelForm = z.object({
   confirm: f.checkbox().refine((v) => v, "Tick the box to confirm that this file will not be sent to the bank."),
-  reason: f.optionalText(300),
+  reason: field.optionalText("the reason", 300),
 });
 
 financeRoutes.post("/finance/sepa/:id/cancel", finance, handle(async (req, res) => {
@@ -153,9 +159,8 @@ function filterFrom(req: Request): LedgerFilter {
 
 financeRoutes.get("/finance/ledger", financeOrAdmin, handle(async (req, res) => {
   const f = filterFrom(req);
-  const pageRaw = typeof req.query.page === "string" ? req.query.page : "1";
-  if (!/^[1-9]\d{0,6}$/.test(pageRaw)) throw new BadRequestError("The page number must be a whole number from 1.", "bad_filter");
-  const { rows, totals, hasMore, page } = await ledgerPage(req.ctx.db, f, Number(pageRaw));
+  const { page: pageNumber } = parseQuery(z.object({ page: field.page() }), { page: req.query.page });
+  const { rows, totals, hasMore, page } = await ledgerPage(req.ctx.db, f, pageNumber);
   const qs = filterQuery(f);
   const link = (p: number) => `/finance/ledger?${qs ? qs + "&" : ""}page=${p}`;
   res.render("pages/finance/ledger", {

@@ -1,10 +1,11 @@
 import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
 import { rateLimit } from "express-rate-limit";
-import multer from "multer";
 import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
 import { getAwardLetter, verifyLetter } from "../../services/letters";
-import { csrfAfterUpload } from "../csrf";
+import { csrfAfterUpload, uploadParser } from "../csrf";
 import { errorSummary, renderFormError } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
+import { z } from "zod";
 import { handle, idParam, requireAuth } from "../middleware";
 
 /*
@@ -32,6 +33,12 @@ function renderForm(res: Response, status: number, values: VerifyValues, err?: A
   });
 }
 
+// The service says what a reference or checksum must look like; here only what can be read at all.
+const verifySchema = z.object({
+  reference: field.optionalName("the reference", 100),
+  sha256: field.optionalName("the checksum", 200),
+});
+
 /** A fresh router per app, so each app (and each test) has its own rate-limit counters. */
 export function letterRoutes(): Router {
   const router = Router();
@@ -48,8 +55,8 @@ export function letterRoutes(): Router {
   }));
 
   router.get("/verify", (req, res) => {
-    const q = req.query as Record<string, unknown>;
-    renderForm(res, 200, { reference: typeof q.reference === "string" ? q.reference.slice(0, 60) : "", sha256: "" });
+    const q = parseQuery(z.object({ reference: field.filter("the reference", 100) }), req.query);
+    renderForm(res, 200, { reference: q.reference, sha256: "" });
   });
 
   // Checked before the upload is read, so a flood of uploads is cut off cheaply.
@@ -63,8 +70,7 @@ export function letterRoutes(): Router {
     },
   });
 
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } })
-    .single("pdf");
+  const upload = uploadParser({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 }, single: "pdf" });
 
   // Upload problems (too large, a second file) go back to the form beside the file field.
   const uploadErrors: ErrorRequestHandler = (err, req, res, next) => {
@@ -80,6 +86,7 @@ export function letterRoutes(): Router {
   const verify: RequestHandler = handle(async (req, res) => {
     const values = valuesFrom(req);
     try {
+      parseBody(verifySchema, req.body, "The letter could not be checked.");
       const file = req.file;
       if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
         throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });

@@ -2,7 +2,7 @@ import { type Request, Router } from "express";
 import { z } from "zod";
 import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
-import { formatMoney, parseMoney, type Cents } from "../../domain/money";
+import { formatMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { loadApplication } from "../../services/applications-core";
 import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls";
@@ -12,6 +12,7 @@ import {
 import { claimsToVerify, type LineDecision, rejectClaim, reviewClaim, verifyClaim } from "../../services/claim-verification";
 import { listPartners, listVoucherTypes } from "../../services/reference";
 import { f, parseForm, renderFormError } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 export const managerRoutes = Router();
@@ -22,12 +23,19 @@ const staff = requireRole("manager", "admin");
 // Review queue
 // ---------------------------------------------------------------------------------------------
 
+const queueQuery = z.object({
+  call: field.optionalId("a call"),
+  state: field.filter("the state", 30),
+  type: field.filter("the voucher type", 10),
+  page: field.page(),
+});
+
 managerRoutes.get("/manager", staff, handle(async (req, res) => {
-  const q = req.query as Record<string, string | undefined>;
-  const page = Math.max(1, Math.min(100000, Number.parseInt(q.page ?? "1", 10) || 1));
-  const callId = /^\d{1,9}$/.test(q.call ?? "") ? Number(q.call) : undefined;
+  const q = parseQuery(queueQuery, req.query);
+  const page = q.page;
+  const callId = q.call ?? undefined;
   const state = APP_STATES.includes(q.state as never) ? q.state : undefined;
-  const typeCode = /^[A-Z]{1,10}$/.test(q.type ?? "") ? q.type : undefined;
+  const typeCode = /^[A-Z]{1,10}$/.test(q.type) ? q.type : undefined;
   const result = await reviewQueue(req.ctx, { callId, typeCode, state, page });
   const qs = (p: number) => new URLSearchParams({ ...(callId ? { call: String(callId) } : {}), ...(typeCode ? { type: typeCode } : {}), ...(state ? { state } : {}), page: String(p) }).toString();
   res.render("pages/manager/home", {
@@ -55,44 +63,46 @@ async function callFormLocals(req: Request) {
   return { types: await listVoucherTypes(req.ctx.db), partners: await listPartners(req.ctx.db) };
 }
 
-/** The call form has a dynamic set of fields (one per type and partner), so it is parsed by hand. */
+/** The call form has a field per voucher type and per partner, so its schema is built from them. */
 async function parseCallForm(req: Request): Promise<CallInput> {
-  const body = req.body as Record<string, string | undefined>;
   const { types, partners } = await callFormLocals(req);
+  const ceiling = (label: string) => field.money(label);
+  const schema = z.object({
+    title: field.name("the call's title", 200),
+    description: field.optionalText("the description", 5000),
+    // The service reads these as local date-times in the programme's time zone and says what is wrong.
+    opensAt: field.optionalName("the opening moment", 20),
+    closesAt: field.optionalName("the closing moment", 20),
+    total: field.money("the total budget", { required: true }),
+    ...Object.fromEntries(types.flatMap((t) => [
+      [`type_${t.id}`, field.checkbox()],
+      [`completion_${t.id}`, field.optionalName(`the completion days of ${t.name}`, 10)],
+      [`ceiling_type_${t.id}`, ceiling(`the ceiling for ${t.name}`)],
+    ])),
+    ...Object.fromEntries(partners.map((p) => [`ceiling_partner_${p.id}`, ceiling(`the ceiling for ${p.name}`)])),
+  });
+  const input = parseBody(schema, req.body, "The call could not be saved.") as Record<string, unknown> & { title: string; description: string; opensAt: string; closesAt: string; total: Cents };
   const fields: Record<string, string> = {};
-  const base = z.object({ title: f.text("the call's title"), description: f.optionalText(5000) }).safeParse(body);
-  if (!base.success) for (const i of base.error.issues) fields[String(i.path[0])] = i.message;
-  const money = (name: string, required: boolean): Cents | undefined => {
-    const raw = String(body[name] ?? "").trim();
-    if (!raw) {
-      if (required) fields[name] = "Enter an amount.";
-      return undefined;
-    }
-    const r = parseMoney(raw);
-    if (!r.ok) { fields[name] = r.reason; return undefined; }
-    return r.cents;
-  };
-  const total = money("total", true);
   const offered: CallInput["types"] = [];
   const perTypeCents: Record<number, Cents> = {};
   for (const t of types) {
-    if (body[`type_${t.id}`] !== "on") continue;
-    const raw = String(body[`completion_${t.id}`] ?? "").trim();
+    if (input[`type_${t.id}`] !== true) continue;
+    const raw = String(input[`completion_${t.id}`]);
     const days = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
     if (Number.isNaN(days)) fields[`completion_${t.id}`] = "Enter a whole number of days.";
     offered.push({ voucherTypeId: t.id, completionDays: days });
-    const c = money(`ceiling_type_${t.id}`, false);
-    if (c !== undefined) perTypeCents[t.id] = c;
+    const c = input[`ceiling_type_${t.id}`] as Cents | null;
+    if (c !== null) perTypeCents[t.id] = c;
   }
   const perPartnerCents: Record<number, Cents> = {};
   for (const p of partners) {
-    const c = money(`ceiling_partner_${p.id}`, false);
-    if (c !== undefined) perPartnerCents[p.id] = c;
+    const c = input[`ceiling_partner_${p.id}`] as Cents | null;
+    if (c !== null) perPartnerCents[p.id] = c;
   }
   if (Object.keys(fields).length) throw new ValidationError("The call could not be saved.", fields);
   return {
-    title: base.data!.title, description: base.data!.description, opensLocal: String(body.opensAt ?? ""), closesLocal: String(body.closesAt ?? ""),
-    types: offered, totalCents: total!, perTypeCents, perPartnerCents,
+    title: input.title, description: input.description, opensLocal: input.opensAt, closesLocal: input.closesAt,
+    types: offered, totalCents: input.total, perTypeCents, perPartnerCents,
   };
 }
 
@@ -183,15 +193,9 @@ const decisionPage = (id: number) => `/manager/applications/${id}`;
 managerRoutes.post("/manager/applications/:id/approve", staff, handle(async (req, res) => {
   const id = idParam(req);
   try {
-    const raw = String((req.body as Record<string, string>).amount ?? "").trim();
-    let amountCents: Cents | null = null;
-    if (raw) {
-      const r = parseMoney(raw);
-      if (!r.ok) throw new ValidationError(`The amount was not accepted: ${r.reason}`, { amount: r.reason });
-      amountCents = r.cents;
-    }
-    const skipReason = String((req.body as Record<string, string>).skipReason ?? "").slice(0, 2000);
-    const result = await approve(req.ctx, id, { amountCents, skipReason });
+    const { amount, skipReason } = parseBody(z.object({ amount: field.money("the amount"), skipReason: field.optionalText("the reason to skip", 2000) }),
+      req.body, "The amount was not accepted.");
+    const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
     flash(req, "success", `The application was approved; award letter ${result.letterReference} was issued.`);
     res.redirect(303, decisionPage(id));
   } catch (err) {
@@ -204,8 +208,8 @@ managerRoutes.post("/manager/applications/:id/approve", staff, handle(async (req
 }));
 
 const rejectSchema = z.object({
-  templateId: z.coerce.number().int().positive().optional().or(z.literal("").transform(() => undefined)),
-  reason: f.optionalText(5000),
+  templateId: field.optionalId("a rejection reason"),
+  reason: field.optionalText("the reason", 5000),
 });
 
 managerRoutes.post("/manager/applications/:id/reject", staff, handle(async (req, res) => {
@@ -282,9 +286,18 @@ managerRoutes.get("/manager/claims", staff, handle(async (req, res) => {
   res.render("pages/manager/claims", { pageTitle: "Claims to verify", claims: await claimsToVerify(req.ctx) });
 }));
 
-function lineDecisions(body: Record<string, string | undefined>, ids: number[]): LineDecision[] {
+/** One decision per cost line, from the numbered fields of the verification form. */
+function lineDecisions(body: unknown, ids: number[]): LineDecision[] {
+  const schema = z.object({
+    intent: field.optionalName("the action", 20),
+    ...Object.fromEntries(ids.flatMap((id) => [
+      [`eligible_${id}`, field.optionalName("eligible or not", 5)],
+      [`reason_${id}`, field.optionalText("the reason", 2000)],
+    ])),
+  });
+  const input = parseBody(schema, body, "Some answers need your attention.") as Record<string, string>;
   return ids.map((id) => ({
-    id, eligible: body[`eligible_${id}`] !== "no", reason: String(body[`reason_${id}`] ?? ""),
+    id, eligible: input[`eligible_${id}`] !== "no", reason: input[`reason_${id}`] ?? "",
   }));
 }
 
@@ -299,12 +312,13 @@ managerRoutes.get("/manager/claims/:id", staff, handle(async (req, res) => {
 
 managerRoutes.post("/manager/claims/:id/verify", staff, handle(async (req, res) => {
   const id = idParam(req);
-  const body = req.body as Record<string, string | undefined>;
   const first = await reviewClaim(req.ctx, id);
-  const decisions = lineDecisions(body, first.assessment.lines.map((l) => l.id));
+  let decisions: LineDecision[] | null = null;
   try {
+    decisions = lineDecisions(req.body, first.assessment.lines.map((l) => l.id));
+    const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
     // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
-    if (body.intent !== "verify") {
+    if (intent !== "verify") {
       return res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
     }
     const result = await verifyClaim(req.ctx, id, decisions);
@@ -318,7 +332,8 @@ managerRoutes.post("/manager/claims/:id/verify", staff, handle(async (req, res) 
 managerRoutes.post("/manager/claims/:id/reject", staff, handle(async (req, res) => {
   const id = idParam(req);
   try {
-    await rejectClaim(req.ctx, id, String((req.body as Record<string, string>).rejectReason ?? ""));
+    const input = parseBody(z.object({ rejectReason: field.optionalText("the reason", 5000) }), req.body);
+    await rejectClaim(req.ctx, id, input.rejectReason);
     flash(req, "success", "The claim was rejected; the applicant may correct and resubmit it.");
     res.redirect(303, `/manager/claims/${id}`);
   } catch (err) {
@@ -334,13 +349,12 @@ managerRoutes.get("/manager/rejection-templates", staff, handle(async (req, res)
   res.render("pages/manager/rejection-templates", { pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx), values: {} });
 }));
 
-const templateSchema = z.object({ title: f.text("a title"), text: f.text("the text of the reason", 5000) });
+const templateSchema = z.object({ id: field.optionalId("a rejection reason"), title: field.name("a title", 200), text: field.text("the text of the reason", 5000) });
 
 managerRoutes.post("/manager/rejection-templates", staff, handle(async (req, res) => {
   try {
-    const body = req.body as Record<string, string>;
-    const id = /^\d{1,9}$/.test(body.id ?? "") ? Number(body.id) : null;
-    await saveRejectionTemplate(req.ctx, id, parseForm(templateSchema, req.body));
+    const { id, ...template } = parseForm(templateSchema, req.body);
+    await saveRejectionTemplate(req.ctx, id, template);
     flash(req, "success", "The rejection reason was saved.");
     res.redirect(303, "/manager/rejection-templates");
   } catch (err) {

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { AppError, TooManyRequestsError } from "../../errors";
 import { authenticate } from "../../services/users";
 import { parseForm, renderFormError } from "../forms";
+import { field } from "../input";
 import { handle, HOME_FOR_ROLE } from "../middleware";
 
 const loginSchema = z.object({
-  email: z.string().trim().min(1, "Enter your e-mail address.").max(254, "Enter your e-mail address."),
-  password: z.string().min(1, "Enter your password.").max(1000, "That password is too long."),
+  email: field.name("your e-mail address", 254),
+  password: field.password(1),
 });
 
 export const publicRoutes = Router();
@@ -23,7 +24,8 @@ publicRoutes.get("/login", (req, res) => {
 });
 
 publicRoutes.post("/login", handle(async (req, res, next) => {
-  const values = { email: String((req.body as Record<string, unknown>)?.email ?? "") };
+  const typed = (req.body as Record<string, unknown> | undefined)?.email;
+  const values = { email: typeof typed === "string" ? typed.slice(0, 254) : "" };
   try {
     const input = parseForm(loginSchema, req.body);
     const actor = await authenticate(req.ctx, input.email, input.password, req.ip ?? "unknown");

@@ -1,7 +1,7 @@
 import { Router, type Request } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { AppError, ValidationError, type FieldErrors } from "../../errors";
-import { parseMoney, type Cents } from "../../domain/money";
+import { type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/companies";
 import {
   acceptInvitation, companyProfile, confirmEmail, inviteColleague, registerApplicant, requestPasswordReset, resendConfirmation, resetPassword,
@@ -10,6 +10,8 @@ import {
 import { listRegions, listSectors } from "../../services/reference";
 import { loadActor } from "../../services/users";
 import { renderFormError } from "../forms";
+import { field, parseBody } from "../input";
+import { z } from "zod";
 import { flash, handle, HOME_FOR_ROLE, requireRole } from "../middleware";
 
 export const registrationRoutes = Router();
@@ -20,61 +22,99 @@ export const DE_MINIMIS_ROWS = [0, 1, 2];
 type Body = Record<string, unknown>;
 const str = (b: Body, k: string) => (typeof b[k] === "string" ? (b[k] as string).trim() : "");
 
-function money(b: Body, k: string, fields: FieldErrors, required: boolean): Cents | null {
-  const raw = str(b, k);
-  if (raw === "") {
-    if (required) fields[k] = "Enter the amount in euros, for example 2.100.000,00 or 2100000.";
+const MAX_FIGURE_CENTS = 100_000_000_000_000;
+const figure = (label: string) => field.money(label, { required: true, allowZero: true, maxCents: MAX_FIGURE_CENTS });
+const headcount = (label: string) => field.wholeNumber(label, { max: 9_999_999 });
+
+const companySchema = z.object({
+  legalName: field.name("the company's legal name", 200),
+  vatNumber: field.name("the VAT or CVR number", 40),
+  address: field.text("the address", 1000),
+  country: field.name("the two-letter country code", 2).transform((s) => s.toUpperCase())
+    .refine((s) => /^[A-Z]{2}$/.test(s), "Enter the two-letter country code, for example DK."),
+  regionId: field.optionalId("the region"),
+  sectorId: field.optionalId("the sector"),
+  staffHeadcount: headcount("the staff headcount"),
+  turnover: figure("the annual turnover"),
+  balanceSheet: figure("the balance-sheet total"),
+  iban: field.optionalName("the IBAN", 50),
+  accountHolder: field.optionalName("the account holder", 200),
+  euroAccountConfirmed: field.checkbox(),
+});
+
+const relationSchema = (n: number) => z.object({
+  name: field.name(`enterprise ${n}'s name`, 200),
+  kind: z.preprocess((v) => (v === undefined || v === "" ? "partner" : v), field.choice(["partner", "linked"], `Enterprise ${n}: choose partner or linked.`)),
+  share: field.name(`enterprise ${n}'s share`, 6).refine((s) => /^\d{1,3}([.,]\d{1,2})?$/.test(s), `Enterprise ${n}: enter the share in per cent, for example 30.`),
+  staff: headcount(`enterprise ${n}'s staff headcount`),
+  turnover: figure(`enterprise ${n}'s turnover`),
+  balance: figure(`enterprise ${n}'s balance-sheet total`),
+});
+
+// The business bounds of the grant date (not in the future) are checked by the service.
+const deMinimisSchema = (n: number) => z.object({
+  body: field.name(`aid ${n}'s granting body`, 200),
+  date: field.date(`aid ${n}'s date granted`),
+  amount: figure(`aid ${n}'s amount`),
+});
+
+/** The fields of one repeated row (`rel0_name` ...) as an object of their own. */
+function rowOf(b: Body, prefix: string, keys: string[]): Body {
+  return Object.fromEntries(keys.map((k) => [k, b[prefix + k]]));
+}
+/** A row counts once one of its identifying answers is given (the others may be prefilled). */
+const rowUsed = (row: Body, keys: string[]) => keys.some((k) => row[k] !== undefined && !(typeof row[k] === "string" && (row[k] as string).trim() === ""));
+
+function collect<S extends z.ZodType>(schema: S, input: unknown, fields: FieldErrors, prefix = ""): z.infer<S> | null {
+  try {
+    return parseBody(schema, input);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    for (const [k, m] of Object.entries(e.fields)) fields[prefix + k] ??= m;
     return null;
   }
-  const r = parseMoney(raw, { allowZero: true, maxCents: 100_000_000_000_000 });
-  if (!r.ok) { fields[k] = r.reason; return null; }
-  return r.cents;
-}
-
-function count(b: Body, k: string, fields: FieldErrors, label: string): number {
-  const raw = str(b, k);
-  if (!/^\d{1,7}$/.test(raw)) { fields[k] = `Enter ${label} as a whole number, for example 12.`; return 0; }
-  return Number(raw);
 }
 
 /** Reads the company part of the registration and profile forms (money through parseMoney, R1). */
 export function parseCompanyForm(b: Body): CompanyInput {
   const fields: FieldErrors = {};
-  const id = (k: string) => (/^\d+$/.test(str(b, k)) ? Number(str(b, k)) : null);
-  const input: CompanyInput = {
-    legalName: str(b, "legalName"), vatNumber: str(b, "vatNumber"), address: str(b, "address"), country: str(b, "country").toUpperCase(),
-    regionId: id("regionId"), sectorId: id("sectorId"),
-    staffHeadcount: count(b, "staffHeadcount", fields, "the staff headcount"),
-    turnoverCents: money(b, "turnover", fields, true) ?? 0, balanceSheetCents: money(b, "balanceSheet", fields, true) ?? 0,
-    iban: str(b, "iban") || null, accountHolder: str(b, "accountHolder") || null, euroAccountConfirmed: str(b, "euroAccountConfirmed") === "on",
-    relations: [], deMinimis: [],
-  };
-  // Checked again by the service; here so that every answer's problem is shown at once.
-  if (input.iban && !isValidIBAN(electronicFormatIBAN(input.iban) ?? "")) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
+  const c = collect(companySchema, b, fields);
+  const relations: CompanyInput["relations"] = [];
   for (const i of RELATION_ROWS) {
-    const p = `rel${i}_`;
-    if (!str(b, p + "name") && !str(b, p + "share")) continue;
-    if (!str(b, p + "name")) fields[p + "name"] = `Enterprise ${i + 1}: enter its name.`;
-    const kind = str(b, p + "kind") === "linked" ? "linked" : "partner";
-    const share = str(b, p + "share");
-    if (!/^\d{1,3}([.,]\d{1,2})?$/.test(share)) fields[p + "share"] = `Enterprise ${i + 1}: enter the share in per cent, for example 30.`;
-    input.relations.push({
-      name: str(b, p + "name"), kind, sharePercent: share.replace(",", "."), staffHeadcount: count(b, p + "staff", fields, "its staff headcount"),
-      turnoverCents: money(b, p + "turnover", fields, true) ?? 0, balanceSheetCents: money(b, p + "balance", fields, true) ?? 0,
-    });
+    const raw = rowOf(b, `rel${i}_`, ["name", "kind", "share", "staff", "turnover", "balance"]);
+    if (!rowUsed(raw, ["name", "share"])) continue;
+    const r = collect(relationSchema(i + 1), raw, fields, `rel${i}_`);
+    if (r) {
+      relations.push({
+        name: r.name, kind: r.kind, sharePercent: r.share.replace(",", "."), staffHeadcount: r.staff,
+        turnoverCents: r.turnover ?? 0, balanceSheetCents: r.balance ?? 0,
+      });
+    }
   }
+  const deMinimis: CompanyInput["deMinimis"] = [];
   for (const i of DE_MINIMIS_ROWS) {
-    const p = `dm${i}_`;
-    if (!str(b, p + "body") && !str(b, p + "date") && !str(b, p + "amount")) continue;
-    if (!str(b, p + "body")) fields[p + "body"] = `Aid ${i + 1}: enter the granting body.`;
-    const date = str(b, p + "date");
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) fields[p + "date"] = `Aid ${i + 1}: enter the date granted, for example 2025-06-30.`;
-    const amount = money(b, p + "amount", fields, true);
-    input.deMinimis.push({ grantingBody: str(b, p + "body"), grantedOn: date, amountCents: amount ?? 0 });
+    const raw = rowOf(b, `dm${i}_`, ["body", "date", "amount"]);
+    if (!rowUsed(raw, ["body", "date", "amount"])) continue;
+    const d = collect(deMinimisSchema(i + 1), raw, fields, `dm${i}_`);
+    if (d) deMinimis.push({ grantingBody: d.body, grantedOn: d.date, amountCents: d.amount ?? 0 });
   }
-  if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
-  return input;
+  // Checked again by the service; here so that every answer's problem is shown at once.
+  const iban = str(b, "iban");
+  if (iban && !fields.iban && !isValidIBAN(electronicFormatIBAN(iban) ?? "")) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
+  if (Object.keys(fields).length || !c) throw new ValidationError("Some answers need your attention.", fields);
+  return {
+    legalName: c.legalName, vatNumber: c.vatNumber, address: c.address, country: c.country, regionId: c.regionId, sectorId: c.sectorId,
+    staffHeadcount: c.staffHeadcount, turnoverCents: c.turnover ?? 0, balanceSheetCents: c.balanceSheet ?? 0,
+    iban: c.iban || null, accountHolder: c.accountHolder || null, euroAccountConfirmed: c.euroAccountConfirmed,
+    relations, deMinimis,
+  };
 }
+
+const accountSchema = z.object({
+  name: field.name("your full name", 200),
+  email: field.email(),
+  password: field.password(12),
+});
 
 async function formLocals(req: Request) {
   return {
@@ -96,12 +136,9 @@ registrationRoutes.post("/register", handle(async (req, res, next) => {
     const fields: FieldErrors = {};
     let company: CompanyInput | null = null;
     try { company = parseCompanyForm(body); } catch (e) { if (!(e instanceof ValidationError)) throw e; Object.assign(fields, e.fields); }
-    const email = str(body, "email").toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) fields.email = "Enter an e-mail address like name@example.com.";
-    const password = typeof body.password === "string" ? body.password : "";
-    if (password.length < 12) fields.password = "The password must be at least 12 characters long.";
-    if (Object.keys(fields).length || !company) throw new ValidationError("Some answers need your attention.", fields);
-    const userId = await registerApplicant(req.ctx, { name: str(body, "name"), email, password }, company);
+    const account = collect(accountSchema, body, fields);
+    if (Object.keys(fields).length || !company || !account) throw new ValidationError("Some answers need your attention.", fields);
+    const userId = await registerApplicant(req.ctx, account, company);
     const actor = await loadActor(req.ctx.db, userId);
     req.session.regenerate((err) => {
       if (err) return next(err);
@@ -182,10 +219,12 @@ registrationRoutes.get("/password-reset", (req, res) => {
 });
 
 registrationRoutes.post("/password-reset", handle(async (req, res) => {
-  const email = str((req.body ?? {}) as Body, "email");
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-    return renderFormError(res, new ValidationError("Some answers need your attention.", { email: "Enter an e-mail address like name@example.com." }),
-      "pages/register-reset-request", { pageTitle: "Reset your password", values: { email } });
+  const body = (req.body ?? {}) as Body;
+  let email: string;
+  try {
+    email = parseBody(z.object({ email: field.email() }), body).email;
+  } catch (err) {
+    return renderFormError(res, err, "pages/register-reset-request", { pageTitle: "Reset your password", values: { email: str(body, "email") } });
   }
   await requestPasswordReset(req.ctx, email, req.ip ?? "unknown");
   res.render("pages/register-done", {
@@ -193,6 +232,9 @@ registrationRoutes.post("/password-reset", handle(async (req, res) => {
     message: `If an account exists for ${email}, we have sent it a link to choose a new password. The link works for one hour.`,
   });
 }));
+
+// Its length rule is the service's (it names the minimum); here only what can be read at all.
+const passwordSchema = z.object({ password: field.password(1) });
 
 function passwordPage(kind: "reset" | "invite") {
   return kind === "reset"
@@ -206,7 +248,7 @@ registrationRoutes.get("/password-reset/:token", (req, res) => {
 
 registrationRoutes.post("/password-reset/:token", handle(async (req, res) => {
   try {
-    await resetPassword(req.ctx, tokenParam(req), String((req.body as Body)?.password ?? ""));
+    await resetPassword(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
     flash(req, "success", "Your password was changed. Sign in with the new password.");
     res.redirect(303, "/login");
   } catch (err) {
@@ -220,7 +262,7 @@ registrationRoutes.get("/invite/:token", (req, res) => {
 
 registrationRoutes.post("/invite/:token", handle(async (req, res) => {
   try {
-    await acceptInvitation(req.ctx, tokenParam(req), String((req.body as Body)?.password ?? ""));
+    await acceptInvitation(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
     flash(req, "success", "Your password is set. Sign in to see your company's applications.");
     res.redirect(303, "/login");
   } catch (err) {
@@ -229,10 +271,10 @@ registrationRoutes.post("/invite/:token", handle(async (req, res) => {
 }));
 
 registrationRoutes.post("/company/invite", requireRole("applicant"), handle(async (req, res) => {
-  const body = (req.body ?? {}) as Body;
   try {
-    await inviteColleague(req.ctx, str(body, "inviteEmail"), str(body, "inviteName"));
-    flash(req, "success", `We sent an invitation to ${str(body, "inviteEmail")}.`);
+    const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name("your colleague's name", 200) }), req.body);
+    await inviteColleague(req.ctx, input.inviteEmail, input.inviteName);
+    flash(req, "success", `We sent an invitation to ${input.inviteEmail}.`);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     flash(req, "error", `The invitation was not sent: ${Object.values(err.fields).join(" ") || err.message}`);

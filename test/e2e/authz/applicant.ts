@@ -23,6 +23,7 @@ export const cases: AuthzCase[] = [
 cases.push(
   { method: "GET", path: "/company", allow: ["applicant"] },
   { method: "GET", path: "/register", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
+  { method: "POST", path: "/register", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
   { method: "POST", path: "/company", allow: ["applicant"] },
 );
 
@@ -32,6 +33,10 @@ cases.push(
   { method: "POST", path: "/password-reset", allow: everyone },
   { method: "GET", path: "/confirm/not-a-real-token-0123456789", allow: everyone },
   { method: "GET", path: "/invite/not-a-real-token-0123456789", allow: everyone },
+  { method: "POST", path: "/invite/not-a-real-token-0123456789", allow: everyone },
+  { method: "GET", path: "/password/forgot", allow: everyone },
+  { method: "GET", path: "/password-reset/not-a-real-token-0123456789", allow: everyone },
+  { method: "POST", path: "/password-reset/not-a-real-token-0123456789", allow: everyone },
   { method: "POST", path: "/company/invite", allow: ["applicant"] },
   { method: "POST", path: "/account/confirmation", allow: ["applicant"] },
 );

@@ -9,4 +9,6 @@ export interface AuthzCase {
   method: "GET" | "POST";
   path: string;
   allow: Identity[];
+  /** Ends the session of whoever is allowed (sign-out): the matrix signs them in again afterwards. */
+  endsSession?: boolean;
 }
