@@ -48,7 +48,7 @@ for (const engine of testDatabases()) {
 
     it("only the upload routes accept files", () => {
       expect(w.routes.filter((r) => r.acceptsFiles).map((r) => caseKey(r.method, r.path)).sort()).to.deep.equal([
-        "POST /applications/:id/attachments", "POST /applications/:id/claim", "POST /verify",
+        "POST /applications/:id/attachments", "POST /applications/:id/claim", "POST /finance/rates/import", "POST /verify",
       ]);
     });
 

@@ -1,10 +1,10 @@
 import { Router, type Request } from "express";
-import multer from "multer";
 import { z } from "zod";
 import { ValidationError } from "../../errors";
 import { importRates, rateTable, setRate } from "../../services/exchange-rates";
-import { csrfAfterUpload } from "../csrf";
-import { f, parseForm, renderFormError } from "../forms";
+import { csrfAfterUpload, uploadParser } from "../csrf";
+import { renderFormError } from "../forms";
+import { field, parseBody } from "../input";
 import { flash, handle, requireRole } from "../middleware";
 
 /*
@@ -16,7 +16,7 @@ const finance = requireRole("finance");
 
 /** A rates file is a few kilobytes; anything near this is not a rates file. */
 const MAX_RATES_FILE_BYTES = 1024 * 1024;
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_RATES_FILE_BYTES, files: 1, fields: 10 } });
+const upload = uploadParser({ limits: { fileSize: MAX_RATES_FILE_BYTES, files: 1, fields: 10 }, single: "file" });
 
 async function locals(req: Request, values: Record<string, unknown> = {}) {
   return { pageTitle: "Exchange rates", ...(await rateTable(req.ctx)), values };
@@ -26,16 +26,18 @@ financeRateRoutes.get("/finance/rates", finance, handle(async (req, res) => {
   res.render("pages/finance/rates", await locals(req));
 }));
 
+// Bounded and single-valued here; what a currency code, a month and a rate may be is decided by
+// the service's checkRateEntry, which the CSV import shares.
 const rateSchema = z.object({
-  currency: z.string().optional().default(""),
-  month: z.string().optional().default(""),
-  rate: z.string().optional().default(""),
-  note: f.optionalText(300),
+  currency: field.optionalName("the currency", 3),
+  month: field.optionalName("the month", 7),
+  rate: field.optionalName("the rate", 20),
+  note: field.optionalText("the note", 300),
 });
 
 financeRateRoutes.post("/finance/rates", finance, handle(async (req, res) => {
   try {
-    const input = parseForm(rateSchema, req.body);
+    const input = parseBody(rateSchema, req.body, "The rate could not be saved.");
     const outcome = await setRate(req.ctx, input);
     const what = `${input.currency.trim().toUpperCase()} ${input.month.trim()}`;
     flash(req, outcome === "unchanged" ? "info" : "success", outcome === "added" ? `The rate for ${what} was added.`
@@ -46,7 +48,7 @@ financeRateRoutes.post("/finance/rates", finance, handle(async (req, res) => {
   }
 }));
 
-financeRateRoutes.post("/finance/rates/import", finance, upload.single("file"), csrfAfterUpload, handle(async (req, res) => {
+financeRateRoutes.post("/finance/rates/import", finance, upload, csrfAfterUpload, handle(async (req, res) => {
   try {
     if (!req.file) throw new ValidationError("No file was chosen.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
     const text = req.file.buffer.toString("utf8");

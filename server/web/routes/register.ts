@@ -199,7 +199,7 @@ registrationRoutes.get("/confirm/:token", handle(async (req, res) => {
 
 /** A new confirmation link for the signed-in applicant; back to the page that offered it. */
 registrationRoutes.post("/account/confirmation", requireRole("applicant"), handle(async (req, res) => {
-  const next = String((req.body as Record<string, unknown> | undefined)?.next ?? "");
+  const { next } = parseBody(z.object({ next: field.optionalName("the page to return to", 100) }), req.body);
   const back = /^\/applications\/\d{1,10}\/check$/.test(next) ? next : "/applicant";
   try {
     await resendConfirmation(req.ctx);

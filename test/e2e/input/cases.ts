@@ -48,6 +48,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /password-reset/:token": { as: "anonymous", path: at(`/password-reset/${token}`), fields: ["password"] },
   "GET /invite/:token": { as: "anonymous", path: at(`/invite/${token}`) },
   "POST /invite/:token": { as: "anonymous", path: at(`/invite/${token}`), fields: ["password"] },
+  "POST /account/confirmation": { as: "applicant", path: at("/account/confirmation"), fields: ["next"] },
   "POST /company/invite": { as: "applicant", path: at("/company/invite"), fields: ["inviteEmail", "inviteName"] },
   // award letters
   "GET /applications/:id/award-letter.pdf": { as: "applicant", path: (i) => `/applications/${i.approvedOwnApp}/award-letter.pdf` },
@@ -118,6 +119,9 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance/sepa/:id/pain001.xml": { as: "finance", path: at("/finance/sepa/1/pain001.xml") },
   "POST /finance/sepa/:id/executed": { as: "finance", path: at("/finance/sepa/1/executed") },
   "POST /finance/sepa/:id/cancel": { as: "finance", path: at("/finance/sepa/1/cancel"), fields: ["confirm", "reason"] },
+  "GET /finance/rates": { as: "finance", path: at("/finance/rates") },
+  "POST /finance/rates": { as: "finance", path: at("/finance/rates"), fields: ["currency", "month", "rate", "note"] },
+  "POST /finance/rates/import": { as: "finance", path: at("/finance/rates/import") },
   "GET /finance/ledger": { as: "finance", path: at("/finance/ledger"), query: ledgerQuery },
   "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: ledgerQuery },
   "GET /finance/ledger.xlsx": { as: "finance", path: at("/finance/ledger.xlsx"), query: ledgerQuery },
