@@ -8,7 +8,7 @@ import { audit } from "./audit";
 import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "./budget";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
-import { getScheme, listPartners, listVoucherTypes } from "./reference";
+import { callVoucherTypes, getScheme, listPartners, listVoucherTypes, takeCallTypeSettings } from "./reference";
 
 /*
  * Calls (R3): a draft is edited freely, then opened; it closes by hand or at its closing moment.
@@ -158,6 +158,11 @@ export async function openCall(ctx: ServiceContext, id: number): Promise<void> {
       throw new ConflictError("The closing moment of this call has passed; change it before opening the call.", "call_closes_in_past");
     }
     await setStatus(ctx, id, "draft", "open", trx);
+    await takeCallTypeSettings(trx, id, nowIso(ctx));
+    await audit(trx, ctx, {
+      action: "call.type-settings-taken", entityType: "call", entityId: id,
+      after: { types: (await callVoucherTypes(trx, id)).map(({ id: _id, ...t }) => t) },
+    });
   });
 }
 

@@ -3,7 +3,7 @@ import type { Db } from "../db/connection";
 import { assertCents, type Cents } from "../domain/money";
 import type { VoucherType } from "../domain/scheme";
 import { audit } from "./audit";
-import type { ServiceContext } from "./context";
+import type { ServiceContext, Trx } from "./context";
 import { inTransaction } from "./context";
 
 /* Reference data: the scheme and its settings, voucher types, regions, partners and sectors. */
@@ -29,6 +29,59 @@ export function toVoucherType(r: Record<string, unknown>): VoucherTypeRow {
     maxCents: assertCents(r.max_cents), preApprovalRequired: !!r.pre_approval_required,
     completionDays: Number(r.completion_days), claimDays: Number(r.claim_days), paymentBasis: r.payment_basis as VoucherType["paymentBasis"],
   };
+}
+
+/**
+ * The type's settings as a call offers it: the values taken when the call opened (R11, R12, R14),
+ * so a later change by an administrator applies to calls opened afterwards only. A call that has
+ * not been opened has no snapshot and follows the scheme's current settings; its completion days
+ * are always the call's own.
+ */
+export function toCallVoucherType(r: Record<string, unknown>): VoucherTypeRow {
+  const live = toVoucherType(r);
+  const taken = r.cvt_settings_taken_at !== null && r.cvt_settings_taken_at !== undefined;
+  return {
+    ...live,
+    completionDays: r.cvt_completion_days === null || r.cvt_completion_days === undefined ? live.completionDays : Number(r.cvt_completion_days),
+    ...(taken ? {
+      amountRule: r.cvt_amount_rule as VoucherType["amountRule"], maxCents: assertCents(r.cvt_max_cents),
+      preApprovalRequired: !!r.cvt_pre_approval_required, claimDays: Number(r.cvt_claim_days), paymentBasis: r.cvt_payment_basis as VoucherType["paymentBasis"],
+    } : {}),
+  };
+}
+
+const CALL_TYPE_COLUMNS = [
+  "vt.*", "cvt.completion_days as cvt_completion_days", "cvt.amount_rule as cvt_amount_rule", "cvt.max_cents as cvt_max_cents",
+  "cvt.pre_approval_required as cvt_pre_approval_required", "cvt.claim_days as cvt_claim_days", "cvt.payment_basis as cvt_payment_basis",
+  "cvt.settings_taken_at as cvt_settings_taken_at",
+];
+
+/** The voucher type of an application with the settings of its call. */
+export async function callVoucherType(db: Db | Trx, callId: number, voucherTypeId: number): Promise<VoucherTypeRow> {
+  const row = await db("voucher_types as vt")
+    .leftJoin("call_voucher_types as cvt", (j) => j.on("cvt.voucher_type_id", "vt.id").andOn("cvt.call_id", db.raw("?", [callId])))
+    .where("vt.id", voucherTypeId).first(CALL_TYPE_COLUMNS);
+  if (!row) throw new NotFoundError();
+  return toCallVoucherType(row);
+}
+
+/** The types a call offers, with the call's settings. */
+export async function callVoucherTypes(db: Db | Trx, callId: number): Promise<VoucherTypeRow[]> {
+  const rows = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
+    .where("cvt.call_id", callId).orderBy("vt.max_cents").select(CALL_TYPE_COLUMNS);
+  return rows.map(toCallVoucherType);
+}
+
+/** Opening a call fixes the settings of the types it offers (called in the opening transaction). */
+export async function takeCallTypeSettings(trx: Trx, callId: number, at: string): Promise<void> {
+  const offers = await trx("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
+    .where("cvt.call_id", callId).select("vt.*");
+  for (const t of offers) {
+    await trx("call_voucher_types").where({ call_id: callId, voucher_type_id: t.id }).update({
+      amount_rule: t.amount_rule, max_cents: t.max_cents, pre_approval_required: t.pre_approval_required,
+      claim_days: t.claim_days, payment_basis: t.payment_basis, settings_taken_at: at,
+    });
+  }
 }
 
 export async function listVoucherTypes(db: Db): Promise<VoucherTypeRow[]> {
