@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { assertCents, type Cents } from "../domain/money";
-import type { VoucherType } from "../domain/scheme";
+import { type VoucherType, type VoucherTypeSettings, voucherTypeSettingsProblems } from "../domain/scheme";
 import { audit } from "./audit";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction } from "./context";
@@ -126,28 +126,67 @@ export async function updateRegion(ctx: ServiceContext, regionId: number, input:
   });
 }
 
-export interface SchemeUpdate { deMinimisCeilingCents: Cents; blockWhileClaimOpen: boolean; completionDays: Record<string, number>; claimDays: Record<string, number> }
+export interface SchemeUpdate {
+  deMinimisCeilingCents: Cents;
+  blockWhileClaimOpen: boolean;
+  /** Per voucher type code; a type left out keeps its settings. */
+  types: Record<string, VoucherTypeSettings>;
+}
 
+const SETTING_COLUMNS: Record<keyof VoucherTypeSettings, string> = {
+  amountRule: "amount_rule", maxCents: "max_cents", paymentBasis: "payment_basis",
+  preApprovalRequired: "pre_approval_required", completionDays: "completion_days", claimDays: "claim_days",
+};
+
+/** Field names on the settings form: `${setting}_${typeCode}`. */
+export const settingField = (setting: keyof VoucherTypeSettings, code: string) => `${setting}_${code}`;
+
+/**
+ * Saves the scheme settings. Type settings apply to calls opened afterwards: a call takes them
+ * when it opens (takeCallTypeSettings), so vouchers already applied for keep their terms. The
+ * audit event has each changed type before and after.
+ */
 export async function updateSchemeSettings(ctx: ServiceContext, input: SchemeUpdate): Promise<void> {
+  const fields: Record<string, string> = {};
+  if (!Number.isSafeInteger(input.deMinimisCeilingCents) || input.deMinimisCeilingCents <= 0) {
+    fields.deMinimisCeiling = "The de minimis ceiling must be more than zero.";
+  }
   await inTransaction(ctx, async (trx) => {
     const before = await trx("schemes").orderBy("id").first();
-    const types = await trx("voucher_types").where({ scheme_id: before.id });
+    const types = (await trx("voucher_types").where({ scheme_id: before.id }).orderBy("max_cents")).map(toVoucherType);
+    for (const t of types) {
+      const next = input.types[t.code];
+      if (!next) continue;
+      for (const [k, msg] of Object.entries(voucherTypeSettingsProblems(t.name, next))) fields[settingField(k as keyof VoucherTypeSettings, t.code)] = msg!;
+    }
+    if (Object.keys(fields).length) throw new ValidationError("The settings were not saved.", fields);
+
     await trx("schemes").where({ id: before.id }).update({
       de_minimis_ceiling_cents: input.deMinimisCeilingCents, block_while_claim_open: input.blockWhileClaimOpen,
     });
+    const changes: { code: string; before: Partial<VoucherTypeSettings>; after: Partial<VoucherTypeSettings> }[] = [];
     for (const t of types) {
-      const completion = input.completionDays[t.code];
-      const claim = input.claimDays[t.code];
-      if (completion !== undefined || claim !== undefined) {
-        await trx("voucher_types").where({ id: t.id }).update({
-          completion_days: completion ?? t.completion_days, claim_days: claim ?? t.claim_days,
-        });
-      }
+      const next = input.types[t.code];
+      if (!next) continue;
+      const changed = (Object.keys(SETTING_COLUMNS) as (keyof VoucherTypeSettings)[]).filter((k) => t[k] !== next[k]);
+      if (changed.length === 0) continue;
+      await trx("voucher_types").where({ id: t.id }).update(Object.fromEntries(changed.map((k) => [SETTING_COLUMNS[k], next[k]])));
+      changes.push({
+        code: t.code,
+        before: Object.fromEntries(changed.map((k) => [k, t[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, next[k]])),
+      });
     }
     await audit(trx, ctx, {
       action: "scheme.updated", entityType: "scheme", entityId: before.id,
-      before: { scheme: before, types: types.map((t) => ({ code: t.code, completion_days: t.completion_days, claim_days: t.claim_days })) },
-      after: input,
+      before: {
+        deMinimisCeilingCents: assertCents(before.de_minimis_ceiling_cents), blockWhileClaimOpen: !!before.block_while_claim_open,
+        types: Object.fromEntries(changes.map((c) => [c.code, c.before])),
+      },
+      after: {
+        deMinimisCeilingCents: input.deMinimisCeilingCents, blockWhileClaimOpen: input.blockWhileClaimOpen,
+        types: Object.fromEntries(changes.map((c) => [c.code, c.after])),
+      },
     });
   });
 }

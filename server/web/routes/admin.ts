@@ -5,7 +5,8 @@ import { formatAmount, parseMoney } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/audit";
 import type { UserRole } from "../../services/context";
-import { getScheme, listPartners, listRegions, listVoucherTypes, updateRegion, updateSchemeSettings } from "../../services/reference";
+import { getScheme, listPartners, listRegions, listVoucherTypes, type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/reference";
+import { AMOUNT_RULES, type AmountRule, APPROVAL_TIMINGS, PAYMENT_BASES, type PaymentBasis } from "../../domain/scheme";
 import { createUser, listUsers, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/users";
 import { f, parseForm, renderFormError } from "../forms";
 import { flash, handle, idParam, requireRole } from "../middleware";
@@ -152,8 +153,13 @@ adminRoutes.post("/admin/regions/:id", admin, handle(async (req, res) => {
 }));
 
 async function schemeLocals(req: import("express").Request) {
-  return { pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db) };
+  return {
+    pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
+    amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
+  };
 }
+
+const approvalValue = (preApprovalRequired: boolean) => APPROVAL_TIMINGS.find((o) => o.preApprovalRequired === preApprovalRequired)!.value;
 
 adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
   const locals = await schemeLocals(req);
@@ -162,35 +168,58 @@ adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
     blockWhileClaimOpen: locals.scheme.blockWhileClaimOpen,
   };
   for (const t of locals.types) {
-    values[`completion_${t.code}`] = String(t.completionDays);
-    values[`claim_${t.code}`] = String(t.claimDays);
+    values[settingField("maxCents", t.code)] = formatAmount(t.maxCents);
+    values[settingField("amountRule", t.code)] = t.amountRule;
+    values[settingField("paymentBasis", t.code)] = t.paymentBasis;
+    values[settingField("preApprovalRequired", t.code)] = approvalValue(t.preApprovalRequired);
+    values[settingField("completionDays", t.code)] = String(t.completionDays);
+    values[settingField("claimDays", t.code)] = String(t.claimDays);
   }
   res.render("pages/admin/scheme", { ...locals, values });
 }));
 
+/**
+ * Reads what was typed; anything that cannot be read becomes a field error here, anything that
+ * can be read but breaks a scheme rule is refused by the service (voucherTypeSettingsProblems).
+ */
+function readSchemeForm(body: Record<string, unknown>, types: { code: string; name: string }[]): SchemeUpdate {
+  const text = (k: string) => (typeof body[k] === "string" ? (body[k] as string).trim() : "");
+  const fields: Record<string, string> = {};
+  const ceiling = parseMoney(text("deMinimisCeiling"));
+  if (!ceiling.ok) fields.deMinimisCeiling = ceiling.reason;
+  const out: SchemeUpdate = { deMinimisCeilingCents: ceiling.ok ? ceiling.cents : 0, blockWhileClaimOpen: text("blockWhileClaimOpen") === "on", types: {} };
+  const days = (k: string, label: string) => {
+    const raw = text(k);
+    if (!/^\d{1,5}$/.test(raw)) { fields[k] = `Enter the ${label} as a whole number of days, for example 30.`; return 0; }
+    return Number(raw);
+  };
+  for (const t of types) {
+    const amount = parseMoney(text(settingField("maxCents", t.code)));
+    if (!amount.ok) fields[settingField("maxCents", t.code)] = `${t.name} amount: ${amount.reason}`;
+    const approval = APPROVAL_TIMINGS.find((o) => o.value === text(settingField("preApprovalRequired", t.code)));
+    if (!approval) fields[settingField("preApprovalRequired", t.code)] = `Choose when a ${t.name} must be approved.`;
+    out.types[t.code] = {
+      maxCents: amount.ok ? amount.cents : 0,
+      amountRule: text(settingField("amountRule", t.code)) as AmountRule,
+      paymentBasis: text(settingField("paymentBasis", t.code)) as PaymentBasis,
+      preApprovalRequired: approval?.preApprovalRequired ?? true,
+      completionDays: days(settingField("completionDays", t.code), `${t.name} completion period`),
+      claimDays: days(settingField("claimDays", t.code), `${t.name} claim period`),
+    };
+  }
+  if (Object.keys(fields).length) throw new ValidationError("The settings were not saved.", fields);
+  return out;
+}
+
 adminRoutes.post("/admin/scheme", admin, handle(async (req, res) => {
   const locals = await schemeLocals(req);
-  const body = req.body as Record<string, string>;
+  const body = (req.body ?? {}) as Record<string, unknown>;
   try {
-    const fields: Record<string, string> = {};
-    const ceiling = parseMoney(String(body.deMinimisCeiling ?? ""));
-    if (!ceiling.ok) fields.deMinimisCeiling = ceiling.reason;
-    const completionDays: Record<string, number> = {};
-    const claimDays: Record<string, number> = {};
-    for (const t of locals.types) {
-      for (const [prefix, target] of [["completion", completionDays], ["claim", claimDays]] as const) {
-        const raw = String(body[`${prefix}_${t.code}`] ?? "").trim();
-        if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) fields[`${prefix}_${t.code}`] = "Enter a whole number of days of at least 1.";
-        else target[t.code] = Number(raw);
-      }
-    }
-    if (Object.keys(fields).length || !ceiling.ok) throw new ValidationError("The settings were not saved.", fields);
-    await updateSchemeSettings(req.ctx, {
-      deMinimisCeilingCents: ceiling.cents, blockWhileClaimOpen: body.blockWhileClaimOpen === "on", completionDays, claimDays,
-    });
-    flash(req, "success", "The scheme settings were saved.");
+    await updateSchemeSettings(req.ctx, readSchemeForm(body, locals.types));
+    flash(req, "success", "The scheme settings were saved. Calls opened from now on use them; calls already open keep theirs.");
     res.redirect(303, "/admin/scheme");
   } catch (err) {
     renderFormError(res, err, "pages/admin/scheme", { ...locals, values: { ...body, blockWhileClaimOpen: body.blockWhileClaimOpen === "on" } });
   }
 }));
+
