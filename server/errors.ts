@@ -55,7 +55,7 @@ export class ConflictError extends AppError {
   }
 }
 
-/** A scheme rule refuses the action; `rule` is the R-number of ../shared/scheme.md. */
+/** A scheme rule refuses the action; `rule` is the R-number in docs/scheme.md. */
 export class RuleViolationError extends AppError {
   constructor(
     readonly rule: string,
