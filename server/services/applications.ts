@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type
 import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
-import { claimsOpenOn, REMINDER_DAYS, reminderDue } from "../domain/claims";
+import { claimsOpenOn, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
 import { requestedAmountFor } from "../domain/scheme";
 import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/time";
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
@@ -331,9 +331,12 @@ const NEXT_STEP: Partial<Record<AppState, string>> = {
 export async function listCompanyApplications(ctx: ServiceContext) {
   const companyId = requireCompany(ctx);
   const rows = await applicationQuery(ctx.db).where("a.company_id", companyId).orderBy("a.id", "desc");
+  const today = localDate(ctx.now(), ctx.config.timeZone);
   return rows.map((r) => {
     const app = toApplication(r);
-    return { ...app, stateLabel: STATE_LABELS[app.state] ?? app.state, nextStep: NEXT_STEP[app.state] ?? "" };
+    // Shown as expired once the claim deadline has passed, also before the daily job has run (R12).
+    const state = voucherStateOn(app, today);
+    return { ...app, state, stateLabel: STATE_LABELS[state] ?? state, nextStep: NEXT_STEP[state] ?? "" };
   });
 }
 

@@ -335,6 +335,7 @@ for (const engine of testDatabases()) {
         expect(page.headers.location).to.equal(`/applications/${id}`);
         const detail = (await sme.get(`/applications/${id}`).expect(200)).text;
         expect(detail).to.include("the claim deadline was 2027-07-03 and the voucher has expired").and.include(">Expired<");
+        expect((await sme.get("/applicant").expect(200)).text).to.match(new RegExp(`/applications/${id}"[\\s\\S]*?<span class="tag">Expired</span>`));
         const token = await form(sme, `/applications/${id}`);
         const res = await sme.post(`/applications/${id}/claim`).field("_csrf", token)
           .field("report", "We met four labs.").field("date_0", "2027-04-20").field("description_0", "Train ticket").field("currency_0", "EUR").field("amount_0", "120,00");
