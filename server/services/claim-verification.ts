@@ -72,7 +72,8 @@ export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCen
       line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
       if (!d.eligible && !line.ineligibleReason) fields[`reason_${l.id}`] = "Give the reason why this cost is not eligible.";
     }
-    const counts = line.eligible ?? costLineDateStatus(l.incurredOn, approvedOn, claimDay) === "within";
+    // Without a decision a line counts when its date is within the dates (assessClaim's default).
+    if (line.eligible === null) line.eligible = costLineDateStatus(l.incurredOn, approvedOn, claimDay) === "within";
     if (l.currency === "EUR") {
       line.eurCents = l.originalMinor;
       line.rate = null;
@@ -81,11 +82,11 @@ export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCen
       const rateText = d ? d.rate : (l.rate ?? "");
       const month = d ? d.rateMonth.trim() : (l.rateMonth ?? "");
       const r = parseRate(rateText);
-      if (!r.ok) { if (counts) fields[`rate_${l.id}`] = r.reason; line.eurCents = null; } else {
+      if (!r.ok) { if (line.eligible) fields[`rate_${l.id}`] = r.reason; line.eurCents = null; } else {
         line.rate = r.rate;
         line.eurCents = convertToEurCents(l.originalMinor, r.rate, 2);
       }
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) { if (counts) fields[`month_${l.id}`] = "Enter the month of the rate as YYYY-MM."; } else line.rateMonth = month;
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) { if (line.eligible) fields[`month_${l.id}`] = "Enter the month of the rate as YYYY-MM."; } else line.rateMonth = month;
     }
     return line;
   });
