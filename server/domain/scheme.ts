@@ -84,12 +84,17 @@ export const MAX_SETTING_DAYS = 3650;
  * they can be saved. The claim deadline must come after the completion deadline (R12: "a later
  * claim deadline"), so claim days start at 1.
  */
-export function voucherTypeSettingsProblems(name: string, s: VoucherTypeSettings): Partial<Record<keyof VoucherTypeSettings, string>> {
+export function voucherTypeSettingsProblems(
+  name: string,
+  s: VoucherTypeSettings,
+  deMinimisCeilingCents: Cents = DEFAULT_DE_MINIMIS_CEILING_CENTS,
+): Partial<Record<keyof VoucherTypeSettings, string>> {
   const out: Partial<Record<keyof VoucherTypeSettings, string>> = {};
   if (!AMOUNT_RULES.some((r) => r.value === s.amountRule)) out.amountRule = `Choose how the ${name} amount is set.`;
   if (!PAYMENT_BASES.some((b) => b.value === s.paymentBasis)) out.paymentBasis = `Choose what a ${name} claim pays.`;
   if (!Number.isSafeInteger(s.maxCents) || s.maxCents <= 0) out.maxCents = `The ${name} amount must be more than zero.`;
-  else if (s.maxCents > DEFAULT_DE_MINIMIS_CEILING_CENTS) out.maxCents = `The ${name} amount cannot be more than ${formatMoney(DEFAULT_DE_MINIMIS_CEILING_CENTS)}, the de minimis ceiling.`;
+  // No company could receive more than the de minimis ceiling (R9), so such an amount is a typo.
+  else if (s.maxCents > deMinimisCeilingCents) out.maxCents = `The ${name} amount cannot be more than ${formatMoney(deMinimisCeilingCents)}, the de minimis ceiling.`;
   if (typeof s.preApprovalRequired !== "boolean") out.preApprovalRequired = `Choose when a ${name} must be approved.`;
   for (const [key, what, min] of [["completionDays", "completion", 1], ["claimDays", "claim", 1]] as const) {
     const v = s[key];

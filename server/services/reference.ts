@@ -157,7 +157,7 @@ export async function updateSchemeSettings(ctx: ServiceContext, input: SchemeUpd
     for (const t of types) {
       const next = input.types[t.code];
       if (!next) continue;
-      for (const [k, msg] of Object.entries(voucherTypeSettingsProblems(t.name, next))) fields[settingField(k as keyof VoucherTypeSettings, t.code)] = msg!;
+      for (const [k, msg] of Object.entries(voucherTypeSettingsProblems(t.name, next, input.deMinimisCeilingCents))) fields[settingField(k as keyof VoucherTypeSettings, t.code)] = msg!;
     }
     if (Object.keys(fields).length) throw new ValidationError("The settings were not saved.", fields);
 

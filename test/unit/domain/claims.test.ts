@@ -185,6 +185,8 @@ describe("scheme: per-type settings (R11, R12, R14)", () => {
     expect(Object.keys(bad).sort()).to.deep.equal(["amountRule", "claimDays", "completionDays", "maxCents", "paymentBasis"]);
     expect(voucherTypeSettingsProblems("Insight", { ...ok, claimDays: 0 }).claimDays).to.include("from 1 to 3650");
     expect(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 30_000_001 }).maxCents).to.include("de minimis ceiling");
+    expect(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 400_001 }, 400_000).maxCents).to.include("EUR 4,000.00, the de minimis ceiling");
+    expect(voucherTypeSettingsProblems("Insight", ok, 400_000)).to.deep.equal({});
   });
 
   it("the seeded Insight and Collaboration may start on the approval day; Meet & Greet may not (R11)", () => {
