@@ -17,7 +17,7 @@ import { callVoucherTypes, getScheme, listPartners, listVoucherTypes, takeCallTy
  */
 export type CallStatus = "draft" | "open" | "closed";
 
-export interface CallTypeOffer { voucherTypeId: number; code: string; name: string; completionDays: number }
+export interface CallTypeOffer { voucherTypeId: number; code: string; name: string; completionDays: number; claimDays: number; settingsTaken: boolean }
 
 export interface Call {
   id: number;
@@ -50,9 +50,11 @@ export function effectiveStatus(stored: CallStatus, closesAt: string, now: Date)
 }
 
 async function callTypes(db: Db | Trx, callId: number): Promise<CallTypeOffer[]> {
-  const rows = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
-    .where("cvt.call_id", callId).orderBy("vt.max_cents").select("vt.id", "vt.code", "vt.name", "cvt.completion_days");
-  return rows.map((r) => ({ voucherTypeId: Number(r.id), code: r.code, name: r.name, completionDays: Number(r.completion_days) }));
+  const rows = await db("call_voucher_types").where({ call_id: callId }).select("voucher_type_id", "settings_taken_at");
+  const taken = new Set(rows.filter((r) => r.settings_taken_at).map((r) => Number(r.voucher_type_id)));
+  return (await callVoucherTypes(db, callId)).map((t) => ({
+    voucherTypeId: t.id, code: t.code, name: t.name, completionDays: t.completionDays, claimDays: t.claimDays, settingsTaken: taken.has(t.id),
+  }));
 }
 
 function toCall(r: Record<string, unknown>, types: CallTypeOffer[], now: Date): Call {
