@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type
 import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
-import { claimsOpenOn, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
+import { claimsOpenOn, expiryReason, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
 import { requestedAmountFor } from "../domain/scheme";
 import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/time";
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
@@ -308,6 +308,9 @@ export async function acceptAward(ctx: ServiceContext, id: number): Promise<void
   await inTransaction(ctx, async (trx) => {
     await lockApplication(trx, id);
     const app = await loadApplication(ctx, id, trx);
+    // An award whose claim deadline has passed has expired, even before the daily job has run.
+    const expired = expiryReason(app, localDate(ctx.now(), ctx.config.timeZone));
+    if (expired) throw new RuleViolationError("R12", `This award can no longer be accepted: the ${expired}, so the voucher has expired.`);
     await transition(trx, ctx, app, "accept", { accepted_at: nowIso(ctx), accepted_by: ctx.actor!.id });
   });
 }

@@ -109,8 +109,16 @@ for (const engine of testDatabases()) {
       expect(late.message).to.equal("The claim deadline was 2027-06-29 and today is 2027-06-30; the voucher has expired and a claim can no longer be submitted.");
       expect((await db("applications").where({ id: withoutJob }).first()).state).to.equal("accepted"); // the job has not run yet
 
+      // An award not yet accepted cannot be accepted once its claim deadline has passed.
+      const idle = await insertSubmitted(db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 10_000 });
+      await db("applications").where({ id: idle }).update({ state: "approved", approved_cents: 10_000, approved_on: "2027-03-01", completion_deadline: "2027-05-30", claim_deadline: "2027-06-29" });
+      const acceptLate = await rejects(accept("hillerod@demo.test", idle));
+      expect((acceptLate as RuleViolationError).rule).to.equal("R12");
+      expect(acceptLate.message).to.include("claim deadline 2027-06-29 passed without a claim");
+      expect((await db("applications").where({ id: idle }).first()).state).to.equal("approved");
+
       const ran = await runDailyJobs(testContext(db, null, clock.now));
-      expect(ran.vouchersExpired).to.equal(2);
+      expect(ran.vouchersExpired).to.equal(3);
       const lateAfterJob = await rejects(claimAs("oresund@demo.test", withJob));
       expect((lateAfterJob as RuleViolationError).rule).to.equal("R12");
       for (const id of [withoutJob, withJob]) expect((await db("applications").where({ id }).first()).state).to.equal("expired");
