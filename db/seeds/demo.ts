@@ -9,7 +9,7 @@ import { acceptAward, createDraft, submitApplication } from "../../server/servic
 import { closeCall, createCall, openCall } from "../../server/services/calls";
 import { submitClaim } from "../../server/services/claims";
 import { reviewClaim, verifyClaim } from "../../server/services/claim-verification";
-import { approve } from "../../server/services/decisions";
+import { approve, declareConflict, reserve } from "../../server/services/decisions";
 import { createOrganisation, createReferral } from "../../server/services/directory";
 import { recordPayment } from "../../server/services/payments";
 
@@ -118,7 +118,10 @@ export interface DemoIds {
  * - the current open call with, for the demo applicant, an approved Insight voucher with its letter,
  *   a submitted Collaboration and a Meet & Greet draft; for the manager's region a Meet & Greet
  *   whose claim awaits verification (Øresund MedTech) and submitted applications to decide;
- *   a submitted application in Noord-Brabant for its own manager.
+ *   a submitted application in Noord-Brabant for its own manager;
+ * - a conflict of interest on Hillerød's Insight application, handed to the other Danish manager;
+ * - a closed pilot call with a reserve list: an earlier application that does not fit and a
+ *   later one that does.
  */
 async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: DemoIds): Promise<void> {
   const T = now().getTime();
@@ -215,10 +218,11 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const nordicIn = await createDraft(await as(u.sme, -12), currentCall, "IN",
     draft("Market insight: enzyme diagnostics in the Benelux", "Contracting a market expert in Noord-Brabant for a four-week market study.", "brabant-expert", 20, 50));
   await submitApplication(await as(u.sme, -12), nordicIn, declarations);
-  await approve(await as(u.manager, -5), nordicIn, {});
-  const nordicCo = await createDraft(await as(u.sme, -3), currentCall, "CO",
+  // Submitted before the Insight was approved: from approval on, that voucher is open (R10).
+  const nordicCo = await createDraft(await as(u.sme, -7), currentCall, "CO",
     draft("Joint development of a thermostable enzyme kit", "Collaboration with a German pharma SME on a new kit.", "stern-lab", 40, 200));
-  await submitApplication(await as(u.sme, -3), nordicCo, declarations);
+  await submitApplication(await as(u.sme, -7), nordicCo, declarations);
+  await approve(await as(u.manager, -5), nordicIn, {});
   await createDraft(await as(u.sme, -1), currentCall, "MG",
     draft("Visit to the Wallonia bioprocess cluster", "Meetings on bioprocess scale-up.", "wallonia-bioprocess", 30, 31, [30_000, 12_000, 0]));
 
@@ -229,6 +233,32 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const brabantMg = await createDraft(await as(u.brabantUser, -4), currentCall, "MG",
     draft("Meetings with Copenhagen diagnostics companies", "Two days of meetings in the Capital Region of Denmark.", "copenhagen-hub", 15, 16, [35_000, 10_000, 0]));
   await submitApplication(await as(u.brabantUser, -4), brabantMg, declarations);
+
+  // R10: the Danish manager declares a conflict of interest; the other manager of BioPeople takes over.
+  await declareConflict(await as(u.manager, -1), hillerodIn, "I sit on the advisory board of Hillerød Cell Devices.");
+
+  // R4: a small pilot call whose budget is taken, with a reserve list in submission order: the
+  // earlier Insight does not fit the EUR 500.00 left, the later Meet & Greet does and is offered.
+  const pilotCall = await createCall(await as(u.admin, -60), {
+    title: "Pilot call for cross-border insight", description: "A small pilot call with one shared budget.",
+    opensLocal: local(-60, "09:00"), closesLocal: local(-40, "12:00"),
+    types: [{ voucherTypeId: types.MG, completionDays: 90 }, { voucherTypeId: types.IN, completionDays: 180 }],
+    totalCents: 4_500_00, perTypeCents: {}, perPartnerCents: {},
+  });
+  await openCall(await as(u.admin, -60), pilotCall);
+  const sternIn = await createDraft(await as(u.sternUser, -58), pilotCall, "IN",
+    draft("Market insight for a peptide drug in the Benelux", "Contracting a market expert in Noord-Brabant.", "brabant-expert", 10, 40));
+  await submitApplication(await as(u.sternUser, -58), sternIn, declarations);
+  const hillerodPilot = await createDraft(await as(u.hillerodUser, -56), pilotCall, "IN",
+    draft("Regulatory insight for a cell-counting device", "Contracting a regulatory expert in Stuttgart.", "stuttgart-reg", 20, 50));
+  await submitApplication(await as(u.hillerodUser, -56), hillerodPilot, declarations);
+  const brabantPilot = await createDraft(await as(u.brabantUser, -52), pilotCall, "MG",
+    draft("Visit to the Copenhagen diagnostics hub", "One day of meetings in Copenhagen.", "copenhagen-hub", 12, 12, [30_000, 15_000, 0]));
+  await submitApplication(await as(u.brabantUser, -52), brabantPilot, declarations);
+  await approve(await as(u.admin, -45), sternIn, {});
+  await reserve(await as(u.manager, -45), hillerodPilot);
+  await reserve(await as(u.managerNl, -44), brabantPilot);
+  await closeCall(await as(u.admin, -40), pilotCall);
 
   // A referral by the Danish manager, visible to the SME and counted in the KPIs.
   await createReferral(await as(u.manager, -2), { companyId: ids.companies.hillerod, organisationId: orgIds["rhineland-ai"], note: "Their imaging group works on the same cell-counting problem." });

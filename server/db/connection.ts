@@ -12,14 +12,17 @@ const MIGRATIONS_DIR = path.resolve(__dirname, "../../db/migrations");
 
 export function knexConfig(settings: DbSettings): Knex.Config {
   const migrations = { directory: MIGRATIONS_DIR, extension: "ts", loadExtensions: [".ts"] };
+  // Without this knex writes every bound value (password hashes, IBANs) into the error message.
+  const compileSqlOnError = false;
   if (settings.databaseUrl) {
-    return { client: "pg", connection: settings.databaseUrl, pool: { min: 0, max: 10 }, migrations };
+    return { client: "pg", connection: settings.databaseUrl, pool: { min: 0, max: 10 }, migrations, compileSqlOnError };
   }
   if (!settings.sqliteFile) throw new Error("either databaseUrl or sqliteFile is required");
   return {
     client: "sqlite3",
     connection: { filename: settings.sqliteFile },
     useNullAsDefault: true,
+    compileSqlOnError,
     // One connection: every transaction in this process is serialised, which is what makes
     // budget commits race-free on SQLite (R4) without relying on SQLITE_BUSY retries.
     pool: {

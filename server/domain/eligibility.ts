@@ -9,9 +9,11 @@ import type { AppState } from "./lifecycle";
 import { type Cents, assertCents, formatMoney, sumCents } from "./money";
 import { DE_MINIMIS_REGULATION, SECTORS, type VoucherType, findVoucherType } from "./scheme";
 import { costLineDateStatus, voucherDeadlines } from "./claims";
-import { addYears, formatLocalDateTime, instantMillis, isValidDate, localDate } from "./time";
+import { deMinimisAid, type ProgrammeAward } from "./de-minimis";
+import { formatLocalDateTime, instantMillis, isValidDate, localDate } from "./time";
 
 export { addDays, localDate, zonedLocalToInstant } from "./time";
+export { deMinimisWindowStart } from "./de-minimis";
 
 // ---------------------------------------------------------------------------------------------
 // R6: SME status (EU Recommendation 2003/361/EC)
@@ -205,7 +207,8 @@ export interface EligibilityInput {
   blockWhileClaimOpen: boolean;
   deMinimis: {
     declarations: { grantedOn: string; amountCents: Cents }[];
-    priorAwards: { awardedOn: string; amountCents: Cents }[];
+    /** This programme's earlier awards to the company (see programmeAwards). */
+    priorAwards: ProgrammeAward[];
     ceilingCents: Cents;
   };
   /** ISO instant */
@@ -320,25 +323,9 @@ function checkCounterpart(input: EligibilityInput, region: (code: string) => str
   return pass("R8", `The counterpart is in ${region(other)}, another region than the company's (${region(own)}).`);
 }
 
-/**
- * R9, rolling three years. The period is the three years ending today (programme time zone). A
- * grant dated on the same calendar day three years ago (today minus three calendar years) is
- * still counted; the day before is not. Counting that boundary day errs on the side of the
- * regulation: it can only refuse an award, never let one through above the ceiling. Grants with
- * a date that cannot be read, or dated after today, are counted too, for the same reason.
- * Exactly at the ceiling passes ("must not exceed").
- */
-export function deMinimisWindowStart(today: string): string {
-  return addYears(today, -3);
-}
-
+/** R9, rolling three years; the aid is counted by deMinimisAid. Exactly at the ceiling passes ("must not exceed"). */
 function checkDeMinimis(input: EligibilityInput, today: string): Finding {
-  const from = deMinimisWindowStart(today);
-  const counts = (date: string) => !isValidDate(date) || date >= from;
-  const earlier = sumCents([
-    ...input.deMinimis.declarations.filter((d) => counts(d.grantedOn)).map((d) => assertCents(d.amountCents)),
-    ...input.deMinimis.priorAwards.filter((d) => counts(d.awardedOn)).map((d) => assertCents(d.amountCents)),
-  ]);
+  const earlier = deMinimisAid({ today, declarations: input.deMinimis.declarations, awards: input.deMinimis.priorAwards }).earlierCents;
   const award = assertCents(input.application.amountCents);
   const total = earlier + award;
   const ceiling = assertCents(input.deMinimis.ceilingCents);

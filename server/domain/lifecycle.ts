@@ -189,9 +189,13 @@ export function holdsCommitment(state: AppState): boolean {
   return (["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified"] as AppState[]).includes(state);
 }
 
-/** The voucher is accepted and not yet paid: its claim is still open (R10). */
+/**
+ * R10: a voucher's claim is open from approval, whether or not the SME has accepted the award
+ * yet, until it is paid, expired or cancelled. An unaccepted award still holds budget and can
+ * still be claimed, so it must block a new application just as an accepted one does.
+ */
 export function hasOpenClaim(state: AppState): boolean {
-  return (["accepted", "claim-submitted", "claim-rejected", "claim-verified"] as AppState[]).includes(state);
+  return (["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified"] as AppState[]).includes(state);
 }
 
 /** No transition leaves these states. */

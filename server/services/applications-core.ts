@@ -96,8 +96,7 @@ export function toApplication(r: Record<string, unknown>): Application {
 
 /**
  * Object-level authorization: applicants see their own company's applications, managers their
- * partner's region (and, where the own region's manager declared a conflict of interest, any
- * manager of the programme may step in), finance officers and administrators all. Anything
+ * partner's region, finance officers and administrators all. Anything
  * else is "not found", so ids reveal nothing. Drafts are visible to the company only.
  */
 export async function canSee(db: Db | Trx, actor: Actor | null, app: Pick<Application, "id" | "companyId" | "partnerId" | "state">): Promise<boolean> {
@@ -108,11 +107,9 @@ export async function canSee(db: Db | Trx, actor: Actor | null, app: Pick<Applic
     case "applicant": return actor.companyId === app.companyId;
     case "finance":
     case "admin": return true;
-    case "manager": {
-      if (actor.partnerId === app.partnerId) return true;
-      const coi = await db("conflicts_of_interest").where({ application_id: app.id }).first("id");
-      return !!coi;
-    }
+    // A conflict of interest hands the application to a manager of the same partner or to an
+    // administrator (R10), so it never opens it to managers of other regions.
+    case "manager": return actor.partnerId === app.partnerId;
   }
 }
 

@@ -167,7 +167,7 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
       call_id: callId, company_id: companyId, voucher_type_id: type.id, partner_id: partner.id, state: "draft",
       ...draftRow(type, input), version: 1, created_by: ctx.actor!.id, created_at: now, updated_at: now,
     }).returning("id"))[0]);
-    await audit(trx, ctx, { action: "application.draft-created", entityType: "application", entityId: id, after: { callId, typeCode } });
+    await audit(trx, ctx, { action: "application.draft-created", entityType: "application", entityId: id, after: { callId, typeCode, ...input } });
     return id;
   });
 }
@@ -188,7 +188,7 @@ export async function updateDraft(ctx: ServiceContext, id: number, raw: DraftInp
     const updated = await trx("applications").where({ id, version: app.version })
       .update({ ...draftRow(type, input), version: app.version + 1, updated_at: nowIso(ctx) });
     if (updated !== 1) throw new ConflictError("This application was changed a moment ago. Reload the page and try again.", "stale_application");
-    await audit(trx, ctx, { action: "application.draft-saved", entityType: "application", entityId: id });
+    await audit(trx, ctx, { action: "application.draft-saved", entityType: "application", entityId: id, before: draftInputOf(app), after: input });
   });
 }
 

@@ -2,7 +2,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { APP_STATES, STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, type Cents } from "../domain/money";
-import { canCommit, ceilingKeysFor, remainingCents, type CeilingState } from "../domain/budget";
+import { ceilingKeysFor, remainingCents, type CeilingState } from "../domain/budget";
+import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } from "../domain/reserve-list";
 import { instantMillis, zonedLocalToInstant } from "../domain/time";
 import { audit } from "./audit";
 import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "./budget";
@@ -183,7 +184,28 @@ export async function closeDueCalls(ctx: ServiceContext): Promise<number> {
 }
 
 export interface CeilingView extends CeilingState { remainingCents: Cents }
-export interface ReserveOffer { id: number; reference: string | null; companyName: string; typeName: string; requestedCents: Cents; submittedAt: string | null; fits: boolean }
+export interface ReserveOffer {
+  id: number; reference: string | null; companyName: string; typeName: string; requestedCents: Cents; submittedAt: string | null;
+  partnerId: number; fits: boolean;
+  /** The earliest reserve-listed application that fits: the one released budget goes to (R4). */
+  offered: boolean;
+}
+export interface ReserveListed extends ReserveEntry { reference: string | null; companyName: string; typeName: string; partnerId: number }
+
+/** The call's reserve-listed applications in submission order, with what each would commit and where. */
+export async function reserveList(db: Db | Trx, callId: number, ceilings: readonly CeilingState[]): Promise<ReserveListed[]> {
+  const rows = await db("applications as a").join("companies as co", "co.id", "a.company_id").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
+    .where({ "a.call_id": callId, "a.state": "reserve-listed" })
+    .select("a.id", "a.reference", "a.partner_id", "a.requested_cents", "a.submitted_at", "co.legal_name", "vt.code", "vt.name", "vt.amount_rule", "vt.max_cents");
+  const defined = ceilings.map((c) => c.key);
+  return inSubmissionOrder(rows.map((r) => ({
+    id: Number(r.id), reference: r.reference ?? null, companyName: r.legal_name, typeName: r.name, partnerId: Number(r.partner_id),
+    submittedAt: r.submitted_at ?? null,
+    // What approval would commit: the fixed amount, or the amount requested for a capped type.
+    amountCents: r.amount_rule === "fixed" ? assertCents(r.max_cents) : assertCents(r.requested_cents ?? 0),
+    ceilingKeys: ceilingKeysFor({ voucherTypeCode: r.code, partnerId: Number(r.partner_id) }, defined),
+  })));
+}
 
 export interface CallBudget {
   ceilings: CeilingView[];
@@ -197,26 +219,20 @@ export interface CallBudget {
 /**
  * Budget figures of a call from the ceilings' running totals (kept equal to the ledger by the
  * budget service), application counts per state and the reserve list in order of submission,
- * each marked whether it now fits in every ceiling it falls under.
+ * each marked whether it now fits in every ceiling it falls under; the earliest that fits (in the
+ * whole call, since the total ceiling is shared) is the one offered for released budget.
  */
 export async function callBudget(ctx: ServiceContext, callId: number, partnerId?: number | null): Promise<CallBudget> {
   const ceilings = await readCeilings(ctx.db, callId);
   const countRows: { state: string; n: unknown }[] = await ctx.db("applications").where({ call_id: callId }).groupBy("state").select("state").count({ n: "*" }) as never;
   const byState = new Map(countRows.map((r) => [String(r.state), Number(r.n)]));
   const counts = APP_STATES.filter((s) => byState.has(s)).map((s) => ({ state: s, label: STATE_LABELS[s], n: byState.get(s)! }));
-  const q = ctx.db("applications as a").join("companies as co", "co.id", "a.company_id").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
-    .where({ "a.call_id": callId, "a.state": "reserve-listed" }).orderBy([{ column: "a.submitted_at" }, { column: "a.id" }])
-    .select("a.id", "a.reference", "a.partner_id", "a.requested_cents", "a.submitted_at", "co.legal_name", "vt.code", "vt.name");
-  if (partnerId) q.where("a.partner_id", partnerId);
-  const defined = ceilings.map((c) => c.key);
-  const reserve = (await q).map((r) => {
-    const keys = ceilingKeysFor({ voucherTypeCode: r.code, partnerId: Number(r.partner_id) }, defined);
-    const amount = assertCents(r.requested_cents ?? 0);
-    return {
-      id: Number(r.id), reference: r.reference ?? null, companyName: r.legal_name, typeName: r.name, requestedCents: amount,
-      submittedAt: r.submitted_at ?? null, fits: canCommit(ceilings.filter((c) => keys.includes(c.key)), amount).ok,
-    };
-  });
+  const all = await reserveList(ctx.db, callId, ceilings);
+  const offered = earliestFitting(all, ceilings);
+  const reserve = all.filter((r) => !partnerId || r.partnerId === partnerId).map((r) => ({
+    id: r.id, reference: r.reference, companyName: r.companyName, typeName: r.typeName, requestedCents: r.amountCents, submittedAt: r.submittedAt,
+    partnerId: r.partnerId, fits: fitsBudget(r, ceilings), offered: offered?.id === r.id,
+  }));
   const released = await ctx.db("ledger_entries").where({ call_id: callId, kind: "release" }).first("id");
   const reconciled = (await verifyLedgerTotals(ctx.db, callId)).every((c) => c.ok);
   return { ceilings: ceilings.map((c) => ({ ...c, remainingCents: remainingCents(c) })), counts, reserve, releasedAny: !!released, reconciled };

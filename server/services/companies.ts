@@ -27,33 +27,125 @@ export interface CompanyInput {
   deMinimis: DeMinimisInput[];
 }
 
-/** Inserts a company with its partner/linked enterprises and de minimis declarations. */
+/** The facts of a company that R6-R8 and payments read; one version of them is valid at a time. */
+export type CompanyFacts = Omit<CompanyInput, "deMinimis">;
+
+function factsOf(input: CompanyInput | CompanyFacts): CompanyFacts {
+  return {
+    legalName: input.legalName.trim(), vatNumber: input.vatNumber.trim(), address: input.address.trim(), country: input.country,
+    regionId: input.regionId, sectorId: input.sectorId, staffHeadcount: input.staffHeadcount, turnoverCents: input.turnoverCents,
+    balanceSheetCents: input.balanceSheetCents, iban: input.iban, accountHolder: input.accountHolder,
+    relations: input.relations.map((r) => ({
+      name: r.name, kind: r.kind, sharePercent: r.sharePercent, staffHeadcount: r.staffHeadcount, turnoverCents: r.turnoverCents, balanceSheetCents: r.balanceSheetCents,
+    })),
+  };
+}
+
+/** The audit log is read by more people than the bank details concern: it shows that an IBAN changed, not the whole number. */
+function forAudit(facts: CompanyFacts, deMinimis: DeMinimisInput[]) {
+  const iban = facts.iban ? `${facts.iban.slice(0, 4)}…${facts.iban.slice(-4)}` : null;
+  return { ...facts, iban, deMinimis };
+}
+
+/** The company's current relations: those whose validity has not been closed by a later profile save. */
+export function currentRelations(db: Trx | ServiceContext["db"], companyId: number) {
+  return db("company_relations").where({ company_id: companyId }).whereNull("valid_to").orderBy("id");
+}
+
+/** The facts as stored now (company row and current relations). */
+export async function currentCompanyFacts(db: Trx | ServiceContext["db"], companyId: number): Promise<CompanyFacts> {
+  const c = await db("companies").where({ id: companyId }).first();
+  const rels = await currentRelations(db, companyId);
+  return {
+    legalName: c.legal_name, vatNumber: c.vat_number, address: c.address, country: c.country,
+    regionId: c.region_id === null ? null : Number(c.region_id), sectorId: c.sector_id === null ? null : Number(c.sector_id),
+    staffHeadcount: Number(c.staff_headcount), turnoverCents: assertCents(c.turnover_cents), balanceSheetCents: assertCents(c.balance_sheet_cents),
+    iban: c.iban ?? null, accountHolder: c.account_holder ?? null,
+    relations: rels.map((r) => ({
+      name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
+      turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
+    })),
+  };
+}
+
+async function insertRelations(trx: Trx, companyId: number, relations: CompanyRelationInput[], validFrom: string): Promise<void> {
+  for (const r of relations) {
+    await trx("company_relations").insert({
+      company_id: companyId, name: r.name, kind: r.kind, share_percent: r.sharePercent, staff_headcount: r.staffHeadcount,
+      turnover_cents: r.turnoverCents, balance_sheet_cents: r.balanceSheetCents, valid_from: validFrom, valid_to: null,
+    });
+  }
+}
+
+async function insertDeclarations(trx: Trx, companyId: number, deMinimis: DeMinimisInput[], now: string): Promise<void> {
+  for (const d of deMinimis) {
+    await trx("de_minimis_declarations").insert({ company_id: companyId, granting_body: d.grantingBody, granted_on: d.grantedOn, amount_cents: d.amountCents, declared_at: now });
+  }
+}
+
+/** Inserts a company with its partner/linked enterprises and de minimis declarations, as version 1 of its facts. */
 export async function insertCompany(trx: Trx, ctx: ServiceContext, input: CompanyInput): Promise<number> {
   if (!input.legalName.trim()) throw new ValidationError("The company could not be saved.", { legalName: "Enter the company's legal name." });
   const now = nowIso(ctx);
+  const facts = factsOf(input);
   const id = insertedId((await trx("companies").insert({
-    legal_name: input.legalName.trim(), vat_number: input.vatNumber.trim(), address: input.address.trim(),
-    country: input.country, region_id: input.regionId, sector_id: input.sectorId, staff_headcount: input.staffHeadcount,
-    turnover_cents: input.turnoverCents, balance_sheet_cents: input.balanceSheetCents, iban: input.iban,
-    account_holder: input.accountHolder, created_at: now, updated_at: now,
+    legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address,
+    country: facts.country, region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount,
+    turnover_cents: facts.turnoverCents, balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban,
+    account_holder: facts.accountHolder, created_at: now, updated_at: now,
   }).returning("id"))[0]);
-  for (const r of input.relations) {
-    await trx("company_relations").insert({
-      company_id: id, name: r.name, kind: r.kind, share_percent: r.sharePercent, staff_headcount: r.staffHeadcount,
-      turnover_cents: r.turnoverCents, balance_sheet_cents: r.balanceSheetCents,
-    });
-  }
-  for (const d of input.deMinimis) {
-    await trx("de_minimis_declarations").insert({ company_id: id, granting_body: d.grantingBody, granted_on: d.grantedOn, amount_cents: d.amountCents, declared_at: now });
-  }
-  await audit(trx, ctx, { action: "company.created", entityType: "company", entityId: id, after: input });
+  await insertRelations(trx, id, facts.relations, now);
+  await insertDeclarations(trx, id, input.deMinimis, now);
+  await trx("company_versions").insert({ company_id: id, version: 1, valid_from: now, valid_to: null, facts_json: JSON.stringify(facts), recorded_by: ctx.actor?.id ?? null });
+  await audit(trx, ctx, { action: "company.created", entityType: "company", entityId: id, after: { version: 1, ...forAudit(facts, input.deMinimis) } });
   return id;
+}
+
+/**
+ * Saves new company facts as a new version: the current version and the current relations are
+ * closed (valid_to) rather than overwritten or deleted, so the inputs of R6-R8 at any earlier
+ * moment can still be read. De minimis declarations are only ever added. The audit event carries
+ * the whole before and after.
+ */
+export async function saveCompanyVersion(trx: Trx, ctx: ServiceContext, companyId: number, input: CompanyInput): Promise<number> {
+  const now = nowIso(ctx);
+  const facts = factsOf(input);
+  const before = await currentCompanyFacts(trx, companyId);
+  const beforeDeclarations = (await trx("de_minimis_declarations").where({ company_id: companyId }).orderBy("id"))
+    .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) }));
+  const last = await trx("company_versions").where({ company_id: companyId }).max({ v: "version" }).first();
+  const version = Number(last?.v ?? 0) + 1;
+
+  await trx("companies").where({ id: companyId }).update({
+    legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address, country: facts.country,
+    region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount, turnover_cents: facts.turnoverCents,
+    balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban, account_holder: facts.accountHolder, updated_at: now,
+  });
+  await trx("company_relations").where({ company_id: companyId }).whereNull("valid_to").update({ valid_to: now });
+  await insertRelations(trx, companyId, facts.relations, now);
+  await insertDeclarations(trx, companyId, input.deMinimis, now);
+  await trx("company_versions").where({ company_id: companyId }).whereNull("valid_to").update({ valid_to: now });
+  await trx("company_versions").insert({ company_id: companyId, version, valid_from: now, valid_to: null, facts_json: JSON.stringify(facts), recorded_by: ctx.actor?.id ?? null });
+  await audit(trx, ctx, {
+    action: "company.updated", entityType: "company", entityId: companyId,
+    before: { version: version - 1, ...forAudit(before, beforeDeclarations) },
+    after: { version, ...forAudit(facts, [...beforeDeclarations, ...input.deMinimis]) },
+  });
+  return version;
+}
+
+export interface CompanyVersion { version: number; validFrom: string; validTo: string | null; facts: CompanyFacts }
+
+export async function companyVersions(db: Trx | ServiceContext["db"], companyId: number): Promise<CompanyVersion[]> {
+  return (await db("company_versions").where({ company_id: companyId }).orderBy("version")).map((v) => ({
+    version: Number(v.version), validFrom: v.valid_from, validTo: v.valid_to ?? null, facts: JSON.parse(v.facts_json) as CompanyFacts,
+  }));
 }
 
 /** The SME classification (R6) of a stored company, with the reason shown to users. */
 export async function companySmeStatus(trx: Trx | ServiceContext["db"], companyId: number) {
   const c = await trx("companies").where({ id: companyId }).first();
-  const rels = await trx("company_relations").where({ company_id: companyId });
+  const rels = await currentRelations(trx, companyId);
   return classifySme({
     staffHeadcount: Number(c.staff_headcount),
     turnoverCents: assertCents(c.turnover_cents),

@@ -4,13 +4,18 @@ import { ForbiddenError, NotFoundError, RuleViolationError, ValidationError } fr
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
 import { voucherDeadlines } from "../domain/claims";
-import { blockingFindings, deMinimisWindowStart, type Finding, localDate } from "../domain/eligibility";
+import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
+import { blockingFindings, type Finding, localDate } from "../domain/eligibility";
 import { allowedActions, type AppState } from "../domain/lifecycle";
 import { assertCents, type Cents, formatMoney } from "../domain/money";
+import { handoverTarget } from "../domain/conflict-handover";
+import { skippedByApproval } from "../domain/reserve-list";
 import { validateAwardAmount } from "../domain/scheme";
+import { formatLocalDateTime } from "../domain/time";
 import { audit, entityTimeline, type AuditRow } from "./audit";
 import { applicationQuery, type Application, describeSubmission, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
 import { commit, commitmentOf, readCeilings, release } from "./budget";
+import { reserveList, type ReserveListed } from "./calls";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
 import { findingsFor } from "./eligibility";
@@ -51,26 +56,48 @@ export async function conflictOf(db: Db | Trx, applicationId: number, userId: nu
   return r ? { reason: r.reason, declaredAt: r.declared_at } : null;
 }
 
+/** Who decides the application now after the conflicts declared on it: the latest hand-over. */
+export async function currentHandover(db: Db | Trx, applicationId: number): Promise<{ userId: number; name: string; role: string } | null> {
+  const r = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id")
+    .where("c.application_id", applicationId).orderBy("c.id", "desc").first("u.id", "u.name", "u.role");
+  return r ? { userId: Number(r.id), name: r.name, role: r.role } : null;
+}
+
 /** A manager who declared a conflict of interest may see the application but not decide it or its claim. */
 export async function assertNoConflict(db: Db | Trx, ctx: ServiceContext, app: Pick<Application, "id">): Promise<void> {
   if (!ctx.actor) return;
   const coi = await conflictOf(db, app.id, ctx.actor.id);
   if (coi) {
-    throw new ForbiddenError(
-      `You declared a conflict of interest on this application (${coi.reason}); another cluster manager of the programme or an administrator must decide it.`,
-      "conflict_of_interest",
-    );
+    const to = await currentHandover(db, app.id);
+    const who = to ? `it was handed to ${to.name}, who decides it` : "another cluster manager of the same partner organisation or an administrator must decide it";
+    throw new ForbiddenError(`You declared a conflict of interest on this application (${coi.reason}); ${who}.`, "conflict_of_interest");
   }
 }
 
-export async function declareConflict(ctx: ServiceContext, applicationId: number, reason: string): Promise<void> {
+/** Everyone who could take over, as the domain rule (handoverTarget) reads them. */
+async function handoverCandidates(trx: Trx, app: Application) {
+  const conflicted = new Set((await trx("conflicts_of_interest").where({ application_id: app.id }).pluck("user_id")).map(Number));
+  return (await trx("users").whereIn("role", ["manager", "admin"]).select("id", "name", "role", "partner_id", "active")).map((u) => ({
+    id: Number(u.id), name: String(u.name), role: String(u.role), partnerId: u.partner_id === null ? null : Number(u.partner_id),
+    active: !!u.active, conflicted: conflicted.has(Number(u.id)),
+  }));
+}
+
+export async function declareConflict(ctx: ServiceContext, applicationId: number, reason: string): Promise<{ handedTo: string | null }> {
   const actor = requireDecider(ctx);
   if (!reason.trim()) throw new ValidationError("Please give the reason for the conflict of interest.", { reason: "Enter the reason." });
-  await inTransaction(ctx, async (trx) => {
+  return inTransaction(ctx, async (trx) => {
     const app = await loadApplication(ctx, applicationId, trx);
-    if (await conflictOf(trx, app.id, actor.id)) return;
-    await trx("conflicts_of_interest").insert({ application_id: app.id, user_id: actor.id, reason: reason.trim(), declared_at: nowIso(ctx) });
-    await audit(trx, ctx, { action: "application.conflict-declared", entityType: "application", entityId: app.id, after: { userId: actor.id, reason: reason.trim() } });
+    if (await conflictOf(trx, app.id, actor.id)) return { handedTo: (await currentHandover(trx, app.id))?.name ?? null };
+    const target = handoverTarget(await handoverCandidates(trx, app), app, actor.id);
+    await trx("conflicts_of_interest").insert({
+      application_id: app.id, user_id: actor.id, reason: reason.trim(), declared_at: nowIso(ctx), handed_to_user_id: target?.id ?? null,
+    });
+    await audit(trx, ctx, {
+      action: "application.conflict-declared", entityType: "application", entityId: app.id,
+      after: { userId: actor.id, reason: reason.trim(), handedToUserId: target?.id ?? null },
+    });
+    return { handedTo: target?.name ?? null };
   });
 }
 
@@ -78,28 +105,25 @@ async function voucherTypeOf(db: Db | Trx, app: Application): Promise<VoucherTyp
   return callVoucherType(db, app.callId, app.voucherTypeId);
 }
 
-const AWARDED: AppState[] = ["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified", "paid", "closed"];
-
 export interface CompanyHistory {
   vouchers: { id: number; reference: string | null; callTitle: string; typeName: string; state: AppState; approvedCents: Cents | null; approvedOn: string | null }[];
   declarations: { grantingBody: string; grantedOn: string; amountCents: Cents }[];
   deMinimisTotalCents: Cents;
 }
 
-/** `today` (programme zone) limits the de minimis total to the rolling three years of R9. */
-export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today?: string): Promise<CompanyHistory> {
+/** `today` (programme zone) is the end of the rolling three years of R9. */
+export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today: string): Promise<CompanyHistory> {
   const rows = await applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id");
   const apps = rows.map(toApplication);
   const declarations = (await db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"))
     .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) }));
-  const from = today ? deMinimisWindowStart(today) : "";
-  const awards = apps.filter((a) => AWARDED.includes(a.state) && a.approvedCents !== null && (a.approvedOn ?? "") >= from).map((a) => a.approvedCents!);
+  const aid = deMinimisAid({ today, declarations, awards: programmeAwards(apps) });
   return {
     vouchers: apps.filter((a) => a.state !== "draft").map((a) => ({
       id: a.id, reference: a.reference, callTitle: a.callTitle, typeName: a.voucherTypeName, state: a.state, approvedCents: a.approvedCents, approvedOn: a.approvedOn,
     })),
     declarations,
-    deMinimisTotalCents: [...declarations.filter((d) => d.grantedOn >= from).map((d) => d.amountCents), ...awards].reduce((s, c) => s + c, 0),
+    deMinimisTotalCents: aid.earlierCents,
   };
 }
 
@@ -139,10 +163,14 @@ export interface ApplicationReview {
   timeline: AuditRow[];
   actions: string[];
   ownConflict: { reason: string; declaredAt: string } | null;
-  conflicts: { userName: string; reason: string; declaredAt: string }[];
+  conflicts: { userName: string; reason: string; declaredAt: string; handedToName: string | null }[];
+  handover: { userId: number; name: string; role: string } | null;
   letter: { reference: string; sha256: string } | null;
   commitment: { committedCents: Cents; releasedCents: Cents; paidCents: Cents } | null;
   templates: { id: number; title: string; text: string }[];
+  /** When approving now would skip an earlier reserve-listed application that fits: why a reason is asked for. */
+  skipNotice: string | null;
+  decisions: DecisionRecord[];
 }
 
 export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
@@ -155,8 +183,9 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
   const submission = describeSubmission(app.submissionJson, regionNames, (c) => formatMoney(c));
   const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id").select("id", "original_name", "size_bytes"))
     .map((a) => ({ id: Number(a.id), name: a.original_name, sizeBytes: Number(a.size_bytes) }));
-  const conflicts = (await ctx.db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").where("c.application_id", id).select("u.name", "c.reason", "c.declared_at"))
-    .map((c) => ({ userName: c.name, reason: c.reason, declaredAt: c.declared_at }));
+  const conflicts = (await ctx.db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").leftJoin("users as h", "h.id", "c.handed_to_user_id")
+    .where("c.application_id", id).orderBy("c.id").select("u.name", "c.reason", "c.declared_at", "h.name as handed_to_name"))
+    .map((c) => ({ userName: c.name, reason: c.reason, declaredAt: c.declared_at, handedToName: (c.handed_to_name as string | null) ?? null }));
   const letterRow = await ctx.db("award_letters").where({ application_id: id }).first("reference", "sha256");
   const hasLedger = await ctx.db("ledger_entries").where({ application_id: id }).first("id");
   const c = hasLedger ? await commitmentOf(ctx.db, id) : null;
@@ -167,9 +196,16 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
     actions: allowedActions(app.state, ctx.actor!.role),
     ownConflict: await conflictOf(ctx.db, id, ctx.actor!.id),
     conflicts,
+    handover: await currentHandover(ctx.db, id),
     letter: letterRow ? { reference: letterRow.reference, sha256: letterRow.sha256 } : null,
     commitment: c ? { committedCents: c.committedCents, releasedCents: c.releasedCents, paidCents: c.paidCents } : null,
     templates: (await ctx.db("rejection_templates").orderBy("title")).map((t) => ({ id: Number(t.id), title: t.title, text: t.text })),
+    skipNotice: await (async () => {
+      if (!allowedActions(app.state, ctx.actor!.role).includes("approve")) return null;
+      const skipped = await skippedReserve(ctx.db, app);
+      return skipped ? skipText(skipped, ctx) : null;
+    })(),
+    decisions: await decisionRecords(ctx.db, id),
   };
 }
 
@@ -185,6 +221,54 @@ async function decidable(trx: Trx, ctx: ServiceContext, id: number): Promise<App
   return app;
 }
 
+/** The amount an approval would commit today: the fixed amount, or the amount requested. */
+function amountToDecide(type: VoucherTypeRow, app: Application): Cents {
+  return type.amountRule === "fixed" ? type.maxCents : (app.requestedCents ?? 0);
+}
+
+async function findingsAtDecision(trx: Trx, ctx: ServiceContext, app: Application): Promise<Finding[]> {
+  return approvalFindings(trx, ctx, app, amountToDecide(await voucherTypeOf(trx, app), app));
+}
+
+/** The earlier reserve-listed application of the call that fits now and that approving `app` would skip (R4). */
+async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" | "callId" | "submittedAt">): Promise<ReserveListed | null> {
+  const ceilings = await readCeilings(db, app.callId);
+  return skippedByApproval({ id: app.id, submittedAt: app.submittedAt }, await reserveList(db, app.callId, ceilings), ceilings);
+}
+
+function skipText(skipped: ReserveListed, ctx: ServiceContext): string {
+  const when = skipped.submittedAt ? ` (submitted ${formatLocalDateTime(skipped.submittedAt, ctx.config.timeZone)})` : "";
+  return `${skipped.reference ?? `Application ${skipped.id}`}${when} is earlier on the reserve list of this call and fits the budget now (R4).`;
+}
+
+interface DecisionRecordInput { amountCents: Cents | null; reason: string | null; findings: Finding[]; skipReason: string | null; skippedApplicationId: number | null }
+
+/** The decision with the eligibility findings as they were at that moment; never changed afterwards. */
+async function recordDecision(trx: Trx, ctx: ServiceContext, app: Application, action: "approve" | "reject" | "reserve", d: DecisionRecordInput): Promise<void> {
+  await trx("decision_records").insert({
+    application_id: app.id, action, decided_at: nowIso(ctx), decided_by: ctx.actor!.id, amount_cents: d.amountCents, reason: d.reason,
+    skip_reason: d.skipReason, skipped_application_id: d.skippedApplicationId, findings_json: JSON.stringify(d.findings),
+  });
+}
+
+export interface DecisionRecord {
+  action: string; label: string; decidedAt: string; deciderName: string; amountCents: Cents | null; reason: string | null;
+  skipReason: string | null; skippedReference: string | null; findings: Finding[];
+}
+
+const DECISION_LABELS: Record<string, string> = { approve: "Approved", reject: "Rejected", reserve: "Put on the reserve list" };
+
+export async function decisionRecords(db: Db | Trx, applicationId: number): Promise<DecisionRecord[]> {
+  const rows = await db("decision_records as d").join("users as u", "u.id", "d.decided_by").leftJoin("applications as s", "s.id", "d.skipped_application_id")
+    .where("d.application_id", applicationId).orderBy("d.id").select("d.*", "u.name as decider_name", "s.reference as skipped_reference", "s.id as skipped_id");
+  return rows.map((r) => ({
+    action: r.action, label: DECISION_LABELS[r.action as string] ?? String(r.action), decidedAt: r.decided_at, deciderName: r.decider_name, amountCents: r.amount_cents === null ? null : assertCents(r.amount_cents),
+    reason: r.reason ?? null, skipReason: r.skip_reason ?? null,
+    skippedReference: r.skipped_id === null || r.skipped_id === undefined ? null : (r.skipped_reference ?? `Application ${r.skipped_id}`),
+    findings: JSON.parse(r.findings_json) as Finding[],
+  }));
+}
+
 export interface ApprovalResult { amountCents: Cents; letterReference: string; completionDeadline: string }
 
 /**
@@ -192,7 +276,7 @@ export interface ApprovalResult { amountCents: Cents; letterReference: string; c
  * nothing behind. The amount is the fixed amount for fixed types; for capped types the manager's
  * amount, at most requested and the cap.
  */
-export async function approve(ctx: ServiceContext, id: number, input: { amountCents?: Cents | null }): Promise<ApprovalResult> {
+export async function approve(ctx: ServiceContext, id: number, input: { amountCents?: Cents | null; skipReason?: string | null }): Promise<ApprovalResult> {
   return inTransaction(ctx, async (trx) => {
     const app = await decidable(trx, ctx, id);
     const type = await voucherTypeOf(trx, app);
@@ -200,18 +284,27 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     const problem = validateAwardAmount(type, app.requestedCents ?? 0, amount);
     if (problem) throw new ValidationError(problem, { amount: problem });
 
-    const blocking = blockingFindings(await approvalFindings(trx, ctx, app, amount));
+    const findings = await approvalFindings(trx, ctx, app, amount);
+    const blocking = blockingFindings(findings);
     if (blocking.length > 0) {
       throw new RuleViolationError(blocking[0].rule, `This application cannot be approved: ${blocking.map((b) => `${b.message} (${b.rule})`).join(" ")}`);
+    }
+    const skipped = await skippedReserve(trx, app);
+    const skipReason = skipped ? (input.skipReason ?? "").trim() : "";
+    if (skipped && !skipReason) {
+      const message = `${skipText(skipped, ctx)} Approve that one first, or give the reason for approving this application ahead of it.`;
+      throw new RuleViolationError("R4", message, { skipReason: "Give the reason for approving this application ahead of the earlier one on the reserve list." });
     }
 
     const approvedOn = localDate(nowIso(ctx), ctx.config.timeZone);
     // The call's completion days and the type's claim days as the call fixed them when it opened.
     const { completionDeadline, claimDeadline } = voucherDeadlines(type, approvedOn);
+    const record = { findings, skipReason: skipReason || null, skippedApplicationId: skipped?.id ?? null };
     await transition(trx, ctx, app, "approve", {
       approved_cents: amount, approved_on: approvedOn, completion_deadline: completionDeadline, claim_deadline: claimDeadline,
       decided_at: nowIso(ctx), decided_by: ctx.actor!.id, decision_reason: null,
-    });
+    }, record);
+    await recordDecision(trx, ctx, app, "approve", { amountCents: amount, reason: null, ...record });
     const defined = (await readCeilings(trx, app.callId)).map((c) => c.key);
     await commit(trx, ctx, {
       callId: app.callId, applicationId: app.id, amountCents: amount,
@@ -236,7 +329,9 @@ export async function reject(ctx: ServiceContext, id: number, input: { templateI
     }
     if (!reason) throw new ValidationError("Please give the reason for the rejection.", { reason: "Choose a template or write the reason." });
     const app = await decidable(trx, ctx, id);
-    await transition(trx, ctx, app, "reject", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id, decision_reason: reason });
+    const findings = await findingsAtDecision(trx, ctx, app);
+    await transition(trx, ctx, app, "reject", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id, decision_reason: reason }, { findings });
+    await recordDecision(trx, ctx, app, "reject", { amountCents: null, reason, findings, skipReason: null, skippedApplicationId: null });
     await notify(trx, ctx, app, "decision-rejected", { reason });
   });
 }
@@ -254,7 +349,9 @@ export async function requestInfo(ctx: ServiceContext, id: number, message: stri
 export async function reserve(ctx: ServiceContext, id: number): Promise<void> {
   await inTransaction(ctx, async (trx) => {
     const app = await decidable(trx, ctx, id);
-    await transition(trx, ctx, app, "reserve", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id });
+    const findings = await findingsAtDecision(trx, ctx, app);
+    await transition(trx, ctx, app, "reserve", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id }, { findings });
+    await recordDecision(trx, ctx, app, "reserve", { amountCents: null, reason: null, findings, skipReason: null, skippedApplicationId: null });
   });
 }
 
@@ -278,18 +375,14 @@ export async function releaseOutstanding(trx: Trx, ctx: ServiceContext, app: App
   return outstanding;
 }
 
-/**
- * Applications of other regions that this manager may decide because their own region's manager
- * declared a conflict of interest (awaiting a decision or a claim verification).
- */
+/** Applications handed to this manager or administrator after a conflict of interest, awaiting a decision or a claim verification. */
 export async function conflictHandovers(ctx: ServiceContext): Promise<Application[]> {
   const actor = requireDecider(ctx);
-  const q = applicationQuery(ctx.db).whereIn("a.state", ["submitted", "reserve-listed", "claim-submitted"])
-    .whereExists(ctx.db("conflicts_of_interest as ci").whereRaw("ci.application_id = a.id").select("ci.id"))
+  const rows = await applicationQuery(ctx.db).whereIn("a.state", ["submitted", "reserve-listed", "claim-submitted"])
+    .whereExists(ctx.db("conflicts_of_interest as ci").whereRaw("ci.application_id = a.id").where("ci.handed_to_user_id", actor.id).select("ci.id"))
     .whereNotExists(ctx.db("conflicts_of_interest as cm").whereRaw("cm.application_id = a.id").where("cm.user_id", actor.id).select("cm.id"))
     .orderBy("a.submitted_at");
-  if (actor.role === "manager") q.whereNot("a.partner_id", actor.partnerId ?? -1);
-  return (await q).map(toApplication);
+  return rows.map(toApplication);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 import { evaluateEligibility, type Finding } from "../domain/eligibility";
-import { hasOpenClaim, holdsCommitment, type AppState } from "../domain/lifecycle";
+import { programmeAwards } from "../domain/de-minimis";
+import { hasOpenClaim, type AppState } from "../domain/lifecycle";
 import { assertCents, type Cents } from "../domain/money";
 import type { Db } from "../db/connection";
 import type { Application } from "./applications-core";
 import { effectiveStatus, type CallStatus } from "./calls";
+import { currentRelations } from "./companies";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
 import { callVoucherType, getScheme } from "./reference";
-
-/** Awarded vouchers count as earlier de minimis aid (R9) in these states. */
-const AWARDED = (s: AppState) => holdsCommitment(s) || s === "paid" || s === "closed";
 
 /**
  * Loads everything the eligibility rules need about an application and evaluates them (R3,
@@ -25,7 +24,7 @@ export async function findingsFor(
 ): Promise<Finding[]> {
   const scheme = await getScheme(db as Db);
   const company = await db("companies").where({ id: app.companyId }).first();
-  const relations = await db("company_relations").where({ company_id: app.companyId });
+  const relations = await currentRelations(db, app.companyId);
   const declarations = await db("de_minimis_declarations").where({ company_id: app.companyId });
   const regions = await db("regions").select("id", "code", "name");
   const sectors = await db("sectors").select("id", "code");
@@ -67,8 +66,7 @@ export async function findingsFor(
     blockWhileClaimOpen: scheme.blockWhileClaimOpen,
     deMinimis: {
       declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) })),
-      priorAwards: others.filter((o) => AWARDED(o.state as AppState) && o.approved_cents !== null && o.approved_on)
-        .map((o) => ({ awardedOn: o.approved_on, amountCents: assertCents(o.approved_cents) })),
+      priorAwards: programmeAwards(others.map((o) => ({ state: o.state, approvedCents: o.approved_cents, approvedOn: o.approved_on }))),
       ceilingCents: scheme.deMinimisCeilingCents,
     },
     now: nowIso(ctx),

@@ -5,6 +5,7 @@ import { closeDueCalls } from "./calls";
 import { expireVouchers } from "./expiry";
 import { deliverOutbox } from "./mail";
 import { sendDeadlineReminders } from "./applications";
+import { serializeError } from "../logging";
 
 /**
  * Daily jobs (expiry of vouchers past their deadline, deadline reminders) are listed here in the
@@ -31,7 +32,7 @@ export async function runDailyJobs(ctx: ServiceContext): Promise<Record<string, 
 /** Starts the in-process scheduler: daily jobs now and every 24 h, the e-mail outbox every 30 s. */
 export function startBackgroundJobs(db: Db, config: Config): () => void {
   const ctx = systemContext(db, config);
-  const log = (err: unknown) => console.error("background job failed:", err instanceof Error ? err.message : err);
+  const log = (err: unknown) => console.error("background job failed:", serializeError(err).message);
   void runDailyJobs(ctx).catch(log);
   const daily = setInterval(() => void runDailyJobs(ctx).catch(log), 24 * 60 * 60 * 1000);
   const mail = setInterval(() => void deliverOutbox(ctx).catch(log), 30 * 1000);

@@ -1,9 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
-import { deMinimisWindowStart } from "../domain/eligibility";
-import { holdsCommitment, type AppState } from "../domain/lifecycle";
-import { assertCents, sumCents, type Cents } from "../domain/money";
+import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
+import { assertCents, type Cents } from "../domain/money";
 import { isValidDate } from "../domain/time";
 import {
   type AwardLetterData,
@@ -26,9 +25,6 @@ import { callVoucherType } from "./reference";
 
 export const LETTER_PROGRAMME = "IN2LS";
 const LETTER_LANGUAGE: LetterLanguage = "en";
-
-/** Earlier vouchers count as de minimis aid in these states, as in the R9 eligibility check. */
-const EARLIER_AWARD = (s: AppState) => holdsCommitment(s) || s === "paid" || s === "closed";
 
 export interface IssuedLetter {
   reference: string;
@@ -146,20 +142,15 @@ export async function awardLetterData(
   if (!signer) throw new ValidationError("The award letter cannot be issued: the approving manager is not recorded.", { decided_by: "Missing." });
 
   const approvedOn = String(app.approved_on);
-  // Same window and the same conservative reading of unreadable dates as the R9 eligibility check.
-  const windowStart = deMinimisWindowStart(approvedOn);
   const declarations = await db("de_minimis_declarations").where({ company_id: app.company_id }).select("granted_on", "amount_cents");
-  const declaredCents = sumCents(declarations
-    .filter((d) => !isValidDate(d.granted_on) || d.granted_on >= windowStart)
-    .map((d) => assertCents(d.amount_cents)));
-  // This programme's earlier vouchers to the company are de minimis aid too; the letter must state
-  // the same total as the R9 check the manager saw (services/eligibility, AWARDED).
   const others = await db("applications").where({ company_id: app.company_id }).whereNot({ id: applicationId })
     .select("state", "approved_cents", "approved_on");
-  const earlierProgrammeAwardsCents = sumCents(others
-    .filter((o) => EARLIER_AWARD(o.state as AppState) && o.approved_cents !== null && o.approved_cents !== undefined && o.approved_on)
-    .filter((o) => !isValidDate(o.approved_on) || o.approved_on >= windowStart)
-    .map((o) => assertCents(o.approved_cents)));
+  // The same computation as the R9 check the manager saw, so the letter states the same total.
+  const aid = deMinimisAid({
+    today: approvedOn,
+    declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: d.amount_cents })),
+    awards: programmeAwards(others.map((o) => ({ state: o.state, approvedCents: o.approved_cents, approvedOn: o.approved_on }))),
+  });
 
   const companyAddress = lines(company.address);
   const companyCountry = countryName(company.country);
@@ -194,8 +185,8 @@ export async function awardLetterData(
     completionDeadline: app.completion_deadline,
     claimDeadline: app.claim_deadline,
     deMinimis: {
-      declaredLastThreeYearsCents: declaredCents,
-      earlierProgrammeAwardsCents,
+      declaredLastThreeYearsCents: aid.declaredCents,
+      earlierProgrammeAwardsCents: aid.programmeCents,
       ceilingCents: assertCents(scheme.de_minimis_ceiling_cents),
     },
     signatory: { name: signer.name, title: signer.title?.trim() ? signer.title : "Cluster Manager" },

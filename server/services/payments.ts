@@ -2,25 +2,38 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
-import { localDate } from "../domain/time";
+import { outstandingCents, settlementOnPayment } from "../domain/budget";
 import { assertCents, formatMoney, type Cents } from "../domain/money";
+import {
+  amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
+  type OpenPath, type PaymentFacts, type PaymentRefusal, type PaymentStep,
+} from "../domain/payments";
+import { localDate } from "../domain/time";
+import { isPostgres } from "../db/connection";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { buildPain001, checkPayableIban, type SepaPayment } from "../exports/sepa";
-import { loadApplication, lockApplication, transition } from "./applications-core";
+import { loadApplication, transition } from "./applications-core";
 import { audit } from "./audit";
 import * as budget from "./budget";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
 import { queueEmail } from "./mail";
 
 /*
- * Paying verified claims (R15): exactly once per claim, never by the person who approved the
- * application or verified the claim, and always together with its ledger entries (R4, R5),
- * application transition and audit event, in one transaction per claim.
+ * Paying verified claims (R15): once per claim, never by the person who approved the application
+ * or verified the claim, always together with its ledger entries (R4, R5), application transition
+ * and audit event.
  *
- * "Exactly once" has three layers: the application row lock (PostgreSQL) or the single
- * connection (SQLite) serialises two officers paying the same claim; the re-read of the payments
- * row under that lock turns the loser into a clear "already paid" refusal; and the UNIQUE
- * claim_id column plus the ledger's idempotency keys stop anything that slips past both.
+ * A claim is on at most one payment path at a time: paid by hand, or in a SEPA batch (prepared,
+ * then executed). Three layers keep it so:
+ * 1. Lock order, the same in every use case here: the SEPA batch row first (when the step is about
+ *    a batch), then the applications of the claims involved in ascending id, then the budget
+ *    ceilings in key order (services/budget.ts). On PostgreSQL these are SELECT ... FOR UPDATE; on
+ *    SQLite the single pooled connection runs one transaction at a time. One order means two
+ *    steps wait for each other instead of deadlocking.
+ * 2. Everything a decision depends on is read after the locks and judged by one domain function
+ *    (domain/payments.ts), so the loser of a race gets a refusal in words.
+ * 3. The database itself: payment_paths allows one open row per claim (partial unique index) and
+ *    payments.claim_id is unique. A violation that slips past 1 and 2 becomes a 409, never a 500.
  */
 
 const PAYMENT_EMAIL_TEMPLATE = path.resolve(__dirname, "../../templates/emails/payment-made.hbs");
@@ -52,9 +65,9 @@ export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
     .orderBy([{ column: "cl.verified_at", order: "asc" }, { column: "cl.id", order: "asc" }])
     .select("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "cl.payable_cents",
       "a.approved_cents", "cl.verified_at", "v.name as verified_by_name", "c.title as call_title");
-  const batches = await ctx.db("sepa_batch_items as bi").join("sepa_batches as b", "b.id", "bi.batch_id")
-    .where("b.status", "prepared").whereIn("bi.claim_id", rows.map((r) => Number(r.claim_id)))
-    .select("bi.claim_id", "b.message_id");
+  const batches = await ctx.db("payment_paths as pp").join("sepa_batches as b", "b.id", "pp.batch_id")
+    .whereNull("pp.closed_at").whereIn("pp.claim_id", rows.map((r) => Number(r.claim_id)))
+    .select("pp.claim_id", "b.message_id");
   const batchOf = new Map(batches.map((b) => [Number(b.claim_id), String(b.message_id)]));
   return rows.map((r) => {
     const check = checkPayableIban(r.iban as string | null);
@@ -69,12 +82,102 @@ export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
   });
 }
 
+// -------------------------------------------------------------------------------------------
+// Locks and facts
+// -------------------------------------------------------------------------------------------
+
+/** Locks the applications of the given claims in ascending id (step 2 of the lock order). */
+async function lockClaims(trx: Trx, claimIds: readonly number[]): Promise<void> {
+  if (!isPostgres(trx) || claimIds.length === 0) return;
+  // A claim never moves to another application, so reading the mapping before the lock is safe.
+  const apps = await trx("claims").whereIn("id", [...claimIds]).distinct("application_id");
+  const ids = apps.map((a) => Number(a.application_id)).sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  await trx("applications").whereIn("id", ids).orderBy("id", "asc").forUpdate().select("id");
+}
+
+/** Locks and reads a batch row (step 1 of the lock order). */
+async function lockBatch(trx: Trx, batchId: number): Promise<Record<string, unknown>> {
+  const q = trx("sepa_batches").where({ id: batchId }).first();
+  if (isPostgres(trx)) q.forUpdate();
+  const b = (await q) as Record<string, unknown> | undefined;
+  if (!b) throw new NotFoundError("We could not find that SEPA batch.");
+  return b;
+}
+
+interface ClaimFacts extends Omit<PaymentFacts, "actorId"> {
+  claimId: number;
+  applicationId: number;
+  label: string;
+  reference: string | null;
+  creditorName: string;
+  iban: string | null;
+}
+
+/** Everything a payment decision needs about the given claims; call it after the locks. */
+async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<number, ClaimFacts>> {
+  const rows = await trx("claims as cl")
+    .join("applications as a", "a.id", "cl.application_id")
+    .join("companies as co", "co.id", "a.company_id")
+    .leftJoin("payments as pm", "pm.claim_id", "cl.id")
+    .whereIn("cl.id", [...claimIds])
+    .select("cl.id", "cl.application_id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state",
+      "a.decided_by", "co.legal_name", "co.account_holder", "co.iban", "pm.paid_on", "pm.bank_reference", "pm.id as payment_id");
+  const paths = await trx("payment_paths as pp").leftJoin("sepa_batches as b", "b.id", "pp.batch_id")
+    .whereIn("pp.claim_id", [...claimIds]).whereNull("pp.closed_at")
+    .select("pp.claim_id", "pp.kind", "pp.batch_id", "b.message_id", "b.status as batch_status");
+  const pathOf = new Map<number, OpenPath>(paths.map((p) => [Number(p.claim_id), p.kind === "batch"
+    ? { kind: "batch", batchId: Number(p.batch_id), messageId: String(p.message_id), status: String(p.batch_status) }
+    : { kind: "hand", paidOn: null, bankReference: null }]));
+  const out = new Map<number, ClaimFacts>();
+  for (const r of rows) {
+    const applicationId = Number(r.application_id);
+    const commitment = await budget.commitmentOf(trx, applicationId);
+    const iban = checkPayableIban(r.iban as string | null);
+    out.set(Number(r.id), {
+      claimId: Number(r.id), applicationId, reference: r.reference ?? null, label: r.reference ?? `claim ${String(r.id)}`,
+      claimStatus: String(r.status), applicationState: String(r.state),
+      verifiedBy: r.verified_by === null ? null : Number(r.verified_by), decidedBy: r.decided_by === null ? null : Number(r.decided_by),
+      payableCents: assertCents(r.payable_cents ?? 0),
+      outstandingCents: outstandingCents({ key: "application", label: "", ceilingCents: commitment.committedCents, ...commitment }),
+      ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null,
+      creditorName: String(r.account_holder || r.legal_name),
+      payment: r.payment_id ? { paidOn: String(r.paid_on), bankReference: String(r.bank_reference) } : null,
+      openPath: pathOf.get(Number(r.id)) ?? null,
+    });
+  }
+  return out;
+}
+
+function refusalError(r: PaymentRefusal, prefix = ""): AppError {
+  return new AppError(r.status, r.code, prefix + r.message);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === "23505" || (e.code === "SQLITE_CONSTRAINT" && /UNIQUE/i.test(e.message ?? ""));
+}
+
+/**
+ * The database refused a second payment path or a second payment: another step got there first
+ * between our checks and our write. Said as a refusal, never a 500.
+ */
+function pathTaken(err: unknown): never {
+  if (isUniqueViolation(err)) {
+    throw new ConflictError("Another payment of this claim (by hand or in a SEPA batch) was recorded at the same moment. Nothing was changed; reload the page to see how it is being paid.", "payment_path_taken");
+  }
+  throw err;
+}
+
+// -------------------------------------------------------------------------------------------
+// Paying one claim
+// -------------------------------------------------------------------------------------------
+
 export interface PaymentInput {
   claimId: number;
   /** YYYY-MM-DD, the value date on the bank statement. */
   paidOn: string;
   bankReference: string;
-  batchId?: number | null;
 }
 
 export interface PaymentRecorded {
@@ -86,7 +189,7 @@ export interface PaymentRecorded {
   releasedCents: Cents;
 }
 
-function assertPaymentInput(input: PaymentInput, today: string): void {
+function assertPaymentInput(input: Omit<PaymentInput, "claimId">, today: string): void {
   const fields: Record<string, string> = {};
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.paidOn) || !DateTime.fromISO(input.paidOn).isValid) {
     fields.paidOn = "Enter the payment date as a date, for example 2026-11-23.";
@@ -100,132 +203,101 @@ function assertPaymentInput(input: PaymentInput, today: string): void {
   if (Object.keys(fields).length) throw new ValidationError("The payment was not recorded.", fields);
 }
 
-function alreadyPaid(p: { paid_on: string; bank_reference: string }): ConflictError {
-  return new ConflictError(`This claim was already paid on ${p.paid_on}, reference ${p.bank_reference}. Nothing was changed.`, "already_paid");
+function requireFinance(ctx: ServiceContext, what: string) {
+  const actor = ctx.actor;
+  if (!actor || actor.role !== "finance") throw new ForbiddenError(`Only a finance officer can ${what}.`);
+  return actor;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number; message?: string };
-  return e.code === "23505" || e.code === "SQLITE_CONSTRAINT" || /UNIQUE constraint failed/i.test(e.message ?? "");
-}
-
-/** Records the payment of one verified claim, in its own transaction. */
+/** Records the hand payment of one verified claim, in its own transaction. */
 export async function recordPayment(ctx: ServiceContext, input: PaymentInput): Promise<PaymentRecorded> {
   assertPaymentInput(input, localDate(ctx.now(), ctx.config.timeZone));
-  const actor = ctx.actor;
-  if (!actor || actor.role !== "finance") throw new ForbiddenError("Only a finance officer can record payments.");
-  try {
-    return await inTransaction(ctx, (trx) => payInTrx(trx, ctx, input));
-  } catch (err) {
-    // The last line of defence: a concurrent payer that got past the lock still hits the UNIQUE
-    // claim_id (or a ledger idempotency key); report it the same way as the ordinary check.
-    if (isUniqueViolation(err)) {
-      const p = await ctx.db("payments").where({ claim_id: input.claimId }).first("paid_on", "bank_reference");
-      if (p) throw alreadyPaid(p);
-    }
-    throw err;
-  }
+  const actor = requireFinance(ctx, "record payments");
+  return inTransaction(ctx, async (trx) => {
+    await lockClaims(trx, [input.claimId]);
+    const facts = (await claimFacts(trx, [input.claimId])).get(input.claimId);
+    if (!facts) throw new NotFoundError("We could not find that claim.");
+    const refusal = paymentRefusal({ kind: "hand" }, { ...facts, actorId: actor.id });
+    if (refusal) throw refusalError(refusal);
+    return pay(trx, ctx, facts, { paidOn: input.paidOn, bankReference: input.bankReference.trim(), batchId: null, amountCents: facts.payableCents });
+  }).catch(pathTaken);
 }
 
-async function payInTrx(trx: Trx, ctx: ServiceContext, input: PaymentInput): Promise<PaymentRecorded> {
+/**
+ * Writes one payment whose checks have passed: the path (a hand payment opens its own; a batch
+ * payment uses the batch's), the payment row, the ledger payment and release, the claim and
+ * application transitions, the audit event and the e-mail. Call under the locks, after
+ * paymentRefusal said yes.
+ */
+async function pay(trx: Trx, ctx: ServiceContext, facts: ClaimFacts, p: { paidOn: string; bankReference: string; batchId: number | null; amountCents: Cents }): Promise<PaymentRecorded> {
   const actor = ctx.actor!;
-  const first = await trx("claims").where({ id: input.claimId }).first("application_id");
-  if (!first) throw new NotFoundError("We could not find that claim.");
-  const applicationId = Number(first.application_id);
-  await lockApplication(trx, applicationId);
-
-  // Everything below is read after the lock, so a payment committed meanwhile is seen.
-  const existing = await trx("payments").where({ claim_id: input.claimId }).first("paid_on", "bank_reference");
-  if (existing) throw alreadyPaid(existing);
-  // A claim in a prepared batch has been handed to the bank in that file; paying it by hand as
-  // well would send the money twice (R15). Only marking that batch executed pays it.
-  const openBatch = await trx("sepa_batch_items as bi").join("sepa_batches as b", "b.id", "bi.batch_id")
-    .where({ "bi.claim_id": input.claimId, "b.status": "prepared" }).first("b.id", "b.message_id");
-  if (openBatch && Number(openBatch.id) !== Number(input.batchId ?? -1)) {
-    throw new ConflictError(
-      `This claim is in the prepared SEPA batch ${String(openBatch.message_id)}. Mark that batch executed once the bank has paid it; recording the payment separately could pay it twice.`,
-      "in_prepared_batch",
-    );
+  const at = nowIso(ctx);
+  // The path goes in first: if another step took the claim meanwhile, the index refuses here,
+  // before anything else is written.
+  let pathId: number | null = null;
+  if (p.batchId === null) {
+    const [row] = await trx("payment_paths").insert({ claim_id: facts.claimId, kind: "hand", opened_at: at, opened_by: actor.id }).returning("id");
+    pathId = insertedId(row);
   }
-  const claim = await trx("claims").where({ id: input.claimId }).first();
-  if (claim.status !== "verified") {
-    throw new ConflictError(`This claim cannot be paid: its status is "${String(claim.status)}", not verified.`, "claim_not_verified");
-  }
-  const app = await loadApplication(ctx, applicationId, trx);
-  if (actor.id === Number(claim.verified_by) || (app.decidedBy !== null && actor.id === app.decidedBy)) {
-    throw new ForbiddenError(
-      "You approved this application or verified this claim, so another finance officer must record its payment (separation of duties, R15).",
-      "separation_of_duties",
-    );
-  }
-  if (app.state !== "claim-verified") {
-    throw new ConflictError(`This application is not waiting for payment (it is ${app.state}).`, "not_payable");
-  }
-  const company = await trx("companies").where({ id: app.companyId }).first("iban");
-  const iban = checkPayableIban(company?.iban as string | null);
-  if (!iban.ok) throw new AppError(422, "iban_not_payable", iban.reason);
-
-  const payable = assertCents(claim.payable_cents ?? 0);
-  const commitment = await budget.commitmentOf(trx, applicationId);
-  const outstanding = commitment.committedCents - commitment.releasedCents - commitment.paidCents;
-  if (payable <= 0) throw new ConflictError("The verified payable amount is zero; there is nothing to pay.", "nothing_payable");
-  if (payable > outstanding) {
-    throw new ConflictError(`The payable amount ${formatMoney(payable)} is more than the ${formatMoney(outstanding)} still committed for this voucher.`, "payable_exceeds_commitment");
-  }
-
-  const bankReference = input.bankReference.trim();
   const [row] = await trx("payments").insert({
-    claim_id: input.claimId, application_id: applicationId, amount_cents: payable, paid_on: input.paidOn,
-    bank_reference: bankReference, iban: iban.iban, batch_id: input.batchId ?? null,
-    recorded_by: actor.id, recorded_at: nowIso(ctx),
+    claim_id: facts.claimId, application_id: facts.applicationId, amount_cents: p.amountCents, paid_on: p.paidOn,
+    bank_reference: p.bankReference, iban: facts.iban, batch_id: p.batchId, recorded_by: actor.id, recorded_at: at,
   }).returning("id");
   const paymentId = insertedId(row);
+  const linked = pathId !== null
+    ? await trx("payment_paths").where({ id: pathId }).update({ payment_id: paymentId })
+    : await trx("payment_paths").where({ claim_id: facts.claimId, batch_id: p.batchId }).whereNull("closed_at").update({ payment_id: paymentId });
+  if (linked !== 1) throw new Error(`payment path of claim ${facts.claimId} not found`);
 
+  const commitment = await budget.commitmentOf(trx, facts.applicationId);
+  const { paymentCents, releaseCents } = settlementOnPayment(facts.outstandingCents, p.amountCents);
   await budget.recordPayment(trx, ctx, {
-    callId: commitment.callId, applicationId, amountCents: payable, ceilingKeys: commitment.ceilingKeys, paymentId,
-    idempotencyKey: `pay:${input.claimId}`, note: `Payment ${bankReference}`,
+    callId: commitment.callId, applicationId: facts.applicationId, amountCents: paymentCents, ceilingKeys: commitment.ceilingKeys, paymentId,
+    idempotencyKey: `pay:${facts.claimId}`, note: `Payment ${p.bankReference}`,
   });
-  const releaseCents = outstanding - payable;
   if (releaseCents > 0) {
     await budget.release(trx, ctx, {
-      callId: commitment.callId, applicationId, amountCents: releaseCents, ceilingKeys: commitment.ceilingKeys,
-      idempotencyKey: `pay-release:${input.claimId}`, note: "Unpaid part of the award released on payment",
+      callId: commitment.callId, applicationId: facts.applicationId, amountCents: releaseCents, ceilingKeys: commitment.ceilingKeys,
+      idempotencyKey: `pay-release:${facts.claimId}`, note: "Unpaid part of the award released on payment",
     });
   }
-  await trx("claims").where({ id: input.claimId }).update({ status: "paid" });
-  await transition(trx, ctx, app, "pay", {}, { paymentId, amountCents: payable, paidOn: input.paidOn, bankReference });
+  await trx("claims").where({ id: facts.claimId }).update({ status: "paid" });
+  const app = await loadApplication(ctx, facts.applicationId, trx);
+  await transition(trx, ctx, app, "pay", {}, { paymentId, amountCents: paymentCents, paidOn: p.paidOn, bankReference: p.bankReference });
   await audit(trx, ctx, {
-    action: "payment.recorded", entityType: "claim", entityId: input.claimId,
+    action: "payment.recorded", entityType: "claim", entityId: facts.claimId,
     before: { status: "verified" },
-    after: { status: "paid", paymentId, amountCents: payable, releasedCents: releaseCents, paidOn: input.paidOn, bankReference, iban: iban.iban, batchId: input.batchId ?? null },
+    after: { status: "paid", paymentId, amountCents: paymentCents, releasedCents: releaseCents, paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban, batchId: p.batchId },
   });
   if (existsSync(PAYMENT_EMAIL_TEMPLATE)) {
-    const to = await trx("users").where({ id: (await trx("applications").where({ id: applicationId }).first("created_by")).created_by }).first("email", "name");
+    const to = await trx("users").where({ id: (await trx("applications").where({ id: facts.applicationId }).first("created_by")).created_by }).first("email", "name");
     if (to) {
       await queueEmail(trx, ctx, String(to.email), "payment-made", {
-        name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(payable),
-        paidOn: input.paidOn, bankReference, iban: iban.iban,
+        name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(paymentCents),
+        paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban,
       });
     }
   }
-  return { paymentId, claimId: input.claimId, applicationId, reference: app.reference, amountCents: payable, releasedCents: releaseCents };
+  return { paymentId, claimId: facts.claimId, applicationId: facts.applicationId, reference: app.reference, amountCents: paymentCents, releasedCents: releaseCents };
 }
 
-export type BatchResult = { claimId: number; ok: true; payment: PaymentRecorded } | { claimId: number; ok: false; message: string };
+export type BatchResult =
+  | { claimId: number; ok: true; payment: PaymentRecorded }
+  | { claimId: number; ok: false; status: number; code: string; message: string };
 
 /**
- * Pays a selection, one transaction per claim, so one refused claim (already paid, missing IBAN)
- * does not hold back the others; each outcome is reported.
+ * Pays a selection by hand, one transaction per claim, so one refused claim (already paid,
+ * missing IBAN) does not hold back the others; each outcome is reported.
  */
 export async function recordPayments(ctx: ServiceContext, claimIds: number[], common: Omit<PaymentInput, "claimId">): Promise<BatchResult[]> {
-  assertPaymentInput({ ...common, claimId: 0 }, localDate(ctx.now(), ctx.config.timeZone));
+  assertPaymentInput(common, localDate(ctx.now(), ctx.config.timeZone));
   const out: BatchResult[] = [];
   for (const claimId of [...new Set(claimIds)]) {
     try {
       out.push({ claimId, ok: true, payment: await recordPayment(ctx, { ...common, claimId }) });
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
-      out.push({ claimId, ok: false, message: err.message });
+      out.push({ claimId, ok: false, status: err.status, code: err.code, message: err.message });
     }
   }
   return out;
@@ -235,22 +307,27 @@ export async function recordPayments(ctx: ServiceContext, claimIds: number[], co
 // SEPA credit transfer batches
 // -------------------------------------------------------------------------------------------
 
+export type BatchStatus = "prepared" | "executed" | "cancelled";
+
 export interface SepaBatch {
   id: number;
   messageId: string;
-  status: "prepared" | "executed";
+  status: BatchStatus;
   executionDate: string;
   totalCents: Cents;
   transactionCount: number;
   createdAt: string;
   executedAt: string | null;
+  cancelledAt: string | null;
+  cancelReason: string | null;
 }
 
 function toBatch(r: Record<string, unknown>): SepaBatch {
   return {
-    id: Number(r.id), messageId: String(r.message_id), status: r.status as SepaBatch["status"], executionDate: String(r.execution_date),
+    id: Number(r.id), messageId: String(r.message_id), status: r.status as BatchStatus, executionDate: String(r.execution_date),
     totalCents: assertCents(r.total_cents), transactionCount: Number(r.transaction_count), createdAt: String(r.created_at),
-    executedAt: (r.executed_at as string | null) ?? null,
+    executedAt: (r.executed_at as string | null) ?? null, cancelledAt: (r.cancelled_at as string | null) ?? null,
+    cancelReason: (r.cancel_reason as string | null) ?? null,
   };
 }
 
@@ -258,17 +335,39 @@ export async function listBatches(ctx: ServiceContext): Promise<SepaBatch[]> {
   return (await ctx.db("sepa_batches").orderBy("id", "desc").limit(50)).map(toBatch);
 }
 
-export async function getBatch(ctx: ServiceContext, id: number): Promise<SepaBatch & { xml: string; claimIds: number[] }> {
-  const r = await ctx.db("sepa_batches").where({ id }).first();
-  if (!r) throw new NotFoundError();
-  const items = await ctx.db("sepa_batch_items").where({ batch_id: id }).orderBy("claim_id").select("claim_id");
-  return { ...toBatch(r), xml: String(r.xml), claimIds: items.map((i) => Number(i.claim_id)) };
+export interface BatchItem {
+  claimId: number;
+  applicationId: number;
+  reference: string | null;
+  companyName: string;
+  iban: string | null;
+  amountCents: Cents | null;
 }
 
-/** Builds a pain.001.001.03 file for the selected verified claims and records which claims it holds. */
+export async function getBatch(ctx: ServiceContext, id: number): Promise<SepaBatch & { xml: string; claimIds: number[]; items: BatchItem[] }> {
+  const r = await ctx.db("sepa_batches").where({ id }).first();
+  if (!r) throw new NotFoundError();
+  const rows = await ctx.db("sepa_batch_items as bi").join("claims as cl", "cl.id", "bi.claim_id")
+    .join("applications as a", "a.id", "cl.application_id").join("companies as co", "co.id", "a.company_id")
+    .where("bi.batch_id", id).orderBy("bi.claim_id")
+    .select("bi.claim_id", "bi.iban", "bi.amount_cents", "a.id as application_id", "a.reference", "co.legal_name");
+  const items = rows.map((i) => ({
+    claimId: Number(i.claim_id), applicationId: Number(i.application_id), reference: (i.reference as string | null) ?? null,
+    companyName: String(i.legal_name), iban: (i.iban as string | null) ?? null, amountCents: i.amount_cents === null ? null : assertCents(i.amount_cents),
+  }));
+  return { ...toBatch(r), xml: String(r.xml), claimIds: items.map((i) => i.claimId), items };
+}
+
+/** A batch refused as a whole, with the reason for each claim that stopped it. */
+export class BatchRefusedError extends AppError {
+  constructor(readonly headline: string, readonly problems: { label: string; message: string }[], status = 409, code = "batch_refused") {
+    super(status, code, `${headline}: ${problems.map((p) => `${p.label}: ${p.message}`).join(" ")}`);
+  }
+}
+
+/** Builds a pain.001.001.03 file for the selected verified claims and puts each claim on the batch's path. */
 export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], executionDate: string): Promise<SepaBatch> {
-  const actor = ctx.actor;
-  if (!actor || actor.role !== "finance") throw new ForbiddenError("Only a finance officer can prepare payment batches.");
+  const actor = requireFinance(ctx, "prepare payment batches");
   if (!/^\d{4}-\d{2}-\d{2}$/.test(executionDate) || !DateTime.fromISO(executionDate).isValid) {
     throw new ValidationError("The batch was not prepared.", { executionDate: "Enter the execution date as a date, for example 2026-11-24." });
   }
@@ -276,78 +375,123 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
   if (executionDate < today) {
     throw new ValidationError("The batch was not prepared.", { executionDate: `The execution date ${executionDate} has passed (today is ${today}); a bank refuses a transfer requested for the past.` });
   }
-  const ids = [...new Set(claimIds)];
+  const ids = [...new Set(claimIds)].sort((a, b) => a - b);
   if (ids.length === 0) throw new ValidationError("Select at least one claim to put in the batch.");
   const debtor = ctx.config.sepaDebtor;
   if (!debtor?.iban || !debtor.name) throw new ConflictError("The programme's debtor account (SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN) is not configured.", "no_debtor");
   return inTransaction(ctx, async (trx) => {
-    const rows = await trx("claims as cl")
-      .join("applications as a", "a.id", "cl.application_id")
-      .join("companies as co", "co.id", "a.company_id")
-      .leftJoin("payments as pm", "pm.claim_id", "cl.id")
-      .whereIn("cl.id", ids)
-      .select("cl.id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state", "a.decided_by",
-        "co.legal_name", "co.account_holder", "co.iban", "pm.id as payment_id");
-    const problems: string[] = [];
-    if (rows.length !== ids.length) problems.push("Some selected claims do not exist.");
+    await lockClaims(trx, ids);
+    const facts = await claimFacts(trx, ids);
+    const problems: { label: string; message: string }[] = [];
     const payments: SepaPayment[] = [];
-    for (const r of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
-      const label = r.reference ?? `claim ${r.id}`;
-      if (r.payment_id) { problems.push(`${label} is already paid.`); continue; }
-      if (r.status !== "verified" || r.state !== "claim-verified") { problems.push(`${label} is not a verified claim awaiting payment.`); continue; }
-      if (Number(r.verified_by) === actor.id || Number(r.decided_by) === actor.id) { problems.push(`${label}: you approved or verified it (separation of duties).`); continue; }
-      const iban = checkPayableIban(r.iban as string | null);
-      if (!iban.ok) { problems.push(`${label}: ${iban.reason}`); continue; }
-      const inOpen = await trx("sepa_batch_items as bi").join("sepa_batches as b", "b.id", "bi.batch_id")
-        .where({ "bi.claim_id": r.id, "b.status": "prepared" }).first("b.message_id");
-      if (inOpen) { problems.push(`${label} is already in batch ${String(inOpen.message_id)}.`); continue; }
+    for (const id of ids) {
+      const f = facts.get(id);
+      if (!f) { problems.push({ label: `claim ${id}`, message: "We could not find that claim." }); continue; }
+      const refusal = paymentRefusal({ kind: "prepare" }, { ...f, actorId: actor.id });
+      if (refusal) { problems.push({ label: f.label, message: refusal.message }); continue; }
       payments.push({
-        endToEndId: String(r.reference ?? `CLAIM-${r.id}`), amountCents: assertCents(r.payable_cents ?? 0),
-        creditorName: String(r.account_holder || r.legal_name), creditorIban: iban.iban,
-        remittance: `Innovation voucher ${String(r.reference ?? r.id)}`,
+        endToEndId: String(f.reference ?? `CLAIM-${id}`), amountCents: f.payableCents, creditorName: f.creditorName,
+        creditorIban: f.iban!, remittance: `Innovation voucher ${String(f.reference ?? id)}`,
       });
     }
-    if (problems.length) throw new ConflictError(`The batch was not prepared: ${problems.join(" ")}`, "batch_refused");
+    if (problems.length) throw new BatchRefusedError("The batch was not prepared", problems);
     const createdAt = nowIso(ctx);
     const messageId = `VD-${DateTime.fromJSDate(ctx.now(), { zone: "utc" }).toFormat("yyyyLLddHHmmss")}-${randomBytes(4).toString("hex").toUpperCase()}`;
-    const xml = buildPain001({
-      messageId, createdAt, executionDate,
-      debtor: { name: debtor.name, iban: debtor.iban, bic: debtor.bic }, payments,
-    });
+    const xml = buildPain001({ messageId, createdAt, executionDate, debtor: { name: debtor.name, iban: debtor.iban, bic: debtor.bic }, payments });
     const total = payments.reduce((s, p) => s + p.amountCents, 0);
     const [row] = await trx("sepa_batches").insert({
       message_id: messageId, status: "prepared", execution_date: executionDate, total_cents: assertCents(total),
       transaction_count: payments.length, xml, created_by: actor.id, created_at: createdAt,
     }).returning("id");
     const batchId = insertedId(row);
-    await trx("sepa_batch_items").insert(ids.map((claimId) => ({ batch_id: batchId, claim_id: claimId })));
+    await trx("sepa_batch_items").insert(ids.map((claimId) => {
+      const f = facts.get(claimId)!;
+      return { batch_id: batchId, claim_id: claimId, iban: f.iban, amount_cents: f.payableCents };
+    }));
+    await trx("payment_paths").insert(ids.map((claimId) => ({ claim_id: claimId, kind: "batch", batch_id: batchId, opened_at: createdAt, opened_by: actor.id })));
     await audit(trx, ctx, {
       action: "sepa.batch_prepared", entityType: "sepa_batch", entityId: batchId,
       after: { messageId, executionDate, claimIds: ids, totalCents: total },
     });
     return toBatch(await trx("sepa_batches").where({ id: batchId }).first());
-  });
+  }).catch(pathTaken);
+}
+
+function notPrepared(b: Record<string, unknown>): ConflictError {
+  return b.status === "executed"
+    ? new ConflictError(`Batch ${String(b.message_id)} was already marked executed on ${String(b.executed_at ?? "")}. Nothing was changed.`, "batch_executed")
+    : new ConflictError(`Batch ${String(b.message_id)} was cancelled on ${String(b.cancelled_at ?? "")}; it cannot be executed or cancelled again. Nothing was changed.`, "batch_cancelled");
 }
 
 /**
- * The bank executed the batch: record each claim's payment with the batch's execution date and
- * message id as bank reference. The status flip happens first and only once, so a second click
- * is refused before anything is paid twice; each claim is still paid exactly once by recordPayment.
+ * The bank executed the batch: in one transaction, every claim's payment (with the batch's
+ * execution date and message id as bank reference) and the batch's status, or nothing. All
+ * checks come first, and a refusal names each claim that stopped it.
  */
 export async function markBatchExecuted(ctx: ServiceContext, batchId: number): Promise<BatchResult[]> {
-  const actor = ctx.actor;
-  if (!actor || actor.role !== "finance") throw new ForbiddenError("Only a finance officer can record payments.");
-  const batch = await inTransaction(ctx, async (trx) => {
-    const b = await trx("sepa_batches").where({ id: batchId }).first();
-    if (!b) throw new NotFoundError();
+  const actor = requireFinance(ctx, "record payments");
+  return inTransaction(ctx, async (trx) => {
+    const b = await lockBatch(trx, batchId);
+    if (b.status !== "prepared") throw notPrepared(b);
+    const executionDate = String(b.execution_date);
+    const messageId = String(b.message_id);
+    const due = executionDateRefusal(executionDate, localDate(ctx.now(), ctx.config.timeZone));
+    if (due) throw refusalError(due);
+    const items = await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id").select("claim_id", "iban", "amount_cents");
+    const ids = items.map((i) => Number(i.claim_id));
+    await lockClaims(trx, ids);
+    const facts = await claimFacts(trx, ids);
+    const step: PaymentStep = { kind: "execute", batchId, messageId };
+    const problems: { label: string; message: string }[] = [];
+    for (const i of items) {
+      const f = facts.get(Number(i.claim_id))!;
+      const refusal = paymentRefusal(step, { ...f, actorId: actor.id })
+        ?? ibanChangedRefusal((i.iban as string | null) ?? null, f.iban)
+        ?? amountChangedRefusal(i.amount_cents === null ? null : assertCents(i.amount_cents), f.payableCents);
+      if (refusal) problems.push({ label: f.label, message: refusal.message });
+    }
+    if (problems.length) throw new BatchRefusedError(`Batch ${messageId} was not marked executed and no payment was recorded`, problems);
+
+    const results: BatchResult[] = [];
+    for (const i of items) {
+      const f = facts.get(Number(i.claim_id))!;
+      const payment = await pay(trx, ctx, f, { paidOn: executionDate, bankReference: messageId, batchId, amountCents: assertCents(i.amount_cents) });
+      results.push({ claimId: f.claimId, ok: true, payment });
+    }
     const n = await trx("sepa_batches").where({ id: batchId, status: "prepared" })
       .update({ status: "executed", executed_at: nowIso(ctx), executed_by: actor.id });
-    if (n !== 1) throw new ConflictError(`Batch ${String(b.message_id)} was already marked executed on ${String(b.executed_at ?? "")}. Nothing was changed.`, "batch_executed");
-    await audit(trx, ctx, { action: "sepa.batch_executed", entityType: "sepa_batch", entityId: batchId, before: { status: "prepared" }, after: { status: "executed" } });
-    return b;
-  });
-  const items = await ctx.db("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id").select("claim_id");
-  return recordPayments(ctx, items.map((i) => Number(i.claim_id)), {
-    paidOn: String(batch.execution_date), bankReference: String(batch.message_id), batchId,
+    if (n !== 1) throw new Error(`batch ${batchId} changed under its lock`);
+    await audit(trx, ctx, {
+      action: "sepa.batch_executed", entityType: "sepa_batch", entityId: batchId,
+      before: { status: "prepared" }, after: { status: "executed", claimIds: ids, paymentIds: results.map((r) => r.ok ? r.payment.paymentId : null) },
+    });
+    return results;
+  }).catch(pathTaken);
+}
+
+/**
+ * The file will not be sent (or the bank rejected it): the batch becomes cancelled and its
+ * claims go back to the queue, free for a hand payment or a new batch. An executed batch cannot
+ * be cancelled; its money has left.
+ */
+export async function cancelBatch(ctx: ServiceContext, batchId: number, reason: string): Promise<SepaBatch> {
+  const actor = requireFinance(ctx, "cancel payment batches");
+  const why = reason.trim();
+  if (why.length > 300) throw new ValidationError("The batch was not cancelled.", { reason: "The reason must be 300 characters or fewer." });
+  return inTransaction(ctx, async (trx) => {
+    const b = await lockBatch(trx, batchId);
+    if (b.status !== "prepared") throw notPrepared(b);
+    const items = await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id").select("claim_id");
+    const ids = items.map((i) => Number(i.claim_id));
+    await lockClaims(trx, ids);
+    const at = nowIso(ctx);
+    await trx("payment_paths").where({ batch_id: batchId }).whereNull("closed_at").whereNull("payment_id").update({ closed_at: at, closed_by: actor.id });
+    await trx("sepa_batches").where({ id: batchId, status: "prepared" })
+      .update({ status: "cancelled", cancelled_at: at, cancelled_by: actor.id, cancel_reason: why || null });
+    await audit(trx, ctx, {
+      action: "sepa.batch_cancelled", entityType: "sepa_batch", entityId: batchId,
+      before: { status: "prepared" }, after: { status: "cancelled", claimIds: ids, reason: why || null },
+    });
+    return toBatch(await trx("sepa_batches").where({ id: batchId }).first());
   });
 }

@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors";
+import { isPostgres } from "../db/connection";
 import { classifySme, type SmeResult } from "../domain/eligibility";
 import { assertCents } from "../domain/money";
+import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../domain/throttle";
 import { audit } from "./audit";
-import { insertCompany, companySmeStatus, type CompanyInput } from "./companies";
+import { insertCompany, companySmeStatus, currentRelations, saveCompanyVersion, type CompanyInput } from "./companies";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
 import { checkPayableIban } from "../exports/sepa";
 import { queueEmail } from "./mail";
@@ -81,7 +83,7 @@ export async function companyProfile(ctx: ServiceContext) {
   const c = await ctx.db("companies as c").leftJoin("regions as r", "r.id", "c.region_id").leftJoin("sectors as s", "s.id", "c.sector_id")
     .where("c.id", companyId).first("c.*", "r.name as region_name", "s.name as sector_name");
   if (!c) throw new NotFoundError();
-  const relations = await ctx.db("company_relations").where({ company_id: companyId }).orderBy("id");
+  const relations = await currentRelations(ctx.db, companyId);
   const deMinimis = await ctx.db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on");
   // A stored declaration the classifier cannot read (e.g. an odd share) shows no status rather than a 500.
   const sme: SmeResult | null = await companySmeStatus(ctx.db, companyId).catch(() => null);
@@ -99,32 +101,16 @@ export async function companyProfile(ctx: ServiceContext) {
 }
 
 /**
- * Updates the profile. Partner/linked enterprises are replaced by the declared list; de minimis
- * declarations are only ever added (earlier declarations stay on record, R17).
+ * Updates the profile as a new version of the company's facts: the declared partner/linked
+ * enterprises become the current ones, earlier ones stay on record; de minimis declarations are
+ * only ever added (R17).
  */
 export async function updateCompanyProfile(ctx: ServiceContext, input: CompanyInput): Promise<void> {
   const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
   if (!companyId) throw new NotFoundError();
   await inTransaction(ctx, async (trx) => {
     const checked = await validateCompany(trx, input);
-    const before = await trx("companies").where({ id: companyId }).first();
-    await trx("companies").where({ id: companyId }).update({
-      legal_name: checked.legalName.trim(), vat_number: checked.vatNumber.trim(), address: checked.address.trim(), country: checked.country,
-      region_id: checked.regionId, sector_id: checked.sectorId, staff_headcount: checked.staffHeadcount, turnover_cents: checked.turnoverCents,
-      balance_sheet_cents: checked.balanceSheetCents, iban: checked.iban, account_holder: checked.accountHolder, updated_at: nowIso(ctx),
-    });
-    await trx("company_relations").where({ company_id: companyId }).delete();
-    for (const r of checked.relations) {
-      await trx("company_relations").insert({
-        company_id: companyId, name: r.name, kind: r.kind, share_percent: r.sharePercent, staff_headcount: r.staffHeadcount,
-        turnover_cents: r.turnoverCents, balance_sheet_cents: r.balanceSheetCents,
-      });
-    }
-    for (const d of checked.deMinimis) {
-      await trx("de_minimis_declarations").insert({ company_id: companyId, granting_body: d.grantingBody, granted_on: d.grantedOn, amount_cents: d.amountCents, declared_at: nowIso(ctx) });
-    }
-    const { iban: _i, ...visible } = checked;
-    await audit(trx, ctx, { action: "company.updated", entityType: "company", entityId: companyId, before: { legalName: before.legal_name, staffHeadcount: before.staff_headcount }, after: { ...visible, ibanChanged: before.iban !== checked.iban } });
+    await saveCompanyVersion(trx, ctx, companyId, checked);
   });
 }
 
@@ -168,10 +154,25 @@ export async function confirmEmail(ctx: ServiceContext, raw: string): Promise<vo
   });
 }
 
-/** Always answers the same, so the form does not reveal which addresses have accounts. */
-export async function requestPasswordReset(ctx: ServiceContext, emailInput: string): Promise<void> {
+/**
+ * Always answers the same, so the form does not reveal which addresses have accounts. Past the
+ * limits per e-mail and per client address (server/domain/throttle.ts) nothing is queued.
+ */
+export async function requestPasswordReset(ctx: ServiceContext, emailInput: string, ip: string): Promise<void> {
   const email = emailInput.trim().toLowerCase();
   await inTransaction(ctx, async (trx) => {
+    // Counting then inserting is only safe one request at a time; resets are rare, so on
+    // PostgreSQL they simply queue behind one lock (SQLite's single connection already does).
+    if (isPostgres(trx)) await trx.raw("select pg_advisory_xact_lock(hashtext('voucherdesk.password-reset'))");
+    const since = new Date(ctx.now().getTime() - PASSWORD_RESET_LIMITS.windowMinutes * 60_000).toISOString();
+    const recent = async (column: "email" | "ip", value: string) =>
+      Number((await trx("password_reset_requests").where(column, value).andWhere("at", ">=", since).count({ n: "*" }))[0].n);
+    const allowed = passwordResetAllowed({ forEmail: await recent("email", email), fromAddress: await recent("ip", ip) });
+    if (!allowed.ok) {
+      await audit(trx, { ...ctx, actor: null }, { action: "user.password-reset-throttled", entityType: "password-reset", entityId: email, after: { ip, limit: allowed.reason } });
+      return;
+    }
+    await trx("password_reset_requests").insert({ email, ip, at: nowIso(ctx) });
     const user = await trx("users").whereRaw("lower(email) = ?", [email]).andWhere({ active: true }).first("id", "name", "email");
     if (!user) return;
     const token = await issueToken(trx, ctx, Number(user.id), "reset");

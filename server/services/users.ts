@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { DateTime } from "luxon";
+import { leavesNoAdministrator } from "../domain/accounts";
+import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../domain/throttle";
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
+import { isPostgres, type Db } from "../db/connection";
 import { audit } from "./audit";
-import type { Actor, ServiceContext, UserRole } from "./context";
+import type { Actor, ServiceContext, Trx, UserRole } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
 
 export const ROLES: readonly UserRole[] = ["applicant", "manager", "finance", "admin"];
@@ -14,8 +16,6 @@ export const ROLE_LABELS: Record<UserRole, string> = {
   admin: "Administrator",
 };
 
-export const THROTTLE_WINDOW_MINUTES = 15;
-export const THROTTLE_MAX_FAILURES = 5;
 export const MIN_PASSWORD_LENGTH = 12;
 
 export function hashPassword(password: string): Promise<string> {
@@ -48,36 +48,49 @@ export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
   };
 }
 
+// Verifying against this when the e-mail is unknown (or the account inactive) costs the same as a
+// real check, so the answer's timing does not tell which addresses have accounts.
+const dummyHash: Promise<string> = hash(randomBytes(18).toString("base64url"));
+
+async function signInHistory(ctx: ServiceContext, email: string, ip: string): Promise<SignInHistory> {
+  const now = ctx.now().getTime();
+  const pairSince = new Date(now - SIGN_IN_THROTTLE.pairWindowMinutes * 60_000).toISOString();
+  const addressSince = new Date(now - SIGN_IN_THROTTLE.addressWindowMinutes * 60_000).toISOString();
+  const pair = await ctx.db("login_attempts").where({ email, ip }).andWhere("at", ">=", pairSince).orderBy("id", "asc").select("at", "succeeded");
+  const lastSuccess = pair.map((r) => !!r.succeeded).lastIndexOf(true);
+  const address = await ctx.db("login_attempts").where({ ip, succeeded: false }).andWhere("at", ">=", addressSince).select("at");
+  return {
+    pairFailures: pair.slice(lastSuccess + 1).map((r) => new Date(r.at as string)),
+    addressFailures: address.map((r) => new Date(r.at as string)),
+  };
+}
+
 /**
- * Checks e-mail and password. Refuses further attempts for an account or an address after
- * THROTTLE_MAX_FAILURES failures within THROTTLE_WINDOW_MINUTES, and logs every attempt.
- * Returns null for a wrong e-mail or password (the caller shows one message for both, so the
- * form does not reveal which accounts exist).
+ * Checks e-mail and password, throttled per account and address (server/domain/throttle.ts), and
+ * logs every attempt. Returns null for a wrong e-mail or password (the caller shows one message
+ * for both, so the form does not reveal which accounts exist).
  */
 export async function authenticate(ctx: ServiceContext, emailInput: string, password: string, ip: string): Promise<Actor | null> {
   const email = emailInput.trim().toLowerCase();
-  const since = DateTime.fromJSDate(ctx.now()).minus({ minutes: THROTTLE_WINDOW_MINUTES }).toUTC().toISO()!;
-  const failures = await ctx.db("login_attempts")
-    .where("succeeded", false)
-    .andWhere("at", ">=", since)
-    .andWhere((q) => q.where("email", email).orWhere("ip", ip))
-    .orderBy("at", "asc")
-    .select("at");
-  if (failures.length >= THROTTLE_MAX_FAILURES) {
-    const oldestCounted = failures[failures.length - THROTTLE_MAX_FAILURES].at as string;
-    const retryAt = DateTime.fromISO(oldestCounted).plus({ minutes: THROTTLE_WINDOW_MINUTES }).setZone(ctx.config.timeZone);
+  const wait = signInWaitSeconds(await signInHistory(ctx, email, ip), ctx.now());
+  if (wait > 0) {
     await inTransaction(ctx, async (trx) => {
-      await audit(trx, { ...ctx, actor: null }, { action: "login.throttled", entityType: "login", entityId: email, after: { ip } });
+      await audit(trx, { ...ctx, actor: null }, { action: "login.throttled", entityType: "login", entityId: email, after: { ip, retryAfterSeconds: wait } });
     });
     throw new TooManyRequestsError(
-      `Too many failed sign-in attempts for this account or from this network. ` +
-        `For your security, please wait and try again after ${retryAt.toFormat("HH:mm")} (${ctx.config.timeZone} time).`,
+      `Too many failed sign-in attempts for this account from your network. For your security, please wait ${waitInWords(wait)} and try again. ` +
+        `If you have forgotten your password, you can reset it.`,
+      wait,
     );
   }
-  const user = await ctx.db("users").whereRaw("lower(email) = ?", [email]).first();
-  const ok = !!user && !!user.active && (await verify(user.password_hash, password).catch(() => false));
+  // Recorded as a failure before the (slow) password check, so that guesses sent in parallel
+  // count against each other; a success turns it into one below.
+  const attemptId = insertedId((await ctx.db("login_attempts").insert({ email, ip, succeeded: false, at: nowIso(ctx) }).returning("id"))[0]);
+  const user = await ctx.db("users").whereRaw("lower(email) = ?", [email]).first("id", "password_hash", "active");
+  const matches = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
+  const ok = matches && !!user && !!user.active;
   await inTransaction(ctx, async (trx) => {
-    await trx("login_attempts").insert({ email, ip, succeeded: ok, at: nowIso(ctx) });
+    if (ok) await trx("login_attempts").where({ id: attemptId }).update({ succeeded: true });
     await audit(trx, { ...ctx, actor: null }, {
       action: ok ? "login.succeeded" : "login.failed",
       entityType: "user",
@@ -138,11 +151,33 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<n
   return inTransaction(ctx, (trx) => insertUser(trx, ctx, input));
 }
 
+/**
+ * The active administrators, locked on PostgreSQL until the transaction ends: two administrators
+ * demoting or deactivating each other at the same moment then take turns, and the second sees
+ * the first one's change (SQLite's single connection already runs them one after the other).
+ */
+async function lockActiveAdministrators(trx: Trx): Promise<number[]> {
+  const q = trx("users").where({ role: "admin", active: true }).orderBy("id").select("id");
+  if (isPostgres(trx)) q.forUpdate();
+  return (await q).map((r) => Number(r.id));
+}
+
+function lastAdministrator(what: string): ConflictError {
+  return new ConflictError(
+    `${what}: this is the last active administrator, and without one nobody could manage users and settings. ` +
+      "Make another user an administrator first.",
+    "last_administrator",
+  );
+}
+
 export async function setUserActive(ctx: ServiceContext, userId: number, active: boolean): Promise<void> {
   await inTransaction(ctx, async (trx) => {
-    const before = await trx("users").where({ id: userId }).first("id", "email", "active");
-    if (!before) throw new NotFoundError();
     if (ctx.actor?.id === userId && !active) throw new ConflictError("You cannot deactivate your own account.");
+    // Locked before the user is read, so the check sees what the other transaction committed.
+    const admins = active ? [] : await lockActiveAdministrators(trx);
+    const before = await trx("users").where({ id: userId }).first("id", "email", "active", "role");
+    if (!before) throw new NotFoundError();
+    if (leavesNoAdministrator(admins, userId, { role: before.role, active })) throw lastAdministrator("The account was not deactivated");
     await trx("users").where({ id: userId }).update({ active });
     await audit(trx, ctx, {
       action: active ? "user.activated" : "user.deactivated", entityType: "user", entityId: userId,
@@ -155,13 +190,15 @@ export async function setUserActive(ctx: ServiceContext, userId: number, active:
 
 export async function setUserRole(ctx: ServiceContext, userId: number, role: UserRole, partnerId: number | null, companyId: number | null): Promise<void> {
   await inTransaction(ctx, async (trx) => {
-    const before = await trx("users").where({ id: userId }).first("id", "role", "partner_id", "company_id");
-    if (!before) throw new NotFoundError();
     const fields: Record<string, string> = {};
     if (!ROLES.includes(role)) fields.role = "Choose a role.";
     if (role === "manager" && !partnerId) fields.partnerId = "A cluster manager belongs to one partner organisation: choose it.";
     if (role === "applicant" && !companyId) fields.companyId = "An applicant belongs to a company: choose it.";
     if (Object.keys(fields).length) throw new ValidationError("The role could not be changed.", fields);
+    const admins = role === "admin" ? [] : await lockActiveAdministrators(trx);
+    const before = await trx("users").where({ id: userId }).first("id", "role", "partner_id", "company_id");
+    if (!before) throw new NotFoundError();
+    if (leavesNoAdministrator(admins, userId, { role, active: true })) throw lastAdministrator("The role was not changed");
     const after = {
       role,
       partner_id: role === "manager" ? partnerId : null,

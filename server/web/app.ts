@@ -6,10 +6,11 @@ import { engine } from "express-handlebars";
 import session from "express-session";
 import helmet from "helmet";
 import passport from "passport";
-import pino from "pino";
+import type { DestinationStream } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Config } from "../config";
 import type { Db } from "../db/connection";
+import { createLogger, logSerializers } from "../logging";
 import "./types";
 import { configurePassport } from "./auth";
 import { csrfGuard, generateCsrfToken } from "./csrf";
@@ -23,11 +24,13 @@ export interface AppDeps {
   config: Config;
   /** Injected by tests to put the whole application at a chosen moment. */
   clock?: () => Date;
+  /** Where log lines go (standard output by default); tests capture them. */
+  logDestination?: DestinationStream;
 }
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export function createApp({ db, config, clock = () => new Date() }: AppDeps): Express {
+export function createApp({ db, config, clock = () => new Date(), logDestination }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", "loopback");
   app.disable("x-powered-by");
@@ -43,7 +46,7 @@ export function createApp({ db, config, clock = () => new Date() }: AppDeps): Ex
   app.set("views", path.join(ROOT, "views"));
   if (config.env === "production") app.enable("view cache");
 
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel, logDestination);
   app.use(pinoHttp({
     logger,
     genReqId: (req, res) => {
@@ -52,11 +55,8 @@ export function createApp({ db, config, clock = () => new Date() }: AppDeps): Ex
       return id;
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
-    // Headers carry session cookies and CSRF tokens: log only what identifies the request.
-    serializers: {
-      req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url }),
-      res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }),
-    },
+    // Headers carry session cookies and CSRF tokens, URLs one-time tokens: see server/logging.ts.
+    serializers: logSerializers,
   }));
   app.use((req, _res, next) => {
     req.requestId = String(req.id);

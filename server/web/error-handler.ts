@@ -22,7 +22,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundE
  */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const mapped = toAppError(err);
-  if (mapped.status >= 500) req.log?.error({ err }, "unhandled error");
+  // The error serializer (server/logging.ts) keeps the driver's code but not the SQL or its values.
+  if (mapped.status >= 500) req.log?.error({ err, code: mapped.code }, "unhandled error");
   if (res.headersSent) {
     res.end();
     return;

@@ -171,6 +171,31 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(pay.paid_on).to.equal("2026-06-18");
   });
 
+  it("a batch page refuses an early execution with its reason, and cancels only with the confirmation ticked", async () => {
+    const claim = await verifiedDemoClaim(db, 30_000);
+    const token = csrfFrom((await finance.get("/finance")).text);
+    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2026-06-20" });
+    const batchUrl = created.headers.location as string;
+    const page = await finance.get(batchUrl);
+    expect(page.text).to.contain(claim.reference).and.to.contain(`action="${batchUrl}/cancel"`);
+
+    const early = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: token });
+    expect(early.status).to.equal(422);
+    expect(early.text).to.contain("The bank executes this batch on 2026-06-20");
+    expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(0);
+
+    const unconfirmed = await finance.post(`${batchUrl}/cancel`).type("form").send({ _csrf: token, reason: "Wrong date" });
+    expect(unconfirmed.status).to.equal(422);
+    expect(unconfirmed.text).to.contain("Tick the box to confirm").and.to.contain('value="Wrong date"');
+    expect((await db("sepa_batches").where({ id: Number(batchUrl.split("/").pop()) }).first()).status).to.equal("prepared");
+
+    const cancelled = await finance.post(`${batchUrl}/cancel`).type("form").send({ _csrf: token, reason: "Wrong date", confirm: "on" });
+    expect(cancelled.status).to.equal(303);
+    const after = await finance.get(batchUrl);
+    expect(after.text).to.contain("This batch was cancelled").and.not.to.contain(`action="${batchUrl}/executed"`);
+    expect((await finance.get("/finance")).text).to.contain(claim.reference);
+  });
+
   it("the administrator may read the ledger but not pay", async () => {
     const admin = await signIn(app, "admin@demo.test");
     expect((await admin.get("/finance/reconciliation")).status).to.equal(200);

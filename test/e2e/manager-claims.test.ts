@@ -125,8 +125,8 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(refused.status).to.equal(403);
     expect(refused.text).to.include("conflict of interest");
     const nl = await signIn(app, "manager.nl@demo.test");
-    // The conflict lets any manager of the programme step in, so the Dutch manager may see it now;
-    // a claim of an application without a conflict stays hidden from other regions.
+    // The conflict hands the claim to the other manager of the same partner, not to other regions.
+    expect((await nl.get(page)).status).to.equal(404);
     clock.set("2027-03-01T10:00:00Z");
     const other = await approvedWithClaim("IN", "oresund@demo.test");
     expect((await nl.get(`/manager/claims/${other.claimId}`)).status).to.equal(404);

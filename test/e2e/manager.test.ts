@@ -159,13 +159,13 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(noReason.status).to.equal(422);
     const cancelled = await postForm(manager, `/manager/applications/${first}`, `/manager/applications/${first}/cancel`, { cancelReason: "Company withdrew" });
     expect(cancelled.status, cancelled.text).to.equal(303);
-    expect((await manager.get(cancelled.headers.location)).text).to.include("1 application on the reserve list of this call can now be approved");
+    expect((await manager.get(cancelled.headers.location)).text).to.include("the earliest application on the reserve list that fits, can now be approved");
     expect(await state(first)).to.equal("cancelled");
     const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
     expect(total.releasedCents).to.equal(400_000);
     await ledgerOk(callId);
     page = await manager.get(`/manager/calls/${callId}`);
-    expect(page.text).to.include("Can now be approved");
+    expect(page.text).to.include("the earliest that fits, next to approve");
     expect((await postForm(manager, `/manager/applications/${second}`, `/manager/applications/${second}/approve`, {})).status).to.equal(303);
     expect(await state(second)).to.equal("approved");
     await ledgerOk(callId);
@@ -197,32 +197,56 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(row.decision_reason).to.equal("Add the agenda");
   });
 
-  it("enforces a conflict of interest: the declaring manager cannot decide, another manager or an admin can", async () => {
+  it("enforces a conflict of interest: the declaring manager cannot decide, the manager it is handed to or an admin can, other regions cannot see it", async () => {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
     const b = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN" });
-    expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "My brother works there" })).status).to.equal(303);
+    const declared = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "My brother works there" });
+    expect(declared.status).to.equal(303);
+    expect((await manager.get(declared.headers.location)).text).to.include("handed to Karen Dahl");
     expect(await db("audit_events").where({ action: "application.conflict-declared", entity_id: String(id) }).first()).to.not.equal(undefined);
     const refused = await postForm(manager, `/manager`, `/manager/applications/${id}/approve`, {});
     expect(refused.status).to.equal(403);
-    expect(refused.text).to.include("conflict of interest");
+    expect(refused.text).to.include("conflict of interest").and.include("handed to Karen Dahl");
     expect(await state(id)).to.equal("submitted");
-    // A manager of another region may now step in.
-    expect((await managerNl.get(`/manager/applications/${id}`)).status).to.equal(200);
+    // A manager of another region's budget can neither see nor decide it.
+    expect((await managerNl.get(`/manager/applications/${id}`)).status).to.equal(404);
+    expect((await postForm(managerNl, `/manager`, `/manager/applications/${id}/approve`, {})).status).to.equal(404);
+    expect(await state(id)).to.equal("submitted");
     expect((await postForm(manager2, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(303);
     expect(await state(id)).to.equal("approved");
     expect((await postForm(manager, `/manager/applications/${b}`, `/manager/applications/${b}/conflict`, { conflictReason: "Former employer" })).status).to.equal(303);
     expect((await postForm(admin, `/manager/applications/${b}`, `/manager/applications/${b}/reject`, { reason: "Out of scope" })).status).to.equal(303);
   });
 
-  it("hands an application over to other regions' managers after a conflict of interest", async () => {
+  it("hands an application to another manager of the same partner after a conflict of interest, and shows to whom", async () => {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
-    expect((await managerNl.get("/manager")).text).to.not.include(`/manager/applications/${id}"`);
     await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "Board member" });
-    const nlQueue = await managerNl.get("/manager");
-    expect(nlQueue.text).to.include("conflict of interest").and.include(`/manager/applications/${id}"`);
-    expect((await postForm(managerNl, `/manager/applications/${id}`, `/manager/applications/${id}/reject`, { reason: "Out of scope" })).status).to.equal(303);
+    const queue = await manager2.get("/manager");
+    expect(queue.text).to.include("Handed to you after another manager's conflict of interest").and.include(`/manager/applications/${id}"`);
+    expect((await managerNl.get("/manager")).text).to.not.include(`/manager/applications/${id}"`);
+    const page = await manager2.get(`/manager/applications/${id}`);
+    expect(page.text).to.include("Board member").and.include("Handed to <strong>Karen Dahl</strong>");
+    const row = await db("conflicts_of_interest").where({ application_id: id }).first();
+    expect(Number(row.handed_to_user_id)).to.equal(Number((await db("users").where({ email: "manager2@demo.test" }).first("id")).id));
+    expect((await postForm(manager2, `/manager/applications/${id}`, `/manager/applications/${id}/reject`, { reason: "Out of scope" })).status).to.equal(303);
+  });
+
+  it("hands an application to an administrator when the partner has no other manager; never to another region's manager", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "brabant@demo.test", callId, type: "IN", counterpartRegion: "DK" });
+    await postForm(managerNl, `/manager/applications/${id}`, `/manager/applications/${id}/conflict`, { conflictReason: "Shareholder" });
+    const row = await db("conflicts_of_interest").where({ application_id: id }).first();
+    expect(Number(row.handed_to_user_id)).to.equal(Number((await db("users").where({ email: "admin@demo.test" }).first("id")).id));
+    expect((await admin.get("/manager")).text).to.include("Handed to you after another manager's conflict of interest").and.include(`/manager/applications/${id}"`);
+    for (const other of [manager, manager2]) {
+      expect((await other.get("/manager")).text).to.not.include(`/manager/applications/${id}"`);
+      expect((await other.get(`/manager/applications/${id}`)).status).to.equal(404);
+    }
+    expect((await postForm(managerNl, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(403);
+    expect((await postForm(admin, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(303);
+    expect(await state(id)).to.equal("approved");
   });
 
   it("managers edit the rejection reasons and use them", async () => {

@@ -158,6 +158,24 @@ for (const engine of testDatabases()) {
       await db("de_minimis_declarations").where({ granting_body: "Region" }).delete();
     });
 
+    it("R10: an approved voucher that the SME has not accepted yet already counts as open; once cancelled it no longer does", async () => {
+      const other = testContext(db, await actorByEmail(db, "oresund@demo.test"), clock.now);
+      const first = await createDraft(other, callId, "IN", input);
+      await submitApplication(other, first, DECL);
+      await db("applications").where({ id: first }).update({
+        state: "approved", approved_cents: 400_000, approved_on: "2027-03-01", completion_deadline: "2027-08-28", claim_deadline: "2027-09-27",
+        version: db.raw("version + 1"),
+      });
+      const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
+      const err = await rejects(submitApplication(other, next, DECL));
+      expect(err).to.be.instanceOf(RuleViolationError);
+      expect(err.message).to.include("claim is still open");
+      expect((await db("applications").where({ id: next }).first()).state).to.equal("draft");
+      await db("applications").where({ id: first }).update({ state: "cancelled", version: db.raw("version + 1") });
+      await submitApplication(other, next, DECL);
+      expect((await db("applications").where({ id: next }).first()).state).to.equal("submitted");
+    });
+
     it("a rejected claim can be submitted again as a new claim", async () => {
       const other = testContext(db, await actorByEmail(db, "amager@demo.test"), clock.now);
       const id = await createDraft(other, callId, "IN", input);

@@ -57,6 +57,20 @@ for (const engine of testDatabases()) {
       expect((res.body as Buffer).subarray(0, 5).toString()).to.equal("%PDF-");
     });
 
+    it("has a reserve list with an earlier application that does not fit and a later one that is offered, and a conflict handed over", async () => {
+      const { callBudget } = await import("../../server/services/calls");
+      const { testContext } = await import("../support/db");
+      const call = await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id");
+      const admin = await db("users").where({ email: "admin@demo.test" }).first("id");
+      const { loadActor } = await import("../../server/services/users");
+      const budget = await callBudget(testContext(db, await loadActor(db, Number(admin.id))), Number(call.id));
+      expect(budget.reserve.map((r) => [r.companyName, r.fits, r.offered])).to.deep.equal([
+        ["Hillerød Cell Devices ApS", false, false], ["Brabant Diagnostics B.V.", true, true],
+      ]);
+      const handover = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id").first("u.email");
+      expect(handover.email).to.equal("manager2@demo.test");
+    });
+
     it("is only loaded into an empty database", async () => {
       const { seedDemoIfEmpty } = await import("../../db/seeds/demo");
       const { testConfig } = await import("../support/db");

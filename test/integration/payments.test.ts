@@ -212,7 +212,7 @@ for (const engine of testDatabases()) {
       expect(full.xml).to.contain("<CtrlSum>4123.45</CtrlSum>");
       expect(full.xml).to.contain("<EndToEndId>IN2LS-TEST-");
       expect(full.xml).to.contain("DE89370400440532013000");
-      await expectAppError(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /already in batch/);
+      await expectAppError(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /is in the prepared SEPA batch/);
       // Marked executed once the bank has carried it out, after the requested execution date.
       const results = await markBatchExecuted(ctxFor(db, w.finance, "2026-06-18T10:00:00.000Z"), batch.id);
       expect(results.every((r) => r.ok)).to.equal(true);

@@ -2,7 +2,7 @@ import { Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { formatAmount, parseMoney } from "../../domain/money";
-import { ValidationError } from "../../errors";
+import { ConflictError, ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/audit";
 import type { UserRole } from "../../services/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes, type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/reference";
@@ -67,8 +67,14 @@ adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
 
 adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
   const active = (req.body as Record<string, string>).active === "true";
-  await setUserActive(req.ctx, idParam(req), active);
-  flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+  const id = idParam(req);
+  try {
+    await setUserActive(req.ctx, id, active);
+    flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    flash(req, "error", err.message);
+  }
   res.redirect(303, "/admin/users");
 }));
 
@@ -85,8 +91,9 @@ adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
     await setUserRole(req.ctx, id, input.role as UserRole, input.partnerId ?? null, input.companyId ?? null);
     flash(req, "success", "The role was changed.");
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    flash(req, "error", `The role was not changed: ${Object.values(err.fields).join(" ") || err.message}`);
+    if (err instanceof ConflictError) flash(req, "error", err.message);
+    else if (err instanceof ValidationError) flash(req, "error", `The role was not changed: ${Object.values(err.fields).join(" ") || err.message}`);
+    else throw err;
   }
   res.redirect(303, "/admin/users");
 }));

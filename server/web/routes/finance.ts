@@ -1,13 +1,16 @@
 import { Router, type Request, type Response } from "express";
 import { DateTime } from "luxon";
-import { BadRequestError, ValidationError } from "../../errors";
+import { z } from "zod";
+import { AppError, BadRequestError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
 import { audit } from "../../services/audit";
 import { inTransaction } from "../../services/context";
 import { filterOptions, filterQuery, ledgerExportRows, ledgerPage, parseLedgerFilter, reconciliation, type LedgerFilter } from "../../services/ledger";
-import { createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult } from "../../services/payments";
-import { renderFormError } from "../forms";
+import {
+  BatchRefusedError, cancelBatch, createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult,
+} from "../../services/payments";
+import { errorSummary, f, parseForm, renderFormError } from "../forms";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 /*
@@ -60,8 +63,7 @@ financeRoutes.post("/finance/payments", finance, handle(async (req, res) => {
     if (results.length === 1 && !results[0].ok) {
       const r = results[0];
       req.session.flash = [];
-      const status = /already paid/.test(r.message) ? 409 : /separation of duties/.test(r.message) ? 403 : 422;
-      return res.status(status).render("pages/finance/home", { ...(await queueLocals(req)), values: body, errorMessage: r.message, errorSummary: [] });
+      return res.status(r.status).render("pages/finance/home", { ...(await queueLocals(req)), values: body, errorMessage: r.message, errorSummary: [] });
     }
     res.redirect(303, "/finance");
   } catch (err) {
@@ -80,9 +82,13 @@ financeRoutes.post("/finance/sepa", finance, handle(async (req, res) => {
   }
 }));
 
+async function renderBatch(req: Request, res: Response, id: number, extra: Record<string, unknown> = {}): Promise<void> {
+  const batch = await getBatch(req.ctx, id);
+  res.render("pages/finance/batch", { pageTitle: `Batch ${batch.messageId}`, batch, values: {}, ...extra });
+}
+
 financeRoutes.get("/finance/sepa/:id", finance, handle(async (req, res) => {
-  const batch = await getBatch(req.ctx, idParam(req));
-  res.render("pages/finance/batch", { pageTitle: `Batch ${batch.messageId}`, batch });
+  await renderBatch(req, res, idParam(req));
 }));
 
 financeRoutes.get("/finance/sepa/:id/pain001.xml", finance, handle(async (req, res) => {
@@ -92,11 +98,49 @@ financeRoutes.get("/finance/sepa/:id/pain001.xml", finance, handle(async (req, r
   res.send(batch.xml);
 }));
 
+/** A refusal on the batch page keeps its status, the reason and, where claims stopped it, one line per claim. */
+async function renderBatchError(req: Request, res: Response, id: number, err: unknown, values: Record<string, unknown> = {}): Promise<void> {
+  if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
+  res.status(err.status);
+  await renderBatch(req, res, id, {
+    values, errors: err.fields, errorSummary: [],
+    errorMessage: err instanceof BatchRefusedError ? `${err.headline}.` : err.message,
+    problems: err instanceof BatchRefusedError ? err.problems : [],
+  });
+}
+
 financeRoutes.post("/finance/sepa/:id/executed", finance, handle(async (req, res) => {
   const id = idParam(req);
-  const results = await markBatchExecuted(req.ctx, id);
-  flashResults(req, results);
-  res.redirect(303, `/finance/sepa/${id}`);
+  try {
+    const results = await markBatchExecuted(req.ctx, id);
+    flashResults(req, results);
+    res.redirect(303, `/finance/sepa/${id}`);
+  } catch (err) {
+    await renderBatchError(req, res, id, err);
+  }
+}));
+
+const cancelForm = z.object({
+  confirm: f.checkbox().refine((v) => v, "Tick the box to confirm that this file will not be sent to the bank."),
+  reason: f.optionalText(300),
+});
+
+financeRoutes.post("/finance/sepa/:id/cancel", finance, handle(async (req, res) => {
+  const id = idParam(req);
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  try {
+    const input = parseForm(cancelForm, body);
+    const batch = await cancelBatch(req.ctx, id, input.reason);
+    flash(req, "success", `Batch ${batch.messageId} was cancelled; its claims are back in the payment queue.`);
+    res.redirect(303, `/finance/sepa/${id}`);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      res.status(err.status);
+      await renderBatch(req, res, id, { values: body, errors: err.fields, errorMessage: "The batch was not cancelled.", errorSummary: errorSummary(err.fields) });
+      return;
+    }
+    await renderBatchError(req, res, id, err, body);
+  }
 }));
 
 // ---------------------------------------------------------------------------------------------

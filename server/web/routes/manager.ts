@@ -194,7 +194,8 @@ managerRoutes.post("/manager/applications/:id/approve", staff, handle(async (req
       if (!r.ok) throw new ValidationError(`The amount was not accepted: ${r.reason}`, { amount: r.reason });
       amountCents = r.cents;
     }
-    const result = await approve(req.ctx, id, { amountCents });
+    const skipReason = String((req.body as Record<string, string>).skipReason ?? "").slice(0, 2000);
+    const result = await approve(req.ctx, id, { amountCents, skipReason });
     flash(req, "success", `The application was approved; award letter ${result.letterReference} was issued.`);
     res.redirect(303, decisionPage(id));
   } catch (err) {
@@ -253,8 +254,10 @@ managerRoutes.post("/manager/applications/:id/cancel", staff, handle(async (req,
     const released = await cancel(req.ctx, id, input.cancelReason);
     flash(req, "success", `The voucher was cancelled; ${formatMoney(released)} went back to the budget.`);
     const { callId } = await loadApplication(req.ctx, id);
-    const fits = (await callBudget(req.ctx, callId, req.user!.role === "manager" ? req.user!.partnerId : null)).reserve.filter((r) => r.fits).length;
-    if (fits > 0) flash(req, "info", `${fits} application${fits === 1 ? "" : "s"} on the reserve list of this call can now be approved; see the call page.`);
+    const offered = (await callBudget(req.ctx, callId, req.user!.role === "manager" ? req.user!.partnerId : null)).reserve.find((r) => r.offered);
+    if (offered) {
+      flash(req, "info", `${offered.reference ?? `Application ${offered.id}`} (${offered.companyName}), the earliest application on the reserve list that fits, can now be approved; see the call page.`);
+    }
     res.redirect(303, decisionPage(id));
   } catch (err) {
     renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
@@ -265,8 +268,10 @@ managerRoutes.post("/manager/applications/:id/conflict", staff, handle(async (re
   const id = idParam(req);
   try {
     const input = parseForm(z.object({ conflictReason: f.text("the reason for the conflict of interest", 2000) }), req.body);
-    await declareConflict(req.ctx, id, input.conflictReason);
-    flash(req, "success", "Your conflict of interest was recorded. Another cluster manager or an administrator must decide this application.");
+    const { handedTo } = await declareConflict(req.ctx, id, input.conflictReason);
+    flash(req, "success", handedTo
+      ? `Your conflict of interest was recorded. The application was handed to ${handedTo}, who decides it.`
+      : "Your conflict of interest was recorded. There is no other manager of your partner organisation and no administrator to hand it to: ask an administrator to add one.");
     res.redirect(303, decisionPage(id));
   } catch (err) {
     renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });

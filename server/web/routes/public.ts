@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { z } from "zod";
-import { AppError } from "../../errors";
+import { AppError, TooManyRequestsError } from "../../errors";
 import { authenticate } from "../../services/users";
 import { parseForm, renderFormError } from "../forms";
 import { handle, HOME_FOR_ROLE } from "../middleware";
@@ -48,6 +48,7 @@ publicRoutes.post("/login", handle(async (req, res, next) => {
     });
   } catch (err) {
     if (err instanceof AppError && err.status === 429) {
+      if (err instanceof TooManyRequestsError && err.retryAfterSeconds) res.set("Retry-After", String(err.retryAfterSeconds));
       res.status(429).render("pages/login", { pageTitle: "Sign in", values, errorMessage: err.message, errorSummary: [{ field: "email", message: err.message }] });
       return;
     }

@@ -171,7 +171,7 @@ registrationRoutes.post("/password-reset", handle(async (req, res) => {
     return renderFormError(res, new ValidationError("Some answers need your attention.", { email: "Enter an e-mail address like name@example.com." }),
       "pages/register-reset-request", { pageTitle: "Reset your password", values: { email } });
   }
-  await requestPasswordReset(req.ctx, email);
+  await requestPasswordReset(req.ctx, email, req.ip ?? "unknown");
   res.render("pages/register-done", {
     pageTitle: "Check your e-mail", heading: "Check your e-mail",
     message: `If an account exists for ${email}, we have sent it a link to choose a new password. The link works for one hour.`,

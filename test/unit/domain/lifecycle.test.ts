@@ -117,7 +117,7 @@ describe("lifecycle", () => {
     expect(live).to.include.members(["draft", "submitted", "paid", "closed"]);
     const committed: AppState[] = ["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified"];
     expect(APP_STATES.filter(holdsCommitment)).to.have.members(committed);
-    expect(APP_STATES.filter(hasOpenClaim)).to.have.members(["accepted", "claim-submitted", "claim-rejected", "claim-verified"]);
+    expect(APP_STATES.filter(hasOpenClaim)).to.have.members(["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified"]);
   });
 
   it("every state is reachable from draft", () => {

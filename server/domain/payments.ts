@@ -1,0 +1,129 @@
+/**
+ * When money may leave for a verified claim (R15), as one pure decision shared by every step that
+ * lets it leave: recording a hand payment, putting the claim into a SEPA batch and marking that
+ * batch executed. The services gather the facts under their locks and ask here; the database's
+ * one-open-path index (payment_paths) is the backstop when two steps race.
+ */
+import { type Cents, formatMoney } from "./money";
+
+/** The payment path a claim is on, if any: paid by hand, or in a SEPA batch. */
+export type OpenPath =
+  | { kind: "hand"; paidOn: string | null; bankReference: string | null }
+  | { kind: "batch"; batchId: number; messageId: string; status: string };
+
+/** The step asking: a hand payment, a batch being prepared, or batch `batchId` being executed. */
+export type PaymentStep = { kind: "hand" } | { kind: "prepare" } | { kind: "execute"; batchId: number; messageId: string };
+
+export interface PaymentFacts {
+  actorId: number;
+  claimStatus: string;
+  applicationState: string;
+  /** The manager who verified the claim and the one who approved the application. */
+  verifiedBy: number | null;
+  decidedBy: number | null;
+  payableCents: Cents;
+  /** What the application still holds: committed - released - paid. */
+  outstandingCents: Cents;
+  /** Why the beneficiary's account cannot be paid, or null. */
+  ibanProblem: string | null;
+  payment: { paidOn: string; bankReference: string } | null;
+  openPath: OpenPath | null;
+}
+
+export interface PaymentRefusal {
+  status: 403 | 409 | 422;
+  code: string;
+  message: string;
+}
+
+/**
+ * R15 separation of duties: whoever approved the application or verified the claim may not let
+ * its money leave, at any step.
+ */
+export function separationOfDuties(actorId: number, who: { verifiedBy: number | null; decidedBy: number | null }): PaymentRefusal | null {
+  if (actorId !== who.verifiedBy && actorId !== who.decidedBy) return null;
+  return {
+    status: 403, code: "separation_of_duties",
+    message: "You approved this application or verified this claim, so another finance officer must handle its payment (separation of duties, R15).",
+  };
+}
+
+function pathConflict(step: PaymentStep, path: OpenPath | null): PaymentRefusal | null {
+  if (step.kind === "execute") {
+    if (path?.kind === "batch" && path.batchId === step.batchId) return null;
+    const where = path === null ? "it was taken out of this batch"
+      : path.kind === "hand" ? "it was paid by hand"
+        : `it is in SEPA batch ${path.messageId} (${path.status})`;
+    return { status: 409, code: "payment_path_taken", message: `This claim is no longer paid through batch ${step.messageId}: ${where}.` };
+  }
+  if (path === null) return null;
+  if (path.kind === "batch") {
+    return {
+      status: 409, code: "in_batch",
+      message: path.status === "prepared"
+        ? `This claim is in the prepared SEPA batch ${path.messageId}. Mark that batch executed once the bank has paid it, or cancel the batch; paying it another way could pay it twice.`
+        : `This claim was paid through SEPA batch ${path.messageId}.`,
+    };
+  }
+  return { status: 409, code: "payment_path_taken", message: "This claim was already paid by hand." };
+}
+
+/** Null when the step may go ahead, otherwise the first reason it may not, in words for the officer. */
+export function paymentRefusal(step: PaymentStep, f: PaymentFacts): PaymentRefusal | null {
+  if (f.payment) {
+    return { status: 409, code: "already_paid", message: `This claim was already paid on ${f.payment.paidOn}, reference ${f.payment.bankReference}. Nothing was changed.` };
+  }
+  const path = pathConflict(step, f.openPath);
+  if (path) return path;
+  if (f.claimStatus !== "verified") {
+    return { status: 409, code: "claim_not_verified", message: `This claim cannot be paid: its status is "${f.claimStatus}", not verified.` };
+  }
+  const sod = separationOfDuties(f.actorId, f);
+  if (sod) return sod;
+  if (f.applicationState !== "claim-verified") {
+    return { status: 409, code: "not_payable", message: `This application is not waiting for payment (it is ${f.applicationState}).` };
+  }
+  if (f.ibanProblem) return { status: 422, code: "iban_not_payable", message: f.ibanProblem };
+  if (f.payableCents <= 0) return { status: 409, code: "nothing_payable", message: "The verified payable amount is zero; there is nothing to pay." };
+  if (f.payableCents > f.outstandingCents) {
+    return {
+      status: 409, code: "payable_exceeds_commitment",
+      message: `The payable amount ${formatMoney(f.payableCents)} is more than the ${formatMoney(f.outstandingCents)} still committed for this voucher.`,
+    };
+  }
+  return null;
+}
+
+/**
+ * A batch is marked executed once the bank has carried it out, so not before its requested
+ * execution date (the same reason a hand payment cannot be dated in the future).
+ */
+export function executionDateRefusal(executionDate: string, today: string): PaymentRefusal | null {
+  if (executionDate <= today) return null;
+  return {
+    status: 422, code: "batch_not_due",
+    message: `The bank executes this batch on ${executionDate}; it can be marked executed from that day (today is ${today}). Nothing was recorded.`,
+  };
+}
+
+/** The account a batch file pays must still be the beneficiary's account when the batch is marked executed. */
+export function ibanChangedRefusal(inFile: string | null, now: string | null): PaymentRefusal | null {
+  if (inFile !== null && inFile === now) return null;
+  return {
+    status: 409, code: "iban_changed",
+    message: inFile === null
+      ? "The batch does not record the account it pays; cancel it and prepare a new batch."
+      : `The company's bank account changed after the batch was prepared (the file pays ${inFile}); cancel the batch and prepare a new one.`,
+  };
+}
+
+/** The amount in the file must still be what the claim pays. */
+export function amountChangedRefusal(inFile: Cents | null, payable: Cents): PaymentRefusal | null {
+  if (inFile === payable) return null;
+  return {
+    status: 409, code: "amount_changed",
+    message: inFile === null
+      ? "The batch does not record the amount it pays; cancel it and prepare a new batch."
+      : `The payable amount changed after the batch was prepared (file ${formatMoney(inFile)}, now ${formatMoney(payable)}); cancel the batch and prepare a new one.`,
+  };
+}

@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import {
+  amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal, separationOfDuties,
+  type OpenPath, type PaymentFacts, type PaymentStep,
+} from "../../../server/domain/payments";
+
+const facts = (o: Partial<PaymentFacts> = {}): PaymentFacts => ({
+  actorId: 3, claimStatus: "verified", applicationState: "claim-verified", verifiedBy: 1, decidedBy: 2,
+  payableCents: 40_000, outstandingCents: 40_000, ibanProblem: null, payment: null, openPath: null, ...o,
+});
+const hand: PaymentStep = { kind: "hand" };
+const prepare: PaymentStep = { kind: "prepare" };
+const execute: PaymentStep = { kind: "execute", batchId: 7, messageId: "VD-7" };
+const inBatch = (batchId: number, status = "prepared"): OpenPath => ({ kind: "batch", batchId, messageId: `VD-${batchId}`, status });
+
+describe("domain: when money may leave for a claim (R15)", () => {
+  it("one open path per claim: each step is refused while another path holds the claim", () => {
+    expect(paymentRefusal(hand, facts())).to.equal(null);
+    expect(paymentRefusal(prepare, facts())).to.equal(null);
+    expect(paymentRefusal(hand, facts({ openPath: inBatch(7) }))?.message).to.contain("prepared SEPA batch VD-7");
+    expect(paymentRefusal(prepare, facts({ openPath: inBatch(7) }))?.code).to.equal("in_batch");
+    expect(paymentRefusal(execute, facts({ openPath: inBatch(7) }))).to.equal(null);
+    expect(paymentRefusal(execute, facts({ openPath: inBatch(8) }))?.message).to.contain("VD-8");
+    expect(paymentRefusal(execute, facts({ openPath: null }))?.message).to.contain("taken out of this batch");
+    expect(paymentRefusal(execute, facts({ openPath: { kind: "hand", paidOn: null, bankReference: null } }))?.message).to.contain("paid by hand");
+  });
+
+  it("already paid comes first and says when and how", () => {
+    const r = paymentRefusal(execute, facts({ openPath: inBatch(7), payment: { paidOn: "2026-06-01", bankReference: "B-1" } }));
+    expect([r?.status, r?.code, r?.message]).to.deep.equal([409, "already_paid", "This claim was already paid on 2026-06-01, reference B-1. Nothing was changed."]);
+  });
+
+  it("separation of duties: neither the verifier nor the approver, at any step", () => {
+    for (const step of [hand, prepare]) {
+      expect(paymentRefusal(step, facts({ actorId: 1 }))?.code).to.equal("separation_of_duties");
+      expect(paymentRefusal(step, facts({ actorId: 2 }))?.status).to.equal(403);
+    }
+    expect(paymentRefusal(execute, facts({ actorId: 2, openPath: inBatch(7) }))?.code).to.equal("separation_of_duties");
+    expect(separationOfDuties(3, { verifiedBy: 1, decidedBy: null })).to.equal(null);
+  });
+
+  it("status, IBAN and amount refusals carry their reason", () => {
+    expect(paymentRefusal(hand, facts({ claimStatus: "submitted" }))?.code).to.equal("claim_not_verified");
+    expect(paymentRefusal(hand, facts({ applicationState: "paid" }))?.code).to.equal("not_payable");
+    expect(paymentRefusal(hand, facts({ ibanProblem: "No bank account." }))?.message).to.equal("No bank account.");
+    expect(paymentRefusal(hand, facts({ payableCents: 0 }))?.code).to.equal("nothing_payable");
+    expect(paymentRefusal(hand, facts({ payableCents: 40_001 }))?.message).to.contain("400.01");
+  });
+
+  it("a batch is executed on or after its date, to the account and for the amount in its file", () => {
+    expect(executionDateRefusal("2026-06-17", "2026-06-17")).to.equal(null);
+    expect(executionDateRefusal("2026-06-18", "2026-06-17")?.message).to.contain("2026-06-18");
+    expect(ibanChangedRefusal("DE89370400440532013000", "DE89370400440532013000")).to.equal(null);
+    expect(ibanChangedRefusal("DE89370400440532013000", "NL91ABNA0417164300")?.code).to.equal("iban_changed");
+    expect(ibanChangedRefusal(null, "NL91ABNA0417164300")?.code).to.equal("iban_changed");
+    expect(amountChangedRefusal(40_000, 40_000)).to.equal(null);
+    expect(amountChangedRefusal(40_000, 30_000)?.code).to.equal("amount_changed");
+  });
+});
