@@ -9,7 +9,9 @@ import { z } from "zod";
  */
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  // 0 asks the operating system for a free port (tests start real servers that way).
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
@@ -35,6 +37,8 @@ const schema = z.object({
 export type Config = {
   env: "development" | "test" | "production";
   port: number;
+  /** Interface to listen on; all interfaces when unset. */
+  host?: string;
   databaseUrl: string | undefined;
   dataDir: string;
   sqliteFile: string;
@@ -74,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: c.NODE_ENV,
     port: c.PORT,
+    host: c.HOST,
     databaseUrl: c.DATABASE_URL,
     dataDir,
     sqliteFile: path.join(dataDir, "voucherdesk.sqlite"),

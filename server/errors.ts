@@ -75,3 +75,16 @@ export class TooManyRequestsError extends AppError {
     super(429, "too_many_requests", message);
   }
 }
+
+/**
+ * The database is busy (on SQLite: another process holds the write lock longer than the wait
+ * bound). Nothing was written; the same request can simply be sent again.
+ */
+export class BusyError extends AppError {
+  constructor(
+    message = "Voucherdesk is busy for a moment and nothing was saved. Please wait a few seconds and try again.",
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(503, "busy", message);
+  }
+}

@@ -19,12 +19,15 @@ async function main(): Promise<void> {
   await migrate(db);
   if (config.env !== "production") await seedDemoIfEmpty(db, config);
   const app = createApp({ db, config });
-  const stopJobs = startBackgroundJobs(db, config);
-  const server = app.listen(config.port, () => {
-    console.log(`Voucherdesk is running on ${config.baseUrl} (database: ${config.databaseUrl ? "PostgreSQL" : config.sqliteFile})`);
-  });
+  const jobs = startBackgroundJobs(db, config);
+  const listening = () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    console.log(`Voucherdesk is running on ${config.baseUrl} (port ${port}; database: ${config.databaseUrl ? "PostgreSQL" : config.sqliteFile})`);
+  };
+  const server = config.host ? app.listen(config.port, config.host, listening) : app.listen(config.port, listening);
   const shutdown = () => {
-    stopJobs();
+    jobs.stop();
     server.close(() => void db.destroy().then(() => process.exit(0)));
   };
   process.on("SIGINT", shutdown);

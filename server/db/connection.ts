@@ -6,6 +6,37 @@ export type Db = Knex;
 export interface DbSettings {
   databaseUrl?: string;
   sqliteFile?: string;
+  /**
+   * How long a SQLite write waits for another process (the jobs command, a backup) to release the
+   * write lock before the request is answered "busy, try again" (503).
+   */
+  sqliteBusyTimeoutMs?: number;
+}
+
+export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/*
+ * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken (and waited for, up to
+ * busy_timeout) at the start. With knex's plain BEGIN a transaction reads first and upgrades to a
+ * write lock later; if another process committed in between, SQLite answers SQLITE_BUSY at once,
+ * without waiting, because waiting could deadlock. Every transaction in this code base writes, so
+ * nothing is lost by taking the lock up front.
+ */
+const Sqlite3Client = require("knex/lib/dialects/sqlite3") as new (config: Knex.Config) => object;
+const SqliteTransaction = require("knex/lib/dialects/sqlite3/execution/sqlite-transaction") as new (...args: unknown[]) => {
+  query(conn: unknown, sql: string): Promise<unknown>;
+};
+
+class ImmediateSqliteTransaction extends SqliteTransaction {
+  begin(conn: unknown) {
+    return this.query(conn, "BEGIN IMMEDIATE;");
+  }
+}
+
+class ImmediateSqliteClient extends Sqlite3Client {
+  transaction(...args: unknown[]) {
+    return new ImmediateSqliteTransaction(this, ...args);
+  }
 }
 
 const MIGRATIONS_DIR = path.resolve(__dirname, "../../db/migrations");
@@ -18,8 +49,9 @@ export function knexConfig(settings: DbSettings): Knex.Config {
     return { client: "pg", connection: settings.databaseUrl, pool: { min: 0, max: 10 }, migrations, compileSqlOnError };
   }
   if (!settings.sqliteFile) throw new Error("either databaseUrl or sqliteFile is required");
+  const busyTimeout = Math.max(0, Math.floor(settings.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS));
   return {
-    client: "sqlite3",
+    client: ImmediateSqliteClient as unknown as typeof Knex.Client,
     connection: { filename: settings.sqliteFile },
     useNullAsDefault: true,
     compileSqlOnError,
@@ -32,7 +64,7 @@ export function knexConfig(settings: DbSettings): Knex.Config {
         conn.serialize(() => {
           conn.run("PRAGMA foreign_keys = ON");
           conn.run("PRAGMA journal_mode = WAL");
-          conn.run("PRAGMA busy_timeout = 5000", (err) => done(err, conn));
+          conn.run(`PRAGMA busy_timeout = ${busyTimeout}`, (err) => done(err, conn));
         });
       },
     },
@@ -49,10 +81,39 @@ export function createDb(settings: DbSettings): Db {
   return knex(knexConfig(settings));
 }
 
+/** SQLite could not get a lock within busy_timeout (SQLITE_BUSY, or SQLITE_LOCKED inside one process). */
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
 export function isPostgres(db: Db): boolean {
   return db.client.config.client === "pg";
 }
 
+/**
+ * Brings the schema up to date; safe when several servers start at once. On PostgreSQL a
+ * transaction-level advisory lock makes the second server wait until the first has finished
+ * (knex's own lock row would let the second fail with "Migration table is already locked", and
+ * two servers creating knex's bookkeeping tables in a fresh database collide). Holding that lock
+ * also proves no one else is migrating, so a lock row left behind by a server killed mid-migration
+ * is freed instead of blocking every later start.
+ */
 export async function migrate(db: Db): Promise<void> {
-  await db.migrate.latest();
+  if (!isPostgres(db)) {
+    await db.migrate.latest();
+    return;
+  }
+  await db.transaction(async (trx) => {
+    await trx.raw("select pg_advisory_xact_lock(hashtext(?), hashtext(current_schema()))", ["voucherdesk:migrate"]);
+    if (await db.schema.hasTable("knex_migrations_lock")) await db.migrate.forceFreeMigrationsLock();
+    await db.migrate.latest();
+  });
+}
+
+/** Names of migrations the code has that the database has not run yet (read-only). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  if (!(await db.schema.hasTable("knex_migrations"))) return ["(all)"];
+  const [, pending] = (await db.migrate.list()) as [unknown[], { file: string }[]];
+  return pending.map((m) => m.file);
 }

@@ -1,7 +1,8 @@
 import type { Knex } from "knex";
 import type { Config } from "../config";
 import type { Db } from "../db/connection";
-import { isPostgres } from "../db/connection";
+import { isBusyError, isPostgres } from "../db/connection";
+import { BusyError } from "../errors";
 
 export type UserRole = "applicant" | "manager" | "finance" | "admin";
 
@@ -27,18 +28,47 @@ export interface ServiceContext {
 
 export type Trx = Knex.Transaction;
 
+type AfterCommit = () => void;
+const afterCommitHooks = new WeakMap<Db, AfterCommit[]>();
+const wantsAfterCommit = new WeakSet<Trx>();
+
+/** Registers work to start after a transaction that asked for it (afterCommit) has committed. */
+export function onAfterCommit(db: Db, hook: AfterCommit): () => void {
+  const hooks = afterCommitHooks.get(db) ?? [];
+  hooks.push(hook);
+  afterCommitHooks.set(db, hooks);
+  return () => {
+    const i = hooks.indexOf(hook);
+    if (i >= 0) hooks.splice(i, 1);
+  };
+}
+
+/** Marks the transaction so the registered after-commit hooks run once it has committed. */
+export function afterCommit(trx: Trx): void {
+  wantsAfterCommit.add(trx);
+}
+
 /**
  * Runs a use case in one transaction. PostgreSQL serialisation failures and deadlocks (which the
- * row locks of the budget service can provoke under load) are retried a few times; on SQLite the
- * single pooled connection already serialises transactions.
+ * row locks of the budget service can provoke under load) are retried a few times. On SQLite the
+ * single pooled connection serialises transactions in this process, and BEGIN IMMEDIATE waits up
+ * to busy_timeout for another process's write lock; when even that is not enough the caller gets
+ * a BusyError (503, "try again") instead of a raw SQLITE_BUSY.
  */
 export async function inTransaction<T>(ctx: ServiceContext, work: (trx: Trx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    let used: Trx | undefined;
     try {
-      return await ctx.db.transaction(work);
+      const result = await ctx.db.transaction((trx) => {
+        used = trx;
+        return work(trx);
+      });
+      if (used && wantsAfterCommit.has(used)) for (const hook of afterCommitHooks.get(ctx.db) ?? []) hook();
+      return result;
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (isPostgres(ctx.db) && (code === "40001" || code === "40P01") && attempt < 5) continue;
+      if (isBusyError(err)) throw new BusyError();
       throw err;
     }
   }

@@ -1,9 +1,11 @@
 import type { Config } from "../config";
 import type { Db } from "../db/connection";
+import { isPostgres } from "../db/connection";
 import type { ServiceContext } from "./context";
+import { onAfterCommit } from "./context";
 import { closeDueCalls } from "./calls";
 import { expireVouchers } from "./expiry";
-import { deliverOutbox } from "./mail";
+import { deliverOutbox, OutboxWorker } from "./mail";
 import { sendDeadlineReminders } from "./applications";
 import { serializeError } from "../logging";
 
@@ -22,24 +24,60 @@ export function systemContext(db: Db, config: Config, now: () => Date = () => ne
   return { db, config, actor: null, now };
 }
 
-export async function runDailyJobs(ctx: ServiceContext): Promise<Record<string, number>> {
+export async function runDailyJobs(ctx: ServiceContext, jobs: DailyJob[] = DAILY_JOBS): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
-  for (const job of DAILY_JOBS) result[job.name] = await job.run(ctx);
+  for (const job of jobs) result[job.name] = await job.run(ctx);
   result.emailsSent = await deliverOutbox(ctx);
   return result;
 }
 
-/** Starts the in-process scheduler: daily jobs now and every 24 h, the e-mail outbox every 30 s. */
-export function startBackgroundJobs(db: Db, config: Config): () => void {
+/**
+ * Runs the daily jobs unless another server (or the jobs command) is running them right now;
+ * returns null in that case. On PostgreSQL a transaction-level advisory lock, keyed by the schema
+ * so separate installations in one database do not block each other, is held on one connection
+ * while the jobs use others; it is released when that transaction ends, also when the process
+ * dies. SQLite serves one server, whose runs do not overlap, and the jobs are idempotent, so
+ * there the jobs simply run.
+ */
+export async function runDailyJobsExclusive(ctx: ServiceContext, jobs: DailyJob[] = DAILY_JOBS): Promise<Record<string, number> | null> {
+  if (!isPostgres(ctx.db)) return runDailyJobs(ctx, jobs);
+  return ctx.db.transaction(async (trx) => {
+    const got = await trx.raw("select pg_try_advisory_xact_lock(hashtext(?), hashtext(current_schema())) as ok", [DAILY_JOBS_LOCK]);
+    if (!got.rows[0].ok) return null;
+    return runDailyJobs(ctx, jobs);
+  });
+}
+
+const DAILY_JOBS_LOCK = "voucherdesk:daily-jobs";
+
+export interface BackgroundJobs {
+  stop(): void;
+  /** Resolves when the e-mail outbox has no delivery run in progress. */
+  mailIdle(): Promise<void>;
+}
+
+/**
+ * Starts the in-process scheduler: daily jobs now and every 24 h; queued e-mail right after the
+ * transaction that queued it commits, and a sweep every 30 s for retries and for messages queued
+ * by other processes.
+ */
+export function startBackgroundJobs(db: Db, config: Config, opts: { runDailyNow?: boolean } = {}): BackgroundJobs {
   const ctx = systemContext(db, config);
   const log = (err: unknown) => console.error("background job failed:", serializeError(err).message);
-  void runDailyJobs(ctx).catch(log);
-  const daily = setInterval(() => void runDailyJobs(ctx).catch(log), 24 * 60 * 60 * 1000);
-  const mail = setInterval(() => void deliverOutbox(ctx).catch(log), 30 * 1000);
+  const outbox = new OutboxWorker(ctx, log);
+  const unhook = onAfterCommit(db, () => outbox.kick());
+  if (opts.runDailyNow !== false) void runDailyJobsExclusive(ctx).catch(log);
+  const daily = setInterval(() => void runDailyJobsExclusive(ctx).catch(log), 24 * 60 * 60 * 1000);
+  const mail = setInterval(() => outbox.kick(), 30 * 1000);
   daily.unref();
   mail.unref();
-  return () => {
-    clearInterval(daily);
-    clearInterval(mail);
+  outbox.kick();
+  return {
+    stop() {
+      unhook();
+      clearInterval(daily);
+      clearInterval(mail);
+    },
+    mailIdle: () => outbox.idle(),
   };
 }

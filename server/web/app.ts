@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { ConnectSessionKnexStore } from "connect-session-knex";
 import express, { type Express } from "express";
 import { engine } from "express-handlebars";
 import session from "express-session";
@@ -17,6 +16,7 @@ import { csrfGuard, generateCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
+import { SessionStore } from "./session-store";
 import { viewHelpers } from "./view-helpers";
 
 export interface AppDeps {
@@ -89,10 +89,12 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   });
 
   app.use(express.urlencoded({ extended: true, limit: "200kb", parameterLimit: 2000 }));
+  const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
+  sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   app.use(session({
     name: "vd.sid",
     secret: config.sessionSecret,
-    store: new ConnectSessionKnexStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 }),
+    store: sessionStore,
     resave: false,
     saveUninitialized: false,
     rolling: true,

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, NotFoundError } from "../errors";
+import { AppError, BusyError, NotFoundError } from "../errors";
+import { isBusyError } from "../db/connection";
 
 const TITLES: Record<number, string> = {
   400: "The request could not be understood",
@@ -11,6 +12,7 @@ const TITLES: Record<number, string> = {
   422: "Please check what you entered",
   429: "Too many attempts",
   500: "Something went wrong on our side",
+  503: "Busy, please try again",
 };
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
@@ -23,7 +25,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundE
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const mapped = toAppError(err);
   // The error serializer (server/logging.ts) keeps the driver's code but not the SQL or its values.
-  if (mapped.status >= 500) req.log?.error({ err, code: mapped.code }, "unhandled error");
+  if (mapped instanceof BusyError) req.log?.warn({ err, code: mapped.code }, "database busy");
+  else if (mapped.status >= 500) req.log?.error({ err, code: mapped.code }, "unhandled error");
   if (res.headersSent) {
     res.end();
     return;
@@ -31,6 +34,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const status = mapped.status;
   const body = { status, code: mapped.code, title: TITLES[status] ?? "Error", message: mapped.message, requestId: req.requestId };
   res.status(status);
+  if (mapped instanceof BusyError) res.setHeader("Retry-After", String(mapped.retryAfterSeconds));
   if (req.accepts(["html", "json"]) === "json") {
     res.json({ error: { code: mapped.code, message: mapped.message } });
     return;
@@ -40,6 +44,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // Session-store and other writes outside a service transaction reach here unwrapped.
+  if (isBusyError(err)) return new BusyError();
   const e = err as { status?: number; statusCode?: number; code?: string; type?: string; message?: string };
   if (e?.code === "EBADCSRFTOKEN" || e?.message === "invalid csrf token") {
     return new AppError(403, "csrf_invalid",

@@ -90,7 +90,12 @@ for (const engine of testDatabases()) {
             a.post(ca.path).type("form").send({ ...ca.fields, _csrf: ta }),
             b.post(cb.path).type("form").send({ ...cb.fields, _csrf: tb }),
           ]);
-          expect(results.map((r) => r.status)).to.deep.equal([303, 303]);
+          // The loser is either refused by the last-administrator rule (303 back to the page with
+          // the reason) or, when the winner committed before the loser's session was read, is no
+          // longer an administrator at all (403). Either way exactly one administrator remains.
+          const statuses = results.map((r) => r.status);
+          expect(statuses.every((s) => s === 303 || s === 403), `round ${round}: ${statuses.join(", ")}`).to.equal(true);
+          expect(statuses, `round ${round}`).to.include(303);
           expect(gate.maxInside(), "both requests were inside the app at once").to.equal(2);
           expect(await activeAdmins(), `round ${round}`).to.have.length(1);
         }
