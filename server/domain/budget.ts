@@ -14,7 +14,6 @@
  */
 import { ConflictError } from "../errors";
 import { type Cents, assertCents, formatMoney } from "./money";
-import type { PaymentBasis, VoucherType } from "./scheme";
 
 export interface CeilingState {
   /** "total", "type:MG", "partner:<id>" */
@@ -192,24 +191,8 @@ export function ceilingKeysFor(app: { voucherTypeCode: string; partnerId: number
   return keys;
 }
 
-/**
- * R14: what a verified claim pays. Actual costs (Meet & Greet): the eligible costs up to the award.
- * Lump sum (Insight, Collaboration): the award, once the report is verified, otherwise nothing.
- */
-export function payableCents(
-  type: Pick<VoucherType, "paymentBasis"> | { paymentBasis: PaymentBasis },
-  input: { awardCents: Cents; eligibleCostsCents?: Cents | null; reportVerified: boolean },
-): Cents {
-  const award = assertCents(input.awardCents);
-  if (award < 0) throw new RangeError("The award cannot be negative.");
-  if (type.paymentBasis === "actual-costs-capped") {
-    const costs = assertCents(input.eligibleCostsCents ?? 0);
-    if (costs < 0) throw new RangeError("Eligible costs cannot be negative.");
-    return Math.min(costs, award);
-  }
-  if (type.paymentBasis === "lump-sum") return input.reportVerified ? award : 0;
-  throw new Error(`Unknown payment basis: ${String(type.paymentBasis)}`);
-}
+/** R14 lives with the other claim rules; re-exported for the payment code that imports it from here. */
+export { payableCents } from "./claims";
 
 /** On payment the unpaid part of the award goes back to the budget (R4). */
 export function settlementOnPayment(awardCents: Cents, payableCentsValue: Cents): { paymentCents: Cents; releaseCents: Cents } {

@@ -8,8 +8,9 @@ import { isLive } from "./lifecycle";
 import type { AppState } from "./lifecycle";
 import { type Cents, assertCents, formatMoney, sumCents } from "./money";
 import { DE_MINIMIS_REGULATION, SECTORS, type VoucherType, findVoucherType } from "./scheme";
+import { costLineDateStatus, voucherDeadlines } from "./claims";
 import { deMinimisAid, type ProgrammeAward } from "./de-minimis";
-import { addDays, assertDate, formatLocalDateTime, instantMillis, isValidDate, localDate } from "./time";
+import { formatLocalDateTime, instantMillis, isValidDate, localDate } from "./time";
 
 export { addDays, localDate, zonedLocalToInstant } from "./time";
 export { deMinimisWindowStart } from "./de-minimis";
@@ -381,34 +382,17 @@ function checkActivityDate(input: EligibilityInput, today: string, type: Voucher
 }
 
 // ---------------------------------------------------------------------------------------------
-// Claims (R11, R12)
+// Claims (R11, R12): the rules live in ./claims; these names stay for existing callers.
 // ---------------------------------------------------------------------------------------------
+
+export { isPastDeadline } from "./claims";
 
 /** R11: costs dated before the day of approval are not eligible; costs on that day are. */
 export function eligibleCostDate(costDate: string, approvedOn: string): boolean {
-  assertDate(costDate, "cost date");
-  assertDate(approvedOn, "approval date");
-  return costDate >= approvedOn;
+  return costLineDateStatus(costDate, approvedOn, costDate) !== "before-approval";
 }
 
-/** R12: a claim made on the deadline day is still accepted; from the next day it is late. */
-export function isPastDeadline(today: string, deadline: string): boolean {
-  assertDate(today, "date");
-  assertDate(deadline, "deadline");
-  return today > deadline;
-}
-
-/**
- * Deadlines an award sets (R12): the activity must be completed within completionDays of the
- * approval day, and claimed within claimDays after that.
- */
-export function deadlinesFor(
-  type: Pick<VoucherType, "completionDays" | "claimDays">,
-  approvedOn: string,
-): { completionDeadline: string; claimDeadline: string } {
-  const completionDeadline = addDays(approvedOn, type.completionDays);
-  return { completionDeadline, claimDeadline: addDays(completionDeadline, type.claimDays) };
-}
+export const deadlinesFor = voucherDeadlines;
 
 /** De minimis aid (R9) is declared from the regulation's era onwards, and only once granted. */
 export const EARLIEST_DE_MINIMIS_GRANT = "1990-01-01";

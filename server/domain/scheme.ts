@@ -58,6 +58,53 @@ export const DEFAULT_VOUCHER_TYPES: VoucherType[] = [
   },
 ];
 
+/** The settings an administrator sets per type (R11, R12, R14); a call takes them when it opens. */
+export type VoucherTypeSettings = Pick<VoucherType, "amountRule" | "maxCents" | "paymentBasis" | "preApprovalRequired" | "completionDays" | "claimDays">;
+
+export const AMOUNT_RULES: readonly { value: AmountRule; label: string }[] = [
+  { value: "capped", label: "Up to the amount (the expected costs, capped)" },
+  { value: "fixed", label: "Always the full amount (fixed)" },
+];
+
+export const PAYMENT_BASES: readonly { value: PaymentBasis; label: string }[] = [
+  { value: "actual-costs-capped", label: "Verified actual costs, up to the award" },
+  { value: "lump-sum", label: "The award as a fixed sum on a verified report" },
+];
+
+export const APPROVAL_TIMINGS: readonly { value: "before-day" | "not-before-start"; label: string; preApprovalRequired: boolean }[] = [
+  { value: "before-day", label: "Approved before the day of the activity (the activity may not start on the approval day)", preApprovalRequired: true },
+  { value: "not-before-start", label: "The activity may not start before the approval (starting on the approval day is allowed)", preApprovalRequired: false },
+];
+
+/** Ten years: longer periods are typing mistakes, not scheme rules. */
+export const MAX_SETTING_DAYS = 3650;
+
+/**
+ * What is wrong with a type's settings, per field, in words for the administrator; empty when
+ * they can be saved. The claim deadline must come after the completion deadline (R12: "a later
+ * claim deadline"), so claim days start at 1.
+ */
+export function voucherTypeSettingsProblems(
+  name: string,
+  s: VoucherTypeSettings,
+  deMinimisCeilingCents: Cents = DEFAULT_DE_MINIMIS_CEILING_CENTS,
+): Partial<Record<keyof VoucherTypeSettings, string>> {
+  const out: Partial<Record<keyof VoucherTypeSettings, string>> = {};
+  if (!AMOUNT_RULES.some((r) => r.value === s.amountRule)) out.amountRule = `Choose how the ${name} amount is set.`;
+  if (!PAYMENT_BASES.some((b) => b.value === s.paymentBasis)) out.paymentBasis = `Choose what a ${name} claim pays.`;
+  if (!Number.isSafeInteger(s.maxCents) || s.maxCents <= 0) out.maxCents = `The ${name} amount must be more than zero.`;
+  // No company could receive more than the de minimis ceiling (R9), so such an amount is a typo.
+  else if (s.maxCents > deMinimisCeilingCents) out.maxCents = `The ${name} amount cannot be more than ${formatMoney(deMinimisCeilingCents)}, the de minimis ceiling.`;
+  if (typeof s.preApprovalRequired !== "boolean") out.preApprovalRequired = `Choose when a ${name} must be approved.`;
+  for (const [key, what, min] of [["completionDays", "completion", 1], ["claimDays", "claim", 1]] as const) {
+    const v = s[key];
+    if (!Number.isSafeInteger(v) || v < min || v > MAX_SETTING_DAYS) {
+      out[key] = `The ${name} ${what} period must be a whole number of days from ${min} to ${MAX_SETTING_DAYS}.`;
+    }
+  }
+  return out;
+}
+
 export interface Sector {
   code: string;
   name: string;

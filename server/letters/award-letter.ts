@@ -14,6 +14,7 @@ import { DateTime, IANAZone } from "luxon";
 import PDFDocument from "pdfkit";
 import { RuleViolationError, ValidationError, type FieldErrors } from "../errors";
 import { amountInWords, formatMoney, sumCents } from "../domain/money";
+import { claimsOpenOn } from "../domain/claims";
 import {
   type LetterElement,
   type LetterMarkup,
@@ -33,7 +34,8 @@ export interface AwardLetterData {
   issuedOnDisplay?: never;
   partner: { name: string; addressLines: string[]; regionName: string; country: string };
   company: { legalName: string; addressLines: string[]; vatNumber: string };
-  voucherType: { code: string; name: string; paymentBasis: "actual-costs-capped" | "lump-sum" };
+  /** preApprovalRequired: the activity must start after the day of approval (R11, Meet & Greet). */
+  voucherType: { code: string; name: string; paymentBasis: "actual-costs-capped" | "lump-sum"; preApprovalRequired?: boolean };
   amountCents: number;
   title: string;
   purpose: string;
@@ -151,7 +153,10 @@ export function renderAwardLetterMarkup(data: AwardLetterData): { language: Lett
   const context = markValues({
     ...data,
     amountInWords: amountInWords(data.amountCents),
+    voucherType: { ...data.voucherType, preApprovalRequired: data.voucherType.preApprovalRequired ?? false },
     paysActualCosts: data.voucherType.paymentBasis === "actual-costs-capped",
+    // The same day the claim form opens on (R11: a claim once the activity has ended).
+    claimsFrom: claimsOpenOn(data),
     deMinimis: {
       ...data.deMinimis,
       totalCents: deMinimisTotalCents(data),

@@ -2,15 +2,15 @@ import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationE
 import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
+import { claimsOpenOn, expiryReason, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
 import { requestedAmountFor } from "../domain/scheme";
-import { DateTime } from "luxon";
 import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/time";
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
 import { audit, entityTimeline } from "./audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
 import { findingsFor } from "./eligibility";
 import { queueEmail } from "./mail";
-import { toVoucherType, type VoucherTypeRow } from "./reference";
+import { callVoucherType, callVoucherTypes, type VoucherTypeRow } from "./reference";
 
 /*
  * The applicant's use cases: drafts, submission with the eligibility check, withdrawal,
@@ -54,9 +54,7 @@ function remaining(row: Record<string, unknown> | undefined): Cents | null {
 }
 
 async function callTypes(db: DbLike, callId: number): Promise<VoucherTypeRow[]> {
-  const rows = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
-    .where("cvt.call_id", callId).orderBy("vt.max_cents").select("vt.*");
-  return rows.map(toVoucherType);
+  return callVoucherTypes(db, callId);
 }
 
 /** Calls open now (status open and opens_at <= now < closes_at) with the budget left per type. */
@@ -189,7 +187,7 @@ export async function updateDraft(ctx: ServiceContext, id: number, raw: DraftInp
     if (!EDITABLE.includes(app.state)) {
       throw new ConflictError(`This application is ${STATE_LABELS[app.state].toLowerCase()}; it can only be changed as a draft or when more information is requested.`, "not_editable");
     }
-    const type = toVoucherType(await trx("voucher_types").where({ id: app.voucherTypeId }).first());
+    const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);
     const updated = await trx("applications").where({ id, version: app.version })
@@ -233,7 +231,7 @@ function completeness(app: Application, type: VoucherTypeRow): FieldErrors {
 }
 
 export async function eligibilityFor(ctx: ServiceContext, db: DbLike, app: Application): Promise<Finding[]> {
-  const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const type = await callVoucherType(db, app.callId, app.voucherTypeId);
   let amountCents: Cents;
   try {
     amountCents = requestedAmountFor(type, costsTotal(app) ?? undefined);
@@ -246,7 +244,7 @@ export async function eligibilityFor(ctx: ServiceContext, db: DbLike, app: Appli
 
 export async function checkAnswers(ctx: ServiceContext, id: number) {
   const app = await loadApplication(ctx, id);
-  const type = toVoucherType(await ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
   const missing = completeness(app, type);
   const findings = await eligibilityFor(ctx, ctx.db, app);
   const emailConfirmed = ctx.actor ? await hasConfirmedEmail(ctx.db, ctx.actor.id) : false;
@@ -288,7 +286,7 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
     }
     const fields: FieldErrors = {};
     for (const k of Object.keys(DECLARATION_TEXT) as (keyof Declarations)[]) if (!decl[k]) fields[k] = DECLARATION_TEXT[k];
-    const type = toVoucherType(await trx("voucher_types").where({ id: app.voucherTypeId }).first());
+    const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     Object.assign(fields, completeness(app, type));
     if (Object.keys(fields).length) throw new ValidationError("The application cannot be submitted yet.", fields);
 
@@ -328,6 +326,9 @@ export async function acceptAward(ctx: ServiceContext, id: number): Promise<void
   await inTransaction(ctx, async (trx) => {
     await lockApplication(trx, id);
     const app = await loadApplication(ctx, id, trx);
+    // An award whose claim deadline has passed has expired, even before the daily job has run.
+    const expired = expiryReason(app, localDate(ctx.now(), ctx.config.timeZone));
+    if (expired) throw new RuleViolationError("R12", `This award can no longer be accepted: the ${expired}, so the voucher has expired.`);
     await transition(trx, ctx, app, "accept", { accepted_at: nowIso(ctx), accepted_by: ctx.actor!.id });
   });
 }
@@ -351,9 +352,12 @@ const NEXT_STEP: Partial<Record<AppState, string>> = {
 export async function listCompanyApplications(ctx: ServiceContext) {
   const companyId = requireCompany(ctx);
   const rows = await applicationQuery(ctx.db).where("a.company_id", companyId).orderBy("a.id", "desc");
+  const today = localDate(ctx.now(), ctx.config.timeZone);
   return rows.map((r) => {
     const app = toApplication(r);
-    return { ...app, stateLabel: STATE_LABELS[app.state] ?? app.state, nextStep: NEXT_STEP[app.state] ?? "" };
+    // Shown as expired once the claim deadline has passed, also before the daily job has run (R12).
+    const state = voucherStateOn(app, today);
+    return { ...app, state, stateLabel: STATE_LABELS[state] ?? state, nextStep: NEXT_STEP[state] ?? "" };
   });
 }
 
@@ -395,34 +399,38 @@ export function isValidIsoDate(s: string | null): boolean {
 // Deadline reminders (a daily job)
 // ---------------------------------------------------------------------------------------------
 
-export const REMINDER_DAYS = [14, 3] as const;
+export { REMINDER_DAYS } from "../domain/claims";
 
 /**
- * E-mails the company when the completion deadline of an approved or accepted voucher is 14 and
- * 3 days away. Idempotent: each reminder is recorded in the audit log and never sent twice, and a
- * day the job did not run is caught up the next day (the nearer reminder wins). Returns how many
- * reminders were queued.
+ * E-mails the company 14 and 3 days before the completion deadline of an approved or accepted
+ * voucher, and, once that has passed, 14 and 3 days before the claim deadline while no claim is
+ * in (reminderDue decides, the same rule as the claim form). Idempotent: each reminder is recorded
+ * in the audit log and never sent twice, and a day the job did not run is caught up the next day
+ * (the nearer reminder wins). Returns how many reminders were queued.
  */
 export async function sendDeadlineReminders(ctx: ServiceContext): Promise<number> {
   const today = localDate(ctx.now(), ctx.config.timeZone);
-  const rows = await applicationQuery(ctx.db).whereIn("a.state", ["approved", "accepted"])
-    .where("a.completion_deadline", ">=", today).where("a.completion_deadline", "<=", addDays(today, Math.max(...REMINDER_DAYS)));
+  const horizon = addDays(today, Math.max(...REMINDER_DAYS));
+  const rows = await applicationQuery(ctx.db).whereIn("a.state", ["approved", "accepted", "claim-rejected"])
+    .where((w) => w.whereBetween("a.completion_deadline", [today, horizon]).orWhereBetween("a.claim_deadline", [today, horizon]));
   let sent = 0;
   for (const r of rows) {
     const app = toApplication(r);
-    const daysLeft = Math.round(DateTime.fromISO(app.completionDeadline!).diff(DateTime.fromISO(today), "days").days);
-    const stage = Math.min(...REMINDER_DAYS.filter((d) => daysLeft <= d));
-    const action = `application.reminder-${stage}`;
+    const due = reminderDue(app, today);
+    if (!due) continue;
+    const action = due.deadline === "completion" ? `application.reminder-${due.stage}` : `application.claim-reminder-${due.stage}`;
+    const template = due.deadline === "completion" ? "deadline-reminder" : "claim-deadline-reminder";
     sent += await inTransaction(ctx, async (trx) => {
       if (await trx("audit_events").where({ action, entity_type: "application", entity_id: String(app.id) }).first("id")) return 0;
       const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
       for (const u of users) {
-        await queueEmail(trx, ctx, u.email, "deadline-reminder", {
-          name: u.name, reference: app.reference ?? `#${app.id}`, title: app.title, days: daysLeft,
-          completionDeadline: app.completionDeadline, claimDeadline: app.claimDeadline, link: `${ctx.config.baseUrl}/applications/${app.id}`,
+        await queueEmail(trx, ctx, u.email, template, {
+          name: u.name, reference: app.reference ?? `#${app.id}`, title: app.title, days: due.daysLeft,
+          completionDeadline: app.completionDeadline, claimDeadline: app.claimDeadline, claimsFrom: claimsOpenOn(app) ?? app.completionDeadline,
+          link: `${ctx.config.baseUrl}/applications/${app.id}`,
         });
       }
-      await audit(trx, ctx, { action, entityType: "application", entityId: app.id, after: { daysLeft, recipients: users.length } });
+      await audit(trx, ctx, { action, entityType: "application", entityId: app.id, after: { deadline: due.deadline, date: due.date, daysLeft: due.daysLeft, recipients: users.length } });
       return users.length > 0 ? 1 : 0;
     });
   }

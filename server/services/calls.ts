@@ -9,7 +9,7 @@ import { audit } from "./audit";
 import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "./budget";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, insertedId, nowIso } from "./context";
-import { getScheme, listPartners, listVoucherTypes } from "./reference";
+import { callVoucherTypes, getScheme, listPartners, listVoucherTypes, takeCallTypeSettings } from "./reference";
 
 /*
  * Calls (R3): a draft is edited freely, then opened; it closes by hand or at its closing moment.
@@ -18,7 +18,7 @@ import { getScheme, listPartners, listVoucherTypes } from "./reference";
  */
 export type CallStatus = "draft" | "open" | "closed";
 
-export interface CallTypeOffer { voucherTypeId: number; code: string; name: string; completionDays: number }
+export interface CallTypeOffer { voucherTypeId: number; code: string; name: string; completionDays: number; claimDays: number; settingsTaken: boolean }
 
 export interface Call {
   id: number;
@@ -51,9 +51,11 @@ export function effectiveStatus(stored: CallStatus, closesAt: string, now: Date)
 }
 
 async function callTypes(db: Db | Trx, callId: number): Promise<CallTypeOffer[]> {
-  const rows = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
-    .where("cvt.call_id", callId).orderBy("vt.max_cents").select("vt.id", "vt.code", "vt.name", "cvt.completion_days");
-  return rows.map((r) => ({ voucherTypeId: Number(r.id), code: r.code, name: r.name, completionDays: Number(r.completion_days) }));
+  const rows = await db("call_voucher_types").where({ call_id: callId }).select("voucher_type_id", "settings_taken_at");
+  const taken = new Set(rows.filter((r) => r.settings_taken_at).map((r) => Number(r.voucher_type_id)));
+  return (await callVoucherTypes(db, callId)).map((t) => ({
+    voucherTypeId: t.id, code: t.code, name: t.name, completionDays: t.completionDays, claimDays: t.claimDays, settingsTaken: taken.has(t.id),
+  }));
 }
 
 function toCall(r: Record<string, unknown>, types: CallTypeOffer[], now: Date): Call {
@@ -159,6 +161,11 @@ export async function openCall(ctx: ServiceContext, id: number): Promise<void> {
       throw new ConflictError("The closing moment of this call has passed; change it before opening the call.", "call_closes_in_past");
     }
     await setStatus(ctx, id, "draft", "open", trx);
+    await takeCallTypeSettings(trx, id, nowIso(ctx));
+    await audit(trx, ctx, {
+      action: "call.type-settings-taken", entityType: "call", entityId: id,
+      after: { types: (await callVoucherTypes(trx, id)).map(({ id: _id, ...t }) => t) },
+    });
   });
 }
 

@@ -1,17 +1,17 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
-import { payableCents } from "../domain/budget";
-import { eligibleCostDate } from "../domain/eligibility";
+import { assessClaim, costLineDateMessage, costLineDateStatus, type LineDateStatus } from "../domain/claims";
 import { claimRateMonth, missingRateMessage } from "../domain/exchange-rates";
-import { assertCents, type Cents, convertToEurCents, formatAmount, formatMoney, sumCents } from "../domain/money";
+import { assertCents, type Cents, convertToEurCents, formatMoney } from "../domain/money";
+import { localDate } from "../domain/time";
 import { type Application, applicationQuery, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
 import type { ServiceContext, Trx } from "./context";
 import { inTransaction, nowIso } from "./context";
 import { assertNoConflict } from "./decisions";
 import { currentRates, type RateRow } from "./exchange-rates";
 import { queueEmail } from "./mail";
-import { toVoucherType, type VoucherTypeRow } from "./reference";
+import { callVoucherType, type VoucherTypeRow } from "./reference";
 
 /*
  * Claim verification by the cluster manager (R2, R11, R14). The manager marks each cost line
@@ -42,10 +42,13 @@ export interface ClaimRates { month: string; rates: Map<string, RateRow> }
 
 export interface Assessment {
   /** rateProblem: why a foreign line has no EUR amount yet (finance has not entered the rate). */
-  lines: (CostLine & { beforeApproval: boolean; rateProblem: string | null })[];
+  lines: (CostLine & { eligible: boolean; beforeApproval: boolean; dateStatus: LineDateStatus; rateProblem: string | null })[];
   eligibleCostsCents: Cents;
   payableCents: Cents;
   explanation: string;
+  /** The dates the lines are judged against (R11). */
+  approvedOn: string;
+  claimDay: string;
 }
 
 function toLine(r: Record<string, unknown>): CostLine {
@@ -58,26 +61,26 @@ function toLine(r: Record<string, unknown>): CostLine {
 }
 
 /**
- * Applies the manager's line decisions (or, without them, what is stored) and computes R14.
- * Throws a ValidationError naming each line field that cannot be read, unless `lenient` (the
- * first look at the page, before the manager has entered anything).
+ * Applies the manager's line decisions (or, without them, what is stored), converts foreign
+ * amounts at finance's rate for the claim's month (R2), and asks the domain for R11 + R14 (assessClaim): which lines count
+ * against the approval day and the claim day, and what is payable. Throws a ValidationError
+ * naming each line field that cannot be read, unless `lenient` (the first look at the page,
+ * before the manager has entered anything).
  */
-export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCents" | "approvedOn">, stored: CostLine[], decisions: LineDecision[] | null, rates: ClaimRates | null, lenient = false): Assessment {
+export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCents" | "approvedOn">, claimDay: string, stored: CostLine[], decisions: LineDecision[] | null, rates: ClaimRates | null, lenient = false): Assessment {
   const fields: Record<string, string> = {};
   const award = app.approvedCents ?? 0;
-  const lines = stored.map((l) => {
+  const approvedOn = app.approvedOn ?? claimDay;
+  const converted = stored.map((l) => {
     const d = decisions?.find((x) => x.id === l.id);
-    const beforeApproval = !!app.approvedOn && !eligibleCostDate(l.incurredOn, app.approvedOn);
-    const line = { ...l, beforeApproval, rateProblem: null as string | null };
+    const line = { ...l, rateProblem: null as string | null };
     if (d) {
       line.eligible = d.eligible;
       line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
       if (!d.eligible && !line.ineligibleReason) fields[`reason_${l.id}`] = "Give the reason why this cost is not eligible.";
     }
-    if (line.eligible === null) line.eligible = !beforeApproval;
-    if (beforeApproval && line.eligible) {
-      fields[`eligible_${l.id}`] = `This cost is dated ${l.incurredOn}, before the approval on ${app.approvedOn}; costs before the approval are not eligible (R11).`;
-    }
+    // Without a decision a line counts when its date is within the dates (assessClaim's default).
+    if (line.eligible === null) line.eligible = costLineDateStatus(l.incurredOn, approvedOn, claimDay) === "within";
     if (l.currency === "EUR") {
       line.eurCents = l.originalMinor;
       line.rate = null;
@@ -99,17 +102,22 @@ export function assess(type: VoucherTypeRow, app: Pick<Application, "approvedCen
     }
     return line;
   });
+  const result = assessClaim({ type, awardCents: award, approvedOn, claimDay, reportVerified: true, lines: converted });
+  const lines = converted.map((l, i) => {
+    const a = result.lines[i];
+    if (a.problem) fields[`eligible_${l.id}`] = a.problem;
+    // A line refused for its date carries the rule as its reason unless the manager gave one.
+    const dateReason = a.eligible ? null : costLineDateMessage(a.dateStatus, l.incurredOn, approvedOn, claimDay);
+    const ineligibleReason = a.eligible ? l.ineligibleReason : (l.ineligibleReason ?? (dateReason ? `Cost ${dateReason}` : null));
+    return { ...l, eligible: a.eligible, ineligibleReason, dateStatus: a.dateStatus, beforeApproval: a.dateStatus === "before-approval" };
+  });
   if (!lenient && Object.keys(fields).length) throw new ValidationError("Some cost lines need your attention.", fields);
-  const eligible = lines.filter((l) => l.eligible && l.eurCents !== null);
-  const eligibleCostsCents = sumCents(eligible.map((l) => l.eurCents!));
-  const payable = payableCents(type, { awardCents: award, eligibleCostsCents, reportVerified: true });
-  const parts = eligible.map((l) => l.currency === "EUR"
-    ? formatMoney(l.eurCents!)
-    : `${formatMoney(l.eurCents!)} (${l.currency} ${formatAmount(l.originalMinor)} at ${l.rate} for ${l.rateMonth})`);
-  const explanation = type.paymentBasis === "actual-costs-capped"
-    ? `Eligible costs ${parts.length ? parts.join(" + ") : "none"} = ${formatMoney(eligibleCostsCents)}; payable is the lower of that and the award of ${formatMoney(award)}: ${formatMoney(payable)} (R14, actual costs up to the award).`
-    : `The ${type.name} voucher pays the fixed award of ${formatMoney(award)} on a verified report: ${formatMoney(payable)} (R14).`;
-  return { lines, eligibleCostsCents, payableCents: payable, explanation };
+  return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, approvedOn, claimDay };
+}
+
+/** The day the claim was submitted, in the programme time zone: the last day costs may carry. */
+function claimDayOf(ctx: ServiceContext, c: { submitted_at: string }): string {
+  return localDate(String(c.submitted_at), ctx.config.timeZone);
 }
 
 function requireVerifier(ctx: ServiceContext) {
@@ -140,7 +148,7 @@ async function loadClaim(ctx: ServiceContext, claimId: number, trx?: Trx) {
   const c = await db("claims").where({ id: claimId }).first();
   if (!c) throw new NotFoundError();
   const app = await loadApplication(ctx, Number(c.application_id), trx);
-  const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const type = await callVoucherType(db, app.callId, app.voucherTypeId);
   const lines = (await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id")).map(toLine);
   let rates: ClaimRates | null = null;
   if (c.status === "submitted") {
@@ -164,7 +172,7 @@ export async function reviewClaim(ctx: ServiceContext, claimId: number, decision
       payableCents: c.payable_cents === null || c.payable_cents === undefined ? null : assertCents(c.payable_cents),
       payableExplanation: c.payable_explanation ?? null, decisionReason: c.decision_reason ?? null,
     },
-    assessment: assess(type, app, lines, decisions, rates, true),
+    assessment: assess(type, app, claimDayOf(ctx, c), lines, decisions, rates, true),
   };
 }
 
@@ -192,8 +200,8 @@ async function notify(trx: Trx, ctx: ServiceContext, app: Application, template:
 
 export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[]): Promise<Assessment> {
   return inTransaction(ctx, async (trx) => {
-    const { app, type, lines, rates } = await decidableClaim(trx, ctx, claimId);
-    const result = assess(type, app, lines, decisions, rates);
+    const { c, app, type, lines, rates } = await decidableClaim(trx, ctx, claimId);
+    const result = assess(type, app, claimDayOf(ctx, c), lines, decisions, rates);
     for (const l of result.lines) {
       await trx("claim_cost_lines").where({ id: l.id, claim_id: claimId }).update({
         eligible: l.eligible, ineligible_reason: l.eligible ? null : l.ineligibleReason, rate: l.rate, rate_month: l.rateMonth, eur_cents: l.eurCents,

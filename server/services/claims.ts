@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
-import { eligibleCostDate, isPastDeadline } from "../domain/eligibility";
+import { claimWindow, costLineDateMessage, costLineDateStatus } from "../domain/claims";
 import { formatMoney, parseMoney, sumCents, type Cents } from "../domain/money";
-import { localDate } from "../domain/time";
+import { isValidDate, localDate } from "../domain/time";
 import { loadApplication, lockApplication, transition } from "./applications-core";
 import { audit } from "./audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
@@ -29,10 +29,12 @@ export interface CheckedFile { originalName: string; mime: string; content: Buff
 
 export const MAX_COST_LINES = 8;
 
+/** The application with its claim window on today (R11, R12), for the claim page. */
 export async function claimForm(ctx: ServiceContext, applicationId: number) {
   const app = await loadApplication(ctx, applicationId);
   if (ctx.actor?.role !== "applicant") throw new NotFoundError();
-  return app;
+  const today = localDate(ctx.now(), ctx.config.timeZone);
+  return { app, today, window: claimWindow(app, today) };
 }
 
 export async function submitClaim(ctx: ServiceContext, applicationId: number, input: ClaimInput, files: CheckedFile[]): Promise<number> {
@@ -41,10 +43,10 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
     const app = await loadApplication(ctx, applicationId, trx);
     if (ctx.actor?.role !== "applicant") throw new NotFoundError();
     const today = localDate(ctx.now(), ctx.config.timeZone);
-    // R12 first: a late claim is refused whatever it contains.
-    if (app.claimDeadline && isPastDeadline(today, app.claimDeadline)) {
-      throw new RuleViolationError("R12", `The claim deadline was ${app.claimDeadline} and today is ${today}; a claim can no longer be submitted.`);
-    }
+    // A late or early claim is refused whatever it contains; the window is the same whether or
+    // not the daily expiry job has already run.
+    const window = claimWindow(app, today);
+    if (!window.open) throw new RuleViolationError(window.rule, window.reason);
     const fields: FieldErrors = {};
     if (!input.report.trim()) fields.report = "Describe what happened during the activity.";
     const lines: { incurredOn: string; description: string; currency: string; minor: number }[] = [];
@@ -60,16 +62,16 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
       const m = parseMoney(l.amount.replace(/^(eur|€)/i, ""));
       if (!m.ok) fields[`amount_${i}`] = `Cost line ${n}: ${m.reason}`;
       if (fields[`date_${i}`] || fields[`description_${i}`] || fields[`currency_${i}`] || !m.ok) return;
-      if (app.approvedOn && !eligibleCostDate(l.incurredOn, app.approvedOn)) {
-        const msg = `Cost line ${n} is dated ${l.incurredOn}, before the approval on ${app.approvedOn}; costs before the approval are not eligible.`;
-        fields[`date_${i}`] = msg;
-        late.push(msg);
-        return;
-      }
-      // A claim reports what was spent: a cost dated after today has not been incurred yet.
-      if (l.incurredOn > today) {
-        fields[`date_${i}`] = `Cost line ${n} is dated ${l.incurredOn}, after today (${today}); claim costs once they have been incurred.`;
-        return;
+      if (!isValidDate(l.incurredOn)) { fields[`date_${i}`] = `Cost line ${n}: ${l.incurredOn} is not a date in the calendar.`; return; }
+      if (app.approvedOn) {
+        const status = costLineDateStatus(l.incurredOn, app.approvedOn, today);
+        const why = costLineDateMessage(status, l.incurredOn, app.approvedOn, today);
+        if (why) {
+          const msg = `Cost line ${n} is ${why}`;
+          fields[`date_${i}`] = msg;
+          late.push(msg);
+          return;
+        }
       }
       lines.push({ incurredOn: l.incurredOn, description: l.description.trim(), currency, minor: m.cents });
     });

@@ -3,8 +3,9 @@ import path from "node:path";
 import { ForbiddenError, RuleViolationError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
+import { voucherDeadlines } from "../domain/claims";
 import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
-import { blockingFindings, deadlinesFor, type Finding, localDate } from "../domain/eligibility";
+import { blockingFindings, type Finding, localDate } from "../domain/eligibility";
 import { allowedActions, type AppState } from "../domain/lifecycle";
 import { assertCents, type Cents, formatMoney } from "../domain/money";
 import { handoverTarget } from "../domain/conflict-handover";
@@ -20,7 +21,7 @@ import { inTransaction, insertedId, nowIso } from "./context";
 import { findingsFor } from "./eligibility";
 import { issueAwardLetter } from "./letters";
 import { queueEmail } from "./mail";
-import { listRegions, toVoucherType, type VoucherTypeRow } from "./reference";
+import { callVoucherType, listRegions, type VoucherTypeRow } from "./reference";
 
 /*
  * The manager's decisions on an application. Each is one transaction that goes through
@@ -101,7 +102,7 @@ export async function declareConflict(ctx: ServiceContext, applicationId: number
 }
 
 async function voucherTypeOf(db: Db | Trx, app: Application): Promise<VoucherTypeRow> {
-  return toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+  return callVoucherType(db, app.callId, app.voucherTypeId);
 }
 
 export interface CompanyHistory {
@@ -296,9 +297,8 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     }
 
     const approvedOn = localDate(nowIso(ctx), ctx.config.timeZone);
-    const offer = await trx("call_voucher_types").where({ call_id: app.callId, voucher_type_id: app.voucherTypeId }).first("completion_days");
-    const completionDays = offer ? Number(offer.completion_days) : type.completionDays;
-    const { completionDeadline, claimDeadline } = deadlinesFor({ completionDays, claimDays: type.claimDays }, approvedOn);
+    // The call's completion days and the type's claim days as the call fixed them when it opened.
+    const { completionDeadline, claimDeadline } = voucherDeadlines(type, approvedOn);
     const record = { findings, skipReason: skipReason || null, skippedApplicationId: skipped?.id ?? null };
     await transition(trx, ctx, app, "approve", {
       approved_cents: amount, approved_on: approvedOn, completion_deadline: completionDeadline, claim_deadline: claimDeadline,

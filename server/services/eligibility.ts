@@ -8,7 +8,7 @@ import { effectiveStatus, type CallStatus } from "./calls";
 import { currentRelations } from "./companies";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
-import { getScheme, toVoucherType } from "./reference";
+import { callVoucherType, getScheme } from "./reference";
 
 /**
  * Loads everything the eligibility rules need about an application and evaluates them (R3,
@@ -31,7 +31,7 @@ export async function findingsFor(
   const call = await db("calls").where({ id: app.callId }).first();
   const offered = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
     .where("cvt.call_id", app.callId).select("vt.code");
-  const type = toVoucherType(await db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const type = await callVoucherType(db, app.callId, app.voucherTypeId);
   const others = await db("applications as a").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("a.company_id", app.companyId).whereNot("a.id", app.id)
     .select("a.call_id", "a.state", "a.approved_cents", "a.approved_on", "vt.code as type_code");

@@ -15,6 +15,7 @@ import { loadApplication, lockApplication } from "./applications-core";
 import { audit } from "./audit";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
+import { callVoucherType } from "./reference";
 
 /*
  * Award letters (R13). The letter is rendered once, inside the approval's transaction, and its
@@ -129,7 +130,8 @@ export async function awardLetterData(
   const company = await db("companies").where({ id: app.company_id }).first();
   const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("p.id", app.partner_id)
     .first("p.name", "p.address", "r.name as region_name", "r.country");
-  const type = await db("voucher_types").where({ id: app.voucher_type_id }).first();
+  // The call's settings, as the approval used them (R11, R14).
+  const type = await callVoucherType(db, Number(app.call_id), Number(app.voucher_type_id));
   const call = await db("calls").where({ id: app.call_id }).first("scheme_id");
   const scheme = await db("schemes").where({ id: call.scheme_id }).first("de_minimis_ceiling_cents");
   const counterpartRegion = app.counterpart_region_id === null || app.counterpart_region_id === undefined
@@ -167,7 +169,7 @@ export async function awardLetterData(
       country: countryName(partner.country),
     },
     company: { legalName: company.legal_name, addressLines: companyAddress, vatNumber: company.vat_number },
-    voucherType: { code: type.code, name: type.name, paymentBasis: type.payment_basis },
+    voucherType: { code: type.code, name: type.name, paymentBasis: type.paymentBasis, preApprovalRequired: type.preApprovalRequired },
     amountCents: assertCents(app.approved_cents),
     title: String(app.title ?? "").trim(),
     purpose: [app.description, app.objectives, app.title].map((s) => String(s ?? "").trim()).find((s) => s !== "") ?? "",

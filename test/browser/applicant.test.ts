@@ -107,7 +107,10 @@ describe("browser: the applicant's whole path", function () {
     await click(page, "Accept the award");
     expect(await page.locator("main").innerText()).to.include("You accepted the award");
 
+    // Before the activity has ended the page says from when a claim can be made (R11).
+    expect(await page.locator("#claim-window").innerText()).to.include("The activity ends on 2027-04-11");
     clock.set("2027-04-15T09:00:00Z");
+    await page.reload();
     await page.getByRole("link", { name: "Submit the claim" }).click();
     await page.fill("#f-report", "We met three labs and agreed on a joint project plan.");
     await page.fill("#f-date_0", "2027-04-10");

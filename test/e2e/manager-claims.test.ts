@@ -104,6 +104,29 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(Number((await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(400_000);
   });
 
+  it("shows the activity period, the report and each cost line against the approval day and the claim day (R11)", async () => {
+    const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
+    await db("claim_cost_lines").insert({ claim_id: claimId, incurred_on: "2027-05-03", description: "Taxi after the claim", currency: "EUR", original_minor: 3_000 });
+    const late = Number((await db("claim_cost_lines").where({ claim_id: claimId, incurred_on: "2027-05-03" }).first("id")).id);
+    const page = (await manager.get(`/manager/claims/${claimId}`).expect(200)).text;
+    const dates = /<dl class="summary" id="claim-dates">([\s\S]*?)<\/dl>/.exec(page)![1];
+    expect(dates).to.include("Activity period</dt><dd>10 Apr 2027 to 12 Apr 2027");
+    expect(dates).to.include("Costs count</dt><dd>from 1 Mar 2027 to 1 May 2027");
+    expect(page).to.include("We met three institutes.");
+    const row = (id: number) => new RegExp(`<tr>[\\s\\S]*?name="eligible_${id}"`).exec(page)![0].split("<tr>").pop()!;
+    expect(row(eur)).to.include("within the dates");
+    expect(row(early)).to.include("before the approval");
+    expect(row(late)).to.include("after the claim day");
+    // Marking the late line eligible is refused; it is not counted in any case.
+    const res = await postForm(manager, `/manager/claims/${claimId}`, `/manager/claims/${claimId}/verify`, {
+      [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "no", [`reason_${dkk}`]: "No invoice", [`eligible_${early}`]: "no", [`reason_${early}`]: "Too early",
+      [`eligible_${late}`]: "yes", intent: "verify",
+    });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("after the day of the claim (2027-05-01)");
+    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+  });
+
   it("rejects a claim with a reason", async () => {
     const { id, claimId } = await approvedWithClaim("MG");
     const page = `/manager/claims/${claimId}`;

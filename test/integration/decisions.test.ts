@@ -64,7 +64,7 @@ for (const engine of testDatabases()) {
       expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.committedCents).to.equal(700_000);
     });
 
-    it("the daily job closes calls past their closing moment and expires vouchers past the completion deadline without a claim, releasing the commitment", async () => {
+    it("the daily job closes calls past their closing moment and expires vouchers past the claim deadline without a claim, releasing the commitment (R12)", async () => {
       const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const idle = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 50_000 });
@@ -72,17 +72,24 @@ for (const engine of testDatabases()) {
       await approve(manager, idle, {});
       await approve(manager, claimed, {});
       await insertClaim(db, claimed, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: 30_000 }]);
-      const deadline = (await db("applications").where({ id: idle }).first()).completion_deadline;
-      expect(deadline).to.equal("2027-05-30");
+      const row = await db("applications").where({ id: idle }).first();
+      expect([row.completion_deadline, row.claim_deadline]).to.deep.equal(["2027-05-30", "2027-06-29"]);
 
-      const jobClock = new TestClock(new Date("2027-05-30T20:00:00Z")); // 22:00 in Copenhagen: still the deadline day
+      const jobClock = new TestClock(new Date("2027-05-30T20:00:00Z")); // 22:00 in Copenhagen: the completion deadline day
       const system = testContext(db, null, jobClock.now);
       const onDeadline = await runDailyJobs(system);
       expect(onDeadline.callsClosed).to.equal(1);
       expect(onDeadline.vouchersExpired).to.equal(0);
       expect((await db("calls").where({ id: callId }).first()).status).to.equal("closed");
 
+      // Past the completion deadline but not the claim deadline: the voucher can still be claimed.
       jobClock.set("2027-05-30T22:30:00Z"); // 00:30 on 31 May in Copenhagen
+      expect((await runDailyJobs(system)).vouchersExpired).to.equal(0);
+      jobClock.set("2027-06-29T21:30:00Z"); // 23:30 on the claim deadline day in Copenhagen
+      expect((await runDailyJobs(system)).vouchersExpired).to.equal(0);
+      expect((await db("applications").where({ id: idle }).first()).state).to.equal("approved");
+
+      jobClock.set("2027-06-29T22:30:00Z"); // 00:30 on 30 June in Copenhagen
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
       expect((await db("applications").where({ id: idle }).first()).state).to.equal("expired");
       expect((await db("applications").where({ id: claimed }).first()).state).to.equal("claim-submitted");
@@ -92,10 +99,6 @@ for (const engine of testDatabases()) {
 
       // A rejected claim not resubmitted before the claim deadline also ends the voucher.
       await db("applications").where({ id: claimed }).update({ state: "claim-rejected" });
-      const claimDeadline = (await db("applications").where({ id: claimed }).first()).claim_deadline;
-      expect(claimDeadline).to.equal("2027-06-29");
-      jobClock.set("2027-06-29T12:00:00Z");
-      expect((await runDailyJobs(system)).vouchersExpired).to.equal(0);
       jobClock.set("2027-06-30T12:00:00Z");
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
       expect((await db("applications").where({ id: claimed }).first()).state).to.equal("expired");

@@ -1,11 +1,12 @@
 import { Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { formatAmount } from "../../domain/money";
+import { formatAmount, type Cents } from "../../domain/money";
 import { ConflictError, ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/audit";
 import type { UserRole } from "../../services/context";
-import { getScheme, listPartners, listRegions, listVoucherTypes, updateRegion, updateSchemeSettings } from "../../services/reference";
+import { getScheme, listPartners, listRegions, listVoucherTypes, type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/reference";
+import { AMOUNT_RULES, type AmountRule, APPROVAL_TIMINGS, MAX_SETTING_DAYS, PAYMENT_BASES, type PaymentBasis } from "../../domain/scheme";
 import { createUser, listUsers, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/users";
 import { parseForm, renderFormError } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
@@ -172,8 +173,13 @@ adminRoutes.post("/admin/regions/:id", admin, handle(async (req, res) => {
 }));
 
 async function schemeLocals(req: import("express").Request) {
-  return { pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db) };
+  return {
+    pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
+    amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
+  };
 }
+
+const approvalValue = (preApprovalRequired: boolean) => APPROVAL_TIMINGS.find((o) => o.preApprovalRequired === preApprovalRequired)!.value;
 
 adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
   const locals = await schemeLocals(req);
@@ -182,37 +188,59 @@ adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
     blockWhileClaimOpen: locals.scheme.blockWhileClaimOpen,
   };
   for (const t of locals.types) {
-    values[`completion_${t.code}`] = String(t.completionDays);
-    values[`claim_${t.code}`] = String(t.claimDays);
+    values[settingField("maxCents", t.code)] = formatAmount(t.maxCents);
+    values[settingField("amountRule", t.code)] = t.amountRule;
+    values[settingField("paymentBasis", t.code)] = t.paymentBasis;
+    values[settingField("preApprovalRequired", t.code)] = approvalValue(t.preApprovalRequired);
+    values[settingField("completionDays", t.code)] = String(t.completionDays);
+    values[settingField("claimDays", t.code)] = String(t.claimDays);
   }
   res.render("pages/admin/scheme", { ...locals, values });
 }));
+
+/**
+ * Reads what was typed; anything that cannot be read becomes a field error here, anything that
+ * can be read but breaks a scheme rule is refused by the service (voucherTypeSettingsProblems).
+ */
+function readSchemeForm(body: unknown, types: { code: string; name: string }[]): SchemeUpdate {
+  const choices = <T extends string>(list: readonly { value: T }[]) => list.map((o) => o.value) as [T, ...T[]];
+  const schema = z.object({
+    deMinimisCeiling: field.money("the de minimis ceiling", { required: true }),
+    blockWhileClaimOpen: field.checkbox(),
+    ...Object.fromEntries(types.flatMap((t) => [
+      [settingField("maxCents", t.code), field.money(`the ${t.name} amount`, { required: true })],
+      [settingField("amountRule", t.code), field.choice(choices(AMOUNT_RULES), `Choose how the ${t.name} amount is set.`)],
+      [settingField("paymentBasis", t.code), field.choice(choices(PAYMENT_BASES), `Choose what a ${t.name} voucher pays.`)],
+      [settingField("preApprovalRequired", t.code), field.choice(choices(APPROVAL_TIMINGS), `Choose when a ${t.name} must be approved.`)],
+      [settingField("completionDays", t.code), field.wholeNumber(`the ${t.name} completion period in days`, { min: 1, max: MAX_SETTING_DAYS })],
+      [settingField("claimDays", t.code), field.wholeNumber(`the ${t.name} claim period in days`, { min: 1, max: MAX_SETTING_DAYS })],
+    ])),
+  });
+  const input = parseBody(schema, body, "The settings were not saved.") as Record<string, unknown> & { deMinimisCeiling: Cents; blockWhileClaimOpen: boolean };
+  const out: SchemeUpdate = { deMinimisCeilingCents: input.deMinimisCeiling, blockWhileClaimOpen: input.blockWhileClaimOpen, types: {} };
+  for (const t of types) {
+    const value = (k: keyof typeof out.types[string]) => input[settingField(k, t.code)];
+    out.types[t.code] = {
+      maxCents: value("maxCents") as Cents,
+      amountRule: value("amountRule") as AmountRule,
+      paymentBasis: value("paymentBasis") as PaymentBasis,
+      preApprovalRequired: APPROVAL_TIMINGS.find((o) => o.value === input[settingField("preApprovalRequired", t.code)])!.preApprovalRequired,
+      completionDays: value("completionDays") as number,
+      claimDays: value("claimDays") as number,
+    };
+  }
+  return out;
+}
 
 adminRoutes.post("/admin/scheme", admin, handle(async (req, res) => {
   const locals = await schemeLocals(req);
   const body = (req.body ?? {}) as Record<string, unknown>;
   try {
-    const schema = z.object({
-      deMinimisCeiling: field.money("the de minimis ceiling", { required: true }),
-      blockWhileClaimOpen: field.checkbox(),
-      ...Object.fromEntries(locals.types.flatMap((t) => [
-        [`completion_${t.code}`, field.wholeNumber(`the completion days of ${t.name}`, { min: 1, max: 9999 })],
-        [`claim_${t.code}`, field.wholeNumber(`the claim days of ${t.name}`, { min: 1, max: 9999 })],
-      ])),
-    });
-    const input = parseBody(schema, body, "The settings were not saved.") as Record<string, unknown> & { deMinimisCeiling: number; blockWhileClaimOpen: boolean };
-    const completionDays: Record<string, number> = {};
-    const claimDays: Record<string, number> = {};
-    for (const t of locals.types) {
-      completionDays[t.code] = input[`completion_${t.code}`] as number;
-      claimDays[t.code] = input[`claim_${t.code}`] as number;
-    }
-    await updateSchemeSettings(req.ctx, {
-      deMinimisCeilingCents: input.deMinimisCeiling, blockWhileClaimOpen: input.blockWhileClaimOpen, completionDays, claimDays,
-    });
-    flash(req, "success", "The scheme settings were saved.");
+    await updateSchemeSettings(req.ctx, readSchemeForm(body, locals.types));
+    flash(req, "success", "The scheme settings were saved. Calls opened from now on use them; calls already open keep theirs.");
     res.redirect(303, "/admin/scheme");
   } catch (err) {
     renderFormError(res, err, "pages/admin/scheme", { ...locals, values: { ...body, blockWhileClaimOpen: body.blockWhileClaimOpen === "on" } });
   }
 }));
+

@@ -4,13 +4,15 @@ import { z } from "zod";
 import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
+import { claimWindow, voucherStateOn } from "../../domain/claims";
+import { localDate } from "../../domain/time";
 import {
   acceptAward, applicationDetail, assertCallOpenForNew, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
   listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
 } from "../../services/applications";
 import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims";
 import { loadApplication } from "../../services/applications-core";
-import { toVoucherType } from "../../services/reference";
+import { callVoucherType } from "../../services/reference";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { f, parseForm, renderFormError } from "../forms";
 import { codeParam, field } from "../input";
@@ -128,7 +130,7 @@ applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, handle(async (
 
 async function editLocals(req: Request, id: number) {
   const app = await loadApplication(req.ctx, id);
-  const type = toVoucherType(await req.ctx.db("voucher_types").where({ id: app.voucherTypeId }).first());
+  const type = await callVoucherType(req.ctx.db, app.callId, app.voucherTypeId);
   const call = { id: app.callId, title: app.callTitle };
   return { app, type, base: await formLocals(req, { pageTitle: `Edit: ${app.title || type.name}`, call, voucherType: type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
 }
@@ -223,9 +225,13 @@ applicantRoutes.post("/applications/:id/accept", applicant, handle(async (req, r
 applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) => {
   const d = await applicationDetail(req.ctx, idParam(req));
   const isApplicant = req.ctx.actor?.role === "applicant";
-  const actions = isApplicant ? allowedActions(d.app.state, "applicant") : [];
+  // Expired once the claim deadline has passed, whether or not the daily job has written it (R12).
+  const today = localDate(req.ctx.now(), req.ctx.config.timeZone);
+  const state = voucherStateOn(d.app, today);
+  const actions = isApplicant ? allowedActions(state, "applicant") : [];
+  const window = actions.includes("claim") ? claimWindow(d.app, today) : null;
   res.render("pages/applicant/application", {
-    pageTitle: d.app.title || `Application ${d.app.id}`, ...d, isApplicant,
+    pageTitle: d.app.title || `Application ${d.app.id}`, ...d, isApplicant, state, claimWindow: window,
     canEdit: isApplicant && (d.app.state === "draft" || d.app.state === "more-info-requested"),
     canWithdraw: actions.includes("withdraw"), canAccept: actions.includes("accept"), canClaim: actions.includes("claim"),
     cancelled: d.app.state === "cancelled",
@@ -266,16 +272,19 @@ applicantRoutes.get("/attachments/:id", requireAuth, handle(async (req, res) => 
 const lineIndexes = Array.from({ length: MAX_COST_LINES }, (_, i) => i);
 
 async function claimLocals(req: Request, id: number) {
-  const app = await claimForm(req.ctx, id);
-  return { pageTitle: `Claim: ${app.title}`, app, lineIndexes };
+  const { app, today, window } = await claimForm(req.ctx, id);
+  return { pageTitle: `Claim: ${app.title}`, app, today, window, lineIndexes };
 }
 
 applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res) => {
   const locals = await claimLocals(req, idParam(req));
-  if (!allowedActions(locals.app.state, "applicant").includes("claim")) {
-    flash(req, "info", locals.app.state === "approved"
+  const state = voucherStateOn(locals.app, locals.today);
+  if (!allowedActions(state, "applicant").includes("claim")) {
+    flash(req, "info", state === "approved"
       ? "Accept the award first; the claim can be submitted after that."
-      : `A claim cannot be submitted now: the application is ${STATE_LABELS[locals.app.state].toLowerCase()}.`);
+      : state === "expired" && locals.app.claimDeadline
+        ? `A claim cannot be submitted: the claim deadline was ${locals.app.claimDeadline} and the voucher has expired.`
+        : `A claim cannot be submitted now: the application is ${STATE_LABELS[state].toLowerCase()}.`);
     return res.redirect(303, `/applications/${locals.app.id}`);
   }
   res.render("pages/applicant/claim", { ...locals, values: {} });

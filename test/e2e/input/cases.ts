@@ -143,7 +143,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /admin/scheme": { as: "admin", path: at("/admin/scheme") },
   "POST /admin/scheme": {
     as: "admin", path: at("/admin/scheme"),
-    fields: ["deMinimisCeiling", "blockWhileClaimOpen", "completion_MG", "claim_MG", "completion_IN", "claim_IN", "completion_CO", "claim_CO"],
+    fields: ["deMinimisCeiling", "blockWhileClaimOpen", ...["MG", "IN", "CO"].flatMap((code) =>
+      ["maxCents", "amountRule", "paymentBasis", "preApprovalRequired", "completionDays", "claimDays"].map((setting) => `${setting}_${code}`))],
   },
 };
 

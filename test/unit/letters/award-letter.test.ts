@@ -11,6 +11,7 @@ import {
   renderAwardLetterMarkup,
   sha256Hex,
 } from "../../../server/letters/award-letter";
+import { unmark } from "../../../server/letters/letter-markup";
 
 const COMPANY = "Łódź Bioteknik Ørsted Großmann Café ApS";
 
@@ -213,6 +214,17 @@ describe("award letter (R13)", () => {
     expect(all).to.include("The voucher pays the verified actual costs of the activity, up to the awarded amount of EUR 500.00.");
     expect(all).to.include("five hundred euros");
     expect(all).not.to.include("fixed amount");
+  });
+
+  it("states when a claim can be made and the approval timing of the type (R11, R12)", () => {
+    const plain = (d: AwardLetterData) => unmark(JSON.stringify(renderAwardLetterMarkup(d).markup)).replace(/\u00a0|\\u00a0/gi, " ");
+    const insight = plain(letterData());
+    expect(insight).to.include("once the activity has ended (from 26 February 2027) and by 21 June 2027");
+    expect(insight).to.include("The activity may not start before the date of approval");
+    expect(insight).to.include("from the date of approval up to the day of the claim");
+    const mg = plain(letterData({ voucherType: { code: "MG", name: "Meet & Greet", paymentBasis: "actual-costs-capped", preApprovalRequired: true }, amountCents: 50_000 }));
+    expect(mg).to.include("The activity may only take place after the date of approval");
+    expect(mg).to.not.include("The activity may not start before the date of approval");
   });
 
   it("flows a long purpose onto a further page and numbers every page", async () => {

@@ -1,0 +1,277 @@
+/**
+ * Claims and deadlines (R11, R12, R14): when a voucher can be claimed, which cost dates count,
+ * when it expires, and what a verified claim pays. The claim form, the manager's verification, the
+ * daily expiry job, the award letter, the reminders and the pages all ask these functions, so a
+ * claim on a given day gets the same answer whether or not the daily job has already run.
+ *
+ * All days are calendar dates (YYYY-MM-DD) in the programme time zone; the caller turns "now"
+ * into "today" with localDate(now, timeZone).
+ */
+import type { AppState } from "./lifecycle";
+import { type Cents, assertCents, formatAmount, formatMoney, sumCents } from "./money";
+import type { PaymentBasis, VoucherType } from "./scheme";
+import { DateTime } from "luxon";
+import { addDays, assertDate } from "./time";
+
+// ---------------------------------------------------------------------------------------------
+// R12: deadlines and expiry
+// ---------------------------------------------------------------------------------------------
+
+export interface VoucherDeadlines {
+  /** The last day of the activity. */
+  completionDeadline: string;
+  /** The last day on which a claim is accepted; the voucher expires the day after without a claim. */
+  claimDeadline: string;
+}
+
+/**
+ * The deadlines an award sets: the activity is completed within completionDays of the approval
+ * day, and claimed within claimDays after that.
+ */
+export function voucherDeadlines(type: Pick<VoucherType, "completionDays" | "claimDays">, approvedOn: string): VoucherDeadlines {
+  assertDate(approvedOn, "approval date");
+  const completionDeadline = addDays(approvedOn, type.completionDays);
+  return { completionDeadline, claimDeadline: addDays(completionDeadline, type.claimDays) };
+}
+
+/** A claim made on the deadline day is still accepted; from the next day it is late. */
+export function isPastDeadline(today: string, deadline: string): boolean {
+  assertDate(today, "date");
+  assertDate(deadline, "deadline");
+  return today > deadline;
+}
+
+/**
+ * The states in which an awarded voucher waits for a (new) claim. A submitted or verified claim
+ * stops the clock: the voucher then ends by payment or by the manager's decision, never by expiry.
+ */
+const AWAITING_CLAIM: readonly AppState[] = ["approved", "accepted", "claim-rejected"];
+
+export interface VoucherFacts {
+  state: AppState | string;
+  claimDeadline: string | null;
+}
+
+/**
+ * Why the voucher has expired on `today`, or null if it has not. R12: a voucher expires, and its
+ * commitment is released, when the claim deadline passes without a claim. The completion
+ * deadline does not end the voucher: the award letter promises claims until the claim deadline.
+ */
+export function expiryReason(v: VoucherFacts, today: string): string | null {
+  if (!AWAITING_CLAIM.includes(v.state as AppState) || !v.claimDeadline) return null;
+  if (!isPastDeadline(today, v.claimDeadline)) return null;
+  return v.state === "claim-rejected"
+    ? `claim deadline ${v.claimDeadline} passed after the claim was rejected`
+    : `claim deadline ${v.claimDeadline} passed without a claim`;
+}
+
+/** The state as it is on `today`: "expired" once due, even before the daily job has written it. */
+export function voucherStateOn(v: VoucherFacts, today: string): AppState {
+  return expiryReason(v, today) ? "expired" : (v.state as AppState);
+}
+
+// ---------------------------------------------------------------------------------------------
+// R11 + R12: when a claim can be submitted
+// ---------------------------------------------------------------------------------------------
+
+export interface ClaimWindowFacts {
+  activityStart: string | null;
+  activityEnd: string | null;
+  claimDeadline: string | null;
+}
+
+export type ClaimWindow =
+  | { open: true; opensOn: string; closesOn: string | null }
+  | { open: false; rule: "R11" | "R12"; reason: string; opensOn: string | null; closesOn: string | null };
+
+/**
+ * A claim reports an activity that has taken place, so it can be submitted from the activity's
+ * last day (the end date reached, in the programme time zone) up to and including the claim
+ * deadline. A one-day activity without an end date ends on its start date.
+ */
+export function claimWindow(v: ClaimWindowFacts, today: string): ClaimWindow {
+  assertDate(today, "date");
+  const opensOn = claimsOpenOn(v);
+  const closesOn = v.claimDeadline || null;
+  if (closesOn && isPastDeadline(today, closesOn)) {
+    return {
+      open: false, rule: "R12", opensOn, closesOn,
+      reason: `The claim deadline was ${closesOn} and today is ${today}; the voucher has expired and a claim can no longer be submitted.`,
+    };
+  }
+  if (!opensOn) {
+    return { open: false, rule: "R11", opensOn, closesOn, reason: "The activity has no dates, so it cannot be known whether it has ended; a claim needs the activity to have ended." };
+  }
+  assertDate(opensOn, "activity end date");
+  if (today < opensOn) {
+    return {
+      open: false, rule: "R11", opensOn, closesOn,
+      reason: `The activity ends on ${opensOn}; a claim can be submitted from that day on${closesOn ? ` until ${closesOn}` : ""} (today is ${today}).`,
+    };
+  }
+  return { open: true, opensOn, closesOn };
+}
+
+/** The first day a claim can be submitted: the activity's last day. */
+export function claimsOpenOn(v: Pick<ClaimWindowFacts, "activityStart" | "activityEnd">): string | null {
+  return v.activityEnd || v.activityStart || null;
+}
+
+export type LineDateStatus = "before-approval" | "after-claim-day" | "within";
+
+/**
+ * R11: costs count from the day of approval (that day included) up to the day of the claim; a
+ * cost dated later has not been incurred when the claim reports it.
+ */
+export function costLineDateStatus(incurredOn: string, approvedOn: string, claimDay: string): LineDateStatus {
+  assertDate(incurredOn, "cost date");
+  assertDate(approvedOn, "approval date");
+  assertDate(claimDay, "claim date");
+  if (incurredOn < approvedOn) return "before-approval";
+  if (incurredOn > claimDay) return "after-claim-day";
+  return "within";
+}
+
+/** The refusal for a cost line outside the dates, in the applicant's and the manager's words. */
+export function costLineDateMessage(status: LineDateStatus, incurredOn: string, approvedOn: string, claimDay: string): string | null {
+  if (status === "before-approval") {
+    return `dated ${incurredOn}, before the approval on ${approvedOn}; costs before the approval are not eligible (R11).`;
+  }
+  if (status === "after-claim-day") {
+    return `dated ${incurredOn}, after the day of the claim (${claimDay}); only costs already incurred can be claimed.`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// R14: what a verified claim pays
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Actual costs capped: the verified eligible costs up to the award. Lump sum: the award on a
+ * verified report, nothing without one. Never more than the award.
+ */
+export function payableCents(
+  type: { paymentBasis: PaymentBasis },
+  input: { awardCents: Cents; eligibleCostsCents?: Cents | null; reportVerified: boolean },
+): Cents {
+  const award = assertCents(input.awardCents);
+  if (award < 0) throw new RangeError("The award cannot be negative.");
+  if (type.paymentBasis === "actual-costs-capped") {
+    const costs = assertCents(input.eligibleCostsCents ?? 0);
+    if (costs < 0) throw new RangeError("Eligible costs cannot be negative.");
+    return Math.min(costs, award);
+  }
+  if (type.paymentBasis === "lump-sum") return input.reportVerified ? award : 0;
+  throw new Error(`Unknown payment basis: ${String(type.paymentBasis)}`);
+}
+
+export interface ClaimLine {
+  incurredOn: string;
+  currency: string;
+  originalMinor: number;
+  /** Set for other currencies once converted (R2); the EUR amount for EUR lines. */
+  eurCents: Cents | null;
+  rate: string | null;
+  rateMonth: string | null;
+  /** The manager's decision; null before any decision. */
+  eligible: boolean | null;
+}
+
+export interface AssessedLine {
+  dateStatus: LineDateStatus;
+  /** The decision, defaulting to "eligible" for lines within the dates. */
+  eligible: boolean;
+  /** Counted towards the eligible costs. */
+  counted: boolean;
+  /** Why the decision cannot stand (a line outside the dates marked eligible). */
+  problem: string | null;
+}
+
+export interface ClaimAssessment {
+  lines: AssessedLine[];
+  eligibleCostsCents: Cents;
+  payableCents: Cents;
+  explanation: string;
+}
+
+/**
+ * R11 + R14 for one claim: each line is judged against the approval day and the claim day, the
+ * eligible lines with a EUR amount are added, and the payment basis gives the payable amount.
+ * A line outside the dates never counts, whatever the decision says.
+ */
+export function assessClaim(input: {
+  type: Pick<VoucherType, "name" | "paymentBasis">;
+  awardCents: Cents;
+  approvedOn: string;
+  claimDay: string;
+  reportVerified: boolean;
+  lines: readonly ClaimLine[];
+}): ClaimAssessment {
+  const award = assertCents(input.awardCents);
+  const lines = input.lines.map((l): AssessedLine => {
+    const dateStatus = costLineDateStatus(l.incurredOn, input.approvedOn, input.claimDay);
+    const eligible = l.eligible ?? dateStatus === "within";
+    const problem = eligible && dateStatus !== "within"
+      ? `This cost is ${costLineDateMessage(dateStatus, l.incurredOn, input.approvedOn, input.claimDay)}`
+      : null;
+    return { dateStatus, eligible, counted: eligible && dateStatus === "within" && l.eurCents !== null, problem };
+  });
+  const counted = input.lines.filter((_, i) => lines[i].counted);
+  const eligibleCostsCents = sumCents(counted.map((l) => assertCents(l.eurCents)));
+  const payable = payableCents(input.type, { awardCents: award, eligibleCostsCents, reportVerified: input.reportVerified });
+  const parts = counted.map((l) => (l.currency === "EUR"
+    ? formatMoney(l.eurCents!)
+    : `${formatMoney(l.eurCents!)} (${l.currency} ${formatAmount(l.originalMinor)} at ${l.rate} for ${l.rateMonth})`));
+  let explanation: string;
+  if (input.type.paymentBasis === "actual-costs-capped") {
+    explanation = `Eligible costs ${parts.length ? parts.join(" + ") : "none"} = ${formatMoney(eligibleCostsCents)}; payable is the lower of that and the award of ${formatMoney(award)}: ${formatMoney(payable)} (R14, actual costs up to the award).`;
+  } else if (input.reportVerified) {
+    explanation = `The ${input.type.name} voucher pays the fixed award of ${formatMoney(award)} on a verified report: ${formatMoney(payable)} (R14).`;
+  } else {
+    explanation = `The ${input.type.name} voucher pays the fixed award of ${formatMoney(award)} only on a verified report; without one nothing is payable (R14).`;
+  }
+  return { lines, eligibleCostsCents, payableCents: payable, explanation };
+}
+
+// ---------------------------------------------------------------------------------------------
+// R12: reminders before the deadlines
+// ---------------------------------------------------------------------------------------------
+
+/** Reminders go out this many days before a deadline; a missed one is caught up by the nearer. */
+export const REMINDER_DAYS = [14, 3] as const;
+
+export interface Reminder {
+  deadline: "completion" | "claim";
+  date: string;
+  daysLeft: number;
+  /** The reminder stage (14 or 3): each is sent once per deadline. */
+  stage: number;
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round(DateTime.fromISO(to, { zone: "UTC" }).diff(DateTime.fromISO(from, { zone: "UTC" }), "days").days);
+}
+
+/**
+ * The reminder due on `today`, if any. Until the completion deadline an accepted (or not yet
+ * accepted) voucher is reminded of that deadline; after it, a voucher still waiting for a claim is
+ * reminded of the claim deadline, the last day it can be claimed before it expires. An expired
+ * voucher gets none, whether or not the daily job has written its expiry.
+ */
+export function reminderDue(
+  v: VoucherFacts & { completionDeadline: string | null },
+  today: string,
+): Reminder | null {
+  const state = voucherStateOn(v, today);
+  const stageFor = (date: string, deadline: Reminder["deadline"]): Reminder | null => {
+    const daysLeft = daysBetween(today, date);
+    if (daysLeft < 0 || daysLeft > Math.max(...REMINDER_DAYS)) return null;
+    return { deadline, date, daysLeft, stage: Math.min(...REMINDER_DAYS.filter((d) => daysLeft <= d)) };
+  };
+  if ((state === "approved" || state === "accepted") && v.completionDeadline && today <= v.completionDeadline) {
+    return stageFor(v.completionDeadline, "completion");
+  }
+  if (AWAITING_CLAIM.includes(state) && v.claimDeadline) return stageFor(v.claimDeadline, "claim");
+  return null;
+}

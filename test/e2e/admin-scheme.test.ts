@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { type Agent, postForm, signIn } from "../support/app";
+import { testDatabases } from "../support/db";
+import { startManagerWorld } from "./manager-fixtures";
+
+/** The form as it is shown: every field with the value the page puts in it. */
+function formValues(html: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/<input id="[^"]*" name="([^"]+)"[^>]*value="([^"]*)"/g)) out[m[1]] = m[2];
+  for (const m of html.matchAll(/<select id="[^"]*" name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const selected = /<option value="([^"]*)" selected>/.exec(m[2]);
+    if (selected) out[m[1]] = selected[1];
+  }
+  delete out._csrf;
+  return out;
+}
+
+for (const engine of testDatabases()) {
+describe(`administrator: scheme settings per voucher type (e2e, ${engine.name})`, function () {
+  this.timeout(120000);
+  let db: Db;
+  let app: Express;
+  let admin: Agent;
+
+  before(async () => {
+    ({ db, app } = await startManagerWorld(engine));
+    admin = await signIn(app, "admin@demo.test");
+  });
+  after(() => db.destroy());
+
+  it("shows each type's amount, amount rule, payment basis, approval timing and periods", async () => {
+    const values = formValues((await admin.get("/admin/scheme").expect(200)).text);
+    expect(values).to.include({
+      maxCents_MG: "500.00", amountRule_MG: "capped", paymentBasis_MG: "actual-costs-capped", preApprovalRequired_MG: "before-day",
+      completionDays_MG: "90", claimDays_MG: "30",
+      maxCents_IN: "4000.00", amountRule_IN: "fixed", paymentBasis_IN: "lump-sum", preApprovalRequired_IN: "not-before-start",
+    });
+  });
+
+  it("refuses bad values field by field, keeps what was typed and changes nothing", async () => {
+    const values = formValues((await admin.get("/admin/scheme")).text);
+    const res = await postForm(admin, "/admin/scheme", "/admin/scheme", {
+      ...values, maxCents_IN: "4.000,5x", claimDays_CO: "0", completionDays_MG: "ninety", paymentBasis_MG: "whatever",
+    });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include('class="error-summary"');
+    for (const field of ["maxCents_IN", "completionDays_MG"]) {
+      expect(res.text).to.include(`id="f-${field}-error"`);
+      expect(res.text).to.include(`href="#f-${field}"`);
+    }
+    expect(res.text).to.include('value="4.000,5x"').and.include('value="ninety"');
+    // Values that can be read but break a rule are refused by the domain check, also beside their field.
+    const ruled = await postForm(admin, "/admin/scheme", "/admin/scheme", { ...values, claimDays_CO: "0", paymentBasis_MG: "whatever" });
+    expect(ruled.status).to.equal(422);
+    expect(ruled.text).to.include('id="f-claimDays_CO-error"').and.include("from 1 to 3650");
+    expect(ruled.text).to.include('id="f-paymentBasis_MG-error"');
+    const row = await db("voucher_types").where({ code: "CO" }).first();
+    expect(Number(row.claim_days)).to.equal(30);
+  });
+
+  it("saves the settings with before and after in the audit log", async () => {
+    const values = formValues((await admin.get("/admin/scheme")).text);
+    const res = await postForm(admin, "/admin/scheme", "/admin/scheme", {
+      ...values, paymentBasis_IN: "actual-costs-capped", preApprovalRequired_IN: "before-day", claimDays_IN: "45", maxCents_IN: "4.500,00",
+    });
+    expect(res.status, res.text.slice(0, 500)).to.equal(303);
+    const row = await db("voucher_types").where({ code: "IN" }).first();
+    expect([row.payment_basis, !!row.pre_approval_required, Number(row.claim_days), Number(row.max_cents)]).to.deep.equal(["actual-costs-capped", true, 45, 450_000]);
+    const event = await db("audit_events").where({ action: "scheme.updated" }).orderBy("id", "desc").first();
+    expect(JSON.parse(event.before_json).types.IN).to.deep.equal({ maxCents: 400_000, paymentBasis: "lump-sum", preApprovalRequired: false, claimDays: 30 });
+    expect(JSON.parse(event.after_json).types.IN).to.deep.equal({ maxCents: 450_000, paymentBasis: "actual-costs-capped", preApprovalRequired: true, claimDays: 45 });
+    expect(formValues((await admin.get("/admin/scheme")).text)).to.include({ preApprovalRequired_IN: "before-day", claimDays_IN: "45", maxCents_IN: "4500.00" });
+  });
+});
+}
