@@ -393,17 +393,3 @@ export function eligibleCostDate(costDate: string, approvedOn: string): boolean 
 }
 
 export const deadlinesFor = voucherDeadlines;
-
-/** De minimis aid (R9) is declared from the regulation's era onwards, and only once granted. */
-export const EARLIEST_DE_MINIMIS_GRANT = "1990-01-01";
-
-/**
- * Why a declared grant date cannot be counted in R9's rolling window, or null when it can: the
- * window is computed from these dates, so an impossible or future date would move it.
- */
-export function deMinimisGrantDateProblem(grantedOn: string, today: string): string | null {
-  if (!isValidDate(grantedOn)) return `the date granted "${grantedOn}" is not a real date (YYYY-MM-DD).`;
-  if (grantedOn < EARLIEST_DE_MINIMIS_GRANT) return `the date granted ${grantedOn} is before ${EARLIEST_DE_MINIMIS_GRANT}; check the year.`;
-  if (grantedOn > today) return `the date granted ${grantedOn} is in the future (today is ${today}); declare aid once it has been granted.`;
-  return null;
-}

@@ -4,7 +4,7 @@ import { formatLocalDateTime } from "../domain/time";
 import { isPostgres } from "../db/connection";
 import { classifySme, type SmeResult } from "../domain/eligibility";
 import { assertCents } from "../domain/money";
-import { deMinimisGrantDateProblem } from "../domain/eligibility";
+import { deMinimisGrantDateProblem } from "../domain/de-minimis";
 import { localDate } from "../domain/time";
 import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../domain/throttle";
 import { audit } from "./audit";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { deMinimisAid, deMinimisWindowStart, isDeMinimisAward, programmeAwards } from "../../../server/domain/de-minimis";
+import { deMinimisAid, deMinimisGrantDateProblem, deMinimisWindowStart, isDeMinimisAward, programmeAwards } from "../../../server/domain/de-minimis";
 import { APP_STATES, type AppState } from "../../../server/domain/lifecycle";
 
 describe("de minimis: one total for eligibility, letter and manager's page (R9)", () => {
@@ -90,5 +90,14 @@ describe("de minimis: one total for eligibility, letter and manager's page (R9)"
       const expected = ["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified", "paid", "closed"].includes(state);
       expect(awards.length).to.equal(expected ? 1 : 0);
     }));
+  });
+
+  it("refuses declared grant dates that would move the window: impossible, before 1990, or after today", () => {
+    expect(deMinimisGrantDateProblem("2026-02-30", today)).to.match(/not a real date/);
+    expect(deMinimisGrantDateProblem("0000-01-01", today)).to.match(/not a real date|before 1990-01-01/);
+    expect(deMinimisGrantDateProblem("1989-12-31", today)).to.match(/before 1990-01-01/);
+    expect(deMinimisGrantDateProblem("1990-01-01", today)).to.equal(null);
+    expect(deMinimisGrantDateProblem(today, today)).to.equal(null);
+    expect(deMinimisGrantDateProblem("2027-03-02", today)).to.match(/in the future \(today is 2027-03-01\)/);
   });
 });
