@@ -1,8 +1,8 @@
 import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
 import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
-import { STATE_LABELS, type AppState } from "../domain/lifecycle";
+import { allowedActions, STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
-import { claimsOpenOn, expiryReason, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
+import { claimsOpenOn, claimWindow, expiryReason, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
 import { requestedAmountFor } from "../domain/scheme";
 import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/time";
 import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
@@ -384,8 +384,13 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
   const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")
     .select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id"))
     .map((a) => ({ id: Number(a.id), name: a.original_name, mime: a.mime, sizeBytes: Number(a.size_bytes), purpose: a.purpose, claimId: a.claim_id }));
+  // Expired once the claim deadline has passed, whether or not the daily job has written it (R12).
+  const today = localDate(ctx.now(), ctx.config.timeZone);
+  const currentState = voucherStateOn(app, today);
+  const applicantActions = ctx.actor?.role === "applicant" ? allowedActions(currentState, "applicant") : [];
   return {
-    app, timeline, letter: letter ? { reference: letter.reference, issuedAt: letter.issued_at } : null,
+    app, currentState, applicantActions, claimWindow: applicantActions.includes("claim") ? claimWindow(app, today) : null,
+    timeline, letter: letter ? { reference: letter.reference, issuedAt: letter.issued_at } : null,
     claims, attachments, stateLabel: STATE_LABELS[app.state], total: costsTotal(app),
     findings: app.eligibilityJson ? (JSON.parse(app.eligibilityJson) as Finding[]) : [],
   };

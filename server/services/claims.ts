@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
-import { claimWindow, costLineDateMessage, costLineDateStatus } from "../domain/claims";
+import { claimWindow, costLineDateMessage, costLineDateStatus, voucherStateOn } from "../domain/claims";
 import { formatMoney, parseMoney, sumCents, type Cents } from "../domain/money";
 import { isValidDate, localDate } from "../domain/time";
 import { loadApplication, lockApplication, transition } from "./applications-core";
@@ -34,7 +34,7 @@ export async function claimForm(ctx: ServiceContext, applicationId: number) {
   const app = await loadApplication(ctx, applicationId);
   if (ctx.actor?.role !== "applicant") throw new NotFoundError();
   const today = localDate(ctx.now(), ctx.config.timeZone);
-  return { app, today, window: claimWindow(app, today) };
+  return { app, today, window: claimWindow(app, today), state: voucherStateOn(app, today) };
 }
 
 export async function submitClaim(ctx: ServiceContext, applicationId: number, input: ClaimInput, files: CheckedFile[]): Promise<number> {

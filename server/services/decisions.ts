@@ -3,7 +3,7 @@ import path from "node:path";
 import { ForbiddenError, RuleViolationError, ValidationError } from "../errors";
 import type { Db } from "../db/connection";
 import { ceilingKeysFor } from "../domain/budget";
-import { voucherDeadlines } from "../domain/claims";
+import { voucherDeadlines, voucherStateOn } from "../domain/claims";
 import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
 import { blockingFindings, type Finding, localDate } from "../domain/eligibility";
 import { allowedActions, type AppState } from "../domain/lifecycle";
@@ -162,6 +162,8 @@ export interface ApplicationReview {
   history: CompanyHistory;
   timeline: AuditRow[];
   actions: string[];
+  /** Expired once the claim deadline has passed, also before the daily job has written it (R12). */
+  currentState: AppState;
   ownConflict: { reason: string; declaredAt: string } | null;
   conflicts: { userName: string; reason: string; declaredAt: string; handedToName: string | null }[];
   handover: { userId: number; name: string; role: string } | null;
@@ -194,6 +196,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
     history: await companyHistory(ctx.db, app.companyId, app.id, localDate(nowIso(ctx), ctx.config.timeZone)),
     timeline: await entityTimeline(ctx, "application", id),
     actions: allowedActions(app.state, ctx.actor!.role),
+    currentState: voucherStateOn(app, localDate(nowIso(ctx), ctx.config.timeZone)),
     ownConflict: await conflictOf(ctx.db, id, ctx.actor!.id),
     conflicts,
     handover: await currentHandover(ctx.db, id),

@@ -4,8 +4,6 @@ import { z } from "zod";
 import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
-import { claimWindow, voucherStateOn } from "../../domain/claims";
-import { localDate } from "../../domain/time";
 import {
   acceptAward, applicationDetail, assertCallOpenForNew, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
   listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
@@ -225,13 +223,9 @@ applicantRoutes.post("/applications/:id/accept", applicant, handle(async (req, r
 applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) => {
   const d = await applicationDetail(req.ctx, idParam(req));
   const isApplicant = req.ctx.actor?.role === "applicant";
-  // Expired once the claim deadline has passed, whether or not the daily job has written it (R12).
-  const today = localDate(req.ctx.now(), req.ctx.config.timeZone);
-  const state = voucherStateOn(d.app, today);
-  const actions = isApplicant ? allowedActions(state, "applicant") : [];
-  const window = actions.includes("claim") ? claimWindow(d.app, today) : null;
+  const actions = d.applicantActions;
   res.render("pages/applicant/application", {
-    pageTitle: d.app.title || `Application ${d.app.id}`, ...d, isApplicant, state, claimWindow: window,
+    pageTitle: d.app.title || `Application ${d.app.id}`, ...d, isApplicant, state: d.currentState,
     canEdit: isApplicant && (d.app.state === "draft" || d.app.state === "more-info-requested"),
     canWithdraw: actions.includes("withdraw"), canAccept: actions.includes("accept"), canClaim: actions.includes("claim"),
     cancelled: d.app.state === "cancelled",
@@ -272,13 +266,13 @@ applicantRoutes.get("/attachments/:id", requireAuth, handle(async (req, res) => 
 const lineIndexes = Array.from({ length: MAX_COST_LINES }, (_, i) => i);
 
 async function claimLocals(req: Request, id: number) {
-  const { app, today, window } = await claimForm(req.ctx, id);
-  return { pageTitle: `Claim: ${app.title}`, app, today, window, lineIndexes };
+  const { app, today, window, state } = await claimForm(req.ctx, id);
+  return { pageTitle: `Claim: ${app.title}`, app, today, window, state, lineIndexes };
 }
 
 applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res) => {
   const locals = await claimLocals(req, idParam(req));
-  const state = voucherStateOn(locals.app, locals.today);
+  const { state } = locals;
   if (!allowedActions(state, "applicant").includes("claim")) {
     flash(req, "info", state === "approved"
       ? "Accept the award first; the claim can be submitted after that."

@@ -2,8 +2,6 @@ import { type Request, Router } from "express";
 import { z } from "zod";
 import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
-import { voucherStateOn } from "../../domain/claims";
-import { localDate } from "../../domain/time";
 import { formatMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { loadApplication } from "../../services/applications-core";
@@ -180,8 +178,6 @@ async function reviewLocals(req: Request, id: number) {
   return {
     pageTitle: `Application ${review.app.reference ?? review.app.id}`,
     ...review,
-    // Expired once the claim deadline has passed, also before the daily job has written it (R12).
-    currentState: voucherStateOn(review.app, localDate(req.ctx.now(), req.ctx.config.timeZone)),
     can: { approve: has("approve"), reject: has("reject"), requestInfo: has("request-info"), reserve: has("reserve"), cancel: has("cancel") },
     capped: review.type.amountRule === "capped",
     values: {},
