@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from "./config";
 import { createDb, migrate } from "./db/connection";
-import { startBackgroundJobs } from "./services/jobs";
+import { startBackgroundJobs } from "./services/platform/jobs";
 import { seedDemoIfEmpty } from "../db/seeds/demo";
 import { createApp } from "./web/app";
 

@@ -1,18 +1,18 @@
 import type { Config } from "../../server/config";
 import type { Db } from "../../server/db/connection";
-import type { ServiceContext } from "../../server/services/context";
-import { inTransaction } from "../../server/services/context";
-import { insertCompany } from "../../server/services/companies";
-import { insertUser, loadActor } from "../../server/services/users";
+import type { ServiceContext } from "../../server/services/platform/context";
+import { inTransaction } from "../../server/services/platform/context";
+import { insertCompany } from "../../server/services/people/companies";
+import { insertUser, loadActor } from "../../server/services/people/users";
 import { localDate } from "../../server/domain/time";
-import { acceptAward, createDraft, submitApplication } from "../../server/services/applications";
-import { closeCall, createCall, openCall } from "../../server/services/calls";
-import { submitClaim } from "../../server/services/claims";
-import { reviewClaim, verifyClaim } from "../../server/services/claim-verification";
-import { approve, declareConflict, reserve } from "../../server/services/decisions";
-import { createOrganisation, createReferral } from "../../server/services/directory";
-import { setRate } from "../../server/services/exchange-rates";
-import { recordPayment } from "../../server/services/payments";
+import { acceptAward, createDraft, submitApplication } from "../../server/services/applications/applications";
+import { closeCall, createCall, openCall } from "../../server/services/calls/calls";
+import { submitClaim } from "../../server/services/claims/claims";
+import { reviewClaim, verifyClaim } from "../../server/services/claims/verification";
+import { approve, declareConflict, reserve } from "../../server/services/review/decisions";
+import { createOrganisation, createReferral } from "../../server/services/directory/directory";
+import { setRate } from "../../server/services/finance/exchange-rates";
+import { recordPayment } from "../../server/services/finance/payments";
 
 /*
  * Demo data for a first look at Voucherdesk: one account per role, SMEs in several regions,

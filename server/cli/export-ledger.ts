@@ -6,9 +6,9 @@ import { AppError } from "../errors";
 import { writeLedgerCsv } from "../exports/ledger-csv";
 import { writeLedgerXlsx } from "../exports/ledger-xlsx";
 import type { LedgerTotals } from "../exports/ledger-row";
-import { audit } from "../services/audit";
-import { inTransaction, type ServiceContext } from "../services/context";
-import { ledgerExportRows, parseLedgerFilter } from "../services/ledger";
+import { audit } from "../services/platform/audit";
+import { inTransaction, type ServiceContext } from "../services/platform/context";
+import { ledgerExportRows, parseLedgerFilter } from "../services/finance/ledger";
 
 /*
  * `npm run export:ledger -- --from 2026-01-01 --to 2026-12-31 --format csv > ledger.csv`

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config";
 import { createDb, pendingMigrations } from "../db/connection";
-import { runDailyJobsExclusive, systemContext } from "../services/jobs";
+import { runDailyJobsExclusive, systemContext } from "../services/platform/jobs";
 
 /*
  * `npm run jobs`: runs the daily jobs once (expiry, reminders, e-mail outbox) and prints counts.

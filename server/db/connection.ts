@@ -1,4 +1,4 @@
-import knex, { Knex } from "knex";
+import knex, { type Knex } from "knex";
 import path from "node:path";
 
 export type Db = Knex;
@@ -88,7 +88,7 @@ export function isBusyError(err: unknown): boolean {
 }
 
 export function isPostgres(db: Db): boolean {
-  return db.client.config.client === "pg";
+  return (db.client as { config: Knex.Config }).config.client === "pg";
 }
 
 /**

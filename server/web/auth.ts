@@ -1,7 +1,7 @@
 import passport from "passport";
 import { Strategy as LocalStrategy } from "passport-local";
 import type { Db } from "../db/connection";
-import { loadActor } from "../services/users";
+import { loadActor } from "../services/people/users";
 
 let configured = false;
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ForbiddenError } from "../errors";
-import type { UserRole } from "../services/context";
+import type { UserRole } from "../services/platform/context";
 
 export const HOME_FOR_ROLE: Record<UserRole, string> = {
   applicant: "/applicant",

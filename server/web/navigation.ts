@@ -1,4 +1,4 @@
-import type { Actor } from "../services/context";
+import type { Actor } from "../services/platform/context";
 
 export interface NavItem { href: string; label: string; current: boolean }
 

@@ -1,4 +1,4 @@
-import type { Actor, ServiceContext } from "../services/context";
+import type { Actor, ServiceContext } from "../services/platform/context";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

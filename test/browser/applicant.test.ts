@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
 import type { Db } from "../../server/db/connection";
-import { verifyClaim } from "../../server/services/claim-verification";
-import { approve } from "../../server/services/decisions";
-import { recordPayment } from "../../server/services/payments";
+import { verifyClaim } from "../../server/services/claims/verification";
+import { approve } from "../../server/services/review/decisions";
+import { recordPayment } from "../../server/services/finance/payments";
 import { type BrowserRig, startBrowserRig } from "../support/browser";
 import { TestClock, testContext } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
-import { approve } from "../../server/services/decisions";
+import { approve } from "../../server/services/review/decisions";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
 import { createDb, type Db, migrate } from "../../server/db/connection";
-import { toBuffer } from "../../server/services/letters";
+import { toBuffer } from "../../server/services/letters/letters";
 import { buildApp, csrfToken, postForm, signIn } from "../support/app";
 import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";

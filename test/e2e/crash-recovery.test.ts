@@ -8,7 +8,7 @@ import { expect } from "chai";
 import knex, { type Knex } from "knex";
 import request from "supertest";
 import { createDb, type Db, knexConfig, migrate } from "../../server/db/connection";
-import * as budget from "../../server/services/budget";
+import * as budget from "../../server/services/finance/budget";
 import { csrfFrom, csrfToken } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

@@ -4,7 +4,7 @@ import ExcelJS from "exceljs";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
-import * as budget from "../../server/services/budget";
+import * as budget from "../../server/services/finance/budget";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { ConflictError } from "../../server/errors";
-import { createUser, setUserActive, setUserRole } from "../../server/services/users";
+import { createUser, setUserActive, setUserRole } from "../../server/services/people/users";
 import { buildApp, csrfFrom, signIn, type Agent } from "../support/app";
 import { testContext, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";

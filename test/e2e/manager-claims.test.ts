@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { approve } from "../../server/services/decisions";
+import { approve } from "../../server/services/review/decisions";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail } from "../support/fixtures";

@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db/connection";
 import type { Cents } from "../../server/domain/money";
-import { createCall, openCall } from "../../server/services/calls";
-import { insertedId } from "../../server/services/context";
+import { createCall, openCall } from "../../server/services/calls/calls";
+import { insertedId } from "../../server/services/platform/context";
 import type { Express } from "express";
 import { buildApp } from "../support/app";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

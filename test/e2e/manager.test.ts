@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { readCeilings, verifyLedgerTotals } from "../../server/services/budget";
+import { readCeilings, verifyLedgerTotals } from "../../server/services/finance/budget";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";

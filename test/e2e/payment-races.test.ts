@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import request from "supertest";
 import type { Db } from "../../server/db/connection";
-import * as budget from "../../server/services/budget";
+import * as budget from "../../server/services/finance/budget";
 import { type Agent, buildApp, csrfFrom } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { verifyLedgerTotals } from "../../server/services/budget";
+import { verifyLedgerTotals } from "../../server/services/finance/budget";
 import { type Agent, postForm, signIn } from "../support/app";
 import { type TestClock, testDatabases } from "../support/db";
 import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";

@@ -4,9 +4,9 @@ import { ConflictError, RuleViolationError, ValidationError } from "../../server
 import {
   acceptAward, applicationDetail, sendDeadlineReminders, checkAnswers, createDraft, listCompanyApplications, listOpenCalls, submitApplication,
   updateDraft, withdrawApplication, type DraftInput,
-} from "../../server/services/applications";
-import { submitClaim } from "../../server/services/claims";
-import type { ServiceContext } from "../../server/services/context";
+} from "../../server/services/applications/applications";
+import { submitClaim } from "../../server/services/claims/claims";
+import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 

@@ -14,8 +14,8 @@ import {
   reverseEntry,
   setCeilings,
   verifyLedgerTotals,
-} from "../../server/services/budget";
-import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/context";
+} from "../../server/services/finance/budget";
+import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/platform/context";
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 

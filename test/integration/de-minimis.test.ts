@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { formatMoney } from "../../server/domain/money";
-import { toApplication, applicationQuery } from "../../server/services/applications-core";
-import { reviewApplication } from "../../server/services/decisions";
-import { findingsFor } from "../../server/services/eligibility";
-import { awardLetterData } from "../../server/services/letters";
+import { toApplication, applicationQuery } from "../../server/services/applications/records";
+import { reviewApplication } from "../../server/services/review/decisions";
+import { findingsFor } from "../../server/services/applications/eligibility";
+import { awardLetterData } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";

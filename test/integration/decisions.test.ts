@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { readCeilings, verifyLedgerTotals } from "../../server/services/budget";
+import { readCeilings, verifyLedgerTotals } from "../../server/services/finance/budget";
 import { buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { approve } from "../../server/services/decisions";
-import { runDailyJobs } from "../../server/services/jobs";
+import { approve } from "../../server/services/review/decisions";
+import { runDailyJobs } from "../../server/services/platform/jobs";
 import { insertClaim, insertSubmitted, seedCall } from "../e2e/manager-fixtures";
 
 for (const engine of testDatabases()) {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { verifyLedgerTotals } from "../../server/services/budget";
-import { ledgerExportRows } from "../../server/services/ledger";
-import { paymentQueue } from "../../server/services/payments";
+import { verifyLedgerTotals } from "../../server/services/finance/budget";
+import { ledgerExportRows } from "../../server/services/finance/ledger";
+import { paymentQueue } from "../../server/services/finance/payments";
 import { buildApp, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -76,11 +76,11 @@ for (const engine of testDatabases()) {
     });
 
     it("has a reserve list with an earlier application that does not fit and a later one that is offered, and a conflict handed over", async () => {
-      const { callBudget } = await import("../../server/services/calls");
+      const { callBudget } = await import("../../server/services/calls/calls");
       const { testContext } = await import("../support/db");
       const call = await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id");
       const admin = await db("users").where({ email: "admin@demo.test" }).first("id");
-      const { loadActor } = await import("../../server/services/users");
+      const { loadActor } = await import("../../server/services/people/users");
       const budget = await callBudget(testContext(db, await loadActor(db, Number(admin.id))), Number(call.id));
       expect(budget.reserve.map((r) => [r.companyName, r.fits, r.offered])).to.deep.equal([
         ["Hillerød Cell Devices ApS", false, false], ["Brabant Diagnostics B.V.", true, true],

@@ -7,11 +7,11 @@ import { AppError } from "../../server/errors";
 import { writeLedgerCsv } from "../../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, type LedgerExportRow } from "../../server/exports/ledger-row";
-import * as budget from "../../server/services/budget";
-import { type Actor, type ServiceContext, type UserRole } from "../../server/services/context";
-import { currentRates, importRates, rateTable, setRate } from "../../server/services/exchange-rates";
-import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/ledger";
-import { createSepaBatch, getBatch, paymentQueue, recordPayment } from "../../server/services/payments";
+import * as budget from "../../server/services/finance/budget";
+import { type Actor, type ServiceContext, type UserRole } from "../../server/services/platform/context";
+import { currentRates, importRates, rateTable, setRate } from "../../server/services/finance/exchange-rates";
+import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/finance/ledger";
+import { createSepaBatch, getBatch, paymentQueue, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 
 const TZ = "Europe/Copenhagen";

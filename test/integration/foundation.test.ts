@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { isPostgres } from "../../server/db/connection";
-import { audit } from "../../server/services/audit";
-import { inTransaction } from "../../server/services/context";
-import { createUser } from "../../server/services/users";
-import { getScheme, listPartners, listRegions, listSectors, listVoucherTypes } from "../../server/services/reference";
+import { audit } from "../../server/services/platform/audit";
+import { inTransaction } from "../../server/services/platform/context";
+import { createUser } from "../../server/services/people/users";
+import { getScheme, listPartners, listRegions, listSectors, listVoucherTypes } from "../../server/services/scheme/reference";
 import { testContext, testDatabases } from "../support/db";
 
 for (const engine of testDatabases()) {

@@ -6,11 +6,11 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { ConflictError, NotFoundError, ValidationError } from "../../server/errors";
 import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
-import type { ServiceContext } from "../../server/services/context";
-import { insertedId } from "../../server/services/context";
-import { toApplication } from "../../server/services/applications-core";
-import { findingsFor } from "../../server/services/eligibility";
-import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters";
+import type { ServiceContext } from "../../server/services/platform/context";
+import { insertedId } from "../../server/services/platform/context";
+import { toApplication } from "../../server/services/applications/records";
+import { findingsFor } from "../../server/services/applications/eligibility";
+import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 

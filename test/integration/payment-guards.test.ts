@@ -2,10 +2,10 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { AppError } from "../../server/errors";
 import { localDate, addDays } from "../../server/domain/time";
-import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/payments";
+import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import type { ServiceContext } from "../../server/services/context";
+import type { ServiceContext } from "../../server/services/platform/context";
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
   try {

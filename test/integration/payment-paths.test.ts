@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { AppError } from "../../server/errors";
-import * as budget from "../../server/services/budget";
-import type { Actor, ServiceContext, UserRole } from "../../server/services/context";
+import * as budget from "../../server/services/finance/budget";
+import type { Actor, ServiceContext, UserRole } from "../../server/services/platform/context";
 import { buildPain001 } from "../../server/exports/sepa";
-import { cancelBatch, createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/payments";
+import { cancelBatch, createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 
 /*

@@ -8,10 +8,10 @@ import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import { AppError } from "../../server/errors";
 import { exportLedgerCommand } from "../../server/cli/export-ledger";
-import * as budget from "../../server/services/budget";
-import { type Actor, type ServiceContext, type UserRole, inTransaction } from "../../server/services/context";
-import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../server/services/ledger";
-import { createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/payments";
+import * as budget from "../../server/services/finance/budget";
+import { type Actor, type ServiceContext, type UserRole, inTransaction } from "../../server/services/platform/context";
+import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../server/services/finance/ledger";
+import { createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 
 const TZ = "Europe/Copenhagen";

@@ -5,7 +5,7 @@ import path from "node:path";
 import knex from "knex";
 import type { Config } from "../../server/config";
 import { createDb, type Db, knexConfig, migrate } from "../../server/db/connection";
-import type { Actor, ServiceContext } from "../../server/services/context";
+import type { Actor, ServiceContext } from "../../server/services/platform/context";
 
 /**
  * Real databases for tests: a fresh SQLite file per call, and (when TEST_DATABASE_URL is set) a

@@ -1,6 +1,6 @@
 import type { Db } from "../../server/db/connection";
-import { loadActor } from "../../server/services/users";
-import type { Actor } from "../../server/services/context";
+import { loadActor } from "../../server/services/people/users";
+import type { Actor } from "../../server/services/platform/context";
 import { seedDemo } from "../../db/seeds/demo";
 import { testConfig } from "./db";
 

@@ -7,10 +7,10 @@ import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
 import {
   acceptAward, applicationDetail, assertCallOpenForNew, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
   listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
-} from "../../services/applications";
-import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims";
-import { loadApplication } from "../../services/applications-core";
-import { callVoucherType } from "../../services/reference";
+} from "../../services/applications/applications";
+import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
+import { loadApplication } from "../../services/applications/records";
+import { callVoucherType } from "../../services/scheme/reference";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { f, parseForm, renderFormError } from "../forms";
 import { codeParam, field } from "../input";

@@ -3,8 +3,8 @@ import { z } from "zod";
 import {
   allCompetences, createOrganisation, createReferral, getOrganisation, listReferrals, ORG_KINDS, type OrganisationInput,
   referableCompanies, referralKpis, searchDirectory, updateOrganisation,
-} from "../../services/directory";
-import { listRegions } from "../../services/reference";
+} from "../../services/directory/directory";
+import { listRegions } from "../../services/scheme/reference";
 import { parseForm, renderFormError } from "../forms";
 import { field, parseQuery } from "../input";
 import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";

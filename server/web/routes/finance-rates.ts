@@ -1,7 +1,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ValidationError } from "../../errors";
-import { importRates, rateTable, setRate } from "../../services/exchange-rates";
+import { importRates, rateTable, setRate } from "../../services/finance/exchange-rates";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { renderFormError } from "../forms";
 import { field, parseBody } from "../input";

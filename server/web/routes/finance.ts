@@ -4,12 +4,12 @@ import { z } from "zod";
 import { AppError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
-import { audit } from "../../services/audit";
-import { inTransaction } from "../../services/context";
-import { filterOptions, filterQuery, ledgerExportRows, ledgerPage, parseLedgerFilter, reconciliation, type LedgerFilter } from "../../services/ledger";
+import { audit } from "../../services/platform/audit";
+import { inTransaction } from "../../services/platform/context";
+import { filterOptions, filterQuery, ledgerExportRows, ledgerPage, parseLedgerFilter, reconciliation, type LedgerFilter } from "../../services/finance/ledger";
 import {
   BatchRefusedError, cancelBatch, createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult,
-} from "../../services/payments";
+} from "../../services/finance/payments";
 import { errorSummary, f, parseForm, renderFormError } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";

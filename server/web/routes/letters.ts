@@ -1,7 +1,7 @@
 import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
 import { rateLimit } from "express-rate-limit";
 import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
-import { getAwardLetter, verifyLetter } from "../../services/letters";
+import { getAwardLetter, verifyLetter } from "../../services/letters/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { errorSummary, renderFormError } from "../forms";
 import { field, parseBody, parseQuery } from "../input";

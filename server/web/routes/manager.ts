@@ -4,13 +4,13 @@ import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
-import { loadApplication } from "../../services/applications-core";
-import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls";
+import { loadApplication } from "../../services/applications/records";
+import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls/calls";
 import {
   approve, cancel, conflictHandovers, declareConflict, listRejectionTemplates, reject, requestInfo, reserve, reviewApplication, reviewQueue, saveRejectionTemplate,
-} from "../../services/decisions";
-import { claimsToVerify, type LineDecision, rejectClaim, reviewClaim, verifyClaim } from "../../services/claim-verification";
-import { listPartners, listVoucherTypes } from "../../services/reference";
+} from "../../services/review/decisions";
+import { claimsToVerify, type LineDecision, rejectClaim, reviewClaim, verifyClaim } from "../../services/claims/verification";
+import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { f, parseForm, renderFormError } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { AppError, TooManyRequestsError } from "../../errors";
-import { authenticate } from "../../services/users";
+import { authenticate } from "../../services/people/users";
 import { parseForm, renderFormError } from "../forms";
 import { field } from "../input";
 import { handle, HOME_FOR_ROLE } from "../middleware";

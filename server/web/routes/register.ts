@@ -2,13 +2,13 @@ import { Router, type Request } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { AppError, ValidationError, type FieldErrors } from "../../errors";
 import { type Cents } from "../../domain/money";
-import type { CompanyInput } from "../../services/companies";
+import type { CompanyInput } from "../../services/people/companies";
 import {
   acceptInvitation, companyProfile, confirmEmail, inviteColleague, registerApplicant, requestPasswordReset, resendConfirmation, resetPassword,
   updateCompanyProfile,
-} from "../../services/registration";
-import { listRegions, listSectors } from "../../services/reference";
-import { loadActor } from "../../services/users";
+} from "../../services/people/registration";
+import { listRegions, listSectors } from "../../services/scheme/reference";
+import { loadActor } from "../../services/people/users";
 import { renderFormError } from "../forms";
 import { field, parseBody } from "../input";
 import { z } from "zod";

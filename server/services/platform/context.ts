@@ -1,8 +1,8 @@
 import type { Knex } from "knex";
-import type { Config } from "../config";
-import type { Db } from "../db/connection";
-import { isBusyError, isPostgres } from "../db/connection";
-import { BusyError } from "../errors";
+import type { Config } from "../../config";
+import type { Db } from "../../db/connection";
+import { isBusyError, isPostgres } from "../../db/connection";
+import { BusyError } from "../../errors";
 
 export type UserRole = "applicant" | "manager" | "finance" | "admin";
 

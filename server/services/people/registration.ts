@@ -1,17 +1,17 @@
 import { createHash, randomBytes } from "node:crypto";
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError, type FieldErrors } from "../errors";
-import { formatLocalDateTime } from "../domain/time";
-import { isPostgres } from "../db/connection";
-import { classifySme, type SmeResult } from "../domain/eligibility";
-import { assertCents } from "../domain/money";
-import { deMinimisGrantDateProblem } from "../domain/de-minimis";
-import { localDate } from "../domain/time";
-import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../domain/throttle";
-import { audit } from "./audit";
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError, type FieldErrors } from "../../errors";
+import { formatLocalDateTime } from "../../domain/time";
+import { isPostgres } from "../../db/connection";
+import { classifySme, type SmeResult } from "../../domain/eligibility";
+import { assertCents } from "../../domain/money";
+import { deMinimisGrantDateProblem } from "../../domain/de-minimis";
+import { localDate } from "../../domain/time";
+import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../../domain/throttle";
+import { audit } from "../platform/audit";
 import { insertCompany, companySmeStatus, currentRelations, saveCompanyVersion, type CompanyInput } from "./companies";
-import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
-import { checkSepaIban, ibanUsesEuro } from "../exports/sepa";
-import { queueEmail } from "./mail";
+import { inTransaction, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { checkSepaIban, ibanUsesEuro } from "../../exports/sepa";
+import { queueEmail } from "../platform/mail";
 import { hashPassword, insertUser, MIN_PASSWORD_LENGTH } from "./users";
 
 /*

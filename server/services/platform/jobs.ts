@@ -1,13 +1,13 @@
-import type { Config } from "../config";
-import type { Db } from "../db/connection";
-import { isPostgres } from "../db/connection";
+import type { Config } from "../../config";
+import type { Db } from "../../db/connection";
+import { isPostgres } from "../../db/connection";
 import type { ServiceContext } from "./context";
 import { onAfterCommit } from "./context";
-import { closeDueCalls } from "./calls";
-import { expireVouchers } from "./expiry";
+import { closeDueCalls } from "../calls/calls";
+import { expireVouchers } from "../claims/expiry";
 import { deliverOutbox, OutboxWorker } from "./mail";
-import { sendDeadlineReminders } from "./applications";
-import { serializeError } from "../logging";
+import { sendDeadlineReminders } from "../applications/applications";
+import { serializeError } from "../../logging";
 
 /**
  * Daily jobs (expiry of vouchers past their deadline, deadline reminders) are listed here in the

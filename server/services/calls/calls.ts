@@ -1,15 +1,15 @@
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
-import { APP_STATES, STATE_LABELS, type AppState } from "../domain/lifecycle";
-import { assertCents, type Cents } from "../domain/money";
-import { ceilingKeysFor, remainingCents, type CeilingState } from "../domain/budget";
-import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } from "../domain/reserve-list";
-import { instantMillis, zonedLocalToInstant } from "../domain/time";
-import { audit } from "./audit";
-import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "./budget";
-import type { ServiceContext, Trx } from "./context";
-import { inTransaction, insertedId, nowIso } from "./context";
-import { callVoucherTypes, getScheme, listPartners, listVoucherTypes, takeCallTypeSettings } from "./reference";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { APP_STATES, STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import { assertCents, type Cents } from "../../domain/money";
+import { ceilingKeysFor, remainingCents, type CeilingState } from "../../domain/budget";
+import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } from "../../domain/reserve-list";
+import { instantMillis, zonedLocalToInstant } from "../../domain/time";
+import { audit } from "../platform/audit";
+import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "../finance/budget";
+import type { ServiceContext, Trx } from "../platform/context";
+import { inTransaction, insertedId, nowIso } from "../platform/context";
+import { callVoucherTypes, getScheme, listPartners, listVoucherTypes, takeCallTypeSettings } from "../scheme/reference";
 
 /*
  * Calls (R3): a draft is edited freely, then opened; it closes by hand or at its closing moment.

@@ -12,8 +12,8 @@
  * - the idempotency key is looked up only after the lock is held, so a retried request (double
  *   click, network retry, job re-run) that races its first attempt still books exactly once.
  */
-import type { Db } from "../db/connection";
-import { isPostgres } from "../db/connection";
+import type { Db } from "../../db/connection";
+import { isPostgres } from "../../db/connection";
 import {
   BudgetExceededError,
   type CeilingState,
@@ -24,12 +24,12 @@ import {
   ceilingFromEntries,
   checkInvariants,
   netCommittedCents,
-} from "../domain/budget";
-import { type Cents, assertCents, formatMoney } from "../domain/money";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { audit } from "./audit";
-import type { ServiceContext, Trx } from "./context";
-import { insertedId, nowIso } from "./context";
+} from "../../domain/budget";
+import { type Cents, assertCents, formatMoney } from "../../domain/money";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { audit } from "../platform/audit";
+import type { ServiceContext, Trx } from "../platform/context";
+import { insertedId, nowIso } from "../platform/context";
 
 export interface CeilingInput {
   key: string;

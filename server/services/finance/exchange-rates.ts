@@ -1,9 +1,9 @@
 import { parse } from "csv-parse/sync";
-import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from "../errors";
-import { checkRateEntry, checkRateRecords, type RateEntry } from "../domain/exchange-rates";
-import { audit } from "./audit";
-import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
-import type { Db } from "../db/connection";
+import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from "../../errors";
+import { checkRateEntry, checkRateRecords, type RateEntry } from "../../domain/exchange-rates";
+import { audit } from "../platform/audit";
+import { inTransaction, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import type { Db } from "../../db/connection";
 
 /*
  * The monthly exchange-rate table finance keeps (R2). Rates are added and corrected here only;

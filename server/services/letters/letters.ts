@@ -1,21 +1,21 @@
 import { timingSafeEqual } from "node:crypto";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
-import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
-import { assertCents, type Cents } from "../domain/money";
-import { isValidDate } from "../domain/time";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
+import { assertCents, type Cents } from "../../domain/money";
+import { isValidDate } from "../../domain/time";
 import {
   type AwardLetterData,
   type LetterLanguage,
   letterReference,
   renderAwardLetter,
   sha256Hex,
-} from "../letters/award-letter";
-import { loadApplication, lockApplication } from "./applications-core";
-import { audit } from "./audit";
-import type { ServiceContext, Trx } from "./context";
-import { nowIso } from "./context";
-import { callVoucherType } from "./reference";
+} from "../../letters/award-letter";
+import { loadApplication, lockApplication } from "../applications/records";
+import { audit } from "../platform/audit";
+import type { ServiceContext, Trx } from "../platform/context";
+import { nowIso } from "../platform/context";
+import { callVoucherType } from "../scheme/reference";
 
 /*
  * Award letters (R13). The letter is rendered once, inside the approval's transaction, and its

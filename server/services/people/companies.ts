@@ -1,10 +1,10 @@
-import { ValidationError } from "../errors";
-import { classifySme, type RelatedEnterprise } from "../domain/eligibility";
-import type { Cents } from "../domain/money";
-import { assertCents } from "../domain/money";
-import { audit } from "./audit";
-import type { ServiceContext, Trx } from "./context";
-import { insertedId, nowIso } from "./context";
+import { ValidationError } from "../../errors";
+import { classifySme, type RelatedEnterprise } from "../../domain/eligibility";
+import type { Cents } from "../../domain/money";
+import { assertCents } from "../../domain/money";
+import { audit } from "../platform/audit";
+import type { ServiceContext, Trx } from "../platform/context";
+import { insertedId, nowIso } from "../platform/context";
 
 /** A declared partner or linked enterprise, exactly as the SME rule (R6) reads it. */
 export type CompanyRelationInput = RelatedEnterprise;

@@ -1,10 +1,10 @@
 import type { Knex } from "knex";
 import { DateTime } from "luxon";
-import { assertCents, formatAmount, type Cents } from "../domain/money";
-import { BadRequestError } from "../errors";
-import { LEDGER_KINDS, type LedgerExportRow, type LedgerKind } from "../exports/ledger-row";
-import type { Db } from "../db/connection";
-import type { Trx } from "./context";
+import { assertCents, formatAmount, type Cents } from "../../domain/money";
+import { BadRequestError } from "../../errors";
+import { LEDGER_KINDS, type LedgerExportRow, type LedgerKind } from "../../exports/ledger-row";
+import type { Db } from "../../db/connection";
+import type { Trx } from "../platform/context";
 
 /*
  * Reading the disbursement ledger (R5, R16): the filtered list for the page, the streaming feed

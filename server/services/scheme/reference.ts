@@ -1,10 +1,10 @@
-import { NotFoundError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
-import { assertCents, type Cents } from "../domain/money";
-import { type VoucherType, type VoucherTypeSettings, voucherTypeSettingsProblems } from "../domain/scheme";
-import { audit } from "./audit";
-import type { ServiceContext, Trx } from "./context";
-import { inTransaction } from "./context";
+import { NotFoundError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { assertCents, type Cents } from "../../domain/money";
+import { type VoucherType, type VoucherTypeSettings, voucherTypeSettingsProblems } from "../../domain/scheme";
+import { audit } from "../platform/audit";
+import type { ServiceContext, Trx } from "../platform/context";
+import { inTransaction } from "../platform/context";
 
 /* Reference data: the scheme and its settings, voucher types, regions, partners and sectors. */
 

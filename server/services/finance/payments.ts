@@ -2,21 +2,21 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
-import { outstandingCents, settlementOnPayment } from "../domain/budget";
-import { assertCents, formatMoney, type Cents } from "../domain/money";
+import { outstandingCents, settlementOnPayment } from "../../domain/budget";
+import { assertCents, formatMoney, type Cents } from "../../domain/money";
 import {
   amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
   type OpenPath, type PaymentFacts, type PaymentRefusal, type PaymentStep,
-} from "../domain/payments";
-import { localDate } from "../domain/time";
-import { isPostgres } from "../db/connection";
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
-import { buildPain001, checkPayableIban, ibanUsesEuro, type SepaPayment } from "../exports/sepa";
-import { loadApplication, transition } from "./applications-core";
-import { audit } from "./audit";
+} from "../../domain/payments";
+import { localDate } from "../../domain/time";
+import { isPostgres } from "../../db/connection";
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import { buildPain001, checkPayableIban, ibanUsesEuro, type SepaPayment } from "../../exports/sepa";
+import { loadApplication, transition } from "../applications/records";
+import { audit } from "../platform/audit";
 import * as budget from "./budget";
-import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
-import { queueEmail } from "./mail";
+import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { queueEmail } from "../platform/mail";
 
 /*
  * Paying verified claims (R15): once per claim, never by the person who approved the application
@@ -27,7 +27,7 @@ import { queueEmail } from "./mail";
  * then executed). Three layers keep it so:
  * 1. Lock order, the same in every use case here: the SEPA batch row first (when the step is about
  *    a batch), then the applications of the claims involved in ascending id, then the budget
- *    ceilings in key order (services/budget.ts). On PostgreSQL these are SELECT ... FOR UPDATE; on
+ *    ceilings in key order (services/finance/budget.ts). On PostgreSQL these are SELECT ... FOR UPDATE; on
  *    SQLite the single pooled connection runs one transaction at a time. One order means two
  *    steps wait for each other instead of deadlocking.
  * 2. Everything a decision depends on is read after the locks and judged by one domain function
@@ -36,7 +36,7 @@ import { queueEmail } from "./mail";
  *    payments.claim_id is unique. A violation that slips past 1 and 2 becomes a 409, never a 500.
  */
 
-const PAYMENT_EMAIL_TEMPLATE = path.resolve(__dirname, "../../templates/emails/payment-made.hbs");
+const PAYMENT_EMAIL_TEMPLATE = path.resolve(__dirname, "../../../templates/emails/payment-made.hbs");
 
 export interface QueueItem {
   claimId: number;

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { leavesNoAdministrator } from "../domain/accounts";
-import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../domain/throttle";
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../errors";
-import { isPostgres, type Db } from "../db/connection";
-import { audit } from "./audit";
-import type { Actor, ServiceContext, Trx, UserRole } from "./context";
-import { inTransaction, insertedId, nowIso } from "./context";
+import { leavesNoAdministrator } from "../../domain/accounts";
+import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../../domain/throttle";
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
+import { isPostgres, type Db } from "../../db/connection";
+import { audit } from "../platform/audit";
+import type { Actor, ServiceContext, Trx, UserRole } from "../platform/context";
+import { inTransaction, insertedId, nowIso } from "../platform/context";
 
 export const ROLES: readonly UserRole[] = ["applicant", "manager", "finance", "admin"];
 export const ROLE_LABELS: Record<UserRole, string> = {
@@ -124,7 +124,7 @@ export function validateNewUser(input: NewUser): void {
 }
 
 /** Inserts a user inside the caller's transaction (also used by registration and seeding). */
-export async function insertUser(trx: import("./context").Trx, ctx: ServiceContext, input: NewUser): Promise<number> {
+export async function insertUser(trx: import("../platform/context").Trx, ctx: ServiceContext, input: NewUser): Promise<number> {
   validateNewUser(input);
   await assertAffiliation(trx, input.role, input.partnerId, input.companyId);
   const email = input.email.trim().toLowerCase();
@@ -149,7 +149,7 @@ export async function insertUser(trx: import("./context").Trx, ctx: ServiceConte
 }
 
 /** A user's partner or company chosen from a list must exist: a 422 beside the field, never a database error. */
-async function assertAffiliation(db: import("./context").Trx, role: UserRole, partnerId: number | null | undefined, companyId: number | null | undefined): Promise<void> {
+async function assertAffiliation(db: import("../platform/context").Trx, role: UserRole, partnerId: number | null | undefined, companyId: number | null | undefined): Promise<void> {
   const fields: Record<string, string> = {};
   if (role === "manager" && partnerId && !(await db("partners").where({ id: partnerId }).first("id"))) fields.partnerId = "Choose a partner organisation from the list.";
   if (role === "applicant" && companyId && !(await db("companies").where({ id: companyId }).first("id"))) fields.companyId = "Choose a company from the list.";

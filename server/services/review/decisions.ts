@@ -1,27 +1,27 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ForbiddenError, RuleViolationError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
-import { ceilingKeysFor } from "../domain/budget";
-import { voucherDeadlines, voucherStateOn } from "../domain/claims";
-import { deMinimisAid, programmeAwards } from "../domain/de-minimis";
-import { blockingFindings, type Finding, localDate } from "../domain/eligibility";
-import { allowedActions, type AppState } from "../domain/lifecycle";
-import { assertCents, type Cents, formatMoney } from "../domain/money";
-import { handoverTarget } from "../domain/conflict-handover";
-import { skippedByApproval } from "../domain/reserve-list";
-import { validateAwardAmount } from "../domain/scheme";
-import { formatLocalDateTime } from "../domain/time";
-import { audit, entityTimeline, type AuditRow } from "./audit";
-import { applicationQuery, type Application, describeSubmission, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
-import { commit, commitmentOf, readCeilings, release } from "./budget";
-import { reserveList, type ReserveListed } from "./calls";
-import type { ServiceContext, Trx } from "./context";
-import { inTransaction, insertedId, nowIso } from "./context";
-import { findingsFor } from "./eligibility";
-import { issueAwardLetter } from "./letters";
-import { queueEmail } from "./mail";
-import { callVoucherType, listRegions, type VoucherTypeRow } from "./reference";
+import { ForbiddenError, RuleViolationError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { ceilingKeysFor } from "../../domain/budget";
+import { voucherDeadlines, voucherStateOn } from "../../domain/claims";
+import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
+import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
+import { allowedActions, type AppState } from "../../domain/lifecycle";
+import { assertCents, type Cents, formatMoney } from "../../domain/money";
+import { handoverTarget } from "../../domain/conflict-handover";
+import { skippedByApproval } from "../../domain/reserve-list";
+import { validateAwardAmount } from "../../domain/scheme";
+import { formatLocalDateTime } from "../../domain/time";
+import { audit, entityTimeline, type AuditRow } from "../platform/audit";
+import { applicationQuery, type Application, describeSubmission, loadApplication, lockApplication, toApplication, transition } from "../applications/records";
+import { commit, commitmentOf, readCeilings, release } from "../finance/budget";
+import { reserveList, type ReserveListed } from "../calls/calls";
+import type { ServiceContext, Trx } from "../platform/context";
+import { inTransaction, insertedId, nowIso } from "../platform/context";
+import { findingsFor } from "../applications/eligibility";
+import { issueAwardLetter } from "../letters/letters";
+import { queueEmail } from "../platform/mail";
+import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 
 /*
  * The manager's decisions on an application. Each is one transaction that goes through
@@ -30,7 +30,7 @@ import { callVoucherType, listRegions, type VoucherTypeRow } from "./reference";
  * other awards and the calendar may have changed since submission.
  */
 
-const EMAIL_DIR = path.resolve(__dirname, "../../templates/emails");
+const EMAIL_DIR = path.resolve(__dirname, "../../../templates/emails");
 const PAGE_SIZE = 25;
 
 /** The applicant developer owns the templates; a missing one must not break a decision. */

@@ -1,10 +1,10 @@
-import { ConflictError, NotFoundError } from "../errors";
-import { assertTransition, type AppState, type Role } from "../domain/lifecycle";
-import { assertCents, type Cents } from "../domain/money";
-import type { Db } from "../db/connection";
-import { audit } from "./audit";
-import type { Actor, ServiceContext, Trx } from "./context";
-import { nowIso } from "./context";
+import { ConflictError, NotFoundError } from "../../errors";
+import { assertTransition, type AppState, type Role } from "../../domain/lifecycle";
+import { assertCents, type Cents } from "../../domain/money";
+import type { Db } from "../../db/connection";
+import { audit } from "../platform/audit";
+import type { Actor, ServiceContext, Trx } from "../platform/context";
+import { nowIso } from "../platform/context";
 
 /*
  * The shared read model of an application and the one function that moves it between states.

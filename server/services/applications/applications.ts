@@ -1,16 +1,16 @@
-import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
-import { blockingFindings, type Finding, type RuleId } from "../domain/eligibility";
-import { allowedActions, STATE_LABELS, type AppState } from "../domain/lifecycle";
-import { assertCents, formatMoney, sumCents, type Cents } from "../domain/money";
-import { claimsOpenOn, claimWindow, expiryReason, REMINDER_DAYS, reminderDue, voucherStateOn } from "../domain/claims";
-import { requestedAmountFor } from "../domain/scheme";
-import { addDays, formatLocalDateTime, isValidDate, localDate } from "../domain/time";
-import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./applications-core";
-import { audit, entityTimeline } from "./audit";
-import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
+import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../../errors";
+import { blockingFindings, type Finding, type RuleId } from "../../domain/eligibility";
+import { allowedActions, STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import { assertCents, formatMoney, sumCents, type Cents } from "../../domain/money";
+import { claimsOpenOn, claimWindow, expiryReason, REMINDER_DAYS, reminderDue, voucherStateOn } from "../../domain/claims";
+import { requestedAmountFor } from "../../domain/scheme";
+import { addDays, formatLocalDateTime, isValidDate, localDate } from "../../domain/time";
+import { applicationQuery, loadApplication, lockApplication, toApplication, transition, type Application } from "./records";
+import { audit, entityTimeline } from "../platform/audit";
+import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
 import { findingsFor } from "./eligibility";
-import { queueEmail } from "./mail";
-import { callVoucherType, callVoucherTypes, type VoucherTypeRow } from "./reference";
+import { queueEmail } from "../platform/mail";
+import { callVoucherType, callVoucherTypes, type VoucherTypeRow } from "../scheme/reference";
 
 /*
  * The applicant's use cases: drafts, submission with the eligibility check, withdrawal,
@@ -404,7 +404,7 @@ export function isValidIsoDate(s: string | null): boolean {
 // Deadline reminders (a daily job)
 // ---------------------------------------------------------------------------------------------
 
-export { REMINDER_DAYS } from "../domain/claims";
+export { REMINDER_DAYS } from "../../domain/claims";
 
 /**
  * E-mails the company 14 and 3 days before the completion deadline of an approved or accepted

@@ -1,9 +1,9 @@
-import { expiryReason } from "../domain/claims";
-import { localDate } from "../domain/time";
-import { applicationQuery, lockApplication, toApplication, transition } from "./applications-core";
-import type { ServiceContext } from "./context";
-import { inTransaction, nowIso } from "./context";
-import { releaseOutstanding } from "./decisions";
+import { expiryReason } from "../../domain/claims";
+import { localDate } from "../../domain/time";
+import { applicationQuery, lockApplication, toApplication, transition } from "../applications/records";
+import type { ServiceContext } from "../platform/context";
+import { inTransaction, nowIso } from "../platform/context";
+import { releaseOutstanding } from "../review/decisions";
 
 /*
  * R12: a voucher whose claim deadline has passed without a claim expires and its commitment goes

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../errors";
-import { claimWindow, costLineDateMessage, costLineDateStatus, voucherStateOn } from "../domain/claims";
-import { formatMoney, parseMoney, sumCents, type Cents } from "../domain/money";
-import { isValidDate, localDate } from "../domain/time";
-import { loadApplication, lockApplication, transition } from "./applications-core";
-import { audit } from "./audit";
-import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "./context";
-import { queueEmail } from "./mail";
+import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../../errors";
+import { claimWindow, costLineDateMessage, costLineDateStatus, voucherStateOn } from "../../domain/claims";
+import { formatMoney, parseMoney, sumCents, type Cents } from "../../domain/money";
+import { isValidDate, localDate } from "../../domain/time";
+import { loadApplication, lockApplication, transition } from "../applications/records";
+import { audit } from "../platform/audit";
+import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { queueEmail } from "../platform/mail";
 
 /*
  * The applicant's claim: report, cost lines and evidence. Costs in another currency are stored in

@@ -1,8 +1,8 @@
-import { ForbiddenError, NotFoundError, ValidationError } from "../errors";
-import type { Db } from "../db/connection";
-import { audit } from "./audit";
-import type { ServiceContext } from "./context";
-import { inTransaction, insertedId, nowIso } from "./context";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { audit } from "../platform/audit";
+import type { ServiceContext } from "../platform/context";
+import { inTransaction, insertedId, nowIso } from "../platform/context";
 
 /*
  * The provider directory (organisations in all regions) and brokerage referrals. Managers of

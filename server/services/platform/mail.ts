@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
 import nodemailer from "nodemailer";
-import { isPostgres } from "../db/connection";
+import { isPostgres } from "../../db/connection";
 import type { ServiceContext, Trx } from "./context";
 import { afterCommit, inTransaction, nowIso } from "./context";
 
@@ -19,7 +19,7 @@ import { afterCommit, inTransaction, nowIso } from "./context";
  * sent once. Only a sender that dies between sending and marking the row sent can cause a
  * repeat, after the claim has expired: at least once, never lost.
  */
-const TEMPLATE_DIR = path.resolve(__dirname, "../../templates/emails");
+const TEMPLATE_DIR = path.resolve(__dirname, "../../../templates/emails");
 const hbs = Handlebars.create();
 const compiled = new Map<string, { subject: HandlebarsTemplateDelegate; body: HandlebarsTemplateDelegate }>();
 

@@ -1,14 +1,14 @@
-import { evaluateEligibility, type Finding } from "../domain/eligibility";
-import { programmeAwards } from "../domain/de-minimis";
-import { hasOpenClaim, type AppState } from "../domain/lifecycle";
-import { assertCents, type Cents } from "../domain/money";
-import type { Db } from "../db/connection";
-import type { Application } from "./applications-core";
-import { effectiveStatus, type CallStatus } from "./calls";
-import { currentRelations } from "./companies";
-import type { ServiceContext, Trx } from "./context";
-import { nowIso } from "./context";
-import { callVoucherType, getScheme } from "./reference";
+import { evaluateEligibility, type Finding } from "../../domain/eligibility";
+import { programmeAwards } from "../../domain/de-minimis";
+import { hasOpenClaim, type AppState } from "../../domain/lifecycle";
+import { assertCents, type Cents } from "../../domain/money";
+import type { Db } from "../../db/connection";
+import type { Application } from "./records";
+import { effectiveStatus, type CallStatus } from "../calls/calls";
+import { currentRelations } from "../people/companies";
+import type { ServiceContext, Trx } from "../platform/context";
+import { nowIso } from "../platform/context";
+import { callVoucherType, getScheme } from "../scheme/reference";
 
 /**
  * Loads everything the eligibility rules need about an application and evaluates them (R3,

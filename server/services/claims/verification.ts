@@ -1,17 +1,17 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
-import { assessClaim, costLineDateMessage, costLineDateStatus, type LineDateStatus } from "../domain/claims";
-import { claimRateMonth, missingRateMessage } from "../domain/exchange-rates";
-import { assertCents, type Cents, convertToEurCents, formatMoney } from "../domain/money";
-import { localDate } from "../domain/time";
-import { type Application, applicationQuery, loadApplication, lockApplication, toApplication, transition } from "./applications-core";
-import type { ServiceContext, Trx } from "./context";
-import { inTransaction, nowIso } from "./context";
-import { assertNoConflict } from "./decisions";
-import { currentRates, type RateRow } from "./exchange-rates";
-import { queueEmail } from "./mail";
-import { callVoucherType, type VoucherTypeRow } from "./reference";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import { assessClaim, costLineDateMessage, costLineDateStatus, type LineDateStatus } from "../../domain/claims";
+import { claimRateMonth, missingRateMessage } from "../../domain/exchange-rates";
+import { assertCents, type Cents, convertToEurCents, formatMoney } from "../../domain/money";
+import { localDate } from "../../domain/time";
+import { type Application, applicationQuery, loadApplication, lockApplication, toApplication, transition } from "../applications/records";
+import type { ServiceContext, Trx } from "../platform/context";
+import { inTransaction, nowIso } from "../platform/context";
+import { assertNoConflict } from "../review/decisions";
+import { currentRates, type RateRow } from "../finance/exchange-rates";
+import { queueEmail } from "../platform/mail";
+import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 
 /*
  * Claim verification by the cluster manager (R2, R11, R14). The manager marks each cost line
@@ -188,7 +188,7 @@ async function decidableClaim(trx: Trx, ctx: ServiceContext, claimId: number) {
 }
 
 async function notify(trx: Trx, ctx: ServiceContext, app: Application, template: string, data: Record<string, unknown>) {
-  if (!existsSync(path.resolve(__dirname, "../../templates/emails", `${template}.hbs`))) return;
+  if (!existsSync(path.resolve(__dirname, "../../../templates/emails", `${template}.hbs`))) return;
   const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
   for (const u of users) {
     await queueEmail(trx, ctx, u.email, template, {
