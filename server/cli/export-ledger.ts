@@ -8,7 +8,8 @@ import { writeLedgerXlsx } from "../exports/ledger-xlsx";
 import type { LedgerTotals } from "../exports/ledger-row";
 import { audit } from "../services/platform/audit";
 import { inTransaction, type ServiceContext } from "../services/platform/context";
-import { ledgerExportRows, parseLedgerFilter } from "../services/finance/ledger";
+import { parseLedgerFilter } from "../services/finance/ledger-filter";
+import { ledgerExportRows } from "../services/finance/ledger-queries";
 
 /*
  * `npm run export:ledger -- --from 2026-01-01 --to 2026-12-31 --format csv > ledger.csv`
@@ -18,7 +19,7 @@ import { ledgerExportRows, parseLedgerFilter } from "../services/finance/ledger"
  */
 export const USAGE = "Usage: npm run export:ledger -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--call ID] [--region CODE] [--type CODE] [--kind KIND] [--format csv|xlsx] [--bom]";
 
-export async function exportLedgerCommand(args: string[], db: Db, config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir">, out: NodeJS.WritableStream): Promise<LedgerTotals> {
+export async function exportLedgerCommand(args: string[], db: Db, config: ServiceContext["config"], out: NodeJS.WritableStream): Promise<LedgerTotals> {
   let values;
   try {
     ({ values } = parseArgs({
