@@ -14,14 +14,16 @@
  */
 import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
+import { assertOpen, drained } from "./stream-out";
 import { assertCents, formatAmount } from "../domain/money";
 import {
   LEDGER_COLUMNS,
   LEDGER_KINDS,
   LedgerTotals,
+  assertExportTimeZone,
   assertIsoDay,
-  localDate,
-  outstandingCents,
+  kindOutstanding,
+  localDay,
   sortedTotals,
   type KindTotals,
   type LedgerExportRow,
@@ -83,38 +85,15 @@ function originalAmountCell(value: string | null): number | string | null {
  * number that displays as that date everywhere.
  */
 function dateCell(iso: string, timeZone: string): Date {
-  const d = localDate(iso, timeZone);
+  const d = localDay(iso, timeZone);
   return new Date(Date.UTC(d.year, d.month - 1, d.day));
 }
 
 /** The payment's value date as a date cell, the same whole-day UTC midnight as dateCell. */
 function paidOnCell(value: string | null): Date | null {
   if (value === null) return null;
-  const [y, m, d] = assertIsoDay(value).split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, d));
-}
-
-/**
- * Waits while `out` has more buffered than it wants. exceljs' writer itself ignores backpressure,
- * so without this a slow client would make the whole file pile up in memory.
- */
-async function backpressure(out: NodeJS.WritableStream): Promise<void> {
-  const w = out as Partial<Writable>;
-  if (!w.writableNeedDrain) return;
-  await new Promise<void>((resolve, reject) => {
-    const done = (err?: unknown) => {
-      out.removeListener("drain", onDrain);
-      out.removeListener("error", done);
-      out.removeListener("close", onClose);
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error("Output stream closed before the export was complete."));
-    out.on("drain", onDrain);
-    out.on("error", done);
-    out.on("close", onClose);
-  });
+  const day = assertIsoDay(value);
+  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))));
 }
 
 /**
@@ -145,13 +124,6 @@ const ZIP_BACKLOG_LOW = 256 * 1024;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
 
-function assertOpen(out: NodeJS.WritableStream): void {
-  const w = out as Partial<Writable>;
-  if (w.destroyed || w.writableEnded || w.errored) {
-    throw new Error("Output stream closed before the export was complete.");
-  }
-}
-
 export async function writeLedgerXlsx(
   rows: AsyncIterable<LedgerExportRow>,
   out: NodeJS.WritableStream,
@@ -159,7 +131,7 @@ export async function writeLedgerXlsx(
 ): Promise<LedgerTotals> {
   const { timeZone } = opts;
   // Fail before writing a byte if the zone is wrong.
-  localDate("2000-01-01T00:00:00Z", timeZone);
+  assertExportTimeZone(timeZone);
 
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out as Writable,
@@ -223,11 +195,11 @@ export async function writeLedgerXlsx(
         while (zipBacklog(ws) > ZIP_BACKLOG_LOW) {
           assertOpen(out);
           // A stalled client stops the zip, so wait for it by event rather than by polling.
-          if ((out as Partial<Writable>).writableNeedDrain) await backpressure(out);
+          if ((out as Partial<Writable>).writableNeedDrain) await drained(out);
           else await pause();
         }
       }
-      await backpressure(out);
+      await drained(out);
     }
   }
 
@@ -269,7 +241,7 @@ function writeTotalsSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, totals: Ledger
       spreadsheetAmount(t.commit),
       spreadsheetAmount(t.release),
       spreadsheetAmount(t.payment),
-      spreadsheetAmount(outstandingCents(t)),
+      spreadsheetAmount(kindOutstanding(t)),
     ]);
     for (let c = 2; c <= 5; c++) r.getCell(c).numFmt = AMOUNT_FORMAT;
     if (bold) r.font = { bold: true };
