@@ -3,6 +3,7 @@ import type { Db } from "../../server/db/connection";
 import { commit, createCeilings, release } from "../../server/services/finance/budget";
 import type { LedgerFilter, LedgerPosition } from "../../server/services/finance/ledger-filter";
 import { ledgerExportRows, ledgerPage, ledgerTotals, type LedgerPage } from "../../server/services/finance/ledger-queries";
+import type { LedgerExportRow } from "../../server/exports/ledger-row";
 import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/platform/context";
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -148,7 +149,7 @@ for (const t of testDatabases()) {
 
     it("takes the totals of a kind or a period from one aggregate that agrees with the entries", async () => {
       for (const f of [{ kind: "release" }, { fromUtc: "2026-11-23T00:00:00.000Z", toUtcExclusive: "2026-11-24T00:00:00.000Z" }] as LedgerFilter[]) {
-        const rows = [];
+        const rows: LedgerExportRow[] = [];
         for await (const r of ledgerExportRows(db, f, 4)) rows.push(r);
         const sum = (k: string) => rows.filter((r) => r.kind === k).reduce((s, r) => s + r.amountCents, 0);
         const totals = await ledgerTotals(db, f);
