@@ -39,7 +39,7 @@ export async function drained(out: NodeJS.WritableStream): Promise<void> {
 }
 
 /** Writes a chunk and waits, if the stream asks for it, until it has taken what it holds. */
-export async function writeChunk(out: NodeJS.WritableStream, chunk: string): Promise<void> {
+export async function writeChunk(out: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
   assertOpen(out);
   if (!out.write(chunk)) await waitFor(out, "drain");
 }
