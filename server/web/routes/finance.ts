@@ -4,10 +4,9 @@ import { z } from "zod";
 import { AppError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
-import { audit } from "../../services/platform/audit";
-import { inTransaction } from "../../services/platform/context";
 import { filterQuery, ledgerCursor, parseLedgerCursor, parseLedgerFilter, type LedgerFilter, type LedgerPosition } from "../../services/finance/ledger-filter";
-import { filterOptions, ledgerExportRows, ledgerPage } from "../../services/finance/ledger-queries";
+import { startLedgerExport } from "../../services/finance/ledger-export";
+import { filterOptions, ledgerPage } from "../../services/finance/ledger-queries";
 import { reconciliation } from "../../services/finance/reconciliation";
 import {
   BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPayments, type BatchResult,
@@ -163,7 +162,7 @@ function filterFrom(req: Request): LedgerFilter {
 financeRoutes.get("/finance/ledger", financeOrAdmin, handle(async (req, res) => {
   const f = filterFrom(req);
   const secret = req.ctx.config.sessionSecret;
-  const at = parseLedgerCursor(req.query as Record<string, unknown>, f, secret);
+  const at = parseLedgerCursor(req.query, f, secret);
   const { rows, totals, page, next, previous } = await ledgerPage(req.ctx.db, f, at);
   const qs = filterQuery(f);
   const link = (name: "after" | "before", p: LedgerPosition) => `/finance/ledger?${qs ? qs + "&" : ""}${name}=${ledgerCursor(p, f, secret)}`;
@@ -177,24 +176,16 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, handle(async (req, res) => 
   });
 }));
 
-async function auditExport(req: Request, format: string, f: LedgerFilter): Promise<void> {
-  await inTransaction(req.ctx, (trx) => audit(trx, req.ctx, {
-    action: "ledger.exported", entityType: "ledger", entityId: null,
-    after: { format, from: f.from ?? null, to: f.to ?? null, call: f.callId ?? null, region: f.region ?? null, type: f.type ?? null, kind: f.kind ?? null },
-  }));
-}
-
 function exportName(f: LedgerFilter, ext: string): string {
   return `ledger${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}.${ext}`;
 }
 
 async function streamExport(req: Request, res: Response, format: "csv" | "xlsx"): Promise<void> {
   const f = filterFrom(req);
-  await auditExport(req, format, f);
+  const rows = await startLedgerExport(req.ctx, format, f, "web");
   res.attachment(exportName(f, format));
   res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   res.setHeader("Cache-Control", "no-store");
-  const rows = ledgerExportRows(req.ctx.db, f);
   const timeZone = req.ctx.config.timeZone;
   try {
     if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
