@@ -38,7 +38,7 @@ export interface Reconciliation {
 
 type Sums = Record<EntryKind, Cents>;
 
-function addSum(map: Map<string, Sums>, key: string, kind: EntryKind, cents: Cents): void {
+function addSum<K>(map: Map<K, Sums>, key: K, kind: EntryKind, cents: Cents): void {
   let s = map.get(key);
   if (!s) map.set(key, (s = { commit: 0, release: 0, payment: 0 }));
   s[kind] += cents;
@@ -73,14 +73,14 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}): Promis
   if (f.region) q.where("r.code", f.region);
   if (f.type) q.where("vt.code", f.type);
   const grouped = (await q) as GroupRow[];
-  const byCall = new Map<string, Sums>();
+  const byCall = new Map<number, Sums>();
   const byRegion = new Map<string, Sums>();
   const byType = new Map<string, Sums>();
   const all = new Map<string, Sums>();
   for (const g of grouped) {
     const cents = dbInt(g.total);
     const kind = toEntryKind(g.kind);
-    addSum(byCall, String(g.call_id), kind, cents);
+    addSum(byCall, g.call_id, kind, cents);
     addSum(byRegion, g.region_code, kind, cents);
     addSum(byType, g.type_code, kind, cents);
     addSum(all, "all", kind, cents);
@@ -95,13 +95,13 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}): Promis
   const partners = await db("partners as p").join("regions as r", "r.id", "p.region_id").select<{ id: number; code: string }[]>("p.id", "r.code");
   const regionOfPartner = new Map(partners.map((p) => [String(p.id), p.code]));
 
-  const callCeiling = new Map<string, Cents>();
+  const callCeiling = new Map<number, Cents>();
   const regionCeiling = new Map<string, Cents>();
   const typeCeiling = new Map<string, Cents>();
-  const runningAgree = new Map<string, boolean>();
+  const runningAgree = new Map<number, boolean>();
   for (const row of ceilings) {
     const c = toCeilingState(row);
-    const callKey = String(row.call_id);
+    const callKey = row.call_id;
     if (c.key === "total") {
       callCeiling.set(callKey, c.ceilingCents);
       const s = byCall.get(callKey) ?? { commit: 0, release: 0, payment: 0 };
@@ -116,11 +116,11 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}): Promis
   }
 
   const callRows = calls
-    .filter((c) => !f.region && !f.type && !f.kind ? true : byCall.has(String(c.id)))
+    .filter((c) => !f.region && !f.type && !f.kind ? true : byCall.has(c.id))
     .map((c) => ({
-      ...reconRow(c.title, String(c.id), callCeiling.get(String(c.id)) ?? null, byCall.get(String(c.id))),
+      ...reconRow(c.title, String(c.id), callCeiling.get(c.id) ?? null, byCall.get(c.id)),
       // With a period or other filter the running totals (all time) cannot be compared.
-      runningTotalsAgree: f.from || f.to || f.region || f.type || f.kind ? undefined : runningAgree.get(String(c.id)) ?? true,
+      runningTotalsAgree: f.from || f.to || f.region || f.type || f.kind ? undefined : runningAgree.get(c.id) ?? true,
     }));
   const regions = await db("regions").orderBy("code").select("code", "name");
   const regionRows = regions
