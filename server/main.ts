@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "./config";
 import { createDb, migrate } from "./db/connection";
 import { startBackgroundJobs } from "./services/platform/jobs";
+import { loadTemplates } from "./services/platform/templates";
 import { seedDemoIfEmpty } from "../db/seeds/demo";
 import { createApp } from "./web/app";
 
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Before the database: a missing e-mail or letter text stops the server here, not a decision later.
+  loadTemplates(config.templatesDir);
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
   if (config.env !== "production") await seedDemoIfEmpty(db, config);

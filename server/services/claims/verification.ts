@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
 import { assessClaim, costLineDateMessage, costLineDateStatus, type LineDateStatus } from "../../domain/claims";
 import { claimRateMonth, missingRateMessage } from "../../domain/exchange-rates";
@@ -10,7 +8,7 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, nowIso } from "../platform/context";
 import { assertNoConflict } from "../review/decisions";
 import { currentRates, type RateRow } from "../finance/exchange-rates";
-import { queueEmail } from "../platform/mail";
+import { notifyApplicants } from "../platform/mail";
 import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 
 /*
@@ -187,17 +185,6 @@ async function decidableClaim(trx: Trx, ctx: ServiceContext, claimId: number) {
   return loaded;
 }
 
-async function notify(trx: Trx, ctx: ServiceContext, app: Application, template: string, data: Record<string, unknown>) {
-  if (!existsSync(path.resolve(__dirname, "../../../templates/emails", `${template}.hbs`))) return;
-  const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
-  for (const u of users) {
-    await queueEmail(trx, ctx, u.email, template, {
-      name: u.name, reference: app.reference, title: app.title, claimDeadline: app.claimDeadline,
-      link: `${ctx.config.baseUrl}/applications/${app.id}`, ...data,
-    });
-  }
-}
-
 export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[]): Promise<Assessment> {
   return inTransaction(ctx, async (trx) => {
     const { c, app, type, lines, rates } = await decidableClaim(trx, ctx, claimId);
@@ -211,7 +198,7 @@ export async function verifyClaim(ctx: ServiceContext, claimId: number, decision
       status: "verified", verified_by: ctx.actor!.id, verified_at: nowIso(ctx), payable_cents: result.payableCents, payable_explanation: result.explanation,
     });
     await transition(trx, ctx, app, "verify-claim", {}, { claimId, payableCents: result.payableCents, explanation: result.explanation });
-    await notify(trx, ctx, app, "claim-verified", { amount: formatMoney(result.payableCents), explanation: result.explanation });
+    await notifyApplicants(trx, ctx, app, "claim-verified", { amount: formatMoney(result.payableCents), explanation: result.explanation });
     return result;
   });
 }
@@ -225,6 +212,6 @@ export async function rejectClaim(ctx: ServiceContext, claimId: number, reason: 
       status: "rejected", verified_by: ctx.actor!.id, verified_at: nowIso(ctx), decision_reason: text,
     });
     await transition(trx, ctx, app, "reject-claim", {}, { claimId, reason: text });
-    await notify(trx, ctx, app, "claim-rejected", { reason: text });
+    await notifyApplicants(trx, ctx, app, "claim-rejected", { reason: text });
   });
 }

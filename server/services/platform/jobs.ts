@@ -42,8 +42,11 @@ export async function runDailyJobs(ctx: ServiceContext, jobs: DailyJob[] = DAILY
 export async function runDailyJobsExclusive(ctx: ServiceContext, jobs: DailyJob[] = DAILY_JOBS): Promise<Record<string, number> | null> {
   if (!isPostgres(ctx.db)) return runDailyJobs(ctx, jobs);
   return ctx.db.transaction(async (trx) => {
-    const got = await trx.raw("select pg_try_advisory_xact_lock(hashtext(?), hashtext(current_schema())) as ok", [DAILY_JOBS_LOCK]);
-    if (!got.rows[0].ok) return null;
+    const got = await trx.raw<{ rows: { ok: boolean }[] }>(
+      "select pg_try_advisory_xact_lock(hashtext(?), hashtext(current_schema())) as ok",
+      [DAILY_JOBS_LOCK],
+    );
+    if (!got.rows[0]?.ok) return null;
     return runDailyJobs(ctx, jobs);
   });
 }

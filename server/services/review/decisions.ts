@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { ForbiddenError, RuleViolationError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { ceilingKeysFor } from "../../domain/budget";
@@ -20,7 +18,7 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { findingsFor } from "../applications/eligibility";
 import { issueAwardLetter } from "../letters/letters";
-import { queueEmail } from "../platform/mail";
+import { notifyApplicants } from "../platform/mail";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 
 /*
@@ -30,20 +28,7 @@ import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/ref
  * other awards and the calendar may have changed since submission.
  */
 
-const EMAIL_DIR = path.resolve(__dirname, "../../../templates/emails");
 const PAGE_SIZE = 25;
-
-/** The applicant developer owns the templates; a missing one must not break a decision. */
-async function notify(trx: Trx, ctx: ServiceContext, app: Application, template: string, data: Record<string, unknown>): Promise<void> {
-  if (!existsSync(path.join(EMAIL_DIR, `${template}.hbs`))) return;
-  const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
-  for (const u of users) {
-    await queueEmail(trx, ctx, u.email, template, {
-      name: u.name, reference: app.reference, applicationId: app.id, title: app.title, companyName: app.companyName,
-      voucherType: app.voucherTypeName, callTitle: app.callTitle, link: `${ctx.config.baseUrl}/applications/${app.id}`, ...data,
-    });
-  }
-}
 
 function requireDecider(ctx: ServiceContext) {
   const a = ctx.actor;
@@ -315,7 +300,7 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
       idempotencyKey: `approve:${app.id}`, note: `Approval of ${app.reference ?? `application ${app.id}`}`,
     });
     const letter = await issueAwardLetter(trx, ctx, app.id);
-    await notify(trx, ctx, app, "decision-approved", {
+    await notifyApplicants(trx, ctx, app, "decision-approved", {
       reference: letter.reference, amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
     });
     return { amountCents: amount, letterReference: letter.reference, completionDeadline };
@@ -335,7 +320,7 @@ export async function reject(ctx: ServiceContext, id: number, input: { templateI
     const findings = await findingsAtDecision(trx, ctx, app);
     await transition(trx, ctx, app, "reject", { decided_at: nowIso(ctx), decided_by: ctx.actor!.id, decision_reason: reason }, { findings });
     await recordDecision(trx, ctx, app, "reject", { amountCents: null, reason, findings, skipReason: null, skippedApplicationId: null });
-    await notify(trx, ctx, app, "decision-rejected", { reason });
+    await notifyApplicants(trx, ctx, app, "decision-rejected", { reason });
   });
 }
 
@@ -345,7 +330,7 @@ export async function requestInfo(ctx: ServiceContext, id: number, message: stri
   await inTransaction(ctx, async (trx) => {
     const app = await decidable(trx, ctx, id);
     await transition(trx, ctx, app, "request-info", { decision_reason: text });
-    await notify(trx, ctx, app, "more-info-requested", { message: text });
+    await notifyApplicants(trx, ctx, app, "more-info-requested", { message: text });
   });
 }
 
