@@ -17,7 +17,7 @@ import { reserveList, type ReserveListed } from "../calls/calls";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { findingsFor } from "../applications/eligibility";
-import { issueAwardLetter } from "../letters/letters";
+import { decideAwardLetter, storeAwardLetter } from "../letters/letters";
 import { notifyApplicants } from "../platform/mail";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 
@@ -265,7 +265,7 @@ export interface ApprovalResult { amountCents: Cents; letterReference: string; c
  * amount, at most requested and the cap.
  */
 export async function approve(ctx: ServiceContext, id: number, input: { amountCents?: Cents | null; skipReason?: string | null }): Promise<ApprovalResult> {
-  return inTransaction(ctx, async (trx) => {
+  const { result, letter } = await inTransaction(ctx, async (trx) => {
     const app = await decidable(trx, ctx, id);
     const type = await voucherTypeOf(trx, app);
     const amount = type.amountRule === "fixed" ? type.maxCents : (input.amountCents ?? app.requestedCents ?? 0);
@@ -299,12 +299,15 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
       ceilingKeys: ceilingKeysFor({ voucherTypeCode: app.voucherTypeCode, partnerId: app.partnerId }, defined),
       idempotencyKey: `approve:${app.id}`, note: `Approval of ${app.reference ?? `application ${app.id}`}`,
     });
-    const letter = await issueAwardLetter(trx, ctx, app.id);
+    const letter = await decideAwardLetter(trx, ctx, app.id);
     await notifyApplicants(trx, ctx, app, "decision-approved", {
       reference: letter.reference, amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
     });
-    return { amountCents: amount, letterReference: letter.reference, completionDeadline };
+    return { result: { amountCents: amount, letterReference: letter.reference, completionDeadline }, letter };
   });
+  // The letter's PDF is written after the commit, outside the write lock (services/letters).
+  await storeAwardLetter(ctx, letter);
+  return result;
 }
 
 export async function reject(ctx: ServiceContext, id: number, input: { templateId?: number | null; reason?: string }): Promise<void> {
