@@ -67,7 +67,7 @@ export function letterReference(parts: {
   return `${parts.programme}-${parts.year}-${parts.regionCode}-${parts.typeCode}-${seq}`;
 }
 
-export const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 // ---------------------------------------------------------------------------------------------

@@ -6,12 +6,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
-import { DateTime } from "luxon";
+import { formatLongDay } from "../domain/date-format";
 import { amountInWords, formatMoney } from "../domain/money";
 import { claimsOpenOn } from "../domain/claims";
 import {
   type AwardLetterData,
-  DATE_ONLY,
   deMinimisTotalCents,
   type LetterLanguage,
   OFFERED_LETTER_LANGUAGES,
@@ -51,9 +50,9 @@ hb.registerHelper("date", function (value: unknown, options: Handlebars.HelperOp
   if (typeof value !== "string") throw new Error("{{date}} needs a date string.");
   const { language, timeZone } = options.data as RenderData;
   const v = unmark(value);
-  const dt = DATE_ONLY.test(v) ? DateTime.fromISO(v, { zone: "UTC" }) : DateTime.fromISO(v).setZone(timeZone);
-  if (!dt.isValid) throw new Error(`{{date}} cannot read "${v}".`);
-  return dt.setLocale(DATE_LOCALES[language]).toLocaleString({ day: "numeric", month: "long", year: "numeric" });
+  const text = formatLongDay(v, timeZone, DATE_LOCALES[language]);
+  if (text === null) throw new Error(`{{date}} cannot read "${v}".`);
+  return text;
 });
 
 type CompiledLetter = { language: LetterLanguage; render: Handlebars.TemplateDelegate };
