@@ -1,3 +1,4 @@
+import type { Knex } from "knex";
 import { ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { toAttachmentInfo } from "../../db/tables/attachments";
@@ -83,13 +84,18 @@ export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<
   const actor = requireDecider(ctx);
   const after = parseKey(f.after);
   const before = after ? null : parseKey(f.before);
-  const q = applicationQuery(ctx.db).whereNot("a.state", "draft");
-  if (actor.role === "manager") q.where("a.partner_id", actor.partnerId ?? -1);
-  if (f.callId) q.where("a.call_id", f.callId);
-  if (f.typeCode) q.where("vt.code", f.typeCode);
-  if (f.state) q.where("a.state", f.state);
-  const counted = await q.clone().clearSelect().count<{ n: number | string }[]>({ n: "*" });
+  const filtered = <Q extends Knex.QueryBuilder>(q: Q): Q => {
+    void q.whereNot("a.state", "draft");
+    if (actor.role === "manager") void q.where("a.partner_id", actor.partnerId ?? -1);
+    if (f.callId) void q.where("a.call_id", f.callId);
+    if (f.typeCode) void q.whereIn("a.voucher_type_id", ctx.db("voucher_types").where({ code: f.typeCode }).select("id"));
+    if (f.state) void q.where("a.state", f.state);
+    return q;
+  };
+  // Counted on the applications alone: the joins of the page add names, never remove rows.
+  const counted = await filtered(ctx.db("applications as a")).count<{ n: number | string }[]>({ n: "*" });
   const total = dbInt(counted[0]?.n);
+  const q = filtered(applicationQuery(ctx.db));
   // Row values compare (submitted_at, id) as one key, so the index on it gives the page directly.
   if (after) q.whereRaw("(a.submitted_at, a.id) > (?, ?)", [after.submittedAt, after.id]);
   if (before) q.whereRaw("(a.submitted_at, a.id) < (?, ?)", [before.submittedAt, before.id]);
