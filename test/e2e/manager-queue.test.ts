@@ -42,9 +42,9 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
       const at = new Date(Date.UTC(2027, 1, 10, 10, Math.floor(i / 2))).toISOString();
       await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", submittedAt: at });
     }
-    const partnerId = (await db("users").where({ email: "manager@demo.test" }).first("partner_id")).partner_id as number;
+    const partnerId = (await db("users").where({ email: "manager@demo.test" }).first("partner_id"))!.partner_id!;
     const expected = (await db("applications").where({ partner_id: partnerId }).whereNot({ state: "draft" })
-      .orderBy([{ column: "submitted_at" }, { column: "id" }]).select("id")).map((r: { id: number }) => r.id);
+      .orderBy([{ column: "submitted_at" }, { column: "id" }]).select("id")).map((r) => r.id);
     expect(expected.length).to.be.above(50);
 
     const pages: number[][] = [];
@@ -61,8 +61,9 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
     expect(pages.flat()).to.deep.equal(expected);
 
     // Back from the last page, each previous page is the one seen on the way forward.
-    let html = (await manager.get(`/manager?page=${pages.length}&after=${encodeURIComponent(
-      `${(await db("applications").where({ id: pages[pages.length - 2]!.at(-1)! }).first("submitted_at")).submitted_at}~${pages[pages.length - 2]!.at(-1)}`)}`)).text;
+    const lastOfBefore = pages[pages.length - 2]!.at(-1)!;
+    const lastAt = (await db("applications").where({ id: lastOfBefore }).first("submitted_at"))!.submitted_at!;
+    let html = (await manager.get(`/manager?page=${pages.length}&after=${encodeURIComponent(`${lastAt}~${lastOfBefore}`)}`)).text;
     expect(queueIds(html)).to.deep.equal(pages[pages.length - 1]);
     for (let p = pages.length - 1; p >= 1; p--) {
       const prev = link(html, "Previous page");
@@ -81,7 +82,8 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
   it("the queue and the call page make as many queries with three calls as with one", async () => {
     const count = async (path: string) => {
       let n = 0;
-      const onQuery = () => { n++; };
+      // The session store's reads and writes depend on when the session was last touched, not on the page.
+      const onQuery = (q: { sql: string }) => { if (!/\bsessions\b/.test(q.sql)) n++; };
       db.on("query", onQuery);
       try {
         expect((await manager.get(path)).status).to.equal(200);
@@ -109,7 +111,7 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
     expect((await manager.get(`/manager/calls/${callId}`)).text).to.include("agrees with the ledger to the cent").and.not.include("not-reconciled");
 
     // A running total changed behind the budget service's back.
-    const total = await db("budget_ceilings").where({ call_id: callId, key: "total" }).first("committed_cents");
+    const total = (await db("budget_ceilings").where({ call_id: callId, key: "total" }).first("committed_cents"))!;
     await db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: 12_345 });
     expect((await manager.get(`/manager/calls/${callId}`)).text, "not checked on the view").to.not.include("not-reconciled");
     expect((await runDailyJobs(system)).callLedgersDisagreeing).to.equal(1);
@@ -122,7 +124,7 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
     expect((await manager.get(`/manager/calls/${callId}`)).text).to.include("agrees with the ledger to the cent");
     // Recorded when the outcome changed only: agreed, differed, agreed again.
     const records = await db("audit_events").where({ action: LEDGER_CHECK_ACTION, entity_type: "call", entity_id: String(callId) }).orderBy("id");
-    expect(records.map((r: { after_json: string }) => (JSON.parse(r.after_json) as { ok: boolean }).ok)).to.deep.equal([true, false, true]);
+    expect(records.map((r) => (JSON.parse(r.after_json!) as { ok: boolean }).ok)).to.deep.equal([true, false, true]);
   });
 });
 }
