@@ -15,6 +15,11 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, getScheme } from "../scheme/reference";
 
+function relationKind(kind: string): "partner" | "linked" {
+  if (kind === "partner" || kind === "linked") return kind;
+  throw new Error(`company_relations.kind: unexpected value "${kind}" in the database`);
+}
+
 type OtherRow = Pick<ApplicationsRow, "call_id" | "state" | "approved_cents" | "approved_on"> & { type_code: VoucherTypesRow["code"] };
 
 /**
@@ -56,7 +61,7 @@ export async function findingsFor(
       turnoverCents: dbCents(company.turnover_cents),
       balanceSheetCents: dbCents(company.balance_sheet_cents),
       relations: relations.map((r) => ({
-        name: r.name, kind: r.kind === "linked" ? "linked" : "partner", sharePercent: r.share_percent, staffHeadcount: r.staff_headcount,
+        name: r.name, kind: relationKind(r.kind), sharePercent: r.share_percent, staffHeadcount: r.staff_headcount,
         turnoverCents: dbCents(r.turnover_cents), balanceSheetCents: dbCents(r.balance_sheet_cents),
       })),
     },

@@ -19,13 +19,6 @@ export async function getScheme(db: Db | Trx): Promise<SchemeSettings> {
   return toScheme(r);
 }
 
-/** The one loader of a voucher type by id (its scheme settings as they are now). */
-export async function voucherTypeById(db: Db | Trx, id: number): Promise<VoucherTypeRow> {
-  const r = await db("voucher_types").where({ id }).first();
-  if (!r) throw new NotFoundError();
-  return toVoucherType(r);
-}
-
 type CallOfferRow = VoucherTypesRow & {
   cvt_completion_days: CallVoucherTypesRow["completion_days"] | null;
   cvt_amount_rule: CallVoucherTypesRow["amount_rule"];
