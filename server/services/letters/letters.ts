@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { isPostgres } from "../../db/connection";
-import { toStoredLetterFile } from "../../db/tables/award_letters";
+import { toStoredLetterFile } from "../../db/tables/award-letters";
 import type { ApplicationsRow, AwardLettersRow } from "../../db/tables/rows";
 import { dbCents } from "../../db/tables/values";
 import type { Cents } from "../../domain/money";
@@ -21,7 +21,7 @@ import { inTransaction, nowIso } from "../platform/context";
 import { awardLetterData } from "./letter-data";
 
 export { awardLetterData } from "./letter-data";
-export { toBuffer } from "../../db/tables/award_letters";
+export { toBuffer } from "../../db/tables/award-letters";
 
 /*
  * Award letters (R13). An approval decides its letter inside its own transaction: the number,

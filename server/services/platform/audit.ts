@@ -1,4 +1,4 @@
-import { type AuditEvent, toAuditEvent } from "../../db/tables/audit_events";
+import { type AuditEvent, toAuditEvent } from "../../db/tables/audit-events";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
 

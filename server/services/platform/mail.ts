@@ -122,39 +122,6 @@ export async function queueEmail(
   afterCommit(trx);
 }
 
-/** What an e-mail about an application says about it; Application from the applications area fits. */
-export interface NotifiedApplication {
-  id: number;
-  companyId: number;
-  reference: string | null;
-  title: string;
-  companyName?: string;
-  voucherTypeName?: string;
-  callTitle?: string;
-  claimDeadline?: string | null;
-}
-
-/**
- * E-mails every active applicant of the application's company, in the caller's transaction. The
- * usual facts of the application are available to every template; `data` adds or overrides.
- */
-export async function notifyApplicants(
-  trx: Trx,
-  ctx: ServiceContext,
-  app: NotifiedApplication,
-  templateName: EmailTemplate,
-  data: Record<string, unknown>,
-): Promise<void> {
-  const users = await trx("users").where({ company_id: app.companyId, role: "applicant", active: true }).select("email", "name");
-  for (const u of users) {
-    await queueEmail(trx, ctx, u.email, templateName, {
-      name: u.name, reference: app.reference, applicationId: app.id, title: app.title, companyName: app.companyName,
-      voucherType: app.voucherTypeName, callTitle: app.callTitle, claimDeadline: app.claimDeadline,
-      link: `${ctx.config.baseUrl}/applications/${app.id}`, ...data,
-    });
-  }
-}
-
 function transportFor(ctx: ServiceContext) {
   if (ctx.config.mail.smtpUrl) return nodemailer.createTransport(ctx.config.mail.smtpUrl);
   return nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
