@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { createDraft, updateDraft, type DraftInput } from "../../server/services/applications/applications";
-import { companySmeStatus, companyVersions, type CompanyInput } from "../../server/services/people/companies";
+import { type CompanyInput } from "../../server/services/people/companies";
+import { companyProfile, companySmeStatus, companyVersions } from "../../server/services/people/company-queries";
 import type { ServiceContext } from "../../server/services/platform/context";
-import { companyProfile, updateCompanyProfile } from "../../server/services/people/registration";
+import { updateCompanyProfile } from "../../server/services/people/registration";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { seedCall } from "../e2e/manager-fixtures";

@@ -5,7 +5,7 @@ import { assertCents, type Cents } from "../../domain/money";
 import type { Db } from "../../db/connection";
 import type { Application } from "./records";
 import { effectiveStatus, type CallStatus } from "../calls/calls";
-import { currentRelations } from "../people/companies";
+import { currentRelations } from "../people/company-queries";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, getScheme } from "../scheme/reference";
