@@ -1,6 +1,6 @@
 import { ForbiddenError, NotFoundError } from "../../errors";
 import type { Db } from "../../db/connection";
-import { competenceTags, ORG_KINDS, toOrganisation, type Organisation, type OrganisationRow } from "../../db/tables/directory_organisations";
+import { competenceTags, ORG_KINDS, toOrganisation, type Organisation, type OrganisationRow } from "../../db/tables/directory-organisations";
 import { toReferral, type Referral, type ReferralRow } from "../../db/tables/referrals";
 import { dbInt } from "../../db/tables/values";
 import type { ServiceContext } from "../platform/context";

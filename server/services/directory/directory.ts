@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError, ValidationError } from "../../errors";
-import { competenceTags, ORG_KINDS } from "../../db/tables/directory_organisations";
+import { competenceTags, ORG_KINDS } from "../../db/tables/directory-organisations";
 import { audit } from "../platform/audit";
 import type { ServiceContext } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";

@@ -1,8 +1,8 @@
 import { ValidationError } from "../../errors";
 import type { RelatedEnterprise } from "../../domain/eligibility";
 import type { CompanyFacts } from "../../db/tables/companies";
-import type { DeMinimisDeclaration } from "../../db/tables/de_minimis_declarations";
-import { toDeMinimisDeclaration } from "../../db/tables/de_minimis_declarations";
+import type { DeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
+import { toDeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
 import { insertedId, nowIso } from "../platform/context";

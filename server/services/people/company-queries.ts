@@ -1,9 +1,9 @@
 import { classifySme, type RelatedEnterprise, type SmeResult } from "../../domain/eligibility";
 import { NotFoundError } from "../../errors";
 import { toCompany, type Company, type CompanyFacts } from "../../db/tables/companies";
-import { toCompanyRelation } from "../../db/tables/company_relations";
-import { toCompanyVersion, type CompanyVersion } from "../../db/tables/company_versions";
-import { toDeMinimisDeclaration, type DeMinimisDeclaration } from "../../db/tables/de_minimis_declarations";
+import { toCompanyRelation } from "../../db/tables/company-relations";
+import { toCompanyVersion, type CompanyVersion } from "../../db/tables/company-versions";
+import { toDeMinimisDeclaration, type DeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
 import type { CompaniesRow, RegionsRow, SectorsRow } from "../../db/tables/rows";
 import type { ServiceContext, Trx } from "../platform/context";
 

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } f
 import { formatLocalDateTime } from "../../domain/time";
 import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../../domain/throttle";
 import { isPostgres } from "../../db/connection";
-import { toUserToken, type TokenPurpose } from "../../db/tables/user_tokens";
+import { toUserToken, type TokenPurpose } from "../../db/tables/user-tokens";
 import { dbInt } from "../../db/tables/values";
 import { audit } from "../platform/audit";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "../platform/context";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../../domain/throttle";
 import { TooManyRequestsError } from "../../errors";
-import { toLoginAttempt } from "../../db/tables/login_attempts";
+import { toLoginAttempt } from "../../db/tables/login-attempts";
 import { audit } from "../platform/audit";
 import type { Actor, ServiceContext } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";

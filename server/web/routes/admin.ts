@@ -157,6 +157,7 @@ const regionSchema = z.object({
   partnerEmail: field.optionalEmail(),
 });
 
+/** Its locals read the region, so a region that does not exist is a 404 whatever the form holds. */
 const regionPage = {
   view: "pages/admin/region-edit",
   locals: async (req: Request) => {
@@ -167,8 +168,6 @@ const regionPage = {
 
 adminRoutes.post("/admin/regions/:id", admin, formRoute(regionPage, async (req, res) => {
   const id = idParam(req);
-  // A region that does not exist is a 404 before its form is judged.
-  await regionLocals(req, id);
   const input = parseBody(regionSchema, req.body);
   await updateRegion(req.ctx, id, { ...input, partnerEmail: input.partnerEmail || null });
   flash(req, "success", `${input.name} was saved.`);

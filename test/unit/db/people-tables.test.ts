@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { toCompany } from "../../../server/db/tables/companies";
-import { toCompanyRelation } from "../../../server/db/tables/company_relations";
-import { toCompanyVersion } from "../../../server/db/tables/company_versions";
-import { toDeMinimisDeclaration } from "../../../server/db/tables/de_minimis_declarations";
-import { toOrganisation } from "../../../server/db/tables/directory_organisations";
-import { toLoginAttempt } from "../../../server/db/tables/login_attempts";
+import { toCompanyRelation } from "../../../server/db/tables/company-relations";
+import { toCompanyVersion } from "../../../server/db/tables/company-versions";
+import { toDeMinimisDeclaration } from "../../../server/db/tables/de-minimis-declarations";
+import { toOrganisation } from "../../../server/db/tables/directory-organisations";
+import { toLoginAttempt } from "../../../server/db/tables/login-attempts";
 import { toReferral } from "../../../server/db/tables/referrals";
-import { toUserToken } from "../../../server/db/tables/user_tokens";
+import { toUserToken } from "../../../server/db/tables/user-tokens";
 import { toUser, toUserRole } from "../../../server/db/tables/users";
 
 /*
