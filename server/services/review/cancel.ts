@@ -1,6 +1,6 @@
 import type { Cents } from "../../domain/money";
 import { loadApplication } from "../applications/records";
-import { callBudget } from "../calls/calls";
+import { callBudget } from "../calls/queries";
 import type { ServiceContext } from "../platform/context";
 import { cancel } from "./decisions";
 
