@@ -36,7 +36,6 @@ import { loadActor } from "../server/services/people/users";
 /** The programme's "today" for the generated history; the last calls stay open well after it. */
 export const ANCHOR = Date.UTC(2026, 10, 1, 9, 0, 0);
 const DAY = 86_400_000;
-const CALL_CEILING_CENTS = 2_000_000_00;
 
 export interface LargeOptions {
   applications: number;
@@ -117,6 +116,8 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
 
   // Companies: enough that none applies twice for one voucher type in one call (R10).
   const perCall = Math.ceil(opts.applications / callCount);
+  // Room for every application of a call at the largest award, in whole millions of euros.
+  const CALL_CEILING_CENTS = Math.ceil((perCall * Math.max(...types.map((t) => t.maxCents))) / 1_000_000_00) * 1_000_000_00;
   const companyCount = Math.max(50, Math.ceil(perCall * 1.2), Math.ceil(opts.applications / 8));
   const companies: { id: number; regionId: number; userId: number }[] = [];
   for (let start = 0; start < companyCount; start += 250) {
