@@ -33,6 +33,9 @@ import { inTransaction, type ServiceContext } from "../server/services/platform/
 import { insertCompany } from "../server/services/people/companies";
 import { loadActor } from "../server/services/people/users";
 
+/** Where `npm run bench:seed` writes the large programme and `npm run bench` reads it. */
+export const DEFAULT_BENCH_FILE = "data/bench/voucherdesk.sqlite";
+
 /** The programme's "today" for the generated history; the last calls stay open well after it. */
 export const ANCHOR = Date.UTC(2026, 10, 1, 9, 0, 0);
 const DAY = 86_400_000;

@@ -31,8 +31,7 @@ import { loadActor } from "../server/services/people/users";
 import { approve } from "../server/services/review/decisions";
 import { awardLetterData } from "../server/services/letters/letters";
 import { renderAwardLetter } from "../server/letters/award-letter";
-import { ANCHOR, seedLargeProgramme } from "./large-programme";
-import { DEFAULT_BENCH_FILE } from "./seed";
+import { ANCHOR, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = [...process.execArgv];
@@ -84,8 +83,8 @@ interface Load { rps: number; p50: number; p99: number; bad: number }
 
 async function load(url: string, cookie: string | null, seconds: number, connections: number): Promise<Load> {
   const headers = cookie ? { cookie } : undefined;
-  await autocannon({ url, connections, duration: Math.max(1, Math.round(seconds / 4)), headers });
-  const r = await autocannon({ url, connections, duration: seconds, headers });
+  await autocannon({ url, connections, duration: Math.max(1, Math.round(seconds / 4)), headers, timeout: 60 });
+  const r = await autocannon({ url, connections, duration: seconds, headers, timeout: 60 });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
 }
 

@@ -10,9 +10,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config";
 import { createDb, migrate, type Db } from "../server/db/connection";
-import { seedLargeProgramme } from "./large-programme";
-
-export const DEFAULT_BENCH_FILE = path.join("data", "bench", "voucherdesk.sqlite");
+import { DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
 
 async function seedInto(db: Db, label: string, applications: number, seed: number): Promise<void> {
   const t0 = Date.now();
