@@ -23,6 +23,9 @@ function bare(file: string): express.Express {
   app.set("view engine", "hbs");
   app.set("views", views);
   app.enable("view cache");
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
   app.get("/", (_req, res, next) => {
     db("applications").orderBy("id").limit(25).select("id", "reference", "state", "title", "updated_at")
       .then((rows) => res.render("page", { title: "Applications", rows }), next);
