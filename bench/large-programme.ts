@@ -31,7 +31,7 @@ import { seedDemo } from "../db/seeds/demo";
 import { closeCall, createCall, openCall } from "../server/services/calls/calls";
 import { inTransaction, type ServiceContext } from "../server/services/platform/context";
 import { insertCompany } from "../server/services/people/companies";
-import { loadActor } from "../server/services/people/users";
+import { loadActor } from "../server/services/people/user-queries";
 
 /** Where `npm run bench:seed` writes the large programme and `npm run bench` reads it. */
 export const DEFAULT_BENCH_FILE = "data/bench/voucherdesk.sqlite";

@@ -27,7 +27,7 @@ import autocannon from "autocannon";
 import { loadConfig } from "../server/config";
 import { createDb, migrate, type Db } from "../server/db/connection";
 import { seedDemo } from "../db/seeds/demo";
-import { loadActor } from "../server/services/people/users";
+import { loadActor } from "../server/services/people/user-queries";
 import { approve } from "../server/services/review/decisions";
 import { awardLetterData } from "../server/services/letters/letters";
 import { renderAwardLetter } from "../server/letters/award-letter";

@@ -68,7 +68,7 @@ export async function checkVoucherdeskFile(file: string): Promise<{ migrations: 
       throw new BackupError(`${file} was written by a newer version of Voucherdesk (migrations this version does not know: ${unknown.join(", ")}). Restore it with that version.`);
     }
     const letters = await all<{ n: number }>(db, "select count(*) as n from award_letters");
-    return { migrations: ran.length, letters: Number(letters[0].n) };
+    return { migrations: ran.length, letters: Number(letters[0]?.n ?? 0) };
   } finally {
     await close(db);
   }
