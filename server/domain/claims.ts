@@ -217,7 +217,7 @@ export function assessClaim(input: {
       : null;
     return { dateStatus, eligible, counted: eligible && dateStatus === "within" && l.eurCents !== null, problem };
   });
-  const counted = input.lines.filter((_, i) => lines[i].counted);
+  const counted = input.lines.filter((_, i) => lines[i]?.counted === true);
   const eligibleCostsCents = sumCents(counted.map((l) => assertCents(l.eurCents)));
   const payable = payableCents(input.type, { awardCents: award, eligibleCostsCents, reportVerified: input.reportVerified });
   const parts = counted.map((l) => (l.currency === "EUR"

@@ -13,6 +13,7 @@ import { csrfFrom, csrfToken } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { defined } from "../support/defined";
 
 /*
  * kill -9 of the real server (a child process) while approvals and payments run over HTTP. Every
@@ -28,10 +29,10 @@ function startServer(env: Record<string, string>): Promise<Server> {
     cwd: ROOT, env: { ...process.env, NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let errors = "";
-  child.stderr!.on("data", (d) => (errors += d));
+  child.stderr.on("data", (d) => (errors += d));
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const m = /\(port (\d+);/.exec(line);
       if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}`, exited });
     });
@@ -52,8 +53,8 @@ async function verifiedClaims(db: Db, callId: number, n: number): Promise<number
   const now = new Date().toISOString();
   const manager = await actorByEmail(db, "manager@demo.test");
   const ctx = { db, config: testConfig(), actor: manager, now: () => new Date() };
-  const company = await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id");
-  const vt = await db("voucher_types").where({ code: "MG" }).first("id");
+  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
+  const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
   const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
   const keys = (await budget.readCeilings(db, callId)).map((c) => c.key).filter((k) => k === "total");
   const claims: number[] = [];
@@ -190,7 +191,7 @@ for (const engine of testDatabases()) {
         const res = await finance2.post("/finance/payments").type("form").send({ _csrf: financeToken2, claimIds: String(id), paidOn: today, bankReference: `AFTER-${id}` });
         expect(res.status, `payment of claim ${id} after the restart`).to.equal(303);
       }
-      expect(Number((await db("payments").whereIn("claim_id", claims).count({ n: "*" }))[0].n)).to.equal(claims.length);
+      expect(Number(defined((await db("payments").whereIn("claim_id", claims).count({ n: "*" }))[0]).n)).to.equal(claims.length);
       expect(Object.values(await halfStates(db)).flat()).to.deep.equal([]);
     });
   });

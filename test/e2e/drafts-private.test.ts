@@ -4,6 +4,7 @@ import type { Db } from "../../server/db/connection";
 import { buildApp, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 describe("drafts stay with the company until submitted", function () {
   this.timeout(60000);
@@ -12,10 +13,10 @@ describe("drafts stay with the company until submitted", function () {
   let draftId: number;
 
   before(async () => {
-    db = await testDatabases()[0].create();
+    db = await defined(testDatabases()[0]).create();
     await seedDemoData(db, () => new Date(), { activity: true });
     app = buildApp(db);
-    draftId = Number((await db("applications").where({ state: "draft" }).first("id")).id);
+    draftId = Number(defined(await db("applications").where({ state: "draft" }).first("id")).id);
   });
   after(() => db.destroy());
 

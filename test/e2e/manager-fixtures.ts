@@ -6,6 +6,7 @@ import type { Express } from "express";
 import { buildApp } from "../support/app";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { TestClock, testContext, type TestDatabase } from "../support/db";
+import { defined } from "../support/defined";
 
 /** A fresh database with the demo accounts and the app on a movable clock (1 March 2027). */
 export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db; clock: TestClock; app: Express }> {
@@ -23,7 +24,7 @@ export async function seedCall(db: Db, now: () => Date, opts: { totalCents: Cent
   const ctx = testContext(db, await actorByEmail(db, "manager@demo.test"), now);
   const types = await db("voucher_types").select("id", "code", "completion_days");
   const perTypeCents: Record<number, Cents> = {};
-  for (const [code, c] of Object.entries(opts.perTypeCents ?? {})) perTypeCents[Number(types.find((t) => t.code === code).id)] = c;
+  for (const [code, c] of Object.entries(opts.perTypeCents ?? {})) perTypeCents[Number(defined(types.find((t) => t.code === code)).id)] = c;
   const id = await createCall(ctx, {
     title: "Spring call 2027", description: "Test call", opensLocal: "2027-02-01T09:00", closesLocal: "2027-02-28T17:00",
     types: types.map((t) => ({ voucherTypeId: Number(t.id), completionDays: Number(t.completion_days) })),
@@ -40,11 +41,11 @@ export async function seedCall(db: Db, now: () => Date, opts: { totalCents: Cent
 export async function insertSubmitted(db: Db, opts: {
   email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; activityStart?: string; submittedAt?: string; counterpartRegion?: string;
 }): Promise<number> {
-  const user = await db("users").where({ email: opts.email }).first();
-  const company = await db("companies").where({ id: user.company_id }).first();
-  const partner = await db("partners").where({ region_id: company.region_id }).first();
-  const vt = await db("voucher_types").where({ code: opts.type }).first();
-  const region = await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first();
+  const user = defined(await db("users").where({ email: opts.email }).first(), "user");
+  const company = defined(await db("companies").where({ id: defined(user.company_id) }).first(), "company");
+  const partner = defined(await db("partners").where({ region_id: defined(company.region_id) }).first(), "partner");
+  const vt = defined(await db("voucher_types").where({ code: opts.type }).first(), "vt");
+  const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "region");
   const requested = opts.requestedCents ?? Number(vt.max_cents);
   const row = {
     call_id: opts.callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "submitted",
@@ -61,9 +62,9 @@ export async function insertSubmitted(db: Db, opts: {
 
 /** Puts an approved application into "claim-submitted" with a claim, as the applicant journey would. */
 export async function insertClaim(db: Db, applicationId: number, lines: { incurredOn: string; currency: string; originalMinor: number; description?: string }[]): Promise<number> {
-  const app = await db("applications").where({ id: applicationId }).first();
+  const app = defined(await db("applications").where({ id: applicationId }).first(), "app");
   await db("applications").where({ id: applicationId }).update({ state: "claim-submitted", version: Number(app.version) + 2, accepted_at: "2027-03-02T10:00:00.000Z" });
-  const user = await db("users").where({ company_id: app.company_id }).first("id");
+  const user = defined(await db("users").where({ company_id: app.company_id }).first("id"), "user");
   const claimId = insertedId((await db("claims").insert({
     application_id: applicationId, status: "submitted", report: "We met three institutes.", submitted_at: "2027-05-01T10:00:00.000Z", submitted_by: user.id,
   }).returning("id"))[0]);

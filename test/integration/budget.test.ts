@@ -18,6 +18,10 @@ import {
 import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/platform/context";
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
+
+/** A tuple of N ids. */
+type Ids<N extends number, Acc extends number[] = []> = Acc["length"] extends N ? Acc : Ids<N, [...Acc, number]>;
 
 const NOW = "2026-11-23T10:00:00.000Z";
 
@@ -49,8 +53,8 @@ for (const t of testDatabases()) {
       await seedDemoData(db, () => new Date(NOW));
       manager = await actorByEmail(db, "manager@demo.test");
       ctx = testContext(db, manager, () => new Date(NOW));
-      schemeId = Number((await db("schemes").first("id")).id);
-      companyId = Number((await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id);
+      schemeId = Number(defined(await db("schemes").first("id")).id);
+      companyId = Number(defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id);
       const partners = await db("partners").join("regions", "regions.id", "partners.region_id").select("partners.id", "regions.code");
       partnerDk = Number(partners.find((p) => p.code === "DK")!.id);
       partnerNb = Number(partners.find((p) => p.code === "NB")!.id);
@@ -73,13 +77,14 @@ for (const t of testDatabases()) {
       return callId;
     }
 
-    async function newApplications(callId: number, n: number, opts: { type?: string; partnerId?: number } = {}): Promise<number[]> {
+    async function newApplications<N extends number>(callId: number, n: N, opts: { type?: string; partnerId?: number } = {}): Promise<Ids<N>> {
       const rows = Array.from({ length: n }, () => ({
         call_id: callId, company_id: companyId, voucher_type_id: typeIds[opts.type ?? "IN"], partner_id: opts.partnerId ?? partnerDk,
         state: "submitted", created_by: manager.id, created_at: NOW, updated_at: NOW,
       }));
       const ids = await db("applications").insert(rows).returning("id");
-      return ids.map(insertedId);
+      // As many ids as rows were asked for, so `const [a, b] = await newApplications(callId, 2)` is typed.
+      return ids.map(insertedId) as Ids<N>;
     }
 
     const total = (cents: number): CeilingInput => ({ key: "total", label: "Total budget", ceilingCents: cents });

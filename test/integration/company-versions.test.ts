@@ -7,6 +7,7 @@ import { companyProfile, updateCompanyProfile } from "../../server/services/peop
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { seedCall } from "../e2e/manager-fixtures";
+import { defined } from "../support/defined";
 
 async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {
   const { company, relations } = await companyProfile(ctx);
@@ -20,8 +21,8 @@ async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {
 }
 
 const lastAudit = async (db: Db, action: string) => {
-  const row = await db("audit_events").where({ action }).orderBy("id", "desc").first();
-  return { before: JSON.parse(row.before_json), after: JSON.parse(row.after_json) };
+  const row = defined(await db("audit_events").where({ action }).orderBy("id", "desc").first(), "row");
+  return { before: JSON.parse(defined(row.before_json)), after: JSON.parse(defined(row.after_json)) };
 };
 
 for (const engine of testDatabases()) {
@@ -41,8 +42,8 @@ for (const engine of testDatabases()) {
       const companyId = ctx.actor!.companyId!;
       const first = await profileInput(ctx);
       expect(first.relations).to.have.length(1);
-      const relationRowsBefore = Number((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0].n);
-      const brabant = Number((await db("regions").where({ code: "NB" }).first("id")).id);
+      const relationRowsBefore = Number(defined((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0]).n);
+      const brabant = Number(defined(await db("regions").where({ code: "NB" }).first("id")).id);
 
       clock.set("2027-03-02T10:00:00Z");
       await updateCompanyProfile(ctx, { ...first, turnoverCents: 700_000_000, balanceSheetCents: 450_000_000, regionId: brabant, relations: [] });
@@ -50,20 +51,20 @@ for (const engine of testDatabases()) {
       // The partner enterprise's row is still there, closed at the moment of the save.
       const rows = await db("company_relations").where({ company_id: companyId }).orderBy("id");
       expect(rows).to.have.length(relationRowsBefore);
-      expect(rows[0].name).to.equal("Hørsholm Holding ApS");
-      expect(rows[0].valid_to).to.equal("2027-03-02T10:00:00.000Z");
+      expect(defined(rows[0]).name).to.equal("Hørsholm Holding ApS");
+      expect(defined(rows[0]).valid_to).to.equal("2027-03-02T10:00:00.000Z");
       // R6 reads the current facts only: no partner enterprise any more.
       expect((await companySmeStatus(db, companyId)).reason).to.not.include("partner enterprise");
       expect((await companyProfile(ctx)).relations).to.deep.equal([]);
 
       const versions = await companyVersions(db, companyId);
       expect(versions.map((v) => v.version)).to.deep.equal([1, 2]);
-      expect(versions[0].validTo).to.equal("2027-03-02T10:00:00.000Z");
-      expect(versions[1].validFrom).to.equal("2027-03-02T10:00:00.000Z");
-      expect(versions[1].validTo).to.equal(null);
-      expect(versions[0].facts).to.include({ turnoverCents: first.turnoverCents, balanceSheetCents: first.balanceSheetCents, regionId: first.regionId });
-      expect(versions[0].facts.relations).to.deep.equal(first.relations);
-      expect(versions[1].facts).to.include({ turnoverCents: 700_000_000, regionId: brabant });
+      expect(defined(versions[0]).validTo).to.equal("2027-03-02T10:00:00.000Z");
+      expect(defined(versions[1]).validFrom).to.equal("2027-03-02T10:00:00.000Z");
+      expect(defined(versions[1]).validTo).to.equal(null);
+      expect(defined(versions[0]).facts).to.include({ turnoverCents: first.turnoverCents, balanceSheetCents: first.balanceSheetCents, regionId: first.regionId });
+      expect(defined(versions[0]).facts.relations).to.deep.equal(first.relations);
+      expect(defined(versions[1]).facts).to.include({ turnoverCents: 700_000_000, regionId: brabant });
 
       const event = await lastAudit(db, "company.updated");
       expect(event.before).to.include({ version: 1, turnoverCents: first.turnoverCents, balanceSheetCents: first.balanceSheetCents, regionId: first.regionId, staffHeadcount: first.staffHeadcount, legalName: first.legalName });
@@ -74,18 +75,18 @@ for (const engine of testDatabases()) {
       expect(JSON.stringify(event)).to.not.include(first.iban!);
 
       clock.set("2027-03-03T10:00:00Z");
-      await updateCompanyProfile(ctx, { ...first, relations: [{ ...first.relations[0], sharePercent: "40" }] });
+      await updateCompanyProfile(ctx, { ...first, relations: [{ ...defined(first.relations[0]), sharePercent: "40" }] });
       expect((await companyVersions(db, companyId)).map((v) => [v.version, v.validTo])).to.deep.equal([
         [1, "2027-03-02T10:00:00.000Z"], [2, "2027-03-03T10:00:00.000Z"], [3, null],
       ]);
-      expect(Number((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0].n)).to.equal(relationRowsBefore + 1);
+      expect(Number(defined((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0]).n)).to.equal(relationRowsBefore + 1);
       clock.set("2027-03-01T10:00:00Z");
     });
 
     it("a draft save records the whole draft before and after", async () => {
       const ctx = testContext(db, await actorByEmail(db, "hillerod@demo.test"), clock.now);
       const callId = await seedCall(db, () => new Date("2027-02-03T10:00:00Z"), { totalCents: 10_000_000 });
-      const region = Number((await db("regions").where({ code: "RL" }).first("id")).id);
+      const region = Number(defined(await db("regions").where({ code: "RL" }).first("id")).id);
       const input: DraftInput = {
         title: "Imaging expert", description: "Contract an imaging expert", objectives: "Cell counting", expectedResult: "A method",
         counterpartOrgId: null, counterpartName: "Cologne Imaging", counterpartCountry: "DE", counterpartRegionId: region,

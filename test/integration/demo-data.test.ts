@@ -6,6 +6,7 @@ import { paymentQueue } from "../../server/services/finance/payments";
 import { buildApp, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`demo data (${engine.name})`, function () {
@@ -18,8 +19,8 @@ for (const engine of testDatabases()) {
     after(() => db.destroy());
 
     const statesOf = async (email: string) => {
-      const user = await db("users").where({ email }).first("company_id");
-      return (await db("applications").where({ company_id: user.company_id }).select("state")).map((r) => r.state as string);
+      const user = defined(await db("users").where({ email }).first("company_id"), "user");
+      return (await db("applications").where({ company_id: defined(user.company_id) }).select("state")).map((r) => r.state);
     };
 
     it("gives the demo applicant a draft, a submitted, an approved and a paid application", async () => {
@@ -27,8 +28,8 @@ for (const engine of testDatabases()) {
     });
 
     it("gives the demo manager's region decisions to take, a claim to verify and a directory in all eight regions", async () => {
-      const manager = await db("users").where({ email: "manager@demo.test" }).first("partner_id");
-      const states = (await db("applications").where({ partner_id: manager.partner_id }).select("state")).map((r) => r.state);
+      const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("partner_id"), "manager");
+      const states = (await db("applications").where({ partner_id: defined(manager.partner_id) }).select("state")).map((r) => r.state);
       expect(states.filter((s) => s === "submitted").length).to.be.at.least(2);
       expect(states).to.include("claim-submitted");
       const regions = await db("directory_organisations").distinct("region_id");
@@ -78,8 +79,8 @@ for (const engine of testDatabases()) {
     it("has a reserve list with an earlier application that does not fit and a later one that is offered, and a conflict handed over", async () => {
       const { callBudget } = await import("../../server/services/calls/calls");
       const { testContext } = await import("../support/db");
-      const call = await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id");
-      const admin = await db("users").where({ email: "admin@demo.test" }).first("id");
+      const call = defined(await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id"), "call");
+      const admin = defined(await db("users").where({ email: "admin@demo.test" }).first("id"), "admin");
       const { loadActor } = await import("../../server/services/people/users");
       const budget = await callBudget(testContext(db, await loadActor(db, Number(admin.id))), Number(call.id));
       expect(budget.reserve.map((r) => [r.companyName, r.fits, r.offered])).to.deep.equal([

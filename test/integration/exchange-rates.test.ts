@@ -13,6 +13,7 @@ import { currentRates, importRates, rateTable, setRate } from "../../server/serv
 import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/finance/ledger";
 import { createSepaBatch, getBatch, paymentQueue, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
+import { defined } from "../support/defined";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-11-20T10:00:00.000Z";
@@ -22,8 +23,8 @@ function ctxFor(db: Db, a: Actor | null): ServiceContext {
 }
 
 async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
-  const [row] = await db("users").insert({ email, name: email.split("@")[0], password_hash: "x", role, created_at: NOW }).returning("id");
-  return { id: Number(typeof row === "object" ? row.id : row), email, name: email.split("@")[0], role, companyId: null, partnerId: null, regionId: null };
+  const [row] = await db("users").insert({ email, name: email.slice(0, email.indexOf("@")), password_hash: "x", role, created_at: NOW }).returning("id");
+  return { id: Number(typeof row === "object" ? row.id : row), email, name: email.slice(0, email.indexOf("@")), role, companyId: null, partnerId: null, regionId: null };
 }
 
 async function refused(p: Promise<unknown>, status: number): Promise<AppError> {
@@ -68,11 +69,11 @@ for (const engine of testDatabases()) {
       expect((await currentRates(db, [{ currency: "DKK", month: "2026-11" }])).get("DKK 2026-11")?.rate).to.equal("7.4612");
       expect(await setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-11", rate: "7.4613" })).to.equal("corrected");
       expect((await currentRates(db, [{ currency: "DKK", month: "2026-11" }])).get("DKK 2026-11")?.revision).to.equal(3);
-      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(3);
+      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(3);
       const events = await db("audit_events").where({ entity_type: "exchange-rate" }).orderBy("id");
       expect(events.map((e) => e.action)).to.deep.equal(["exchange-rate.added", "exchange-rate.corrected", "exchange-rate.corrected"]);
-      expect(JSON.parse(events[1].before_json)).to.include({ rate: "7.4604", revision: 1 });
-      expect(JSON.parse(events[1].after_json)).to.include({ rate: "7.4612", revision: 2, note: "typo" });
+      expect(JSON.parse(defined(defined(events[1]).before_json))).to.include({ rate: "7.4604", revision: 1 });
+      expect(JSON.parse(defined(defined(events[1]).after_json))).to.include({ rate: "7.4612", revision: 2, note: "typo" });
     });
 
     // Only PostgreSQL lets two transactions overlap here: SQLite's single connection serialises them.
@@ -97,7 +98,7 @@ for (const engine of testDatabases()) {
         } finally {
           if (!first.isCompleted()) await first.rollback();
         }
-        const e = await refused(second!, 409);
+        const e = await refused(second, 409);
         expect(e.message).to.match(/changed by someone else meanwhile/);
         expect((await db("exchange_rates").orderBy("revision")).map((r) => r.rate)).to.deep.equal(["7.4604", "7.4700"]);
       });
@@ -144,14 +145,14 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       manager = await user(db, "m@t.test", "manager");
       finance = await user(db, "f@t.test", "finance");
-      const scheme = await db("schemes").first("id");
+      const scheme = defined(await db("schemes").first("id"), "scheme");
       const [c] = await db("calls").insert({
         scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
         status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
       }).returning("id");
       callId = Number(typeof c === "object" ? c.id : c);
       await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents: 10_000_000 }]));
-      const region = await db("regions").where({ code: "DK" }).first("id");
+      const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
       const [co] = await db("companies").insert({
         legal_name: "Amager Nutrition ApS", vat_number: "DK11223344", address: "x", country: "DK", region_id: region.id,
         staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DK5000400440116243", account_holder: "Amager Nutrition",
@@ -163,7 +164,7 @@ for (const engine of testDatabases()) {
 
     /** A Meet & Greet paid from a EUR and two DKK lines (one ineligible) and a SEK line. */
     async function verifiedClaim(reference: string): Promise<number> {
-      const vt = await db("voucher_types").where({ code: "MG" }).first("id");
+      const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
       const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
       const [a] = await db("applications").insert({
         reference, call_id: callId, company_id: companyId, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
@@ -194,8 +195,8 @@ for (const engine of testDatabases()) {
     it("a Danish IBAN is not payable until the company confirms it receives euros; then the queue shows it and it is paid (R15)", async () => {
       const claimId = await verifiedClaim("IN2LS-DKK-1");
       const [item] = await paymentQueue(ctxFor(db, finance));
-      expect(item.ibanProblem).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
-      expect(item.confirmedNonEuroAccount).to.equal(false);
+      expect(defined(item).ibanProblem).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
+      expect(defined(item).confirmedNonEuroAccount).to.equal(false);
       const e = await refused(recordPayment(ctxFor(db, finance), { claimId, paidOn: "2026-11-20", bankReference: "X" }), 422);
       expect(e.message).to.match(/has not confirmed that it can receive euros/);
       const batch = await refused(createSepaBatch(ctxFor(db, finance), [claimId], "2026-11-23"), 409);
@@ -203,7 +204,7 @@ for (const engine of testDatabases()) {
 
       await db("companies").where({ id: companyId }).update({ euro_account_confirmed: true });
       const [confirmed] = await paymentQueue(ctxFor(db, finance));
-      expect([confirmed.ibanProblem, confirmed.confirmedNonEuroAccount]).to.deep.equal([null, true]);
+      expect([defined(confirmed).ibanProblem, defined(confirmed).confirmedNonEuroAccount]).to.deep.equal([null, true]);
       const prepared = await createSepaBatch(ctxFor(db, finance), [claimId], "2026-11-23");
       const xml = (await getBatch(ctxFor(db, finance), prepared.id)).xml;
       expect(xml).to.contain("<IBAN>DK5000400440116243</IBAN>").and.contain('<InstdAmt Ccy="EUR">410.10</InstdAmt>');
@@ -225,7 +226,7 @@ for (const engine of testDatabases()) {
       out.on("data", (c: Buffer) => chunks.push(c));
       const csvTotals = await writeLedgerCsv(ledgerExportRows(db, {}), out, { timeZone: TZ });
       const csv = parse(Buffer.concat(chunks).toString("utf8")) as string[][];
-      const col = (name: (typeof LEDGER_COLUMNS)[number]) => csv[0].indexOf(name);
+      const col = (name: (typeof LEDGER_COLUMNS)[number]) => defined(csv[0]).indexOf(name);
       const paid = csv.find((r) => r[col("Kind")] === "payment")!;
       expect([paid[col("Original currency")], paid[col("Original amount")], paid[col("Rate")], paid[col("Rate month")], paid[col("Amount EUR")]]).to.deep.equal(["DKK; SEK", "1495.00; 1200.00", "7.4604; 11.1355", "2026-11; 2026-11", "410.10"]);
 

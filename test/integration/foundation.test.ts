@@ -6,6 +6,7 @@ import { inTransaction } from "../../server/services/platform/context";
 import { createUser } from "../../server/services/people/users";
 import { getScheme, listPartners, listRegions, listSectors, listVoucherTypes } from "../../server/services/scheme/reference";
 import { testContext, testDatabases } from "../support/db";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`database foundation (${engine.name})`, function () {
@@ -48,7 +49,7 @@ for (const engine of testDatabases()) {
 
     it("writes the audit event in the same transaction as the change (none when it rolls back)", async () => {
       const ctx = testContext(db, null);
-      const before = Number((await db("audit_events").count({ n: "*" }))[0].n);
+      const before = Number(defined((await db("audit_events").count({ n: "*" }))[0]).n);
       try {
         await inTransaction(ctx, async (trx) => {
           await audit(trx, ctx, { action: "test.event", entityType: "test", entityId: 1, after: { x: 1 } });
@@ -57,10 +58,10 @@ for (const engine of testDatabases()) {
       } catch {
         // expected
       }
-      expect(Number((await db("audit_events").count({ n: "*" }))[0].n)).to.equal(before);
+      expect(Number(defined((await db("audit_events").count({ n: "*" }))[0]).n)).to.equal(before);
       await createUser(ctx, { email: "Audit@Example.org", name: "Audit Person", password: "long-enough-password", role: "finance" });
-      const ev = await db("audit_events").where({ action: "user.created" }).first();
-      expect(JSON.parse(ev.after_json).email).to.equal("audit@example.org");
+      const ev = defined(await db("audit_events").where({ action: "user.created" }).first(), "ev");
+      expect(JSON.parse(defined(ev.after_json)).email).to.equal("audit@example.org");
     });
 
     it("refuses a second account with the same e-mail in any letter case", async () => {

@@ -6,6 +6,7 @@ import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import type { ServiceContext } from "../../server/services/platform/context";
+import { defined } from "../support/defined";
 
 async function refusal(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -58,7 +59,7 @@ for (const engine of testDatabases()) {
       expect(results.map((r) => r.ok)).to.deep.equal([true]);
       const payments = await db("payments").where({ claim_id: claimId });
       expect(payments).to.have.length(1);
-      expect(payments[0].bank_reference).to.equal(batch.messageId);
+      expect(defined(payments[0]).bank_reference).to.equal(batch.messageId);
       expect(await db("ledger_entries").where({ kind: "payment" }).whereIn("application_id", db("claims").where({ id: claimId }).select("application_id"))).to.have.length(1);
     });
   });

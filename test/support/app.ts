@@ -14,7 +14,7 @@ export function buildApp(db: Db, opts: { clock?: () => Date; config?: Config } =
 /** The CSRF token of the form on a page (every form carries it in a hidden `_csrf` field). */
 export function csrfFrom(html: string): string {
   const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error("no _csrf field on the page");
+  if (!m?.[1]) throw new Error("no _csrf field on the page");
   return m[1];
 }
 

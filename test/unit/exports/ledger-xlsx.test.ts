@@ -10,6 +10,7 @@ import {
   writeLedgerXlsx,
 } from "../../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, LEDGER_KINDS, type LedgerExportRow } from "../../../server/exports/ledger-row";
+import { defined } from "../../support/defined";
 
 const TZ = "Europe/Copenhagen";
 
@@ -81,7 +82,7 @@ function centsOf(value: unknown): bigint {
   expect(value).to.be.a("number");
   const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(value));
   if (!m) throw new Error(`not an exact two-decimal amount: ${String(value)}`);
-  const v = BigInt(m[2]) * 100n + BigInt((m[3] ?? "").padEnd(2, "0"));
+  const v = BigInt(defined(m[2])) * 100n + BigInt((m[3] ?? "").padEnd(2, "0"));
   return m[1] ? -v : v;
 }
 
@@ -162,7 +163,8 @@ describe("exports/ledger-xlsx", () => {
     const sums: Record<string, bigint> = { commit: 0n, release: 0n, payment: 0n };
     for (let i = 0; i < rows.length; i++) {
       const x = sheet.getRow(i + 2);
-      sums[x.getCell(3).value as string] += centsOf(x.getCell(AMOUNT).value);
+      const kind = String(x.getCell(3).value);
+      sums[kind] = defined(sums[kind], kind) + centsOf(x.getCell(AMOUNT).value);
     }
     // A blank row, then Total commit/release/payment/outstanding.
     expect(sheet.getRow(rows.length + 2).getCell(1).value).to.equal(null);
@@ -170,12 +172,12 @@ describe("exports/ledger-xlsx", () => {
     expect(totalRows.map((r) => r.getCell(1).value)).to.deep.equal(["Total", "Total", "Total", "Total"]);
     expect(totalRows.map((r) => r.getCell(3).value)).to.deep.equal([...LEDGER_KINDS, "outstanding"]);
     LEDGER_KINDS.forEach((k, i) => {
-      expect(centsOf(totalRows[i].getCell(AMOUNT).value), k).to.equal(sums[k]);
+      expect(centsOf(defined(totalRows[i]).getCell(AMOUNT).value), k).to.equal(sums[k]);
       expect(BigInt(totals.byKind[k])).to.equal(sums[k]);
-      expect(totalRows[i].getCell(AMOUNT).numFmt).to.equal(AMOUNT_FORMAT);
+      expect(defined(totalRows[i]).getCell(AMOUNT).numFmt).to.equal(AMOUNT_FORMAT);
     });
     expect(sums.payment).to.equal(37255n + 10n + 20n - 1230n);
-    expect(centsOf(totalRows[3].getCell(AMOUNT).value)).to.equal(sums.commit - sums.release - sums.payment);
+    expect(centsOf(defined(totalRows[3]).getCell(AMOUNT).value)).to.equal(defined(sums.commit) - defined(sums.release) - defined(sums.payment));
     expect(sheet.rowCount).to.equal(rows.length + 6);
   });
 
