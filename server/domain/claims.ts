@@ -48,7 +48,8 @@ export function isPastDeadline(today: string, deadline: string): boolean {
 const AWAITING_CLAIM: readonly AppState[] = ["approved", "accepted", "claim-rejected"];
 
 export interface VoucherFacts {
-  state: AppState | string;
+  /** An AppState as stored. */
+  state: string;
   claimDeadline: string | null;
 }
 

@@ -37,7 +37,7 @@ describe("browser: the finance officer pays the demo claim and downloads the led
     await page.goto(`${baseUrl}/finance/ledger`);
     const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.locator('a[href*="ledger.csv"]').first().click()]);
     const csv = readFileSync((await csvDownload.path()), "utf8");
-    const records = parse(csv, { columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(csv, { columns: true });
     expect(records.some((r) => r["Payment reference"] === "BANK-REF-7731" && r["Paid on"] === payment.paid_on)).to.equal(true);
     const paidInCsv = records.filter((r) => r.Kind === "payment")
       .reduce((sum, r) => sum + Number(defined(r["Amount EUR"]).replace(".", "")), 0);

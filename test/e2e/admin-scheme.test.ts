@@ -70,8 +70,8 @@ describe(`administrator: scheme settings per voucher type (e2e, ${engine.name})`
     const row = defined(await db("voucher_types").where({ code: "IN" }).first(), "row");
     expect([row.payment_basis, !!row.pre_approval_required, Number(row.claim_days), Number(row.max_cents)]).to.deep.equal(["actual-costs-capped", true, 45, 450_000]);
     const event = defined(await db("audit_events").where({ action: "scheme.updated" }).orderBy("id", "desc").first(), "event");
-    expect(JSON.parse(defined(event.before_json)).types.IN).to.deep.equal({ maxCents: 400_000, paymentBasis: "lump-sum", preApprovalRequired: false, claimDays: 30 });
-    expect(JSON.parse(defined(event.after_json)).types.IN).to.deep.equal({ maxCents: 450_000, paymentBasis: "actual-costs-capped", preApprovalRequired: true, claimDays: 45 });
+    expect((JSON.parse(defined(event.before_json)) as { types: Record<string, unknown> }).types.IN).to.deep.equal({ maxCents: 400_000, paymentBasis: "lump-sum", preApprovalRequired: false, claimDays: 30 });
+    expect((JSON.parse(defined(event.after_json)) as { types: Record<string, unknown> }).types.IN).to.deep.equal({ maxCents: 450_000, paymentBasis: "actual-costs-capped", preApprovalRequired: true, claimDays: 45 });
     expect(formValues((await admin.get("/admin/scheme")).text)).to.include({ preApprovalRequired_IN: "before-day", claimDays_IN: "45", maxCents_IN: "4500.00" });
   });
 });

@@ -111,7 +111,7 @@ for (const engine of testDatabases()) {
       const row = defined(await db("applications").where({ id }).first(), "row");
       expect(row.state).to.equal("submitted");
       expect(Number(row.requested_cents)).to.equal(40_000);
-      expect(JSON.parse(defined(row.submission_json)).title).to.equal("Visit to Stuttgart enzyme labs");
+      expect((JSON.parse(defined(row.submission_json)) as { title: string }).title).to.equal("Visit to Stuttgart enzyme labs");
       expect(JSON.parse(defined(row.eligibility_json))).to.be.an("array").that.is.not.empty;
       const mail = defined(await db("emails").where({ template: "submission-received" }).first(), "mail");
       expect(mail.to_address).to.equal("sme@demo.test");

@@ -55,7 +55,7 @@ async function verifiedClaims(db: Db, callId: number, n: number): Promise<number
   const ctx = { db, config: testConfig(), actor: manager, now: () => new Date() };
   const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
   const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   const keys = (await budget.readCeilings(db, callId)).map((c) => c.key).filter((k) => k === "total");
   const claims: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ async function verifiedClaims(db: Db, callId: number, n: number): Promise<number
 
 /** Rows that would prove a half-done use case; all must be empty. */
 async function halfStates(db: Db): Promise<Record<string, unknown[]>> {
-  const ids = async (q: Knex.QueryBuilder) => (await q).map((r: { id: unknown }) => Number(r.id));
+  const ids = async (q: PromiseLike<{ id: unknown }[]>) => (await q).map((r) => Number(r.id));
   return {
     approvedWithoutCommit: await ids(db("applications as a").where("a.state", "approved")
       .whereNotExists(db("ledger_entries as l").whereRaw("l.application_id = a.id").where("l.kind", "commit")).select("a.id")),

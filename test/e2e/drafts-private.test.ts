@@ -36,7 +36,7 @@ describe("drafts stay with the company until submitted", function () {
   it("a submitted application is visible to its region's manager", async () => {
     const manager = await signIn(app, "manager@demo.test");
     const submitted = await db("applications as a").join("partners as p", "p.id", "a.partner_id").join("regions as r", "r.id", "p.region_id")
-      .where({ "a.state": "submitted", "r.code": "DK" }).first("a.id");
-    expect((await manager.get(`/manager/applications/${submitted.id}`)).status).to.equal(200);
+      .where({ "a.state": "submitted", "r.code": "DK" }).first<{ id: number } | undefined>("a.id");
+    expect((await manager.get(`/manager/applications/${defined(submitted).id}`)).status).to.equal(200);
   });
 });

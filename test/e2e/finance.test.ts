@@ -32,7 +32,7 @@ async function verifiedDemoClaim(db: Db, payableCents: number): Promise<{ claimI
   }
   const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
   const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   const reference = `IN2LS-E2E-${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
   const [a] = await db("applications").insert({
     reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
@@ -110,7 +110,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
     expect(csv.status).to.equal(200);
     expect(csv.headers["content-type"]).to.match(/text\/csv/);
-    const records = parse(csv.text) as string[][];
+    const records = parse(csv.text);
     expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
     const k = LEDGER_COLUMNS.indexOf("Kind");
     const amt = LEDGER_COLUMNS.indexOf("Amount EUR");

@@ -165,6 +165,6 @@ describe("healthz without a database", () => {
     await db.destroy();
     const res = await request(app).get("/healthz");
     expect(res.status).to.equal(503);
-    expect(res.body.db).to.equal("unreachable");
+    expect((res.body as { db: string }).db).to.equal("unreachable");
   });
 });

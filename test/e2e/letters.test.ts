@@ -17,7 +17,7 @@ import { defined } from "../support/defined";
  */
 async function insertApprovedNordic(db: Db): Promise<number> {
   const company = defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id"), "company");
-  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", "DK").first("partners.id");
+  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", "DK").first<{ id: number }>("partners.id");
   const counterpart = defined(await db("regions").where({ code: "BW" }).first("id", "country"), "counterpart");
   const type = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "type");
   const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");

@@ -46,7 +46,7 @@ async function verifiedClaim(db: Db): Promise<Claim> {
   const callId = Number(call.id);
   const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
   const vt = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   const reference = `IN2LS-RACE-${++seq}`;
   const [a] = await db("applications").insert({
     reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",

@@ -93,9 +93,9 @@ for (const engine of testDatabases()) {
         const findings = JSON.parse(record.findings_json) as { rule: string; status: string; message: string }[];
         expect(findings.map((f) => f.rule)).to.include.members(["R6", "R7", "R8", "R9", "R10", "R11"]);
         const event = defined(await db("audit_events").where({ action: `application.${action}`, entity_id: String(id) }).first(), "event");
-        expect(JSON.parse(defined(event.after_json)).findings).to.deep.equal(findings);
+        expect((JSON.parse(defined(event.after_json)) as { findings: unknown }).findings).to.deep.equal(findings);
       }
-      const atDecision = JSON.parse(defined(await db("decision_records").where({ application_id: approved }).first()).findings_json).find((f: { rule: string }) => f.rule === "R6");
+      const atDecision = defined((JSON.parse(defined(await db("decision_records").where({ application_id: approved }).first()).findings_json) as { rule: string; status: string; message: string }[]).find((f) => f.rule === "R6"), "R6 finding");
       expect(atDecision.status).to.equal("pass");
 
       // The company later grows beyond an SME: today's check fails, the record keeps what the manager saw.

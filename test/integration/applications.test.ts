@@ -10,6 +10,7 @@ import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 /** A call as a manager would have opened it (calls are another journey). */
 async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; title: string }): Promise<number> {
@@ -29,14 +30,6 @@ const regionId = async (db: Db, code: string) => Number(defined(await db("region
 
 const DECL = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
 
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a refusal");
-}
 
 for (const engine of testDatabases()) {
   describe(`applicant services (${engine.name})`, function () {
@@ -82,7 +75,7 @@ for (const engine of testDatabases()) {
     it("resubmits after more information is requested, with a new frozen version; no edits once submitted", async () => {
       const id = await createDraft(ctx, callId, "IN", input);
       await submitApplication(ctx, id, DECL);
-      const err = await rejects(updateDraft(ctx, id, { ...input, title: "Changed" }));
+      const err = await refusal(updateDraft(ctx, id, { ...input, title: "Changed" }));
       expect(err).to.be.instanceOf(ConflictError);
       // The manager's request for information is another journey; this is the state it leaves.
       await db("applications").where({ id }).update({ state: "more-info-requested", version: db.raw("version + 1") });
@@ -90,9 +83,9 @@ for (const engine of testDatabases()) {
       await submitApplication(ctx, id, DECL);
       const row = defined(await db("applications").where({ id }).first(), "row");
       expect(row.state).to.equal("submitted");
-      expect(JSON.parse(defined(row.submission_json)).title).to.equal("Expert on enzyme IPR (with quote)");
+      expect((JSON.parse(defined(row.submission_json)) as { title: string }).title).to.equal("Expert on enzyme IPR (with quote)");
       expect(Number(row.requested_cents)).to.equal(400_000);
-      const again = await rejects(submitApplication(ctx, id, DECL));
+      const again = await refusal(submitApplication(ctx, id, DECL));
       expect(again).to.be.instanceOf(ConflictError);
       expect(again.message).to.include("already been submitted");
       const detail = await applicationDetail(ctx, id);
@@ -144,7 +137,7 @@ for (const engine of testDatabases()) {
       const id = await createDraft(ctx, callId, "CO", { ...input, counterpartRegionId: await regionId(db, "DK") });
       const check = await checkAnswers(ctx, id);
       expect(check.blocking.map((f) => f.rule)).to.deep.equal(["R8"]);
-      const err = await rejects(submitApplication(ctx, id, DECL));
+      const err = await refusal(submitApplication(ctx, id, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect((err as RuleViolationError).rule).to.equal("R8");
       expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
@@ -153,7 +146,7 @@ for (const engine of testDatabases()) {
     it("counts the company's earlier awards against the de minimis ceiling (R9)", async () => {
       await db("de_minimis_declarations").insert({ company_id: defined(defined(ctx.actor).companyId), granting_body: "Region", granted_on: "2026-01-10", amount_cents: 29_500_000, declared_at: "2027-01-01T00:00:00.000Z" });
       const id = await createDraft(ctx, callId, "CO", input);
-      const err = await rejects(submitApplication(ctx, id, DECL));
+      const err = await refusal(submitApplication(ctx, id, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect(err.message).to.include("above the ceiling of EUR 300,000.00");
       await db("de_minimis_declarations").where({ granting_body: "Region" }).delete();
@@ -168,7 +161,7 @@ for (const engine of testDatabases()) {
         version: db.raw("version + 1"),
       });
       const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
-      const err = await rejects(submitApplication(other, next, DECL));
+      const err = await refusal(submitApplication(other, next, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect(err.message).to.include("claim is still open");
       expect(defined(await db("applications").where({ id: next }).first()).state).to.equal("draft");
@@ -189,7 +182,7 @@ for (const engine of testDatabases()) {
       await acceptAward(other, id);
       clock.set("2027-07-01T09:00:00Z");
       const lines = [{ incurredOn: "2027-05-02", description: "Expert fee", currency: "EUR", amount: "4.000,00" }];
-      const noReport = await rejects(submitClaim(other, id, { report: "", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []));
+      const noReport = await refusal(submitClaim(other, id, { report: "", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []));
       expect(noReport).to.be.instanceOf(ValidationError);
       await submitClaim(other, id, { report: "Report attached", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
       await db("claims").where({ application_id: id }).update({ status: "rejected", decision_reason: "Report missing" });
@@ -200,7 +193,7 @@ for (const engine of testDatabases()) {
       // R10: while that claim is open, a new application of the company is refused.
       clock.set("2027-03-20T09:00:00Z");
       const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
-      const err = await rejects(submitApplication(other, next, DECL));
+      const err = await refusal(submitApplication(other, next, DECL));
       expect(err.message).to.include("claim is still open");
       clock.set("2027-03-01T10:00:00Z");
     });

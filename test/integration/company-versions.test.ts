@@ -22,7 +22,8 @@ async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {
 
 const lastAudit = async (db: Db, action: string) => {
   const row = defined(await db("audit_events").where({ action }).orderBy("id", "desc").first(), "row");
-  return { before: JSON.parse(defined(row.before_json)), after: JSON.parse(defined(row.after_json)) };
+  type Snapshot = Record<string, unknown> & { relations: unknown[] };
+  return { before: JSON.parse(defined(row.before_json)) as Snapshot, after: JSON.parse(defined(row.after_json)) as Snapshot };
 };
 
 for (const engine of testDatabases()) {

@@ -64,9 +64,9 @@ for (const engine of testDatabases()) {
       const awarded = await db("applications").whereIn("state", ["approved", "accepted", "claim-submitted", "claim-verified", "paid"]).select("id");
       const letters = await db("award_letters").whereIn("application_id", awarded.map((a) => a.id)).select("application_id");
       expect(letters).to.have.length(awarded.length);
-      const own = await db("applications as a").join("users as u", "u.company_id", "a.company_id").where("u.email", "sme@demo.test").where("a.state", "approved").first("a.id");
+      const own = await db("applications as a").join("users as u", "u.company_id", "a.company_id").where("u.email", "sme@demo.test").where("a.state", "approved").first<{ id: number } | undefined>("a.id");
       const agent = await signIn(buildApp(db), "sme@demo.test");
-      const res = await agent.get(`/applications/${own.id}/award-letter.pdf`).buffer(true).parse((r, cb) => {
+      const res = await agent.get(`/applications/${defined(own).id}/award-letter.pdf`).buffer(true).parse((r, cb) => {
         const chunks: Buffer[] = [];
         r.on("data", (c: Buffer) => chunks.push(c));
         r.on("end", () => cb(null, Buffer.concat(chunks)));
@@ -86,8 +86,8 @@ for (const engine of testDatabases()) {
       expect(budget.reserve.map((r) => [r.companyName, r.fits, r.offered])).to.deep.equal([
         ["Hillerød Cell Devices ApS", false, false], ["Brabant Diagnostics B.V.", true, true],
       ]);
-      const handover = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id").first("u.email");
-      expect(handover.email).to.equal("manager2@demo.test");
+      const handover = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id").first<{ email: string } | undefined>("u.email");
+      expect(defined(handover).email).to.equal("manager2@demo.test");
     });
 
     it("is only loaded into an empty database", async () => {

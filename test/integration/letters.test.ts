@@ -14,6 +14,7 @@ import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLett
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { rejection } from "../support/rejects";
 
 interface ApprovedOptions {
   company: string;
@@ -33,7 +34,7 @@ interface ApprovedOptions {
  */
 async function insertApproved(db: Db, o: ApprovedOptions): Promise<number> {
   const company = defined(await db("companies").where({ legal_name: o.company }).first("id"), "company");
-  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", o.region).first("partners.id");
+  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", o.region).first<{ id: number }>("partners.id");
   const counterpart = defined(await db("regions").where({ code: o.counterpartRegion }).first("id", "country"), "counterpart");
   const type = defined(await db("voucher_types").where({ code: o.type }).first("id"), "type");
   const manager = defined(await db("users").where({ email: o.manager }).first("id"), "manager");
@@ -219,13 +220,7 @@ for (const engine of testDatabases()) {
 
     it("refuses to issue a letter for an application that is not approved", async () => {
       const id = await insertApproved(db, { ...dkInsight(), state: "submitted" });
-      let err: unknown;
-      try {
-        await issue(id);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(ConflictError);
+      await rejection(issue(id), ConflictError);
       expect(await db("award_letters").where({ application_id: id })).to.have.length(0);
     });
 
@@ -285,13 +280,7 @@ for (const engine of testDatabases()) {
           { reference, sha256: "abc" },
           { reference, pdf: Buffer.alloc(0) },
         ]) {
-          let err: unknown;
-          try {
-            await verifyLetter(db, input);
-          } catch (e) {
-            err = e;
-          }
-          expect(err, JSON.stringify(Object.keys(input))).to.be.instanceOf(ValidationError);
+          await rejection(verifyLetter(db, input), ValidationError);
         }
       });
 
@@ -322,24 +311,12 @@ for (const engine of testDatabases()) {
         expect(sha256Hex(got.pdf)).to.equal(issued.sha256);
         expect(got.cancelled).to.equal(false);
         const other = testContext(db, await actorByEmail(db, "oresund@demo.test"), clock.now);
-        let err: unknown;
-        try {
-          await getAwardLetter(other, id);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).to.be.instanceOf(NotFoundError);
+        await rejection(getAwardLetter(other, id), NotFoundError);
       });
 
       it("is 'not found' for an approved application without a letter", async () => {
         const id = await insertApproved(db, dkInsight());
-        let err: unknown;
-        try {
-          await getAwardLetter(managerCtx, id);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).to.be.instanceOf(NotFoundError);
+        await rejection(getAwardLetter(managerCtx, id), NotFoundError);
       });
     });
   });

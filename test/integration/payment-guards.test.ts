@@ -7,16 +7,8 @@ import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 for (const engine of testDatabases()) {
   describe(`payment guards (${engine.name})`, function () {
@@ -31,8 +23,8 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       await seedDemoData(db, () => new Date(), { activity: true });
       ctx = { db, config, actor: await actorByEmail(db, "finance@demo.test"), now: () => new Date() };
-      const row = await db("claims as c").join("applications as a", "a.id", "c.application_id").where("a.state", "claim-verified").first("c.id");
-      claimId = Number(row.id);
+      const row = await db("claims as c").join("applications as a", "a.id", "c.application_id").where("a.state", "claim-verified").first<{ id: number } | undefined>("c.id");
+      claimId = Number(defined(row, "a verified claim").id);
     });
     after(() => db.destroy());
 

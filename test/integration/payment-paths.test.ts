@@ -7,6 +7,7 @@ import { buildPain001 } from "../../server/exports/sepa";
 import { cancelBatch, createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 /*
  * The payment-path rules on both databases: the one-open-path index on its own, marking a batch
@@ -52,7 +53,7 @@ let seq = 0;
 async function verifiedClaim(w: World, o: { verifiedBy?: number } = {}): Promise<{ claimId: number; applicationId: number }> {
   const db = w.db;
   const vt = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   seq++;
   const [a] = await db("applications").insert({
     reference: `IN2LS-PATH-${seq}`, call_id: w.callId, company_id: w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
@@ -70,15 +71,6 @@ async function verifiedClaim(w: World, o: { verifiedBy?: number } = {}): Promise
   return { claimId: idOf(cl), applicationId };
 }
 
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** Every row a payment step may write, to prove a refused step wrote none of them. */
 async function snapshot(db: Db): Promise<Record<string, unknown[]>> {

@@ -14,6 +14,7 @@ import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../serve
 import { createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-06-15T10:00:00.000Z";
@@ -67,7 +68,7 @@ async function verifiedClaim(w: World, o: { award?: number; payable?: number; ty
   const db = w.db;
   const award = o.award ?? 400_000;
   const vt = defined(await db("voucher_types").where({ code: o.type ?? "IN" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", o.region ?? "DK").first("p.id");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", o.region ?? "DK").first<{ id: number }>("p.id");
   seq++;
   const [a] = await db("applications").insert({
     reference: `IN2LS-TEST-${seq}`, call_id: w.callId, company_id: o.companyId ?? w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
@@ -87,18 +88,6 @@ async function verifiedClaim(w: World, o: { award?: number; payable?: number; ty
   return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId };
 }
 
-async function expectAppError(p: Promise<unknown>, status: number, pattern?: RegExp): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    const e = err as AppError;
-    expect(e.status, e.message).to.equal(status);
-    if (pattern) expect(e.message).to.match(pattern);
-    return e;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -154,7 +143,7 @@ for (const engine of testDatabases()) {
       const { claimId } = await verifiedClaim(w);
       await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
       const before = await db("ledger_entries").count({ n: "*" });
-      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "BANK-2" }), 409,
+      await refusal(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "BANK-2" }), 409,
         /already paid on 2026-06-15, reference BANK-1/);
       expect(await db("ledger_entries").count({ n: "*" })).to.deep.equal(before);
       expect(await db("payments")).to.have.length(1);
@@ -182,25 +171,25 @@ for (const engine of testDatabases()) {
 
     it("separation of duties: whoever verified the claim or approved the application cannot pay it (R15)", async () => {
       const verifiedByFinance = await verifiedClaim(w, { verifiedBy: w.finance.id });
-      const e = await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      const e = await refusal(recordPayment(ctxFor(db, w.finance), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
       expect(e.code).to.equal("separation_of_duties");
       expect(await db("payments")).to.have.length(0);
       // The approver: make finance the decider of another application.
       const decided = await verifiedClaim(w);
       await db("applications").where({ id: decided.applicationId }).update({ decided_by: w.finance2.id });
-      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      await refusal(recordPayment(ctxFor(db, w.finance2), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
       // Another officer may.
       await recordPayment(ctxFor(db, w.finance2), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "OK" });
       // A manager may not pay at all.
-      await expectAppError(recordPayment(ctxFor(db, w.manager), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403);
+      await refusal(recordPayment(ctxFor(db, w.manager), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403);
     });
 
     it("a missing or non-euro IBAN blocks the payment with its reason", async () => {
       const { claimId } = await verifiedClaim(w);
       await db("companies").where({ id: w.companyId }).update({ iban: null });
-      await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
+      await refusal(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
       await db("companies").where({ id: w.companyId }).update({ iban: "DK5000400440116243" });
-      await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
+      await refusal(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
       expect(await db("payments")).to.have.length(0);
       expect(await db("ledger_entries").where({ kind: "payment" })).to.have.length(0);
     });
@@ -215,7 +204,7 @@ for (const engine of testDatabases()) {
       expect(full.xml).to.contain("<CtrlSum>4123.45</CtrlSum>");
       expect(full.xml).to.contain("<EndToEndId>IN2LS-TEST-");
       expect(full.xml).to.contain("DE89370400440532013000");
-      await expectAppError(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /is in the prepared SEPA batch/);
+      await refusal(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /is in the prepared SEPA batch/);
       // Marked executed once the bank has carried it out, after the requested execution date.
       const results = await markBatchExecuted(ctxFor(db, w.finance, "2026-06-18T10:00:00.000Z"), batch.id);
       expect(results.every((r) => r.ok)).to.equal(true);
@@ -223,7 +212,7 @@ for (const engine of testDatabases()) {
       expect(pays.map((p) => [p.paid_on, p.bank_reference, Number(p.batch_id)])).to.deep.equal([
         ["2026-06-17", batch.messageId, batch.id], ["2026-06-17", batch.messageId, batch.id],
       ]);
-      await expectAppError(markBatchExecuted(ctxFor(db, w.finance), batch.id), 409, /already marked executed/);
+      await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id), 409, /already marked executed/);
       expect(await db("payments")).to.have.length(2);
     });
 
@@ -243,7 +232,7 @@ for (const engine of testDatabases()) {
       expect(defined(recon.byCall[0]).remainingCents).to.equal(10_000_000 - 1_150_000 + 16_667);
 
       const csv = (await toBuffer((out) => writeLedgerCsv(ledgerExportRows(db, {}, 2), out, { timeZone: TZ }))).toString("utf8");
-      const records = parse(csv) as string[][];
+      const records = parse(csv);
       expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
       const amountCol = LEDGER_COLUMNS.indexOf("Amount EUR");
       const kindCol = LEDGER_COLUMNS.indexOf("Kind");
@@ -344,7 +333,7 @@ for (const engine of testDatabases()) {
       expect(cli).to.equal(direct);
       expect(parse(cli)).to.have.length(2);
       expect(await db("audit_events").where({ action: "ledger.exported" })).to.have.length(1);
-      await expectAppError(exportLedgerCommand(["--format", "pdf"], db, testConfig(), new PassThrough()), 400, /csv or xlsx/);
+      await refusal(exportLedgerCommand(["--format", "pdf"], db, testConfig(), new PassThrough()), 400, /csv or xlsx/);
     });
 
     it("refuses bad filters with a reason", () => {

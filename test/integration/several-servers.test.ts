@@ -16,7 +16,7 @@ import { defined } from "../support/defined";
  * connections, as a second process would have) with its own data directory.
  */
 function secondInstance(db: Db): Db {
-  const config = db.client.config as { searchPath?: string[]; connection?: { filename?: string } };
+  const { config } = db.client as { config: { searchPath?: string[]; connection?: { filename?: string } } };
   if (config.searchPath) {
     return knex({ ...knexConfig({ databaseUrl: process.env.TEST_DATABASE_URL! }), searchPath: config.searchPath, pool: { min: 0, max: 12 } });
   }
@@ -174,7 +174,7 @@ for (const engine of testDatabases()) {
           // A server killed mid-migration leaves knex's lock row set; the next start frees it.
           await one("knex_migrations_lock").update({ is_locked: 1 });
           await migrate(two);
-          expect(Number((await one("knex_migrations_lock").first()).is_locked)).to.equal(0);
+          expect(Number(defined(await one("knex_migrations_lock").first()).is_locked)).to.equal(0);
         } finally {
           await one.destroy();
           await two.destroy();

@@ -59,7 +59,7 @@ export async function startWorld(engine: TestDatabase): Promise<World> {
   for (const [role, email] of Object.entries(EMAILS)) agents.set(role as Identity, await signIn(app, email));
   const sme = { company_id: defined(defined(await db("users").where({ email: EMAILS.applicant }).first("company_id"), "sme").company_id) };
   const own = (state: string) => db("applications").where({ company_id: sme.company_id, state }).orderBy("id").first("id");
-  const managerUser = await db("users").join("partners", "partners.id", "users.partner_id").where("users.email", EMAILS.manager).first("partners.region_id");
+  const managerUser = await db("users").join("partners", "partners.id", "users.partner_id").where("users.email", EMAILS.manager).first<{ region_id: number } | undefined>("partners.region_id").then((r) => defined(r, "manager"));
   const managerClaim = await first(db("claims").where({ status: "submitted" }).orderBy("id").first("id"), "submitted claim");
   const ids: Ids = {
     openCall: await first(db("calls").where({ status: "open" }).orderBy("id").first("id"), "open call"),
@@ -96,10 +96,10 @@ const COUNTED = new Set(["attachments", "award_letters", "emails", "ledger_entri
 
 /** What a refused request must leave unchanged: row counts, the audit log and every mutable row. */
 export async function snapshot(db: Db): Promise<string> {
-  const client = String(db.client.config.client);
+  const client = String((db.client as { config: { client: unknown } }).config.client);
   const tables: string[] = client === "pg"
-    ? (await db.raw("select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")).rows.map((r: { name: string }) => r.name)
-    : (await db.raw("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")).map((r: { name: string }) => r.name);
+    ? (await db.raw<{ rows: { name: string }[] }>("select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")).rows.map((r) => r.name)
+    : (await db.raw<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")).map((r) => r.name);
   const out: Record<string, unknown> = {};
   for (const t of tables.filter((n) => !VOLATILE.has(n)).sort()) {
     if (COUNTED.has(t)) out[t] = Number(defined((await db(t).count({ n: "*" }))[0]).n);

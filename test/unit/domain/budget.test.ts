@@ -20,6 +20,7 @@ import {
 } from "../../../server/domain/budget";
 import { findVoucherType } from "../../../server/domain/scheme";
 import { defined } from "../../support/defined";
+import { thrown } from "../../support/rejects";
 
 const total = (ceiling: number, committed = 0, released = 0, paid = 0): CeilingState => ({
   key: "total",
@@ -65,17 +66,12 @@ describe("budget: ceilings (R4)", () => {
     expect(defined(after[0]).committedCents).to.equal(700_000);
     expect(defined(after[1]).committedCents).to.equal(700_000);
     expect(defined(c[0]).committedCents, "input not modified").to.equal(0);
-    try {
-      applyEntry(after, { kind: "commit", amountCents: 1, ceilingKeys: ["total", "partner:3"] });
-      expect.fail("should refuse");
-    } catch (e) {
-      expect(e).to.be.instanceOf(BudgetExceededError).and.instanceOf(ConflictError);
-      const err = e as BudgetExceededError;
-      expect(err.code).to.equal("budget_exceeded");
-      expect(err.status).to.equal(409);
-      expect(err.exceeded).to.deep.equal([{ key: "total", label: "Total budget", remainingCents: 0, shortfallCents: 1 }]);
-      expect(err.message).to.equal("EUR 0.01 does not fit in the budget: Total budget has EUR 0.00 left (short by EUR 0.01).");
-    }
+    const err = thrown(() => applyEntry(after, { kind: "commit", amountCents: 1, ceilingKeys: ["total", "partner:3"] }), BudgetExceededError);
+    expect(err).to.be.instanceOf(ConflictError);
+    expect(err.code).to.equal("budget_exceeded");
+    expect(err.status).to.equal(409);
+    expect(err.exceeded).to.deep.equal([{ key: "total", label: "Total budget", remainingCents: 0, shortfallCents: 1 }]);
+    expect(err.message).to.equal("EUR 0.01 does not fit in the budget: Total budget has EUR 0.00 left (short by EUR 0.01).");
   });
 
   it("applyEntry only touches the named ceilings", () => {

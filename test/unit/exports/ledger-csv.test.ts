@@ -6,6 +6,7 @@ import { defuseFormula, writeLedgerCsv } from "../../../server/exports/ledger-cs
 import { LEDGER_COLUMNS, LEDGER_KINDS, type LedgerExportRow } from "../../../server/exports/ledger-row";
 import { ValidationError } from "../../../server/errors";
 import { defined } from "../../support/defined";
+import { waitUntil, waitUntilSteady } from "../../support/wait";
 
 const TZ = "Europe/Copenhagen";
 
@@ -44,8 +45,9 @@ function sampleRows(): LedgerExportRow[] {
   ];
 }
 
+/** Rows as a database cursor hands them over: each one after an await. */
 async function* iterate<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
+  for (const item of items) yield await Promise.resolve(item);
 }
 
 class Sink extends Writable {
@@ -77,7 +79,7 @@ describe("exports/ledger-csv", () => {
   it("writes a header and one record per row that parse back to the rows", async () => {
     const rows = sampleRows();
     const { text } = await csvOf(rows);
-    const records: string[][] = parse(text);
+    const records = parse(text);
     expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
     expect(records).to.have.length(rows.length + 1);
     expect(records[3]).to.deep.equal([
@@ -98,7 +100,7 @@ describe("exports/ledger-csv", () => {
     expect(LEDGER_COLUMNS.indexOf("Paid on")).to.equal(LEDGER_COLUMNS.indexOf("Payment reference") + 1);
     // Recorded late in the evening of the 4th local time; the bank paid on the 2nd.
     const { text } = await csvOf([row({ kind: "payment", date: "2026-03-04T22:30:00Z", paymentReference: "BANK-1", paidOn: "2026-03-02" })]);
-    const r = defined((parse(text) as string[][])[1]);
+    const r = defined(parse(text)[1]);
     expect(r[LEDGER_COLUMNS.indexOf("Date")]).to.equal("2026-03-04");
     expect(r[LEDGER_COLUMNS.indexOf("Paid on")]).to.equal("2026-03-02");
   });
@@ -121,7 +123,7 @@ describe("exports/ledger-csv", () => {
 
   it("expresses the date in the programme's time zone", async () => {
     const { text } = await csvOf([row({ date: "2026-03-04T23:30:00Z" }), row({ date: "2026-07-31T22:00:00.000Z" })]);
-    const records: string[][] = parse(text);
+    const records = parse(text);
     expect(defined(records[1])[1]).to.equal("2026-03-05");
     expect(defined(records[2])[1]).to.equal("2026-08-01");
   });
@@ -129,7 +131,7 @@ describe("exports/ledger-csv", () => {
   it("returns totals equal to the amounts re-summed from the file", async () => {
     const rows = sampleRows();
     const { text, totals } = await csvOf(rows);
-    const records: string[][] = parse(text, { from_line: 2 });
+    const records = parse(text, { from_line: 2 });
     const byKind: Record<string, bigint> = { commit: 0n, release: 0n, payment: 0n };
     const perCall = new Map<string, bigint>();
     for (const r of records) {
@@ -153,7 +155,7 @@ describe("exports/ledger-csv", () => {
     const company = 'Fjord, "Nordic"\nBiotech Ærø ø\r\nß';
     const { text } = await csvOf([row({ company })]);
     expect(text).to.include('"Fjord, ""Nordic""\nBiotech Ærø ø\r\nß"');
-    const records: string[][] = parse(text);
+    const records = parse(text);
     expect(records).to.have.length(2);
     expect(defined(records[1])[4]).to.equal(company);
   });
@@ -162,7 +164,7 @@ describe("exports/ledger-csv", () => {
     const { text } = await csvOf([row({ company: "Line one\nLine two", partner: "a\rb", call: "x\r\ny" })]);
     // csv-parse would tolerate a bare LF inside a CRLF file; spreadsheets would not.
     expect(text).to.include(',"Line one\nLine two",').and.include(',"a\rb","x\r\ny",');
-    const records: string[][] = parse(text);
+    const records = parse(text);
     expect(records).to.have.length(2);
     expect([defined(records[1])[4], defined(records[1])[7], defined(records[1])[8]]).to.deep.equal(["Line one\nLine two", "a\rb", "x\r\ny"]);
   });
@@ -197,7 +199,7 @@ describe("exports/ledger-csv", () => {
         rate: "=1",
       }),
     ]);
-    const r = defined((parse(text) as string[][])[1]);
+    const r = defined(parse(text)[1]);
     expect(r[4]).to.equal(`'=HYPERLINK("http://evil.example","Click")`);
     expect(r[5]).to.equal("'+45 1234");
     expect(r[7]).to.equal("'-2+3");
@@ -213,7 +215,7 @@ describe("exports/ledger-csv", () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 20 }), async (company, call) => {
         const { text } = await csvOf([row({ company, call })]);
-        const records: string[][] = parse(text);
+        const records = parse(text);
         expect(records).to.have.length(2);
         expect(defined(records[1])[4]).to.equal(defuseFormula(company));
         expect(defined(records[1])[8]).to.equal(defuseFormula(call));
@@ -227,7 +229,7 @@ describe("exports/ledger-csv", () => {
     async function* endless(): AsyncGenerator<LedgerExportRow> {
       for (let i = 1; i <= 100_000; i++) {
         pulled++;
-        yield row({ entryId: i });
+        yield await Promise.resolve(row({ entryId: i }));
       }
     }
     let release: (() => void) | null = null;
@@ -240,7 +242,8 @@ describe("exports/ledger-csv", () => {
       },
     });
     const done = writeLedgerCsv(endless(), stuck, { timeZone: TZ });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => stuck.writableNeedDrain, "the stalled output is full");
+    await waitUntilSteady(() => pulled, "the number of rows pulled");
     expect(pulled).to.be.greaterThan(0);
     expect(pulled).to.be.lessThan(2000);
     (release as unknown as () => void)();

@@ -11,6 +11,7 @@ import {
 } from "../../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, LEDGER_KINDS, type LedgerExportRow } from "../../../server/exports/ledger-row";
 import { defined } from "../../support/defined";
+import { waitUntil, waitUntilSteady } from "../../support/wait";
 
 const TZ = "Europe/Copenhagen";
 
@@ -51,8 +52,9 @@ function sampleRows(): LedgerExportRow[] {
   ];
 }
 
+/** Rows as a database cursor hands them over: each one after an await. */
 async function* iterate<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
+  for (const item of items) yield await Promise.resolve(item);
 }
 
 class Sink extends Writable {
@@ -230,7 +232,7 @@ describe("exports/ledger-xlsx", () => {
     async function* many(): AsyncGenerator<LedgerExportRow> {
       for (let i = 1; i <= 20_000; i++) {
         if (i === 20_000) bytesBeforeLastRow = sink.buffer.length;
-        yield row({ entryId: i, company: `Company ${i}` });
+        yield await Promise.resolve(row({ entryId: i, company: `Company ${i}` }));
       }
     }
     const totals = await writeLedgerXlsx(many(), sink, { timeZone: TZ });
@@ -243,7 +245,7 @@ describe("exports/ledger-xlsx", () => {
     async function* endless(): AsyncGenerator<LedgerExportRow> {
       for (let i = 1; i <= 1_000_000; i++) {
         pulled++;
-        yield row({ entryId: i, company: `Company ${i}` });
+        yield await Promise.resolve(row({ entryId: i, company: `Company ${i}` }));
       }
     }
     let fail: (() => void) | null = null;
@@ -258,10 +260,9 @@ describe("exports/ledger-xlsx", () => {
     const done = writeLedgerXlsx(endless(), stuck, { timeZone: TZ });
     let failed: unknown = null;
     const settled = done.catch((e: unknown) => (failed = e));
-    await new Promise((r) => setTimeout(r, 500));
-    const pulledWhileStuck = pulled;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(pulled).to.equal(pulledWhileStuck);
+    await waitUntil(() => stuck.writableNeedDrain, "the stalled output is full");
+    // Fails unless the rows pulled stop growing while the output stays stalled.
+    await waitUntilSteady(() => pulled, "the number of rows pulled");
     expect(pulled).to.be.greaterThan(0).and.lessThan(100_000);
     (fail as unknown as () => void)();
     await settled;
