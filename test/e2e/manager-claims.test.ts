@@ -29,8 +29,10 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     const claimId = await insertClaim(db, id, [
       { incurredOn: "2027-04-10", currency: "EUR", originalMinor: 20_000, description: "Flight" },
       { incurredOn: "2027-04-11", currency: "DKK", originalMinor: 200_000, description: "Hotel in Copenhagen" },
-      { incurredOn: "2027-02-20", currency: "EUR", originalMinor: 5_000, description: "Taxi before approval" },
     ]);
+    // The claim form refuses a cost before the approval; written directly to prove the manager's
+    // verification checks the dates again.
+    await db("claim_cost_lines").insert({ claim_id: claimId, incurred_on: "2027-02-20", description: "Taxi before approval", currency: "EUR", original_minor: 5_000 });
     clock.set("2027-05-02T10:00:00Z");
     const lines = await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id").pluck("id");
     return { id, claimId, lines: lines.map(Number) };

@@ -1,7 +1,8 @@
 import type { Db } from "../../server/db/connection";
 import type { Cents } from "../../server/domain/money";
 import { createCall, openCall } from "../../server/services/calls/calls";
-import { insertedId } from "../../server/services/platform/context";
+import { acceptAward, createDraft, submitApplication, type DraftInput } from "../../server/services/applications/applications";
+import { submitClaim } from "../../server/services/claims/claims";
 import type { Express } from "express";
 import { buildApp } from "../support/app";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -17,8 +18,8 @@ export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db;
 }
 
 /*
- * Test data for the manager journey: a call through the calls service and applications inserted
- * straight in state "submitted" (the applicant's submission is another journey's subject).
+ * Test data for the manager journey, built through the services as the applicant and the
+ * manager would build it: a call, submitted applications, claims.
  */
 export async function seedCall(db: Db, now: () => Date, opts: { totalCents: Cents; perTypeCents?: Record<string, Cents>; open?: boolean } = { totalCents: 10_000_000 }) {
   const ctx = testContext(db, await actorByEmail(db, "manager@demo.test"), now);
@@ -38,38 +39,51 @@ export async function seedCall(db: Db, now: () => Date, opts: { totalCents: Cent
   return id;
 }
 
-export async function insertSubmitted(db: Db, opts: {
-  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; activityStart?: string; submittedAt?: string; counterpartRegion?: string;
-}): Promise<number> {
-  const user = defined(await db("users").where({ email: opts.email }).first(), "user");
-  const company = defined(await db("companies").where({ id: defined(user.company_id) }).first(), "company");
-  const partner = defined(await db("partners").where({ region_id: defined(company.region_id) }).first(), "partner");
-  const vt = defined(await db("voucher_types").where({ code: opts.type }).first(), "vt");
-  const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "region");
-  const requested = opts.requestedCents ?? Number(vt.max_cents);
-  const row = {
-    call_id: opts.callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "submitted",
-    title: `${vt.name} trip of ${company.legal_name}`, description: "Meet the partners", objectives: "Find partners", expected_result: "A collaboration",
-    counterpart_name: "Tübingen BioLab", counterpart_country: region.country, counterpart_region_id: region.id, counterpart_kind: "knowledge-institution",
-    activity_start: opts.activityStart ?? "2027-04-10", activity_end: opts.activityStart ?? "2027-04-12",
-    cost_travel_cents: requested, requested_cents: requested,
-    submission_json: JSON.stringify({ title: `${vt.name} trip`, counterpart: "Tübingen BioLab", requested }),
-    submitted_at: opts.submittedAt ?? "2027-02-10T10:00:00.000Z", created_by: user.id,
-    created_at: "2027-02-10T09:00:00.000Z", updated_at: "2027-02-10T10:00:00.000Z",
-  };
-  return insertedId((await db("applications").insert(row).returning("id"))[0]);
+/**
+ * An application as its applicant would have drafted and submitted it, through the applications
+ * service (so the stored submission, eligibility findings, reference, audit and e-mail are the
+ * real ones): the draft an hour before `submittedAt`, the submission at `submittedAt`.
+ */
+export async function insertSubmitted(db: Db, opts: ApplicationOptions): Promise<number> {
+  const submittedAt = new Date(opts.submittedAt ?? "2027-02-10T10:00:00.000Z");
+  const id = await insertDraft(db, { ...opts, submittedAt: new Date(submittedAt.getTime() - 3_600_000).toISOString() });
+  await submitApplication(testContext(db, await actorByEmail(db, opts.email), () => submittedAt), id, DECLARATIONS);
+  return id;
 }
 
-/** Puts an approved application into "claim-submitted" with a claim, as the applicant journey would. */
+interface ApplicationOptions {
+  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; activityStart?: string; submittedAt?: string; counterpartRegion?: string;
+}
+
+/** A draft through the applications service, saved at `submittedAt` (never submitted). */
+export async function insertDraft(db: Db, opts: ApplicationOptions): Promise<number> {
+  const actor = await actorByEmail(db, opts.email);
+  const vt = defined(await db("voucher_types").where({ code: opts.type }).first(), opts.type);
+  const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "counterpart region");
+  const costs = vt.amount_rule === "capped" ? opts.requestedCents ?? Number(vt.max_cents) : null;
+  const input: DraftInput = {
+    title: `${vt.name} trip of ${actor.name}`, description: "Meet the partners", objectives: "Find partners", expectedResult: "A collaboration",
+    counterpartOrgId: null, counterpartName: "Tübingen BioLab", counterpartCountry: region.country, counterpartRegionId: Number(region.id),
+    counterpartKind: "knowledge-institution", activityStart: opts.activityStart ?? "2027-04-10", activityEnd: opts.activityStart ?? "2027-04-12",
+    costTravelCents: costs, costAccommodationCents: null, costOtherCents: null,
+  };
+  const createdAt = new Date(opts.submittedAt ?? "2027-02-10T09:00:00.000Z");
+  return createDraft(testContext(db, actor, () => createdAt), opts.callId, opts.type, input);
+}
+
+const DECLARATIONS = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
+
+/**
+ * The applicant accepts an approved voucher (2 March 2027) and claims it (1 May 2027) through the
+ * claims service, with the given cost lines in their currency; returns the claim's id.
+ */
 export async function insertClaim(db: Db, applicationId: number, lines: { incurredOn: string; currency: string; originalMinor: number; description?: string }[]): Promise<number> {
-  const app = defined(await db("applications").where({ id: applicationId }).first(), "app");
-  await db("applications").where({ id: applicationId }).update({ state: "claim-submitted", version: Number(app.version) + 2, accepted_at: "2027-03-02T10:00:00.000Z" });
-  const user = defined(await db("users").where({ company_id: app.company_id }).first("id"), "user");
-  const claimId = insertedId((await db("claims").insert({
-    application_id: applicationId, status: "submitted", report: "We met three institutes.", submitted_at: "2027-05-01T10:00:00.000Z", submitted_by: user.id,
-  }).returning("id"))[0]);
-  for (const l of lines) {
-    await db("claim_cost_lines").insert({ claim_id: claimId, incurred_on: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, original_minor: l.originalMinor });
-  }
-  return claimId;
+  const app = defined(await db("applications").where({ id: applicationId }).first(), "application");
+  const user = defined(await db("users").where({ company_id: app.company_id, role: "applicant" }).orderBy("id").first("email"), "applicant");
+  const actor = await actorByEmail(db, user.email);
+  await acceptAward(testContext(db, actor, () => new Date("2027-03-02T10:00:00.000Z")), applicationId);
+  return submitClaim(testContext(db, actor, () => new Date("2027-05-01T10:00:00.000Z")), applicationId, {
+    report: "We met three institutes.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
+    lines: lines.map((l) => ({ incurredOn: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, amount: (l.originalMinor / 100).toFixed(2) })),
+  }, []);
 }

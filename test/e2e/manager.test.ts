@@ -4,7 +4,7 @@ import type { Db } from "../../server/db/connection";
 import { readCeilings, verifyLedgerTotals } from "../../server/services/finance/budget";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertDraft, insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
@@ -123,9 +123,10 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
   it("a draft of the same type does not block the approval, a second submitted one of the same type in the call does (R10)", async () => {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
-    const other = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
-    await db("applications").where({ id: other }).update({ state: "draft" });
+    const other = await insertDraft(db, { email: "sme@demo.test", callId, type: "IN" });
     expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(303);
+    // Two submitted Insights of one company in one call cannot arise through the services (the
+    // submission refuses the second); written directly to prove the approval checks R10 again.
     await db("applications").where({ id: other }).update({ state: "submitted" });
     const res = await postForm(manager, `/manager/applications/${other}`, `/manager/applications/${other}/approve`, {});
     expect(res.status).to.equal(422);
