@@ -5,11 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { expect } from "chai";
-import knex, { type Knex } from "knex";
+import knex from "knex";
 import request from "supertest";
 import { createDb, type Db, knexConfig, migrate } from "../../server/db/connection";
 import * as budget from "../../server/services/finance/budget";
-import { csrfFrom, csrfToken } from "../support/app";
+import { csrfFrom, csrfToken, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertSubmitted, seedCall } from "./manager-fixtures";
@@ -40,13 +40,6 @@ function startServer(env: Record<string, string>): Promise<Server> {
   });
 }
 
-async function signInAt(url: string, email: string) {
-  const agent = request.agent(url);
-  const token = await csrfToken(agent);
-  const res = await agent.post("/login").type("form").send({ email, password: "demo-voucherdesk", _csrf: token });
-  if (res.status !== 303) throw new Error(`sign-in as ${email} failed with ${res.status}`);
-  return agent;
-}
 
 /** Claim-verified applications with their budget commit, ready to be paid. */
 async function verifiedClaims(db: Db, callId: number, n: number): Promise<number[]> {
@@ -138,8 +131,8 @@ for (const engine of testDatabases()) {
 
     it("leaves no approval without its commit or letter and no payment without its ledger entry, and works on after a restart", async () => {
       server = await startServer(env);
-      const manager = await signInAt(server.url, "manager@demo.test");
-      const finance = await signInAt(server.url, "finance@demo.test");
+      const manager = await signIn(server.url, "manager@demo.test");
+      const finance = await signIn(server.url, "finance@demo.test");
       const managerToken = await csrfToken(manager, "/manager");
       const financeToken = csrfFrom((await finance.get("/finance")).text);
       const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen" }).format(new Date());
@@ -178,8 +171,8 @@ for (const engine of testDatabases()) {
       });
 
       // Nothing is left locked: what was not done before the kill is done now.
-      const manager2 = await signInAt(server.url, "manager@demo.test");
-      const finance2 = await signInAt(server.url, "finance@demo.test");
+      const manager2 = await signIn(server.url, "manager@demo.test");
+      const finance2 = await signIn(server.url, "finance@demo.test");
       const token2 = await csrfToken(manager2, "/manager");
       for (const a of await db("applications").whereIn("id", applications).where({ state: "submitted" }).select("id")) {
         const res = await manager2.post(`/manager/applications/${a.id}/approve`).type("form").send({ _csrf: token2 });

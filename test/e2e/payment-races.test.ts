@@ -5,7 +5,7 @@ import request from "supertest";
 import type { Db } from "../../server/db/connection";
 import { insertedId } from "../../server/services/platform/context";
 import * as budget from "../../server/services/finance/budget";
-import { type Agent, buildApp, csrfFrom } from "../support/app";
+import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
@@ -98,11 +98,8 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
   const clock = new TestClock(new Date(NOW));
   const stats = { requestsOverlapped: 0, transactionsOverlapped: 0, rounds: 0 };
 
-  async function signIn(email: string): Promise<[Agent, string]> {
-    const agent = request.agent(server);
-    const login = await agent.get("/login");
-    const res = await agent.post("/login").type("form").send({ email, password: "demo-voucherdesk", _csrf: csrfFrom(login.text) });
-    expect(res.status, `sign-in ${email}`).to.equal(303);
+  async function signInFinance(email: string): Promise<[Agent, string]> {
+    const agent = await signIn(server, email);
     return [agent, csrfFrom((await agent.get("/finance")).text)];
   }
 
@@ -119,8 +116,8 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     expect((server.address() as AddressInfo).port).to.be.greaterThan(0);
-    [officer1, token1] = await signIn("finance@demo.test");
-    [officer2, token2] = await signIn("finance2@demo.test");
+    [officer1, token1] = await signInFinance("finance@demo.test");
+    [officer2, token2] = await signInFinance("finance2@demo.test");
     watch = new TxWatch(db);
   });
   after(async () => {

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
 import { createDb, type Db, migrate } from "../../server/db/connection";
-import { type Agent, buildApp, csrfToken, postForm, signIn } from "../support/app";
+import { attemptSignIn, buildApp, csrfToken, postForm, signIn } from "../support/app";
 import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { insertSubmitted, seedCall } from "./manager-fixtures";
@@ -89,7 +89,7 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
             const agent = request.agent(app);
             const token = await csrfToken(agent, "/register");
             await timed(`register ${i}`, () => agent.post("/register").type("form").send({ _csrf: token, ...registration(i) }));
-            await timed(`sign-in ${i}`, async () => (await signInAgent("sme@demo.test")).res);
+            await timed(`sign-in ${i}`, async () => (await attemptSignIn(app, "sme@demo.test")).res);
           }
         })(),
       ]);
@@ -150,12 +150,6 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
     }
   });
 
-  async function signInAgent(email: string): Promise<{ agent: Agent; res: request.Response }> {
-    const agent = request.agent(app);
-    const token = await csrfToken(agent);
-    const res = await agent.post("/login").type("form").send({ email, password: "demo-voucherdesk", _csrf: token });
-    return { agent, res };
-  }
 
   function registration(i: number): Record<string, string> {
     return {

@@ -47,7 +47,7 @@ for (const t of testDatabases()) {
       ctx = testContext(db, manager, () => new Date(NOW));
       schemeId = Number(defined(await db("schemes").first("id")).id);
       companyId = Number(defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id);
-      const partners = await db("partners").join("regions", "regions.id", "partners.region_id").select("partners.id", "regions.code");
+      const partners = await db("partners").join("regions", "regions.id", "partners.region_id").select<{ id: number; code: string }[]>("partners.id", "regions.code");
       partnerDk = Number(defined(partners.find((p) => p.code === "DK")).id);
       partnerNb = Number(defined(partners.find((p) => p.code === "NB")).id);
       typeIds = Object.fromEntries((await db("voucher_types").select("id", "code")).map((r) => [r.code, Number(r.id)]));

@@ -3,7 +3,6 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import type { Db } from "../../server/db/connection";
-import { AppError } from "../../server/errors";
 import { writeLedgerCsv } from "../../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, type LedgerExportRow } from "../../server/exports/ledger-row";

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { AppError } from "../../server/errors";
 import { localDate, addDays } from "../../server/domain/time";
 import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";

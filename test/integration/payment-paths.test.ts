@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { AppError } from "../../server/errors";
 import * as budget from "../../server/services/finance/budget";
 import type { Actor, ServiceContext, UserRole } from "../../server/services/platform/context";
 import { buildPain001 } from "../../server/exports/sepa";

@@ -165,7 +165,7 @@ describe("exports/ledger-xlsx", () => {
     const sums: Record<string, bigint> = { commit: 0n, release: 0n, payment: 0n };
     for (let i = 0; i < rows.length; i++) {
       const x = sheet.getRow(i + 2);
-      const kind = String(x.getCell(3).value);
+      const kind = x.getCell(3).text;
       sums[kind] = defined(sums[kind], kind) + centsOf(x.getCell(AMOUNT).value);
     }
     // A blank row, then Total commit/release/payment/outstanding.
