@@ -3,7 +3,7 @@ import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { type Agent, postForm, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
-import { startManagerWorld } from "./manager-fixtures";
+import { startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
 /** The form as it is shown: every field with the value the page puts in it. */

@@ -12,7 +12,7 @@ import * as budget from "../../server/services/finance/budget";
 import { csrfFrom, csrfToken, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 /*

@@ -5,7 +5,7 @@ import { approve } from "../../server/services/review/decisions";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail } from "../support/fixtures";
-import { insertClaim, insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertClaim, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {

@@ -4,7 +4,7 @@ import type { Db } from "../../server/db/connection";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
 import { type Agent, postForm, signIn } from "../support/app";
 import { type TestClock, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {

@@ -10,7 +10,7 @@ import { createDb, type Db, migrate } from "../../server/db/connection";
 import { attemptSignIn, buildApp, csrfToken, postForm, signIn } from "../support/app";
 import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 /*

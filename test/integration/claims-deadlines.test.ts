@@ -10,7 +10,7 @@ import { updateSchemeSettings } from "../../server/services/scheme/reference";
 import { DEFAULT_VOUCHER_TYPES } from "../../server/domain/scheme";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 import { refusal } from "../support/rejects";
 

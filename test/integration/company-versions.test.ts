@@ -6,7 +6,7 @@ import type { ServiceContext } from "../../server/services/platform/context";
 import { companyProfile, updateCompanyProfile } from "../../server/services/people/registration";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { seedCall } from "../e2e/manager-fixtures";
+import { seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {

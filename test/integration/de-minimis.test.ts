@@ -7,7 +7,7 @@ import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {

@@ -6,7 +6,7 @@ import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { approve } from "../../server/services/review/decisions";
 import { runDailyJobs } from "../../server/services/platform/jobs";
-import { insertClaim, insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertClaim, insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {

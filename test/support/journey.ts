@@ -4,10 +4,10 @@ import { createCall, openCall } from "../../server/services/calls/calls";
 import { acceptAward, createDraft, submitApplication, type DraftInput } from "../../server/services/applications/applications";
 import { submitClaim } from "../../server/services/claims/claims";
 import type { Express } from "express";
-import { buildApp } from "../support/app";
-import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { TestClock, testContext, type TestDatabase } from "../support/db";
-import { defined } from "../support/defined";
+import { buildApp } from "./app";
+import { actorByEmail, seedDemoData } from "./fixtures";
+import { TestClock, testContext, type TestDatabase } from "./db";
+import { defined } from "./defined";
 
 /** A fresh database with the demo accounts and the app on a movable clock (1 March 2027). */
 export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db; clock: TestClock; app: Express }> {
