@@ -148,7 +148,9 @@ for (const engine of testDatabases()) {
         const second = runDailyJobsExclusive(systemContext(b, testConfig(), clock.now), [probe]);
         // The probe holds its run open until one of the two calls has returned: with the lock the
         // other call returns at once ("running elsewhere"); without it both would wait forever.
-        const winner = await Promise.race([first, second, new Promise((_, reject) => setTimeout(() => reject(new Error("both servers ran the jobs")), 20_000))]);
+        let giveUp: NodeJS.Timeout | undefined;
+        const deadlock = new Promise((_, reject) => { giveUp = setTimeout(() => reject(new Error("both servers ran the jobs")), 20_000); });
+        const winner = await Promise.race([first, second, deadlock]).finally(() => clearTimeout(giveUp));
         release();
         const results = await Promise.all([first, second]);
         expect(winner).to.equal(null);
