@@ -5,7 +5,7 @@ import { LEDGER_CHECK_ACTION } from "../../server/services/calls/ledger-check";
 import { runDailyJobs, systemContext } from "../../server/services/platform/jobs";
 import { type Agent, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
 
 /* The review queue and the call page at more than a page of applications: keyset pages, queries that do not grow per call, the daily ledger check. */
 

@@ -11,7 +11,10 @@ import { seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {
-  const { company, relations } = await companyProfile(ctx);
+  const profile = await companyProfile(ctx);
+  const { relations } = profile;
+  // The fields of the profile that the form sends back unchanged.
+  const company = profile.company as Omit<CompanyInput, "regionId" | "sectorId" | "relations" | "deMinimis"> & { regionId: unknown; sectorId: unknown };
   return {
     legalName: company.legalName, vatNumber: company.vatNumber, address: company.address, country: company.country,
     regionId: Number(company.regionId), sectorId: Number(company.sectorId), staffHeadcount: company.staffHeadcount,

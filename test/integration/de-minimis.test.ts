@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { formatMoney } from "../../server/domain/money";
-import { toApplication, applicationQuery } from "../../server/services/applications/records";
+import { findApplication } from "../../server/services/applications/records";
 import { reviewApplication } from "../../server/services/review/queries";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData } from "../../server/services/letters/letters";
@@ -39,7 +39,7 @@ for (const engine of testDatabases()) {
       const page = await reviewApplication(manager, id);
       expect(page.history.deMinimisTotalCents).to.equal(expectedEarlier);
 
-      const app = toApplication(await applicationQuery(db).where("a.id", id).first());
+      const app = defined(await findApplication(db, id), "application");
       const r9 = (await findingsFor(db, manager, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9")!;
       expect(r9.message).to.include(`last three years ${formatMoney(expectedEarlier)} plus this award ${formatMoney(400_000)}`);
 

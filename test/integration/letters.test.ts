@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../server/erro
 import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { insertedId } from "../../server/services/platform/context";
-import { toApplication } from "../../server/services/applications/records";
+import { findApplication } from "../../server/services/applications/records";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
@@ -213,7 +213,7 @@ for (const engine of testDatabases()) {
       expect(text).to.include("declared de minimis aid of EUR 20,000.00 received in the last three years");
       expect(text).to.include("Earlier vouchers awarded to it under this programme in the same three years add EUR 4,430.00.");
       expect(text).to.include("With this voucher the total is EUR 28,430.00, within the ceiling of EUR 300,000.00.");
-      const app = toApplication({ ...defined(await db("applications").where({ id }).first()) });
+      const app = defined(await findApplication(db, id), "application");
       const r9 = (await findingsFor(db, managerCtx, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9");
       expect(r9?.message).to.include("is EUR 28,430.00, within the ceiling");
     });

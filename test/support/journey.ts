@@ -1,7 +1,9 @@
 import type { Db } from "../../server/db/connection";
 import type { Cents } from "../../server/domain/money";
 import { createCall, openCall } from "../../server/services/calls/calls";
-import { acceptAward, createDraft, submitApplication, type DraftInput } from "../../server/services/applications/applications";
+import { createDraft } from "../../server/services/applications/drafts";
+import { acceptAward, submitApplication } from "../../server/services/applications/submission";
+import type { DraftInput } from "../../server/services/applications/checks";
 import { submitClaim } from "../../server/services/claims/claims";
 import type { Express } from "express";
 import { buildApp } from "./app";
