@@ -5,6 +5,7 @@ import { createDraft } from "../../server/services/applications/drafts";
 import { acceptAward, submitApplication } from "../../server/services/applications/submission";
 import type { DraftInput } from "../../server/services/applications/checks";
 import { submitClaim } from "../../server/services/claims/claims";
+import { insertedId } from "../../server/services/platform/context";
 import type { Express } from "express";
 import { buildApp } from "./app";
 import { actorByEmail, seedDemoData } from "./fixtures";
@@ -74,6 +75,31 @@ export async function insertDraft(db: Db, opts: ApplicationOptions): Promise<num
 }
 
 const DECLARATIONS = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
+
+/**
+ * A submitted application written straight into the table, for volume tests only (the review
+ * queue at size): it allows what the services refuse, many applications of one type by one
+ * company in one call (R10). Everything else goes through insertSubmitted.
+ */
+export async function insertSubmittedRow(db: Db, opts: ApplicationOptions): Promise<number> {
+  const user = defined(await db("users").where({ email: opts.email }).first(), "user");
+  const company = defined(await db("companies").where({ id: defined(user.company_id) }).first(), "company");
+  const partner = defined(await db("partners").where({ region_id: defined(company.region_id) }).first(), "partner");
+  const vt = defined(await db("voucher_types").where({ code: opts.type }).first(), "voucher type");
+  const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "region");
+  const requested = opts.requestedCents ?? Number(vt.max_cents);
+  const row = {
+    call_id: opts.callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "submitted",
+    title: `${vt.name} trip of ${company.legal_name}`, description: "Meet the partners", objectives: "Find partners", expected_result: "A collaboration",
+    counterpart_name: "Tübingen BioLab", counterpart_country: region.country, counterpart_region_id: region.id, counterpart_kind: "knowledge-institution",
+    activity_start: opts.activityStart ?? "2027-04-10", activity_end: opts.activityStart ?? "2027-04-12",
+    cost_travel_cents: requested, requested_cents: requested,
+    submission_json: JSON.stringify({ title: `${vt.name} trip`, counterpart: "Tübingen BioLab", requested }),
+    submitted_at: opts.submittedAt ?? "2027-02-10T10:00:00.000Z", created_by: user.id,
+    created_at: "2027-02-10T09:00:00.000Z", updated_at: "2027-02-10T10:00:00.000Z",
+  };
+  return insertedId((await db("applications").insert(row).returning("id"))[0]);
+}
 
 /**
  * The applicant accepts an approved voucher (2 March 2027) and claims it (1 May 2027) through the
