@@ -18,7 +18,7 @@ import { Writable } from "node:stream";
 import { createDb, migrate, type Db } from "../server/db/connection";
 import { writeLedgerCsv } from "../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../server/exports/ledger-xlsx";
-import { ledgerExportRows } from "../server/services/finance/ledger";
+import { ledgerExportRows } from "../server/services/finance/ledger-queries";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-01-01T00:00:00.000Z";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
-import { ledgerExportRows } from "../../server/services/finance/ledger";
-import { paymentQueue } from "../../server/services/finance/payments";
+import { ledgerExportRows } from "../../server/services/finance/ledger-queries";
+import { paymentQueue } from "../../server/services/finance/payment-queries";
 import { buildApp, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

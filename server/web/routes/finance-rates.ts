@@ -1,7 +1,8 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ValidationError } from "../../errors";
-import { importRates, rateTable, setRate } from "../../services/finance/exchange-rates";
+import { importRates, setRate } from "../../services/finance/exchange-rates";
+import { rateTable } from "../../services/finance/exchange-rate-queries";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { renderFormError } from "../forms";
 import { field, parseBody } from "../input";

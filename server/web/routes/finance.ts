@@ -4,14 +4,16 @@ import { z } from "zod";
 import { AppError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
-import { audit } from "../../services/platform/audit";
-import { inTransaction } from "../../services/platform/context";
-import { filterOptions, filterQuery, ledgerExportRows, ledgerPage, parseLedgerFilter, reconciliation, type LedgerFilter } from "../../services/finance/ledger";
+import { filterQuery, ledgerCursor, parseLedgerCursor, parseLedgerFilter, type LedgerFilter, type LedgerPosition } from "../../services/finance/ledger-filter";
+import { startLedgerExport } from "../../services/finance/ledger-export";
+import { filterOptions, ledgerPage } from "../../services/finance/ledger-queries";
+import { reconciliation } from "../../services/finance/reconciliation";
 import {
-  BatchRefusedError, cancelBatch, createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult,
+  BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPayments, type BatchResult,
 } from "../../services/finance/payments";
+import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
 import { errorSummary, f, parseForm, renderFormError } from "../forms";
-import { field, parseBody, parseQuery } from "../input";
+import { field, parseBody } from "../input";
 import { flash, handle, idParam, requireRole } from "../middleware";
 
 /*
@@ -159,25 +161,20 @@ function filterFrom(req: Request): LedgerFilter {
 
 financeRoutes.get("/finance/ledger", financeOrAdmin, handle(async (req, res) => {
   const f = filterFrom(req);
-  const { page: pageNumber } = parseQuery(z.object({ page: field.page() }), { page: req.query.page });
-  const { rows, totals, hasMore, page } = await ledgerPage(req.ctx.db, f, pageNumber);
+  const secret = req.ctx.config.sessionSecret;
+  const at = parseLedgerCursor(req.query, f, secret);
+  const { rows, totals, page, next, previous } = await ledgerPage(req.ctx.db, f, at);
   const qs = filterQuery(f);
-  const link = (p: number) => `/finance/ledger?${qs ? qs + "&" : ""}page=${p}`;
+  const link = (name: "after" | "before", p: LedgerPosition) => `/finance/ledger?${qs ? qs + "&" : ""}${name}=${ledgerCursor(p, f, secret)}`;
   res.render("pages/finance/ledger", {
     pageTitle: "Ledger", rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     kindOptions: [{ value: "commit", label: "Commit" }, { value: "release", label: "Release" }, { value: "payment", label: "Payment" }],
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
-    prevLink: page > 1 ? link(page - 1) : null, nextLink: hasMore ? link(page + 1) : null,
+    firstLink: previous ? `/finance/ledger${qs ? "?" + qs : ""}` : null,
+    prevLink: previous ? link("before", previous) : null, nextLink: next ? link("after", next) : null,
   });
 }));
-
-async function auditExport(req: Request, format: string, f: LedgerFilter): Promise<void> {
-  await inTransaction(req.ctx, (trx) => audit(trx, req.ctx, {
-    action: "ledger.exported", entityType: "ledger", entityId: null,
-    after: { format, from: f.from ?? null, to: f.to ?? null, call: f.callId ?? null, region: f.region ?? null, type: f.type ?? null, kind: f.kind ?? null },
-  }));
-}
 
 function exportName(f: LedgerFilter, ext: string): string {
   return `ledger${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}.${ext}`;
@@ -185,11 +182,10 @@ function exportName(f: LedgerFilter, ext: string): string {
 
 async function streamExport(req: Request, res: Response, format: "csv" | "xlsx"): Promise<void> {
   const f = filterFrom(req);
-  await auditExport(req, format, f);
+  const rows = await startLedgerExport(req.ctx, format, f, "web");
   res.attachment(exportName(f, format));
   res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   res.setHeader("Cache-Control", "no-store");
-  const rows = ledgerExportRows(req.ctx.db, f);
   const timeZone = req.ctx.config.timeZone;
   try {
     if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
