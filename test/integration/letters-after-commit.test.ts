@@ -7,7 +7,7 @@ import { inTransaction, onAfterCommit, type ServiceContext } from "../../server/
 import { approve } from "../../server/services/review/decisions";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
 
 for (const engine of testDatabases()) {
   describe(`award letters: written after the approval commits, stored exactly, recovered after a crash [${engine.name}]`, function () {
