@@ -12,8 +12,10 @@ interface AxeViolation { id: string; impact: string | null; help: string; nodes:
 
 async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE);
-  const result = await page.evaluate<{ violations: AxeViolation[] }>(
+  const result = await page.evaluate<{ violations: AxeViolation[]; passes: unknown[] }>(
     "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })");
+  // axe really looked at the page: rules passed as well as failed.
+  expect(result.passes.length).to.be.greaterThan(10);
   return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
