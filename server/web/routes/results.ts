@@ -85,6 +85,7 @@ resultsRoutes.get("/results/report", staff, handle(async (req, res) => {
       shownReferrals: (i.referrals ?? []).slice(0, DRILL_DOWN_ON_PAGE),
       shownPartnerVouchers: (i.partnerVouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE),
       total: i.vouchers?.length ?? i.referrals?.length ?? i.partnerVouchers?.length ?? 0,
+      truncated: (i.vouchers?.length ?? i.referrals?.length ?? i.partnerVouchers?.length ?? 0) > DRILL_DOWN_ON_PAGE,
       isMoney: i.unit === "EUR",
     })),
     limit: DRILL_DOWN_ON_PAGE,
