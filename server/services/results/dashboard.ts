@@ -5,7 +5,7 @@ import { approvalRate, resultStateOf, RESULT_STATES, serviceLevel, targetProgres
 import type { ResultsFilter } from "./filter";
 import {
   addKind, budgetPerCall, budgetPerPartner, cooperationMatrix, cooperationTarget, decisionDays, ledgerByMonth, ledgerTotalsBefore,
-  ledgerTotalsByKind, paymentDays, referralCounts, regions, submittedByState, submittedByTypeAndRegion, transnationalCooperations,
+  ledgerTotalsByKind, paymentDays, referralCounts, regions, snapshotRead, submittedByState, submittedByTypeAndRegion, transnationalCooperations,
   verificationDays, voucherTypes, type CallBudget, type KindTotals, type PartnerBudget, type RegionRef,
 } from "./queries";
 
@@ -45,6 +45,10 @@ function isState(s: string): s is AppState {
 }
 
 export async function dashboard(db: Db, f: ResultsFilter): Promise<Dashboard> {
+  return snapshotRead(db, (snap) => compute(snap, f));
+}
+
+async function compute(db: Db, f: ResultsFilter): Promise<Dashboard> {
   const [regionList, types, typeRegion, states, totals, before, months, calls, partners, matrixCells, coop, target, referrals, dd, vd, pd] = await Promise.all([
     regions(db), voucherTypes(db), submittedByTypeAndRegion(db, f), submittedByState(db, f), ledgerTotalsByKind(db, f), ledgerTotalsBefore(db, f),
     ledgerByMonth(db, f), budgetPerCall(db, f), budgetPerPartner(db, f), cooperationMatrix(db, f), transnationalCooperations(db, f),

@@ -3,7 +3,7 @@ import type { DbBigint } from "../../db/tables/rows";
 import { dbCents, dbInt } from "../../db/tables/values";
 import type { Cents } from "../../domain/money";
 import { MIN_PUBLIC_GROUP, publishAmount, suppressSmallGroups, type Published } from "../../domain/results";
-import { cooperationMatrix, ledgerTotalsByKind, regions, voucherTypes, type RegionRef } from "./queries";
+import { cooperationMatrix, ledgerTotalsByKind, regions, snapshotRead, voucherTypes, type RegionRef } from "./queries";
 
 /*
  * The public results page: programme-wide aggregates only, no names, and every group smaller than
@@ -32,6 +32,10 @@ function reshape(flat: Published[], cols: number): Published[][] {
 }
 
 export async function publicResults(db: Db): Promise<PublicResults> {
+  return snapshotRead(db, compute);
+}
+
+async function compute(db: Db): Promise<PublicResults> {
   const [regionList, types, totals, cells] = await Promise.all([regions(db), voucherTypes(db), ledgerTotalsByKind(db, {}), cooperationMatrix(db, {})]);
   const counts = await db("applications as a").join("partners as p", "p.id", "a.partner_id").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .whereNotNull("a.approved_on").groupBy("p.region_id", "vt.code")

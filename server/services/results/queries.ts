@@ -283,3 +283,15 @@ export async function cooperationTarget(db: Db): Promise<number> {
   const row = await db("schemes").orderBy("id").first("cooperation_target");
   return row ? row.cooperation_target : 67;
 }
+
+/**
+ * Runs the reads of one results page against one snapshot on PostgreSQL (a read-only repeatable
+ * read transaction), so an approval committed between two queries cannot make the totals and the
+ * per-call figures of the same page disagree. SQLite serves a page's queries on its single
+ * connection; a transaction there would take the write lock (BEGIN IMMEDIATE), so it reads
+ * without one.
+ */
+export async function snapshotRead<T>(db: Db, read: (db: Db) => Promise<T>): Promise<T> {
+  if (!isPostgres(db)) return read(db);
+  return db.transaction((trx) => read(trx), { isolationLevel: "repeatable read", readOnly: true });
+}

@@ -5,7 +5,7 @@ import { dbCents, dbCentsOrNull } from "../../db/tables/values";
 import type { Cents } from "../../domain/money";
 import { INDICATORS, type IndicatorDefinition } from "../../domain/results";
 import type { ResultsFilter } from "./filter";
-import { addKind, budgetPerPartner, emptyTotals, type KindTotals, type PartnerBudget } from "./queries";
+import { addKind, budgetPerPartner, emptyTotals, snapshotRead, type KindTotals, type PartnerBudget } from "./queries";
 
 /*
  * The indicator report the partners hand the funder: each indicator with its definition, its
@@ -71,6 +71,10 @@ function voucherLine(r: VoucherRow): VoucherLine {
 const distinct = <T>(xs: T[]) => new Set(xs).size;
 
 export async function indicatorReport(db: Db, f: ResultsFilter): Promise<IndicatorReport> {
+  return snapshotRead(db, (snap) => compute(snap, f));
+}
+
+async function compute(db: Db, f: ResultsFilter): Promise<IndicatorReport> {
   // Vouchers approved up to the end of the period: those in the period are the grants; the
   // earlier ones tell whether a cooperation pair had started before.
   const upToEnd = (await voucherQuery(db, f).select<VoucherRow[]>()).map((r) => ({ row: r, line: voucherLine(r) }));
