@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { outstandingCents, settlementOnPayment } from "../../domain/budget";
@@ -36,7 +34,6 @@ import { queueEmail } from "../platform/mail";
  *    payments.claim_id is unique. A violation that slips past 1 and 2 becomes a 409, never a 500.
  */
 
-const PAYMENT_EMAIL_TEMPLATE = path.resolve(__dirname, "../../../templates/emails/payment-made.hbs");
 
 export interface QueueItem {
   claimId: number;
@@ -285,14 +282,12 @@ async function pay(trx: Trx, ctx: ServiceContext, facts: ClaimFacts, p: { paidOn
     before: { status: "verified" },
     after: { status: "paid", paymentId, amountCents: paymentCents, releasedCents: releaseCents, paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban, batchId: p.batchId },
   });
-  if (existsSync(PAYMENT_EMAIL_TEMPLATE)) {
-    const to = await trx("users").where({ id: (await trx("applications").where({ id: facts.applicationId }).first("created_by")).created_by }).first("email", "name");
-    if (to) {
-      await queueEmail(trx, ctx, String(to.email), "payment-made", {
-        name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(paymentCents),
-        paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban,
-      });
-    }
+  const to = await trx("users").where({ id: (await trx("applications").where({ id: facts.applicationId }).first("created_by")).created_by }).first("email", "name");
+  if (to) {
+    await queueEmail(trx, ctx, String(to.email), "payment-made", {
+      name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(paymentCents),
+      paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban,
+    });
   }
   return { paymentId, claimId: facts.claimId, applicationId: facts.applicationId, reference: app.reference, amountCents: paymentCents, releasedCents: releaseCents };
 }
