@@ -14,6 +14,7 @@ const ITEMS: Record<string, { href: string; label: string }[]> = {
     { href: "/manager/calls", label: "Calls" },
     { href: "/manager/claims", label: "Claims" },
     { href: "/directory", label: "Directory" },
+    { href: "/results", label: "Results" },
   ],
   finance: [
     { href: "/finance", label: "Payments" },
@@ -32,6 +33,7 @@ const ITEMS: Record<string, { href: string; label: string }[]> = {
     { href: "/finance/ledger", label: "Ledger" },
     { href: "/finance/reconciliation", label: "Reconciliation" },
     { href: "/directory", label: "Directory" },
+    { href: "/results", label: "Results" },
   ],
 };
 

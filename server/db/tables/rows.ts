@@ -371,6 +371,7 @@ export interface SchemesRow {
   time_zone: string;
   de_minimis_ceiling_cents: DbBigint;
   block_while_claim_open: DbBoolean;
+  cooperation_target: number;
 }
 
 export interface SectorsRow {

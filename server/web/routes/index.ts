@@ -8,6 +8,7 @@ import { letterRoutes } from "./letters";
 import { managerRoutes } from "./manager";
 import { publicRoutes } from "./public";
 import { registrationRoutes } from "./register";
+import { resultsRoutes } from "./results";
 
 /** Each area owns one router; authorization is declared at the top of each. */
 export function registerRoutes(app: Express): void {
@@ -20,4 +21,5 @@ export function registerRoutes(app: Express): void {
   app.use(financeRoutes);
   app.use(financeRateRoutes);
   app.use(adminRoutes);
+  app.use(resultsRoutes);
 }

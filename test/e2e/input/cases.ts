@@ -126,6 +126,13 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: ledgerQuery },
   "GET /finance/ledger.xlsx": { as: "finance", path: at("/finance/ledger.xlsx"), query: ledgerQuery },
   "GET /finance/reconciliation": { as: "finance", path: at("/finance/reconciliation"), query: ledgerQuery },
+  // results
+  "GET /results": { as: "manager", path: at("/results"), query: ["from", "to", "call"] },
+  "POST /results/target": { as: "admin", path: at("/results/target"), fields: ["target"] },
+  "GET /results/report": { as: "admin", path: at("/results/report"), query: ["from", "to", "call"] },
+  "GET /results/report.xlsx": { as: "admin", path: at("/results/report.xlsx"), query: ["from", "to", "call"] },
+  "GET /results/report.pdf": { as: "manager", path: at("/results/report.pdf"), query: ["from", "to", "call"] },
+  "GET /results/public": { as: "anonymous", path: at("/results/public") },
   // administration
   "GET /admin": { as: "admin", path: at("/admin") },
   "GET /admin/users": { as: "admin", path: at("/admin/users") },

@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import ExcelJS from "exceljs";
+import PDFDocument from "pdfkit";
+import SVGtoPDF from "svg-to-pdfkit";
+import { formatAmount, formatMoney, type Cents } from "../domain/money";
+import type { Indicator, IndicatorReport } from "../services/results/report";
+import type { ChartView } from "./results";
+
+/*
+ * The indicator report as files: an XLSX workbook with one sheet per indicator (definition,
+ * value, then the vouchers behind it) and a PDF with the definitions, the values and the
+ * dashboard's charts drawn as vectors (the same SVG the page shows).
+ */
+
+export interface ReportMeta { title: string; period: string; generatedAt: Date }
+
+/** Amounts enter the sheet as the number parsed from their exact decimal text (see ledger-xlsx). */
+const amount = (c: Cents | null) => (c === null ? null : Number(formatAmount(c)));
+
+function sheetRows(ind: Indicator): { head: string[]; rows: (string | number | null)[][]; amountCols: number[] } {
+  if (ind.referrals) {
+    return {
+      head: ["Referral", "Company", "Organisation", "Organisation region", "Referred at (UTC)", "Became an application"],
+      rows: ind.referrals.map((r) => [r.referralId, r.company, r.organisation, r.organisationRegion, r.createdAt, r.becameApplication ? "yes" : "no"]),
+      amountCols: [],
+    };
+  }
+  if (ind.partnerVouchers) {
+    return {
+      head: ["Partner", "Region", "Voucher", "Company", "Committed (EUR)", "Released (EUR)", "Paid (EUR)"],
+      rows: ind.partnerVouchers.map((p) => [p.partner, p.region, p.reference, p.company, amount(p.totals.committed), amount(p.totals.released), amount(p.totals.paid)]),
+      amountCols: [5, 6, 7],
+    };
+  }
+  return {
+    head: ["Voucher", "Company", "Region", "Type", "Approved on", "Approved (EUR)", "Counterpart", "Counterpart region", "Counterpart country", "Counterpart kind", "State"],
+    rows: (ind.vouchers ?? []).map((v) => [v.reference, v.company, v.region, v.type, v.approvedOn, amount(v.approvedCents), v.counterpart, v.counterpartRegion, v.counterpartCountry, v.counterpartKind, v.state]),
+    amountCols: [6],
+  };
+}
+
+export async function reportXlsx(report: IndicatorReport, meta: ReportMeta): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = "Voucherdesk";
+  wb.created = meta.generatedAt;
+  wb.title = meta.title;
+  for (const ind of report.indicators) {
+    const ws = wb.addWorksheet(ind.title.slice(0, 31));
+    ws.addRow([ind.title]).font = { bold: true, size: 13 };
+    ws.addRow(["Period", meta.period]);
+    ws.addRow(["Definition", ind.definition]);
+    const valueRow = ws.addRow(["Value", ind.unit === "EUR" ? amount(ind.value) : ind.value, ind.unit]);
+    if (ind.unit === "EUR") valueRow.getCell(2).numFmt = "#,##0.00";
+    if (ind.partners) {
+      ws.addRow([]);
+      ws.addRow(["Partner", "Region", "Ceiling (EUR)", "Committed (EUR)", "Released (EUR)", "Paid (EUR)"]).font = { bold: true };
+      for (const p of ind.partners) {
+        const r = ws.addRow([p.name, p.regionCode, amount(p.ceiling), amount(p.totals.committed), amount(p.totals.released), amount(p.totals.paid)]);
+        for (const c of [3, 4, 5, 6]) r.getCell(c).numFmt = "#,##0.00";
+      }
+    }
+    ws.addRow([]);
+    const { head, rows, amountCols } = sheetRows(ind);
+    ws.addRow(head).font = { bold: true };
+    for (const row of rows) {
+      const r = ws.addRow(row);
+      for (const c of amountCols) r.getCell(c).numFmt = "#,##0.00";
+    }
+    ws.columns.forEach((col, i) => { col.width = i === 1 ? 40 : 18; });
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+const FONT = { regular: "dejavu-fonts-ttf/ttf/DejaVuSans.ttf", bold: "dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf" };
+let fontCache: { regular: Buffer; bold: Buffer } | null = null;
+function fonts(): { regular: Buffer; bold: Buffer } {
+  fontCache ??= { regular: readFileSync(require.resolve(FONT.regular)), bold: readFileSync(require.resolve(FONT.bold)) };
+  return fontCache;
+}
+
+function valueText(ind: Indicator): string {
+  return ind.unit === "EUR" ? formatMoney(ind.value) : `${ind.value} ${ind.unit}`;
+}
+
+export async function reportPdf(report: IndicatorReport, charts: ChartView[], meta: ReportMeta): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: "A4", margins: { top: 50, bottom: 50, left: 50, right: 50 }, pdfVersion: "1.7", tagged: true, displayTitle: true, lang: "en",
+    info: { Title: meta.title, Creator: "Voucherdesk", Producer: "Voucherdesk (PDFKit)", CreationDate: meta.generatedAt, ModDate: meta.generatedAt },
+  });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on("data", (c: Buffer) => chunks.push(c));
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  const f = fonts();
+  doc.registerFont("R", f.regular);
+  doc.registerFont("B", f.bold);
+  const width = doc.page.width - 100;
+
+  doc.font("B").fontSize(16).text(meta.title);
+  doc.font("R").fontSize(10).text(`Period: ${meta.period}`).moveDown();
+  for (const ind of report.indicators) {
+    doc.font("B").fontSize(12).text(ind.title);
+    doc.font("R").fontSize(10).text(valueText(ind));
+    doc.fontSize(9).fillColor("#444444").text(ind.definition).fillColor("#000000");
+    const count = ind.vouchers?.length ?? ind.referrals?.length ?? ind.partnerVouchers?.length ?? 0;
+    doc.fontSize(9).text(`Records behind the figure: ${count} (listed in the XLSX report).`).moveDown();
+  }
+
+  const chartWidth = width;
+  for (const c of charts) {
+    const m = /viewBox="0 0 (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)"/.exec(c.svg);
+    const w = Number(m?.[1] ?? 640);
+    const h = Number(m?.[2] ?? 300);
+    const drawnH = (h * chartWidth) / w;
+    if (doc.y + drawnH + 60 > doc.page.height - 50) doc.addPage();
+    doc.font("B").fontSize(11).text(c.title);
+    doc.font("R").fontSize(9).text(c.summary);
+    const y = doc.y + 4;
+    SVGtoPDF(doc, c.svg, 50, y, { width: chartWidth, height: drawnH, fontCallback: (_family: string, bold: boolean) => (bold ? "B" : "R") });
+    doc.x = 50;
+    doc.y = y + drawnH + 12;
+  }
+  doc.end();
+  return done;
+}

@@ -1,0 +1,122 @@
+import { Router, type Request } from "express";
+import { z } from "zod";
+import { dashboardCharts } from "../../charts/results";
+import { reportPdf, reportXlsx } from "../../charts/report-files";
+import { dashboard } from "../../services/results/dashboard";
+import { describePeriod, resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
+import { publicResults } from "../../services/results/public";
+import { callOptions } from "../../services/results/queries";
+import { downloadIndicatorReport, indicatorReport } from "../../services/results/report";
+import { setCooperationTarget } from "../../services/results/target";
+import { formRoute } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
+import { flash, requireRole } from "../middleware";
+
+/*
+ * Programme results: the dashboard and the indicator report for administrators (the whole
+ * programme) and cluster managers (the programme, their own region highlighted), and a public page
+ * with aggregates only. Authorization is per route, as this router is mounted at the root.
+ */
+export const resultsRoutes = Router();
+const staff = requireRole("admin", "manager");
+const admin = requireRole("admin");
+
+const filterSchema = z.object({
+  from: field.optionalDate("the start of the period"),
+  to: field.optionalDate("the end of the period"),
+  call: field.optionalId("a call"),
+});
+
+function filterOf(req: Request): ResultsFilter {
+  const q = parseQuery(filterSchema, { from: req.query.from, to: req.query.to, call: req.query.call });
+  return resultsFilter({ from: q.from, to: q.to, callId: q.call }, req.ctx.config.timeZone);
+}
+
+async function filterLocals(req: Request, f: ResultsFilter) {
+  const qs = resultsQuery(f);
+  return {
+    values: { from: f.from ?? "", to: f.to ?? "", call: f.callId ? String(f.callId) : "" },
+    callOptions: (await callOptions(req.ctx.db)).map((c) => ({ value: String(c.id), label: c.title })),
+    period: describePeriod(f),
+    qs: qs ? `?${qs}` : "",
+  };
+}
+
+async function dashboardLocals(req: Request, f: ResultsFilter) {
+  const d = await dashboard(req.ctx.db, f);
+  const ownRegionId = req.user?.role === "manager" ? req.user.regionId : null;
+  return {
+    pageTitle: "Programme results",
+    d,
+    charts: dashboardCharts(d, ownRegionId),
+    ownRegion: ownRegionId === null ? null : d.regions.find((r) => r.id === ownRegionId) ?? null,
+    isAdmin: req.user?.role === "admin",
+    targetValue: String(d.cooperations.target),
+    ...(await filterLocals(req, f)),
+  };
+}
+
+resultsRoutes.get("/results", staff, async (req, res) => {
+  res.render("pages/results/dashboard", await dashboardLocals(req, filterOf(req)));
+});
+
+resultsRoutes.post("/results/target", admin, formRoute({
+  view: "pages/results/dashboard",
+  locals: async (req) => {
+    const typed: unknown = (req.body as Record<string, unknown> | undefined)?.target;
+    return { ...(await dashboardLocals(req, {})), targetValue: typeof typed === "string" ? typed : "" };
+  },
+}, async (req, res) => {
+  const input = parseBody(z.object({ target: field.wholeNumber("the target", { min: 1, max: 100_000 }) }), req.body, "The target was not saved.");
+  await setCooperationTarget(req.ctx, input.target);
+  flash(req, "success", `The target of distinct international cooperations is now ${input.target}.`);
+  res.redirect(303, "/results");
+}));
+
+resultsRoutes.get("/results/report", staff, async (req, res) => {
+  const f = filterOf(req);
+  const report = await indicatorReport(req.ctx.db, f);
+  res.render("pages/results/report", {
+    pageTitle: "Indicator report",
+    indicators: report.indicators.map((i) => ({
+      ...i,
+      shown: (i.vouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE),
+      shownReferrals: (i.referrals ?? []).slice(0, DRILL_DOWN_ON_PAGE),
+      shownPartnerVouchers: (i.partnerVouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE),
+      total: i.vouchers?.length ?? i.referrals?.length ?? i.partnerVouchers?.length ?? 0,
+      truncated: (i.vouchers?.length ?? i.referrals?.length ?? i.partnerVouchers?.length ?? 0) > DRILL_DOWN_ON_PAGE,
+      isMoney: i.unit === "EUR",
+    })),
+    limit: DRILL_DOWN_ON_PAGE,
+    ...(await filterLocals(req, f)),
+  });
+});
+
+/** The page lists this many records per indicator; the XLSX lists them all. */
+const DRILL_DOWN_ON_PAGE = 200;
+
+function fileName(f: ResultsFilter, ext: string): string {
+  return `indicator-report${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}${f.callId ? "-call-" + String(f.callId) : ""}.${ext}`;
+}
+
+resultsRoutes.get("/results/report.xlsx", staff, async (req, res) => {
+  const f = filterOf(req);
+  const buf = await reportXlsx(await downloadIndicatorReport(req.ctx, f, "xlsx"), { title: "IN2LifeSciences indicator report", period: describePeriod(f), generatedAt: req.ctx.now() });
+  res.type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").attachment(fileName(f, "xlsx")).send(buf);
+});
+
+resultsRoutes.get("/results/report.pdf", staff, async (req, res) => {
+  const f = filterOf(req);
+  const [report, d] = await Promise.all([downloadIndicatorReport(req.ctx, f, "pdf"), dashboard(req.ctx.db, f)]);
+  const buf = await reportPdf(report, dashboardCharts(d, null), { title: "IN2LifeSciences indicator report", period: describePeriod(f), generatedAt: req.ctx.now() });
+  res.type("application/pdf").attachment(fileName(f, "pdf")).send(buf);
+});
+
+resultsRoutes.get("/results/public", async (req, res) => {
+  const p = await publicResults(req.ctx.db);
+  res.render("pages/results/public", {
+    pageTitle: "Programme results",
+    p,
+    regionRows: p.regions.map((r, i) => ({ label: `${r.name} (${r.code})`, cells: p.byRegionType[i] ?? [], matrix: p.matrix[i] ?? [] })),
+  });
+});
