@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ForbiddenError, RuleViolationError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
-import { ceilingKeysFor } from "../../domain/budget";
+import { ceilingKeysFor, remainingCents } from "../../domain/budget";
 import { voucherDeadlines, voucherStateOn } from "../../domain/claims";
 import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
@@ -173,6 +173,8 @@ export interface ApplicationReview {
   /** When approving now would skip an earlier reserve-listed application that fits: why a reason is asked for. */
   skipNotice: string | null;
   decisions: DecisionRecord[];
+  /** What approving at the current amount leaves in each ceiling it falls under, for the confirmation. */
+  budgetAfterApproval: { label: string; remainingCents: Cents; afterCents: Cents }[];
 }
 
 export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
@@ -209,6 +211,12 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
       return skipped ? skipText(skipped, ctx) : null;
     })(),
     decisions: await decisionRecords(ctx.db, id),
+    budgetAfterApproval: await (async () => {
+      const ceilings = await readCeilings(ctx.db, app.callId);
+      const keys = ceilingKeysFor(app, ceilings.map((c) => c.key));
+      return ceilings.filter((c) => keys.includes(c.key))
+        .map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount }));
+    })(),
   };
 }
 
