@@ -109,6 +109,13 @@ export function lifecycleSteps(state: string): { label: string; status: "done" |
   }));
 }
 
+/** The steps of applying, with the one the applicant is on (1: answers, 2: check, 3: submitted). */
+export function applySteps(current: number): { label: string; status: "done" | "current" | "todo" }[] {
+  return ["Fill in the application", "Check your answers", "Declare and submit"].map((label, i) => ({
+    label, status: i + 1 < current ? "done" : i + 1 === current ? "current" : "todo",
+  }));
+}
+
 /** A value of the frozen submission in words: codes named, dates written out by `formatDate`. */
 export function submissionValue(field: unknown, value: unknown, formatDate: (iso: string) => string): string {
   const v = text(value);
@@ -137,6 +144,7 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     findingGroups: (findings: unknown) => findingGroups(findings),
     lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),
     submissionValue: (field: unknown, value: unknown) => submissionValue(field, value, formatDate),
+    applySteps: (n: unknown) => applySteps(Number(n)),
     applicationNumber: (id: unknown) => applicationNumber(id),
     subtract: (a: unknown, b: unknown) => Number(a) - Number(b),
   };
