@@ -29,8 +29,9 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A browser context signed in as the account (or signed out for "public"). */
-export async function contextFor(browser: Browser, baseUrl: string, account: RoleAccount): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function contextFor(browser: Browser, baseUrl: string, account: RoleAccount, opts: { width?: number; bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  // bypassCSP lets a test inject axe-core into pages whose policy allows only the site's own scripts.
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 900 }, bypassCSP: opts.bypassCSP ?? false });
   const page = await context.newPage();
   if (account.email) {
     await page.goto(`${baseUrl}/login`);
