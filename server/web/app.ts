@@ -12,7 +12,7 @@ import type { Db } from "../db/connection";
 import { createLogger, logSerializers } from "../logging";
 import "./types";
 import { configurePassport } from "./auth";
-import { csrfGuard, generateCsrfToken } from "./csrf";
+import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
 import { navigationFor } from "./navigation";
@@ -94,6 +94,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.use(express.urlencoded({ extended: false, limit: "200kb", parameterLimit: 2000 }));
   const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
   sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
+  sessionStore.now = () => clock().getTime();
   app.use(session({
     name: "vd.sid",
     secret: config.sessionSecret,
@@ -116,7 +117,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.use(refuseNul);
 
   app.use((req, res, next) => {
-    res.locals.csrfToken = generateCsrfToken(req);
+    res.locals.csrfToken = lazyCsrfToken(req);
     res.locals.user = req.user ?? null;
     res.locals.nav = navigationFor(req.user ?? null, req.path);
     res.locals.flash = req.session.flash ?? [];

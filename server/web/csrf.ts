@@ -1,5 +1,5 @@
 import { csrfSync } from "csrf-sync";
-import type { Express, RequestHandler } from "express";
+import type { Express, Request, RequestHandler } from "express";
 import multer from "multer";
 import { UnsupportedMediaTypeError } from "../errors";
 import { refuseNul } from "./input";
@@ -13,7 +13,16 @@ const sync = csrfSync({
   },
 });
 
-export const generateCsrfToken = sync.generateToken;
+/**
+ * The token for the forms of a page, as a value the view calls only when it renders a form
+ * (Handlebars calls a function it finds in the data). The token lives in the session, so creating
+ * it is what makes the session worth storing: a visitor who is shown no form gets no session row
+ * and no cookie. The check itself is unchanged: every unsafe request must carry the session's token.
+ */
+export function lazyCsrfToken(req: Request): () => string {
+  let token: string | undefined;
+  return () => (token ??= sync.generateToken(req));
+}
 
 const isMultipart = (contentType: string | undefined) => /^multipart\/form-data\b/i.test(contentType ?? "");
 

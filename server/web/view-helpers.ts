@@ -1,7 +1,14 @@
-import { DateTime } from "luxon";
+import { formatDay, formatDayTime, formatLocalInput } from "../domain/date-format";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { ruleInWords, ruleWithNumber } from "../domain/rule-titles";
+
+/** A value the page could not read is shown as it came rather than hidden. */
+function shown(value: unknown, format: (v: string | Date) => string | null): string {
+  if (value instanceof Date) return format(value) ?? "";
+  if (typeof value !== "string" || !value) return "";
+  return format(value) ?? value;
+}
 
 /** Handlebars helpers. The time zone is the programme's (R3), set once at start-up. */
 export function viewHelpers(timeZone: string) {
@@ -18,22 +25,12 @@ export function viewHelpers(timeZone: string) {
       const abs = Math.abs(n);
       return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
     },
-    date: (iso: unknown) => {
-      if (typeof iso !== "string" || !iso) return "";
-      const dt = iso.length === 10 ? DateTime.fromISO(iso, { zone: timeZone }) : DateTime.fromISO(iso).setZone(timeZone);
-      return dt.isValid ? dt.toFormat("d LLL yyyy") : iso;
-    },
-    datetime: (iso: unknown) => {
-      if (typeof iso !== "string" || !iso) return "";
-      const dt = DateTime.fromISO(iso).setZone(timeZone);
-      return dt.isValid ? `${dt.toFormat("d LLL yyyy, HH:mm")} ${dt.offsetNameShort ?? ""}`.trim() : iso;
-    },
+    date: (value: unknown) => shown(value, (v) => formatDay(v, timeZone)),
+    datetime: (value: unknown) => shown(value, (v) => formatDayTime(v, timeZone)),
     /** Value for <input type="datetime-local"> in the programme zone. */
-    localInput: (iso: unknown) => {
-      if (typeof iso !== "string" || !iso) return "";
-      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(iso)) return iso;
-      const dt = DateTime.fromISO(iso).setZone(timeZone);
-      return dt.isValid ? dt.toFormat("yyyy-LL-dd'T'HH:mm") : iso;
+    localInput: (value: unknown) => {
+      if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return value;
+      return shown(value, (v) => formatLocalInput(v, timeZone));
     },
     timeZone: () => timeZone,
     stateLabel: (s: unknown) => STATE_LABELS[s as AppState] ?? String(s ?? ""),

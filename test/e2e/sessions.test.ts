@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import request from "supertest";
+import type { Express } from "express";
+import type { Db } from "../../server/db/connection";
+import { TOUCH_INTERVAL_MS } from "../../server/web/session-store";
+import { buildApp, csrfFrom, signIn } from "../support/app";
+import { testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+
+async function sessionRows(db: Db): Promise<{ sid: string; sess: string; expired: string }[]> {
+  const rows = await db("sessions").select("sid", "sess", "expired").orderBy("sid");
+  return rows.map((r) => ({
+    sid: String(r.sid),
+    sess: typeof r.sess === "string" ? r.sess : JSON.stringify(r.sess),
+    expired: r.expired instanceof Date ? r.expired.toISOString() : String(r.expired),
+  }));
+}
+
+for (const engine of testDatabases()) {
+  describe(`sessions are written only when there is something to keep (${engine.name})`, function () {
+    this.timeout(60000);
+    let db: Db;
+    let app: Express;
+    let now = Date.now();
+
+    before(async () => {
+      db = await engine.create();
+      await seedDemoData(db);
+      app = buildApp(db, { clock: () => new Date(now) });
+    });
+    after(() => db.destroy());
+    beforeEach(async () => {
+      await db("sessions").delete();
+    });
+
+    it("75 anonymous landing-page requests create no session row and set no cookie", async () => {
+      for (let i = 0; i < 75; i++) {
+        const res = await request(app).get("/").expect(200);
+        expect(res.headers["set-cookie"], "no session cookie for a visitor shown no form").to.equal(undefined);
+      }
+      expect(await sessionRows(db)).to.have.length(0);
+    });
+
+    it("a page that shows a form stores its token, and only that form's token is accepted", async () => {
+      const anonymous = await request(app).post("/login").type("form").send({ email: "admin@demo.test", password: "demo-voucherdesk", _csrf: "x".repeat(256) });
+      expect(anonymous.status, "no session, so no token can match").to.equal(403);
+      const agent = request.agent(app);
+      const page = await agent.get("/login").expect(200);
+      const rows = await sessionRows(db);
+      expect(rows).to.have.length(1);
+      expect(JSON.parse(rows[0]!.sess)).to.have.property("csrfToken", csrfFrom(page.text));
+      const forged = await agent.post("/login").type("form").send({ email: "admin@demo.test", password: "demo-voucherdesk", _csrf: "x".repeat(256) });
+      expect(forged.status).to.equal(403);
+      const ok = await agent.post("/login").type("form").send({ email: "admin@demo.test", password: "demo-voucherdesk", _csrf: csrfFrom(page.text) });
+      expect(ok.status).to.equal(303);
+    });
+
+    it("a signed-in GET within a minute does not write the session row; one after a minute extends it", async () => {
+      const agent = await signIn(app, "manager@demo.test");
+      // Sign-in starts a new session; its first page holds the sign-out form, whose token is kept.
+      await agent.get("/manager").expect(200);
+      const signedIn = await sessionRows(db);
+      expect(signedIn).to.have.length(1);
+
+      now += TOUCH_INTERVAL_MS - 1000;
+      for (const page of ["/manager", "/manager", "/"]) {
+        const res = await agent.get(page);
+        expect(res.status).to.be.oneOf([200, 303]);
+        expect(String(res.headers["set-cookie"])).to.include("vd.sid=");
+      }
+      expect(await sessionRows(db), "row untouched within the minute").to.deep.equal(signedIn);
+
+      now += 2000;
+      await agent.get("/manager").expect(200);
+      const later = await sessionRows(db);
+      expect(later).to.have.length(1);
+      expect(later[0]!.sess).to.equal(signedIn[0]!.sess);
+      expect(new Date(later[0]!.expired).getTime(), "expiry extended after a minute").to.be.greaterThan(new Date(signedIn[0]!.expired).getTime());
+    });
+  });
+}
