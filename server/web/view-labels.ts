@@ -71,11 +71,12 @@ export function codeLabel(kind: string, code: unknown): string {
 /** The tag family of a claim, batch or call status, for tags outside the application lifecycle. */
 export function statusFamily(kind: string, code: unknown): StateFamily | "neutral" {
   const c = text(code);
-  const families: Record<string, Record<string, StateFamily>> = {
+  const families: Record<string, Record<string, StateFamily | "neutral">> = {
     callStatus: { draft: "progress", open: "positive", closed: "negative" },
     claimStatus: { submitted: "progress", verified: "positive", rejected: "negative", paid: "money" },
     batchStatus: { prepared: "progress", executed: "money", cancelled: "negative" },
-    entryKind: { commit: "progress", release: "negative", payment: "money" },
+    // A release is neither good nor bad news: money goes back to the budget.
+    entryKind: { commit: "progress", release: "neutral", payment: "money" },
   };
   return families[kind]?.[c] ?? "neutral";
 }
