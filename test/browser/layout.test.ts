@@ -26,7 +26,7 @@ describe("browser: every page fits the window and passes axe", function () {
       const wider = root.scrollWidth - root.clientWidth;
       if (wider <= 0) return "";
       const out = Array.from(document.querySelectorAll("body *")).find((e) => e.getBoundingClientRect().right > root.clientWidth + 0.5);
-      const name = out ? out.tagName.toLowerCase() + (out.id ? "#" + out.id : "") + (out.className && typeof out.className === "string" ? "." + out.className.trim().replace(/\s+/g, ".") : "") : "?";
+      const name = out ? out.tagName.toLowerCase() + (out.id ? "#" + out.id : "") + (out.className && typeof out.className === "string" ? "." + out.className.trim().replace(/\\s+/g, ".") : "") : "?";
       return wider + " px wider than the window (" + name + ")";
     })()`);
   }
