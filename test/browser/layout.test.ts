@@ -42,7 +42,7 @@ describe("browser: every page fits the window and passes axe", function () {
   for (const account of ROLE_ACCOUNTS) {
     it(`${account.role}: no overflow at 1280 px and no serious axe violation`, async () => {
       const { context, page } = await contextFor(rig.browser, rig.baseUrl, account, { width: 1280, bypassCSP: true });
-      const paths = await walkPages(page, rig.baseUrl, account, { limit: 40 });
+      const paths = await walkPages(page, rig.baseUrl, account, { limit: 30 });
       walked.set(account.role, paths);
       expect(paths.length, "pages walked").to.be.greaterThan(account.email ? 2 : 0);
       const problems: string[] = [];
