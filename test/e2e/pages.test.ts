@@ -24,7 +24,7 @@ for (const engine of testDatabases()) {
 
     const appWhere = async (where: Record<string, unknown>) => {
       const row = await db("applications").where(where).orderBy("id").first("id", "reference", "title");
-      expect(row, JSON.stringify(where)).to.not.equal(undefined);
+      if (!row) return expect.fail(`the demo data has an application with ${JSON.stringify(where)}`);
       return { id: Number(row.id), reference: String(row.reference ?? ""), title: String(row.title ?? "") };
     };
 
