@@ -108,7 +108,8 @@ async function main(): Promise<void> {
         for (const p of paths) {
           await page.goto(`${baseUrl}${p}`);
           const file = `${slug(p)}.png`;
-          await page.screenshot({ path: path.join(dir, file), fullPage: true });
+          // Long pages (the audit log) take a while to capture on a busy machine.
+          await page.screenshot({ path: path.join(dir, file), fullPage: true, timeout: 180_000 });
           index.push(`<li><a href="${account.role}/${width}/${file}">${account.role} · ${width} px · ${p}</a></li>`);
         }
       }
