@@ -73,7 +73,7 @@ export function remainingCents(c: CeilingState): Cents {
 }
 
 /** Committed and not yet paid or released. */
-export function outstandingCents(c: CeilingState): Cents {
+export function outstandingCents(c: Pick<CeilingState, "committedCents" | "releasedCents" | "paidCents">): Cents {
   return c.committedCents - c.releasedCents - c.paidCents;
 }
 

@@ -7,8 +7,10 @@
  * All days are calendar dates (YYYY-MM-DD) in the programme time zone; the caller turns "now"
  * into "today" with localDate(now, timeZone).
  */
+import { ValidationError } from "../errors";
+import { missingRateMessage, type RateEntry } from "./exchange-rates";
 import type { AppState } from "./lifecycle";
-import { type Cents, assertCents, formatAmount, formatMoney, sumCents } from "./money";
+import { type Cents, assertCents, convertToEurCents, formatAmount, formatMoney, sumCents } from "./money";
 import type { PaymentBasis, VoucherType } from "./scheme";
 import { DateTime } from "luxon";
 import { addDays, assertDate } from "./time";
@@ -232,6 +234,116 @@ export function assessClaim(input: {
     explanation = `The ${input.type.name} voucher pays the fixed award of ${formatMoney(award)} only on a verified report; without one nothing is payable (R14).`;
   }
   return { lines, eligibleCostsCents, payableCents: payable, explanation };
+}
+
+// ---------------------------------------------------------------------------------------------
+// R2, R11, R14: the manager's verification of a claim
+// ---------------------------------------------------------------------------------------------
+
+/** A cost line of a claim as stored. */
+export interface CostLine {
+  id: number;
+  incurredOn: string;
+  description: string;
+  currency: string;
+  originalMinor: number;
+  rate: string | null;
+  rateMonth: string | null;
+  eurCents: Cents | null;
+  eligible: boolean | null;
+  ineligibleReason: string | null;
+}
+
+/** The manager's decision on one line; a refusal needs a reason. */
+export interface LineDecision { id: number; eligible: boolean; reason: string }
+
+/**
+ * The rates an open claim's foreign lines are converted at: finance's table for the claim's month
+ * (R2), keyed `${currency} ${month}`. A decided claim has none: it keeps the rates it was verified with.
+ */
+export interface ClaimRates { month: string; rates: ReadonlyMap<string, Pick<RateEntry, "rate" | "month">> }
+
+export interface VerifiedLine extends CostLine {
+  eligible: boolean;
+  dateStatus: LineDateStatus;
+  beforeApproval: boolean;
+  /** Why a foreign line has no EUR amount yet (finance has not entered the rate). */
+  rateProblem: string | null;
+}
+
+export interface Verification {
+  lines: VerifiedLine[];
+  eligibleCostsCents: Cents;
+  payableCents: Cents;
+  explanation: string;
+  /** The dates the lines are judged against (R11). */
+  approvedOn: string;
+  claimDay: string;
+}
+
+/**
+ * The manager's verification of a claim: applies the line decisions (or, without them, what is
+ * stored), converts foreign amounts at finance's rate for the claim's month (R2), and judges the
+ * lines and the payable amount with assessClaim (R11, R14). Throws a ValidationError naming each
+ * line field that cannot stand (a refusal without reason, a missing rate, an eligible line outside
+ * the dates), unless `lenient` (the first look at the page, before the manager has entered anything).
+ */
+export function verifyClaimLines(input: {
+  type: Pick<VoucherType, "name" | "paymentBasis">;
+  awardCents: Cents | null;
+  approvedOn: string | null;
+  claimDay: string;
+  stored: readonly CostLine[];
+  decisions: readonly LineDecision[] | null;
+  rates: ClaimRates | null;
+  lenient?: boolean;
+}): Verification {
+  const { claimDay, rates } = input;
+  const fields: Record<string, string> = {};
+  const award = input.awardCents ?? 0;
+  const approvedOn = input.approvedOn ?? claimDay;
+  const converted = input.stored.map((l) => {
+    const d = input.decisions?.find((x) => x.id === l.id);
+    const line = { ...l, rateProblem: null as string | null };
+    if (d) {
+      line.eligible = d.eligible;
+      line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
+      if (!d.eligible && !line.ineligibleReason) fields[`reason_${l.id}`] = "Give the reason why this cost is not eligible.";
+    }
+    // Without a decision a line counts when its date is within the dates (assessClaim's default).
+    if (line.eligible === null) line.eligible = costLineDateStatus(l.incurredOn, approvedOn, claimDay) === "within";
+    if (l.currency === "EUR") {
+      line.eurCents = l.originalMinor;
+      line.rate = null;
+      line.rateMonth = null;
+    } else if (rates) {
+      const found = rates.rates.get(`${l.currency} ${rates.month}`);
+      if (!found) {
+        line.rate = null;
+        line.rateMonth = rates.month;
+        line.eurCents = null;
+        line.rateProblem = missingRateMessage(l.currency, rates.month);
+        if (line.eligible) fields[`rate_${l.id}`] = line.rateProblem;
+      } else {
+        line.rate = found.rate;
+        line.rateMonth = found.month;
+        line.eurCents = convertToEurCents(l.originalMinor, found.rate, 2);
+      }
+    }
+    return line;
+  });
+  const result = assessClaim({ type: input.type, awardCents: award, approvedOn, claimDay, reportVerified: true, lines: converted });
+  const lines = converted.map((l, i): VerifiedLine => {
+    const a = result.lines[i];
+    if (!a) throw new Error("assessClaim returns one assessment per line");
+    if (a.problem) fields[`eligible_${l.id}`] = a.problem;
+    // A line refused for its date carries the rule as its reason unless the manager gave one.
+    const dateReason = a.eligible ? null : costLineDateMessage(a.dateStatus, l.incurredOn, approvedOn, claimDay);
+    const ineligibleReason = a.eligible ? l.ineligibleReason : (l.ineligibleReason ?? (dateReason ? `Cost ${dateReason}` : null));
+    return { ...l, eligible: a.eligible, ineligibleReason, dateStatus: a.dateStatus, beforeApproval: a.dateStatus === "before-approval" };
+  });
+  if (!input.lenient && Object.keys(fields).length) throw new ValidationError("Some cost lines need your attention.", fields);
+  return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, approvedOn, claimDay };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -166,3 +166,13 @@ export function validateAwardAmount(type: VoucherType, requestedCents: Cents, aw
   }
   return null;
 }
+
+/**
+ * R4: the amount approving an application commits: the fixed amount for a fixed type; for a
+ * capped type the amount the manager chose, or else the amount requested. validateAwardAmount
+ * says whether that amount may be awarded.
+ */
+export function amountToApprove(type: Pick<VoucherType, "amountRule" | "maxCents">, requestedCents: Cents | null, chosenCents: Cents | null = null): Cents {
+  if (type.amountRule === "fixed") return type.maxCents;
+  return chosenCents ?? requestedCents ?? 0;
+}

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { ConflictError, RuleViolationError, ValidationError } from "../../server/errors";
-import {
-  acceptAward, applicationDetail, sendDeadlineReminders, checkAnswers, createDraft, listCompanyApplications, listOpenCalls, submitApplication,
-  updateDraft, withdrawApplication, type DraftInput,
-} from "../../server/services/applications/applications";
+import type { DraftInput } from "../../server/services/applications/checks";
+import { createDraft, updateDraft } from "../../server/services/applications/drafts";
+import { applicationDetail, checkAnswers, listCompanyApplications, listOpenCalls } from "../../server/services/applications/queries";
+import { sendDeadlineReminders } from "../../server/services/applications/reminders";
+import { acceptAward, submitApplication, withdrawApplication } from "../../server/services/applications/submission";
 import { submitClaim } from "../../server/services/claims/claims";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { RuleViolationError } from "../../server/errors";
-import { acceptAward } from "../../server/services/applications/applications";
+import { acceptAward } from "../../server/services/applications/submission";
 import { readCeilings } from "../../server/services/finance/budget";
 import { submitClaim, type ClaimInput } from "../../server/services/claims/claims";
 import { approve } from "../../server/services/review/decisions";
 import { runDailyJobs } from "../../server/services/platform/jobs";
-import { updateSchemeSettings } from "../../server/services/scheme/reference";
+import { updateSchemeSettings } from "../../server/services/scheme/settings";
 import { DEFAULT_VOUCHER_TYPES } from "../../server/domain/scheme";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";

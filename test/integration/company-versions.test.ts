@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { createDraft, updateDraft, type DraftInput } from "../../server/services/applications/applications";
+import type { DraftInput } from "../../server/services/applications/checks";
+import { createDraft, updateDraft } from "../../server/services/applications/drafts";
 import { companySmeStatus, companyVersions, type CompanyInput } from "../../server/services/people/companies";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { companyProfile, updateCompanyProfile } from "../../server/services/people/registration";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { formatMoney } from "../../server/domain/money";
 import { toApplication, applicationQuery } from "../../server/services/applications/records";
-import { reviewApplication } from "../../server/services/review/decisions";
+import { reviewApplication } from "../../server/services/review/queries";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";

@@ -76,7 +76,7 @@ for (const engine of testDatabases()) {
     });
 
     it("has a reserve list with an earlier application that does not fit and a later one that is offered, and a conflict handed over", async () => {
-      const { callBudget } = await import("../../server/services/calls/calls");
+      const { callBudget } = await import("../../server/services/calls/queries");
       const { testContext } = await import("../support/db");
       const call = await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id");
       const admin = await db("users").where({ email: "admin@demo.test" }).first("id");

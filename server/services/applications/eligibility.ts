@@ -1,14 +1,26 @@
 import { evaluateEligibility, type Finding } from "../../domain/eligibility";
 import { programmeAwards } from "../../domain/de-minimis";
-import { hasOpenClaim, type AppState } from "../../domain/lifecycle";
-import { assertCents, type Cents } from "../../domain/money";
+import { hasOpenClaim } from "../../domain/lifecycle";
+import type { Cents } from "../../domain/money";
 import type { Db } from "../../db/connection";
 import type { Application } from "./records";
-import { effectiveStatus, type CallStatus } from "../calls/calls";
+import { toCallRecord } from "../../db/tables/calls";
+import { dbAppState } from "../../db/tables/enums";
+import type { ApplicationsRow, VoucherTypesRow } from "../../db/tables";
+import { dbCents, dbCentsOrNull } from "../../db/tables/values";
+import { effectiveStatus } from "../../domain/calls";
+import { NotFoundError } from "../../errors";
 import { currentRelations } from "../people/companies";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, getScheme } from "../scheme/reference";
+
+function relationKind(kind: string): "partner" | "linked" {
+  if (kind === "partner" || kind === "linked") return kind;
+  throw new Error(`company_relations.kind: unexpected value "${kind}" in the database`);
+}
+
+type OtherRow = Pick<ApplicationsRow, "call_id" | "state" | "approved_cents" | "approved_on"> & { type_code: VoucherTypesRow["code"] };
 
 /**
  * Loads everything the eligibility rules need about an application and evaluates them (R3,
@@ -22,31 +34,35 @@ export async function findingsFor(
   app: Application,
   opts: { stage: "submit" | "approve"; amountCents: Cents },
 ): Promise<Finding[]> {
-  const scheme = await getScheme(db as Db);
+  const scheme = await getScheme(db);
   const company = await db("companies").where({ id: app.companyId }).first();
+  if (!company) throw new NotFoundError();
   const relations = await currentRelations(db, app.companyId);
   const declarations = await db("de_minimis_declarations").where({ company_id: app.companyId });
   const regions = await db("regions").select("id", "code", "name");
   const sectors = await db("sectors").select("id", "code");
-  const call = await db("calls").where({ id: app.callId }).first();
+  const callRow = await db("calls").where({ id: app.callId }).first();
+  if (!callRow) throw new NotFoundError();
+  const call = toCallRecord(callRow);
   const offered = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
-    .where("cvt.call_id", app.callId).select("vt.code");
+    .where("cvt.call_id", app.callId).select<{ code: string }[]>("vt.code");
   const type = await callVoucherType(db, app.callId, app.voucherTypeId);
-  const others = await db("applications as a").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
+  const others = (await db("applications as a").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("a.company_id", app.companyId).whereNot("a.id", app.id)
-    .select("a.call_id", "a.state", "a.approved_cents", "a.approved_on", "vt.code as type_code");
-  const regionCode = (id: unknown) => (id === null || id === undefined ? null : regions.find((r) => Number(r.id) === Number(id))?.code ?? null);
+    .select<OtherRow[]>("a.call_id", "a.state", "a.approved_cents", "a.approved_on", "vt.code as type_code"))
+    .map((o) => ({ callId: o.call_id, state: dbAppState(o.state), approvedCents: dbCentsOrNull(o.approved_cents), approvedOn: o.approved_on, typeCode: o.type_code }));
+  const regionCode = (id: number | null) => (id === null ? null : regions.find((r) => r.id === id)?.code ?? null);
 
   return evaluateEligibility({
     company: {
       regionCode: regionCode(company.region_id),
-      sectorCode: sectors.find((s) => Number(s.id) === Number(company.sector_id))?.code ?? null,
-      staffHeadcount: company.staff_headcount === null ? null : Number(company.staff_headcount),
-      turnoverCents: company.turnover_cents === null ? null : assertCents(company.turnover_cents),
-      balanceSheetCents: company.balance_sheet_cents === null ? null : assertCents(company.balance_sheet_cents),
+      sectorCode: sectors.find((s) => s.id === company.sector_id)?.code ?? null,
+      staffHeadcount: company.staff_headcount,
+      turnoverCents: dbCents(company.turnover_cents),
+      balanceSheetCents: dbCents(company.balance_sheet_cents),
       relations: relations.map((r) => ({
-        name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
-        turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
+        name: r.name, kind: relationKind(r.kind), sharePercent: r.share_percent, staffHeadcount: r.staff_headcount,
+        turnoverCents: dbCents(r.turnover_cents), balanceSheetCents: dbCents(r.balance_sheet_cents),
       })),
     },
     programmeRegionCodes: regions.map((r) => r.code),
@@ -56,17 +72,17 @@ export async function findingsFor(
       activityStart: app.activityStart ?? "", amountCents: opts.amountCents,
     },
     call: {
-      status: effectiveStatus(call.status as CallStatus, call.closes_at, ctx.now()), opensAt: call.opens_at, closesAt: call.closes_at,
-      voucherTypeCodes: offered.map((t) => String(t.code)),
+      status: effectiveStatus(call.storedStatus, call.closesAt, ctx.now()), opensAt: call.opensAt, closesAt: call.closesAt,
+      voucherTypeCodes: offered.map((t) => t.code),
     },
     // Drafts are not vouchers: two drafts of one type may coexist until one is submitted (R10).
     otherApplications: others.filter((o) => o.state !== "draft")
-      .map((o) => ({ sameCall: Number(o.call_id) === app.callId, voucherTypeCode: String(o.type_code), state: o.state })),
-    hasOpenClaim: others.some((o) => hasOpenClaim(o.state as AppState)),
+      .map((o) => ({ sameCall: o.callId === app.callId, voucherTypeCode: o.typeCode, state: o.state })),
+    hasOpenClaim: others.some((o) => hasOpenClaim(o.state)),
     blockWhileClaimOpen: scheme.blockWhileClaimOpen,
     deMinimis: {
-      declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) })),
-      priorAwards: programmeAwards(others.map((o) => ({ state: o.state, approvedCents: o.approved_cents, approvedOn: o.approved_on }))),
+      declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: dbCents(d.amount_cents) })),
+      priorAwards: programmeAwards(others),
       ceilingCents: scheme.deMinimisCeilingCents,
     },
     now: nowIso(ctx),

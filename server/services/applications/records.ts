@@ -1,7 +1,8 @@
-import { ConflictError, NotFoundError } from "../../errors";
+import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
+import { APPLICATION_COLUMNS, toApplication, type Application, type ApplicationJoinedRow } from "../../db/tables/applications";
 import { assertTransition, type AppState, type Role } from "../../domain/lifecycle";
-import { assertCents, type Cents } from "../../domain/money";
-import type { Db } from "../../db/connection";
+import { assertCents } from "../../domain/money";
+import { isPostgres, type Db } from "../../db/connection";
 import { audit } from "../platform/audit";
 import type { Actor, ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
@@ -12,55 +13,9 @@ import { nowIso } from "../platform/context";
  * changes state through transition(), so authorization, the state machine, the optimistic
  * version check (double clicks, two managers at once) and the audit log are never bypassed.
  */
-export interface Application {
-  id: number;
-  reference: string | null;
-  callId: number;
-  callTitle: string;
-  companyId: number;
-  companyName: string;
-  companyRegionId: number | null;
-  voucherTypeId: number;
-  voucherTypeCode: string;
-  voucherTypeName: string;
-  partnerId: number;
-  partnerName: string;
-  regionCode: string;
-  state: AppState;
-  title: string;
-  description: string;
-  objectives: string;
-  expectedResult: string;
-  counterpartOrgId: number | null;
-  counterpartName: string;
-  counterpartCountry: string | null;
-  counterpartRegionId: number | null;
-  counterpartKind: string | null;
-  activityStart: string | null;
-  activityEnd: string | null;
-  costTravelCents: Cents | null;
-  costAccommodationCents: Cents | null;
-  costOtherCents: Cents | null;
-  requestedCents: Cents | null;
-  approvedCents: Cents | null;
-  submissionJson: string | null;
-  eligibilityJson: string | null;
-  submittedAt: string | null;
-  decidedAt: string | null;
-  decidedBy: number | null;
-  decisionReason: string | null;
-  approvedOn: string | null;
-  completionDeadline: string | null;
-  claimDeadline: string | null;
-  acceptedAt: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export { toApplication, type Application, type ApplicationJoinedRow };
 
-const cents = (v: unknown): Cents | null => (v === null || v === undefined ? null : assertCents(v));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
+/** Applications with the names pages show next to them; end the query with .first() or a list. */
 export function applicationQuery(db: Db | Trx) {
   return db("applications as a")
     .join("calls as c", "c.id", "a.call_id")
@@ -68,30 +23,19 @@ export function applicationQuery(db: Db | Trx) {
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .join("partners as p", "p.id", "a.partner_id")
     .join("regions as r", "r.id", "p.region_id")
-    .select("a.*", "c.title as call_title", "co.legal_name as company_name", "co.region_id as company_region_id",
-      "vt.code as vt_code", "vt.name as vt_name", "p.name as partner_name", "r.code as region_code");
+    .select<ApplicationJoinedRow[]>(APPLICATION_COLUMNS);
 }
 
-export function toApplication(r: Record<string, unknown>): Application {
-  return {
-    id: Number(r.id), reference: (r.reference as string) ?? null, callId: Number(r.call_id), callTitle: String(r.call_title),
-    companyId: Number(r.company_id), companyName: String(r.company_name), companyRegionId: num(r.company_region_id),
-    voucherTypeId: Number(r.voucher_type_id), voucherTypeCode: String(r.vt_code), voucherTypeName: String(r.vt_name),
-    partnerId: Number(r.partner_id), partnerName: String(r.partner_name), regionCode: String(r.region_code),
-    state: r.state as AppState, title: String(r.title ?? ""), description: String(r.description ?? ""),
-    objectives: String(r.objectives ?? ""), expectedResult: String(r.expected_result ?? ""),
-    counterpartOrgId: num(r.counterpart_org_id), counterpartName: String(r.counterpart_name ?? ""),
-    counterpartCountry: (r.counterpart_country as string) ?? null, counterpartRegionId: num(r.counterpart_region_id),
-    counterpartKind: (r.counterpart_kind as string) ?? null, activityStart: (r.activity_start as string) ?? null,
-    activityEnd: (r.activity_end as string) ?? null, costTravelCents: cents(r.cost_travel_cents),
-    costAccommodationCents: cents(r.cost_accommodation_cents), costOtherCents: cents(r.cost_other_cents),
-    requestedCents: cents(r.requested_cents), approvedCents: cents(r.approved_cents),
-    submissionJson: (r.submission_json as string) ?? null, eligibilityJson: (r.eligibility_json as string) ?? null,
-    submittedAt: (r.submitted_at as string) ?? null, decidedAt: (r.decided_at as string) ?? null, decidedBy: num(r.decided_by),
-    decisionReason: (r.decision_reason as string) ?? null, approvedOn: (r.approved_on as string) ?? null,
-    completionDeadline: (r.completion_deadline as string) ?? null, claimDeadline: (r.claim_deadline as string) ?? null,
-    acceptedAt: (r.accepted_at as string) ?? null, version: Number(r.version), createdAt: String(r.created_at), updatedAt: String(r.updated_at),
-  };
+/** One application by id, without an authorization check: for the system's own jobs and for loadApplication. */
+export async function findApplication(db: Db | Trx, id: number): Promise<Application | undefined> {
+  const row = await applicationQuery(db).where("a.id", id).first();
+  return row ? toApplication(row) : undefined;
+}
+
+/** The signed-in person a use case acts for; a use case that records who acted cannot run without one. */
+export function actingUser(ctx: ServiceContext): Actor {
+  if (!ctx.actor) throw new ForbiddenError("Please sign in first.");
+  return ctx.actor;
 }
 
 /**
@@ -99,7 +43,7 @@ export function toApplication(r: Record<string, unknown>): Application {
  * partner's region, finance officers and administrators all. Anything
  * else is "not found", so ids reveal nothing. Drafts are visible to the company only.
  */
-export async function canSee(db: Db | Trx, actor: Actor | null, app: Pick<Application, "id" | "companyId" | "partnerId" | "state">): Promise<boolean> {
+export function canSee(actor: Actor | null, app: Pick<Application, "id" | "companyId" | "partnerId" | "state">): boolean {
   if (!actor) return false;
   // A draft is the company's own work in progress: nothing reaches the programme before submission.
   if (app.state === "draft" && actor.role !== "applicant") return false;
@@ -114,17 +58,14 @@ export async function canSee(db: Db | Trx, actor: Actor | null, app: Pick<Applic
 }
 
 export async function loadApplication(ctx: ServiceContext, id: number, trx?: Trx): Promise<Application> {
-  const db = trx ?? ctx.db;
-  const row = await applicationQuery(db).where("a.id", id).first();
-  if (!row) throw new NotFoundError();
-  const app = toApplication(row);
-  if (!(await canSee(db, ctx.actor, app))) throw new NotFoundError();
+  const app = await findApplication(trx ?? ctx.db, id);
+  if (!app || !canSee(ctx.actor, app)) throw new NotFoundError();
   return app;
 }
 
 /** Row lock on PostgreSQL (no-op on SQLite, whose single connection already serialises). */
 export async function lockApplication(trx: Trx, id: number): Promise<void> {
-  if (trx.client.config.client === "pg") await trx.raw("select id from applications where id = ? for update", [id]);
+  if (isPostgres(trx)) await trx.raw("select id from applications where id = ? for update", [id]);
 }
 
 /**
@@ -190,7 +131,7 @@ export function describeSubmission(json: string | null, regionNames: Record<numb
     if (!label) continue;
     let shown: string;
     if (key.endsWith("Cents")) shown = formatCents(assertCents(value));
-    else if (key === "counterpartRegionId") shown = regionNames[Number(value)] ?? String(value);
+    else if (key === "counterpartRegionId" && (typeof value === "number" || typeof value === "string")) shown = regionNames[Number(value)] ?? String(value);
     else shown = typeof value === "string" ? value : JSON.stringify(value);
     rows.push({ key: label, value: shown, field: key });
   }

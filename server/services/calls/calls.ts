@@ -1,35 +1,22 @@
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
-import type { Db } from "../../db/connection";
-import { APP_STATES, STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import type { CallStatus } from "../../domain/calls";
 import { assertCents, type Cents } from "../../domain/money";
-import { ceilingKeysFor, remainingCents, type CeilingState } from "../../domain/budget";
-import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } from "../../domain/reserve-list";
 import { instantMillis, zonedLocalToInstant } from "../../domain/time";
 import { audit } from "../platform/audit";
-import { createCeilings, readCeilings, setCeilings, verifyLedgerTotals } from "../finance/budget";
+import { createCeilings, setCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
-import { callVoucherTypes, getScheme, listPartners, listVoucherTypes, takeCallTypeSettings } from "../scheme/reference";
+import { callVoucherTypes, getScheme, listPartners, listVoucherTypes } from "../scheme/reference";
+import { takeCallTypeSettings } from "../scheme/settings";
+import { actingUser } from "../applications/records";
+import { getCall } from "./queries";
 
 /*
- * Calls (R3): a draft is edited freely, then opened; it closes by hand or at its closing moment.
- * A call whose closing moment has passed counts as closed everywhere (effectiveStatus) even
- * before the daily job has written "closed" to its row, so a late submission never slips in.
+ * Calls (R3), the writes: a draft is edited freely, then opened; it closes by hand or at its
+ * closing moment. A call whose closing moment has passed counts as closed everywhere
+ * (effectiveStatus, in the domain) even before the daily job has written "closed" to its row.
+ * The calls' pages read through queries.ts.
  */
-export type CallStatus = "draft" | "open" | "closed";
-
-export interface CallTypeOffer { voucherTypeId: number; code: string; name: string; completionDays: number; claimDays: number; settingsTaken: boolean }
-
-export interface Call {
-  id: number;
-  title: string;
-  description: string;
-  opensAt: string;
-  closesAt: string;
-  storedStatus: CallStatus;
-  status: CallStatus;
-  types: CallTypeOffer[];
-}
 
 export interface CeilingInput { key: string; label: string; ceilingCents: Cents }
 
@@ -43,41 +30,6 @@ export interface CallInput {
   totalCents: Cents;
   perTypeCents: Record<number, Cents>;
   perPartnerCents: Record<number, Cents>;
-}
-
-export function effectiveStatus(stored: CallStatus, closesAt: string, now: Date): CallStatus {
-  if (stored === "open" && now.getTime() >= instantMillis(closesAt)) return "closed";
-  return stored;
-}
-
-async function callTypes(db: Db | Trx, callId: number): Promise<CallTypeOffer[]> {
-  const rows = await db("call_voucher_types").where({ call_id: callId }).select("voucher_type_id", "settings_taken_at");
-  const taken = new Set(rows.filter((r) => r.settings_taken_at).map((r) => Number(r.voucher_type_id)));
-  return (await callVoucherTypes(db, callId)).map((t) => ({
-    voucherTypeId: t.id, code: t.code, name: t.name, completionDays: t.completionDays, claimDays: t.claimDays, settingsTaken: taken.has(t.id),
-  }));
-}
-
-function toCall(r: Record<string, unknown>, types: CallTypeOffer[], now: Date): Call {
-  const stored = r.status as CallStatus;
-  return {
-    id: Number(r.id), title: String(r.title), description: String(r.description ?? ""), opensAt: String(r.opens_at),
-    closesAt: String(r.closes_at), storedStatus: stored, status: effectiveStatus(stored, String(r.closes_at), now), types,
-  };
-}
-
-export async function getCall(ctx: ServiceContext, id: number, trx?: Trx): Promise<Call> {
-  const db = trx ?? ctx.db;
-  const r = await db("calls").where({ id }).first();
-  if (!r) throw new NotFoundError();
-  return toCall(r, await callTypes(db, id), ctx.now());
-}
-
-export async function listCalls(ctx: ServiceContext): Promise<Call[]> {
-  const rows = await ctx.db("calls").orderBy("opens_at", "desc");
-  const out: Call[] = [];
-  for (const r of rows) out.push(toCall(r, await callTypes(ctx.db, Number(r.id)), ctx.now()));
-  return out;
 }
 
 /** Checks the input and turns it into rows; field names match the form. */
@@ -122,7 +74,7 @@ export async function createCall(ctx: ServiceContext, input: CallInput): Promise
   return inTransaction(ctx, async (trx) => {
     const row = {
       scheme_id: scheme.id, title: input.title, description: input.description, opens_at: p.opensAt, closes_at: p.closesAt,
-      status: "draft", created_by: ctx.actor!.id, created_at: nowIso(ctx), updated_at: nowIso(ctx),
+      status: "draft", created_by: actingUser(ctx).id, created_at: nowIso(ctx), updated_at: nowIso(ctx),
     };
     const [ins] = await trx("calls").insert(row).returning("id");
     const id = insertedId(ins);
@@ -179,61 +131,6 @@ export async function closeCall(ctx: ServiceContext, id: number): Promise<void> 
 /** Daily job: writes "closed" on open calls whose closing moment has passed (ctx.actor null = system). */
 export async function closeDueCalls(ctx: ServiceContext): Promise<number> {
   const due = await ctx.db("calls").where({ status: "open" }).where("closes_at", "<=", nowIso(ctx)).select("id");
-  for (const r of due) await inTransaction(ctx, (trx) => setStatus(ctx, Number(r.id), "open", "closed", trx));
+  for (const r of due) await inTransaction(ctx, (trx) => setStatus(ctx, r.id, "open", "closed", trx));
   return due.length;
-}
-
-export interface CeilingView extends CeilingState { remainingCents: Cents }
-export interface ReserveOffer {
-  id: number; reference: string | null; companyName: string; typeName: string; requestedCents: Cents; submittedAt: string | null;
-  partnerId: number; fits: boolean;
-  /** The earliest reserve-listed application that fits: the one released budget goes to (R4). */
-  offered: boolean;
-}
-export interface ReserveListed extends ReserveEntry { reference: string | null; companyName: string; typeName: string; partnerId: number }
-
-/** The call's reserve-listed applications in submission order, with what each would commit and where. */
-export async function reserveList(db: Db | Trx, callId: number, ceilings: readonly CeilingState[]): Promise<ReserveListed[]> {
-  const rows = await db("applications as a").join("companies as co", "co.id", "a.company_id").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
-    .where({ "a.call_id": callId, "a.state": "reserve-listed" })
-    .select("a.id", "a.reference", "a.partner_id", "a.requested_cents", "a.submitted_at", "co.legal_name", "vt.code", "vt.name", "vt.amount_rule", "vt.max_cents");
-  const defined = ceilings.map((c) => c.key);
-  return inSubmissionOrder(rows.map((r) => ({
-    id: Number(r.id), reference: r.reference ?? null, companyName: r.legal_name, typeName: r.name, partnerId: Number(r.partner_id),
-    submittedAt: r.submitted_at ?? null,
-    // What approval would commit: the fixed amount, or the amount requested for a capped type.
-    amountCents: r.amount_rule === "fixed" ? assertCents(r.max_cents) : assertCents(r.requested_cents ?? 0),
-    ceilingKeys: ceilingKeysFor({ voucherTypeCode: r.code, partnerId: Number(r.partner_id) }, defined),
-  })));
-}
-
-export interface CallBudget {
-  ceilings: CeilingView[];
-  counts: { state: AppState; label: string; n: number }[];
-  reserve: ReserveOffer[];
-  releasedAny: boolean;
-  /** The running totals shown equal the totals rebuilt from the ledger entries, for every ceiling. */
-  reconciled: boolean;
-}
-
-/**
- * Budget figures of a call from the ceilings' running totals (kept equal to the ledger by the
- * budget service), application counts per state and the reserve list in order of submission,
- * each marked whether it now fits in every ceiling it falls under; the earliest that fits (in the
- * whole call, since the total ceiling is shared) is the one offered for released budget.
- */
-export async function callBudget(ctx: ServiceContext, callId: number, partnerId?: number | null): Promise<CallBudget> {
-  const ceilings = await readCeilings(ctx.db, callId);
-  const countRows: { state: string; n: unknown }[] = await ctx.db("applications").where({ call_id: callId }).groupBy("state").select("state").count({ n: "*" }) as never;
-  const byState = new Map(countRows.map((r) => [String(r.state), Number(r.n)]));
-  const counts = APP_STATES.filter((s) => byState.has(s)).map((s) => ({ state: s, label: STATE_LABELS[s], n: byState.get(s)! }));
-  const all = await reserveList(ctx.db, callId, ceilings);
-  const offered = earliestFitting(all, ceilings);
-  const reserve = all.filter((r) => !partnerId || r.partnerId === partnerId).map((r) => ({
-    id: r.id, reference: r.reference, companyName: r.companyName, typeName: r.typeName, requestedCents: r.amountCents, submittedAt: r.submittedAt,
-    partnerId: r.partnerId, fits: fitsBudget(r, ceilings), offered: offered?.id === r.id,
-  }));
-  const released = await ctx.db("ledger_entries").where({ call_id: callId, kind: "release" }).first("id");
-  const reconciled = (await verifyLedgerTotals(ctx.db, callId)).every((c) => c.ok);
-  return { ceilings: ceilings.map((c) => ({ ...c, remainingCents: remainingCents(c) })), counts, reserve, releasedAny: !!released, reconciled };
 }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../../errors";
-import { claimWindow, costLineDateMessage, costLineDateStatus, voucherStateOn } from "../../domain/claims";
+import { claimWindow, costLineDateMessage, costLineDateStatus } from "../../domain/claims";
 import { formatMoney, parseMoney, sumCents, type Cents } from "../../domain/money";
 import { isValidDate, localDate } from "../../domain/time";
-import { loadApplication, lockApplication, transition } from "../applications/records";
+import { actingUser, loadApplication, lockApplication, transition } from "../applications/records";
 import { audit } from "../platform/audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
@@ -28,14 +28,6 @@ export interface ClaimInput {
 export interface CheckedFile { originalName: string; mime: string; content: Buffer }
 
 export const MAX_COST_LINES = 8;
-
-/** The application with its claim window on today (R11, R12), for the claim page. */
-export async function claimForm(ctx: ServiceContext, applicationId: number) {
-  const app = await loadApplication(ctx, applicationId);
-  if (ctx.actor?.role !== "applicant") throw new NotFoundError();
-  const today = localDate(ctx.now(), ctx.config.timeZone);
-  return { app, today, window: claimWindow(app, today), state: voucherStateOn(app, today) };
-}
 
 export async function submitClaim(ctx: ServiceContext, applicationId: number, input: ClaimInput, files: CheckedFile[]): Promise<number> {
   return inTransaction(ctx, async (trx) => {
@@ -62,7 +54,8 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
       const m = parseMoney(l.amount.replace(/^(eur|€)/i, ""));
       if (!m.ok) fields[`amount_${i}`] = `Cost line ${n}: ${m.reason}`;
       if (fields[`date_${i}`] || fields[`description_${i}`] || fields[`currency_${i}`] || !m.ok) return;
-      if (!isValidDate(l.incurredOn)) { fields[`date_${i}`] = `Cost line ${n}: ${l.incurredOn} is not a date in the calendar.`; return; }
+      const given: string = l.incurredOn;
+      if (!isValidDate(l.incurredOn)) { fields[`date_${i}`] = `Cost line ${n}: ${given} is not a date in the calendar.`; return; }
       if (app.approvedOn) {
         const status = costLineDateStatus(l.incurredOn, app.approvedOn, today);
         const why = costLineDateMessage(status, l.incurredOn, app.approvedOn, today);
@@ -108,7 +101,7 @@ export async function storeAttachment(trx: Trx, ctx: ServiceContext, application
   const id = insertedId((await trx("attachments").insert({
     application_id: applicationId, claim_id: claimId, purpose, original_name: f.originalName.slice(0, 255), mime: f.mime,
     size_bytes: f.content.length, sha256: createHash("sha256").update(f.content).digest("hex"), content: f.content,
-    uploaded_by: ctx.actor!.id, uploaded_at: nowIso(ctx),
+    uploaded_by: actingUser(ctx).id, uploaded_at: nowIso(ctx),
   }).returning("id"))[0]);
   await audit(trx, ctx, { action: "application.attachment-added", entityType: "application", entityId: applicationId, after: { attachmentId: id, name: f.originalName, purpose } });
   return id;
@@ -124,12 +117,4 @@ export async function addApplicationAttachment(ctx: ServiceContext, applicationI
     }
     return storeAttachment(trx, ctx, app.id, null, "application", f);
   });
-}
-
-/** The file, only for someone who may see its application (404 otherwise). */
-export async function loadAttachment(ctx: ServiceContext, id: number) {
-  const row = await ctx.db("attachments").where({ id }).first();
-  if (!row) throw new NotFoundError();
-  await loadApplication(ctx, Number(row.application_id));
-  return { name: String(row.original_name), mime: String(row.mime), content: Buffer.from(row.content) };
 }

@@ -1,6 +1,6 @@
 import { expiryReason } from "../../domain/claims";
 import { localDate } from "../../domain/time";
-import { applicationQuery, lockApplication, toApplication, transition } from "../applications/records";
+import { findApplication, lockApplication, transition } from "../applications/records";
 import type { ServiceContext } from "../platform/context";
 import { inTransaction, nowIso } from "../platform/context";
 import { releaseOutstanding } from "../review/decisions";
@@ -23,9 +23,10 @@ export async function expireVouchers(ctx: ServiceContext): Promise<number> {
   let expired = 0;
   for (const { id } of due) {
     const done = await inTransaction(ctx, async (trx) => {
-      await lockApplication(trx, Number(id));
+      await lockApplication(trx, id);
       // The system is not a signed-in user, so the read bypasses loadApplication's user checks.
-      const app = toApplication(await applicationQuery(trx).where("a.id", Number(id)).first());
+      const app = await findApplication(trx, id);
+      if (!app) return false;
       const why = expiryReason(app, today);
       if (!why) return false;
       await transition(trx, ctx, app, "expire", {}, { reason: why, today });

@@ -4,13 +4,15 @@ import { isPostgres } from "../../db/connection";
 import type { ServiceContext } from "./context";
 import { onAfterCommit } from "./context";
 import { closeDueCalls } from "../calls/calls";
+import { checkCallLedgers } from "../calls/ledger-check";
 import { expireVouchers } from "../claims/expiry";
 import { deliverOutbox, OutboxWorker } from "./mail";
-import { sendDeadlineReminders } from "../applications/applications";
+import { sendDeadlineReminders } from "../applications/reminders";
 import { serializeError } from "../../logging";
 
 /**
- * Daily jobs (expiry of vouchers past their deadline, deadline reminders) are listed here in the
+ * Daily jobs (expiry of vouchers past their deadline, deadline reminders, the check of each call's
+ * running totals against its ledger) are listed here in the
  * order they run. Each is idempotent, so running at start-up, daily and by `npm run jobs` is safe.
  */
 export type DailyJob = { name: string; run: (ctx: ServiceContext) => Promise<number> };
@@ -18,6 +20,7 @@ export const DAILY_JOBS: DailyJob[] = [
   { name: "callsClosed", run: closeDueCalls },
   { name: "vouchersExpired", run: expireVouchers },
   { name: "deadlineReminders", run: sendDeadlineReminders },
+  { name: "callLedgersDisagreeing", run: checkCallLedgers },
 ];
 
 export function systemContext(db: Db, config: Config, now: () => Date = () => new Date()): ServiceContext {

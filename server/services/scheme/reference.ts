@@ -1,54 +1,33 @@
-import { NotFoundError, ValidationError } from "../../errors";
+import { NotFoundError } from "../../errors";
 import type { Db } from "../../db/connection";
-import { assertCents, type Cents } from "../../domain/money";
-import { type VoucherType, type VoucherTypeSettings, voucherTypeSettingsProblems } from "../../domain/scheme";
-import { audit } from "../platform/audit";
-import type { ServiceContext, Trx } from "../platform/context";
-import { inTransaction } from "../platform/context";
+import type { CallVoucherTypesRow, VoucherTypesRow } from "../../db/tables";
+import { toPartner, type Partner, type PartnerWithRegionRow } from "../../db/tables/partners";
+import { toRegion, type Region } from "../../db/tables/regions";
+import { toScheme, type SchemeSettings } from "../../db/tables/schemes";
+import { toSector, type Sector } from "../../db/tables/sectors";
+import { toCallVoucherType } from "../../db/tables/call-voucher-types";
+import { toVoucherType, type VoucherTypeRow } from "../../db/tables/voucher-types";
+import type { Trx } from "../platform/context";
 
-/* Reference data: the scheme and its settings, voucher types, regions, partners and sectors. */
+/* Reference data as pages and use cases read it: the scheme, voucher types, regions, partners and sectors. Changes are in settings.ts. */
 
-export interface Region { id: number; code: string; name: string; country: string }
-export interface Partner { id: number; regionId: number; name: string; shortName: string; address: string; email: string | null; regionCode: string; regionName: string; country: string }
-export interface Sector { id: number; code: string; name: string }
-export interface SchemeSettings { id: number; code: string; name: string; timeZone: string; deMinimisCeilingCents: Cents; blockWhileClaimOpen: boolean }
-export interface VoucherTypeRow extends VoucherType { id: number }
+export type { Partner, Region, SchemeSettings, Sector, VoucherTypeRow };
 
-export async function getScheme(db: Db): Promise<SchemeSettings> {
+export async function getScheme(db: Db | Trx): Promise<SchemeSettings> {
   const r = await db("schemes").orderBy("id").first();
   if (!r) throw new Error("the scheme reference data is missing: run the migrations");
-  return {
-    id: Number(r.id), code: r.code, name: r.name, timeZone: r.time_zone,
-    deMinimisCeilingCents: assertCents(r.de_minimis_ceiling_cents), blockWhileClaimOpen: !!r.block_while_claim_open,
-  };
+  return toScheme(r);
 }
 
-export function toVoucherType(r: Record<string, unknown>): VoucherTypeRow {
-  return {
-    id: Number(r.id), code: String(r.code), name: String(r.name), amountRule: r.amount_rule as VoucherType["amountRule"],
-    maxCents: assertCents(r.max_cents), preApprovalRequired: !!r.pre_approval_required,
-    completionDays: Number(r.completion_days), claimDays: Number(r.claim_days), paymentBasis: r.payment_basis as VoucherType["paymentBasis"],
-  };
-}
-
-/**
- * The type's settings as a call offers it: the values taken when the call opened (R11, R12, R14),
- * so a later change by an administrator applies to calls opened afterwards only. A call that has
- * not been opened has no snapshot and follows the scheme's current settings; its completion days
- * are always the call's own.
- */
-export function toCallVoucherType(r: Record<string, unknown>): VoucherTypeRow {
-  const live = toVoucherType(r);
-  const taken = r.cvt_settings_taken_at !== null && r.cvt_settings_taken_at !== undefined;
-  return {
-    ...live,
-    completionDays: r.cvt_completion_days === null || r.cvt_completion_days === undefined ? live.completionDays : Number(r.cvt_completion_days),
-    ...(taken ? {
-      amountRule: r.cvt_amount_rule as VoucherType["amountRule"], maxCents: assertCents(r.cvt_max_cents),
-      preApprovalRequired: !!r.cvt_pre_approval_required, claimDays: Number(r.cvt_claim_days), paymentBasis: r.cvt_payment_basis as VoucherType["paymentBasis"],
-    } : {}),
-  };
-}
+type CallOfferRow = VoucherTypesRow & {
+  cvt_completion_days: CallVoucherTypesRow["completion_days"] | null;
+  cvt_amount_rule: CallVoucherTypesRow["amount_rule"];
+  cvt_max_cents: CallVoucherTypesRow["max_cents"];
+  cvt_pre_approval_required: CallVoucherTypesRow["pre_approval_required"];
+  cvt_claim_days: CallVoucherTypesRow["claim_days"];
+  cvt_payment_basis: CallVoucherTypesRow["payment_basis"];
+  cvt_settings_taken_at: CallVoucherTypesRow["settings_taken_at"];
+};
 
 const CALL_TYPE_COLUMNS = [
   "vt.*", "cvt.completion_days as cvt_completion_days", "cvt.amount_rule as cvt_amount_rule", "cvt.max_cents as cvt_max_cents",
@@ -56,137 +35,57 @@ const CALL_TYPE_COLUMNS = [
   "cvt.settings_taken_at as cvt_settings_taken_at",
 ];
 
+function fromCallOfferRow(r: CallOfferRow): VoucherTypeRow {
+  const offer = r.cvt_completion_days === null ? null : {
+    completion_days: r.cvt_completion_days, amount_rule: r.cvt_amount_rule, max_cents: r.cvt_max_cents,
+    pre_approval_required: r.cvt_pre_approval_required, claim_days: r.cvt_claim_days, payment_basis: r.cvt_payment_basis,
+    settings_taken_at: r.cvt_settings_taken_at,
+  };
+  return toCallVoucherType(r, offer);
+}
+
 /** The voucher type of an application with the settings of its call. */
 export async function callVoucherType(db: Db | Trx, callId: number, voucherTypeId: number): Promise<VoucherTypeRow> {
   const row = await db("voucher_types as vt")
     .leftJoin("call_voucher_types as cvt", (j) => j.on("cvt.voucher_type_id", "vt.id").andOn("cvt.call_id", db.raw("?", [callId])))
-    .where("vt.id", voucherTypeId).first(CALL_TYPE_COLUMNS);
+    .where("vt.id", voucherTypeId).first<CallOfferRow | undefined>(CALL_TYPE_COLUMNS);
   if (!row) throw new NotFoundError();
-  return toCallVoucherType(row);
+  return fromCallOfferRow(row);
 }
 
 /** The types a call offers, with the call's settings. */
 export async function callVoucherTypes(db: Db | Trx, callId: number): Promise<VoucherTypeRow[]> {
+  return (await callVoucherTypesOf(db, [callId])).get(callId) ?? [];
+}
+
+/** The types each of these calls offers, with each call's settings, in one query. */
+export async function callVoucherTypesOf(db: Db | Trx, callIds: readonly number[]): Promise<Map<number, VoucherTypeRow[]>> {
+  const out = new Map<number, VoucherTypeRow[]>();
+  if (callIds.length === 0) return out;
   const rows = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
-    .where("cvt.call_id", callId).orderBy("vt.max_cents").select(CALL_TYPE_COLUMNS);
-  return rows.map(toCallVoucherType);
-}
-
-/** Opening a call fixes the settings of the types it offers (called in the opening transaction). */
-export async function takeCallTypeSettings(trx: Trx, callId: number, at: string): Promise<void> {
-  const offers = await trx("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
-    .where("cvt.call_id", callId).select("vt.*");
-  for (const t of offers) {
-    await trx("call_voucher_types").where({ call_id: callId, voucher_type_id: t.id }).update({
-      amount_rule: t.amount_rule, max_cents: t.max_cents, pre_approval_required: t.pre_approval_required,
-      claim_days: t.claim_days, payment_basis: t.payment_basis, settings_taken_at: at,
-    });
+    .whereIn("cvt.call_id", callIds).orderBy("vt.max_cents").select<(CallOfferRow & { cvt_call_id: number })[]>([...CALL_TYPE_COLUMNS, "cvt.call_id as cvt_call_id"]);
+  for (const r of rows) {
+    const list = out.get(r.cvt_call_id) ?? [];
+    list.push(fromCallOfferRow(r));
+    out.set(r.cvt_call_id, list);
   }
+  return out;
 }
 
-export async function listVoucherTypes(db: Db): Promise<VoucherTypeRow[]> {
+export async function listVoucherTypes(db: Db | Trx): Promise<VoucherTypeRow[]> {
   return (await db("voucher_types").orderBy("max_cents")).map(toVoucherType);
 }
 
-export async function listRegions(db: Db): Promise<Region[]> {
-  return (await db("regions").orderBy("name")).map((r) => ({ id: Number(r.id), code: r.code, name: r.name, country: r.country }));
+export async function listRegions(db: Db | Trx): Promise<Region[]> {
+  return (await db("regions").orderBy("name")).map(toRegion);
 }
 
-export async function listPartners(db: Db): Promise<Partner[]> {
+export async function listPartners(db: Db | Trx): Promise<Partner[]> {
   const rows = await db("partners").join("regions", "regions.id", "partners.region_id").orderBy("partners.name")
-    .select("partners.*", "regions.code as region_code", "regions.name as region_name", "regions.country");
-  return rows.map((r) => ({
-    id: Number(r.id), regionId: Number(r.region_id), name: r.name, shortName: r.short_name, address: r.address,
-    email: r.email ?? null, regionCode: r.region_code, regionName: r.region_name, country: r.country,
-  }));
+    .select<PartnerWithRegionRow[]>("partners.*", "regions.code as region_code", "regions.name as region_name", "regions.country");
+  return rows.map(toPartner);
 }
 
-export async function listSectors(db: Db): Promise<Sector[]> {
-  return (await db("sectors").orderBy("name")).map((r) => ({ id: Number(r.id), code: r.code, name: r.name }));
-}
-
-export interface RegionUpdate { name: string; country: string; partnerName: string; partnerShortName: string; partnerAddress: string; partnerEmail: string | null }
-
-export async function updateRegion(ctx: ServiceContext, regionId: number, input: RegionUpdate): Promise<void> {
-  const fields: Record<string, string> = {};
-  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = "Enter the two-letter country code, for example DK.";
-  if (Object.keys(fields).length) throw new ValidationError("The region could not be saved.", fields);
-  await inTransaction(ctx, async (trx) => {
-    const region = await trx("regions").where({ id: regionId }).first();
-    if (!region) throw new NotFoundError();
-    const partner = await trx("partners").where({ region_id: regionId }).first();
-    await trx("regions").where({ id: regionId }).update({ name: input.name, country: input.country });
-    const partnerRow = { name: input.partnerName, short_name: input.partnerShortName, address: input.partnerAddress, email: input.partnerEmail };
-    if (partner) await trx("partners").where({ id: partner.id }).update(partnerRow);
-    else await trx("partners").insert({ ...partnerRow, region_id: regionId });
-    await audit(trx, ctx, {
-      action: "region.updated", entityType: "region", entityId: regionId,
-      before: { region, partner }, after: { region: { name: input.name, country: input.country }, partner: partnerRow },
-    });
-  });
-}
-
-export interface SchemeUpdate {
-  deMinimisCeilingCents: Cents;
-  blockWhileClaimOpen: boolean;
-  /** Per voucher type code; a type left out keeps its settings. */
-  types: Record<string, VoucherTypeSettings>;
-}
-
-const SETTING_COLUMNS: Record<keyof VoucherTypeSettings, string> = {
-  amountRule: "amount_rule", maxCents: "max_cents", paymentBasis: "payment_basis",
-  preApprovalRequired: "pre_approval_required", completionDays: "completion_days", claimDays: "claim_days",
-};
-
-/** Field names on the settings form: `${setting}_${typeCode}`. */
-export const settingField = (setting: keyof VoucherTypeSettings, code: string) => `${setting}_${code}`;
-
-/**
- * Saves the scheme settings. Type settings apply to calls opened afterwards: a call takes them
- * when it opens (takeCallTypeSettings), so vouchers already applied for keep their terms. The
- * audit event has each changed type before and after.
- */
-export async function updateSchemeSettings(ctx: ServiceContext, input: SchemeUpdate): Promise<void> {
-  const fields: Record<string, string> = {};
-  if (!Number.isSafeInteger(input.deMinimisCeilingCents) || input.deMinimisCeilingCents <= 0) {
-    fields.deMinimisCeiling = "The de minimis ceiling must be more than zero.";
-  }
-  await inTransaction(ctx, async (trx) => {
-    const before = await trx("schemes").orderBy("id").first();
-    const types = (await trx("voucher_types").where({ scheme_id: before.id }).orderBy("max_cents")).map(toVoucherType);
-    for (const t of types) {
-      const next = input.types[t.code];
-      if (!next) continue;
-      for (const [k, msg] of Object.entries(voucherTypeSettingsProblems(t.name, next, input.deMinimisCeilingCents))) fields[settingField(k as keyof VoucherTypeSettings, t.code)] = msg!;
-    }
-    if (Object.keys(fields).length) throw new ValidationError("The settings were not saved.", fields);
-
-    await trx("schemes").where({ id: before.id }).update({
-      de_minimis_ceiling_cents: input.deMinimisCeilingCents, block_while_claim_open: input.blockWhileClaimOpen,
-    });
-    const changes: { code: string; before: Partial<VoucherTypeSettings>; after: Partial<VoucherTypeSettings> }[] = [];
-    for (const t of types) {
-      const next = input.types[t.code];
-      if (!next) continue;
-      const changed = (Object.keys(SETTING_COLUMNS) as (keyof VoucherTypeSettings)[]).filter((k) => t[k] !== next[k]);
-      if (changed.length === 0) continue;
-      await trx("voucher_types").where({ id: t.id }).update(Object.fromEntries(changed.map((k) => [SETTING_COLUMNS[k], next[k]])));
-      changes.push({
-        code: t.code,
-        before: Object.fromEntries(changed.map((k) => [k, t[k]])),
-        after: Object.fromEntries(changed.map((k) => [k, next[k]])),
-      });
-    }
-    await audit(trx, ctx, {
-      action: "scheme.updated", entityType: "scheme", entityId: before.id,
-      before: {
-        deMinimisCeilingCents: assertCents(before.de_minimis_ceiling_cents), blockWhileClaimOpen: !!before.block_while_claim_open,
-        types: Object.fromEntries(changes.map((c) => [c.code, c.before])),
-      },
-      after: {
-        deMinimisCeilingCents: input.deMinimisCeilingCents, blockWhileClaimOpen: input.blockWhileClaimOpen,
-        types: Object.fromEntries(changes.map((c) => [c.code, c.after])),
-      },
-    });
-  });
+export async function listSectors(db: Db | Trx): Promise<Sector[]> {
+  return (await db("sectors").orderBy("name")).map(toSector);
 }

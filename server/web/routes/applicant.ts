@@ -4,11 +4,12 @@ import { z } from "zod";
 import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
-import {
-  acceptAward, applicationDetail, assertCallOpenForNew, checkAnswers, createDraft, draftInputOf, formReference, listCompanyApplications,
-  listOpenCalls, loadCallAndType, submitApplication, updateDraft, withdrawApplication, type DraftInput,
-} from "../../services/applications/applications";
-import { addApplicationAttachment, claimForm, loadAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
+import { draftInputOf, type DraftInput } from "../../services/applications/checks";
+import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
+import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
+import { acceptAward, submitApplication, withdrawApplication } from "../../services/applications/submission";
+import { addApplicationAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
+import { claimForm, loadAttachment } from "../../services/claims/queries";
 import { loadApplication } from "../../services/applications/records";
 import { callVoucherType } from "../../services/scheme/reference";
 import { csrfAfterUpload, uploadParser } from "../csrf";

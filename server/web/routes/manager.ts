@@ -5,11 +5,12 @@ import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
 import { loadApplication } from "../../services/applications/records";
-import { type CallInput, callBudget, closeCall, createCall, getCall, listCalls, openCall, updateDraftCall } from "../../services/calls/calls";
-import {
-  approve, cancel, conflictHandovers, declareConflict, listRejectionTemplates, reject, requestInfo, reserve, reviewApplication, reviewQueue, saveRejectionTemplate,
-} from "../../services/review/decisions";
-import { claimsToVerify, type LineDecision, rejectClaim, reviewClaim, verifyClaim } from "../../services/claims/verification";
+import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
+import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
+import { approve, cancel, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
+import { conflictHandovers, listRejectionTemplates, reviewApplication, reviewQueue } from "../../services/review/queries";
+import { type LineDecision, rejectClaim, verifyClaim } from "../../services/claims/verification";
+import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { f, parseForm, renderFormError } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
@@ -28,26 +29,30 @@ const queueQuery = z.object({
   state: field.filter("the state", 30),
   type: field.filter("the voucher type", 10),
   page: field.page(),
+  after: field.filter("the page", 60),
+  before: field.filter("the page", 60),
 });
 
 managerRoutes.get("/manager", staff, handle(async (req, res) => {
   const q = parseQuery(queueQuery, req.query);
-  const page = q.page;
   const callId = q.call ?? undefined;
   const state = APP_STATES.includes(q.state as never) ? q.state : undefined;
   const typeCode = /^[A-Z]{1,10}$/.test(q.type) ? q.type : undefined;
-  const result = await reviewQueue(req.ctx, { callId, typeCode, state, page });
-  const qs = (p: number) => new URLSearchParams({ ...(callId ? { call: String(callId) } : {}), ...(typeCode ? { type: typeCode } : {}), ...(state ? { state } : {}), page: String(p) }).toString();
+  const result = await reviewQueue(req.ctx, { callId, typeCode, state, page: q.page, after: q.after || undefined, before: q.before || undefined });
+  const link = (page: number, key: Record<string, string>) => `?${new URLSearchParams({
+    ...(callId ? { call: String(callId) } : {}), ...(typeCode ? { type: typeCode } : {}), ...(state ? { state } : {}), page: String(page), ...key,
+  }).toString()}`;
   res.render("pages/manager/home", {
     pageTitle: "Review queue",
     ...result,
     handovers: await conflictHandovers(req.ctx),
     values: { call: callId ?? "", type: typeCode ?? "", state: state ?? "" },
-    callOptions: (await listCalls(req.ctx)).map((c) => ({ value: c.id, label: c.title })),
+    callOptions: await callOptions(req.ctx),
     typeOptions: (await listVoucherTypes(req.ctx.db)).map((t) => ({ value: t.code, label: t.name })),
     stateOptions: APP_STATES.filter((s) => s !== "draft").map((s) => ({ value: s, label: STATE_LABELS[s] })),
-    prevLink: result.page > 1 ? `?${qs(result.page - 1)}` : null,
-    nextLink: result.hasMore ? `?${qs(result.page + 1)}` : null,
+    // The first page needs no key, so going back to it gives the same link as the filter form.
+    prevLink: result.prevKey ? (result.page <= 2 ? link(1, {}) : link(result.page - 1, { before: result.prevKey })) : null,
+    nextLink: result.nextKey ? link(result.page + 1, { after: result.nextKey }) : null,
   });
 }));
 

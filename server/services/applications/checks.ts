@@ -1,0 +1,101 @@
+import { NotFoundError, ValidationError, type FieldErrors } from "../../errors";
+import type { Db } from "../../db/connection";
+import type { Finding } from "../../domain/eligibility";
+import { formatMoney, sumCents, type Cents } from "../../domain/money";
+import { requestedAmountFor } from "../../domain/scheme";
+import type { Application } from "./records";
+import { findingsFor } from "./eligibility";
+import type { ServiceContext, Trx } from "../platform/context";
+import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
+
+/* Checks an application is put through as a draft and at submission, shared by the applicant's use cases and pages. */
+
+export const COUNTERPART_KINDS = [
+  { value: "company", label: "Company" },
+  { value: "knowledge-institution", label: "Knowledge institution" },
+  { value: "expert", label: "Expert" },
+  { value: "facility", label: "Facility" },
+] as const;
+
+/** What the applicant edits in a draft: these fields of the application, as stored. */
+export type DraftInput = Pick<Application,
+  "title" | "description" | "objectives" | "expectedResult" | "counterpartOrgId" | "counterpartName" |
+  "counterpartCountry" | "counterpartRegionId" | "counterpartKind" | "activityStart" | "activityEnd" |
+  "costTravelCents" | "costAccommodationCents" | "costOtherCents">;
+
+export function requireCompany(ctx: ServiceContext): number {
+  const id = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  if (!id) throw new NotFoundError("Your account is not linked to a company yet.");
+  return id;
+}
+
+export function costsTotal(input: Pick<DraftInput, "costTravelCents" | "costAccommodationCents" | "costOtherCents">): Cents | null {
+  const parts = [input.costTravelCents, input.costAccommodationCents, input.costOtherCents].filter((c): c is Cents => c !== null);
+  return parts.length === 0 ? null : sumCents(parts);
+}
+
+/** Checks that hold for a draft too: dates in order, costs within the cap (so it is said early). */
+export function checkDraft(type: VoucherTypeRow, input: DraftInput): void {
+  const fields: FieldErrors = {};
+  if (input.activityStart && input.activityEnd && input.activityEnd < input.activityStart) {
+    fields.activityEnd = "The activity end date must be on or after the start date.";
+  }
+  if (type.amountRule === "capped") {
+    const total = costsTotal(input);
+    if (total !== null && total > type.maxCents) {
+      fields.costOther = `The planned costs add up to ${formatMoney(total)}, above the ${type.name} cap of ${formatMoney(type.maxCents)}. Please lower them.`;
+    }
+  }
+  if (input.counterpartKind && !COUNTERPART_KINDS.some((k) => k.value === input.counterpartKind)) fields.counterpartKind = "Choose the kind of organisation.";
+  if (input.counterpartCountry && !/^[A-Z]{2}$/.test(input.counterpartCountry)) fields.counterpartCountry = "Enter the two-letter country code, for example DE.";
+  if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
+}
+
+export function draftInputOf(app: Application): DraftInput {
+  return {
+    title: app.title, description: app.description, objectives: app.objectives, expectedResult: app.expectedResult,
+    counterpartOrgId: app.counterpartOrgId, counterpartName: app.counterpartName, counterpartCountry: app.counterpartCountry,
+    counterpartRegionId: app.counterpartRegionId, counterpartKind: app.counterpartKind,
+    activityStart: app.activityStart, activityEnd: app.activityEnd, costTravelCents: app.costTravelCents,
+    costAccommodationCents: app.costAccommodationCents, costOtherCents: app.costOtherCents,
+  };
+}
+
+/** Fields a submission needs; a draft may leave them empty. */
+export function completeness(app: Application, type: VoucherTypeRow): FieldErrors {
+  const fields: FieldErrors = {};
+  if (!app.title.trim()) fields.title = "Enter a title for the activity.";
+  if (!app.description.trim()) fields.description = "Describe the activity.";
+  if (!app.objectives.trim()) fields.objectives = "Enter the objectives.";
+  if (!app.expectedResult.trim()) fields.expectedResult = "Enter the expected result.";
+  if (!app.counterpartName.trim()) fields.counterpartName = "Choose the counterpart from the directory or enter its name.";
+  if (!app.activityStart) fields.activityStart = "Enter the activity start date.";
+  if (!app.activityEnd) fields.activityEnd = "Enter the activity end date.";
+  if (type.amountRule === "capped") {
+    const total = costsTotal(app);
+    if (total === null || total <= 0) {
+      fields.costTravel = `Enter the planned costs; the ${type.name} voucher pays actual costs up to ${formatMoney(type.maxCents)}, so the total must be more than EUR 0.00.`;
+    }
+  }
+  return fields;
+}
+
+export async function eligibilityFor(ctx: ServiceContext, db: Db | Trx, app: Application): Promise<Finding[]> {
+  const type = await callVoucherType(db, app.callId, app.voucherTypeId);
+  let amountCents: Cents;
+  try {
+    amountCents = requestedAmountFor(type, costsTotal(app) ?? undefined);
+  } catch {
+    // Missing costs are reported by the completeness check; the rules still run on the rest.
+    amountCents = 0;
+  }
+  return findingsFor(db, ctx, app, { stage: "submit", amountCents });
+}
+
+export async function hasConfirmedEmail(db: Db | Trx, userId: number): Promise<boolean> {
+  const u = await db("users").where({ id: userId }).first("email_confirmed_at");
+  return !!u?.email_confirmed_at;
+}
+
+export const EMAIL_UNCONFIRMED_MESSAGE =
+  "Confirm your e-mail address before submitting: follow the link we sent you when you registered. Your draft is saved meanwhile.";

@@ -1,0 +1,86 @@
+import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
+import { STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import { formatLocalDateTime } from "../../domain/time";
+import { actingUser, loadApplication, lockApplication } from "./records";
+import { checkDraft, draftInputOf, requireCompany, type DraftInput } from "./checks";
+import { loadCallAndType } from "./queries";
+import { audit } from "../platform/audit";
+import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
+
+/* The applicant's drafts: started in an open call, edited until submitted (or when more information is requested). */
+
+/** Starting an application in a closed call would only lead to a refusal at submission (R3). */
+export function assertCallOpenForNew(ctx: ServiceContext, call: { status: string; closesAt: string }): void {
+  if (call.status !== "open" || nowIso(ctx) >= call.closesAt) {
+    throw new RuleViolationError("R3", `The call closed on ${formatLocalDateTime(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
+  }
+}
+
+async function resolveCounterpart(db: Db | Trx, input: DraftInput): Promise<DraftInput> {
+  if (input.counterpartOrgId === null) {
+    if (input.counterpartRegionId !== null && !(await db("regions").where({ id: input.counterpartRegionId }).first("id"))) {
+      throw new ValidationError("Some answers need your attention.", { counterpartRegionId: "Choose the counterpart's region from the list." });
+    }
+    return input;
+  }
+  const org = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id")
+    .where("d.id", input.counterpartOrgId)
+    .first<(Pick<DirectoryOrganisationsRow, "id" | "name" | "kind" | "region_id"> & { country: RegionsRow["country"] }) | undefined>("d.id", "d.name", "d.kind", "d.region_id", "r.country");
+  if (!org) throw new ValidationError("Some answers need your attention.", { counterpartOrgId: "Choose an organisation from the list." });
+  return { ...input, counterpartName: org.name, counterpartCountry: org.country, counterpartRegionId: org.region_id, counterpartKind: org.kind };
+}
+
+function draftRow(type: VoucherTypeRow, input: DraftInput) {
+  const capped = type.amountRule === "capped";
+  return {
+    title: input.title, description: input.description, objectives: input.objectives, expected_result: input.expectedResult,
+    counterpart_org_id: input.counterpartOrgId, counterpart_name: input.counterpartName, counterpart_country: input.counterpartCountry,
+    counterpart_region_id: input.counterpartRegionId, counterpart_kind: input.counterpartKind,
+    activity_start: input.activityStart, activity_end: input.activityEnd,
+    cost_travel_cents: capped ? input.costTravelCents : null, cost_accommodation_cents: capped ? input.costAccommodationCents : null,
+    cost_other_cents: capped ? input.costOtherCents : null,
+  };
+}
+
+export async function createDraft(ctx: ServiceContext, callId: number, typeCode: string, raw: DraftInput): Promise<number> {
+  const companyId = requireCompany(ctx);
+  const { call, type } = await loadCallAndType(ctx, callId, typeCode);
+  assertCallOpenForNew(ctx, call);
+  return inTransaction(ctx, async (trx) => {
+    const input = await resolveCounterpart(trx, raw);
+    checkDraft(type, input);
+    const company = await trx("companies").where({ id: companyId }).first("region_id");
+    const partner = company?.region_id ? await trx("partners").where({ region_id: company.region_id }).first("id") : null;
+    if (!partner) throw new ValidationError("Your company's region has no regional partner in the programme, so it cannot apply. Please check the region in your company profile.");
+    const now = nowIso(ctx);
+    const id = insertedId((await trx("applications").insert({
+      call_id: callId, company_id: companyId, voucher_type_id: type.id, partner_id: partner.id, state: "draft",
+      ...draftRow(type, input), version: 1, created_by: actingUser(ctx).id, created_at: now, updated_at: now,
+    }).returning("id"))[0]);
+    await audit(trx, ctx, { action: "application.draft-created", entityType: "application", entityId: id, after: { callId, typeCode, ...input } });
+    return id;
+  });
+}
+
+const EDITABLE: AppState[] = ["draft", "more-info-requested"];
+
+export async function updateDraft(ctx: ServiceContext, id: number, raw: DraftInput): Promise<void> {
+  await inTransaction(ctx, async (trx) => {
+    await lockApplication(trx, id);
+    const app = await loadApplication(ctx, id, trx);
+    if (ctx.actor?.role !== "applicant") throw new NotFoundError();
+    if (!EDITABLE.includes(app.state)) {
+      throw new ConflictError(`This application is ${STATE_LABELS[app.state].toLowerCase()}; it can only be changed as a draft or when more information is requested.`, "not_editable");
+    }
+    const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
+    const input = await resolveCounterpart(trx, raw);
+    checkDraft(type, input);
+    const updated = await trx("applications").where({ id, version: app.version })
+      .update({ ...draftRow(type, input), version: app.version + 1, updated_at: nowIso(ctx) });
+    if (updated !== 1) throw new ConflictError("This application was changed a moment ago. Reload the page and try again.", "stale_application");
+    await audit(trx, ctx, { action: "application.draft-saved", entityType: "application", entityId: id, before: draftInputOf(app), after: input });
+  });
+}

@@ -1,0 +1,138 @@
+import { NotFoundError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { toAttachmentInfo } from "../../db/tables/attachments";
+import { toClaim } from "../../db/tables/claims";
+import { toCostLine } from "../../db/tables/claim-cost-lines";
+import { toCallRecord } from "../../db/tables/calls";
+import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
+import { dbCents } from "../../db/tables/values";
+import { blockingFindings, type Finding } from "../../domain/eligibility";
+import { remainingCents } from "../../domain/budget";
+import { allowedActions, STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import type { Cents } from "../../domain/money";
+import { claimWindow, voucherStateOn } from "../../domain/claims";
+import { localDate } from "../../domain/time";
+import { applicationQuery, loadApplication, toApplication } from "./records";
+import { completeness, costsTotal, COUNTERPART_KINDS, eligibilityFor, hasConfirmedEmail, requireCompany } from "./checks";
+import { entityTimeline } from "../platform/audit";
+import { nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { readCeilings } from "../finance/budget";
+import { callVoucherType, callVoucherTypes, callVoucherTypesOf, listRegions } from "../scheme/reference";
+
+/* The applicant's pages: open calls, the form's options, the check-your-answers page, the list and the detail of applications. */
+
+export interface OpenCallType { code: string; name: string; amountRule: string; maxCents: Cents; remainingCents: Cents | null }
+export interface OpenCall { id: number; title: string; description: string; opensAt: string; closesAt: string; types: OpenCallType[] }
+
+/** Calls open now (status open and opens_at <= now < closes_at) with the budget left per type. */
+export async function listOpenCalls(ctx: ServiceContext): Promise<OpenCall[]> {
+  const now = nowIso(ctx);
+  // The applicant's regional partner may have its own ceiling in a call; it limits what is left too.
+  const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
+  const company = companyId ? await ctx.db("companies").where({ id: companyId }).first("region_id") : null;
+  const partner = company?.region_id ? await ctx.db("partners").where({ region_id: company.region_id }).first("id") : null;
+  const calls = (await ctx.db("calls").where({ status: "open" }).andWhere("opens_at", "<=", now).andWhere("closes_at", ">", now).orderBy("closes_at")).map(toCallRecord);
+  const typesByCall = await callVoucherTypesOf(ctx.db, calls.map((c) => c.id));
+  const out: OpenCall[] = [];
+  for (const c of calls) {
+    const ceilings = await readCeilings(ctx.db, c.id);
+    const left = (key: string): Cents | null => {
+      const found = ceilings.find((x) => x.key === key);
+      return found ? remainingCents(found) : null;
+    };
+    const total = left("total");
+    const ownPartner = partner ? left(`partner:${partner.id}`) : null;
+    const types = (typesByCall.get(c.id) ?? []).map((t) => {
+      const limits = [total, ownPartner, left(`type:${t.code}`)].filter((v): v is Cents => v !== null);
+      return { code: t.code, name: t.name, amountRule: t.amountRule, maxCents: t.maxCents, remainingCents: limits.length === 0 ? null : Math.min(...limits) };
+    });
+    out.push({ id: c.id, title: c.title, description: c.description, opensAt: c.opensAt, closesAt: c.closesAt, types });
+  }
+  return out;
+}
+
+export async function loadCallAndType(ctx: ServiceContext, callId: number, typeCode: string) {
+  const row = await ctx.db("calls").where({ id: callId }).first();
+  const call = row ? toCallRecord(row) : null;
+  if (!call || call.storedStatus === "draft") throw new NotFoundError();
+  const type = (await callVoucherTypes(ctx.db, callId)).find((t) => t.code === typeCode);
+  if (!type) throw new NotFoundError("This call does not offer that voucher type.");
+  return { call: { id: call.id, title: call.title, closesAt: call.closesAt, status: call.storedStatus }, type };
+}
+
+export async function formReference(db: Db | Trx) {
+  const regions = await listRegions(db);
+  const orgs = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id").orderBy("d.name")
+    .select<(Pick<DirectoryOrganisationsRow, "id" | "name"> & { region_name: RegionsRow["name"] })[]>("d.id", "d.name", "r.name as region_name");
+  return {
+    regionOptions: regions.map((r) => ({ value: r.id, label: `${r.name} (${r.country})` })),
+    orgOptions: orgs.map((o) => ({ value: o.id, label: `${o.name} — ${o.region_name}` })),
+    kindOptions: COUNTERPART_KINDS.map((k) => ({ ...k })),
+  };
+}
+
+export async function checkAnswers(ctx: ServiceContext, id: number) {
+  const app = await loadApplication(ctx, id);
+  const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
+  const missing = completeness(app, type);
+  const findings = await eligibilityFor(ctx, ctx.db, app);
+  const emailConfirmed = ctx.actor ? await hasConfirmedEmail(ctx.db, ctx.actor.id) : false;
+  return { app, voucherType: type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app), emailConfirmed };
+}
+
+const NEXT_STEP: Partial<Record<AppState, string>> = {
+  draft: "Complete the form, check your answers and submit.",
+  submitted: "Wait for the cluster manager's decision.",
+  "more-info-requested": "Add the information asked for and submit again.",
+  approved: "Accept the award to start the activity.",
+  "reserve-listed": "Wait: the application is on the reserve list.",
+  accepted: "Carry out the activity, then submit the claim before the deadline.",
+  "claim-submitted": "Wait for the claim to be verified.",
+  "claim-rejected": "Correct the claim and submit it again.",
+  "claim-verified": "Wait for the payment.",
+};
+
+export async function listCompanyApplications(ctx: ServiceContext) {
+  const companyId = requireCompany(ctx);
+  const rows = await applicationQuery(ctx.db).where("a.company_id", companyId).orderBy("a.id", "desc");
+  const today = localDate(ctx.now(), ctx.config.timeZone);
+  return rows.map((r) => {
+    const app = toApplication(r);
+    // Shown as expired once the claim deadline has passed, also before the daily job has run (R12).
+    const state = voucherStateOn(app, today);
+    return { ...app, state, stateLabel: STATE_LABELS[state] ?? state, nextStep: NEXT_STEP[state] ?? "" };
+  });
+}
+
+export async function applicationDetail(ctx: ServiceContext, id: number) {
+  const app = await loadApplication(ctx, id);
+  const timeline = await entityTimeline(ctx, "application", id);
+  const letter = await ctx.db("award_letters").where({ application_id: id }).first("id", "reference", "issued_at");
+  const claimRows = (await ctx.db("claims").where({ application_id: id }).orderBy("id", "desc")).map(toClaim);
+  const claims = [];
+  for (const c of claimRows) {
+    const lines = (await ctx.db("claim_cost_lines").where({ claim_id: c.id }).orderBy("id")).map(toCostLine);
+    const payment = await ctx.db("payments").where({ claim_id: c.id }).first();
+    claims.push({
+      id: c.id, status: c.status, report: c.report, submittedAt: c.submittedAt, verifiedAt: c.verifiedAt,
+      payableCents: c.payableCents, payableExplanation: c.payableExplanation, decisionReason: c.decisionReason,
+      lines: lines.map((l) => ({
+        incurredOn: l.incurredOn, description: l.description, currency: l.currency, originalMinor: l.originalMinor,
+        eurCents: l.eurCents, eligible: l.eligible, ineligibleReason: l.ineligibleReason,
+      })),
+      payment: payment ? { paidOn: payment.paid_on, amountCents: dbCents(payment.amount_cents), bankReference: payment.bank_reference } : null,
+    });
+  }
+  const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")
+    .select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id")).map(toAttachmentInfo);
+  // Expired once the claim deadline has passed, whether or not the daily job has written it (R12).
+  const today = localDate(ctx.now(), ctx.config.timeZone);
+  const currentState = voucherStateOn(app, today);
+  const applicantActions = ctx.actor?.role === "applicant" ? allowedActions(currentState, "applicant") : [];
+  return {
+    app, currentState, applicantActions, claimWindow: applicantActions.includes("claim") ? claimWindow(app, today) : null,
+    timeline, letter: letter ? { reference: letter.reference, issuedAt: letter.issued_at } : null,
+    claims, attachments, stateLabel: STATE_LABELS[app.state], total: costsTotal(app),
+    findings: app.eligibilityJson ? (JSON.parse(app.eligibilityJson) as Finding[]) : [],
+  };
+}

@@ -1,0 +1,44 @@
+import { verifyLedgerTotals } from "../finance/budget";
+import { audit } from "../platform/audit";
+import { inTransaction, type ServiceContext } from "../platform/context";
+import type { Db } from "../../db/connection";
+import type { Trx } from "../platform/context";
+
+/*
+ * The call page shows the ceilings' running totals, which the budget service books in the same
+ * transaction as each ledger entry. Rebuilding them from the whole ledger is too slow for every
+ * page view, so a daily job does it for every call and records the outcome when it changes; the
+ * call page reads that record, and the reconciliation page checks on demand.
+ */
+
+export const LEDGER_CHECK_ACTION = "call.ledger-checked";
+
+export interface LedgerCheckRecord { ok: boolean; at: string; differing: string[] }
+
+/** The latest recorded outcome of the daily check for a call, or null when it has never run. */
+export async function lastLedgerCheck(db: Db | Trx, callId: number): Promise<LedgerCheckRecord | null> {
+  const r = await db("audit_events").where({ entity_type: "call", entity_id: String(callId), action: LEDGER_CHECK_ACTION })
+    .orderBy("id", "desc").first("at", "after_json");
+  if (!r?.after_json) return null;
+  const after = JSON.parse(r.after_json) as { ok?: unknown; differing?: unknown };
+  return {
+    ok: after.ok === true, at: r.at,
+    differing: Array.isArray(after.differing) ? after.differing.filter((k): k is string => typeof k === "string") : [],
+  };
+}
+
+/** Daily job: rebuilds every opened call's ceilings from its ledger; returns how many calls do not agree. */
+export async function checkCallLedgers(ctx: ServiceContext): Promise<number> {
+  const calls = await ctx.db("calls").whereNot({ status: "draft" }).orderBy("id").select("id");
+  let disagreeing = 0;
+  for (const { id } of calls) {
+    const differing = (await verifyLedgerTotals(ctx.db, id)).filter((c) => !c.ok).map((c) => c.key);
+    if (differing.length > 0) disagreeing++;
+    const last = await lastLedgerCheck(ctx.db, id);
+    const ok = differing.length === 0;
+    // Recorded when the outcome changes, so the log holds when a difference appeared and went.
+    if (last && last.ok === ok && last.differing.join() === differing.join()) continue;
+    await inTransaction(ctx, (trx) => audit(trx, ctx, { action: LEDGER_CHECK_ACTION, entityType: "call", entityId: id, after: { ok, differing } }));
+  }
+  return disagreeing;
+}

@@ -1,0 +1,137 @@
+import { NotFoundError } from "../../errors";
+import type { Db } from "../../db/connection";
+import type { ApplicationsRow, CompaniesRow, VoucherTypesRow } from "../../db/tables";
+import { toCallRecord, type CallRecord } from "../../db/tables/calls";
+import { dbAmountRule } from "../../db/tables/enums";
+import { dbCents, dbInt } from "../../db/tables/values";
+import { effectiveStatus, type CallStatus } from "../../domain/calls";
+import { APP_STATES, STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import type { Cents } from "../../domain/money";
+import { ceilingKeysFor, remainingCents, type CeilingState } from "../../domain/budget";
+import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } from "../../domain/reserve-list";
+import { readCeilings } from "../finance/budget";
+import type { ServiceContext, Trx } from "../platform/context";
+import { callVoucherTypesOf } from "../scheme/reference";
+import { lastLedgerCheck } from "./ledger-check";
+
+/* The calls' pages: the list, one call with its budget, counts per state and reserve list. */
+
+export type { CallStatus };
+
+export interface CallTypeOffer { voucherTypeId: number; code: string; name: string; completionDays: number; claimDays: number; settingsTaken: boolean }
+
+export interface Call {
+  id: number;
+  title: string;
+  description: string;
+  opensAt: string;
+  closesAt: string;
+  storedStatus: CallStatus;
+  status: CallStatus;
+  types: CallTypeOffer[];
+}
+
+/** The offers of these calls with whether each has taken its settings yet: two queries, whatever the number of calls. */
+async function callTypes(db: Db | Trx, callIds: readonly number[]): Promise<Map<number, CallTypeOffer[]>> {
+  const out = new Map<number, CallTypeOffer[]>();
+  if (callIds.length === 0) return out;
+  const takenRows = await db("call_voucher_types").whereIn("call_id", callIds).whereNotNull("settings_taken_at").select("call_id", "voucher_type_id");
+  const taken = new Set(takenRows.map((r) => `${r.call_id}:${r.voucher_type_id}`));
+  for (const [callId, types] of await callVoucherTypesOf(db, callIds)) {
+    out.set(callId, types.map((t) => ({
+      voucherTypeId: t.id, code: t.code, name: t.name, completionDays: t.completionDays, claimDays: t.claimDays, settingsTaken: taken.has(`${callId}:${t.id}`),
+    })));
+  }
+  return out;
+}
+
+function toCall(r: CallRecord, types: CallTypeOffer[], now: Date): Call {
+  return {
+    id: r.id, title: r.title, description: r.description, opensAt: r.opensAt, closesAt: r.closesAt,
+    storedStatus: r.storedStatus, status: effectiveStatus(r.storedStatus, r.closesAt, now), types,
+  };
+}
+
+export async function getCall(ctx: ServiceContext, id: number, trx?: Trx): Promise<Call> {
+  const db = trx ?? ctx.db;
+  const r = await db("calls").where({ id }).first();
+  if (!r) throw new NotFoundError();
+  return toCall(toCallRecord(r), (await callTypes(db, [id])).get(id) ?? [], ctx.now());
+}
+
+export async function listCalls(ctx: ServiceContext): Promise<Call[]> {
+  const rows = (await ctx.db("calls").orderBy("opens_at", "desc")).map(toCallRecord);
+  const types = await callTypes(ctx.db, rows.map((r) => r.id));
+  return rows.map((r) => toCall(r, types.get(r.id) ?? [], ctx.now()));
+}
+
+/** Calls as filter options (id and title), newest first: one query, for pages that only name them. */
+export async function callOptions(ctx: ServiceContext): Promise<{ value: number; label: string }[]> {
+  return (await ctx.db("calls").orderBy("opens_at", "desc").select("id", "title")).map((c) => ({ value: c.id, label: c.title }));
+}
+
+export interface CeilingView extends CeilingState { remainingCents: Cents }
+export interface ReserveOffer {
+  id: number; reference: string | null; companyName: string; typeName: string; requestedCents: Cents; submittedAt: string | null;
+  partnerId: number; fits: boolean;
+  /** The earliest reserve-listed application that fits: the one released budget goes to (R4). */
+  offered: boolean;
+}
+export interface ReserveListed extends ReserveEntry { reference: string | null; companyName: string; typeName: string; partnerId: number }
+
+type ReserveRow = Pick<ApplicationsRow, "id" | "reference" | "partner_id" | "requested_cents" | "submitted_at">
+  & Pick<CompaniesRow, "legal_name"> & Pick<VoucherTypesRow, "code" | "name" | "amount_rule" | "max_cents">;
+
+/** The call's reserve-listed applications in submission order, with what each would commit and where. */
+export async function reserveList(db: Db | Trx, callId: number, ceilings: readonly CeilingState[]): Promise<ReserveListed[]> {
+  const rows = await db("applications as a").join("companies as co", "co.id", "a.company_id").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
+    .where({ "a.call_id": callId, "a.state": "reserve-listed" })
+    .select<ReserveRow[]>("a.id", "a.reference", "a.partner_id", "a.requested_cents", "a.submitted_at", "co.legal_name", "vt.code", "vt.name", "vt.amount_rule", "vt.max_cents");
+  const defined = ceilings.map((c) => c.key);
+  return inSubmissionOrder(rows.map((r) => ({
+    id: r.id, reference: r.reference, companyName: r.legal_name, typeName: r.name, partnerId: r.partner_id,
+    submittedAt: r.submitted_at,
+    // What approval would commit: the fixed amount, or the amount requested for a capped type.
+    amountCents: dbAmountRule(r.amount_rule) === "fixed" ? dbCents(r.max_cents) : dbCents(r.requested_cents ?? 0),
+    ceilingKeys: ceilingKeysFor({ voucherTypeCode: r.code, partnerId: r.partner_id }, defined),
+  })));
+}
+
+export interface CallBudget {
+  ceilings: CeilingView[];
+  counts: { state: AppState; label: string; n: number }[];
+  reserve: ReserveOffer[];
+  releasedAny: boolean;
+  /** The daily check found the running totals differ from the ledger (null: no difference found). */
+  ledgerDifference: { since: string; keys: string[] } | null;
+}
+
+/**
+ * Budget figures of a call from the ceilings' running totals (kept equal to the ledger by the
+ * budget service, which books both in one transaction; rebuilding them from the ledger is the
+ * reconciliation page's job, not every view's), application counts per state (one grouped query
+ * on the call's index) and the reserve list in order of submission,
+ * each marked whether it now fits in every ceiling it falls under; the earliest that fits (in the
+ * whole call, since the total ceiling is shared) is the one offered for released budget.
+ */
+export async function callBudget(ctx: ServiceContext, callId: number, partnerId?: number | null): Promise<CallBudget> {
+  const ceilings = await readCeilings(ctx.db, callId);
+  const countRows = await ctx.db("applications").where({ call_id: callId }).groupBy("state").select("state").count<{ state: string; n: number | string }[]>({ n: "*" });
+  const byState = new Map(countRows.map((r) => [r.state, dbInt(r.n)]));
+  const counts = APP_STATES.flatMap((s) => {
+    const n = byState.get(s);
+    return n === undefined ? [] : [{ state: s, label: STATE_LABELS[s], n }];
+  });
+  const all = await reserveList(ctx.db, callId, ceilings);
+  const offered = earliestFitting(all, ceilings);
+  const reserve = all.filter((r) => !partnerId || r.partnerId === partnerId).map((r) => ({
+    id: r.id, reference: r.reference, companyName: r.companyName, typeName: r.typeName, requestedCents: r.amountCents, submittedAt: r.submittedAt,
+    partnerId: r.partnerId, fits: fitsBudget(r, ceilings), offered: offered?.id === r.id,
+  }));
+  const released = await ctx.db("ledger_entries").where({ call_id: callId, kind: "release" }).first("id");
+  const check = await lastLedgerCheck(ctx.db, callId);
+  return {
+    ceilings: ceilings.map((c) => ({ ...c, remainingCents: remainingCents(c) })), counts, reserve, releasedAny: !!released,
+    ledgerDifference: check && !check.ok ? { since: check.at, keys: check.differing } : null,
+  };
+}

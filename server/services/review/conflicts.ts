@@ -1,0 +1,72 @@
+import { ForbiddenError, ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { toConflict, type Conflict } from "../../db/tables/conflicts-of-interest";
+import { dbBool } from "../../db/tables/values";
+import { handoverTarget } from "../../domain/conflict-handover";
+import { audit } from "../platform/audit";
+import { type Application, loadApplication } from "../applications/records";
+import type { ServiceContext, Trx } from "../platform/context";
+import { inTransaction, nowIso } from "../platform/context";
+
+/*
+ * Conflicts of interest (R10): a manager who declares one may still see the application but not
+ * decide it or its claim; it is handed to another manager of the same partner, or else to an
+ * administrator (handoverTarget in the domain decides who).
+ */
+
+export function requireDecider(ctx: ServiceContext) {
+  const a = ctx.actor;
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators decide applications.");
+  return a;
+}
+
+export async function conflictOf(db: Db | Trx, applicationId: number, userId: number): Promise<Conflict | null> {
+  const r = await db("conflicts_of_interest").where({ application_id: applicationId, user_id: userId }).first();
+  return r ? toConflict(r) : null;
+}
+
+export interface Handover { userId: number; name: string; role: string }
+
+/** Who decides the application now after the conflicts declared on it: the latest hand-over. */
+export async function currentHandover(db: Db | Trx, applicationId: number): Promise<Handover | null> {
+  const r = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id")
+    .where("c.application_id", applicationId).orderBy("c.id", "desc").first<{ id: number; name: string; role: string } | undefined>("u.id", "u.name", "u.role");
+  return r ? { userId: r.id, name: r.name, role: r.role } : null;
+}
+
+/** A manager who declared a conflict of interest may see the application but not decide it or its claim. */
+export async function assertNoConflict(db: Db | Trx, ctx: ServiceContext, app: Pick<Application, "id">): Promise<void> {
+  if (!ctx.actor) return;
+  const coi = await conflictOf(db, app.id, ctx.actor.id);
+  if (coi) {
+    const to = await currentHandover(db, app.id);
+    const who = to ? `it was handed to ${to.name}, who decides it` : "another cluster manager of the same partner organisation or an administrator must decide it";
+    throw new ForbiddenError(`You declared a conflict of interest on this application (${coi.reason}); ${who}.`, "conflict_of_interest");
+  }
+}
+
+/** Everyone who could take over, as the domain rule (handoverTarget) reads them. */
+async function handoverCandidates(trx: Trx, app: Application) {
+  const conflicted = new Set(await trx("conflicts_of_interest").where({ application_id: app.id }).pluck("user_id"));
+  return (await trx("users").whereIn("role", ["manager", "admin"]).select("id", "name", "role", "partner_id", "active")).map((u) => ({
+    id: u.id, name: u.name, role: u.role, partnerId: u.partner_id, active: dbBool(u.active), conflicted: conflicted.has(u.id),
+  }));
+}
+
+export async function declareConflict(ctx: ServiceContext, applicationId: number, reason: string): Promise<{ handedTo: string | null }> {
+  const actor = requireDecider(ctx);
+  if (!reason.trim()) throw new ValidationError("Please give the reason for the conflict of interest.", { reason: "Enter the reason." });
+  return inTransaction(ctx, async (trx) => {
+    const app = await loadApplication(ctx, applicationId, trx);
+    if (await conflictOf(trx, app.id, actor.id)) return { handedTo: (await currentHandover(trx, app.id))?.name ?? null };
+    const target = handoverTarget(await handoverCandidates(trx, app), app, actor.id);
+    await trx("conflicts_of_interest").insert({
+      application_id: app.id, user_id: actor.id, reason: reason.trim(), declared_at: nowIso(ctx), handed_to_user_id: target?.id ?? null,
+    });
+    await audit(trx, ctx, {
+      action: "application.conflict-declared", entityType: "application", entityId: app.id,
+      after: { userId: actor.id, reason: reason.trim(), handedToUserId: target?.id ?? null },
+    });
+    return { handedTo: target?.name ?? null };
+  });
+}

@@ -1,0 +1,28 @@
+import type { Db } from "../../db/connection";
+import type { Finding } from "../../domain/eligibility";
+import type { Cents } from "../../domain/money";
+import { skippedByApproval } from "../../domain/reserve-list";
+import { formatLocalDateTime } from "../../domain/time";
+import type { Application } from "../applications/records";
+import { findingsFor } from "../applications/eligibility";
+import { reserveList, type ReserveListed } from "../calls/queries";
+import { readCeilings } from "../finance/budget";
+import type { ServiceContext, Trx } from "../platform/context";
+
+/* The facts a decision is taken on, read the same way by the review page and by the decision itself. */
+
+/** Eligibility findings (R3, R6-R11) of an application as of now, at the approval stage. */
+export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents): Promise<Finding[]> {
+  return findingsFor(db, ctx, app, { stage: "approve", amountCents });
+}
+
+/** The earlier reserve-listed application of the call that fits now and that approving `app` would skip (R4). */
+export async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" | "callId" | "submittedAt">): Promise<ReserveListed | null> {
+  const ceilings = await readCeilings(db, app.callId);
+  return skippedByApproval({ id: app.id, submittedAt: app.submittedAt }, await reserveList(db, app.callId, ceilings), ceilings);
+}
+
+export function skipText(skipped: ReserveListed, ctx: ServiceContext): string {
+  const when = skipped.submittedAt ? ` (submitted ${formatLocalDateTime(skipped.submittedAt, ctx.config.timeZone)})` : "";
+  return `${skipped.reference ?? `Application ${skipped.id}`}${when} is earlier on the reserve list of this call and fits the budget now (R4).`;
+}

@@ -1,0 +1,215 @@
+import type { Knex } from "knex";
+import { ValidationError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { toAttachmentInfo } from "../../db/tables/attachments";
+import { toConflictListed, type Conflict, type ConflictListed, type ConflictListedRow } from "../../db/tables/conflicts-of-interest";
+import { toDecisionRecord, type DecisionRecord, type DecisionRecordListedRow } from "../../db/tables/decision-records";
+import { toRejectionTemplate, type RejectionTemplate } from "../../db/tables/rejection-templates";
+import { dbCents, dbInt } from "../../db/tables/values";
+import { ceilingKeysFor, remainingCents } from "../../domain/budget";
+import { voucherStateOn } from "../../domain/claims";
+import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
+import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
+import { allowedActions, type AppState } from "../../domain/lifecycle";
+import { type Cents, formatMoney } from "../../domain/money";
+import { amountToApprove } from "../../domain/scheme";
+import { entityTimeline, type AuditRow } from "../platform/audit";
+import { applicationQuery, type Application, describeSubmission, loadApplication, toApplication } from "../applications/records";
+import { commitmentOf, readCeilings } from "../finance/budget";
+import type { ServiceContext, Trx } from "../platform/context";
+import { nowIso } from "../platform/context";
+import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
+import { conflictOf, currentHandover, requireDecider, type Handover } from "./conflicts";
+import { approvalFindings, skippedReserve, skipText } from "./decision-facts";
+
+/* The manager's pages: the review queue, an application under review, its decisions. */
+
+export type { DecisionRecord, RejectionTemplate };
+
+const PAGE_SIZE = 25;
+
+export interface CompanyHistory {
+  vouchers: { id: number; reference: string | null; callTitle: string; typeName: string; state: AppState; approvedCents: Cents | null; approvedOn: string | null }[];
+  declarations: { grantingBody: string; grantedOn: string; amountCents: Cents }[];
+  deMinimisTotalCents: Cents;
+}
+
+/** `today` (programme zone) is the end of the rolling three years of R9. */
+export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today: string): Promise<CompanyHistory> {
+  const apps = (await applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id")).map(toApplication);
+  const declarations = (await db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"))
+    .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: dbCents(d.amount_cents) }));
+  const aid = deMinimisAid({ today, declarations, awards: programmeAwards(apps) });
+  return {
+    vouchers: apps.filter((a) => a.state !== "draft").map((a) => ({
+      id: a.id, reference: a.reference, callTitle: a.callTitle, typeName: a.voucherTypeName, state: a.state, approvedCents: a.approvedCents, approvedOn: a.approvedOn,
+    })),
+    declarations,
+    deMinimisTotalCents: aid.earlierCents,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queue: oldest submission first, read page by page from a key (submitted_at, id)
+// ---------------------------------------------------------------------------------------------
+
+export interface QueueFilter {
+  callId?: number; typeCode?: string; state?: string;
+  /** The key of the last row of the page before (next page) or of the first row of the page after (previous page). */
+  after?: string; before?: string;
+  /** Shown only: keyset paging does not need to know which page it is on. */
+  page?: number;
+}
+
+export interface QueuePage {
+  rows: Application[]; page: number; total: number;
+  hasMore: boolean; hasPrevious: boolean;
+  /** Keys for the links to the next and previous pages. */
+  nextKey: string | null; prevKey: string | null;
+}
+
+interface QueueKey { submittedAt: string; id: number }
+
+const KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)~(\d{1,10})$/;
+
+function parseKey(key: string | undefined): QueueKey | null {
+  if (!key) return null;
+  const m = KEY.exec(key);
+  if (!m?.[1] || !m[2]) throw new ValidationError("This page link is not valid any more; go back to the first page of the queue.", { page: "Go back to the first page." });
+  return { submittedAt: m[1], id: Number(m[2]) };
+}
+
+const keyOf = (a: Application): string | null => (a.submittedAt ? `${a.submittedAt}~${a.id}` : null);
+
+export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<QueuePage> {
+  const actor = requireDecider(ctx);
+  const after = parseKey(f.after);
+  const before = after ? null : parseKey(f.before);
+  const filtered = <Q extends Knex.QueryBuilder>(q: Q): Q => {
+    void q.whereNot("a.state", "draft");
+    if (actor.role === "manager") void q.where("a.partner_id", actor.partnerId ?? -1);
+    if (f.callId) void q.where("a.call_id", f.callId);
+    if (f.typeCode) void q.whereIn("a.voucher_type_id", ctx.db("voucher_types").where({ code: f.typeCode }).select("id"));
+    if (f.state) void q.where("a.state", f.state);
+    return q;
+  };
+  // Counted on the applications alone: the joins of the page add names, never remove rows.
+  const counted = await filtered(ctx.db("applications as a")).count<{ n: number | string }[]>({ n: "*" });
+  const total = dbInt(counted[0]?.n);
+  const q = filtered(applicationQuery(ctx.db));
+  // Row values compare (submitted_at, id) as one key, so the index on it gives the page directly.
+  if (after) q.whereRaw("(a.submitted_at, a.id) > (?, ?)", [after.submittedAt, after.id]);
+  if (before) q.whereRaw("(a.submitted_at, a.id) < (?, ?)", [before.submittedAt, before.id]);
+  const dir = before ? "desc" : "asc";
+  const fetched = (await q.orderBy([{ column: "a.submitted_at", order: dir }, { column: "a.id", order: dir }]).limit(PAGE_SIZE + 1)).map(toApplication);
+  const more = fetched.length > PAGE_SIZE;
+  const rows = fetched.slice(0, PAGE_SIZE);
+  if (before) rows.reverse();
+  const hasMore = before ? true : more;
+  const hasPrevious = before ? more : after !== null;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  return {
+    rows, page: Math.max(1, f.page ?? 1), total, hasMore: hasMore && !!last, hasPrevious: hasPrevious && !!first,
+    nextKey: hasMore && last ? keyOf(last) : null, prevKey: hasPrevious && first ? keyOf(first) : null,
+  };
+}
+
+/** Applications handed to this manager or administrator after a conflict of interest, awaiting a decision or a claim verification. */
+export async function conflictHandovers(ctx: ServiceContext): Promise<Application[]> {
+  const actor = requireDecider(ctx);
+  const rows = await applicationQuery(ctx.db).whereIn("a.state", ["submitted", "reserve-listed", "claim-submitted"])
+    .whereExists(ctx.db("conflicts_of_interest as ci").whereRaw("ci.application_id = a.id").where("ci.handed_to_user_id", actor.id).select("ci.id"))
+    .whereNotExists(ctx.db("conflicts_of_interest as cm").whereRaw("cm.application_id = a.id").where("cm.user_id", actor.id).select("cm.id"))
+    .orderBy("a.submitted_at");
+  return rows.map(toApplication);
+}
+
+// ---------------------------------------------------------------------------------------------
+// An application under review
+// ---------------------------------------------------------------------------------------------
+
+export interface ApplicationReview {
+  app: Application;
+  type: VoucherTypeRow;
+  submission: { key: string; value: string }[];
+  attachments: { id: number; name: string; sizeBytes: number }[];
+  findings: Finding[];
+  blocking: Finding[];
+  history: CompanyHistory;
+  timeline: AuditRow[];
+  actions: string[];
+  /** Expired once the claim deadline has passed, also before the daily job has written it (R12). */
+  currentState: AppState;
+  ownConflict: Conflict | null;
+  conflicts: ConflictListed[];
+  handover: Handover | null;
+  letter: { reference: string; sha256: string } | null;
+  commitment: { committedCents: Cents; releasedCents: Cents; paidCents: Cents } | null;
+  templates: RejectionTemplate[];
+  /** When approving now would skip an earlier reserve-listed application that fits: why a reason is asked for. */
+  skipNotice: string | null;
+  decisions: DecisionRecord[];
+  /** What approving at the current amount leaves in each ceiling it falls under, for the confirmation. */
+  budgetAfterApproval: { label: string; remainingCents: Cents; afterCents: Cents }[];
+}
+
+export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
+  const actor = requireDecider(ctx);
+  const app = await loadApplication(ctx, id);
+  const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
+  const amount = amountToApprove(type, app.requestedCents);
+  const findings = await approvalFindings(ctx.db, ctx, app, amount);
+  const regionNames = Object.fromEntries((await listRegions(ctx.db)).map((r) => [r.id, r.name]));
+  const submission = describeSubmission(app.submissionJson, regionNames, (c) => formatMoney(c));
+  const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")
+    .select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id")).map(toAttachmentInfo)
+    .map((a) => ({ id: a.id, name: a.name, sizeBytes: a.sizeBytes }));
+  const conflicts = (await ctx.db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").leftJoin("users as h", "h.id", "c.handed_to_user_id")
+    .where("c.application_id", id).orderBy("c.id").select<ConflictListedRow[]>("u.name", "c.reason", "c.declared_at", "h.name as handed_to_name"))
+    .map(toConflictListed);
+  const letterRow = await ctx.db("award_letters").where({ application_id: id }).first("reference", "sha256");
+  const hasLedger = await ctx.db("ledger_entries").where({ application_id: id }).first("id");
+  const c = hasLedger ? await commitmentOf(ctx.db, id) : null;
+  const today = localDate(nowIso(ctx), ctx.config.timeZone);
+  const actions = allowedActions(app.state, actor.role);
+  const skipped = actions.includes("approve") ? await skippedReserve(ctx.db, app) : null;
+  return {
+    app, type, submission, attachments, findings, blocking: blockingFindings(findings),
+    history: await companyHistory(ctx.db, app.companyId, app.id, today),
+    timeline: await entityTimeline(ctx, "application", id),
+    actions,
+    currentState: voucherStateOn(app, today),
+    ownConflict: await conflictOf(ctx.db, id, actor.id),
+    conflicts,
+    handover: await currentHandover(ctx.db, id),
+    letter: letterRow ? { reference: letterRow.reference, sha256: letterRow.sha256 } : null,
+    commitment: c ? { committedCents: c.committedCents, releasedCents: c.releasedCents, paidCents: c.paidCents } : null,
+    templates: await rejectionTemplates(ctx.db),
+    skipNotice: skipped ? skipText(skipped, ctx) : null,
+    decisions: await decisionRecords(ctx.db, id),
+    budgetAfterApproval: await budgetAfterApproval(ctx.db, app, amount),
+  };
+}
+
+async function budgetAfterApproval(db: Db | Trx, app: Application, amount: Cents): Promise<ApplicationReview["budgetAfterApproval"]> {
+  const ceilings = await readCeilings(db, app.callId);
+  const keys = ceilingKeysFor(app, ceilings.map((c) => c.key));
+  return ceilings.filter((c) => keys.includes(c.key))
+    .map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount }));
+}
+
+export async function decisionRecords(db: Db | Trx, applicationId: number): Promise<DecisionRecord[]> {
+  const rows = await db("decision_records as d").join("users as u", "u.id", "d.decided_by").leftJoin("applications as s", "s.id", "d.skipped_application_id")
+    .where("d.application_id", applicationId).orderBy("d.id")
+    .select<DecisionRecordListedRow[]>("d.*", "u.name as decider_name", "s.reference as skipped_reference", "s.id as skipped_id");
+  return rows.map(toDecisionRecord);
+}
+
+async function rejectionTemplates(db: Db | Trx): Promise<RejectionTemplate[]> {
+  return (await db("rejection_templates").orderBy("title")).map(toRejectionTemplate);
+}
+
+export async function listRejectionTemplates(ctx: ServiceContext): Promise<RejectionTemplate[]> {
+  return rejectionTemplates(ctx.db);
+}
