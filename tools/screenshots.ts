@@ -2,6 +2,8 @@
  * `npm run screenshots`: every page as every role at 390, 1280 and 1920 px wide, full height,
  * into screenshots/<role>/<width>/ (git-ignored), with an index.html to leaf through them.
  *
+ * `npm run screenshots -- --role=manager` takes one role only.
+ *
  * `npm run screenshots -- --docs` instead writes the small pictures the docs show: each component
  * of the design system (docs/design/*.png, from views/pages/design/components.hbs) and a gallery
  * of the main pages at 1280 px (docs/gallery/*.png).
@@ -98,7 +100,8 @@ async function main(): Promise<void> {
     const out = path.join(ROOT, "screenshots");
     rmSync(out, { recursive: true, force: true });
     const index: string[] = [];
-    for (const account of ROLE_ACCOUNTS) {
+    const only = process.argv.find((a) => a.startsWith("--role="))?.slice("--role=".length);
+    for (const account of ROLE_ACCOUNTS.filter((a) => !only || a.role === only)) {
       const { context, page } = await contextFor(browser, baseUrl, account);
       const paths = await walkPages(page, baseUrl, account, { perShape: 2 });
       for (const width of WIDTHS) {
