@@ -98,9 +98,9 @@ async function main(): Promise<void> {
       return;
     }
     const out = path.join(ROOT, "screenshots");
-    rmSync(out, { recursive: true, force: true });
-    const index: string[] = [];
     const only = process.argv.find((a) => a.startsWith("--role="))?.slice("--role=".length);
+    rmSync(only ? path.join(out, only) : out, { recursive: true, force: true });
+    const index: string[] = [];
     for (const account of ROLE_ACCOUNTS.filter((a) => !only || a.role === only)) {
       const { context, page } = await contextFor(browser, baseUrl, account);
       const paths = await walkPages(page, baseUrl, account, { perShape: 2 });
