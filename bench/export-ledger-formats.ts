@@ -27,8 +27,12 @@ function sample(): void {
 async function* syntheticRows(n: number): AsyncGenerator<LedgerExportRow> {
   const start = Date.UTC(2026, 0, 1);
   for (let i = 1; i <= n; i++) {
-    if (i % 1000 === 0) sample();
-    const kind = KINDS[i % 3];
+    // Sampling memory and letting the event loop run now and then, as a database source would.
+    if (i % 1000 === 0) {
+      sample();
+      await Promise.resolve();
+    }
+    const kind = KINDS[i % 3] ?? "commit";
     yield {
       entryId: i,
       date: new Date(start + i * 60_000).toISOString(),
@@ -36,10 +40,10 @@ async function* syntheticRows(n: number): AsyncGenerator<LedgerExportRow> {
       voucherReference: `IN2LS-2026-${String(i).padStart(6, "0")}`,
       company: `Company ${i % 5000}, "Life Science" ApS ø`,
       vatNumber: `DK${String(10_000_000 + (i % 5000))}`,
-      region: REGIONS[i % REGIONS.length],
+      region: REGIONS[i % REGIONS.length] ?? "",
       partner: `Partner ${i % REGIONS.length}`,
       call: `Call 2026-${(i % 4) + 1}`,
-      voucherType: TYPES[i % TYPES.length],
+      voucherType: TYPES[i % TYPES.length] ?? "",
       amountCents: kind === "commit" ? 400_000 : 1 + ((i * 7919) % 400_000),
       originalCurrency: i % 10 === 0 ? "DKK" : null,
       originalAmount: i % 10 === 0 ? "2779.50" : null,

@@ -18,7 +18,7 @@ import { Writable } from "node:stream";
 import { createDb, migrate, type Db } from "../server/db/connection";
 import { writeLedgerCsv } from "../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../server/exports/ledger-xlsx";
-import { ledgerExportRows } from "../server/services/finance/ledger";
+import { ledgerExportRows } from "../server/services/finance/ledger-queries";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-01-01T00:00:00.000Z";
@@ -38,6 +38,7 @@ async function generate(db: Db, n: number): Promise<void> {
   const [u] = await db("users").insert({ email: "bench@t.test", name: "Bench Finance", password_hash: "x", role: "finance", created_at: NOW }).returning("id");
   const userId = id(u);
   const scheme = await db("schemes").first("id");
+  if (!scheme) throw new Error("the migrations did not create the scheme");
   const types = await db("voucher_types").select("id");
   const partners = await db("partners").select("id");
   const calls: number[] = [];
@@ -55,7 +56,7 @@ async function generate(db: Db, n: number): Promise<void> {
   const apps = Math.ceil(n / 3);
   const appRows = Array.from({ length: apps }, (_, i) => ({
     reference: `IN2LS-2026-${String(i + 1).padStart(6, "0")}`, call_id: calls[i % calls.length], company_id: companies[i % companies.length],
-    voucher_type_id: types[i % types.length].id, partner_id: partners[i % partners.length].id, state: "paid", approved_cents: 400_000,
+    voucher_type_id: types[i % types.length]?.id, partner_id: partners[i % partners.length]?.id, state: "paid", approved_cents: 400_000,
     created_by: userId, created_at: NOW, updated_at: NOW,
   }));
   await db.batchInsert("applications", appRows, 500);
@@ -64,6 +65,7 @@ async function generate(db: Db, n: number): Promise<void> {
   const entries = [];
   for (let i = 0; i < n; i++) {
     const app = appIds[Math.floor(i / 3)];
+    if (!app) throw new Error(`no application for entry ${i}`);
     const kind = (["commit", "payment", "release"] as const)[i % 3];
     const paid = 1 + ((i * 7919) % 399_999);
     entries.push({
@@ -96,7 +98,7 @@ async function runOne(file: string, format: "csv" | "xlsx"): Promise<void> {
 
 async function main(): Promise<void> {
   const [a, b] = process.argv.slice(2);
-  if (a === "--run" && (b === "csv" || b === "xlsx")) return runOne(process.argv[4], b);
+  if (a === "--run" && (b === "csv" || b === "xlsx") && process.argv[4]) return runOne(process.argv[4], b);
   const n = a ? Number(a) : 100_000;
   if (!Number.isSafeInteger(n) || n < 1) throw new Error("usage: bench/export-ledger.ts [entries]");
   const dir = mkdtempSync(path.join(os.tmpdir(), "vd-bench-"));

@@ -32,6 +32,7 @@ const schema = z.object({
   SEPA_DEBTOR_NAME: z.string().min(1).max(70).default("BioPeople Voucher Programme"),
   SEPA_DEBTOR_IBAN: z.string().min(15).default("DE89370400440532013000"),
   SEPA_DEBTOR_BIC: z.string().optional(),
+  TEMPLATES_DIR: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -49,6 +50,8 @@ export type Config = {
   logLevel: string;
   mail: { from: string; smtpUrl: string | undefined; outboxDir: string };
   sepaDebtor: { name: string; iban: string; bic: string | undefined };
+  /** The e-mail and letter templates (emails/, letters/); the checkout's templates/ when unset. */
+  templatesDir?: string;
 };
 
 function isValidTimeZone(zone: string): boolean {
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL ?? (c.NODE_ENV === "test" ? "silent" : "info"),
     mail: { from: c.MAIL_FROM, smtpUrl: c.SMTP_URL, outboxDir: path.join(dataDir, "outbox") },
     sepaDebtor: { name: c.SEPA_DEBTOR_NAME, iban: c.SEPA_DEBTOR_IBAN, bic: c.SEPA_DEBTOR_BIC },
+    templatesDir: c.TEMPLATES_DIR === undefined ? undefined : path.resolve(c.TEMPLATES_DIR),
   };
 }
 

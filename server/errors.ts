@@ -36,6 +36,15 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/** A wrong e-mail address or password: one message for both, so the form does not reveal which accounts exist. */
+export class SignInFailedError extends AppError {
+  constructor() {
+    super(401, "sign_in_failed", "The e-mail address or password is not right. Check both and try again.", {
+      email: "The e-mail address or password is not right.",
+    });
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message = "You do not have permission to do this.", code = "forbidden") {
     super(403, code, message);

@@ -80,7 +80,7 @@ export function serializeError(err: unknown): Record<string, unknown> {
   const message = scrubText(db ? driverMessage(rawMessage) : rawMessage);
   // The first stack line repeats the message; only the frames are kept below it.
   const frames = typeof e.stack === "string" ? e.stack.split("\n").filter((l) => /^\s+at /.test(l)) : [];
-  const out: Record<string, unknown> = { type: e.name ?? (err as object).constructor?.name ?? "Error", message };
+  const out: Record<string, unknown> = { type: e.name ?? err.constructor?.name ?? "Error", message };
   if (typeof e.code === "string" || typeof e.code === "number") out.code = e.code;
   if (typeof e.errno === "number") out.errno = e.errno;
   if (typeof e.status === "number") out.status = e.status;

@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from "./config";
 import { createDb, migrate } from "./db/connection";
-import { startBackgroundJobs } from "./services/platform/jobs";
+import { startBackgroundJobs, systemContext } from "./services/platform/jobs";
+import { storePendingLetters } from "./services/letters/letters";
+import { loadTemplates } from "./services/platform/templates";
 import { seedDemoIfEmpty } from "../db/seeds/demo";
 import { createApp } from "./web/app";
 
@@ -15,8 +17,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Before the database: a missing e-mail or letter text stops the server here, not a decision later.
+  loadTemplates(config.templatesDir);
   const db = createDb({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   await migrate(db);
+  // Letters an approval decided but never stored (the server stopped in between) exist before
+  // anyone can ask for them.
+  await storePendingLetters(systemContext(db, config));
   if (config.env !== "production") await seedDemoIfEmpty(db, config);
   const app = createApp({ db, config });
   const jobs = startBackgroundJobs(db, config);

@@ -1,14 +1,14 @@
 import { PassThrough } from "node:stream";
 import { parseArgs } from "node:util";
-import { loadConfig, type Config } from "../config";
+import { loadConfig } from "../config";
 import { createDb, type Db } from "../db/connection";
 import { AppError } from "../errors";
 import { writeLedgerCsv } from "../exports/ledger-csv";
 import { writeLedgerXlsx } from "../exports/ledger-xlsx";
 import type { LedgerTotals } from "../exports/ledger-row";
-import { audit } from "../services/platform/audit";
-import { inTransaction, type ServiceContext } from "../services/platform/context";
-import { ledgerExportRows, parseLedgerFilter } from "../services/finance/ledger";
+import type { ServiceContext } from "../services/platform/context";
+import { parseLedgerFilter } from "../services/finance/ledger-filter";
+import { startLedgerExport } from "../services/finance/ledger-export";
 
 /*
  * `npm run export:ledger -- --from 2026-01-01 --to 2026-12-31 --format csv > ledger.csv`
@@ -18,7 +18,7 @@ import { ledgerExportRows, parseLedgerFilter } from "../services/finance/ledger"
  */
 export const USAGE = "Usage: npm run export:ledger -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--call ID] [--region CODE] [--type CODE] [--kind KIND] [--format csv|xlsx] [--bom]";
 
-export async function exportLedgerCommand(args: string[], db: Db, config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir">, out: NodeJS.WritableStream): Promise<LedgerTotals> {
+export async function exportLedgerCommand(args: string[], db: Db, config: ServiceContext["config"], out: NodeJS.WritableStream): Promise<LedgerTotals> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -37,11 +37,7 @@ export async function exportLedgerCommand(args: string[], db: Db, config: Pick<C
   if (format !== "csv" && format !== "xlsx") throw new AppError(400, "bad_arguments", `--format must be csv or xlsx.\n${USAGE}`);
   const filter = parseLedgerFilter({ from: values.from, to: values.to, call: values.call, region: values.region, type: values.type, kind: values.kind }, config.timeZone);
   const ctx: ServiceContext = { db, config, actor: null, now: () => new Date() };
-  await inTransaction(ctx, (trx) => audit(trx, ctx, {
-    action: "ledger.exported", entityType: "ledger",
-    after: { format, via: "cli", from: filter.from ?? null, to: filter.to ?? null, call: filter.callId ?? null, region: filter.region ?? null, type: filter.type ?? null, kind: filter.kind ?? null },
-  }));
-  const rows = ledgerExportRows(db, filter);
+  const rows = await startLedgerExport(ctx, format, filter, "cli");
   return format === "csv"
     ? writeLedgerCsv(rows, out, { timeZone: config.timeZone, bom: values.bom })
     : writeLedgerXlsx(rows, out, { timeZone: config.timeZone, title: "Disbursement ledger" });

@@ -61,14 +61,14 @@ export async function checkVoucherdeskFile(file: string): Promise<{ migrations: 
     const tables = new Set((await all<{ name: string }>(db, "select name from sqlite_master where type = 'table'")).map((t) => t.name));
     const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
     if (missing.length > 0) throw new BackupError(`${file} is not a Voucherdesk database (missing tables: ${missing.join(", ")}).`);
-    const known = new Set(readdirSync(MIGRATIONS_DIR).map((f) => f.replace(/\.ts$/, "")));
+    const known = new Set(readdirSync(MIGRATIONS_DIR).map((f) => f.replace(/\.(ts|js)$/, "")));
     const ran = (await all<{ name: string }>(db, "select name from knex_migrations")).map((m) => m.name.replace(/\.ts$/, ""));
     const unknown = ran.filter((m) => !known.has(m));
     if (unknown.length > 0) {
       throw new BackupError(`${file} was written by a newer version of Voucherdesk (migrations this version does not know: ${unknown.join(", ")}). Restore it with that version.`);
     }
     const letters = await all<{ n: number }>(db, "select count(*) as n from award_letters");
-    return { migrations: ran.length, letters: Number(letters[0].n) };
+    return { migrations: ran.length, letters: Number(letters[0]?.n ?? 0) };
   } finally {
     await close(db);
   }

@@ -1,4 +1,5 @@
 import knex, { type Knex } from "knex";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 
 export type Db = Knex;
@@ -40,9 +41,30 @@ class ImmediateSqliteClient extends Sqlite3Client {
 }
 
 const MIGRATIONS_DIR = path.resolve(__dirname, "../../db/migrations");
+const MIGRATION_FILE = /^(\d{14}_[\w-]+)\.(ts|js)$/;
+
+/**
+ * The migrations, run from source (.ts, under tsx) or from the compiled server (.js, see
+ * `npm run build`). A migration keeps the name it was first recorded under, "<name>.ts", whichever
+ * file runs it, so a database migrated by one is up to date for the other.
+ */
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: () =>
+    Promise.resolve(
+      [...new Set(readdirSync(MIGRATIONS_DIR).flatMap((f) => {
+        const m = MIGRATION_FILE.exec(f);
+        return m ? [`${m[1]}.ts`] : [];
+      }))].sort(),
+    ),
+  getMigrationName: (name) => name,
+  getMigration: (name) => {
+    const base = path.join(MIGRATIONS_DIR, name.replace(/\.ts$/, ""));
+    return Promise.resolve(require(existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`) as Knex.Migration);
+  },
+};
 
 export function knexConfig(settings: DbSettings): Knex.Config {
-  const migrations = { directory: MIGRATIONS_DIR, extension: "ts", loadExtensions: [".ts"] };
+  const migrations = { migrationSource };
   // Without this knex writes every bound value (password hashes, IBANs) into the error message.
   const compileSqlOnError = false;
   if (settings.databaseUrl) {

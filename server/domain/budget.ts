@@ -72,9 +72,13 @@ export function remainingCents(c: CeilingState): Cents {
   return c.ceilingCents - (c.committedCents - c.releasedCents);
 }
 
-/** Committed and not yet paid or released. */
+/**
+ * Committed and not yet paid or released, for a ceiling, an application or any total of the
+ * ledger. A result beyond exact integers is refused rather than rounded.
+ */
 export function outstandingCents(c: Pick<CeilingState, "committedCents" | "releasedCents" | "paidCents">): Cents {
-  return c.committedCents - c.releasedCents - c.paidCents;
+  // Each step is checked: an intermediate beyond 2^53 may already be rounded.
+  return assertCents(assertCents(c.committedCents - c.releasedCents) - c.paidCents);
 }
 
 export function emptyCeiling(key: string, label: string, ceilingCents: Cents): CeilingState {

@@ -8,8 +8,9 @@
  * R5 is a new entry of the same kind with the opposite sign. Totals per kind are therefore plain
  * sums, and outstanding = commit - release - payment.
  */
-import { DateTime } from "luxon";
 import { ValidationError } from "../errors";
+import { outstandingCents } from "../domain/budget";
+import { instantMillisOrNull, parseCalendarDate, zonedParts } from "../domain/date-format";
 import { assertCents } from "../domain/money";
 
 export const LEDGER_KINDS = ["commit", "release", "payment"] as const;
@@ -83,9 +84,9 @@ function addCents(a: number, b: number): number {
   return sum;
 }
 
-/** outstanding = commit - release - payment, in integer cents. */
-export function outstandingCents(t: KindTotals): number {
-  return addCents(addCents(t.commit, -t.release), -t.payment);
+/** outstanding = commit - release - payment (the budget's rule, domain/budget.ts), per kind totals. */
+export function kindOutstanding(t: KindTotals): number {
+  return outstandingCents({ committedCents: t.commit, releasedCents: t.release, paidCents: t.payment });
 }
 
 /**
@@ -110,7 +111,7 @@ export class LedgerTotals {
   }
 
   get outstanding(): number {
-    return outstandingCents(this.byKind);
+    return kindOutstanding(this.byKind);
   }
 }
 
@@ -128,22 +129,108 @@ export function assertKind(kind: unknown): LedgerKind {
   throw new ValidationError(`Unknown ledger entry kind: ${JSON.stringify(kind)}`);
 }
 
-/**
- * The calendar date of an entry in the programme's time zone. An entry recorded at 00:30 in
- * Copenhagen is 23:30 UTC the day before; accountants reconcile by the local date.
- */
-export function localDate(iso: string, timeZone: string): DateTime {
-  // A string without an offset is read as UTC, never as the server's local zone, so the export
-  // does not change with the machine it runs on.
-  const dt = DateTime.fromISO(iso, { zone: "utc", setZone: true });
-  if (!dt.isValid) throw new ValidationError(`Ledger entry has an invalid date: ${JSON.stringify(iso)}`);
-  const local = dt.setZone(timeZone);
-  if (!local.isValid) throw new ValidationError(`Unknown time zone: ${JSON.stringify(timeZone)}`);
-  return local;
+export interface CalendarDay { year: number; month: number; day: number }
+
+/** Refuses an unknown time zone before a byte is written, in words. */
+export function assertExportTimeZone(timeZone: string): void {
+  try {
+    zonedParts("2000-01-01T00:00:00Z", timeZone);
+  } catch {
+    throw new ValidationError(`Unknown time zone: ${JSON.stringify(timeZone)}`);
+  }
 }
 
+/*
+ * An export converts every row's instant to a local day. Most entries of a ledger fall in hours
+ * already seen, and a UTC offset changes only at a transition, so the offset is looked up once per
+ * zone and UTC hour and the day computed from it; an hour with a transition inside it is
+ * converted instant by instant. The cache is dropped when it grows large, keeping memory flat.
+ */
+const HOUR = 3_600_000;
+const MAX_CACHED_HOURS = 100_000;
+const offsetsByZone = new Map<string, Map<number, number | null>>();
+
+function offsetAt(millis: number, timeZone: string): number {
+  const whole = Math.floor(millis / 1000) * 1000;
+  const p = zonedParts(new Date(whole), timeZone);
+  if (!p) throw new ValidationError(`Ledger entry has an invalid date: ${millis}`);
+  const wall = new Date(Date.UTC(2000, p.month - 1, p.day, p.hour, p.minute, p.second));
+  wall.setUTCFullYear(p.year);
+  return wall.getTime() - whole;
+}
+
+function hourOffset(hour: number, timeZone: string): number | null {
+  let hours = offsetsByZone.get(timeZone);
+  if (!hours) offsetsByZone.set(timeZone, (hours = new Map<number, number | null>()));
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const start = offsetAt(hour * HOUR, timeZone);
+    offset = start === offsetAt(hour * HOUR + HOUR - 1, timeZone) ? start : null;
+    if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+    hours.set(hour, offset);
+  }
+  return offset;
+}
+
+/**
+ * The calendar date of an entry in the programme's time zone. An entry recorded at 00:30 in
+ * Copenhagen is 23:30 UTC the day before; accountants reconcile by the local date. A string
+ * without an offset is read as UTC, never as the server's local zone, so the export does not
+ * change with the machine it runs on.
+ */
+export function localDay(iso: string, timeZone: string): CalendarDay {
+  const millis = instantMillisOrNull(iso);
+  if (millis === null) throw new ValidationError(`Ledger entry has an invalid date: ${JSON.stringify(iso)}`);
+  let offset: number | null;
+  try {
+    offset = hourOffset(Math.floor(millis / HOUR), timeZone);
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    throw new ValidationError(`Unknown time zone: ${JSON.stringify(timeZone)}`);
+  }
+  if (offset === null) {
+    const p = zonedParts(new Date(millis), timeZone);
+    if (!p) throw new ValidationError(`Ledger entry has an invalid date: ${JSON.stringify(iso)}`);
+    return { year: p.year, month: p.month, day: p.day };
+  }
+  const local = new Date(millis + offset);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+function isoDate(d: CalendarDay): string {
+  return `${String(d.year).padStart(4, "0")}-${pad2(d.month)}-${pad2(d.day)}`;
+}
+
+/** How the database writes instants (Date#toISOString); the hour is its first 13 characters. */
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
+const daysByZone = new Map<string, Map<string, string | null>>();
+
+/**
+ * The local day of every instant in a UTC hour, when it is the same for the whole hour (no
+ * transition inside it, and no local midnight inside it, as with offsets of half an hour).
+ */
+function hourDay(hourPrefix: string, timeZone: string): string | null {
+  let days = daysByZone.get(timeZone);
+  if (!days) daysByZone.set(timeZone, (days = new Map<string, string | null>()));
+  let day = days.get(hourPrefix);
+  if (day === undefined) {
+    const start = isoDate(localDay(`${hourPrefix}:00:00.000Z`, timeZone));
+    day = start === isoDate(localDay(`${hourPrefix}:59:59.999Z`, timeZone)) && hourOffset(Date.parse(`${hourPrefix}:00:00.000Z`) / HOUR, timeZone) !== null ? start : null;
+    if (days.size >= MAX_CACHED_HOURS) days.clear();
+    days.set(hourPrefix, day);
+  }
+  return day;
+}
+
+/** "YYYY-MM-DD": the local day of an entry (see localDay), for text formats. */
 export function localIsoDate(iso: string, timeZone: string): string {
-  return localDate(iso, timeZone).toISODate() as string;
+  if (CANONICAL_INSTANT.test(iso)) {
+    const day = hourDay(iso.slice(0, 13), timeZone);
+    if (day !== null) return day;
+  }
+  return isoDate(localDay(iso, timeZone));
 }
 
 /**
@@ -151,8 +238,7 @@ export function localIsoDate(iso: string, timeZone: string): string {
  * bank date, not an instant, so no time zone applies: it is written exactly as stored.
  */
 export function assertIsoDay(value: string): string {
-  const dt = /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: "utc" }) : null;
-  if (!dt || !dt.isValid || dt.toISODate() !== value) {
+  if (parseCalendarDate(value) === null) {
     throw new ValidationError(`Ledger entry has an invalid payment date: ${JSON.stringify(value)}`);
   }
   return value;

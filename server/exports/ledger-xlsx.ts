@@ -5,27 +5,26 @@
  * spreadsheet formula, so the figures equal the dashboard's to the cent whatever program opens
  * the file.
  *
- * Streams with exceljs' WorkbookWriter: each row is committed (serialised into the zip) as soon
- * as it is read, so memory does not grow with the ledger. `out` is ended when the file is
- * complete.
+ * Streams through XlsxStream: rows are written into the zip as they are read, and no more rows
+ * are read while the output is full, so memory does not grow with the ledger.
  *
  * No CSV-style formula defusing is needed here: text is written as typed string cells
  * (inline strings), which a spreadsheet never evaluates, so "=HYPERLINK(...)" stays text.
  */
-import type { Writable } from "node:stream";
-import ExcelJS from "exceljs";
 import { assertCents, formatAmount } from "../domain/money";
 import {
   LEDGER_COLUMNS,
   LEDGER_KINDS,
   LedgerTotals,
+  assertExportTimeZone,
   assertIsoDay,
-  localDate,
-  outstandingCents,
+  kindOutstanding,
+  localDay,
   sortedTotals,
   type KindTotals,
   type LedgerExportRow,
 } from "./ledger-row";
+import { AMOUNT_NUMFMT, DATE_NUMFMT, STYLE, XlsxStream, type Cell } from "./xlsx-stream";
 
 export interface LedgerXlsxOptions {
   /** IANA zone the Date column is expressed in (the programme's zone, e.g. Europe/Copenhagen). */
@@ -34,8 +33,8 @@ export interface LedgerXlsxOptions {
   title?: string;
 }
 
-export const AMOUNT_FORMAT = "#,##0.00";
-export const DATE_FORMAT = "yyyy-mm-dd";
+export const AMOUNT_FORMAT = AMOUNT_NUMFMT;
+export const DATE_FORMAT = DATE_NUMFMT;
 export const LEDGER_SHEET = "Ledger";
 export const TOTALS_SHEET = "Totals";
 
@@ -69,88 +68,31 @@ export function spreadsheetAmount(amountCents: number): number {
   return Number(text);
 }
 
+/** An amount in cents as a number cell, written from its exact decimal text (see spreadsheetAmount). */
+function amountCell(cents: number, bold = false): Cell {
+  spreadsheetAmount(cents);
+  return { number: formatAmount(cents), style: bold ? STYLE.boldAmount : STYLE.amount };
+}
+
 /** The original-currency amount as a number when it is a plain decimal a double holds exactly. */
-function originalAmountCell(value: string | null): number | string | null {
+function originalAmountCell(value: string | null): Cell {
   if (value === null) return null;
   const m = /^-?(\d+)(?:\.(\d{1,2}))?$/.exec(value);
-  if (m && (m[1] + (m[2] ?? "")).replace(/^0+/, "").length <= 15) return Number(value);
-  return value;
+  if (m && ((m[1] ?? "") + (m[2] ?? "")).replace(/^0+/, "").length <= 15) return { number: String(Number(value)), style: STYLE.amount };
+  return { text: value };
 }
 
-/**
- * The local calendar date as an Excel date cell. Excel dates carry no zone; exceljs converts a
- * JS Date through its UTC fields, so midnight UTC of the local date gives a whole-day serial
- * number that displays as that date everywhere.
- */
-function dateCell(iso: string, timeZone: string): Date {
-  const d = localDate(iso, timeZone);
-  return new Date(Date.UTC(d.year, d.month - 1, d.day));
-}
+const text = (value: string | null): Cell => (value === null ? null : { text: value });
 
-/** The payment's value date as a date cell, the same whole-day UTC midnight as dateCell. */
-function paidOnCell(value: string | null): Date | null {
+/** The payment's value date as a date cell of that day. */
+function paidOnCell(value: string | null): Cell {
   if (value === null) return null;
-  const [y, m, d] = assertIsoDay(value).split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, d));
+  const day = assertIsoDay(value);
+  return { day: { year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)), day: Number(day.slice(8, 10)) }, style: STYLE.date };
 }
 
-/**
- * Waits while `out` has more buffered than it wants. exceljs' writer itself ignores backpressure,
- * so without this a slow client would make the whole file pile up in memory.
- */
-async function backpressure(out: NodeJS.WritableStream): Promise<void> {
-  const w = out as Partial<Writable>;
-  if (!w.writableNeedDrain) return;
-  await new Promise<void>((resolve, reject) => {
-    const done = (err?: unknown) => {
-      out.removeListener("drain", onDrain);
-      out.removeListener("error", done);
-      out.removeListener("close", onClose);
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error("Output stream closed before the export was complete."));
-    out.on("drain", onDrain);
-    out.on("error", done);
-    out.on("close", onClose);
-  });
-}
-
-/**
- * Uncompressed sheet XML committed but not yet taken by the zip compressor. exceljs writes
- * committed rows into the zip entry without waiting (its StreamBuf ignores the write callback),
- * so when rows arrive faster than zlib deflates them the difference queues in memory: measured
- * at 100,000 rows per 100 MB RSS before this guard. The queue lives in the entry's pass-through
- * stream (readable-stream v2, hence `_writableState`). These are exceljs 4.4 internals; if they
- * are not there this returns 0 and only the periodic yield below remains.
- */
-function zipBacklog(ws: unknown): number {
-  const pipes = (ws as { stream?: { pipes?: unknown } }).stream?.pipes;
-  if (!Array.isArray(pipes)) return 0;
-  let bytes = 0;
-  for (const p of pipes as Array<{ _writableState?: { length?: unknown } }>) {
-    const len = p._writableState?.length;
-    if (typeof len === "number") bytes += len;
-  }
-  return bytes;
-}
-
-/** Check the compressor and the output this often. */
+/** Let the output take what was written this often. */
 const CHECK_EVERY_ROWS = 100;
-/** Stop reading rows above this backlog, resume below the low mark. */
-const ZIP_BACKLOG_HIGH = 1024 * 1024;
-const ZIP_BACKLOG_LOW = 256 * 1024;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
-
-function assertOpen(out: NodeJS.WritableStream): void {
-  const w = out as Partial<Writable>;
-  if (w.destroyed || w.writableEnded || w.errored) {
-    throw new Error("Output stream closed before the export was complete.");
-  }
-}
 
 export async function writeLedgerXlsx(
   rows: AsyncIterable<LedgerExportRow>,
@@ -159,135 +101,81 @@ export async function writeLedgerXlsx(
 ): Promise<LedgerTotals> {
   const { timeZone } = opts;
   // Fail before writing a byte if the zone is wrong.
-  localDate("2000-01-01T00:00:00Z", timeZone);
-
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: out as Writable,
-    useSharedStrings: false,
-    useStyles: true,
-  });
-  wb.creator = "Voucherdesk";
-  if (opts.title) wb.title = opts.title;
-
+  assertExportTimeZone(timeZone);
+  const book = new XlsxStream(out, opts.title);
   const totals = new LedgerTotals();
-  const ws = wb.addWorksheet(LEDGER_SHEET, { views: [{ state: "frozen", ySplit: 1 }] });
-  ws.columns = COLUMN_WIDTHS.map((width) => ({ width }));
-  ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: LEDGER_COLUMNS.length } };
-
-  const header = ws.addRow([...LEDGER_COLUMNS]);
-  header.font = { bold: true };
-  header.commit();
-
-  const amountCol = LEDGER_COLUMN_NUMBER["Amount EUR"];
-  const dateCol = LEDGER_COLUMN_NUMBER["Date"];
-  const originalCol = LEDGER_COLUMN_NUMBER["Original amount"];
-  const paidOnCol = LEDGER_COLUMN_NUMBER["Paid on"];
+  await book.startSheet({ name: LEDGER_SHEET, widths: COLUMN_WIDTHS, header: { columns: LEDGER_COLUMNS.length } });
+  await book.addRow(LEDGER_COLUMNS.map((h) => ({ text: h, style: STYLE.bold })));
 
   let n = 0;
   for await (const row of rows) {
     if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);
-    const values = [
-      row.entryId,
-      dateCell(row.date, timeZone),
-      row.kind,
-      row.voucherReference,
-      row.company,
-      row.vatNumber,
-      row.region,
-      row.partner,
-      row.call,
-      row.voucherType,
-      spreadsheetAmount(row.amountCents),
-      row.originalCurrency,
+    const cells: Cell[] = [
+      { number: String(row.entryId) },
+      // The local calendar date: Excel dates carry no zone.
+      { day: localDay(row.date, timeZone), style: STYLE.date },
+      text(row.kind),
+      text(row.voucherReference),
+      text(row.company),
+      text(row.vatNumber),
+      text(row.region),
+      text(row.partner),
+      text(row.call),
+      text(row.voucherType),
+      amountCell(row.amountCents),
+      text(row.originalCurrency),
       originalAmountCell(row.originalAmount),
       // The rate stays text: it is kept exactly as recorded (R2), digit for digit.
-      row.rate,
-      row.paymentReference,
+      text(row.rate),
+      text(row.paymentReference),
       paidOnCell(row.paidOn),
-      row.recordedBy,
-      row.rateMonth ?? null,
+      text(row.recordedBy),
+      text(row.rateMonth ?? null),
     ];
     totals.add(row);
-    const r = ws.addRow(values);
-    r.getCell(dateCol).numFmt = DATE_FORMAT;
-    r.getCell(amountCol).numFmt = AMOUNT_FORMAT;
-    if (typeof values[originalCol - 1] === "number") r.getCell(originalCol).numFmt = AMOUNT_FORMAT;
-    if (values[paidOnCol - 1] !== null) r.getCell(paidOnCol).numFmt = DATE_FORMAT;
-    r.commit();
-
-    if (++n % CHECK_EVERY_ROWS === 0) {
-      // A turn of the event loop lets zlib and the output make progress even when the rows
-      // come from a source that never waits (an in-memory generator).
-      await nextTurn();
-      if (zipBacklog(ws) > ZIP_BACKLOG_HIGH) {
-        while (zipBacklog(ws) > ZIP_BACKLOG_LOW) {
-          assertOpen(out);
-          // A stalled client stops the zip, so wait for it by event rather than by polling.
-          if ((out as Partial<Writable>).writableNeedDrain) await backpressure(out);
-          else await pause();
-        }
-      }
-      await backpressure(out);
-    }
+    await book.addRow(cells);
+    // A turn of the event loop now and then, so a client that went away is noticed even when
+    // rows come from a source that never waits (an in-memory generator).
+    if (++n % CHECK_EVERY_ROWS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  ws.addRow([]).commit();
+  await book.addRow(null);
   const totalRows: Array<[string, number]> = [
     ...LEDGER_KINDS.map((k): [string, number] => [k, totals.byKind[k]]),
     ["outstanding", totals.outstanding],
   ];
   for (const [label, cents] of totalRows) {
-    const values: Array<string | number | null> = new Array<string | number | null>(LEDGER_COLUMNS.length).fill(null);
-    values[0] = "Total";
-    values[LEDGER_COLUMN_NUMBER["Kind"] - 1] = label;
-    values[amountCol - 1] = spreadsheetAmount(cents);
-    const r = ws.addRow(values);
-    r.font = { bold: true };
-    r.getCell(amountCol).numFmt = AMOUNT_FORMAT;
-    r.commit();
+    const cells: Cell[] = new Array<Cell>(LEDGER_COLUMNS.length).fill(null);
+    cells[0] = { text: "Total", style: STYLE.bold };
+    cells[LEDGER_COLUMN_NUMBER["Kind"] - 1] = { text: label, style: STYLE.bold };
+    cells[LEDGER_COLUMN_NUMBER["Amount EUR"] - 1] = amountCell(cents, true);
+    await book.addRow(cells);
   }
-  ws.commit();
-
-  writeTotalsSheet(wb, totals, opts.title);
-  await wb.commit();
+  await book.endSheet();
+  await writeTotalsSheet(book, totals, opts.title);
+  await book.end();
   return totals;
 }
 
 export const TOTALS_HEADER = ["Commit EUR", "Release EUR", "Payment EUR", "Outstanding EUR"] as const;
 
-function writeTotalsSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, totals: LedgerTotals, title: string | undefined): void {
-  const ws = wb.addWorksheet(TOTALS_SHEET);
-  ws.columns = [{ width: 32 }, { width: 16 }, { width: 16 }, { width: 16 }, { width: 18 }];
-
-  const heading = ws.addRow([title ?? "Disbursement ledger totals"]);
-  heading.font = { bold: true, size: 14 };
-  heading.commit();
-
-  const amountRow = (label: string, t: KindTotals, bold = false) => {
-    const r = ws.addRow([
-      label,
-      spreadsheetAmount(t.commit),
-      spreadsheetAmount(t.release),
-      spreadsheetAmount(t.payment),
-      spreadsheetAmount(outstandingCents(t)),
-    ]);
-    for (let c = 2; c <= 5; c++) r.getCell(c).numFmt = AMOUNT_FORMAT;
-    if (bold) r.font = { bold: true };
-    r.commit();
-  };
-
+async function writeTotalsSheet(book: XlsxStream, totals: LedgerTotals, title: string | undefined): Promise<void> {
+  await book.startSheet({ name: TOTALS_SHEET, widths: [32, 16, 16, 16, 18] });
+  await book.addRow([{ text: title ?? "Disbursement ledger totals", style: STYLE.heading }]);
+  const amountRow = (label: string, t: KindTotals, bold = false) => book.addRow([
+    { text: label, style: bold ? STYLE.bold : STYLE.plain },
+    amountCell(t.commit, bold), amountCell(t.release, bold), amountCell(t.payment, bold), amountCell(kindOutstanding(t), bold),
+  ]);
   const sections: Array<[string, Map<string, KindTotals>]> = [
     ["Call", totals.perCall],
     ["Region", totals.perRegion],
     ["Voucher type", totals.perType],
   ];
   for (const [name, map] of sections) {
-    ws.addRow([]).commit();
-    const h = ws.addRow([name, ...TOTALS_HEADER]);
-    h.font = { bold: true };
-    h.commit();
-    for (const [key, t] of sortedTotals(map)) amountRow(key, t);
-    amountRow("All", totals.byKind, true);
+    await book.addRow(null);
+    await book.addRow([name, ...TOTALS_HEADER].map((h) => ({ text: h, style: STYLE.bold })));
+    for (const [key, t] of sortedTotals(map)) await amountRow(key, t);
+    await amountRow("All", totals.byKind, true);
   }
-  ws.commit();
+  await book.endSheet();
 }

@@ -269,7 +269,7 @@ function creationDateTime(iso: string): string {
   const dt = DateTime.fromISO(iso ?? "", { setZone: true });
   if (!dt.isValid) throw invalid("createdAt", `createdAt ${JSON.stringify(iso)} is not an ISO date and time.`);
   // xs:dateTime with the offset as given; no milliseconds, which some banks' parsers refuse.
-  return dt.startOf("second").toISO({ suppressMilliseconds: true, includeOffset: true }) as string;
+  return dt.startOf("second").toISO({ suppressMilliseconds: true, includeOffset: true });
 }
 
 function executionDate(s: string): string {

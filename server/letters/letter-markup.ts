@@ -63,7 +63,7 @@ export function unmark(text: string): string {
 /** Deep copy of a context object with every string passed through markValue. */
 export function markValues<T>(value: T): T {
   if (typeof value === "string") return markValue(value) as T;
-  if (Array.isArray(value)) return value.map((v) => markValues(v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => markValues(v)) as T;
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = markValues(v);
@@ -125,7 +125,7 @@ export function parseLetterMarkup(source: string): LetterMarkup {
     }
     const directive = /^::([a-z][a-z-]*)(?:\s+(.*))?$/.exec(line);
     if (directive) {
-      const [, name, value] = directive;
+      const [, name = "", value] = directive;
       close();
       if (value !== undefined) {
         if (!isSetting(name)) throw new LetterMarkupError(`unknown setting "::${name}"`, lineNo);
@@ -156,7 +156,7 @@ export function parseLetterMarkup(source: string): LetterMarkup {
       return;
     }
     if (open?.kind === "bullets") {
-      open.items[open.items.length - 1].push(line);
+      open.items.at(-1)?.push(line);
     } else if (open) {
       open.parts.push(line);
     } else {

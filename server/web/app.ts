@@ -37,13 +37,17 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.set("trust proxy", "loopback");
   app.disable("x-powered-by");
 
-  app.engine("hbs", engine({
+  const renderView = engine({
     extname: ".hbs",
     defaultLayout: "main",
     layoutsDir: path.join(ROOT, "views/layouts"),
     partialsDir: path.join(ROOT, "views/partials"),
     helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date) },
-  }));
+  });
+  // Given a callback, express-handlebars reports every error through it, so its promise is left.
+  app.engine("hbs", (viewPath, options, callback) => {
+    void renderView(viewPath, options, callback);
+  });
   app.set("view engine", "hbs");
   app.set("views", path.join(ROOT, "views"));
   if (config.env === "production") app.enable("view cache");
@@ -61,7 +65,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     serializers: logSerializers,
   }));
   app.use((req, _res, next) => {
-    req.requestId = String(req.id);
+    req.requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
     next();
   });
 

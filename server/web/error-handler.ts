@@ -48,7 +48,7 @@ export function toAppError(err: unknown): AppError {
   // Session-store and other writes outside a service transaction reach here unwrapped.
   if (isBusyError(err)) return new BusyError();
   const e = err as { status?: number; statusCode?: number; code?: string; type?: string; message?: string };
-  if (e?.code === "EBADCSRFTOKEN" || e?.message === "invalid csrf token") {
+  if (e?.code === "EBADCSRFTOKEN") {
     return new AppError(403, "csrf_invalid",
       "This form has expired or was not sent from Voucherdesk. Go back, reload the page and try again. " +
         "If you were away for a while, you may need to sign in again.");

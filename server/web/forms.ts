@@ -1,16 +1,11 @@
-import type { Response } from "express";
-import { z } from "zod";
-import { AppError, type FieldErrors } from "../errors";
-import { field, parseBody } from "./input";
+import type { Request, RequestHandler, Response } from "express";
+import { AppError, TooManyRequestsError, type FieldErrors } from "../errors";
 
-/**
- * Form handling shared by every route: parse the urlencoded body with a zod schema (built from
- * the helpers of ./input), and on a validation failure re-render the same view with what the user
- * typed, an error summary and an error beside each field.
+/*
+ * Re-rendering a form after a refusal, shared by every form route: the same view with what the
+ * user typed, an error summary and an error beside each field, with the refusal's own status.
+ * Forms are parsed with the zod helpers of ./input.
  */
-export function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  return parseBody(schema, body);
-}
 
 export interface ErrorSummaryItem { field: string; message: string }
 
@@ -19,26 +14,50 @@ export function errorSummary(fields: FieldErrors): ErrorSummaryItem[] {
 }
 
 /**
- * Re-renders `view` for a 4xx AppError (validation, rule refusal, conflict) and rethrows anything
- * else. Field errors go beside their fields; the message heads the summary.
+ * A refusal the user can answer on the same form: a 4xx other than 403 and 404, which get the
+ * error page (a form cannot fix a missing right or a missing record).
  */
-export function renderFormError(res: Response, err: unknown, view: string, locals: Record<string, unknown>): void {
-  if (!(err instanceof AppError) || err.status >= 500 || err.status === 403 || err.status === 404) throw err;
-  res.status(err.status).render(view, {
-    ...locals,
+export function isFormRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && err.status < 500 && err.status !== 403 && err.status !== 404;
+}
+
+export type Locals = Record<string, unknown>;
+
+/**
+ * Renders `view` for the refusal `err`: `values` defaults to the submitted body, and `locals` may
+ * replace anything (the values, or the summary when a page points errors elsewhere).
+ */
+export function renderRefusal(req: Request, res: Response, view: string, err: AppError, locals: Locals, status = err.status): void {
+  if (err instanceof TooManyRequestsError && err.retryAfterSeconds) res.set("Retry-After", String(err.retryAfterSeconds));
+  res.status(status).render(view, {
+    values: (req.body ?? {}) as Locals,
     errors: err.fields,
     errorMessage: err.message,
     errorSummary: errorSummary(err.fields),
+    ...locals,
   });
 }
 
-/** Common field schemas with messages written for users (the bounded helpers of ./input). */
-export const f = {
-  // Up to a name's length the value is one line; longer limits are for reasons and messages.
-  text: (label: string, max = 200) => (max > 300 ? field.text(label, max) : field.name(label, max)),
-  optionalText: (max = 2000) => field.optionalText("this answer", max),
-  id: (label: string) => field.id(label),
-  date: (label: string) => field.date(label),
-  checkbox: () => field.checkbox(),
-  email: () => field.email(),
-};
+export interface FormPage {
+  view: string;
+  /** The page around the form, read again after the refusal (the refused change was rolled back). */
+  locals: (req: Request, err: AppError) => Locals | Promise<Locals>;
+  /** Which refusals re-render the form; anything else goes to the error page. */
+  refusal?: (err: unknown) => err is AppError;
+}
+
+/**
+ * A form route: `handler` parses, calls one service and redirects or renders; a refusal re-renders
+ * `page` instead (Express 5 passes anything else, thrown or rejected, to the error handler).
+ */
+export function formRoute(page: FormPage, handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  const refusal = page.refusal ?? isFormRefusal;
+  return async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (!refusal(err)) throw err;
+      renderRefusal(req, res, page.view, err, await page.locals(req, err));
+    }
+  };
+}

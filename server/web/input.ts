@@ -98,7 +98,7 @@ export const field = {
     .refine((s) => s.length >= min, `The password must be at least ${min} characters long.`)
     .refine((s) => s.length <= 200, "The password must be 200 characters or fewer."),
   choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
-    one(message).transform((s) => s.trim()).refine((s): s is T[number] => (values as readonly string[]).includes(s), message).transform((s) => s as T[number]),
+    one(message).transform((s) => s.trim()).refine((s): s is T[number] => (values as readonly string[]).includes(s), message),
   /** A whole number typed by a user (headcounts, days). */
   wholeNumber: (label: string, bounds: { min?: number; max: number }) => one(`Enter ${label}.`).transform((s) => s.trim())
     .refine((s) => /^\d{1,9}$/.test(s) && Number(s) >= (bounds.min ?? 0) && Number(s) <= bounds.max,
@@ -145,7 +145,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, message
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const result = schema.safeParse(query ?? {});
   if (result.success) return result.data;
-  const [key, message] = Object.entries(issuesToFields(result.error))[0];
+  const [key, message] = Object.entries(issuesToFields(result.error))[0] ?? ["_query", "it could not be read"];
   throw new BadRequestError(`The address has a parameter that could not be read (${key}): ${message}`, "bad_query");
 }
 

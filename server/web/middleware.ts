@@ -1,5 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { ForbiddenError } from "../errors";
+import type { Request, RequestHandler } from "express";
+import { ForbiddenError, UnauthenticatedError } from "../errors";
 import type { UserRole } from "../services/platform/context";
 
 export const HOME_FOR_ROLE: Record<UserRole, string> = {
@@ -8,13 +8,6 @@ export const HOME_FOR_ROLE: Record<UserRole, string> = {
   finance: "/finance",
   admin: "/admin",
 };
-
-/** Wraps an async route so rejected promises reach the error handler. */
-export function handle(fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>): RequestHandler {
-  return (req, res, next) => {
-    fn(req, res, next).catch(next);
-  };
-}
 
 export const requireAuth: RequestHandler = (req, res, next) => {
   if (req.user) return next();
@@ -35,12 +28,23 @@ export function requireRole(...roles: UserRole[]): RequestHandler {
     requireAuth(req, res, (err?: unknown) => {
       if (err) return next(err);
       if (req.user && roles.includes(req.user.role)) return next();
-      next(new ForbiddenError(`This page is for ${roles.map(roleName).join(" or ")} accounts. You are signed in as ${roleName(req.user!.role)}.`));
+      next(new ForbiddenError(`This page is for ${roles.map(roleName).join(" or ")} accounts.${req.user ? ` You are signed in as ${roleName(req.user.role)}.` : ""}`));
     });
 }
 
 function roleName(r: UserRole): string {
   return { applicant: "SME applicant", manager: "cluster manager", finance: "finance officer", admin: "administrator" }[r];
+}
+
+/** The signed-in user of a route behind requireAuth or requireRole. */
+export function signedIn(req: Request): Express.User {
+  if (!req.user) throw new UnauthenticatedError();
+  return req.user;
+}
+
+/** A callback-style session step (regenerate, login) as a promise, so a route can await it. */
+export function sessionStep(step: (done: (err?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => step((err) => (err ? reject(err instanceof Error ? err : new Error("The session could not be updated.", { cause: err })) : resolve())));
 }
 
 export function flash(req: Request, kind: "success" | "info" | "error", message: string): void {

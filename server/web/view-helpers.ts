@@ -12,7 +12,9 @@ function shown(value: unknown, format: (v: string | Date) => string | null): str
 
 /** Handlebars helpers. The time zone is the programme's (R3), set once at start-up. */
 export function viewHelpers(timeZone: string) {
-  const isOptions = (v: unknown) => typeof v === "object" && v !== null && "hash" in (v as object);
+  const isOptions = (v: unknown) => typeof v === "object" && v !== null && "hash" in v;
+  // Handlebars hands helpers whatever the template names; only text and numbers are shown as text.
+  const text = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" || typeof v === "bigint" ? String(v) : "");
   return {
     money: (cents: unknown, locale?: unknown) =>
       cents === null || cents === undefined || cents === "" ? "" : formatMoney(Number(cents), (typeof locale === "string" ? locale : "en") as MoneyLocale),
@@ -20,7 +22,7 @@ export function viewHelpers(timeZone: string) {
     moneyInput: (cents: unknown) => {
       if (cents === null || cents === undefined || cents === "") return "";
       const n = Number(cents);
-      if (!Number.isSafeInteger(n)) return String(cents);
+      if (!Number.isSafeInteger(n)) return text(cents);
       const sign = n < 0 ? "-" : "";
       const abs = Math.abs(n);
       return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
@@ -33,15 +35,15 @@ export function viewHelpers(timeZone: string) {
       return shown(value, (v) => formatLocalInput(v, timeZone));
     },
     timeZone: () => timeZone,
-    stateLabel: (s: unknown) => STATE_LABELS[s as AppState] ?? String(s ?? ""),
+    stateLabel: (s: unknown) => STATE_LABELS[s as AppState] ?? text(s),
     eq: (a: unknown, b: unknown) => String(a) === String(b),
     ne: (a: unknown, b: unknown) => String(a) !== String(b),
     not: (a: unknown) => !a,
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
     /** Eligibility rules: plain words for applicants, words and number for staff. */
-    ruleWords: (rule: unknown) => ruleInWords(String(rule ?? "")),
-    ruleLabel: (rule: unknown) => ruleWithNumber(String(rule ?? "")),
+    ruleWords: (rule: unknown) => ruleInWords(text(rule)),
+    ruleLabel: (rule: unknown) => ruleWithNumber(text(rule)),
     startsWith: (s: unknown, prefix: unknown) => typeof s === "string" && typeof prefix === "string" && s.startsWith(prefix),
     includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
     json: (v: unknown) => JSON.stringify(v, null, 2),

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { referralKpis } from "../../server/services/directory/directory";
+import { referralKpis } from "../../server/services/directory/directory-queries";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";

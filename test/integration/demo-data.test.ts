@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
-import { ledgerExportRows } from "../../server/services/finance/ledger";
-import { paymentQueue } from "../../server/services/finance/payments";
+import { ledgerExportRows } from "../../server/services/finance/ledger-queries";
+import { paymentQueue } from "../../server/services/finance/payment-queries";
 import { buildApp, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -80,7 +80,7 @@ for (const engine of testDatabases()) {
       const { testContext } = await import("../support/db");
       const call = await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id");
       const admin = await db("users").where({ email: "admin@demo.test" }).first("id");
-      const { loadActor } = await import("../../server/services/people/users");
+      const { loadActor } = await import("../../server/services/people/user-queries");
       const budget = await callBudget(testContext(db, await loadActor(db, Number(admin.id))), Number(call.id));
       expect(budget.reserve.map((r) => [r.companyName, r.fits, r.offered])).to.deep.equal([
         ["Hillerød Cell Devices ApS", false, false], ["Brabant Diagnostics B.V.", true, true],

@@ -9,9 +9,11 @@ import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, type LedgerExportRow } from "../../server/exports/ledger-row";
 import * as budget from "../../server/services/finance/budget";
 import { type Actor, type ServiceContext, type UserRole } from "../../server/services/platform/context";
-import { currentRates, importRates, rateTable, setRate } from "../../server/services/finance/exchange-rates";
-import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/finance/ledger";
-import { createSepaBatch, getBatch, paymentQueue, recordPayment } from "../../server/services/finance/payments";
+import { currentRates, importRates, setRate } from "../../server/services/finance/exchange-rates";
+import { rateTable } from "../../server/services/finance/exchange-rate-queries";
+import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/finance/ledger-queries";
+import { createSepaBatch, recordPayment } from "../../server/services/finance/payments";
+import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
 
 const TZ = "Europe/Copenhagen";

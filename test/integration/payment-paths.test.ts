@@ -4,7 +4,8 @@ import { AppError } from "../../server/errors";
 import * as budget from "../../server/services/finance/budget";
 import type { Actor, ServiceContext, UserRole } from "../../server/services/platform/context";
 import { buildPain001 } from "../../server/exports/sepa";
-import { cancelBatch, createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/finance/payments";
+import { cancelBatch, createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
+import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
 
 /*

@@ -10,8 +10,11 @@ import { AppError } from "../../server/errors";
 import { exportLedgerCommand } from "../../server/cli/export-ledger";
 import * as budget from "../../server/services/finance/budget";
 import { type Actor, type ServiceContext, type UserRole, inTransaction } from "../../server/services/platform/context";
-import { ledgerExportRows, parseLedgerFilter, reconciliation } from "../../server/services/finance/ledger";
-import { createSepaBatch, getBatch, markBatchExecuted, paymentQueue, recordPayment } from "../../server/services/finance/payments";
+import { parseLedgerFilter } from "../../server/services/finance/ledger-filter";
+import { ledgerExportRows } from "../../server/services/finance/ledger-queries";
+import { reconciliation } from "../../server/services/finance/reconciliation";
+import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
+import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
 
 const TZ = "Europe/Copenhagen";

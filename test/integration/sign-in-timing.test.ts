@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { authenticate } from "../../server/services/people/users";
+import { authenticate } from "../../server/services/people/sign-in";
 import { testContext, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 

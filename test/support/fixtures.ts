@@ -1,5 +1,5 @@
 import type { Db } from "../../server/db/connection";
-import { loadActor } from "../../server/services/people/users";
+import { loadActor } from "../../server/services/people/user-queries";
 import type { Actor } from "../../server/services/platform/context";
 import { seedDemo } from "../../db/seeds/demo";
 import { testConfig } from "./db";

@@ -332,6 +332,15 @@ export interface PaymentsRow {
   recorded_at: string;
 }
 
+export interface PendingAwardLettersRow {
+  application_id: number;
+  reference: string;
+  language: string;
+  issued_at: string;
+  issued_by: number;
+  data_json: string;
+}
+
 export interface ReferralsRow {
   id: number;
   company_id: number;
@@ -462,6 +471,7 @@ export interface TableRows {
   password_reset_requests: PasswordResetRequestsRow;
   payment_paths: PaymentPathsRow;
   payments: PaymentsRow;
+  pending_award_letters: PendingAwardLettersRow;
   referrals: ReferralsRow;
   regions: RegionsRow;
   rejection_templates: RejectionTemplatesRow;

@@ -10,7 +10,7 @@ import type { ApplicationsRow, VoucherTypesRow } from "../../db/tables";
 import { dbCents, dbCentsOrNull } from "../../db/tables/values";
 import { effectiveStatus } from "../../domain/calls";
 import { NotFoundError } from "../../errors";
-import { currentRelations } from "../people/companies";
+import { currentRelations } from "../people/company-queries";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, getScheme } from "../scheme/reference";

@@ -26,6 +26,8 @@ import {
   netCommittedCents,
 } from "../../domain/budget";
 import { type Cents, assertCents, formatMoney } from "../../domain/money";
+import { toCeilingState } from "../../db/tables/budget-ceilings";
+import { toLedgerEntry, type LedgerEntry } from "../../db/tables/ledger-entries";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -35,21 +37,6 @@ export interface CeilingInput {
   key: string;
   label: string;
   ceilingCents: Cents;
-}
-
-export interface LedgerEntry {
-  id: number;
-  callId: number;
-  applicationId: number;
-  kind: EntryKind;
-  amountCents: Cents;
-  ceilingKeys: string[];
-  paymentId: number | null;
-  reversesEntryId: number | null;
-  idempotencyKey: string;
-  note: string | null;
-  actorUserId: number | null;
-  at: string;
 }
 
 export interface EntryResult {
@@ -96,17 +83,6 @@ const APPLICATION_KEY = "application";
 // Ceilings
 // ---------------------------------------------------------------------------------------------
 
-function rowToCeiling(r: Record<string, unknown>): CeilingState {
-  return {
-    key: String(r.key),
-    label: String(r.label),
-    ceilingCents: assertCents(r.ceiling_cents),
-    committedCents: assertCents(r.committed_cents),
-    releasedCents: assertCents(r.released_cents),
-    paidCents: assertCents(r.paid_cents),
-  };
-}
-
 function validateCeilingInputs(ceilings: readonly CeilingInput[]): CeilingInput[] {
   const seen = new Set<string>();
   const fields: Record<string, string> = {};
@@ -136,8 +112,7 @@ async function lockCeilings(trx: Trx, callId: number, keys?: readonly string[]):
   if (keys) q.whereIn("key", [...keys]);
   // SQLite has no row locks (knex would only warn); its one connection serialises transactions.
   if (isPostgres(trx)) q.forUpdate();
-  const rows: Record<string, unknown>[] = await q;
-  return rows.map(rowToCeiling);
+  return (await q).map(toCeilingState);
 }
 
 /** The ceilings of a new call. */
@@ -191,41 +166,15 @@ export async function setCeilings(trx: Trx, ctx: ServiceContext, callId: number,
 
 /** The running totals of a call's ceilings, in the order they were created (total first). */
 export async function readCeilings(db: Db | Trx, callId: number): Promise<CeilingState[]> {
-  const rows: Record<string, unknown>[] = await db("budget_ceilings").where({ call_id: callId }).orderBy("id", "asc").select("*");
-  return rows.map(rowToCeiling);
+  return (await db("budget_ceilings").where({ call_id: callId }).orderBy("id", "asc").select("*")).map(toCeilingState);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Ledger
 // ---------------------------------------------------------------------------------------------
 
-function parseKeys(text: unknown): string[] {
-  const v: unknown = JSON.parse(String(text));
-  if (!Array.isArray(v) || !v.every((k) => typeof k === "string")) throw new Error(`corrupt ceiling_keys: ${String(text)}`);
-  return v as string[];
-}
-
-function rowToEntry(r: Record<string, unknown>): LedgerEntry {
-  const optId = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  return {
-    id: Number(r.id),
-    callId: Number(r.call_id),
-    applicationId: Number(r.application_id),
-    kind: String(r.kind) as EntryKind,
-    amountCents: assertCents(r.amount_cents),
-    ceilingKeys: parseKeys(r.ceiling_keys),
-    paymentId: optId(r.payment_id),
-    reversesEntryId: optId(r.reverses_entry_id),
-    idempotencyKey: String(r.idempotency_key),
-    note: r.note === null || r.note === undefined ? null : String(r.note),
-    actorUserId: optId(r.actor_user_id),
-    at: String(r.at),
-  };
-}
-
 export async function entriesForApplication(db: Db | Trx, applicationId: number): Promise<LedgerEntry[]> {
-  const rows: Record<string, unknown>[] = await db("ledger_entries").where({ application_id: applicationId }).orderBy("id", "asc");
-  return rows.map(rowToEntry);
+  return (await db("ledger_entries").where({ application_id: applicationId }).orderBy("id", "asc")).map(toLedgerEntry);
 }
 
 /** One application's entries summed as if it were a ceiling of its own (committed = its award). */
@@ -254,7 +203,7 @@ export async function commitmentOf(db: Db | Trx, applicationId: number): Promise
   const entries = await entriesForApplication(db, applicationId);
   const s = applicationState(applicationId, entries);
   return {
-    callId: Number(app.call_id),
+    callId: app.call_id,
     ceilingKeys: commitmentKeys(entries),
     committedCents: s.committedCents,
     releasedCents: s.releasedCents,
@@ -285,14 +234,14 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
   const idem = typeof input.idempotencyKey === "string" ? input.idempotencyKey.trim() : "";
   if (idem === "" || idem.length > 120) throw new Error("A ledger entry needs an idempotency key of 1 to 120 characters.");
   if (keys.length === 0) throw new LedgerInvariantError("A ledger entry must name at least one budget ceiling.");
-  const note = input.note === undefined || input.note === null ? null : String(input.note).slice(0, 300);
+  const note = input.note === undefined || input.note === null ? null : input.note.slice(0, 300);
 
   const ceilings = await lockCeilings(trx, input.callId, keys);
 
   // Under the lock: a concurrent first attempt with the same key has committed or rolled back.
   const existing = await trx("ledger_entries").where({ idempotency_key: idem }).first();
   if (existing) {
-    const e = rowToEntry(existing);
+    const e = toLedgerEntry(existing);
     const same =
       e.kind === input.kind &&
       e.callId === input.callId &&
@@ -306,7 +255,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
 
   if (input.reversesEntryId) {
     const already = await trx("ledger_entries").where({ reverses_entry_id: input.reversesEntryId }).first("id");
-    if (already) throw new ConflictError(`This ledger entry was already reversed by entry ${String(already.id)}.`, "already_reversed");
+    if (already) throw new ConflictError(`This ledger entry was already reversed by entry ${already.id}.`, "already_reversed");
   }
 
   const missing = keys.filter((k) => !ceilings.some((c) => c.key === k));
@@ -315,7 +264,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
   }
 
   const app = await trx("applications").where({ id: input.applicationId }).first("call_id");
-  if (!app || Number(app.call_id) !== input.callId) throw new NotFoundError("We could not find that application in this call.");
+  if (!app || app.call_id !== input.callId) throw new NotFoundError("We could not find that application in this call.");
 
   // The application's own entries: a release or payment may only use what this application holds,
   // against the same ceilings it was committed under.
@@ -405,7 +354,7 @@ export async function recordPayment(trx: Trx, ctx: ServiceContext, input: Paymen
 export async function reverseEntry(trx: Trx, ctx: ServiceContext, entryId: number, reason: string, idempotencyKey: string): Promise<EntryResult> {
   const row = await trx("ledger_entries").where({ id: entryId }).first();
   if (!row) throw new NotFoundError("We could not find that ledger entry.");
-  const original = rowToEntry(row);
+  const original = toLedgerEntry(row);
   const why = typeof reason === "string" ? reason.trim() : "";
   if (why === "") throw new ValidationError("Please give the reason for the correction.", { reason: "Please give the reason for the correction." });
 
@@ -432,8 +381,7 @@ export async function reverseEntry(trx: Trx, ctx: ServiceContext, entryId: numbe
  */
 export async function verifyLedgerTotals(db: Db | Trx, callId: number): Promise<LedgerCheck[]> {
   const running = await readCeilings(db, callId);
-  const rows: Record<string, unknown>[] = await db("ledger_entries").where({ call_id: callId }).orderBy("id", "asc");
-  const entries = rows.map(rowToEntry);
+  const entries = (await db("ledger_entries").where({ call_id: callId }).orderBy("id", "asc")).map(toLedgerEntry);
   return running.map((r) => {
     const ledger = ceilingFromEntries({ key: r.key, label: r.label, ceilingCents: r.ceilingCents }, entries);
     const ok =

@@ -4,40 +4,27 @@ import { checkRateEntry, checkRateRecords, type RateEntry } from "../../domain/e
 import { audit } from "../platform/audit";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "../platform/context";
 import type { Db } from "../../db/connection";
+import { toExchangeRate, type ExchangeRate } from "../../db/tables/exchange-rates";
 
 /*
- * The monthly exchange-rate table finance keeps (R2). Rates are added and corrected here only;
- * claim verification reads them with currentRates. Rows are never changed or deleted: a
- * correction is the next revision of the same currency and month.
+ * The monthly exchange-rate table finance keeps (R2): adding and correcting rates, and the
+ * current rate of a month for claim verification (currentRates). Rows are never changed or
+ * deleted: a correction is the next revision of the same currency and month. The page that lists
+ * the table reads it through exchange-rate-queries.ts.
  */
 
-export interface RateRow {
-  id: number;
-  currency: string;
-  month: string;
-  rate: string;
-  revision: number;
-  note: string | null;
-  enteredBy: string;
-  enteredAt: string;
-}
+/** A rate as verification uses it. */
+export type RateRow = ExchangeRate;
 
-function requireFinance(ctx: ServiceContext) {
+export function requireFinance(ctx: ServiceContext) {
   const a = ctx.actor;
   if (!a || a.role !== "finance") throw new ForbiddenError("Only a finance officer keeps the exchange-rate table.");
   return a;
 }
 
-function toRow(r: Record<string, unknown>): RateRow {
-  return {
-    id: Number(r.id), currency: String(r.currency), month: String(r.month), rate: String(r.rate), revision: Number(r.revision),
-    note: (r.note as string | null) ?? null, enteredBy: String(r.entered_by_name ?? r.entered_by), enteredAt: String(r.entered_at),
-  };
-}
-
 async function latest(db: Db | Trx, currency: string, month: string): Promise<RateRow | null> {
   const r = await db("exchange_rates").where({ currency, month }).orderBy("revision", "desc").first();
-  return r ? toRow(r) : null;
+  return r ? toExchangeRate(r) : null;
 }
 
 /** The current rate of each requested currency and month; a pair finance has not entered is absent. */
@@ -52,39 +39,16 @@ export async function currentRates(db: Db | Trx, pairs: { currency: string; mont
   return out;
 }
 
-export interface RateTable {
-  current: RateRow[];
-  /** Earlier revisions, newest first, for the history shown under the table. */
-  history: RateRow[];
-}
-
-export async function rateTable(ctx: ServiceContext): Promise<RateTable> {
-  requireFinance(ctx);
-  const rows = (await ctx.db("exchange_rates as x").leftJoin("users as u", "u.id", "x.entered_by")
-    .select("x.*", "u.name as entered_by_name").orderBy([{ column: "x.month", order: "desc" }, { column: "x.currency" }, { column: "x.revision", order: "desc" }]))
-    .map(toRow);
-  const current: RateRow[] = [];
-  const history: RateRow[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
-    const key = `${r.currency} ${r.month}`;
-    if (seen.has(key)) history.push(r);
-    else { seen.add(key); current.push(r); }
-  }
-  history.sort((a, b) => b.id - a.id);
-  return { current, history };
-}
-
 export type SetOutcome = "added" | "corrected" | "unchanged";
 
 /** Writes one rate inside the caller's transaction; the unique revision key refuses a lost update. */
-async function writeRate(trx: Trx, ctx: ServiceContext, e: RateEntry, note: string | null): Promise<SetOutcome> {
+async function writeRate(trx: Trx, ctx: ServiceContext, actorId: number, e: RateEntry, note: string | null): Promise<SetOutcome> {
   const before = await latest(trx, e.currency, e.month);
   if (before && before.rate === e.rate) return "unchanged";
   const revision = before ? before.revision + 1 : 1;
   try {
     await trx("exchange_rates").insert({
-      currency: e.currency, month: e.month, rate: e.rate, revision, note, entered_by: ctx.actor!.id, entered_at: nowIso(ctx),
+      currency: e.currency, month: e.month, rate: e.rate, revision, note, entered_by: actorId, entered_at: nowIso(ctx),
     });
   } catch (err) {
     if (/unique|duplicate/i.test(String((err as Error).message))) {
@@ -102,18 +66,19 @@ async function writeRate(trx: Trx, ctx: ServiceContext, e: RateEntry, note: stri
 
 /** Adds a month's rate or corrects it (the earlier value stays in the history). */
 export async function setRate(ctx: ServiceContext, input: { currency: string; month: string; rate: string; note?: string }): Promise<SetOutcome> {
-  requireFinance(ctx);
+  const actor = requireFinance(ctx);
   const checked = checkRateEntry(input.currency, input.month, input.rate);
   if (!checked.ok) {
     const fields: FieldErrors = {};
     for (const [field, value] of [["currency", input.currency], ["month", input.month], ["rate", input.rate]] as const) {
       const one = checkRateEntry(field === "currency" ? value : "DKK", field === "month" ? value : "2026-01", field === "rate" ? value : "1");
-      if (!one.ok) fields[field] = one.errors[0];
+      const reason = one.ok ? undefined : one.errors[0];
+      if (reason !== undefined) fields[field] = reason;
     }
     throw new ValidationError("The rate could not be saved.", fields);
   }
   const note = input.note?.trim() ? input.note.trim().slice(0, 300) : null;
-  return inTransaction(ctx, (trx) => writeRate(trx, ctx, checked.entry, note));
+  return inTransaction(ctx, (trx) => writeRate(trx, ctx, actor.id, checked.entry, note));
 }
 
 export interface ImportResult { added: number; corrected: number; unchanged: number }
@@ -139,7 +104,7 @@ function records(text: string): { line: number; cells: string[] }[] {
  * half-imported file never leaves the table in a state nobody chose.
  */
 export async function importRates(ctx: ServiceContext, text: string): Promise<ImportResult> {
-  requireFinance(ctx);
+  const actor = requireFinance(ctx);
   if (!text.trim()) throw new ValidationError("The file is empty; nothing was imported.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
   const { entries, errors } = checkRateRecords(records(text));
   if (errors.length) {
@@ -150,7 +115,7 @@ export async function importRates(ctx: ServiceContext, text: string): Promise<Im
   if (!entries.length) throw new ValidationError("The file contains no rates; nothing was imported.", { file: "Add one line per rate: currency, month, rate." });
   return inTransaction(ctx, async (trx) => {
     const result: ImportResult = { added: 0, corrected: 0, unchanged: 0 };
-    for (const e of entries) result[await writeRate(trx, ctx, e, "imported from a file")]++;
+    for (const e of entries) result[await writeRate(trx, ctx, actor.id, e, "imported from a file")]++;
     return result;
   });
 }

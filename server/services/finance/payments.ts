@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { outstandingCents, settlementOnPayment } from "../../domain/budget";
@@ -10,16 +8,22 @@ import {
 } from "../../domain/payments";
 import { localDate } from "../../domain/time";
 import { isPostgres } from "../../db/connection";
+import type { ApplicationsRow, ClaimsRow, CompaniesRow, PaymentsRow, SepaBatchesRow, UsersRow } from "../../db/tables";
+import { dbBool, dbCentsOrNull } from "../../db/tables";
+import { toSepaBatch, type SepaBatch } from "../../db/tables/sepa-batches";
+import { toSepaBatchItem } from "../../db/tables/sepa-batch-items";
+import { toPaymentPathKind } from "../../db/tables/payment-paths";
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
-import { buildPain001, checkPayableIban, ibanUsesEuro, type SepaPayment } from "../../exports/sepa";
+import { buildPain001, checkPayableIban, type SepaPayment } from "../../exports/sepa";
 import { loadApplication, transition } from "../applications/records";
 import { audit } from "../platform/audit";
 import * as budget from "./budget";
-import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { inTransaction, insertedId, nowIso, type Actor, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
 
 /*
- * Paying verified claims (R15): once per claim, never by the person who approved the application
+ * Paying verified claims (R15), the commands: a hand payment, and a SEPA batch prepared, executed
+ * or cancelled. The pages' data (queue, batches) is in payment-queries.ts. Once per claim, never by the person who approved the application
  * or verified the claim, always together with its ledger entries (R4, R5), application transition
  * and audit event.
  *
@@ -36,56 +40,6 @@ import { queueEmail } from "../platform/mail";
  *    payments.claim_id is unique. A violation that slips past 1 and 2 becomes a 409, never a 500.
  */
 
-const PAYMENT_EMAIL_TEMPLATE = path.resolve(__dirname, "../../../templates/emails/payment-made.hbs");
-
-export interface QueueItem {
-  claimId: number;
-  applicationId: number;
-  reference: string | null;
-  companyName: string;
-  payableCents: Cents;
-  awardCents: Cents | null;
-  iban: string | null;
-  ibanProblem: string | null;
-  /** A SEPA account outside the euro area that the company confirmed receives euros (R15). */
-  confirmedNonEuroAccount: boolean;
-  verifiedAt: string | null;
-  verifiedByName: string | null;
-  callTitle: string;
-  inBatch: string | null;
-}
-
-/** Verified claims of applications waiting in claim-verified, oldest verification first. */
-export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
-  const rows = await ctx.db("claims as cl")
-    .join("applications as a", "a.id", "cl.application_id")
-    .join("companies as co", "co.id", "a.company_id")
-    .join("calls as c", "c.id", "a.call_id")
-    .leftJoin("users as v", "v.id", "cl.verified_by")
-    .leftJoin("payments as pm", "pm.claim_id", "cl.id")
-    .where("cl.status", "verified").where("a.state", "claim-verified").whereNull("pm.id")
-    .orderBy([{ column: "cl.verified_at", order: "asc" }, { column: "cl.id", order: "asc" }])
-    .select("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "co.euro_account_confirmed", "cl.payable_cents",
-      "a.approved_cents", "cl.verified_at", "v.name as verified_by_name", "c.title as call_title");
-  const batches = await ctx.db("payment_paths as pp").join("sepa_batches as b", "b.id", "pp.batch_id")
-    .whereNull("pp.closed_at").whereIn("pp.claim_id", rows.map((r) => Number(r.claim_id)))
-    .select("pp.claim_id", "b.message_id");
-  const batchOf = new Map(batches.map((b) => [Number(b.claim_id), String(b.message_id)]));
-  return rows.map((r) => {
-    const confirmed = !!r.euro_account_confirmed;
-    const check = checkPayableIban(r.iban as string | null, { euroAccountConfirmed: confirmed });
-    return {
-      claimId: Number(r.claim_id), applicationId: Number(r.application_id), reference: r.reference ?? null,
-      companyName: String(r.legal_name), payableCents: assertCents(r.payable_cents ?? 0),
-      awardCents: r.approved_cents === null ? null : assertCents(r.approved_cents),
-      iban: (r.iban as string | null) ?? null, ibanProblem: check.ok ? null : check.reason,
-      confirmedNonEuroAccount: check.ok && confirmed && !ibanUsesEuro(check.iban),
-      verifiedAt: r.verified_at ?? null, verifiedByName: r.verified_by_name ?? null, callTitle: String(r.call_title),
-      inBatch: batchOf.get(Number(r.claim_id)) ?? null,
-    };
-  });
-}
-
 // -------------------------------------------------------------------------------------------
 // Locks and facts
 // -------------------------------------------------------------------------------------------
@@ -94,19 +48,19 @@ export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
 async function lockClaims(trx: Trx, claimIds: readonly number[]): Promise<void> {
   if (!isPostgres(trx) || claimIds.length === 0) return;
   // A claim never moves to another application, so reading the mapping before the lock is safe.
-  const apps = await trx("claims").whereIn("id", [...claimIds]).distinct("application_id");
-  const ids = apps.map((a) => Number(a.application_id)).sort((a, b) => a - b);
+  const apps = await trx("claims").whereIn("id", [...claimIds]).distinct<Pick<ClaimsRow, "application_id">[]>("application_id");
+  const ids = apps.map((a) => a.application_id).sort((a, b) => a - b);
   if (ids.length === 0) return;
   await trx("applications").whereIn("id", ids).orderBy("id", "asc").forUpdate().select("id");
 }
 
 /** Locks and reads a batch row (step 1 of the lock order). */
-async function lockBatch(trx: Trx, batchId: number): Promise<Record<string, unknown>> {
-  const q = trx("sepa_batches").where({ id: batchId }).first();
+async function lockBatch(trx: Trx, batchId: number): Promise<SepaBatch> {
+  const q = trx("sepa_batches").where({ id: batchId });
   if (isPostgres(trx)) q.forUpdate();
-  const b = (await q) as Record<string, unknown> | undefined;
+  const b = await q.first<SepaBatchesRow | undefined>();
   if (!b) throw new NotFoundError("We could not find that SEPA batch.");
-  return b;
+  return toSepaBatch(b);
 }
 
 interface ClaimFacts extends Omit<PaymentFacts, "actorId"> {
@@ -119,6 +73,19 @@ interface ClaimFacts extends Omit<PaymentFacts, "actorId"> {
   euroAccountConfirmed: boolean;
 }
 
+type ClaimFactsRow = Pick<ClaimsRow, "id" | "application_id" | "status" | "verified_by" | "payable_cents">
+  & Pick<ApplicationsRow, "reference" | "state" | "decided_by">
+  & Pick<CompaniesRow, "legal_name" | "account_holder" | "iban" | "euro_account_confirmed">
+  & { paid_on: PaymentsRow["paid_on"] | null; bank_reference: PaymentsRow["bank_reference"] | null; payment_id: PaymentsRow["id"] | null };
+
+type OpenPathRow = { claim_id: number; kind: string; batch_id: number | null; message_id: string | null; batch_status: string | null };
+
+function toOpenPath(p: OpenPathRow): OpenPath {
+  if (toPaymentPathKind(p.kind) === "hand") return { kind: "hand", paidOn: null, bankReference: null };
+  if (p.batch_id === null || p.message_id === null || p.batch_status === null) throw new Error(`batch path of claim ${p.claim_id} has no batch`);
+  return { kind: "batch", batchId: p.batch_id, messageId: p.message_id, status: p.batch_status };
+}
+
 /** Everything a payment decision needs about the given claims; call it after the locks. */
 async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<number, ClaimFacts>> {
   const rows = await trx("claims as cl")
@@ -126,32 +93,37 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
     .join("companies as co", "co.id", "a.company_id")
     .leftJoin("payments as pm", "pm.claim_id", "cl.id")
     .whereIn("cl.id", [...claimIds])
-    .select("cl.id", "cl.application_id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state",
+    .select<ClaimFactsRow[]>("cl.id", "cl.application_id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state",
       "a.decided_by", "co.legal_name", "co.account_holder", "co.iban", "co.euro_account_confirmed", "pm.paid_on", "pm.bank_reference", "pm.id as payment_id");
   const paths = await trx("payment_paths as pp").leftJoin("sepa_batches as b", "b.id", "pp.batch_id")
     .whereIn("pp.claim_id", [...claimIds]).whereNull("pp.closed_at")
-    .select("pp.claim_id", "pp.kind", "pp.batch_id", "b.message_id", "b.status as batch_status");
-  const pathOf = new Map<number, OpenPath>(paths.map((p) => [Number(p.claim_id), p.kind === "batch"
-    ? { kind: "batch", batchId: Number(p.batch_id), messageId: String(p.message_id), status: String(p.batch_status) }
-    : { kind: "hand", paidOn: null, bankReference: null }]));
+    .select<OpenPathRow[]>("pp.claim_id", "pp.kind", "pp.batch_id", "b.message_id", "b.status as batch_status");
+  const pathOf = new Map<number, OpenPath>(paths.map((p) => [p.claim_id, toOpenPath(p)]));
   const out = new Map<number, ClaimFacts>();
   for (const r of rows) {
-    const applicationId = Number(r.application_id);
+    const applicationId = r.application_id;
     const commitment = await budget.commitmentOf(trx, applicationId);
-    const iban = checkPayableIban(r.iban as string | null, { euroAccountConfirmed: !!r.euro_account_confirmed });
-    out.set(Number(r.id), {
-      claimId: Number(r.id), applicationId, reference: r.reference ?? null, label: r.reference ?? `claim ${String(r.id)}`,
-      claimStatus: String(r.status), applicationState: String(r.state),
-      verifiedBy: r.verified_by === null ? null : Number(r.verified_by), decidedBy: r.decided_by === null ? null : Number(r.decided_by),
-      payableCents: assertCents(r.payable_cents ?? 0),
-      outstandingCents: outstandingCents({ key: "application", label: "", ceilingCents: commitment.committedCents, ...commitment }),
-      ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null, euroAccountConfirmed: !!r.euro_account_confirmed,
-      creditorName: String(r.account_holder || r.legal_name),
-      payment: r.payment_id ? { paidOn: String(r.paid_on), bankReference: String(r.bank_reference) } : null,
-      openPath: pathOf.get(Number(r.id)) ?? null,
+    const euroAccountConfirmed = dbBool(r.euro_account_confirmed);
+    const iban = checkPayableIban(r.iban, { euroAccountConfirmed });
+    out.set(r.id, {
+      claimId: r.id, applicationId, reference: r.reference, label: r.reference ?? `claim ${r.id}`,
+      claimStatus: r.status, applicationState: r.state,
+      verifiedBy: r.verified_by, decidedBy: r.decided_by,
+      payableCents: dbCentsOrNull(r.payable_cents) ?? 0,
+      outstandingCents: outstandingCents(commitment),
+      ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null, euroAccountConfirmed,
+      creditorName: r.account_holder || r.legal_name,
+      payment: r.payment_id !== null && r.paid_on !== null && r.bank_reference !== null ? { paidOn: r.paid_on, bankReference: r.bank_reference } : null,
+      openPath: pathOf.get(r.id) ?? null,
     });
   }
   return out;
+}
+
+/** The account a payment goes to; paymentRefusal has refused a claim without a payable one. */
+function accountOf(facts: ClaimFacts): string {
+  if (facts.iban === null) throw new ConflictError(`${facts.label}: ${facts.ibanProblem ?? "there is no account to pay into."}`, "no_payable_iban");
+  return facts.iban;
 }
 
 function refusalError(r: PaymentRefusal, prefix = ""): AppError {
@@ -235,7 +207,7 @@ export async function recordPayment(ctx: ServiceContext, input: PaymentInput): P
     const refusal = paymentRefusal({ kind: "hand" }, { ...facts, actorId: actor.id });
     if (refusal) throw refusalError(refusal);
     await assertPaidAfterVerification(trx, ctx, input.claimId, input.paidOn);
-    return pay(trx, ctx, facts, { paidOn: input.paidOn, bankReference: input.bankReference.trim(), batchId: null, amountCents: facts.payableCents });
+    return pay(trx, ctx, actor, facts, { paidOn: input.paidOn, bankReference: input.bankReference.trim(), batchId: null, amountCents: facts.payableCents });
   }).catch(pathTaken);
 }
 
@@ -245,8 +217,8 @@ export async function recordPayment(ctx: ServiceContext, input: PaymentInput): P
  * application transitions, the audit event and the e-mail. Call under the locks, after
  * paymentRefusal said yes.
  */
-async function pay(trx: Trx, ctx: ServiceContext, facts: ClaimFacts, p: { paidOn: string; bankReference: string; batchId: number | null; amountCents: Cents }): Promise<PaymentRecorded> {
-  const actor = ctx.actor!;
+async function pay(trx: Trx, ctx: ServiceContext, actor: Actor, facts: ClaimFacts, p: { paidOn: string; bankReference: string; batchId: number | null; amountCents: Cents }): Promise<PaymentRecorded> {
+  const iban = accountOf(facts);
   const at = nowIso(ctx);
   // The path goes in first: if another step took the claim meanwhile, the index refuses here,
   // before anything else is written.
@@ -257,7 +229,7 @@ async function pay(trx: Trx, ctx: ServiceContext, facts: ClaimFacts, p: { paidOn
   }
   const [row] = await trx("payments").insert({
     claim_id: facts.claimId, application_id: facts.applicationId, amount_cents: p.amountCents, paid_on: p.paidOn,
-    bank_reference: p.bankReference, iban: facts.iban, batch_id: p.batchId, recorded_by: actor.id, recorded_at: at,
+    bank_reference: p.bankReference, iban, batch_id: p.batchId, recorded_by: actor.id, recorded_at: at,
   }).returning("id");
   const paymentId = insertedId(row);
   const linked = pathId !== null
@@ -285,14 +257,13 @@ async function pay(trx: Trx, ctx: ServiceContext, facts: ClaimFacts, p: { paidOn
     before: { status: "verified" },
     after: { status: "paid", paymentId, amountCents: paymentCents, releasedCents: releaseCents, paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban, batchId: p.batchId },
   });
-  if (existsSync(PAYMENT_EMAIL_TEMPLATE)) {
-    const to = await trx("users").where({ id: (await trx("applications").where({ id: facts.applicationId }).first("created_by")).created_by }).first("email", "name");
-    if (to) {
-      await queueEmail(trx, ctx, String(to.email), "payment-made", {
-        name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(paymentCents),
-        paidOn: p.paidOn, bankReference: p.bankReference, iban: facts.iban,
-      });
-    }
+  const to = await trx("applications as a").join("users as u", "u.id", "a.created_by").where("a.id", facts.applicationId)
+    .first<Pick<UsersRow, "email" | "name"> | undefined>("u.email", "u.name");
+  if (to) {
+    await queueEmail(trx, ctx, to.email, "payment-made", {
+      name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(paymentCents),
+      paidOn: p.paidOn, bankReference: p.bankReference, iban,
+    });
   }
   return { paymentId, claimId: facts.claimId, applicationId: facts.applicationId, reference: app.reference, amountCents: paymentCents, releasedCents: releaseCents };
 }
@@ -323,62 +294,18 @@ export async function recordPayments(ctx: ServiceContext, claimIds: number[], co
 // SEPA credit transfer batches
 // -------------------------------------------------------------------------------------------
 
-export type BatchStatus = "prepared" | "executed" | "cancelled";
-
-export interface SepaBatch {
-  id: number;
-  messageId: string;
-  status: BatchStatus;
-  executionDate: string;
-  totalCents: Cents;
-  transactionCount: number;
-  createdAt: string;
-  executedAt: string | null;
-  cancelledAt: string | null;
-  cancelReason: string | null;
-}
-
-function toBatch(r: Record<string, unknown>): SepaBatch {
-  return {
-    id: Number(r.id), messageId: String(r.message_id), status: r.status as BatchStatus, executionDate: String(r.execution_date),
-    totalCents: assertCents(r.total_cents), transactionCount: Number(r.transaction_count), createdAt: String(r.created_at),
-    executedAt: (r.executed_at as string | null) ?? null, cancelledAt: (r.cancelled_at as string | null) ?? null,
-    cancelReason: (r.cancel_reason as string | null) ?? null,
-  };
-}
-
-export async function listBatches(ctx: ServiceContext): Promise<SepaBatch[]> {
-  return (await ctx.db("sepa_batches").orderBy("id", "desc").limit(50)).map(toBatch);
-}
-
-export interface BatchItem {
-  claimId: number;
-  applicationId: number;
-  reference: string | null;
-  companyName: string;
-  iban: string | null;
-  amountCents: Cents | null;
-}
-
-export async function getBatch(ctx: ServiceContext, id: number): Promise<SepaBatch & { xml: string; claimIds: number[]; items: BatchItem[] }> {
-  const r = await ctx.db("sepa_batches").where({ id }).first();
-  if (!r) throw new NotFoundError();
-  const rows = await ctx.db("sepa_batch_items as bi").join("claims as cl", "cl.id", "bi.claim_id")
-    .join("applications as a", "a.id", "cl.application_id").join("companies as co", "co.id", "a.company_id")
-    .where("bi.batch_id", id).orderBy("bi.claim_id")
-    .select("bi.claim_id", "bi.iban", "bi.amount_cents", "a.id as application_id", "a.reference", "co.legal_name");
-  const items = rows.map((i) => ({
-    claimId: Number(i.claim_id), applicationId: Number(i.application_id), reference: (i.reference as string | null) ?? null,
-    companyName: String(i.legal_name), iban: (i.iban as string | null) ?? null, amountCents: i.amount_cents === null ? null : assertCents(i.amount_cents),
-  }));
-  return { ...toBatch(r), xml: String(r.xml), claimIds: items.map((i) => i.claimId), items };
-}
-
 /** A batch refused as a whole, with the reason for each claim that stopped it. */
 export class BatchRefusedError extends AppError {
   constructor(readonly headline: string, readonly problems: { label: string; message: string }[], status = 409, code = "batch_refused") {
     super(status, code, `${headline}: ${problems.map((p) => `${p.label}: ${p.message}`).join(" ")}`);
   }
+}
+
+/** The batch as it now stands, read back inside the transaction that changed it. */
+async function readBatch(trx: Trx, batchId: number): Promise<SepaBatch> {
+  const row = await trx("sepa_batches").where({ id: batchId }).first();
+  if (!row) throw new NotFoundError("We could not find that SEPA batch.");
+  return toSepaBatch(row);
 }
 
 /** Builds a pain.001.001.03 file for the selected verified claims and puts each claim on the batch's path. */
@@ -400,43 +327,43 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
     const facts = await claimFacts(trx, ids);
     const problems: { label: string; message: string }[] = [];
     const payments: SepaPayment[] = [];
+    const items: { claimId: number; iban: string; amountCents: Cents }[] = [];
     for (const id of ids) {
       const f = facts.get(id);
       if (!f) { problems.push({ label: `claim ${id}`, message: "We could not find that claim." }); continue; }
       const refusal = paymentRefusal({ kind: "prepare" }, { ...f, actorId: actor.id });
       if (refusal) { problems.push({ label: f.label, message: refusal.message }); continue; }
+      const iban = accountOf(f);
+      items.push({ claimId: id, iban, amountCents: f.payableCents });
       payments.push({
-        endToEndId: String(f.reference ?? `CLAIM-${id}`), amountCents: f.payableCents, creditorName: f.creditorName,
-        creditorIban: f.iban!, creditorEuroAccountConfirmed: f.euroAccountConfirmed, remittance: `Innovation voucher ${String(f.reference ?? id)}`,
+        endToEndId: f.reference ?? `CLAIM-${id}`, amountCents: f.payableCents, creditorName: f.creditorName,
+        creditorIban: iban, creditorEuroAccountConfirmed: f.euroAccountConfirmed, remittance: `Innovation voucher ${f.reference ?? id}`,
       });
     }
     if (problems.length) throw new BatchRefusedError("The batch was not prepared", problems);
     const createdAt = nowIso(ctx);
     const messageId = `VD-${DateTime.fromJSDate(ctx.now(), { zone: "utc" }).toFormat("yyyyLLddHHmmss")}-${randomBytes(4).toString("hex").toUpperCase()}`;
     const xml = buildPain001({ messageId, createdAt, executionDate, debtor: { name: debtor.name, iban: debtor.iban, bic: debtor.bic }, payments });
-    const total = payments.reduce((s, p) => s + p.amountCents, 0);
+    const total = assertCents(payments.reduce((s, p) => s + p.amountCents, 0));
     const [row] = await trx("sepa_batches").insert({
-      message_id: messageId, status: "prepared", execution_date: executionDate, total_cents: assertCents(total),
+      message_id: messageId, status: "prepared", execution_date: executionDate, total_cents: total,
       transaction_count: payments.length, xml, created_by: actor.id, created_at: createdAt,
     }).returning("id");
     const batchId = insertedId(row);
-    await trx("sepa_batch_items").insert(ids.map((claimId) => {
-      const f = facts.get(claimId)!;
-      return { batch_id: batchId, claim_id: claimId, iban: f.iban, amount_cents: f.payableCents };
-    }));
+    await trx("sepa_batch_items").insert(items.map((i) => ({ batch_id: batchId, claim_id: i.claimId, iban: i.iban, amount_cents: i.amountCents })));
     await trx("payment_paths").insert(ids.map((claimId) => ({ claim_id: claimId, kind: "batch", batch_id: batchId, opened_at: createdAt, opened_by: actor.id })));
     await audit(trx, ctx, {
       action: "sepa.batch_prepared", entityType: "sepa_batch", entityId: batchId,
       after: { messageId, executionDate, claimIds: ids, totalCents: total },
     });
-    return toBatch(await trx("sepa_batches").where({ id: batchId }).first());
+    return readBatch(trx, batchId);
   }).catch(pathTaken);
 }
 
-function notPrepared(b: Record<string, unknown>): ConflictError {
+function notPrepared(b: SepaBatch): ConflictError {
   return b.status === "executed"
-    ? new ConflictError(`Batch ${String(b.message_id)} was already marked executed on ${String(b.executed_at ?? "")}. Nothing was changed.`, "batch_executed")
-    : new ConflictError(`Batch ${String(b.message_id)} was cancelled on ${String(b.cancelled_at ?? "")}; it cannot be executed or cancelled again. Nothing was changed.`, "batch_cancelled");
+    ? new ConflictError(`Batch ${b.messageId} was already marked executed on ${b.executedAt ?? ""}. Nothing was changed.`, "batch_executed")
+    : new ConflictError(`Batch ${b.messageId} was cancelled on ${b.cancelledAt ?? ""}; it cannot be executed or cancelled again. Nothing was changed.`, "batch_cancelled");
 }
 
 /**
@@ -449,29 +376,30 @@ export async function markBatchExecuted(ctx: ServiceContext, batchId: number): P
   return inTransaction(ctx, async (trx) => {
     const b = await lockBatch(trx, batchId);
     if (b.status !== "prepared") throw notPrepared(b);
-    const executionDate = String(b.execution_date);
-    const messageId = String(b.message_id);
+    const { executionDate, messageId } = b;
     const due = executionDateRefusal(executionDate, localDate(ctx.now(), ctx.config.timeZone));
     if (due) throw refusalError(due);
-    const items = await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id").select("claim_id", "iban", "amount_cents");
-    const ids = items.map((i) => Number(i.claim_id));
+    const items = (await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id")).map(toSepaBatchItem);
+    const ids = items.map((i) => i.claimId);
     await lockClaims(trx, ids);
     const facts = await claimFacts(trx, ids);
     const step: PaymentStep = { kind: "execute", batchId, messageId };
     const problems: { label: string; message: string }[] = [];
+    const payable: { facts: ClaimFacts; amountCents: Cents }[] = [];
     for (const i of items) {
-      const f = facts.get(Number(i.claim_id))!;
+      const f = facts.get(i.claimId);
+      if (!f) { problems.push({ label: `claim ${i.claimId}`, message: "We could not find that claim." }); continue; }
       const refusal = paymentRefusal(step, { ...f, actorId: actor.id })
-        ?? ibanChangedRefusal((i.iban as string | null) ?? null, f.iban)
-        ?? amountChangedRefusal(i.amount_cents === null ? null : assertCents(i.amount_cents), f.payableCents);
+        ?? ibanChangedRefusal(i.iban, f.iban)
+        ?? amountChangedRefusal(i.amountCents, f.payableCents);
       if (refusal) problems.push({ label: f.label, message: refusal.message });
+      else payable.push({ facts: f, amountCents: i.amountCents ?? f.payableCents });
     }
     if (problems.length) throw new BatchRefusedError(`Batch ${messageId} was not marked executed and no payment was recorded`, problems);
 
     const results: BatchResult[] = [];
-    for (const i of items) {
-      const f = facts.get(Number(i.claim_id))!;
-      const payment = await pay(trx, ctx, f, { paidOn: executionDate, bankReference: messageId, batchId, amountCents: assertCents(i.amount_cents) });
+    for (const { facts: f, amountCents } of payable) {
+      const payment = await pay(trx, ctx, actor, f, { paidOn: executionDate, bankReference: messageId, batchId, amountCents });
       results.push({ claimId: f.claimId, ok: true, payment });
     }
     const n = await trx("sepa_batches").where({ id: batchId, status: "prepared" })
@@ -497,8 +425,8 @@ export async function cancelBatch(ctx: ServiceContext, batchId: number, reason: 
   return inTransaction(ctx, async (trx) => {
     const b = await lockBatch(trx, batchId);
     if (b.status !== "prepared") throw notPrepared(b);
-    const items = await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id").select("claim_id");
-    const ids = items.map((i) => Number(i.claim_id));
+    const items = (await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id")).map(toSepaBatchItem);
+    const ids = items.map((i) => i.claimId);
     await lockClaims(trx, ids);
     const at = nowIso(ctx);
     await trx("payment_paths").where({ batch_id: batchId }).whereNull("closed_at").whereNull("payment_id").update({ closed_at: at, closed_by: actor.id });
@@ -508,6 +436,6 @@ export async function cancelBatch(ctx: ServiceContext, batchId: number, reason: 
       action: "sepa.batch_cancelled", entityType: "sepa_batch", entityId: batchId,
       before: { status: "prepared" }, after: { status: "cancelled", claimIds: ids, reason: why || null },
     });
-    return toBatch(await trx("sepa_batches").where({ id: batchId }).first());
+    return readBatch(trx, batchId);
   });
 }

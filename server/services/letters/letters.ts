@@ -1,76 +1,103 @@
 import { timingSafeEqual } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
-import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
-import { assertCents, type Cents } from "../../domain/money";
+import { isPostgres } from "../../db/connection";
+import { toStoredLetterFile } from "../../db/tables/award-letters";
+import type { ApplicationsRow, AwardLettersRow } from "../../db/tables/rows";
+import { dbCents } from "../../db/tables/values";
+import type { Cents } from "../../domain/money";
 import { isValidDate } from "../../domain/time";
 import {
   type AwardLetterData,
-  type LetterLanguage,
   letterReference,
   renderAwardLetter,
+  renderAwardLetterMarkup,
   sha256Hex,
 } from "../../letters/award-letter";
 import { loadApplication, lockApplication } from "../applications/records";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
-import { nowIso } from "../platform/context";
-import { callVoucherType } from "../scheme/reference";
+import { inTransaction, nowIso } from "../platform/context";
+import { awardLetterData } from "./letter-data";
+
+export { awardLetterData } from "./letter-data";
+export { toBuffer } from "../../db/tables/award-letters";
 
 /*
- * Award letters (R13). The letter is rendered once, inside the approval's transaction, and its
- * bytes are stored: downloads and verification always use the stored bytes, never a new
- * rendering, because a changed template or library would give a different file.
+ * Award letters (R13). An approval decides its letter inside its own transaction: the number,
+ * the issue instant and every fact the letter states are fixed and recorded there
+ * (pending_award_letters), and the wording is checked, so a letter that cannot be made refuses the
+ * approval. Writing the PDF takes most of an approval's time, so it happens after the commit,
+ * outside the database's write lock; the bytes and their SHA-256 are then stored in one short
+ * transaction. Rendering is deterministic, so a letter left pending by a crash is rendered from
+ * its recorded facts at the next start (or by the periodic sweep) into the very same bytes.
+ *
+ * Downloads and verification always use the stored bytes, never a new rendering, because a
+ * changed template or library would give a different file.
  */
 
 export const LETTER_PROGRAMME = "IN2LS";
-const LETTER_LANGUAGE: LetterLanguage = "en";
 
 export interface IssuedLetter {
   reference: string;
   sha256: string;
 }
 
-/** Bytes from the driver: Buffer (pg bytea, sqlite3 blob), or in odd setups a Uint8Array or a "\x..." hex string. */
-export function toBuffer(v: unknown): Buffer {
-  if (Buffer.isBuffer(v)) return v;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  if (typeof v === "string" && v.startsWith("\\x")) return Buffer.from(v.slice(2), "hex");
-  throw new Error("the stored award letter is not binary data");
+/** A letter decided in an approval's transaction, to be written and stored once that has committed. */
+export interface DecidedLetter {
+  applicationId: number;
+  reference: string;
+  issuedBy: number;
+  data: AwardLetterData;
 }
 
-const countryNames = new Intl.DisplayNames(["en"], { type: "region" });
+/** The next free number under a reference prefix, counting stored and pending letters. */
+async function nextSequence(trx: Trx, prefix: string): Promise<number> {
+  // Serialises numbering per prefix on PostgreSQL until commit; the unique constraints stay the
+  // last line of defence. SQLite's single connection already serialises transactions.
+  if (isPostgres(trx)) await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [prefix]);
+  const stored: string[] = await trx("award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
+  const pending: string[] = await trx("pending_award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
+  const highest = [...stored, ...pending].map((r) => r.slice(prefix.length)).filter((s) => /^\d+$/.test(s)).map(Number)
+    .reduce((a, b) => Math.max(a, b), 0);
+  return highest + 1;
+}
 
-function countryName(code: string | null | undefined): string {
-  if (!code) return "";
-  try {
-    return countryNames.of(code.toUpperCase()) ?? code;
-  } catch {
-    return code;
+type LetterState = { kind: "stored"; letter: IssuedLetter } | { kind: "pending"; letter: DecidedLetter } | { kind: "none" };
+
+async function letterState(trx: Trx, applicationId: number): Promise<LetterState> {
+  const existing = await trx("award_letters").where({ application_id: applicationId }).first("reference", "sha256");
+  if (existing) return { kind: "stored", letter: { reference: existing.reference, sha256: existing.sha256 } };
+  const pending = await trx("pending_award_letters").where({ application_id: applicationId }).first();
+  if (pending) {
+    return {
+      kind: "pending",
+      letter: { applicationId, reference: pending.reference, issuedBy: pending.issued_by, data: JSON.parse(pending.data_json) as AwardLetterData },
+    };
   }
-}
-
-function lines(text: unknown): string[] {
-  return String(text ?? "").split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  return { kind: "none" };
 }
 
 /**
- * Issues the award letter of an application that has just been approved, in the caller's
- * transaction (the manager's approval). Idempotent: an application that already has a letter gets
- * that letter back unchanged.
+ * Fixes the award letter of an application that has just been approved, in the caller's
+ * transaction (the manager's approval): its number, its issue instant and its facts, checked
+ * against the template; no PDF yet (storeAwardLetter writes it after the commit). Idempotent: an
+ * application whose letter is already decided gets that one back.
  */
-export async function issueAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number): Promise<IssuedLetter> {
-  // Two approvals of the same application at once must not both render a letter.
+export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number): Promise<DecidedLetter | IssuedLetter> {
+  // Two approvals of the same application at once must not both number a letter.
   await lockApplication(trx, applicationId);
-  const existing = await trx("award_letters").where({ application_id: applicationId }).first("reference", "sha256");
-  if (existing) return { reference: String(existing.reference), sha256: String(existing.sha256) };
+  const state = await letterState(trx, applicationId);
+  if (state.kind !== "none") return state.letter;
 
   const app = await trx("applications as a")
     .join("partners as p", "p.id", "a.partner_id")
     .join("regions as r", "r.id", "p.region_id")
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("a.id", applicationId)
-    .first("a.state", "a.approved_on", "a.decided_by", "r.code as region_code", "vt.code as type_code");
+    .first<{ state: string; approved_on: string | null; decided_by: number | null; region_code: string; type_code: string } | undefined>(
+      "a.state", "a.approved_on", "a.decided_by", "r.code as region_code", "vt.code as type_code",
+    );
   if (!app) throw new NotFoundError();
   if (app.state !== "approved") {
     throw new ConflictError("An award letter is issued when the application is approved; this application is not approved.", "letter_not_approved");
@@ -78,120 +105,96 @@ export async function issueAwardLetter(trx: Trx, ctx: ServiceContext, applicatio
   if (!isValidDate(app.approved_on)) {
     throw new ValidationError("The award letter cannot be issued: the approval date is missing.", { approved_on: "Missing." });
   }
-  const issuedBy = ctx.actor?.id ?? (app.decided_by === null || app.decided_by === undefined ? null : Number(app.decided_by));
+  const issuedBy = ctx.actor?.id ?? app.decided_by;
   if (issuedBy === null) {
     throw new ValidationError("The award letter cannot be issued: the approving manager is not recorded.", { decided_by: "Missing." });
   }
 
-  const year = Number(String(app.approved_on).slice(0, 4));
+  const year = Number(app.approved_on.slice(0, 4));
   const prefix = `${LETTER_PROGRAMME}-${year}-${app.region_code}-${app.type_code}-`;
-  // Serialises numbering per prefix on PostgreSQL until commit; the unique constraint stays the
-  // last line of defence. SQLite's single connection already serialises transactions.
-  if (trx.client.config.client === "pg") await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [prefix]);
-  const taken: string[] = await trx("award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
-  const highest = taken.map((r) => r.slice(prefix.length)).filter((s) => /^\d+$/.test(s)).map(Number)
-    .reduce((a, b) => Math.max(a, b), 0);
   const reference = letterReference({
-    programme: LETTER_PROGRAMME, year, regionCode: app.region_code, typeCode: app.type_code, sequence: highest + 1,
+    programme: LETTER_PROGRAMME, year, regionCode: app.region_code, typeCode: app.type_code, sequence: await nextSequence(trx, prefix),
   });
-
   const issuedAt = nowIso(ctx);
   const data = await awardLetterData(trx, ctx, applicationId, { reference, issuedAt });
-  const pdf = await renderAwardLetter(data);
-  const sha256 = sha256Hex(pdf);
+  // The whole wording is checked now (data, de minimis ceiling, template), so a letter that cannot
+  // be made refuses the approval; only the layout into PDF is left for after the commit.
+  renderAwardLetterMarkup(data);
 
-  await trx("award_letters").insert({
-    application_id: applicationId, reference, language: data.language, pdf, sha256, issued_at: issuedAt, issued_by: issuedBy,
+  await trx("pending_award_letters").insert({
+    application_id: applicationId, reference, language: data.language, issued_at: issuedAt, issued_by: issuedBy, data_json: JSON.stringify(data),
   });
   await trx("applications").where({ id: applicationId }).update({ reference });
-  await audit(trx, ctx, {
-    action: "letter.issued", entityType: "application", entityId: applicationId,
-    after: { reference, sha256, issuedAt, language: data.language },
+  return { applicationId, reference, issuedBy, data };
+}
+
+function isDecided(letter: DecidedLetter | IssuedLetter): letter is DecidedLetter {
+  return "data" in letter;
+}
+
+/** Stores the rendered letter in the caller's transaction, unless it is stored already. */
+async function storeRendered(trx: Trx, ctx: ServiceContext, letter: DecidedLetter, pdf: Buffer): Promise<IssuedLetter> {
+  // The pending row is the claim on the work: whoever holds it stores, anyone later finds it gone.
+  const q = trx("pending_award_letters").where({ application_id: letter.applicationId }).first("reference");
+  const pending = isPostgres(trx) ? await q.forUpdate() : await q;
+  if (!pending) {
+    const stored = await trx("award_letters").where({ application_id: letter.applicationId }).first("reference", "sha256");
+    if (!stored) throw new NotFoundError("This application has no award letter (yet).");
+    return { reference: stored.reference, sha256: stored.sha256 };
+  }
+  const sha256 = sha256Hex(pdf);
+  const { data } = letter;
+  await trx("award_letters").insert({
+    application_id: letter.applicationId, reference: letter.reference, language: data.language, pdf, sha256,
+    issued_at: data.issuedAt, issued_by: letter.issuedBy,
   });
-  return { reference, sha256 };
+  await trx("pending_award_letters").where({ application_id: letter.applicationId }).delete();
+  await audit(trx, ctx, {
+    action: "letter.issued", entityType: "application", entityId: letter.applicationId,
+    after: { reference: letter.reference, sha256, issuedAt: data.issuedAt, language: data.language },
+  });
+  return { reference: letter.reference, sha256 };
 }
 
 /**
- * The letter's content as it follows from the database now. Used once, at issue; exported so
- * that tests can show a stored letter is exactly what this data renders to.
+ * Writes the decided letter's PDF outside any transaction and stores it with its SHA-256 in a
+ * short one. Safe to call more than once and from several servers: the letter is stored once.
  */
-export async function awardLetterData(
-  db: Db | Trx,
-  ctx: Pick<ServiceContext, "config" | "actor">,
-  applicationId: number,
-  issue: { reference: string; issuedAt: string },
-): Promise<AwardLetterData> {
-  const app = await db("applications").where({ id: applicationId }).first();
-  if (!app) throw new NotFoundError();
-  const missing = ["approved_cents", "approved_on", "completion_deadline", "claim_deadline"].filter((k) => app[k] === null || app[k] === undefined);
-  if (missing.length > 0) {
-    throw new ValidationError("The award letter cannot be issued: the approval is incomplete.", Object.fromEntries(missing.map((k) => [k, "Missing."])));
-  }
-  const company = await db("companies").where({ id: app.company_id }).first();
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("p.id", app.partner_id)
-    .first("p.name", "p.address", "r.name as region_name", "r.country");
-  // The call's settings, as the approval used them (R11, R14).
-  const type = await callVoucherType(db, Number(app.call_id), Number(app.voucher_type_id));
-  const call = await db("calls").where({ id: app.call_id }).first("scheme_id");
-  const scheme = await db("schemes").where({ id: call.scheme_id }).first("de_minimis_ceiling_cents");
-  const counterpartRegion = app.counterpart_region_id === null || app.counterpart_region_id === undefined
-    ? null
-    : await db("regions").where({ id: app.counterpart_region_id }).first("name", "country");
-  const signerId = app.decided_by ?? ctx.actor?.id ?? null;
-  const signer = signerId === null ? null : await db("users").where({ id: signerId }).first("name", "title");
-  if (!signer) throw new ValidationError("The award letter cannot be issued: the approving manager is not recorded.", { decided_by: "Missing." });
+export async function storeAwardLetter(ctx: ServiceContext, letter: DecidedLetter | IssuedLetter): Promise<IssuedLetter> {
+  if (!isDecided(letter)) return letter;
+  const pdf = await renderAwardLetter(letter.data);
+  return inTransaction(ctx, (trx) => storeRendered(trx, ctx, letter, pdf));
+}
 
-  const approvedOn = String(app.approved_on);
-  const declarations = await db("de_minimis_declarations").where({ company_id: app.company_id }).select("granted_on", "amount_cents");
-  const others = await db("applications").where({ company_id: app.company_id }).whereNot({ id: applicationId })
-    .select("state", "approved_cents", "approved_on");
-  // The same computation as the R9 check the manager saw, so the letter states the same total.
-  const aid = deMinimisAid({
-    today: approvedOn,
-    declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: d.amount_cents })),
-    awards: programmeAwards(others.map((o) => ({ state: o.state, approvedCents: o.approved_cents, approvedOn: o.approved_on }))),
-  });
+/**
+ * Decides, writes and stores the letter all in the caller's transaction (for callers that hold no
+ * contended lock, and tests). Idempotent: an application that already has a letter gets that
+ * letter back unchanged.
+ */
+export async function issueAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number): Promise<IssuedLetter> {
+  const letter = await decideAwardLetter(trx, ctx, applicationId);
+  if (!isDecided(letter)) return letter;
+  return storeRendered(trx, ctx, letter, await renderAwardLetter(letter.data));
+}
 
-  const companyAddress = lines(company.address);
-  const companyCountry = countryName(company.country);
-  if (companyCountry && companyAddress[companyAddress.length - 1]?.toLowerCase() !== companyCountry.toLowerCase()) {
-    companyAddress.push(companyCountry);
+/**
+ * Stores every letter an approval decided but whose PDF was never stored (the server stopped in
+ * between); run at start-up before the server listens, and by the daily jobs and a periodic
+ * sweep. `olderThanMs` leaves alone letters whose own approval is probably still storing them.
+ * Returns how many it stored.
+ */
+export async function storePendingLetters(ctx: ServiceContext, opts: { olderThanMs?: number } = {}): Promise<number> {
+  const q = ctx.db("pending_award_letters").orderBy("application_id");
+  if (opts.olderThanMs !== undefined) q.where("issued_at", "<", new Date(ctx.now().getTime() - opts.olderThanMs).toISOString());
+  const ids = await q.pluck("application_id");
+  let stored = 0;
+  for (const id of ids) {
+    const state = await inTransaction(ctx, (trx) => letterState(trx, Number(id)));
+    if (state.kind !== "pending") continue;
+    await storeAwardLetter(ctx, state.letter);
+    stored++;
   }
-  const counterpartCountry = countryName(counterpartRegion?.country ?? app.counterpart_country);
-  return {
-    language: LETTER_LANGUAGE,
-    reference: issue.reference,
-    issuedAt: issue.issuedAt,
-    partner: {
-      name: partner.name,
-      addressLines: lines(partner.address),
-      regionName: partner.region_name,
-      country: countryName(partner.country),
-    },
-    company: { legalName: company.legal_name, addressLines: companyAddress, vatNumber: company.vat_number },
-    voucherType: { code: type.code, name: type.name, paymentBasis: type.paymentBasis, preApprovalRequired: type.preApprovalRequired },
-    amountCents: assertCents(app.approved_cents),
-    title: String(app.title ?? "").trim(),
-    purpose: [app.description, app.objectives, app.title].map((s) => String(s ?? "").trim()).find((s) => s !== "") ?? "",
-    counterpart: {
-      name: String(app.counterpart_name ?? ""),
-      // A counterpart outside the programme's regions has no region name; its country stands in.
-      regionName: counterpartRegion?.name ?? counterpartCountry,
-      country: counterpartCountry,
-    },
-    activityStart: app.activity_start,
-    activityEnd: app.activity_end,
-    approvedOn,
-    completionDeadline: app.completion_deadline,
-    claimDeadline: app.claim_deadline,
-    deMinimis: {
-      declaredLastThreeYearsCents: aid.declaredCents,
-      earlierProgrammeAwardsCents: aid.programmeCents,
-      ceilingCents: assertCents(scheme.de_minimis_ceiling_cents),
-    },
-    signatory: { name: signer.name, title: signer.title?.trim() ? signer.title : "Cluster Manager" },
-    timeZone: ctx.config.timeZone,
-  };
+  return stored;
 }
 
 export interface StoredLetter {
@@ -207,7 +210,7 @@ export async function getAwardLetter(ctx: ServiceContext, applicationId: number)
   const app = await loadApplication(ctx, applicationId);
   const row = await ctx.db("award_letters").where({ application_id: app.id }).first("reference", "pdf", "sha256");
   if (!row) throw new NotFoundError("This application has no award letter (yet).");
-  return { reference: String(row.reference), pdf: toBuffer(row.pdf), sha256: String(row.sha256), cancelled: app.state === "cancelled" };
+  return { ...toStoredLetterFile(row), cancelled: app.state === "cancelled" };
 }
 
 export interface VerifyInput {
@@ -232,6 +235,9 @@ export interface VerifyResult {
   /** Only for a genuine letter: whoever holds the file already knows all of this. */
   letter?: VerifiedLetter;
 }
+
+type VerifiedRow = Pick<AwardLettersRow, "reference" | "sha256" | "issued_at"> & Pick<ApplicationsRow, "approved_cents" | "state">
+  & { legal_name: string; vt_name: string };
 
 const REFERENCE = /^[A-Z0-9]{1,16}-\d{4}-[A-Z0-9]{1,16}-[A-Z0-9]{1,16}-\d{4,}$/;
 
@@ -270,11 +276,11 @@ export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyRe
     .join("companies as co", "co.id", "a.company_id")
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("l.reference", reference)
-    .first("l.reference", "l.sha256", "l.issued_at", "a.approved_cents", "a.state", "co.legal_name", "vt.name as vt_name");
+    .first<VerifiedRow | undefined>("l.reference", "l.sha256", "l.issued_at", "a.approved_cents", "a.state", "co.legal_name", "vt.name as vt_name");
   if (!row) {
     return { genuine: false, reason: `No award letter with the reference ${reference} has been issued. Check the reference on the letter.` };
   }
-  const stored = Buffer.from(String(row.sha256), "hex");
+  const stored = Buffer.from(row.sha256, "hex");
   const matches = hashes.every((h) => {
     const given = Buffer.from(h, "hex");
     return given.length === stored.length && timingSafeEqual(given, stored);
@@ -292,11 +298,11 @@ export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyRe
       ? `This is the genuine award letter ${reference}, but the voucher it awarded has since been cancelled.`
       : `This is the genuine award letter ${reference}, unchanged since it was issued.`,
     letter: {
-      reference: String(row.reference),
-      companyName: String(row.legal_name),
-      voucherTypeName: String(row.vt_name),
-      amountCents: assertCents(row.approved_cents),
-      issuedAt: String(row.issued_at),
+      reference: row.reference,
+      companyName: row.legal_name,
+      voucherTypeName: row.vt_name,
+      amountCents: dbCents(row.approved_cents ?? 0),
+      issuedAt: row.issued_at,
       status: cancelled ? "cancelled" : "issued",
     },
   };

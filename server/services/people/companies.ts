@@ -1,36 +1,28 @@
 import { ValidationError } from "../../errors";
-import { classifySme, type RelatedEnterprise } from "../../domain/eligibility";
-import type { Cents } from "../../domain/money";
-import { assertCents } from "../../domain/money";
+import type { RelatedEnterprise } from "../../domain/eligibility";
+import type { CompanyFacts } from "../../db/tables/companies";
+import type { DeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
+import { toDeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
 import { insertedId, nowIso } from "../platform/context";
+import { currentCompanyFacts } from "./company-queries";
+
+/*
+ * Writing a company's facts, inside the transaction of the use case that does it (registration,
+ * the profile page, seeding). Reading them is in ./company-queries.ts.
+ */
 
 /** A declared partner or linked enterprise, exactly as the SME rule (R6) reads it. */
 export type CompanyRelationInput = RelatedEnterprise;
 
-export interface DeMinimisInput { grantingBody: string; grantedOn: string; amountCents: Cents }
+export type DeMinimisInput = DeMinimisDeclaration;
 
-export interface CompanyInput {
-  legalName: string;
-  vatNumber: string;
-  address: string;
-  country: string;
-  regionId: number | null;
-  sectorId: number | null;
-  staffHeadcount: number;
-  turnoverCents: Cents;
-  balanceSheetCents: Cents;
-  iban: string | null;
-  accountHolder: string | null;
-  /** For a SEPA account outside the euro area: the company confirmed it receives euros (R15). */
-  euroAccountConfirmed?: boolean;
-  relations: CompanyRelationInput[];
+export type { CompanyFacts };
+
+export interface CompanyInput extends CompanyFacts {
   deMinimis: DeMinimisInput[];
 }
-
-/** The facts of a company that R6-R8 and payments read; one version of them is valid at a time. */
-export type CompanyFacts = Omit<CompanyInput, "deMinimis">;
 
 function factsOf(input: CompanyInput | CompanyFacts): CompanyFacts {
   return {
@@ -48,27 +40,6 @@ function factsOf(input: CompanyInput | CompanyFacts): CompanyFacts {
 function forAudit(facts: CompanyFacts, deMinimis: DeMinimisInput[]) {
   const iban = facts.iban ? `${facts.iban.slice(0, 4)}…${facts.iban.slice(-4)}` : null;
   return { ...facts, iban, deMinimis };
-}
-
-/** The company's current relations: those whose validity has not been closed by a later profile save. */
-export function currentRelations(db: Trx | ServiceContext["db"], companyId: number) {
-  return db("company_relations").where({ company_id: companyId }).whereNull("valid_to").orderBy("id");
-}
-
-/** The facts as stored now (company row and current relations). */
-export async function currentCompanyFacts(db: Trx | ServiceContext["db"], companyId: number): Promise<CompanyFacts> {
-  const c = await db("companies").where({ id: companyId }).first();
-  const rels = await currentRelations(db, companyId);
-  return {
-    legalName: c.legal_name, vatNumber: c.vat_number, address: c.address, country: c.country,
-    regionId: c.region_id === null ? null : Number(c.region_id), sectorId: c.sector_id === null ? null : Number(c.sector_id),
-    staffHeadcount: Number(c.staff_headcount), turnoverCents: assertCents(c.turnover_cents), balanceSheetCents: assertCents(c.balance_sheet_cents),
-    iban: c.iban ?? null, accountHolder: c.account_holder ?? null, euroAccountConfirmed: !!c.euro_account_confirmed,
-    relations: rels.map((r) => ({
-      name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
-      turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
-    })),
-  };
 }
 
 async function insertRelations(trx: Trx, companyId: number, relations: CompanyRelationInput[], validFrom: string): Promise<void> {
@@ -114,10 +85,9 @@ export async function saveCompanyVersion(trx: Trx, ctx: ServiceContext, companyI
   const now = nowIso(ctx);
   const facts = factsOf(input);
   const before = await currentCompanyFacts(trx, companyId);
-  const beforeDeclarations = (await trx("de_minimis_declarations").where({ company_id: companyId }).orderBy("id"))
-    .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: assertCents(d.amount_cents) }));
-  const last = await trx("company_versions").where({ company_id: companyId }).max({ v: "version" }).first();
-  const version = Number(last?.v ?? 0) + 1;
+  const beforeDeclarations = (await trx("de_minimis_declarations").where({ company_id: companyId }).orderBy("id")).map(toDeMinimisDeclaration);
+  const last = await trx("company_versions").where({ company_id: companyId }).orderBy("version", "desc").first("version");
+  const version = (last?.version ?? 0) + 1;
 
   await trx("companies").where({ id: companyId }).update({
     legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address, country: facts.country,
@@ -136,27 +106,4 @@ export async function saveCompanyVersion(trx: Trx, ctx: ServiceContext, companyI
     after: { version, ...forAudit(facts, [...beforeDeclarations, ...input.deMinimis]) },
   });
   return version;
-}
-
-export interface CompanyVersion { version: number; validFrom: string; validTo: string | null; facts: CompanyFacts }
-
-export async function companyVersions(db: Trx | ServiceContext["db"], companyId: number): Promise<CompanyVersion[]> {
-  return (await db("company_versions").where({ company_id: companyId }).orderBy("version")).map((v) => ({
-    version: Number(v.version), validFrom: v.valid_from, validTo: v.valid_to ?? null, facts: JSON.parse(v.facts_json) as CompanyFacts,
-  }));
-}
-
-/** The SME classification (R6) of a stored company, with the reason shown to users. */
-export async function companySmeStatus(trx: Trx | ServiceContext["db"], companyId: number) {
-  const c = await trx("companies").where({ id: companyId }).first();
-  const rels = await currentRelations(trx, companyId);
-  return classifySme({
-    staffHeadcount: Number(c.staff_headcount),
-    turnoverCents: assertCents(c.turnover_cents),
-    balanceSheetCents: assertCents(c.balance_sheet_cents),
-    relations: rels.map((r) => ({
-      name: r.name, kind: r.kind, sharePercent: r.share_percent, staffHeadcount: Number(r.staff_headcount),
-      turnoverCents: assertCents(r.turnover_cents), balanceSheetCents: assertCents(r.balance_sheet_cents),
-    })),
-  });
 }

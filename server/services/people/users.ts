@@ -1,14 +1,19 @@
-import { randomBytes } from "node:crypto";
-import { hash, verify } from "@node-rs/argon2";
+import { hash } from "@node-rs/argon2";
 import { leavesNoAdministrator } from "../../domain/accounts";
-import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../../domain/throttle";
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
-import { isPostgres, type Db } from "../../db/connection";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { isPostgres } from "../../db/connection";
+import { USER_ROLES } from "../../db/tables/users";
 import { audit } from "../platform/audit";
-import type { Actor, ServiceContext, Trx, UserRole } from "../platform/context";
+import type { ServiceContext, Trx, UserRole } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 
-export const ROLES: readonly UserRole[] = ["applicant", "manager", "finance", "admin"];
+/*
+ * Accounts: the use cases that create and change users, each in one transaction with its audit
+ * entry. Reading users (the signed-in actor, the user list) is in ./user-queries.ts, signing in
+ * in ./sign-in.ts.
+ */
+
+export const ROLES: readonly UserRole[] = USER_ROLES;
 export const ROLE_LABELS: Record<UserRole, string> = {
   applicant: "SME applicant",
   manager: "Cluster manager",
@@ -20,85 +25,6 @@ export const MIN_PASSWORD_LENGTH = 12;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password);
-}
-
-export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
-  const row = await db("users")
-    .leftJoin("partners", "partners.id", "users.partner_id")
-    .leftJoin("companies", "companies.id", "users.company_id")
-    .where("users.id", userId)
-    .first(
-      "users.id", "users.email", "users.name", "users.role", "users.company_id", "users.partner_id",
-      "users.active", "partners.region_id as partner_region_id", "companies.region_id as company_region_id",
-    );
-  if (!row || !row.active) return null;
-  return {
-    id: Number(row.id),
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    companyId: row.company_id === null ? null : Number(row.company_id),
-    partnerId: row.partner_id === null ? null : Number(row.partner_id),
-    regionId:
-      row.partner_region_id !== null && row.partner_region_id !== undefined
-        ? Number(row.partner_region_id)
-        : row.company_region_id !== null && row.company_region_id !== undefined
-          ? Number(row.company_region_id)
-          : null,
-  };
-}
-
-// Verifying against this when the e-mail is unknown (or the account inactive) costs the same as a
-// real check, so the answer's timing does not tell which addresses have accounts.
-const dummyHash: Promise<string> = hash(randomBytes(18).toString("base64url"));
-
-async function signInHistory(ctx: ServiceContext, email: string, ip: string): Promise<SignInHistory> {
-  const now = ctx.now().getTime();
-  const pairSince = new Date(now - SIGN_IN_THROTTLE.pairWindowMinutes * 60_000).toISOString();
-  const addressSince = new Date(now - SIGN_IN_THROTTLE.addressWindowMinutes * 60_000).toISOString();
-  const pair = await ctx.db("login_attempts").where({ email, ip }).andWhere("at", ">=", pairSince).orderBy("id", "asc").select("at", "succeeded");
-  const lastSuccess = pair.map((r) => !!r.succeeded).lastIndexOf(true);
-  const address = await ctx.db("login_attempts").where({ ip, succeeded: false }).andWhere("at", ">=", addressSince).select("at");
-  return {
-    pairFailures: pair.slice(lastSuccess + 1).map((r) => new Date(r.at as string)),
-    addressFailures: address.map((r) => new Date(r.at as string)),
-  };
-}
-
-/**
- * Checks e-mail and password, throttled per account and address (server/domain/throttle.ts), and
- * logs every attempt. Returns null for a wrong e-mail or password (the caller shows one message
- * for both, so the form does not reveal which accounts exist).
- */
-export async function authenticate(ctx: ServiceContext, emailInput: string, password: string, ip: string): Promise<Actor | null> {
-  const email = emailInput.trim().toLowerCase();
-  const wait = signInWaitSeconds(await signInHistory(ctx, email, ip), ctx.now());
-  if (wait > 0) {
-    await inTransaction(ctx, async (trx) => {
-      await audit(trx, { ...ctx, actor: null }, { action: "login.throttled", entityType: "login", entityId: email, after: { ip, retryAfterSeconds: wait } });
-    });
-    throw new TooManyRequestsError(
-      `Too many failed sign-in attempts for this account from your network. For your security, please wait ${waitInWords(wait)} and try again. ` +
-        `If you have forgotten your password, you can reset it.`,
-      wait,
-    );
-  }
-  // Recorded as a failure before the (slow) password check, so that guesses sent in parallel
-  // count against each other; a success turns it into one below.
-  const attemptId = insertedId((await ctx.db("login_attempts").insert({ email, ip, succeeded: false, at: nowIso(ctx) }).returning("id"))[0]);
-  const user = await ctx.db("users").whereRaw("lower(email) = ?", [email]).first("id", "password_hash", "active");
-  const matches = await verify(user?.password_hash ?? (await dummyHash), password).catch(() => false);
-  const ok = matches && !!user && !!user.active;
-  await inTransaction(ctx, async (trx) => {
-    if (ok) await trx("login_attempts").where({ id: attemptId }).update({ succeeded: true });
-    await audit(trx, { ...ctx, actor: null }, {
-      action: ok ? "login.succeeded" : "login.failed",
-      entityType: "user",
-      entityId: user ? user.id : null,
-      after: { email, ip },
-    });
-  });
-  return ok ? loadActor(ctx.db, Number(user.id)) : null;
 }
 
 export interface NewUser {
@@ -124,7 +50,7 @@ export function validateNewUser(input: NewUser): void {
 }
 
 /** Inserts a user inside the caller's transaction (also used by registration and seeding). */
-export async function insertUser(trx: import("../platform/context").Trx, ctx: ServiceContext, input: NewUser): Promise<number> {
+export async function insertUser(trx: Trx, ctx: ServiceContext, input: NewUser): Promise<number> {
   validateNewUser(input);
   await assertAffiliation(trx, input.role, input.partnerId, input.companyId);
   const email = input.email.trim().toLowerCase();
@@ -149,7 +75,7 @@ export async function insertUser(trx: import("../platform/context").Trx, ctx: Se
 }
 
 /** A user's partner or company chosen from a list must exist: a 422 beside the field, never a database error. */
-async function assertAffiliation(db: import("../platform/context").Trx, role: UserRole, partnerId: number | null | undefined, companyId: number | null | undefined): Promise<void> {
+async function assertAffiliation(db: Trx, role: UserRole, partnerId: number | null | undefined, companyId: number | null | undefined): Promise<void> {
   const fields: Record<string, string> = {};
   if (role === "manager" && partnerId && !(await db("partners").where({ id: partnerId }).first("id"))) fields.partnerId = "Choose a partner organisation from the list.";
   if (role === "applicant" && companyId && !(await db("companies").where({ id: companyId }).first("id"))) fields.companyId = "Choose a company from the list.";
@@ -167,8 +93,8 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<n
  */
 async function lockActiveAdministrators(trx: Trx): Promise<number[]> {
   const q = trx("users").where({ role: "admin", active: true }).orderBy("id").select("id");
-  if (isPostgres(trx)) q.forUpdate();
-  return (await q).map((r) => Number(r.id));
+  if (isPostgres(trx)) void q.forUpdate();
+  return (await q).map((r) => r.id);
 }
 
 function lastAdministrator(what: string): ConflictError {
@@ -177,6 +103,11 @@ function lastAdministrator(what: string): ConflictError {
       "Make another user an administrator first.",
     "last_administrator",
   );
+}
+
+/** Ends every session of a user at once (sessions are JSON: a json column on PostgreSQL). */
+export async function endSessions(trx: Trx, userId: number): Promise<void> {
+  await trx("sessions").whereRaw("cast(sess as text) like ?", [`%"user":${userId}}%`]).del();
 }
 
 export async function setUserActive(ctx: ServiceContext, userId: number, active: boolean): Promise<void> {
@@ -192,8 +123,7 @@ export async function setUserActive(ctx: ServiceContext, userId: number, active:
       action: active ? "user.activated" : "user.deactivated", entityType: "user", entityId: userId,
       before: { active: !!before.active }, after: { active },
     });
-    // Sessions are JSON (a json column on PostgreSQL): end the deactivated user's sessions at once.
-    if (!active) await trx("sessions").whereRaw("cast(sess as text) like ?", [`%"user":${userId}}%`]).del();
+    if (!active) await endSessions(trx, userId);
   });
 }
 
@@ -217,22 +147,4 @@ export async function setUserRole(ctx: ServiceContext, userId: number, role: Use
     await trx("users").where({ id: userId }).update(after);
     await audit(trx, ctx, { action: "user.role_changed", entityType: "user", entityId: userId, before, after });
   });
-}
-
-export interface UserListRow {
-  id: number; email: string; name: string; role: UserRole; active: boolean;
-  partnerName: string | null; companyName: string | null;
-}
-
-export async function listUsers(db: Db): Promise<UserListRow[]> {
-  const rows = await db("users")
-    .leftJoin("partners", "partners.id", "users.partner_id")
-    .leftJoin("companies", "companies.id", "users.company_id")
-    .orderBy("users.email")
-    .select("users.id", "users.email", "users.name", "users.role", "users.active",
-      "partners.name as partner_name", "companies.legal_name as company_name");
-  return rows.map((r) => ({
-    id: Number(r.id), email: r.email, name: r.name, role: r.role, active: !!r.active,
-    partnerName: r.partner_name ?? null, companyName: r.company_name ?? null,
-  }));
 }

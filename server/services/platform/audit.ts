@@ -1,3 +1,4 @@
+import { type AuditEvent, toAuditEvent } from "../../db/tables/audit-events";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
 
@@ -37,19 +38,8 @@ export interface AuditFilter {
   page?: number;
 }
 
-export interface AuditRow {
-  id: number;
-  /** The event in words, for timelines. */
-  label: string;
-  at: string;
-  actorLabel: string | null;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  before: string | null;
-  after: string | null;
-  requestId: string | null;
-}
+/** One event as timelines and the audit page show it. */
+export type AuditRow = AuditEvent;
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -65,18 +55,7 @@ export async function listAuditEvents(ctx: ServiceContext, f: AuditFilter): Prom
   const rows = await q.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE);
   return {
     hasMore: rows.length > AUDIT_PAGE_SIZE,
-    rows: rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
-      id: Number(r.id),
-      label: eventLabel(r.action),
-      at: r.at,
-      actorLabel: r.actor_label,
-      action: r.action,
-      entityType: r.entity_type,
-      entityId: r.entity_id,
-      before: r.before_json,
-      after: r.after_json,
-      requestId: r.request_id,
-    })),
+    rows: rows.slice(0, AUDIT_PAGE_SIZE).map((r) => toAuditEvent(r, eventLabel)),
   };
 }
 
@@ -106,8 +85,5 @@ export async function entityTimeline(ctx: ServiceContext, entityType: string, en
   const rows = await ctx.db("audit_events")
     .where({ entity_type: entityType, entity_id: String(entityId) })
     .orderBy("id", "asc");
-  return rows.map((r) => ({
-    id: Number(r.id), label: eventLabel(r.action), at: r.at, actorLabel: r.actor_label, action: r.action, entityType: r.entity_type,
-    entityId: r.entity_id, before: r.before_json, after: r.after_json, requestId: r.request_id,
-  }));
+  return rows.map((r) => toAuditEvent(r, eventLabel));
 }

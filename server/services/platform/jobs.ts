@@ -8,15 +8,18 @@ import { checkCallLedgers } from "../calls/ledger-check";
 import { expireVouchers } from "../claims/expiry";
 import { deliverOutbox, OutboxWorker } from "./mail";
 import { sendDeadlineReminders } from "../applications/reminders";
+import { storePendingLetters } from "../letters/letters";
 import { serializeError } from "../../logging";
 
 /**
- * Daily jobs (expiry of vouchers past their deadline, deadline reminders, the check of each call's
- * running totals against its ledger) are listed here in the
- * order they run. Each is idempotent, so running at start-up, daily and by `npm run jobs` is safe.
+ * Daily jobs (award letters left unstored by a crash, calls closed, vouchers expired past their
+ * deadline, deadline reminders, the check of each call's running totals against its ledger) are
+ * listed here in the order they run. Each is idempotent, so running at start-up, daily and by
+ * `npm run jobs` is safe.
  */
 export type DailyJob = { name: string; run: (ctx: ServiceContext) => Promise<number> };
 export const DAILY_JOBS: DailyJob[] = [
+  { name: "lettersStored", run: (ctx) => storePendingLetters(ctx) },
   { name: "callsClosed", run: closeDueCalls },
   { name: "vouchersExpired", run: expireVouchers },
   { name: "deadlineReminders", run: sendDeadlineReminders },
@@ -45,8 +48,11 @@ export async function runDailyJobs(ctx: ServiceContext, jobs: DailyJob[] = DAILY
 export async function runDailyJobsExclusive(ctx: ServiceContext, jobs: DailyJob[] = DAILY_JOBS): Promise<Record<string, number> | null> {
   if (!isPostgres(ctx.db)) return runDailyJobs(ctx, jobs);
   return ctx.db.transaction(async (trx) => {
-    const got = await trx.raw("select pg_try_advisory_xact_lock(hashtext(?), hashtext(current_schema())) as ok", [DAILY_JOBS_LOCK]);
-    if (!got.rows[0].ok) return null;
+    const got = await trx.raw<{ rows: { ok: boolean }[] }>(
+      "select pg_try_advisory_xact_lock(hashtext(?), hashtext(current_schema())) as ok",
+      [DAILY_JOBS_LOCK],
+    );
+    if (!got.rows[0]?.ok) return null;
     return runDailyJobs(ctx, jobs);
   });
 }
@@ -62,7 +68,7 @@ export interface BackgroundJobs {
 /**
  * Starts the in-process scheduler: daily jobs now and every 24 h; queued e-mail right after the
  * transaction that queued it commits, and a sweep every 30 s for retries and for messages queued
- * by other processes.
+ * by other processes; every minute, award letters whose store after the approval failed.
  */
 export function startBackgroundJobs(db: Db, config: Config, opts: { runDailyNow?: boolean } = {}): BackgroundJobs {
   const ctx = systemContext(db, config);
@@ -72,14 +78,18 @@ export function startBackgroundJobs(db: Db, config: Config, opts: { runDailyNow?
   if (opts.runDailyNow !== false) void runDailyJobsExclusive(ctx).catch(log);
   const daily = setInterval(() => void runDailyJobsExclusive(ctx).catch(log), 24 * 60 * 60 * 1000);
   const mail = setInterval(() => outbox.kick(), 30 * 1000);
+  // An approval stores its own letter right after its commit; this catches one whose store failed.
+  const letters = setInterval(() => void storePendingLetters(ctx, { olderThanMs: 60 * 1000 }).catch(log), 60 * 1000);
   daily.unref();
   mail.unref();
+  letters.unref();
   outbox.kick();
   return {
     stop() {
       unhook();
       clearInterval(daily);
       clearInterval(mail);
+      clearInterval(letters);
     },
     mailIdle: () => outbox.idle(),
   };

@@ -1,8 +1,10 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
 import nodemailer from "nodemailer";
 import { isPostgres } from "../../db/connection";
+import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
+import { DEFAULT_LANGUAGE, type Language, LANGUAGES } from "../../languages";
 import type { ServiceContext, Trx } from "./context";
 import { afterCommit, inTransaction, nowIso } from "./context";
 
@@ -19,20 +21,85 @@ import { afterCommit, inTransaction, nowIso } from "./context";
  * sent once. Only a sender that dies between sending and marking the row sent can cause a
  * repeat, after the claim has expired: at least once, never lost.
  */
-const TEMPLATE_DIR = path.resolve(__dirname, "../../../templates/emails");
-const hbs = Handlebars.create();
-const compiled = new Map<string, { subject: HandlebarsTemplateDelegate; body: HandlebarsTemplateDelegate }>();
 
-function template(name: string) {
-  let t = compiled.get(name);
-  if (!t) {
-    // First line "Subject: ..." then a blank line then the plain-text body.
-    const src = readFileSync(path.join(TEMPLATE_DIR, `${name}.hbs`), "utf8");
-    const match = /^Subject: (.*)\r?\n\r?\n([\s\S]*)$/.exec(src);
-    if (!match) throw new Error(`e-mail template ${name} must start with a Subject: line and a blank line`);
-    t = { subject: hbs.compile(match[1], { noEscape: true }), body: hbs.compile(match[2], { noEscape: true }) };
-    compiled.set(name, t);
+/**
+ * Every e-mail the product sends. queueEmail accepts only these names, and every one must exist
+ * as templates/emails/<language>/<name>.hbs in every language of LANGUAGES: the server checks at
+ * start-up (loadEmailTemplates) and refuses to start without them, so no message is ever dropped
+ * for want of its text.
+ */
+export const EMAIL_TEMPLATES = [
+  "account-confirmation",
+  "claim-deadline-reminder",
+  "claim-received",
+  "claim-rejected",
+  "claim-verified",
+  "deadline-reminder",
+  "decision-approved",
+  "decision-rejected",
+  "invitation",
+  "more-info-requested",
+  "password-reset",
+  "payment-made",
+  "submission-received",
+] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+export const EMAIL_TEMPLATE_DIR = path.resolve(__dirname, "../../../templates/emails");
+
+interface CompiledEmail { subject: HandlebarsTemplateDelegate; body: HandlebarsTemplateDelegate }
+
+const hbs = Handlebars.create();
+let compiled: Map<string, CompiledEmail> | null = null;
+
+function key(language: Language, name: EmailTemplate): string {
+  return `${language}/${name}`;
+}
+
+/** Thrown at start-up when a template is missing or malformed; lists every problem at once. */
+export class TemplateError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Templates missing or unreadable:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "TemplateError";
   }
+}
+
+/**
+ * Reads and compiles every e-mail template in every language from `dir`, for the whole process.
+ * Returns the problems (a missing file, no "Subject:" line) instead of throwing, so that the
+ * start-up check can report e-mails and letters together.
+ */
+export function loadEmailTemplates(dir: string = EMAIL_TEMPLATE_DIR): string[] {
+  const problems: string[] = [];
+  const next = new Map<string, CompiledEmail>();
+  for (const language of LANGUAGES) {
+    for (const name of EMAIL_TEMPLATES) {
+      const file = path.join(dir, language, `${name}.hbs`);
+      if (!existsSync(file)) {
+        problems.push(`${file}: missing (e-mail "${name}", language ${language})`);
+        continue;
+      }
+      // First line "Subject: ..." then a blank line then the plain-text body.
+      const match = /^Subject: (.*)\r?\n\r?\n([\s\S]*)$/.exec(readFileSync(file, "utf8"));
+      if (!match?.[1] || match[2] === undefined) {
+        problems.push(`${file}: must start with a "Subject:" line and a blank line`);
+        continue;
+      }
+      next.set(key(language, name), { subject: hbs.compile(match[1], { noEscape: true }), body: hbs.compile(match[2], { noEscape: true }) });
+    }
+  }
+  if (problems.length === 0) compiled = next;
+  return problems;
+}
+
+function template(name: EmailTemplate, language: Language): CompiledEmail {
+  if (!compiled) {
+    // A process that did not go through start-up (a script, a test) loads them on first use.
+    const problems = loadEmailTemplates();
+    if (problems.length > 0) throw new TemplateError(problems);
+  }
+  const t = compiled?.get(key(language, name));
+  if (!t) throw new TemplateError([`e-mail "${name}" in ${language} is not loaded`]);
   return t;
 }
 
@@ -40,10 +107,10 @@ export async function queueEmail(
   trx: Trx,
   ctx: ServiceContext,
   to: string,
-  templateName: string,
+  templateName: EmailTemplate,
   data: Record<string, unknown>,
 ): Promise<void> {
-  const t = template(templateName);
+  const t = template(templateName, DEFAULT_LANGUAGE);
   const vars = { baseUrl: ctx.config.baseUrl, ...data };
   await trx("emails").insert({
     to_address: to,
@@ -70,17 +137,15 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(60 * 60 * 1000, 30_000 * 2 ** Math.max(0, Math.min(attempts, 20) - 1));
 }
 
-interface EmailRow { id: number; to_address: string; subject: string; body_text: string; template: string; attempts: number }
-
 function pendingQuery(db: ServiceContext["db"] | Trx, now: string) {
   return db("emails").whereNull("sent_at")
-    .where((w) => w.whereNull("next_attempt_at").orWhere("next_attempt_at", "<=", now))
-    .where((w) => w.whereNull("claimed_until").orWhere("claimed_until", "<", now))
+    .where((w) => void w.whereNull("next_attempt_at").orWhere("next_attempt_at", "<=", now))
+    .where((w) => void w.whereNull("claimed_until").orWhere("claimed_until", "<", now))
     .orderBy("id");
 }
 
 /** Claims the oldest message that is due and not claimed by another sender, or returns null. */
-async function claimNext(ctx: ServiceContext): Promise<EmailRow | null> {
+async function claimNext(ctx: ServiceContext): Promise<OutboxEmail | null> {
   const now = ctx.now();
   // A read first, so an empty outbox costs no write lock (SQLite) and no transaction.
   if (!(await pendingQuery(ctx.db, now.toISOString()).first("id"))) return null;
@@ -88,9 +153,10 @@ async function claimNext(ctx: ServiceContext): Promise<EmailRow | null> {
     const q = pendingQuery(trx, now.toISOString()).first("id", "to_address", "subject", "body_text", "template", "attempts");
     const row = isPostgres(ctx.db) ? await q.forUpdate().skipLocked() : await q;
     if (!row) return null;
-    const attempts = Number(row.attempts) + 1;
-    await trx("emails").where({ id: row.id }).update({ claimed_until: new Date(now.getTime() + CLAIM_MS).toISOString(), attempts });
-    return { ...row, id: Number(row.id), attempts } as EmailRow;
+    const email = toOutboxEmail(row);
+    const attempts = email.attempts + 1;
+    await trx("emails").where({ id: email.id }).update({ claimed_until: new Date(now.getTime() + CLAIM_MS).toISOString(), attempts });
+    return { ...email, attempts };
   });
 }
 
@@ -106,7 +172,7 @@ export async function deliverOutbox(ctx: ServiceContext): Promise<number> {
     const m = await claimNext(ctx);
     if (!m) break;
     try {
-      const info = await transport.sendMail({ from: ctx.config.mail.from, to: m.to_address, subject: m.subject, text: m.body_text });
+      const info = await transport.sendMail({ from: ctx.config.mail.from, to: m.to, subject: m.subject, text: m.bodyText });
       if (!ctx.config.mail.smtpUrl) {
         mkdirSync(ctx.config.mail.outboxDir, { recursive: true });
         const file = path.join(ctx.config.mail.outboxDir, `${String(m.id).padStart(6, "0")}-${m.template}.eml`);

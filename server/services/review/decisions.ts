@@ -10,7 +10,7 @@ import { notifyCompany } from "../applications/notify";
 import { commit, commitmentOf, readCeilings, release } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
-import { issueAwardLetter } from "../letters/letters";
+import { decideAwardLetter, storeAwardLetter } from "../letters/letters";
 import { callVoucherType } from "../scheme/reference";
 import { assertNoConflict, requireDecider } from "./conflicts";
 import { approvalFindings, skippedReserve, skipText } from "./decision-facts";
@@ -56,7 +56,7 @@ export interface ApprovalResult { amountCents: Cents; letterReference: string; c
  * amount, at most requested and the cap.
  */
 export async function approve(ctx: ServiceContext, id: number, input: { amountCents?: Cents | null; skipReason?: string | null }): Promise<ApprovalResult> {
-  return inTransaction(ctx, async (trx) => {
+  const { result, letter } = await inTransaction(ctx, async (trx) => {
     const { app, deciderId } = await decidable(trx, ctx, id);
     const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     const amount = amountToApprove(type, app.requestedCents, input.amountCents ?? null);
@@ -90,12 +90,15 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
       ceilingKeys: ceilingKeysFor({ voucherTypeCode: app.voucherTypeCode, partnerId: app.partnerId }, defined),
       idempotencyKey: `approve:${app.id}`, note: `Approval of ${app.reference ?? `application ${app.id}`}`,
     });
-    const letter = await issueAwardLetter(trx, ctx, app.id);
+    const letter = await decideAwardLetter(trx, ctx, app.id);
     await notifyCompany(trx, ctx, app, "decision-approved", {
       reference: letter.reference, amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
     });
-    return { amountCents: amount, letterReference: letter.reference, completionDeadline };
+    return { result: { amountCents: amount, letterReference: letter.reference, completionDeadline }, letter };
   });
+  // The letter's PDF is written after the commit, outside the write lock (services/letters).
+  await storeAwardLetter(ctx, letter);
+  return result;
 }
 
 export async function reject(ctx: ServiceContext, id: number, input: { templateId?: number | null; reason?: string }): Promise<void> {

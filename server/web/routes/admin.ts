@@ -1,73 +1,71 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { formatAmount, type Cents } from "../../domain/money";
-import { ConflictError, ValidationError } from "../../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { listAuditEvents } from "../../services/platform/audit";
 import type { UserRole } from "../../services/platform/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../services/scheme/reference";
 import { type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/scheme/settings";
 import { AMOUNT_RULES, type AmountRule, APPROVAL_TIMINGS, MAX_SETTING_DAYS, PAYMENT_BASES, type PaymentBasis } from "../../domain/scheme";
-import { createUser, listUsers, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
-import { parseForm, renderFormError } from "../forms";
+import { companyOptions, installationCounts, listUsers } from "../../services/people/user-queries";
+import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
+import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { flash, handle, idParam, requireRole } from "../middleware";
+import { flash, idParam, requireRole } from "../middleware";
 
 export const adminRoutes = Router();
 const admin = requireRole("admin");
 
 const roleOptions = () => ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 
-adminRoutes.get("/admin", admin, handle(async (req, res) => {
-  const db = req.ctx.db;
-  const count = async (t: string) => Number((await db(t).count({ n: "*" }))[0].n);
-  res.render("pages/admin/home", {
-    pageTitle: "Administration",
-    counts: { users: await count("users"), companies: await count("companies"), calls: await count("calls"), applications: await count("applications") },
-  });
-}));
+adminRoutes.get("/admin", admin, async (req, res) => {
+  res.render("pages/admin/home", { pageTitle: "Administration", counts: await installationCounts(req.ctx.db) });
+});
 
-adminRoutes.get("/admin/users", admin, handle(async (req, res) => {
+adminRoutes.get("/admin/users", admin, async (req, res) => {
   res.render("pages/admin/users", { pageTitle: "Users", users: await listUsers(req.ctx.db), roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
-}));
+});
 
-async function userFormLocals(req: import("express").Request) {
-  const companies = await req.ctx.db("companies").orderBy("legal_name").select("id", "legal_name");
+async function userFormLocals(req: Request) {
   return {
     pageTitle: "New user",
     roleOptions: roleOptions(),
     partnerOptions: (await listPartners(req.ctx.db)).map((p) => ({ value: p.id, label: `${p.name} (${p.regionName})` })),
-    companyOptions: companies.map((c) => ({ value: c.id, label: c.legal_name })),
+    companyOptions: (await companyOptions(req.ctx.db)).map((c) => ({ value: c.id, label: c.name })),
   };
 }
 
-adminRoutes.get("/admin/users/new", admin, handle(async (req, res) => {
+adminRoutes.get("/admin/users/new", admin, async (req, res) => {
   res.render("pages/admin/user-new", { ...(await userFormLocals(req)), values: {} });
-}));
+});
+
+const ROLE_CHOICES = ROLES as [UserRole, ...UserRole[]];
 
 const newUserSchema = z.object({
   email: field.email(),
   name: field.name("the full name", 200),
   title: field.optionalName("the job title", 200),
   password: field.password(12),
-  role: field.choice(ROLES as unknown as [UserRole, ...UserRole[]], "Choose a role."),
+  role: field.choice(ROLE_CHOICES, "Choose a role."),
   partnerId: field.optionalId("a partner organisation"),
   companyId: field.optionalId("a company"),
 });
 
-adminRoutes.post("/admin/users", admin, handle(async (req, res) => {
-  const values = { ...req.body, password: "" };
-  try {
-    const input = parseForm(newUserSchema, req.body);
-    await createUser(req.ctx, { ...input, emailConfirmed: true, partnerId: input.partnerId ?? null, companyId: input.companyId ?? null });
-    flash(req, "success", `The account ${input.email} was created.`);
-    res.redirect(303, "/admin/users");
-  } catch (err) {
-    renderFormError(res, err, "pages/admin/user-new", { ...(await userFormLocals(req)), values });
-  }
+/** The password typed is never sent back. */
+const newUserPage = {
+  view: "pages/admin/user-new",
+  locals: async (req: Request) => ({ ...(await userFormLocals(req)), values: { ...(req.body as Record<string, unknown>), password: "" } }),
+};
+
+adminRoutes.post("/admin/users", admin, formRoute(newUserPage, async (req, res) => {
+  const input = parseBody(newUserSchema, req.body);
+  await createUser(req.ctx, { ...input, emailConfirmed: true, partnerId: input.partnerId ?? null, companyId: input.companyId ?? null });
+  flash(req, "success", `The account ${input.email} was created.`);
+  res.redirect(303, "/admin/users");
 }));
 
-adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
+adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
   const id = idParam(req);
   const input = parseBody(z.object({ active: field.choice(["true", "false"], "Choose to activate or deactivate the account.") }), req.body);
   const active = input.active === "true";
@@ -79,19 +77,19 @@ adminRoutes.post("/admin/users/:id/active", admin, handle(async (req, res) => {
     flash(req, "error", err.message);
   }
   res.redirect(303, "/admin/users");
-}));
+});
 
 const roleSchema = z.object({
-  role: field.choice(ROLES as unknown as [UserRole, ...UserRole[]], "Choose a role."),
+  role: field.choice(ROLE_CHOICES, "Choose a role."),
   partnerId: field.optionalId("a partner organisation"),
   companyId: field.optionalId("a company"),
 });
 
-adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
+adminRoutes.post("/admin/users/:id/role", admin, async (req, res) => {
   const id = idParam(req);
   try {
-    const input = parseForm(roleSchema, req.body);
-    await setUserRole(req.ctx, id, input.role as UserRole, input.partnerId ?? null, input.companyId ?? null);
+    const input = parseBody(roleSchema, req.body);
+    await setUserRole(req.ctx, id, input.role, input.partnerId ?? null, input.companyId ?? null);
     flash(req, "success", "The role was changed.");
   } catch (err) {
     if (err instanceof ConflictError) flash(req, "error", err.message);
@@ -99,7 +97,7 @@ adminRoutes.post("/admin/users/:id/role", admin, handle(async (req, res) => {
     else throw err;
   }
   res.redirect(303, "/admin/users");
-}));
+});
 
 const auditQuery = z.object({
   action: field.filter("the action", 60),
@@ -111,7 +109,7 @@ const auditQuery = z.object({
   page: field.page(),
 });
 
-adminRoutes.get("/admin/audit", admin, handle(async (req, res) => {
+adminRoutes.get("/admin/audit", admin, async (req, res) => {
   const q = parseQuery(auditQuery, req.query);
   const tz = req.ctx.config.timeZone;
   const day = (s: string | null, plus = 0) => (s ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined);
@@ -127,28 +125,28 @@ adminRoutes.get("/admin/audit", admin, handle(async (req, res) => {
     pageTitle: "Audit log", rows, values: kept, page,
     prevLink: page > 1 ? `?${qs(page - 1)}` : null, nextLink: hasMore ? `?${qs(page + 1)}` : null,
   });
-}));
+});
 
-adminRoutes.get("/admin/regions", admin, handle(async (req, res) => {
+adminRoutes.get("/admin/regions", admin, async (req, res) => {
   const partners = await listPartners(req.ctx.db);
   const regions = (await listRegions(req.ctx.db)).map((r) => ({ ...r, partner: partners.find((p) => p.regionId === r.id) ?? null }));
   res.render("pages/admin/regions", { pageTitle: "Regions and partners", regions });
-}));
+});
 
-async function regionLocals(req: import("express").Request, id: number) {
+async function regionLocals(req: Request, id: number) {
   const region = (await listRegions(req.ctx.db)).find((r) => r.id === id);
-  if (!region) throw new (await import("../../errors")).NotFoundError();
+  if (!region) throw new NotFoundError();
   const partner = (await listPartners(req.ctx.db)).find((p) => p.regionId === id);
   return { region, partner };
 }
 
-adminRoutes.get("/admin/regions/:id", admin, handle(async (req, res) => {
+adminRoutes.get("/admin/regions/:id", admin, async (req, res) => {
   const { region, partner } = await regionLocals(req, idParam(req));
   res.render("pages/admin/region-edit", {
     pageTitle: `Edit ${region.name}`, region,
     values: { name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "" },
   });
-}));
+});
 
 const regionSchema = z.object({
   name: field.name("the region's name", 200),
@@ -160,29 +158,33 @@ const regionSchema = z.object({
   partnerEmail: field.optionalEmail(),
 });
 
-adminRoutes.post("/admin/regions/:id", admin, handle(async (req, res) => {
+/** Its locals read the region, so a region that does not exist is a 404 whatever the form holds. */
+const regionPage = {
+  view: "pages/admin/region-edit",
+  locals: async (req: Request) => {
+    const { region } = await regionLocals(req, idParam(req));
+    return { pageTitle: `Edit ${region.name}`, region };
+  },
+};
+
+adminRoutes.post("/admin/regions/:id", admin, formRoute(regionPage, async (req, res) => {
   const id = idParam(req);
-  const { region } = await regionLocals(req, id);
-  try {
-    const input = parseForm(regionSchema, req.body);
-    await updateRegion(req.ctx, id, { ...input, partnerEmail: input.partnerEmail || null });
-    flash(req, "success", `${input.name} was saved.`);
-    res.redirect(303, "/admin/regions");
-  } catch (err) {
-    renderFormError(res, err, "pages/admin/region-edit", { pageTitle: `Edit ${region.name}`, region, values: req.body });
-  }
+  const input = parseBody(regionSchema, req.body);
+  await updateRegion(req.ctx, id, { ...input, partnerEmail: input.partnerEmail || null });
+  flash(req, "success", `${input.name} was saved.`);
+  res.redirect(303, "/admin/regions");
 }));
 
-async function schemeLocals(req: import("express").Request) {
+async function schemeLocals(req: Request) {
   return {
     pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
     amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
   };
 }
 
-const approvalValue = (preApprovalRequired: boolean) => APPROVAL_TIMINGS.find((o) => o.preApprovalRequired === preApprovalRequired)!.value;
+const approvalValue = (preApprovalRequired: boolean) => APPROVAL_TIMINGS.find((o) => o.preApprovalRequired === preApprovalRequired)?.value ?? "";
 
-adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
+adminRoutes.get("/admin/scheme", admin, async (req, res) => {
   const locals = await schemeLocals(req);
   const values: Record<string, unknown> = {
     deMinimisCeiling: formatAmount(locals.scheme.deMinimisCeilingCents),
@@ -197,7 +199,7 @@ adminRoutes.get("/admin/scheme", admin, handle(async (req, res) => {
     values[settingField("claimDays", t.code)] = String(t.claimDays);
   }
   res.render("pages/admin/scheme", { ...locals, values });
-}));
+});
 
 /**
  * Reads what was typed; anything that cannot be read becomes a field error here, anything that
@@ -225,7 +227,8 @@ function readSchemeForm(body: unknown, types: { code: string; name: string }[]):
       maxCents: value("maxCents") as Cents,
       amountRule: value("amountRule") as AmountRule,
       paymentBasis: value("paymentBasis") as PaymentBasis,
-      preApprovalRequired: APPROVAL_TIMINGS.find((o) => o.value === input[settingField("preApprovalRequired", t.code)])!.preApprovalRequired,
+      // The choice was checked against APPROVAL_TIMINGS above.
+      preApprovalRequired: APPROVAL_TIMINGS.some((o) => o.value === value("preApprovalRequired") && o.preApprovalRequired),
       completionDays: value("completionDays") as number,
       claimDays: value("claimDays") as number,
     };
@@ -233,15 +236,19 @@ function readSchemeForm(body: unknown, types: { code: string; name: string }[]):
   return out;
 }
 
-adminRoutes.post("/admin/scheme", admin, handle(async (req, res) => {
-  const locals = await schemeLocals(req);
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  try {
-    await updateSchemeSettings(req.ctx, readSchemeForm(body, locals.types));
-    flash(req, "success", "The scheme settings were saved. Calls opened from now on use them; calls already open keep theirs.");
-    res.redirect(303, "/admin/scheme");
-  } catch (err) {
-    renderFormError(res, err, "pages/admin/scheme", { ...locals, values: { ...body, blockWhileClaimOpen: body.blockWhileClaimOpen === "on" } });
-  }
+/** The checkbox is shown ticked again only when it was ticked. */
+const schemePage = {
+  view: "pages/admin/scheme",
+  locals: async (req: Request) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    return { ...(await schemeLocals(req)), values: { ...body, blockWhileClaimOpen: body.blockWhileClaimOpen === "on" } };
+  },
+};
+
+adminRoutes.post("/admin/scheme", admin, formRoute(schemePage, async (req, res) => {
+  const types = await listVoucherTypes(req.ctx.db);
+  await updateSchemeSettings(req.ctx, readSchemeForm(req.body, types));
+  flash(req, "success", "The scheme settings were saved. Calls opened from now on use them; calls already open keep theirs.");
+  res.redirect(303, "/admin/scheme");
 }));
 

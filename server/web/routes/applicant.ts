@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from "express";
+import { Router, type Request } from "express";
 import { fromBuffer } from "file-type";
 import { z } from "zod";
 import { AppError, ConflictError, ValidationError } from "../../errors";
@@ -13,9 +13,9 @@ import { claimForm, loadAttachment } from "../../services/claims/queries";
 import { loadApplication } from "../../services/applications/records";
 import { callVoucherType } from "../../services/scheme/reference";
 import { csrfAfterUpload, uploadParser } from "../csrf";
-import { f, parseForm, renderFormError } from "../forms";
-import { codeParam, field } from "../input";
-import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
+import { errorSummary, formRoute } from "../forms";
+import { codeParam, field, parseBody } from "../input";
+import { flash, idParam, requireAuth, requireRole } from "../middleware";
 
 export const applicantRoutes = Router();
 const applicant = requireRole("applicant");
@@ -39,14 +39,14 @@ async function checkFiles(files: Express.Multer.File[] | undefined, field: strin
   return out;
 }
 
-applicantRoutes.get("/applicant", applicant, handle(async (req, res) => {
+applicantRoutes.get("/applicant", applicant, async (req, res) => {
   const applications = await listCompanyApplications(req.ctx);
   res.render("pages/applicant/home", { pageTitle: "My applications", applications });
-}));
+});
 
-applicantRoutes.get("/calls", applicant, handle(async (req, res) => {
+applicantRoutes.get("/calls", applicant, async (req, res) => {
   res.render("pages/applicant/calls", { pageTitle: "Open calls", calls: await listOpenCalls(req.ctx) });
-}));
+});
 
 // ---------------------------------------------------------------------------------------------
 // The application form (new and edit)
@@ -74,7 +74,7 @@ const draftSchema = z.object({
 
 /** Money fields: empty means "not given yet"; anything else must parse (R1), reason beside the field. */
 function parseDraft(body: unknown): DraftInput & { next: string } {
-  const parsed = parseForm(draftSchema, body);
+  const parsed = parseBody(draftSchema, body);
   const manual = parsed.counterpartOrgId === null;
   return {
     title: parsed.title, description: parsed.description, objectives: parsed.objectives, expectedResult: parsed.expectedResult,
@@ -103,28 +103,32 @@ async function formLocals(req: Request, extra: Record<string, unknown>) {
   return { ...(await formReference(req.ctx.db)), ...extra };
 }
 
-applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
+applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, async (req, res) => {
   const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
   assertCallOpenForNew(req.ctx, call);
   res.render("pages/applicant/application-form", await formLocals(req, {
     pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: {},
     action: `/calls/${call.id}/apply/${type.code}`,
   }));
-}));
+});
 
-applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, handle(async (req, res) => {
-  const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
-  try {
-    const { next, ...draft } = parseDraft(req.body);
-    const id = await createDraft(req.ctx, call.id, type.code, draft);
-    flash(req, "success", "Your draft was saved. You can come back to it at any time.");
-    res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
-  } catch (err) {
-    renderFormError(res, err, "pages/applicant/application-form", await formLocals(req, {
-      pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: req.body,
-      action: `/calls/${call.id}/apply/${type.code}`,
-    }));
-  }
+const newApplicationPage = {
+  view: "pages/applicant/application-form",
+  locals: async (req: Request) => {
+    const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
+    return formLocals(req, {
+      pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", action: `/calls/${call.id}/apply/${type.code}`,
+    });
+  },
+};
+
+applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, formRoute(newApplicationPage, async (req, res) => {
+  const callId = idParam(req, "callId");
+  const typeCode = codeParam(req, "typeCode");
+  const { next, ...draft } = parseDraft(req.body);
+  const id = await createDraft(req.ctx, callId, typeCode, draft);
+  flash(req, "success", "Your draft was saved. You can come back to it at any time.");
+  res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
 }));
 
 async function editLocals(req: Request, id: number) {
@@ -134,69 +138,68 @@ async function editLocals(req: Request, id: number) {
   return { app, type, base: await formLocals(req, { pageTitle: `Edit: ${app.title || type.name}`, call, voucherType: type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
 }
 
-applicantRoutes.get("/applications/:id/edit", applicant, handle(async (req, res) => {
+applicantRoutes.get("/applications/:id/edit", applicant, async (req, res) => {
   const { app, base } = await editLocals(req, idParam(req));
   if (app.state !== "draft" && app.state !== "more-info-requested") return res.redirect(303, `/applications/${app.id}`);
   res.render("pages/applicant/application-form", { ...base, values: valuesOf(draftInputOf(app)), editing: true });
-}));
+});
 
-applicantRoutes.post("/applications/:id/edit", applicant, handle(async (req, res) => {
+const editApplicationPage = {
+  view: "pages/applicant/application-form",
+  locals: async (req: Request) => ({ ...(await editLocals(req, idParam(req))).base, editing: true }),
+};
+
+applicantRoutes.post("/applications/:id/edit", applicant, formRoute(editApplicationPage, async (req, res) => {
   const id = idParam(req);
-  const { base } = await editLocals(req, id);
-  try {
-    const { next, ...draft } = parseDraft(req.body);
-    await updateDraft(req.ctx, id, draft);
-    flash(req, "success", "Your changes were saved.");
-    res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
-  } catch (err) {
-    renderFormError(res, err, "pages/applicant/application-form", { ...base, values: req.body, editing: true });
-  }
+  const { next, ...draft } = parseDraft(req.body);
+  await updateDraft(req.ctx, id, draft);
+  flash(req, "success", "Your changes were saved.");
+  res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
 }));
 
 // ---------------------------------------------------------------------------------------------
 // Check, submit, withdraw, accept
 // ---------------------------------------------------------------------------------------------
 
-async function renderCheck(req: Request, res: Response, id: number, extra: Record<string, unknown> = {}, status = 200) {
-  const data = await checkAnswers(req.ctx, id);
-  res.status(status).render("pages/applicant/check", {
-    pageTitle: "Check your answers", ...data, canSubmit: data.app.state === "draft" || data.app.state === "more-info-requested",
-    values: {}, ...extra,
-  });
+async function checkLocals(req: Request) {
+  const data = await checkAnswers(req.ctx, idParam(req));
+  return { pageTitle: "Check your answers", ...data, canSubmit: data.app.state === "draft" || data.app.state === "more-info-requested" };
 }
 
-applicantRoutes.get("/applications/:id/check", applicant, handle(async (req, res) => {
-  await renderCheck(req, res, idParam(req));
-}));
-
-const declarationSchema = z.object({
-  truthful: f.checkbox(), smeStatus: f.checkbox(), deMinimisComplete: f.checkbox(), noDoubleFunding: f.checkbox(),
+applicantRoutes.get("/applications/:id/check", applicant, async (req, res) => {
+  res.render("pages/applicant/check", { ...(await checkLocals(req)), values: {} });
 });
 
-applicantRoutes.post("/applications/:id/submit", applicant, handle(async (req, res) => {
+const declarationSchema = z.object({
+  truthful: field.checkbox(), smeStatus: field.checkbox(), deMinimisComplete: field.checkbox(), noDoubleFunding: field.checkbox(),
+});
+
+const checkPage = {
+  view: "pages/applicant/check",
+  // Rule refusals point at the eligibility list; declaration and completeness errors at their fields.
+  locals: async (req: Request, err: AppError) => ({
+    ...(await checkLocals(req)),
+    errorSummary: errorSummary(err.fields).map((item) => (item.field.startsWith("rule-") ? { ...item, field: "findings" } : item)),
+  }),
+};
+
+/** Codes of a submission that already happened: a second click or the browser's back button. */
+const ALREADY_SUBMITTED = new Set(["already_submitted", "illegal_transition", "stale_application"]);
+
+applicantRoutes.post("/applications/:id/submit", applicant, formRoute(checkPage, async (req, res) => {
   const id = idParam(req);
   try {
-    await submitApplication(req.ctx, id, parseForm(declarationSchema, req.body));
+    await submitApplication(req.ctx, id, parseBody(declarationSchema, req.body));
     flash(req, "success", "Your application was submitted. We sent you a confirmation by e-mail.");
-    res.redirect(303, `/applications/${id}`);
   } catch (err) {
-    if (err instanceof ConflictError) {
-      // A second click or the browser's back button: say so, change nothing.
-      flash(req, "info", err.code === "already_submitted" || err.code === "illegal_transition" || err.code === "stale_application"
-        ? "This application has already been submitted; nothing was changed." : err.message);
-      return res.redirect(303, `/applications/${id}`);
-    }
-    if (!(err instanceof AppError) || err.status >= 500 || err.status === 403 || err.status === 404) throw err;
-    // Rule refusals point at the eligibility list; declaration and completeness errors at their fields.
-    const summary = Object.entries(err.fields).map(([field, message]) => ({ field: field.startsWith("rule-") ? "findings" : field, message }));
-    await renderCheck(req, res, id, {
-      errors: err.fields, errorMessage: err.message, errorSummary: summary,
-      values: req.body,
-    }, err.status);
+    if (!(err instanceof ConflictError)) throw err;
+    // Say so and change nothing.
+    flash(req, "info", ALREADY_SUBMITTED.has(err.code) ? "This application has already been submitted; nothing was changed." : err.message);
   }
+  res.redirect(303, `/applications/${id}`);
 }));
 
-applicantRoutes.post("/applications/:id/withdraw", applicant, handle(async (req, res) => {
+applicantRoutes.post("/applications/:id/withdraw", applicant, async (req, res) => {
   const id = idParam(req);
   try {
     await withdrawApplication(req.ctx, id);
@@ -206,9 +209,9 @@ applicantRoutes.post("/applications/:id/withdraw", applicant, handle(async (req,
     flash(req, "error", `The application was not withdrawn: ${err.message}`);
   }
   res.redirect(303, `/applications/${id}`);
-}));
+});
 
-applicantRoutes.post("/applications/:id/accept", applicant, handle(async (req, res) => {
+applicantRoutes.post("/applications/:id/accept", applicant, async (req, res) => {
   const id = idParam(req);
   try {
     await acceptAward(req.ctx, id);
@@ -218,10 +221,10 @@ applicantRoutes.post("/applications/:id/accept", applicant, handle(async (req, r
     flash(req, "info", `Nothing was changed: ${err.message}`);
   }
   res.redirect(303, `/applications/${id}`);
-}));
+});
 
 // Every role may open an application page; loadApplication decides which ones they see.
-applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) => {
+applicantRoutes.get("/applications/:id", requireAuth, async (req, res) => {
   const d = await applicationDetail(req.ctx, idParam(req));
   const isApplicant = req.ctx.actor?.role === "applicant";
   const actions = d.applicantActions;
@@ -231,34 +234,38 @@ applicantRoutes.get("/applications/:id", requireAuth, handle(async (req, res) =>
     canWithdraw: actions.includes("withdraw"), canAccept: actions.includes("accept"), canClaim: actions.includes("claim"),
     cancelled: d.app.state === "cancelled",
   });
-}));
+});
 
 // ---------------------------------------------------------------------------------------------
 // Attachments
 // ---------------------------------------------------------------------------------------------
 
-applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ limits: uploadLimits, array: { field: "files", max: 5 } }), csrfAfterUpload, handle(async (req, res) => {
+/** A refused upload shows the application form again with the saved answers (an upload carries none). */
+const attachmentsPage = {
+  view: "pages/applicant/application-form",
+  locals: async (req: Request) => {
+    const { base, app } = await editLocals(req, idParam(req));
+    return { ...base, values: valuesOf(draftInputOf(app)), editing: true };
+  },
+  refusal: (err: unknown): err is ValidationError => err instanceof ValidationError,
+};
+
+applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ limits: uploadLimits, array: { field: "files", max: 5 } }), csrfAfterUpload, formRoute(attachmentsPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
-    if (files.length === 0) throw new ValidationError("No file was chosen.", { files: "Choose a PDF, PNG or JPEG file to upload." });
-    for (const file of files) await addApplicationAttachment(req.ctx, id, file);
-    flash(req, "success", files.length === 1 ? "The file was added." : `${files.length} files were added.`);
-    res.redirect(303, `/applications/${id}/edit`);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    const { base, app } = await editLocals(req, id);
-    renderFormError(res, err, "pages/applicant/application-form", { ...base, values: valuesOf(draftInputOf(app)), editing: true });
-  }
+  const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
+  if (files.length === 0) throw new ValidationError("No file was chosen.", { files: "Choose a PDF, PNG or JPEG file to upload." });
+  for (const file of files) await addApplicationAttachment(req.ctx, id, file);
+  flash(req, "success", files.length === 1 ? "The file was added." : `${files.length} files were added.`);
+  res.redirect(303, `/applications/${id}/edit`);
 }));
 
-applicantRoutes.get("/attachments/:id", requireAuth, handle(async (req, res) => {
+applicantRoutes.get("/attachments/:id", requireAuth, async (req, res) => {
   const file = await loadAttachment(req.ctx, idParam(req));
   res.setHeader("Content-Type", file.mime);
   res.setHeader("X-Content-Type-Options", "nosniff");
   res.attachment(file.name);
   res.send(file.content);
-}));
+});
 
 // ---------------------------------------------------------------------------------------------
 // Claim
@@ -271,7 +278,7 @@ async function claimLocals(req: Request, id: number) {
   return { pageTitle: `Claim: ${app.title}`, app, today, window, state, lineIndexes };
 }
 
-applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res) => {
+applicantRoutes.get("/applications/:id/claim", applicant, async (req, res) => {
   const locals = await claimLocals(req, idParam(req));
   const { state } = locals;
   if (!allowedActions(state, "applicant").includes("claim")) {
@@ -280,10 +287,11 @@ applicantRoutes.get("/applications/:id/claim", applicant, handle(async (req, res
       : state === "expired" && locals.app.claimDeadline
         ? `A claim cannot be submitted: the claim deadline was ${locals.app.claimDeadline} and the voucher has expired.`
         : `A claim cannot be submitted now: the application is ${STATE_LABELS[state].toLowerCase()}.`);
-    return res.redirect(303, `/applications/${locals.app.id}`);
+    res.redirect(303, `/applications/${locals.app.id}`);
+    return;
   }
   res.render("pages/applicant/claim", { ...locals, values: {} });
-}));
+});
 
 // Only what can be read and stored is checked here; the claim rules (R11, R12, R14) are the service's.
 const claimSchema = z.object({
@@ -300,26 +308,24 @@ const claimSchema = z.object({
   ])),
 });
 
-applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits: uploadLimits, array: { field: "evidence", max: 5 } }), csrfAfterUpload, handle(async (req, res) => {
+const claimPage = { view: "pages/applicant/claim", locals: (req: Request) => claimLocals(req, idParam(req)) };
+
+applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits: uploadLimits, array: { field: "evidence", max: 5 } }), csrfAfterUpload, formRoute(claimPage, async (req, res) => {
   const id = idParam(req);
-  const body = (req.body ?? {}) as Record<string, unknown>;
+  // The cost lines are numbered fields; each is a string, or null for a blank date.
+  const input = parseBody(claimSchema, req.body) as Record<string, string | null | undefined>;
+  const text = (k: string) => input[k] ?? "";
+  const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "evidence");
   try {
-    // The cost lines are numbered fields; each is a string, or null for a blank date.
-    const input = parseForm(claimSchema, body) as Record<string, string | null>;
-    const text = (k: string) => input[k] ?? "";
-    const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "evidence");
     await submitClaim(req.ctx, id, {
       report: text("report"), organisationsMet: text("organisationsMet"), resultContacts: text("resultContacts"),
       resultProduct: text("resultProduct"), followUp: text("followUp"),
       lines: lineIndexes.map((i) => ({ incurredOn: text(`date_${i}`), description: text(`description_${i}`), currency: text(`currency_${i}`), amount: text(`amount_${i}`) })),
     }, files);
     flash(req, "success", "Your claim was submitted. We sent you a confirmation by e-mail.");
-    res.redirect(303, `/applications/${id}`);
   } catch (err) {
-    if (err instanceof ConflictError) {
-      flash(req, "info", `Nothing was changed: ${err.message}`);
-      return res.redirect(303, `/applications/${id}`);
-    }
-    renderFormError(res, err, "pages/applicant/claim", { ...(await claimLocals(req, id)), values: body });
+    if (!(err instanceof ConflictError)) throw err;
+    flash(req, "info", `Nothing was changed: ${err.message}`);
   }
+  res.redirect(303, `/applications/${id}`);
 }));

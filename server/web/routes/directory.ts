@@ -1,13 +1,13 @@
 import { type Request, Router } from "express";
 import { z } from "zod";
+import { createOrganisation, createReferral, updateOrganisation } from "../../services/directory/directory";
 import {
-  allCompetences, createOrganisation, createReferral, getOrganisation, listReferrals, ORG_KINDS, type OrganisationInput,
-  referableCompanies, referralKpis, searchDirectory, updateOrganisation,
-} from "../../services/directory/directory";
+  allCompetences, getOrganisation, listReferrals, ORG_KINDS, referableCompanies, referralKpis, searchDirectory,
+} from "../../services/directory/directory-queries";
 import { listRegions } from "../../services/scheme/reference";
-import { parseForm, renderFormError } from "../forms";
-import { field, parseQuery } from "../input";
-import { flash, handle, idParam, requireAuth, requireRole } from "../middleware";
+import { formRoute } from "../forms";
+import { field, parseBody, parseQuery } from "../input";
+import { flash, idParam, requireAuth, requireRole, signedIn } from "../middleware";
 
 export const directoryRoutes = Router();
 const maintainers = requireRole("manager", "admin");
@@ -26,7 +26,7 @@ const directoryQuery = z.object({
   competence: field.filter("the competence", 60),
 });
 
-directoryRoutes.get("/directory", requireAuth, handle(async (req, res) => {
+directoryRoutes.get("/directory", requireAuth, async (req, res) => {
   const q = parseQuery(directoryQuery, req.query);
   const filter = {
     q: q.q || undefined,
@@ -34,26 +34,28 @@ directoryRoutes.get("/directory", requireAuth, handle(async (req, res) => {
     kind: ORG_KINDS.some((k) => k.value === q.kind) ? q.kind : undefined,
     competence: q.competence || undefined,
   };
-  const role = req.user!.role;
+  const role = signedIn(req).role;
   res.render("pages/directory/index", {
     pageTitle: "Directory", organisations: await searchDirectory(req.ctx.db, filter), ...(await filterOptions(req)),
     competences: await allCompetences(req.ctx.db), values: { q: filter.q ?? "", region: filter.regionId ?? "", kind: filter.kind ?? "", competence: filter.competence ?? "" },
     canMaintain: role === "manager" || role === "admin",
   });
-}));
+});
 
-directoryRoutes.get("/directory/referrals", requireAuth, handle(async (req, res) => {
-  const role = req.user!.role;
+directoryRoutes.get("/directory/referrals", requireAuth, async (req, res) => {
+  const role = signedIn(req).role;
   res.render("pages/directory/referrals", {
     pageTitle: "Referrals", referrals: await listReferrals(req.ctx),
     kpis: role === "applicant" ? null : await referralKpis(req.ctx.db),
   });
-}));
+});
+
+const ORG_KIND_VALUES = ORG_KINDS.map((k) => k.value) as [string, ...string[]];
 
 const orgSchema = z.object({
   name: field.name("the organisation's name", 200),
   regionId: field.id("a region"),
-  kind: field.choice(ORG_KINDS.map((k) => k.value) as [string, ...string[]], "Choose the kind of organisation."),
+  kind: field.choice(ORG_KIND_VALUES, "Choose the kind of organisation."),
   competences: field.optionalText("the competences", 1000),
   contactName: field.optionalName("the contact's name", 200),
   contactEmail: field.optionalEmail(),
@@ -61,63 +63,66 @@ const orgSchema = z.object({
   description: field.optionalText("the description", 5000),
 });
 
-directoryRoutes.get("/directory/new", maintainers, handle(async (req, res) => {
+directoryRoutes.get("/directory/new", maintainers, async (req, res) => {
   res.render("pages/directory/form", { pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)), values: {} });
-}));
+});
 
-directoryRoutes.post("/directory", maintainers, handle(async (req, res) => {
-  try {
-    const id = await createOrganisation(req.ctx, parseForm(orgSchema, req.body) as OrganisationInput);
-    flash(req, "success", "The organisation was added to the directory.");
-    res.redirect(303, `/directory/${id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/directory/form", { pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)), values: req.body });
-  }
+const newOrgPage = {
+  view: "pages/directory/form",
+  locals: async (req: Request) => ({ pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)) }),
+};
+
+directoryRoutes.post("/directory", maintainers, formRoute(newOrgPage, async (req, res) => {
+  const id = await createOrganisation(req.ctx, parseBody(orgSchema, req.body));
+  flash(req, "success", "The organisation was added to the directory.");
+  res.redirect(303, `/directory/${id}`);
 }));
 
 async function orgLocals(req: Request, id: number) {
   const org = await getOrganisation(req.ctx.db, id);
-  const role = req.user!.role;
-  const canRefer = role === "manager" && req.user!.regionId !== org.regionId;
+  const user = signedIn(req);
+  const canRefer = user.role === "manager" && user.regionId !== org.regionId;
   return {
-    pageTitle: org.name, org, canMaintain: role === "manager" || role === "admin", canRefer,
+    pageTitle: org.name, org, canMaintain: user.role === "manager" || user.role === "admin", canRefer,
     companyOptions: canRefer ? (await referableCompanies(req.ctx)).map((c) => ({ value: c.id, label: c.name })) : [],
-    values: {},
   };
 }
 
-directoryRoutes.get("/directory/:id", requireAuth, handle(async (req, res) => {
-  res.render("pages/directory/organisation", await orgLocals(req, idParam(req)));
-}));
+directoryRoutes.get("/directory/:id", requireAuth, async (req, res) => {
+  res.render("pages/directory/organisation", { ...(await orgLocals(req, idParam(req))), values: {} });
+});
 
-directoryRoutes.get("/directory/:id/edit", maintainers, handle(async (req, res) => {
+directoryRoutes.get("/directory/:id/edit", maintainers, async (req, res) => {
   const org = await getOrganisation(req.ctx.db, idParam(req));
   res.render("pages/directory/form", {
     pageTitle: `Edit ${org.name}`, action: `/directory/${org.id}`, ...(await filterOptions(req)),
     values: { ...org, competences: org.competences.join(", "), contactName: org.contactName ?? "", contactEmail: org.contactEmail ?? "", website: org.website ?? "" },
   });
+});
+
+/** An organisation that does not exist is a 404, whatever the form holds. */
+const editOrgPage = {
+  view: "pages/directory/form",
+  locals: async (req: Request) => {
+    const org = await getOrganisation(req.ctx.db, idParam(req));
+    return { pageTitle: "Edit organisation", action: `/directory/${org.id}`, ...(await filterOptions(req)) };
+  },
+};
+
+directoryRoutes.post("/directory/:id", maintainers, formRoute(editOrgPage, async (req, res) => {
+  const id = idParam(req);
+  await updateOrganisation(req.ctx, id, parseBody(orgSchema, req.body));
+  flash(req, "success", "The organisation was saved.");
+  res.redirect(303, `/directory/${id}`);
 }));
 
-directoryRoutes.post("/directory/:id", maintainers, handle(async (req, res) => {
-  const id = idParam(req);
-  await getOrganisation(req.ctx.db, id);
-  try {
-    await updateOrganisation(req.ctx, id, parseForm(orgSchema, req.body) as OrganisationInput);
-    flash(req, "success", "The organisation was saved.");
-    res.redirect(303, `/directory/${id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/directory/form", { pageTitle: "Edit organisation", action: `/directory/${id}`, ...(await filterOptions(req)), values: req.body });
-  }
-}));
+const referSchema = z.object({ companyId: field.id("a company"), note: field.optionalText("the note", 2000) });
 
-directoryRoutes.post("/directory/:id/refer", requireRole("manager"), handle(async (req, res) => {
-  const id = idParam(req);
-  try {
-    const input = parseForm(z.object({ companyId: field.id("a company"), note: field.optionalText("the note", 2000) }), req.body);
-    await createReferral(req.ctx, { companyId: input.companyId, organisationId: id, note: input.note });
-    flash(req, "success", "The referral was recorded; the company can see it.");
-    res.redirect(303, "/directory/referrals");
-  } catch (err) {
-    renderFormError(res, err, "pages/directory/organisation", { ...(await orgLocals(req, id)), values: req.body });
-  }
+const orgPage = { view: "pages/directory/organisation", locals: (req: Request) => orgLocals(req, idParam(req)) };
+
+directoryRoutes.post("/directory/:id/refer", requireRole("manager"), formRoute(orgPage, async (req, res) => {
+  const input = parseBody(referSchema, req.body);
+  await createReferral(req.ctx, { companyId: input.companyId, organisationId: idParam(req), note: input.note });
+  flash(req, "success", "The referral was recorded; the company can see it.");
+  res.redirect(303, "/directory/referrals");
 }));

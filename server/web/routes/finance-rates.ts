@@ -1,11 +1,12 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ValidationError } from "../../errors";
-import { importRates, rateTable, setRate } from "../../services/finance/exchange-rates";
+import { importRates, setRate } from "../../services/finance/exchange-rates";
+import { rateTable } from "../../services/finance/exchange-rate-queries";
 import { csrfAfterUpload, uploadParser } from "../csrf";
-import { renderFormError } from "../forms";
+import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
-import { flash, handle, requireRole } from "../middleware";
+import { flash, requireRole } from "../middleware";
 
 /*
  * The monthly exchange-rate table (R2): finance adds and corrects the Commission's accounting
@@ -18,13 +19,15 @@ const finance = requireRole("finance");
 const MAX_RATES_FILE_BYTES = 1024 * 1024;
 const upload = uploadParser({ limits: { fileSize: MAX_RATES_FILE_BYTES, files: 1, fields: 10 }, single: "file" });
 
-async function locals(req: Request, values: Record<string, unknown> = {}) {
-  return { pageTitle: "Exchange rates", ...(await rateTable(req.ctx)), values };
+async function locals(req: Request) {
+  return { pageTitle: "Exchange rates", ...(await rateTable(req.ctx)) };
 }
 
-financeRateRoutes.get("/finance/rates", finance, handle(async (req, res) => {
-  res.render("pages/finance/rates", await locals(req));
-}));
+financeRateRoutes.get("/finance/rates", finance, async (req, res) => {
+  res.render("pages/finance/rates", { ...(await locals(req)), values: {} });
+});
+
+const ratesPage = { view: "pages/finance/rates", locals };
 
 // Bounded and single-valued here; what a currency code, a month and a rate may be is decided by
 // the service's checkRateEntry, which the CSV import shares.
@@ -35,28 +38,23 @@ const rateSchema = z.object({
   note: field.optionalText("the note", 300),
 });
 
-financeRateRoutes.post("/finance/rates", finance, handle(async (req, res) => {
-  try {
-    const input = parseBody(rateSchema, req.body, "The rate could not be saved.");
-    const outcome = await setRate(req.ctx, input);
-    const what = `${input.currency.trim().toUpperCase()} ${input.month.trim()}`;
-    flash(req, outcome === "unchanged" ? "info" : "success", outcome === "added" ? `The rate for ${what} was added.`
-      : outcome === "corrected" ? `The rate for ${what} was corrected; the earlier value stays in the history.` : `The rate for ${what} was already ${input.rate.trim()}; nothing changed.`);
-    res.redirect(303, "/finance/rates");
-  } catch (err) {
-    renderFormError(res, err, "pages/finance/rates", await locals(req, req.body as Record<string, unknown>));
-  }
+financeRateRoutes.post("/finance/rates", finance, formRoute(ratesPage, async (req, res) => {
+  const input = parseBody(rateSchema, req.body, "The rate could not be saved.");
+  const outcome = await setRate(req.ctx, input);
+  const what = `${input.currency.trim().toUpperCase()} ${input.month.trim()}`;
+  flash(req, outcome === "unchanged" ? "info" : "success", outcome === "added" ? `The rate for ${what} was added.`
+    : outcome === "corrected" ? `The rate for ${what} was corrected; the earlier value stays in the history.` : `The rate for ${what} was already ${input.rate.trim()}; nothing changed.`);
+  res.redirect(303, "/finance/rates");
 }));
 
-financeRateRoutes.post("/finance/rates/import", finance, upload, csrfAfterUpload, handle(async (req, res) => {
-  try {
-    if (!req.file) throw new ValidationError("No file was chosen.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
-    const text = req.file.buffer.toString("utf8");
-    if (text.includes("\uFFFD")) throw new ValidationError("The file could not be read; nothing was imported.", { file: "Save the file as CSV in UTF-8 and try again." });
-    const r = await importRates(req.ctx, text);
-    flash(req, "success", `The file was imported: ${r.added} added, ${r.corrected} corrected, ${r.unchanged} unchanged.`);
-    res.redirect(303, "/finance/rates");
-  } catch (err) {
-    renderFormError(res, err, "pages/finance/rates", await locals(req));
-  }
+/** The import form has no answers to keep; the single-rate form beside it stays empty. */
+const importPage = { view: "pages/finance/rates", locals: async (req: Request) => ({ ...(await locals(req)), values: {} }) };
+
+financeRateRoutes.post("/finance/rates/import", finance, upload, csrfAfterUpload, formRoute(importPage, async (req, res) => {
+  if (!req.file) throw new ValidationError("No file was chosen.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
+  const text = req.file.buffer.toString("utf8");
+  if (text.includes("\uFFFD")) throw new ValidationError("The file could not be read; nothing was imported.", { file: "Save the file as CSV in UTF-8 and try again." });
+  const r = await importRates(req.ctx, text);
+  flash(req, "success", `The file was imported: ${r.added} added, ${r.corrected} corrected, ${r.unchanged} unchanged.`);
+  res.redirect(303, "/finance/rates");
 }));

@@ -1,18 +1,20 @@
 import { Router, type Request, type Response } from "express";
-import { DateTime } from "luxon";
+import { localDate } from "../../domain/time";
 import { z } from "zod";
 import { AppError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
-import { audit } from "../../services/platform/audit";
-import { inTransaction } from "../../services/platform/context";
-import { filterOptions, filterQuery, ledgerExportRows, ledgerPage, parseLedgerFilter, reconciliation, type LedgerFilter } from "../../services/finance/ledger";
+import { filterQuery, ledgerCursor, parseLedgerCursor, parseLedgerFilter, type LedgerFilter, type LedgerPosition } from "../../services/finance/ledger-filter";
+import { startLedgerExport } from "../../services/finance/ledger-export";
+import { filterOptions, ledgerPage } from "../../services/finance/ledger-queries";
+import { reconciliation } from "../../services/finance/reconciliation";
 import {
-  BatchRefusedError, cancelBatch, createSepaBatch, getBatch, listBatches, markBatchExecuted, paymentQueue, recordPayments, type BatchResult,
+  BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPayments, type BatchResult,
 } from "../../services/finance/payments";
-import { errorSummary, f, parseForm, renderFormError } from "../forms";
+import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
+import { formRoute, renderRefusal } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { flash, handle, idParam, requireRole } from "../middleware";
+import { flash, idParam, requireRole } from "../middleware";
 
 /*
  * The finance area. Authorization is per route (this router is mounted at the root, so a
@@ -24,11 +26,11 @@ const finance = requireRole("finance");
 const financeOrAdmin = requireRole("finance", "admin");
 
 function today(req: Request): string {
-  return DateTime.fromJSDate(req.ctx.now(), { zone: req.ctx.config.timeZone }).toISODate()!;
+  return localDate(req.ctx.now(), req.ctx.config.timeZone);
 }
 
 /** Checkbox lists arrive as a string (one ticked) or an array (several); each must be a claim id. */
-const claimIds = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+const claimIds = z.preprocess((v): unknown[] => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]),
   z.array(field.id("a claim"), { error: "Select claims from the list." }).max(500, "Select at most 500 claims at once.")
     .refine((ids) => ids.length > 0, "Select at least one claim."));
 
@@ -48,9 +50,9 @@ async function queueLocals(req: Request) {
   };
 }
 
-financeRoutes.get("/finance", finance, handle(async (req, res) => {
+financeRoutes.get("/finance", finance, async (req, res) => {
   res.render("pages/finance/home", { ...(await queueLocals(req)), values: { paidOn: today(req), executionDate: today(req) } });
-}));
+});
 
 function flashResults(req: Request, results: BatchResult[]): void {
   const paid = results.filter((r) => r.ok);
@@ -58,95 +60,90 @@ function flashResults(req: Request, results: BatchResult[]): void {
   for (const r of results) if (!r.ok) flash(req, "error", `Claim ${r.claimId}: ${r.message}`);
 }
 
-financeRoutes.post("/finance/payments", finance, handle(async (req, res) => {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  try {
-    const input = parseBody(paymentSchema, body, "The payment was not recorded.");
-    const results = await recordPayments(req.ctx, input.claimIds, { paidOn: input.paidOn, bankReference: input.bankReference });
-    flashResults(req, results);
-    // A single refused claim is answered with its status, so a replay is visibly refused.
-    if (results.length === 1 && !results[0].ok) {
-      const r = results[0];
-      req.session.flash = [];
-      return res.status(r.status).render("pages/finance/home", { ...(await queueLocals(req)), values: body, errorMessage: r.message, errorSummary: [] });
-    }
-    res.redirect(303, "/finance");
-  } catch (err) {
-    renderFormError(res, err, "pages/finance/home", { ...(await queueLocals(req)), values: body });
+const queuePage = { view: "pages/finance/home", locals: queueLocals };
+
+financeRoutes.post("/finance/payments", finance, formRoute(queuePage, async (req, res) => {
+  const input = parseBody(paymentSchema, req.body, "The payment was not recorded.");
+  const results = await recordPayments(req.ctx, input.claimIds, { paidOn: input.paidOn, bankReference: input.bankReference });
+  const [only, ...others] = results;
+  // A single refused claim is answered with its status, so a replay is visibly refused.
+  if (only && !only.ok && others.length === 0) {
+    renderRefusal(req, res, queuePage.view, new AppError(only.status, only.code, only.message), await queueLocals(req));
+    return;
   }
+  flashResults(req, results);
+  res.redirect(303, "/finance");
 }));
 
-financeRoutes.post("/finance/sepa", finance, handle(async (req, res) => {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  try {
-    const input = parseBody(batchSchema, body, "The batch was not prepared.");
-    const batch = await createSepaBatch(req.ctx, input.claimIds, input.executionDate);
-    flash(req, "success", `Batch ${batch.messageId} was prepared: download the file and upload it to the bank.`);
-    res.redirect(303, `/finance/sepa/${batch.id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/finance/home", { ...(await queueLocals(req)), values: body });
-  }
+financeRoutes.post("/finance/sepa", finance, formRoute(queuePage, async (req, res) => {
+  const input = parseBody(batchSchema, req.body, "The batch was not prepared.");
+  const batch = await createSepaBatch(req.ctx, input.claimIds, input.executionDate);
+  flash(req, "success", `Batch ${batch.messageId} was prepared: download the file and upload it to the bank.`);
+  res.redirect(303, `/finance/sepa/${batch.id}`);
 }));
 
-async function renderBatch(req: Request, res: Response, id: number, extra: Record<string, unknown> = {}): Promise<void> {
-  const batch = await getBatch(req.ctx, id);
-  res.render("pages/finance/batch", { pageTitle: `Batch ${batch.messageId}`, batch, values: {}, ...extra });
+async function batchLocals(req: Request) {
+  const batch = await getBatch(req.ctx, idParam(req));
+  return { pageTitle: `Batch ${batch.messageId}`, batch };
 }
 
-financeRoutes.get("/finance/sepa/:id", finance, handle(async (req, res) => {
-  await renderBatch(req, res, idParam(req));
-}));
+financeRoutes.get("/finance/sepa/:id", finance, async (req, res) => {
+  res.render("pages/finance/batch", { ...(await batchLocals(req)), values: {} });
+});
 
-financeRoutes.get("/finance/sepa/:id/pain001.xml", finance, handle(async (req, res) => {
+financeRoutes.get("/finance/sepa/:id/pain001.xml", finance, async (req, res) => {
   const batch = await getBatch(req.ctx, idParam(req));
   res.type("application/xml; charset=utf-8");
   res.attachment(`${batch.messageId}.xml`);
   res.send(batch.xml);
-}));
+});
 
-/** A refusal on the batch page keeps its status, the reason and, where claims stopped it, one line per claim. */
-async function renderBatchError(req: Request, res: Response, id: number, err: unknown, values: Record<string, unknown> = {}): Promise<void> {
-  if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
-  res.status(err.status);
-  await renderBatch(req, res, id, {
-    values, errors: err.fields, errorSummary: [],
-    errorMessage: err instanceof BatchRefusedError ? `${err.headline}.` : err.message,
-    problems: err instanceof BatchRefusedError ? err.problems : [],
-  });
-}
+/**
+ * A refusal on the batch page keeps its status (a refusal for separation of duties included), the
+ * reason and, where claims stopped it, one line per claim.
+ */
+const batchRefusal = (err: unknown): err is AppError => err instanceof AppError && err.status < 500 && err.status !== 404;
 
-financeRoutes.post("/finance/sepa/:id/executed", finance, handle(async (req, res) => {
+const refusedBatchLocals = (err: AppError) => ({
+  errorSummary: [],
+  errorMessage: err instanceof BatchRefusedError ? `${err.headline}.` : err.message,
+  problems: err instanceof BatchRefusedError ? err.problems : [],
+});
+
+const batchPage = {
+  view: "pages/finance/batch",
+  refusal: batchRefusal,
+  locals: async (req: Request, err: AppError) => ({ ...(await batchLocals(req)), ...refusedBatchLocals(err) }),
+};
+
+financeRoutes.post("/finance/sepa/:id/executed", finance, formRoute(batchPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const results = await markBatchExecuted(req.ctx, id);
-    flashResults(req, results);
-    res.redirect(303, `/finance/sepa/${id}`);
-  } catch (err) {
-    await renderBatchError(req, res, id, err);
-  }
+  const results = await markBatchExecuted(req.ctx, id);
+  flashResults(req, results);
+  res.redirect(303, `/finance/sepa/${id}`);
 }));
 
 const cancelForm = z.object({
-  confirm: f.checkbox().refine((v) => v, "Tick the box to confirm that this file will not be sent to the bank."),
+  confirm: field.checkbox().refine((v) => v, "Tick the box to confirm that this file will not be sent to the bank."),
   reason: field.optionalText("the reason", 300),
 });
 
-financeRoutes.post("/finance/sepa/:id/cancel", finance, handle(async (req, res) => {
+/** An unticked confirmation is shown beside the box; a refusal of the cancellation itself like any batch refusal. */
+const cancelBatchPage = {
+  view: "pages/finance/batch",
+  refusal: batchRefusal,
+  locals: async (req: Request, err: AppError) => ({
+    ...(await batchLocals(req)),
+    ...(err instanceof ValidationError ? { errorMessage: "The batch was not cancelled." } : refusedBatchLocals(err)),
+  }),
+};
+
+financeRoutes.post("/finance/sepa/:id/cancel", finance, formRoute(cancelBatchPage, async (req, res) => {
   const id = idParam(req);
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  try {
-    const input = parseForm(cancelForm, body);
-    const batch = await cancelBatch(req.ctx, id, input.reason);
-    flash(req, "success", `Batch ${batch.messageId} was cancelled; its claims are back in the payment queue.`);
-    res.redirect(303, `/finance/sepa/${id}`);
-  } catch (err) {
-    if (err instanceof ValidationError) {
-      res.status(err.status);
-      await renderBatch(req, res, id, { values: body, errors: err.fields, errorMessage: "The batch was not cancelled.", errorSummary: errorSummary(err.fields) });
-      return;
-    }
-    await renderBatchError(req, res, id, err, body);
-  }
+  const input = parseBody(cancelForm, req.body);
+  const batch = await cancelBatch(req.ctx, id, input.reason);
+  flash(req, "success", `Batch ${batch.messageId} was cancelled; its claims are back in the payment queue.`);
+  res.redirect(303, `/finance/sepa/${id}`);
 }));
 
 // ---------------------------------------------------------------------------------------------
@@ -154,30 +151,25 @@ financeRoutes.post("/finance/sepa/:id/cancel", finance, handle(async (req, res) 
 // ---------------------------------------------------------------------------------------------
 
 function filterFrom(req: Request): LedgerFilter {
-  return parseLedgerFilter(req.query as Record<string, unknown>, req.ctx.config.timeZone);
+  return parseLedgerFilter(req.query, req.ctx.config.timeZone);
 }
 
-financeRoutes.get("/finance/ledger", financeOrAdmin, handle(async (req, res) => {
+financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
   const f = filterFrom(req);
-  const { page: pageNumber } = parseQuery(z.object({ page: field.page() }), { page: req.query.page });
-  const { rows, totals, hasMore, page } = await ledgerPage(req.ctx.db, f, pageNumber);
+  const secret = req.ctx.config.sessionSecret;
+  const at = parseLedgerCursor(req.query, f, secret);
+  const { rows, totals, page, next, previous } = await ledgerPage(req.ctx.db, f, at);
   const qs = filterQuery(f);
-  const link = (p: number) => `/finance/ledger?${qs ? qs + "&" : ""}page=${p}`;
+  const link = (name: "after" | "before", p: LedgerPosition) => `/finance/ledger?${qs ? qs + "&" : ""}${name}=${ledgerCursor(p, f, secret)}`;
   res.render("pages/finance/ledger", {
     pageTitle: "Ledger", rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     kindOptions: [{ value: "commit", label: "Commit" }, { value: "release", label: "Release" }, { value: "payment", label: "Payment" }],
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
-    prevLink: page > 1 ? link(page - 1) : null, nextLink: hasMore ? link(page + 1) : null,
+    firstLink: previous ? `/finance/ledger${qs ? "?" + qs : ""}` : null,
+    prevLink: previous ? link("before", previous) : null, nextLink: next ? link("after", next) : null,
   });
-}));
-
-async function auditExport(req: Request, format: string, f: LedgerFilter): Promise<void> {
-  await inTransaction(req.ctx, (trx) => audit(trx, req.ctx, {
-    action: "ledger.exported", entityType: "ledger", entityId: null,
-    after: { format, from: f.from ?? null, to: f.to ?? null, call: f.callId ?? null, region: f.region ?? null, type: f.type ?? null, kind: f.kind ?? null },
-  }));
-}
+});
 
 function exportName(f: LedgerFilter, ext: string): string {
   return `ledger${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}.${ext}`;
@@ -185,11 +177,10 @@ function exportName(f: LedgerFilter, ext: string): string {
 
 async function streamExport(req: Request, res: Response, format: "csv" | "xlsx"): Promise<void> {
   const f = filterFrom(req);
-  await auditExport(req, format, f);
+  const rows = await startLedgerExport(req.ctx, format, f, "web");
   res.attachment(exportName(f, format));
   res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   res.setHeader("Cache-Control", "no-store");
-  const rows = ledgerExportRows(req.ctx.db, f);
   const timeZone = req.ctx.config.timeZone;
   try {
     if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
@@ -207,10 +198,10 @@ async function streamExport(req: Request, res: Response, format: "csv" | "xlsx")
   if (!res.writableEnded) res.end();
 }
 
-financeRoutes.get("/finance/ledger.csv", financeOrAdmin, handle((req, res) => streamExport(req, res, "csv")));
-financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, handle((req, res) => streamExport(req, res, "xlsx")));
+financeRoutes.get("/finance/ledger.csv", financeOrAdmin, (req, res) => streamExport(req, res, "csv"));
+financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, (req, res) => streamExport(req, res, "xlsx"));
 
-financeRoutes.get("/finance/reconciliation", financeOrAdmin, handle(async (req, res) => {
+financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) => {
   const f = filterFrom(req);
   const qs = filterQuery(f);
   res.render("pages/finance/reconciliation", {
@@ -218,4 +209,4 @@ financeRoutes.get("/finance/reconciliation", financeOrAdmin, handle(async (req, 
     options: await filterOptions(req.ctx.db),
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
   });
-}));
+});

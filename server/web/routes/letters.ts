@@ -1,12 +1,12 @@
-import { type ErrorRequestHandler, type Request, type RequestHandler, type Response, Router } from "express";
+import { type ErrorRequestHandler, type Request, Router } from "express";
 import { rateLimit } from "express-rate-limit";
-import { AppError, TooManyRequestsError, ValidationError } from "../../errors";
+import { z } from "zod";
+import { TooManyRequestsError, ValidationError } from "../../errors";
 import { getAwardLetter, verifyLetter } from "../../services/letters/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
-import { errorSummary, renderFormError } from "../forms";
+import { formRoute, renderRefusal } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { z } from "zod";
-import { handle, idParam, requireAuth } from "../middleware";
+import { idParam, requireAuth } from "../middleware";
 
 /*
  * Award letters (R13): the download for those who may see the application, and the public check
@@ -25,13 +25,7 @@ function valuesFrom(req: Request): VerifyValues {
   return { reference: str(body.reference), sha256: str(body.sha256) };
 }
 
-function renderForm(res: Response, status: number, values: VerifyValues, err?: AppError): void {
-  res.status(status).render(VERIFY_VIEW, {
-    pageTitle: VERIFY_TITLE,
-    values,
-    ...(err ? { errors: err.fields, errorMessage: err.message, errorSummary: errorSummary(err.fields) } : {}),
-  });
-}
+const verifyPage = { view: VERIFY_VIEW, locals: (req: Request) => ({ pageTitle: VERIFY_TITLE, values: valuesFrom(req) }) };
 
 // The service says what a reference or checksum must look like; here only what can be read at all.
 const verifySchema = z.object({
@@ -43,7 +37,7 @@ const verifySchema = z.object({
 export function letterRoutes(): Router {
   const router = Router();
 
-  router.get("/applications/:id/award-letter.pdf", requireAuth, handle(async (req, res) => {
+  router.get("/applications/:id/award-letter.pdf", requireAuth, async (req, res) => {
     const letter = await getAwardLetter(req.ctx, idParam(req));
     res.set({
       "Content-Type": "application/pdf",
@@ -52,11 +46,11 @@ export function letterRoutes(): Router {
       "Cache-Control": "private, no-store",
     });
     res.end(letter.pdf);
-  }));
+  });
 
   router.get("/verify", (req, res) => {
     const q = parseQuery(z.object({ reference: field.filter("the reference", 100) }), req.query);
-    renderForm(res, 200, { reference: q.reference, sha256: "" });
+    res.render(VERIFY_VIEW, { pageTitle: VERIFY_TITLE, values: { reference: q.reference, sha256: "" } });
   });
 
   // Checked before the upload is read, so a flood of uploads is cut off cheaply.
@@ -80,22 +74,18 @@ export function letterRoutes(): Router {
     const message = tooLarge ? "The file is larger than 10 MB. An award letter is much smaller: choose the PDF you received."
       : code === "LIMIT_FILE_COUNT" || code === "LIMIT_UNEXPECTED_FILE" ? "Upload one PDF file only."
         : "The form could not be read. Reload the page and try again.";
-    renderForm(res, tooLarge ? 413 : 400, valuesFrom(req), new ValidationError("The letter could not be checked.", { pdf: message }));
+    renderRefusal(req, res, VERIFY_VIEW, new ValidationError("The letter could not be checked.", { pdf: message }), verifyPage.locals(req), tooLarge ? 413 : 400);
   };
 
-  const verify: RequestHandler = handle(async (req, res) => {
+  const verify = formRoute(verifyPage, async (req, res) => {
     const values = valuesFrom(req);
-    try {
-      parseBody(verifySchema, req.body, "The letter could not be checked.");
-      const file = req.file;
-      if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
-        throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });
-      }
-      const result = await verifyLetter(req.ctx.db, { reference: values.reference, sha256: values.sha256, pdf: file?.buffer });
-      res.render("pages/verify-result", { pageTitle: result.genuine ? "Genuine award letter" : "Not a genuine award letter", result, values });
-    } catch (err) {
-      renderFormError(res, err, VERIFY_VIEW, { pageTitle: VERIFY_TITLE, values });
+    parseBody(verifySchema, req.body, "The letter could not be checked.");
+    const file = req.file;
+    if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
+      throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });
     }
+    const result = await verifyLetter(req.ctx.db, { reference: values.reference, sha256: values.sha256, pdf: file?.buffer });
+    res.render("pages/verify-result", { pageTitle: result.genuine ? "Genuine award letter" : "Not a genuine award letter", result, values });
   });
 
   router.post("/verify", limiter, upload, uploadErrors, csrfAfterUpload, verify);

@@ -4,17 +4,17 @@ import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, type Cents } from "../../domain/money";
 import { ValidationError } from "../../errors";
-import { loadApplication } from "../../services/applications/records";
 import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
-import { approve, cancel, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
+import { cancelVoucher } from "../../services/review/cancel";
+import { approve, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
 import { conflictHandovers, listRejectionTemplates, reviewApplication, reviewQueue } from "../../services/review/queries";
 import { type LineDecision, rejectClaim, verifyClaim } from "../../services/claims/verification";
 import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
-import { f, parseForm, renderFormError } from "../forms";
+import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { flash, handle, idParam, requireRole } from "../middleware";
+import { flash, idParam, requireRole } from "../middleware";
 
 export const managerRoutes = Router();
 // Managers run the calls and decide; administrators may step in (e.g. after a conflict of interest).
@@ -33,7 +33,7 @@ const queueQuery = z.object({
   before: field.filter("the page", 60),
 });
 
-managerRoutes.get("/manager", staff, handle(async (req, res) => {
+managerRoutes.get("/manager", staff, async (req, res) => {
   const q = parseQuery(queueQuery, req.query);
   const callId = q.call ?? undefined;
   const state = APP_STATES.includes(q.state as never) ? q.state : undefined;
@@ -54,15 +54,15 @@ managerRoutes.get("/manager", staff, handle(async (req, res) => {
     prevLink: result.prevKey ? (result.page <= 2 ? link(1, {}) : link(result.page - 1, { before: result.prevKey })) : null,
     nextLink: result.nextKey ? link(result.page + 1, { after: result.nextKey }) : null,
   });
-}));
+});
 
 // ---------------------------------------------------------------------------------------------
 // Calls
 // ---------------------------------------------------------------------------------------------
 
-managerRoutes.get("/manager/calls", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/calls", staff, async (req, res) => {
   res.render("pages/manager/calls", { pageTitle: "Calls", calls: await listCalls(req.ctx) });
-}));
+});
 
 async function callFormLocals(req: Request) {
   return { types: await listVoucherTypes(req.ctx.db), partners: await listPartners(req.ctx.db) };
@@ -111,30 +111,31 @@ async function parseCallForm(req: Request): Promise<CallInput> {
   };
 }
 
-managerRoutes.get("/manager/calls/new", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/calls/new", staff, async (req, res) => {
   const { types } = await callFormLocals(req);
   const values: Record<string, unknown> = {};
   for (const t of types) { values[`type_${t.id}`] = "on"; values[`completion_${t.id}`] = String(t.completionDays); }
   res.render("pages/manager/call-form", { pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)), values });
+});
+
+const newCallPage = {
+  view: "pages/manager/call-form",
+  locals: async (req: Request) => ({ pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)) }),
+};
+
+managerRoutes.post("/manager/calls", staff, formRoute(newCallPage, async (req, res) => {
+  const id = await createCall(req.ctx, await parseCallForm(req));
+  flash(req, "success", "The call was created as a draft.");
+  res.redirect(303, `/manager/calls/${id}`);
 }));
 
-managerRoutes.post("/manager/calls", staff, handle(async (req, res) => {
-  try {
-    const id = await createCall(req.ctx, await parseCallForm(req));
-    flash(req, "success", "The call was created as a draft.");
-    res.redirect(303, `/manager/calls/${id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/call-form", { pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)), values: req.body });
-  }
-}));
-
-managerRoutes.get("/manager/calls/:id", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/calls/:id", staff, async (req, res) => {
   const call = await getCall(req.ctx, idParam(req));
-  const budget = await callBudget(req.ctx, call.id, req.user!.role === "manager" ? req.user!.partnerId : null);
+  const budget = await callBudget(req.ctx, call.id, req.ctx.actor?.role === "manager" ? req.ctx.actor.partnerId : null);
   res.render("pages/manager/call", { pageTitle: call.title, call, budget });
-}));
+});
 
-managerRoutes.get("/manager/calls/:id/edit", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/calls/:id/edit", staff, async (req, res) => {
   const call = await getCall(req.ctx, idParam(req));
   const budget = await callBudget(req.ctx, call.id);
   const locals = await callFormLocals(req);
@@ -146,32 +147,36 @@ managerRoutes.get("/manager/calls/:id/edit", staff, handle(async (req, res) => {
   for (const t of locals.types) values[`ceiling_type_${t.id}_cents`] = cents(`type:${t.code}`);
   for (const p of locals.partners) values[`ceiling_partner_${p.id}_cents`] = cents(`partner:${p.id}`);
   res.render("pages/manager/call-form", { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...locals, values });
+});
+
+const editCallPage = {
+  view: "pages/manager/call-form",
+  locals: async (req: Request) => {
+    const call = await getCall(req.ctx, idParam(req));
+    return { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...(await callFormLocals(req)) };
+  },
+};
+
+managerRoutes.post("/manager/calls/:id", staff, formRoute(editCallPage, async (req, res) => {
+  const id = idParam(req);
+  await updateDraftCall(req.ctx, id, await parseCallForm(req));
+  flash(req, "success", "The call was saved.");
+  res.redirect(303, `/manager/calls/${id}`);
 }));
 
-managerRoutes.post("/manager/calls/:id", staff, handle(async (req, res) => {
-  const call = await getCall(req.ctx, idParam(req));
-  try {
-    await updateDraftCall(req.ctx, call.id, await parseCallForm(req));
-    flash(req, "success", "The call was saved.");
-    res.redirect(303, `/manager/calls/${call.id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/call-form", { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...(await callFormLocals(req)), values: req.body });
-  }
-}));
-
-managerRoutes.post("/manager/calls/:id/open", staff, handle(async (req, res) => {
+managerRoutes.post("/manager/calls/:id/open", staff, async (req, res) => {
   const id = idParam(req);
   await openCall(req.ctx, id);
   flash(req, "success", "The call is open.");
   res.redirect(303, `/manager/calls/${id}`);
-}));
+});
 
-managerRoutes.post("/manager/calls/:id/close", staff, handle(async (req, res) => {
+managerRoutes.post("/manager/calls/:id/close", staff, async (req, res) => {
   const id = idParam(req);
   await closeCall(req.ctx, id);
   flash(req, "success", "The call is closed; it takes no more submissions.");
   res.redirect(303, `/manager/calls/${id}`);
-}));
+});
 
 // ---------------------------------------------------------------------------------------------
 // Application decisions
@@ -185,31 +190,32 @@ async function reviewLocals(req: Request, id: number) {
     ...review,
     can: { approve: has("approve"), reject: has("reject"), requestInfo: has("request-info"), reserve: has("reserve"), cancel: has("cancel") },
     capped: review.type.amountRule === "capped",
-    values: {},
   };
 }
 
-managerRoutes.get("/manager/applications/:id", staff, handle(async (req, res) => {
-  res.render("pages/manager/application", await reviewLocals(req, idParam(req)));
-}));
+managerRoutes.get("/manager/applications/:id", staff, async (req, res) => {
+  res.render("pages/manager/application", { ...(await reviewLocals(req, idParam(req))), values: {} });
+});
 
 const decisionPage = (id: number) => `/manager/applications/${id}`;
 
-managerRoutes.post("/manager/applications/:id/approve", staff, handle(async (req, res) => {
+/** Every decision form sits on the application's page; a refusal shows that page again with the reason. */
+const applicationPage = {
+  view: "pages/manager/application",
+  locals: async (req: Request, err: unknown) => ({
+    ...(await reviewLocals(req, idParam(req))),
+    budgetExceeded: err instanceof BudgetExceededError ? { shortfalls: err.exceeded } : null,
+  }),
+};
+
+const approveSchema = z.object({ amount: field.money("the amount"), skipReason: field.optionalText("the reason to skip", 2000) });
+
+managerRoutes.post("/manager/applications/:id/approve", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const { amount, skipReason } = parseBody(z.object({ amount: field.money("the amount"), skipReason: field.optionalText("the reason to skip", 2000) }),
-      req.body, "The amount was not accepted.");
-    const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
-    flash(req, "success", `The application was approved; award letter ${result.letterReference} was issued.`);
-    res.redirect(303, decisionPage(id));
-  } catch (err) {
-    const locals = await reviewLocals(req, id);
-    renderFormError(res, err, "pages/manager/application", {
-      ...locals, values: req.body,
-      budgetExceeded: err instanceof BudgetExceededError ? { shortfalls: err.exceeded } : null,
-    });
-  }
+  const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
+  const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
+  flash(req, "success", `The application was approved; award letter ${result.letterReference} was issued.`);
+  res.redirect(303, decisionPage(id));
 }));
 
 const rejectSchema = z.object({
@@ -217,79 +223,63 @@ const rejectSchema = z.object({
   reason: field.optionalText("the reason", 5000),
 });
 
-managerRoutes.post("/manager/applications/:id/reject", staff, handle(async (req, res) => {
+managerRoutes.post("/manager/applications/:id/reject", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const input = parseForm(rejectSchema, req.body);
-    await reject(req.ctx, id, { templateId: input.templateId ?? null, reason: input.reason });
-    flash(req, "success", "The application was rejected; the applicant is told the reason.");
-    res.redirect(303, decisionPage(id));
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
-  }
+  const input = parseBody(rejectSchema, req.body);
+  await reject(req.ctx, id, { templateId: input.templateId ?? null, reason: input.reason });
+  flash(req, "success", "The application was rejected; the applicant is told the reason.");
+  res.redirect(303, decisionPage(id));
 }));
 
-managerRoutes.post("/manager/applications/:id/request-info", staff, handle(async (req, res) => {
+const requestInfoSchema = z.object({ message: field.text("what information is needed", 5000) });
+
+managerRoutes.post("/manager/applications/:id/request-info", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const input = parseForm(z.object({ message: f.text("what information is needed", 5000) }), req.body);
-    await requestInfo(req.ctx, id, input.message);
-    flash(req, "success", "More information was requested; the applicant can edit and resubmit.");
-    res.redirect(303, decisionPage(id));
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
-  }
+  const input = parseBody(requestInfoSchema, req.body);
+  await requestInfo(req.ctx, id, input.message);
+  flash(req, "success", "More information was requested; the applicant can edit and resubmit.");
+  res.redirect(303, decisionPage(id));
 }));
 
-managerRoutes.post("/manager/applications/:id/reserve", staff, handle(async (req, res) => {
+managerRoutes.post("/manager/applications/:id/reserve", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    await reserve(req.ctx, id);
-    flash(req, "success", "The application is on the reserve list.");
-    res.redirect(303, decisionPage(id));
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/application", await reviewLocals(req, id));
-  }
+  await reserve(req.ctx, id);
+  flash(req, "success", "The application is on the reserve list.");
+  res.redirect(303, decisionPage(id));
 }));
 
-managerRoutes.post("/manager/applications/:id/cancel", staff, handle(async (req, res) => {
+const cancelSchema = z.object({ cancelReason: field.text("the reason for the cancellation", 2000) });
+
+managerRoutes.post("/manager/applications/:id/cancel", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const input = parseForm(z.object({ cancelReason: f.text("the reason for the cancellation", 2000) }), req.body);
-    const released = await cancel(req.ctx, id, input.cancelReason);
-    flash(req, "success", `The voucher was cancelled; ${formatMoney(released)} went back to the budget.`);
-    const { callId } = await loadApplication(req.ctx, id);
-    const offered = (await callBudget(req.ctx, callId, req.user!.role === "manager" ? req.user!.partnerId : null)).reserve.find((r) => r.offered);
-    if (offered) {
-      flash(req, "info", `${offered.reference ?? `Application ${offered.id}`} (${offered.companyName}), the earliest application on the reserve list that fits, can now be approved; see the call page.`);
-    }
-    res.redirect(303, decisionPage(id));
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
+  const input = parseBody(cancelSchema, req.body);
+  const { releasedCents, offered } = await cancelVoucher(req.ctx, id, input.cancelReason);
+  flash(req, "success", `The voucher was cancelled; ${formatMoney(releasedCents)} went back to the budget.`);
+  if (offered) {
+    flash(req, "info", `${offered.reference ?? `Application ${offered.id}`} (${offered.companyName}), the earliest application on the reserve list that fits, can now be approved; see the call page.`);
   }
+  res.redirect(303, decisionPage(id));
 }));
 
-managerRoutes.post("/manager/applications/:id/conflict", staff, handle(async (req, res) => {
+const conflictSchema = z.object({ conflictReason: field.text("the reason for the conflict of interest", 2000) });
+
+managerRoutes.post("/manager/applications/:id/conflict", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const input = parseForm(z.object({ conflictReason: f.text("the reason for the conflict of interest", 2000) }), req.body);
-    const { handedTo } = await declareConflict(req.ctx, id, input.conflictReason);
-    flash(req, "success", handedTo
-      ? `Your conflict of interest was recorded. The application was handed to ${handedTo}, who decides it.`
-      : "Your conflict of interest was recorded. There is no other manager of your partner organisation and no administrator to hand it to: ask an administrator to add one.");
-    res.redirect(303, decisionPage(id));
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/application", { ...(await reviewLocals(req, id)), values: req.body });
-  }
+  const input = parseBody(conflictSchema, req.body);
+  const { handedTo } = await declareConflict(req.ctx, id, input.conflictReason);
+  flash(req, "success", handedTo
+    ? `Your conflict of interest was recorded. The application was handed to ${handedTo}, who decides it.`
+    : "Your conflict of interest was recorded. There is no other manager of your partner organisation and no administrator to hand it to: ask an administrator to add one.");
+  res.redirect(303, decisionPage(id));
 }));
 
 // ---------------------------------------------------------------------------------------------
 // Claims
 // ---------------------------------------------------------------------------------------------
 
-managerRoutes.get("/manager/claims", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/claims", staff, async (req, res) => {
   res.render("pages/manager/claims", { pageTitle: "Claims to verify", claims: await claimsToVerify(req.ctx) });
-}));
+});
 
 /** One decision per cost line, from the numbered fields of the verification form. */
 function lineDecisions(body: unknown, ids: number[]): LineDecision[] {
@@ -308,61 +298,76 @@ function lineDecisions(body: unknown, ids: number[]): LineDecision[] {
 
 async function claimLocals(req: Request, id: number, decisions: LineDecision[] | null = null) {
   const review = await reviewClaim(req.ctx, id, decisions);
-  return { pageTitle: `Claim for ${review.app.reference ?? `application ${review.app.id}`}`, ...review, pending: review.claim.status === "submitted", values: req.body ?? {} };
+  return { pageTitle: `Claim for ${review.app.reference ?? `application ${review.app.id}`}`, ...review, pending: review.claim.status === "submitted", values: (req.body ?? {}) as Record<string, unknown> };
 }
 
-managerRoutes.get("/manager/claims/:id", staff, handle(async (req, res) => {
-  res.render("pages/manager/claim", await claimLocals(req, idParam(req)));
-}));
+/** The manager's line decisions as submitted, or null when they cannot be read. */
+async function submittedDecisions(req: Request, id: number): Promise<LineDecision[] | null> {
+  const { assessment } = await reviewClaim(req.ctx, id);
+  try {
+    return lineDecisions(req.body, assessment.lines.map((l) => l.id));
+  } catch (err) {
+    if (err instanceof ValidationError) return null;
+    throw err;
+  }
+}
 
-managerRoutes.post("/manager/claims/:id/verify", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/claims/:id", staff, async (req, res) => {
+  res.render("pages/manager/claim", await claimLocals(req, idParam(req)));
+});
+
+/** A refused verification shows the claim again with the manager's line decisions applied. */
+const verifyPage = {
+  view: "pages/manager/claim",
+  locals: async (req: Request) => {
+    const id = idParam(req);
+    return claimLocals(req, id, await submittedDecisions(req, id));
+  },
+};
+
+managerRoutes.post("/manager/claims/:id/verify", staff, formRoute(verifyPage, async (req, res) => {
   const id = idParam(req);
   const first = await reviewClaim(req.ctx, id);
-  let decisions: LineDecision[] | null = null;
-  try {
-    decisions = lineDecisions(req.body, first.assessment.lines.map((l) => l.id));
-    const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
-    // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
-    if (intent !== "verify") {
-      return res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
-    }
-    const result = await verifyClaim(req.ctx, id, decisions);
-    flash(req, "success", `The claim was verified; ${formatMoney(result.payableCents)} is payable and goes to finance.`);
-    res.redirect(303, `/manager/claims/${id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/claim", await claimLocals(req, id, decisions));
+  const decisions = lineDecisions(req.body, first.assessment.lines.map((l) => l.id));
+  const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
+  // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
+  if (intent !== "verify") {
+    res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
+    return;
   }
+  const result = await verifyClaim(req.ctx, id, decisions);
+  flash(req, "success", `The claim was verified; ${formatMoney(result.payableCents)} is payable and goes to finance.`);
+  res.redirect(303, `/manager/claims/${id}`);
 }));
 
-managerRoutes.post("/manager/claims/:id/reject", staff, handle(async (req, res) => {
+const claimPage = { view: "pages/manager/claim", locals: (req: Request) => claimLocals(req, idParam(req)) };
+
+managerRoutes.post("/manager/claims/:id/reject", staff, formRoute(claimPage, async (req, res) => {
   const id = idParam(req);
-  try {
-    const input = parseBody(z.object({ rejectReason: field.optionalText("the reason", 5000) }), req.body);
-    await rejectClaim(req.ctx, id, input.rejectReason);
-    flash(req, "success", "The claim was rejected; the applicant may correct and resubmit it.");
-    res.redirect(303, `/manager/claims/${id}`);
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/claim", await claimLocals(req, id));
-  }
+  const input = parseBody(z.object({ rejectReason: field.optionalText("the reason", 5000) }), req.body);
+  await rejectClaim(req.ctx, id, input.rejectReason);
+  flash(req, "success", "The claim was rejected; the applicant may correct and resubmit it.");
+  res.redirect(303, `/manager/claims/${id}`);
 }));
 
 // ---------------------------------------------------------------------------------------------
 // Rejection templates
 // ---------------------------------------------------------------------------------------------
 
-managerRoutes.get("/manager/rejection-templates", staff, handle(async (req, res) => {
+managerRoutes.get("/manager/rejection-templates", staff, async (req, res) => {
   res.render("pages/manager/rejection-templates", { pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx), values: {} });
-}));
+});
 
 const templateSchema = z.object({ id: field.optionalId("a rejection reason"), title: field.name("a title", 200), text: field.text("the text of the reason", 5000) });
 
-managerRoutes.post("/manager/rejection-templates", staff, handle(async (req, res) => {
-  try {
-    const { id, ...template } = parseForm(templateSchema, req.body);
-    await saveRejectionTemplate(req.ctx, id, template);
-    flash(req, "success", "The rejection reason was saved.");
-    res.redirect(303, "/manager/rejection-templates");
-  } catch (err) {
-    renderFormError(res, err, "pages/manager/rejection-templates", { pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx), values: req.body });
-  }
+const templatesPage = {
+  view: "pages/manager/rejection-templates",
+  locals: async (req: Request) => ({ pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx) }),
+};
+
+managerRoutes.post("/manager/rejection-templates", staff, formRoute(templatesPage, async (req, res) => {
+  const { id, ...template } = parseBody(templateSchema, req.body);
+  await saveRejectionTemplate(req.ctx, id, template);
+  flash(req, "success", "The rejection reason was saved.");
+  res.redirect(303, "/manager/rejection-templates");
 }));

@@ -1,10 +1,10 @@
-import { Router } from "express";
+import { type Request, Router } from "express";
 import { z } from "zod";
-import { AppError, TooManyRequestsError } from "../../errors";
-import { authenticate } from "../../services/people/users";
-import { parseForm, renderFormError } from "../forms";
-import { field } from "../input";
-import { handle, HOME_FOR_ROLE } from "../middleware";
+import { type AppError, SignInFailedError } from "../../errors";
+import { authenticate } from "../../services/people/sign-in";
+import { formRoute } from "../forms";
+import { field, parseBody } from "../input";
+import { HOME_FOR_ROLE, sessionStep } from "../middleware";
 
 const loginSchema = z.object({
   email: field.name("your e-mail address", 254),
@@ -23,39 +23,31 @@ publicRoutes.get("/login", (req, res) => {
   res.render("pages/login", { pageTitle: "Sign in", values: {} });
 });
 
-publicRoutes.post("/login", handle(async (req, res, next) => {
-  const typed = (req.body as Record<string, unknown> | undefined)?.email;
-  const values = { email: typeof typed === "string" ? typed.slice(0, 254) : "" };
-  try {
-    const input = parseForm(loginSchema, req.body);
-    const actor = await authenticate(req.ctx, input.email, input.password, req.ip ?? "unknown");
-    if (!actor) {
-      res.status(401).render("pages/login", {
-        pageTitle: "Sign in", values,
-        errorMessage: "The e-mail address or password is not right. Check both and try again.",
-        errorSummary: [{ field: "email", message: "The e-mail address or password is not right." }],
-        errors: { email: "The e-mail address or password is not right." },
-      });
-      return;
-    }
-    const returnTo = req.session.returnTo;
-    // A new session id at login prevents session fixation.
-    req.session.regenerate((err) => {
-      if (err) return next(err);
-      req.login(actor, (err2) => {
-        if (err2) return next(err2);
-        const target = returnTo && returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : HOME_FOR_ROLE[actor.role];
-        req.session.save(() => res.redirect(303, target));
-      });
-    });
-  } catch (err) {
-    if (err instanceof AppError && err.status === 429) {
-      if (err instanceof TooManyRequestsError && err.retryAfterSeconds) res.set("Retry-After", String(err.retryAfterSeconds));
-      res.status(429).render("pages/login", { pageTitle: "Sign in", values, errorMessage: err.message, errorSummary: [{ field: "email", message: err.message }] });
-      return;
-    }
-    renderFormError(res, err, "pages/login", { pageTitle: "Sign in", values });
-  }
+/**
+ * Only the e-mail address typed is shown again. A throttled sign-in names no field but points the
+ * summary at the e-mail address.
+ */
+const loginPage = {
+  view: "pages/login",
+  locals: (req: Request, err: AppError) => {
+    const typed = (req.body as Record<string, unknown> | undefined)?.email;
+    const values = { email: typeof typed === "string" ? typed.slice(0, 254) : "" };
+    return err.status === 429
+      ? { pageTitle: "Sign in", values, errors: undefined, errorSummary: [{ field: "email", message: err.message }] }
+      : { pageTitle: "Sign in", values };
+  },
+};
+
+publicRoutes.post("/login", formRoute(loginPage, async (req, res) => {
+  const input = parseBody(loginSchema, req.body);
+  const actor = await authenticate(req.ctx, input.email, input.password, req.ip ?? "unknown");
+  if (!actor) throw new SignInFailedError();
+  const returnTo = req.session.returnTo;
+  // A new session id at login prevents session fixation.
+  await sessionStep((done) => req.session.regenerate(done));
+  await sessionStep((done) => req.login(actor, done));
+  const target = returnTo && returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : HOME_FOR_ROLE[actor.role];
+  req.session.save(() => res.redirect(303, target));
 }));
 
 publicRoutes.post("/logout", (req, res, next) => {

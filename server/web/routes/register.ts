@@ -1,18 +1,19 @@
 import { Router, type Request } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
-import { AppError, ValidationError, type FieldErrors } from "../../errors";
+import { z } from "zod";
+import { AppError, NotFoundError, ValidationError, type FieldErrors } from "../../errors";
 import { type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/people/companies";
+import { companyProfile } from "../../services/people/company-queries";
 import {
-  acceptInvitation, companyProfile, confirmEmail, inviteColleague, registerApplicant, requestPasswordReset, resendConfirmation, resetPassword,
-  updateCompanyProfile,
-} from "../../services/people/registration";
+  acceptInvitation, confirmEmail, inviteColleague, requestPasswordReset, resendConfirmation, resetPassword,
+} from "../../services/people/one-time-links";
+import { registerApplicant, updateCompanyProfile } from "../../services/people/registration";
+import { loadActor } from "../../services/people/user-queries";
 import { listRegions, listSectors } from "../../services/scheme/reference";
-import { loadActor } from "../../services/people/users";
-import { renderFormError } from "../forms";
+import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
-import { z } from "zod";
-import { flash, handle, HOME_FOR_ROLE, requireRole } from "../middleware";
+import { flash, HOME_FOR_ROLE, requireRole, sessionStep } from "../middleware";
 
 export const registrationRoutes = Router();
 
@@ -20,7 +21,10 @@ export const RELATION_ROWS = [0, 1, 2];
 export const DE_MINIMIS_ROWS = [0, 1, 2];
 
 type Body = Record<string, unknown>;
-const str = (b: Body, k: string) => (typeof b[k] === "string" ? (b[k] as string).trim() : "");
+const str = (b: Body, k: string) => {
+  const v = b[k];
+  return typeof v === "string" ? v.trim() : "";
+};
 
 const MAX_FIGURE_CENTS = 100_000_000_000_000;
 const figure = (label: string) => field.money(label, { required: true, allowZero: true, maxCents: MAX_FIGURE_CENTS });
@@ -63,7 +67,10 @@ function rowOf(b: Body, prefix: string, keys: string[]): Body {
   return Object.fromEntries(keys.map((k) => [k, b[prefix + k]]));
 }
 /** A row counts once one of its identifying answers is given (the others may be prefilled). */
-const rowUsed = (row: Body, keys: string[]) => keys.some((k) => row[k] !== undefined && !(typeof row[k] === "string" && (row[k] as string).trim() === ""));
+const rowUsed = (row: Body, keys: string[]) => keys.some((k) => {
+  const v = row[k];
+  return v !== undefined && !(typeof v === "string" && v.trim() === "");
+});
 
 function collect<S extends z.ZodType>(schema: S, input: unknown, fields: FieldErrors, prefix = ""): z.infer<S> | null {
   try {
@@ -125,37 +132,38 @@ async function formLocals(req: Request) {
   };
 }
 
-registrationRoutes.get("/register", handle(async (req, res) => {
+registrationRoutes.get("/register", async (req, res) => {
   if (req.user) return res.redirect(303, HOME_FOR_ROLE[req.user.role]);
   res.render("pages/register", { pageTitle: "Register your company", ...(await formLocals(req)), values: {} });
-}));
+});
 
-registrationRoutes.post("/register", handle(async (req, res, next) => {
+/** The password typed is never sent back. */
+const registerPage = {
+  view: "pages/register",
+  locals: async (req: Request) => ({
+    pageTitle: "Register your company", ...(await formLocals(req)), values: { ...(req.body as Body | undefined), password: "" },
+  }),
+};
+
+registrationRoutes.post("/register", formRoute(registerPage, async (req, res) => {
   const body = (req.body ?? {}) as Body;
-  try {
-    const fields: FieldErrors = {};
-    let company: CompanyInput | null = null;
-    try { company = parseCompanyForm(body); } catch (e) { if (!(e instanceof ValidationError)) throw e; Object.assign(fields, e.fields); }
-    const account = collect(accountSchema, body, fields);
-    if (Object.keys(fields).length || !company || !account) throw new ValidationError("Some answers need your attention.", fields);
-    const userId = await registerApplicant(req.ctx, account, company);
-    const actor = await loadActor(req.ctx.db, userId);
-    req.session.regenerate((err) => {
-      if (err) return next(err);
-      req.login(actor!, (err2) => {
-        if (err2) return next(err2);
-        flash(req, "success", "Your account and company were registered. Check the SME status below, then apply in an open call.");
-        req.session.save(() => res.redirect(303, "/company"));
-      });
-    });
-  } catch (err) {
-    renderFormError(res, err, "pages/register", { pageTitle: "Register your company", ...(await formLocals(req)), values: { ...body, password: "" } });
-  }
+  const fields: FieldErrors = {};
+  let company: CompanyInput | null = null;
+  try { company = parseCompanyForm(body); } catch (e) { if (!(e instanceof ValidationError)) throw e; Object.assign(fields, e.fields); }
+  const account = collect(accountSchema, body, fields);
+  if (Object.keys(fields).length || !company || !account) throw new ValidationError("Some answers need your attention.", fields);
+  const userId = await registerApplicant(req.ctx, account, company);
+  const actor = await loadActor(req.ctx.db, userId);
+  if (!actor) throw new NotFoundError();
+  await sessionStep((done) => req.session.regenerate(done));
+  await sessionStep((done) => req.login(actor, done));
+  flash(req, "success", "Your account and company were registered. Check the SME status below, then apply in an open call.");
+  req.session.save(() => res.redirect(303, "/company"));
 }));
 
 const centsText = (c: Cents | null) => (c === null ? "" : `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, "0")}`);
 
-registrationRoutes.get("/company", requireRole("applicant"), handle(async (req, res) => {
+registrationRoutes.get("/company", requireRole("applicant"), async (req, res) => {
   const p = await companyProfile(req.ctx);
   const values: Record<string, unknown> = {
     ...p.company, turnover: centsText(p.company.turnoverCents), balanceSheet: centsText(p.company.balanceSheetCents),
@@ -165,17 +173,17 @@ registrationRoutes.get("/company", requireRole("applicant"), handle(async (req, 
     [`rel${i}_turnover`]: centsText(r.turnoverCents), [`rel${i}_balance`]: centsText(r.balanceSheetCents),
   }));
   res.render("pages/applicant/company", { pageTitle: "Company profile", ...p, ...(await formLocals(req)), values });
-}));
+});
 
-registrationRoutes.post("/company", requireRole("applicant"), handle(async (req, res) => {
-  try {
-    await updateCompanyProfile(req.ctx, parseCompanyForm((req.body ?? {}) as Body));
-    flash(req, "success", "The company profile was saved.");
-    res.redirect(303, "/company");
-  } catch (err) {
-    const p = await companyProfile(req.ctx);
-    renderFormError(res, err, "pages/applicant/company", { pageTitle: "Company profile", ...p, ...(await formLocals(req)), values: req.body });
-  }
+const companyPage = {
+  view: "pages/applicant/company",
+  locals: async (req: Request) => ({ pageTitle: "Company profile", ...(await companyProfile(req.ctx)), ...(await formLocals(req)) }),
+};
+
+registrationRoutes.post("/company", requireRole("applicant"), formRoute(companyPage, async (req, res) => {
+  await updateCompanyProfile(req.ctx, parseCompanyForm((req.body ?? {}) as Body));
+  flash(req, "success", "The company profile was saved.");
+  res.redirect(303, "/company");
 }));
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +195,7 @@ const tokenParam = (req: Request) => {
   return /^[A-Za-z0-9_-]{20,100}$/.test(t) ? t : "invalid-token-format-xxxxxxxx";
 };
 
-registrationRoutes.get("/confirm/:token", handle(async (req, res) => {
+registrationRoutes.get("/confirm/:token", async (req, res) => {
   try {
     await confirmEmail(req.ctx, tokenParam(req));
     res.render("pages/register-done", { pageTitle: "E-mail address confirmed", heading: "Your e-mail address is confirmed", message: "Thank you. You can now sign in and apply." });
@@ -195,10 +203,10 @@ registrationRoutes.get("/confirm/:token", handle(async (req, res) => {
     if (!(err instanceof ValidationError)) throw err;
     res.status(422).render("pages/register-done", { pageTitle: "Link no longer valid", heading: "This link is no longer valid", message: err.message });
   }
-}));
+});
 
 /** A new confirmation link for the signed-in applicant; back to the page that offered it. */
-registrationRoutes.post("/account/confirmation", requireRole("applicant"), handle(async (req, res) => {
+registrationRoutes.post("/account/confirmation", requireRole("applicant"), async (req, res) => {
   const { next } = parseBody(z.object({ next: field.optionalName("the page to return to", 100) }), req.body);
   const back = /^\/applications\/\d{1,10}\/check$/.test(next) ? next : "/applicant";
   try {
@@ -209,7 +217,7 @@ registrationRoutes.post("/account/confirmation", requireRole("applicant"), handl
     flash(req, "error", err.message);
   }
   res.redirect(303, back);
-}));
+});
 
 // The sign-in page links here.
 registrationRoutes.get("/password/forgot", (_req, res) => res.redirect(301, "/password-reset"));
@@ -218,14 +226,13 @@ registrationRoutes.get("/password-reset", (req, res) => {
   res.render("pages/register-reset-request", { pageTitle: "Reset your password", values: {} });
 });
 
-registrationRoutes.post("/password-reset", handle(async (req, res) => {
-  const body = (req.body ?? {}) as Body;
-  let email: string;
-  try {
-    email = parseBody(z.object({ email: field.email() }), body).email;
-  } catch (err) {
-    return renderFormError(res, err, "pages/register-reset-request", { pageTitle: "Reset your password", values: { email: str(body, "email") } });
-  }
+const resetRequestPage = {
+  view: "pages/register-reset-request",
+  locals: (req: Request) => ({ pageTitle: "Reset your password", values: { email: str((req.body ?? {}) as Body, "email") } }),
+};
+
+registrationRoutes.post("/password-reset", formRoute(resetRequestPage, async (req, res) => {
+  const { email } = parseBody(z.object({ email: field.email() }), req.body);
   await requestPasswordReset(req.ctx, email, req.ip ?? "unknown");
   res.render("pages/register-done", {
     pageTitle: "Check your e-mail", heading: "Check your e-mail",
@@ -246,31 +253,29 @@ registrationRoutes.get("/password-reset/:token", (req, res) => {
   res.render("pages/register-password", { ...passwordPage("reset"), action: `/password-reset/${tokenParam(req)}` });
 });
 
-registrationRoutes.post("/password-reset/:token", handle(async (req, res) => {
-  try {
-    await resetPassword(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
-    flash(req, "success", "Your password was changed. Sign in with the new password.");
-    res.redirect(303, "/login");
-  } catch (err) {
-    renderFormError(res, err, "pages/register-password", { ...passwordPage("reset"), action: `/password-reset/${tokenParam(req)}` });
-  }
+/** A password page sends nothing typed back. */
+const passwordFormPage = (kind: "reset" | "invite", path: string) => ({
+  view: "pages/register-password",
+  locals: (req: Request) => ({ ...passwordPage(kind), action: `${path}/${tokenParam(req)}`, values: {} }),
+});
+
+registrationRoutes.post("/password-reset/:token", formRoute(passwordFormPage("reset", "/password-reset"), async (req, res) => {
+  await resetPassword(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
+  flash(req, "success", "Your password was changed. Sign in with the new password.");
+  res.redirect(303, "/login");
 }));
 
 registrationRoutes.get("/invite/:token", (req, res) => {
   res.render("pages/register-password", { ...passwordPage("invite"), action: `/invite/${tokenParam(req)}` });
 });
 
-registrationRoutes.post("/invite/:token", handle(async (req, res) => {
-  try {
-    await acceptInvitation(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
-    flash(req, "success", "Your password is set. Sign in to see your company's applications.");
-    res.redirect(303, "/login");
-  } catch (err) {
-    renderFormError(res, err, "pages/register-password", { ...passwordPage("invite"), action: `/invite/${tokenParam(req)}` });
-  }
+registrationRoutes.post("/invite/:token", formRoute(passwordFormPage("invite", "/invite"), async (req, res) => {
+  await acceptInvitation(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
+  flash(req, "success", "Your password is set. Sign in to see your company's applications.");
+  res.redirect(303, "/login");
 }));
 
-registrationRoutes.post("/company/invite", requireRole("applicant"), handle(async (req, res) => {
+registrationRoutes.post("/company/invite", requireRole("applicant"), async (req, res) => {
   try {
     const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name("your colleague's name", 200) }), req.body);
     await inviteColleague(req.ctx, input.inviteEmail, input.inviteName);
@@ -280,4 +285,4 @@ registrationRoutes.post("/company/invite", requireRole("applicant"), handle(asyn
     flash(req, "error", `The invitation was not sent: ${Object.values(err.fields).join(" ") || err.message}`);
   }
   res.redirect(303, "/company");
-}));
+});

@@ -26,7 +26,7 @@ const companyFields = ["legalName", "vatNumber", "address", "country", "regionId
 const draftFields = ["title", "description", "objectives", "expectedResult", "counterpartOrgId", "counterpartName", "counterpartCountry",
   "counterpartRegionId", "counterpartKind", "activityStart", "activityEnd", "costTravel", "costAccommodation", "costOther", "next"];
 const orgFields = ["name", "regionId", "kind", "competences", "contactName", "contactEmail", "website", "description"];
-const ledgerQuery = ["from", "to", "call", "region", "type", "kind", "page"];
+const ledgerQuery = ["from", "to", "call", "region", "type", "kind", "after", "before"];
 const token = "not-a-real-token-0123456789";
 
 export const INPUT_CASES: Record<string, InputCase> = {

@@ -1,0 +1,376 @@
+/**
+ * `npm run bench`: Voucherdesk's main pages, exports, award letters, approvals and start-up, each
+ * next to a reference measured in the same run on the same machine, printed as a table of ratios.
+ *
+ * - Pages: autocannon, 50 connections, against Voucherdesk in production mode (a child process)
+ *   and against the bare-stack reference page (bare Express + Handlebars + knex, one query, 25 rows;
+ *   another child process on the same database), on the demo data and on the large programme
+ *   (`npm run bench:seed` builds it; the pages on it are skipped with a note when it is missing).
+ * - Exports: GET /finance/ledger.csv and .xlsx of a programme with about 100,000 ledger entries,
+ *   each in a fresh server process (peak RSS above its baseline from /proc), against the sqlite3
+ *   command-line tool running the same join.
+ * - Award letter and approvals: approvals through the service on a copy of the large programme
+ *   (each renders and stores its letter); the letter alone is rendered again from its data.
+ * - Cold start: spawn to first /healthz answer, compiled (`npm start`'s way), through tsx (the
+ *   old way) and a plain Node http server.
+ *
+ *   npm run bench                       # everything, 10 s per page
+ *   npm run bench -- --duration 5 --only pages
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { loadConfig } from "../server/config";
+import { createDb, migrate, type Db } from "../server/db/connection";
+import { seedDemo } from "../db/seeds/demo";
+import { loadActor } from "../server/services/people/user-queries";
+import { approve } from "../server/services/review/decisions";
+import { awardLetterData } from "../server/services/letters/letters";
+import { renderAwardLetter } from "../server/letters/award-letter";
+import { ANCHOR, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = [...process.execArgv];
+
+interface Server { child: ChildProcess; port: number; base: string }
+
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), base: `http://127.0.0.1:${m[1]}` });
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+const startServer = (mode: "app" | "bare", file: string) => startChild([...TSX, path.join(__dirname, "server.ts"), mode, file]);
+
+function stop(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.child.exitCode !== null) return resolve();
+    s.child.once("exit", () => resolve());
+    s.child.kill("SIGTERM");
+  });
+}
+
+function procStatus(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Signs in through the login form; returns the session cookie. */
+async function signIn(base: string, email: string): Promise<string> {
+  const form = await fetch(`${base}/login`);
+  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
+  const res = await fetch(`${base}/login`, {
+    method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ email, password: "demo-voucherdesk", _csrf: token }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`sign-in as ${email} answered ${res.status}`);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+}
+
+interface Load { rps: number; p50: number; p99: number; bad: number }
+
+/**
+ * Waits until the server has worked off the requests of a finished run: autocannon closes its
+ * connections when the time is up, but the server still answers what it had accepted, which
+ * would otherwise be charged to the next page.
+ */
+async function drain(base: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const t0 = Date.now();
+    const res = await fetch(`${base}/healthz`).catch(() => null);
+    if (res?.status === 200 && Date.now() - t0 < 250) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function load(base: string, pathname: string, cookie: string | null, seconds: number, connections: number): Promise<Load> {
+  const url = base + pathname;
+  const headers = cookie ? { cookie } : undefined;
+  await autocannon({ url, connections, duration: Math.max(1, Math.round(seconds / 4)), headers, timeout: 120 });
+  await drain(base);
+  let r = await autocannon({ url, connections, duration: seconds, headers, timeout: 120 });
+  await drain(base);
+  // A page so slow that few requests finish in the time is measured over a number of requests
+  // instead (two per connection), so that it still gets a rate and latencies.
+  if (r.requests.total < connections * 2) {
+    r = await autocannon({ url, connections, amount: connections * 2, headers, timeout: 300 });
+    await drain(base);
+  }
+  return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors };
+}
+
+interface Page { name: string; path: string; user: string | null }
+
+async function pagesOf(db: Db): Promise<Page[]> {
+  const manager = await db("users").where({ email: "manager@demo.test" }).first("id", "partner_id");
+  const app = await db("applications").where({ partner_id: manager?.partner_id ?? 0 }).whereIn("state", ["paid", "claim-submitted", "accepted"])
+    .orderBy("id", "desc").first("id");
+  const call = await db("applications").groupBy("call_id").select("call_id").count({ n: "*" }).orderBy("n", "desc").first();
+  return [
+    { name: "Review queue", path: "/manager", user: "manager@demo.test" },
+    { name: "Application (manager)", path: `/manager/applications/${app?.id ?? 1}`, user: "manager@demo.test" },
+    { name: "Call", path: `/manager/calls/${String(call?.call_id ?? 1)}`, user: "manager@demo.test" },
+    { name: "Ledger", path: "/finance/ledger", user: "finance@demo.test" },
+    { name: "Reconciliation", path: "/finance/reconciliation", user: "finance@demo.test" },
+    { name: "SME home", path: "/applicant", user: "sme@demo.test" },
+    { name: "Landing (anonymous)", path: "/", user: null },
+  ];
+}
+
+interface PageResult { data: string; page: string; load: Load; bare: Load }
+
+async function measurePages(label: string, file: string, seconds: number, connections: number): Promise<PageResult[]> {
+  const db = createDb({ sqliteFile: file });
+  const pages = await pagesOf(db);
+  await db.destroy();
+  const bareServer = await startServer("bare", file);
+  const bare = await load(bareServer.base, "/", null, seconds, connections);
+  await stop(bareServer);
+  console.log(`  ${label}: bare reference ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50} ms`);
+  const server = await startServer("app", file);
+  const results: PageResult[] = [];
+  try {
+    const cookies = new Map<string, string>();
+    for (const p of pages) if (p.user && !cookies.has(p.user)) cookies.set(p.user, await signIn(server.base, p.user));
+    for (const p of pages) {
+      const r = await load(server.base, p.path, p.user ? cookies.get(p.user) ?? null : null, seconds, connections);
+      console.log(`  ${label}: ${p.name} ${p.path}: ${r.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(3)}x), p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} not 2xx/errors` : ""}`);
+      results.push({ data: label, page: p.name, load: r, bare });
+    }
+  } finally {
+    await stop(server);
+  }
+  return results;
+}
+
+async function demoDatabase(dir: string): Promise<string> {
+  const file = path.join(dir, "demo.sqlite");
+  const db = createDb({ sqliteFile: file });
+  await migrate(db);
+  await seedDemo(db, benchConfig(), () => new Date(ANCHOR));
+  await db.destroy();
+  return file;
+}
+
+function benchConfig() {
+  return { ...loadConfig({ ...process.env, NODE_ENV: "development", DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-cfg-")) }), timeZone: "Europe/Copenhagen" };
+}
+
+const EXPORT_SQL = `select le.id, le.at, le.kind, a.reference, co.legal_name, co.vat_number, r.name, p.name, c.title, vt.name,
+  le.amount_cents, pm.bank_reference, pm.paid_on, u.name
+  from ledger_entries le join applications a on a.id = le.application_id join calls c on c.id = le.call_id
+  join companies co on co.id = a.company_id join voucher_types vt on vt.id = a.voucher_type_id
+  join partners p on p.id = a.partner_id join regions r on r.id = p.region_id
+  left join payments pm on pm.id = le.payment_id left join users u on u.id = le.actor_user_id order by le.id`;
+
+interface ExportResult { format: string; rows: number; seconds: number; cliSeconds: number; rssAboveBaselineMb: number; bytes: number }
+
+async function measureExports(file: string): Promise<ExportResult[]> {
+  const db = createDb({ sqliteFile: file });
+  const rows = Number((await db("ledger_entries").count({ n: "*" }))[0]?.n ?? 0);
+  await db.destroy();
+  const t0 = process.hrtime.bigint();
+  const cli = spawnSync("sqlite3", ["-csv", file, EXPORT_SQL], { maxBuffer: 1 << 30 });
+  const cliSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (cli.status !== 0) throw new Error(`sqlite3 failed: ${cli.stderr.toString()}`);
+  const out: ExportResult[] = [];
+  for (const format of ["csv", "xlsx"]) {
+    const server = await startServer("app", file);
+    try {
+      const cookie = await signIn(server.base, "finance@demo.test");
+      const pid = server.child.pid ?? 0;
+      const baseline = procStatus(pid, "VmRSS");
+      const t1 = process.hrtime.bigint();
+      const res = await fetch(`${server.base}/finance/ledger.${format}`, { headers: { cookie } });
+      if (res.status !== 200) throw new Error(`ledger.${format} answered ${res.status}`);
+      let bytes = 0;
+      for await (const chunk of res.body ?? []) bytes += (chunk as Uint8Array).length;
+      const seconds = Number(process.hrtime.bigint() - t1) / 1e9;
+      const peak = procStatus(pid, "VmHWM");
+      out.push({ format, rows, seconds, cliSeconds, rssAboveBaselineMb: (peak - baseline) / 1048576, bytes });
+      console.log(`  export ${format}: ${rows} entries in ${seconds.toFixed(2)} s (sqlite3 CLI ${cliSeconds.toFixed(2)} s, ${(seconds / cliSeconds).toFixed(1)}x), ` +
+        `${(bytes / 1048576).toFixed(1)} MB, peak RSS ${((peak - baseline) / 1048576).toFixed(0)} MB above baseline ${(baseline / 1048576).toFixed(0)} MB`);
+    } finally {
+      await stop(server);
+    }
+  }
+  return out;
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+interface ApprovalResult { approvals: number; p50: number; p95: number; letterMs: number; refused: number }
+
+async function measureApprovals(largeFile: string, dir: string, count: number): Promise<ApprovalResult> {
+  const copy = path.join(dir, "approvals.sqlite");
+  execFileSync("sqlite3", [largeFile, `vacuum into '${copy}'`]);
+  const db = createDb({ sqliteFile: copy });
+  const config = benchConfig();
+  try {
+    const manager = await db("users").where({ email: "manager@demo.test" }).first("id", "partner_id");
+    const actor = await loadActor(db, Number(manager?.id));
+    const today = new Date(ANCHOR).toISOString().slice(0, 10);
+    const ids = (await db("applications").where({ state: "submitted", partner_id: manager?.partner_id ?? 0 })
+      .where("activity_start", ">", today).orderBy("id").limit(count).select("id")).map((r) => Number(r.id));
+    const times: number[] = [];
+    let refused = 0;
+    for (const id of ids) {
+      const t0 = process.hrtime.bigint();
+      try {
+        await approve({ db, config, actor, now: () => new Date(ANCHOR) }, id, {});
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      } catch (err) {
+        refused++;
+        if (refused === 1) console.log(`  approval refused: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    // The letter alone: rendered again from the data of the last approved application.
+    const letterTimes: number[] = [];
+    const last = await db("award_letters").orderBy("id", "desc").first("application_id", "reference", "issued_at");
+    if (last) {
+      const data = await awardLetterData(db, { config, actor }, Number(last.application_id), { reference: String(last.reference), issuedAt: String(last.issued_at) });
+      for (let i = 0; i < 15; i++) {
+        const t0 = process.hrtime.bigint();
+        await renderAwardLetter(data);
+        letterTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    const r = { approvals: times.length, p50: percentile(times, 50), p95: percentile(times, 95), letterMs: percentile(letterTimes.slice(3), 50), refused };
+    console.log(`  approvals: ${r.approvals} (${refused} refused), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; award letter render ${r.letterMs.toFixed(1)} ms (median)`);
+    return r;
+  } finally {
+    await db.destroy();
+  }
+}
+
+interface ColdStart { compiled: number; tsx: number; plainNode: number }
+
+async function timeToHealthz(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const t0 = process.hrtime.bigint();
+  const child = spawn(args[0] ?? process.execPath, args.slice(1), { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
+  try {
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (res.status === 200) return Number(process.hrtime.bigint() - t0) / 1e6;
+      } catch {
+        // not listening yet
+      }
+      if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited with ${child.exitCode}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
+async function measureColdStart(demoFile: string, dir: string): Promise<ColdStart> {
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+  const dataDir = path.join(dir, "cold");
+  rmSync(dataDir, { recursive: true, force: true });
+  execFileSync("mkdir", ["-p", dataDir]);
+  copyFileSync(demoFile, path.join(dataDir, "voucherdesk.sqlite"));
+  const env = { DATA_DIR: dataDir, LOG_LEVEL: "warn", NODE_ENV: "development" };
+  const plain = "require('node:http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
+  const runs = { compiled: [] as number[], tsx: [] as number[], plainNode: [] as number[] };
+  for (let i = 0; i < 3; i++) {
+    runs.compiled.push(await timeToHealthz([process.execPath, "dist/server/main.js"], env));
+    runs.tsx.push(await timeToHealthz([process.execPath, path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "server/main.ts"], env));
+    runs.plainNode.push(await timeToHealthz([process.execPath, "-e", plain], env));
+  }
+  const r = { compiled: percentile(runs.compiled, 50), tsx: percentile(runs.tsx, 50), plainNode: percentile(runs.plainNode, 50) };
+  console.log(`  cold start (median of 3): compiled ${r.compiled.toFixed(0)} ms, tsx ${r.tsx.toFixed(0)} ms, plain node http ${r.plainNode.toFixed(0)} ms`);
+  return r;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: "string", default: "10" }, connections: { type: "string", default: "50" },
+      large: { type: "string", default: DEFAULT_BENCH_FILE }, only: { type: "string" }, approvals: { type: "string", default: "40" },
+      "export-applications": { type: "string", default: "60000" },
+    },
+  });
+  const seconds = Number(values.duration);
+  const connections = Number(values.connections);
+  const want = (part: string) => !values.only || values.only.split(",").includes(part);
+  const largeFile = path.resolve(values.large);
+  const hasLarge = existsSync(largeFile);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vd-bench-"));
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  try {
+    const demoFile = await demoDatabase(dir);
+    const pages: PageResult[] = [];
+    if (want("pages")) {
+      pages.push(...await measurePages("demo", demoFile, seconds, connections));
+      if (hasLarge) pages.push(...await measurePages("large", largeFile, seconds, connections));
+      else console.log(`  large programme not found at ${values.large}: run npm run bench:seed -- --applications 20000`);
+    }
+    let exports: ExportResult[] = [];
+    if (want("exports")) {
+      const exportFile = path.join(ROOT, "data", "bench", `ledger-${values["export-applications"]}.sqlite`);
+      if (!existsSync(exportFile)) {
+        console.log(`  building the export data set (${values["export-applications"]} applications) into ${path.relative(ROOT, exportFile)}`);
+        execFileSync("mkdir", ["-p", path.dirname(exportFile)]);
+        const db = createDb({ sqliteFile: exportFile });
+        await migrate(db);
+        await seedLargeProgramme(db, benchConfig(), { applications: Number(values["export-applications"]) });
+        await db.destroy();
+      }
+      exports = await measureExports(exportFile);
+    }
+    let approvals: ApprovalResult | null = null;
+    if (want("approvals") && hasLarge) approvals = await measureApprovals(largeFile, dir, Number(values.approvals));
+    let cold: ColdStart | null = null;
+    if (want("cold")) cold = await measureColdStart(demoFile, dir);
+
+    console.log("\n| Measure | Data | Result | Reference | Ratio |\n|---|---|---:|---:|---:|");
+    for (const p of pages) {
+      console.log(`| ${p.page} | ${p.data} | ${p.load.rps.toFixed(0)} req/s (p50 ${p.load.p50} ms) | ${p.bare.rps.toFixed(0)} req/s | ${(p.load.rps / p.bare.rps).toFixed(3)}x |`);
+    }
+    const demoOf = new Map(pages.filter((p) => p.data === "demo").map((p) => [p.page, p.load.rps / p.bare.rps]));
+    for (const p of pages.filter((x) => x.data === "large")) {
+      const d = demoOf.get(p.page);
+      if (d) console.log(`| ${p.page}: large vs demo | | ${(p.load.rps / p.bare.rps).toFixed(3)}x | ${d.toFixed(3)}x | ${((p.load.rps / p.bare.rps) / d).toFixed(2)} |`);
+    }
+    for (const e of exports) {
+      console.log(`| Ledger ${e.format.toUpperCase()} | ${e.rows} entries | ${e.seconds.toFixed(2)} s, +${e.rssAboveBaselineMb.toFixed(0)} MB RSS | sqlite3 CLI ${e.cliSeconds.toFixed(2)} s | ${(e.seconds / e.cliSeconds).toFixed(1)}x |`);
+    }
+    if (approvals) {
+      console.log(`| Award letter (render) | large | ${approvals.letterMs.toFixed(1)} ms | target 20 ms | ${(approvals.letterMs / 20).toFixed(2)} |`);
+      console.log(`| Approval p95 (${approvals.approvals}) | large | ${approvals.p95.toFixed(1)} ms (p50 ${approvals.p50.toFixed(1)}) | target 60 ms | ${(approvals.p95 / 60).toFixed(2)} |`);
+    }
+    if (cold) {
+      console.log(`| Cold start, compiled | demo | ${cold.compiled.toFixed(0)} ms | plain node ${cold.plainNode.toFixed(0)} ms | ${(cold.compiled / cold.plainNode).toFixed(1)}x |`);
+      console.log(`| Cold start, tsx (before) | demo | ${cold.tsx.toFixed(0)} ms | plain node ${cold.plainNode.toFixed(0)} ms | ${(cold.tsx / cold.plainNode).toFixed(1)}x |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,31 @@
+import type { AuditEventsRow } from "./rows";
+import { dbInt } from "./values";
+
+/** One audit event as timelines and the audit page show it; `label` is the event in words. */
+export interface AuditEvent {
+  id: number;
+  label: string;
+  at: string;
+  actorLabel: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  before: string | null;
+  after: string | null;
+  requestId: string | null;
+}
+
+export function toAuditEvent(row: AuditEventsRow, label: (action: string) => string): AuditEvent {
+  return {
+    id: dbInt(row.id),
+    label: label(row.action),
+    at: row.at,
+    actorLabel: row.actor_label,
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    before: row.before_json,
+    after: row.after_json,
+    requestId: row.request_id,
+  };
+}

@@ -1,0 +1,91 @@
+import { ForbiddenError, NotFoundError } from "../../errors";
+import type { Db } from "../../db/connection";
+import { competenceTags, ORG_KINDS, toOrganisation, type Organisation, type OrganisationRow } from "../../db/tables/directory-organisations";
+import { toReferral, type Referral, type ReferralRow } from "../../db/tables/referrals";
+import { dbInt } from "../../db/tables/values";
+import type { ServiceContext } from "../platform/context";
+
+/*
+ * Reading the provider directory and the brokerage referrals. Adding and editing organisations and
+ * recording referrals are in ./directory.ts.
+ */
+
+export { ORG_KINDS };
+export type { Organisation, Referral };
+
+export interface DirectoryFilter { q?: string; regionId?: number; kind?: string; competence?: string }
+
+const orgQuery = (db: Db) => db("directory_organisations as o").join("regions as r", "r.id", "o.region_id")
+  .select<OrganisationRow[]>("o.*", "r.name as region_name", "r.code as region_code");
+
+export async function searchDirectory(db: Db, f: DirectoryFilter): Promise<Organisation[]> {
+  const q = orgQuery(db).orderBy("o.name");
+  if (f.regionId) void q.where("o.region_id", f.regionId);
+  if (f.kind) void q.where("o.kind", f.kind);
+  if (f.q) {
+    const like = `%${f.q.toLowerCase()}%`;
+    void q.where((w) => {
+      void w.whereRaw("lower(o.name) like ?", [like]).orWhereRaw("lower(o.description) like ?", [like]).orWhereRaw("lower(o.competences) like ?", [like]);
+    });
+  }
+  const rows = (await q.limit(500)).map(toOrganisation);
+  // Competences are a tag list: match a whole tag, not a substring of another one.
+  const competence = f.competence?.trim().toLowerCase();
+  return competence ? rows.filter((o) => o.competences.includes(competence)) : rows;
+}
+
+export async function allCompetences(db: Db): Promise<string[]> {
+  const rows = await db("directory_organisations").pluck("competences");
+  return [...new Set(rows.flatMap((s) => competenceTags(s)))].sort();
+}
+
+export async function getOrganisation(db: Db, id: number): Promise<Organisation> {
+  const r = await orgQuery(db).where("o.id", id).first();
+  if (!r) throw new NotFoundError();
+  return toOrganisation(r);
+}
+
+/** Managers of every region maintain the directory, and administrators. */
+export function requireMaintainer(ctx: ServiceContext) {
+  const a = ctx.actor;
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators maintain the directory.");
+  return a;
+}
+
+/** Companies a manager may refer: those of the own region (an administrator sees all). */
+export async function referableCompanies(ctx: ServiceContext): Promise<{ id: number; name: string }[]> {
+  const a = requireMaintainer(ctx);
+  const q = ctx.db("companies").orderBy("legal_name").select("id", "legal_name");
+  if (a.role === "manager") void q.where("region_id", a.regionId ?? -1);
+  return (await q).map((c) => ({ id: c.id, name: c.legal_name }));
+}
+
+/**
+ * Referrals a person may see: an SME its own; a manager those it made, those of its region's
+ * companies and those to organisations of its region; finance and administrators all.
+ */
+export async function listReferrals(ctx: ServiceContext): Promise<Referral[]> {
+  const a = ctx.actor;
+  if (!a) throw new ForbiddenError();
+  const q = ctx.db("referrals as f").join("companies as co", "co.id", "f.company_id").join("directory_organisations as o", "o.id", "f.organisation_id")
+    .join("regions as r", "r.id", "o.region_id").join("users as u", "u.id", "f.manager_id")
+    .orderBy("f.id", "desc")
+    .select<ReferralRow[]>("f.*", "co.legal_name", "o.name as org_name", "r.name as org_region", "u.name as manager_name",
+      ctx.db.raw(`exists (select 1 from applications ap where ap.company_id = f.company_id and ap.counterpart_org_id = f.organisation_id and ap.state <> 'draft') as became`));
+  if (a.role === "applicant") void q.where("f.company_id", a.companyId ?? -1);
+  if (a.role === "manager") {
+    void q.where((w) => {
+      void w.where("f.manager_id", a.id).orWhere("co.region_id", a.regionId ?? -1).orWhere("o.region_id", a.regionId ?? -1);
+    });
+  }
+  return (await q).map(toReferral);
+}
+
+/** Programme KPIs of brokerage: referrals, and referrals that became applications. */
+export async function referralKpis(db: Db): Promise<{ referrals: number; becameApplications: number }> {
+  const all = await db("referrals").count({ n: "*" }).first();
+  const became = await db("referrals as f").whereExists(
+    db("applications as ap").whereRaw("ap.company_id = f.company_id").whereRaw("ap.counterpart_org_id = f.organisation_id").whereNot("ap.state", "draft").select(db.raw("1")),
+  ).count({ n: "*" }).first();
+  return { referrals: dbInt(all?.n), becameApplications: dbInt(became?.n) };
+}

@@ -1,0 +1,95 @@
+import type { ApplicationsRow, CallsRow, ClaimsRow, CompaniesRow, SepaBatchItemsRow, UsersRow } from "../../db/tables";
+import { dbBool, dbCents, dbCentsOrNull } from "../../db/tables";
+import { toSepaBatch, type SepaBatch } from "../../db/tables/sepa-batches";
+import type { Cents } from "../../domain/money";
+import { NotFoundError } from "../../errors";
+import { checkPayableIban, ibanUsesEuro } from "../../exports/sepa";
+import type { ServiceContext } from "../platform/context";
+
+/* The payment pages' data: the queue of verified claims, the SEPA batches and one batch. */
+
+export interface QueueItem {
+  claimId: number;
+  applicationId: number;
+  reference: string | null;
+  companyName: string;
+  payableCents: Cents;
+  awardCents: Cents | null;
+  iban: string | null;
+  ibanProblem: string | null;
+  /** A SEPA account outside the euro area that the company confirmed receives euros (R15). */
+  confirmedNonEuroAccount: boolean;
+  verifiedAt: string | null;
+  verifiedByName: string | null;
+  callTitle: string;
+  inBatch: string | null;
+}
+
+type QueueRow = {
+  claim_id: ClaimsRow["id"]; application_id: ApplicationsRow["id"]; reference: ApplicationsRow["reference"];
+  legal_name: CompaniesRow["legal_name"]; iban: CompaniesRow["iban"]; euro_account_confirmed: CompaniesRow["euro_account_confirmed"];
+  payable_cents: ClaimsRow["payable_cents"]; approved_cents: ApplicationsRow["approved_cents"]; verified_at: ClaimsRow["verified_at"];
+  verified_by_name: UsersRow["name"] | null; call_title: CallsRow["title"];
+};
+
+/** Verified claims of applications waiting in claim-verified, oldest verification first. */
+export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
+  const rows = await ctx.db("claims as cl")
+    .join("applications as a", "a.id", "cl.application_id")
+    .join("companies as co", "co.id", "a.company_id")
+    .join("calls as c", "c.id", "a.call_id")
+    .leftJoin("users as v", "v.id", "cl.verified_by")
+    .leftJoin("payments as pm", "pm.claim_id", "cl.id")
+    .where("cl.status", "verified").where("a.state", "claim-verified").whereNull("pm.id")
+    .orderBy([{ column: "cl.verified_at", order: "asc" }, { column: "cl.id", order: "asc" }])
+    .select<QueueRow[]>("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "co.euro_account_confirmed", "cl.payable_cents",
+      "a.approved_cents", "cl.verified_at", "v.name as verified_by_name", "c.title as call_title");
+  const batches = await ctx.db("payment_paths as pp").join("sepa_batches as b", "b.id", "pp.batch_id")
+    .whereNull("pp.closed_at").whereIn("pp.claim_id", rows.map((r) => r.claim_id))
+    .select<{ claim_id: number; message_id: string }[]>("pp.claim_id", "b.message_id");
+  const batchOf = new Map(batches.map((b) => [b.claim_id, b.message_id]));
+  return rows.map((r) => {
+    const confirmed = dbBool(r.euro_account_confirmed);
+    const check = checkPayableIban(r.iban, { euroAccountConfirmed: confirmed });
+    return {
+      claimId: r.claim_id, applicationId: r.application_id, reference: r.reference,
+      companyName: r.legal_name, payableCents: dbCentsOrNull(r.payable_cents) ?? 0,
+      awardCents: dbCentsOrNull(r.approved_cents),
+      iban: r.iban, ibanProblem: check.ok ? null : check.reason,
+      confirmedNonEuroAccount: check.ok && confirmed && !ibanUsesEuro(check.iban),
+      verifiedAt: r.verified_at, verifiedByName: r.verified_by_name, callTitle: r.call_title,
+      inBatch: batchOf.get(r.claim_id) ?? null,
+    };
+  });
+}
+
+export async function listBatches(ctx: ServiceContext): Promise<SepaBatch[]> {
+  return (await ctx.db("sepa_batches").orderBy("id", "desc").limit(50)).map(toSepaBatch);
+}
+
+export interface BatchItem {
+  claimId: number;
+  applicationId: number;
+  reference: string | null;
+  companyName: string;
+  iban: string | null;
+  amountCents: Cents | null;
+}
+
+type BatchItemRow = Pick<SepaBatchItemsRow, "claim_id" | "iban" | "amount_cents"> & {
+  application_id: ApplicationsRow["id"]; reference: ApplicationsRow["reference"]; legal_name: CompaniesRow["legal_name"];
+};
+
+export async function getBatch(ctx: ServiceContext, id: number): Promise<SepaBatch & { xml: string; claimIds: number[]; items: BatchItem[] }> {
+  const r = await ctx.db("sepa_batches").where({ id }).first();
+  if (!r) throw new NotFoundError();
+  const rows = await ctx.db("sepa_batch_items as bi").join("claims as cl", "cl.id", "bi.claim_id")
+    .join("applications as a", "a.id", "cl.application_id").join("companies as co", "co.id", "a.company_id")
+    .where("bi.batch_id", id).orderBy("bi.claim_id")
+    .select<BatchItemRow[]>("bi.claim_id", "bi.iban", "bi.amount_cents", "a.id as application_id", "a.reference", "co.legal_name");
+  const items = rows.map((i) => ({
+    claimId: i.claim_id, applicationId: i.application_id, reference: i.reference,
+    companyName: i.legal_name, iban: i.iban, amountCents: i.amount_cents === null ? null : dbCents(i.amount_cents),
+  }));
+  return { ...toSepaBatch(r), xml: r.xml, claimIds: items.map((i) => i.claimId), items };
+}

@@ -1,0 +1,69 @@
+import type { Db } from "../../db/connection";
+import type { CompaniesRow, PartnersRow, UsersRow } from "../../db/tables/rows";
+import { toUser, toUserRole, type User } from "../../db/tables/users";
+import { dbInt } from "../../db/tables/values";
+import type { Actor } from "../platform/context";
+
+/*
+ * Reading users: the signed-in actor (every request), the administrator's user list and the
+ * options of the user forms. The use cases that change users are in ./users.ts.
+ */
+
+type ActorRow = Pick<UsersRow, "id" | "email" | "name" | "role" | "company_id" | "partner_id" | "active"> & {
+  partner_region_id: PartnersRow["region_id"] | null;
+  company_region_id: CompaniesRow["region_id"];
+};
+
+/** The active user with the region they act for (a manager's partner's, an applicant's company's); null when inactive or gone. */
+export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
+  const row = await db("users")
+    .leftJoin("partners", "partners.id", "users.partner_id")
+    .leftJoin("companies", "companies.id", "users.company_id")
+    .where("users.id", userId)
+    .first<ActorRow | undefined>(
+      "users.id", "users.email", "users.name", "users.role", "users.company_id", "users.partner_id",
+      "users.active", "partners.region_id as partner_region_id", "companies.region_id as company_region_id",
+    );
+  if (!row || !row.active) return null;
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: toUserRole(row.role),
+    companyId: row.company_id,
+    partnerId: row.partner_id,
+    regionId: row.partner_region_id ?? row.company_region_id ?? null,
+  };
+}
+
+export interface UserListRow extends Pick<User, "id" | "email" | "name" | "role" | "active"> {
+  partnerName: string | null;
+  companyName: string | null;
+}
+
+type UserListDbRow = Omit<UsersRow, "password_hash"> & { partner_name: PartnersRow["name"] | null; company_name: CompaniesRow["legal_name"] | null };
+
+export async function listUsers(db: Db): Promise<UserListRow[]> {
+  const rows = await db("users")
+    .leftJoin("partners", "partners.id", "users.partner_id")
+    .leftJoin("companies", "companies.id", "users.company_id")
+    .orderBy("users.email")
+    .select<UserListDbRow[]>("users.id", "users.email", "users.name", "users.title", "users.role", "users.company_id", "users.partner_id",
+      "users.active", "users.email_confirmed_at", "users.created_at", "partners.name as partner_name", "companies.legal_name as company_name");
+  return rows.map((r) => {
+    const u = toUser(r);
+    return { id: u.id, email: u.email, name: u.name, role: u.role, active: u.active, partnerName: r.partner_name, companyName: r.company_name };
+  });
+}
+
+/** The companies an applicant account can belong to, for the user form. */
+export async function companyOptions(db: Db): Promise<{ id: number; name: string }[]> {
+  return (await db("companies").orderBy("legal_name").select("id", "legal_name")).map((c) => ({ id: c.id, name: c.legal_name }));
+}
+
+/** How many of each main record the installation holds, for the administrator's overview. */
+export async function installationCounts(db: Db): Promise<{ users: number; companies: number; calls: number; applications: number }> {
+  const count = async (table: "users" | "companies" | "calls" | "applications") => dbInt((await db(table).count({ n: "*" }).first())?.n);
+  return { users: await count("users"), companies: await count("companies"), calls: await count("calls"), applications: await count("applications") };
+}
+

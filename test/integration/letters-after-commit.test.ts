@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import type { Db } from "../../server/db/connection";
+import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
+import type { AwardLetterData } from "../../server/letters/award-letter";
+import { decideAwardLetter, storeAwardLetter, storePendingLetters, toBuffer } from "../../server/services/letters/letters";
+import { inTransaction, onAfterCommit, type ServiceContext } from "../../server/services/platform/context";
+import { approve } from "../../server/services/review/decisions";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+
+for (const engine of testDatabases()) {
+  describe(`award letters: written after the approval commits, stored exactly, recovered after a crash [${engine.name}]`, function () {
+    this.timeout(120_000);
+    let db: Db;
+    let ctx: ServiceContext;
+    let callId: number;
+    const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+
+    before(async () => {
+      db = await engine.create();
+      await seedDemoData(db, clock.now);
+      ctx = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
+      callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
+    });
+    after(() => db.destroy());
+
+    const letterRows = async (id: number) => ({
+      stored: await db("award_letters").where({ application_id: id }).first(),
+      pending: await db("pending_award_letters").where({ application_id: id }).first(),
+    });
+
+    it("commits the decision with the letter's facts first and stores the PDF in a later transaction", async () => {
+      const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+      // Runs right after the approval's transaction commits (it queued the applicant's e-mail); one
+      // query, so it sees the database as the commit left it.
+      let atCommit: Promise<{ reference: string; data_json: string; stored_id: number | null } | undefined> | undefined;
+      const unhook = onAfterCommit(db, () => {
+        atCommit ??= db("pending_award_letters as p").leftJoin("award_letters as l", "l.application_id", "p.application_id")
+          .where("p.application_id", id).first<{ reference: string; data_json: string; stored_id: number | null } | undefined>("p.reference", "p.data_json", "l.id as stored_id")
+          .then((row) => row); // a knex query runs only once something asks for its result
+      });
+      try {
+        const result = await approve(ctx, id, {});
+        expect(atCommit, "the approval's transaction committed").not.to.equal(undefined);
+        const seen = await atCommit!;
+        expect(seen?.reference, "the letter's facts committed with the decision").to.equal(result.letterReference);
+        expect(seen?.stored_id, "no PDF stored inside the approval's transaction").to.equal(null);
+
+        const after = await letterRows(id);
+        expect(after.pending).to.equal(undefined);
+        const pdf = toBuffer(after.stored!.pdf);
+        expect(after.stored!.reference).to.equal(result.letterReference);
+        expect(sha256Hex(pdf)).to.equal(after.stored!.sha256);
+        // Exactly the facts recorded at commit, rendered.
+        const facts = JSON.parse(seen!.data_json) as AwardLetterData;
+        expect((await renderAwardLetter(facts)).equals(pdf)).to.equal(true);
+        const events = await db("audit_events").where({ action: "letter.issued", entity_id: String(id) });
+        expect(events).to.have.length(1);
+      } finally {
+        unhook();
+      }
+    });
+
+    it("stores a letter left pending by a crash from its recorded facts, byte for byte, once", async () => {
+      const id = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      // The approval's transaction as it commits, then the process "dies" before storing the PDF.
+      await inTransaction(ctx, async (trx) => {
+        await trx("applications").where({ id }).update({
+          state: "approved", approved_cents: 50_000, approved_on: "2027-03-01", completion_deadline: "2027-09-01", claim_deadline: "2027-10-01",
+          decided_at: clock.now().toISOString(), decided_by: ctx.actor!.id,
+        });
+        await decideAwardLetter(trx, ctx, id);
+      });
+      const pending = (await letterRows(id)).pending!;
+      expect(pending).not.to.equal(undefined);
+      const expected = await renderAwardLetter(JSON.parse(pending.data_json) as AwardLetterData);
+
+      // The data changes meanwhile: the letter still says what was decided.
+      await db("companies").where({ legal_name: "Øresund MedTech A/S" }).update({ vat_number: "DK 99 99 99 99" });
+      clock.advanceDays(2);
+      try {
+        expect(await storePendingLetters(ctx)).to.equal(1);
+        const { stored, pending: left } = await letterRows(id);
+        expect(left).to.equal(undefined);
+        expect(toBuffer(stored!.pdf).equals(expected)).to.equal(true);
+        expect(stored!.sha256).to.equal(sha256Hex(expected));
+        expect(stored!.reference).to.equal(pending.reference);
+        expect(stored!.issued_at).to.equal(pending.issued_at);
+
+        expect(await storePendingLetters(ctx)).to.equal(0);
+        const decidedAgain = await inTransaction(ctx, (trx) => decideAwardLetter(trx, ctx, id));
+        expect(await storeAwardLetter(ctx, decidedAgain)).to.deep.equal({ reference: pending.reference, sha256: sha256Hex(expected) });
+        expect(await db("award_letters").where({ application_id: id })).to.have.length(1);
+        expect(await db("audit_events").where({ action: "letter.issued", entity_id: String(id) })).to.have.length(1);
+      } finally {
+        clock.set("2027-03-01T10:00:00Z");
+      }
+    });
+
+    it("numbers a new letter after one that is still pending", async () => {
+      const pendingRefs: string[] = await db("pending_award_letters").pluck("reference");
+      const a = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      await inTransaction(ctx, async (trx) => {
+        await trx("applications").where({ id: a }).update({
+          state: "approved", approved_cents: 50_000, approved_on: "2027-03-01", completion_deadline: "2027-09-01", claim_deadline: "2027-10-01",
+          decided_at: clock.now().toISOString(), decided_by: ctx.actor!.id,
+        });
+        await decideAwardLetter(trx, ctx, a);
+      });
+      const b = await insertSubmitted(db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      const approved = await approve(ctx, b, {});
+      const aRef = (await db("pending_award_letters").where({ application_id: a }).first("reference"))!.reference;
+      expect(pendingRefs).to.deep.equal([]);
+      expect(approved.letterReference).not.to.equal(aRef);
+      expect(Number(approved.letterReference.slice(-4))).to.equal(Number(aRef.slice(-4)) + 1);
+      expect(await storePendingLetters(ctx)).to.equal(1);
+    });
+  });
+}
