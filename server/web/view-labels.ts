@@ -1,7 +1,7 @@
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
-import { ORG_KINDS } from "../services/directory/directory";
+import { ORG_KINDS } from "../services/directory/directory-queries";
 
 /**
  * Human words for the codes the database stores, for views. A page never shows a stored code
