@@ -19,6 +19,13 @@ const TYPES = ["Meet & Greet", "Insight", "Collaboration"];
 const REGIONS = ["Capital Region of Denmark", "Noord-Brabant", "Stuttgart and Neckar-Alb", "Flanders", "Alsace", "Limburg", "Rhineland", "Hauts-de-France"];
 
 let peakRss = 0;
+/** The i-th element, going round the list. */
+function cycle<T>(list: readonly T[], i: number): T {
+  const item = list[i % list.length];
+  if (item === undefined) throw new Error("cannot cycle through an empty list");
+  return item;
+}
+
 function sample(): void {
   const rss = process.memoryUsage().rss;
   if (rss > peakRss) peakRss = rss;
@@ -27,12 +34,12 @@ function sample(): void {
 async function* syntheticRows(n: number): AsyncGenerator<LedgerExportRow> {
   const start = Date.UTC(2026, 0, 1);
   for (let i = 1; i <= n; i++) {
-    // Sampling memory and letting the event loop run now and then, as a database source would.
     if (i % 1000 === 0) {
       sample();
-      await Promise.resolve();
+      // A database cursor hands rows over in batches; give the event loop its turn between them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const kind = KINDS[i % 3] ?? "commit";
+    const kind = cycle(KINDS, i);
     yield {
       entryId: i,
       date: new Date(start + i * 60_000).toISOString(),
@@ -40,10 +47,10 @@ async function* syntheticRows(n: number): AsyncGenerator<LedgerExportRow> {
       voucherReference: `IN2LS-2026-${String(i).padStart(6, "0")}`,
       company: `Company ${i % 5000}, "Life Science" ApS ø`,
       vatNumber: `DK${String(10_000_000 + (i % 5000))}`,
-      region: REGIONS[i % REGIONS.length] ?? "",
+      region: cycle(REGIONS, i),
       partner: `Partner ${i % REGIONS.length}`,
       call: `Call 2026-${(i % 4) + 1}`,
-      voucherType: TYPES[i % TYPES.length] ?? "",
+      voucherType: cycle(TYPES, i),
       amountCents: kind === "commit" ? 400_000 : 1 + ((i * 7919) % 400_000),
       originalCurrency: i % 10 === 0 ? "DKK" : null,
       originalAmount: i % 10 === 0 ? "2779.50" : null,

@@ -33,12 +33,19 @@ class NullSink extends Writable {
 
 const id = (row: unknown) => Number(typeof row === "object" && row !== null ? (row as { id: unknown }).id : row);
 
+/** The i-th element, going round the list. */
+function cycle<T>(list: readonly T[], i: number): T {
+  const item = list[i % list.length];
+  if (item === undefined) throw new Error("cannot cycle through an empty list");
+  return item;
+}
+
 async function generate(db: Db, n: number): Promise<void> {
   await migrate(db);
   const [u] = await db("users").insert({ email: "bench@t.test", name: "Bench Finance", password_hash: "x", role: "finance", created_at: NOW }).returning("id");
   const userId = id(u);
   const scheme = await db("schemes").first("id");
-  if (!scheme) throw new Error("the migrations did not create the scheme");
+  if (!scheme) throw new Error("the migrations did not create the scheme row");
   const types = await db("voucher_types").select("id");
   const partners = await db("partners").select("id");
   const calls: number[] = [];
@@ -55,8 +62,8 @@ async function generate(db: Db, n: number): Promise<void> {
   // Three entries (commit, payment, release) per application.
   const apps = Math.ceil(n / 3);
   const appRows = Array.from({ length: apps }, (_, i) => ({
-    reference: `IN2LS-2026-${String(i + 1).padStart(6, "0")}`, call_id: calls[i % calls.length], company_id: companies[i % companies.length],
-    voucher_type_id: types[i % types.length]?.id, partner_id: partners[i % partners.length]?.id, state: "paid", approved_cents: 400_000,
+    reference: `IN2LS-2026-${String(i + 1).padStart(6, "0")}`, call_id: cycle(calls, i), company_id: cycle(companies, i),
+    voucher_type_id: cycle(types, i).id, partner_id: cycle(partners, i).id, state: "paid", approved_cents: 400_000,
     created_by: userId, created_at: NOW, updated_at: NOW,
   }));
   await db.batchInsert("applications", appRows, 500);
@@ -65,7 +72,7 @@ async function generate(db: Db, n: number): Promise<void> {
   const entries = [];
   for (let i = 0; i < n; i++) {
     const app = appIds[Math.floor(i / 3)];
-    if (!app) throw new Error(`no application for entry ${i}`);
+    if (!app) throw new Error(`application ${Math.floor(i / 3)} was not stored`);
     const kind = (["commit", "payment", "release"] as const)[i % 3];
     const paid = 1 + ((i * 7919) % 399_999);
     entries.push({
@@ -98,7 +105,8 @@ async function runOne(file: string, format: "csv" | "xlsx"): Promise<void> {
 
 async function main(): Promise<void> {
   const [a, b] = process.argv.slice(2);
-  if (a === "--run" && (b === "csv" || b === "xlsx") && process.argv[4]) return runOne(process.argv[4], b);
+  const dbFile = process.argv[4];
+  if (a === "--run" && (b === "csv" || b === "xlsx") && dbFile) return runOne(dbFile, b);
   const n = a ? Number(a) : 100_000;
   if (!Number.isSafeInteger(n) || n < 1) throw new Error("usage: bench/export-ledger.ts [entries]");
   const dir = mkdtempSync(path.join(os.tmpdir(), "vd-bench-"));

@@ -33,56 +33,65 @@ export const DEMO_ACCOUNTS = [
 ] as const;
 
 export async function seedDemoIfEmpty(db: Db, config: Config, now: () => Date = () => new Date()): Promise<boolean> {
-  const [{ n }] = await db("users").count({ n: "*" });
-  if (Number(n) > 0) return false;
+  const existing = await db("users").first("id");
+  if (existing) return false;
   await seedDemo(db, config, now);
   return true;
 }
 
-type Ids = Record<string, number>;
+/** Looks an id up by code; the demo data names only codes the migrations create, so a miss is a bug. */
+type Lookup = (code: string) => number;
+
+function lookup(what: string, rows: { id: number | string; code: string }[]): Lookup {
+  const ids = new Map(rows.map((r) => [r.code, Number(r.id)]));
+  return (code) => {
+    const id = ids.get(code);
+    if (id === undefined) throw new Error(`The demo data names ${what} "${code}", which the database does not have.`);
+    return id;
+  };
+}
 
 /** `activity: false` loads only accounts and companies (tests that build their own scenarios). */
 export async function seedDemo(db: Db, config: Config, now: () => Date = () => new Date(), opts: { activity?: boolean } = {}): Promise<void> {
   const system: ServiceContext = { db, config, actor: null, now };
-  const regionIds: Ids = Object.fromEntries((await db("regions").select("id", "code")).map((r) => [r.code, Number(r.id)]));
-  const partnerIds: Ids = Object.fromEntries(
-    (await db("partners").join("regions", "regions.id", "partners.region_id").select("partners.id", "regions.code")).map((r) => [r.code, Number(r.id)]),
-  );
-  const sectorIds: Ids = Object.fromEntries((await db("sectors").select("id", "code")).map((r) => [r.code, Number(r.id)]));
+  const region = lookup("region", await db("regions").select("id", "code"));
+  const partner = lookup("the partner of region",
+    await db("partners").join("regions", "regions.id", "partners.region_id").select<{ id: number; code: string }[]>("partners.id", "regions.code"));
+  const sector = lookup("sector", await db("sectors").select("id", "code"));
 
   const companies = await inTransaction(system, async (trx) => {
     const base = { relations: [], deMinimis: [] };
     const nordic = await insertCompany(trx, system, {
       ...base, legalName: "Nordic Enzyme Labs ApS", vatNumber: "DK12345678", address: "Fruebjergvej 3\n2100 Copenhagen Ø", country: "DK",
-      regionId: regionIds.DK, sectorId: sectorIds.biotech, staffHeadcount: 18, turnoverCents: 210_000_000, balanceSheetCents: 150_000_000,
+      regionId: region("DK"), sectorId: sector("biotech"), staffHeadcount: 18, turnoverCents: 210_000_000, balanceSheetCents: 150_000_000,
       iban: "DK5000400440116243", accountHolder: "Nordic Enzyme Labs ApS", euroAccountConfirmed: true,
       deMinimis: [{ grantingBody: "Innovation Fund Denmark", grantedOn: "2025-03-14", amountCents: 4_500_000 }],
     });
     const oresund = await insertCompany(trx, system, {
       ...base, legalName: "Øresund MedTech A/S", vatNumber: "DK87654321", address: "Agern Allé 24\n2970 Hørsholm", country: "DK",
-      regionId: regionIds.DK, sectorId: sectorIds.medtech, staffHeadcount: 42, turnoverCents: 640_000_000, balanceSheetCents: 410_000_000,
+      regionId: region("DK"), sectorId: sector("medtech"), staffHeadcount: 42, turnoverCents: 640_000_000, balanceSheetCents: 410_000_000,
       iban: "DK2930000001234567", accountHolder: "Øresund MedTech A/S", euroAccountConfirmed: true, relations: [
         { name: "Hørsholm Holding ApS", kind: "partner", sharePercent: "30", staffHeadcount: 10, turnoverCents: 100_000_000, balanceSheetCents: 80_000_000 },
       ], deMinimis: [],
     });
     const amager = await insertCompany(trx, system, {
       ...base, legalName: "Amager Nutrition ApS", vatNumber: "DK11223344", address: "Njalsgade 76\n2300 Copenhagen S", country: "DK",
-      regionId: regionIds.DK, sectorId: sectorIds.nutrition, staffHeadcount: 7, turnoverCents: 95_000_000, balanceSheetCents: 40_000_000,
+      regionId: region("DK"), sectorId: sector("nutrition"), staffHeadcount: 7, turnoverCents: 95_000_000, balanceSheetCents: 40_000_000,
       iban: "DK8952950012345678", accountHolder: "Amager Nutrition ApS", euroAccountConfirmed: true,
     });
     const brabant = await insertCompany(trx, system, {
       ...base, legalName: "Brabant Diagnostics B.V.", vatNumber: "NL001234567B01", address: "High Tech Campus 10\n5656 AE Eindhoven", country: "NL",
-      regionId: regionIds.NB, sectorId: sectorIds.medtech, staffHeadcount: 35, turnoverCents: 520_000_000, balanceSheetCents: 300_000_000,
+      regionId: region("NB"), sectorId: sector("medtech"), staffHeadcount: 35, turnoverCents: 520_000_000, balanceSheetCents: 300_000_000,
       iban: "NL91ABNA0417164300", accountHolder: "Brabant Diagnostics B.V.",
     });
     const stern = await insertCompany(trx, system, {
       ...base, legalName: "Neckar Pharma Großmann GmbH", vatNumber: "DE123456789", address: "Paul-Ehrlich-Straße 15\n72076 Tübingen", country: "DE",
-      regionId: regionIds.BW, sectorId: sectorIds.pharma, staffHeadcount: 120, turnoverCents: 2_400_000_000, balanceSheetCents: 1_800_000_000,
+      regionId: region("BW"), sectorId: sector("pharma"), staffHeadcount: 120, turnoverCents: 2_400_000_000, balanceSheetCents: 1_800_000_000,
       iban: "DE89370400440532013000", accountHolder: "Neckar Pharma Großmann GmbH",
     });
     const hillerod = await insertCompany(trx, system, {
       ...base, legalName: "Hillerød Cell Devices ApS", vatNumber: "DK55667788", address: "Milnersvej 42\n3400 Hillerød", country: "DK",
-      regionId: regionIds.DK, sectorId: sectorIds.medtech, staffHeadcount: 12, turnoverCents: 120_000_000, balanceSheetCents: 70_000_000,
+      regionId: region("DK"), sectorId: sector("medtech"), staffHeadcount: 12, turnoverCents: 120_000_000, balanceSheetCents: 70_000_000,
       iban: "DK2720001234567890", accountHolder: "Hillerød Cell Devices ApS", euroAccountConfirmed: true,
     });
     return { nordic, oresund, amager, brabant, stern, hillerod };
@@ -91,7 +100,7 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
   const users = await inTransaction(system, async (trx) => {
     const common = { password: DEMO_PASSWORD, emailConfirmed: true };
     const sme = await insertUser(trx, system, { ...common, email: "sme@demo.test", name: "Mette Sørensen", role: "applicant", companyId: companies.nordic });
-    const manager = await insertUser(trx, system, { ...common, email: "manager@demo.test", name: "Lars Kjærgaard", title: "Cluster Manager, Life Science Innovation", role: "manager", partnerId: partnerIds.DK });
+    const manager = await insertUser(trx, system, { ...common, email: "manager@demo.test", name: "Lars Kjærgaard", title: "Cluster Manager, Life Science Innovation", role: "manager", partnerId: partner("DK") });
     const finance = await insertUser(trx, system, { ...common, email: "finance@demo.test", name: "Anne Fischer", title: "Finance Officer", role: "finance" });
     const admin = await insertUser(trx, system, { ...common, email: "admin@demo.test", name: "Pieter de Vries", title: "Programme Administrator", role: "admin" });
     const oresundUser = await insertUser(trx, system, { ...common, email: "oresund@demo.test", name: "Jonas Ibsen", role: "applicant", companyId: companies.oresund });
@@ -99,19 +108,19 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
     const brabantUser = await insertUser(trx, system, { ...common, email: "brabant@demo.test", name: "Eva Janssen", role: "applicant", companyId: companies.brabant });
     const sternUser = await insertUser(trx, system, { ...common, email: "neckar@demo.test", name: "Jürgen Weiß", role: "applicant", companyId: companies.stern });
     const hillerodUser = await insertUser(trx, system, { ...common, email: "hillerod@demo.test", name: "Rasmus Friis", role: "applicant", companyId: companies.hillerod });
-    const managerNl = await insertUser(trx, system, { ...common, email: "manager.nl@demo.test", name: "Sanne Bakker", title: "Cluster Manager", role: "manager", partnerId: partnerIds.NB });
-    const manager2 = await insertUser(trx, system, { ...common, email: "manager2@demo.test", name: "Karen Dahl", title: "Senior Cluster Manager", role: "manager", partnerId: partnerIds.DK });
+    const managerNl = await insertUser(trx, system, { ...common, email: "manager.nl@demo.test", name: "Sanne Bakker", title: "Cluster Manager", role: "manager", partnerId: partner("NB") });
+    const manager2 = await insertUser(trx, system, { ...common, email: "manager2@demo.test", name: "Karen Dahl", title: "Senior Cluster Manager", role: "manager", partnerId: partner("DK") });
     return { sme, manager, finance, admin, oresundUser, amagerUser, brabantUser, sternUser, hillerodUser, managerNl, manager2 };
   });
 
-  if (opts.activity !== false) await seedDemoActivity(db, config, now, { companies, users, regionIds, partnerIds });
+  if (opts.activity !== false) await seedDemoActivity(db, config, now, { companies, users, region, partner });
 }
 
-export interface DemoIds {
-  companies: Ids;
-  users: Ids;
-  regionIds: Ids;
-  partnerIds: Ids;
+interface DemoIds {
+  companies: Record<"nordic" | "oresund" | "amager" | "brabant" | "stern" | "hillerod", number>;
+  users: Record<"sme" | "manager" | "finance" | "admin" | "oresundUser" | "amagerUser" | "brabantUser" | "sternUser" | "hillerodUser" | "managerNl" | "manager2", number>;
+  region: Lookup;
+  partner: Lookup;
 }
 
 /**
@@ -135,21 +144,27 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const local = (days: number, time: string) => `${day(days)}T${time}`;
   const as = async (userId: number, days: number): Promise<ServiceContext> => ({ db, config, actor: await loadActor(db, userId), now: at(days) });
   const u = ids.users;
-  const types = Object.fromEntries((await db("voucher_types").select("id", "code")).map((t) => [t.code, Number(t.id)]));
+  const type = lookup("voucher type", await db("voucher_types").select("id", "code"));
   const declarations = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
 
   // Directory: two organisations in each of the eight regions.
-  const orgIds: Ids = {};
+  const orgIds = new Map<string, number>();
   for (const o of DEMO_ORGANISATIONS) {
     const managerCtx = await as(u.manager, -210);
-    orgIds[o.key] = await createOrganisation(managerCtx, {
-      name: o.name, regionId: ids.regionIds[o.region], kind: o.kind, competences: o.competences,
+    orgIds.set(o.key, await createOrganisation(managerCtx, {
+      name: o.name, regionId: ids.region(o.region), kind: o.kind, competences: o.competences,
       contactName: o.contact, contactEmail: o.email, website: "", description: o.description,
-    });
+    }));
   }
+  const organisation = (key: string) => {
+    const o = DEMO_ORGANISATIONS.find((x) => x.key === key);
+    const id = orgIds.get(key);
+    if (!o || id === undefined) throw new Error(`The demo data has no organisation "${key}".`);
+    return { ...o, id };
+  };
   const counterpart = (key: string) => {
-    const o = DEMO_ORGANISATIONS.find((x) => x.key === key)!;
-    return { counterpartOrgId: orgIds[key], counterpartName: o.name, counterpartCountry: o.country, counterpartRegionId: ids.regionIds[o.region], counterpartKind: o.kind };
+    const o = organisation(key);
+    return { counterpartOrgId: o.id, counterpartName: o.name, counterpartCountry: o.country, counterpartRegionId: ids.region(o.region), counterpartKind: o.kind };
   };
   const draft = (title: string, description: string, cp: string, start: number, end: number, costs?: [number, number, number]) => ({
     title, description, objectives: "Meet potential partners and validate the approach with experts outside our region.",
@@ -160,8 +175,8 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const callInput = (title: string, opens: number, closes: number) => ({
     title, description: "Vouchers for SMEs in the IN2LifeSciences regions to meet partners, gain insight and collaborate across borders.",
     opensLocal: local(opens, "09:00"), closesLocal: local(closes, "12:00"),
-    types: [{ voucherTypeId: types.MG, completionDays: 90 }, { voucherTypeId: types.IN, completionDays: 180 }, { voucherTypeId: types.CO, completionDays: 365 }],
-    totalCents: 80_000_00, perTypeCents: { [types.MG]: 10_000_00 }, perPartnerCents: { [ids.partnerIds.DK]: 40_000_00, [ids.partnerIds.NB]: 20_000_00 },
+    types: [{ voucherTypeId: type("MG"), completionDays: 90 }, { voucherTypeId: type("IN"), completionDays: 180 }, { voucherTypeId: type("CO"), completionDays: 365 }],
+    totalCents: 80_000_00, perTypeCents: { [type("MG")]: 10_000_00 }, perPartnerCents: { [ids.partner("DK")]: 40_000_00, [ids.partner("NB")]: 20_000_00 },
   });
 
   // Finance keeps the Commission's monthly rates for the months the demo's claims fall in.
@@ -256,7 +271,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const pilotCall = await createCall(await as(u.admin, -60), {
     title: "Pilot call for cross-border insight", description: "A small pilot call with one shared budget.",
     opensLocal: local(-60, "09:00"), closesLocal: local(-40, "12:00"),
-    types: [{ voucherTypeId: types.MG, completionDays: 90 }, { voucherTypeId: types.IN, completionDays: 180 }],
+    types: [{ voucherTypeId: type("MG"), completionDays: 90 }, { voucherTypeId: type("IN"), completionDays: 180 }],
     totalCents: 4_500_00, perTypeCents: {}, perPartnerCents: {},
   });
   await openCall(await as(u.admin, -60), pilotCall);
@@ -275,11 +290,12 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   await closeCall(await as(u.admin, -40), pilotCall);
 
   // A referral by the Danish manager, visible to the SME and counted in the KPIs.
-  await createReferral(await as(u.manager, -2), { companyId: ids.companies.hillerod, organisationId: orgIds["rhineland-ai"], note: "Their imaging group works on the same cell-counting problem." });
+  await createReferral(await as(u.manager, -2), { companyId: ids.companies.hillerod, organisationId: organisation("rhineland-ai").id, note: "Their imaging group works on the same cell-counting problem." });
 }
 
 async function claimIdOf(db: Db, applicationId: number): Promise<number> {
   const row = await db("claims").where({ application_id: applicationId }).orderBy("id", "desc").first("id");
+  if (!row) throw new Error(`The demo claim of application ${applicationId} was not stored.`);
   return Number(row.id);
 }
 

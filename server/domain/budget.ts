@@ -132,30 +132,27 @@ export function applyEntry(ceilings: readonly CeilingState[], entry: LedgerEntry
   }
 
   const affected = ceilings.filter((c) => keys.has(c.key));
-  const next = affected.map((c) => {
-    const n = { ...c };
-    if (entry.kind === "commit") n.committedCents = c.committedCents + amount;
-    else if (entry.kind === "release") n.releasedCents = c.releasedCents + amount;
-    else if (entry.kind === "payment") n.paidCents = c.paidCents + amount;
+  const steps = affected.map((before) => {
+    const n = { ...before };
+    if (entry.kind === "commit") n.committedCents = before.committedCents + amount;
+    else if (entry.kind === "release") n.releasedCents = before.releasedCents + amount;
+    else if (entry.kind === "payment") n.paidCents = before.paidCents + amount;
     else throw new Error(`Unknown ledger entry kind: ${String(entry.kind)}`);
-    return n;
+    return { before, n };
   });
 
   // More commitment than a ceiling allows (a commit, or a reversed release).
   const exceeded: Shortfall[] = [];
-  for (let i = 0; i < next.length; i++) {
-    const n = next[i];
-    if (netCommittedCents(n) > n.ceilingCents && netCommittedCents(n) > netCommittedCents(affected[i])) {
-      const remaining = remainingCents(affected[i]);
-      const increase = netCommittedCents(n) - netCommittedCents(affected[i]);
+  for (const { before, n } of steps) {
+    if (netCommittedCents(n) > n.ceilingCents && netCommittedCents(n) > netCommittedCents(before)) {
+      const remaining = remainingCents(before);
+      const increase = netCommittedCents(n) - netCommittedCents(before);
       exceeded.push({ key: n.key, label: n.label, remainingCents: remaining, shortfallCents: increase - remaining });
     }
   }
   if (exceeded.length > 0) throw new BudgetExceededError(Math.abs(amount), exceeded);
 
-  for (let i = 0; i < next.length; i++) {
-    const n = next[i];
-    const before = affected[i];
+  for (const { before, n } of steps) {
     const problem = checkInvariants(n);
     if (problem === null) continue;
     if (entry.kind === "release" && amount > 0) {
@@ -181,7 +178,7 @@ export function applyEntry(ceilings: readonly CeilingState[], entry: LedgerEntry
     throw new LedgerInvariantError(`This ledger entry is not possible: ${problem}`, "correction_not_possible");
   }
 
-  const byKey = new Map(next.map((n) => [n.key, n]));
+  const byKey = new Map(steps.map(({ n }) => [n.key, n]));
   return ceilings.map((c) => byKey.get(c.key) ?? c);
 }
 

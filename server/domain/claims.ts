@@ -50,7 +50,8 @@ export function isPastDeadline(today: string, deadline: string): boolean {
 const AWAITING_CLAIM: readonly AppState[] = ["approved", "accepted", "claim-rejected"];
 
 export interface VoucherFacts {
-  state: AppState | string;
+  /** An AppState as stored. */
+  state: string;
   claimDeadline: string | null;
 }
 
@@ -219,7 +220,7 @@ export function assessClaim(input: {
       : null;
     return { dateStatus, eligible, counted: eligible && dateStatus === "within" && l.eurCents !== null, problem };
   });
-  const counted = input.lines.filter((_, i) => lines[i].counted);
+  const counted = input.lines.filter((_, i) => lines[i]?.counted === true);
   const eligibleCostsCents = sumCents(counted.map((l) => assertCents(l.eurCents)));
   const payable = payableCents(input.type, { awardCents: award, eligibleCostsCents, reportVerified: input.reportVerified });
   const parts = counted.map((l) => (l.currency === "EUR"

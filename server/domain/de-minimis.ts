@@ -25,7 +25,8 @@ export function isDeMinimisAward(state: AppState): boolean {
 
 export interface DeclaredAid { grantedOn: string | null; amountCents: Cents | string }
 export interface ProgrammeAward { awardedOn: string | null; amountCents: Cents | string }
-export interface ProgrammeApplication { state: AppState | string; approvedCents: Cents | string | null; approvedOn: string | null }
+/** `state` is an AppState as stored; any other text simply does not count. */
+export interface ProgrammeApplication { state: string; approvedCents: Cents | string | null; approvedOn: string | null }
 
 /** The company's applications in this programme that are de minimis aid (undated ones included). */
 export function programmeAwards(apps: readonly ProgrammeApplication[]): ProgrammeAward[] {
@@ -70,7 +71,7 @@ export const EARLIEST_DE_MINIMIS_GRANT = "1990-01-01";
  * window is computed from these dates, so an impossible or future date would move it.
  */
 export function deMinimisGrantDateProblem(grantedOn: string, today: string): string | null {
-  if (!isValidDate(grantedOn)) return `the date granted "${grantedOn}" is not a real date (YYYY-MM-DD).`;
+  if (!isValidDate(grantedOn)) return `the date granted "${String(grantedOn)}" is not a real date (YYYY-MM-DD).`;
   if (grantedOn < EARLIEST_DE_MINIMIS_GRANT) return `the date granted ${grantedOn} is before ${EARLIEST_DE_MINIMIS_GRANT}; check the year.`;
   if (grantedOn > today) return `the date granted ${grantedOn} is in the future (today is ${today}); declare aid once it has been granted.`;
   return null;

@@ -200,7 +200,8 @@ export interface EligibilityInput {
     voucherTypeCodes: string[];
   };
   /** The company's other applications (not this one). */
-  otherApplications: { sameCall: boolean; voucherTypeCode: string; state: AppState | string }[];
+  /** `state`: an AppState as stored. */
+  otherApplications: { sameCall: boolean; voucherTypeCode: string; state: string }[];
   /** The company has a voucher whose claim is still open (see lifecycle.hasOpenClaim). */
   hasOpenClaim: boolean;
   /** R10, configurable. */

@@ -76,11 +76,12 @@ export function checkRateRecords(records: { line: number; cells: string[] }[]): 
     const isHeader = first && cells[0]?.toLowerCase() === "currency";
     first = false;
     if (isHeader) return;
-    if (cells.length !== 3) {
+    const [currency, month, rate] = cells;
+    if (cells.length !== 3 || currency === undefined || month === undefined || rate === undefined) {
       errors.push({ line, message: `Expected three values (currency, month, rate) but found ${cells.length}.` });
       return;
     }
-    const r = checkRateEntry(cells[0], cells[1], cells[2]);
+    const r = checkRateEntry(currency, month, rate);
     if (!r.ok) {
       errors.push({ line, message: r.errors.join(" ") });
       return;

@@ -100,10 +100,10 @@ export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: 
   let thousandsSep: string | null = null;
   let fraction = "";
 
-  if (seps.length === 0) {
+  const last = seps.at(-1);
+  if (last === undefined) {
     intGroups = groups;
   } else {
-    const last = seps[seps.length - 1];
     const lastCount = seps.filter((c) => c === last).length;
     if (last === " " || lastCount > 1) {
       // Only thousands separators, no decimal part.
@@ -111,17 +111,19 @@ export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: 
       thousandsSep = last;
       intGroups = groups;
     } else {
-      fraction = groups[groups.length - 1];
+      fraction = groups.at(-1) ?? "";
       intGroups = groups.slice(0, -1);
+      const lead = intGroups[0] ?? "";
       const others = seps.slice(0, -1);
-      if (others.length > 0) {
-        if (others.some((c) => c !== others[0])) return fail(unclearSeparators());
-        thousandsSep = others[0];
-      } else if (fraction.length === 3 && intGroups[0].length <= 3 && !intGroups[0].startsWith("0")) {
-        const plain = `${intGroups[0]}${fraction}`;
+      const [other] = others;
+      if (other !== undefined) {
+        if (others.some((c) => c !== other)) return fail(unclearSeparators());
+        thousandsSep = other;
+      } else if (fraction.length === 3 && lead.length <= 3 && !lead.startsWith("0")) {
+        const plain = `${lead}${fraction}`;
         return fail(
-          `"${input.trim()}" is unclear: it could mean ${plain} euros or ${intGroups[0]}${last}${fraction} euros. ` +
-            `Please write ${plain} for ${plain} euros, or use at most two decimals (for example ${intGroups[0]}${last}${fraction.slice(0, 2)}).`,
+          `"${input.trim()}" is unclear: it could mean ${plain} euros or ${lead}${last}${fraction} euros. ` +
+            `Please write ${plain} for ${plain} euros, or use at most two decimals (for example ${lead}${last}${fraction.slice(0, 2)}).`,
         );
       }
       if (fraction.length > 2) return fail("An amount can have at most two decimals (cents). Please round it to the cent.");
@@ -129,10 +131,11 @@ export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: 
   }
 
   if (thousandsSep !== null) {
+    const lead = intGroups[0] ?? "";
     const okGroups =
-      intGroups[0].length >= 1 &&
-      intGroups[0].length <= 3 &&
-      !intGroups[0].startsWith("0") &&
+      lead.length >= 1 &&
+      lead.length <= 3 &&
+      !lead.startsWith("0") &&
       intGroups.slice(1).every((g) => g.length === 3);
     if (!okGroups) return fail(unclearSeparators());
   }
@@ -277,8 +280,9 @@ export function parseRate(input: string): RateResult {
       reason: "Please enter the rate as units of the foreign currency per 1 euro, for example 7.4604 for Danish kroner.",
     };
   }
-  const whole = m[1].replace(/^0+(?=\d)/, "");
-  const rate = m[2] === undefined ? whole : `${whole}.${m[2]}`;
+  const [, digits = "", decimals] = m;
+  const whole = digits.replace(/^0+(?=\d)/, "");
+  const rate = decimals === undefined ? whole : `${whole}.${decimals}`;
   if (new D(rate).isZero()) return { ok: false, reason: "The exchange rate must be greater than zero." };
   return { ok: true, rate };
 }
@@ -325,12 +329,12 @@ function below1000(n: number): string {
   const parts: string[] = [];
   const hundreds = (n - (n % 100)) / 100;
   const rest = n % 100;
-  if (hundreds > 0) parts.push(`${ONES[hundreds]} hundred`);
+  if (hundreds > 0) parts.push(`${ONES[hundreds] ?? ""} hundred`);
   if (rest > 0) {
-    if (rest < 20) parts.push(ONES[rest]);
+    if (rest < 20) parts.push(ONES[rest] ?? "");
     else {
-      const t = (rest - (rest % 10)) / 10;
-      parts.push(rest % 10 === 0 ? TENS[t] : `${TENS[t]}-${ONES[rest % 10]}`);
+      const tens = TENS[(rest - (rest % 10)) / 10] ?? "";
+      parts.push(rest % 10 === 0 ? tens : `${tens}-${ONES[rest % 10] ?? ""}`);
     }
   }
   return parts.join(" ");

@@ -10,7 +10,8 @@ export type AmountRule = "capped" | "fixed";
 export type PaymentBasis = "actual-costs-capped" | "lump-sum";
 
 export interface VoucherType {
-  code: "MG" | "IN" | "CO" | string;
+  /** MG, IN and CO by default; an administrator may add others. */
+  code: string;
   name: string;
   /** capped: the amount is the costs up to maxCents; fixed: the amount is always maxCents. */
   amountRule: AmountRule;

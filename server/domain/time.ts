@@ -94,7 +94,7 @@ export function zonedLocalToInstant(local: string, timeZone: string): string {
     const earlier = dt.minus({ minutes });
     if (earlier.toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall) chosen = earlier;
   }
-  return chosen.toUTC().toISO()!;
+  return chosen.toUTC().toISO();
 }
 
 /** Calendar arithmetic on a YYYY-MM-DD date (no time zone involved). */

@@ -113,7 +113,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.use(passport.session());
 
   app.use((req, _res, next) => {
-    req.ctx = { db, config, actor: req.user ?? null, requestId: req.requestId, now: clock };
+    req.ctx = { db, config, actor: req.user ?? null, requestId: req.requestId, now: clock, reportError: (err) => req.log.error({ err }, "failed after commit") };
     next();
   });
 

@@ -7,6 +7,7 @@ import { recordPayment } from "../../server/services/finance/payments";
 import { type BrowserRig, startBrowserRig } from "../support/browser";
 import { TestClock, testContext } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 describe("browser: the applicant's whole path", function () {
   this.timeout(120000);
@@ -21,8 +22,8 @@ describe("browser: the applicant's whole path", function () {
     rig = await startBrowserRig(async (d) => {
       await seedDemoData(d);
       // A call as a manager would have opened it.
-      const scheme = await d("schemes").first("id");
-      const manager = await d("users").where({ email: "manager@demo.test" }).first("id");
+      const scheme = defined(await d("schemes").first("id"), "scheme");
+      const manager = defined(await d("users").where({ email: "manager@demo.test" }).first("id"), "manager");
       const [row] = await d("calls").insert({
         scheme_id: scheme.id, title: "Browser call 2027", description: "", opens_at: "2027-02-01T08:00:00.000Z", closes_at: "2027-04-01T10:00:00.000Z",
         status: "open", created_by: manager.id, created_at: "2027-01-01T00:00:00.000Z", updated_at: "2027-01-01T00:00:00.000Z",
@@ -85,7 +86,7 @@ describe("browser: the applicant's whole path", function () {
     await page.waitForURL(`${baseUrl}/applications/${id}/check`);
     // The draft is kept, but submitting waits until the e-mail address is confirmed.
     expect(await page.locator("main").innerText()).to.include("Confirm your e-mail address to submit");
-    const mail = await db("emails").where({ template: "account-confirmation", to_address: "nora@holmbio.test" }).orderBy("id", "desc").first();
+    const mail = defined(await db("emails").where({ template: "account-confirmation", to_address: "nora@holmbio.test" }).orderBy("id", "desc").first(), "mail");
     await page.goto(`${baseUrl}${new URL(/http:\/\/\S+\/confirm\/\S+/.exec(mail.body_text)![0]).pathname}`);
     expect(await page.locator("main").innerText()).to.include("Your e-mail address is confirmed");
     await page.goto(`${baseUrl}/applications/${id}/check`);
@@ -124,7 +125,7 @@ describe("browser: the applicant's whole path", function () {
     await page.waitForURL(`${baseUrl}/applications/${id}`);
     expect(await page.locator("main").innerText()).to.include("Your claim was submitted").and.include("receipt.pdf");
 
-    const claim = await db("claims").where({ application_id: id }).first("id");
+    const claim = defined(await db("claims").where({ application_id: id }).first("id"), "claim");
     const lines = await db("claim_cost_lines").where({ claim_id: claim.id });
     await verifyClaim(manager, Number(claim.id), lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
     clock.set("2027-04-20T12:00:00Z"); // the bank paid today

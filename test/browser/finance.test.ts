@@ -5,6 +5,7 @@ import ExcelJS from "exceljs";
 import type { Db } from "../../server/db/connection";
 import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 describe("browser: the finance officer pays the demo claim and downloads the ledger", function () {
   this.timeout(120000);
@@ -22,29 +23,29 @@ describe("browser: the finance officer pays the demo claim and downloads the led
     const { context, page } = await signInWithBrowser(rig, "finance@demo.test", { acceptDownloads: true });
     expect(page.url()).to.equal(`${baseUrl}/finance`);
 
-    const verified = await db("applications").where({ state: "claim-verified" }).first("id", "reference");
+    const verified = defined(await db("applications").where({ state: "claim-verified" }).first("id", "reference"), "verified");
     await page.getByLabel(`Select ${verified.reference}`).check();
     await page.getByLabel("Payment date").fill(new Date().toISOString().slice(0, 10));
     await page.getByLabel("Bank reference").fill("BANK-REF-7731");
     await page.getByRole("button", { name: "Record payment of the selected claims" }).click();
     await page.waitForLoadState("load");
-    expect((await db("applications").where({ id: verified.id }).first("state")).state).to.equal("paid");
-    const payment = await db("payments").where({ application_id: verified.id }).first();
+    expect(defined(await db("applications").where({ id: verified.id }).first("state")).state).to.equal("paid");
+    const payment = defined(await db("payments").where({ application_id: verified.id }).first(), "payment");
     expect(payment.bank_reference).to.equal("BANK-REF-7731");
 
-    const paidCents = Number((await db("ledger_entries").where({ kind: "payment" }).sum({ s: "amount_cents" }))[0].s);
+    const paidCents = Number(defined((await db("ledger_entries").where({ kind: "payment" }).sum({ s: "amount_cents" }))[0]).s);
     await page.goto(`${baseUrl}/finance/ledger`);
     const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.locator('a[href*="ledger.csv"]').first().click()]);
-    const csv = readFileSync((await csvDownload.path())!, "utf8");
-    const records = parse(csv, { columns: true }) as Record<string, string>[];
+    const csv = readFileSync((await csvDownload.path()), "utf8");
+    const records = parse<Record<string, string>>(csv, { columns: true });
     expect(records.some((r) => r["Payment reference"] === "BANK-REF-7731" && r["Paid on"] === payment.paid_on)).to.equal(true);
     const paidInCsv = records.filter((r) => r.Kind === "payment")
-      .reduce((sum, r) => sum + Number(r["Amount EUR"].replace(".", "")), 0);
+      .reduce((sum, r) => sum + Number(defined(r["Amount EUR"]).replace(".", "")), 0);
     expect(paidInCsv).to.equal(paidCents);
 
     const [xlsxDownload] = await Promise.all([page.waitForEvent("download"), page.locator('a[href*="ledger.xlsx"]').first().click()]);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile((await xlsxDownload.path())!);
+    await wb.xlsx.readFile((await xlsxDownload.path()));
     expect(wb.getWorksheet("Ledger")).to.exist;
     expect(wb.getWorksheet("Totals")).to.exist;
     await context.close();

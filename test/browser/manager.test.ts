@@ -4,7 +4,7 @@ import type { Db } from "../../server/db/connection";
 import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
 import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
-import { insertClaim, insertSubmitted } from "../e2e/manager-fixtures";
+import { insertClaim, insertSubmitted } from "../support/journey";
 
 describe("browser: a manager runs a call, approves an application and verifies its claim", function () {
   this.timeout(120000);

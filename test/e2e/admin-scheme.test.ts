@@ -3,15 +3,16 @@ import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { type Agent, postForm, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
-import { startManagerWorld } from "./manager-fixtures";
+import { startManagerWorld } from "../support/journey";
+import { defined } from "../support/defined";
 
 /** The form as it is shown: every field with the value the page puts in it. */
 function formValues(html: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input id="[^"]*" name="([^"]+)"[^>]*value="([^"]*)"/g)) out[m[1]] = m[2];
+  for (const m of html.matchAll(/<input id="[^"]*" name="([^"]+)"[^>]*value="([^"]*)"/g)) out[defined(m[1])] = defined(m[2]);
   for (const m of html.matchAll(/<select id="[^"]*" name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
-    const selected = /<option value="([^"]*)" selected>/.exec(m[2]);
-    if (selected) out[m[1]] = selected[1];
+    const selected = /<option value="([^"]*)" selected>/.exec(defined(m[2]));
+    if (selected) out[defined(m[1])] = defined(selected[1]);
   }
   delete out._csrf;
   return out;
@@ -56,7 +57,7 @@ describe(`administrator: scheme settings per voucher type (e2e, ${engine.name})`
     expect(ruled.status).to.equal(422);
     expect(ruled.text).to.include('id="f-claimDays_CO-error"').and.include("from 1 to 3650");
     expect(ruled.text).to.include('id="f-paymentBasis_MG-error"');
-    const row = await db("voucher_types").where({ code: "CO" }).first();
+    const row = defined(await db("voucher_types").where({ code: "CO" }).first(), "row");
     expect(Number(row.claim_days)).to.equal(30);
   });
 
@@ -66,11 +67,11 @@ describe(`administrator: scheme settings per voucher type (e2e, ${engine.name})`
       ...values, paymentBasis_IN: "actual-costs-capped", preApprovalRequired_IN: "before-day", claimDays_IN: "45", maxCents_IN: "4.500,00",
     });
     expect(res.status, res.text.slice(0, 500)).to.equal(303);
-    const row = await db("voucher_types").where({ code: "IN" }).first();
+    const row = defined(await db("voucher_types").where({ code: "IN" }).first(), "row");
     expect([row.payment_basis, !!row.pre_approval_required, Number(row.claim_days), Number(row.max_cents)]).to.deep.equal(["actual-costs-capped", true, 45, 450_000]);
-    const event = await db("audit_events").where({ action: "scheme.updated" }).orderBy("id", "desc").first();
-    expect(JSON.parse(event.before_json).types.IN).to.deep.equal({ maxCents: 400_000, paymentBasis: "lump-sum", preApprovalRequired: false, claimDays: 30 });
-    expect(JSON.parse(event.after_json).types.IN).to.deep.equal({ maxCents: 450_000, paymentBasis: "actual-costs-capped", preApprovalRequired: true, claimDays: 45 });
+    const event = defined(await db("audit_events").where({ action: "scheme.updated" }).orderBy("id", "desc").first(), "event");
+    expect((JSON.parse(defined(event.before_json)) as { types: Record<string, unknown> }).types.IN).to.deep.equal({ maxCents: 400_000, paymentBasis: "lump-sum", preApprovalRequired: false, claimDays: 30 });
+    expect((JSON.parse(defined(event.after_json)) as { types: Record<string, unknown> }).types.IN).to.deep.equal({ maxCents: 450_000, paymentBasis: "actual-costs-capped", preApprovalRequired: true, claimDays: 45 });
     expect(formValues((await admin.get("/admin/scheme")).text)).to.include({ preApprovalRequired_IN: "before-day", claimDays_IN: "45", maxCents_IN: "4500.00" });
   });
 });

@@ -5,21 +5,22 @@ import type { Db } from "../../server/db/connection";
 import { type Agent, buildApp, csrfFrom, csrfToken, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 async function regionId(db: Db, code: string): Promise<number> {
-  return Number((await db("regions").where({ code }).first("id")).id);
+  return Number(defined(await db("regions").where({ code }).first("id")).id);
 }
 
 /** An open call offering Meet & Greet, inserted directly (opening calls is another journey). */
 async function insertCall(db: Db, opts: { opensAt: string; closesAt: string }): Promise<number> {
-  const scheme = await db("schemes").first("id");
-  const manager = await db("users").where({ email: "manager@demo.test" }).first("id");
+  const scheme = defined(await db("schemes").first("id"), "scheme");
+  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
   const [row] = await db("calls").insert({
     scheme_id: scheme.id, title: "Spring call 2027", description: "Vouchers", opens_at: opts.opensAt, closes_at: opts.closesAt,
     status: "open", created_by: manager.id, created_at: opts.opensAt, updated_at: opts.opensAt,
   }).returning("id");
   const callId = Number(typeof row === "object" ? row.id : row);
-  const mg = await db("voucher_types").where({ code: "MG" }).first();
+  const mg = defined(await db("voucher_types").where({ code: "MG" }).first(), "mg");
   await db("call_voucher_types").insert({ call_id: callId, voucher_type_id: mg.id, completion_days: mg.completion_days });
   await db("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: 10_000_000 });
   return callId;
@@ -49,7 +50,7 @@ for (const engine of testDatabases()) {
       const res = await agent.post("/register").type("form").send({
         _csrf: token, name: "Nina Holm", email, password: "a-long-enough-passphrase",
         legalName: `Holm Diagnostics ${email}`, vatNumber: "DK99887766", address: "Ole Maaløes Vej 5, 2200 København N", country: "DK",
-        regionId: String(await regionId(db, "DK")), sectorId: String((await db("sectors").where({ code: "medtech" }).first("id")).id),
+        regionId: String(await regionId(db, "DK")), sectorId: String(defined(await db("sectors").where({ code: "medtech" }).first("id")).id),
         staffHeadcount: "8", turnover: "900000", balanceSheet: "400000",
       });
       expect(res.status, res.text.slice(0, 2000)).to.equal(303);
@@ -65,7 +66,7 @@ for (const engine of testDatabases()) {
         activityStart: "2027-04-10", activityEnd: "2027-04-11", costTravel: "250,00", costAccommodation: "150", costOther: "",
       });
       expect(res.status, res.text.slice(0, 2000)).to.equal(303);
-      return Number(/\/applications\/(\d+)\//.exec(res.headers.location)![1]);
+      return Number(/\/applications\/(\d+)\//.exec(defined(res.headers.location))![1]);
     }
 
     const confirmationMails = async (to: string) => db("emails").where({ template: "account-confirmation", to_address: to }).orderBy("id");
@@ -81,7 +82,7 @@ for (const engine of testDatabases()) {
       const refused = await agent.post(`/applications/${id}/submit`).type("form").send({ _csrf: csrfFrom(check.text), ...DECLARE });
       expect(refused.status).to.equal(422);
       expect(refused.text).to.include("Confirm your e-mail address before submitting").and.include('href="#f-emailConfirmation"');
-      expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
 
       expect(await confirmationMails("nina@holm.test")).to.have.length(1);
       const resend = () => agent.post("/account/confirmation").type("form").send({ _csrf: csrfFrom(check.text), next: `/applications/${id}/check` });
@@ -101,7 +102,7 @@ for (const engine of testDatabases()) {
       expect(confirmed.text).to.include("Submit the application</button>").and.not.include("Send the link again");
       const ok = await agent.post(`/applications/${id}/submit`).type("form").send({ _csrf: csrfFrom(confirmed.text), ...DECLARE });
       expect(ok.status, ok.text.slice(0, 2000)).to.equal(303);
-      expect((await db("applications").where({ id }).first()).state).to.equal("submitted");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("submitted");
     });
 
     it("allows at most five confirmation links a day", async () => {

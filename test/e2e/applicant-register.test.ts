@@ -5,6 +5,7 @@ import type { Db } from "../../server/db/connection";
 import { buildApp, csrfToken, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`registration and company profile (${engine.name})`, function () {
@@ -19,8 +20,8 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       await seedDemoData(db);
       app = buildApp(db, { clock: clock.now });
-      regionDk = Number((await db("regions").where({ code: "DK" }).first("id")).id);
-      sectorBio = Number((await db("sectors").where({ code: "biotech" }).first("id")).id);
+      regionDk = Number(defined(await db("regions").where({ code: "DK" }).first("id")).id);
+      sectorBio = Number(defined(await db("sectors").where({ code: "biotech" }).first("id")).id);
     });
     after(() => db.destroy());
 
@@ -49,11 +50,11 @@ for (const engine of testDatabases()) {
       const res = await agent.post("/register").type("form").send({ _csrf: token, ...form() });
       expect(res.status, res.text.slice(0, 3000)).to.equal(303);
       expect(res.headers.location).to.equal("/company");
-      const company = await db("companies").where({ legal_name: "Lund Bio ApS" }).first();
+      const company = defined(await db("companies").where({ legal_name: "Lund Bio ApS" }).first(), "company");
       expect(company.iban).to.equal("DE02120300000000202051");
       expect(Number(company.turnover_cents)).to.equal(210_000_000);
       expect(company.country).to.equal("DK");
-      const user = await db("users").where({ email: "ida@lundbio.test" }).first();
+      const user = defined(await db("users").where({ email: "ida@lundbio.test" }).first(), "user");
       expect(user.role).to.equal("applicant");
       expect(Number(user.company_id)).to.equal(Number(company.id));
       expect(user.password_hash).to.match(/^\$argon2/);
@@ -67,7 +68,7 @@ for (const engine of testDatabases()) {
       expect(upd.status, upd.text.slice(0, 2000)).to.equal(303);
       const after = await agent.get("/company").expect(200);
       expect(after.text).to.include("Not an SME under EU Recommendation 2003/361/EC");
-      expect(await db("de_minimis_declarations").where({ company_id: company.id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      expect(await db("de_minimis_declarations").where({ company_id: company.id }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
     });
 
     it("accepts a Danish IBAN once the company confirms the account receives euros; refuses IBANs outside SEPA with the reason (R15)", async () => {
@@ -83,7 +84,7 @@ for (const engine of testDatabases()) {
 
       const ok = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", legalName: "Lund Krone ApS", iban: "DK50 0040 0440 1162 43", euroAccountConfirmed: "on" }) });
       expect(ok.status, ok.text.slice(0, 2000)).to.equal(303);
-      const company = await db("companies").where({ legal_name: "Lund Krone ApS" }).first();
+      const company = defined(await db("companies").where({ legal_name: "Lund Krone ApS" }).first(), "company");
       expect([company.iban, !!company.euro_account_confirmed]).to.deep.equal(["DK5000400440116243", true]);
       const profile = await agent.get("/company").expect(200);
       expect(profile.text).to.match(/id="f-euroAccountConfirmed" name="euroAccountConfirmed" type="checkbox" value="on" checked/);
@@ -97,7 +98,7 @@ for (const engine of testDatabases()) {
       expect(res.text).to.include("An account with this e-mail address already exists");
     });
     const linkIn = async (template: string, to: string) => {
-      const mail = await db("emails").where({ template, to_address: to }).orderBy("id", "desc").first();
+      const mail = defined(await db("emails").where({ template, to_address: to }).orderBy("id", "desc").first(), "mail");
       expect(mail, `${template} to ${to}`).to.exist;
       return new URL(/http:\/\/localhost:3000\S+/.exec(mail.body_text)![0]).pathname;
     };
@@ -106,7 +107,7 @@ for (const engine of testDatabases()) {
       const path = await linkIn("account-confirmation", "ida@lundbio.test");
       const ok = await request(app).get(path).expect(200);
       expect(ok.text).to.include("Your e-mail address is confirmed");
-      expect((await db("users").where({ email: "ida@lundbio.test" }).first()).email_confirmed_at).to.equal("2027-03-01T10:00:00.000Z");
+      expect(defined(await db("users").where({ email: "ida@lundbio.test" }).first()).email_confirmed_at).to.equal("2027-03-01T10:00:00.000Z");
       const again = await request(app).get(path).expect(422);
       expect(again.text).to.include("This link is no longer valid");
     });

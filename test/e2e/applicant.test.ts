@@ -5,11 +5,12 @@ import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
 import { approve } from "../../server/services/review/decisions";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 /** A call as a manager would have opened it, inserted directly (calls are another journey). */
 export async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; status?: string; types?: string[]; totalCents?: number; title?: string }): Promise<number> {
-  const scheme = await db("schemes").first("id");
-  const manager = await db("users").where({ email: "manager@demo.test" }).first("id");
+  const scheme = defined(await db("schemes").first("id"), "scheme");
+  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
   const now = "2027-01-01T00:00:00.000Z";
   const [row] = await db("calls").insert({
     scheme_id: scheme.id, title: opts.title ?? "Spring call 2027", description: "Vouchers for cross-regional life-science cooperation.",
@@ -23,7 +24,7 @@ export async function insertCall(db: Db, opts: { opensAt: string; closesAt: stri
 }
 
 export async function regionId(db: Db, code: string): Promise<number> {
-  return Number((await db("regions").where({ code }).first("id")).id);
+  return Number(defined(await db("regions").where({ code }).first("id")).id);
 }
 
 const DECLARE = { truthful: "on", smeStatus: "on", deMinimisComplete: "on", noDoubleFunding: "on" };
@@ -62,7 +63,7 @@ for (const engine of testDatabases()) {
     async function createDraftId(agent: Agent, call: number, type: string, fields: Record<string, string>): Promise<number> {
       const res = await draft(agent, call, type, fields);
       expect(res.status, res.text.slice(0, 2000)).to.equal(303);
-      return Number(/\/applications\/(\d+)\//.exec(res.headers.location)![1]);
+      return Number(/\/applications\/(\d+)\//.exec(defined(res.headers.location))![1]);
     }
 
     async function submit(agent: Agent, id: number, fields: Record<string, string> = DECLARE) {
@@ -107,12 +108,12 @@ for (const engine of testDatabases()) {
 
       const ok = await submit(sme, id);
       expect(ok.status, ok.text.slice(0, 3000)).to.equal(303);
-      const row = await db("applications").where({ id }).first();
+      const row = defined(await db("applications").where({ id }).first(), "row");
       expect(row.state).to.equal("submitted");
       expect(Number(row.requested_cents)).to.equal(40_000);
-      expect(JSON.parse(row.submission_json).title).to.equal("Visit to Stuttgart enzyme labs");
-      expect(JSON.parse(row.eligibility_json)).to.be.an("array").that.is.not.empty;
-      const mail = await db("emails").where({ template: "submission-received" }).first();
+      expect((JSON.parse(defined(row.submission_json)) as { title: string }).title).to.equal("Visit to Stuttgart enzyme labs");
+      expect(JSON.parse(defined(row.eligibility_json))).to.be.an("array").that.is.not.empty;
+      const mail = defined(await db("emails").where({ template: "submission-received" }).first(), "mail");
       expect(mail.to_address).to.equal("sme@demo.test");
       expect(mail.subject).to.include(row.reference);
 
@@ -120,7 +121,7 @@ for (const engine of testDatabases()) {
       expect(again.status).to.equal(303);
       const page = await sme.get(`/applications/${id}`).expect(200);
       expect(page.text).to.include("already been submitted");
-      expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
       expect(page.text).to.include("Submit").and.include("Draft created");
       // The browser's back button to the check page offers no second submission.
       const back = await sme.get(`/applications/${id}/check`).expect(200);
@@ -130,14 +131,14 @@ for (const engine of testDatabases()) {
       // Edits are refused once submitted.
       const edit = await sme.post(`/applications/${id}/edit`).type("form").send({ _csrf: token, ...mgFields({ title: "Changed" }) });
       expect(edit.status).to.equal(409);
-      expect((await db("applications").where({ id }).first()).title).to.equal("Visit to Stuttgart enzyme labs");
+      expect(defined(await db("applications").where({ id }).first()).title).to.equal("Visit to Stuttgart enzyme labs");
 
       // R10: a second Meet & Greet in the same call is refused at submission.
       const second = await createDraftId(sme, callId, "MG", mgFields({ title: "Another trip" }));
       const refused = await submit(sme, second);
       expect(refused.status).to.equal(422);
       expect(refused.text).to.include("already has a Meet &amp; Greet application in this call");
-      expect((await db("applications").where({ id: second }).first()).state).to.equal("draft");
+      expect(defined(await db("applications").where({ id: second }).first()).state).to.equal("draft");
 
       const home = await sme.get("/applicant").expect(200);
       expect(home.text).to.include('<span class="tag tag--progress" data-family="progress">Submitted</span>').and.include("Wait for the cluster manager&#x27;s decision.");
@@ -146,7 +147,7 @@ for (const engine of testDatabases()) {
       // Withdraw before the decision.
       const wtoken = csrfFrom((await sme.get(`/applications/${id}`)).text);
       await sme.post(`/applications/${id}/withdraw`).type("form").send({ _csrf: wtoken }).expect(303);
-      expect((await db("applications").where({ id }).first()).state).to.equal("withdrawn");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("withdrawn");
     });
 
     it("refuses submission after the call has closed (R3), naming the closing moment", async () => {
@@ -155,7 +156,7 @@ for (const engine of testDatabases()) {
       const res = await submit(sme, id);
       expect(res.status).to.equal(422);
       expect(res.text).to.include("The call closed on 2027-04-01 12:00 (Europe/Copenhagen time)");
-      expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
       clock.set("2027-03-01T10:00:00Z");
       await sme.post(`/applications/${id}/withdraw`).type("form").send({ _csrf: csrfFrom((await sme.get(`/applications/${id}`)).text) }).expect(303);
     });
@@ -186,8 +187,8 @@ for (const engine of testDatabases()) {
     });
 
     it("refuses a company that is not an SME (R6) with the reason", async () => {
-      const brabant = await db("users").where({ email: "brabant@demo.test" }).first("company_id");
-      await db("companies").where({ id: brabant.company_id }).update({ staff_headcount: 300, turnover_cents: 9_000_000_000, balance_sheet_cents: 9_000_000_000 });
+      const brabant = defined(await db("users").where({ email: "brabant@demo.test" }).first("company_id"), "brabant");
+      await db("companies").where({ id: defined(brabant.company_id) }).update({ staff_headcount: 300, turnover_cents: 9_000_000_000, balance_sheet_cents: 9_000_000_000 });
       const agent = await signIn(app, "brabant@demo.test");
       const id = await createDraftId(agent, callId, "IN", mgFields());
       const res = await submit(agent, id);
@@ -216,7 +217,7 @@ for (const engine of testDatabases()) {
       expect(ambiguous.status).to.equal(422);
       expect(ambiguous.text).to.include("is unclear: it could mean 1234 euros or 1.234 euros");
       const fine = await createDraftId(sme, callId, "MG", mgFields({ costTravel: "EUR 120,50", costAccommodation: "", costOther: "" }));
-      expect(Number((await db("applications").where({ id: fine }).first()).cost_travel_cents)).to.equal(12_050);
+      expect(Number(defined(await db("applications").where({ id: fine }).first()).cost_travel_cents)).to.equal(12_050);
     });
 
     describe("attachments and other companies", () => {
@@ -235,7 +236,7 @@ for (const engine of testDatabases()) {
       it("accepts a PDF and serves it to its company only", async () => {
         const res = await uploadTo(sme, id, pdf, "offer.pdf");
         expect(res.status, res.text.slice(0, 1500)).to.equal(303);
-        const att = await db("attachments").where({ application_id: id }).first();
+        const att = defined(await db("attachments").where({ application_id: id }).first(), "att");
         expect(att.mime).to.equal("application/pdf");
         const got = await sme.get(`/attachments/${att.id}`).expect(200);
         expect(got.headers["content-type"]).to.include("application/pdf");
@@ -245,7 +246,7 @@ for (const engine of testDatabases()) {
         await other.get(`/applications/${id}/check`).expect(404);
         const token = csrfFrom((await other.get("/applicant")).text);
         await other.post(`/applications/${id}/withdraw`).type("form").send({ _csrf: token }).expect(404);
-        expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
       });
 
       it("refuses a text file renamed .pdf, an empty file and an 11 MB file", async () => {
@@ -258,12 +259,12 @@ for (const engine of testDatabases()) {
         const huge = await uploadTo(sme, id, Buffer.concat([pdf, Buffer.alloc(11 * 1024 * 1024)]), "huge.pdf");
         expect(huge.status).to.equal(413);
         expect(huge.text).to.include("10 MB");
-        expect(await db("attachments").where({ application_id: id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+        expect(await db("attachments").where({ application_id: id }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
       });
 
       it("no manager sees the application while it is a draft, not even the region's", async () => {
         const manager = await signIn(app, "manager@demo.test");
-        expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
         await manager.get(`/applications/${id}`).expect(404);
         const nl = await signIn(app, "manager.nl@demo.test");
         await nl.get(`/applications/${id}`).expect(404);
@@ -279,7 +280,7 @@ for (const engine of testDatabases()) {
         // The approval is another journey: through its service, as an administrator (no BW manager in the demo).
         clock.set("2027-03-05T09:00:00Z");
         await approve(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), id, { amountCents: 40_000 });
-        const row = await db("applications").where({ id }).first();
+        const row = defined(await db("applications").where({ id }).first(), "row");
         expect([row.approved_on, row.claim_deadline]).to.deep.equal(["2027-03-05", "2027-07-03"]);
         sme = agent;
       });
@@ -300,7 +301,7 @@ for (const engine of testDatabases()) {
         const page = await sme.get(`/applications/${id}`).expect(200);
         expect(page.text).to.include("Accept the award").and.include("Download the award letter");
         await sme.post(`/applications/${id}/accept`).type("form").send({ _csrf: csrfFrom(page.text) }).expect(303);
-        const row = await db("applications").where({ id }).first();
+        const row = defined(await db("applications").where({ id }).first(), "row");
         expect(row.state).to.equal("accepted");
         expect(row.accepted_at).to.equal("2027-03-06T09:00:00.000Z");
         expect(row.accepted_by).to.not.equal(null);
@@ -318,7 +319,7 @@ for (const engine of testDatabases()) {
         const res = await claim({ report: "We met four labs.", date_0: "2027-03-04", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
         expect(res.status).to.equal(422);
         expect(res.text).to.include("Cost line 1 is dated 2027-03-04, before the approval on 2027-03-05");
-        expect((await db("applications").where({ id }).first()).state).to.equal("accepted");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
       it("refuses a cost dated after today: it has not been incurred yet", async () => {
@@ -326,7 +327,7 @@ for (const engine of testDatabases()) {
         const res = await claim({ report: "We met four labs.", date_0: "2027-04-26", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
         expect(res.status).to.equal(422);
         expect(res.text).to.include("Cost line 1 is dated 2027-04-26, after the day of the claim (2027-04-25)");
-        expect((await db("applications").where({ id }).first()).state).to.equal("accepted");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
       it("refuses a claim after the claim deadline (R12), naming the deadline, before the daily job has run", async () => {
@@ -341,7 +342,7 @@ for (const engine of testDatabases()) {
           .field("report", "We met four labs.").field("date_0", "2027-04-20").field("description_0", "Train ticket").field("currency_0", "EUR").field("amount_0", "120,00");
         expect(res.status).to.equal(422);
         expect(res.text).to.include("The claim deadline was 2027-07-03 and today is 2027-07-04");
-        expect((await db("applications").where({ id }).first()).state).to.equal("accepted");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
       it("before the activity has ended the claim page says from which day a claim can be made (R11)", async () => {
@@ -354,7 +355,7 @@ for (const engine of testDatabases()) {
         const res = await sme.post(`/applications/${id}/claim`).field("_csrf", token)
           .field("report", "We met four labs.").field("date_0", "2027-04-20").field("description_0", "Train ticket").field("currency_0", "EUR").field("amount_0", "120,00");
         expect(res.status).to.equal(422);
-        expect((await db("applications").where({ id }).first()).state).to.equal("accepted");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
       it("accepts a claim on the deadline day; foreign-currency lines wait for the Commission rate", async () => {
@@ -364,11 +365,11 @@ for (const engine of testDatabases()) {
           date_1: "2027-04-20", description_1: "Hotel", currency_1: "DKK", amount_1: "1.050,00",
         });
         expect(res.status, res.text.slice(0, 2000)).to.equal(303);
-        expect((await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
-        const claimRow = await db("claims").where({ application_id: id }).first();
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
+        const claimRow = defined(await db("claims").where({ application_id: id }).first(), "claimRow");
         const lines = await db("claim_cost_lines").where({ claim_id: claimRow.id }).orderBy("id");
         expect(lines.map((l) => [l.currency, Number(l.original_minor), l.eur_cents === null ? null : Number(l.eur_cents)])).to.deep.equal([["EUR", 12_000, 12_000], ["DKK", 105_000, null]]);
-        expect(await db("emails").where({ template: "claim-received" }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+        expect(await db("emails").where({ template: "claim-received" }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
         const page = await sme.get(`/applications/${id}`).expect(200);
         expect(page.text).to.include("To be converted at the Commission rate").and.include("Claim submitted");
       });

@@ -8,6 +8,7 @@ import { type Agent, csrfFrom, signIn, buildApp } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import type { AuthzCase, Identity } from "./authz/types";
+import { defined } from "../support/defined";
 
 // Every route, as every role and anonymous, against what its area's case file says.
 const dir = path.join(__dirname, "authz");
@@ -26,7 +27,7 @@ describe("authorization matrix", function () {
   const agents = new Map<Identity, Agent>();
 
   before(async () => {
-    db = await testDatabases()[0].create();
+    db = await defined(testDatabases()[0]).create();
     await seedDemoData(db);
     app = buildApp(db);
     agents.set("anonymous", request.agent(app));

@@ -11,7 +11,7 @@ import { toBuffer } from "../../server/services/letters/letters";
 import { buildApp, csrfToken, postForm, signIn } from "../support/app";
 import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
 
 /*
  * SQLite: `npm run backup` while managers approve (each approval writes a ledger commit and an

@@ -5,14 +5,15 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { expect } from "chai";
-import knex, { type Knex } from "knex";
+import knex from "knex";
 import request from "supertest";
 import { createDb, type Db, knexConfig, migrate } from "../../server/db/connection";
 import * as budget from "../../server/services/finance/budget";
-import { csrfFrom, csrfToken } from "../support/app";
+import { csrfFrom, csrfToken, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
+import { defined } from "../support/defined";
 
 /*
  * kill -9 of the real server (a child process) while approvals and payments run over HTTP. Every
@@ -28,10 +29,10 @@ function startServer(env: Record<string, string>): Promise<Server> {
     cwd: ROOT, env: { ...process.env, NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let errors = "";
-  child.stderr!.on("data", (d) => (errors += d));
+  child.stderr.on("data", (d) => (errors += d));
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const m = /\(port (\d+);/.exec(line);
       if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}`, exited });
     });
@@ -39,22 +40,15 @@ function startServer(env: Record<string, string>): Promise<Server> {
   });
 }
 
-async function signInAt(url: string, email: string) {
-  const agent = request.agent(url);
-  const token = await csrfToken(agent);
-  const res = await agent.post("/login").type("form").send({ email, password: "demo-voucherdesk", _csrf: token });
-  if (res.status !== 303) throw new Error(`sign-in as ${email} failed with ${res.status}`);
-  return agent;
-}
 
 /** Claim-verified applications with their budget commit, ready to be paid. */
 async function verifiedClaims(db: Db, callId: number, n: number): Promise<number[]> {
   const now = new Date().toISOString();
   const manager = await actorByEmail(db, "manager@demo.test");
   const ctx = { db, config: testConfig(), actor: manager, now: () => new Date() };
-  const company = await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id");
-  const vt = await db("voucher_types").where({ code: "MG" }).first("id");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
+  const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   const keys = (await budget.readCeilings(db, callId)).map((c) => c.key).filter((k) => k === "total");
   const claims: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -75,7 +69,7 @@ async function verifiedClaims(db: Db, callId: number, n: number): Promise<number
 
 /** Rows that would prove a half-done use case; all must be empty. */
 async function halfStates(db: Db): Promise<Record<string, unknown[]>> {
-  const ids = async (q: Knex.QueryBuilder) => (await q).map((r: { id: unknown }) => Number(r.id));
+  const ids = async (q: PromiseLike<{ id: unknown }[]>) => (await q).map((r) => Number(r.id));
   return {
     approvedWithoutCommit: await ids(db("applications as a").where("a.state", "approved")
       .whereNotExists(db("ledger_entries as l").whereRaw("l.application_id = a.id").where("l.kind", "commit")).select("a.id")),
@@ -137,8 +131,8 @@ for (const engine of testDatabases()) {
 
     it("leaves no approval without its commit or letter and no payment without its ledger entry, and works on after a restart", async () => {
       server = await startServer(env);
-      const manager = await signInAt(server.url, "manager@demo.test");
-      const finance = await signInAt(server.url, "finance@demo.test");
+      const manager = await signIn(server.url, "manager@demo.test");
+      const finance = await signIn(server.url, "finance@demo.test");
       const managerToken = await csrfToken(manager, "/manager");
       const financeToken = csrfFrom((await finance.get("/finance")).text);
       const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen" }).format(new Date());
@@ -177,8 +171,8 @@ for (const engine of testDatabases()) {
       });
 
       // Nothing is left locked: what was not done before the kill is done now.
-      const manager2 = await signInAt(server.url, "manager@demo.test");
-      const finance2 = await signInAt(server.url, "finance@demo.test");
+      const manager2 = await signIn(server.url, "manager@demo.test");
+      const finance2 = await signIn(server.url, "finance@demo.test");
       const token2 = await csrfToken(manager2, "/manager");
       for (const a of await db("applications").whereIn("id", applications).where({ state: "submitted" }).select("id")) {
         const res = await manager2.post(`/manager/applications/${a.id}/approve`).type("form").send({ _csrf: token2 });
@@ -190,7 +184,7 @@ for (const engine of testDatabases()) {
         const res = await finance2.post("/finance/payments").type("form").send({ _csrf: financeToken2, claimIds: String(id), paidOn: today, bankReference: `AFTER-${id}` });
         expect(res.status, `payment of claim ${id} after the restart`).to.equal(303);
       }
-      expect(Number((await db("payments").whereIn("claim_id", claims).count({ n: "*" }))[0].n)).to.equal(claims.length);
+      expect(Number(defined((await db("payments").whereIn("claim_id", claims).count({ n: "*" }))[0]).n)).to.equal(claims.length);
       expect(Object.values(await halfStates(db)).flat()).to.deep.equal([]);
     });
   });

@@ -4,6 +4,7 @@ import type { Db } from "../../server/db/connection";
 import { buildApp, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 describe("drafts stay with the company until submitted", function () {
   this.timeout(60000);
@@ -12,10 +13,10 @@ describe("drafts stay with the company until submitted", function () {
   let draftId: number;
 
   before(async () => {
-    db = await testDatabases()[0].create();
+    db = await defined(testDatabases()[0]).create();
     await seedDemoData(db, () => new Date(), { activity: true });
     app = buildApp(db);
-    draftId = Number((await db("applications").where({ state: "draft" }).first("id")).id);
+    draftId = Number(defined(await db("applications").where({ state: "draft" }).first("id")).id);
   });
   after(() => db.destroy());
 
@@ -35,7 +36,7 @@ describe("drafts stay with the company until submitted", function () {
   it("a submitted application is visible to its region's manager", async () => {
     const manager = await signIn(app, "manager@demo.test");
     const submitted = await db("applications as a").join("partners as p", "p.id", "a.partner_id").join("regions as r", "r.id", "p.region_id")
-      .where({ "a.state": "submitted", "r.code": "DK" }).first("a.id");
-    expect((await manager.get(`/manager/applications/${submitted.id}`)).status).to.equal(200);
+      .where({ "a.state": "submitted", "r.code": "DK" }).first<{ id: number } | undefined>("a.id");
+    expect((await manager.get(`/manager/applications/${defined(submitted).id}`)).status).to.equal(200);
   });
 });

@@ -4,6 +4,7 @@ import type { Db } from "../../server/db/connection";
 import { type Agent, buildApp, csrfFrom, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`finance keeps the monthly exchange rates over HTTP (${engine.name})`, function () {
@@ -40,11 +41,11 @@ for (const engine of testDatabases()) {
     });
 
     it("imports a CSV file, or reports each bad line and imports nothing", async () => {
-      const before = await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n));
+      const before = await db("exchange_rates").count({ n: "*" }).then((r) => Number(defined(r[0]).n));
       const bad = await upload("currency,month,rate\nSEK,2026-11,11.1355\nNOK,2026-11,\nEUR,2026-11,1\n");
       expect(bad.status).to.equal(422);
       expect(bad.text).to.include("2 lines have problems; nothing was imported.").and.include("Line 3: Please enter the exchange rate.").and.include("Line 4: Amounts in euro need no exchange rate.");
-      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(before);
+      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(before);
 
       const good = await upload("SEK,2026-11,11.1355\nNOK,2026-11,11.7215\n");
       expect(good.status, good.text.slice(0, 1000)).to.equal(303);

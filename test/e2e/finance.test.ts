@@ -4,33 +4,35 @@ import ExcelJS from "exceljs";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
+import { insertedId } from "../../server/services/platform/context";
 import * as budget from "../../server/services/finance/budget";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 const NOW = "2026-06-15T10:00:00.000Z";
 
 /** A demo-company application in claim-verified with its commitment and a claim verified by the manager. */
 async function verifiedDemoClaim(db: Db, payableCents: number): Promise<{ claimId: number; applicationId: number; reference: string }> {
   const manager = await actorByEmail(db, "manager@demo.test");
-  const scheme = await db("schemes").first("id");
+  const scheme = defined(await db("schemes").first("id"), "scheme");
   let call = await db("calls").orderBy("id").first("id");
   if (!call) {
     const [c] = await db("calls").insert({
       scheme_id: scheme.id, title: "E2E call", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
       status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
     }).returning("id");
-    call = { id: typeof c === "object" ? c.id : c };
+    call = { id: insertedId(c) };
   }
   const callId = Number(call.id);
   const ctx = { db, config: testConfig(), actor: manager, now: () => new Date(NOW) };
   if (!(await db("budget_ceilings").where({ call_id: callId, key: "total" }).first())) {
     await db.transaction((trx) => budget.createCeilings(trx, ctx, callId, [{ key: "total", label: "Call total", ceilingCents: 100_000_000 }]));
   }
-  const company = await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id");
-  const vt = await db("voucher_types").where({ code: "MG" }).first("id");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
+  const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   const reference = `IN2LS-E2E-${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
   const [a] = await db("applications").insert({
     reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
@@ -60,7 +62,7 @@ const cents = (s: string) => {
 const pageCents = (html: string, attr: string) => {
   const m = new RegExp(`data-total="${attr}">([^<]*)<`).exec(html);
   if (!m) throw new Error(`no ${attr} total`);
-  return cents(m[1].replace(/[^\d.-]/g, ""));
+  return cents(defined(m[1]).replace(/[^\d.-]/g, ""));
 };
 
 for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${engine.name})`, function () {
@@ -98,7 +100,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const refused = first.status === 409 ? first : second;
     expect(refused.text).to.contain("already paid on 2026-06-15, reference BANK-E2E-1");
     expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(1);
-    expect((await db("applications").where({ id: claim.applicationId }).first()).state).to.equal("paid");
+    expect(defined(await db("applications").where({ id: claim.applicationId }).first()).state).to.equal("paid");
 
     const ledger = await finance.get("/finance/ledger");
     expect(ledger.status).to.equal(200);
@@ -108,12 +110,12 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
     expect(csv.status).to.equal(200);
     expect(csv.headers["content-type"]).to.match(/text\/csv/);
-    const records = parse(csv.text) as string[][];
+    const records = parse(csv.text);
     expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
     const k = LEDGER_COLUMNS.indexOf("Kind");
     const amt = LEDGER_COLUMNS.indexOf("Amount EUR");
     const ref = LEDGER_COLUMNS.indexOf("Payment reference");
-    const sum = (kind: string) => records.slice(1).filter((r) => r[k] === kind).reduce((s, r) => s + cents(r[amt]), 0);
+    const sum = (kind: string) => records.slice(1).filter((r) => r[k] === kind).reduce((s, r) => s + cents(defined(r[amt])), 0);
     const paidOn = LEDGER_COLUMNS.indexOf("Paid on");
     expect(records.slice(1).some((r) => r[k] === "payment" && r[ref] === "BANK-E2E-1" && r[amt] === "420.50" && r[paidOn] === "2026-06-15")).to.equal(true);
     expect(records.slice(1).filter((r) => r[k] !== "payment").every((r) => r[paidOn] === "")).to.equal(true);
@@ -122,9 +124,9 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(recon.status).to.equal(200);
     const reconAll = /<tfoot><tr data-code="all">([\s\S]*?)<\/tr><\/tfoot>/.exec(recon.text);
     expect(reconAll, "reconciliation total row").to.not.equal(null);
-    const reconCells = [...reconAll![1].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    const reconCells = [...defined(reconAll![1]).matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
     // Ceiling, committed, released, paid, outstanding, remaining.
-    const [, rc, rr, rp, ro] = reconCells.map((c) => (c === "–" ? NaN : cents(c.replace(/[^\d.-]/g, ""))));
+    const [, rc, rr, rp, ro] = reconCells.map((c) => (c === "–" ? NaN : cents(defined(c).replace(/[^\d.-]/g, ""))));
     expect([rc, rr, rp, ro]).to.deep.equal([sum("commit"), sum("release"), sum("payment"), sum("commit") - sum("release") - sum("payment")]);
     const filteredLedger = await finance.get("/finance/ledger?from=2026-01-01&to=2030-12-31");
     expect(pageCents(filteredLedger.text, "paid")).to.equal(sum("payment"));
@@ -168,7 +170,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const done = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: csrfFrom(batchPage.text) });
     clock.set(NOW);
     expect(done.status).to.equal(303);
-    const pay = await db("payments").where({ claim_id: claim.claimId }).first();
+    const pay = defined(await db("payments").where({ claim_id: claim.claimId }).first(), "pay");
     expect(pay.paid_on).to.equal("2026-06-18");
   });
 
@@ -188,7 +190,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const unconfirmed = await finance.post(`${batchUrl}/cancel`).type("form").send({ _csrf: token, reason: "Wrong date" });
     expect(unconfirmed.status).to.equal(422);
     expect(unconfirmed.text).to.contain("Tick the box to confirm").and.to.contain('value="Wrong date"');
-    expect((await db("sepa_batches").where({ id: Number(batchUrl.split("/").pop()) }).first()).status).to.equal("prepared");
+    expect(defined(await db("sepa_batches").where({ id: Number(batchUrl.split("/").pop()) }).first()).status).to.equal("prepared");
 
     const cancelled = await finance.post(`${batchUrl}/cancel`).type("form").send({ _csrf: token, reason: "Wrong date", confirm: "on" });
     expect(cancelled.status).to.equal(303);

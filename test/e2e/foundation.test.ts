@@ -5,6 +5,7 @@ import type { Db } from "../../server/db/connection";
 import { buildApp, csrfFrom, csrfToken, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`foundation over HTTP (${engine.name})`, function () {
@@ -57,7 +58,7 @@ for (const engine of testDatabases()) {
       expect(res.status).to.equal(401);
       expect(res.text).to.include("The e-mail address or password is not right").and.include('value="finance@demo.test"');
       expect(res.text).to.not.match(/at .*\.ts:\d+/);
-      const ev = await db("audit_events").where({ action: "login.failed" }).orderBy("id", "desc").first();
+      const ev = defined(await db("audit_events").where({ action: "login.failed" }).orderBy("id", "desc").first(), "ev");
       expect(ev.after_json).to.include("finance@demo.test");
     });
 
@@ -114,13 +115,13 @@ for (const engine of testDatabases()) {
       const ok = await agent.post("/admin/users").type("form").send({ _csrf: csrfFrom(bad.text), email: "new.finance@demo.test", name: "Jo Bloggs", password: "a-long-enough-password", role: "finance" });
       expect(ok.status).to.equal(303);
       await signIn(app, "new.finance@demo.test", "a-long-enough-password");
-      const ev = await db("audit_events").where({ action: "user.created", entity_type: "user" }).orderBy("id", "desc").first();
+      const ev = defined(await db("audit_events").where({ action: "user.created", entity_type: "user" }).orderBy("id", "desc").first(), "ev");
       expect(ev.after_json).to.include("new.finance@demo.test").and.not.include("password_hash");
     });
 
     it("a deactivated user can no longer sign in", async () => {
       const agent = await signIn(app, "admin@demo.test");
-      const user = await db("users").where({ email: "amager@demo.test" }).first("id");
+      const user = defined(await db("users").where({ email: "amager@demo.test" }).first("id"), "user");
       const page = await agent.get("/admin/users");
       await agent.post(`/admin/users/${user.id}/active`).type("form").send({ _csrf: csrfFrom(page.text), active: "false" }).expect(303);
       const anon = request.agent(app);
@@ -131,15 +132,15 @@ for (const engine of testDatabases()) {
 
     it("an administrator edits a region's partner organisation", async () => {
       const agent = await signIn(app, "admin@demo.test");
-      const region = await db("regions").where({ code: "LI" }).first("id");
+      const region = defined(await db("regions").where({ code: "LI" }).first("id"), "region");
       const form = await agent.get(`/admin/regions/${region.id}`);
       const res = await agent.post(`/admin/regions/${region.id}`).type("form").send({
         _csrf: csrfFrom(form.text), name: "Limburg", country: "nl", partnerName: "Limburg Life Sciences", partnerShortName: "LLS",
         partnerAddress: "Oxfordlaan 55\n6229 EV Maastricht", partnerEmail: "",
       });
       expect(res.status).to.equal(303);
-      expect((await db("partners").where({ region_id: region.id }).first()).name).to.equal("Limburg Life Sciences");
-      expect((await db("regions").where({ id: region.id }).first()).country).to.equal("NL");
+      expect(defined(await db("partners").where({ region_id: region.id }).first()).name).to.equal("Limburg Life Sciences");
+      expect(defined(await db("regions").where({ id: region.id }).first()).country).to.equal("NL");
     });
 
     it("healthz reports the database", async () => {
@@ -158,12 +159,12 @@ for (const engine of testDatabases()) {
 
 describe("healthz without a database", () => {
   it("returns 503 when the database is unreachable", async () => {
-    const engine = testDatabases()[0];
+    const engine = defined(testDatabases()[0], "engine");
     const db = await engine.create();
     const app = buildApp(db);
     await db.destroy();
     const res = await request(app).get("/healthz");
     expect(res.status).to.equal(503);
-    expect(res.body.db).to.equal("unreachable");
+    expect((res.body as { db: string }).db).to.equal("unreachable");
   });
 });

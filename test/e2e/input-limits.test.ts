@@ -3,6 +3,7 @@ import { DateTime } from "luxon";
 import { testDatabases } from "../support/db";
 import { toAppError } from "../../server/web/error-handler";
 import { snapshot, startWorld, type World } from "./input/world";
+import { defined } from "../support/defined";
 
 /*
  * The refusals the input layer exists for, each shown on both engines with the same answer:
@@ -18,8 +19,8 @@ for (const engine of testDatabases()) {
     let company: Record<string, string>;
     before(async () => {
       w = await startWorld(engine);
-      const dk = await w.db("regions").where({ code: "DK" }).first("id");
-      const sector = await w.db("sectors").orderBy("id").first("id");
+      const dk = defined(await w.db("regions").where({ code: "DK" }).first("id"), "dk");
+      const sector = defined(await w.db("sectors").orderBy("id").first("id"), "sector");
       company = {
         legalName: "Nordic Enzyme Labs ApS", vatNumber: "DK12345678", address: "Fruebjergvej 3", country: "DK", regionId: String(dk.id),
         sectorId: String(sector.id), staffHeadcount: "18", turnover: "2100000", balanceSheet: "1500000",
@@ -101,7 +102,7 @@ for (const engine of testDatabases()) {
       await refused("finance", "/finance/payments", pay("0000-01-01"), 422, "must be between 1990-01-01");
       await refused("finance", "/finance/payments", pay("2026-02-30"), 422, "is not a real date");
       await refused("finance", "/finance/payments", pay(day(1)), 422, "is in the future");
-      const claim = await w.db("claims").where({ id: w.ids.verifiedClaim }).first("verified_at");
+      const claim = defined(await w.db("claims").where({ id: w.ids.verifiedClaim }).first("verified_at"), "claim");
       const verifiedOn = DateTime.fromISO(String(claim.verified_at).replace(" ", "T"), { zone: "UTC" }).setZone("Europe/Copenhagen").toISODate()!;
       await refused("finance", "/finance/payments", pay(DateTime.fromISO(verifiedOn).minus({ days: 1 }).toISODate()!), 422, "before the claim was verified");
     });

@@ -7,6 +7,7 @@ import { buildApp, csrfFrom, signIn, type Agent } from "../support/app";
 import { testContext, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { raceGate } from "../support/overlap";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`at least one active administrator remains (${engine.name})`, function () {
@@ -22,7 +23,7 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       await seedDemoData(db);
       app = buildApp(db);
-      adminId = Number((await db("users").where({ email: "admin@demo.test" }).first("id")).id);
+      adminId = Number(defined(await db("users").where({ email: "admin@demo.test" }).first("id")).id);
       admin2Id = await createUser(testContext(db, null), {
         email: "admin2@demo.test", name: "Second Administrator", password: "demo-voucherdesk", role: "admin", emailConfirmed: true,
       });

@@ -8,6 +8,7 @@ import { issueAwardLetter, toBuffer } from "../../server/services/letters/letter
 import { type Agent, buildApp, csrfToken, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 /**
  * An approved application of the demo company Nordic Enzyme Labs (Capital Region of Denmark),
@@ -15,13 +16,13 @@ import { actorByEmail, seedDemoData } from "../support/fixtures";
  * journey.
  */
 async function insertApprovedNordic(db: Db): Promise<number> {
-  const company = await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id");
-  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", "DK").first("partners.id");
-  const counterpart = await db("regions").where({ code: "BW" }).first("id", "country");
-  const type = await db("voucher_types").where({ code: "IN" }).first("id");
-  const manager = await db("users").where({ email: "manager@demo.test" }).first("id");
-  const applicant = await db("users").where({ email: "sme@demo.test" }).first("id");
-  const scheme = await db("schemes").orderBy("id").first("id");
+  const company = defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id"), "company");
+  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", "DK").first<{ id: number }>("partners.id");
+  const counterpart = defined(await db("regions").where({ code: "BW" }).first("id", "country"), "counterpart");
+  const type = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "type");
+  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
+  const applicant = defined(await db("users").where({ email: "sme@demo.test" }).first("id"), "applicant");
+  const scheme = defined(await db("schemes").orderBy("id").first("id"), "scheme");
   const at = "2026-11-23T09:00:00.000Z";
   const [call] = await db("calls").insert({
     scheme_id: scheme.id, title: "Autumn call", description: "", opens_at: "2026-01-01T00:00:00.000Z",
@@ -66,7 +67,7 @@ for (const engine of testDatabases()) {
       return agent;
     }
 
-    function download(agent: Agent | ReturnType<typeof request>, applicationId: number) {
+    function download(agent: Agent  , applicationId: number) {
       return agent.get(`/applications/${applicationId}/award-letter.pdf`).buffer(true).parse(binary);
     }
 
@@ -87,7 +88,7 @@ for (const engine of testDatabases()) {
       unlettered = await insertApprovedNordic(db);
       const ctx = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       reference = (await db.transaction((trx) => issueAwardLetter(trx, ctx, id))).reference;
-      pdf = toBuffer((await db("award_letters").where({ application_id: id }).first("pdf")).pdf);
+      pdf = toBuffer(defined(await db("award_letters").where({ application_id: id }).first("pdf")).pdf);
     });
 
     after(async () => {
@@ -101,7 +102,7 @@ for (const engine of testDatabases()) {
         expect(res.headers["content-type"]).to.match(/^application\/pdf/);
         expect(res.headers["content-disposition"]).to.equal(`attachment; filename="award-letter-${reference}.pdf"`);
         expect(res.headers["cache-control"]).to.include("no-store");
-        expect(Buffer.isBuffer(res.body) && (res.body as Buffer).equals(pdf)).to.equal(true);
+        expect(Buffer.isBuffer(res.body) && (res.body).equals(pdf)).to.equal(true);
       });
 
       it("gives finance the letter", async () => {
@@ -165,7 +166,8 @@ for (const engine of testDatabases()) {
 
       it("says plainly that a tampered PDF is not genuine, without revealing the letter", async () => {
         const tampered = Buffer.from(pdf);
-        tampered[tampered.length - 100] ^= 0x20;
+        const at = tampered.length - 100;
+        tampered[at] = defined(tampered[at]) ^ 0x20;
         const res = await postVerify(request.agent(app), { reference }, { content: tampered, name: "letter.pdf" });
         expect(res.status).to.equal(200);
         expect(res.text).to.include("This letter could not be confirmed");

@@ -5,7 +5,8 @@ import { approve } from "../../server/services/review/decisions";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail } from "../support/fixtures";
-import { insertClaim, insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertClaim, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
 describe(`manager journey: claim verification (e2e, ${engine.name})`, function () {
@@ -28,8 +29,10 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     const claimId = await insertClaim(db, id, [
       { incurredOn: "2027-04-10", currency: "EUR", originalMinor: 20_000, description: "Flight" },
       { incurredOn: "2027-04-11", currency: "DKK", originalMinor: 200_000, description: "Hotel in Copenhagen" },
-      { incurredOn: "2027-02-20", currency: "EUR", originalMinor: 5_000, description: "Taxi before approval" },
     ]);
+    // The claim form refuses a cost before the approval; written directly to prove the manager's
+    // verification checks the dates again.
+    await db("claim_cost_lines").insert({ claim_id: claimId, incurred_on: "2027-02-20", description: "Taxi before approval", currency: "EUR", original_minor: 5_000 });
     clock.set("2027-05-02T10:00:00Z");
     const lines = await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id").pluck("id");
     return { id, claimId, lines: lines.map(Number) };
@@ -58,22 +61,22 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(preview.status).to.equal(200);
     // 2000.00 DKK / 7.4604 = 268.0821... -> EUR 268.08; 200.00 + 268.08 = 468.08 <= 500.00
     expect(preview.text).to.include("268.08").and.include("468.08");
-    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+    expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
 
     const res = await postForm(manager, page, `${page}/verify`, { ...fields, intent: "verify" });
     expect(res.status, res.text).to.equal(303);
-    const claim = await db("claims").where({ id: claimId }).first();
+    const claim = defined(await db("claims").where({ id: claimId }).first(), "claim");
     expect(claim.status).to.equal("verified");
     expect(Number(claim.payable_cents)).to.equal(46_808);
     expect(claim.payable_explanation).to.include("R14");
-    const line = await db("claim_cost_lines").where({ id: dkk }).first();
+    const line = defined(await db("claim_cost_lines").where({ id: dkk }).first(), "line");
     expect([line.rate, line.rate_month, Number(line.eur_cents), Number(line.original_minor)]).to.deep.equal(["7.4604", "2027-05", 26_808, 200_000]);
     // A later correction of the month's rate does not change a verified claim.
     await financeRate("DKK", "2027-05", "7.4700");
-    expect((await db("claim_cost_lines").where({ id: dkk }).first()).rate).to.equal("7.4604");
+    expect(defined(await db("claim_cost_lines").where({ id: dkk }).first()).rate).to.equal("7.4604");
     expect((await manager.get(page)).text).to.include("7.4604 DKK per EUR, 2027-05");
-    expect(!!(await db("claim_cost_lines").where({ id: early }).first()).eligible).to.equal(false);
-    expect((await db("applications").where({ id }).first()).state).to.equal("claim-verified");
+    expect(!!defined(await db("claim_cost_lines").where({ id: early }).first()).eligible).to.equal(false);
+    expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-verified");
   });
 
   it("refuses verification while finance has no rate for the claim's month, with an ineligible line without reason, or with a cost before the approval marked eligible", async () => {
@@ -85,14 +88,14 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     const noRate = await postForm(manager, page, `${page}/verify`, base);
     expect(noRate.status).to.equal(422);
     expect(noRate.text).to.include("No EUR/DKK rate for 2027-05: ask finance to enter it");
-    expect((await db("claim_cost_lines").where({ id: dkk }).first()).rate).to.equal(null);
+    expect(defined(await db("claim_cost_lines").where({ id: dkk }).first()).rate).to.equal(null);
     await financeRate("DKK", "2027-05", "7.4604");
     const noReason = await postForm(manager, page, `${page}/verify`, { ...base, [`reason_${early}`]: "" });
     expect(noReason.status).to.equal(422);
     const earlyEligible = await postForm(manager, page, `${page}/verify`, { ...base, [`eligible_${early}`]: "yes" });
     expect(earlyEligible.status).to.equal(422);
     expect(earlyEligible.text).to.include("R11");
-    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+    expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
   });
 
   it("pays the fixed amount of a lump-sum voucher on a verified report", async () => {
@@ -101,21 +104,21 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     const fields: Record<string, string> = { intent: "verify" };
     for (const l of lines) { fields[`eligible_${l}`] = "no"; fields[`reason_${l}`] = "Not needed for a lump sum"; }
     expect((await postForm(manager, page, `${page}/verify`, fields)).status).to.equal(303);
-    expect(Number((await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(400_000);
+    expect(Number(defined(await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(400_000);
   });
 
   it("shows the activity period, the report and each cost line against the approval day and the claim day (R11)", async () => {
     const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
     await db("claim_cost_lines").insert({ claim_id: claimId, incurred_on: "2027-05-03", description: "Taxi after the claim", currency: "EUR", original_minor: 3_000 });
-    const late = Number((await db("claim_cost_lines").where({ claim_id: claimId, incurred_on: "2027-05-03" }).first("id")).id);
+    const late = Number(defined(await db("claim_cost_lines").where({ claim_id: claimId, incurred_on: "2027-05-03" }).first("id")).id);
     const page = (await manager.get(`/manager/claims/${claimId}`).expect(200)).text;
     const dates = /<dl class="summary" id="claim-dates">([\s\S]*?)<\/dl>/.exec(page)![1];
     expect(dates).to.include("Activity period</dt><dd>10 Apr 2027 to 12 Apr 2027");
     expect(dates).to.include("Costs count</dt><dd>from 1 Mar 2027 to 1 May 2027");
     expect(page).to.include("We met three institutes.");
     const row = (id: number) => new RegExp(`<tr>[\\s\\S]*?name="eligible_${id}"`).exec(page)![0].split("<tr>").pop()!;
-    expect(row(eur)).to.include("within the dates");
-    expect(row(early)).to.include("before the approval");
+    expect(row(defined(eur))).to.include("within the dates");
+    expect(row(defined(early))).to.include("before the approval");
     expect(row(late)).to.include("after the claim day");
     // Marking the late line eligible is refused; it is not counted in any case.
     const res = await postForm(manager, `/manager/claims/${claimId}`, `/manager/claims/${claimId}/verify`, {
@@ -124,7 +127,7 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     });
     expect(res.status).to.equal(422);
     expect(res.text).to.include("after the day of the claim (2027-05-01)");
-    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+    expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
   });
 
   it("rejects a claim with a reason", async () => {
@@ -132,8 +135,8 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     const page = `/manager/claims/${claimId}`;
     expect((await postForm(manager, page, `${page}/reject`, { rejectReason: "" })).status).to.equal(422);
     expect((await postForm(manager, page, `${page}/reject`, { rejectReason: "No tickets attached" })).status).to.equal(303);
-    expect((await db("claims").where({ id: claimId }).first()).status).to.equal("rejected");
-    expect((await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
+    expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("rejected");
+    expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
   });
 
   it("a manager with a conflict of interest cannot verify; another manager can; another region gets 404", async () => {
@@ -152,7 +155,7 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect((await nl.get(`/manager/claims/${other.claimId}`)).status).to.equal(404);
     const manager2 = await signIn(app, "manager2@demo.test");
     expect((await postForm(manager2, page, `${page}/verify`, fields)).status).to.equal(303);
-    expect(Number((await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(20_000);
+    expect(Number(defined(await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(20_000);
   });
 });
 }

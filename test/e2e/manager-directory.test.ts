@@ -4,7 +4,8 @@ import type { Db } from "../../server/db/connection";
 import { referralKpis } from "../../server/services/directory/directory-queries";
 import { type Agent, postForm, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
 describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () {
@@ -14,7 +15,7 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
   let clock: TestClock;
   let manager: Agent;
   let sme: Agent;
-  const region = async (code: string) => Number((await db("regions").where({ code }).first("id")).id);
+  const region = async (code: string) => Number(defined(await db("regions").where({ code }).first("id")).id);
 
   beforeEach(async () => {
     ({ db, clock, app } = await startManagerWorld(engine));
@@ -28,7 +29,7 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
       name, regionId: String(await region(code)), kind, competences, contactName: "Dr. K. Weber", contactEmail: "k.weber@example.de", website: "https://example.de", description: `${name} description`,
     });
     expect(res.status, res.text).to.equal(303);
-    return Number(/\/directory\/(\d+)/.exec(res.headers.location)![1]);
+    return Number(/\/directory\/(\d+)/.exec(defined(res.headers.location))![1]);
   }
 
   it("managers maintain the directory; everybody signed in searches by text, region, kind and competence", async () => {
@@ -48,7 +49,7 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
       name: "Tübingen BioLab gGmbH", regionId: String(await region("BW")), kind: "knowledge-institution", competences: "enzymes", description: "",
     });
     expect(edit.status).to.equal(303);
-    expect((await db("directory_organisations").where({ id: lab }).first()).name).to.equal("Tübingen BioLab gGmbH");
+    expect(defined(await db("directory_organisations").where({ id: lab }).first()).name).to.equal("Tübingen BioLab gGmbH");
     expect((await postForm(sme, "/directory", "/directory", { name: "X", regionId: "1", kind: "expert" })).status).to.equal(403);
     const bad = await postForm(manager, "/directory/new", "/directory", { name: "X", regionId: String(await region("BW")), kind: "wizard", contactEmail: "nope" });
     expect(bad.status).to.equal(422);
@@ -57,8 +58,8 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
   it("a manager refers an own SME to another region's organisation; the SME sees it; KPIs count referrals that became applications", async () => {
     const lab = await addOrg("Tübingen BioLab", "BW", "knowledge-institution", "enzymes");
     const local = await addOrg("Copenhagen Imaging Facility", "DK", "facility", "imaging");
-    const nordic = (await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id;
-    const brabant = (await db("companies").where({ legal_name: "Brabant Diagnostics B.V." }).first("id")).id;
+    const nordic = defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id;
+    const brabant = defined(await db("companies").where({ legal_name: "Brabant Diagnostics B.V." }).first("id")).id;
     expect((await postForm(manager, `/directory/${lab}`, `/directory/${lab}/refer`, { companyId: String(brabant), note: "x" })).status).to.equal(422);
     expect((await postForm(manager, `/directory/${local}`, `/directory/${local}/refer`, { companyId: String(nordic), note: "x" })).status).to.equal(422);
     const ok = await postForm(manager, `/directory/${lab}`, `/directory/${lab}/refer`, { companyId: String(nordic), note: "Talk to Dr. Weber about enzymes" });

@@ -5,7 +5,7 @@ import { LEDGER_CHECK_ACTION } from "../../server/services/calls/ledger-check";
 import { runDailyJobs, systemContext } from "../../server/services/platform/jobs";
 import { type Agent, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertSubmitted, insertSubmittedRow, seedCall, startManagerWorld } from "../support/journey";
 
 /* The review queue and the call page at more than a page of applications: keyset pages, queries that do not grow per call, the daily ledger check. */
 
@@ -40,7 +40,7 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
     // Pairs of applications submitted at the same moment: the id decides between them.
     for (let i = 0; i < 60; i++) {
       const at = new Date(Date.UTC(2027, 1, 10, 10, Math.floor(i / 2))).toISOString();
-      await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", submittedAt: at });
+      await insertSubmittedRow(db, { email: "sme@demo.test", callId, type: "IN", submittedAt: at });
     }
     const partnerId = (await db("users").where({ email: "manager@demo.test" }).first("partner_id"))!.partner_id!;
     const expected = (await db("applications").where({ partner_id: partnerId }).whereNot({ state: "draft" })
@@ -98,7 +98,7 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
     const pageWithOne = await count(`/manager/calls/${callId}`);
     for (let i = 0; i < 2; i++) {
       const other = await seedCall(db, clock.now);
-      for (let j = 0; j < 3; j++) await insertSubmitted(db, { email: "sme@demo.test", callId: other, type: "CO" });
+      for (let j = 0; j < 3; j++) await insertSubmittedRow(db, { email: "sme@demo.test", callId: other, type: "CO" });
     }
     expect(await count("/manager")).to.equal(queueWithOne);
     expect(await count(`/manager/calls/${callId}`)).to.equal(pageWithOne);

@@ -7,6 +7,7 @@ import { buildApp, csrfFrom } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { raceGate } from "../support/overlap";
+import { defined } from "../support/defined";
 
 const NEUTRAL = "If an account exists for";
 
@@ -32,7 +33,7 @@ for (const engine of testDatabases()) {
       expect(res.text).to.include(NEUTRAL);
       return res;
     }
-    const queued = async (to: string) => Number((await db("emails").where({ to_address: to, template: "password-reset" }).count({ n: "*" }))[0].n);
+    const queued = async (to: string) => Number(defined((await db("emails").where({ to_address: to, template: "password-reset" }).count({ n: "*" }))[0]).n);
 
     it("queues at most the limit of e-mails for one address, answering the same each time", async () => {
       for (let i = 0; i < 8; i++) await requestReset("sme@demo.test", `203.0.113.${i + 1}`);
@@ -51,12 +52,12 @@ for (const engine of testDatabases()) {
         "oresund@demo.test", "amager@demo.test", "hillerod@demo.test", "brabant@demo.test"];
       // Unknown addresses count too: the visitor cannot tell them apart, and neither should the limit.
       for (const email of [...accounts, "nobody@demo.test"].slice(0, PASSWORD_RESET_LIMITS.perAddress)) await requestReset(email, ip);
-      const before = Number((await db("emails").where({ template: "password-reset" }).count({ n: "*" }))[0].n);
+      const before = Number(defined((await db("emails").where({ template: "password-reset" }).count({ n: "*" }))[0]).n);
       await requestReset("neckar@demo.test", ip);
       expect(await queued("neckar@demo.test")).to.equal(0);
-      expect(Number((await db("emails").where({ template: "password-reset" }).count({ n: "*" }))[0].n)).to.equal(before);
-      const ev = await db("audit_events").where({ action: "user.password-reset-throttled", entity_id: "neckar@demo.test" }).first();
-      expect(JSON.parse(ev.after_json)).to.deep.equal({ ip, limit: "address" });
+      expect(Number(defined((await db("emails").where({ template: "password-reset" }).count({ n: "*" }))[0]).n)).to.equal(before);
+      const ev = defined(await db("audit_events").where({ action: "user.password-reset-throttled", entity_id: "neckar@demo.test" }).first(), "ev");
+      expect(JSON.parse(defined(ev.after_json))).to.deep.equal({ ip, limit: "address" });
       // The same e-mail from another address still gets its link.
       await requestReset("neckar@demo.test", "192.0.2.44");
       expect(await queued("neckar@demo.test")).to.equal(1);

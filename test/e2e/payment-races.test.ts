@@ -3,10 +3,12 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import request from "supertest";
 import type { Db } from "../../server/db/connection";
+import { insertedId } from "../../server/services/platform/context";
 import * as budget from "../../server/services/finance/budget";
-import { type Agent, buildApp, csrfFrom } from "../support/app";
+import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 /*
  * Payment races through HTTP against the real app on a real port, on both databases: every
@@ -32,18 +34,19 @@ async function verifiedClaim(db: Db): Promise<Claim> {
   const ctx = { db, config: testConfig(), actor: manager, now: () => new Date(NOW) };
   let call = await db("calls").where({ title: "Race call" }).first("id");
   if (!call) {
-    const scheme = await db("schemes").first("id");
+    const scheme = defined(await db("schemes").first("id"), "scheme");
     const [c] = await db("calls").insert({
       scheme_id: scheme.id, title: "Race call", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
       status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
     }).returning("id");
-    call = { id: typeof c === "object" ? c.id : c };
-    await db.transaction((trx) => budget.createCeilings(trx, ctx, Number(call.id), [{ key: "total", label: "Call total", ceilingCents: 1_000_000_000 }]));
+    const id = insertedId(c);
+    call = { id };
+    await db.transaction((trx) => budget.createCeilings(trx, ctx, id, [{ key: "total", label: "Call total", ceilingCents: 1_000_000_000 }]));
   }
   const callId = Number(call.id);
-  const company = await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id");
-  const vt = await db("voucher_types").where({ code: "IN" }).first("id");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
+  const vt = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "vt");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   const reference = `IN2LS-RACE-${++seq}`;
   const [a] = await db("applications").insert({
     reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
@@ -95,18 +98,15 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
   const clock = new TestClock(new Date(NOW));
   const stats = { requestsOverlapped: 0, transactionsOverlapped: 0, rounds: 0 };
 
-  async function signIn(email: string): Promise<[Agent, string]> {
-    const agent = request.agent(server);
-    const login = await agent.get("/login");
-    const res = await agent.post("/login").type("form").send({ email, password: "demo-voucherdesk", _csrf: csrfFrom(login.text) });
-    expect(res.status, `sign-in ${email}`).to.equal(303);
+  async function signInFinance(email: string): Promise<[Agent, string]> {
+    const agent = await signIn(server, email);
     return [agent, csrfFrom((await agent.get("/finance")).text)];
   }
 
   before(async () => {
     db = await engine.create();
     await seedDemoData(db);
-    const demo = await db("users").where({ email: "finance@demo.test" }).first();
+    const demo = defined(await db("users").where({ email: "finance@demo.test" }).first(), "demo");
     await db("users").insert({ email: "finance2@demo.test", name: "Second Finance Officer", password_hash: demo.password_hash, role: "finance", created_at: NOW });
     server = http.createServer(buildApp(db, { clock: clock.now }));
     server.on("request", (_req, res) => {
@@ -116,8 +116,8 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     expect((server.address() as AddressInfo).port).to.be.greaterThan(0);
-    [officer1, token1] = await signIn("finance@demo.test");
-    [officer2, token2] = await signIn("finance2@demo.test");
+    [officer1, token1] = await signInFinance("finance@demo.test");
+    [officer2, token2] = await signInFinance("finance2@demo.test");
     watch = new TxWatch(db);
   });
   after(async () => {
@@ -157,7 +157,7 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
     for (const b of liveFiles) {
       const paidByFile = payments.filter((p) => Number(p.batch_id) === Number(b.id));
       expect(paidByFile.length, `${c.reference}: payments of ${String(b.message_id)}`).to.equal(b.status === "executed" ? 1 : 0);
-      if (b.status === "executed") expect(paidByFile[0].bank_reference).to.equal(b.message_id);
+      if (b.status === "executed") expect(defined(paidByFile[0]).bank_reference).to.equal(b.message_id);
     }
     return { hand, liveFiles, payments };
   }
@@ -179,10 +179,10 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
       if (hand.length) {
         hands++;
         expect(rs[0].status).to.equal(303);
-        expect(hand[0].bank_reference).to.equal(`HAND-${round}`);
+        expect(defined(hand[0]).bank_reference).to.equal(`HAND-${round}`);
       } else {
-        expect(liveFiles[0].status).to.equal("prepared");
-        const xml = await officer1.get(`/finance/sepa/${String(liveFiles[0].id)}/pain001.xml`);
+        expect(defined(liveFiles[0]).status).to.equal("prepared");
+        const xml = await officer1.get(`/finance/sepa/${String(defined(liveFiles[0]).id)}/pain001.xml`);
         expect(xml.text).to.contain(`<EndToEndId>${c.reference}</EndToEndId>`);
       }
     }
@@ -227,7 +227,7 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
         () => officer2.post(`${url}/cancel`).type("form").send({ _csrf: token2, confirm: "on", reason: "race" }),
       );
       expect(statuses(rs), `round ${round}`).to.deep.equal([303, 409]);
-      const batch = await db("sepa_batches").where({ id: Number(url.split("/").pop()) }).first();
+      const batch = defined(await db("sepa_batches").where({ id: Number(url.split("/").pop()) }).first(), "batch");
       const payments = await db("payments").where({ claim_id: c.claimId });
       if (batch.status === "executed") {
         executed++;
@@ -257,7 +257,7 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
       const [hand, cancel] = rs;
       expect(cancel.status, `round ${round}: cancel`).to.equal(303);
       expect([303, 409], `round ${round}: hand payment`).to.include(hand.status);
-      const batch = await db("sepa_batches").where({ id: Number(url.split("/").pop()) }).first();
+      const batch = defined(await db("sepa_batches").where({ id: Number(url.split("/").pop()) }).first(), "batch");
       expect(batch.status).to.equal("cancelled");
       const payments = await db("payments").where({ claim_id: c.claimId });
       expect(payments.length, `round ${round}: payments`).to.equal(hand.status === 303 ? 1 : 0);

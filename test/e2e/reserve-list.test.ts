@@ -4,7 +4,8 @@ import type { Db } from "../../server/db/connection";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
 import { type Agent, postForm, signIn } from "../support/app";
 import { type TestClock, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "./manager-fixtures";
+import { insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`reserve list order and decision records (e2e, ${engine.name})`, function () {
@@ -20,7 +21,7 @@ for (const engine of testDatabases()) {
     });
     afterEach(() => db.destroy());
 
-    const state = async (id: number) => (await db("applications").where({ id }).first("state")).state as string;
+    const state = async (id: number) => defined(await db("applications").where({ id }).first("state")).state;
 
     it("offers the earliest reserve-listed application that fits; approving a later one needs a reason, stored with the decision and in the audit log", async () => {
       const callId = await seedCall(db, clock.now, { totalCents: 800_000 });
@@ -39,8 +40,8 @@ for (const engine of testDatabases()) {
 
       const cancelled = await postForm(manager, `/manager/applications/${x}`, `/manager/applications/${x}/cancel`, { cancelReason: "Company withdrew" });
       expect(cancelled.status).to.equal(303);
-      const reference = (await db("applications").where({ id: earlier }).first("reference")).reference ?? `Application ${earlier}`;
-      expect((await manager.get(cancelled.headers.location)).text).to.include(`${reference} (Amager Nutrition ApS), the earliest application on the reserve list that fits, can now be approved`);
+      const reference = defined(await db("applications").where({ id: earlier }).first("reference")).reference ?? `Application ${earlier}`;
+      expect((await manager.get(defined(cancelled.headers.location))).text).to.include(`${reference} (Amager Nutrition ApS), the earliest application on the reserve list that fits, can now be approved`);
       callPage = (await manager.get(`/manager/calls/${callId}`)).text;
       const row = (id: number) => callPage.slice(callPage.indexOf(`/manager/applications/${id}"`)).split("</tr>")[0];
       expect(row(earlier)).to.include("the earliest that fits, next to approve");
@@ -63,11 +64,11 @@ for (const engine of testDatabases()) {
       const approved = await postForm(manager, `/manager/applications/${later}`, `/manager/applications/${later}/approve`, { amount: "500.00", skipReason: reason });
       expect(approved.status, approved.text).to.equal(303);
       expect(await state(later)).to.equal("approved");
-      const record = await db("decision_records").where({ application_id: later, action: "approve" }).first();
+      const record = defined(await db("decision_records").where({ application_id: later, action: "approve" }).first(), "record");
       expect(record.skip_reason).to.equal(reason);
       expect(Number(record.skipped_application_id)).to.equal(earlier);
-      const event = await db("audit_events").where({ action: "application.approve", entity_id: String(later) }).first();
-      expect(JSON.parse(event.after_json)).to.include({ skipReason: reason, skippedApplicationId: earlier });
+      const event = defined(await db("audit_events").where({ action: "application.approve", entity_id: String(later) }).first(), "event");
+      expect(JSON.parse(defined(event.after_json))).to.include({ skipReason: reason, skippedApplicationId: earlier });
       expect((await manager.get(`/manager/applications/${later}`)).text).to.include(`Approved ahead of ${reference}`).and.include("the Insight can wait");
       expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
 
@@ -87,18 +88,18 @@ for (const engine of testDatabases()) {
       expect((await postForm(manager, `/manager/applications/${reserved}`, `/manager/applications/${reserved}/reserve`, {})).status).to.equal(303);
 
       for (const [id, action] of [[approved, "approve"], [rejected, "reject"], [reserved, "reserve"]] as const) {
-        const record = await db("decision_records").where({ application_id: id }).first();
+        const record = defined(await db("decision_records").where({ application_id: id }).first(), "record");
         expect(record.action).to.equal(action);
         const findings = JSON.parse(record.findings_json) as { rule: string; status: string; message: string }[];
         expect(findings.map((f) => f.rule)).to.include.members(["R6", "R7", "R8", "R9", "R10", "R11"]);
-        const event = await db("audit_events").where({ action: `application.${action}`, entity_id: String(id) }).first();
-        expect(JSON.parse(event.after_json).findings).to.deep.equal(findings);
+        const event = defined(await db("audit_events").where({ action: `application.${action}`, entity_id: String(id) }).first(), "event");
+        expect((JSON.parse(defined(event.after_json)) as { findings: unknown }).findings).to.deep.equal(findings);
       }
-      const atDecision = JSON.parse((await db("decision_records").where({ application_id: approved }).first()).findings_json).find((f: { rule: string }) => f.rule === "R6");
+      const atDecision = defined((JSON.parse(defined(await db("decision_records").where({ application_id: approved }).first()).findings_json) as { rule: string; status: string; message: string }[]).find((f) => f.rule === "R6"), "R6 finding");
       expect(atDecision.status).to.equal("pass");
 
       // The company later grows beyond an SME: today's check fails, the record keeps what the manager saw.
-      const companyId = (await db("applications").where({ id: approved }).first("company_id")).company_id;
+      const companyId = defined(await db("applications").where({ id: approved }).first("company_id")).company_id;
       await db("companies").where({ id: companyId }).update({ staff_headcount: 400 });
       const page = (await manager.get(`/manager/applications/${approved}`)).text;
       const record = page.slice(page.indexOf("<h2>Decision record</h2>"), page.indexOf("<h2>Submitted version</h2>"));

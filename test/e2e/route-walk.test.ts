@@ -7,6 +7,7 @@ import { testDatabases } from "../support/db";
 import type { AuthzCase } from "./authz/types";
 import { caseKey, INPUT_CASES } from "./input/cases";
 import { snapshot, startWorld, type World } from "./input/world";
+import { defined } from "../support/defined";
 
 // The routes come from the Express router itself, so a route added anywhere is walked here.
 const authzDir = path.join(__dirname, "authz");
@@ -88,7 +89,7 @@ for (const engine of testDatabases()) {
       const res = await w.agent("applicant").post(`/applications/${w.ids.draftApp}/attachments`)
         .field("_csrf", await w.token("applicant")).attach("files", Buffer.from("%PDF-1.4\n%test\n"), "æøåß.pdf");
       expect(res.status, res.text.slice(0, 500)).to.equal(303);
-      const row = await w.db("attachments").where({ application_id: w.ids.draftApp }).orderBy("id", "desc").first("original_name");
+      const row = defined(await w.db("attachments").where({ application_id: w.ids.draftApp }).orderBy("id", "desc").first("original_name"), "row");
       expect(row.original_name).to.equal("æøåß.pdf");
     });
   });

@@ -7,10 +7,11 @@ import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
 import { createDb, type Db, migrate } from "../../server/db/connection";
-import { type Agent, buildApp, csrfToken, postForm, signIn } from "../support/app";
+import { attemptSignIn, buildApp, csrfToken, postForm, signIn } from "../support/app";
 import { TestClock } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "./manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
+import { defined } from "../support/defined";
 
 /*
  * SQLite only: PostgreSQL has row locks and no database-wide write lock. A second process (the
@@ -26,7 +27,7 @@ function startWriter(file: string, holdMs: number, pauseMs: number, rounds: numb
   const locks: [number, number][] = [];
   let onHeld!: () => void;
   const held = new Promise<void>((resolve) => (onHeld = resolve));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  createInterface({ input: child.stdout }).on("line", (line) => {
     const [kind, start, end] = line.split(" ");
     if (kind === "held") onHeld();
     if (kind === "lock") locks.push([Number(start), Number(end)]);
@@ -59,8 +60,8 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
     for (const email of ["sme@demo.test", "oresund@demo.test", "amager@demo.test"]) {
       for (const type of ["MG", "IN", "CO"] as const) applications.push(await insertSubmitted(db, { email, callId, type }));
     }
-    regionId = String((await db("regions").where({ code: "DK" }).first("id")).id);
-    sectorId = String((await db("sectors").where({ code: "biotech" }).first("id")).id);
+    regionId = String(defined(await db("regions").where({ code: "DK" }).first("id")).id);
+    sectorId = String(defined(await db("sectors").where({ code: "biotech" }).first("id")).id);
     app = buildApp(db, { clock: clock.now });
   });
   after(() => db.destroy());
@@ -88,7 +89,7 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
             const agent = request.agent(app);
             const token = await csrfToken(agent, "/register");
             await timed(`register ${i}`, () => agent.post("/register").type("form").send({ _csrf: token, ...registration(i) }));
-            await timed(`sign-in ${i}`, async () => (await signInAgent("sme@demo.test")).res);
+            await timed(`sign-in ${i}`, async () => (await attemptSignIn(app, "sme@demo.test")).res);
           }
         })(),
       ]);
@@ -104,8 +105,8 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
     expect(overlapping.length).to.be.greaterThan(timings.length / 2);
     const approved = timings.filter((t) => t.what.startsWith("approve") && t.status === 303).length;
     expect(approved).to.be.greaterThan(0);
-    expect(Number((await db("applications").where({ state: "approved" }).count({ n: "*" }))[0].n)).to.equal(approved);
-    expect(Number((await db("users").where("email", "like", "writer-race-%").count({ n: "*" }))[0].n)).to.equal(4);
+    expect(Number(defined((await db("applications").where({ state: "approved" }).count({ n: "*" }))[0]).n)).to.equal(approved);
+    expect(Number(defined((await db("users").where("email", "like", "writer-race-%").count({ n: "*" }))[0]).n)).to.equal(4);
   });
 
   it("answers 503 'busy, try again' with Retry-After when the lock is held longer than the wait bound, and nothing is half-written", async () => {
@@ -116,7 +117,7 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
       // A call of its own: R10 allows one voucher of a type per company and call.
       const otherCall = await seedCall(db, clock.now, { totalCents: 1_000_000 });
       const id = await insertSubmitted(db, { email: "sme@demo.test", callId: otherCall, type: "MG", requestedCents: 10_000 });
-      const pending = await db("applications").where({ id }).first("id", "version");
+      const pending = defined(await db("applications").where({ id }).first("id", "version"), "pending");
       const token = await csrfToken(manager, `/manager/applications/${pending.id}`);
       const loginAgent = request.agent(impatientApp);
       const loginToken = await csrfToken(loginAgent);
@@ -135,7 +136,7 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
         expect(res.text).to.include("Busy, please try again");
         expect(res.text).to.include("nothing was saved");
       }
-      const after = await db("applications").where({ id: pending.id }).first("state", "version");
+      const after = defined(await db("applications").where({ id: pending.id }).first("state", "version"), "after");
       expect(after.state).to.equal("submitted");
       expect(Number(after.version)).to.equal(Number(pending.version));
       expect(await db("ledger_entries").where({ application_id: pending.id }).first()).to.equal(undefined);
@@ -143,18 +144,12 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
       // Once the lock is free the same approval goes through.
       const retry = await postForm(manager, `/manager/applications/${pending.id}`, `/manager/applications/${pending.id}/approve`, {});
       expect(retry.status, /error-summary[\s\S]{0,600}/.exec(retry.text)?.[0] ?? retry.text.slice(0, 300)).to.equal(303);
-      expect((await db("applications").where({ id }).first("state")).state).to.equal("approved");
+      expect(defined(await db("applications").where({ id }).first("state")).state).to.equal("approved");
     } finally {
       await impatient.destroy();
     }
   });
 
-  async function signInAgent(email: string): Promise<{ agent: Agent; res: request.Response }> {
-    const agent = request.agent(app);
-    const token = await csrfToken(agent);
-    const res = await agent.post("/login").type("form").send({ email, password: "demo-voucherdesk", _csrf: token });
-    return { agent, res };
-  }
 
   function registration(i: number): Record<string, string> {
     return {

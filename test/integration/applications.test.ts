@@ -10,11 +10,13 @@ import { submitClaim } from "../../server/services/claims/claims";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 /** A call as a manager would have opened it (calls are another journey). */
 async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; title: string }): Promise<number> {
-  const scheme = await db("schemes").first("id");
-  const manager = await db("users").where({ email: "manager@demo.test" }).first("id");
+  const scheme = defined(await db("schemes").first("id"), "scheme");
+  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
   const [row] = await db("calls").insert({
     scheme_id: scheme.id, title: opts.title, description: "", opens_at: opts.opensAt, closes_at: opts.closesAt, status: "open",
     created_by: manager.id, created_at: "2027-01-01T00:00:00.000Z", updated_at: "2027-01-01T00:00:00.000Z",
@@ -25,18 +27,10 @@ async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; tit
   return callId;
 }
 
-const regionId = async (db: Db, code: string) => Number((await db("regions").where({ code }).first("id")).id);
+const regionId = async (db: Db, code: string) => Number(defined(await db("regions").where({ code }).first("id")).id);
 
 const DECL = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
 
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a refusal");
-}
 
 for (const engine of testDatabases()) {
   describe(`applicant services (${engine.name})`, function () {
@@ -66,7 +60,7 @@ for (const engine of testDatabases()) {
       const call = calls.find((c) => c.id === callId)!;
       expect(call.types.map((t) => t.remainingCents)).to.deep.equal([9_300_000, 9_300_000, 9_300_000]);
       // A type ceiling and the applicant's partner ceiling limit it further.
-      const dkPartner = await db("partners").where({ region_id: await regionId(db, "DK") }).first("id");
+      const dkPartner = defined(await db("partners").where({ region_id: await regionId(db, "DK") }).first("id"), "dkPartner");
       await db("budget_ceilings").insert([
         { call_id: callId, key: "type:MG", label: "Meet & Greet", ceiling_cents: 1_000_000, committed_cents: 200_000, released_cents: 0 },
         { call_id: callId, key: `partner:${dkPartner.id}`, label: "Denmark", ceiling_cents: 5_000_000, committed_cents: 0, released_cents: 0 },
@@ -82,17 +76,17 @@ for (const engine of testDatabases()) {
     it("resubmits after more information is requested, with a new frozen version; no edits once submitted", async () => {
       const id = await createDraft(ctx, callId, "IN", input);
       await submitApplication(ctx, id, DECL);
-      const err = await rejects(updateDraft(ctx, id, { ...input, title: "Changed" }));
+      const err = await refusal(updateDraft(ctx, id, { ...input, title: "Changed" }));
       expect(err).to.be.instanceOf(ConflictError);
       // The manager's request for information is another journey; this is the state it leaves.
       await db("applications").where({ id }).update({ state: "more-info-requested", version: db.raw("version + 1") });
       await updateDraft(ctx, id, { ...input, title: "Expert on enzyme IPR (with quote)" });
       await submitApplication(ctx, id, DECL);
-      const row = await db("applications").where({ id }).first();
+      const row = defined(await db("applications").where({ id }).first(), "row");
       expect(row.state).to.equal("submitted");
-      expect(JSON.parse(row.submission_json).title).to.equal("Expert on enzyme IPR (with quote)");
+      expect((JSON.parse(defined(row.submission_json)) as { title: string }).title).to.equal("Expert on enzyme IPR (with quote)");
       expect(Number(row.requested_cents)).to.equal(400_000);
-      const again = await rejects(submitApplication(ctx, id, DECL));
+      const again = await refusal(submitApplication(ctx, id, DECL));
       expect(again).to.be.instanceOf(ConflictError);
       expect(again.message).to.include("already been submitted");
       const detail = await applicationDetail(ctx, id);
@@ -100,7 +94,7 @@ for (const engine of testDatabases()) {
       const list = await listCompanyApplications(ctx);
       expect(list.find((a) => a.id === id)!.stateLabel).to.equal("Submitted");
       await withdrawApplication(ctx, id);
-      expect((await db("applications").where({ id }).first()).state).to.equal("withdrawn");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("withdrawn");
     });
 
     it("two submissions at the same moment: one succeeds, the other is refused and changes nothing", async () => {
@@ -109,8 +103,8 @@ for (const engine of testDatabases()) {
       expect(results.map((r) => r.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
       const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
       expect(failed.reason).to.be.instanceOf(ConflictError);
-      expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
-      expect(await db("emails").where({ template: "submission-received" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
+      expect(await db("emails").where({ template: "submission-received" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
       await withdrawApplication(ctx, id);
     });
 
@@ -121,7 +115,7 @@ for (const engine of testDatabases()) {
         state: "accepted", approved_cents: 400_000, approved_on: "2027-03-02", completion_deadline: "2027-03-20", claim_deadline: "2027-04-19",
         version: db.raw("version + 1"),
       });
-      const count = () => db("emails").where({ template: "deadline-reminder" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(r[0].n));
+      const count = () => db("emails").where({ template: "deadline-reminder" }).whereRaw("body_text like ?", [`%/applications/${id}%`]).count({ n: "*" }).then((r) => Number(defined(r[0]).n));
       clock.set("2027-03-05T06:00:00Z"); // 15 days before
       await sendDeadlineReminders(ctx);
       expect(await count()).to.equal(0);
@@ -129,13 +123,13 @@ for (const engine of testDatabases()) {
       await sendDeadlineReminders(ctx);
       await sendDeadlineReminders(ctx);
       expect(await count()).to.equal(1);
-      const mail = await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first();
+      const mail = defined(await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first(), "mail");
       expect(mail.subject).to.include("14 days left");
       clock.set("2027-03-18T06:00:00Z"); // 2 days before: the missed 3-day reminder is caught up
       await sendDeadlineReminders(ctx);
       await sendDeadlineReminders(ctx);
       expect(await count()).to.equal(2);
-      expect((await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first()).body_text).to.include("in 2 days");
+      expect(defined(await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first()).body_text).to.include("in 2 days");
       clock.set("2027-03-01T10:00:00Z");
       await db("applications").where({ id }).update({ state: "withdrawn" });
     });
@@ -144,16 +138,16 @@ for (const engine of testDatabases()) {
       const id = await createDraft(ctx, callId, "CO", { ...input, counterpartRegionId: await regionId(db, "DK") });
       const check = await checkAnswers(ctx, id);
       expect(check.blocking.map((f) => f.rule)).to.deep.equal(["R8"]);
-      const err = await rejects(submitApplication(ctx, id, DECL));
+      const err = await refusal(submitApplication(ctx, id, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect((err as RuleViolationError).rule).to.equal("R8");
-      expect((await db("applications").where({ id }).first()).state).to.equal("draft");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
     });
 
     it("counts the company's earlier awards against the de minimis ceiling (R9)", async () => {
-      await db("de_minimis_declarations").insert({ company_id: ctx.actor!.companyId, granting_body: "Region", granted_on: "2026-01-10", amount_cents: 29_500_000, declared_at: "2027-01-01T00:00:00.000Z" });
+      await db("de_minimis_declarations").insert({ company_id: defined(defined(ctx.actor).companyId), granting_body: "Region", granted_on: "2026-01-10", amount_cents: 29_500_000, declared_at: "2027-01-01T00:00:00.000Z" });
       const id = await createDraft(ctx, callId, "CO", input);
-      const err = await rejects(submitApplication(ctx, id, DECL));
+      const err = await refusal(submitApplication(ctx, id, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect(err.message).to.include("above the ceiling of EUR 300,000.00");
       await db("de_minimis_declarations").where({ granting_body: "Region" }).delete();
@@ -168,13 +162,13 @@ for (const engine of testDatabases()) {
         version: db.raw("version + 1"),
       });
       const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
-      const err = await rejects(submitApplication(other, next, DECL));
+      const err = await refusal(submitApplication(other, next, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect(err.message).to.include("claim is still open");
-      expect((await db("applications").where({ id: next }).first()).state).to.equal("draft");
+      expect(defined(await db("applications").where({ id: next }).first()).state).to.equal("draft");
       await db("applications").where({ id: first }).update({ state: "cancelled", version: db.raw("version + 1") });
       await submitApplication(other, next, DECL);
-      expect((await db("applications").where({ id: next }).first()).state).to.equal("submitted");
+      expect(defined(await db("applications").where({ id: next }).first()).state).to.equal("submitted");
     });
 
     it("a rejected claim can be submitted again as a new claim", async () => {
@@ -189,18 +183,18 @@ for (const engine of testDatabases()) {
       await acceptAward(other, id);
       clock.set("2027-07-01T09:00:00Z");
       const lines = [{ incurredOn: "2027-05-02", description: "Expert fee", currency: "EUR", amount: "4.000,00" }];
-      const noReport = await rejects(submitClaim(other, id, { report: "", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []));
+      const noReport = await refusal(submitClaim(other, id, { report: "", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []));
       expect(noReport).to.be.instanceOf(ValidationError);
       await submitClaim(other, id, { report: "Report attached", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
       await db("claims").where({ application_id: id }).update({ status: "rejected", decision_reason: "Report missing" });
       await db("applications").where({ id }).update({ state: "claim-rejected", version: db.raw("version + 1") });
       await submitClaim(other, id, { report: "Full report", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
-      expect(await db("claims").where({ application_id: id }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(2);
-      expect((await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
+      expect(await db("claims").where({ application_id: id }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(2);
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
       // R10: while that claim is open, a new application of the company is refused.
       clock.set("2027-03-20T09:00:00Z");
       const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
-      const err = await rejects(submitApplication(other, next, DECL));
+      const err = await refusal(submitApplication(other, next, DECL));
       expect(err.message).to.include("claim is still open");
       clock.set("2027-03-01T10:00:00Z");
     });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { STATE_LABELS } from "../../server/domain/lifecycle";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
-import { reconciliation } from "../../server/services/finance/ledger";
+import { reconciliation } from "../../server/services/finance/reconciliation";
 import { seedLargeProgramme } from "../../bench/large-programme";
 import { testConfig, testDatabases } from "../support/db";
 

@@ -18,18 +18,14 @@ import {
 import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/platform/context";
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
+import { rejection } from "../support/rejects";
+
+/** A tuple of N ids. */
+type Ids<N extends number, Acc extends number[] = []> = Acc["length"] extends N ? Acc : Ids<N, [...Acc, number]>;
 
 const NOW = "2026-11-23T10:00:00.000Z";
 
-async function expectRejection<T extends Error>(p: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(type);
-    return err as T;
-  }
-  throw new Error(`expected a ${type.name}`);
-}
 
 for (const t of testDatabases()) {
   describe(`budget service: ceilings and ledger (R4, R5) [${t.name}]`, function () {
@@ -49,11 +45,11 @@ for (const t of testDatabases()) {
       await seedDemoData(db, () => new Date(NOW));
       manager = await actorByEmail(db, "manager@demo.test");
       ctx = testContext(db, manager, () => new Date(NOW));
-      schemeId = Number((await db("schemes").first("id")).id);
-      companyId = Number((await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id);
-      const partners = await db("partners").join("regions", "regions.id", "partners.region_id").select("partners.id", "regions.code");
-      partnerDk = Number(partners.find((p) => p.code === "DK")!.id);
-      partnerNb = Number(partners.find((p) => p.code === "NB")!.id);
+      schemeId = Number(defined(await db("schemes").first("id")).id);
+      companyId = Number(defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id")).id);
+      const partners = await db("partners").join("regions", "regions.id", "partners.region_id").select<{ id: number; code: string }[]>("partners.id", "regions.code");
+      partnerDk = Number(defined(partners.find((p) => p.code === "DK")).id);
+      partnerNb = Number(defined(partners.find((p) => p.code === "NB")).id);
       typeIds = Object.fromEntries((await db("voucher_types").select("id", "code")).map((r) => [r.code, Number(r.id)]));
     });
 
@@ -73,13 +69,14 @@ for (const t of testDatabases()) {
       return callId;
     }
 
-    async function newApplications(callId: number, n: number, opts: { type?: string; partnerId?: number } = {}): Promise<number[]> {
+    async function newApplications<N extends number>(callId: number, n: N, opts: { type?: string; partnerId?: number } = {}): Promise<Ids<N>> {
       const rows = Array.from({ length: n }, () => ({
         call_id: callId, company_id: companyId, voucher_type_id: typeIds[opts.type ?? "IN"], partner_id: opts.partnerId ?? partnerDk,
         state: "submitted", created_by: manager.id, created_at: NOW, updated_at: NOW,
       }));
       const ids = await db("applications").insert(rows).returning("id");
-      return ids.map(insertedId);
+      // As many ids as rows were asked for, so `const [a, b] = await newApplications(callId, 2)` is typed.
+      return ids.map(insertedId) as Ids<N>;
     }
 
     const total = (cents: number): CeilingInput => ({ key: "total", label: "Total budget", ceilingCents: cents });
@@ -165,7 +162,7 @@ for (const t of testDatabases()) {
       expect((await running(callId)).committed).to.equal(800_000);
 
       // Reusing a key for something else is a bug in the caller, not a replay.
-      const err = await expectRejection(
+      const err = await rejection(
         inTransaction(ctx, (trx) => commit(trx, ctx, { ...input, amountCents: 300_000 })),
         ConflictError,
       );
@@ -177,7 +174,7 @@ for (const t of testDatabases()) {
       const callId = await newCall([total(500_000)]);
       const [a, b] = await newApplications(callId, 2);
       await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: a, amountCents: 400_000, ceilingKeys: ["total"], idempotencyKey: key("c") }));
-      const err = await expectRejection(
+      const err = await rejection(
         inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: b, amountCents: 150_000, ceilingKeys: ["total"], idempotencyKey: key("c") })),
         BudgetExceededError,
       );
@@ -207,7 +204,7 @@ for (const t of testDatabases()) {
       for (const id of mg.slice(0, 2)) {
         await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: id, amountCents: 50_000, ceilingKeys: mgKeys, idempotencyKey: key("mg") }));
       }
-      const typeErr = await expectRejection(
+      const typeErr = await rejection(
         inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: mg[2], amountCents: 30_000, ceilingKeys: mgKeys, idempotencyKey: key("mg") })),
         BudgetExceededError,
       );
@@ -217,7 +214,7 @@ for (const t of testDatabases()) {
       for (const id of nb.slice(0, 2)) {
         await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: id, amountCents: 400_000, ceilingKeys: nbKeys, idempotencyKey: key("nb") }));
       }
-      const partnerErr = await expectRejection(
+      const partnerErr = await rejection(
         inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: nb[2], amountCents: 400_000, ceilingKeys: nbKeys, idempotencyKey: key("nb") })),
         BudgetExceededError,
       );
@@ -237,18 +234,18 @@ for (const t of testDatabases()) {
       await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: b, amountCents: 400_000, ceilingKeys: keys, idempotencyKey: key("c") }));
 
       // The ceiling has 800,000.00 outstanding, but a itself only 400,000.00.
-      const pay = await expectRejection(
+      const pay = await rejection(
         inTransaction(ctx, (trx) => recordPayment(trx, ctx, { callId, applicationId: a, amountCents: 400_001, ceilingKeys: keys, paymentId: null, idempotencyKey: key("p") })),
         LedgerInvariantError,
       );
       expect(pay.code).to.equal("payment_exceeds_commitment");
       await inTransaction(ctx, (trx) => release(trx, ctx, { callId, applicationId: a, amountCents: 150_000, ceilingKeys: keys, idempotencyKey: key("r") }));
-      const rel = await expectRejection(
+      const rel = await rejection(
         inTransaction(ctx, (trx) => release(trx, ctx, { callId, applicationId: a, amountCents: 250_001, ceilingKeys: keys, idempotencyKey: key("r") })),
         LedgerInvariantError,
       );
       expect(rel.code).to.equal("release_exceeds_outstanding");
-      const wrongKeys = await expectRejection(
+      const wrongKeys = await rejection(
         inTransaction(ctx, (trx) => release(trx, ctx, { callId, applicationId: a, amountCents: 1, ceilingKeys: ["total", "type:IN"], idempotencyKey: key("r") })),
         ValidationError,
       );
@@ -277,16 +274,16 @@ for (const t of testDatabases()) {
       expect(await running(callId)).to.deep.equal({ committed: 400_000, released: 0, paid: 0, ceiling: 1_000_000 });
 
       // An entry is reversed once; a reversal is not reversed again.
-      expect((await expectRejection(inTransaction(ctx, (trx) => reverseEntry(trx, ctx, p1.entryId, "again", key("rev"))), ConflictError)).code)
+      expect((await rejection(inTransaction(ctx, (trx) => reverseEntry(trx, ctx, p1.entryId, "again", key("rev"))), ConflictError)).code)
         .to.equal("already_reversed");
-      expect((await expectRejection(inTransaction(ctx, (trx) => reverseEntry(trx, ctx, rev.entryId, "undo", key("rev"))), ConflictError)).code)
+      expect((await rejection(inTransaction(ctx, (trx) => reverseEntry(trx, ctx, rev.entryId, "undo", key("rev"))), ConflictError)).code)
         .to.equal("reversal_of_reversal");
 
       // A commit cannot be reversed below what is paid out of it.
       const p2 = await inTransaction(ctx, (trx) =>
         recordPayment(trx, ctx, { callId, applicationId: a, amountCents: 100_000, ceilingKeys: keys, paymentId: null, idempotencyKey: key("p") }),
       );
-      expect((await expectRejection(inTransaction(ctx, (trx) => reverseEntry(trx, ctx, c1.entryId, "wrong amount", key("rev"))), LedgerInvariantError)).code)
+      expect((await rejection(inTransaction(ctx, (trx) => reverseEntry(trx, ctx, c1.entryId, "wrong amount", key("rev"))), LedgerInvariantError)).code)
         .to.equal("correction_not_possible");
       await inTransaction(ctx, (trx) => reverseEntry(trx, ctx, p2.entryId, "not paid after all", key("rev")));
       const undoCommit = key("rev");
@@ -312,7 +309,7 @@ for (const t of testDatabases()) {
       await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: a, amountCents: 600_000, ceilingKeys: ["total"], idempotencyKey: key("c") }));
       await inTransaction(ctx, (trx) => release(trx, ctx, { callId, applicationId: a, amountCents: 100_000, ceilingKeys: ["total"], idempotencyKey: key("r") }));
 
-      const err = await expectRejection(
+      const err = await rejection(
         inTransaction(ctx, (trx) => setCeilings(trx, ctx, callId, [total(499_999)])),
         ValidationError,
       );

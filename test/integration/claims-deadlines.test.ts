@@ -10,16 +10,10 @@ import { updateSchemeSettings } from "../../server/services/scheme/settings";
 import { DEFAULT_VOUCHER_TYPES } from "../../server/domain/scheme";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
+import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a refusal");
-}
 
 const claim = (incurredOn = "2027-04-11"): ClaimInput => ({
   report: "We met the partners as planned.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
@@ -27,7 +21,7 @@ const claim = (incurredOn = "2027-04-11"): ClaimInput => ({
 });
 
 const count = async (db: Db, table: string, where: Record<string, unknown>) =>
-  Number((await db(table).where(where).count({ n: "*" }))[0].n);
+  Number(defined((await db(table).where(where).count({ n: "*" }))[0]).n);
 
 for (const engine of testDatabases()) {
   describe(`claims and deadlines (R11, R12, ${engine.name})`, function () {
@@ -57,22 +51,22 @@ for (const engine of testDatabases()) {
       await accept("sme@demo.test", id);
 
       clock.set("2027-04-11T21:30:00Z"); // 23:30 on 11 April in Copenhagen: the activity has not ended
-      const early = await rejects(claimAs("sme@demo.test", id));
+      const early = await refusal(claimAs("sme@demo.test", id));
       expect(early).to.be.instanceOf(RuleViolationError);
       expect((early as RuleViolationError).rule).to.equal("R11");
       expect(early.message).to.include("The activity ends on 2027-04-12; a claim can be submitted from that day on until 2027-06-29");
       expect(await count(db, "claims", { application_id: id })).to.equal(0);
 
       clock.set("2027-04-11T22:30:00Z"); // 00:30 on 12 April in Copenhagen
-      const before = await rejects(claimAs("sme@demo.test", id, claim("2027-02-28")));
+      const before = await refusal(claimAs("sme@demo.test", id, claim("2027-02-28")));
       expect((before as RuleViolationError).rule).to.equal("R11");
       expect((before as RuleViolationError).fields.date_0).to.include("before the approval on 2027-03-01");
-      const after = await rejects(claimAs("sme@demo.test", id, claim("2027-04-13")));
+      const after = await refusal(claimAs("sme@demo.test", id, claim("2027-04-13")));
       expect((after as RuleViolationError).fields.date_0).to.include("after the day of the claim (2027-04-12)");
       expect(await count(db, "claims", { application_id: id })).to.equal(0);
 
       await claimAs("sme@demo.test", id, claim("2027-03-01")); // the approval day itself counts
-      expect((await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
+      expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
     });
 
     it("between the completion and the claim deadline a claim is accepted, with or without the daily job having run", async () => {
@@ -81,7 +75,7 @@ for (const engine of testDatabases()) {
       const withJob = await acceptedVoucher("oresund@demo.test", callId);
       await accept("sme@demo.test", withoutJob);
       await accept("oresund@demo.test", withJob);
-      expect((await db("applications").where({ id: withJob }).first()).completion_deadline).to.equal("2027-05-30");
+      expect(defined(await db("applications").where({ id: withJob }).first()).completion_deadline).to.equal("2027-05-30");
 
       clock.set("2027-05-30T22:30:00Z"); // 00:30 on 31 May in Copenhagen: the day after the completion deadline
       await claimAs("sme@demo.test", withoutJob);
@@ -90,7 +84,7 @@ for (const engine of testDatabases()) {
 
       clock.set("2027-06-29T21:30:00Z"); // 23:30 on the claim deadline day
       expect((await runDailyJobs(testContext(db, null, clock.now))).vouchersExpired).to.equal(0);
-      for (const id of [withoutJob, withJob]) expect((await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
+      for (const id of [withoutJob, withJob]) expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
     });
 
     it("after the claim deadline a claim is refused, with or without the daily job having run, and the commitment is released once", async () => {
@@ -104,25 +98,25 @@ for (const engine of testDatabases()) {
       await claimAs("amager@demo.test", onDeadline);
 
       clock.set("2027-06-29T22:30:00Z"); // 00:30 on 30 June: one day late
-      const late = await rejects(claimAs("sme@demo.test", withoutJob));
+      const late = await refusal(claimAs("sme@demo.test", withoutJob));
       expect((late as RuleViolationError).rule).to.equal("R12");
       expect(late.message).to.equal("The claim deadline was 2027-06-29 and today is 2027-06-30; the voucher has expired and a claim can no longer be submitted.");
-      expect((await db("applications").where({ id: withoutJob }).first()).state).to.equal("accepted"); // the job has not run yet
+      expect(defined(await db("applications").where({ id: withoutJob }).first()).state).to.equal("accepted"); // the job has not run yet
 
       // An award not yet accepted cannot be accepted once its claim deadline has passed.
       const idle = await insertSubmitted(db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 10_000 });
       await db("applications").where({ id: idle }).update({ state: "approved", approved_cents: 10_000, approved_on: "2027-03-01", completion_deadline: "2027-05-30", claim_deadline: "2027-06-29" });
-      const acceptLate = await rejects(accept("hillerod@demo.test", idle));
+      const acceptLate = await refusal(accept("hillerod@demo.test", idle));
       expect((acceptLate as RuleViolationError).rule).to.equal("R12");
       expect(acceptLate.message).to.include("claim deadline 2027-06-29 passed without a claim");
-      expect((await db("applications").where({ id: idle }).first()).state).to.equal("approved");
+      expect(defined(await db("applications").where({ id: idle }).first()).state).to.equal("approved");
 
       const ran = await runDailyJobs(testContext(db, null, clock.now));
       expect(ran.vouchersExpired).to.equal(3);
-      const lateAfterJob = await rejects(claimAs("oresund@demo.test", withJob));
+      const lateAfterJob = await refusal(claimAs("oresund@demo.test", withJob));
       expect((lateAfterJob as RuleViolationError).rule).to.equal("R12");
-      for (const id of [withoutJob, withJob]) expect((await db("applications").where({ id }).first()).state).to.equal("expired");
-      expect((await db("applications").where({ id: onDeadline }).first()).state).to.equal("claim-submitted");
+      for (const id of [withoutJob, withJob]) expect(defined(await db("applications").where({ id }).first()).state).to.equal("expired");
+      expect(defined(await db("applications").where({ id: onDeadline }).first()).state).to.equal("claim-submitted");
       expect(await count(db, "claims", { application_id: withoutJob })).to.equal(0);
 
       expect((await runDailyJobs(testContext(db, null, clock.now))).vouchersExpired).to.equal(0);
@@ -139,7 +133,7 @@ for (const engine of testDatabases()) {
       await runDailyJobs(testContext(db, null, clock.now));
       await runDailyJobs(testContext(db, null, clock.now));
       expect((await reminders()).length).to.equal(1);
-      expect((await reminders())[0].body_text).to.include("2027-06-29, in 14 days");
+      expect(defined((await reminders())[0]).body_text).to.include("2027-06-29, in 14 days");
       clock.set("2027-06-30T10:00:00Z");
       await runDailyJobs(testContext(db, null, clock.now));
       expect((await reminders()).length).to.equal(1);
@@ -152,9 +146,9 @@ for (const engine of testDatabases()) {
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const insight = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", activityStart: "2027-03-01" });
       await approve(manager, insight, {});
-      expect((await db("applications").where({ id: insight }).first()).state).to.equal("approved");
+      expect(defined(await db("applications").where({ id: insight }).first()).state).to.equal("approved");
       const mg = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 40_000, activityStart: "2027-03-01" });
-      const err = await rejects(approve(manager, mg, {}));
+      const err = await refusal(approve(manager, mg, {}));
       expect((err as RuleViolationError).rule).to.equal("R11");
       expect(err.message).to.include("must be approved before the activity takes place");
     });
@@ -163,23 +157,23 @@ for (const engine of testDatabases()) {
       const oldCall = await seedCall(db, clock.now);
       const admin = testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now);
       const types = Object.fromEntries(DEFAULT_VOUCHER_TYPES.map((t) => [t.code, { ...t }]));
-      types.IN = { ...types.IN, preApprovalRequired: true, claimDays: 60, paymentBasis: "actual-costs-capped" };
+      types.IN = { ...defined(types.IN), preApprovalRequired: true, claimDays: 60, paymentBasis: "actual-costs-capped" };
       await updateSchemeSettings(admin, { deMinimisCeilingCents: 30_000_000, blockWhileClaimOpen: true, types });
-      const event = await db("audit_events").where({ action: "scheme.updated" }).orderBy("id", "desc").first();
-      expect(JSON.parse(event.before_json).types).to.deep.equal({ IN: { preApprovalRequired: false, claimDays: 30, paymentBasis: "lump-sum" } });
-      expect(JSON.parse(event.after_json).types).to.deep.equal({ IN: { preApprovalRequired: true, claimDays: 60, paymentBasis: "actual-costs-capped" } });
+      const event = defined(await db("audit_events").where({ action: "scheme.updated" }).orderBy("id", "desc").first(), "event");
+      expect((JSON.parse(defined(event.before_json)) as { types: unknown }).types).to.deep.equal({ IN: { preApprovalRequired: false, claimDays: 30, paymentBasis: "lump-sum" } });
+      expect((JSON.parse(defined(event.after_json)) as { types: unknown }).types).to.deep.equal({ IN: { preApprovalRequired: true, claimDays: 60, paymentBasis: "actual-costs-capped" } });
 
       const newCall = await seedCall(db, clock.now);
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const inOld = await insertSubmitted(db, { email: "sme@demo.test", callId: oldCall, type: "IN", activityStart: "2027-03-01" });
       await approve(manager, inOld, {});
-      expect((await db("applications").where({ id: inOld }).first()).claim_deadline).to.equal("2027-09-27"); // 180 + 30 days
+      expect(defined(await db("applications").where({ id: inOld }).first()).claim_deadline).to.equal("2027-09-27"); // 180 + 30 days
       const inNew = await insertSubmitted(db, { email: "oresund@demo.test", callId: newCall, type: "IN", activityStart: "2027-03-01" });
-      const err = await rejects(approve(manager, inNew, {}));
+      const err = await refusal(approve(manager, inNew, {}));
       expect((err as RuleViolationError).rule).to.equal("R11");
       await db("applications").where({ id: inNew }).update({ activity_start: "2027-03-02", activity_end: "2027-03-05" });
       await approve(manager, inNew, {});
-      expect((await db("applications").where({ id: inNew }).first()).claim_deadline).to.equal("2027-10-27"); // 180 + 60 days
+      expect(defined(await db("applications").where({ id: inNew }).first()).claim_deadline).to.equal("2027-10-27"); // 180 + 60 days
     });
   });
 }

@@ -8,22 +8,27 @@ import type { ServiceContext } from "../../server/services/platform/context";
 import { updateCompanyProfile } from "../../server/services/people/registration";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { seedCall } from "../e2e/manager-fixtures";
+import { seedCall } from "../support/journey";
+import { defined } from "../support/defined";
 
 async function profileInput(ctx: ServiceContext): Promise<CompanyInput> {
-  const { company, relations } = await companyProfile(ctx);
+  const profile = await companyProfile(ctx);
+  const { relations } = profile;
+  // The fields of the profile that the form sends back unchanged.
+  const company = profile.company as Omit<CompanyInput, "regionId" | "sectorId" | "relations" | "deMinimis"> & { regionId: unknown; sectorId: unknown };
   return {
     legalName: company.legalName, vatNumber: company.vatNumber, address: company.address, country: company.country,
     regionId: Number(company.regionId), sectorId: Number(company.sectorId), staffHeadcount: company.staffHeadcount,
     turnoverCents: company.turnoverCents, balanceSheetCents: company.balanceSheetCents, iban: company.iban, accountHolder: company.accountHolder,
     euroAccountConfirmed: company.euroAccountConfirmed,
-    relations: relations.map((r) => ({ ...r, kind: r.kind as "partner" | "linked" })), deMinimis: [],
+    relations: relations.map((r) => ({ ...r, kind: r.kind })), deMinimis: [],
   };
 }
 
 const lastAudit = async (db: Db, action: string) => {
-  const row = await db("audit_events").where({ action }).orderBy("id", "desc").first();
-  return { before: JSON.parse(row.before_json), after: JSON.parse(row.after_json) };
+  const row = defined(await db("audit_events").where({ action }).orderBy("id", "desc").first(), "row");
+  type Snapshot = Record<string, unknown> & { relations: unknown[] };
+  return { before: JSON.parse(defined(row.before_json)) as Snapshot, after: JSON.parse(defined(row.after_json)) as Snapshot };
 };
 
 for (const engine of testDatabases()) {
@@ -43,8 +48,8 @@ for (const engine of testDatabases()) {
       const companyId = ctx.actor!.companyId!;
       const first = await profileInput(ctx);
       expect(first.relations).to.have.length(1);
-      const relationRowsBefore = Number((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0].n);
-      const brabant = Number((await db("regions").where({ code: "NB" }).first("id")).id);
+      const relationRowsBefore = Number(defined((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0]).n);
+      const brabant = Number(defined(await db("regions").where({ code: "NB" }).first("id")).id);
 
       clock.set("2027-03-02T10:00:00Z");
       await updateCompanyProfile(ctx, { ...first, turnoverCents: 700_000_000, balanceSheetCents: 450_000_000, regionId: brabant, relations: [] });
@@ -52,20 +57,20 @@ for (const engine of testDatabases()) {
       // The partner enterprise's row is still there, closed at the moment of the save.
       const rows = await db("company_relations").where({ company_id: companyId }).orderBy("id");
       expect(rows).to.have.length(relationRowsBefore);
-      expect(rows[0].name).to.equal("Hørsholm Holding ApS");
-      expect(rows[0].valid_to).to.equal("2027-03-02T10:00:00.000Z");
+      expect(defined(rows[0]).name).to.equal("Hørsholm Holding ApS");
+      expect(defined(rows[0]).valid_to).to.equal("2027-03-02T10:00:00.000Z");
       // R6 reads the current facts only: no partner enterprise any more.
       expect((await companySmeStatus(db, companyId)).reason).to.not.include("partner enterprise");
       expect((await companyProfile(ctx)).relations).to.deep.equal([]);
 
       const versions = await companyVersions(db, companyId);
       expect(versions.map((v) => v.version)).to.deep.equal([1, 2]);
-      expect(versions[0].validTo).to.equal("2027-03-02T10:00:00.000Z");
-      expect(versions[1].validFrom).to.equal("2027-03-02T10:00:00.000Z");
-      expect(versions[1].validTo).to.equal(null);
-      expect(versions[0].facts).to.include({ turnoverCents: first.turnoverCents, balanceSheetCents: first.balanceSheetCents, regionId: first.regionId });
-      expect(versions[0].facts.relations).to.deep.equal(first.relations);
-      expect(versions[1].facts).to.include({ turnoverCents: 700_000_000, regionId: brabant });
+      expect(defined(versions[0]).validTo).to.equal("2027-03-02T10:00:00.000Z");
+      expect(defined(versions[1]).validFrom).to.equal("2027-03-02T10:00:00.000Z");
+      expect(defined(versions[1]).validTo).to.equal(null);
+      expect(defined(versions[0]).facts).to.include({ turnoverCents: first.turnoverCents, balanceSheetCents: first.balanceSheetCents, regionId: first.regionId });
+      expect(defined(versions[0]).facts.relations).to.deep.equal(first.relations);
+      expect(defined(versions[1]).facts).to.include({ turnoverCents: 700_000_000, regionId: brabant });
 
       const event = await lastAudit(db, "company.updated");
       expect(event.before).to.include({ version: 1, turnoverCents: first.turnoverCents, balanceSheetCents: first.balanceSheetCents, regionId: first.regionId, staffHeadcount: first.staffHeadcount, legalName: first.legalName });
@@ -76,18 +81,18 @@ for (const engine of testDatabases()) {
       expect(JSON.stringify(event)).to.not.include(first.iban!);
 
       clock.set("2027-03-03T10:00:00Z");
-      await updateCompanyProfile(ctx, { ...first, relations: [{ ...first.relations[0], sharePercent: "40" }] });
+      await updateCompanyProfile(ctx, { ...first, relations: [{ ...defined(first.relations[0]), sharePercent: "40" }] });
       expect((await companyVersions(db, companyId)).map((v) => [v.version, v.validTo])).to.deep.equal([
         [1, "2027-03-02T10:00:00.000Z"], [2, "2027-03-03T10:00:00.000Z"], [3, null],
       ]);
-      expect(Number((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0].n)).to.equal(relationRowsBefore + 1);
+      expect(Number(defined((await db("company_relations").where({ company_id: companyId }).count({ n: "*" }))[0]).n)).to.equal(relationRowsBefore + 1);
       clock.set("2027-03-01T10:00:00Z");
     });
 
     it("a draft save records the whole draft before and after", async () => {
       const ctx = testContext(db, await actorByEmail(db, "hillerod@demo.test"), clock.now);
       const callId = await seedCall(db, () => new Date("2027-02-03T10:00:00Z"), { totalCents: 10_000_000 });
-      const region = Number((await db("regions").where({ code: "RL" }).first("id")).id);
+      const region = Number(defined(await db("regions").where({ code: "RL" }).first("id")).id);
       const input: DraftInput = {
         title: "Imaging expert", description: "Contract an imaging expert", objectives: "Cell counting", expectedResult: "A method",
         counterpartOrgId: null, counterpartName: "Cologne Imaging", counterpartCountry: "DE", counterpartRegionId: region,

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { formatMoney } from "../../server/domain/money";
-import { toApplication, applicationQuery } from "../../server/services/applications/records";
+import { findApplication } from "../../server/services/applications/records";
 import { reviewApplication } from "../../server/services/review/queries";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertSubmitted, seedCall } from "../support/journey";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`de minimis: eligibility, award letter and manager's page give one total (${engine.name})`, function () {
@@ -24,7 +25,7 @@ for (const engine of testDatabases()) {
     it("counts an undated earlier award and a declaration inside the window, and leaves out a declaration older than three years, in all three places", async () => {
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
-      const user = await db("users").where({ email: "amager@demo.test" }).first("company_id");
+      const user = { company_id: defined(defined(await db("users").where({ email: "amager@demo.test" }).first("company_id"), "user").company_id) };
       await db("de_minimis_declarations").insert([
         { company_id: user.company_id, granting_body: "Recent fund", granted_on: "2025-01-15", amount_cents: 1_234_500, declared_at: "2027-01-01T00:00:00.000Z" },
         { company_id: user.company_id, granting_body: "Old fund", granted_on: "2024-02-29", amount_cents: 9_999_900, declared_at: "2027-01-01T00:00:00.000Z" },
@@ -38,7 +39,7 @@ for (const engine of testDatabases()) {
       const page = await reviewApplication(manager, id);
       expect(page.history.deMinimisTotalCents).to.equal(expectedEarlier);
 
-      const app = toApplication(await applicationQuery(db).where("a.id", id).first());
+      const app = defined(await findApplication(db, id), "application");
       const r9 = (await findingsFor(db, manager, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9")!;
       expect(r9.message).to.include(`last three years ${formatMoney(expectedEarlier)} plus this award ${formatMoney(400_000)}`);
 

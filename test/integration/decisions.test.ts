@@ -6,7 +6,8 @@ import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { approve } from "../../server/services/review/decisions";
 import { runDailyJobs } from "../../server/services/platform/jobs";
-import { insertClaim, insertSubmitted, seedCall } from "../e2e/manager-fixtures";
+import { insertClaim, insertSubmitted, seedCall } from "../support/journey";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`manager decisions: approval race and daily expiry (${engine.name})`, function () {
@@ -44,7 +45,7 @@ for (const engine of testDatabases()) {
       const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
       expect(total.committedCents - total.releasedCents).to.equal(450_000);
       expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
-      expect(await db("award_letters").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(2);
+      expect(await db("award_letters").count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(2);
     });
 
     it("a double-submitted approval of one application books once", async () => {
@@ -60,7 +61,7 @@ for (const engine of testDatabases()) {
         m2.post(`/manager/applications/${id}/approve`).type("form").send({ _csrf: t2 }),
       ]);
       expect(res.map((r) => r.status).sort()).to.deep.equal([303, 409]);
-      expect(await db("ledger_entries").where({ application_id: id, kind: "commit" }).count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(1);
+      expect(await db("ledger_entries").where({ application_id: id, kind: "commit" }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
       expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.committedCents).to.equal(700_000);
     });
 
@@ -72,7 +73,7 @@ for (const engine of testDatabases()) {
       await approve(manager, idle, {});
       await approve(manager, claimed, {});
       await insertClaim(db, claimed, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: 30_000 }]);
-      const row = await db("applications").where({ id: idle }).first();
+      const row = defined(await db("applications").where({ id: idle }).first(), "row");
       expect([row.completion_deadline, row.claim_deadline]).to.deep.equal(["2027-05-30", "2027-06-29"]);
 
       const jobClock = new TestClock(new Date("2027-05-30T20:00:00Z")); // 22:00 in Copenhagen: the completion deadline day
@@ -80,19 +81,19 @@ for (const engine of testDatabases()) {
       const onDeadline = await runDailyJobs(system);
       expect(onDeadline.callsClosed).to.equal(1);
       expect(onDeadline.vouchersExpired).to.equal(0);
-      expect((await db("calls").where({ id: callId }).first()).status).to.equal("closed");
+      expect(defined(await db("calls").where({ id: callId }).first()).status).to.equal("closed");
 
       // Past the completion deadline but not the claim deadline: the voucher can still be claimed.
       jobClock.set("2027-05-30T22:30:00Z"); // 00:30 on 31 May in Copenhagen
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(0);
       jobClock.set("2027-06-29T21:30:00Z"); // 23:30 on the claim deadline day in Copenhagen
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(0);
-      expect((await db("applications").where({ id: idle }).first()).state).to.equal("approved");
+      expect(defined(await db("applications").where({ id: idle }).first()).state).to.equal("approved");
 
       jobClock.set("2027-06-29T22:30:00Z"); // 00:30 on 30 June in Copenhagen
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
-      expect((await db("applications").where({ id: idle }).first()).state).to.equal("expired");
-      expect((await db("applications").where({ id: claimed }).first()).state).to.equal("claim-submitted");
+      expect(defined(await db("applications").where({ id: idle }).first()).state).to.equal("expired");
+      expect(defined(await db("applications").where({ id: claimed }).first()).state).to.equal("claim-submitted");
       const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
       expect([total.committedCents, total.releasedCents]).to.deep.equal([80_000, 50_000]);
       expect(await db("audit_events").where({ action: "application.expire", entity_id: String(idle), actor_label: "system" }).first()).to.not.equal(undefined);
@@ -101,7 +102,7 @@ for (const engine of testDatabases()) {
       await db("applications").where({ id: claimed }).update({ state: "claim-rejected" });
       jobClock.set("2027-06-30T12:00:00Z");
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
-      expect((await db("applications").where({ id: claimed }).first()).state).to.equal("expired");
+      expect(defined(await db("applications").where({ id: claimed }).first()).state).to.equal("expired");
       expect((await readCeilings(db, callId)).find((c) => c.key === "total")!.releasedCents).to.equal(80_000);
 
       const again = await runDailyJobs(system);

@@ -6,6 +6,7 @@ import { paymentQueue } from "../../server/services/finance/payment-queries";
 import { buildApp, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
   describe(`demo data (${engine.name})`, function () {
@@ -18,8 +19,8 @@ for (const engine of testDatabases()) {
     after(() => db.destroy());
 
     const statesOf = async (email: string) => {
-      const user = await db("users").where({ email }).first("company_id");
-      return (await db("applications").where({ company_id: user.company_id }).select("state")).map((r) => r.state as string);
+      const user = defined(await db("users").where({ email }).first("company_id"), "user");
+      return (await db("applications").where({ company_id: defined(user.company_id) }).select("state")).map((r) => r.state);
     };
 
     it("gives the demo applicant a draft, a submitted, an approved and a paid application", async () => {
@@ -27,8 +28,8 @@ for (const engine of testDatabases()) {
     });
 
     it("gives the demo manager's region decisions to take, a claim to verify and a directory in all eight regions", async () => {
-      const manager = await db("users").where({ email: "manager@demo.test" }).first("partner_id");
-      const states = (await db("applications").where({ partner_id: manager.partner_id }).select("state")).map((r) => r.state);
+      const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("partner_id"), "manager");
+      const states = (await db("applications").where({ partner_id: defined(manager.partner_id) }).select("state")).map((r) => r.state);
       expect(states.filter((s) => s === "submitted").length).to.be.at.least(2);
       expect(states).to.include("claim-submitted");
       const regions = await db("directory_organisations").distinct("region_id");
@@ -63,9 +64,9 @@ for (const engine of testDatabases()) {
       const awarded = await db("applications").whereIn("state", ["approved", "accepted", "claim-submitted", "claim-verified", "paid"]).select("id");
       const letters = await db("award_letters").whereIn("application_id", awarded.map((a) => a.id)).select("application_id");
       expect(letters).to.have.length(awarded.length);
-      const own = await db("applications as a").join("users as u", "u.company_id", "a.company_id").where("u.email", "sme@demo.test").where("a.state", "approved").first("a.id");
+      const own = await db("applications as a").join("users as u", "u.company_id", "a.company_id").where("u.email", "sme@demo.test").where("a.state", "approved").first<{ id: number } | undefined>("a.id");
       const agent = await signIn(buildApp(db), "sme@demo.test");
-      const res = await agent.get(`/applications/${own.id}/award-letter.pdf`).buffer(true).parse((r, cb) => {
+      const res = await agent.get(`/applications/${defined(own).id}/award-letter.pdf`).buffer(true).parse((r, cb) => {
         const chunks: Buffer[] = [];
         r.on("data", (c: Buffer) => chunks.push(c));
         r.on("end", () => cb(null, Buffer.concat(chunks)));
@@ -78,15 +79,15 @@ for (const engine of testDatabases()) {
     it("has a reserve list with an earlier application that does not fit and a later one that is offered, and a conflict handed over", async () => {
       const { callBudget } = await import("../../server/services/calls/queries");
       const { testContext } = await import("../support/db");
-      const call = await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id");
-      const admin = await db("users").where({ email: "admin@demo.test" }).first("id");
+      const call = defined(await db("calls").where({ title: "Pilot call for cross-border insight" }).first("id"), "call");
+      const admin = defined(await db("users").where({ email: "admin@demo.test" }).first("id"), "admin");
       const { loadActor } = await import("../../server/services/people/user-queries");
       const budget = await callBudget(testContext(db, await loadActor(db, Number(admin.id))), Number(call.id));
       expect(budget.reserve.map((r) => [r.companyName, r.fits, r.offered])).to.deep.equal([
         ["Hillerød Cell Devices ApS", false, false], ["Brabant Diagnostics B.V.", true, true],
       ]);
-      const handover = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id").first("u.email");
-      expect(handover.email).to.equal("manager2@demo.test");
+      const handover = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id").first<{ email: string } | undefined>("u.email");
+      expect(defined(handover).email).to.equal("manager2@demo.test");
     });
 
     it("is only loaded into an empty database", async () => {

@@ -3,7 +3,6 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import type { Db } from "../../server/db/connection";
-import { AppError } from "../../server/errors";
 import { writeLedgerCsv } from "../../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, type LedgerExportRow } from "../../server/exports/ledger-row";
@@ -15,6 +14,8 @@ import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/service
 import { createSepaBatch, recordPayment } from "../../server/services/finance/payments";
 import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
+import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-11-20T10:00:00.000Z";
@@ -24,20 +25,10 @@ function ctxFor(db: Db, a: Actor | null): ServiceContext {
 }
 
 async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
-  const [row] = await db("users").insert({ email, name: email.split("@")[0], password_hash: "x", role, created_at: NOW }).returning("id");
-  return { id: Number(typeof row === "object" ? row.id : row), email, name: email.split("@")[0], role, companyId: null, partnerId: null, regionId: null };
+  const [row] = await db("users").insert({ email, name: email.slice(0, email.indexOf("@")), password_hash: "x", role, created_at: NOW }).returning("id");
+  return { id: Number(typeof row === "object" ? row.id : row), email, name: email.slice(0, email.indexOf("@")), role, companyId: null, partnerId: null, regionId: null };
 }
 
-async function refused(p: Promise<unknown>, status: number): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    expect((err as AppError).status, (err as AppError).message).to.equal(status);
-    return err as AppError;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -70,11 +61,11 @@ for (const engine of testDatabases()) {
       expect((await currentRates(db, [{ currency: "DKK", month: "2026-11" }])).get("DKK 2026-11")?.rate).to.equal("7.4612");
       expect(await setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-11", rate: "7.4613" })).to.equal("corrected");
       expect((await currentRates(db, [{ currency: "DKK", month: "2026-11" }])).get("DKK 2026-11")?.revision).to.equal(3);
-      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(r[0].n))).to.equal(3);
+      expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(3);
       const events = await db("audit_events").where({ entity_type: "exchange-rate" }).orderBy("id");
       expect(events.map((e) => e.action)).to.deep.equal(["exchange-rate.added", "exchange-rate.corrected", "exchange-rate.corrected"]);
-      expect(JSON.parse(events[1].before_json)).to.include({ rate: "7.4604", revision: 1 });
-      expect(JSON.parse(events[1].after_json)).to.include({ rate: "7.4612", revision: 2, note: "typo" });
+      expect(JSON.parse(defined(defined(events[1]).before_json))).to.include({ rate: "7.4604", revision: 1 });
+      expect(JSON.parse(defined(defined(events[1]).after_json))).to.include({ rate: "7.4612", revision: 2, note: "typo" });
     });
 
     // Only PostgreSQL lets two transactions overlap here: SQLite's single connection serialises them.
@@ -83,9 +74,9 @@ for (const engine of testDatabases()) {
         await setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-11", rate: "7.4604" });
         const first = await db.transaction();
         // Other test runs may share the database server, so only this table's inserts are counted.
-        const blocked = async () => Number((await db.raw(
+        const blocked = async () => Number(defined((await db.raw<{ rows: { n: number }[] }>(
           "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into \"exchange_rates\"%'",
-        )).rows[0].n);
+        )).rows[0]).n);
         let second: Promise<unknown> | undefined;
         let settled = false;
         try {
@@ -99,24 +90,24 @@ for (const engine of testDatabases()) {
         } finally {
           if (!first.isCompleted()) await first.rollback();
         }
-        const e = await refused(second!, 409);
+        const e = await refusal(second, 409);
         expect(e.message).to.match(/changed by someone else meanwhile/);
         expect((await db("exchange_rates").orderBy("revision")).map((r) => r.rate)).to.deep.equal(["7.4604", "7.4700"]);
       });
     }
 
     it("refuses a bad rate, month or currency field by field, and anyone but finance", async () => {
-      const e = await refused(setRate(ctxFor(db, finance), { currency: "EUR", month: "2026-13", rate: "-7" }), 422);
+      const e = await refusal(setRate(ctxFor(db, finance), { currency: "EUR", month: "2026-13", rate: "-7" }), 422);
       expect(Object.keys(e.fields).sort()).to.deep.equal(["currency", "month", "rate"]);
-      await refused(setRate(ctxFor(db, manager), { currency: "DKK", month: "2026-11", rate: "7.4604" }), 403);
-      await refused(importRates(ctxFor(db, manager), "DKK,2026-11,7.4604\n"), 403);
+      await refusal(setRate(ctxFor(db, manager), { currency: "DKK", month: "2026-11", rate: "7.4604" }), 403);
+      await refusal(importRates(ctxFor(db, manager), "DKK,2026-11,7.4604\n"), 403);
       expect(await db("exchange_rates")).to.have.length(0);
     });
 
     it("imports a file of rates; a file with any bad line reports every bad line and writes nothing", async () => {
       await setRate(ctxFor(db, finance), { currency: "DKK", month: "2026-10", rate: "7.4600" });
       const bad = "currency,month,rate\nDKK,2026-11,7.4604\nSEK,2026-11,eleven\n\nNOK,2026-14,11.7\nDKK,2026-11,7.4605\nPLN,2026-11\n";
-      const e = await refused(importRates(ctxFor(db, finance), bad), 422);
+      const e = await refusal(importRates(ctxFor(db, finance), bad), 422);
       expect(e.fields).to.deep.include({
         "line-3": "Line 3: Please enter the rate as units of the foreign currency per 1 euro, for example 7.4604 for Danish kroner.",
         "line-6": "Line 6: DKK for 2026-11 is already given on line 2.",
@@ -130,7 +121,7 @@ for (const engine of testDatabases()) {
       expect(await importRates(ctxFor(db, finance), good)).to.deep.equal({ added: 2, corrected: 0, unchanged: 1 });
       const table = await rateTable(ctxFor(db, finance));
       expect(table.current.map((r) => `${r.currency} ${r.month} ${r.rate}`)).to.deep.equal(["DKK 2026-11 7.4604", "SEK 2026-11 11.1355", "DKK 2026-10 7.4600"]);
-      await refused(importRates(ctxFor(db, finance), "DKK,\"2026-11,7.4\n"), 422);
+      await refusal(importRates(ctxFor(db, finance), "DKK,\"2026-11,7.4\n"), 422);
     });
   });
 
@@ -146,14 +137,14 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       manager = await user(db, "m@t.test", "manager");
       finance = await user(db, "f@t.test", "finance");
-      const scheme = await db("schemes").first("id");
+      const scheme = defined(await db("schemes").first("id"), "scheme");
       const [c] = await db("calls").insert({
         scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
         status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
       }).returning("id");
       callId = Number(typeof c === "object" ? c.id : c);
       await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents: 10_000_000 }]));
-      const region = await db("regions").where({ code: "DK" }).first("id");
+      const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
       const [co] = await db("companies").insert({
         legal_name: "Amager Nutrition ApS", vat_number: "DK11223344", address: "x", country: "DK", region_id: region.id,
         staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DK5000400440116243", account_holder: "Amager Nutrition",
@@ -165,8 +156,8 @@ for (const engine of testDatabases()) {
 
     /** A Meet & Greet paid from a EUR and two DKK lines (one ineligible) and a SEK line. */
     async function verifiedClaim(reference: string): Promise<number> {
-      const vt = await db("voucher_types").where({ code: "MG" }).first("id");
-      const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+      const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
+      const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
       const [a] = await db("applications").insert({
         reference, call_id: callId, company_id: companyId, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
         approved_cents: 50_000, decided_by: manager.id, decided_at: NOW, created_by: manager.id, created_at: NOW, updated_at: NOW,
@@ -196,16 +187,16 @@ for (const engine of testDatabases()) {
     it("a Danish IBAN is not payable until the company confirms it receives euros; then the queue shows it and it is paid (R15)", async () => {
       const claimId = await verifiedClaim("IN2LS-DKK-1");
       const [item] = await paymentQueue(ctxFor(db, finance));
-      expect(item.ibanProblem).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
-      expect(item.confirmedNonEuroAccount).to.equal(false);
-      const e = await refused(recordPayment(ctxFor(db, finance), { claimId, paidOn: "2026-11-20", bankReference: "X" }), 422);
+      expect(defined(item).ibanProblem).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
+      expect(defined(item).confirmedNonEuroAccount).to.equal(false);
+      const e = await refusal(recordPayment(ctxFor(db, finance), { claimId, paidOn: "2026-11-20", bankReference: "X" }), 422);
       expect(e.message).to.match(/has not confirmed that it can receive euros/);
-      const batch = await refused(createSepaBatch(ctxFor(db, finance), [claimId], "2026-11-23"), 409);
+      const batch = await refusal(createSepaBatch(ctxFor(db, finance), [claimId], "2026-11-23"), 409);
       expect(batch.message).to.match(/has not confirmed that it can receive euros/);
 
       await db("companies").where({ id: companyId }).update({ euro_account_confirmed: true });
       const [confirmed] = await paymentQueue(ctxFor(db, finance));
-      expect([confirmed.ibanProblem, confirmed.confirmedNonEuroAccount]).to.deep.equal([null, true]);
+      expect([defined(confirmed).ibanProblem, defined(confirmed).confirmedNonEuroAccount]).to.deep.equal([null, true]);
       const prepared = await createSepaBatch(ctxFor(db, finance), [claimId], "2026-11-23");
       const xml = (await getBatch(ctxFor(db, finance), prepared.id)).xml;
       expect(xml).to.contain("<IBAN>DK5000400440116243</IBAN>").and.contain('<InstdAmt Ccy="EUR">410.10</InstdAmt>');
@@ -226,8 +217,8 @@ for (const engine of testDatabases()) {
       const chunks: Buffer[] = [];
       out.on("data", (c: Buffer) => chunks.push(c));
       const csvTotals = await writeLedgerCsv(ledgerExportRows(db, {}), out, { timeZone: TZ });
-      const csv = parse(Buffer.concat(chunks).toString("utf8")) as string[][];
-      const col = (name: (typeof LEDGER_COLUMNS)[number]) => csv[0].indexOf(name);
+      const csv = parse(Buffer.concat(chunks).toString("utf8"));
+      const col = (name: (typeof LEDGER_COLUMNS)[number]) => defined(csv[0]).indexOf(name);
       const paid = csv.find((r) => r[col("Kind")] === "payment")!;
       expect([paid[col("Original currency")], paid[col("Original amount")], paid[col("Rate")], paid[col("Rate month")], paid[col("Amount EUR")]]).to.deep.equal(["DKK; SEK", "1495.00; 1200.00", "7.4604; 11.1355", "2026-11; 2026-11", "410.10"]);
 

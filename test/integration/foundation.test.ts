@@ -6,6 +6,8 @@ import { inTransaction } from "../../server/services/platform/context";
 import { createUser } from "../../server/services/people/users";
 import { getScheme, listPartners, listRegions, listSectors, listVoucherTypes } from "../../server/services/scheme/reference";
 import { testContext, testDatabases } from "../support/db";
+import { defined } from "../support/defined";
+import { refusal, rejection } from "../support/rejects";
 
 for (const engine of testDatabases()) {
   describe(`database foundation (${engine.name})`, function () {
@@ -37,41 +39,27 @@ for (const engine of testDatabases()) {
     });
 
     it("enforces foreign keys", async () => {
-      let failed = false;
-      try {
-        await db("partners").insert({ region_id: 999999, name: "x", short_name: "x", address: "x" });
-      } catch {
-        failed = true;
-      }
-      expect(failed).to.equal(true);
+      await rejection(db("partners").insert({ region_id: 999999, name: "x", short_name: "x", address: "x" }), Error);
     });
 
     it("writes the audit event in the same transaction as the change (none when it rolls back)", async () => {
       const ctx = testContext(db, null);
-      const before = Number((await db("audit_events").count({ n: "*" }))[0].n);
-      try {
-        await inTransaction(ctx, async (trx) => {
-          await audit(trx, ctx, { action: "test.event", entityType: "test", entityId: 1, after: { x: 1 } });
-          throw new Error("boom");
-        });
-      } catch {
-        // expected
-      }
-      expect(Number((await db("audit_events").count({ n: "*" }))[0].n)).to.equal(before);
+      const before = Number(defined((await db("audit_events").count({ n: "*" }))[0]).n);
+      const boom = await rejection(inTransaction(ctx, async (trx) => {
+        await audit(trx, ctx, { action: "test.event", entityType: "test", entityId: 1, after: { x: 1 } });
+        throw new Error("boom");
+      }), Error);
+      expect(boom.message).to.equal("boom");
+      expect(Number(defined((await db("audit_events").count({ n: "*" }))[0]).n)).to.equal(before);
       await createUser(ctx, { email: "Audit@Example.org", name: "Audit Person", password: "long-enough-password", role: "finance" });
-      const ev = await db("audit_events").where({ action: "user.created" }).first();
-      expect(JSON.parse(ev.after_json).email).to.equal("audit@example.org");
+      const ev = defined(await db("audit_events").where({ action: "user.created" }).first(), "ev");
+      expect((JSON.parse(defined(ev.after_json)) as { email: string }).email).to.equal("audit@example.org");
     });
 
     it("refuses a second account with the same e-mail in any letter case", async () => {
       const ctx = testContext(db, null);
-      let message = "";
-      try {
-        await createUser(ctx, { email: "AUDIT@example.org", name: "Someone", password: "long-enough-password", role: "finance" });
-      } catch (e) {
-        message = JSON.stringify((e as { fields: unknown }).fields);
-      }
-      expect(message).to.include("already exists");
+      const err = await refusal(createUser(ctx, { email: "AUDIT@example.org", name: "Someone", password: "long-enough-password", role: "finance" }));
+      expect(JSON.stringify(err.fields)).to.include("already exists");
     });
   });
 }

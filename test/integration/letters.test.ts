@@ -8,11 +8,13 @@ import { ConflictError, NotFoundError, ValidationError } from "../../server/erro
 import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { insertedId } from "../../server/services/platform/context";
-import { toApplication } from "../../server/services/applications/records";
+import { findApplication } from "../../server/services/applications/records";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
+import { rejection } from "../support/rejects";
 
 interface ApprovedOptions {
   company: string;
@@ -31,13 +33,13 @@ interface ApprovedOptions {
  * inserted directly so these tests do not depend on the approval journey.
  */
 async function insertApproved(db: Db, o: ApprovedOptions): Promise<number> {
-  const company = await db("companies").where({ legal_name: o.company }).first("id");
-  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", o.region).first("partners.id");
-  const counterpart = await db("regions").where({ code: o.counterpartRegion }).first("id", "country");
-  const type = await db("voucher_types").where({ code: o.type }).first("id");
-  const manager = await db("users").where({ email: o.manager }).first("id");
-  const applicant = await db("users").where({ email: o.applicant }).first("id");
-  const scheme = await db("schemes").orderBy("id").first("id");
+  const company = defined(await db("companies").where({ legal_name: o.company }).first("id"), "company");
+  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", o.region).first<{ id: number }>("partners.id");
+  const counterpart = defined(await db("regions").where({ code: o.counterpartRegion }).first("id", "country"), "counterpart");
+  const type = defined(await db("voucher_types").where({ code: o.type }).first("id"), "type");
+  const manager = defined(await db("users").where({ email: o.manager }).first("id"), "manager");
+  const applicant = defined(await db("users").where({ email: o.applicant }).first("id"), "applicant");
+  const scheme = defined(await db("schemes").orderBy("id").first("id"), "scheme");
   const at = `${o.approvedOn}T09:00:00.000Z`;
   const [call] = await db("calls").insert({
     scheme_id: scheme.id, title: "Autumn call", description: "", opens_at: "2026-01-01T00:00:00.000Z",
@@ -86,7 +88,7 @@ for (const engine of testDatabases()) {
     }
 
     async function stored(applicationId: number) {
-      const row = await db("award_letters").where({ application_id: applicationId }).first();
+      const row = defined(await db("award_letters").where({ application_id: applicationId }).first(), "row");
       return { ...row, pdf: toBuffer(row.pdf) };
     }
 
@@ -112,10 +114,10 @@ for (const engine of testDatabases()) {
       expect(row.issued_at).to.equal("2026-11-23T09:42:00.000Z");
       expect(Number(row.issued_by)).to.equal(managerCtx.actor!.id);
       expect(row.language).to.equal("en");
-      expect((await db("applications").where({ id }).first("reference")).reference).to.equal(issued.reference);
+      expect(defined(await db("applications").where({ id }).first("reference")).reference).to.equal(issued.reference);
       const events = await db("audit_events").where({ action: "letter.issued", entity_type: "application", entity_id: String(id) });
       expect(events).to.have.length(1);
-      expect(JSON.parse(events[0].after_json)).to.include({ reference: issued.reference, sha256: issued.sha256 });
+      expect(JSON.parse(defined(defined(events[0]).after_json))).to.include({ reference: issued.reference, sha256: issued.sha256 });
     });
 
     it("numbers letters per year, region and voucher type", async () => {
@@ -151,8 +153,8 @@ for (const engine of testDatabases()) {
         const after = await stored(id);
         expect(after.pdf.equals(before.pdf)).to.equal(true);
         expect(after.issued_at).to.equal(before.issued_at);
-        const [{ n }] = await db("award_letters").where({ application_id: id }).count({ n: "*" });
-        expect(Number(n)).to.equal(1);
+        const [count] = await db("award_letters").where({ application_id: id }).count({ n: "*" });
+        expect(Number(count?.n)).to.equal(1);
         expect(await db("audit_events").where({ action: "letter.issued", entity_id: String(id) })).to.have.length(1);
       } finally {
         await db("companies").where({ legal_name: NORDIC }).update({ address: "Fruebjergvej 3\n2100 Copenhagen Ø" });
@@ -171,7 +173,7 @@ for (const engine of testDatabases()) {
 
     it("prints the company, reference, amount, de minimis total of the last three years and the regulation", async () => {
       // Older than three years before the approval: must not count (R9).
-      const company = await db("companies").where({ legal_name: NORDIC }).first("id");
+      const company = defined(await db("companies").where({ legal_name: NORDIC }).first("id"), "company");
       await db("de_minimis_declarations").insert({
         company_id: company.id, granting_body: "Old grant", granted_on: "2023-11-22", amount_cents: 9_900_000, declared_at: "2026-01-01T00:00:00.000Z",
       });
@@ -189,7 +191,7 @@ for (const engine of testDatabases()) {
 
     it("counts this programme's earlier vouchers to the company in the de minimis total, as the R9 check does", async () => {
       // A company of its own, so that other tests' vouchers to Nordic cannot change the sums.
-      const { id: _id, ...nordic } = await db("companies").where({ legal_name: NORDIC }).first();
+      const { id: _id, ...nordic } = defined(await db("companies").where({ legal_name: NORDIC }).first(), NORDIC);
       const [co] = await db("companies").insert({ ...nordic, legal_name: "Fjord Peptides ApS", vat_number: "DK87654321" }).returning("id");
       const companyId = insertedId(co);
       await db("de_minimis_declarations").insert([
@@ -211,20 +213,14 @@ for (const engine of testDatabases()) {
       expect(text).to.include("declared de minimis aid of EUR 20,000.00 received in the last three years");
       expect(text).to.include("Earlier vouchers awarded to it under this programme in the same three years add EUR 4,430.00.");
       expect(text).to.include("With this voucher the total is EUR 28,430.00, within the ceiling of EUR 300,000.00.");
-      const app = toApplication(await db("applications").where({ id }).first());
+      const app = defined(await findApplication(db, id), "application");
       const r9 = (await findingsFor(db, managerCtx, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9");
       expect(r9?.message).to.include("is EUR 28,430.00, within the ceiling");
     });
 
     it("refuses to issue a letter for an application that is not approved", async () => {
       const id = await insertApproved(db, { ...dkInsight(), state: "submitted" });
-      let err: unknown;
-      try {
-        await issue(id);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(ConflictError);
+      await rejection(issue(id), ConflictError);
       expect(await db("award_letters").where({ application_id: id })).to.have.length(0);
     });
 
@@ -256,7 +252,8 @@ for (const engine of testDatabases()) {
 
       it("refuses a file with one byte changed and reveals nothing about the letter", async () => {
         const tampered = Buffer.from(pdf);
-        tampered[Math.floor(tampered.length / 2)] ^= 0x01;
+        const at = Math.floor(tampered.length / 2);
+        tampered[at] = defined(tampered[at]) ^ 0x01;
         const r = await verifyLetter(db, { reference, pdf: tampered });
         expect(r.genuine).to.equal(false);
         expect(r.letter).to.equal(undefined);
@@ -283,13 +280,7 @@ for (const engine of testDatabases()) {
           { reference, sha256: "abc" },
           { reference, pdf: Buffer.alloc(0) },
         ]) {
-          let err: unknown;
-          try {
-            await verifyLetter(db, input);
-          } catch (e) {
-            err = e;
-          }
-          expect(err, JSON.stringify(Object.keys(input))).to.be.instanceOf(ValidationError);
+          await rejection(verifyLetter(db, input), ValidationError);
         }
       });
 
@@ -320,24 +311,12 @@ for (const engine of testDatabases()) {
         expect(sha256Hex(got.pdf)).to.equal(issued.sha256);
         expect(got.cancelled).to.equal(false);
         const other = testContext(db, await actorByEmail(db, "oresund@demo.test"), clock.now);
-        let err: unknown;
-        try {
-          await getAwardLetter(other, id);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).to.be.instanceOf(NotFoundError);
+        await rejection(getAwardLetter(other, id), NotFoundError);
       });
 
       it("is 'not found' for an approved application without a letter", async () => {
         const id = await insertApproved(db, dkInsight());
-        let err: unknown;
-        try {
-          await getAwardLetter(managerCtx, id);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).to.be.instanceOf(NotFoundError);
+        await rejection(getAwardLetter(managerCtx, id), NotFoundError);
       });
     });
   });

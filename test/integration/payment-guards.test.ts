@@ -1,21 +1,13 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { AppError } from "../../server/errors";
 import { localDate, addDays } from "../../server/domain/time";
 import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
 import { testConfig, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import type { ServiceContext } from "../../server/services/platform/context";
+import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 for (const engine of testDatabases()) {
   describe(`payment guards (${engine.name})`, function () {
@@ -30,8 +22,8 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       await seedDemoData(db, () => new Date(), { activity: true });
       ctx = { db, config, actor: await actorByEmail(db, "finance@demo.test"), now: () => new Date() };
-      const row = await db("claims as c").join("applications as a", "a.id", "c.application_id").where("a.state", "claim-verified").first("c.id");
-      claimId = Number(row.id);
+      const row = await db("claims as c").join("applications as a", "a.id", "c.application_id").where("a.state", "claim-verified").first<{ id: number } | undefined>("c.id");
+      claimId = Number(defined(row, "a verified claim").id);
     });
     after(() => db.destroy());
 
@@ -58,7 +50,7 @@ for (const engine of testDatabases()) {
       expect(results.map((r) => r.ok)).to.deep.equal([true]);
       const payments = await db("payments").where({ claim_id: claimId });
       expect(payments).to.have.length(1);
-      expect(payments[0].bank_reference).to.equal(batch.messageId);
+      expect(defined(payments[0]).bank_reference).to.equal(batch.messageId);
       expect(await db("ledger_entries").where({ kind: "payment" }).whereIn("application_id", db("claims").where({ id: claimId }).select("application_id"))).to.have.length(1);
     });
   });

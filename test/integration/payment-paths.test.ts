@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
-import { AppError } from "../../server/errors";
 import * as budget from "../../server/services/finance/budget";
 import type { Actor, ServiceContext, UserRole } from "../../server/services/platform/context";
 import { buildPain001 } from "../../server/exports/sepa";
 import { cancelBatch, createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
 import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
+import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 /*
  * The payment-path rules on both databases: the one-open-path index on its own, marking a batch
@@ -24,22 +25,22 @@ function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
 }
 
 async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
-  const [row] = await db("users").insert({ email, name: email.split("@")[0], password_hash: "x", role, created_at: NOW }).returning("id");
-  return { id: idOf(row), email, name: email.split("@")[0], role, companyId: null, partnerId: null, regionId: null };
+  const [row] = await db("users").insert({ email, name: email.slice(0, email.indexOf("@")), password_hash: "x", role, created_at: NOW }).returning("id");
+  return { id: idOf(row), email, name: email.slice(0, email.indexOf("@")), role, companyId: null, partnerId: null, regionId: null };
 }
 
 async function world(db: Db): Promise<World> {
   const manager = await user(db, "m@t.test", "manager");
   const finance = await user(db, "f@t.test", "finance");
   const finance2 = await user(db, "f2@t.test", "finance");
-  const scheme = await db("schemes").first("id");
+  const scheme = defined(await db("schemes").first("id"), "scheme");
   const [c] = await db("calls").insert({
     scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
     status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
   }).returning("id");
   const callId = idOf(c);
   await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents: 10_000_000 }]));
-  const region = await db("regions").where({ code: "DK" }).first("id");
+  const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
   const [co] = await db("companies").insert({
     legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", address: "x", country: "DK", region_id: region.id,
     staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DE89370400440532013000", account_holder: "Nordic Enzyme Labs",
@@ -51,8 +52,8 @@ async function world(db: Db): Promise<World> {
 let seq = 0;
 async function verifiedClaim(w: World, o: { verifiedBy?: number } = {}): Promise<{ claimId: number; applicationId: number }> {
   const db = w.db;
-  const vt = await db("voucher_types").where({ code: "IN" }).first("id");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first("p.id");
+  const vt = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "vt");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
   seq++;
   const [a] = await db("applications").insert({
     reference: `IN2LS-PATH-${seq}`, call_id: w.callId, company_id: w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
@@ -70,15 +71,6 @@ async function verifiedClaim(w: World, o: { verifiedBy?: number } = {}): Promise
   return { claimId: idOf(cl), applicationId };
 }
 
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** Every row a payment step may write, to prove a refused step wrote none of them. */
 async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
@@ -199,7 +191,7 @@ for (const engine of testDatabases()) {
       const c = await verifiedClaim(w);
       await db.migrate.down({ name: "20261130100000_payment_paths.ts" });
       const refs = new Map<number, string>();
-      for (const x of [a, b, c]) refs.set(x.claimId, String((await db("applications").where({ id: x.applicationId }).first("reference")).reference));
+      for (const x of [a, b, c]) refs.set(x.claimId, String(defined(await db("applications").where({ id: x.applicationId }).first("reference")).reference));
       const legacyBatch = async (messageId: string, claims: number[]) => {
         const xml = buildPain001({
           messageId, createdAt: NOW, executionDate: "2026-06-15", debtor: { name: "Programme", iban: "DE89370400440532013000" },
@@ -233,18 +225,18 @@ for (const engine of testDatabases()) {
     it("cancelling a prepared batch returns its claims to the queue, audit-logged; the cancelled batch can no longer be executed", async () => {
       const a = await verifiedClaim(w);
       const batch = await createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-15");
-      expect((await paymentQueue(ctxFor(db, w.finance)))[0].inBatch).to.equal(batch.messageId);
+      expect(defined((await paymentQueue(ctxFor(db, w.finance)))[0]).inBatch).to.equal(batch.messageId);
       const cancelled = await cancelBatch(ctxFor(db, w.finance), batch.id, "Bank refused the file");
       expect([cancelled.status, cancelled.cancelReason]).to.deep.equal(["cancelled", "Bank refused the file"]);
       expect((await paymentQueue(ctxFor(db, w.finance))).map((q) => [q.claimId, q.inBatch])).to.deep.equal([[a.claimId, null]]);
       const logged = await db("audit_events").where({ action: "sepa.batch_cancelled" });
       expect(logged).to.have.length(1);
-      expect(JSON.parse(String(logged[0].after_json))).to.include({ status: "cancelled" });
+      expect(JSON.parse(String(defined(logged[0]).after_json))).to.include({ status: "cancelled" });
       expect((await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id))).code).to.equal("batch_cancelled");
       // The claim is free again: a new batch takes it, and that one is executed.
       const again = await createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-15");
       expect((await markBatchExecuted(ctxFor(db, w.finance), again.id)).map((r) => r.ok)).to.deep.equal([true]);
-      expect((await db("payments").first()).bank_reference).to.equal(again.messageId);
+      expect(defined(await db("payments").first()).bank_reference).to.equal(again.messageId);
     });
   });
 }

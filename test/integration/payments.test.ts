@@ -16,6 +16,8 @@ import { reconciliation } from "../../server/services/finance/reconciliation";
 import { createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
 import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
+import { defined } from "../support/defined";
+import { refusal } from "../support/rejects";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-06-15T10:00:00.000Z";
@@ -31,7 +33,7 @@ interface World {
 }
 
 function actor(id: number, role: UserRole, email: string): Actor {
-  return { id, email, name: email.split("@")[0], role, companyId: null, partnerId: null, regionId: null };
+  return { id, email, name: email.slice(0, email.indexOf("@")), role, companyId: null, partnerId: null, regionId: null };
 }
 
 function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
@@ -39,7 +41,7 @@ function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
 }
 
 async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
-  const [row] = await db("users").insert({ email, name: email.split("@")[0], password_hash: "x", role, created_at: NOW }).returning("id");
+  const [row] = await db("users").insert({ email, name: email.slice(0, email.indexOf("@")), password_hash: "x", role, created_at: NOW }).returning("id");
   return actor(Number(typeof row === "object" ? row.id : row), role, email);
 }
 
@@ -47,14 +49,14 @@ async function world(db: Db, ceilingCents = 10_000_000): Promise<World> {
   const manager = await user(db, "m@t.test", "manager");
   const finance = await user(db, "f@t.test", "finance");
   const finance2 = await user(db, "f2@t.test", "finance");
-  const scheme = await db("schemes").first("id");
+  const scheme = defined(await db("schemes").first("id"), "scheme");
   const [c] = await db("calls").insert({
     scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
     status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
   }).returning("id");
   const callId = Number(typeof c === "object" ? c.id : c);
   await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents }]));
-  const region = await db("regions").where({ code: "DK" }).first("id");
+  const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
   const [co] = await db("companies").insert({
     legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", address: "x", country: "DK", region_id: region.id,
     staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DE89370400440532013000", account_holder: "Nordic Enzyme Labs",
@@ -68,8 +70,8 @@ let seq = 0;
 async function verifiedClaim(w: World, o: { award?: number; payable?: number; type?: string; region?: string; at?: string; companyId?: number; verifiedBy?: number } = {}): Promise<{ claimId: number; applicationId: number }> {
   const db = w.db;
   const award = o.award ?? 400_000;
-  const vt = await db("voucher_types").where({ code: o.type ?? "IN" }).first("id");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", o.region ?? "DK").first("p.id");
+  const vt = defined(await db("voucher_types").where({ code: o.type ?? "IN" }).first("id"), "vt");
+  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", o.region ?? "DK").first<{ id: number }>("p.id");
   seq++;
   const [a] = await db("applications").insert({
     reference: `IN2LS-TEST-${seq}`, call_id: w.callId, company_id: o.companyId ?? w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
@@ -89,18 +91,6 @@ async function verifiedClaim(w: World, o: { award?: number; payable?: number; ty
   return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId };
 }
 
-async function expectAppError(p: Promise<unknown>, status: number, pattern?: RegExp): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    const e = err as AppError;
-    expect(e.status, e.message).to.equal(status);
-    if (pattern) expect(e.message).to.match(pattern);
-    return e;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -138,14 +128,14 @@ for (const engine of testDatabases()) {
       expect(r.releasedCents).to.equal(8_766);
       const pays = await db("payments").where({ claim_id: claimId });
       expect(pays).to.have.length(1);
-      expect(pays[0].iban).to.equal("DE89370400440532013000");
+      expect(defined(pays[0]).iban).to.equal("DE89370400440532013000");
       const entries = await db("ledger_entries").where({ application_id: applicationId }).orderBy("id");
       expect(entries.map((e) => [e.kind, Number(e.amount_cents), e.idempotency_key])).to.deep.equal([
         ["commit", 50_000, `commit:${applicationId}`], ["payment", 41_234, `pay:${claimId}`], ["release", 8_766, `pay-release:${claimId}`],
       ]);
-      expect(Number(entries[1].payment_id)).to.equal(r.paymentId);
-      expect((await db("claims").where({ id: claimId }).first()).status).to.equal("paid");
-      expect((await db("applications").where({ id: applicationId }).first()).state).to.equal("paid");
+      expect(Number(defined(entries[1]).payment_id)).to.equal(r.paymentId);
+      expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("paid");
+      expect(defined(await db("applications").where({ id: applicationId }).first()).state).to.equal("paid");
       expect(await db("audit_events").where({ action: "payment.recorded" })).to.have.length(1);
       expect(await db("audit_events").where({ action: "application.pay" })).to.have.length(1);
       expect(await paymentQueue(ctxFor(db, w.finance))).to.have.length(0);
@@ -156,7 +146,7 @@ for (const engine of testDatabases()) {
       const { claimId } = await verifiedClaim(w);
       await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
       const before = await db("ledger_entries").count({ n: "*" });
-      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "BANK-2" }), 409,
+      await refusal(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "BANK-2" }), 409,
         /already paid on 2026-06-15, reference BANK-1/);
       expect(await db("ledger_entries").count({ n: "*" })).to.deep.equal(before);
       expect(await db("payments")).to.have.length(1);
@@ -184,25 +174,25 @@ for (const engine of testDatabases()) {
 
     it("separation of duties: whoever verified the claim or approved the application cannot pay it (R15)", async () => {
       const verifiedByFinance = await verifiedClaim(w, { verifiedBy: w.finance.id });
-      const e = await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      const e = await refusal(recordPayment(ctxFor(db, w.finance), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
       expect(e.code).to.equal("separation_of_duties");
       expect(await db("payments")).to.have.length(0);
       // The approver: make finance the decider of another application.
       const decided = await verifiedClaim(w);
       await db("applications").where({ id: decided.applicationId }).update({ decided_by: w.finance2.id });
-      await expectAppError(recordPayment(ctxFor(db, w.finance2), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      await refusal(recordPayment(ctxFor(db, w.finance2), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
       // Another officer may.
       await recordPayment(ctxFor(db, w.finance2), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "OK" });
       // A manager may not pay at all.
-      await expectAppError(recordPayment(ctxFor(db, w.manager), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403);
+      await refusal(recordPayment(ctxFor(db, w.manager), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403);
     });
 
     it("a missing or non-euro IBAN blocks the payment with its reason", async () => {
       const { claimId } = await verifiedClaim(w);
       await db("companies").where({ id: w.companyId }).update({ iban: null });
-      await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
+      await refusal(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
       await db("companies").where({ id: w.companyId }).update({ iban: "DK5000400440116243" });
-      await expectAppError(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
+      await refusal(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
       expect(await db("payments")).to.have.length(0);
       expect(await db("ledger_entries").where({ kind: "payment" })).to.have.length(0);
     });
@@ -217,7 +207,7 @@ for (const engine of testDatabases()) {
       expect(full.xml).to.contain("<CtrlSum>4123.45</CtrlSum>");
       expect(full.xml).to.contain("<EndToEndId>IN2LS-TEST-");
       expect(full.xml).to.contain("DE89370400440532013000");
-      await expectAppError(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /is in the prepared SEPA batch/);
+      await refusal(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /is in the prepared SEPA batch/);
       // Marked executed once the bank has carried it out, after the requested execution date.
       const results = await markBatchExecuted(ctxFor(db, w.finance, "2026-06-18T10:00:00.000Z"), batch.id);
       expect(results.every((r) => r.ok)).to.equal(true);
@@ -225,7 +215,7 @@ for (const engine of testDatabases()) {
       expect(pays.map((p) => [p.paid_on, p.bank_reference, Number(p.batch_id)])).to.deep.equal([
         ["2026-06-17", batch.messageId, batch.id], ["2026-06-17", batch.messageId, batch.id],
       ]);
-      await expectAppError(markBatchExecuted(ctxFor(db, w.finance), batch.id), 409, /already marked executed/);
+      await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id), 409, /already marked executed/);
       expect(await db("payments")).to.have.length(2);
     });
 
@@ -241,17 +231,17 @@ for (const engine of testDatabases()) {
       expect(recon.total.paidCents).to.equal(433_333);
       expect(recon.total.releasedCents).to.equal(16_667);
       expect(recon.total.outstandingCents).to.equal(700_000);
-      expect(recon.byCall[0].runningTotalsAgree).to.equal(true);
-      expect(recon.byCall[0].remainingCents).to.equal(10_000_000 - 1_150_000 + 16_667);
+      expect(defined(recon.byCall[0]).runningTotalsAgree).to.equal(true);
+      expect(defined(recon.byCall[0]).remainingCents).to.equal(10_000_000 - 1_150_000 + 16_667);
 
       const csv = (await toBuffer((out) => writeLedgerCsv(ledgerExportRows(db, {}, 2), out, { timeZone: TZ }))).toString("utf8");
-      const records = parse(csv) as string[][];
+      const records = parse(csv);
       expect(records[0]).to.deep.equal([...LEDGER_COLUMNS]);
       const amountCol = LEDGER_COLUMNS.indexOf("Amount EUR");
       const kindCol = LEDGER_COLUMNS.indexOf("Kind");
       const regionCol = LEDGER_COLUMNS.indexOf("Region");
       const cents = (s: string) => { const [e, c = "0"] = s.replace("-", "").split("."); return (s.startsWith("-") ? -1 : 1) * (Number(e) * 100 + Number(c.padEnd(2, "0"))); };
-      const sum = (kind: string, region?: string) => records.slice(1).filter((r) => r[kindCol] === kind && (!region || r[regionCol] === region)).reduce((s, r) => s + cents(r[amountCol]), 0);
+      const sum = (kind: string, region?: string) => records.slice(1).filter((r) => r[kindCol] === kind && (!region || r[regionCol] === region)).reduce((s, r) => s + cents(defined(r[amountCol])), 0);
       expect(records).to.have.length(1 + 6); // 3 commits, 2 payments, 1 release (MG paid below its award)
       const refCol = LEDGER_COLUMNS.indexOf("Payment reference");
       const paidOnCol = LEDGER_COLUMNS.indexOf("Paid on");
@@ -297,14 +287,14 @@ for (const engine of testDatabases()) {
     it("a correction of a payment carries the payment's value date; a payment entry without a payment row has none", async () => {
       const claim = await verifiedClaim(w, { award: 50_000 });
       const paid = await recordPayment(ctxFor(db, w.finance), { claimId: claim.claimId, paidOn: "2026-06-10", bankReference: "BANK-V" });
-      const entry = await db("ledger_entries").where({ payment_id: paid.paymentId }).first("id");
+      const entry = defined(await db("ledger_entries").where({ payment_id: paid.paymentId }).first("id"), "entry");
       const ctx = ctxFor(db, w.finance);
       await inTransaction(ctx, (trx) => budget.reverseEntry(trx, ctx, Number(entry.id), "wrong voucher", "rev:1"));
       const rows = await collect(ledgerExportRows(db, {}));
       expect(rows.map((r) => [r.kind, r.amountCents, r.paymentReference, r.paidOn])).to.deep.equal([
         ["commit", 50_000, null, null], ["payment", 50_000, "BANK-V", "2026-06-10"], ["payment", -50_000, "BANK-V", "2026-06-10"],
       ]);
-      const commit = await db("ledger_entries").where({ kind: "commit" }).first();
+      const commit = defined(await db("ledger_entries").where({ kind: "commit" }).first(), "commit");
       const ctx2 = ctxFor(db, w.finance);
       await inTransaction(ctx2, (trx) => budget.recordPayment(trx, ctx2, {
         callId: commit.call_id, applicationId: commit.application_id, amountCents: 1, ceilingKeys: JSON.parse(commit.ceiling_keys) as string[],
@@ -346,7 +336,7 @@ for (const engine of testDatabases()) {
       expect(cli).to.equal(direct);
       expect(parse(cli)).to.have.length(2);
       expect(await db("audit_events").where({ action: "ledger.exported" })).to.have.length(1);
-      await expectAppError(exportLedgerCommand(["--format", "pdf"], db, testConfig(), new PassThrough()), 400, /csv or xlsx/);
+      await refusal(exportLedgerCommand(["--format", "pdf"], db, testConfig(), new PassThrough()), 400, /csv or xlsx/);
     });
 
     it("refuses bad filters with a reason", () => {

@@ -9,13 +9,14 @@ import { deliverOutbox, queueEmail, retryDelayMs } from "../../server/services/p
 import { buildApp, signIn } from "../support/app";
 import { TestClock, testConfig, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
 
 /*
  * Several app servers on one database. Each "server" here is its own knex pool (its own
  * connections, as a second process would have) with its own data directory.
  */
 function secondInstance(db: Db): Db {
-  const config = db.client.config as { searchPath?: string[]; connection?: { filename?: string } };
+  const { config } = db.client as { config: { searchPath?: string[]; connection?: { filename?: string } } };
   if (config.searchPath) {
     return knex({ ...knexConfig({ databaseUrl: process.env.TEST_DATABASE_URL! }), searchPath: config.searchPath, pool: { min: 0, max: 12 } });
   }
@@ -68,8 +69,8 @@ for (const engine of testDatabases()) {
       expect(sentB).to.be.greaterThan(0);
       expect(filesA.length + filesB.length).to.equal(100);
       expect(new Set([...filesA, ...filesB]).size).to.equal(100);
-      expect(Number((await a("emails").whereNull("sent_at").count({ n: "*" }))[0].n)).to.equal(0);
-      expect(Number((await a("emails").where("attempts", ">", 1).count({ n: "*" }))[0].n)).to.equal(0);
+      expect(Number(defined((await a("emails").whereNull("sent_at").count({ n: "*" }))[0]).n)).to.equal(0);
+      expect(Number(defined((await a("emails").where("attempts", ">", 1).count({ n: "*" }))[0]).n)).to.equal(0);
     });
 
     it("keeps a failed send queued with its error and retries it when it is due", async () => {
@@ -78,19 +79,19 @@ for (const engine of testDatabases()) {
       const broken = systemContext(a, testConfig({ mail: { ...testConfig().mail, smtpUrl: "smtp://127.0.0.1:1" } }), clock.now);
       expect(await deliverOutbox(broken)).to.equal(0);
       let row = await a("emails").first();
-      expect(row.sent_at).to.equal(null);
-      expect(row.error).to.match(/ECONNREFUSED|connect/i);
-      expect(Number(row.attempts)).to.equal(1);
-      expect(row.next_attempt_at).to.equal(new Date(clock.now().getTime() + retryDelayMs(1)).toISOString());
+      expect(defined(row).sent_at).to.equal(null);
+      expect(defined(row).error).to.match(/ECONNREFUSED|connect/i);
+      expect(Number(defined(row).attempts)).to.equal(1);
+      expect(defined(row).next_attempt_at).to.equal(new Date(clock.now().getTime() + retryDelayMs(1)).toISOString());
 
       const working = systemContext(a, testConfig(), clock.now);
       expect(await deliverOutbox(working), "not due yet").to.equal(0);
-      clock.set(row.next_attempt_at);
+      clock.set(defined(defined(row).next_attempt_at));
       expect(await deliverOutbox(working)).to.equal(1);
       row = await a("emails").first();
-      expect(row.sent_at).to.equal(clock.now().toISOString());
-      expect(row.error).to.equal(null);
-      expect(Number(row.attempts)).to.equal(2);
+      expect(defined(row).sent_at).to.equal(clock.now().toISOString());
+      expect(defined(row).error).to.equal(null);
+      expect(Number(defined(row).attempts)).to.equal(2);
     });
 
     it("delivers an e-mail right after the transaction that queued it commits, and none from a rolled-back one", async () => {
@@ -101,7 +102,7 @@ for (const engine of testDatabases()) {
         const ctx = systemContext(a, config, clock.now);
         await inTransaction(ctx, (trx) => queueEmail(trx, ctx, "ida@example.test", "password-reset", { name: "Ida", link: "http://x/y", hours: 2 }));
         await jobs.mailIdle();
-        const row = await a("emails").where({ to_address: "ida@example.test" }).first();
+        const row = defined(await a("emails").where({ to_address: "ida@example.test" }).first(), "row");
         expect(row.sent_at).to.not.equal(null);
         expect(emlIds(config.mail.outboxDir)).to.deep.equal([Number(row.id)]);
 
@@ -123,7 +124,7 @@ for (const engine of testDatabases()) {
       const onB = await signIn(appB, "finance@demo.test");
       expect((await onA.get("/manager")).status).to.equal(200);
       expect((await onB.get("/finance")).status).to.equal(200);
-      const cookie = (await onA.get("/manager")).request.cookies as unknown as string;
+      const cookie = (await onA.get("/manager")).request.cookies;
       const request = (await import("supertest")).default;
       const crossed = await request(appB).get("/manager").set("Cookie", cookie);
       expect(crossed.status).to.equal(200);
@@ -147,7 +148,9 @@ for (const engine of testDatabases()) {
         const second = runDailyJobsExclusive(systemContext(b, testConfig(), clock.now), [probe]);
         // The probe holds its run open until one of the two calls has returned: with the lock the
         // other call returns at once ("running elsewhere"); without it both would wait forever.
-        const winner = await Promise.race([first, second, new Promise((_, reject) => setTimeout(() => reject(new Error("both servers ran the jobs")), 20_000))]);
+        let giveUp: NodeJS.Timeout | undefined;
+        const deadlock = new Promise((_, reject) => { giveUp = setTimeout(() => reject(new Error("both servers ran the jobs")), 20_000); });
+        const winner = await Promise.race([first, second, deadlock]).finally(() => clearTimeout(giveUp));
         release();
         const results = await Promise.all([first, second]);
         expect(winner).to.equal(null);
@@ -168,12 +171,13 @@ for (const engine of testDatabases()) {
         const two = server();
         try {
           await Promise.all([migrate(one), migrate(two)]);
-          const [, pending] = await one.migrate.list();
+          // knex types the list as any: [completed, pending].
+          const [, pending] = (await one.migrate.list()) as [unknown[], unknown[]];
           expect(pending).to.deep.equal([]);
           // A server killed mid-migration leaves knex's lock row set; the next start frees it.
           await one("knex_migrations_lock").update({ is_locked: 1 });
           await migrate(two);
-          expect(Number((await one("knex_migrations_lock").first()).is_locked)).to.equal(0);
+          expect(Number(defined(await one("knex_migrations_lock").first<{ is_locked: number | boolean } | undefined>()).is_locked)).to.equal(0);
         } finally {
           await one.destroy();
           await two.destroy();

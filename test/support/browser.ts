@@ -5,6 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import type { Db } from "../../server/db/connection";
 import { buildApp } from "./app";
 import { testDatabases } from "./db";
+import { defined } from "./defined";
 
 /** Debian's Chromium, never a downloaded browser; flags keep it off the (closed) network. */
 export async function launchBrowser(): Promise<Browser> {
@@ -30,7 +31,7 @@ export interface BrowserRig {
 }
 
 export async function startBrowserRig(prepare: (db: Db) => Promise<void>, clock?: () => Date): Promise<BrowserRig> {
-  const db = await testDatabases()[0].create();
+  const db = await defined(testDatabases()[0]).create();
   await prepare(db);
   const { server, baseUrl } = await listen(buildApp(db, { clock }));
   const browser = await launchBrowser();

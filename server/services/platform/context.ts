@@ -24,6 +24,8 @@ export interface ServiceContext {
   actor: Actor | null;
   requestId?: string;
   now: () => Date;
+  /** Where a failure after a committed use case goes (the request's log); the use case still succeeds. */
+  reportError?: (err: unknown) => void;
 }
 
 export type Trx = Knex.Transaction;

@@ -48,7 +48,13 @@ async function recordDecision(trx: Trx, ctx: ServiceContext, app: Application, d
   });
 }
 
-export interface ApprovalResult { amountCents: Cents; letterReference: string; completionDeadline: string }
+export interface ApprovalResult {
+  amountCents: Cents;
+  letterReference: string;
+  completionDeadline: string;
+  /** False when the PDF could not be written right after the commit: the letter is pending and the sweep stores it. */
+  letterStored: boolean;
+}
 
 /**
  * R4, R11, R12, R13 in one transaction: a refusal anywhere (eligibility, budget, letter) leaves
@@ -97,8 +103,14 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     return { result: { amountCents: amount, letterReference: letter.reference, completionDeadline }, letter };
   });
   // The letter's PDF is written after the commit, outside the write lock (services/letters).
-  await storeAwardLetter(ctx, letter);
-  return result;
+  // The approval has committed: a failure to write the PDF now must not present it as refused.
+  try {
+    await storeAwardLetter(ctx, letter);
+    return { ...result, letterStored: true };
+  } catch (err) {
+    ctx.reportError?.(err);
+    return { ...result, letterStored: false };
+  }
 }
 
 export async function reject(ctx: ServiceContext, id: number, input: { templateId?: number | null; reason?: string }): Promise<void> {

@@ -13,7 +13,7 @@ import {
 } from "../../services/finance/payments";
 import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
 import { formRoute, renderRefusal } from "../forms";
-import { field, parseBody, parseQuery } from "../input";
+import { field, parseBody } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 
 /*

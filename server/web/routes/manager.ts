@@ -214,7 +214,9 @@ managerRoutes.post("/manager/applications/:id/approve", staff, formRoute(applica
   const id = idParam(req);
   const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
   const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
-  flash(req, "success", `The application was approved; award letter ${result.letterReference} was issued.`);
+  flash(req, "success", result.letterStored
+    ? `The application was approved; award letter ${result.letterReference} was issued.`
+    : `The application was approved; award letter ${result.letterReference} is being written and will be available within a few minutes.`);
   res.redirect(303, decisionPage(id));
 }));
 

@@ -6,6 +6,7 @@ import { type Agent, buildApp, csrfFrom, signIn } from "../../support/app";
 import type { TestDatabase } from "../../support/db";
 import { seedDemoData } from "../../support/fixtures";
 import type { Identity } from "../authz/types";
+import { defined } from "../../support/defined";
 
 /*
  * One world for the input tests: the demo data with its activity (calls, applications in every
@@ -56,16 +57,16 @@ export async function startWorld(engine: TestDatabase): Promise<World> {
   const agents = new Map<Identity, Agent>([["anonymous", request.agent(app)]]);
   const tokens = new Map<Identity, string>();
   for (const [role, email] of Object.entries(EMAILS)) agents.set(role as Identity, await signIn(app, email));
-  const sme = await db("users").where({ email: EMAILS.applicant }).first("company_id");
+  const sme = { company_id: defined(defined(await db("users").where({ email: EMAILS.applicant }).first("company_id"), "sme").company_id) };
   const own = (state: string) => db("applications").where({ company_id: sme.company_id, state }).orderBy("id").first("id");
-  const managerUser = await db("users").join("partners", "partners.id", "users.partner_id").where("users.email", EMAILS.manager).first("partners.region_id");
+  const managerUser = await db("users").join("partners", "partners.id", "users.partner_id").where("users.email", EMAILS.manager).first<{ region_id: number } | undefined>("partners.region_id").then((r) => defined(r, "manager"));
   const managerClaim = await first(db("claims").where({ status: "submitted" }).orderBy("id").first("id"), "submitted claim");
   const ids: Ids = {
     openCall: await first(db("calls").where({ status: "open" }).orderBy("id").first("id"), "open call"),
     draftApp: await first(own("draft"), "draft of the demo SME"),
     submittedOwnApp: await first(own("submitted"), "submitted application of the demo SME"),
     approvedOwnApp: await first(own("approved"), "approved application of the demo SME"),
-    managerApp: await first(db("applications").where({ state: "submitted", partner_id: (await db("partners").where({ region_id: managerUser.region_id }).first("id")).id })
+    managerApp: await first(db("applications").where({ state: "submitted", partner_id: defined(await db("partners").where({ region_id: managerUser.region_id }).first("id")).id })
       .whereNot({ company_id: sme.company_id }).orderBy("id").first("id"), "submitted application in the manager's region"),
     managerClaim,
     claimLines: (await db("claim_cost_lines").where({ claim_id: managerClaim }).orderBy("id").select("id")).map((r) => Number(r.id)),
@@ -95,18 +96,18 @@ const COUNTED = new Set(["attachments", "award_letters", "emails", "ledger_entri
 
 /** What a refused request must leave unchanged: row counts, the audit log and every mutable row. */
 export async function snapshot(db: Db): Promise<string> {
-  const client = String(db.client.config.client);
+  const client = String((db.client as { config: { client: unknown } }).config.client);
   const tables: string[] = client === "pg"
-    ? (await db.raw("select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")).rows.map((r: { name: string }) => r.name)
-    : (await db.raw("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")).map((r: { name: string }) => r.name);
+    ? (await db.raw<{ rows: { name: string }[] }>("select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")).rows.map((r) => r.name)
+    : (await db.raw<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")).map((r) => r.name);
   const out: Record<string, unknown> = {};
   for (const t of tables.filter((n) => !VOLATILE.has(n)).sort()) {
-    if (COUNTED.has(t)) out[t] = Number((await db(t).count({ n: "*" }))[0].n);
+    if (COUNTED.has(t)) out[t] = Number(defined((await db(t).count({ n: "*" }))[0]).n);
     // A refused sign-in is recorded on purpose (throttling and R17): it is the one write a refusal
     // makes, so sign-in entries are left out like login_attempts.
     else if (t === "audit_events") {
       const changes = () => db(t).whereNot("action", "like", "login.%");
-      out[t] = [Number((await changes().count({ n: "*" }))[0].n), await changes().orderBy("id", "desc").first()];
+      out[t] = [Number(defined((await changes().count({ n: "*" }))[0]).n), await changes().orderBy("id", "desc").first()];
     }
     else if (t === "sepa_batches") out[t] = await db(t).select("id", "status", "executed_by").orderBy("id");
     else out[t] = await db(t).select("*").orderByRaw("1");

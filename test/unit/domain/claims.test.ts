@@ -13,6 +13,7 @@ import {
 } from "../../../server/domain/claims";
 import { DEFAULT_VOUCHER_TYPES, type VoucherType, findVoucherType, voucherTypeSettingsProblems } from "../../../server/domain/scheme";
 import { addDays } from "../../../server/domain/time";
+import { defined } from "../../support/defined";
 
 const MG = findVoucherType("MG")!;
 const IN = findVoucherType("IN")!;
@@ -109,8 +110,8 @@ describe("claims: assessment (R11, R14)", () => {
 
   it("a line outside the dates marked eligible is a problem and still does not count", () => {
     const a = assessClaim({ ...base, type: MG, awardCents: 40_000, lines: [eur("2027-02-28", 9_000, true), eur("2027-05-02", 9_000, true)] });
-    expect(a.lines[0].problem).to.include("before the approval on 2027-03-01").and.include("R11");
-    expect(a.lines[1].problem).to.include("after the day of the claim (2027-05-01)");
+    expect(defined(a.lines[0]).problem).to.include("before the approval on 2027-03-01").and.include("R11");
+    expect(defined(a.lines[1]).problem).to.include("after the day of the claim (2027-05-01)");
     expect(a.payableCents).to.equal(0);
   });
 

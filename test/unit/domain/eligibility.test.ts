@@ -188,7 +188,7 @@ function findings(input: EligibilityInput, rule: RuleId): Finding[] {
 function one(input: EligibilityInput, rule: RuleId): Finding {
   const fs = findings(input, rule);
   expect(fs, rule).to.have.length(1);
-  return fs[0];
+  return fs[0]!;
 }
 const statusOf = (input: EligibilityInput, rule: RuleId) => findings(input, rule).map((f) => `${f.status}${f.certain ? "!" : ""}`);
 

@@ -15,6 +15,7 @@ import {
   holdsCommitment,
   isLive,
 } from "../../../server/domain/lifecycle";
+import { thrown } from "../../support/rejects";
 
 describe("lifecycle", () => {
   it("has exactly the agreed transitions", () => {
@@ -85,16 +86,11 @@ describe("lifecycle", () => {
   });
 
   it("IllegalTransitionError is a 409 conflict naming both states in plain words", () => {
-    try {
-      assertTransition("paid", "approve", "manager");
-      expect.fail("should throw");
-    } catch (e) {
-      expect(e).to.be.instanceOf(ConflictError);
-      const err = e as IllegalTransitionError;
-      expect(err.status).to.equal(409);
-      expect(err.code).to.equal("illegal_transition");
-      expect(err.message).to.equal("This application is paid, so it cannot become approved.");
-    }
+    const err = thrown(() => assertTransition("paid", "approve", "manager"), IllegalTransitionError);
+    expect(err).to.be.instanceOf(ConflictError);
+    expect(err.status).to.equal(409);
+    expect(err.code).to.equal("illegal_transition");
+    expect(err.message).to.equal("This application is paid, so it cannot become approved.");
     expect(() => assertTransition("claim-submitted", "claim", "applicant")).to.throw(/claim submitted, so it cannot become claim submitted/);
   });
 

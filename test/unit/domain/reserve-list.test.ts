@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { type CeilingState, emptyCeiling } from "../../../server/domain/budget";
 import { handoverTarget } from "../../../server/domain/conflict-handover";
 import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry, skippedByApproval } from "../../../server/domain/reserve-list";
+import { defined } from "../../support/defined";
 
 const ceiling = (key: string, ceilingCents: number, committedCents = 0): CeilingState => ({ ...emptyCeiling(key, key, ceilingCents), committedCents });
 const entry = (id: number, submittedAt: string | null, amountCents: number, ceilingKeys = ["total"]): ReserveEntry => ({ id, submittedAt, amountCents, ceilingKeys });
@@ -50,7 +51,7 @@ describe("reserve list (R4)", () => {
       .map(([t, mg, p]) => [ceiling("total", t), ceiling("type:MG", mg), ceiling("partner:1", p)]);
     fc.assert(fc.property(fc.uniqueArray(entryArb, { selector: (e) => e.id, maxLength: 10 }), ceilingsArb, fc.nat(), (list, cs, pick) => {
       fc.pre(list.length > 0);
-      const candidate = list[pick % list.length];
+      const candidate = defined(list[pick % list.length], "candidate");
       const skipped = skippedByApproval(candidate, list, cs);
       const ordered = inSubmissionOrder(list);
       const before = ordered.slice(0, ordered.indexOf(candidate));

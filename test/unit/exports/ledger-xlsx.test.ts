@@ -10,6 +10,8 @@ import {
   writeLedgerXlsx,
 } from "../../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, LEDGER_KINDS, type LedgerExportRow } from "../../../server/exports/ledger-row";
+import { defined } from "../../support/defined";
+import { waitUntil, waitUntilSteady } from "../../support/wait";
 
 const TZ = "Europe/Copenhagen";
 
@@ -50,8 +52,9 @@ function sampleRows(): LedgerExportRow[] {
   ];
 }
 
+/** Rows as a database cursor hands them over: each one after an await. */
 async function* iterate<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
+  for (const item of items) yield await Promise.resolve(item);
 }
 
 class Sink extends Writable {
@@ -81,7 +84,7 @@ function centsOf(value: unknown): bigint {
   expect(value).to.be.a("number");
   const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(value));
   if (!m) throw new Error(`not an exact two-decimal amount: ${String(value)}`);
-  const v = BigInt(m[2]) * 100n + BigInt((m[3] ?? "").padEnd(2, "0"));
+  const v = BigInt(defined(m[2])) * 100n + BigInt((m[3] ?? "").padEnd(2, "0"));
   return m[1] ? -v : v;
 }
 
@@ -162,7 +165,8 @@ describe("exports/ledger-xlsx", () => {
     const sums: Record<string, bigint> = { commit: 0n, release: 0n, payment: 0n };
     for (let i = 0; i < rows.length; i++) {
       const x = sheet.getRow(i + 2);
-      sums[x.getCell(3).value as string] += centsOf(x.getCell(AMOUNT).value);
+      const kind = x.getCell(3).text;
+      sums[kind] = defined(sums[kind], kind) + centsOf(x.getCell(AMOUNT).value);
     }
     // A blank row, then Total commit/release/payment/outstanding.
     expect(sheet.getRow(rows.length + 2).getCell(1).value).to.equal(null);
@@ -170,12 +174,12 @@ describe("exports/ledger-xlsx", () => {
     expect(totalRows.map((r) => r.getCell(1).value)).to.deep.equal(["Total", "Total", "Total", "Total"]);
     expect(totalRows.map((r) => r.getCell(3).value)).to.deep.equal([...LEDGER_KINDS, "outstanding"]);
     LEDGER_KINDS.forEach((k, i) => {
-      expect(centsOf(totalRows[i].getCell(AMOUNT).value), k).to.equal(sums[k]);
+      expect(centsOf(defined(totalRows[i]).getCell(AMOUNT).value), k).to.equal(sums[k]);
       expect(BigInt(totals.byKind[k])).to.equal(sums[k]);
-      expect(totalRows[i].getCell(AMOUNT).numFmt).to.equal(AMOUNT_FORMAT);
+      expect(defined(totalRows[i]).getCell(AMOUNT).numFmt).to.equal(AMOUNT_FORMAT);
     });
     expect(sums.payment).to.equal(37255n + 10n + 20n - 1230n);
-    expect(centsOf(totalRows[3].getCell(AMOUNT).value)).to.equal(sums.commit - sums.release - sums.payment);
+    expect(centsOf(defined(totalRows[3]).getCell(AMOUNT).value)).to.equal(defined(sums.commit) - defined(sums.release) - defined(sums.payment));
     expect(sheet.rowCount).to.equal(rows.length + 6);
   });
 
@@ -228,7 +232,7 @@ describe("exports/ledger-xlsx", () => {
     async function* many(): AsyncGenerator<LedgerExportRow> {
       for (let i = 1; i <= 20_000; i++) {
         if (i === 20_000) bytesBeforeLastRow = sink.buffer.length;
-        yield row({ entryId: i, company: `Company ${i}` });
+        yield await Promise.resolve(row({ entryId: i, company: `Company ${i}` }));
       }
     }
     const totals = await writeLedgerXlsx(many(), sink, { timeZone: TZ });
@@ -241,7 +245,7 @@ describe("exports/ledger-xlsx", () => {
     async function* endless(): AsyncGenerator<LedgerExportRow> {
       for (let i = 1; i <= 1_000_000; i++) {
         pulled++;
-        yield row({ entryId: i, company: `Company ${i}` });
+        yield await Promise.resolve(row({ entryId: i, company: `Company ${i}` }));
       }
     }
     let fail: (() => void) | null = null;
@@ -256,10 +260,9 @@ describe("exports/ledger-xlsx", () => {
     const done = writeLedgerXlsx(endless(), stuck, { timeZone: TZ });
     let failed: unknown = null;
     const settled = done.catch((e: unknown) => (failed = e));
-    await new Promise((r) => setTimeout(r, 500));
-    const pulledWhileStuck = pulled;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(pulled).to.equal(pulledWhileStuck);
+    await waitUntil(() => stuck.writableNeedDrain, "the stalled output is full");
+    // Fails unless the rows pulled stop growing while the output stays stalled.
+    await waitUntilSteady(() => pulled, "the number of rows pulled");
     expect(pulled).to.be.greaterThan(0).and.lessThan(100_000);
     (fail as unknown as () => void)();
     await settled;

@@ -17,6 +17,8 @@ import {
   type SepaPayment,
 } from "../../../server/exports/sepa";
 import { ValidationError } from "../../../server/errors";
+import { defined } from "../../support/defined";
+import { thrown } from "../../support/rejects";
 
 const NS = PAIN_001_001_03_NS;
 
@@ -94,18 +96,9 @@ function all(doc: XmlDoc, name: string): El[] {
 function cents(amount: string): bigint {
   const m = /^(\d+)\.(\d{2})$/.exec(amount);
   if (!m) throw new Error(`not a two-decimal amount: ${amount}`);
-  return BigInt(m[1]) * 100n + BigInt(m[2]);
+  return BigInt(defined(m[1])) * 100n + BigInt(defined(m[2]));
 }
 
-function refusal(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(ValidationError);
-    return e as ValidationError;
-  }
-  throw new Error("expected a ValidationError");
-}
 
 describe("exports/sepa: buildPain001", () => {
   let xml: string;
@@ -170,26 +163,26 @@ describe("exports/sepa: buildPain001", () => {
   });
 
   it("writes each transaction with the reference, a two-decimal EUR amount and the creditor", () => {
-    expect(names(txs[0])).to.deep.equal(["PmtId", "Amt", "Cdtr", "CdtrAcct", "RmtInf"]);
-    expect(names(txs[1])).to.deep.equal(["PmtId", "Amt", "CdtrAgt", "Cdtr", "CdtrAcct", "RmtInf"]);
+    expect(names(defined(txs[0]))).to.deep.equal(["PmtId", "Amt", "Cdtr", "CdtrAcct", "RmtInf"]);
+    expect(names(defined(txs[1]))).to.deep.equal(["PmtId", "Amt", "CdtrAgt", "Cdtr", "CdtrAcct", "RmtInf"]);
     expect(txs.map((t) => text(t, "PmtId/EndToEndId"))).to.deep.equal(["IN2LS-2026-001", "IN2LS-2026-002", "IN2LS-2026-003"]);
     expect(txs.map((t) => text(t, "Amt/InstdAmt"))).to.deep.equal(["4000.00", "0.10", "0.20"]);
     for (const t of txs) {
       expect(text(t, "Amt/InstdAmt")).to.match(/^\d+\.\d{2}$/);
       expect(at(t, "Amt/InstdAmt").getAttribute("Ccy")).to.equal("EUR");
     }
-    expect(text(txs[1], "CdtrAgt/FinInstnId/BIC")).to.equal("COBADEFFXXX");
+    expect(text(defined(txs[1]), "CdtrAgt/FinInstnId/BIC")).to.equal("COBADEFFXXX");
     expect(txs.map((t) => text(t, "CdtrAcct/Id/IBAN"))).to.deep.equal([
       "NL91ABNA0417164300",
       "DE89370400440532013000",
       "BE68539007547034",
     ]);
-    expect(text(txs[0], "RmtInf/Ustrd")).to.equal("IN2LS-2026-001 Insight voucher");
+    expect(text(defined(txs[0]), "RmtInf/Ustrd")).to.equal("IN2LS-2026-001 Insight voucher");
   });
 
   it("transliterates names and remittance into the SEPA character set", () => {
-    expect(text(txs[1], "Cdtr/Nm")).to.equal("Soren O. Lukasz Gross + AEro");
-    expect(text(txs[1], "RmtInf/Ustrd")).to.equal("IN2LS-2026-002 Meet - Greet 'Lyon'");
+    expect(text(defined(txs[1]), "Cdtr/Nm")).to.equal("Soren O. Lukasz Gross + AEro");
+    expect(text(defined(txs[1]), "RmtInf/Ustrd")).to.equal("IN2LS-2026-002 Meet - Greet 'Lyon'");
     const allowed = /^[A-Za-z0-9/\-?:().,'+ ]*$/;
     for (const el of Array.from(doc.getElementsByTagNameNS(NS, "*"))) {
       if (children(el).length === 0) expect(el.textContent ?? "", el.localName).to.match(allowed);
@@ -205,50 +198,50 @@ describe("exports/sepa: buildPain001", () => {
     );
     const d = parseXml(long);
     for (const nm of all(d, "Nm")) expect((nm.textContent ?? "").length).to.be.at.most(MAX_NAME_LENGTH);
-    expect(all(d, "Nm")[0].textContent).to.equal("B".repeat(70));
-    expect(all(d, "Ustrd")[0].textContent).to.have.length(MAX_REMITTANCE_LENGTH);
+    expect(defined(all(d, "Nm")[0]).textContent).to.equal("B".repeat(70));
+    expect(defined(all(d, "Ustrd")[0]).textContent).to.have.length(MAX_REMITTANCE_LENGTH);
     for (const id of ["MsgId", "PmtInfId", "EndToEndId"]) {
       for (const el of all(d, id)) expect((el.textContent ?? "").length).to.be.at.most(MAX_ID_LENGTH);
     }
-    expect(all(d, "BIC")[0].textContent).to.equal("DABADKKK");
+    expect(defined(all(d, "BIC")[0]).textContent).to.equal("DABADKKK");
   });
 
   it("refuses identifiers it would have to change, rather than altering them", () => {
-    expect(refusal(() => buildPain001(input({ messageId: "M".repeat(MAX_ID_LENGTH + 1) }))).message).to.match(/longer than 35/);
+    expect(thrown(() => buildPain001(input({ messageId: "M".repeat(MAX_ID_LENGTH + 1) })), ValidationError).message).to.match(/longer than 35/);
     expect(buildPain001(input({ messageId: "M".repeat(MAX_ID_LENGTH) }))).to.include(`<MsgId>${"M".repeat(35)}</MsgId>`);
-    expect(refusal(() => buildPain001(input({ payments: [payment({ endToEndId: "IN2LS_2026_001" })] }))).fields).to.have.property(
+    expect(thrown(() => buildPain001(input({ payments: [payment({ endToEndId: "IN2LS_2026_001" })] })), ValidationError).fields).to.have.property(
       "payments[0].endToEndId",
     );
-    refusal(() => buildPain001(input({ payments: [payment({ endToEndId: "Ø-1" })] })));
-    refusal(() => buildPain001(input({ payments: [payment({ endToEndId: "/IN2LS" })] })));
-    refusal(() => buildPain001(input({ payments: [payment({ endToEndId: "IN2LS//1" })] })));
-    refusal(() => buildPain001(input({ payments: [payment({ endToEndId: "" })] })));
+    thrown(() => buildPain001(input({ payments: [payment({ endToEndId: "Ø-1" })] })), ValidationError);
+    thrown(() => buildPain001(input({ payments: [payment({ endToEndId: "/IN2LS" })] })), ValidationError);
+    thrown(() => buildPain001(input({ payments: [payment({ endToEndId: "IN2LS//1" })] })), ValidationError);
+    thrown(() => buildPain001(input({ payments: [payment({ endToEndId: "" })] })), ValidationError);
   });
 
   it("refuses an empty batch, duplicate vouchers and bad amounts", () => {
-    expect(refusal(() => buildPain001(input({ payments: [] }))).message).to.match(/empty/);
-    expect(refusal(() => buildPain001(input({ payments: [payment(), payment()] }))).message).to.match(/twice/);
+    expect(thrown(() => buildPain001(input({ payments: [] })), ValidationError).message).to.match(/empty/);
+    expect(thrown(() => buildPain001(input({ payments: [payment(), payment()] })), ValidationError).message).to.match(/twice/);
     for (const amountCents of [0, -100, 12.5, 100_000_000_000]) {
-      refusal(() => buildPain001(input({ payments: [payment({ amountCents })] })));
+      thrown(() => buildPain001(input({ payments: [payment({ amountCents })] })), ValidationError);
     }
     expect(buildPain001(input({ payments: [payment({ amountCents: 99_999_999_999 })] }))).to.include(">999999999.99<");
   });
 
   it("refuses bad bank details, dates and untranslatable text with clear messages", () => {
-    const dk = refusal(() => buildPain001(input({ payments: [payment({ creditorIban: "DK5000400440116243" })] })));
+    const dk = thrown(() => buildPain001(input({ payments: [payment({ creditorIban: "DK5000400440116243" })] })), ValidationError);
     expect(dk.message).to.match(/IN2LS-2026-001.*Denmark/);
     expect(dk.fields).to.have.property("payments[0].creditorIban");
-    refusal(() => buildPain001(input({ payments: [payment({ creditorIban: "NL91ABNA0417164301" })] })));
-    refusal(() => buildPain001(input({ payments: [payment({ creditorBic: "NOTABIC" })] })));
-    refusal(() => buildPain001(input({ debtor: { name: "BioPeople", iban: "DK5000400440116244" } })));
-    refusal(() => buildPain001(input({ debtor: { name: "", iban: "DK5000400440116243" } })));
-    refusal(() => buildPain001(input({ executionDate: "2026-02-30" })));
-    refusal(() => buildPain001(input({ executionDate: "25.11.2026" })));
-    refusal(() => buildPain001(input({ createdAt: "now" })));
-    const at = refusal(() => buildPain001(input({ payments: [payment({ remittance: "mail info@example.com" })] })));
+    thrown(() => buildPain001(input({ payments: [payment({ creditorIban: "NL91ABNA0417164301" })] })), ValidationError);
+    thrown(() => buildPain001(input({ payments: [payment({ creditorBic: "NOTABIC" })] })), ValidationError);
+    thrown(() => buildPain001(input({ debtor: { name: "BioPeople", iban: "DK5000400440116244" } })), ValidationError);
+    thrown(() => buildPain001(input({ debtor: { name: "", iban: "DK5000400440116243" } })), ValidationError);
+    thrown(() => buildPain001(input({ executionDate: "2026-02-30" })), ValidationError);
+    thrown(() => buildPain001(input({ executionDate: "25.11.2026" })), ValidationError);
+    thrown(() => buildPain001(input({ createdAt: "now" })), ValidationError);
+    const at = thrown(() => buildPain001(input({ payments: [payment({ remittance: "mail info@example.com" })] })), ValidationError);
     expect(at.message).to.include('"@"');
-    expect(refusal(() => buildPain001(input({ payments: [payment({ remittance: "x".repeat(141) })] }))).message).to.match(/140/);
-    refusal(() => buildPain001(input({ payments: [payment({ creditorName: "株式会社" })] })));
+    expect(thrown(() => buildPain001(input({ payments: [payment({ remittance: "x".repeat(141) })] })), ValidationError).message).to.match(/140/);
+    thrown(() => buildPain001(input({ payments: [payment({ creditorName: "株式会社" })] })), ValidationError);
   });
 });
 
@@ -262,7 +255,7 @@ describe("exports/sepa: toSepaText", () => {
   });
 
   it("names the field and the characters it cannot map", () => {
-    const e = refusal(() => toSepaText("50% off #1 @x", "remittance"));
+    const e = thrown(() => toSepaText("50% off #1 @x", "remittance"), ValidationError);
     expect(e.message).to.include("remittance").and.include('"%"').and.include('"#"').and.include('"@"');
     expect(e.fields).to.have.property("remittance");
   });

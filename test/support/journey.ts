@@ -1,0 +1,117 @@
+import type { Db } from "../../server/db/connection";
+import type { Cents } from "../../server/domain/money";
+import { createCall, openCall } from "../../server/services/calls/calls";
+import { createDraft } from "../../server/services/applications/drafts";
+import { acceptAward, submitApplication } from "../../server/services/applications/submission";
+import type { DraftInput } from "../../server/services/applications/checks";
+import { submitClaim } from "../../server/services/claims/claims";
+import { insertedId } from "../../server/services/platform/context";
+import type { Express } from "express";
+import { buildApp } from "./app";
+import { actorByEmail, seedDemoData } from "./fixtures";
+import { TestClock, testContext, type TestDatabase } from "./db";
+import { defined } from "./defined";
+
+/** A fresh database with the demo accounts and the app on a movable clock (1 March 2027). */
+export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db; clock: TestClock; app: Express }> {
+  const db = await engine.create();
+  const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+  await seedDemoData(db, clock.now);
+  return { db, clock, app: buildApp(db, { clock: clock.now }) };
+}
+
+/*
+ * Test data for the manager journey, built through the services as the applicant and the
+ * manager would build it: a call, submitted applications, claims.
+ */
+export async function seedCall(db: Db, now: () => Date, opts: { totalCents: Cents; perTypeCents?: Record<string, Cents>; open?: boolean } = { totalCents: 10_000_000 }) {
+  const ctx = testContext(db, await actorByEmail(db, "manager@demo.test"), now);
+  const types = await db("voucher_types").select("id", "code", "completion_days");
+  const perTypeCents: Record<number, Cents> = {};
+  for (const [code, c] of Object.entries(opts.perTypeCents ?? {})) perTypeCents[Number(defined(types.find((t) => t.code === code)).id)] = c;
+  const id = await createCall(ctx, {
+    title: "Spring call 2027", description: "Test call", opensLocal: "2027-02-01T09:00", closesLocal: "2027-02-28T17:00",
+    types: types.map((t) => ({ voucherTypeId: Number(t.id), completionDays: Number(t.completion_days) })),
+    totalCents: opts.totalCents, perTypeCents, perPartnerCents: {},
+  });
+  if (opts.open !== false) {
+    // Open while the opening period runs, as a manager would.
+    const openCtx = testContext(db, ctx.actor, () => new Date("2027-02-02T10:00:00Z"));
+    await openCall(openCtx, id);
+  }
+  return id;
+}
+
+/**
+ * An application as its applicant would have drafted and submitted it, through the applications
+ * service (so the stored submission, eligibility findings, reference, audit and e-mail are the
+ * real ones): the draft an hour before `submittedAt`, the submission at `submittedAt`.
+ */
+export async function insertSubmitted(db: Db, opts: ApplicationOptions): Promise<number> {
+  const submittedAt = new Date(opts.submittedAt ?? "2027-02-10T10:00:00.000Z");
+  const id = await insertDraft(db, { ...opts, submittedAt: new Date(submittedAt.getTime() - 3_600_000).toISOString() });
+  await submitApplication(testContext(db, await actorByEmail(db, opts.email), () => submittedAt), id, DECLARATIONS);
+  return id;
+}
+
+interface ApplicationOptions {
+  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; activityStart?: string; submittedAt?: string; counterpartRegion?: string;
+}
+
+/** A draft through the applications service, saved at `submittedAt` (never submitted). */
+export async function insertDraft(db: Db, opts: ApplicationOptions): Promise<number> {
+  const actor = await actorByEmail(db, opts.email);
+  const vt = defined(await db("voucher_types").where({ code: opts.type }).first(), opts.type);
+  const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "counterpart region");
+  const costs = vt.amount_rule === "capped" ? opts.requestedCents ?? Number(vt.max_cents) : null;
+  const input: DraftInput = {
+    title: `${vt.name} trip of ${actor.name}`, description: "Meet the partners", objectives: "Find partners", expectedResult: "A collaboration",
+    counterpartOrgId: null, counterpartName: "Tübingen BioLab", counterpartCountry: region.country, counterpartRegionId: Number(region.id),
+    counterpartKind: "knowledge-institution", activityStart: opts.activityStart ?? "2027-04-10", activityEnd: opts.activityStart ?? "2027-04-12",
+    costTravelCents: costs, costAccommodationCents: null, costOtherCents: null,
+  };
+  const createdAt = new Date(opts.submittedAt ?? "2027-02-10T09:00:00.000Z");
+  return createDraft(testContext(db, actor, () => createdAt), opts.callId, opts.type, input);
+}
+
+const DECLARATIONS = { truthful: true, smeStatus: true, deMinimisComplete: true, noDoubleFunding: true };
+
+/**
+ * A submitted application written straight into the table, for volume tests only (the review
+ * queue at size): it allows what the services refuse, many applications of one type by one
+ * company in one call (R10). Everything else goes through insertSubmitted.
+ */
+export async function insertSubmittedRow(db: Db, opts: ApplicationOptions): Promise<number> {
+  const user = defined(await db("users").where({ email: opts.email }).first(), "user");
+  const company = defined(await db("companies").where({ id: defined(user.company_id) }).first(), "company");
+  const partner = defined(await db("partners").where({ region_id: defined(company.region_id) }).first(), "partner");
+  const vt = defined(await db("voucher_types").where({ code: opts.type }).first(), "voucher type");
+  const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "region");
+  const requested = opts.requestedCents ?? Number(vt.max_cents);
+  const row = {
+    call_id: opts.callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "submitted",
+    title: `${vt.name} trip of ${company.legal_name}`, description: "Meet the partners", objectives: "Find partners", expected_result: "A collaboration",
+    counterpart_name: "Tübingen BioLab", counterpart_country: region.country, counterpart_region_id: region.id, counterpart_kind: "knowledge-institution",
+    activity_start: opts.activityStart ?? "2027-04-10", activity_end: opts.activityStart ?? "2027-04-12",
+    cost_travel_cents: requested, requested_cents: requested,
+    submission_json: JSON.stringify({ title: `${vt.name} trip`, counterpart: "Tübingen BioLab", requested }),
+    submitted_at: opts.submittedAt ?? "2027-02-10T10:00:00.000Z", created_by: user.id,
+    created_at: "2027-02-10T09:00:00.000Z", updated_at: "2027-02-10T10:00:00.000Z",
+  };
+  return insertedId((await db("applications").insert(row).returning("id"))[0]);
+}
+
+/**
+ * The applicant accepts an approved voucher (2 March 2027) and claims it (1 May 2027) through the
+ * claims service, with the given cost lines in their currency; returns the claim's id.
+ */
+export async function insertClaim(db: Db, applicationId: number, lines: { incurredOn: string; currency: string; originalMinor: number; description?: string }[]): Promise<number> {
+  const app = defined(await db("applications").where({ id: applicationId }).first(), "application");
+  const user = defined(await db("users").where({ company_id: app.company_id, role: "applicant" }).orderBy("id").first("email"), "applicant");
+  const actor = await actorByEmail(db, user.email);
+  await acceptAward(testContext(db, actor, () => new Date("2027-03-02T10:00:00.000Z")), applicationId);
+  return submitClaim(testContext(db, actor, () => new Date("2027-05-01T10:00:00.000Z")), applicationId, {
+    report: "We met three institutes.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
+    lines: lines.map((l) => ({ incurredOn: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, amount: (l.originalMinor / 100).toFixed(2) })),
+  }, []);
+}
