@@ -19,6 +19,7 @@ import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { SessionStore } from "./session-store";
 import { viewHelpers } from "./view-helpers";
+import { labelHelpers } from "./view-labels";
 
 export interface AppDeps {
   db: Db;
@@ -41,7 +42,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     defaultLayout: "main",
     layoutsDir: path.join(ROOT, "views/layouts"),
     partialsDir: path.join(ROOT, "views/partials"),
-    helpers: viewHelpers(config.timeZone),
+    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date) },
   });
   // Given a callback, express-handlebars reports every error through it, so its promise is left.
   app.engine("hbs", (viewPath, options, callback) => {

@@ -40,7 +40,10 @@ describe("browser: a manager runs a call, approves an application and verifies i
     const appId = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
     await page.goto(`${baseUrl}/manager`);
     await page.locator(`a[href="/manager/applications/${appId}"]`).click();
-    await page.getByRole("button", { name: "Approve" }).click();
+    // The decision panel says what approving does before its button is shown.
+    await page.locator("#choice-approve > summary").click();
+    expect(await page.locator("#approve-consequences").innerText()).to.include("EUR 4,000.00 is committed").and.include("EUR 16,000.00 left after this approval");
+    await page.getByRole("button", { name: "Approve and issue the award letter" }).click();
     await page.waitForSelector("text=award letter");
     await page.goto(`${baseUrl}/manager/calls/${callId}`);
     expect(await committed(page)).to.include("4,000.00");

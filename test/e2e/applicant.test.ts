@@ -126,7 +126,7 @@ for (const engine of testDatabases()) {
       // The browser's back button to the check page offers no second submission.
       const back = await sme.get(`/applications/${id}/check`).expect(200);
       expect(back.text).to.not.include(`action="/applications/${id}/submit"`);
-      expect(back.text).to.include("State of this application: <strong>Submitted</strong>");
+      expect(back.text).to.include('State of this application: <span class="tag tag--progress" data-family="progress">Submitted</span>');
 
       // Edits are refused once submitted.
       const edit = await sme.post(`/applications/${id}/edit`).type("form").send({ _csrf: token, ...mgFields({ title: "Changed" }) });
@@ -141,8 +141,8 @@ for (const engine of testDatabases()) {
       expect(defined(await db("applications").where({ id: second }).first()).state).to.equal("draft");
 
       const home = await sme.get("/applicant").expect(200);
-      expect(home.text).to.include('<span class="tag">Submitted</span>').and.include("Wait for the cluster manager&#x27;s decision.");
-      expect(page.text).to.include('State: <span class="tag">Submitted</span>');
+      expect(home.text).to.include('<span class="tag tag--progress" data-family="progress">Submitted</span>').and.include("Wait for the cluster manager&#x27;s decision.");
+      expect(page.text).to.include('State: <span class="tag tag--progress" data-family="progress">Submitted</span>');
 
       // Withdraw before the decision.
       const wtoken = csrfFrom((await sme.get(`/applications/${id}`)).text);
@@ -336,7 +336,7 @@ for (const engine of testDatabases()) {
         expect(page.headers.location).to.equal(`/applications/${id}`);
         const detail = (await sme.get(`/applications/${id}`).expect(200)).text;
         expect(detail).to.include("the claim deadline was 2027-07-03 and the voucher has expired").and.include(">Expired<");
-        expect((await sme.get("/applicant").expect(200)).text).to.match(new RegExp(`/applications/${id}"[\\s\\S]*?<span class="tag">Expired</span>`));
+        expect((await sme.get("/applicant").expect(200)).text).to.match(new RegExp(`/applications/${id}"[\\s\\S]*?<span class="tag tag--negative" data-family="negative">Expired</span>`));
         const token = await form(sme, `/applications/${id}`);
         const res = await sme.post(`/applications/${id}/claim`).field("_csrf", token)
           .field("report", "We met four labs.").field("date_0", "2027-04-20").field("description_0", "Train ticket").field("currency_0", "EUR").field("amount_0", "120,00");

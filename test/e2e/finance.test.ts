@@ -105,7 +105,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const ledger = await finance.get("/finance/ledger");
     expect(ledger.status).to.equal(200);
     expect(ledger.text).to.contain(`href="/applications/${claim.applicationId}"`);
-    expect(ledger.text).to.contain("<td>BANK-E2E-1</td><td>2026-06-15</td>");
+    expect(ledger.text).to.contain("<dt>Payment reference</dt><dd>BANK-E2E-1</dd>").and.contain("<dt>Paid on</dt><dd>15 Jun 2026</dd>");
 
     const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
     expect(csv.status).to.equal(200);

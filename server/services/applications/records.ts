@@ -112,19 +112,19 @@ const DECLARATION_LABELS: Record<string, string> = {
  * The frozen submission as label/value rows for reviewers: money formatted, region ids named,
  * internal ids and empty values left out.
  */
-export function describeSubmission(json: string | null, regionNames: Record<number, string>, formatCents: (c: number) => string): { key: string; value: string }[] {
+export function describeSubmission(json: string | null, regionNames: Record<number, string>, formatCents: (c: number) => string): { key: string; value: string; field: string }[] {
   let parsed: Record<string, unknown>;
   try {
     parsed = json ? (JSON.parse(json) as Record<string, unknown>) : {};
   } catch {
     return [];
   }
-  const rows: { key: string; value: string }[] = [];
+  const rows: { key: string; value: string; field: string }[] = [];
   for (const [key, value] of Object.entries(parsed)) {
     if (value === null || value === undefined || value === "") continue;
     if (key === "declarations" && typeof value === "object") {
       const confirmed = Object.entries(value as Record<string, unknown>).filter(([, v]) => v === true || v === "true").map(([k]) => DECLARATION_LABELS[k] ?? k);
-      rows.push({ key: "Declarations confirmed", value: confirmed.join("; ") });
+      rows.push({ key: "Declarations confirmed", value: confirmed.join("; "), field: key });
       continue;
     }
     const label = SUBMISSION_LABELS[key];
@@ -133,7 +133,7 @@ export function describeSubmission(json: string | null, regionNames: Record<numb
     if (key.endsWith("Cents")) shown = formatCents(assertCents(value));
     else if (key === "counterpartRegionId" && (typeof value === "number" || typeof value === "string")) shown = regionNames[Number(value)] ?? String(value);
     else shown = typeof value === "string" ? value : JSON.stringify(value);
-    rows.push({ key: label, value: shown });
+    rows.push({ key: label, value: shown, field: key });
   }
   return rows;
 }

@@ -6,6 +6,7 @@ import { toConflictListed, type Conflict, type ConflictListed, type ConflictList
 import { toDecisionRecord, type DecisionRecord, type DecisionRecordListedRow } from "../../db/tables/decision-records";
 import { toRejectionTemplate, type RejectionTemplate } from "../../db/tables/rejection-templates";
 import { dbCents, dbInt } from "../../db/tables/values";
+import { ceilingKeysFor, remainingCents } from "../../domain/budget";
 import { voucherStateOn } from "../../domain/claims";
 import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
@@ -14,7 +15,7 @@ import { type Cents, formatMoney } from "../../domain/money";
 import { amountToApprove } from "../../domain/scheme";
 import { entityTimeline, type AuditRow } from "../platform/audit";
 import { applicationQuery, type Application, describeSubmission, loadApplication, toApplication } from "../applications/records";
-import { commitmentOf } from "../finance/budget";
+import { commitmentOf, readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
@@ -149,13 +150,16 @@ export interface ApplicationReview {
   /** When approving now would skip an earlier reserve-listed application that fits: why a reason is asked for. */
   skipNotice: string | null;
   decisions: DecisionRecord[];
+  /** What approving at the current amount leaves in each ceiling it falls under, for the confirmation. */
+  budgetAfterApproval: { label: string; remainingCents: Cents; afterCents: Cents }[];
 }
 
 export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
   const actor = requireDecider(ctx);
   const app = await loadApplication(ctx, id);
   const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
-  const findings = await approvalFindings(ctx.db, ctx, app, amountToApprove(type, app.requestedCents));
+  const amount = amountToApprove(type, app.requestedCents);
+  const findings = await approvalFindings(ctx.db, ctx, app, amount);
   const regionNames = Object.fromEntries((await listRegions(ctx.db)).map((r) => [r.id, r.name]));
   const submission = describeSubmission(app.submissionJson, regionNames, (c) => formatMoney(c));
   const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")
@@ -184,7 +188,15 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
     templates: await rejectionTemplates(ctx.db),
     skipNotice: skipped ? skipText(skipped, ctx) : null,
     decisions: await decisionRecords(ctx.db, id),
+    budgetAfterApproval: await budgetAfterApproval(ctx.db, app, amount),
   };
+}
+
+async function budgetAfterApproval(db: Db | Trx, app: Application, amount: Cents): Promise<ApplicationReview["budgetAfterApproval"]> {
+  const ceilings = await readCeilings(db, app.callId);
+  const keys = ceilingKeysFor(app, ceilings.map((c) => c.key));
+  return ceilings.filter((c) => keys.includes(c.key))
+    .map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount }));
 }
 
 export async function decisionRecords(db: Db | Trx, applicationId: number): Promise<DecisionRecord[]> {

@@ -1,0 +1,152 @@
+import { STATE_LABELS, type AppState } from "../domain/lifecycle";
+import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
+import type { Finding } from "../domain/eligibility";
+import { ORG_KINDS } from "../services/directory/directory-queries";
+
+/**
+ * Human words for the codes the database stores, for views. A page never shows a stored code
+ * ("IN", "expert", "prepared"): it asks for the label here, so one code reads the same everywhere.
+ */
+
+/** A template value as text: strings and numbers as they are, anything else as nothing. */
+function text(v: unknown): string {
+  return typeof v === "string" ? v : typeof v === "number" || typeof v === "bigint" ? String(v) : "";
+}
+
+/** The four families a state belongs to; a state tag's colour and symbol follow its family. */
+export type StateFamily = "progress" | "positive" | "negative" | "money";
+
+const STATE_FAMILY: Record<AppState, StateFamily> = {
+  draft: "progress",
+  submitted: "progress",
+  "more-info-requested": "progress",
+  "reserve-listed": "progress",
+  "claim-submitted": "progress",
+  approved: "positive",
+  accepted: "positive",
+  "claim-verified": "positive",
+  rejected: "negative",
+  withdrawn: "negative",
+  "claim-rejected": "negative",
+  cancelled: "negative",
+  expired: "negative",
+  paid: "money",
+  closed: "money",
+};
+
+export const FAMILY_LABELS: Record<StateFamily, string> = {
+  progress: "In progress",
+  positive: "Decided positively",
+  negative: "Decided negatively",
+  money: "Money moved",
+};
+
+export function stateFamily(state: string): StateFamily {
+  return STATE_FAMILY[state as AppState] ?? "progress";
+}
+
+export function stateLabel(state: string): string {
+  return STATE_LABELS[state as AppState] ?? state;
+}
+
+const LABELS: Record<string, Record<string, string>> = {
+  voucherType: Object.fromEntries(DEFAULT_VOUCHER_TYPES.map((t) => [t.code, t.name])),
+  counterpartKind: Object.fromEntries(ORG_KINDS.map((k) => [k.value, k.label])),
+  callStatus: { draft: "Draft, not yet open", open: "Open for applications", closed: "Closed" },
+  claimStatus: { submitted: "Submitted, to verify", verified: "Verified, payable", rejected: "Rejected", paid: "Paid" },
+  batchStatus: { prepared: "Prepared, not yet sent", executed: "Executed by the bank, payments recorded", cancelled: "Cancelled, not to be sent" },
+  entryKind: { commit: "Commitment", release: "Release", payment: "Payment" },
+  smeCategory: { micro: "Micro enterprise", small: "Small enterprise", medium: "Medium-sized enterprise", "not-sme": "Not an SME" },
+  role: { applicant: "Applicant", manager: "Cluster manager", finance: "Finance officer", admin: "Administrator", system: "System" },
+  purpose: { application: "Application file", evidence: "Claim evidence" },
+};
+
+/** The label of a code of a given kind; an unknown code is shown as it is rather than hidden. */
+export function codeLabel(kind: string, code: unknown): string {
+  const c = text(code);
+  if (c === "") return "";
+  return LABELS[kind]?.[c] ?? c;
+}
+
+/** The tag family of a claim, batch or call status, for tags outside the application lifecycle. */
+export function statusFamily(kind: string, code: unknown): StateFamily | "neutral" {
+  const c = text(code);
+  const families: Record<string, Record<string, StateFamily | "neutral">> = {
+    callStatus: { draft: "progress", open: "positive", closed: "negative" },
+    claimStatus: { submitted: "progress", verified: "positive", rejected: "negative", paid: "money" },
+    batchStatus: { prepared: "progress", executed: "money", cancelled: "negative" },
+    // A release is neither good nor bad news: money goes back to the budget.
+    entryKind: { commit: "progress", release: "neutral", payment: "money" },
+  };
+  return families[kind]?.[c] ?? "neutral";
+}
+
+/** Findings grouped as met / not met / to check, each group in the order the rules are checked. */
+export function findingGroups(findings: unknown): { key: string; title: string; items: Finding[] }[] {
+  const list = Array.isArray(findings) ? (findings as Finding[]) : [];
+  const groups = [
+    { key: "pass", title: "Met" },
+    { key: "fail", title: "Not met" },
+    { key: "review", title: "To check" },
+  ];
+  return groups.map((g) => ({ ...g, items: list.filter((f) => f.status === g.key) })).filter((g) => g.items.length > 0);
+}
+
+/** The path of an application as the applicant sees it, with where it is now. */
+export function lifecycleSteps(state: string): { label: string; status: "done" | "current" | "todo" | "stopped" }[] {
+  const steps: { label: string; states: string[] }[] = [
+    { label: "Draft", states: ["draft"] },
+    { label: "Submitted", states: ["submitted", "more-info-requested", "reserve-listed"] },
+    { label: "Approved", states: ["approved", "rejected", "withdrawn"] },
+    { label: "Award accepted", states: ["accepted", "cancelled", "expired"] },
+    { label: "Claim", states: ["claim-submitted", "claim-verified", "claim-rejected"] },
+    { label: "Paid", states: ["paid", "closed"] },
+  ];
+  const at = steps.findIndex((s) => s.states.includes(state));
+  const stopped = stateFamily(state) === "negative";
+  return steps.map((s, i) => ({
+    label: i === at && s.label !== stateLabel(state) ? stateLabel(state) : s.label,
+    status: i < at ? "done" : i === at ? (stopped ? "stopped" : state === "paid" || state === "closed" ? "done" : "current") : "todo",
+  }));
+}
+
+/** The steps of applying, with the one the applicant is on (1: answers, 2: check, 3: submitted). */
+export function applySteps(current: number): { label: string; status: "done" | "current" | "todo" }[] {
+  return ["Fill in the application", "Check your answers", "Declare and submit"].map((label, i) => ({
+    label, status: i + 1 < current ? "done" : i + 1 === current ? "current" : "todo",
+  }));
+}
+
+/** A value of the frozen submission in words: codes named, dates written out by `formatDate`. */
+export function submissionValue(field: unknown, value: unknown, formatDate: (iso: string) => string): string {
+  const v = text(value);
+  if (field === "voucherTypeCode") return codeLabel("voucherType", v);
+  if (field === "counterpartKind") return codeLabel("counterpartKind", v);
+  if (field === "activityStart" || field === "activityEnd") return formatDate(v);
+  return v;
+}
+
+/**
+ * The number an application had before approval gave it its voucher reference; it is the
+ * submission number of services/applications (APP- and the id in five digits), which is not kept
+ * once the reference replaces it.
+ */
+export function applicationNumber(id: unknown): string {
+  return `APP-${text(id).padStart(5, "0")}`;
+}
+
+/** Handlebars helpers built on the labels above. */
+export function labelHelpers(formatDate: (iso: string) => string) {
+  return {
+    stateFamily: (s: unknown) => stateFamily(text(s)),
+    familyLabel: (s: unknown) => FAMILY_LABELS[stateFamily(text(s))],
+    codeLabel: (kind: unknown, code: unknown) => codeLabel(String(kind), code),
+    statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
+    findingGroups: (findings: unknown) => findingGroups(findings),
+    lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),
+    submissionValue: (field: unknown, value: unknown) => submissionValue(field, value, formatDate),
+    applySteps: (n: unknown) => applySteps(Number(n)),
+    applicationNumber: (id: unknown) => applicationNumber(id),
+    subtract: (a: unknown, b: unknown) => Number(a) - Number(b),
+  };
+}
