@@ -95,6 +95,17 @@ for (const engine of testDatabases()) {
       expect(res.text).to.match(/id="indicator-brokerage"[\s\S]*?<strong>1 enterprises<\/strong>/);
     });
 
+    it("links a drill-down voucher only for those who may open it", async () => {
+      const links = (text: string) => [...new Set([...text.matchAll(/href="(\/manager\/applications\/\d+)"/g)].map((m) => m[1]!))];
+      const managerLinks = links((await manager.get("/results/report")).text);
+      const adminLinks = links((await admin.get("/results/report")).text);
+      expect(managerLinks.length).to.be.greaterThan(0);
+      // The demo has approved vouchers of other partners: listed for the manager, not linked.
+      expect(adminLinks.length).to.be.greaterThan(managerLinks.length);
+      for (const href of managerLinks) expect((await manager.get(href)).status, href).to.equal(200);
+      for (const href of adminLinks) expect((await admin.get(href)).status, href).to.equal(200);
+    });
+
     it("downloads the report as XLSX with one sheet per indicator", async () => {
       const res = await admin.get("/results/report.xlsx").buffer(true).parse(binary);
       expect(res.status).to.equal(200);

@@ -3,6 +3,8 @@ import type { Db } from "../../db/connection";
 import type { DbBigint } from "../../db/tables/rows";
 import { dbCents, dbCentsOrNull } from "../../db/tables/values";
 import type { Cents } from "../../domain/money";
+import type { AppState } from "../../domain/lifecycle";
+import { dbAppState } from "../../db/tables/enums";
 import { INDICATORS, type IndicatorDefinition } from "../../domain/results";
 import type { ResultsFilter } from "./filter";
 import { audit } from "../platform/audit";
@@ -28,7 +30,9 @@ export interface VoucherLine {
   counterpartRegion: string;
   counterpartCountry: string;
   counterpartKind: string;
-  state: string;
+  state: AppState;
+  /** The partner whose manager decides it: only they (and administrators) can open it. */
+  partnerId: number;
 }
 
 export interface ReferralLine { referralId: number; companyId: number; company: string; organisation: string; organisationRegion: string; createdAt: string; becameApplication: boolean }
@@ -48,7 +52,7 @@ export interface IndicatorReport { indicators: Indicator[] }
 type VoucherRow = {
   id: number; reference: string | null; company_id: number; legal_name: string; company_country: string; region_code: string; type_name: string;
   approved_on: string | null; approved_cents: DbBigint | null; counterpart_name: string; counterpart_org_id: number | null; cr_code: string | null;
-  cr_country: string | null; counterpart_country: string | null; counterpart_kind: string | null; state: string;
+  cr_country: string | null; counterpart_country: string | null; counterpart_kind: string | null; state: string; partner_id: number;
 };
 
 function voucherQuery(db: Db, f: ResultsFilter): Knex.QueryBuilder {
@@ -59,14 +63,14 @@ function voucherQuery(db: Db, f: ResultsFilter): Knex.QueryBuilder {
   if (f.callId) q.where("a.call_id", f.callId);
   return q.orderBy([{ column: "a.approved_on" }, { column: "a.id" }])
     .select("a.id", "a.reference", "a.company_id", "co.legal_name", "co.country as company_country", "r.code as region_code", "vt.name as type_name", "a.approved_on",
-      "a.approved_cents", "a.counterpart_name", "a.counterpart_org_id", "cr.code as cr_code", "cr.country as cr_country", "a.counterpart_country", "a.counterpart_kind", "a.state");
+      "a.approved_cents", "a.counterpart_name", "a.counterpart_org_id", "cr.code as cr_code", "cr.country as cr_country", "a.counterpart_country", "a.counterpart_kind", "a.state", "a.partner_id");
 }
 
 function voucherLine(r: VoucherRow): VoucherLine {
   return {
     applicationId: r.id, reference: r.reference ?? `#${r.id}`, company: r.legal_name, companyId: r.company_id, region: r.region_code, type: r.type_name,
     approvedOn: r.approved_on, approvedCents: dbCentsOrNull(r.approved_cents), counterpart: r.counterpart_name, counterpartRegion: r.cr_code ?? "",
-    counterpartCountry: r.cr_country ?? r.counterpart_country ?? "", counterpartKind: r.counterpart_kind ?? "", state: r.state,
+    counterpartCountry: r.cr_country ?? r.counterpart_country ?? "", counterpartKind: r.counterpart_kind ?? "", state: dbAppState(r.state), partnerId: r.partner_id,
   };
 }
 

@@ -8,6 +8,7 @@ import { publicResults } from "../../services/results/public";
 import { callOptions } from "../../services/results/queries";
 import { downloadIndicatorReport, indicatorReport } from "../../services/results/report";
 import { setCooperationTarget } from "../../services/results/target";
+import { canSee } from "../../services/applications/records";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { flash, requireRole } from "../middleware";
@@ -80,7 +81,8 @@ resultsRoutes.get("/results/report", staff, async (req, res) => {
     pageTitle: "Indicator report",
     indicators: report.indicators.map((i) => ({
       ...i,
-      shown: (i.vouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE),
+      // A voucher opens for whoever may see it (canSee): a manager sees the other regions' vouchers listed, not opened.
+      shown: (i.vouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE).map((v) => ({ ...v, openable: canSee(req.ctx.actor, { id: v.applicationId, companyId: v.companyId, partnerId: v.partnerId, state: v.state }) })),
       shownReferrals: (i.referrals ?? []).slice(0, DRILL_DOWN_ON_PAGE),
       shownPartnerVouchers: (i.partnerVouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE),
       total: i.vouchers?.length ?? i.referrals?.length ?? i.partnerVouchers?.length ?? 0,
