@@ -12,7 +12,7 @@ import { actorByEmail, seedDemoData } from "../support/fixtures";
 const NOW = "2026-06-15T10:00:00.000Z";
 
 /** The entry ids in the ledger table of a page, in page order. */
-const entryIds = (html: string) => [...html.matchAll(/<tr>\s*<td>(\d+)<\/td><td>/g)].map((m) => Number(m[1]));
+const entryIds = (html: string) => [...html.matchAll(/<tr class="entry-row" id="entry-(\d+)">/g)].map((m) => Number(m[1]));
 const link = (html: string, rel: string) => {
   const m = new RegExp(`<a href="([^"]+)" rel="${rel}">`).exec(html);
   return m ? m[1]!.replace(/&amp;/g, "&").replace(/&#x3D;/g, "=") : null;

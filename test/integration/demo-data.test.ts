@@ -57,7 +57,7 @@ for (const engine of testDatabases()) {
         .to.satisfy((q: { ibanProblem: string | null }[]) => q.length > 0 && q.every((i) => i.ibanProblem === null));
       const finance = await signIn(buildApp(db), "finance@demo.test");
       const queue = await finance.get("/finance").expect(200);
-      expect(queue.text).to.include("<code>DK8952950012345678</code>").and.include("Outside the euro area; the company confirmed the account receives euros.");
+      expect(queue.text).to.match(/<code[^>]*>DK8952950012345678<\/code>/).and.include("Outside the euro area; the company confirmed the account receives euros.");
     });
 
     it("has issued a letter for every awarded application, which the demo applicant can download at once", async () => {
