@@ -5,6 +5,8 @@ import { createDraft } from "../../server/services/applications/drafts";
 import { acceptAward, submitApplication } from "../../server/services/applications/submission";
 import type { DraftInput } from "../../server/services/applications/checks";
 import { submitClaim } from "../../server/services/claims/claims";
+import { verifyClaim } from "../../server/services/claims/verification";
+import { approve } from "../../server/services/review/decisions";
 import { insertedId } from "../../server/services/platform/context";
 import type { Express } from "express";
 import { buildApp } from "./app";
@@ -114,4 +116,25 @@ export async function insertClaim(db: Db, applicationId: number, lines: { incurr
     report: "We met three institutes.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
     lines: lines.map((l) => ({ incurredOn: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, amount: (l.originalMinor / 100).toFixed(2) })),
   }, []);
+}
+
+/**
+ * A verified claim as the scheme produces it: the applicant submits (10 February 2027), the
+ * manager approves (1 March 2027), the applicant accepts and claims one euro cost line of
+ * `payableCents` (1 May 2027) and the verifier (the manager unless `verifierEmail`) finds every
+ * line eligible (10 May 2027). The application ends in claim-verified with its commitment booked.
+ */
+export async function insertVerifiedClaim(db: Db, opts: {
+  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; payableCents?: Cents; verifierEmail?: string;
+}): Promise<{ applicationId: number; claimId: number; reference: string }> {
+  const applicationId = await insertSubmitted(db, { email: opts.email, callId: opts.callId, type: opts.type, requestedCents: opts.requestedCents });
+  const manager = await actorByEmail(db, "manager@demo.test");
+  await approve(testContext(db, manager, () => new Date("2027-03-01T10:00:00.000Z")), applicationId, {});
+  const approved = defined(await db("applications").where({ id: applicationId }).first(), "application");
+  const payable = opts.payableCents ?? Number(approved.approved_cents);
+  const claimId = await insertClaim(db, applicationId, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: payable }]);
+  const lines = await db("claim_cost_lines").where({ claim_id: claimId }).select("id");
+  const verifier = opts.verifierEmail ? await actorByEmail(db, opts.verifierEmail) : manager;
+  await verifyClaim(testContext(db, verifier, () => new Date("2027-05-10T10:00:00.000Z")), claimId, lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
+  return { applicationId, claimId, reference: defined(approved.reference, "reference") };
 }
