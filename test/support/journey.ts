@@ -1,6 +1,7 @@
 import type { Db } from "../../server/db/connection";
 import type { Cents } from "../../server/domain/money";
-import { createCall, openCall } from "../../server/services/calls/calls";
+import { closeCall, createCall, openCall } from "../../server/services/calls/calls";
+import { parseInstant } from "../../server/domain/time";
 import { createDraft } from "../../server/services/applications/drafts";
 import { acceptAward, submitApplication } from "../../server/services/applications/submission";
 import type { DraftInput } from "../../server/services/applications/checks";
@@ -137,4 +138,26 @@ export async function insertVerifiedClaim(db: Db, opts: {
   const verifier = opts.verifierEmail ? await actorByEmail(db, opts.verifierEmail) : manager;
   await verifyClaim(testContext(db, verifier, () => new Date("2027-05-10T10:00:00.000Z")), claimId, lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
   return { applicationId, claimId, reference: defined(approved.reference, "reference") };
+}
+
+/**
+ * A call created by the manager through the calls service with the given moments (UTC instants)
+ * and opened at its opening moment; `status: "closed"` closes it by hand afterwards, `"draft"`
+ * leaves it unopened.
+ */
+export async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; status?: "draft" | "open" | "closed"; types?: string[]; totalCents?: Cents; title?: string }): Promise<number> {
+  const manager = await actorByEmail(db, "manager@demo.test");
+  const ctx = testContext(db, manager, () => new Date("2027-01-01T00:00:00.000Z"));
+  const local = (instant: string) => parseInstant(instant).setZone(ctx.config.timeZone).toFormat("yyyy-MM-dd'T'HH:mm");
+  const types = await db("voucher_types").whereIn("code", opts.types ?? ["MG", "IN", "CO"]).select("id", "completion_days");
+  const id = await createCall(ctx, {
+    title: opts.title ?? "Spring call 2027", description: "Vouchers for cross-regional life-science cooperation.",
+    opensLocal: local(opts.opensAt), closesLocal: local(opts.closesAt),
+    types: types.map((t) => ({ voucherTypeId: Number(t.id), completionDays: Number(t.completion_days) })),
+    totalCents: opts.totalCents ?? 10_000_000, perTypeCents: {}, perPartnerCents: {},
+  });
+  if (opts.status === "draft") return id;
+  await openCall(testContext(db, manager, () => new Date(opts.opensAt)), id);
+  if (opts.status === "closed") await closeCall(testContext(db, manager, () => new Date(opts.opensAt)), id);
+  return id;
 }
