@@ -161,3 +161,18 @@ export async function insertCall(db: Db, opts: { opensAt: string; closesAt: stri
   if (opts.status === "closed") await closeCall(testContext(db, manager, () => new Date(opts.opensAt)), id);
   return id;
 }
+
+/**
+ * Bare submitted applications written straight into the table, for the budget ledger tests only:
+ * they need many applications of one type by one company in one call, which the services refuse
+ * (R10), and nothing of them but a row the ledger entries can point to.
+ */
+export async function insertBareApplications(db: Db, count: number, o: {
+  callId: number; companyId: number; voucherTypeId: number; partnerId: number; createdBy: number; at: string;
+}): Promise<number[]> {
+  const rows = Array.from({ length: count }, () => ({
+    call_id: o.callId, company_id: o.companyId, voucher_type_id: o.voucherTypeId, partner_id: o.partnerId,
+    state: "submitted" as const, created_by: o.createdBy, created_at: o.at, updated_at: o.at,
+  }));
+  return (await db("applications").insert(rows).returning("id")).map(insertedId);
+}
