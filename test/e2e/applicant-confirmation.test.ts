@@ -6,25 +6,12 @@ import { type Agent, buildApp, csrfFrom, csrfToken, signIn } from "../support/ap
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { insertCall } from "../support/journey";
 
 async function regionId(db: Db, code: string): Promise<number> {
   return Number(defined(await db("regions").where({ code }).first("id")).id);
 }
 
-/** An open call offering Meet & Greet, inserted directly (opening calls is another journey). */
-async function insertCall(db: Db, opts: { opensAt: string; closesAt: string }): Promise<number> {
-  const scheme = defined(await db("schemes").first("id"), "scheme");
-  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
-  const [row] = await db("calls").insert({
-    scheme_id: scheme.id, title: "Spring call 2027", description: "Vouchers", opens_at: opts.opensAt, closes_at: opts.closesAt,
-    status: "open", created_by: manager.id, created_at: opts.opensAt, updated_at: opts.opensAt,
-  }).returning("id");
-  const callId = Number(typeof row === "object" ? row.id : row);
-  const mg = defined(await db("voucher_types").where({ code: "MG" }).first(), "mg");
-  await db("call_voucher_types").insert({ call_id: callId, voucher_type_id: mg.id, completion_days: mg.completion_days });
-  await db("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: 10_000_000 });
-  return callId;
-}
 
 const DECLARE = { truthful: "on", smeStatus: "on", deMinimisComplete: "on", noDoubleFunding: "on" };
 
@@ -40,7 +27,7 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       await seedDemoData(db);
       app = buildApp(db, { clock: clock.now });
-      callId = await insertCall(db, { opensAt: "2027-02-01T08:00:00.000Z", closesAt: "2027-04-01T10:00:00.000Z" });
+      callId = await insertCall(db, { opensAt: "2027-02-01T08:00:00.000Z", closesAt: "2027-04-01T10:00:00.000Z", types: ["MG"] });
     });
     after(() => db.destroy());
 

@@ -6,22 +6,7 @@ import { approve } from "../../server/services/review/decisions";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
-
-/** A call as a manager would have opened it, inserted directly (calls are another journey). */
-export async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; status?: string; types?: string[]; totalCents?: number; title?: string }): Promise<number> {
-  const scheme = defined(await db("schemes").first("id"), "scheme");
-  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
-  const now = "2027-01-01T00:00:00.000Z";
-  const [row] = await db("calls").insert({
-    scheme_id: scheme.id, title: opts.title ?? "Spring call 2027", description: "Vouchers for cross-regional life-science cooperation.",
-    opens_at: opts.opensAt, closes_at: opts.closesAt, status: opts.status ?? "open", created_by: manager.id, created_at: now, updated_at: now,
-  }).returning("id");
-  const callId = Number(typeof row === "object" ? row.id : row);
-  const types = await db("voucher_types").whereIn("code", opts.types ?? ["MG", "IN", "CO"]);
-  for (const t of types) await db("call_voucher_types").insert({ call_id: callId, voucher_type_id: t.id, completion_days: t.completion_days });
-  await db("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: opts.totalCents ?? 10_000_000 });
-  return callId;
-}
+import { insertCall } from "../support/journey";
 
 export async function regionId(db: Db, code: string): Promise<number> {
   return Number(defined(await db("regions").where({ code }).first("id")).id);

@@ -4,48 +4,19 @@ import ExcelJS from "exceljs";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
-import { insertedId } from "../../server/services/platform/context";
-import * as budget from "../../server/services/finance/budget";
+import type { Cents } from "../../server/domain/money";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
-import { TestClock, testConfig, testDatabases } from "../support/db";
-import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { TestClock, testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+import { insertVerifiedClaim, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
-const NOW = "2026-06-15T10:00:00.000Z";
+const NOW = "2027-06-15T10:00:00.000Z";
 
-/** A demo-company application in claim-verified with its commitment and a claim verified by the manager. */
-async function verifiedDemoClaim(db: Db, payableCents: number): Promise<{ claimId: number; applicationId: number; reference: string }> {
-  const manager = await actorByEmail(db, "manager@demo.test");
-  const scheme = defined(await db("schemes").first("id"), "scheme");
-  let call = await db("calls").orderBy("id").first("id");
-  if (!call) {
-    const [c] = await db("calls").insert({
-      scheme_id: scheme.id, title: "E2E call", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
-      status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
-    }).returning("id");
-    call = { id: insertedId(c) };
-  }
-  const callId = Number(call.id);
-  const ctx = { db, config: testConfig(), actor: manager, now: () => new Date(NOW) };
-  if (!(await db("budget_ceilings").where({ call_id: callId, key: "total" }).first())) {
-    await db.transaction((trx) => budget.createCeilings(trx, ctx, callId, [{ key: "total", label: "Call total", ceilingCents: 100_000_000 }]));
-  }
-  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
-  const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
-  const reference = `IN2LS-E2E-${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
-  const [a] = await db("applications").insert({
-    reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
-    approved_cents: 50_000, decided_by: manager.id, decided_at: NOW, created_by: manager.id, created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  const applicationId = Number(typeof a === "object" ? a.id : a);
-  const keys = (await budget.readCeilings(db, callId)).map((c) => c.key).filter((k) => k === "total");
-  await db.transaction((trx) => budget.commit(trx, ctx, { callId, applicationId, amountCents: 50_000, ceilingKeys: keys, idempotencyKey: `e2e-commit:${applicationId}` }));
-  const [cl] = await db("claims").insert({
-    application_id: applicationId, status: "verified", report: "Met three partners.", submitted_at: NOW, submitted_by: manager.id,
-    verified_at: NOW, verified_by: manager.id, payable_cents: payableCents,
-  }).returning("id");
-  return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId, reference };
+/** The demo's Danish company's voucher with a claim the manager verified, in a call of its own (R10 allows one voucher of a type per call). */
+async function verifiedDemoClaim(db: Db, payableCents: Cents): Promise<{ claimId: number; applicationId: number; reference: string }> {
+  const callId = await seedCall(db, () => new Date("2027-01-15T10:00:00.000Z"), { totalCents: 100_000_000 });
+  return insertVerifiedClaim(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000, payableCents });
 }
 
 function binary(res: import("superagent").Response, cb: (err: Error | null, body: Buffer) => void): void {
@@ -89,7 +60,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     // The demo's Danish company is paid to its Danish account, which it confirmed receives euros (R15).
     expect(queue.text).to.contain("DK2930000001234567");
     const token = csrfFrom(queue.text);
-    const form = { _csrf: token, claimIds: String(claim.claimId), paidOn: "2026-06-15", bankReference: "BANK-E2E-1" };
+    const form = { _csrf: token, claimIds: String(claim.claimId), paidOn: "2027-06-15", bankReference: "BANK-E2E-1" };
 
     const [first, second] = await Promise.all([
       finance.post("/finance/payments").type("form").send(form),
@@ -98,14 +69,14 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const statuses = [first.status, second.status].sort();
     expect(statuses).to.deep.equal([303, 409]);
     const refused = first.status === 409 ? first : second;
-    expect(refused.text).to.contain("already paid on 2026-06-15, reference BANK-E2E-1");
+    expect(refused.text).to.contain("already paid on 2027-06-15, reference BANK-E2E-1");
     expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(1);
     expect(defined(await db("applications").where({ id: claim.applicationId }).first()).state).to.equal("paid");
 
     const ledger = await finance.get("/finance/ledger");
     expect(ledger.status).to.equal(200);
     expect(ledger.text).to.contain(`href="/applications/${claim.applicationId}"`);
-    expect(ledger.text).to.contain("<dt>Payment reference</dt><dd>BANK-E2E-1</dd>").and.contain("<dt>Paid on</dt><dd>15 Jun 2026</dd>");
+    expect(ledger.text).to.contain("<dt>Payment reference</dt><dd>BANK-E2E-1</dd>").and.contain("<dt>Paid on</dt><dd>15 Jun 2027</dd>");
 
     const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
     expect(csv.status).to.equal(200);
@@ -117,7 +88,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const ref = LEDGER_COLUMNS.indexOf("Payment reference");
     const sum = (kind: string) => records.slice(1).filter((r) => r[k] === kind).reduce((s, r) => s + cents(defined(r[amt])), 0);
     const paidOn = LEDGER_COLUMNS.indexOf("Paid on");
-    expect(records.slice(1).some((r) => r[k] === "payment" && r[ref] === "BANK-E2E-1" && r[amt] === "420.50" && r[paidOn] === "2026-06-15")).to.equal(true);
+    expect(records.slice(1).some((r) => r[k] === "payment" && r[ref] === "BANK-E2E-1" && r[amt] === "420.50" && r[paidOn] === "2027-06-15")).to.equal(true);
     expect(records.slice(1).filter((r) => r[k] !== "payment").every((r) => r[paidOn] === "")).to.equal(true);
 
     const recon = await finance.get("/finance/reconciliation?from=2026-01-01&to=2030-12-31");
@@ -157,7 +128,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const claim = await verifiedDemoClaim(db, 50_000);
     const page = await finance.get("/finance");
     const token = csrfFrom(page.text);
-    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2026-06-18" });
+    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2027-06-18" });
     expect(created.status).to.equal(303);
     const batchUrl = created.headers.location as string;
     const batchPage = await finance.get(batchUrl);
@@ -166,25 +137,25 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(xml.status).to.equal(200);
     expect(xml.text).to.contain(`<EndToEndId>${claim.reference}</EndToEndId>`);
     expect(xml.text).to.contain("<InstdAmt Ccy=\"EUR\">500.00</InstdAmt>");
-    clock.set("2026-06-19T10:00:00.000Z"); // the bank has executed the batch
+    clock.set("2027-06-19T10:00:00.000Z"); // the bank has executed the batch
     const done = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: csrfFrom(batchPage.text) });
     clock.set(NOW);
     expect(done.status).to.equal(303);
     const pay = defined(await db("payments").where({ claim_id: claim.claimId }).first(), "pay");
-    expect(pay.paid_on).to.equal("2026-06-18");
+    expect(pay.paid_on).to.equal("2027-06-18");
   });
 
   it("a batch page refuses an early execution with its reason, and cancels only with the confirmation ticked", async () => {
     const claim = await verifiedDemoClaim(db, 30_000);
     const token = csrfFrom((await finance.get("/finance")).text);
-    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2026-06-20" });
+    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2027-06-20" });
     const batchUrl = created.headers.location as string;
     const page = await finance.get(batchUrl);
     expect(page.text).to.contain(claim.reference).and.to.contain(`action="${batchUrl}/cancel"`);
 
     const early = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: token });
     expect(early.status).to.equal(422);
-    expect(early.text).to.contain("The bank executes this batch on 2026-06-20");
+    expect(early.text).to.contain("The bank executes this batch on 2027-06-20");
     expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(0);
 
     const unconfirmed = await finance.post(`${batchUrl}/cancel`).type("form").send({ _csrf: token, reason: "Wrong date" });

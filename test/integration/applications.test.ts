@@ -11,21 +11,9 @@ import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { insertCall } from "../support/journey";
 import { refusal } from "../support/rejects";
 
-/** A call as a manager would have opened it (calls are another journey). */
-async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; title: string }): Promise<number> {
-  const scheme = defined(await db("schemes").first("id"), "scheme");
-  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
-  const [row] = await db("calls").insert({
-    scheme_id: scheme.id, title: opts.title, description: "", opens_at: opts.opensAt, closes_at: opts.closesAt, status: "open",
-    created_by: manager.id, created_at: "2027-01-01T00:00:00.000Z", updated_at: "2027-01-01T00:00:00.000Z",
-  }).returning("id");
-  const callId = Number(typeof row === "object" ? row.id : row);
-  for (const t of await db("voucher_types")) await db("call_voucher_types").insert({ call_id: callId, voucher_type_id: t.id, completion_days: t.completion_days });
-  await db("budget_ceilings").insert({ call_id: callId, key: "total", label: "Total", ceiling_cents: 10_000_000 });
-  return callId;
-}
 
 const regionId = async (db: Db, code: string) => Number(defined(await db("regions").where({ code }).first("id")).id);
 

@@ -19,6 +19,7 @@ import { type Actor, type ServiceContext, inTransaction, insertedId } from "../.
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { insertBareApplications } from "../support/journey";
 import { rejection } from "../support/rejects";
 
 /** A tuple of N ids. */
@@ -70,13 +71,11 @@ for (const t of testDatabases()) {
     }
 
     async function newApplications<N extends number>(callId: number, n: N, opts: { type?: string; partnerId?: number } = {}): Promise<Ids<N>> {
-      const rows = Array.from({ length: n }, () => ({
-        call_id: callId, company_id: companyId, voucher_type_id: typeIds[opts.type ?? "IN"], partner_id: opts.partnerId ?? partnerDk,
-        state: "submitted", created_by: manager.id, created_at: NOW, updated_at: NOW,
-      }));
-      const ids = await db("applications").insert(rows).returning("id");
+      const ids = await insertBareApplications(db, n, {
+        callId, companyId, voucherTypeId: defined(typeIds[opts.type ?? "IN"]), partnerId: opts.partnerId ?? partnerDk, createdBy: manager.id, at: NOW,
+      });
       // As many ids as rows were asked for, so `const [a, b] = await newApplications(callId, 2)` is typed.
-      return ids.map(insertedId) as Ids<N>;
+      return ids as Ids<N>;
     }
 
     const total = (cents: number): CeilingInput => ({ key: "total", label: "Total budget", ceilingCents: cents });

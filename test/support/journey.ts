@@ -1,10 +1,13 @@
 import type { Db } from "../../server/db/connection";
 import type { Cents } from "../../server/domain/money";
-import { createCall, openCall } from "../../server/services/calls/calls";
+import { closeCall, createCall, openCall } from "../../server/services/calls/calls";
+import { parseInstant } from "../../server/domain/time";
 import { createDraft } from "../../server/services/applications/drafts";
 import { acceptAward, submitApplication } from "../../server/services/applications/submission";
 import type { DraftInput } from "../../server/services/applications/checks";
 import { submitClaim } from "../../server/services/claims/claims";
+import { verifyClaim } from "../../server/services/claims/verification";
+import { approve } from "../../server/services/review/decisions";
 import { insertedId } from "../../server/services/platform/context";
 import type { Express } from "express";
 import { buildApp } from "./app";
@@ -114,4 +117,62 @@ export async function insertClaim(db: Db, applicationId: number, lines: { incurr
     report: "We met three institutes.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
     lines: lines.map((l) => ({ incurredOn: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, amount: (l.originalMinor / 100).toFixed(2) })),
   }, []);
+}
+
+/**
+ * A verified claim as the scheme produces it: the applicant submits (10 February 2027), the
+ * manager approves (1 March 2027), the applicant accepts and claims one euro cost line of
+ * `payableCents` (1 May 2027) and the verifier (the manager unless `verifierEmail`) finds every
+ * line eligible (10 May 2027). The application ends in claim-verified with its commitment booked.
+ */
+export async function insertVerifiedClaim(db: Db, opts: {
+  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; payableCents?: Cents; verifierEmail?: string;
+}): Promise<{ applicationId: number; claimId: number; reference: string }> {
+  const applicationId = await insertSubmitted(db, { email: opts.email, callId: opts.callId, type: opts.type, requestedCents: opts.requestedCents });
+  const manager = await actorByEmail(db, "manager@demo.test");
+  await approve(testContext(db, manager, () => new Date("2027-03-01T10:00:00.000Z")), applicationId, {});
+  const approved = defined(await db("applications").where({ id: applicationId }).first(), "application");
+  const payable = opts.payableCents ?? Number(approved.approved_cents);
+  const claimId = await insertClaim(db, applicationId, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: payable }]);
+  const lines = await db("claim_cost_lines").where({ claim_id: claimId }).select("id");
+  const verifier = opts.verifierEmail ? await actorByEmail(db, opts.verifierEmail) : manager;
+  await verifyClaim(testContext(db, verifier, () => new Date("2027-05-10T10:00:00.000Z")), claimId, lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
+  return { applicationId, claimId, reference: defined(approved.reference, "reference") };
+}
+
+/**
+ * A call created by the manager through the calls service with the given moments (UTC instants)
+ * and opened at its opening moment; `status: "closed"` closes it by hand afterwards, `"draft"`
+ * leaves it unopened.
+ */
+export async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; status?: "draft" | "open" | "closed"; types?: string[]; totalCents?: Cents; title?: string }): Promise<number> {
+  const manager = await actorByEmail(db, "manager@demo.test");
+  const ctx = testContext(db, manager, () => new Date("2027-01-01T00:00:00.000Z"));
+  const local = (instant: string) => parseInstant(instant).setZone(ctx.config.timeZone).toFormat("yyyy-MM-dd'T'HH:mm");
+  const types = await db("voucher_types").whereIn("code", opts.types ?? ["MG", "IN", "CO"]).select("id", "completion_days");
+  const id = await createCall(ctx, {
+    title: opts.title ?? "Spring call 2027", description: "Vouchers for cross-regional life-science cooperation.",
+    opensLocal: local(opts.opensAt), closesLocal: local(opts.closesAt),
+    types: types.map((t) => ({ voucherTypeId: Number(t.id), completionDays: Number(t.completion_days) })),
+    totalCents: opts.totalCents ?? 10_000_000, perTypeCents: {}, perPartnerCents: {},
+  });
+  if (opts.status === "draft") return id;
+  await openCall(testContext(db, manager, () => new Date(opts.opensAt)), id);
+  if (opts.status === "closed") await closeCall(testContext(db, manager, () => new Date(opts.opensAt)), id);
+  return id;
+}
+
+/**
+ * Bare submitted applications written straight into the table, for the budget ledger tests only:
+ * they need many applications of one type by one company in one call, which the services refuse
+ * (R10), and nothing of them but a row the ledger entries can point to.
+ */
+export async function insertBareApplications(db: Db, count: number, o: {
+  callId: number; companyId: number; voucherTypeId: number; partnerId: number; createdBy: number; at: string;
+}): Promise<number[]> {
+  const rows = Array.from({ length: count }, () => ({
+    call_id: o.callId, company_id: o.companyId, voucher_type_id: o.voucherTypeId, partner_id: o.partnerId,
+    state: "submitted" as const, created_by: o.createdBy, created_at: o.at, updated_at: o.at,
+  }));
+  return (await db("applications").insert(rows).returning("id")).map(insertedId);
 }
