@@ -61,6 +61,85 @@ const LABELS: Record<string, Record<string, string>> = {
   purpose: { application: "Application file", evidence: "Claim evidence" },
 };
 
+/**
+ * Audit actions in words, for the audit log page. The stored code stays the auditors' key (the
+ * page shows it beside the label); a test checks every action the services write has a label here.
+ */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  "application.draft-created": "Application draft created",
+  "application.draft-saved": "Application draft saved",
+  "application.attachment-added": "File attached to an application",
+  "application.conflict-declared": "Conflict of interest declared",
+  "application.submit": "Application submitted",
+  "application.resubmit": "Application resubmitted",
+  "application.withdraw": "Application withdrawn",
+  "application.approve": "Application approved",
+  "application.reject": "Application rejected",
+  "application.reserve": "Application put on the reserve list",
+  "application.request-info": "More information requested",
+  "application.accept": "Award accepted",
+  "application.claim": "Claim submitted",
+  "application.verify-claim": "Claim verified",
+  "application.reject-claim": "Claim rejected",
+  "application.pay": "Voucher paid",
+  "application.close": "Voucher closed",
+  "application.cancel": "Voucher cancelled",
+  "application.expire": "Voucher expired",
+  "application.reminder-14": "Reminder sent: completion deadline in 14 days",
+  "application.reminder-3": "Reminder sent: completion deadline in 3 days",
+  "application.claim-reminder-14": "Reminder sent: claim deadline in 14 days",
+  "application.claim-reminder-3": "Reminder sent: claim deadline in 3 days",
+  "budget.commit": "Amount committed against the call budget",
+  "budget.release": "Committed amount released",
+  "budget.payment": "Payment booked in the ledger",
+  "budget.reverse": "Ledger entry corrected",
+  "budget.ceilings": "Budget ceilings changed",
+  "call.created": "Call created",
+  "call.updated": "Call changed",
+  "call.opened": "Call opened",
+  "call.closed": "Call closed",
+  "call.type-settings-taken": "Voucher type settings copied into a call",
+  "call.ledger-checked": "Call ledger checked",
+  "company.created": "Company created",
+  "company.updated": "Company profile changed",
+  "directory.created": "Organisation added to the directory",
+  "directory.updated": "Directory organisation changed",
+  "exchange-rate.added": "Exchange rate added",
+  "exchange-rate.corrected": "Exchange rate corrected",
+  "ledger.exported": "Ledger exported",
+  "letter.issued": "Award letter issued",
+  "login.succeeded": "Signed in",
+  "login.failed": "Sign-in failed",
+  "login.throttled": "Sign-in attempts throttled",
+  "payment.recorded": "Payment recorded",
+  "referral.created": "Referral created",
+  "region.updated": "Region changed",
+  "rejection-template.created": "Rejection template created",
+  "rejection-template.updated": "Rejection template changed",
+  "results.report_downloaded": "Results report downloaded",
+  "results.target_set": "Results target set",
+  "scheme.updated": "Scheme settings changed",
+  "sepa.batch_prepared": "SEPA payment batch prepared",
+  "sepa.batch_executed": "SEPA payment batch executed",
+  "sepa.batch_cancelled": "SEPA payment batch cancelled",
+  "user.created": "User account created",
+  "user.activated": "User account activated",
+  "user.deactivated": "User account deactivated",
+  "user.role_changed": "User role changed",
+  "user.email-confirmed": "E-mail address confirmed",
+  "user.confirmation-resent": "Confirmation e-mail sent again",
+  "user.invitation-accepted": "Invitation accepted",
+  "user.password-reset": "Password reset",
+  "user.password-reset-requested": "Password reset requested",
+  "user.password-reset-throttled": "Password reset requests throttled",
+};
+
+/** An audit action in words; an unknown code is shown as it is rather than hidden. */
+export function auditActionLabel(code: unknown): string {
+  const c = text(code);
+  return AUDIT_ACTION_LABELS[c] ?? c;
+}
+
 /** The label of a code of a given kind; an unknown code is shown as it is rather than hidden. */
 export function codeLabel(kind: string, code: unknown): string {
   const c = text(code);
@@ -141,6 +220,7 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown) => FAMILY_LABELS[stateFamily(text(s))],
     codeLabel: (kind: unknown, code: unknown) => codeLabel(String(kind), code),
+    auditActionLabel: (code: unknown) => auditActionLabel(code),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown) => findingGroups(findings),
     lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),
