@@ -7,6 +7,7 @@
  * All days are calendar dates (YYYY-MM-DD) in the programme time zone; the caller turns "now"
  * into "today" with localDate(now, timeZone).
  */
+import { dayInWords } from "./date-format";
 import { ValidationError } from "../errors";
 import { missingRateMessage, type RateEntry } from "./exchange-rates";
 import type { AppState } from "./lifecycle";
@@ -64,8 +65,8 @@ export function expiryReason(v: VoucherFacts, today: string): string | null {
   if (!AWAITING_CLAIM.includes(v.state as AppState) || !v.claimDeadline) return null;
   if (!isPastDeadline(today, v.claimDeadline)) return null;
   return v.state === "claim-rejected"
-    ? `claim deadline ${v.claimDeadline} passed after the claim was rejected`
-    : `claim deadline ${v.claimDeadline} passed without a claim`;
+    ? `claim deadline ${dayInWords(v.claimDeadline)} passed after the claim was rejected`
+    : `claim deadline ${dayInWords(v.claimDeadline)} passed without a claim`;
 }
 
 /** The state as it is on `today`: "expired" once due, even before the daily job has written it. */
@@ -99,7 +100,7 @@ export function claimWindow(v: ClaimWindowFacts, today: string): ClaimWindow {
   if (closesOn && isPastDeadline(today, closesOn)) {
     return {
       open: false, rule: "R12", opensOn, closesOn,
-      reason: `The claim deadline was ${closesOn} and today is ${today}; the voucher has expired and a claim can no longer be submitted.`,
+      reason: `The claim deadline was ${dayInWords(closesOn)} and today is ${dayInWords(today)}; the voucher has expired and a claim can no longer be submitted.`,
     };
   }
   if (!opensOn) {
@@ -109,7 +110,7 @@ export function claimWindow(v: ClaimWindowFacts, today: string): ClaimWindow {
   if (today < opensOn) {
     return {
       open: false, rule: "R11", opensOn, closesOn,
-      reason: `The activity ends on ${opensOn}; a claim can be submitted from that day on${closesOn ? ` until ${closesOn}` : ""} (today is ${today}).`,
+      reason: `The activity ends on ${dayInWords(opensOn)}; a claim can be submitted from that day on${closesOn ? ` until ${dayInWords(closesOn)}` : ""} (today is ${dayInWords(today)}).`,
     };
   }
   return { open: true, opensOn, closesOn };
@@ -138,10 +139,10 @@ export function costLineDateStatus(incurredOn: string, approvedOn: string, claim
 /** The refusal for a cost line outside the dates, in the applicant's and the manager's words. */
 export function costLineDateMessage(status: LineDateStatus, incurredOn: string, approvedOn: string, claimDay: string): string | null {
   if (status === "before-approval") {
-    return `dated ${incurredOn}, before the approval on ${approvedOn}; costs before the approval are not eligible (R11).`;
+    return `dated ${dayInWords(incurredOn)}, before the approval on ${dayInWords(approvedOn)}; costs before the approval are not eligible (R11).`;
   }
   if (status === "after-claim-day") {
-    return `dated ${incurredOn}, after the day of the claim (${claimDay}); only costs already incurred can be claimed.`;
+    return `dated ${dayInWords(incurredOn)}, after the day of the claim (${dayInWords(claimDay)}); only costs already incurred can be claimed.`;
   }
   return null;
 }

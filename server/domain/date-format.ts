@@ -26,6 +26,10 @@ export interface ZonedParts {
 
 const MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
 
+const MONTHS_LONG = [
+  "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+] as const;
+
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -179,4 +183,15 @@ export function formatLongDay(value: string | Date, timeZone: string, locale: st
   const at = new Date(Date.UTC(2000, d.month - 1, d.day));
   at.setUTCFullYear(d.year);
   return f.format(at);
+}
+
+/**
+ * "30 November 2026": a calendar date written out in the English of the scheme's messages
+ * (refusals, findings), where an ISO date reads like a code. A value that is not a date is
+ * returned as it is, so a message never loses what it was about.
+ */
+export function dayInWords(date: string): string {
+  const d = parseCalendarDate(date);
+  // The year keeps four digits, so a mistyped year 0001 reads as one rather than as "1".
+  return d ? `${d.day} ${MONTHS_LONG[d.month - 1] ?? ""} ${pad4(d.year)}` : date;
 }

@@ -3,6 +3,7 @@
  * behind the eligibility check, the award letter and the manager's page, so the three can never
  * show different totals.
  */
+import { dayInWords } from "./date-format";
 import type { AppState } from "./lifecycle";
 import { holdsCommitment } from "./lifecycle";
 import { type Cents, assertCents, sumCents } from "./money";
@@ -72,7 +73,7 @@ export const EARLIEST_DE_MINIMIS_GRANT = "1990-01-01";
  */
 export function deMinimisGrantDateProblem(grantedOn: string, today: string): string | null {
   if (!isValidDate(grantedOn)) return `the date granted "${String(grantedOn)}" is not a real date (YYYY-MM-DD).`;
-  if (grantedOn < EARLIEST_DE_MINIMIS_GRANT) return `the date granted ${grantedOn} is before ${EARLIEST_DE_MINIMIS_GRANT}; check the year.`;
-  if (grantedOn > today) return `the date granted ${grantedOn} is in the future (today is ${today}); declare aid once it has been granted.`;
+  if (grantedOn < EARLIEST_DE_MINIMIS_GRANT) return `the date granted ${dayInWords(grantedOn)} is before ${dayInWords(EARLIEST_DE_MINIMIS_GRANT)}; check the year.`;
+  if (grantedOn > today) return `the date granted ${dayInWords(grantedOn)} is in the future (today is ${dayInWords(today)}); declare aid once it has been granted.`;
   return null;
 }

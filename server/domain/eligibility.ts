@@ -2,6 +2,7 @@
  * Automatic eligibility checks (R3, R6-R11, R12), shown to the manager with reasons and used to
  * refuse submission/approval when a check certainly fails.
  */
+import { dayInWords } from "./date-format";
 import { Decimal } from "decimal.js";
 import { ValidationError } from "../errors";
 import { isLive } from "./lifecycle";
@@ -359,7 +360,7 @@ function checkActivityDate(input: EligibilityInput, today: string, type: Voucher
   const preApproval = type?.preApprovalRequired ?? false;
   if (input.stage === "submit") {
     if (start < today) {
-      return refuse("R11", `The activity start date ${start} has passed (today is ${today}); an application whose activity date has passed cannot be submitted.`);
+      return refuse("R11", `The activity start date ${dayInWords(start)} has passed (today is ${dayInWords(today)}); an application whose activity date has passed cannot be submitted.`);
     }
     if (preApproval && start <= today) {
       // Not refused at submission by the rule's wording, but it cannot be approved: flag it.
@@ -367,19 +368,19 @@ function checkActivityDate(input: EligibilityInput, today: string, type: Voucher
         rule: "R11",
         status: "fail",
         certain: false,
-        message: `The ${typeName} activity starts today (${start}); it can only be approved before the day of the activity, so it cannot be approved.`,
+        message: `The ${typeName} activity starts today (${dayInWords(start)}); it can only be approved before the day of the activity, so it cannot be approved.`,
       };
     }
-    return pass("R11", `The activity starts on ${start}, after today (${today}).`);
+    return pass("R11", `The activity starts on ${dayInWords(start)}, after today (${dayInWords(today)}).`);
   }
   // stage "approve": the approval day is today.
   if (preApproval && start <= today) {
-    return refuse("R11", `The ${typeName} activity starts on ${start}, which is not after the day of approval (${today}); a ${typeName} must be approved before the activity takes place.`);
+    return refuse("R11", `The ${typeName} activity starts on ${dayInWords(start)}, which is not after the day of approval (${dayInWords(today)}); a ${typeName} must be approved before the activity takes place.`);
   }
   if (start < today) {
-    return refuse("R11", `The activity started on ${start}, before the day of approval (${today}); the activity may not start before it is approved.`);
+    return refuse("R11", `The activity started on ${dayInWords(start)}, before the day of approval (${dayInWords(today)}); the activity may not start before it is approved.`);
   }
-  return pass("R11", `The activity starts on ${start}, not before the day of approval (${today}).`);
+  return pass("R11", `The activity starts on ${dayInWords(start)}, not before the day of approval (${dayInWords(today)}).`);
 }
 
 // ---------------------------------------------------------------------------------------------

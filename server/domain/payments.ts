@@ -4,6 +4,7 @@
  * batch executed. The services gather the facts under their locks and ask here; the database's
  * one-open-path index (payment_paths) is the backstop when two steps race.
  */
+import { dayInWords } from "./date-format";
 import { type Cents, formatMoney } from "./money";
 
 /** The payment path a claim is on, if any: paid by hand, or in a SEPA batch. */
@@ -102,7 +103,7 @@ export function executionDateRefusal(executionDate: string, today: string): Paym
   if (executionDate <= today) return null;
   return {
     status: 422, code: "batch_not_due",
-    message: `The bank executes this batch on ${executionDate}; it can be marked executed from that day (today is ${today}). Nothing was recorded.`,
+    message: `The bank executes this batch on ${dayInWords(executionDate)}; it can be marked executed from that day (today is ${dayInWords(today)}). Nothing was recorded.`,
   };
 }
 

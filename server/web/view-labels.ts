@@ -2,6 +2,9 @@ import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
 import { ORG_KINDS } from "../services/directory/directory-queries";
+import { auditActionLabel } from "../services/platform/audit-labels";
+
+export { AUDIT_ACTION_LABELS, auditActionLabel } from "../services/platform/audit-labels";
 
 /**
  * Human words for the codes the database stores, for views. A page never shows a stored code
@@ -141,6 +144,7 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown) => FAMILY_LABELS[stateFamily(text(s))],
     codeLabel: (kind: unknown, code: unknown) => codeLabel(String(kind), code),
+    auditActionLabel: (code: unknown) => auditActionLabel(text(code)),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown) => findingGroups(findings),
     lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),

@@ -109,7 +109,7 @@ describe("browser: the applicant's whole path", function () {
     expect(await page.locator("main").innerText()).to.include("You accepted the award");
 
     // Before the activity has ended the page says from when a claim can be made (R11).
-    expect(await page.locator("#claim-window").innerText()).to.include("The activity ends on 2027-04-11");
+    expect(await page.locator("#claim-window").innerText()).to.include("The activity ends on 11 April 2027");
     clock.set("2027-04-15T09:00:00Z");
     await page.reload();
     await page.getByRole("link", { name: "Submit the claim" }).click();

@@ -107,7 +107,7 @@ for (const engine of testDatabases()) {
       const page = await sme.get(`/applications/${id}`).expect(200);
       expect(page.text).to.include("already been submitted");
       expect(await db("audit_events").where({ action: "application.submit", entity_id: String(id) }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
-      expect(page.text).to.include("Submit").and.include("Draft created");
+      expect(page.text).to.include("Submit").and.include("Application draft created");
       // The browser's back button to the check page offers no second submission.
       const back = await sme.get(`/applications/${id}/check`).expect(200);
       expect(back.text).to.not.include(`action="/applications/${id}/submit"`);
@@ -168,7 +168,7 @@ for (const engine of testDatabases()) {
       const id = await createDraftId(sme, callId, "IN", mgFields({ activityStart: "2027-02-20", activityEnd: "2027-02-21" }));
       const res = await submit(sme, id);
       expect(res.status).to.equal(422);
-      expect(res.text).to.include("The activity start date 2027-02-20 has passed (today is 2027-03-01)");
+      expect(res.text).to.include("The activity start date 20 February 2027 has passed (today is 1 March 2027)");
     });
 
     it("refuses a company that is not an SME (R6) with the reason", async () => {
@@ -303,7 +303,7 @@ for (const engine of testDatabases()) {
         clock.set("2027-04-25T09:00:00Z");
         const res = await claim({ report: "We met four labs.", date_0: "2027-03-04", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
         expect(res.status).to.equal(422);
-        expect(res.text).to.include("Cost line 1 is dated 2027-03-04, before the approval on 2027-03-05");
+        expect(res.text).to.include("Cost line 1 is dated 4 March 2027, before the approval on 5 March 2027");
         expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
@@ -311,7 +311,7 @@ for (const engine of testDatabases()) {
         clock.set("2027-04-25T09:00:00Z");
         const res = await claim({ report: "We met four labs.", date_0: "2027-04-26", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
         expect(res.status).to.equal(422);
-        expect(res.text).to.include("Cost line 1 is dated 2027-04-26, after the day of the claim (2027-04-25)");
+        expect(res.text).to.include("Cost line 1 is dated 26 April 2027, after the day of the claim (25 April 2027)");
         expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
@@ -320,22 +320,22 @@ for (const engine of testDatabases()) {
         const page = await sme.get(`/applications/${id}/claim`).expect(303);
         expect(page.headers.location).to.equal(`/applications/${id}`);
         const detail = (await sme.get(`/applications/${id}`).expect(200)).text;
-        expect(detail).to.include("the claim deadline was 2027-07-03 and the voucher has expired").and.include(">Expired<");
+        expect(detail).to.include("the claim deadline was 3 July 2027 and the voucher has expired").and.include(">Expired<");
         expect((await sme.get("/applicant").expect(200)).text).to.match(new RegExp(`/applications/${id}"[\\s\\S]*?<span class="tag tag--negative" data-family="negative">Expired</span>`));
         const token = await form(sme, `/applications/${id}`);
         const res = await sme.post(`/applications/${id}/claim`).field("_csrf", token)
           .field("report", "We met four labs.").field("date_0", "2027-04-20").field("description_0", "Train ticket").field("currency_0", "EUR").field("amount_0", "120,00");
         expect(res.status).to.equal(422);
-        expect(res.text).to.include("The claim deadline was 2027-07-03 and today is 2027-07-04");
+        expect(res.text).to.include("The claim deadline was 3 July 2027 and today is 4 July 2027");
         expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
       it("before the activity has ended the claim page says from which day a claim can be made (R11)", async () => {
         clock.set("2027-04-20T09:00:00Z");
         const page = (await sme.get(`/applications/${id}/claim`).expect(200)).text;
-        expect(page).to.include("The activity ends on 2027-04-21; a claim can be submitted from that day on until 2027-07-03");
+        expect(page).to.include("The activity ends on 21 April 2027; a claim can be submitted from that day on until 3 July 2027");
         expect(page).to.not.include(`action="/applications/${id}/claim"`);
-        expect((await sme.get(`/applications/${id}`)).text).to.include("The activity ends on 2027-04-21");
+        expect((await sme.get(`/applications/${id}`)).text).to.include("The activity ends on 21 April 2027");
         const token = await form(sme, `/applications/${id}`);
         const res = await sme.post(`/applications/${id}/claim`).field("_csrf", token)
           .field("report", "We met four labs.").field("date_0", "2027-04-20").field("description_0", "Train ticket").field("currency_0", "EUR").field("amount_0", "120,00");

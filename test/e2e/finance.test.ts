@@ -155,7 +155,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
 
     const early = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: token });
     expect(early.status).to.equal(422);
-    expect(early.text).to.contain("The bank executes this batch on 2027-06-20");
+    expect(early.text).to.contain("The bank executes this batch on 20 June 2027");
     expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(0);
 
     const unconfirmed = await finance.post(`${batchUrl}/cancel`).type("form").send({ _csrf: token, reason: "Wrong date" });

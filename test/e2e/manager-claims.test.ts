@@ -126,7 +126,7 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
       [`eligible_${late}`]: "yes", intent: "verify",
     });
     expect(res.status).to.equal(422);
-    expect(res.text).to.include("after the day of the claim (2027-05-01)");
+    expect(res.text).to.include("after the day of the claim (1 May 2027)");
     expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
   });
 

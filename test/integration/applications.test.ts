@@ -78,7 +78,7 @@ for (const engine of testDatabases()) {
       expect(again).to.be.instanceOf(ConflictError);
       expect(again.message).to.include("already been submitted");
       const detail = await applicationDetail(ctx, id);
-      expect(detail.timeline.map((t) => t.label)).to.include.members(["Draft created", "Submitted", "Resubmitted"]);
+      expect(detail.timeline.map((t) => t.label)).to.include.members(["Application draft created", "Application submitted", "Application resubmitted"]);
       const list = await listCompanyApplications(ctx);
       expect(list.find((a) => a.id === id)!.stateLabel).to.equal("Submitted");
       await withdrawApplication(ctx, id);

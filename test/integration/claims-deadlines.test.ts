@@ -54,15 +54,15 @@ for (const engine of testDatabases()) {
       const early = await refusal(claimAs("sme@demo.test", id));
       expect(early).to.be.instanceOf(RuleViolationError);
       expect((early as RuleViolationError).rule).to.equal("R11");
-      expect(early.message).to.include("The activity ends on 2027-04-12; a claim can be submitted from that day on until 2027-06-29");
+      expect(early.message).to.include("The activity ends on 12 April 2027; a claim can be submitted from that day on until 29 June 2027");
       expect(await count(db, "claims", { application_id: id })).to.equal(0);
 
       clock.set("2027-04-11T22:30:00Z"); // 00:30 on 12 April in Copenhagen
       const before = await refusal(claimAs("sme@demo.test", id, claim("2027-02-28")));
       expect((before as RuleViolationError).rule).to.equal("R11");
-      expect((before as RuleViolationError).fields.date_0).to.include("before the approval on 2027-03-01");
+      expect((before as RuleViolationError).fields.date_0).to.include("before the approval on 1 March 2027");
       const after = await refusal(claimAs("sme@demo.test", id, claim("2027-04-13")));
-      expect((after as RuleViolationError).fields.date_0).to.include("after the day of the claim (2027-04-12)");
+      expect((after as RuleViolationError).fields.date_0).to.include("after the day of the claim (12 April 2027)");
       expect(await count(db, "claims", { application_id: id })).to.equal(0);
 
       await claimAs("sme@demo.test", id, claim("2027-03-01")); // the approval day itself counts
@@ -100,7 +100,7 @@ for (const engine of testDatabases()) {
       clock.set("2027-06-29T22:30:00Z"); // 00:30 on 30 June: one day late
       const late = await refusal(claimAs("sme@demo.test", withoutJob));
       expect((late as RuleViolationError).rule).to.equal("R12");
-      expect(late.message).to.equal("The claim deadline was 2027-06-29 and today is 2027-06-30; the voucher has expired and a claim can no longer be submitted.");
+      expect(late.message).to.equal("The claim deadline was 29 June 2027 and today is 30 June 2027; the voucher has expired and a claim can no longer be submitted.");
       expect(defined(await db("applications").where({ id: withoutJob }).first()).state).to.equal("accepted"); // the job has not run yet
 
       // An award not yet accepted cannot be accepted once its claim deadline has passed.
@@ -108,7 +108,7 @@ for (const engine of testDatabases()) {
       await db("applications").where({ id: idle }).update({ state: "approved", approved_cents: 10_000, approved_on: "2027-03-01", completion_deadline: "2027-05-30", claim_deadline: "2027-06-29" });
       const acceptLate = await refusal(accept("hillerod@demo.test", idle));
       expect((acceptLate as RuleViolationError).rule).to.equal("R12");
-      expect(acceptLate.message).to.include("claim deadline 2027-06-29 passed without a claim");
+      expect(acceptLate.message).to.include("claim deadline 29 June 2027 passed without a claim");
       expect(defined(await db("applications").where({ id: idle }).first()).state).to.equal("approved");
 
       const ran = await runDailyJobs(testContext(db, null, clock.now));

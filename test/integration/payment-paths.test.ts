@@ -122,7 +122,7 @@ for (const engine of testDatabases()) {
       const before = await snapshot(db);
       const e = await refusal(markBatchExecuted(ctxFor(db, w.finance, "2026-06-16T10:00:00.000Z"), batch.id));
       expect([e.status, e.code]).to.deep.equal([422, "batch_not_due"]);
-      expect(e.message).to.contain("2026-06-17");
+      expect(e.message).to.contain("17 June 2026");
       expect(await snapshot(db)).to.deep.equal(before);
       expect((await getBatch(ctxFor(db, w.finance), batch.id)).status).to.equal("prepared");
     });

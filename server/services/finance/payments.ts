@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { outstandingCents, settlementOnPayment } from "../../domain/budget";
 import { assertCents, formatMoney, type Cents } from "../../domain/money";
+import { dayInWords } from "../../domain/date-format";
 import {
   amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
   type OpenPath, type PaymentFacts, type PaymentRefusal, type PaymentStep,
@@ -172,7 +173,7 @@ function assertPaymentInput(input: Omit<PaymentInput, "claimId">, today: string)
     fields.paidOn = "Enter the payment date as a date, for example 2026-11-23.";
   } else if (input.paidOn > today) {
     // A payment is recorded once the bank has made it; a future date would be a planned payment.
-    fields.paidOn = `The payment date ${input.paidOn} is in the future (today is ${today}). Record a payment once the bank has made it.`;
+    fields.paidOn = `The payment date ${dayInWords(input.paidOn)} is in the future (today is ${dayInWords(today)}). Record a payment once the bank has made it.`;
   }
   const ref = input.bankReference.trim();
   if (!ref) fields.bankReference = "Enter the bank reference of the transfer.";
@@ -191,7 +192,7 @@ async function assertPaidAfterVerification(trx: Trx, ctx: ServiceContext, claimI
   const claim = await trx("claims").where({ id: claimId }).first("verified_at");
   const verifiedOn = claim?.verified_at ? localDate(String(claim.verified_at), ctx.config.timeZone) : null;
   if (verifiedOn && paidOn < verifiedOn) {
-    const reason = `The payment date ${paidOn} is before the claim was verified on ${verifiedOn}. Enter the date on the bank statement.`;
+    const reason = `The payment date ${dayInWords(paidOn)} is before the claim was verified on ${dayInWords(verifiedOn)}. Enter the date on the bank statement.`;
     throw new ValidationError(reason, { paidOn: reason });
   }
 }
@@ -316,7 +317,7 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
   }
   const today = localDate(ctx.now(), ctx.config.timeZone);
   if (executionDate < today) {
-    throw new ValidationError("The batch was not prepared.", { executionDate: `The execution date ${executionDate} has passed (today is ${today}); a bank refuses a transfer requested for the past.` });
+    throw new ValidationError("The batch was not prepared.", { executionDate: `The execution date ${dayInWords(executionDate)} has passed (today is ${dayInWords(today)}); a bank refuses a transfer requested for the past.` });
   }
   const ids = [...new Set(claimIds)].sort((a, b) => a - b);
   if (ids.length === 0) throw new ValidationError("Select at least one claim to put in the batch.");

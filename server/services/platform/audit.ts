@@ -1,3 +1,4 @@
+import { auditActionLabel } from "./audit-labels";
 import { type AuditEvent, toAuditEvent } from "../../db/tables/audit-events";
 import type { ServiceContext, Trx } from "./context";
 import { nowIso } from "./context";
@@ -55,29 +56,8 @@ export async function listAuditEvents(ctx: ServiceContext, f: AuditFilter): Prom
   const rows = await q.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE);
   return {
     hasMore: rows.length > AUDIT_PAGE_SIZE,
-    rows: rows.slice(0, AUDIT_PAGE_SIZE).map((r) => toAuditEvent(r, eventLabel)),
+    rows: rows.slice(0, AUDIT_PAGE_SIZE).map((r) => toAuditEvent(r, auditActionLabel)),
   };
-}
-
-const EVENT_LABELS: Record<string, string> = {
-  "application.draft-created": "Draft created", "application.draft-saved": "Draft saved",
-  "application.attachment-added": "File attached", "application.submit": "Submitted",
-  "application.resubmit": "Resubmitted", "application.withdraw": "Withdrawn", "application.approve": "Approved",
-  "application.reject": "Rejected", "application.reserve": "Put on the reserve list",
-  "application.request-info": "More information requested", "application.accept": "Award accepted",
-  "application.claim": "Claim submitted", "application.verify-claim": "Claim verified",
-  "application.reject-claim": "Claim rejected", "application.pay": "Paid", "application.close": "Closed",
-  "application.cancel": "Voucher cancelled", "application.expire": "Voucher expired",
-  "application.conflict-declared": "Conflict of interest declared",
-  "application.reminder-14": "Reminder sent: completion deadline in 14 days",
-  "application.reminder-3": "Reminder sent: completion deadline in 3 days",
-  "budget.commit": "Amount committed against the call budget", "budget.release": "Budget released",
-  "budget.payment": "Payment booked in the ledger", "budget.reverse": "Ledger correction",
-  "letter.issued": "Award letter issued", "payment.recorded": "Payment recorded",
-};
-
-export function eventLabel(action: string): string {
-  return EVENT_LABELS[action] ?? action;
 }
 
 /** The timeline of one record, oldest first. */
@@ -85,5 +65,5 @@ export async function entityTimeline(ctx: ServiceContext, entityType: string, en
   const rows = await ctx.db("audit_events")
     .where({ entity_type: entityType, entity_id: String(entityId) })
     .orderBy("id", "asc");
-  return rows.map((r) => toAuditEvent(r, eventLabel));
+  return rows.map((r) => toAuditEvent(r, auditActionLabel));
 }

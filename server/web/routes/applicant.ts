@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
+import { dayInWords } from "../../domain/date-format";
 import { draftInputOf, type DraftInput } from "../../services/applications/checks";
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
@@ -285,7 +286,7 @@ applicantRoutes.get("/applications/:id/claim", applicant, async (req, res) => {
     flash(req, "info", state === "approved"
       ? "Accept the award first; the claim can be submitted after that."
       : state === "expired" && locals.app.claimDeadline
-        ? `A claim cannot be submitted: the claim deadline was ${locals.app.claimDeadline} and the voucher has expired.`
+        ? `A claim cannot be submitted: the claim deadline was ${dayInWords(locals.app.claimDeadline)} and the voucher has expired.`
         : `A claim cannot be submitted now: the application is ${STATE_LABELS[state].toLowerCase()}.`);
     res.redirect(303, `/applications/${locals.app.id}`);
     return;

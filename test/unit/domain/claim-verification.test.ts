@@ -53,11 +53,11 @@ describe("claims: the manager's verification (R2, R11, R14)", () => {
   it("a cost dated before the approval day cannot be marked eligible, and without a decision it is refused with the rule as reason (R11)", () => {
     const stored = [line(3, "2027-02-28", "EUR", 9_000)];
     const err = refusal(() => verifyClaimLines({ ...base, stored, decisions: [{ id: 3, eligible: true, reason: "" }] }));
-    expect(err.fields).to.have.property("eligible_3").that.includes("2027-02-28");
+    expect(err.fields).to.have.property("eligible_3").that.includes("28 February 2027");
     const v = verifyClaimLines({ ...base, stored });
     expect(v.lines[0]!.eligible).to.equal(false);
     expect(v.lines[0]!.beforeApproval).to.equal(true);
-    expect(v.lines[0]!.ineligibleReason).to.match(/^Cost dated 2027-02-28/);
+    expect(v.lines[0]!.ineligibleReason).to.match(/^Cost dated 28 February 2027/);
     expect(v.payableCents).to.equal(0);
   });
 

@@ -30,7 +30,7 @@ describe("claims: deadlines and expiry (R12)", () => {
     // Between the completion deadline (2027-05-30) and the claim deadline: still alive.
     expect(expiryReason(v, "2027-05-31")).to.equal(null);
     expect(expiryReason(v, "2027-06-29")).to.equal(null);
-    expect(expiryReason(v, "2027-06-30")).to.include("claim deadline 2027-06-29 passed without a claim");
+    expect(expiryReason(v, "2027-06-30")).to.include("claim deadline 29 June 2027 passed without a claim");
     expect(voucherStateOn(v, "2027-06-29")).to.equal("accepted");
     expect(voucherStateOn(v, "2027-06-30")).to.equal("expired");
     expect(expiryReason({ state: "approved", claimDeadline: "2027-06-29" }, "2027-06-30")).to.not.equal(null);
@@ -52,7 +52,7 @@ describe("claims: when a claim can be submitted (R11, R12)", () => {
     expect(early.open).to.equal(false);
     if (!early.open) {
       expect(early.rule).to.equal("R11");
-      expect(early.reason).to.include("from that day on").and.include("2027-04-12");
+      expect(early.reason).to.include("from that day on").and.include("12 April 2027");
     }
     expect(claimWindow(v, "2027-04-12").open).to.equal(true);
     expect(claimWindow(v, "2027-06-29").open).to.equal(true);
@@ -61,7 +61,7 @@ describe("claims: when a claim can be submitted (R11, R12)", () => {
   it("closes after the claim deadline (R12)", () => {
     const late = claimWindow(v, "2027-06-30");
     expect(late.open).to.equal(false);
-    if (!late.open) expect([late.rule, late.reason]).to.deep.equal(["R12", "The claim deadline was 2027-06-29 and today is 2027-06-30; the voucher has expired and a claim can no longer be submitted."]);
+    if (!late.open) expect([late.rule, late.reason]).to.deep.equal(["R12", "The claim deadline was 29 June 2027 and today is 30 June 2027; the voucher has expired and a claim can no longer be submitted."]);
   });
 
   it("a one-day activity without an end date opens on its start date", () => {
@@ -110,8 +110,8 @@ describe("claims: assessment (R11, R14)", () => {
 
   it("a line outside the dates marked eligible is a problem and still does not count", () => {
     const a = assessClaim({ ...base, type: MG, awardCents: 40_000, lines: [eur("2027-02-28", 9_000, true), eur("2027-05-02", 9_000, true)] });
-    expect(defined(a.lines[0]).problem).to.include("before the approval on 2027-03-01").and.include("R11");
-    expect(defined(a.lines[1]).problem).to.include("after the day of the claim (2027-05-01)");
+    expect(defined(a.lines[0]).problem).to.include("before the approval on 1 March 2027").and.include("R11");
+    expect(defined(a.lines[1]).problem).to.include("after the day of the claim (1 May 2027)");
     expect(a.payableCents).to.equal(0);
   });
 

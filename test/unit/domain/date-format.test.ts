@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import {
+  dayInWords,
   formatDay,
   formatDayTime,
   formatLocalInput,
@@ -49,6 +50,14 @@ describe("date-format (cached formatter)", () => {
     expect(formatLongDay("2026-09-03", CPH, "en-GB")).to.equal("3 September 2026");
     expect(formatLongDay("2026-09-03T22:30:00Z", CPH, "da-DK")).to.equal("4. september 2026");
     expect(formatLongDay("2026-09-03", CPH, "de-DE")).to.equal("3. September 2026");
+  });
+
+  it("writes a rule message's calendar date in words, and leaves a value that is no date as it is", () => {
+    expect(dayInWords("2026-11-30")).to.equal("30 November 2026");
+    expect(dayInWords("0001-01-05")).to.equal("5 January 0001");
+    expect(dayInWords("2027-02-28")).to.equal(formatLongDay("2027-02-28", "UTC", "en-GB"));
+    expect(dayInWords("2026-02-30")).to.equal("2026-02-30");
+    expect(dayInWords("")).to.equal("");
   });
 
   it("agrees with luxon on every instant and zone", () => {

@@ -94,10 +94,10 @@ describe("de minimis: one total for eligibility, letter and manager's page (R9)"
 
   it("refuses declared grant dates that would move the window: impossible, before 1990, or after today", () => {
     expect(deMinimisGrantDateProblem("2026-02-30", today)).to.match(/not a real date/);
-    expect(deMinimisGrantDateProblem("0000-01-01", today)).to.match(/not a real date|before 1990-01-01/);
-    expect(deMinimisGrantDateProblem("1989-12-31", today)).to.match(/before 1990-01-01/);
+    expect(deMinimisGrantDateProblem("0000-01-01", today)).to.match(/not a real date|before 1 January 1990/);
+    expect(deMinimisGrantDateProblem("1989-12-31", today)).to.match(/the date granted 31 December 1989 is before 1 January 1990/);
     expect(deMinimisGrantDateProblem("1990-01-01", today)).to.equal(null);
     expect(deMinimisGrantDateProblem(today, today)).to.equal(null);
-    expect(deMinimisGrantDateProblem("2027-03-02", today)).to.match(/in the future \(today is 2027-03-01\)/);
+    expect(deMinimisGrantDateProblem("2027-03-02", today)).to.match(/in the future \(today is 1 March 2027\)/);
   });
 });

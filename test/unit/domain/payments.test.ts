@@ -49,7 +49,7 @@ describe("domain: when money may leave for a claim (R15)", () => {
 
   it("a batch is executed on or after its date, to the account and for the amount in its file", () => {
     expect(executionDateRefusal("2026-06-17", "2026-06-17")).to.equal(null);
-    expect(executionDateRefusal("2026-06-18", "2026-06-17")?.message).to.contain("2026-06-18");
+    expect(executionDateRefusal("2026-06-18", "2026-06-17")?.message).to.contain("18 June 2026");
     expect(ibanChangedRefusal("DE89370400440532013000", "DE89370400440532013000")).to.equal(null);
     expect(ibanChangedRefusal("DE89370400440532013000", "NL91ABNA0417164300")?.code).to.equal("iban_changed");
     expect(ibanChangedRefusal(null, "NL91ABNA0417164300")?.code).to.equal("iban_changed");

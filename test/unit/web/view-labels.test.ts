@@ -1,7 +1,11 @@
 import { expect } from "chai";
-import { APP_STATES } from "../../../server/domain/lifecycle";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ACTIONS, APP_STATES } from "../../../server/domain/lifecycle";
+import { REMINDER_DAYS } from "../../../server/domain/claims";
+import { LEDGER_CHECK_ACTION } from "../../../server/services/calls/ledger-check";
 import type { Finding } from "../../../server/domain/eligibility";
-import { applicationNumber, codeLabel, FAMILY_LABELS, findingGroups, lifecycleSteps, stateFamily, statusFamily, submissionValue } from "../../../server/web/view-labels";
+import { applicationNumber, AUDIT_ACTION_LABELS, auditActionLabel, codeLabel, FAMILY_LABELS, findingGroups, lifecycleSteps, stateFamily, statusFamily, submissionValue } from "../../../server/web/view-labels";
 
 describe("view labels: words and families for stored codes", () => {
   it("puts every application state in one of the four families, approved and rejected in different ones", () => {
@@ -50,5 +54,49 @@ describe("view labels: words and families for stored codes", () => {
 
   it("gives the application number an approved voucher had before its reference", () => {
     expect(applicationNumber(9)).to.equal("APP-00009");
+  });
+});
+
+/** Every TypeScript file under a folder, recursively. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []);
+}
+
+/**
+ * The audit actions the server writes: every dotted string literal on a line that sets `action:`
+ * (plain or in a ternary), plus the ones built at run time, which are listed from their sources.
+ */
+function auditActionsWritten(): string[] {
+  const found = new Set<string>();
+  for (const file of sourceFiles(join(__dirname, "../../../server"))) {
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      if (!/\baction: /.test(line)) continue;
+      for (const m of line.matchAll(/"([a-z-]+\.[a-z_.-]+)"/g)) if (m[1] !== undefined) found.add(m[1]);
+    }
+  }
+  // services/applications/records.ts writes each lifecycle action as `application.<action>`.
+  for (const a of ACTIONS) found.add(`application.${a}`);
+  // services/applications/reminders.ts: one action per reminder stage and deadline.
+  for (const d of REMINDER_DAYS) found.add(`application.reminder-${d}`).add(`application.claim-reminder-${d}`);
+  // services/finance/budget.ts: `budget.<entry kind>`, or budget.reverse for a correction.
+  for (const k of ["commit", "release", "payment", "reverse"]) found.add(`budget.${k}`);
+  // services/calls/calls.ts: call.opened / call.closed from the new status.
+  found.add("call.opened").add("call.closed").add(LEDGER_CHECK_ACTION);
+  return [...found].sort();
+}
+
+describe("view labels: audit actions", () => {
+  it("has a label for every audit action the server writes", () => {
+    const written = auditActionsWritten();
+    // The scan must really find the services' actions, or this test would pass on nothing.
+    expect(written).to.include.members(["letter.issued", "sepa.batch_cancelled", "exchange-rate.corrected", "login.failed", "user.deactivated"]);
+    expect(written.filter((a) => !(a in AUDIT_ACTION_LABELS))).to.deep.equal([]);
+  });
+
+  it("shows an action in words, and an unknown code as it is", () => {
+    expect(auditActionLabel("letter.issued")).to.equal("Award letter issued");
+    expect(auditActionLabel("sepa.batch_cancelled")).to.equal("SEPA payment batch cancelled");
+    expect(auditActionLabel("something.new")).to.equal("something.new");
   });
 });
