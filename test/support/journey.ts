@@ -10,17 +10,39 @@ import { verifyClaim } from "../../server/services/claims/verification";
 import { approve } from "../../server/services/review/decisions";
 import { insertedId } from "../../server/services/platform/context";
 import type { Express } from "express";
-import { buildApp } from "./app";
+import { type Agent, buildApp, signIn } from "./app";
 import { actorByEmail, seedDemoData } from "./fixtures";
 import { TestClock, testContext, type TestDatabase } from "./db";
 import { defined } from "./defined";
 
-/** A fresh database with the demo accounts and the app on a movable clock (1 March 2027). */
-export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db; clock: TestClock; app: Express }> {
+/** A fresh database with the demo accounts and the app on a movable clock (by default 1 March 2027). */
+export async function startManagerWorld(engine: TestDatabase, at = "2027-03-01T10:00:00.000Z"): Promise<{ db: Db; clock: TestClock; app: Express }> {
   const db = await engine.create();
-  const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+  const clock = new TestClock(new Date(at));
   await seedDemoData(db, clock.now);
   return { db, clock, app: buildApp(db, { clock: clock.now }) };
+}
+
+export interface ManagerSession { db: Db; clock: TestClock; app: Express; manager: Agent }
+
+/**
+ * For the calling describe: a fresh manager world with the demo manager signed in before each
+ * test, closed after it. The returned object holds the running test's world.
+ */
+export function eachManagerSession(engine: TestDatabase): ManagerSession {
+  const session = {} as ManagerSession;
+  beforeEach(async () => {
+    Object.assign(session, await startManagerWorld(engine));
+    session.manager = await signIn(session.app, "manager@demo.test");
+  });
+  afterEach(() => session.db.destroy());
+  return session;
+}
+
+/** The same world on the given day, with the demo finance officer signed in. */
+export async function startFinanceWorld(engine: TestDatabase, at: string): Promise<{ db: Db; clock: TestClock; app: Express; finance: Agent }> {
+  const world = await startManagerWorld(engine, at);
+  return { ...world, finance: await signIn(world.app, "finance@demo.test") };
 }
 
 /*
