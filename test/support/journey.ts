@@ -153,7 +153,11 @@ export async function insertApproved(db: Db, opts: ApplicationOptions & { approv
   return { applicationId, reference: approved.letterReference };
 }
 
-export interface CostLineOptions { incurredOn: string; currency: string; originalMinor: number; description?: string }
+export interface CostLineOptions {
+  incurredOn: string; currency: string; originalMinor: number; description?: string;
+  /** The verifier's reason for finding the line not eligible (insertVerifiedClaim); eligible without one. */
+  ineligibleReason?: string;
+}
 
 /**
  * The applicant accepts an approved voucher (by default 2 March 2027) and claims it (by default
@@ -197,9 +201,12 @@ export async function insertVerifiedClaim(db: Db, opts: VerifiedClaimOptions): P
   const approved = defined(await db("applications").where({ id: applicationId }).first(), "application");
   const lines = opts.lines ?? [{ incurredOn: t.activityStart, currency: "EUR", originalMinor: opts.payableCents ?? Number(approved.approved_cents) }];
   const claimId = await insertClaim(db, applicationId, lines, t);
-  const lineIds = await db("claim_cost_lines").where({ claim_id: claimId }).select("id");
+  const lineIds = await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id").select("id");
   const verifier = await actorByEmail(db, opts.verifierEmail ?? "manager@demo.test");
-  await verifyClaim(testContext(db, verifier, () => new Date(t.verifiedAt)), claimId, lineIds.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
+  await verifyClaim(testContext(db, verifier, () => new Date(t.verifiedAt)), claimId, lineIds.map((l, i) => {
+    const reason = lines[i]?.ineligibleReason;
+    return { id: Number(l.id), eligible: !reason, reason: reason ?? "" };
+  }));
   return { applicationId, claimId, reference };
 }
 
@@ -210,7 +217,9 @@ let smeCount = 0;
  * the demo data is: a company in the given region (by default the Capital Region of Denmark),
  * for tests that need more vouchers than R10 allows one company. Returns the applicant's e-mail.
  */
-export async function registerSme(db: Db, opts: { region?: string; legalName?: string; iban?: string; accountHolder?: string; at?: string } = {}): Promise<{ email: string; companyId: number }> {
+export async function registerSme(db: Db, opts: {
+  region?: string; legalName?: string; iban?: string; accountHolder?: string; euroAccountConfirmed?: boolean; at?: string;
+} = {}): Promise<{ email: string; companyId: number }> {
   const n = ++smeCount;
   const ctx = testContext(db, null, () => new Date(opts.at ?? "2026-01-01T10:00:00.000Z"));
   const region = defined(await db("regions").where({ code: opts.region ?? "DK" }).first("id", "country"), "region");
@@ -221,7 +230,7 @@ export async function registerSme(db: Db, opts: { region?: string; legalName?: s
     const id = await insertCompany(trx, ctx, {
       legalName, vatNumber: `${region.country}${String(10_000_000 + n)}`, address: "Science Park 1", country: region.country,
       regionId: region.id, sectorId: sector.id, staffHeadcount: 10, turnoverCents: 100_000_000, balanceSheetCents: 50_000_000,
-      iban: opts.iban ?? "DE89370400440532013000", accountHolder: opts.accountHolder ?? legalName, euroAccountConfirmed: true,
+      iban: opts.iban ?? "DE89370400440532013000", accountHolder: opts.accountHolder ?? legalName, euroAccountConfirmed: opts.euroAccountConfirmed ?? true,
       relations: [], deMinimis: [],
     });
     await insertUser(trx, ctx, { email, name: `Applicant ${n}`, password: "a-long-test-password", role: "applicant", companyId: id, emailConfirmed: true });
