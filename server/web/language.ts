@@ -1,5 +1,6 @@
 import { parse as parseCookies } from "cookie";
-import type { Request } from "express";
+import type { Request, Response } from "express";
+import type { TFunction } from "i18next";
 import type { HelperOptions } from "handlebars";
 import { translator } from "../i18n";
 import { isPageLanguage, PAGE_LANGUAGES, type PageLanguage, SOURCE_LANGUAGE } from "../languages";
@@ -26,4 +27,10 @@ export function translateHelper(key: unknown, options: HelperOptions): string {
   const root = (options.data as { root?: { lang?: unknown } } | undefined)?.root;
   const language = isPageLanguage(root?.lang) ? root.lang : SOURCE_LANGUAGE;
   return translator(language)(String(key), options.hash as Record<string, unknown>);
+}
+
+/** A translate function in the language of the page being answered, for text set in routes (page titles, banners). */
+export function pageTranslator(res: Response): TFunction {
+  const language: unknown = res.locals.lang;
+  return translator(isPageLanguage(language) ? language : SOURCE_LANGUAGE);
 }
