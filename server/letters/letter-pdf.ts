@@ -204,15 +204,20 @@ class LetterWriter {
     this.doc.y = ruleY + 30;
   }
 
-  private recipient(lines: string[]): void {
-    this.recipientTop = this.doc.y;
+  /** A name in bold with the lines under it in regular type, as one paragraph (recipient, signatory). */
+  private nameBlock(lines: string[], y: number, width: number): void {
     const [name = "", ...rest] = lines;
     this.add("P", () => {
       this.font(BOLD, SIZE.body);
-      this.doc.text(name, this.left, this.recipientTop, { width: this.width * 0.6, lineGap: LINE_GAP });
+      this.doc.text(name, this.left, y, { width, lineGap: LINE_GAP });
       this.font(REGULAR, SIZE.body);
-      if (rest.length > 0) this.doc.text(rest.join("\n"), { width: this.width * 0.6, lineGap: LINE_GAP });
+      if (rest.length > 0) this.doc.text(rest.join("\n"), { width, lineGap: LINE_GAP });
     });
+  }
+
+  private recipient(lines: string[]): void {
+    this.recipientTop = this.doc.y;
+    this.nameBlock(lines, this.recipientTop, this.width * 0.6);
     this.doc.moveDown(0.3);
   }
 
@@ -358,16 +363,10 @@ class LetterWriter {
   }
 
   private signature(lines: string[]): void {
-    const [name = "", ...rest] = lines;
     const needed = 34 + (lines.length + 1) * (SIZE.body + LINE_GAP + 2);
     this.ensure(needed);
     this.doc.y += 30; // room for a signature
-    this.add("P", () => {
-      this.font(BOLD, SIZE.body);
-      this.doc.text(name, this.left, this.doc.y, { width: this.width, lineGap: LINE_GAP });
-      this.font(REGULAR, SIZE.body);
-      if (rest.length > 0) this.doc.text(rest.join("\n"), { width: this.width, lineGap: LINE_GAP });
-    });
+    this.nameBlock(lines, this.doc.y, this.width);
     this.doc.y += PARA_GAP + 6;
   }
 
