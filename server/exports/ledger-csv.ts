@@ -91,6 +91,15 @@ function csvFormatter(column: LedgerColumn, timeZone: string): Field {
   }
 }
 
+/** Numbers and days we write ourselves hold no comma, quote or line break: they are never quoted. */
+const UNQUOTED_KINDS: ReadonlySet<LedgerColumn["kind"]> = new Set(["id", "cents", "instant", "day"]);
+
+/** One column's field as written into the file (quoted where RFC 4180 asks for it). */
+function csvFieldWriter(column: LedgerColumn, timeZone: string): Field {
+  const cell = csvFormatter(column, timeZone);
+  return UNQUOTED_KINDS.has(column.kind) ? cell : (r) => csvField(cell(r));
+}
+
 /** The CSV fields of one entry, in LEDGER_TABLE's order, before quoting. */
 export function ledgerCsvRecord(row: LedgerExportRow, timeZone: string): string[] {
   return LEDGER_TABLE.map((c) => csvFormatter(c, timeZone)(row));
@@ -111,12 +120,12 @@ export async function writeLedgerCsv(
     // Written even for an empty ledger, so the file always has its header row.
     let chunk = (opts.bom ? "\uFEFF" : "") + csvLine(LEDGER_COLUMNS);
     // One formatter per column, made once: a row is written without building an array for it.
-    const fields = LEDGER_TABLE.map((c) => csvFormatter(c, timeZone));
+    const fields = LEDGER_TABLE.map((c) => csvFieldWriter(c, timeZone));
     for await (const row of rows) {
       let line = "";
       let separator = "";
       for (const field of fields) {
-        line += separator + csvField(field(row));
+        line += separator + field(row);
         separator = ",";
       }
       totals.add(row);
