@@ -1,7 +1,8 @@
 import { auditActionLabel } from "./audit-labels";
 import { type AuditEvent, toAuditEvent } from "../../db/tables/audit-events";
 import type { ServiceContext, Trx } from "./context";
-import { nowIso } from "./context";
+import { beforeCommit, nowIso } from "./context";
+import { type AuditContent, appendToChain } from "./audit-chain";
 
 export interface AuditInput {
   action: string;
@@ -13,10 +14,11 @@ export interface AuditInput {
 
 /**
  * The one way to write the audit log (R17). Called by every data-changing service inside its own
- * transaction, so an event exists exactly when its change does. The table is append-only.
+ * transaction, so an event exists exactly when its change does. The table is append-only, and
+ * entries are chained (audit-chain.ts) just before the transaction commits.
  */
 export async function audit(trx: Trx, ctx: ServiceContext, input: AuditInput): Promise<void> {
-  await trx("audit_events").insert({
+  const entry: AuditContent = {
     at: nowIso(ctx),
     actor_user_id: ctx.actor?.id ?? null,
     actor_label: ctx.actor ? ctx.actor.email : "system",
@@ -26,8 +28,19 @@ export async function audit(trx: Trx, ctx: ServiceContext, input: AuditInput): P
     before_json: input.before === undefined ? null : JSON.stringify(input.before),
     after_json: input.after === undefined ? null : JSON.stringify(input.after),
     request_id: ctx.requestId ?? null,
-  });
+  };
+  let queued = pendingEntries.get(trx);
+  if (queued) {
+    queued.push(entry);
+    return;
+  }
+  queued = [entry];
+  // Chained at the end of the transaction, in the order written; outside inTransaction, now.
+  if (beforeCommit(trx, () => appendToChain(trx, queued))) pendingEntries.set(trx, queued);
+  else await appendToChain(trx, queued);
 }
+
+const pendingEntries = new WeakMap<Trx, AuditContent[]>();
 
 export interface AuditFilter {
   action?: string;
