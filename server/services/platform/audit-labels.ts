@@ -26,6 +26,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "application.reminder-3": "Reminder sent: completion deadline in 3 days",
   "application.claim-reminder-14": "Reminder sent: claim deadline in 14 days",
   "application.claim-reminder-3": "Reminder sent: claim deadline in 3 days",
+  "audit.exported": "Audit log exported",
   "budget.commit": "Amount committed against the call budget",
   "budget.release": "Committed amount released",
   "budget.payment": "Payment booked in the ledger",
