@@ -140,7 +140,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /admin/users": { as: "admin", path: at("/admin/users"), fields: ["email", "name", "title", "password", "role", "partnerId", "companyId"] },
   "POST /admin/users/:id/active": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/active`, fields: ["active"] },
   "POST /admin/users/:id/role": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/role`, fields: ["role", "partnerId", "companyId"] },
-  "GET /admin/audit": { as: "admin", path: at("/admin/audit"), query: ["action", "entityType", "entityId", "actor", "from", "to", "page"] },
+  "GET /admin/audit": { as: "admin", path: at("/admin/audit"), query: ["action", "entityType", "entityId", "actor", "from", "to", "before"] },
+  "GET /admin/audit.csv": { as: "admin", path: at("/admin/audit.csv"), query: ["action", "entityType", "entityId", "actor", "from", "to"] },
   "GET /admin/regions": { as: "admin", path: at("/admin/regions") },
   "GET /admin/regions/:id": { as: "admin", path: (i) => `/admin/regions/${i.ownRegion}` },
   "POST /admin/regions/:id": {
