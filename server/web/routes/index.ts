@@ -1,4 +1,5 @@
 import type { Express } from "express";
+import { accountSessionRoutes } from "./account-sessions";
 import { adminRoutes } from "./admin";
 import { applicantRoutes } from "./applicant";
 import { auditRoutes } from "./audit";
@@ -24,4 +25,5 @@ export function registerRoutes(app: Express): void {
   app.use(adminRoutes);
   app.use(auditRoutes);
   app.use(resultsRoutes);
+  app.use(accountSessionRoutes);
 }
