@@ -11,6 +11,7 @@ import { setCooperationTarget } from "../../services/results/target";
 import { canSee } from "../../services/applications/records";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
+import { pageTranslator } from "../language";
 import { flash, requireRole } from "../middleware";
 
 /*
@@ -117,7 +118,7 @@ resultsRoutes.get("/results/report.pdf", staff, async (req, res) => {
 resultsRoutes.get("/results/public", async (req, res) => {
   const p = await publicResults(req.ctx.db);
   res.render("pages/results/public", {
-    pageTitle: "Programme results",
+    pageTitle: pageTranslator(res)("public:results.pageTitle"),
     p,
     regionRows: p.regions.map((r, i) => ({ label: `${r.name} (${r.code})`, cells: p.byRegionType[i] ?? [], matrix: p.matrix[i] ?? [] })),
   });
