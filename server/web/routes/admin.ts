@@ -13,6 +13,8 @@ import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../.
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
+import { pageTranslator } from "../language";
+import { requestTranslator } from "../request-translator";
 
 export const adminRoutes = Router();
 const admin = requireRole("admin");
@@ -20,16 +22,16 @@ const admin = requireRole("admin");
 const roleOptions = () => ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 
 adminRoutes.get("/admin", admin, async (req, res) => {
-  res.render("pages/admin/home", { pageTitle: "Administration", counts: await installationCounts(req.ctx.db) });
+  res.render("pages/admin/home", { pageTitle: pageTranslator(res)("admin:titles.home"), counts: await installationCounts(req.ctx.db) });
 });
 
 adminRoutes.get("/admin/users", admin, async (req, res) => {
-  res.render("pages/admin/users", { pageTitle: "Users", users: await listUsers(req.ctx.db), roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
+  res.render("pages/admin/users", { pageTitle: pageTranslator(res)("admin:titles.users"), users: await listUsers(req.ctx.db), roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
 });
 
 async function userFormLocals(req: Request) {
   return {
-    pageTitle: "New user",
+    pageTitle: requestTranslator(req)("admin:titles.newUser"),
     roleOptions: roleOptions(),
     partnerOptions: (await listPartners(req.ctx.db)).map((p) => ({ value: p.id, label: `${p.name} (${p.regionName})` })),
     companyOptions: (await companyOptions(req.ctx.db)).map((c) => ({ value: c.id, label: c.name })),
@@ -61,7 +63,7 @@ const newUserPage = {
 adminRoutes.post("/admin/users", admin, formRoute(newUserPage, async (req, res) => {
   const input = parseBody(newUserSchema, req.body);
   await createUser(req.ctx, { ...input, emailConfirmed: true, partnerId: input.partnerId ?? null, companyId: input.companyId ?? null });
-  flash(req, "success", `The account ${input.email} was created.`);
+  flash(req, "success", pageTranslator(res)("admin:flash.userCreated", { email: input.email }));
   res.redirect(303, "/admin/users");
 }));
 
@@ -71,7 +73,7 @@ adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
   const active = input.active === "true";
   try {
     await setUserActive(req.ctx, id, active);
-    flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+    flash(req, "success", pageTranslator(res)(active ? "admin:flash.reactivated" : "admin:flash.deactivated"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
     flash(req, "error", err.message);
@@ -90,10 +92,10 @@ adminRoutes.post("/admin/users/:id/role", admin, async (req, res) => {
   try {
     const input = parseBody(roleSchema, req.body);
     await setUserRole(req.ctx, id, input.role, input.partnerId ?? null, input.companyId ?? null);
-    flash(req, "success", "The role was changed.");
+    flash(req, "success", pageTranslator(res)("admin:flash.roleChanged"));
   } catch (err) {
     if (err instanceof ConflictError) flash(req, "error", err.message);
-    else if (err instanceof ValidationError) flash(req, "error", `The role was not changed: ${Object.values(err.fields).join(" ") || err.message}`);
+    else if (err instanceof ValidationError) flash(req, "error", pageTranslator(res)("admin:flash.roleNotChanged", { reason: Object.values(err.fields).join(" ") || err.message }));
     else throw err;
   }
   res.redirect(303, "/admin/users");
@@ -122,7 +124,7 @@ adminRoutes.get("/admin/audit", admin, async (req, res) => {
   const kept = { action: q.action, entityType: q.entityType, entityId: q.entityId, actor: q.actor, from: q.from ?? "", to: q.to ?? "" };
   const qs = (p: number) => new URLSearchParams({ ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== "")), page: String(p) }).toString();
   res.render("pages/admin/audit", {
-    pageTitle: "Audit log", rows, values: kept, page,
+    pageTitle: pageTranslator(res)("admin:titles.audit"), rows, values: kept, page,
     prevLink: page > 1 ? `?${qs(page - 1)}` : null, nextLink: hasMore ? `?${qs(page + 1)}` : null,
   });
 });
@@ -130,7 +132,7 @@ adminRoutes.get("/admin/audit", admin, async (req, res) => {
 adminRoutes.get("/admin/regions", admin, async (req, res) => {
   const partners = await listPartners(req.ctx.db);
   const regions = (await listRegions(req.ctx.db)).map((r) => ({ ...r, partner: partners.find((p) => p.regionId === r.id) ?? null }));
-  res.render("pages/admin/regions", { pageTitle: "Regions and partners", regions });
+  res.render("pages/admin/regions", { pageTitle: pageTranslator(res)("admin:titles.regions"), regions });
 });
 
 async function regionLocals(req: Request, id: number) {
@@ -143,7 +145,7 @@ async function regionLocals(req: Request, id: number) {
 adminRoutes.get("/admin/regions/:id", admin, async (req, res) => {
   const { region, partner } = await regionLocals(req, idParam(req));
   res.render("pages/admin/region-edit", {
-    pageTitle: `Edit ${region.name}`, region,
+    pageTitle: pageTranslator(res)("admin:titles.editRegion", { name: region.name }), region,
     values: { name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "" },
   });
 });
@@ -163,7 +165,7 @@ const regionPage = {
   view: "pages/admin/region-edit",
   locals: async (req: Request) => {
     const { region } = await regionLocals(req, idParam(req));
-    return { pageTitle: `Edit ${region.name}`, region };
+    return { pageTitle: requestTranslator(req)("admin:titles.editRegion", { name: region.name }), region };
   },
 };
 
@@ -171,13 +173,13 @@ adminRoutes.post("/admin/regions/:id", admin, formRoute(regionPage, async (req, 
   const id = idParam(req);
   const input = parseBody(regionSchema, req.body);
   await updateRegion(req.ctx, id, { ...input, partnerEmail: input.partnerEmail || null });
-  flash(req, "success", `${input.name} was saved.`);
+  flash(req, "success", pageTranslator(res)("admin:flash.regionSaved", { name: input.name }));
   res.redirect(303, "/admin/regions");
 }));
 
 async function schemeLocals(req: Request) {
   return {
-    pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
+    pageTitle: requestTranslator(req)("admin:titles.scheme"), scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
     amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
   };
 }
@@ -248,7 +250,7 @@ const schemePage = {
 adminRoutes.post("/admin/scheme", admin, formRoute(schemePage, async (req, res) => {
   const types = await listVoucherTypes(req.ctx.db);
   await updateSchemeSettings(req.ctx, readSchemeForm(req.body, types));
-  flash(req, "success", "The scheme settings were saved. Calls opened from now on use them; calls already open keep theirs.");
+  flash(req, "success", pageTranslator(res)("admin:flash.schemeSaved"));
   res.redirect(303, "/admin/scheme");
 }));
 
