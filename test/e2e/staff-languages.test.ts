@@ -16,7 +16,7 @@ import { seedDemoData } from "../support/fixtures";
  * French finance officer read their pages in their own language.
  */
 
-const NAMESPACES = ["admin", "directory"];
+const NAMESPACES = ["finance", "admin", "directory"];
 
 /**
  * What a missing key looks like on a page: i18next shows the key itself, with or without its
@@ -51,12 +51,13 @@ for (const engine of testDatabases()) {
     async function pagesOf(role: "manager" | "finance" | "admin"): Promise<string[]> {
       const region = await firstId("regions");
       const organisation = await firstId("directory_organisations");
+      const batch = await firstId("sepa_batches");
       const pages: Record<typeof role, (string | null)[]> = {
         manager: [
           "/directory", "/directory/referrals", "/directory/new",
           organisation ? `/directory/${organisation}` : null, organisation ? `/directory/${organisation}/edit` : null,
         ],
-        finance: ["/finance/ledger"],
+        finance: ["/finance", "/finance/ledger", "/finance/reconciliation", "/finance/rates", batch ? `/finance/sepa/${batch}` : null],
         admin: [
           "/admin", "/admin/users", "/admin/users/new", "/admin/audit", "/admin/regions", "/admin/scheme",
           region ? `/admin/regions/${region}` : null,
