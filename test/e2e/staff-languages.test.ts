@@ -16,7 +16,7 @@ import { seedDemoData } from "../support/fixtures";
  * French finance officer read their pages in their own language.
  */
 
-const NAMESPACES = ["finance", "admin", "directory"];
+const NAMESPACES = ["manager", "finance", "admin", "directory"];
 
 /**
  * What a missing key looks like on a page: i18next shows the key itself, with or without its
@@ -52,8 +52,12 @@ for (const engine of testDatabases()) {
       const region = await firstId("regions");
       const organisation = await firstId("directory_organisations");
       const batch = await firstId("sepa_batches");
+      const call = await firstId("calls");
+      const claim = await firstId("claims");
       const pages: Record<typeof role, (string | null)[]> = {
         manager: [
+          "/manager", "/manager/calls", "/manager/calls/new", "/manager/claims", "/manager/rejection-templates",
+          call ? `/manager/calls/${call}` : null, call ? `/manager/calls/${call}/edit` : null, claim ? `/manager/claims/${claim}` : null,
           "/directory", "/directory/referrals", "/directory/new",
           organisation ? `/directory/${organisation}` : null, organisation ? `/directory/${organisation}/edit` : null,
         ],
@@ -81,7 +85,8 @@ for (const engine of testDatabases()) {
             const res = await defined(agents[role]).get(page).set("Cookie", `vd.lang=${lang}`);
             expect(res.status, `${role} ${page} in ${lang}`).to.equal(200);
             expect(res.text, `${role} ${page} in ${lang}`).to.include(`<html lang="${lang}">`);
-            const hit = leaked.exec(res.text);
+            // Stored codes shown as code (audit actions such as "call.opened") are data, not text.
+            const hit = leaked.exec(res.text.replace(/<(code|pre)\b[^>]*>[\s\S]*?<\/\1>/g, ""));
             expect(hit?.[0], `${role} ${page} in ${lang} shows a catalogue key`).to.equal(undefined);
           }
         }
