@@ -5,7 +5,7 @@ import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { PAGE_LANGUAGES } from "../../server/languages";
 import { LOCALES_DIR } from "../../server/i18n";
-import { type Agent, buildApp, signIn } from "../support/app";
+import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
 import { defined } from "../support/defined";
 import { seedDemoData } from "../support/fixtures";
@@ -69,6 +69,46 @@ for (const engine of testDatabases()) {
       };
       return pages[role].filter((p): p is string => p !== null);
     }
+
+    /** A page in the language of the switcher cookie, as a signed-in agent sees it. */
+    const inLanguage = (agent: Agent, lang: string) => ({
+      get: (url: string) => agent.get(url).set("Cookie", `vd.lang=${lang}`),
+      post: async (formPage: string, action: string, fields: Record<string, string | string[]>) => {
+        const token = csrfFrom((await agent.get(formPage).set("Cookie", `vd.lang=${lang}`)).text);
+        return agent.post(action).set("Cookie", `vd.lang=${lang}`).type("form").send({ ...fields, _csrf: token });
+      },
+    });
+
+    it("a Dutch cluster manager works in Dutch: queue, titles and the banner after saving", async () => {
+      const manager = inLanguage(await signIn(app, "manager@demo.test"), "nl");
+      const queue = (await manager.get("/manager").expect(200)).text;
+      expect(queue).to.include('<html lang="nl">').and.include("<title>Beoordelingswachtrij – Voucherdesk</title>");
+      expect(queue).to.include(">Redenen voor afwijzing</a>").and.include(">Te controleren betalingsaanvragen</a>");
+      expect(queue).to.match(/<caption>Aanvragen uit uw regio, oudste indiening eerst \(\d+\)<\/caption>/);
+      expect(queue).to.include("<h1>Beoordelingswachtrij <span").and.not.include("Applications of your region");
+
+      const saved = await manager.post("/manager/rejection-templates", "/manager/rejection-templates", { title: "Buiten de regio", text: "De onderneming is niet in de regio gevestigd." });
+      expect(saved.status, saved.text).to.equal(303);
+      const after = (await manager.get("/manager/rejection-templates").expect(200)).text;
+      expect(after).to.include("De reden voor afwijzing is opgeslagen.").and.include("<h2>Nieuwe reden</h2>");
+    });
+
+    it("a French finance officer works in French: payments, the plural banner and the ledger", async () => {
+      const finance = inLanguage(await signIn(app, "finance@demo.test"), "fr");
+      const home = (await finance.get("/finance").expect(200)).text;
+      expect(home).to.include('<html lang="fr">').and.include("<h1>Paiements</h1>");
+      expect(home).to.include("<caption>Demandes de paiement vérifiées en attente de paiement</caption>").and.include("<legend>Enregistrer un paiement effectué</legend>");
+      const claimId = defined(/name="claimIds" value="(\d+)"/.exec(home)?.[1], "a verified claim in the demo's payment queue");
+      const paidOn = defined(/name="paidOn" type="date" value="([\d-]+)"/.exec(home)?.[1], "the payment date offered");
+
+      const paid = await finance.post("/finance", "/finance/payments", { claimIds: claimId, paidOn, bankReference: "BNP-2026-0042" });
+      expect(paid.status, paid.text).to.equal(303);
+      expect((await finance.get("/finance").expect(200)).text).to.include("1 paiement a été enregistré.");
+
+      const ledger = (await finance.get("/finance/ledger").expect(200)).text;
+      expect(ledger).to.include("<h1>Journal comptable des décaissements</h1>").and.include(">Engagement</option>");
+      expect(ledger).to.match(/<caption>Totaux pour ces filtres : \d+ écritures<\/caption>/);
+    });
 
     it("renders every staff page in each language with no catalogue key showing", async () => {
       const leaked = leakedKey();
