@@ -11,6 +11,8 @@ import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../.
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
+import { pageTranslator } from "../language";
+import { requestTranslator } from "../request-translator";
 
 export const adminRoutes = Router();
 const admin = requireRole("admin");
@@ -18,16 +20,16 @@ const admin = requireRole("admin");
 const roleOptions = () => ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 
 adminRoutes.get("/admin", admin, async (req, res) => {
-  res.render("pages/admin/home", { pageTitle: "Administration", counts: await installationCounts(req.ctx.db) });
+  res.render("pages/admin/home", { pageTitle: pageTranslator(res)("admin:titles.home"), counts: await installationCounts(req.ctx.db) });
 });
 
 adminRoutes.get("/admin/users", admin, async (req, res) => {
-  res.render("pages/admin/users", { pageTitle: "Users", users: await listUsers(req.ctx.db), roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
+  res.render("pages/admin/users", { pageTitle: pageTranslator(res)("admin:titles.users"), users: await listUsers(req.ctx.db), roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
 });
 
 async function userFormLocals(req: Request) {
   return {
-    pageTitle: "New user",
+    pageTitle: requestTranslator(req)("admin:titles.newUser"),
     roleOptions: roleOptions(),
     partnerOptions: (await listPartners(req.ctx.db)).map((p) => ({ value: p.id, label: `${p.name} (${p.regionName})` })),
     companyOptions: (await companyOptions(req.ctx.db)).map((c) => ({ value: c.id, label: c.name })),
@@ -59,7 +61,7 @@ const newUserPage = {
 adminRoutes.post("/admin/users", admin, formRoute(newUserPage, async (req, res) => {
   const input = parseBody(newUserSchema, req.body);
   await createUser(req.ctx, { ...input, emailConfirmed: true, partnerId: input.partnerId ?? null, companyId: input.companyId ?? null });
-  flash(req, "success", `The account ${input.email} was created.`);
+  flash(req, "success", pageTranslator(res)("admin:flash.userCreated", { email: input.email }));
   res.redirect(303, "/admin/users");
 }));
 
@@ -69,7 +71,7 @@ adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
   const active = input.active === "true";
   try {
     await setUserActive(req.ctx, id, active);
-    flash(req, "success", active ? "The account was reactivated." : "The account was deactivated; its sessions were ended.");
+    flash(req, "success", pageTranslator(res)(active ? "admin:flash.reactivated" : "admin:flash.deactivated"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
     flash(req, "error", err.message);
@@ -88,10 +90,10 @@ adminRoutes.post("/admin/users/:id/role", admin, async (req, res) => {
   try {
     const input = parseBody(roleSchema, req.body);
     await setUserRole(req.ctx, id, input.role, input.partnerId ?? null, input.companyId ?? null);
-    flash(req, "success", "The role was changed.");
+    flash(req, "success", pageTranslator(res)("admin:flash.roleChanged"));
   } catch (err) {
     if (err instanceof ConflictError) flash(req, "error", err.message);
-    else if (err instanceof ValidationError) flash(req, "error", `The role was not changed: ${Object.values(err.fields).join(" ") || err.message}`);
+    else if (err instanceof ValidationError) flash(req, "error", pageTranslator(res)("admin:flash.roleNotChanged", { reason: Object.values(err.fields).join(" ") || err.message }));
     else throw err;
   }
   res.redirect(303, "/admin/users");
@@ -100,7 +102,7 @@ adminRoutes.post("/admin/users/:id/role", admin, async (req, res) => {
 adminRoutes.get("/admin/regions", admin, async (req, res) => {
   const partners = await listPartners(req.ctx.db);
   const regions = (await listRegions(req.ctx.db)).map((r) => ({ ...r, partner: partners.find((p) => p.regionId === r.id) ?? null }));
-  res.render("pages/admin/regions", { pageTitle: "Regions and partners", regions });
+  res.render("pages/admin/regions", { pageTitle: pageTranslator(res)("admin:titles.regions"), regions });
 });
 
 async function regionLocals(req: Request, id: number) {
@@ -113,7 +115,7 @@ async function regionLocals(req: Request, id: number) {
 adminRoutes.get("/admin/regions/:id", admin, async (req, res) => {
   const { region, partner } = await regionLocals(req, idParam(req));
   res.render("pages/admin/region-edit", {
-    pageTitle: `Edit ${region.name}`, region,
+    pageTitle: pageTranslator(res)("admin:titles.editRegion", { name: region.name }), region,
     values: { name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "" },
   });
 });
@@ -133,7 +135,7 @@ const regionPage = {
   view: "pages/admin/region-edit",
   locals: async (req: Request) => {
     const { region } = await regionLocals(req, idParam(req));
-    return { pageTitle: `Edit ${region.name}`, region };
+    return { pageTitle: requestTranslator(req)("admin:titles.editRegion", { name: region.name }), region };
   },
 };
 
@@ -141,13 +143,13 @@ adminRoutes.post("/admin/regions/:id", admin, formRoute(regionPage, async (req, 
   const id = idParam(req);
   const input = parseBody(regionSchema, req.body);
   await updateRegion(req.ctx, id, { ...input, partnerEmail: input.partnerEmail || null });
-  flash(req, "success", `${input.name} was saved.`);
+  flash(req, "success", pageTranslator(res)("admin:flash.regionSaved", { name: input.name }));
   res.redirect(303, "/admin/regions");
 }));
 
 async function schemeLocals(req: Request) {
   return {
-    pageTitle: "Scheme settings", scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
+    pageTitle: requestTranslator(req)("admin:titles.scheme"), scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
     amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
   };
 }
@@ -218,7 +220,7 @@ const schemePage = {
 adminRoutes.post("/admin/scheme", admin, formRoute(schemePage, async (req, res) => {
   const types = await listVoucherTypes(req.ctx.db);
   await updateSchemeSettings(req.ctx, readSchemeForm(req.body, types));
-  flash(req, "success", "The scheme settings were saved. Calls opened from now on use them; calls already open keep theirs.");
+  flash(req, "success", pageTranslator(res)("admin:flash.schemeSaved"));
   res.redirect(303, "/admin/scheme");
 }));
 

@@ -7,7 +7,9 @@ import {
 import { listRegions } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
+import { pageTranslator } from "../language";
 import { flash, idParam, requireAuth, requireRole, signedIn } from "../middleware";
+import { requestTranslator } from "../request-translator";
 
 export const directoryRoutes = Router();
 const maintainers = requireRole("manager", "admin");
@@ -36,7 +38,7 @@ directoryRoutes.get("/directory", requireAuth, async (req, res) => {
   };
   const role = signedIn(req).role;
   res.render("pages/directory/index", {
-    pageTitle: "Directory", organisations: await searchDirectory(req.ctx.db, filter), ...(await filterOptions(req)),
+    pageTitle: pageTranslator(res)("directory:titles.directory"), organisations: await searchDirectory(req.ctx.db, filter), ...(await filterOptions(req)),
     competences: await allCompetences(req.ctx.db), values: { q: filter.q ?? "", region: filter.regionId ?? "", kind: filter.kind ?? "", competence: filter.competence ?? "" },
     canMaintain: role === "manager" || role === "admin",
   });
@@ -45,7 +47,7 @@ directoryRoutes.get("/directory", requireAuth, async (req, res) => {
 directoryRoutes.get("/directory/referrals", requireAuth, async (req, res) => {
   const role = signedIn(req).role;
   res.render("pages/directory/referrals", {
-    pageTitle: "Referrals", referrals: await listReferrals(req.ctx),
+    pageTitle: pageTranslator(res)("directory:titles.referrals"), referrals: await listReferrals(req.ctx),
     kpis: role === "applicant" ? null : await referralKpis(req.ctx.db),
   });
 });
@@ -64,17 +66,17 @@ const orgSchema = z.object({
 });
 
 directoryRoutes.get("/directory/new", maintainers, async (req, res) => {
-  res.render("pages/directory/form", { pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)), values: {} });
+  res.render("pages/directory/form", { pageTitle: pageTranslator(res)("directory:titles.newOrganisation"), action: "/directory", ...(await filterOptions(req)), values: {} });
 });
 
 const newOrgPage = {
   view: "pages/directory/form",
-  locals: async (req: Request) => ({ pageTitle: "New organisation", action: "/directory", ...(await filterOptions(req)) }),
+  locals: async (req: Request) => ({ pageTitle: requestTranslator(req)("directory:titles.newOrganisation"), action: "/directory", ...(await filterOptions(req)) }),
 };
 
 directoryRoutes.post("/directory", maintainers, formRoute(newOrgPage, async (req, res) => {
   const id = await createOrganisation(req.ctx, parseBody(orgSchema, req.body));
-  flash(req, "success", "The organisation was added to the directory.");
+  flash(req, "success", pageTranslator(res)("directory:flash.added"));
   res.redirect(303, `/directory/${id}`);
 }));
 
@@ -95,7 +97,7 @@ directoryRoutes.get("/directory/:id", requireAuth, async (req, res) => {
 directoryRoutes.get("/directory/:id/edit", maintainers, async (req, res) => {
   const org = await getOrganisation(req.ctx.db, idParam(req));
   res.render("pages/directory/form", {
-    pageTitle: `Edit ${org.name}`, action: `/directory/${org.id}`, ...(await filterOptions(req)),
+    pageTitle: pageTranslator(res)("directory:titles.editNamed", { name: org.name }), action: `/directory/${org.id}`, ...(await filterOptions(req)),
     values: { ...org, competences: org.competences.join(", "), contactName: org.contactName ?? "", contactEmail: org.contactEmail ?? "", website: org.website ?? "" },
   });
 });
@@ -105,14 +107,14 @@ const editOrgPage = {
   view: "pages/directory/form",
   locals: async (req: Request) => {
     const org = await getOrganisation(req.ctx.db, idParam(req));
-    return { pageTitle: "Edit organisation", action: `/directory/${org.id}`, ...(await filterOptions(req)) };
+    return { pageTitle: requestTranslator(req)("directory:titles.editOrganisation"), action: `/directory/${org.id}`, ...(await filterOptions(req)) };
   },
 };
 
 directoryRoutes.post("/directory/:id", maintainers, formRoute(editOrgPage, async (req, res) => {
   const id = idParam(req);
   await updateOrganisation(req.ctx, id, parseBody(orgSchema, req.body));
-  flash(req, "success", "The organisation was saved.");
+  flash(req, "success", pageTranslator(res)("directory:flash.saved"));
   res.redirect(303, `/directory/${id}`);
 }));
 
@@ -123,6 +125,6 @@ const orgPage = { view: "pages/directory/organisation", locals: (req: Request) =
 directoryRoutes.post("/directory/:id/refer", requireRole("manager"), formRoute(orgPage, async (req, res) => {
   const input = parseBody(referSchema, req.body);
   await createReferral(req.ctx, { companyId: input.companyId, organisationId: idParam(req), note: input.note });
-  flash(req, "success", "The referral was recorded; the company can see it.");
+  flash(req, "success", pageTranslator(res)("directory:flash.referred"));
   res.redirect(303, "/directory/referrals");
 }));

@@ -6,7 +6,9 @@ import { rateTable } from "../../services/finance/exchange-rate-queries";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
+import { pageTranslator } from "../language";
 import { flash, requireRole } from "../middleware";
+import { requestTranslator } from "../request-translator";
 
 /*
  * The monthly exchange-rate table (R2): finance adds and corrects the Commission's accounting
@@ -20,7 +22,7 @@ const MAX_RATES_FILE_BYTES = 1024 * 1024;
 const upload = uploadParser({ limits: { fileSize: MAX_RATES_FILE_BYTES, files: 1, fields: 10 }, single: "file" });
 
 async function locals(req: Request) {
-  return { pageTitle: "Exchange rates", ...(await rateTable(req.ctx)) };
+  return { pageTitle: requestTranslator(req)("finance:titles.rates"), ...(await rateTable(req.ctx)) };
 }
 
 financeRateRoutes.get("/finance/rates", finance, async (req, res) => {
@@ -42,8 +44,9 @@ financeRateRoutes.post("/finance/rates", finance, formRoute(ratesPage, async (re
   const input = parseBody(rateSchema, req.body, "The rate could not be saved.");
   const outcome = await setRate(req.ctx, input);
   const what = `${input.currency.trim().toUpperCase()} ${input.month.trim()}`;
-  flash(req, outcome === "unchanged" ? "info" : "success", outcome === "added" ? `The rate for ${what} was added.`
-    : outcome === "corrected" ? `The rate for ${what} was corrected; the earlier value stays in the history.` : `The rate for ${what} was already ${input.rate.trim()}; nothing changed.`);
+  const t = pageTranslator(res);
+  flash(req, outcome === "unchanged" ? "info" : "success", outcome === "added" ? t("finance:flash.rateAdded", { what })
+    : outcome === "corrected" ? t("finance:flash.rateCorrected", { what }) : t("finance:flash.rateUnchanged", { what, rate: input.rate.trim() }));
   res.redirect(303, "/finance/rates");
 }));
 
@@ -55,6 +58,6 @@ financeRateRoutes.post("/finance/rates/import", finance, upload, csrfAfterUpload
   const text = req.file.buffer.toString("utf8");
   if (text.includes("\uFFFD")) throw new ValidationError("The file could not be read; nothing was imported.", { file: "Save the file as CSV in UTF-8 and try again." });
   const r = await importRates(req.ctx, text);
-  flash(req, "success", `The file was imported: ${r.added} added, ${r.corrected} corrected, ${r.unchanged} unchanged.`);
+  flash(req, "success", pageTranslator(res)("finance:flash.imported", { added: r.added, corrected: r.corrected, unchanged: r.unchanged }));
   res.redirect(303, "/finance/rates");
 }));

@@ -14,7 +14,9 @@ import {
 import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
 import { formRoute, renderRefusal } from "../forms";
 import { field, parseBody } from "../input";
+import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
+import { requestTranslator } from "../request-translator";
 
 /*
  * The finance area. Authorization is per route (this router is mounted at the root, so a
@@ -44,7 +46,7 @@ const batchSchema = z.object({ claimIds, executionDate: field.date("the executio
 
 async function queueLocals(req: Request) {
   return {
-    pageTitle: "Payments",
+    pageTitle: requestTranslator(req)("finance:titles.payments"),
     queue: await paymentQueue(req.ctx),
     batches: await listBatches(req.ctx),
   };
@@ -55,9 +57,10 @@ financeRoutes.get("/finance", finance, async (req, res) => {
 });
 
 function flashResults(req: Request, results: BatchResult[]): void {
+  const t = requestTranslator(req);
   const paid = results.filter((r) => r.ok);
-  if (paid.length) flash(req, "success", `${paid.length} payment${paid.length === 1 ? " was" : "s were"} recorded.`);
-  for (const r of results) if (!r.ok) flash(req, "error", `Claim ${r.claimId}: ${r.message}`);
+  if (paid.length) flash(req, "success", t("finance:flash.paymentsRecorded", { count: paid.length }));
+  for (const r of results) if (!r.ok) flash(req, "error", t("finance:flash.claimRefused", { id: r.claimId, message: r.message }));
 }
 
 const queuePage = { view: "pages/finance/home", locals: queueLocals };
@@ -78,13 +81,13 @@ financeRoutes.post("/finance/payments", finance, formRoute(queuePage, async (req
 financeRoutes.post("/finance/sepa", finance, formRoute(queuePage, async (req, res) => {
   const input = parseBody(batchSchema, req.body, "The batch was not prepared.");
   const batch = await createSepaBatch(req.ctx, input.claimIds, input.executionDate);
-  flash(req, "success", `Batch ${batch.messageId} was prepared: download the file and upload it to the bank.`);
+  flash(req, "success", pageTranslator(res)("finance:flash.batchPrepared", { messageId: batch.messageId }));
   res.redirect(303, `/finance/sepa/${batch.id}`);
 }));
 
 async function batchLocals(req: Request) {
   const batch = await getBatch(req.ctx, idParam(req));
-  return { pageTitle: `Batch ${batch.messageId}`, batch };
+  return { pageTitle: requestTranslator(req)("finance:titles.batch", { messageId: batch.messageId }), batch };
 }
 
 financeRoutes.get("/finance/sepa/:id", finance, async (req, res) => {
@@ -142,7 +145,7 @@ financeRoutes.post("/finance/sepa/:id/cancel", finance, formRoute(cancelBatchPag
   const id = idParam(req);
   const input = parseBody(cancelForm, req.body);
   const batch = await cancelBatch(req.ctx, id, input.reason);
-  flash(req, "success", `Batch ${batch.messageId} was cancelled; its claims are back in the payment queue.`);
+  flash(req, "success", pageTranslator(res)("finance:flash.batchCancelled", { messageId: batch.messageId }));
   res.redirect(303, `/finance/sepa/${id}`);
 }));
 
@@ -161,10 +164,11 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
   const { rows, totals, page, next, previous } = await ledgerPage(req.ctx.db, f, at);
   const qs = filterQuery(f);
   const link = (name: "after" | "before", p: LedgerPosition) => `/finance/ledger?${qs ? qs + "&" : ""}${name}=${ledgerCursor(p, f, secret)}`;
+  const t = pageTranslator(res);
   res.render("pages/finance/ledger", {
-    pageTitle: "Ledger", rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
+    pageTitle: t("finance:titles.ledger"), rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
-    kindOptions: [{ value: "commit", label: "Commit" }, { value: "release", label: "Release" }, { value: "payment", label: "Payment" }],
+    kindOptions: [{ value: "commit", label: t("finance:ledger.kinds.commit") }, { value: "release", label: t("finance:ledger.kinds.release") }, { value: "payment", label: t("finance:ledger.kinds.payment") }],
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
     firstLink: previous ? `/finance/ledger${qs ? "?" + qs : ""}` : null,
     prevLink: previous ? link("before", previous) : null, nextLink: next ? link("after", next) : null,
@@ -204,8 +208,11 @@ financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, (req, res) => streamEx
 financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) => {
   const f = filterFrom(req);
   const qs = filterQuery(f);
+  const t = pageTranslator(res);
+  const recon = await reconciliation(req.ctx.db, f);
   res.render("pages/finance/reconciliation", {
-    pageTitle: "Reconciliation", recon: await reconciliation(req.ctx.db, f), values: { ...f, call: f.callId ? String(f.callId) : "" },
+    // The total's label is the export's; the page says it in the reader's language.
+    pageTitle: t("finance:titles.reconciliation"), recon: { ...recon, total: { ...recon.total, label: t("finance:reconciliation.allCalls") } }, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
   });

@@ -14,7 +14,9 @@ import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
+import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
+import { requestTranslator } from "../request-translator";
 
 export const managerRoutes = Router();
 // Managers run the calls and decide; administrators may step in (e.g. after a conflict of interest).
@@ -43,7 +45,7 @@ managerRoutes.get("/manager", staff, async (req, res) => {
     ...(callId ? { call: String(callId) } : {}), ...(typeCode ? { type: typeCode } : {}), ...(state ? { state } : {}), page: String(page), ...key,
   }).toString()}`;
   res.render("pages/manager/home", {
-    pageTitle: "Review queue",
+    pageTitle: pageTranslator(res)("manager:titles.queue"),
     ...result,
     handovers: await conflictHandovers(req.ctx),
     values: { call: callId ?? "", type: typeCode ?? "", state: state ?? "" },
@@ -61,7 +63,7 @@ managerRoutes.get("/manager", staff, async (req, res) => {
 // ---------------------------------------------------------------------------------------------
 
 managerRoutes.get("/manager/calls", staff, async (req, res) => {
-  res.render("pages/manager/calls", { pageTitle: "Calls", calls: await listCalls(req.ctx) });
+  res.render("pages/manager/calls", { pageTitle: pageTranslator(res)("manager:titles.calls"), calls: await listCalls(req.ctx) });
 });
 
 async function callFormLocals(req: Request) {
@@ -115,17 +117,17 @@ managerRoutes.get("/manager/calls/new", staff, async (req, res) => {
   const { types } = await callFormLocals(req);
   const values: Record<string, unknown> = {};
   for (const t of types) { values[`type_${t.id}`] = "on"; values[`completion_${t.id}`] = String(t.completionDays); }
-  res.render("pages/manager/call-form", { pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)), values });
+  res.render("pages/manager/call-form", { pageTitle: pageTranslator(res)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)), values });
 });
 
 const newCallPage = {
   view: "pages/manager/call-form",
-  locals: async (req: Request) => ({ pageTitle: "New call", action: "/manager/calls", ...(await callFormLocals(req)) }),
+  locals: async (req: Request) => ({ pageTitle: requestTranslator(req)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)) }),
 };
 
 managerRoutes.post("/manager/calls", staff, formRoute(newCallPage, async (req, res) => {
   const id = await createCall(req.ctx, await parseCallForm(req));
-  flash(req, "success", "The call was created as a draft.");
+  flash(req, "success", pageTranslator(res)("manager:flash.callCreated"));
   res.redirect(303, `/manager/calls/${id}`);
 }));
 
@@ -146,35 +148,35 @@ managerRoutes.get("/manager/calls/:id/edit", staff, async (req, res) => {
   values.totalCents = cents("total");
   for (const t of locals.types) values[`ceiling_type_${t.id}_cents`] = cents(`type:${t.code}`);
   for (const p of locals.partners) values[`ceiling_partner_${p.id}_cents`] = cents(`partner:${p.id}`);
-  res.render("pages/manager/call-form", { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...locals, values });
+  res.render("pages/manager/call-form", { pageTitle: pageTranslator(res)("manager:titles.editCall", { title: call.title }), action: `/manager/calls/${call.id}`, call, ...locals, values });
 });
 
 const editCallPage = {
   view: "pages/manager/call-form",
   locals: async (req: Request) => {
     const call = await getCall(req.ctx, idParam(req));
-    return { pageTitle: `Edit ${call.title}`, action: `/manager/calls/${call.id}`, call, ...(await callFormLocals(req)) };
+    return { pageTitle: requestTranslator(req)("manager:titles.editCall", { title: call.title }), action: `/manager/calls/${call.id}`, call, ...(await callFormLocals(req)) };
   },
 };
 
 managerRoutes.post("/manager/calls/:id", staff, formRoute(editCallPage, async (req, res) => {
   const id = idParam(req);
   await updateDraftCall(req.ctx, id, await parseCallForm(req));
-  flash(req, "success", "The call was saved.");
+  flash(req, "success", pageTranslator(res)("manager:flash.callSaved"));
   res.redirect(303, `/manager/calls/${id}`);
 }));
 
 managerRoutes.post("/manager/calls/:id/open", staff, async (req, res) => {
   const id = idParam(req);
   await openCall(req.ctx, id);
-  flash(req, "success", "The call is open.");
+  flash(req, "success", pageTranslator(res)("manager:flash.callOpened"));
   res.redirect(303, `/manager/calls/${id}`);
 });
 
 managerRoutes.post("/manager/calls/:id/close", staff, async (req, res) => {
   const id = idParam(req);
   await closeCall(req.ctx, id);
-  flash(req, "success", "The call is closed; it takes no more submissions.");
+  flash(req, "success", pageTranslator(res)("manager:flash.callClosed"));
   res.redirect(303, `/manager/calls/${id}`);
 });
 
@@ -280,7 +282,7 @@ managerRoutes.post("/manager/applications/:id/conflict", staff, formRoute(applic
 // ---------------------------------------------------------------------------------------------
 
 managerRoutes.get("/manager/claims", staff, async (req, res) => {
-  res.render("pages/manager/claims", { pageTitle: "Claims to verify", claims: await claimsToVerify(req.ctx) });
+  res.render("pages/manager/claims", { pageTitle: pageTranslator(res)("manager:titles.claims"), claims: await claimsToVerify(req.ctx) });
 });
 
 /** The line decisions of the verification form, by the cost line ids its numbered fields carry. */
@@ -299,7 +301,8 @@ function lineAnswers(body: unknown): LineAnswers {
 
 async function claimLocals(req: Request, id: number, decisions: LineAnswers | null = null) {
   const review = await reviewClaim(req.ctx, id, decisions);
-  return { pageTitle: `Claim for ${review.app.reference ?? `application ${review.app.id}`}`, ...review, pending: review.claim.status === "submitted", values: (req.body ?? {}) as Record<string, unknown> };
+  const t = requestTranslator(req);
+  return { pageTitle: t("manager:titles.claim", { reference: review.app.reference ?? t("manager:claim.applicationN", { id: review.app.id }) }), ...review, pending: review.claim.status === "submitted", values: (req.body ?? {}) as Record<string, unknown> };
 }
 
 /** The manager's line decisions as submitted, or null when they cannot be read. */
@@ -332,7 +335,7 @@ managerRoutes.post("/manager/claims/:id/verify", staff, formRoute(verifyPage, as
     return;
   }
   const result = await verifyClaim(req.ctx, id, decisions);
-  flash(req, "success", `The claim was verified; ${formatMoney(result.payableCents)} is payable and goes to finance.`);
+  flash(req, "success", pageTranslator(res)("manager:flash.claimVerified", { amount: formatMoney(result.payableCents) }));
   res.redirect(303, `/manager/claims/${id}`);
 }));
 
@@ -342,7 +345,7 @@ managerRoutes.post("/manager/claims/:id/reject", staff, formRoute(claimPage, asy
   const id = idParam(req);
   const input = parseBody(z.object({ rejectReason: field.optionalText("the reason", 5000) }), req.body);
   await rejectClaim(req.ctx, id, input.rejectReason);
-  flash(req, "success", "The claim was rejected; the applicant may correct and resubmit it.");
+  flash(req, "success", pageTranslator(res)("manager:flash.claimRejected"));
   res.redirect(303, `/manager/claims/${id}`);
 }));
 
@@ -351,19 +354,19 @@ managerRoutes.post("/manager/claims/:id/reject", staff, formRoute(claimPage, asy
 // ---------------------------------------------------------------------------------------------
 
 managerRoutes.get("/manager/rejection-templates", staff, async (req, res) => {
-  res.render("pages/manager/rejection-templates", { pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx), values: {} });
+  res.render("pages/manager/rejection-templates", { pageTitle: pageTranslator(res)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx), values: {} });
 });
 
 const templateSchema = z.object({ id: field.optionalId("a rejection reason"), title: field.name("a title", 200), text: field.text("the text of the reason", 5000) });
 
 const templatesPage = {
   view: "pages/manager/rejection-templates",
-  locals: async (req: Request) => ({ pageTitle: "Rejection reasons", templates: await listRejectionTemplates(req.ctx) }),
+  locals: async (req: Request) => ({ pageTitle: requestTranslator(req)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx) }),
 };
 
 managerRoutes.post("/manager/rejection-templates", staff, formRoute(templatesPage, async (req, res) => {
   const { id, ...template } = parseBody(templateSchema, req.body);
   await saveRejectionTemplate(req.ctx, id, template);
-  flash(req, "success", "The rejection reason was saved.");
+  flash(req, "success", pageTranslator(res)("manager:flash.templateSaved"));
   res.redirect(303, "/manager/rejection-templates");
 }));
