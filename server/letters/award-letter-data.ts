@@ -7,7 +7,7 @@
 import { DateTime, IANAZone } from "luxon";
 import { RuleViolationError, ValidationError, type FieldErrors } from "../errors";
 import { sumCents } from "../domain/money";
-import { LANGUAGES } from "../languages";
+import { TEMPLATE_LANGUAGES as LANGUAGES } from "../languages";
 
 /** The languages a letter can be formatted in (dates, amounts); those the product offers are LANGUAGES. */
 export type LetterLanguage = "en" | "da" | "de" | "fr" | "nl";

@@ -298,6 +298,7 @@ export interface PartnersRow {
   short_name: string;
   address: string;
   email: string | null;
+  default_language: string;
 }
 
 export interface PasswordResetRequestsRow {
@@ -431,6 +432,7 @@ export interface UsersRow {
   active: DbBoolean;
   email_confirmed_at: string | null;
   created_at: string;
+  language: string | null;
 }
 
 export interface VoucherTypesRow {

@@ -4,7 +4,7 @@ import Handlebars from "handlebars";
 import nodemailer from "nodemailer";
 import { isPostgres } from "../../db/connection";
 import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
-import { DEFAULT_LANGUAGE, type Language, LANGUAGES } from "../../languages";
+import { DEFAULT_LANGUAGE, type Language, TEMPLATE_LANGUAGES as LANGUAGES } from "../../languages";
 import type { ServiceContext, Trx } from "./context";
 import { afterCommit, inTransaction, nowIso } from "./context";
 

@@ -50,6 +50,11 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /invite/:token": { as: "anonymous", path: at(`/invite/${token}`), fields: ["password"] },
   "POST /account/confirmation": { as: "applicant", path: at("/account/confirmation"), fields: ["next"] },
   "POST /company/invite": { as: "applicant", path: at("/company/invite"), fields: ["inviteEmail", "inviteName"] },
+  // languages
+  "GET /language": { as: "anonymous", path: at("/language"), query: ["lang", "next"] },
+  "POST /language": { as: "applicant", path: at("/language"), fields: ["lang", "next"] },
+  "GET /account/language": { as: "applicant", path: at("/account/language") },
+  "POST /account/language": { as: "applicant", path: at("/account/language"), fields: ["language"] },
   // award letters
   "GET /applications/:id/award-letter.pdf": { as: "applicant", path: (i) => `/applications/${i.approvedOwnApp}/award-letter.pdf` },
   "GET /verify": { as: "anonymous", path: at("/verify"), query: ["reference"] },
