@@ -34,5 +34,3 @@ export const PAGE_LANGUAGES = LANGUAGES;
 export type PageLanguage = Language;
 export const isPageLanguage = isLanguage;
 
-/** The languages whose e-mail and letter templates exist (checked at start-up). */
-export const TEMPLATE_LANGUAGES: readonly Language[] = ["en"];

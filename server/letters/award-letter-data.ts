@@ -7,7 +7,7 @@
 import { DateTime, IANAZone } from "luxon";
 import { RuleViolationError, ValidationError, type FieldErrors } from "../errors";
 import { sumCents } from "../domain/money";
-import { TEMPLATE_LANGUAGES as LANGUAGES } from "../languages";
+import { LANGUAGES } from "../languages";
 
 /** The languages a letter can be formatted in (dates, amounts); those the product offers are LANGUAGES. */
 export type LetterLanguage = "en" | "da" | "de" | "fr" | "nl";

@@ -100,3 +100,18 @@ export function pageLanguage(res: Response): Language {
 export function pageTranslator(res: Response): TFunction {
   return translator(pageLanguage(res));
 }
+
+/** The page's language inside a Handlebars helper (the `lang` of the render context). */
+export function helperLanguage(options: unknown): Language {
+  const root = (options as { data?: { root?: { lang?: unknown } } } | undefined)?.data?.root;
+  return isLanguage(root?.lang) ? root.lang : SOURCE_LANGUAGE;
+}
+
+/**
+ * The label of a stored code in the page's language from the codes catalogue
+ * ("codes:state.approved"); a code the catalogue does not know keeps `fallback`.
+ */
+export function codeText(language: Language, group: string, code: string, fallback: string): string {
+  if (code === "") return fallback;
+  return translator(language)(`codes:${group}.${code}`, { defaultValue: fallback });
+}

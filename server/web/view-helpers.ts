@@ -2,6 +2,7 @@ import { formatDay, formatDayTime, formatLocalInput } from "../domain/date-forma
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { ruleInWords, ruleWithNumber } from "../domain/rule-titles";
+import { codeText, helperLanguage } from "./language";
 
 /** A value the page could not read is shown as it came rather than hidden. */
 function shown(value: unknown, format: (v: string | Date) => string | null): string {
@@ -35,7 +36,7 @@ export function viewHelpers(timeZone: string) {
       return shown(value, (v) => formatLocalInput(v, timeZone));
     },
     timeZone: () => timeZone,
-    stateLabel: (s: unknown) => STATE_LABELS[s as AppState] ?? text(s),
+    stateLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "state", text(s), STATE_LABELS[s as AppState] ?? text(s)),
     eq: (a: unknown, b: unknown) => String(a) === String(b),
     ne: (a: unknown, b: unknown) => String(a) !== String(b),
     not: (a: unknown) => !a,

@@ -86,6 +86,7 @@ export interface AwardLettersRow {
   sha256: string;
   issued_at: string;
   issued_by: number;
+  data_json: string | null;
 }
 
 export interface BudgetCeilingsRow {

@@ -57,6 +57,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /account/language": { as: "applicant", path: at("/account/language"), fields: ["language"] },
   // award letters
   "GET /applications/:id/award-letter.pdf": { as: "applicant", path: (i) => `/applications/${i.approvedOwnApp}/award-letter.pdf` },
+  "GET /applications/:id/award-letter-reference.pdf": { as: "manager", path: (i) => `/applications/${i.approvedOwnApp}/award-letter-reference.pdf` },
   "GET /verify": { as: "anonymous", path: at("/verify"), query: ["reference"] },
   "POST /verify": { as: "anonymous", path: at("/verify"), fields: ["reference", "sha256"] },
   // applicant
