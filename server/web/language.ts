@@ -21,8 +21,9 @@ function queryLanguage(req: Request): Language | null {
 /**
  * The language a page is shown in: a `?lang=` on the address (a link to one language's version),
  * else the signed-in user's saved preference, else the visitor's choice from the switcher (cookie),
- * else the first of the browser's Accept-Language the product offers, else the default language
- * of the signed-in user's partner organisation, else English.
+ * else the first of the browser's Accept-Language the product offers, else (the browser asks only
+ * for languages the product does not offer) the default language of the signed-in user's partner
+ * organisation, else English.
  */
 export function requestLanguage(req: Request): Language {
   const explicit = queryLanguage(req);
@@ -31,11 +32,11 @@ export function requestLanguage(req: Request): Language {
   if (user?.language) return user.language;
   const chosen = parseCookies(req.headers.cookie ?? "")[LANGUAGE_COOKIE];
   if (isLanguage(chosen)) return chosen;
-  // Only an explicit Accept-Language counts: without the header express accepts anything.
-  if (req.headers["accept-language"]) {
-    const accepted = req.acceptsLanguages(...LANGUAGES);
-    if (isLanguage(accepted)) return accepted;
-  }
+  // No Accept-Language at all means any language will do (RFC 9110), so the source language;
+  // the partner's default stands in only for a browser that asks for none of ours.
+  if (!req.headers["accept-language"]) return SOURCE_LANGUAGE;
+  const accepted = req.acceptsLanguages(...LANGUAGES);
+  if (isLanguage(accepted)) return accepted;
   return user?.partnerLanguage ?? SOURCE_LANGUAGE;
 }
 
