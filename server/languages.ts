@@ -20,6 +20,9 @@ export const LANGUAGE_NAMES: Record<Language, string> = {
   nl: "Nederlands",
 };
 
+/** The Intl locale each language writes dates in (en-GB: "3 September 2026", as the scheme's English does). */
+export const DATE_LOCALES: Record<Language, string> = { en: "en-GB", da: "da-DK", de: "de-DE", fr: "fr-FR", nl: "nl-NL" };
+
 export function isLanguage(value: unknown): value is Language {
   return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
 }

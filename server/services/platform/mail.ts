@@ -6,7 +6,7 @@ import { isPostgres } from "../../db/connection";
 import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
 import { formatLongDay } from "../../domain/date-format";
 import { formatMoney } from "../../domain/money";
-import { type Language, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
+import { DATE_LOCALES, type Language, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
 import { languageOfEmail } from "../people/language";
 import type { ServiceContext, Trx } from "./context";
 import { afterCommit, inTransaction, nowIso } from "./context";
@@ -55,9 +55,6 @@ interface CompiledEmail { subject: HandlebarsTemplateDelegate; body: HandlebarsT
 const hbs = Handlebars.create();
 
 interface EmailRenderData { language: Language; timeZone: string }
-
-/** Intl locales for dates in words; en-GB to match the award letter's "23 November 2026". */
-const DATE_LOCALES: Record<Language, string> = { en: "en-GB", da: "da-DK", de: "de-DE", fr: "fr-FR", nl: "nl-NL" };
 
 /** {{money x}}: cents in the reader's conventions ("4.000,00 EUR"); text is shown as it is. */
 hbs.registerHelper("money", function (value: unknown, options: Handlebars.HelperOptions) {
