@@ -59,6 +59,21 @@ function withoutLanguageQuery(originalUrl: string): string {
   return url.pathname + url.search;
 }
 
+/**
+ * A page answering a form (a refused POST) has no address of its own to return to: the form's
+ * page (the Referer, when it is this site's) or the home page.
+ */
+function formPagePath(req: Request): string {
+  const referer = req.headers.referer;
+  if (!referer) return "/";
+  try {
+    const url = new URL(referer);
+    return url.host === req.headers.host ? safeReturnPath(url.pathname + url.search) : "/";
+  } catch {
+    return "/";
+  }
+}
+
 export interface LanguageChoice { code: Language; name: string; current: boolean; href: string }
 
 /**
@@ -66,7 +81,7 @@ export interface LanguageChoice { code: Language; name: string; current: boolean
  * layout. `baseUrl` makes the alternates absolute, as search engines expect.
  */
 export function languageLocals(req: Request, language: Language, baseUrl: string) {
-  const here = withoutLanguageQuery(req.originalUrl);
+  const here = withoutLanguageQuery(req.method === "GET" ? req.originalUrl : formPagePath(req));
   const choices: LanguageChoice[] = LANGUAGES.map((code) => ({
     code,
     name: LANGUAGE_NAMES[code],

@@ -72,8 +72,11 @@ for (const engine of testDatabases()) {
     it("the account page changes the saved language and refuses an unknown one beside the field", async () => {
       const agent = await signIn(app, "admin@demo.test");
       const form = (await agent.get("/account/language").expect(200)).text;
-      const bad = await agent.post("/account/language").type("form").send({ _csrf: csrfFrom(form), language: "klingon" }).expect(422);
+      const bad = await agent.post("/account/language").set("Host", "voucherdesk.test").set("Referer", "http://voucherdesk.test/admin/users")
+        .type("form").send({ _csrf: csrfFrom(form), language: "klingon" }).expect(422);
       expect(bad.text).to.include('id="f-language-error"');
+      // The switcher on a refused form returns to the page the form was on, not to the address it was posted to.
+      expect(bad.text).to.include('<input type="hidden" name="next" value="/admin/users">');
       await agent.post("/account/language").type("form").send({ _csrf: csrfFrom(form), language: "nl" }).expect(303);
       const after = (await agent.get("/account/language").expect(200)).text;
       expect(htmlLang(after)).to.equal("nl");
