@@ -9,7 +9,7 @@ import { draftInputOf, type DraftInput } from "../../services/applications/check
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
 import { acceptAward, submitApplication, withdrawApplication } from "../../services/applications/submission";
-import { addApplicationAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
+import { addApplicationAttachments, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
 import { claimForm, loadAttachment } from "../../services/claims/queries";
 import { loadApplication } from "../../services/applications/records";
 import { callVoucherType } from "../../services/scheme/reference";
@@ -255,7 +255,7 @@ applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ 
   const id = idParam(req);
   const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
   if (files.length === 0) throw new ValidationError("No file was chosen.", { files: "Choose a PDF, PNG or JPEG file to upload." });
-  for (const file of files) await addApplicationAttachment(req.ctx, id, file);
+  await addApplicationAttachments(req.ctx, id, files);
   flash(req, "success", files.length === 1 ? "The file was added." : `${files.length} files were added.`);
   res.redirect(303, `/applications/${id}/edit`);
 }));

@@ -6,7 +6,7 @@ import { dashboard } from "../../services/results/dashboard";
 import { describePeriod, resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
 import { publicResults } from "../../services/results/public";
 import { callOptions } from "../../services/results/queries";
-import { downloadIndicatorReport, indicatorReport } from "../../services/results/report";
+import { downloadIndicatorReport, downloadIndicatorReportPdf, indicatorReport } from "../../services/results/report";
 import { setCooperationTarget } from "../../services/results/target";
 import { canSee } from "../../services/applications/records";
 import { formRoute } from "../forms";
@@ -109,7 +109,7 @@ resultsRoutes.get("/results/report.xlsx", staff, async (req, res) => {
 
 resultsRoutes.get("/results/report.pdf", staff, async (req, res) => {
   const f = filterOf(req);
-  const [report, d] = await Promise.all([downloadIndicatorReport(req.ctx, f, "pdf"), dashboard(req.ctx.db, f)]);
+  const { report, dashboard: d } = await downloadIndicatorReportPdf(req.ctx, f);
   const buf = await reportPdf(report, dashboardCharts(d, null), { title: "IN2LifeSciences indicator report", period: describePeriod(f), generatedAt: req.ctx.now() });
   res.type("application/pdf").attachment(fileName(f, "pdf")).send(buf);
 });
