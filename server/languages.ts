@@ -1,22 +1,39 @@
 /**
- * The languages the product offers its users. Every e-mail template and the award letter exist
- * in each of them (checked at start-up and by test/unit/letters/templates.test.ts); adding a
- * translation means adding its code here and its files under templates/.
+ * The languages the product speaks: every page (a catalogue per namespace under locales/<code>/),
+ * every e-mail template (templates/emails/<code>/) and the award letter
+ * (templates/letters/<code>.hbs) exist in each; the server checks the templates at start-up and
+ * test/unit/i18n checks the catalogues. Adding a language means adding its code here and its files.
  */
-export const LANGUAGES = ["en"] as const;
+export const LANGUAGES = ["en", "da", "de", "fr", "nl"] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-/** The language of every letter and e-mail until users can choose one. */
-export const DEFAULT_LANGUAGE: Language = "en";
+/** English is the source every translation is made from and the last fallback. */
+export const SOURCE_LANGUAGE: Language = "en";
+export const DEFAULT_LANGUAGE: Language = SOURCE_LANGUAGE;
 
-/**
- * The languages pages are shown in, each with one catalogue per namespace under locales/<code>/.
- * E-mails and letters join once their templates exist in each (LANGUAGES above).
- */
-export const PAGE_LANGUAGES = ["en", "da", "de", "fr", "nl"] as const;
-export type PageLanguage = (typeof PAGE_LANGUAGES)[number];
-export const SOURCE_LANGUAGE: PageLanguage = "en";
+/** Each language's name in itself, for the switcher and the language choice. */
+export const LANGUAGE_NAMES: Record<Language, string> = {
+  en: "English",
+  da: "Dansk",
+  de: "Deutsch",
+  fr: "Français",
+  nl: "Nederlands",
+};
 
-export function isPageLanguage(value: unknown): value is PageLanguage {
-  return typeof value === "string" && (PAGE_LANGUAGES as readonly string[]).includes(value);
+/** The Intl locale each language writes dates in (en-GB: "3 September 2026", as the scheme's English does). */
+export const DATE_LOCALES: Record<Language, string> = { en: "en-GB", da: "da-DK", de: "de-DE", fr: "fr-FR", nl: "nl-NL" };
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
 }
+
+/** A stored language code as a language, or null when it is none the product offers. */
+export function toLanguage(value: unknown): Language | null {
+  return isLanguage(value) ? value : null;
+}
+
+/** Pages, e-mails and letters share one list; these names remain for code that speaks of pages. */
+export const PAGE_LANGUAGES = LANGUAGES;
+export type PageLanguage = Language;
+export const isPageLanguage = isLanguage;
+

@@ -166,6 +166,33 @@ export function formatLocalInput(value: string | Date, timeZone: string): string
   return p ? `${pad4(p.year)}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}` : null;
 }
 
+const shortDayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "3. sep. 2026", "3 sept. 2026", ...: formatDay in another language's conventions, for pages.
+ * Like formatLongDay, the day is fixed in the programme's zone first.
+ */
+export function formatDayIn(value: string | Date, timeZone: string, locale: string): string | null {
+  const d = dayOf(value, timeZone);
+  if (!d) return null;
+  let f = shortDayFormatters.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" });
+    shortDayFormatters.set(locale, f);
+  }
+  const at = new Date(Date.UTC(2000, d.month - 1, d.day));
+  at.setUTCFullYear(d.year);
+  return f.format(at);
+}
+
+/** formatDayTime in another language's conventions: "3. sep. 2026, 14:05 GMT+2". */
+export function formatDayTimeIn(value: string | Date, timeZone: string, locale: string): string | null {
+  const p = zonedParts(value, timeZone);
+  const day = formatDayIn(value, timeZone, locale);
+  if (!p || !day) return null;
+  return `${day}, ${pad2(p.hour)}:${pad2(p.minute)} ${p.zoneName}`.trim();
+}
+
 const longDayFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /**

@@ -5,6 +5,10 @@
  * file uses floating-point arithmetic on an amount: parsing and formatting work on digit strings
  * (BigInt where a value may be out of range), and rates/division use decimal.js.
  */
+import * as daWords from "n2words/da-DK";
+import * as deWords from "n2words/de-DE";
+import * as frWords from "n2words/fr-FR";
+import * as nlWords from "n2words/nl-NL";
 import { Decimal } from "decimal.js";
 import { ValidationError } from "../errors";
 
@@ -360,7 +364,8 @@ function integerInWords(n: number): string {
  * 50050 → "five hundred euros and fifty cents", 12501 → "one hundred twenty-five euros and one
  * cent". No "and" inside a number (American style), so the only "and" separates euros from cents.
  */
-export function amountInWords(cents: Cents): string {
+export function amountInWords(cents: Cents, locale: MoneyLocale = "en"): string {
+  if (locale !== "en") return amountInWordsOf(cents, locale);
   const p = splitCents(cents);
   const euros = Number(p.euros);
   const c = Number(p.cents);
@@ -370,4 +375,34 @@ export function amountInWords(cents: Cents): string {
   const centWords = `${integerInWords(c)} ${c === 1 ? "cent" : "cents"}`;
   if (euros === 0) return sign + centWords;
   return `${sign}${euroWords} and ${centWords}`;
+}
+
+/**
+ * The amount in words in the other letter languages, from n2words (number words with each
+ * language's compounding and agreement rules, which hand-written tables get wrong). German,
+ * French and Dutch take its euro wording ("viertausend Euro und fünfzig Cent", "quatre mille
+ * euros et cinquante centimes", "vierduizend euro en vijftig cent"); its Danish currency is the
+ * krone, so Danish is built from its number words: "firetusind euro og halvtreds cent".
+ */
+function amountInWordsOf(cents: Cents, locale: Exclude<MoneyLocale, "en">): string {
+  const p = splitCents(cents);
+  const amount = `${p.euros}.${p.cents}`;
+  const sign = p.negative ? { da: "minus ", de: "minus ", fr: "moins ", nl: "min " }[locale] : "";
+  switch (locale) {
+    case "de":
+      return sign + deWords.toCurrency(amount);
+    case "fr":
+      return sign + frWords.toCurrency(amount);
+    case "nl":
+      return sign + nlWords.toCurrency(amount);
+    case "da": {
+      // "en" (common gender) agrees with euro and cent; n2words' bare 1 is neuter "et".
+      const da = (n: number) => (n === 1 ? "en" : daWords.toCardinal(n));
+      const euros = Number(p.euros);
+      const c = Number(p.cents);
+      if (c === 0) return `${sign}${da(euros)} euro`;
+      if (euros === 0) return `${sign}${da(c)} cent`;
+      return `${sign}${da(euros)} euro og ${da(c)} cent`;
+    }
+  }
 }

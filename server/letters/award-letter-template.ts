@@ -100,7 +100,7 @@ export function renderAwardLetterMarkup(data: AwardLetterData): { language: Lett
   const template = letterTemplate(data.language);
   const context = markValues({
     ...data,
-    amountInWords: amountInWords(data.amountCents),
+    amountInWords: amountInWords(data.amountCents, template.language),
     voucherType: { ...data.voucherType, preApprovalRequired: data.voucherType.preApprovalRequired ?? false },
     paysActualCosts: data.voucherType.paymentBasis === "actual-costs-capped",
     // The same day the claim form opens on (R11: a claim once the activity has ended).

@@ -8,7 +8,7 @@
  * putting the clock or randomness into the file).
  */
 import { createHash } from "node:crypto";
-import type { AwardLetterData } from "./award-letter-data";
+import type { AwardLetterData, LetterLanguage } from "./award-letter-data";
 import { renderAwardLetterMarkup } from "./award-letter-template";
 import { writeLetterPdf } from "./letter-pdf";
 
@@ -25,4 +25,26 @@ export type RenderedLetterMarkup = ReturnType<typeof renderAwardLetterMarkup>;
 export async function renderAwardLetter(data: AwardLetterData, rendered: RenderedLetterMarkup = renderAwardLetterMarkup(data)): Promise<Buffer> {
   const { language, markup } = rendered;
   return writeLetterPdf(markup, { language, reference: data.reference, author: data.partner.name, issuedAt: data.issuedAt });
+}
+
+const LANGUAGE_IN_ENGLISH: Record<LetterLanguage, string> = { en: "English", da: "Danish", de: "German", fr: "French", nl: "Dutch" };
+
+/**
+ * The English reference rendering of an issued letter's facts, for staff who do not read the
+ * letter's language. It is not the award letter: a heading on the first page and the footer of
+ * every page say so and name the language of the letter that was issued, and it is never stored.
+ */
+export async function renderReferenceLetter(data: AwardLetterData): Promise<Buffer> {
+  const issuedIn = LANGUAGE_IN_ENGLISH[data.language];
+  const { markup } = renderAwardLetterMarkup({ ...data, language: "en" });
+  const notice = `REFERENCE RENDERING IN ENGLISH, NOT THE ISSUED AWARD LETTER. The award letter ${data.reference} was issued in ${issuedIn}; only that letter, with its recorded checksum, is valid.`;
+  const marked = {
+    settings: {
+      ...markup.settings,
+      "pdf-title": `Reference rendering (English) of award letter ${data.reference}`,
+      footer: `${markup.settings.footer ?? data.reference}  ·  Reference rendering, not the issued letter`,
+    },
+    elements: [{ kind: "heading" as const, text: notice }, ...markup.elements],
+  };
+  return writeLetterPdf(marked, { language: "en", reference: data.reference, author: data.partner.name, issuedAt: data.issuedAt });
 }

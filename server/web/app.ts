@@ -15,7 +15,7 @@ import { configurePassport } from "./auth";
 import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
-import { requestLanguage, translateHelper } from "./language";
+import { languageLocals, requestLanguage, translateHelper } from "./language";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { sessionLimits } from "./session-limits";
@@ -131,9 +131,13 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.use(refuseNul);
 
   app.use((req, res, next) => {
+    // Now the signed-in user's own choice is known, it decides.
+    const lang = requestLanguage(req);
+    res.locals.lang = lang;
+    Object.assign(res.locals, languageLocals(req, lang, config.baseUrl));
     res.locals.csrfToken = lazyCsrfToken(req);
     res.locals.user = req.user ?? null;
-    res.locals.nav = navigationFor(req.user ?? null, req.path);
+    res.locals.nav = navigationFor(req.user ?? null, req.path, lang);
     res.locals.flash = req.session.flash ?? [];
     res.locals.timeZone = config.timeZone;
     if (req.session.flash) delete req.session.flash;

@@ -1,7 +1,9 @@
-import { formatDay, formatDayTime, formatLocalInput } from "../domain/date-format";
+import { formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput } from "../domain/date-format";
+import { DATE_LOCALES, isLanguage } from "../languages";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { ruleInWords, ruleWithNumber } from "../domain/rule-titles";
+import { codeText, helperLanguage } from "./language";
 
 /** A value the page could not read is shown as it came rather than hidden. */
 function shown(value: unknown, format: (v: string | Date) => string | null): string {
@@ -16,8 +18,12 @@ export function viewHelpers(timeZone: string) {
   // Handlebars hands helpers whatever the template names; only text and numbers are shown as text.
   const text = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" || typeof v === "bigint" ? String(v) : "");
   return {
-    money: (cents: unknown, locale?: unknown) =>
-      cents === null || cents === undefined || cents === "" ? "" : formatMoney(Number(cents), (typeof locale === "string" ? locale : "en") as MoneyLocale),
+    /** {{money cents}} in the page's conventions ("4.000,00 EUR" on a Danish page); {{money cents "en"}} in a given one. */
+    money: (cents: unknown, ...rest: unknown[]) => {
+      if (cents === null || cents === undefined || cents === "") return "";
+      const locale = typeof rest[0] === "string" && isLanguage(rest[0]) ? rest[0] : helperLanguage(rest.at(-1));
+      return formatMoney(Number(cents), locale satisfies MoneyLocale);
+    },
     /** Amount in euros for a form field, e.g. 12345 -> "123.45". */
     moneyInput: (cents: unknown) => {
       if (cents === null || cents === undefined || cents === "") return "";
@@ -27,15 +33,21 @@ export function viewHelpers(timeZone: string) {
       const abs = Math.abs(n);
       return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
     },
-    date: (value: unknown) => shown(value, (v) => formatDay(v, timeZone)),
-    datetime: (value: unknown) => shown(value, (v) => formatDayTime(v, timeZone)),
+    date: (value: unknown, options?: unknown) => {
+      const language = helperLanguage(options);
+      return shown(value, (v) => (language === "en" ? formatDay(v, timeZone) : formatDayIn(v, timeZone, DATE_LOCALES[language])));
+    },
+    datetime: (value: unknown, options?: unknown) => {
+      const language = helperLanguage(options);
+      return shown(value, (v) => (language === "en" ? formatDayTime(v, timeZone) : formatDayTimeIn(v, timeZone, DATE_LOCALES[language])));
+    },
     /** Value for <input type="datetime-local"> in the programme zone. */
     localInput: (value: unknown) => {
       if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return value;
       return shown(value, (v) => formatLocalInput(v, timeZone));
     },
     timeZone: () => timeZone,
-    stateLabel: (s: unknown) => STATE_LABELS[s as AppState] ?? text(s),
+    stateLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "state", text(s), STATE_LABELS[s as AppState] ?? text(s)),
     eq: (a: unknown, b: unknown) => String(a) === String(b),
     ne: (a: unknown, b: unknown) => String(a) !== String(b),
     not: (a: unknown) => !a,

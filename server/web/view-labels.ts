@@ -3,6 +3,7 @@ import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
 import { ORG_KINDS } from "../services/directory/directory-queries";
 import { auditActionLabel } from "../services/platform/audit-labels";
+import { codeText, helperLanguage } from "./language";
 
 export { AUDIT_ACTION_LABELS, auditActionLabel } from "../services/platform/audit-labels";
 
@@ -142,8 +143,8 @@ export function applicationNumber(id: unknown): string {
 export function labelHelpers(formatDate: (iso: string) => string) {
   return {
     stateFamily: (s: unknown) => stateFamily(text(s)),
-    familyLabel: (s: unknown) => FAMILY_LABELS[stateFamily(text(s))],
-    codeLabel: (kind: unknown, code: unknown) => codeLabel(String(kind), code),
+    familyLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "family", stateFamily(text(s)), FAMILY_LABELS[stateFamily(text(s))]),
+    codeLabel: (kind: unknown, code: unknown, options: unknown) => codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)),
     auditActionLabel: (code: unknown) => auditActionLabel(text(code)),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown) => findingGroups(findings),

@@ -32,6 +32,8 @@ for (const engine of testDatabases()) {
     before(async () => {
       db = await engine.create();
       await seedDemoData(db);
+      // The e-mails are read in English here; a Danish company's would otherwise be Danish.
+      await db("users").where({ email: "sme@demo.test" }).update({ language: "en" });
       ctx = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
       callId = await insertCall(db, { opensAt: "2027-02-01T08:00:00.000Z", closesAt: "2027-04-01T10:00:00.000Z", title: "Integration call" });
       input = {

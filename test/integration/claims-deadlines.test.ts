@@ -33,6 +33,8 @@ for (const engine of testDatabases()) {
       clock.set("2027-03-01T10:00:00Z");
       db = await engine.create();
       await seedDemoData(db, clock.now);
+      // The e-mails are read in English here; a Danish company's would otherwise be Danish.
+      await db("users").where({ email: "sme@demo.test" }).update({ language: "en" });
     });
     afterEach(() => db.destroy());
 

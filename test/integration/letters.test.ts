@@ -40,6 +40,8 @@ async function insertApproved(db: Db, o: ApprovedOptions): Promise<number> {
   const type = defined(await db("voucher_types").where({ code: o.type }).first("id"), "type");
   const manager = defined(await db("users").where({ email: o.manager }).first("id"), "manager");
   const applicant = defined(await db("users").where({ email: o.applicant }).first("id"), "applicant");
+  // These tests read the English wording; a letter is written in its applicant's language.
+  await db("users").where({ id: applicant.id }).update({ language: "en" });
   const scheme = defined(await db("schemes").orderBy("id").first("id"), "scheme");
   const at = `${o.approvedOn}T09:00:00.000Z`;
   const [call] = await db("calls").insert({
@@ -236,7 +238,7 @@ for (const engine of testDatabases()) {
         expect(r.genuine).to.equal(true);
         expect(r.letter).to.deep.equal({
           reference, companyName: NORDIC, voucherTypeName: "Insight", amountCents: 400_000,
-          issuedAt: "2026-11-23T09:42:00.000Z", status: "issued",
+          issuedAt: "2026-11-23T09:42:00.000Z", language: "en", status: "issued",
         });
       });
 

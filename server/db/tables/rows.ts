@@ -95,6 +95,7 @@ export interface AwardLettersRow {
   sha256: string;
   issued_at: string;
   issued_by: number;
+  data_json: string | null;
 }
 
 export interface BudgetCeilingsRow {
@@ -307,6 +308,7 @@ export interface PartnersRow {
   short_name: string;
   address: string;
   email: string | null;
+  default_language: string;
 }
 
 export interface PasswordResetRequestsRow {
@@ -440,6 +442,7 @@ export interface UsersRow {
   active: DbBoolean;
   email_confirmed_at: string | null;
   created_at: string;
+  language: string | null;
 }
 
 export interface VoucherTypesRow {

@@ -2,7 +2,6 @@ import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationE
 import { expiryReason } from "../../domain/claims";
 import { blockingFindings } from "../../domain/eligibility";
 import { STATE_LABELS } from "../../domain/lifecycle";
-import { formatMoney } from "../../domain/money";
 import { requestedAmountFor } from "../../domain/scheme";
 import { localDate } from "../../domain/time";
 import { actingUser, loadApplication, lockApplication, transition } from "./records";
@@ -64,7 +63,7 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
       requested_cents: requested, reference,
     });
     await queueEmail(trx, ctx, ctx.actor.email, "submission-received", {
-      name: ctx.actor.name, reference, title: app.title, typeName: type.name, amount: formatMoney(requested),
+      name: ctx.actor.name, reference, title: app.title, typeName: type.name, amount: requested,
       link: `${ctx.config.baseUrl}/applications/${app.id}`, resubmitted: action === "resubmit",
     });
   });

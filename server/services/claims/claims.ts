@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../../errors";
 import { claimWindow, costLineDateMessage, costLineDateStatus } from "../../domain/claims";
-import { formatMoney, parseMoney, sumCents, type Cents } from "../../domain/money";
+import { parseMoney, sumCents, type Cents } from "../../domain/money";
 import { isValidDate, localDate } from "../../domain/time";
 import { actingUser, loadApplication, lockApplication, transition } from "../applications/records";
 import { audit } from "../platform/audit";
@@ -90,7 +90,7 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
     await transition(trx, ctx, app, "claim", {}, { claimId });
     const eurTotal: Cents = sumCents(lines.filter((l) => l.currency === "EUR").map((l) => l.minor));
     await queueEmail(trx, ctx, ctx.actor.email, "claim-received", {
-      name: ctx.actor.name, reference: app.reference ?? `#${app.id}`, title: app.title, eurTotal: formatMoney(eurTotal),
+      name: ctx.actor.name, reference: app.reference ?? `#${app.id}`, title: app.title, eurTotal,
       foreignLines: lines.filter((l) => l.currency !== "EUR").length, link: `${ctx.config.baseUrl}/applications/${app.id}`,
     });
     return claimId;

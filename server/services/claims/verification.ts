@@ -1,6 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
-import { formatMoney } from "../../domain/money";
 import { lockApplication, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -46,7 +45,7 @@ export async function verifyClaim(ctx: ServiceContext, claimId: number, decision
       status: "verified", verified_by: verifierId, verified_at: nowIso(ctx), payable_cents: result.payableCents, payable_explanation: result.explanation,
     });
     await transition(trx, ctx, app, "verify-claim", {}, { claimId, payableCents: result.payableCents, explanation: result.explanation });
-    await notifyCompany(trx, ctx, app, "claim-verified", { amount: formatMoney(result.payableCents), explanation: result.explanation });
+    await notifyCompany(trx, ctx, app, "claim-verified", { amount: result.payableCents, explanation: result.explanation });
     return result;
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { outstandingCents, settlementOnPayment } from "../../domain/budget";
-import { assertCents, formatMoney, type Cents } from "../../domain/money";
+import { assertCents, type Cents } from "../../domain/money";
 import { dayInWords } from "../../domain/date-format";
 import {
   amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
@@ -262,7 +262,7 @@ async function pay(trx: Trx, ctx: ServiceContext, actor: Actor, facts: ClaimFact
     .first<Pick<UsersRow, "email" | "name"> | undefined>("u.email", "u.name");
   if (to) {
     await queueEmail(trx, ctx, to.email, "payment-made", {
-      name: to.name, reference: app.reference, company: app.companyName, amount: formatMoney(paymentCents),
+      name: to.name, reference: app.reference, company: app.companyName, amount: paymentCents,
       paidOn: p.paidOn, bankReference: p.bankReference, iban,
     });
   }

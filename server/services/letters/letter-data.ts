@@ -2,7 +2,8 @@ import type { Db } from "../../db/connection";
 import { dbCents } from "../../db/tables/values";
 import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
 import { NotFoundError, ValidationError } from "../../errors";
-import { DEFAULT_LANGUAGE } from "../../languages";
+import type { Language } from "../../languages";
+import { applicantLanguage } from "../people/language";
 import type { AwardLetterData } from "../../letters/award-letter";
 import type { ServiceContext, Trx } from "../platform/context";
 import { callVoucherType } from "../scheme/reference";
@@ -12,12 +13,18 @@ import { callVoucherType } from "../scheme/reference";
  * layout are the template's and the PDF writer's (server/letters).
  */
 
-const countryNames = new Intl.DisplayNames(["en"], { type: "region" });
+const countryNames = new Map<Language, Intl.DisplayNames>();
 
-function countryName(code: string | null | undefined): string {
+/** A country's name in the letter's language ("Denmark", "Dänemark", "Danemark"). */
+function countryName(code: string | null | undefined, language: Language): string {
   if (!code) return "";
+  let names = countryNames.get(language);
+  if (!names) {
+    names = new Intl.DisplayNames([language], { type: "region" });
+    countryNames.set(language, names);
+  }
   try {
-    return countryNames.of(code.toUpperCase()) ?? code;
+    return names.of(code.toUpperCase()) ?? code;
   } catch {
     return code;
   }
@@ -73,21 +80,23 @@ export async function awardLetterData(
     awards: programmeAwards(others.map((o) => ({ state: o.state, approvedCents: o.approved_cents, approvedOn: o.approved_on }))),
   });
 
+  // The applicant's language at approval time: the letter is a legal document its reader must understand.
+  const language = await applicantLanguage(db, applicationId);
   const companyAddress = lines(company.address);
-  const companyCountry = countryName(company.country);
+  const companyCountry = countryName(company.country, language);
   if (companyCountry && companyAddress.at(-1)?.toLowerCase() !== companyCountry.toLowerCase()) {
     companyAddress.push(companyCountry);
   }
-  const counterpartCountry = countryName(counterpartRegion?.country ?? app.counterpart_country);
+  const counterpartCountry = countryName(counterpartRegion?.country ?? app.counterpart_country, language);
   return {
-    language: DEFAULT_LANGUAGE,
+    language,
     reference: issue.reference,
     issuedAt: issue.issuedAt,
     partner: {
       name: partner.name,
       addressLines: lines(partner.address),
       regionName: partner.region_name,
-      country: countryName(partner.country),
+      country: countryName(partner.country, language),
     },
     company: { legalName: company.legal_name, addressLines: companyAddress, vatNumber: company.vat_number },
     voucherType: { code: type.code, name: type.name, paymentBasis: type.paymentBasis, preApprovalRequired: type.preApprovalRequired },

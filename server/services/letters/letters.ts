@@ -13,6 +13,7 @@ import {
   type RenderedLetterMarkup,
   renderAwardLetter,
   renderAwardLetterMarkup,
+  renderReferenceLetter,
   sha256Hex,
 } from "../../letters/award-letter";
 import { loadApplication, lockApplication } from "../applications/records";
@@ -149,7 +150,7 @@ async function storeRendered(trx: Trx, ctx: ServiceContext, letter: DecidedLette
   const { data } = letter;
   await trx("award_letters").insert({
     application_id: letter.applicationId, reference: letter.reference, language: data.language, pdf, sha256,
-    issued_at: data.issuedAt, issued_by: letter.issuedBy,
+    issued_at: data.issuedAt, issued_by: letter.issuedBy, data_json: JSON.stringify(data),
   });
   await trx("pending_award_letters").where({ application_id: letter.applicationId }).delete();
   await audit(trx, ctx, {
@@ -216,6 +217,19 @@ export async function getAwardLetter(ctx: ServiceContext, applicationId: number)
   return { ...toStoredLetterFile(row), cancelled: app.state === "cancelled" };
 }
 
+/**
+ * The English reference rendering of an application's issued letter (never stored, never the
+ * letter): for staff who may see the application.
+ */
+export async function getReferenceLetter(ctx: ServiceContext, applicationId: number): Promise<{ reference: string; language: string; pdf: Buffer }> {
+  const app = await loadApplication(ctx, applicationId);
+  const row = await ctx.db("award_letters").where({ application_id: app.id }).first("reference", "language", "data_json");
+  if (!row) throw new NotFoundError("This application has no award letter (yet).");
+  if (row.data_json === null) throw new NotFoundError("This letter was issued before its facts were kept with it, so there is no reference rendering of it.");
+  const data = JSON.parse(row.data_json) as AwardLetterData;
+  return { reference: row.reference, language: row.language, pdf: await renderReferenceLetter(data) };
+}
+
 export interface VerifyInput {
   reference: string;
   /** Hex, as printed by sha256sum; spaces and colons are ignored. */
@@ -229,6 +243,8 @@ export interface VerifiedLetter {
   voucherTypeName: string;
   amountCents: Cents;
   issuedAt: string;
+  /** The language the letter was issued in. */
+  language: string;
   status: "issued" | "cancelled";
 }
 
@@ -239,7 +255,7 @@ export interface VerifyResult {
   letter?: VerifiedLetter;
 }
 
-type VerifiedRow = Pick<AwardLettersRow, "reference" | "sha256" | "issued_at"> & Pick<ApplicationsRow, "approved_cents" | "state">
+type VerifiedRow = Pick<AwardLettersRow, "reference" | "sha256" | "issued_at" | "language"> & Pick<ApplicationsRow, "approved_cents" | "state">
   & { legal_name: string; vt_name: string };
 
 const REFERENCE = /^[A-Z0-9]{1,16}-\d{4}-[A-Z0-9]{1,16}-[A-Z0-9]{1,16}-\d{4,}$/;
@@ -279,7 +295,7 @@ export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyRe
     .join("companies as co", "co.id", "a.company_id")
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("l.reference", reference)
-    .first<VerifiedRow | undefined>("l.reference", "l.sha256", "l.issued_at", "a.approved_cents", "a.state", "co.legal_name", "vt.name as vt_name");
+    .first<VerifiedRow | undefined>("l.reference", "l.sha256", "l.issued_at", "l.language", "a.approved_cents", "a.state", "co.legal_name", "vt.name as vt_name");
   if (!row) {
     return { genuine: false, reason: `No award letter with the reference ${reference} has been issued. Check the reference on the letter.` };
   }
@@ -306,6 +322,7 @@ export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyRe
       voucherTypeName: row.vt_name,
       amountCents: dbCents(row.approved_cents ?? 0),
       issuedAt: row.issued_at,
+      language: row.language,
       status: cancelled ? "cancelled" : "issued",
     },
   };

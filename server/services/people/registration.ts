@@ -5,6 +5,7 @@ import { localDate } from "../../domain/time";
 import { checkSepaIban, ibanUsesEuro } from "../../exports/sepa";
 import { inTransaction, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
+import type { Language } from "../../languages";
 import { insertCompany, saveCompanyVersion, type CompanyInput } from "./companies";
 import { issueToken, TOKEN_HOURS } from "./one-time-links";
 import { insertUser, MIN_PASSWORD_LENGTH } from "./users";
@@ -15,7 +16,7 @@ import { insertUser, MIN_PASSWORD_LENGTH } from "./users";
  * matches what the company declared. The profile page's data is in ./company-queries.ts.
  */
 
-export interface RegistrationUser { name: string; email: string; password: string }
+export interface RegistrationUser { name: string; email: string; password: string; language?: Language | null }
 
 /** Normalises the IBAN and checks the whole company input; throws with a message per field. */
 export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput, today: string): Promise<CompanyInput> {
@@ -76,7 +77,7 @@ export async function registerApplicant(ctx: ServiceContext, user: RegistrationU
     if (existing) fields.email = "An account with this e-mail address already exists. Sign in instead, or ask a colleague to invite you.";
     if (Object.keys(fields).length || !checked) throw new ValidationError("Some answers need your attention.", fields);
     const companyId = await insertCompany(trx, ctx, checked);
-    const userId = await insertUser(trx, ctx, { email: user.email, name: user.name, password: user.password, role: "applicant", companyId, emailConfirmed: false });
+    const userId = await insertUser(trx, ctx, { email: user.email, name: user.name, password: user.password, role: "applicant", companyId, emailConfirmed: false, language: user.language ?? null });
     const token = await issueToken(trx, ctx, userId, "confirm");
     await queueEmail(trx, ctx, user.email.trim().toLowerCase(), "account-confirmation", {
       name: user.name.trim(), companyName: checked.legalName, link: `${ctx.config.baseUrl}/confirm/${token}`, hours: TOKEN_HOURS.confirm,

@@ -2,6 +2,7 @@ import type { Db } from "../../db/connection";
 import type { CompaniesRow, PartnersRow, UsersRow } from "../../db/tables/rows";
 import { toUser, toUserRole, type User } from "../../db/tables/users";
 import { dbInt } from "../../db/tables/values";
+import { toLanguage } from "../../languages";
 import type { Actor } from "../platform/context";
 
 /*
@@ -9,9 +10,11 @@ import type { Actor } from "../platform/context";
  * options of the user forms. The use cases that change users are in ./users.ts.
  */
 
-type ActorRow = Pick<UsersRow, "id" | "email" | "name" | "role" | "company_id" | "partner_id" | "active"> & {
+type ActorRow = Pick<UsersRow, "id" | "email" | "name" | "role" | "company_id" | "partner_id" | "active" | "language"> & {
   partner_region_id: PartnersRow["region_id"] | null;
   company_region_id: CompaniesRow["region_id"];
+  partner_language: PartnersRow["default_language"] | null;
+  company_partner_language: PartnersRow["default_language"] | null;
 };
 
 /** The active user with the region they act for (a manager's partner's, an applicant's company's); null when inactive or gone. */
@@ -19,10 +22,13 @@ export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
   const row = await db("users")
     .leftJoin("partners", "partners.id", "users.partner_id")
     .leftJoin("companies", "companies.id", "users.company_id")
+    // An applicant's partner organisation is the one of the company's region.
+    .leftJoin("partners as cp", "cp.region_id", "companies.region_id")
     .where("users.id", userId)
     .first<ActorRow | undefined>(
       "users.id", "users.email", "users.name", "users.role", "users.company_id", "users.partner_id",
-      "users.active", "partners.region_id as partner_region_id", "companies.region_id as company_region_id",
+      "users.active", "users.language", "partners.region_id as partner_region_id", "companies.region_id as company_region_id",
+      "partners.default_language as partner_language", "cp.default_language as company_partner_language",
     );
   if (!row || !row.active) return null;
   return {
@@ -33,6 +39,8 @@ export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
     companyId: row.company_id,
     partnerId: row.partner_id,
     regionId: row.partner_region_id ?? row.company_region_id ?? null,
+    language: toLanguage(row.language),
+    partnerLanguage: toLanguage(row.partner_language ?? row.company_partner_language),
   };
 }
 

@@ -3,6 +3,7 @@ import { leavesNoAdministrator } from "../../domain/accounts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { isPostgres } from "../../db/connection";
 import { USER_ROLES } from "../../db/tables/users";
+import type { Language } from "../../languages";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx, UserRole } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
@@ -37,6 +38,8 @@ export interface NewUser {
   companyId?: number | null;
   partnerId?: number | null;
   emailConfirmed?: boolean;
+  /** The language the person chose (at registration: the language the page was shown in). */
+  language?: Language | null;
 }
 
 export function validateNewUser(input: NewUser): void {
@@ -68,6 +71,7 @@ export async function insertUser(trx: Trx, ctx: ServiceContext, input: NewUser):
     active: true,
     email_confirmed_at: input.emailConfirmed ? nowIso(ctx) : null,
     created_at: nowIso(ctx),
+    language: input.language ?? null,
   };
   const id = insertedId((await trx("users").insert(row).returning("id"))[0]);
   const { password_hash: _omit, ...visible } = row;

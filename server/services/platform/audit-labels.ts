@@ -66,6 +66,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "user.activated": "User account activated",
   "user.deactivated": "User account deactivated",
   "user.role_changed": "User role changed",
+  "user.language_changed": "Language changed",
   "user.email-confirmed": "E-mail address confirmed",
   "user.confirmation-resent": "Confirmation e-mail sent again",
   "user.invitation-accepted": "Invitation accepted",

@@ -3,6 +3,7 @@ import type { Config } from "../../config";
 import type { Db } from "../../db/connection";
 import { isBusyError, isPostgres } from "../../db/connection";
 import { BusyError } from "../../errors";
+import type { Language } from "../../languages";
 
 export type UserRole = "applicant" | "manager" | "finance" | "admin";
 
@@ -15,6 +16,10 @@ export interface Actor {
   companyId: number | null;
   partnerId: number | null;
   regionId: number | null;
+  /** The language the user chose (account page or switcher); null when they have chosen none. */
+  language?: Language | null;
+  /** The default language of the partner organisation the user works for or applies through. */
+  partnerLanguage?: Language | null;
 }
 
 /** Everything a use case needs besides its input; tests build one with a fixed clock. */

@@ -4,7 +4,10 @@ import Handlebars from "handlebars";
 import nodemailer from "nodemailer";
 import { isPostgres } from "../../db/connection";
 import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
-import { DEFAULT_LANGUAGE, type Language, LANGUAGES } from "../../languages";
+import { formatLongDay } from "../../domain/date-format";
+import { formatMoney } from "../../domain/money";
+import { DATE_LOCALES, type Language, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
+import { languageOfEmail } from "../people/language";
 import type { ServiceContext, Trx } from "./context";
 import { afterCommit, inTransaction, nowIso } from "./context";
 
@@ -50,6 +53,21 @@ export const EMAIL_TEMPLATE_DIR = path.resolve(__dirname, "../../../templates/em
 interface CompiledEmail { subject: HandlebarsTemplateDelegate; body: HandlebarsTemplateDelegate }
 
 const hbs = Handlebars.create();
+
+interface EmailRenderData { language: Language; timeZone: string }
+
+/** {{money x}}: cents in the reader's conventions ("4.000,00 EUR"); text is shown as it is. */
+hbs.registerHelper("money", function (value: unknown, options: Handlebars.HelperOptions) {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return formatMoney(value, (options.data as EmailRenderData).language);
+  return typeof value === "string" ? value : "";
+});
+
+/** {{date x}}: a YYYY-MM-DD date in words in the reader's language; anything else as it is. */
+hbs.registerHelper("date", function (value: unknown, options: Handlebars.HelperOptions) {
+  if (typeof value !== "string") return "";
+  const { language, timeZone } = options.data as EmailRenderData;
+  return formatLongDay(value, timeZone, DATE_LOCALES[language]) ?? value;
+});
 let compiled: Map<string, CompiledEmail> | null = null;
 
 function key(language: Language, name: EmailTemplate): string {
@@ -110,12 +128,15 @@ export async function queueEmail(
   templateName: EmailTemplate,
   data: Record<string, unknown>,
 ): Promise<void> {
-  const t = template(templateName, DEFAULT_LANGUAGE);
+  // The recipient's language: their own choice, else their partner organisation's, else English.
+  const language = (await languageOfEmail(trx, to)) ?? SOURCE_LANGUAGE;
+  const t = template(templateName, language);
   const vars = { baseUrl: ctx.config.baseUrl, ...data };
+  const options = { data: { language, timeZone: ctx.config.timeZone } satisfies EmailRenderData };
   await trx("emails").insert({
     to_address: to,
-    subject: t.subject(vars).trim(),
-    body_text: t.body(vars),
+    subject: t.subject(vars, options).trim(),
+    body_text: t.body(vars, options),
     template: templateName,
     created_at: nowIso(ctx),
   });

@@ -2,7 +2,7 @@ import { RuleViolationError, ValidationError } from "../../errors";
 import { ceilingKeysFor, outstandingCents } from "../../domain/budget";
 import { voucherDeadlines } from "../../domain/claims";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
-import { type Cents, formatMoney } from "../../domain/money";
+import { type Cents } from "../../domain/money";
 import { amountToApprove, validateAwardAmount } from "../../domain/scheme";
 import { audit } from "../platform/audit";
 import { type Application, loadApplication, lockApplication, transition } from "../applications/records";
@@ -98,7 +98,7 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     });
     const letter = await decideAwardLetter(trx, ctx, app.id);
     await notifyCompany(trx, ctx, app, "decision-approved", {
-      reference: letter.reference, amount: formatMoney(amount), approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
+      reference: letter.reference, amount, approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
     });
     return { result: { amountCents: amount, letterReference: letter.reference, completionDeadline }, letter };
   });

@@ -6,6 +6,7 @@ import { auditRoutes } from "./audit";
 import { directoryRoutes } from "./directory";
 import { financeRoutes } from "./finance";
 import { financeRateRoutes } from "./finance-rates";
+import { languageRoutes } from "./language";
 import { letterRoutes } from "./letters";
 import { managerRoutes } from "./manager";
 import { publicRoutes } from "./public";
@@ -15,6 +16,7 @@ import { resultsRoutes } from "./results";
 /** Each area owns one router; authorization is declared at the top of each. */
 export function registerRoutes(app: Express): void {
   app.use(publicRoutes);
+  app.use(languageRoutes);
   app.use(registrationRoutes);
   app.use(letterRoutes());
   app.use(applicantRoutes);

@@ -2,12 +2,12 @@ import { type ErrorRequestHandler, type Request, type Response, Router } from "e
 import { rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import { TooManyRequestsError, ValidationError } from "../../errors";
-import { getAwardLetter, verifyLetter } from "../../services/letters/letters";
+import { getAwardLetter, getReferenceLetter, verifyLetter } from "../../services/letters/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { formRoute, renderRefusal } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
-import { idParam, requireAuth } from "../middleware";
+import { idParam, requireAuth, requireRole } from "../middleware";
 
 /*
  * Award letters (R13): the download for those who may see the application, and the public check
@@ -42,6 +42,18 @@ export function letterRoutes(): Router {
     res.set({
       "Content-Type": "application/pdf",
       "Content-Disposition": `attachment; filename="award-letter-${letter.reference}.pdf"`,
+      "Content-Length": String(letter.pdf.length),
+      "Cache-Control": "private, no-store",
+    });
+    res.end(letter.pdf);
+  });
+
+  // Staff who do not read the letter's language: the same facts in English, marked as a reference.
+  router.get("/applications/:id/award-letter-reference.pdf", requireRole("manager", "admin"), async (req, res) => {
+    const letter = await getReferenceLetter(req.ctx, idParam(req));
+    res.set({
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="award-letter-${letter.reference}-reference-en.pdf"`,
       "Content-Length": String(letter.pdf.length),
       "Cache-Control": "private, no-store",
     });

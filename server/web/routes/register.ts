@@ -13,7 +13,7 @@ import { loadActor } from "../../services/people/user-queries";
 import { listRegions, listSectors } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
-import { pageTranslator } from "../language";
+import { pageLanguage, pageTranslator } from "../language";
 import { flash, HOME_FOR_ROLE, requireRole, sessionStep } from "../middleware";
 
 export const registrationRoutes = Router();
@@ -154,7 +154,8 @@ registrationRoutes.post("/register", formRoute(registerPage, async (req, res) =>
   try { company = parseCompanyForm(body); } catch (e) { if (!(e instanceof ValidationError)) throw e; Object.assign(fields, e.fields); }
   const account = collect(accountSchema, body, fields);
   if (Object.keys(fields).length || !company || !account) throw new ValidationError("Some answers need your attention.", fields);
-  const userId = await registerApplicant(req.ctx, account, company);
+  // The language the visitor registered in becomes their saved choice.
+  const userId = await registerApplicant(req.ctx, { ...account, language: pageLanguage(res) }, company);
   const actor = await loadActor(req.ctx.db, userId);
   if (!actor) throw new NotFoundError();
   await sessionStep((done) => req.session.regenerate(done));

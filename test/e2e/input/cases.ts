@@ -56,8 +56,14 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /account/sessions/end": { as: "manager", path: at("/account/sessions/end"), fields: ["session"] },
   "GET /account/password": { as: "finance", path: at("/account/password") },
   "POST /account/password": { as: "finance", path: at("/account/password"), fields: ["currentPassword", "newPassword"] },
+  // languages
+  "GET /language": { as: "anonymous", path: at("/language"), query: ["lang", "next"] },
+  "POST /language": { as: "applicant", path: at("/language"), fields: ["lang", "next"] },
+  "GET /account/language": { as: "applicant", path: at("/account/language") },
+  "POST /account/language": { as: "applicant", path: at("/account/language"), fields: ["language"] },
   // award letters
   "GET /applications/:id/award-letter.pdf": { as: "applicant", path: (i) => `/applications/${i.approvedOwnApp}/award-letter.pdf` },
+  "GET /applications/:id/award-letter-reference.pdf": { as: "manager", path: (i) => `/applications/${i.approvedOwnApp}/award-letter-reference.pdf` },
   "GET /verify": { as: "anonymous", path: at("/verify"), query: ["reference"] },
   "POST /verify": { as: "anonymous", path: at("/verify"), fields: ["reference", "sha256"] },
   // applicant

@@ -52,7 +52,7 @@ describe("people and directory row mappers", () => {
   it("reads a user's role and flag, and refuses a role the application does not know", () => {
     const row = {
       id: 3, email: "a@example.test", name: "A", title: null, role: "manager", company_id: null, partner_id: 4,
-      active: 1, email_confirmed_at: null, created_at: "2026-01-01T00:00:00.000Z",
+      active: 1, email_confirmed_at: null, created_at: "2026-01-01T00:00:00.000Z", language: null,
     };
     expect(toUser(row)).to.include({ role: "manager", active: true, partnerId: 4 });
     expect(toUser({ ...row, active: false }).active).to.equal(false);

@@ -250,10 +250,11 @@ describe("award letter (R13)", () => {
     expect(quote).to.deep.equal({ kind: "quote", text: "# Conditions waived ::signature Someone Else - no deadlines" });
   });
 
-  it("falls back to the English template for a language without its own", () => {
-    // Danish is offered but has no letter template of its own.
-    expect(existsSync(path.resolve(__dirname, "../../../templates/letters/da.hbs")), "premise: no da.hbs").to.equal(false);
-    expect(renderAwardLetterMarkup(letterData({ language: "da" })).language).to.equal("en");
+  it("writes each language with its own template", () => {
+    for (const language of ["da", "de", "fr", "nl"] as const) {
+      expect(existsSync(path.resolve(__dirname, `../../../templates/letters/${language}.hbs`)), language).to.equal(true);
+      expect(renderAwardLetterMarkup(letterData({ language })).language).to.equal(language);
+    }
   });
 
   it("refuses a letter whose de minimis total would exceed the ceiling (R9)", async () => {
