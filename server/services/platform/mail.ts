@@ -4,6 +4,7 @@ import Handlebars from "handlebars";
 import nodemailer from "nodemailer";
 import { isPostgres } from "../../db/connection";
 import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
+import { dayInWords } from "../../domain/date-format";
 import { DEFAULT_LANGUAGE, type Language, LANGUAGES } from "../../languages";
 import type { ServiceContext, Trx } from "./context";
 import { afterCommit, inTransaction, nowIso } from "./context";
@@ -50,6 +51,8 @@ export const EMAIL_TEMPLATE_DIR = path.resolve(__dirname, "../../../templates/em
 interface CompiledEmail { subject: HandlebarsTemplateDelegate; body: HandlebarsTemplateDelegate }
 
 const hbs = Handlebars.create();
+// Dates in a message are written out ("30 November 2026"): an ISO date in a letter reads like a code.
+hbs.registerHelper("day", (value: unknown) => (typeof value === "string" ? dayInWords(value) : ""));
 let compiled: Map<string, CompiledEmail> | null = null;
 
 function key(language: Language, name: EmailTemplate): string {
