@@ -15,6 +15,7 @@ import { configurePassport } from "./auth";
 import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
+import { requestLanguage, translateHelper } from "./language";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { SessionStore } from "./session-store";
@@ -44,7 +45,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     partialsDir: path.join(ROOT, "views/partials"),
     // Handlebars would indent every line a standalone partial prints, text typed into a textarea included.
     compilerOptions: { preventIndent: true },
-    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date) },
+    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date), t: translateHelper },
   });
   // Given a callback, express-handlebars reports every error through it, so its promise is left.
   app.engine("hbs", (viewPath, options, callback) => {
@@ -101,6 +102,11 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
   sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   sessionStore.now = () => clock().getTime();
+  // Set before anything can fail, so even an error page has its language.
+  app.use((req, res, next) => {
+    res.locals.lang = requestLanguage(req);
+    next();
+  });
   app.use(session({
     name: "vd.sid",
     secret: config.sessionSecret,
