@@ -33,6 +33,9 @@ const schema = z.object({
   SEPA_DEBTOR_IBAN: z.string().min(15).default("DE89370400440532013000"),
   SEPA_DEBTOR_BIC: z.string().optional(),
   TEMPLATES_DIR: z.string().min(1).optional(),
+  SESSION_IDLE_MINUTES_STAFF: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  SESSION_IDLE_MINUTES_APPLICANT: z.coerce.number().int().min(1).max(24 * 60).default(120),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
 });
 
 export type Config = {
@@ -52,7 +55,15 @@ export type Config = {
   sepaDebtor: { name: string; iban: string; bic: string | undefined };
   /** The e-mail and letter templates (emails/, letters/); the checkout's templates/ when unset. */
   templatesDir?: string;
+  /** When a signed-in session ends: after so long without a request, and at the latest after maxMs. */
+  sessionLimits: SessionLimits;
 };
+
+export interface SessionLimits {
+  staffIdleMs: number;
+  applicantIdleMs: number;
+  maxMs: number;
+}
 
 function isValidTimeZone(zone: string): boolean {
   try {
@@ -93,6 +104,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { from: c.MAIL_FROM, smtpUrl: c.SMTP_URL, outboxDir: path.join(dataDir, "outbox") },
     sepaDebtor: { name: c.SEPA_DEBTOR_NAME, iban: c.SEPA_DEBTOR_IBAN, bic: c.SEPA_DEBTOR_BIC },
     templatesDir: c.TEMPLATES_DIR === undefined ? undefined : path.resolve(c.TEMPLATES_DIR),
+    sessionLimits: {
+      staffIdleMs: c.SESSION_IDLE_MINUTES_STAFF * 60_000,
+      applicantIdleMs: c.SESSION_IDLE_MINUTES_APPLICANT * 60_000,
+      maxMs: c.SESSION_MAX_HOURS * 3_600_000,
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import { refuseNul } from "./input";
 import { requestLanguage, translateHelper } from "./language";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
+import { sessionLimits } from "./session-limits";
 import { SessionStore } from "./session-store";
 import { viewHelpers } from "./view-helpers";
 import { labelHelpers } from "./view-labels";
@@ -114,11 +115,14 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    cookie: { httpOnly: true, sameSite: "lax", secure: config.secureCookies, maxAge: 8 * 60 * 60 * 1000 },
+    // The server ends signed-in sessions (session-limits.ts); the cookie outlives them, so that
+    // an expired session still reaches the server and is told why it ended.
+    cookie: { httpOnly: true, sameSite: "lax", secure: config.secureCookies, maxAge: config.sessionLimits.maxMs },
   }));
   configurePassport(db);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(sessionLimits(config.sessionLimits, clock));
 
   app.use((req, _res, next) => {
     req.ctx = { db, config, actor: req.user ?? null, requestId: req.requestId, now: clock, reportError: (err) => req.log.error({ err }, "failed after commit") };

@@ -17,6 +17,8 @@ declare module "express-session" {
   interface SessionData {
     flash?: { kind: "success" | "info" | "error"; message: string }[];
     returnTo?: string;
+    /** A signed-in session's times (epoch ms) and where it was last used from; see session-limits.ts. */
+    activity?: { signedInAt: number; lastSeenAt: number; ip: string; userAgent: string };
   }
 }
 
