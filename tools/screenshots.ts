@@ -94,7 +94,22 @@ async function main(): Promise<void> {
         await signedIn.page.screenshot({ path: path.join(ROOT, "docs/gallery", `${shot.name}.png`) });
         await signedIn.context.close();
       }
-      console.log(`docs/gallery: ${GALLERY.length} pages`);
+      // The confirmation step answers a POST, so it is reached through the decision page's form.
+      const manager = ROLE_ACCOUNTS.find((a) => a.role === "manager");
+      if (manager) {
+        const { context, page } = await contextFor(browser, baseUrl, manager);
+        await page.setViewportSize({ width: 1280, height: 820 });
+        await page.goto(`${baseUrl}/manager?state=submitted`);
+        const href = await page.locator('main a[href^="/manager/applications/"]').first().getAttribute("href");
+        await page.goto(`${baseUrl}${href ?? "/manager"}`);
+        await page.locator("#choice-reject > summary").click();
+        await page.getByLabel("Reason for the rejection").fill("The activity is outside the scope of this call: it does not involve a partner in another programme region.");
+        await page.locator("#choice-reject").getByRole("button", { name: "Reject…" }).click();
+        await page.waitForSelector("#confirmation");
+        await page.screenshot({ path: path.join(ROOT, "docs/gallery", "decision-confirm.png") });
+        await context.close();
+      }
+      console.log(`docs/gallery: ${GALLERY.length + 1} pages`);
       return;
     }
     const out = path.join(ROOT, "screenshots");

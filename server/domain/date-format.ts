@@ -222,3 +222,13 @@ export function dayInWords(date: string): string {
   // The year keeps four digits, so a mistyped year 0001 reads as one rather than as "1".
   return d ? `${d.day} ${MONTHS_LONG[d.month - 1] ?? ""} ${pad4(d.year)}` : date;
 }
+
+/**
+ * "1 April 2027 at 12:00": an instant on the programme's clock written out, for the same messages
+ * as dayInWords. A value that is not an instant is returned as it is.
+ */
+export function dayTimeInWords(instant: string | Date, timeZone: string): string {
+  const p = zonedParts(instant, timeZone);
+  if (!p) return typeof instant === "string" ? instant : String(instant);
+  return `${p.day} ${MONTHS_LONG[p.month - 1] ?? ""} ${pad4(p.year)} at ${pad2(p.hour)}:${pad2(p.minute)}`;
+}

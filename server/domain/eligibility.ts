@@ -2,7 +2,7 @@
  * Automatic eligibility checks (R3, R6-R11, R12), shown to the manager with reasons and used to
  * refuse submission/approval when a check certainly fails.
  */
-import { dayInWords } from "./date-format";
+import { dayInWords, dayTimeInWords } from "./date-format";
 import { Decimal } from "decimal.js";
 import { ValidationError } from "../errors";
 import { isLive } from "./lifecycle";
@@ -11,7 +11,7 @@ import { type Cents, assertCents, formatMoney, sumCents } from "./money";
 import { DE_MINIMIS_REGULATION, SECTORS, type VoucherType, findVoucherType } from "./scheme";
 import { costLineDateStatus, voucherDeadlines } from "./claims";
 import { deMinimisAid, type ProgrammeAward } from "./de-minimis";
-import { formatLocalDateTime, instantMillis, isValidDate, localDate } from "./time";
+import { instantMillis, isValidDate, localDate } from "./time";
 
 export { addDays, localDate, zonedLocalToInstant } from "./time";
 export { deMinimisWindowStart } from "./de-minimis";
@@ -261,7 +261,7 @@ function checkCall(input: EligibilityInput, typeName: string): Finding {
   // call was open was checked at submission (the lifecycle only reaches "submitted" that way).
   if (input.stage === "approve") return pass("R3", `The call offers the ${typeName} voucher.`);
 
-  const at = (iso: string) => `${formatLocalDateTime(iso, timeZone)} (${timeZone} time)`;
+  const at = (iso: string) => `${dayTimeInWords(iso, timeZone)} (${timeZone} time)`;
   if (call.status === "draft") return refuse("R3", "The call has not been opened yet, so applications cannot be submitted.");
   const now = instantMillis(input.now);
   // The closing moment itself is already closed: open means opensAt <= now < closesAt.

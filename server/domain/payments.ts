@@ -72,7 +72,7 @@ function pathConflict(step: PaymentStep, path: OpenPath | null): PaymentRefusal 
 /** Null when the step may go ahead, otherwise the first reason it may not, in words for the officer. */
 export function paymentRefusal(step: PaymentStep, f: PaymentFacts): PaymentRefusal | null {
   if (f.payment) {
-    return { status: 409, code: "already_paid", message: `This claim was already paid on ${f.payment.paidOn}, reference ${f.payment.bankReference}. Nothing was changed.` };
+    return { status: 409, code: "already_paid", message: `This claim was already paid on ${dayInWords(f.payment.paidOn)}, reference ${f.payment.bankReference}. Nothing was changed.` };
   }
   const path = pathConflict(step, f.openPath);
   if (path) return path;

@@ -62,11 +62,6 @@ export function localDate(instantIso: string | Date, timeZone: string): string {
   return parseInstant(instantIso).setZone(assertTimeZone(timeZone)).toISODate()!;
 }
 
-/** "2025-03-31 12:00" as the clock shows it in the zone, for messages. */
-export function formatLocalDateTime(instantIso: string | Date, timeZone: string): string {
-  return parseInstant(instantIso).setZone(assertTimeZone(timeZone)).toFormat("yyyy-MM-dd HH:mm");
-}
-
 /**
  * Converts a wall-clock time typed in a form ("YYYY-MM-DDTHH:mm", as <input type=datetime-local>
  * sends it; seconds and a space instead of T are also accepted) in the programme's zone to an ISO

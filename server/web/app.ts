@@ -44,6 +44,8 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     defaultLayout: "main",
     layoutsDir: path.join(ROOT, "views/layouts"),
     partialsDir: path.join(ROOT, "views/partials"),
+    // Handlebars would indent every line a standalone partial prints, text typed into a textarea included.
+    compilerOptions: { preventIndent: true },
     helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date), t: translateHelper },
   });
   // Given a callback, express-handlebars reports every error through it, so its promise is left.

@@ -43,8 +43,32 @@ describe("browser: a manager runs a call, approves an application and verifies i
     // The decision panel says what approving does before its button is shown.
     await page.locator("#choice-approve > summary").click();
     expect(await page.locator("#approve-consequences").innerText()).to.include("EUR 4,000.00 is committed").and.include("EUR 16,000.00 left after this approval");
-    await page.getByRole("button", { name: "Approve and issue the award letter" }).click();
-    await page.waitForSelector("text=award letter");
+    await page.getByRole("button", { name: "Approve…" }).click();
+    // A separate confirmation step, without JavaScript: nothing is committed until it is confirmed.
+    await page.waitForURL(`${baseUrl}/manager/applications/${appId}/approve/confirm`);
+    expect(await page.locator("#confirm-amount").innerText()).to.include("EUR 4,000.00");
+    expect(await page.locator("#confirmation").innerText()).to.include("EUR 20,000.00 left now; EUR 16,000.00 left after this approval");
+    expect(await page.locator("#confirm-letter").innerText()).to.include("e-mailed to Mette Sørensen (sme@demo.test)");
+    await page.getByRole("button", { name: "Back" }).click();
+    await page.waitForURL(`${baseUrl}/manager/applications/${appId}/decision`);
+    expect(await page.locator("#choice-approve").getAttribute("open")).to.not.equal(null);
+    await page.goto(`${baseUrl}/manager/calls/${callId}`);
+    expect(await committed(page)).to.include("0.00");
+
+    // Rejecting: the reason typed comes back on the confirmation and again after Back.
+    await page.goto(`${baseUrl}/manager/applications/${appId}`);
+    await page.locator("#choice-reject > summary").click();
+    await page.getByLabel("Reason for the rejection").fill("Out of scope.\nSee section 2.");
+    await page.getByRole("button", { name: "Reject…" }).click();
+    expect(await page.locator("#confirm-reason").innerText()).to.include("Out of scope.\nSee section 2.");
+    await page.getByRole("button", { name: "Back" }).click();
+    expect(await page.getByLabel("Reason for the rejection").inputValue()).to.equal("Out of scope.\nSee section 2.");
+
+    await page.locator("#choice-approve > summary").click();
+    await page.getByRole("button", { name: "Approve…" }).click();
+    await page.getByRole("button", { name: "Confirm: approve and issue the award letter" }).click();
+    await page.waitForURL(`${baseUrl}/manager/applications/${appId}`);
+    expect(await page.locator(".flash-success").innerText()).to.match(/Approved: EUR 4,000.00 committed; award letter \S+ was issued and e-mailed to the applicant\./);
     await page.goto(`${baseUrl}/manager/calls/${callId}`);
     expect(await committed(page)).to.include("4,000.00");
 

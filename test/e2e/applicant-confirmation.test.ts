@@ -80,7 +80,7 @@ for (const engine of testDatabases()) {
       expect(await confirmationMails("nina@holm.test")).to.have.length(2);
       clock.set("2027-03-01T10:15:00Z");
       expect((await resend()).status).to.equal(303);
-      expect((await agent.get(`/applications/${id}/check`)).text).to.include("less than 10 minutes ago").and.include("2027-03-01 11:21");
+      expect((await agent.get(`/applications/${id}/check`)).text).to.include("less than 10 minutes ago").and.include("1 March 2027 at 11:21");
       expect(await confirmationMails("nina@holm.test")).to.have.length(2);
 
       const mail = (await confirmationMails("nina@holm.test")).at(-1)!;

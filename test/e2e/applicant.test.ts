@@ -140,7 +140,7 @@ for (const engine of testDatabases()) {
       clock.set("2027-04-01T10:00:00Z"); // the closing moment itself is closed
       const res = await submit(sme, id);
       expect(res.status).to.equal(422);
-      expect(res.text).to.include("The call closed on 2027-04-01 12:00 (Europe/Copenhagen time)");
+      expect(res.text).to.include("The call closed on 1 April 2027 at 12:00 (Europe/Copenhagen time)");
       expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");
       clock.set("2027-03-01T10:00:00Z");
       await sme.post(`/applications/${id}/withdraw`).type("form").send({ _csrf: csrfFrom((await sme.get(`/applications/${id}`)).text) }).expect(303);
@@ -153,7 +153,7 @@ for (const engine of testDatabases()) {
       const token = csrfFrom((await sme.get("/applicant")).text);
       const res = await sme.post(`/calls/${closedCallId}/apply/IN`).type("form").send({ _csrf: token, ...mgFields() });
       expect(res.status).to.equal(422);
-      expect(res.text).to.include("The call closed on 2027-02-15 12:00 (Europe/Copenhagen time); new applications can no longer be started.");
+      expect(res.text).to.include("The call closed on 15 February 2027 at 12:00 (Europe/Copenhagen time); new applications can no longer be started.");
     });
 
     it("refuses a counterpart in the company's own region (R8)", async () => {

@@ -65,7 +65,7 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const statuses = [first.status, second.status].sort();
     expect(statuses).to.deep.equal([303, 409]);
     const refused = first.status === 409 ? first : second;
-    expect(refused.text).to.contain("already paid on 2027-06-15, reference BANK-E2E-1");
+    expect(refused.text).to.contain("already paid on 15 June 2027, reference BANK-E2E-1");
     expect(await db("payments").where({ claim_id: claim.claimId })).to.have.length(1);
     expect(defined(await db("applications").where({ id: claim.applicationId }).first()).state).to.equal("paid");
 

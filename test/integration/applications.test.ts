@@ -115,6 +115,8 @@ for (const engine of testDatabases()) {
       expect(await count()).to.equal(1);
       const mail = defined(await db("emails").where({ template: "deadline-reminder" }).orderBy("id", "desc").first(), "mail");
       expect(mail.subject).to.include("14 days left");
+      // Dates written out, as in every message; an ISO date reads like a code.
+      expect(mail.body_text).to.include("is 20 March 2027, in 14 days").and.include("at the latest by the claim deadline, 19 April 2027").and.not.match(/\d{4}-\d{2}-\d{2}/);
       clock.set("2027-03-18T06:00:00Z"); // 2 days before: the missed 3-day reminder is caught up
       await sendDeadlineReminders(ctx);
       await sendDeadlineReminders(ctx);

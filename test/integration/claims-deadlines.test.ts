@@ -135,7 +135,7 @@ for (const engine of testDatabases()) {
       await runDailyJobs(testContext(db, null, clock.now));
       await runDailyJobs(testContext(db, null, clock.now));
       expect((await reminders()).length).to.equal(1);
-      expect(defined((await reminders())[0]).body_text).to.include("2027-06-29, in 14 days");
+      expect(defined((await reminders())[0]).body_text).to.include("is 29 June 2027, in 14 days");
       clock.set("2027-06-30T10:00:00Z");
       await runDailyJobs(testContext(db, null, clock.now));
       expect((await reminders()).length).to.equal(1);

@@ -150,7 +150,7 @@ for (const engine of testDatabases()) {
       const before = await snapshot(db);
       const e = await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id));
       expect(e.status).to.equal(409);
-      expect(e.message).to.match(/IN2LS-PATH-\d+: This claim was already paid on 2026-06-14, reference ELSEWHERE/);
+      expect(e.message).to.match(/IN2LS-PATH-\d+: This claim was already paid on 14 June 2026, reference ELSEWHERE/);
       expect(await snapshot(db)).to.deep.equal(before);
     });
 

@@ -147,7 +147,7 @@ for (const engine of testDatabases()) {
       await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
       const before = await db("ledger_entries").count({ n: "*" });
       await refusal(recordPayment(ctxFor(db, w.finance2), { claimId, paidOn: "2026-06-15", bankReference: "BANK-2" }), 409,
-        /already paid on 2026-06-15, reference BANK-1/);
+        /already paid on 15 June 2026, reference BANK-1/);
       expect(await db("ledger_entries").count({ n: "*" })).to.deep.equal(before);
       expect(await db("payments")).to.have.length(1);
     });
@@ -163,7 +163,7 @@ for (const engine of testDatabases()) {
       for (const r of results) {
         if (r.status === "rejected") {
           expect(r.reason).to.be.instanceOf(AppError);
-          expect((r.reason as AppError).message).to.match(/already paid on 2026-06-15/);
+          expect((r.reason as AppError).message).to.match(/already paid on 15 June 2026/);
         }
       }
       expect(await db("payments").where({ claim_id: claimId })).to.have.length(1);

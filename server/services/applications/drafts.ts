@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, RuleViolationError, ValidationError } fro
 import type { Db } from "../../db/connection";
 import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
 import { STATE_LABELS, type AppState } from "../../domain/lifecycle";
-import { formatLocalDateTime } from "../../domain/time";
+import { dayTimeInWords } from "../../domain/date-format";
 import { actingUser, loadApplication, lockApplication } from "./records";
 import { checkDraft, draftInputOf, requireCompany, type DraftInput } from "./checks";
 import { loadCallAndType } from "./queries";
@@ -15,7 +15,7 @@ import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 /** Starting an application in a closed call would only lead to a refusal at submission (R3). */
 export function assertCallOpenForNew(ctx: ServiceContext, call: { status: string; closesAt: string }): void {
   if (call.status !== "open" || nowIso(ctx) >= call.closesAt) {
-    throw new RuleViolationError("R3", `The call closed on ${formatLocalDateTime(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
+    throw new RuleViolationError("R3", `The call closed on ${dayTimeInWords(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
   }
 }
 

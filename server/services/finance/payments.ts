@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { outstandingCents, settlementOnPayment } from "../../domain/budget";
 import { assertCents, type Cents } from "../../domain/money";
-import { dayInWords } from "../../domain/date-format";
+import { dayInWords, dayTimeInWords } from "../../domain/date-format";
 import {
   amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
   type OpenPath, type PaymentFacts, type PaymentRefusal, type PaymentStep,
@@ -361,10 +361,10 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
   }).catch(pathTaken);
 }
 
-function notPrepared(b: SepaBatch): ConflictError {
+function notPrepared(b: SepaBatch, timeZone: string): ConflictError {
   return b.status === "executed"
-    ? new ConflictError(`Batch ${b.messageId} was already marked executed on ${b.executedAt ?? ""}. Nothing was changed.`, "batch_executed")
-    : new ConflictError(`Batch ${b.messageId} was cancelled on ${b.cancelledAt ?? ""}; it cannot be executed or cancelled again. Nothing was changed.`, "batch_cancelled");
+    ? new ConflictError(`Batch ${b.messageId} was already marked executed on ${b.executedAt ? dayTimeInWords(b.executedAt, timeZone) : "an earlier day"}. Nothing was changed.`, "batch_executed")
+    : new ConflictError(`Batch ${b.messageId} was cancelled on ${b.cancelledAt ? dayTimeInWords(b.cancelledAt, timeZone) : "an earlier day"}; it cannot be executed or cancelled again. Nothing was changed.`, "batch_cancelled");
 }
 
 /**
@@ -376,7 +376,7 @@ export async function markBatchExecuted(ctx: ServiceContext, batchId: number): P
   const actor = requireFinance(ctx, "record payments");
   return inTransaction(ctx, async (trx) => {
     const b = await lockBatch(trx, batchId);
-    if (b.status !== "prepared") throw notPrepared(b);
+    if (b.status !== "prepared") throw notPrepared(b, ctx.config.timeZone);
     const { executionDate, messageId } = b;
     const due = executionDateRefusal(executionDate, localDate(ctx.now(), ctx.config.timeZone));
     if (due) throw refusalError(due);
@@ -425,7 +425,7 @@ export async function cancelBatch(ctx: ServiceContext, batchId: number, reason: 
   if (why.length > 300) throw new ValidationError("The batch was not cancelled.", { reason: "The reason must be 300 characters or fewer." });
   return inTransaction(ctx, async (trx) => {
     const b = await lockBatch(trx, batchId);
-    if (b.status !== "prepared") throw notPrepared(b);
+    if (b.status !== "prepared") throw notPrepared(b, ctx.config.timeZone);
     const items = (await trx("sepa_batch_items").where({ batch_id: batchId }).orderBy("claim_id")).map(toSepaBatchItem);
     const ids = items.map((i) => i.claimId);
     await lockClaims(trx, ids);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
-import { formatLocalDateTime } from "../../domain/time";
+import { dayTimeInWords } from "../../domain/date-format";
 import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../../domain/throttle";
 import { isPostgres } from "../../db/connection";
 import { toUserToken, type TokenPurpose } from "../../db/tables/user-tokens";
@@ -61,7 +61,7 @@ export async function resendConfirmation(ctx: ServiceContext): Promise<void> {
     const now = ctx.now().getTime();
     const last = Math.max(-Infinity, ...issued);
     if (now - last < RESEND_INTERVAL_MINUTES * 60_000) {
-      const next = formatLocalDateTime(new Date(last + RESEND_INTERVAL_MINUTES * 60_000).toISOString(), ctx.config.timeZone);
+      const next = dayTimeInWords(new Date(last + RESEND_INTERVAL_MINUTES * 60_000).toISOString(), ctx.config.timeZone);
       throw new TooManyRequestsError(`We sent you a link less than ${RESEND_INTERVAL_MINUTES} minutes ago; please check your inbox and spam folder. You can ask for another link from ${next}.`);
     }
     if (issued.filter((t) => now - t < 86_400_000).length >= RESEND_PER_DAY) {

@@ -1,5 +1,6 @@
 import { DateTime } from "luxon";
 import { BadRequestError } from "../../errors";
+import { dayInWords } from "../../domain/date-format";
 
 /*
  * The period and call a results page is about. Dates are calendar days in the programme's zone,
@@ -47,8 +48,8 @@ export function resultsQuery(f: ResultsFilter): string {
 }
 
 export function describePeriod(f: ResultsFilter): string {
-  if (f.from && f.to) return `${f.from} to ${f.to}`;
-  if (f.from) return `from ${f.from}`;
-  if (f.to) return `up to ${f.to}`;
+  if (f.from && f.to) return `${dayInWords(f.from)} to ${dayInWords(f.to)}`;
+  if (f.from) return `from ${dayInWords(f.from)}`;
+  if (f.to) return `up to ${dayInWords(f.to)}`;
   return "the whole programme";
 }

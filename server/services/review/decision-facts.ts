@@ -2,7 +2,7 @@ import type { Db } from "../../db/connection";
 import type { Finding } from "../../domain/eligibility";
 import type { Cents } from "../../domain/money";
 import { skippedByApproval } from "../../domain/reserve-list";
-import { formatLocalDateTime } from "../../domain/time";
+import { dayTimeInWords } from "../../domain/date-format";
 import type { Application } from "../applications/records";
 import { findingsFor } from "../applications/eligibility";
 import { reserveList, type ReserveListed } from "../calls/queries";
@@ -23,6 +23,6 @@ export async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" |
 }
 
 export function skipText(skipped: ReserveListed, ctx: ServiceContext): string {
-  const when = skipped.submittedAt ? ` (submitted ${formatLocalDateTime(skipped.submittedAt, ctx.config.timeZone)})` : "";
+  const when = skipped.submittedAt ? ` (submitted ${dayTimeInWords(skipped.submittedAt, ctx.config.timeZone)})` : "";
   return `${skipped.reference ?? `Application ${skipped.id}`}${when} is earlier on the reserve list of this call and fits the budget now (R4).`;
 }

@@ -1,4 +1,4 @@
-import { type Request, Router } from "express";
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
@@ -8,6 +8,7 @@ import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
 import { cancelVoucher } from "../../services/review/cancel";
 import { approve, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
+import { type DecisionKind, type DecisionPreview, previewDecision } from "../../services/review/decision-preview";
 import { conflictHandovers, listRejectionTemplates, reviewApplication, reviewQueue } from "../../services/review/queries";
 import { type LineAnswers, rejectClaim, verifyClaim } from "../../services/claims/verification";
 import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
@@ -211,44 +212,106 @@ const applicationPage = {
 };
 
 const approveSchema = z.object({ amount: field.money("the amount"), skipReason: field.optionalText("the reason to skip", 2000) });
+const rejectSchema = z.object({
+  templateId: field.optionalId("a rejection reason"),
+  reason: field.optionalText("the reason", 5000),
+});
+const requestInfoSchema = z.object({ message: field.text("what information is needed", 5000) });
+
+/*
+ * Each decision is taken in two steps: its form on the application's page posts to .../confirm,
+ * which changes nothing and shows what will happen (the exact amount, the ceilings after it, who
+ * is told what); that page's Confirm posts to the decision itself, its Back to .../decision,
+ * which shows the application's page again with what was typed. The confirmation carries the
+ * input in hidden fields, so the step needs no session state and no JavaScript.
+ */
+function renderConfirmation(res: Response, preview: DecisionPreview, values: Record<string, unknown>) {
+  res.render("pages/manager/decision-confirm", {
+    pageTitle: `Confirm: ${CONFIRM_TITLES[preview.kind]}`,
+    heading: CONFIRM_TITLES[preview.kind],
+    preview, values,
+    isApprove: preview.kind === "approve", isReject: preview.kind === "reject",
+    isRequestInfo: preview.kind === "request-info", isReserve: preview.kind === "reserve",
+  });
+}
+
+const CONFIRM_TITLES: Record<DecisionKind, string> = {
+  approve: "Approve this application?",
+  reject: "Reject this application?",
+  "request-info": "Ask the applicant for more information?",
+  reserve: "Put this application on the reserve list?",
+};
+
+managerRoutes.post("/manager/applications/:id/approve/confirm", staff, formRoute(applicationPage, async (req, res) => {
+  const id = idParam(req);
+  const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
+  const preview = await previewDecision(req.ctx, id, { kind: "approve", amountCents: amount, skipReason });
+  renderConfirmation(res, preview, { skipReason: preview.skipReason ?? "" });
+}));
+
+managerRoutes.post("/manager/applications/:id/reject/confirm", staff, formRoute(applicationPage, async (req, res) => {
+  const id = idParam(req);
+  const input = parseBody(rejectSchema, req.body);
+  const preview = await previewDecision(req.ctx, id, { kind: "reject", templateId: input.templateId ?? null, reason: input.reason });
+  renderConfirmation(res, preview, { templateId: input.templateId ?? "", reason: input.reason });
+}));
+
+managerRoutes.post("/manager/applications/:id/request-info/confirm", staff, formRoute(applicationPage, async (req, res) => {
+  const id = idParam(req);
+  const input = parseBody(requestInfoSchema, req.body);
+  renderConfirmation(res, await previewDecision(req.ctx, id, { kind: "request-info", message: input.message }), { message: input.message });
+}));
+
+managerRoutes.post("/manager/applications/:id/reserve/confirm", staff, formRoute(applicationPage, async (req, res) => {
+  renderConfirmation(res, await previewDecision(req.ctx, idParam(req), { kind: "reserve" }), {});
+}));
+
+const backSchema = z.object({
+  choice: z.enum(["approve", "reject", "request-info", "reserve"], { message: "Choose one of the decisions." }),
+  amount: field.optionalName("the amount", 30),
+  skipReason: field.optionalText("the reason to skip", 2000),
+  templateId: field.optionalName("a rejection reason", 12),
+  reason: field.optionalText("the reason", 5000),
+  message: field.optionalText("what information is needed", 5000),
+});
+
+/** Back from a confirmation: the application's page with the chosen decision open and its fields as typed. */
+managerRoutes.post("/manager/applications/:id/decision", staff, async (req, res) => {
+  const locals = await reviewLocals(req, idParam(req));
+  const { choice, ...values } = parseBody(backSchema, req.body);
+  res.render("pages/manager/application", { ...locals, values, openChoice: choice });
+});
 
 managerRoutes.post("/manager/applications/:id/approve", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
   const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
   const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
   flash(req, "success", result.letterStored
-    ? `The application was approved; award letter ${result.letterReference} was issued.`
-    : `The application was approved; award letter ${result.letterReference} is being written and will be available within a few minutes.`);
+    ? `Approved: ${formatMoney(result.amountCents)} committed; award letter ${result.letterReference} was issued and e-mailed to the applicant.`
+    : `Approved: ${formatMoney(result.amountCents)} committed; award letter ${result.letterReference} is being written and will be available and e-mailed within a few minutes.`);
   res.redirect(303, decisionPage(id));
 }));
-
-const rejectSchema = z.object({
-  templateId: field.optionalId("a rejection reason"),
-  reason: field.optionalText("the reason", 5000),
-});
 
 managerRoutes.post("/manager/applications/:id/reject", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
   const input = parseBody(rejectSchema, req.body);
   await reject(req.ctx, id, { templateId: input.templateId ?? null, reason: input.reason });
-  flash(req, "success", "The application was rejected; the applicant is told the reason.");
+  flash(req, "success", "Rejected: nothing was committed, and the applicant was e-mailed the reason.");
   res.redirect(303, decisionPage(id));
 }));
-
-const requestInfoSchema = z.object({ message: field.text("what information is needed", 5000) });
 
 managerRoutes.post("/manager/applications/:id/request-info", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
   const input = parseBody(requestInfoSchema, req.body);
   await requestInfo(req.ctx, id, input.message);
-  flash(req, "success", "More information was requested; the applicant can edit and resubmit.");
+  flash(req, "success", "More information requested: the applicant was e-mailed your question and can change and resubmit the application.");
   res.redirect(303, decisionPage(id));
 }));
 
 managerRoutes.post("/manager/applications/:id/reserve", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
   await reserve(req.ctx, id);
-  flash(req, "success", "The application is on the reserve list.");
+  flash(req, "success", "Put on the reserve list: nothing was committed; the application waits in order of submission for budget to be released.");
   res.redirect(303, decisionPage(id));
 }));
 

@@ -103,6 +103,13 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /manager/applications/:id/reject": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/reject`, fields: ["templateId", "reason"] },
   "POST /manager/applications/:id/request-info": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/request-info`, fields: ["message"] },
   "POST /manager/applications/:id/reserve": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/reserve` },
+  "POST /manager/applications/:id/approve/confirm": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/approve/confirm`, fields: ["amount", "skipReason"] },
+  "POST /manager/applications/:id/reject/confirm": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/reject/confirm`, fields: ["templateId", "reason"] },
+  "POST /manager/applications/:id/request-info/confirm": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/request-info/confirm`, fields: ["message"] },
+  "POST /manager/applications/:id/reserve/confirm": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/reserve/confirm` },
+  "POST /manager/applications/:id/decision": {
+    as: "manager", path: (i) => `/manager/applications/${i.managerApp}/decision`, fields: ["choice", "amount", "skipReason", "templateId", "reason", "message"],
+  },
   "POST /manager/applications/:id/cancel": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/cancel`, fields: ["cancelReason"] },
   "POST /manager/applications/:id/conflict": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/conflict`, fields: ["conflictReason"] },
   "GET /manager/claims": { as: "manager", path: at("/manager/claims") },

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { DateTime } from "luxon";
 import {
   dayInWords,
+  dayTimeInWords,
   formatDay,
   formatDayTime,
   formatLocalInput,
@@ -58,6 +59,13 @@ describe("date-format (cached formatter)", () => {
     expect(dayInWords("2027-02-28")).to.equal(formatLongDay("2027-02-28", "UTC", "en-GB"));
     expect(dayInWords("2026-02-30")).to.equal("2026-02-30");
     expect(dayInWords("")).to.equal("");
+  });
+
+  it("writes an instant out on the programme's clock for messages, across a change of summer time", () => {
+    expect(dayTimeInWords("2027-04-01T10:00:00.000Z", CPH)).to.equal("1 April 2027 at 12:00");
+    expect(dayTimeInWords("2027-02-15T11:00:00.000Z", CPH)).to.equal("15 February 2027 at 12:00");
+    expect(dayTimeInWords("2025-03-31T21:59:00.000Z", CPH)).to.equal("31 March 2025 at 23:59");
+    expect(dayTimeInWords("not a time", CPH)).to.equal("not a time");
   });
 
   it("agrees with luxon on every instant and zone", () => {

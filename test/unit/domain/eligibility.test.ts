@@ -208,7 +208,7 @@ describe("eligibility: evaluateEligibility", () => {
       const closed = one(withCall({}, { now: "2025-03-31T10:00:00.000Z" }), "R3");
       expect(closed.status).to.equal("fail");
       expect(closed.certain).to.equal(true);
-      expect(closed.message).to.contain("2025-03-31 12:00 (Europe/Copenhagen time)");
+      expect(closed.message).to.contain("31 March 2025 at 12:00 (Europe/Copenhagen time)");
     });
 
     it("compares instants, whatever offset they are written with", () => {

@@ -27,7 +27,7 @@ describe("domain: when money may leave for a claim (R15)", () => {
 
   it("already paid comes first and says when and how", () => {
     const r = paymentRefusal(execute, facts({ openPath: inBatch(7), payment: { paidOn: "2026-06-01", bankReference: "B-1" } }));
-    expect([r?.status, r?.code, r?.message]).to.deep.equal([409, "already_paid", "This claim was already paid on 2026-06-01, reference B-1. Nothing was changed."]);
+    expect([r?.status, r?.code, r?.message]).to.deep.equal([409, "already_paid", "This claim was already paid on 1 June 2026, reference B-1. Nothing was changed."]);
   });
 
   it("separation of duties: neither the verifier nor the approver, at any step", () => {
