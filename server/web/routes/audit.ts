@@ -5,6 +5,7 @@ import { writeAuditCsv } from "../../exports/audit-csv";
 import { startAuditExport } from "../../services/platform/audit";
 import { type AuditFilter, auditChainState, listAuditEvents } from "../../services/platform/audit-queries";
 import { field, parseQuery } from "../input";
+import { pageTranslator } from "../language";
 import { requireRole } from "../middleware";
 
 /** The audit log for administrators: the chain's state, filters, paging by position, CSV export. */
@@ -49,7 +50,7 @@ auditRoutes.get("/admin/audit", admin, async (req, res) => {
     return s ? `?${s}` : "";
   };
   res.render("pages/admin/audit", {
-    pageTitle: "Audit log", rows, chain,
+    pageTitle: pageTranslator(res)("admin:titles.audit"), rows, chain,
     values: { action: q.action, entityType: q.entityType, entityId: q.entityId, actor: q.actor, from: q.from ?? "", to: q.to ?? "" },
     firstLink: q.before !== null ? `/admin/audit${qs()}` : null,
     nextLink: nextBefore !== null ? `/admin/audit${qs({ before: String(nextBefore) })}` : null,
