@@ -20,7 +20,7 @@ export interface Actor {
 /** Everything a use case needs besides its input; tests build one with a fixed clock. */
 export interface ServiceContext {
   db: Db;
-  config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir" | "sessionSecret">;
+  config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir" | "sessionSecret" | "secretKey" | "stepUpMinutes">;
   actor: Actor | null;
   requestId?: string;
   now: () => Date;
