@@ -4,7 +4,7 @@ import QRCode from "qrcode";
 import { isUniqueViolation } from "../../db/connection";
 import { signInWaitSeconds, SIGN_IN_THROTTLE, waitInWords, type SignInHistory } from "../../domain/throttle";
 import { groupKey, isTotpCode, normaliseCode, TOTP } from "../../domain/two-factor";
-import { ConflictError, ForbiddenError, TooManyRequestsError, ValidationError } from "../../errors";
+import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
 import { toLoginAttempt } from "../../db/tables/login-attempts";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -173,7 +173,7 @@ export async function enrolmentFor(ctx: ServiceContext, user: { id: number; emai
     return fresh;
   });
   const uri = generateURI({ issuer: ISSUER, label: user.email, secret: key });
-  const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
+  const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2, width: 200 });
   return { key, groupedKey: groupKey(key), uri, qrSvg };
 }
 
@@ -252,7 +252,7 @@ export async function resetSecondFactor(ctx: ServiceContext, userId: number): Pr
   }
   await inTransaction(ctx, async (trx) => {
     const user = await trx("users").where({ id: userId }).first("id", "email");
-    if (!user) throw new ConflictError("This account does not exist.", "not_found");
+    if (!user) throw new NotFoundError();
     const had = await removeSecondFactor(trx, userId);
     await audit(trx, ctx, { action: "two-factor.reset", entityType: "user", entityId: userId, after: { email: user.email, hadSecondFactor: had } });
     await endSessionsOfUser({ db: trx }, userId);
