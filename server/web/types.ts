@@ -21,6 +21,8 @@ declare module "express-session" {
     pendingSignIn?: { userId: number; at: string; returnTo?: string };
     /** When this session last confirmed a second factor (step-up freshness). */
     secondFactorAt?: string;
+    /** The sealed TOTP key shown on the set-up page, until a code confirms it. */
+    twoFactorSetup?: { userId: number; sealed: string };
     /** The request a step-up interrupted, to be resumed once a fresh code is given. */
     stepUp?: { method: "GET" | "POST"; url: string; fields?: Record<string, string | string[]> };
   }

@@ -158,23 +158,19 @@ export async function verifySecondFactor(ctx: ServiceContext, userId: number, in
 }
 
 /**
- * The key to scan while enrolling. A key is kept (unconfirmed) from the first view of the page, so
- * reloading the page shows the same one; it counts only once a code from it was confirmed.
+ * The key to scan while enrolling, sealed for the caller to keep (in the session) until a code
+ * confirms it: a key is stored only once it is confirmed, so an abandoned enrolment leaves
+ * nothing behind. Given the sealed key of an earlier view, the same key is shown again.
  */
-export async function enrolmentFor(ctx: ServiceContext, user: { id: number; email: string }): Promise<Enrolment> {
-  const key = await inTransaction(ctx, async (trx) => {
-    const row = await trx("user_second_factors").where({ user_id: user.id }).first("secret", "confirmed_at");
-    if (row?.confirmed_at) throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
-    const existing = row ? openKey(ctx, row.secret) : null;
-    if (existing) return existing;
-    const fresh = generateSecret();
-    if (row) await trx("user_second_factors").where({ user_id: user.id }).update({ secret: sealKey(ctx, fresh), created_at: nowIso(ctx) });
-    else await trx("user_second_factors").insert({ user_id: user.id, secret: sealKey(ctx, fresh), created_at: nowIso(ctx), confirmed_at: null });
-    return fresh;
-  });
+export async function enrolmentFor(ctx: ServiceContext, user: { id: number; email: string }, sealedPending?: string): Promise<Enrolment & { sealed: string }> {
+  if (await ctx.db("user_second_factors").where({ user_id: user.id }).first("user_id")) {
+    throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
+  }
+  const earlier = sealedPending ? openKey(ctx, sealedPending) : null;
+  const key = earlier ?? generateSecret();
   const uri = generateURI({ issuer: ISSUER, label: user.email, secret: key });
   const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2, width: 200 });
-  return { key, groupedKey: groupKey(key), uri, qrSvg };
+  return { key, groupedKey: groupKey(key), uri, qrSvg, sealed: earlier ? (sealedPending ?? sealKey(ctx, key)) : sealKey(ctx, key) };
 }
 
 async function replaceRecoveryCodes(trx: Trx, userId: number): Promise<string[]> {
@@ -185,16 +181,13 @@ async function replaceRecoveryCodes(trx: Trx, userId: number): Promise<string[]>
 }
 
 /**
- * Confirms enrolment with a first code from the app; returns the ten recovery codes, which exist
- * in plain text only in this answer.
+ * Confirms enrolment with a first code from the key shown (`sealed`, from enrolmentFor); returns
+ * the ten recovery codes, which exist in plain text only in this answer.
  */
-export async function confirmEnrolment(ctx: ServiceContext, userId: number, input: string, ip: string): Promise<string[]> {
+export async function confirmEnrolment(ctx: ServiceContext, userId: number, sealed: string | undefined, input: string, ip: string): Promise<string[]> {
+  const key = sealed ? openKey(ctx, sealed) : null;
+  if (!sealed || key === null) throw new ConflictError("The set-up page has expired. Open it again and scan the new QR code.", "second_factor_setup_expired");
   const attemptId = await throttledAttempt(ctx, userId, ip);
-  const row = await ctx.db("user_second_factors").where({ user_id: userId }).first("secret", "confirmed_at");
-  if (!row) throw new ConflictError("Open the set-up page again: no key was prepared for this account.", "second_factor_missing");
-  if (row.confirmed_at) throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
-  const key = openKey(ctx, row.secret);
-  if (key === null) throw unreadableKey();
   const code = normaliseCode(input);
   const step = isTotpCode(code) ? matchingStep(key, code, ctx.now()) : null;
   if (step === null) {
@@ -204,8 +197,14 @@ export async function confirmEnrolment(ctx: ServiceContext, userId: number, inpu
     throw new ValidationError("The code was not accepted.", { code: "This code is not right. Type the six-digit code your authenticator app shows for Voucherdesk now." }, "code_wrong");
   }
   return inTransaction(ctx, async (trx) => {
-    const confirmed = await trx("user_second_factors").where({ user_id: userId }).whereNull("confirmed_at").update({ confirmed_at: nowIso(ctx) });
-    if (confirmed !== 1) throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
+    try {
+      await trx.transaction(async (inner) => {
+        await inner("user_second_factors").insert({ user_id: userId, secret: sealed, created_at: nowIso(ctx), confirmed_at: nowIso(ctx) });
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
+      throw err;
+    }
     await useStep(trx, userId, step);
     await trx("second_factor_attempts").where({ id: attemptId }).update({ succeeded: true });
     const codes = await replaceRecoveryCodes(trx, userId);

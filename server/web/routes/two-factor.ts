@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { pendingSignInAlive, secondFactorRequired, TOTP } from "../../domain/two-factor";
-import type { AppError } from "../../errors";
+import { type AppError, ForbiddenError } from "../../errors";
 import type { Actor } from "../../services/platform/context";
 import { nowIso } from "../../services/platform/context";
 import { confirmEnrolment, disableSecondFactor, enrolmentFor, resetSecondFactor, verifySecondFactor } from "../../services/people/two-factor";
@@ -73,7 +73,7 @@ twoFactorRoutes.get("/login/code", async (req, res) => {
 
 twoFactorRoutes.post("/login/code", formRoute({ view: "pages/account/two-factor-code", locals: () => signInCodeLocals }, async (req, res) => {
   const actor = await signInInProgress(req);
-  if (!actor) return saved(req, res, "/login");
+  if (!actor) throw new ForbiddenError("Your sign-in has ended. Please sign in again with your e-mail address and password.", "session_expired");
   const input = parseBody(codeSchema, req.body, "The code was not accepted.");
   const result = await verifySecondFactor(req.ctx, actor.id, input.code, ip(req), "sign-in");
   const target = await finishSignIn(req, actor);
@@ -97,7 +97,9 @@ async function enrolling(req: Request): Promise<{ actor: Actor; signingIn: boole
 }
 
 async function setupLocals(req: Request, who: { actor: Actor; signingIn: boolean }) {
-  const enrolment = await enrolmentFor(req.ctx, who.actor);
+  const kept = req.session.twoFactorSetup?.userId === who.actor.id ? req.session.twoFactorSetup.sealed : undefined;
+  const { sealed, ...enrolment } = await enrolmentFor(req.ctx, who.actor, kept);
+  req.session.twoFactorSetup = { userId: who.actor.id, sealed };
   return {
     pageTitle: "Set up two-factor sign-in",
     enrolment,
@@ -111,22 +113,25 @@ twoFactorRoutes.get("/two-factor/setup", async (req, res) => {
   const who = await enrolling(req);
   if (!who) return saved(req, res, req.user ? "/account/two-factor" : "/login");
   if ((await secondFactorState(req.ctx.db, who.actor.id)).enrolled) return res.redirect(303, who.signingIn ? "/login/code" : "/account/two-factor");
+  const locals = await setupLocals(req, who);
   res.set("Cache-Control", "no-store");
-  res.render("pages/account/two-factor-setup", await setupLocals(req, who));
+  req.session.save(() => res.render("pages/account/two-factor-setup", locals));
 });
 
 twoFactorRoutes.post("/two-factor/setup", formRoute({
   view: "pages/account/two-factor-setup",
   locals: async (req: Request, err: AppError) => {
     const who = await enrolling(req);
-    if (!who) throw err;
+    if (!who || err.status === 409) throw err;
     return setupLocals(req, who);
   },
 }, async (req, res) => {
   const who = await enrolling(req);
-  if (!who) return saved(req, res, req.user ? "/account/two-factor" : "/login");
+  if (!who) throw new ForbiddenError("Sign in first: two-factor sign-in is set up as part of signing in, or by an applicant from their account.", "session_expired");
   const input = parseBody(codeSchema, req.body, "The code was not accepted.");
-  const codes = await confirmEnrolment(req.ctx, who.actor.id, input.code, ip(req));
+  const setup = req.session.twoFactorSetup;
+  const codes = await confirmEnrolment(req.ctx, who.actor.id, setup?.userId === who.actor.id ? setup.sealed : undefined, input.code, ip(req));
+  delete req.session.twoFactorSetup;
   let continueTo = "/account/two-factor";
   if (who.signingIn) continueTo = await finishSignIn(req, who.actor);
   else req.session.secondFactorAt = nowIso(req.ctx);
