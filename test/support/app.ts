@@ -86,7 +86,7 @@ export async function passSecondFactor(target: Target, agent: Agent, email: stri
   const page = await agent.get("/login/code");
   const res = await agent.post("/login/code").type("form").send({ code: currentCode(target, email), _csrf: csrfFrom(page.text) });
   if (res.status !== 303) throw new Error(`the second factor of ${email} was refused with ${res.status}`);
-  return res.headers.location as string | undefined;
+  return res.headers.location;
 }
 
 /** The CSRF token of the form on a page (every form carries it in a hidden `_csrf` field). */
@@ -119,7 +119,7 @@ export async function attemptSignIn(target: Target, email: string, password = DE
 export async function signIn(target: Target, email: string, password = DEMO_PASSWORD): Promise<Agent> {
   const { agent, res } = await attemptSignIn(target, email, password);
   if (res.status !== 303) throw new Error(`sign-in as ${email} failed with ${res.status}`);
-  await passSecondFactor(target, agent, email, res.headers.location as string | undefined);
+  await passSecondFactor(target, agent, email, res.headers.location);
   return agent;
 }
 
