@@ -65,7 +65,7 @@ export async function signInWithBrowser(rig: BrowserRig, email: string, opts: { 
 export async function giveSecondFactor(baseUrl: string, page: Page, email: string): Promise<void> {
   if (new URL(page.url()).pathname !== "/login/code") return;
   await forgetUsedCodes(baseUrl, email);
-  await page.getByLabel("Code").fill(currentCode(baseUrl, email));
+  await page.getByRole("textbox", { name: "Code" }).fill(currentCode(baseUrl, email));
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForLoadState("load");
 }
