@@ -26,13 +26,16 @@ export const TOTP = {
   stepUpMinutes: 5,
 } as const;
 
+const CLOCK_SKEW_MS = 60_000;
+
 /** Whether a second factor confirmed at `verifiedAt` still covers a step-up at `now`. */
 export function stepUpFresh(verifiedAt: string | undefined, now: Date, minutes: number): boolean {
   if (!verifiedAt) return false;
   const at = Date.parse(verifiedAt);
   if (Number.isNaN(at)) return false;
   const age = now.getTime() - at;
-  return age >= 0 && age <= minutes * 60_000;
+  // Another app server's clock may run a little ahead; a factor from further "in the future" is no proof of anything.
+  return age >= -CLOCK_SKEW_MS && age <= minutes * 60_000;
 }
 
 /** Whether a pending sign-in started at `startedAt` may still be completed at `now`. */

@@ -99,7 +99,8 @@ for (const engine of testDatabases()) {
 
     before(async () => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), "vd-crash-"));
-      env = { DATA_DIR: dataDir };
+      // The server's secret opens the TOTP keys the demo data sealed with the tests' secret.
+      env = { DATA_DIR: dataDir, SESSION_SECRET: testConfig().sessionSecret };
       if (engine.name === "postgres") {
         const schema = `t_${randomBytes(6).toString("hex")}`;
         const admin = knex({ client: "pg", connection: process.env.TEST_DATABASE_URL! });

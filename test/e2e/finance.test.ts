@@ -5,7 +5,7 @@ import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import type { Cents } from "../../server/domain/money";
-import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
+import { type Agent, buildApp, csrfFrom, giveFreshCode, signIn } from "../support/app";
 import { TestClock, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { insertVerifiedClaim, seedCall } from "../support/journey";
@@ -138,8 +138,10 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(xml.text).to.contain(`<EndToEndId>${claim.reference}</EndToEndId>`);
     expect(xml.text).to.contain("<InstdAmt Ccy=\"EUR\">500.00</InstdAmt>");
     clock.set("2027-06-19T10:00:00.000Z"); // the bank has executed the batch
+    await giveFreshCode(app, finance, "finance@demo.test"); // days later: the step-up asks for a new code
     const done = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: csrfFrom(batchPage.text) });
     clock.set(NOW);
+    await giveFreshCode(app, finance, "finance@demo.test");
     expect(done.status).to.equal(303);
     const pay = defined(await db("payments").where({ claim_id: claim.claimId }).first(), "pay");
     expect(pay.paid_on).to.equal("2027-06-18");
