@@ -37,7 +37,7 @@ for (const engine of testDatabases()) {
         expect(res.status).to.equal(303);
         expect(String(res.headers["set-cookie"])).to.match(/HttpOnly/i).and.match(/SameSite=Lax/i);
         // Staff accounts give their second factor before they arrive.
-        expect(await passSecondFactor(app, agent, email, res.headers.location as string)).to.equal(home);
+        expect(await passSecondFactor(app, agent, email, res.headers.location)).to.equal(home);
         const page = await agent.get(home);
         expect(page.status).to.equal(200);
       });
