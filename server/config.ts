@@ -35,6 +35,9 @@ const schema = z.object({
   TEMPLATES_DIR: z.string().min(1).optional(),
   VOUCHERDESK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   STEP_UP_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+  SESSION_IDLE_MINUTES_STAFF: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  SESSION_IDLE_MINUTES_APPLICANT: z.coerce.number().int().min(1).max(24 * 60).default(120),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
 });
 
 export type Config = {
@@ -61,7 +64,15 @@ export type Config = {
   secretKey?: string;
   /** How recent a second factor must be for paying and role changes; 5 minutes when unset. */
   stepUpMinutes?: number;
+  /** When a signed-in session ends: after so long without a request, and at the latest after maxMs. */
+  sessionLimits: SessionLimits;
 };
+
+export interface SessionLimits {
+  staffIdleMs: number;
+  applicantIdleMs: number;
+  maxMs: number;
+}
 
 function isValidTimeZone(zone: string): boolean {
   try {
@@ -104,6 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     templatesDir: c.TEMPLATES_DIR === undefined ? undefined : path.resolve(c.TEMPLATES_DIR),
     secretKey: c.VOUCHERDESK_SECRET_KEY,
     stepUpMinutes: c.STEP_UP_MINUTES,
+    sessionLimits: {
+      staffIdleMs: c.SESSION_IDLE_MINUTES_STAFF * 60_000,
+      applicantIdleMs: c.SESSION_IDLE_MINUTES_APPLICANT * 60_000,
+      maxMs: c.SESSION_MAX_HOURS * 3_600_000,
+    },
   };
 }
 

@@ -11,7 +11,9 @@
  */
 import type { Writable } from "node:stream";
 import { formatAmount } from "../domain/money";
-import { LEDGER_COLUMNS, LedgerTotals, assertExportTimeZone, assertIsoDay, localIsoDate, type LedgerExportRow } from "./ledger-row";
+import {
+  LEDGER_COLUMNS, LEDGER_TABLE, LedgerTotals, assertExportTimeZone, assertIsoDay, localIsoDate, type LedgerColumn, type LedgerExportRow,
+} from "./ledger-row";
 import { endStream, writeChunk } from "./stream-out";
 
 export interface LedgerCsvOptions {
@@ -58,30 +60,6 @@ export function paidOnCell(value: string | null): string {
   return assertIsoDay(value);
 }
 
-export function ledgerCsvRecord(row: LedgerExportRow, timeZone: string): string[] {
-  if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);
-  return [
-    String(row.entryId),
-    localIsoDate(row.date, timeZone),
-    text(row.kind),
-    text(row.voucherReference),
-    text(row.company),
-    text(row.vatNumber),
-    text(row.region),
-    text(row.partner),
-    text(row.call),
-    text(row.voucherType),
-    formatAmount(row.amountCents),
-    text(row.originalCurrency),
-    decimalCell(row.originalAmount),
-    decimalCell(row.rate),
-    text(row.paymentReference),
-    paidOnCell(row.paidOn),
-    text(row.recordedBy),
-    text(row.rateMonth ?? null),
-  ];
-}
-
 /*
  * RFC 4180: a field holding a comma, a double quote or a line break (CR or LF, alone or together)
  * is quoted and its quotes doubled; every other field is written as it is. Records end in CRLF.
@@ -99,6 +77,34 @@ function csvLine(record: readonly string[]): string {
   return `${line}\r\n`;
 }
 
+type Field = (row: LedgerExportRow) => string;
+
+/** One column's cell as CSV text (before quoting), by what the column holds. */
+function csvFormatter(column: LedgerColumn, timeZone: string): Field {
+  switch (column.kind) {
+    case "id": return (r) => String(column.value(r));
+    case "cents": return (r) => formatAmount(column.value(r));
+    case "instant": return (r) => localIsoDate(column.value(r), timeZone);
+    case "amount": case "rate": return (r) => decimalCell(column.value(r));
+    case "day": return (r) => paidOnCell(column.value(r));
+    case "text": return (r) => text(column.value(r));
+  }
+}
+
+/** Numbers and days we write ourselves hold no comma, quote or line break: they are never quoted. */
+const UNQUOTED_KINDS: ReadonlySet<LedgerColumn["kind"]> = new Set(["id", "cents", "instant", "day"]);
+
+/** One column's field as written into the file (quoted where RFC 4180 asks for it). */
+function csvFieldWriter(column: LedgerColumn, timeZone: string): Field {
+  const cell = csvFormatter(column, timeZone);
+  return UNQUOTED_KINDS.has(column.kind) ? cell : (r) => csvField(cell(r));
+}
+
+/** The CSV fields of one entry, in LEDGER_TABLE's order, before quoting. */
+export function ledgerCsvRecord(row: LedgerExportRow, timeZone: string): string[] {
+  return LEDGER_TABLE.map((c) => csvFormatter(c, timeZone)(row));
+}
+
 const CHUNK_CHARS = 64 * 1024;
 
 export async function writeLedgerCsv(
@@ -113,10 +119,17 @@ export async function writeLedgerCsv(
     assertExportTimeZone(timeZone);
     // Written even for an empty ledger, so the file always has its header row.
     let chunk = (opts.bom ? "\uFEFF" : "") + csvLine(LEDGER_COLUMNS);
+    // One formatter per column, made once: a row is written without building an array for it.
+    const fields = LEDGER_TABLE.map((c) => csvFieldWriter(c, timeZone));
     for await (const row of rows) {
-      const record = ledgerCsvRecord(row, timeZone);
+      let line = "";
+      let separator = "";
+      for (const field of fields) {
+        line += separator + field(row);
+        separator = ",";
+      }
       totals.add(row);
-      chunk += csvLine(record);
+      chunk += `${line}\r\n`;
       if (chunk.length >= CHUNK_CHARS) {
         await writeChunk(out, chunk);
         chunk = "";

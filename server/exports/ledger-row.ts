@@ -47,27 +47,50 @@ export interface LedgerExportRow {
   recordedBy: string;
 }
 
-export const LEDGER_COLUMNS = [
-  "Entry ID",
-  "Date",
-  "Kind",
-  "Voucher reference",
-  "Company",
-  "VAT number",
-  "Region",
-  "Partner",
-  "Call",
-  "Voucher type",
-  "Amount EUR",
-  "Original currency",
-  "Original amount",
-  "Rate",
-  "Payment reference",
-  "Paid on",
-  "Recorded by",
+/**
+ * What a column holds, which each format writes in its own way (ledger-csv.ts, ledger-xlsx.ts):
+ * "id" a safe integer; "instant" an ISO instant, shown as its local day in the export's zone;
+ * "text" free text; "cents" integer euro cents; "amount" a decimal in another currency; "rate" a
+ * recorded exchange rate, kept digit for digit (R2); "day" a YYYY-MM-DD value date.
+ */
+export type LedgerColumn = { header: string; width: number } & (
+  | { kind: "id" | "cents"; value: (r: LedgerExportRow) => number }
+  | { kind: "instant"; value: (r: LedgerExportRow) => string }
+  | { kind: "text" | "amount" | "rate" | "day"; value: (r: LedgerExportRow) => string | null }
+);
+
+/** The ledger's columns in file order, for every format; `width` is the spreadsheet's column width. */
+export const LEDGER_TABLE = [
+  { header: "Entry ID", width: 10, kind: "id", value: (r) => entryIdOf(r) },
+  { header: "Date", width: 12, kind: "instant", value: (r) => r.date },
+  { header: "Kind", width: 10, kind: "text", value: (r) => r.kind },
+  { header: "Voucher reference", width: 18, kind: "text", value: (r) => r.voucherReference },
+  { header: "Company", width: 32, kind: "text", value: (r) => r.company },
+  { header: "VAT number", width: 16, kind: "text", value: (r) => r.vatNumber },
+  { header: "Region", width: 22, kind: "text", value: (r) => r.region },
+  { header: "Partner", width: 26, kind: "text", value: (r) => r.partner },
+  { header: "Call", width: 24, kind: "text", value: (r) => r.call },
+  { header: "Voucher type", width: 16, kind: "text", value: (r) => r.voucherType },
+  { header: "Amount EUR", width: 14, kind: "cents", value: (r) => r.amountCents },
+  { header: "Original currency", width: 10, kind: "text", value: (r) => r.originalCurrency },
+  { header: "Original amount", width: 14, kind: "amount", value: (r) => r.originalAmount },
+  { header: "Rate", width: 12, kind: "rate", value: (r) => r.rate },
+  { header: "Payment reference", width: 20, kind: "text", value: (r) => r.paymentReference },
+  { header: "Paid on", width: 12, kind: "day", value: (r) => r.paidOn },
+  { header: "Recorded by", width: 22, kind: "text", value: (r) => r.recordedBy },
   // Last, so that adding it moved no existing column for files already read by position.
-  "Rate month",
-] as const;
+  { header: "Rate month", width: 12, kind: "text", value: (r) => r.rateMonth ?? null },
+] as const satisfies readonly LedgerColumn[];
+
+export type LedgerHeader = (typeof LEDGER_TABLE)[number]["header"];
+
+export const LEDGER_COLUMNS: readonly LedgerHeader[] = LEDGER_TABLE.map((c) => c.header);
+
+/** The entry id, refused unless it is a whole number a double holds exactly. */
+export function entryIdOf(row: LedgerExportRow): number {
+  if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);
+  return row.entryId;
+}
 
 export type KindTotals = Record<LedgerKind, number>;
 
@@ -203,32 +226,51 @@ function isoDate(d: CalendarDay): string {
   return `${String(d.year).padStart(4, "0")}-${pad2(d.month)}-${pad2(d.day)}`;
 }
 
-/** How the database writes instants (Date#toISOString); the hour is its first 13 characters. */
+/** How the database writes instants (Date#toISOString). */
 const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
-const daysByZone = new Map<string, Map<string, string | null>>();
+const DAY = 86_400_000;
 
-/**
- * The local day of every instant in a UTC hour, when it is the same for the whole hour (no
- * transition inside it, and no local midnight inside it, as with offsets of half an hour).
- */
-function hourDay(hourPrefix: string, timeZone: string): string | null {
-  let days = daysByZone.get(timeZone);
-  if (!days) daysByZone.set(timeZone, (days = new Map<string, string | null>()));
-  let day = days.get(hourPrefix);
-  if (day === undefined) {
-    const start = isoDate(localDay(`${hourPrefix}:00:00.000Z`, timeZone));
-    day = start === isoDate(localDay(`${hourPrefix}:59:59.999Z`, timeZone)) && hourOffset(Date.parse(`${hourPrefix}:00:00.000Z`) / HOUR, timeZone) !== null ? start : null;
+/** A UTC day whose instants all have one whole-minute offset in a zone, and the local days they fall on. */
+interface UtcDay { offsetMinutes: number; before: string; same: string; after: string }
+const utcDaysByZone = new Map<string, Map<string, UtcDay | null>>();
+
+/** Null when the offset changes during the day (a transition) or is not whole minutes (old local mean times). */
+function utcDay(day: string, timeZone: string): UtcDay | null {
+  let days = utcDaysByZone.get(timeZone);
+  if (!days) utcDaysByZone.set(timeZone, (days = new Map<string, UtcDay | null>()));
+  let known = days.get(day);
+  if (known === undefined) {
+    const start = Date.parse(`${day}T00:00:00.000Z`);
+    const first = hourOffset(start / HOUR, timeZone);
+    const last = hourOffset(start / HOUR + 23, timeZone);
+    known = first !== null && first === last && first % 60_000 === 0
+      ? { offsetMinutes: first / 60_000, before: isoDate(utcCalendarDay(start - DAY)), same: day, after: isoDate(utcCalendarDay(start + DAY)) }
+      : null;
     if (days.size >= MAX_CACHED_HOURS) days.clear();
-    days.set(hourPrefix, day);
+    days.set(day, known);
   }
-  return day;
+  return known;
 }
 
-/** "YYYY-MM-DD": the local day of an entry (see localDay), for text formats. */
+function utcCalendarDay(millis: number): CalendarDay {
+  const d = new Date(millis);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
+
+/**
+ * "YYYY-MM-DD": the local day of an entry (see localDay), for every format. An export converts
+ * every row, so the offset is looked up once per zone and UTC day, and each instant placed by its
+ * minute of the day; a day with a transition in it goes instant by instant.
+ */
 export function localIsoDate(iso: string, timeZone: string): string {
   if (CANONICAL_INSTANT.test(iso)) {
-    const day = hourDay(iso.slice(0, 13), timeZone);
-    if (day !== null) return day;
+    const day = utcDay(iso.slice(0, 10), timeZone);
+    if (day !== null) {
+      const minute = (digit(iso, 11) * 10 + digit(iso, 12)) * 60 + digit(iso, 14) * 10 + digit(iso, 15) + day.offsetMinutes;
+      return minute < 0 ? day.before : minute >= 1440 ? day.after : day.same;
+    }
   }
   return isoDate(localDay(iso, timeZone));
 }

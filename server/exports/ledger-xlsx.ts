@@ -15,13 +15,16 @@ import { assertCents, formatAmount } from "../domain/money";
 import {
   LEDGER_COLUMNS,
   LEDGER_KINDS,
+  LEDGER_TABLE,
   LedgerTotals,
   assertExportTimeZone,
   assertIsoDay,
   kindOutstanding,
-  localDay,
+  localIsoDate,
   sortedTotals,
   type KindTotals,
+  type LedgerColumn,
+  type LedgerHeader,
   type LedgerExportRow,
 } from "./ledger-row";
 import { AMOUNT_NUMFMT, DATE_NUMFMT, STYLE, XlsxStream, type Cell } from "./xlsx-stream";
@@ -39,12 +42,8 @@ export const LEDGER_SHEET = "Ledger";
 export const TOTALS_SHEET = "Totals";
 
 /** 1-based column numbers in LEDGER_COLUMNS order, for tests and readers. */
-export const LEDGER_COLUMN_NUMBER = Object.fromEntries(LEDGER_COLUMNS.map((h, i) => [h, i + 1])) as Record<
-  (typeof LEDGER_COLUMNS)[number],
-  number
->;
+export const LEDGER_COLUMN_NUMBER = Object.fromEntries(LEDGER_COLUMNS.map((h, i) => [h, i + 1])) as Record<LedgerHeader, number>;
 
-const COLUMN_WIDTHS = [10, 12, 10, 18, 32, 16, 22, 26, 24, 16, 14, 10, 14, 12, 20, 12, 22, 12];
 
 /** Below 10^15 cents every amount has at most 15 significant digits, which a double holds exactly. */
 const MAX_SPREADSHEET_CENTS = 999_999_999_999_999;
@@ -84,11 +83,29 @@ function originalAmountCell(value: string | null): Cell {
 
 const text = (value: string | null): Cell => (value === null ? null : { text: value });
 
+/** A YYYY-MM-DD day as a date cell of that day. */
+function dayCell(day: string): Cell {
+  return { day: { year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)), day: Number(day.slice(8, 10)) }, style: STYLE.date };
+}
+
 /** The payment's value date as a date cell of that day. */
 function paidOnCell(value: string | null): Cell {
-  if (value === null) return null;
-  const day = assertIsoDay(value);
-  return { day: { year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)), day: Number(day.slice(8, 10)) }, style: STYLE.date };
+  return value === null ? null : dayCell(assertIsoDay(value));
+}
+
+/** One column's cell, by what the column holds. */
+function xlsxFormatter(column: LedgerColumn, timeZone: string): (row: LedgerExportRow) => Cell {
+  switch (column.kind) {
+    case "id": return (r) => ({ number: String(column.value(r)) });
+    case "cents": return (r) => amountCell(column.value(r));
+    // The local calendar date: Excel dates carry no zone.
+    case "instant": return (r) => dayCell(localIsoDate(column.value(r), timeZone));
+    case "amount": return (r) => originalAmountCell(column.value(r));
+    // The rate stays text: it is kept exactly as recorded (R2), digit for digit.
+    case "rate": return (r) => text(column.value(r));
+    case "day": return (r) => paidOnCell(column.value(r));
+    case "text": return (r) => text(column.value(r));
+  }
 }
 
 /** Let the output take what was written this often. */
@@ -104,34 +121,13 @@ export async function writeLedgerXlsx(
   assertExportTimeZone(timeZone);
   const book = new XlsxStream(out, opts.title);
   const totals = new LedgerTotals();
-  await book.startSheet({ name: LEDGER_SHEET, widths: COLUMN_WIDTHS, header: { columns: LEDGER_COLUMNS.length } });
+  await book.startSheet({ name: LEDGER_SHEET, widths: LEDGER_TABLE.map((c) => c.width), header: { columns: LEDGER_COLUMNS.length } });
   await book.addRow(LEDGER_COLUMNS.map((h) => ({ text: h, style: STYLE.bold })));
 
+  const columns = LEDGER_TABLE.map((c) => xlsxFormatter(c, timeZone));
   let n = 0;
   for await (const row of rows) {
-    if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);
-    const cells: Cell[] = [
-      { number: String(row.entryId) },
-      // The local calendar date: Excel dates carry no zone.
-      { day: localDay(row.date, timeZone), style: STYLE.date },
-      text(row.kind),
-      text(row.voucherReference),
-      text(row.company),
-      text(row.vatNumber),
-      text(row.region),
-      text(row.partner),
-      text(row.call),
-      text(row.voucherType),
-      amountCell(row.amountCents),
-      text(row.originalCurrency),
-      originalAmountCell(row.originalAmount),
-      // The rate stays text: it is kept exactly as recorded (R2), digit for digit.
-      text(row.rate),
-      text(row.paymentReference),
-      paidOnCell(row.paidOn),
-      text(row.recordedBy),
-      text(row.rateMonth ?? null),
-    ];
+    const cells = columns.map((cell) => cell(row));
     totals.add(row);
     await book.addRow(cells);
     // A turn of the event loop now and then, so a client that went away is noticed even when

@@ -139,7 +139,10 @@ const INVALID_XML = new RegExp(`[${ch(0)}-${ch(8)}${ch(11)}${ch(12)}${ch(14)}-${
 const XML_SPECIAL = /[&<>"]/g;
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 
+const NEEDS_ESCAPING = new RegExp(`[&<>"${ch(0)}-${ch(8)}${ch(11)}${ch(12)}${ch(14)}-${ch(31)}${ch(0xfffe)}${ch(0xffff)}]`);
+
 export function xmlText(value: string): string {
+  if (!NEEDS_ESCAPING.test(value)) return value;
   return value.replace(INVALID_XML, "").replace(XML_SPECIAL, (c) => ESCAPES[c] ?? c);
 }
 
@@ -177,6 +180,8 @@ const CHUNK_CHARS = 64 * 1024;
 /** Text whose spaces or line breaks a reader would otherwise be free to drop. */
 const PRESERVE = /^\s|\s$|\n/;
 const COLUMNS = Array.from({ length: 26 }, (_, i) => columnName(i + 1));
+/** Bounds the remembered text cells; a ledger repeats a few thousand names over and over. */
+const MAX_CACHED_TEXTS = 20_000;
 
 export class XlsxStream {
   private readonly zip: ZipOut;
@@ -186,6 +191,8 @@ export class XlsxStream {
   private writing: Promise<void> = Promise.resolve();
   /** The first sheet's auto-filter range, e.g. "$A$1:$R$1", for the workbook's defined name. */
   private filterRange: string | null = null;
+  /** Text cells' XML (escaped, space-preserving where needed) by their text. */
+  private readonly texts = new Map<string, string>();
 
   constructor(private readonly out: NodeJS.WritableStream, private readonly title: string | undefined) {
     this.zip = new ZipOut(out);
@@ -226,7 +233,7 @@ export class XlsxStream {
         if (!c) continue;
         const ref = `${COLUMNS[i] ?? columnName(i + 1)}${r}`;
         const style = c.style ? ` s="${c.style}"` : "";
-        if ("text" in c) xml += `<c r="${ref}"${style} t="inlineStr"><is>${PRESERVE.test(c.text) ? '<t xml:space="preserve">' : "<t>"}${xmlText(c.text)}</t></is></c>`;
+        if ("text" in c) xml += `<c r="${ref}"${style} t="inlineStr">${this.inlineString(c.text)}</c>`;
         else if ("number" in c) xml += `<c r="${ref}"${style}><v>${c.number}</v></c>`;
         else xml += `<c r="${ref}"${style}><v>${serial(c.day)}</v></c>`;
       }
@@ -238,6 +245,16 @@ export class XlsxStream {
       await this.piece(text, false);
     }
     return r;
+  }
+
+  private inlineString(text: string): string {
+    let xml = this.texts.get(text);
+    if (xml === undefined) {
+      xml = `<is>${PRESERVE.test(text) ? '<t xml:space="preserve">' : "<t>"}${xmlText(text)}</t></is>`;
+      if (this.texts.size >= MAX_CACHED_TEXTS) this.texts.clear();
+      this.texts.set(text, xml);
+    }
+    return xml;
   }
 
   async endSheet(): Promise<void> {

@@ -4,8 +4,8 @@
  * database by server/services/letters/letter-data.ts; the template (award-letter-template.ts)
  * words them and the PDF writer (letter-pdf.ts) lays them out.
  */
-import { DateTime, IANAZone } from "luxon";
 import { RuleViolationError, ValidationError, type FieldErrors } from "../errors";
+import { instantMillisOrNull, parseCalendarDate, zonedParts } from "../domain/date-format";
 import { sumCents } from "../domain/money";
 import { LANGUAGES } from "../languages";
 
@@ -75,7 +75,17 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-
 // ---------------------------------------------------------------------------------------------
 
 function validDate(s: unknown): s is string {
-  return typeof s === "string" && DATE_ONLY.test(s) && DateTime.fromISO(s, { zone: "UTC" }).isValid;
+  return typeof s === "string" && DATE_ONLY.test(s) && parseCalendarDate(s) !== null;
+}
+
+/** Through the process's cached formatter per zone: luxon's check built a new one on every call. */
+function isTimeZone(s: unknown): boolean {
+  if (typeof s !== "string") return false;
+  try {
+    return zonedParts("2000-01-01T00:00:00Z", s) !== null;
+  } catch {
+    return false;
+  }
 }
 
 function nonEmpty(s: unknown): boolean {
@@ -91,10 +101,10 @@ export function validateAwardLetterData(d: AwardLetterData): void {
   const f: FieldErrors = {};
   if (!LETTER_LANGUAGES.includes(d.language)) f.language = "Unsupported letter language.";
   if (!nonEmpty(d.reference)) f.reference = "Missing.";
-  if (typeof d.issuedAt !== "string" || !INSTANT.test(d.issuedAt) || !DateTime.fromISO(d.issuedAt).isValid) {
+  if (typeof d.issuedAt !== "string" || !INSTANT.test(d.issuedAt) || instantMillisOrNull(d.issuedAt) === null) {
     f.issuedAt = "Use an ISO instant with a time zone offset.";
   }
-  if (typeof d.timeZone !== "string" || !IANAZone.isValidZone(d.timeZone)) f.timeZone = "Unknown time zone.";
+  if (!isTimeZone(d.timeZone)) f.timeZone = "Unknown time zone.";
   for (const k of ["name", "regionName", "country"] as const) {
     if (!nonEmpty(d.partner?.[k])) f[`partner.${k}`] = "Missing.";
     if (!nonEmpty(d.counterpart?.[k])) f[`counterpart.${k}`] = "Missing.";

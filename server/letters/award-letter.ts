@@ -19,7 +19,10 @@ export function sha256Hex(buf: Buffer): string {
   return createHash("sha256").update(buf).digest("hex");
 }
 
-export async function renderAwardLetter(data: AwardLetterData): Promise<Buffer> {
-  const { language, markup } = renderAwardLetterMarkup(data);
+export type RenderedLetterMarkup = ReturnType<typeof renderAwardLetterMarkup>;
+
+/** `rendered` is the data's markup when the caller has already made (and so checked) it. */
+export async function renderAwardLetter(data: AwardLetterData, rendered: RenderedLetterMarkup = renderAwardLetterMarkup(data)): Promise<Buffer> {
+  const { language, markup } = rendered;
   return writeLetterPdf(markup, { language, reference: data.reference, author: data.partner.name, issuedAt: data.issuedAt });
 }

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as fontkit from "fontkit";
-import type { Font } from "fontkit";
+import type { Font, GlyphRun } from "fontkit";
 import PDFDocument from "pdfkit";
 import type { LetterElement, LetterMarkup } from "./letter-markup";
 
@@ -22,10 +22,39 @@ interface LetterFonts { regular: Font; bold: Font }
 
 let parsedFonts: LetterFonts | null = null;
 
+/** Bounds the shaped words kept per font; letters repeat a few thousand words between them. */
+const MAX_SHAPED_WORDS = 50_000;
+
+/**
+ * The font with its shaping (fontkit's layout: OpenType substitutions, kerning) remembered per
+ * word for the whole process. pdfkit shapes every word of a document again, once to measure and
+ * once to write, and each document anew; shaping took about half of a letter's time, and the
+ * letters' words are mostly the template's. Shaping depends on the word alone, so remembering it
+ * changes no byte. pdfkit scales a run's positions in place, so every caller gets its own copy of
+ * them; the glyphs are shared, as fontkit shares them anyway.
+ */
+function withShapingCache(font: Font): Font {
+  const shaped = new Map<string, GlyphRun>();
+  const cached = Object.create(font) as Font;
+  cached.layout = (text, features, ...rest) => {
+    if (features !== undefined || rest.length > 0) return font.layout(text, features, ...rest);
+    let run = shaped.get(text);
+    if (!run) {
+      if (shaped.size >= MAX_SHAPED_WORDS) shaped.clear();
+      run = font.layout(text);
+      shaped.set(text, run);
+    }
+    const copy = Object.create(run) as GlyphRun;
+    copy.positions = run.positions.map((p) => ({ xAdvance: p.xAdvance, yAdvance: p.yAdvance, xOffset: p.xOffset, yOffset: p.yOffset }));
+    return copy;
+  };
+  return cached;
+}
+
 function parseFont(file: string): Font {
   const font = fontkit.create(readFileSync(require.resolve(file)));
   if ("fonts" in font) throw new Error(`${file} is a font collection, not a single font.`);
-  return font;
+  return withShapingCache(font);
 }
 
 /**
@@ -175,15 +204,20 @@ class LetterWriter {
     this.doc.y = ruleY + 30;
   }
 
-  private recipient(lines: string[]): void {
-    this.recipientTop = this.doc.y;
+  /** A name in bold with the lines under it in regular type, as one paragraph (recipient, signatory). */
+  private nameBlock(lines: string[], y: number, width: number): void {
     const [name = "", ...rest] = lines;
     this.add("P", () => {
       this.font(BOLD, SIZE.body);
-      this.doc.text(name, this.left, this.recipientTop, { width: this.width * 0.6, lineGap: LINE_GAP });
+      this.doc.text(name, this.left, y, { width, lineGap: LINE_GAP });
       this.font(REGULAR, SIZE.body);
-      if (rest.length > 0) this.doc.text(rest.join("\n"), { width: this.width * 0.6, lineGap: LINE_GAP });
+      if (rest.length > 0) this.doc.text(rest.join("\n"), { width, lineGap: LINE_GAP });
     });
+  }
+
+  private recipient(lines: string[]): void {
+    this.recipientTop = this.doc.y;
+    this.nameBlock(lines, this.recipientTop, this.width * 0.6);
     this.doc.moveDown(0.3);
   }
 
@@ -329,16 +363,10 @@ class LetterWriter {
   }
 
   private signature(lines: string[]): void {
-    const [name = "", ...rest] = lines;
     const needed = 34 + (lines.length + 1) * (SIZE.body + LINE_GAP + 2);
     this.ensure(needed);
     this.doc.y += 30; // room for a signature
-    this.add("P", () => {
-      this.font(BOLD, SIZE.body);
-      this.doc.text(name, this.left, this.doc.y, { width: this.width, lineGap: LINE_GAP });
-      this.font(REGULAR, SIZE.body);
-      if (rest.length > 0) this.doc.text(rest.join("\n"), { width: this.width, lineGap: LINE_GAP });
-    });
+    this.nameBlock(lines, this.doc.y, this.width);
     this.doc.y += PARA_GAP + 6;
   }
 
@@ -393,6 +421,8 @@ export async function writeLetterPdf(markup: LetterMarkup, meta: LetterPdfMeta):
 
   const doc = new PDFDocument({
     size: "A4",
+    // No default font: pdfkit would read Helvetica's metrics for every document, to use none of them.
+    font: "",
     margins: { top: PAGE.marginTop, bottom: PAGE.marginBottom, left: PAGE.marginX, right: PAGE.marginX },
     bufferPages: true,
     autoFirstPage: true,

@@ -15,8 +15,10 @@ import { configurePassport } from "./auth";
 import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
+import { requestLanguage, translateHelper } from "./language";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
+import { sessionLimits } from "./session-limits";
 import { SessionStore } from "./session-store";
 import { viewHelpers } from "./view-helpers";
 import { labelHelpers } from "./view-labels";
@@ -42,7 +44,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     defaultLayout: "main",
     layoutsDir: path.join(ROOT, "views/layouts"),
     partialsDir: path.join(ROOT, "views/partials"),
-    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date) },
+    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date), t: translateHelper },
   });
   // Given a callback, express-handlebars reports every error through it, so its promise is left.
   app.engine("hbs", (viewPath, options, callback) => {
@@ -99,6 +101,11 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
   sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   sessionStore.now = () => clock().getTime();
+  // Set before anything can fail, so even an error page has its language.
+  app.use((req, res, next) => {
+    res.locals.lang = requestLanguage(req);
+    next();
+  });
   app.use(session({
     name: "vd.sid",
     secret: config.sessionSecret,
@@ -106,11 +113,14 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    cookie: { httpOnly: true, sameSite: "lax", secure: config.secureCookies, maxAge: 8 * 60 * 60 * 1000 },
+    // The server ends signed-in sessions (session-limits.ts); the cookie outlives them, so that
+    // an expired session still reaches the server and is told why it ended.
+    cookie: { httpOnly: true, sameSite: "lax", secure: config.secureCookies, maxAge: config.sessionLimits.maxMs },
   }));
   configurePassport(db);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(sessionLimits(config.sessionLimits, clock));
 
   app.use((req, _res, next) => {
     req.ctx = { db, config, actor: req.user ?? null, requestId: req.requestId, now: clock, reportError: (err) => req.log.error({ err }, "failed after commit") };

@@ -41,7 +41,7 @@ export function renderRefusal(req: Request, res: Response, view: string, err: Ap
 export interface FormPage {
   view: string;
   /** The page around the form, read again after the refusal (the refused change was rolled back). */
-  locals: (req: Request, err: AppError) => Locals | Promise<Locals>;
+  locals: (req: Request, err: AppError, res: Response) => Locals | Promise<Locals>;
   /** Which refusals re-render the form; anything else goes to the error page. */
   refusal?: (err: unknown) => err is AppError;
 }
@@ -57,7 +57,7 @@ export function formRoute(page: FormPage, handler: (req: Request, res: Response)
       await handler(req, res);
     } catch (err) {
       if (!refusal(err)) throw err;
-      renderRefusal(req, res, page.view, err, await page.locals(req, err));
+      renderRefusal(req, res, page.view, err, await page.locals(req, err, res));
     }
   };
 }

@@ -25,6 +25,8 @@ declare module "express-session" {
     twoFactorSetup?: { userId: number; sealed: string };
     /** The request a step-up interrupted, to be resumed once a fresh code is given. */
     stepUp?: { method: "GET" | "POST"; url: string; fields?: Record<string, string | string[]> };
+    /** A signed-in session's times (epoch ms) and where it was last used from; see session-limits.ts. */
+    activity?: { signedInAt: number; lastSeenAt: number; ip: string; userAgent: string };
   }
 }
 

@@ -247,6 +247,16 @@ for (const engine of testDatabases()) {
         expect(await db("attachments").where({ application_id: id }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(1);
       });
 
+      it("stores every file of one upload", async () => {
+        const token = await form(sme, `/applications/${id}/edit`);
+        const res = await sme.post(`/applications/${id}/attachments`).field("_csrf", token)
+          .attach("files", pdf, "quote.pdf").attach("files", pdf, "letter.pdf");
+        expect(res.status, res.text.slice(0, 1500)).to.equal(303);
+        const names = (await db("attachments").where({ application_id: id }).orderBy("id")).map((a) => a.original_name);
+        expect(names.slice(-2)).to.deep.equal(["quote.pdf", "letter.pdf"]);
+        expect((await sme.get(`/applications/${id}/edit`)).text).to.contain("2 files were added.");
+      });
+
       it("no manager sees the application while it is a draft, not even the region's", async () => {
         const manager = await signIn(app, "manager@demo.test");
         expect(defined(await db("applications").where({ id }).first()).state).to.equal("draft");

@@ -8,11 +8,10 @@ import { expect } from "chai";
 import knex from "knex";
 import request from "supertest";
 import { createDb, type Db, knexConfig, migrate } from "../../server/db/connection";
-import * as budget from "../../server/services/finance/budget";
 import { csrfFrom, csrfToken, signIn } from "../support/app";
 import { testConfig, testDatabases } from "../support/db";
-import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../support/journey";
+import { seedDemoData } from "../support/fixtures";
+import { insertCall, insertSubmitted, insertVerifiedClaim, registerSme, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 /*
@@ -41,28 +40,18 @@ function startServer(env: Record<string, string>): Promise<Server> {
 }
 
 
-/** Claim-verified applications with their budget commit, ready to be paid. */
-async function verifiedClaims(db: Db, callId: number, n: number): Promise<number[]> {
-  const now = new Date().toISOString();
-  const manager = await actorByEmail(db, "manager@demo.test");
-  const ctx = { db, config: testConfig(), actor: manager, now: () => new Date() };
-  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
-  const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
-  const keys = (await budget.readCeilings(db, callId)).map((c) => c.key).filter((k) => k === "total");
+/**
+ * Claims verified a month ago through the services, ready to be paid today on the real clock; each
+ * of an SME of its own, as R10 allows one open voucher per company.
+ */
+async function verifiedClaims(db: Db, n: number): Promise<number[]> {
+  const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const callId = await insertCall(db, { opensAt: day(-100), closesAt: day(-70), title: "Summer call", totalCents: 100_000_000 });
+  const timeline = { submittedAt: day(-90), approvedAt: day(-60), acceptedAt: day(-59), activityStart: day(-50).slice(0, 10), claimedAt: day(-40), verifiedAt: day(-30) };
   const claims: number[] = [];
   for (let i = 0; i < n; i++) {
-    const [a] = await db("applications").insert({
-      reference: `IN2LS-CRASH-${i}`, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
-      approved_cents: 50_000, decided_by: manager.id, decided_at: now, created_by: manager.id, created_at: now, updated_at: now,
-    }).returning("id");
-    const applicationId = Number(typeof a === "object" ? a.id : a);
-    await db.transaction((trx) => budget.commit(trx, ctx, { callId, applicationId, amountCents: 50_000, ceilingKeys: keys, idempotencyKey: `crash-commit:${applicationId}` }));
-    const [cl] = await db("claims").insert({
-      application_id: applicationId, status: "verified", report: "Met three partners.", submitted_at: now, submitted_by: manager.id,
-      verified_at: now, verified_by: manager.id, payable_cents: 40_000 + i,
-    }).returning("id");
-    claims.push(Number(typeof cl === "object" ? cl.id : cl));
+    const { email } = await registerSme(db);
+    claims.push((await insertVerifiedClaim(db, { email, callId, type: "MG", requestedCents: 50_000, payableCents: 40_000 + i, timeline })).claimId);
   }
   return claims;
 }
@@ -122,7 +111,7 @@ for (const engine of testDatabases()) {
       for (const email of ["sme@demo.test", "oresund@demo.test", "amager@demo.test", "hillerod@demo.test"]) {
         for (const type of ["MG", "IN", "CO"] as const) applications.push(await insertSubmitted(db, { email, callId, type, activityStart }));
       }
-      claims = await verifiedClaims(db, callId, 8);
+      claims = await verifiedClaims(db, 8);
     });
     after(async () => {
       server?.child.kill("SIGKILL");

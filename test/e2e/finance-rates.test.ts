@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { type Agent, buildApp, csrfFrom, postForm, signIn } from "../support/app";
-import { TestClock, testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
+import { type Agent, csrfFrom, postForm, signIn } from "../support/app";
+import { testDatabases } from "../support/db";
+import { startFinanceWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
@@ -12,13 +12,9 @@ for (const engine of testDatabases()) {
     let db: Db;
     let app: Express;
     let finance: Agent;
-    const clock = new TestClock(new Date("2026-11-30T10:00:00Z"));
 
     before(async () => {
-      db = await engine.create();
-      await seedDemoData(db);
-      app = buildApp(db, { clock: clock.now });
-      finance = await signIn(app, "finance@demo.test");
+      ({ db, app, finance } = await startFinanceWorld(engine, "2026-11-30T10:00:00.000Z"));
     });
     after(() => db.destroy());
 

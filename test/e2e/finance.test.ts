@@ -5,10 +5,9 @@ import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import type { Cents } from "../../server/domain/money";
-import { type Agent, buildApp, csrfFrom, giveFreshCode, signIn } from "../support/app";
-import { TestClock, testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
-import { insertVerifiedClaim, seedCall } from "../support/journey";
+import { type Agent, csrfFrom, giveFreshCode, signIn } from "../support/app";
+import { type TestClock, testDatabases } from "../support/db";
+import { insertVerifiedClaim, seedCall, startFinanceWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
 const NOW = "2027-06-15T10:00:00.000Z";
@@ -41,14 +40,11 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
   let db: Db;
   let app: Express;
   let finance: Agent;
-  // The application runs on the fixtures' day, so payment and execution dates are checked against it.
-  const clock = new TestClock(new Date(NOW));
+  let clock: TestClock;
 
   before(async () => {
-    db = await engine.create();
-    await seedDemoData(db);
-    app = buildApp(db, { clock: clock.now });
-    finance = await signIn(app, "finance@demo.test");
+    // The application runs on the fixtures' day, so payment and execution dates are checked against it.
+    ({ db, app, clock, finance } = await startFinanceWorld(engine, NOW));
   });
   after(() => db.destroy());
 

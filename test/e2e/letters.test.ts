@@ -3,41 +3,11 @@ import type { Express } from "express";
 import request from "supertest";
 import type { Db } from "../../server/db/connection";
 import { sha256Hex } from "../../server/letters/award-letter";
-import { insertedId } from "../../server/services/platform/context";
-import { issueAwardLetter, toBuffer } from "../../server/services/letters/letters";
+import { toBuffer } from "../../server/services/letters/letters";
 import { type Agent, buildApp, csrfToken, signIn } from "../support/app";
-import { TestClock, testContext, testDatabases } from "../support/db";
-import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { type TestClock, testDatabases } from "../support/db";
+import { insertApproved, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
-
-/**
- * An approved application of the demo company Nordic Enzyme Labs (Capital Region of Denmark),
- * inserted directly as the manager's approval leaves it, so these tests do not depend on that
- * journey.
- */
-async function insertApprovedNordic(db: Db): Promise<number> {
-  const company = defined(await db("companies").where({ legal_name: "Nordic Enzyme Labs ApS" }).first("id"), "company");
-  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", "DK").first<{ id: number }>("partners.id");
-  const counterpart = defined(await db("regions").where({ code: "BW" }).first("id", "country"), "counterpart");
-  const type = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "type");
-  const manager = defined(await db("users").where({ email: "manager@demo.test" }).first("id"), "manager");
-  const applicant = defined(await db("users").where({ email: "sme@demo.test" }).first("id"), "applicant");
-  const scheme = defined(await db("schemes").orderBy("id").first("id"), "scheme");
-  const at = "2026-11-23T09:00:00.000Z";
-  const [call] = await db("calls").insert({
-    scheme_id: scheme.id, title: "Autumn call", description: "", opens_at: "2026-01-01T00:00:00.000Z",
-    closes_at: "2027-12-31T00:00:00.000Z", status: "open", created_by: manager.id, created_at: at, updated_at: at,
-  }).returning("id");
-  const [app] = await db("applications").insert({
-    call_id: insertedId(call), company_id: company.id, voucher_type_id: type.id, partner_id: partner.id, state: "approved",
-    title: "Market study for a veterinary probiotic", description: "Two days with a market expert in Stuttgart.",
-    counterpart_name: "Stern Market Insight GmbH", counterpart_country: counterpart.country, counterpart_region_id: counterpart.id,
-    counterpart_kind: "expert", activity_start: "2026-12-07", activity_end: "2026-12-08", requested_cents: 400_000,
-    approved_cents: 400_000, submitted_at: at, decided_at: at, decided_by: manager.id, approved_on: "2026-11-23",
-    completion_deadline: "2027-05-22", claim_deadline: "2027-06-21", version: 2, created_by: applicant.id, created_at: at, updated_at: at,
-  }).returning("id");
-  return insertedId(app);
-}
 
 /** Collects a binary response body (superagent leaves unknown types unparsed). */
 function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
@@ -80,14 +50,14 @@ for (const engine of testDatabases()) {
     }
 
     before(async () => {
-      db = await engine.create();
-      const clock = new TestClock(new Date("2026-11-23T09:42:00.000Z"));
-      await seedDemoData(db, clock.now);
-      app = buildApp(db, { clock: clock.now });
-      id = await insertApprovedNordic(db);
-      unlettered = await insertApprovedNordic(db);
-      const ctx = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
-      reference = (await db.transaction((trx) => issueAwardLetter(trx, ctx, id))).reference;
+      let clock: TestClock;
+      ({ db, app, clock } = await startManagerWorld(engine));
+      const callId = await seedCall(db, clock.now);
+      // Nordic Enzyme Labs' two applications: one submitted only (no letter), one approved, which issues its letter.
+      unlettered = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 50_000 });
+      ({ applicationId: id, reference } = await insertApproved(db, {
+        email: "sme@demo.test", callId, type: "IN", title: "Market study for a veterinary probiotic", counterpartName: "Stern Market Insight GmbH",
+      }));
       pdf = toBuffer(defined(await db("award_letters").where({ application_id: id }).first("pdf")).pdf);
     });
 

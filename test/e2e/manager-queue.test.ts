@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import type { Express } from "express";
-import type { Db } from "../../server/db/connection";
 import { LEDGER_CHECK_ACTION } from "../../server/services/calls/ledger-check";
 import { runDailyJobs, systemContext } from "../../server/services/platform/jobs";
-import { type Agent, signIn } from "../support/app";
-import { TestClock, testConfig, testDatabases } from "../support/db";
-import { insertSubmitted, insertSubmittedRow, seedCall, startManagerWorld } from "../support/journey";
+import { testConfig, testDatabases } from "../support/db";
+import { eachManagerSession, insertSubmitted, insertSubmittedRow, seedCall } from "../support/journey";
 
 /* The review queue and the call page at more than a page of applications: keyset pages, queries that do not grow per call, the daily ledger check. */
 
@@ -24,33 +21,24 @@ function link(html: string, label: "Next page" | "Previous page"): string | null
 for (const engine of testDatabases()) {
 describe(`manager: review queue and call page at size (e2e, ${engine.name})`, function () {
   this.timeout(120000);
-  let db: Db;
-  let app: Express;
-  let clock: TestClock;
-  let manager: Agent;
-
-  beforeEach(async () => {
-    ({ db, clock, app } = await startManagerWorld(engine));
-    manager = await signIn(app, "manager@demo.test");
-  });
-  afterEach(() => db.destroy());
+  const w = eachManagerSession(engine);
 
   it("pages through the queue by key: every application once, oldest submission first, and back again", async () => {
-    const callId = await seedCall(db, clock.now);
+    const callId = await seedCall(w.db, w.clock.now);
     // Pairs of applications submitted at the same moment: the id decides between them.
     for (let i = 0; i < 60; i++) {
       const at = new Date(Date.UTC(2027, 1, 10, 10, Math.floor(i / 2))).toISOString();
-      await insertSubmittedRow(db, { email: "sme@demo.test", callId, type: "IN", submittedAt: at });
+      await insertSubmittedRow(w.db, { email: "sme@demo.test", callId, type: "IN", submittedAt: at });
     }
-    const partnerId = (await db("users").where({ email: "manager@demo.test" }).first("partner_id"))!.partner_id!;
-    const expected = (await db("applications").where({ partner_id: partnerId }).whereNot({ state: "draft" })
+    const partnerId = (await w.db("users").where({ email: "manager@demo.test" }).first("partner_id"))!.partner_id!;
+    const expected = (await w.db("applications").where({ partner_id: partnerId }).whereNot({ state: "draft" })
       .orderBy([{ column: "submitted_at" }, { column: "id" }]).select("id")).map((r) => r.id);
     expect(expected.length).to.be.above(50);
 
     const pages: number[][] = [];
     let next: string | null = "/manager";
     while (next) {
-      const res = await manager.get(next);
+      const res = await w.manager.get(next);
       expect(res.status, res.text).to.equal(200);
       pages.push(queueIds(res.text));
       expect(res.text, next).to.include(`Page ${pages.length}<`);
@@ -62,20 +50,20 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
 
     // Back from the last page, each previous page is the one seen on the way forward.
     const lastOfBefore = pages[pages.length - 2]!.at(-1)!;
-    const lastAt = (await db("applications").where({ id: lastOfBefore }).first("submitted_at"))!.submitted_at!;
-    let html = (await manager.get(`/manager?page=${pages.length}&after=${encodeURIComponent(`${lastAt}~${lastOfBefore}`)}`)).text;
+    const lastAt = (await w.db("applications").where({ id: lastOfBefore }).first("submitted_at"))!.submitted_at!;
+    let html = (await w.manager.get(`/manager?page=${pages.length}&after=${encodeURIComponent(`${lastAt}~${lastOfBefore}`)}`)).text;
     expect(queueIds(html)).to.deep.equal(pages[pages.length - 1]);
     for (let p = pages.length - 1; p >= 1; p--) {
       const prev = link(html, "Previous page");
       expect(prev, `previous link on page ${p + 1}`).to.be.a("string");
-      html = (await manager.get(prev!)).text;
+      html = (await w.manager.get(prev!)).text;
       expect(queueIds(html)).to.deep.equal(pages[p - 1]);
     }
     expect(link(html, "Previous page")).to.equal(null);
   });
 
   it("a page link that is not a key is a 4xx, not a 500", async () => {
-    const res = await manager.get("/manager?after=not-a-key");
+    const res = await w.manager.get("/manager?after=not-a-key");
     expect(res.status).to.be.within(400, 499);
   });
 
@@ -84,46 +72,46 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
       let n = 0;
       // The session store's reads and writes depend on when the session was last touched, not on the page.
       const onQuery = (q: { sql: string }) => { if (!/\bsessions\b/.test(q.sql)) n++; };
-      db.on("query", onQuery);
+      w.db.on("query", onQuery);
       try {
-        expect((await manager.get(path)).status).to.equal(200);
+        expect((await w.manager.get(path)).status).to.equal(200);
       } finally {
-        db.removeListener("query", onQuery);
+        w.db.removeListener("query", onQuery);
       }
       return n;
     };
-    const callId = await seedCall(db, clock.now);
-    await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const callId = await seedCall(w.db, w.clock.now);
+    await insertSubmitted(w.db, { email: "sme@demo.test", callId, type: "IN" });
     const queueWithOne = await count("/manager");
     const pageWithOne = await count(`/manager/calls/${callId}`);
     for (let i = 0; i < 2; i++) {
-      const other = await seedCall(db, clock.now);
-      for (let j = 0; j < 3; j++) await insertSubmittedRow(db, { email: "sme@demo.test", callId: other, type: "CO" });
+      const other = await seedCall(w.db, w.clock.now);
+      for (let j = 0; j < 3; j++) await insertSubmittedRow(w.db, { email: "sme@demo.test", callId: other, type: "CO" });
     }
     expect(await count("/manager")).to.equal(queueWithOne);
     expect(await count(`/manager/calls/${callId}`)).to.equal(pageWithOne);
   });
 
   it("the call page shows a difference between the running totals and the ledger once the daily check has found it, and when it has gone", async () => {
-    const callId = await seedCall(db, clock.now);
-    const system = systemContext(db, testConfig(), clock.now);
+    const callId = await seedCall(w.db, w.clock.now);
+    const system = systemContext(w.db, testConfig(), w.clock.now);
     expect((await runDailyJobs(system)).callLedgersDisagreeing).to.equal(0);
-    expect((await manager.get(`/manager/calls/${callId}`)).text).to.include("agrees with the ledger to the cent").and.not.include("not-reconciled");
+    expect((await w.manager.get(`/manager/calls/${callId}`)).text).to.include("agrees with the ledger to the cent").and.not.include("not-reconciled");
 
     // A running total changed behind the budget service's back.
-    const total = (await db("budget_ceilings").where({ call_id: callId, key: "total" }).first("committed_cents"))!;
-    await db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: 12_345 });
-    expect((await manager.get(`/manager/calls/${callId}`)).text, "not checked on the view").to.not.include("not-reconciled");
+    const total = (await w.db("budget_ceilings").where({ call_id: callId, key: "total" }).first("committed_cents"))!;
+    await w.db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: 12_345 });
+    expect((await w.manager.get(`/manager/calls/${callId}`)).text, "not checked on the view").to.not.include("not-reconciled");
     expect((await runDailyJobs(system)).callLedgersDisagreeing).to.equal(1);
-    const page = (await manager.get(`/manager/calls/${callId}`)).text;
+    const page = (await w.manager.get(`/manager/calls/${callId}`)).text;
     expect(page).to.include("not-reconciled").and.include("does not agree with the ledger");
 
-    await db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: total.committed_cents });
+    await w.db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: total.committed_cents });
     await runDailyJobs(system);
     await runDailyJobs(system);
-    expect((await manager.get(`/manager/calls/${callId}`)).text).to.include("agrees with the ledger to the cent");
+    expect((await w.manager.get(`/manager/calls/${callId}`)).text).to.include("agrees with the ledger to the cent");
     // Recorded when the outcome changed only: agreed, differed, agreed again.
-    const records = await db("audit_events").where({ action: LEDGER_CHECK_ACTION, entity_type: "call", entity_id: String(callId) }).orderBy("id");
+    const records = await w.db("audit_events").where({ action: LEDGER_CHECK_ACTION, entity_type: "call", entity_id: String(callId) }).orderBy("id");
     expect(records.map((r) => (JSON.parse(r.after_json!) as { ok: boolean }).ok)).to.deep.equal([true, false, true]);
   });
 });

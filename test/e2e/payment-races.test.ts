@@ -2,12 +2,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import request from "supertest";
+import { DEMO_PASSWORD } from "../../db/seeds/demo";
 import type { Db } from "../../server/db/connection";
-import { insertedId } from "../../server/services/platform/context";
-import * as budget from "../../server/services/finance/budget";
+import { createUser } from "../../server/services/people/users";
 import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
-import { TestClock, testConfig, testDatabases } from "../support/db";
+import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { insertCall, insertVerifiedClaim, registerSme, type Timeline } from "../support/journey";
 import { defined } from "../support/defined";
 
 /*
@@ -28,37 +29,18 @@ const ROUNDS = 20;
 
 interface Claim { claimId: number; applicationId: number; reference: string }
 
-let seq = 0;
+/** The year before the spring 2027 timeline, so that every claim is verified before NOW. */
+const TIMELINE: Timeline = {
+  submittedAt: "2026-02-10T10:00:00.000Z", approvedAt: "2026-03-01T10:00:00.000Z", activityStart: "2026-04-10",
+  acceptedAt: "2026-03-02T10:00:00.000Z", claimedAt: "2026-05-01T10:00:00.000Z", verifiedAt: "2026-05-10T10:00:00.000Z",
+};
+
+/** A claim verified through the services, of an SME of its own (R10 allows one open voucher per company). */
 async function verifiedClaim(db: Db): Promise<Claim> {
-  const manager = await actorByEmail(db, "manager@demo.test");
-  const ctx = { db, config: testConfig(), actor: manager, now: () => new Date(NOW) };
   let call = await db("calls").where({ title: "Race call" }).first("id");
-  if (!call) {
-    const scheme = defined(await db("schemes").first("id"), "scheme");
-    const [c] = await db("calls").insert({
-      scheme_id: scheme.id, title: "Race call", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
-      status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
-    }).returning("id");
-    const id = insertedId(c);
-    call = { id };
-    await db.transaction((trx) => budget.createCeilings(trx, ctx, id, [{ key: "total", label: "Call total", ceilingCents: 1_000_000_000 }]));
-  }
-  const callId = Number(call.id);
-  const company = defined(await db("companies").where({ legal_name: "Øresund MedTech A/S" }).first("id"), "company");
-  const vt = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
-  const reference = `IN2LS-RACE-${++seq}`;
-  const [a] = await db("applications").insert({
-    reference, call_id: callId, company_id: company.id, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
-    approved_cents: 400_000, decided_by: manager.id, decided_at: NOW, created_by: manager.id, created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  const applicationId = Number(typeof a === "object" ? a.id : a);
-  await db.transaction((trx) => budget.commit(trx, ctx, { callId, applicationId, amountCents: 400_000, ceilingKeys: ["total"], idempotencyKey: `race-commit:${applicationId}` }));
-  const [cl] = await db("claims").insert({
-    application_id: applicationId, status: "verified", report: "Done.", submitted_at: NOW, submitted_by: manager.id,
-    verified_at: NOW, verified_by: manager.id, payable_cents: 400_000,
-  }).returning("id");
-  return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId, reference };
+  call ??= { id: await insertCall(db, { opensAt: "2026-01-01T00:00:00.000Z", closesAt: "2026-12-31T00:00:00.000Z", title: "Race call", totalCents: 1_000_000_000 }) };
+  const { email } = await registerSme(db);
+  return insertVerifiedClaim(db, { email, callId: Number(call.id), type: "IN", timeline: TIMELINE });
 }
 
 /** Transactions seen through knex's query events: when each began and ended, and whether it touched payment paths. */
@@ -106,8 +88,9 @@ for (const engine of testDatabases()) describe(`payment races through HTTP (e2e,
   before(async () => {
     db = await engine.create();
     await seedDemoData(db);
-    const demo = defined(await db("users").where({ email: "finance@demo.test" }).first(), "demo");
-    await db("users").insert({ email: "finance2@demo.test", name: "Second Finance Officer", password_hash: demo.password_hash, role: "finance", created_at: NOW });
+    await createUser(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), {
+      email: "finance2@demo.test", name: "Second Finance Officer", password: DEMO_PASSWORD, role: "finance", emailConfirmed: true,
+    });
     server = http.createServer(buildApp(db, { clock: clock.now }));
     server.on("request", (_req, res) => {
       inFlight++;

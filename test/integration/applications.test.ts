@@ -11,7 +11,7 @@ import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
-import { insertCall } from "../support/journey";
+import { declareDeMinimis, insertCall, registerSme } from "../support/journey";
 import { refusal } from "../support/rejects";
 
 
@@ -133,12 +133,14 @@ for (const engine of testDatabases()) {
     });
 
     it("counts the company's earlier awards against the de minimis ceiling (R9)", async () => {
-      await db("de_minimis_declarations").insert({ company_id: defined(defined(ctx.actor).companyId), granting_body: "Region", granted_on: "2026-01-10", amount_cents: 29_500_000, declared_at: "2027-01-01T00:00:00.000Z" });
-      const id = await createDraft(ctx, callId, "CO", input);
-      const err = await refusal(submitApplication(ctx, id, DECL));
+      // A company of its own: declarations are never taken back, and the other tests apply as Nordic Enzyme Labs.
+      const { email } = await registerSme(db, { at: "2027-01-01T00:00:00.000Z" });
+      await declareDeMinimis(db, email, [{ grantingBody: "Region", grantedOn: "2026-01-10", amountCents: 29_500_000 }], "2027-01-01T00:00:00.000Z");
+      const declared = testContext(db, await actorByEmail(db, email), clock.now);
+      const id = await createDraft(declared, callId, "CO", input);
+      const err = await refusal(submitApplication(declared, id, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect(err.message).to.include("above the ceiling of EUR 300,000.00");
-      await db("de_minimis_declarations").where({ granting_body: "Region" }).delete();
     });
 
     it("R10: an approved voucher that the SME has not accepted yet already counts as open; once cancelled it no longer does", async () => {

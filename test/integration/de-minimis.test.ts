@@ -7,7 +7,7 @@ import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../support/journey";
+import { declareDeMinimis, insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
@@ -25,11 +25,10 @@ for (const engine of testDatabases()) {
     it("counts an undated earlier award and a declaration inside the window, and leaves out a declaration older than three years, in all three places", async () => {
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
-      const user = { company_id: defined(defined(await db("users").where({ email: "amager@demo.test" }).first("company_id"), "user").company_id) };
-      await db("de_minimis_declarations").insert([
-        { company_id: user.company_id, granting_body: "Recent fund", granted_on: "2025-01-15", amount_cents: 1_234_500, declared_at: "2027-01-01T00:00:00.000Z" },
-        { company_id: user.company_id, granting_body: "Old fund", granted_on: "2024-02-29", amount_cents: 9_999_900, declared_at: "2027-01-01T00:00:00.000Z" },
-      ]);
+      await declareDeMinimis(db, "amager@demo.test", [
+        { grantingBody: "Recent fund", grantedOn: "2025-01-15", amountCents: 1_234_500 },
+        { grantingBody: "Old fund", grantedOn: "2024-02-29", amountCents: 9_999_900 },
+      ], "2027-01-01T00:00:00.000Z");
       // An earlier voucher of the programme, paid, whose approval date was never recorded.
       const earlier = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "MG", requestedCents: 45_000 });
       await db("applications").where({ id: earlier }).update({ state: "paid", approved_cents: 45_000, approved_on: null });

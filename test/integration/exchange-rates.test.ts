@@ -6,7 +6,6 @@ import type { Db } from "../../server/db/connection";
 import { writeLedgerCsv } from "../../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../../server/exports/ledger-xlsx";
 import { LEDGER_COLUMNS, type LedgerExportRow } from "../../server/exports/ledger-row";
-import * as budget from "../../server/services/finance/budget";
 import { type Actor, type ServiceContext, type UserRole } from "../../server/services/platform/context";
 import { currentRates, importRates, setRate } from "../../server/services/finance/exchange-rates";
 import { rateTable } from "../../server/services/finance/exchange-rate-queries";
@@ -15,13 +14,15 @@ import { createSepaBatch, recordPayment } from "../../server/services/finance/pa
 import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
+import { insertCall, insertVerifiedClaim, registerSme } from "../support/journey";
 import { refusal } from "../support/rejects";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-11-20T10:00:00.000Z";
 
-function ctxFor(db: Db, a: Actor | null): ServiceContext {
-  return { db, config: testConfig({ timeZone: TZ }), actor: a, now: () => new Date(NOW) };
+function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
+  return { db, config: testConfig({ timeZone: TZ }), actor: a, now: () => new Date(now) };
 }
 
 async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
@@ -128,64 +129,42 @@ for (const engine of testDatabases()) {
   describe(`non-euro SEPA accounts and foreign-currency payments in the ledger (${engine.name})`, function () {
     this.timeout(60000);
     let db: Db;
-    let manager: Actor;
     let finance: Actor;
     let callId: number;
     let companyId: number;
+    let email: string;
 
     beforeEach(async () => {
       db = await engine.create();
-      manager = await user(db, "m@t.test", "manager");
-      finance = await user(db, "f@t.test", "finance");
-      const scheme = defined(await db("schemes").first("id"), "scheme");
-      const [c] = await db("calls").insert({
-        scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
-        status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
-      }).returning("id");
-      callId = Number(typeof c === "object" ? c.id : c);
-      await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents: 10_000_000 }]));
-      const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
-      const [co] = await db("companies").insert({
-        legal_name: "Amager Nutrition ApS", vat_number: "DK11223344", address: "x", country: "DK", region_id: region.id,
-        staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DK5000400440116243", account_holder: "Amager Nutrition",
-        created_at: NOW, updated_at: NOW,
-      }).returning("id");
-      companyId = Number(typeof co === "object" ? co.id : co);
+      await seedDemoData(db, () => new Date(NOW));
+      finance = await actorByEmail(db, "finance@demo.test");
+      callId = await insertCall(db, { opensAt: "2026-09-01T08:00:00.000Z", closesAt: "2026-10-31T12:00:00.000Z", title: "Call 2026" });
+      ({ email, companyId } = await registerSme(db, {
+        legalName: "Amager Nutrition ApS", iban: "DK5000400440116243", accountHolder: "Amager Nutrition", euroAccountConfirmed: false,
+      }));
+      // Finance's rates for the month of the claims.
+      const entering = ctxFor(db, finance, "2026-11-09T10:00:00.000Z");
+      await setRate(entering, { currency: "DKK", month: "2026-11", rate: "7.4604" });
+      await setRate(entering, { currency: "SEK", month: "2026-11", rate: "11.1355" });
     });
     afterEach(() => db.destroy());
 
-    /** A Meet & Greet paid from a EUR and two DKK lines (one ineligible) and a SEK line. */
-    async function verifiedClaim(reference: string): Promise<number> {
-      const vt = defined(await db("voucher_types").where({ code: "MG" }).first("id"), "vt");
-      const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
-      const [a] = await db("applications").insert({
-        reference, call_id: callId, company_id: companyId, voucher_type_id: vt.id, partner_id: partner.id, state: "claim-verified",
-        approved_cents: 50_000, decided_by: manager.id, decided_at: NOW, created_by: manager.id, created_at: NOW, updated_at: NOW,
-      }).returning("id");
-      const applicationId = Number(typeof a === "object" ? a.id : a);
-      await db.transaction((trx) => budget.commit(trx, ctxFor(db, manager), {
-        callId, applicationId, amountCents: 50_000, ceilingKeys: ["total"], idempotencyKey: `commit:${applicationId}`,
-      }));
-      const [cl] = await db("claims").insert({
-        application_id: applicationId, status: "verified", report: "done", submitted_at: NOW, submitted_by: manager.id,
-        verified_at: NOW, verified_by: manager.id, payable_cents: 41_010,
-      }).returning("id");
-      const claimId = Number(typeof cl === "object" ? cl.id : cl);
-      const line = (currency: string, minor: number, rate: string | null, eur: number, eligible = true) => ({
-        claim_id: claimId, incurred_on: "2026-11-02", description: "cost", currency, original_minor: minor, rate, rate_month: rate ? "2026-11" : null, eur_cents: eur, eligible,
-      });
-      await db("claim_cost_lines").insert([
-        line("EUR", 10_000, null, 10_000),
-        line("DKK", 89_500, "7.4604", 11_997),
-        line("DKK", 60_000, "7.4604", 8_042),
-        line("DKK", 50_000, "7.4604", 6_702, false),
-        line("SEK", 120_000, "11.1355", 10_776),
-      ]);
-      return claimId;
+    /** A Meet & Greet paid from a EUR and two DKK lines (one ineligible) and a SEK line, claimed and verified in November. */
+    async function verifiedClaim(): Promise<number> {
+      const line = (currency: string, originalMinor: number, ineligibleReason?: string) => ({ incurredOn: "2026-11-02", description: "cost", currency, originalMinor, ineligibleReason });
+      return (await insertVerifiedClaim(db, {
+        email, callId, type: "MG", requestedCents: 50_000,
+        // EUR 101.95 + DKK 1,495.00 at 7.4604 (EUR 119.97 + 80.42) + SEK 1,200.00 at 11.1355 (EUR 107.76) = EUR 410.10.
+        lines: [line("EUR", 10_195), line("DKK", 89_500), line("DKK", 60_000), line("DKK", 50_000, "Not part of the trip"), line("SEK", 120_000)],
+        timeline: {
+          submittedAt: "2026-10-01T10:00:00.000Z", approvedAt: "2026-10-15T10:00:00.000Z", acceptedAt: "2026-10-16T10:00:00.000Z",
+          activityStart: "2026-11-02", claimedAt: "2026-11-10T10:00:00.000Z", verifiedAt: "2026-11-12T10:00:00.000Z",
+        },
+      })).claimId;
     }
 
     it("a Danish IBAN is not payable until the company confirms it receives euros; then the queue shows it and it is paid (R15)", async () => {
-      const claimId = await verifiedClaim("IN2LS-DKK-1");
+      const claimId = await verifiedClaim();
       const [item] = await paymentQueue(ctxFor(db, finance));
       expect(defined(item).ibanProblem).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
       expect(defined(item).confirmedNonEuroAccount).to.equal(false);
@@ -204,7 +183,7 @@ for (const engine of testDatabases()) {
 
     it("fills the ledger's original currency, amount and rate for a payment from foreign costs, in CSV, XLSX and the page; totals unchanged (R2, R16)", async () => {
       await db("companies").where({ id: companyId }).update({ euro_account_confirmed: true });
-      const claimId = await verifiedClaim("IN2LS-DKK-2");
+      const claimId = await verifiedClaim();
       await recordPayment(ctxFor(db, finance), { claimId, paidOn: "2026-11-20", bankReference: "BANK-DKK" });
       const rows = await collect(ledgerExportRows(db, {}));
       const payment = rows.find((r) => r.kind === "payment") as LedgerExportRow;

@@ -14,6 +14,7 @@ import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLett
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { declareDeMinimis, registerSme } from "../support/journey";
 import { rejection } from "../support/rejects";
 
 interface ApprovedOptions {
@@ -173,10 +174,7 @@ for (const engine of testDatabases()) {
 
     it("prints the company, reference, amount, de minimis total of the last three years and the regulation", async () => {
       // Older than three years before the approval: must not count (R9).
-      const company = defined(await db("companies").where({ legal_name: NORDIC }).first("id"), "company");
-      await db("de_minimis_declarations").insert({
-        company_id: company.id, granting_body: "Old grant", granted_on: "2023-11-22", amount_cents: 9_900_000, declared_at: "2026-01-01T00:00:00.000Z",
-      });
+      await declareDeMinimis(db, "sme@demo.test", [{ grantingBody: "Old grant", grantedOn: "2023-11-22", amountCents: 9_900_000 }], "2026-01-01T00:00:00.000Z");
       const id = await insertApproved(db, dkInsight());
       const issued = await issue(id);
       const text = pdfText((await stored(id)).pdf);
@@ -191,13 +189,11 @@ for (const engine of testDatabases()) {
 
     it("counts this programme's earlier vouchers to the company in the de minimis total, as the R9 check does", async () => {
       // A company of its own, so that other tests' vouchers to Nordic cannot change the sums.
-      const { id: _id, ...nordic } = defined(await db("companies").where({ legal_name: NORDIC }).first(), NORDIC);
-      const [co] = await db("companies").insert({ ...nordic, legal_name: "Fjord Peptides ApS", vat_number: "DK87654321" }).returning("id");
-      const companyId = insertedId(co);
-      await db("de_minimis_declarations").insert([
-        { company_id: companyId, granting_body: "Innovation Fund", granted_on: "2025-06-01", amount_cents: 2_000_000, declared_at: "2026-01-01T00:00:00.000Z" },
-        { company_id: companyId, granting_body: "Old grant", granted_on: "2023-11-22", amount_cents: 5_000_000, declared_at: "2026-01-01T00:00:00.000Z" },
-      ]);
+      const { email } = await registerSme(db, { legalName: "Fjord Peptides ApS", at: "2026-01-01T00:00:00.000Z" });
+      await declareDeMinimis(db, email, [
+        { grantingBody: "Innovation Fund", grantedOn: "2025-06-01", amountCents: 2_000_000 },
+        { grantingBody: "Old grant", grantedOn: "2023-11-22", amountCents: 5_000_000 },
+      ], "2026-01-01T00:00:00.000Z");
       const fjord = (o: Partial<ApprovedOptions>): ApprovedOptions => ({ ...dkInsight(), company: "Fjord Peptides ApS", ...o });
       await insertApproved(db, fjord({ approvedOn: "2025-03-03", amountCents: 43_000, state: "paid" }));
       await insertApproved(db, fjord({ approvedOn: "2026-10-01", amountCents: 400_000, state: "accepted" }));

@@ -57,6 +57,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "silent",
     mail: { from: "Voucherdesk <no-reply@voucherdesk.test>", smtpUrl: undefined, outboxDir: path.join(dataDir, "outbox") },
     sepaDebtor: { name: "BioPeople Voucher Programme", iban: "DE89370400440532013000", bic: undefined },
+    sessionLimits: { staffIdleMs: 30 * 60_000, applicantIdleMs: 120 * 60_000, maxMs: 12 * 3_600_000 },
     ...overrides,
   };
 }

@@ -8,19 +8,45 @@ import type { DraftInput } from "../../server/services/applications/checks";
 import { submitClaim } from "../../server/services/claims/claims";
 import { verifyClaim } from "../../server/services/claims/verification";
 import { approve } from "../../server/services/review/decisions";
-import { insertedId } from "../../server/services/platform/context";
+import { inTransaction, insertedId } from "../../server/services/platform/context";
+import { insertCompany, type DeMinimisInput } from "../../server/services/people/companies";
+import { currentCompanyFacts } from "../../server/services/people/company-queries";
+import { updateCompanyProfile } from "../../server/services/people/registration";
+import { insertUser } from "../../server/services/people/users";
 import type { Express } from "express";
-import { buildApp } from "./app";
+import { type Agent, buildApp, signIn } from "./app";
 import { actorByEmail, seedDemoData } from "./fixtures";
 import { TestClock, testContext, type TestDatabase } from "./db";
 import { defined } from "./defined";
 
-/** A fresh database with the demo accounts and the app on a movable clock (1 March 2027). */
-export async function startManagerWorld(engine: TestDatabase): Promise<{ db: Db; clock: TestClock; app: Express }> {
+/** A fresh database with the demo accounts and the app on a movable clock (by default 1 March 2027). */
+export async function startManagerWorld(engine: TestDatabase, at = "2027-03-01T10:00:00.000Z"): Promise<{ db: Db; clock: TestClock; app: Express }> {
   const db = await engine.create();
-  const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+  const clock = new TestClock(new Date(at));
   await seedDemoData(db, clock.now);
   return { db, clock, app: buildApp(db, { clock: clock.now }) };
+}
+
+export interface ManagerSession { db: Db; clock: TestClock; app: Express; manager: Agent }
+
+/**
+ * For the calling describe: a fresh manager world with the demo manager signed in before each
+ * test, closed after it. The returned object holds the running test's world.
+ */
+export function eachManagerSession(engine: TestDatabase): ManagerSession {
+  const session = {} as ManagerSession;
+  beforeEach(async () => {
+    Object.assign(session, await startManagerWorld(engine));
+    session.manager = await signIn(session.app, "manager@demo.test");
+  });
+  afterEach(() => session.db.destroy());
+  return session;
+}
+
+/** The same world on the given day, with the demo finance officer signed in. */
+export async function startFinanceWorld(engine: TestDatabase, at: string): Promise<{ db: Db; clock: TestClock; app: Express; finance: Agent }> {
+  const world = await startManagerWorld(engine, at);
+  return { ...world, finance: await signIn(world.app, "finance@demo.test") };
 }
 
 /*
@@ -57,8 +83,9 @@ export async function insertSubmitted(db: Db, opts: ApplicationOptions): Promise
   return id;
 }
 
-interface ApplicationOptions {
-  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; activityStart?: string; submittedAt?: string; counterpartRegion?: string;
+export interface ApplicationOptions {
+  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; activityStart?: string; submittedAt?: string;
+  counterpartRegion?: string; counterpartName?: string; title?: string;
 }
 
 /** A draft through the applications service, saved at `submittedAt` (never submitted). */
@@ -68,8 +95,8 @@ export async function insertDraft(db: Db, opts: ApplicationOptions): Promise<num
   const region = defined(await db("regions").where({ code: opts.counterpartRegion ?? "BW" }).first(), "counterpart region");
   const costs = vt.amount_rule === "capped" ? opts.requestedCents ?? Number(vt.max_cents) : null;
   const input: DraftInput = {
-    title: `${vt.name} trip of ${actor.name}`, description: "Meet the partners", objectives: "Find partners", expectedResult: "A collaboration",
-    counterpartOrgId: null, counterpartName: "Tübingen BioLab", counterpartCountry: region.country, counterpartRegionId: Number(region.id),
+    title: opts.title ?? `${vt.name} trip of ${actor.name}`, description: "Meet the partners", objectives: "Find partners", expectedResult: "A collaboration",
+    counterpartOrgId: null, counterpartName: opts.counterpartName ?? "Tübingen BioLab", counterpartCountry: region.country, counterpartRegionId: Number(region.id),
     counterpartKind: "knowledge-institution", activityStart: opts.activityStart ?? "2027-04-10", activityEnd: opts.activityStart ?? "2027-04-12",
     costTravelCents: costs, costAccommodationCents: null, costOtherCents: null,
   };
@@ -105,39 +132,121 @@ export async function insertSubmittedRow(db: Db, opts: ApplicationOptions): Prom
 }
 
 /**
- * The applicant accepts an approved voucher (2 March 2027) and claims it (1 May 2027) through the
- * claims service, with the given cost lines in their currency; returns the claim's id.
+ * When each step of a voucher's journey happens. The default follows the spring 2027 call of
+ * seedCall; a test on another day passes its own.
  */
-export async function insertClaim(db: Db, applicationId: number, lines: { incurredOn: string; currency: string; originalMinor: number; description?: string }[]): Promise<number> {
+export interface Timeline { submittedAt: string; approvedAt: string; activityStart: string; acceptedAt: string; claimedAt: string; verifiedAt: string }
+
+export const SPRING_2027: Timeline = {
+  submittedAt: "2027-02-10T10:00:00.000Z", approvedAt: "2027-03-01T10:00:00.000Z", activityStart: "2027-04-10",
+  acceptedAt: "2027-03-02T10:00:00.000Z", claimedAt: "2027-05-01T10:00:00.000Z", verifiedAt: "2027-05-10T10:00:00.000Z",
+};
+
+/**
+ * A submitted application (insertSubmitted) approved by the manager through the review service,
+ * which commits the budget and issues the award letter; returns its id and letter reference.
+ */
+export async function insertApproved(db: Db, opts: ApplicationOptions & { approvedAt?: string; approverEmail?: string }): Promise<{ applicationId: number; reference: string }> {
+  const applicationId = await insertSubmitted(db, opts);
+  const approver = await actorByEmail(db, opts.approverEmail ?? "manager@demo.test");
+  const approved = await approve(testContext(db, approver, () => new Date(opts.approvedAt ?? SPRING_2027.approvedAt)), applicationId, {});
+  return { applicationId, reference: approved.letterReference };
+}
+
+export interface CostLineOptions {
+  incurredOn: string; currency: string; originalMinor: number; description?: string;
+  /** The verifier's reason for finding the line not eligible (insertVerifiedClaim); eligible without one. */
+  ineligibleReason?: string;
+}
+
+/**
+ * The applicant accepts an approved voucher (by default 2 March 2027) and claims it (by default
+ * 1 May 2027) through the claims service, with the given cost lines in their currency; returns the
+ * claim's id.
+ */
+export async function insertClaim(db: Db, applicationId: number, lines: CostLineOptions[], at: Pick<Timeline, "acceptedAt" | "claimedAt"> = SPRING_2027): Promise<number> {
   const app = defined(await db("applications").where({ id: applicationId }).first(), "application");
   const user = defined(await db("users").where({ company_id: app.company_id, role: "applicant" }).orderBy("id").first("email"), "applicant");
   const actor = await actorByEmail(db, user.email);
-  await acceptAward(testContext(db, actor, () => new Date("2027-03-02T10:00:00.000Z")), applicationId);
-  return submitClaim(testContext(db, actor, () => new Date("2027-05-01T10:00:00.000Z")), applicationId, {
+  await acceptAward(testContext(db, actor, () => new Date(at.acceptedAt)), applicationId);
+  return submitClaim(testContext(db, actor, () => new Date(at.claimedAt)), applicationId, {
     report: "We met three institutes.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
     lines: lines.map((l) => ({ incurredOn: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, amount: (l.originalMinor / 100).toFixed(2) })),
   }, []);
 }
 
+export interface VerifiedClaimOptions {
+  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents;
+  /** The one euro cost line claimed; by default the approved amount. */
+  payableCents?: Cents;
+  /** Cost lines claimed instead of the one euro line. */
+  lines?: CostLineOptions[];
+  verifierEmail?: string;
+  timeline?: Partial<Timeline>;
+}
+
 /**
- * A verified claim as the scheme produces it: the applicant submits (10 February 2027), the
- * manager approves (1 March 2027), the applicant accepts and claims one euro cost line of
- * `payableCents` (1 May 2027) and the verifier (the manager unless `verifierEmail`) finds every
- * line eligible (10 May 2027). The application ends in claim-verified with its commitment booked.
+ * A verified claim as the scheme produces it: the applicant submits, the manager approves, the
+ * applicant accepts and claims (one euro cost line of `payableCents`, or `lines`) and the verifier
+ * (the manager unless `verifierEmail`) finds every line eligible, each step on its day of the
+ * timeline (SPRING_2027 unless given). The application ends in claim-verified with its commitment
+ * booked.
  */
-export async function insertVerifiedClaim(db: Db, opts: {
-  email: string; callId: number; type: "MG" | "IN" | "CO"; requestedCents?: Cents; payableCents?: Cents; verifierEmail?: string;
-}): Promise<{ applicationId: number; claimId: number; reference: string }> {
-  const applicationId = await insertSubmitted(db, { email: opts.email, callId: opts.callId, type: opts.type, requestedCents: opts.requestedCents });
-  const manager = await actorByEmail(db, "manager@demo.test");
-  await approve(testContext(db, manager, () => new Date("2027-03-01T10:00:00.000Z")), applicationId, {});
+export async function insertVerifiedClaim(db: Db, opts: VerifiedClaimOptions): Promise<{ applicationId: number; claimId: number; reference: string }> {
+  const t = { ...SPRING_2027, ...opts.timeline };
+  const { applicationId, reference } = await insertApproved(db, {
+    email: opts.email, callId: opts.callId, type: opts.type, requestedCents: opts.requestedCents,
+    submittedAt: t.submittedAt, activityStart: t.activityStart, approvedAt: t.approvedAt,
+  });
   const approved = defined(await db("applications").where({ id: applicationId }).first(), "application");
-  const payable = opts.payableCents ?? Number(approved.approved_cents);
-  const claimId = await insertClaim(db, applicationId, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: payable }]);
-  const lines = await db("claim_cost_lines").where({ claim_id: claimId }).select("id");
-  const verifier = opts.verifierEmail ? await actorByEmail(db, opts.verifierEmail) : manager;
-  await verifyClaim(testContext(db, verifier, () => new Date("2027-05-10T10:00:00.000Z")), claimId, lines.map((l) => ({ id: Number(l.id), eligible: true, reason: "" })));
-  return { applicationId, claimId, reference: defined(approved.reference, "reference") };
+  const lines = opts.lines ?? [{ incurredOn: t.activityStart, currency: "EUR", originalMinor: opts.payableCents ?? Number(approved.approved_cents) }];
+  const claimId = await insertClaim(db, applicationId, lines, t);
+  const lineIds = await db("claim_cost_lines").where({ claim_id: claimId }).orderBy("id").select("id");
+  const verifier = await actorByEmail(db, opts.verifierEmail ?? "manager@demo.test");
+  await verifyClaim(testContext(db, verifier, () => new Date(t.verifiedAt)), claimId, lineIds.map((l, i) => {
+    const reason = lines[i]?.ineligibleReason;
+    return { id: Number(l.id), eligible: !reason, reason: reason ?? "" };
+  }));
+  return { applicationId, claimId, reference };
+}
+
+let smeCount = 0;
+
+/**
+ * A new SME with its applicant (e-mail confirmed), written by the company and user services as
+ * the demo data is: a company in the given region (by default the Capital Region of Denmark),
+ * for tests that need more vouchers than R10 allows one company. Returns the applicant's e-mail.
+ */
+export async function registerSme(db: Db, opts: {
+  region?: string; legalName?: string; iban?: string; accountHolder?: string; euroAccountConfirmed?: boolean; at?: string;
+} = {}): Promise<{ email: string; companyId: number }> {
+  const n = ++smeCount;
+  const ctx = testContext(db, null, () => new Date(opts.at ?? "2026-01-01T10:00:00.000Z"));
+  const region = defined(await db("regions").where({ code: opts.region ?? "DK" }).first("id", "country"), "region");
+  const sector = defined(await db("sectors").orderBy("id").first("id"), "sector");
+  const legalName = opts.legalName ?? `Test Biotech ${n} ApS`;
+  const email = `sme${n}@test.example`;
+  const companyId = await inTransaction(ctx, async (trx) => {
+    const id = await insertCompany(trx, ctx, {
+      legalName, vatNumber: `${region.country}${String(10_000_000 + n)}`, address: "Science Park 1", country: region.country,
+      regionId: region.id, sectorId: sector.id, staffHeadcount: 10, turnoverCents: 100_000_000, balanceSheetCents: 50_000_000,
+      iban: opts.iban ?? "DE89370400440532013000", accountHolder: opts.accountHolder ?? legalName, euroAccountConfirmed: opts.euroAccountConfirmed ?? true,
+      relations: [], deMinimis: [],
+    });
+    await insertUser(trx, ctx, { email, name: `Applicant ${n}`, password: "a-long-test-password", role: "applicant", companyId: id, emailConfirmed: true });
+    return id;
+  });
+  return { email, companyId };
+}
+
+/**
+ * The applicant declares earlier de minimis aid on the company profile (a new version of the
+ * company's facts, through the registration service), on the given day.
+ */
+export async function declareDeMinimis(db: Db, email: string, aid: DeMinimisInput[], at: string): Promise<void> {
+  const actor = await actorByEmail(db, email);
+  const facts = await currentCompanyFacts(db, defined(actor.companyId, "company"));
+  await updateCompanyProfile(testContext(db, actor, () => new Date(at)), { ...facts, deMinimis: aid });
 }
 
 /**

@@ -29,3 +29,14 @@ export function toAuditEvent(row: AuditEventsRow, label: (action: string) => str
     requestId: row.request_id,
   };
 }
+
+/** An entry with its place in the hash chain, as the auditor's export lists it. */
+export interface AuditChainedEvent extends AuditEvent {
+  prevId: number | null;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+export function toAuditChainedEvent(row: AuditEventsRow, label: (action: string) => string): AuditChainedEvent {
+  return { ...toAuditEvent(row, label), prevId: row.prev_id === null ? null : dbInt(row.prev_id), prevHash: row.prev_hash, hash: row.hash };
+}

@@ -64,6 +64,12 @@ export interface AttachmentsRow {
   uploaded_at: string;
 }
 
+export interface AuditChainHeadRow {
+  id: number;
+  last_id: number | null;
+  last_hash: string | null;
+}
+
 export interface AuditEventsRow {
   id: number;
   at: string;
@@ -75,6 +81,9 @@ export interface AuditEventsRow {
   before_json: string | null;
   after_json: string | null;
   request_id: string | null;
+  prev_id: number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface AwardLettersRow {
@@ -477,6 +486,7 @@ export interface VoucherTypesRow {
 export interface TableRows {
   applications: ApplicationsRow;
   attachments: AttachmentsRow;
+  audit_chain_head: AuditChainHeadRow;
   audit_events: AuditEventsRow;
   award_letters: AwardLettersRow;
   budget_ceilings: BudgetCeilingsRow;

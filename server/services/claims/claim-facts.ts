@@ -1,7 +1,7 @@
 import { ForbiddenError, NotFoundError } from "../../errors";
 import { toClaim, type ClaimRecord } from "../../db/tables/claims";
 import { toCostLine } from "../../db/tables/claim-cost-lines";
-import type { ClaimRates, CostLine } from "../../domain/claims";
+import type { ClaimRates, CostLine, LineDecision } from "../../domain/claims";
 import { claimRateMonth } from "../../domain/exchange-rates";
 import { localDate } from "../../domain/time";
 import { type Application, loadApplication } from "../applications/records";
@@ -41,4 +41,16 @@ export async function loadClaim(ctx: ServiceContext, claimId: number, trx?: Trx)
     rates = { month, rates: await currentRates(db, pairs) };
   }
   return { c, app, type, lines, rates };
+}
+
+/**
+ * The verification form's answers by cost line id. The form shows every line; a line it leaves out
+ * counts as eligible without a reason, the form's default.
+ */
+export type LineAnswers = ReadonlyMap<number, Omit<LineDecision, "id">>;
+
+/** The decisions for the claim's lines, from a list (used as given) or the form's answers. */
+export function lineDecisionsOf(lines: readonly CostLine[], decisions: readonly LineDecision[] | LineAnswers | null): readonly LineDecision[] | null {
+  if (decisions === null || !("has" in decisions)) return decisions;
+  return lines.map((l) => ({ id: l.id, eligible: decisions.get(l.id)?.eligible ?? true, reason: decisions.get(l.id)?.reason ?? "" }));
 }

@@ -107,14 +107,16 @@ export async function storeAttachment(trx: Trx, ctx: ServiceContext, application
   return id;
 }
 
-/** Adds a file to an application that can still be edited. */
-export async function addApplicationAttachment(ctx: ServiceContext, applicationId: number, f: CheckedFile): Promise<number> {
+/** Adds the files of one upload to an application that can still be edited: all of them or none. */
+export async function addApplicationAttachments(ctx: ServiceContext, applicationId: number, files: readonly CheckedFile[]): Promise<number[]> {
   return inTransaction(ctx, async (trx) => {
     const app = await loadApplication(ctx, applicationId, trx);
     if (ctx.actor?.role !== "applicant") throw new NotFoundError();
     if (app.state !== "draft" && app.state !== "more-info-requested") {
       throw new ValidationError("Files can be added while the application is a draft or when more information is requested.");
     }
-    return storeAttachment(trx, ctx, app.id, null, "application", f);
+    const ids: number[] = [];
+    for (const f of files) ids.push(await storeAttachment(trx, ctx, app.id, null, "application", f));
+    return ids;
   });
 }

@@ -7,7 +7,7 @@ import { localDate } from "../../domain/time";
 import { applicationQuery, type Application, type ApplicationJoinedRow, loadApplication, toApplication } from "../applications/records";
 import type { ServiceContext } from "../platform/context";
 import type { VoucherTypeRow } from "../scheme/reference";
-import { claimDayOf, loadClaim, requireVerifier } from "./claim-facts";
+import { claimDayOf, lineDecisionsOf, loadClaim, requireVerifier, type LineAnswers } from "./claim-facts";
 
 /* The claim pages: the applicant's claim form, the manager's list of claims to verify and one claim under review, evidence files. */
 
@@ -48,7 +48,7 @@ export interface ClaimReview {
 }
 
 /** The claim as the manager sees it, with the verification the decisions entered so far would give (lenient: no refusal yet). */
-export async function reviewClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[] | null = null): Promise<ClaimReview> {
+export async function reviewClaim(ctx: ServiceContext, claimId: number, decisions: readonly LineDecision[] | LineAnswers | null = null): Promise<ClaimReview> {
   requireVerifier(ctx);
   const { c, app, type, lines, rates } = await loadClaim(ctx, claimId);
   const evidence = (await ctx.db("attachments").where({ claim_id: claimId }).orderBy("id")
@@ -57,7 +57,7 @@ export async function reviewClaim(ctx: ServiceContext, claimId: number, decision
   return {
     app, type, evidence, claim: c,
     assessment: verifyClaimLines({
-      type, awardCents: app.approvedCents, approvedOn: app.approvedOn, claimDay: claimDayOf(ctx, c), stored: lines, decisions, rates, lenient: true,
+      type, awardCents: app.approvedCents, approvedOn: app.approvedOn, claimDay: claimDayOf(ctx, c), stored: lines, decisions: lineDecisionsOf(lines, decisions), rates, lenient: true,
     }),
   };
 }

@@ -6,9 +6,9 @@ import { notifyCompany } from "../applications/notify";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, nowIso } from "../platform/context";
 import { assertNoConflict } from "../review/conflicts";
-import { claimDayOf, loadClaim, requireVerifier, type LoadedClaim } from "./claim-facts";
+import { claimDayOf, lineDecisionsOf, loadClaim, requireVerifier, type LineAnswers, type LoadedClaim } from "./claim-facts";
 
-export type { LineDecision };
+export type { LineAnswers, LineDecision };
 
 /*
  * Claim verification by the cluster manager (R2, R11, R14). The manager marks each cost line
@@ -31,11 +31,11 @@ async function decidableClaim(trx: Trx, ctx: ServiceContext, claimId: number): P
   return { ...loaded, verifierId: verifier.id };
 }
 
-export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: LineDecision[]): Promise<Verification> {
+export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: readonly LineDecision[] | LineAnswers): Promise<Verification> {
   return inTransaction(ctx, async (trx) => {
     const { c, app, type, lines, rates, verifierId } = await decidableClaim(trx, ctx, claimId);
     const result = verifyClaimLines({
-      type, awardCents: app.approvedCents, approvedOn: app.approvedOn, claimDay: claimDayOf(ctx, c), stored: lines, decisions, rates,
+      type, awardCents: app.approvedCents, approvedOn: app.approvedOn, claimDay: claimDayOf(ctx, c), stored: lines, decisions: lineDecisionsOf(lines, decisions), rates,
     });
     for (const l of result.lines) {
       await trx("claim_cost_lines").where({ id: l.id, claim_id: claimId }).update({

@@ -169,7 +169,7 @@ async function originalCurrencies(db: Reader, ids: readonly number[]): Promise<M
   return out;
 }
 
-export const EXPORT_PAGE_SIZE = 5000;
+export const EXPORT_PAGE_SIZE = 1000;
 
 /**
  * The export feed: keyset pages in id order, so memory stays flat at any size and no connection

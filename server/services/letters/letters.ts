@@ -10,6 +10,7 @@ import { isValidDate } from "../../domain/time";
 import {
   type AwardLetterData,
   letterReference,
+  type RenderedLetterMarkup,
   renderAwardLetter,
   renderAwardLetterMarkup,
   sha256Hex,
@@ -49,6 +50,8 @@ export interface DecidedLetter {
   reference: string;
   issuedBy: number;
   data: AwardLetterData;
+  /** The wording made from `data` when the letter was decided, so writing it does not make it again. */
+  markup?: RenderedLetterMarkup;
 }
 
 /** The next free number under a reference prefix, counting stored and pending letters. */
@@ -119,13 +122,13 @@ export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicati
   const data = await awardLetterData(trx, ctx, applicationId, { reference, issuedAt });
   // The whole wording is checked now (data, de minimis ceiling, template), so a letter that cannot
   // be made refuses the approval; only the layout into PDF is left for after the commit.
-  renderAwardLetterMarkup(data);
+  const markup = renderAwardLetterMarkup(data);
 
   await trx("pending_award_letters").insert({
     application_id: applicationId, reference, language: data.language, issued_at: issuedAt, issued_by: issuedBy, data_json: JSON.stringify(data),
   });
   await trx("applications").where({ id: applicationId }).update({ reference });
-  return { applicationId, reference, issuedBy, data };
+  return { applicationId, reference, issuedBy, data, markup };
 }
 
 function isDecided(letter: DecidedLetter | IssuedLetter): letter is DecidedLetter {
@@ -162,7 +165,7 @@ async function storeRendered(trx: Trx, ctx: ServiceContext, letter: DecidedLette
  */
 export async function storeAwardLetter(ctx: ServiceContext, letter: DecidedLetter | IssuedLetter): Promise<IssuedLetter> {
   if (!isDecided(letter)) return letter;
-  const pdf = await renderAwardLetter(letter.data);
+  const pdf = await renderAwardLetter(letter.data, letter.markup);
   return inTransaction(ctx, (trx) => storeRendered(trx, ctx, letter, pdf));
 }
 
@@ -174,7 +177,7 @@ export async function storeAwardLetter(ctx: ServiceContext, letter: DecidedLette
 export async function issueAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number): Promise<IssuedLetter> {
   const letter = await decideAwardLetter(trx, ctx, applicationId);
   if (!isDecided(letter)) return letter;
-  return storeRendered(trx, ctx, letter, await renderAwardLetter(letter.data));
+  return storeRendered(trx, ctx, letter, await renderAwardLetter(letter.data, letter.markup));
 }
 
 /**

@@ -6,6 +6,7 @@ import { USER_ROLES } from "../../db/tables/users";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx, UserRole } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
+import { endSessionsOfUser } from "./sessions";
 
 /*
  * Accounts: the use cases that create and change users, each in one transaction with its audit
@@ -105,9 +106,9 @@ function lastAdministrator(what: string): ConflictError {
   );
 }
 
-/** Ends every session of a user at once (sessions are JSON: a json column on PostgreSQL). */
+/** Ends every session of a user at once. */
 export async function endSessions(trx: Trx, userId: number): Promise<void> {
-  await trx("sessions").whereRaw("cast(sess as text) like ?", [`%"user":${userId}}%`]).del();
+  await endSessionsOfUser({ db: trx }, userId);
 }
 
 export async function setUserActive(ctx: ServiceContext, userId: number, active: boolean): Promise<void> {

@@ -20,7 +20,7 @@ export interface Actor {
 /** Everything a use case needs besides its input; tests build one with a fixed clock. */
 export interface ServiceContext {
   db: Db;
-  config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir" | "sessionSecret" | "secretKey" | "stepUpMinutes">;
+  config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir" | "sessionSecret" | "sessionLimits" | "secretKey" | "stepUpMinutes">;
   actor: Actor | null;
   requestId?: string;
   now: () => Date;
@@ -45,6 +45,20 @@ export function onAfterCommit(db: Db, hook: AfterCommit): () => void {
   };
 }
 
+const beforeCommitWork = new WeakMap<Trx, (() => Promise<void>)[]>();
+
+/**
+ * Work to run at the end of a transaction of inTransaction, after the use case and before the
+ * commit (the audit chain takes its lock there, so it is held for as short a time as possible).
+ * Returns false for a transaction inTransaction did not start: the caller must do the work now.
+ */
+export function beforeCommit(trx: Trx, work: () => Promise<void>): boolean {
+  const list = beforeCommitWork.get(trx);
+  if (!list) return false;
+  list.push(work);
+  return true;
+}
+
 /** Marks the transaction so the registered after-commit hooks run once it has committed. */
 export function afterCommit(trx: Trx): void {
   wantsAfterCommit.add(trx);
@@ -61,9 +75,13 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (trx: Trx) => 
   for (let attempt = 1; ; attempt++) {
     let used: Trx | undefined;
     try {
-      const result = await ctx.db.transaction((trx) => {
+      const result = await ctx.db.transaction(async (trx) => {
         used = trx;
-        return work(trx);
+        const pending: (() => Promise<void>)[] = [];
+        beforeCommitWork.set(trx, pending);
+        const value = await work(trx);
+        for (const step of pending) await step();
+        return value;
       });
       if (used && wantsAfterCommit.has(used)) for (const hook of afterCommitHooks.get(ctx.db) ?? []) hook();
       return result;

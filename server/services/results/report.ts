@@ -9,6 +9,7 @@ import { INDICATORS, type IndicatorDefinition } from "../../domain/results";
 import type { ResultsFilter } from "./filter";
 import { audit } from "../platform/audit";
 import { inTransaction, type ServiceContext } from "../platform/context";
+import { dashboard, type Dashboard } from "./dashboard";
 import { addKind, budgetPerPartner, emptyTotals, snapshotRead, type KindTotals, type PartnerBudget } from "./queries";
 
 /*
@@ -153,4 +154,10 @@ export async function downloadIndicatorReport(ctx: ServiceContext, f: ResultsFil
     after: { format, from: f.from ?? null, to: f.to ?? null, callId: f.callId ?? null },
   }));
   return indicatorReport(ctx.db, f);
+}
+
+/** The PDF download: the figures, and the dashboard for the same filter that its charts are drawn from. */
+export async function downloadIndicatorReportPdf(ctx: ServiceContext, f: ResultsFilter): Promise<{ report: IndicatorReport; dashboard: Dashboard }> {
+  const [report, board] = await Promise.all([downloadIndicatorReport(ctx, f, "pdf"), dashboard(ctx.db, f)]);
+  return { report, dashboard: board };
 }

@@ -1,9 +1,7 @@
 import { Router, type Request } from "express";
-import { DateTime } from "luxon";
 import { z } from "zod";
 import { formatAmount, type Cents } from "../../domain/money";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
-import { listAuditEvents } from "../../services/platform/audit";
 import type { UserRole } from "../../services/platform/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../services/scheme/reference";
 import { type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/scheme/settings";
@@ -12,7 +10,7 @@ import { companyOptions, installationCounts, listUsers } from "../../services/pe
 import { usersWithSecondFactor } from "../../services/people/two-factor-queries";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
-import { field, parseBody, parseQuery } from "../input";
+import { field, parseBody } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 import { requireFreshSecondFactor } from "../step-up";
 
@@ -101,34 +99,6 @@ adminRoutes.post("/admin/users/:id/role", admin, requireFreshSecondFactor, async
     else throw err;
   }
   res.redirect(303, "/admin/users");
-});
-
-const auditQuery = z.object({
-  action: field.filter("the action", 60),
-  entityType: field.filter("the record type", 40),
-  entityId: field.filter("the record id", 40),
-  actor: field.filter("the user", 254),
-  from: field.optionalDate("the first day"),
-  to: field.optionalDate("the last day"),
-  page: field.page(),
-});
-
-adminRoutes.get("/admin/audit", admin, async (req, res) => {
-  const q = parseQuery(auditQuery, req.query);
-  const tz = req.ctx.config.timeZone;
-  const day = (s: string | null, plus = 0) => (s ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined);
-  const page = q.page;
-  const filter = {
-    action: q.action || undefined, entityType: q.entityType || undefined, entityId: q.entityId || undefined,
-    actor: q.actor || undefined, from: day(q.from), to: day(q.to, 1), page,
-  };
-  const { rows, hasMore } = await listAuditEvents(req.ctx, filter);
-  const kept = { action: q.action, entityType: q.entityType, entityId: q.entityId, actor: q.actor, from: q.from ?? "", to: q.to ?? "" };
-  const qs = (p: number) => new URLSearchParams({ ...Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== "")), page: String(p) }).toString();
-  res.render("pages/admin/audit", {
-    pageTitle: "Audit log", rows, values: kept, page,
-    prevLink: page > 1 ? `?${qs(page - 1)}` : null, nextLink: hasMore ? `?${qs(page + 1)}` : null,
-  });
 });
 
 adminRoutes.get("/admin/regions", admin, async (req, res) => {

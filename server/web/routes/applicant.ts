@@ -1,4 +1,4 @@
-import { Router, type Request } from "express";
+import { Router, type Request, type Response } from "express";
 import { fromBuffer } from "file-type";
 import { z } from "zod";
 import { AppError, ConflictError, ValidationError } from "../../errors";
@@ -9,13 +9,14 @@ import { draftInputOf, type DraftInput } from "../../services/applications/check
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
 import { acceptAward, submitApplication, withdrawApplication } from "../../services/applications/submission";
-import { addApplicationAttachment, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
+import { addApplicationAttachments, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
 import { claimForm, loadAttachment } from "../../services/claims/queries";
 import { loadApplication } from "../../services/applications/records";
 import { callVoucherType } from "../../services/scheme/reference";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { errorSummary, formRoute } from "../forms";
 import { codeParam, field, parseBody } from "../input";
+import { pageTranslator } from "../language";
 import { flash, idParam, requireAuth, requireRole } from "../middleware";
 
 export const applicantRoutes = Router();
@@ -42,11 +43,11 @@ async function checkFiles(files: Express.Multer.File[] | undefined, field: strin
 
 applicantRoutes.get("/applicant", applicant, async (req, res) => {
   const applications = await listCompanyApplications(req.ctx);
-  res.render("pages/applicant/home", { pageTitle: "My applications", applications });
+  res.render("pages/applicant/home", { pageTitle: pageTranslator(res)("applicant:home.pageTitle"), applications });
 });
 
 applicantRoutes.get("/calls", applicant, async (req, res) => {
-  res.render("pages/applicant/calls", { pageTitle: "Open calls", calls: await listOpenCalls(req.ctx) });
+  res.render("pages/applicant/calls", { pageTitle: pageTranslator(res)("applicant:calls.pageTitle"), calls: await listOpenCalls(req.ctx) });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -108,17 +109,17 @@ applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, async (req, res
   const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
   assertCallOpenForNew(req.ctx, call);
   res.render("pages/applicant/application-form", await formLocals(req, {
-    pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", values: {},
+    pageTitle: pageTranslator(res)("applicant:form.pageTitle", { name: type.name }), call, voucherType: type, capped: type.amountRule === "capped", values: {},
     action: `/calls/${call.id}/apply/${type.code}`,
   }));
 });
 
 const newApplicationPage = {
   view: "pages/applicant/application-form",
-  locals: async (req: Request) => {
+  locals: async (req: Request, _err: AppError, res: Response) => {
     const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
     return formLocals(req, {
-      pageTitle: `Apply for ${type.name}`, call, voucherType: type, capped: type.amountRule === "capped", action: `/calls/${call.id}/apply/${type.code}`,
+      pageTitle: pageTranslator(res)("applicant:form.pageTitle", { name: type.name }), call, voucherType: type, capped: type.amountRule === "capped", action: `/calls/${call.id}/apply/${type.code}`,
     });
   },
 };
@@ -128,33 +129,33 @@ applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, formRoute(newA
   const typeCode = codeParam(req, "typeCode");
   const { next, ...draft } = parseDraft(req.body);
   const id = await createDraft(req.ctx, callId, typeCode, draft);
-  flash(req, "success", "Your draft was saved. You can come back to it at any time.");
+  flash(req, "success", pageTranslator(res)("applicant:form.draftSaved"));
   res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
 }));
 
-async function editLocals(req: Request, id: number) {
+async function editLocals(req: Request, res: Response, id: number) {
   const app = await loadApplication(req.ctx, id);
   const type = await callVoucherType(req.ctx.db, app.callId, app.voucherTypeId);
   const call = { id: app.callId, title: app.callTitle };
-  return { app, type, base: await formLocals(req, { pageTitle: `Edit: ${app.title || type.name}`, call, voucherType: type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
+  return { app, type, base: await formLocals(req, { pageTitle: pageTranslator(res)("applicant:form.editPageTitle", { title: app.title || type.name }), call, voucherType: type, app, capped: type.amountRule === "capped", action: `/applications/${id}/edit` }) };
 }
 
 applicantRoutes.get("/applications/:id/edit", applicant, async (req, res) => {
-  const { app, base } = await editLocals(req, idParam(req));
+  const { app, base } = await editLocals(req, res, idParam(req));
   if (app.state !== "draft" && app.state !== "more-info-requested") return res.redirect(303, `/applications/${app.id}`);
   res.render("pages/applicant/application-form", { ...base, values: valuesOf(draftInputOf(app)), editing: true });
 });
 
 const editApplicationPage = {
   view: "pages/applicant/application-form",
-  locals: async (req: Request) => ({ ...(await editLocals(req, idParam(req))).base, editing: true }),
+  locals: async (req: Request, _err: AppError, res: Response) => ({ ...(await editLocals(req, res, idParam(req))).base, editing: true }),
 };
 
 applicantRoutes.post("/applications/:id/edit", applicant, formRoute(editApplicationPage, async (req, res) => {
   const id = idParam(req);
   const { next, ...draft } = parseDraft(req.body);
   await updateDraft(req.ctx, id, draft);
-  flash(req, "success", "Your changes were saved.");
+  flash(req, "success", pageTranslator(res)("applicant:form.changesSaved"));
   res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
 }));
 
@@ -162,13 +163,13 @@ applicantRoutes.post("/applications/:id/edit", applicant, formRoute(editApplicat
 // Check, submit, withdraw, accept
 // ---------------------------------------------------------------------------------------------
 
-async function checkLocals(req: Request) {
+async function checkLocals(req: Request, res: Response) {
   const data = await checkAnswers(req.ctx, idParam(req));
-  return { pageTitle: "Check your answers", ...data, canSubmit: data.app.state === "draft" || data.app.state === "more-info-requested" };
+  return { pageTitle: pageTranslator(res)("applicant:check.pageTitle"), ...data, canSubmit: data.app.state === "draft" || data.app.state === "more-info-requested" };
 }
 
 applicantRoutes.get("/applications/:id/check", applicant, async (req, res) => {
-  res.render("pages/applicant/check", { ...(await checkLocals(req)), values: {} });
+  res.render("pages/applicant/check", { ...(await checkLocals(req, res)), values: {} });
 });
 
 const declarationSchema = z.object({
@@ -178,8 +179,8 @@ const declarationSchema = z.object({
 const checkPage = {
   view: "pages/applicant/check",
   // Rule refusals point at the eligibility list; declaration and completeness errors at their fields.
-  locals: async (req: Request, err: AppError) => ({
-    ...(await checkLocals(req)),
+  locals: async (req: Request, err: AppError, res: Response) => ({
+    ...(await checkLocals(req, res)),
     errorSummary: errorSummary(err.fields).map((item) => (item.field.startsWith("rule-") ? { ...item, field: "findings" } : item)),
   }),
 };
@@ -191,11 +192,11 @@ applicantRoutes.post("/applications/:id/submit", applicant, formRoute(checkPage,
   const id = idParam(req);
   try {
     await submitApplication(req.ctx, id, parseBody(declarationSchema, req.body));
-    flash(req, "success", "Your application was submitted. We sent you a confirmation by e-mail.");
+    flash(req, "success", pageTranslator(res)("applicant:application.submitted"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
     // Say so and change nothing.
-    flash(req, "info", ALREADY_SUBMITTED.has(err.code) ? "This application has already been submitted; nothing was changed." : err.message);
+    flash(req, "info", ALREADY_SUBMITTED.has(err.code) ? pageTranslator(res)("applicant:application.alreadySubmitted") : err.message);
   }
   res.redirect(303, `/applications/${id}`);
 }));
@@ -204,10 +205,10 @@ applicantRoutes.post("/applications/:id/withdraw", applicant, async (req, res) =
   const id = idParam(req);
   try {
     await withdrawApplication(req.ctx, id);
-    flash(req, "success", "The application was withdrawn.");
+    flash(req, "success", pageTranslator(res)("applicant:application.withdrawn"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "error", `The application was not withdrawn: ${err.message}`);
+    flash(req, "error", pageTranslator(res)("applicant:application.notWithdrawn", { reason: err.message }));
   }
   res.redirect(303, `/applications/${id}`);
 });
@@ -216,10 +217,10 @@ applicantRoutes.post("/applications/:id/accept", applicant, async (req, res) => 
   const id = idParam(req);
   try {
     await acceptAward(req.ctx, id);
-    flash(req, "success", "You accepted the award. You can start the activity and claim the costs afterwards.");
+    flash(req, "success", pageTranslator(res)("applicant:application.accepted"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "info", `Nothing was changed: ${err.message}`);
+    flash(req, "info", pageTranslator(res)("applicant:application.nothingChanged", { reason: err.message }));
   }
   res.redirect(303, `/applications/${id}`);
 });
@@ -230,7 +231,7 @@ applicantRoutes.get("/applications/:id", requireAuth, async (req, res) => {
   const isApplicant = req.ctx.actor?.role === "applicant";
   const actions = d.applicantActions;
   res.render("pages/applicant/application", {
-    pageTitle: d.app.title || `Application ${d.app.id}`, ...d, isApplicant, state: d.currentState,
+    pageTitle: d.app.title || pageTranslator(res)("applicant:application.pageTitle", { id: d.app.id }), ...d, isApplicant, state: d.currentState,
     canEdit: isApplicant && (d.app.state === "draft" || d.app.state === "more-info-requested"),
     canWithdraw: actions.includes("withdraw"), canAccept: actions.includes("accept"), canClaim: actions.includes("claim"),
     cancelled: d.app.state === "cancelled",
@@ -244,8 +245,8 @@ applicantRoutes.get("/applications/:id", requireAuth, async (req, res) => {
 /** A refused upload shows the application form again with the saved answers (an upload carries none). */
 const attachmentsPage = {
   view: "pages/applicant/application-form",
-  locals: async (req: Request) => {
-    const { base, app } = await editLocals(req, idParam(req));
+  locals: async (req: Request, _err: AppError, res: Response) => {
+    const { base, app } = await editLocals(req, res, idParam(req));
     return { ...base, values: valuesOf(draftInputOf(app)), editing: true };
   },
   refusal: (err: unknown): err is ValidationError => err instanceof ValidationError,
@@ -255,8 +256,8 @@ applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ 
   const id = idParam(req);
   const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
   if (files.length === 0) throw new ValidationError("No file was chosen.", { files: "Choose a PDF, PNG or JPEG file to upload." });
-  for (const file of files) await addApplicationAttachment(req.ctx, id, file);
-  flash(req, "success", files.length === 1 ? "The file was added." : `${files.length} files were added.`);
+  await addApplicationAttachments(req.ctx, id, files);
+  flash(req, "success", pageTranslator(res)("applicant:form.fileAdded", { count: files.length }));
   res.redirect(303, `/applications/${id}/edit`);
 }));
 
@@ -274,20 +275,21 @@ applicantRoutes.get("/attachments/:id", requireAuth, async (req, res) => {
 
 const lineIndexes = Array.from({ length: MAX_COST_LINES }, (_, i) => i);
 
-async function claimLocals(req: Request, id: number) {
+async function claimLocals(req: Request, res: Response, id: number) {
   const { app, today, window, state } = await claimForm(req.ctx, id);
-  return { pageTitle: `Claim: ${app.title}`, app, today, window, state, lineIndexes };
+  return { pageTitle: pageTranslator(res)("applicant:claim.pageTitle", { title: app.title }), app, today, window, state, lineIndexes };
 }
 
 applicantRoutes.get("/applications/:id/claim", applicant, async (req, res) => {
-  const locals = await claimLocals(req, idParam(req));
+  const locals = await claimLocals(req, res, idParam(req));
   const { state } = locals;
   if (!allowedActions(state, "applicant").includes("claim")) {
+    const t = pageTranslator(res);
     flash(req, "info", state === "approved"
-      ? "Accept the award first; the claim can be submitted after that."
+      ? t("applicant:claim.acceptFirst")
       : state === "expired" && locals.app.claimDeadline
-        ? `A claim cannot be submitted: the claim deadline was ${dayInWords(locals.app.claimDeadline)} and the voucher has expired.`
-        : `A claim cannot be submitted now: the application is ${STATE_LABELS[state].toLowerCase()}.`);
+        ? t("applicant:claim.expired", { deadline: dayInWords(locals.app.claimDeadline) })
+        : t("applicant:claim.notNow", { state: STATE_LABELS[state].toLowerCase() }));
     res.redirect(303, `/applications/${locals.app.id}`);
     return;
   }
@@ -309,7 +311,7 @@ const claimSchema = z.object({
   ])),
 });
 
-const claimPage = { view: "pages/applicant/claim", locals: (req: Request) => claimLocals(req, idParam(req)) };
+const claimPage = { view: "pages/applicant/claim", locals: (req: Request, _err: AppError, res: Response) => claimLocals(req, res, idParam(req)) };
 
 applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits: uploadLimits, array: { field: "evidence", max: 5 } }), csrfAfterUpload, formRoute(claimPage, async (req, res) => {
   const id = idParam(req);
@@ -323,10 +325,10 @@ applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits
       resultProduct: text("resultProduct"), followUp: text("followUp"),
       lines: lineIndexes.map((i) => ({ incurredOn: text(`date_${i}`), description: text(`description_${i}`), currency: text(`currency_${i}`), amount: text(`amount_${i}`) })),
     }, files);
-    flash(req, "success", "Your claim was submitted. We sent you a confirmation by e-mail.");
+    flash(req, "success", pageTranslator(res)("applicant:claim.submitted"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "info", `Nothing was changed: ${err.message}`);
+    flash(req, "info", pageTranslator(res)("applicant:application.nothingChanged", { reason: err.message }));
   }
   res.redirect(303, `/applications/${id}`);
 }));

@@ -1,6 +1,8 @@
 import type { Express } from "express";
+import { accountSessionRoutes } from "./account-sessions";
 import { adminRoutes } from "./admin";
 import { applicantRoutes } from "./applicant";
+import { auditRoutes } from "./audit";
 import { directoryRoutes } from "./directory";
 import { financeRoutes } from "./finance";
 import { financeRateRoutes } from "./finance-rates";
@@ -23,5 +25,7 @@ export function registerRoutes(app: Express): void {
   app.use(financeRoutes);
   app.use(financeRateRoutes);
   app.use(adminRoutes);
+  app.use(auditRoutes);
   app.use(resultsRoutes);
+  app.use(accountSessionRoutes);
 }

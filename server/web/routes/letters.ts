@@ -1,4 +1,4 @@
-import { type ErrorRequestHandler, type Request, Router } from "express";
+import { type ErrorRequestHandler, type Request, type Response, Router } from "express";
 import { rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import { TooManyRequestsError, ValidationError } from "../../errors";
@@ -6,6 +6,7 @@ import { getAwardLetter, verifyLetter } from "../../services/letters/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
 import { formRoute, renderRefusal } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
+import { pageTranslator } from "../language";
 import { idParam, requireAuth } from "../middleware";
 
 /*
@@ -14,7 +15,6 @@ import { idParam, requireAuth } from "../middleware";
  */
 
 const VERIFY_VIEW = "pages/verify";
-const VERIFY_TITLE = "Verify an award letter";
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 interface VerifyValues { reference: string; sha256: string }
@@ -25,7 +25,7 @@ function valuesFrom(req: Request): VerifyValues {
   return { reference: str(body.reference), sha256: str(body.sha256) };
 }
 
-const verifyPage = { view: VERIFY_VIEW, locals: (req: Request) => ({ pageTitle: VERIFY_TITLE, values: valuesFrom(req) }) };
+const verifyPage = { view: VERIFY_VIEW, locals: (req: Request, _err: unknown, res: Response) => ({ pageTitle: pageTranslator(res)("public:verify.pageTitle"), values: valuesFrom(req) }) };
 
 // The service says what a reference or checksum must look like; here only what can be read at all.
 const verifySchema = z.object({
@@ -50,7 +50,7 @@ export function letterRoutes(): Router {
 
   router.get("/verify", (req, res) => {
     const q = parseQuery(z.object({ reference: field.filter("the reference", 100) }), req.query);
-    res.render(VERIFY_VIEW, { pageTitle: VERIFY_TITLE, values: { reference: q.reference, sha256: "" } });
+    res.render(VERIFY_VIEW, { pageTitle: pageTranslator(res)("public:verify.pageTitle"), values: { reference: q.reference, sha256: "" } });
   });
 
   // Checked before the upload is read, so a flood of uploads is cut off cheaply.
@@ -74,7 +74,7 @@ export function letterRoutes(): Router {
     const message = tooLarge ? "The file is larger than 10 MB. An award letter is much smaller: choose the PDF you received."
       : code === "LIMIT_FILE_COUNT" || code === "LIMIT_UNEXPECTED_FILE" ? "Upload one PDF file only."
         : "The form could not be read. Reload the page and try again.";
-    renderRefusal(req, res, VERIFY_VIEW, new ValidationError("The letter could not be checked.", { pdf: message }), verifyPage.locals(req), tooLarge ? 413 : 400);
+    renderRefusal(req, res, VERIFY_VIEW, new ValidationError("The letter could not be checked.", { pdf: message }), verifyPage.locals(req, err, res), tooLarge ? 413 : 400);
   };
 
   const verify = formRoute(verifyPage, async (req, res) => {
@@ -85,7 +85,7 @@ export function letterRoutes(): Router {
       throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });
     }
     const result = await verifyLetter(req.ctx.db, { reference: values.reference, sha256: values.sha256, pdf: file?.buffer });
-    res.render("pages/verify-result", { pageTitle: result.genuine ? "Genuine award letter" : "Not a genuine award letter", result, values });
+    res.render("pages/verify-result", { pageTitle: pageTranslator(res)(result.genuine ? "public:verifyResult.pageTitleGenuine" : "public:verifyResult.pageTitleNotGenuine"), result, values });
   });
 
   router.post("/verify", limiter, upload, uploadErrors, csrfAfterUpload, verify);

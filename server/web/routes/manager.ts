@@ -9,7 +9,7 @@ import { callBudget, callOptions, getCall, listCalls } from "../../services/call
 import { cancelVoucher } from "../../services/review/cancel";
 import { approve, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
 import { conflictHandovers, listRejectionTemplates, reviewApplication, reviewQueue } from "../../services/review/queries";
-import { type LineDecision, rejectClaim, verifyClaim } from "../../services/claims/verification";
+import { type LineAnswers, rejectClaim, verifyClaim } from "../../services/claims/verification";
 import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
@@ -283,8 +283,9 @@ managerRoutes.get("/manager/claims", staff, async (req, res) => {
   res.render("pages/manager/claims", { pageTitle: "Claims to verify", claims: await claimsToVerify(req.ctx) });
 });
 
-/** One decision per cost line, from the numbered fields of the verification form. */
-function lineDecisions(body: unknown, ids: number[]): LineDecision[] {
+/** The line decisions of the verification form, by the cost line ids its numbered fields carry. */
+function lineAnswers(body: unknown): LineAnswers {
+  const ids = [...new Set(Object.keys(body ?? {}).flatMap((k) => /^(?:eligible|reason)_([1-9]\d{0,9})$/.exec(k)?.[1] ?? []).map(Number))];
   const schema = z.object({
     intent: field.optionalName("the action", 20),
     ...Object.fromEntries(ids.flatMap((id) => [
@@ -293,21 +294,18 @@ function lineDecisions(body: unknown, ids: number[]): LineDecision[] {
     ])),
   });
   const input = parseBody(schema, body, "Some answers need your attention.") as Record<string, string>;
-  return ids.map((id) => ({
-    id, eligible: input[`eligible_${id}`] !== "no", reason: input[`reason_${id}`] ?? "",
-  }));
+  return new Map(ids.map((id) => [id, { eligible: input[`eligible_${id}`] !== "no", reason: input[`reason_${id}`] ?? "" }]));
 }
 
-async function claimLocals(req: Request, id: number, decisions: LineDecision[] | null = null) {
+async function claimLocals(req: Request, id: number, decisions: LineAnswers | null = null) {
   const review = await reviewClaim(req.ctx, id, decisions);
   return { pageTitle: `Claim for ${review.app.reference ?? `application ${review.app.id}`}`, ...review, pending: review.claim.status === "submitted", values: (req.body ?? {}) as Record<string, unknown> };
 }
 
 /** The manager's line decisions as submitted, or null when they cannot be read. */
-async function submittedDecisions(req: Request, id: number): Promise<LineDecision[] | null> {
-  const { assessment } = await reviewClaim(req.ctx, id);
+function submittedAnswers(req: Request): LineAnswers | null {
   try {
-    return lineDecisions(req.body, assessment.lines.map((l) => l.id));
+    return lineAnswers(req.body);
   } catch (err) {
     if (err instanceof ValidationError) return null;
     throw err;
@@ -321,16 +319,12 @@ managerRoutes.get("/manager/claims/:id", staff, async (req, res) => {
 /** A refused verification shows the claim again with the manager's line decisions applied. */
 const verifyPage = {
   view: "pages/manager/claim",
-  locals: async (req: Request) => {
-    const id = idParam(req);
-    return claimLocals(req, id, await submittedDecisions(req, id));
-  },
+  locals: (req: Request) => claimLocals(req, idParam(req), submittedAnswers(req)),
 };
 
 managerRoutes.post("/manager/claims/:id/verify", staff, formRoute(verifyPage, async (req, res) => {
   const id = idParam(req);
-  const first = await reviewClaim(req.ctx, id);
-  const decisions = lineDecisions(req.body, first.assessment.lines.map((l) => l.id));
+  const decisions = lineAnswers(req.body);
   const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
   // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
   if (intent !== "verify") {

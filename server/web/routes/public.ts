@@ -1,4 +1,4 @@
-import { type Request, Router } from "express";
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { type AppError, SignInFailedError } from "../../errors";
 import { secondFactorRequired } from "../../domain/two-factor";
@@ -7,6 +7,7 @@ import { authenticate } from "../../services/people/sign-in";
 import { secondFactorState } from "../../services/people/two-factor-queries";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
+import { pageTranslator } from "../language";
 import { HOME_FOR_ROLE, sessionStep } from "../middleware";
 
 const loginSchema = z.object({
@@ -18,12 +19,12 @@ export const publicRoutes = Router();
 
 publicRoutes.get("/", (req, res) => {
   if (req.user) return res.redirect(303, HOME_FOR_ROLE[req.user.role]);
-  res.render("pages/landing", { pageTitle: "Innovation vouchers for life-science SMEs" });
+  res.render("pages/landing", { pageTitle: pageTranslator(res)("public:landing.pageTitle") });
 });
 
 publicRoutes.get("/login", (req, res) => {
   if (req.user) return res.redirect(303, HOME_FOR_ROLE[req.user.role]);
-  res.render("pages/login", { pageTitle: "Sign in", values: {} });
+  res.render("pages/login", { pageTitle: pageTranslator(res)("public:login.pageTitle"), values: {} });
 });
 
 /**
@@ -32,12 +33,13 @@ publicRoutes.get("/login", (req, res) => {
  */
 const loginPage = {
   view: "pages/login",
-  locals: (req: Request, err: AppError) => {
+  locals: (req: Request, err: AppError, res: Response) => {
+    const pageTitle = pageTranslator(res)("public:login.pageTitle");
     const typed = (req.body as Record<string, unknown> | undefined)?.email;
     const values = { email: typeof typed === "string" ? typed.slice(0, 254) : "" };
     return err.status === 429
-      ? { pageTitle: "Sign in", values, errors: undefined, errorSummary: [{ field: "email", message: err.message }] }
-      : { pageTitle: "Sign in", values };
+      ? { pageTitle, values, errors: undefined, errorSummary: [{ field: "email", message: err.message }] }
+      : { pageTitle, values };
   },
 };
 

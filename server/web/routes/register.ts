@@ -1,4 +1,4 @@
-import { Router, type Request } from "express";
+import { Router, type Request, type Response } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { z } from "zod";
 import { AppError, NotFoundError, ValidationError, type FieldErrors } from "../../errors";
@@ -13,6 +13,7 @@ import { loadActor } from "../../services/people/user-queries";
 import { listRegions, listSectors } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
+import { pageTranslator } from "../language";
 import { flash, HOME_FOR_ROLE, requireRole, sessionStep } from "../middleware";
 
 export const registrationRoutes = Router();
@@ -123,25 +124,26 @@ const accountSchema = z.object({
   password: field.password(12),
 });
 
-async function formLocals(req: Request) {
+async function formLocals(req: Request, res: Response) {
+  const t = pageTranslator(res);
   return {
     regionOptions: (await listRegions(req.ctx.db)).map((r) => ({ value: r.id, label: `${r.name} (${r.country})` })),
     sectorOptions: (await listSectors(req.ctx.db)).map((s) => ({ value: s.id, label: s.name })),
     relationRows: RELATION_ROWS, deMinimisRows: DE_MINIMIS_ROWS,
-    kindOptions: [{ value: "partner", label: "Partner enterprise (25-50%)" }, { value: "linked", label: "Linked enterprise (more than 50% or control)" }],
+    kindOptions: [{ value: "partner", label: t("public:company.kindPartner") }, { value: "linked", label: t("public:company.kindLinked") }],
   };
 }
 
 registrationRoutes.get("/register", async (req, res) => {
   if (req.user) return res.redirect(303, HOME_FOR_ROLE[req.user.role]);
-  res.render("pages/register", { pageTitle: "Register your company", ...(await formLocals(req)), values: {} });
+  res.render("pages/register", { pageTitle: pageTranslator(res)("public:register.pageTitle"), ...(await formLocals(req, res)), values: {} });
 });
 
 /** The password typed is never sent back. */
 const registerPage = {
   view: "pages/register",
-  locals: async (req: Request) => ({
-    pageTitle: "Register your company", ...(await formLocals(req)), values: { ...(req.body as Body | undefined), password: "" },
+  locals: async (req: Request, _err: AppError, res: Response) => ({
+    pageTitle: pageTranslator(res)("public:register.pageTitle"), ...(await formLocals(req, res)), values: { ...(req.body as Body | undefined), password: "" },
   }),
 };
 
@@ -157,7 +159,7 @@ registrationRoutes.post("/register", formRoute(registerPage, async (req, res) =>
   if (!actor) throw new NotFoundError();
   await sessionStep((done) => req.session.regenerate(done));
   await sessionStep((done) => req.login(actor, done));
-  flash(req, "success", "Your account and company were registered. Check the SME status below, then apply in an open call.");
+  flash(req, "success", pageTranslator(res)("public:register.registered"));
   req.session.save(() => res.redirect(303, "/company"));
 }));
 
@@ -172,17 +174,17 @@ registrationRoutes.get("/company", requireRole("applicant"), async (req, res) =>
     [`rel${i}_name`]: r.name, [`rel${i}_kind`]: r.kind, [`rel${i}_share`]: r.sharePercent, [`rel${i}_staff`]: r.staffHeadcount,
     [`rel${i}_turnover`]: centsText(r.turnoverCents), [`rel${i}_balance`]: centsText(r.balanceSheetCents),
   }));
-  res.render("pages/applicant/company", { pageTitle: "Company profile", ...p, ...(await formLocals(req)), values });
+  res.render("pages/applicant/company", { pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...p, ...(await formLocals(req, res)), values });
 });
 
 const companyPage = {
   view: "pages/applicant/company",
-  locals: async (req: Request) => ({ pageTitle: "Company profile", ...(await companyProfile(req.ctx)), ...(await formLocals(req)) }),
+  locals: async (req: Request, _err: AppError, res: Response) => ({ pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...(await companyProfile(req.ctx)), ...(await formLocals(req, res)) }),
 };
 
 registrationRoutes.post("/company", requireRole("applicant"), formRoute(companyPage, async (req, res) => {
   await updateCompanyProfile(req.ctx, parseCompanyForm((req.body ?? {}) as Body));
-  flash(req, "success", "The company profile was saved.");
+  flash(req, "success", pageTranslator(res)("applicant:company.saved"));
   res.redirect(303, "/company");
 }));
 
@@ -198,10 +200,12 @@ const tokenParam = (req: Request) => {
 registrationRoutes.get("/confirm/:token", async (req, res) => {
   try {
     await confirmEmail(req.ctx, tokenParam(req));
-    res.render("pages/register-done", { pageTitle: "E-mail address confirmed", heading: "Your e-mail address is confirmed", message: "Thank you. You can now sign in and apply." });
+    const t = pageTranslator(res);
+    res.render("pages/register-done", { pageTitle: t("public:done.confirmed.pageTitle"), heading: t("public:done.confirmed.heading"), message: t("public:done.confirmed.message") });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    res.status(422).render("pages/register-done", { pageTitle: "Link no longer valid", heading: "This link is no longer valid", message: err.message });
+    const t = pageTranslator(res);
+    res.status(422).render("pages/register-done", { pageTitle: t("public:done.invalidLink.pageTitle"), heading: t("public:done.invalidLink.heading"), message: err.message });
   }
 });
 
@@ -211,7 +215,7 @@ registrationRoutes.post("/account/confirmation", requireRole("applicant"), async
   const back = /^\/applications\/\d{1,10}\/check$/.test(next) ? next : "/applicant";
   try {
     await resendConfirmation(req.ctx);
-    flash(req, "success", "We sent a new confirmation link to your e-mail address.");
+    flash(req, "success", pageTranslator(res)("applicant:check.confirmationSent"));
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
     flash(req, "error", err.message);
@@ -223,55 +227,57 @@ registrationRoutes.post("/account/confirmation", requireRole("applicant"), async
 registrationRoutes.get("/password/forgot", (_req, res) => res.redirect(301, "/password-reset"));
 
 registrationRoutes.get("/password-reset", (req, res) => {
-  res.render("pages/register-reset-request", { pageTitle: "Reset your password", values: {} });
+  res.render("pages/register-reset-request", { pageTitle: pageTranslator(res)("public:resetRequest.pageTitle"), values: {} });
 });
 
 const resetRequestPage = {
   view: "pages/register-reset-request",
-  locals: (req: Request) => ({ pageTitle: "Reset your password", values: { email: str((req.body ?? {}) as Body, "email") } }),
+  locals: (req: Request, _err: AppError, res: Response) => ({ pageTitle: pageTranslator(res)("public:resetRequest.pageTitle"), values: { email: str((req.body ?? {}) as Body, "email") } }),
 };
 
 registrationRoutes.post("/password-reset", formRoute(resetRequestPage, async (req, res) => {
   const { email } = parseBody(z.object({ email: field.email() }), req.body);
   await requestPasswordReset(req.ctx, email, req.ip ?? "unknown");
+  const t = pageTranslator(res);
   res.render("pages/register-done", {
-    pageTitle: "Check your e-mail", heading: "Check your e-mail",
-    message: `If an account exists for ${email}, we have sent it a link to choose a new password. The link works for one hour.`,
+    pageTitle: t("public:done.checkEmail.pageTitle"), heading: t("public:done.checkEmail.heading"),
+    message: t("public:done.checkEmail.message", { email }),
   });
 }));
 
 // Its length rule is the service's (it names the minimum); here only what can be read at all.
 const passwordSchema = z.object({ password: field.password(1) });
 
-function passwordPage(kind: "reset" | "invite") {
+function passwordPage(kind: "reset" | "invite", res: Response) {
+  const t = pageTranslator(res);
   return kind === "reset"
-    ? { pageTitle: "Choose a new password", heading: "Choose a new password", button: "Save the new password" }
-    : { pageTitle: "Join your company in Voucherdesk", heading: "Choose your password", button: "Save and sign in" };
+    ? { pageTitle: t("public:password.reset.pageTitle"), heading: t("public:password.reset.heading"), button: t("public:password.reset.button") }
+    : { pageTitle: t("public:password.invite.pageTitle"), heading: t("public:password.invite.heading"), button: t("public:password.invite.button") };
 }
 
 registrationRoutes.get("/password-reset/:token", (req, res) => {
-  res.render("pages/register-password", { ...passwordPage("reset"), action: `/password-reset/${tokenParam(req)}` });
+  res.render("pages/register-password", { ...passwordPage("reset", res), action: `/password-reset/${tokenParam(req)}` });
 });
 
 /** A password page sends nothing typed back. */
 const passwordFormPage = (kind: "reset" | "invite", path: string) => ({
   view: "pages/register-password",
-  locals: (req: Request) => ({ ...passwordPage(kind), action: `${path}/${tokenParam(req)}`, values: {} }),
+  locals: (req: Request, _err: AppError, res: Response) => ({ ...passwordPage(kind, res), action: `${path}/${tokenParam(req)}`, values: {} }),
 });
 
 registrationRoutes.post("/password-reset/:token", formRoute(passwordFormPage("reset", "/password-reset"), async (req, res) => {
   await resetPassword(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
-  flash(req, "success", "Your password was changed. Sign in with the new password.");
+  flash(req, "success", pageTranslator(res)("public:password.reset.changed"));
   res.redirect(303, "/login");
 }));
 
 registrationRoutes.get("/invite/:token", (req, res) => {
-  res.render("pages/register-password", { ...passwordPage("invite"), action: `/invite/${tokenParam(req)}` });
+  res.render("pages/register-password", { ...passwordPage("invite", res), action: `/invite/${tokenParam(req)}` });
 });
 
 registrationRoutes.post("/invite/:token", formRoute(passwordFormPage("invite", "/invite"), async (req, res) => {
   await acceptInvitation(req.ctx, tokenParam(req), parseBody(passwordSchema, req.body).password);
-  flash(req, "success", "Your password is set. Sign in to see your company's applications.");
+  flash(req, "success", pageTranslator(res)("public:password.invite.set"));
   res.redirect(303, "/login");
 }));
 
@@ -279,10 +285,10 @@ registrationRoutes.post("/company/invite", requireRole("applicant"), async (req,
   try {
     const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name("your colleague's name", 200) }), req.body);
     await inviteColleague(req.ctx, input.inviteEmail, input.inviteName);
-    flash(req, "success", `We sent an invitation to ${input.inviteEmail}.`);
+    flash(req, "success", pageTranslator(res)("applicant:company.invitationSent", { email: input.inviteEmail }));
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    flash(req, "error", `The invitation was not sent: ${Object.values(err.fields).join(" ") || err.message}`);
+    flash(req, "error", pageTranslator(res)("applicant:company.invitationNotSent", { reason: Object.values(err.fields).join(" ") || err.message }));
   }
   res.redirect(303, "/company");
 });

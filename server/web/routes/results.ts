@@ -6,11 +6,12 @@ import { dashboard } from "../../services/results/dashboard";
 import { describePeriod, resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
 import { publicResults } from "../../services/results/public";
 import { callOptions } from "../../services/results/queries";
-import { downloadIndicatorReport, indicatorReport } from "../../services/results/report";
+import { downloadIndicatorReport, downloadIndicatorReportPdf, indicatorReport } from "../../services/results/report";
 import { setCooperationTarget } from "../../services/results/target";
 import { canSee } from "../../services/applications/records";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
+import { pageTranslator } from "../language";
 import { flash, requireRole } from "../middleware";
 
 /*
@@ -109,7 +110,7 @@ resultsRoutes.get("/results/report.xlsx", staff, async (req, res) => {
 
 resultsRoutes.get("/results/report.pdf", staff, async (req, res) => {
   const f = filterOf(req);
-  const [report, d] = await Promise.all([downloadIndicatorReport(req.ctx, f, "pdf"), dashboard(req.ctx.db, f)]);
+  const { report, dashboard: d } = await downloadIndicatorReportPdf(req.ctx, f);
   const buf = await reportPdf(report, dashboardCharts(d, null), { title: "IN2LifeSciences indicator report", period: describePeriod(f), generatedAt: req.ctx.now() });
   res.type("application/pdf").attachment(fileName(f, "pdf")).send(buf);
 });
@@ -117,7 +118,7 @@ resultsRoutes.get("/results/report.pdf", staff, async (req, res) => {
 resultsRoutes.get("/results/public", async (req, res) => {
   const p = await publicResults(req.ctx.db);
   res.render("pages/results/public", {
-    pageTitle: "Programme results",
+    pageTitle: pageTranslator(res)("public:results.pageTitle"),
     p,
     regionRows: p.regions.map((r, i) => ({ label: `${r.name} (${r.code})`, cells: p.byRegionType[i] ?? [], matrix: p.matrix[i] ?? [] })),
   });

@@ -16,6 +16,7 @@ export const cases: AuthzCase[] = [
   { method: "POST", path: "/admin/users/999/active", allow: ["admin"] },
   { method: "POST", path: "/admin/users/999/role", allow: ["admin"] },
   { method: "GET", path: "/admin/audit", allow: ["admin"] },
+  { method: "GET", path: "/admin/audit.csv", allow: ["admin"] },
   { method: "GET", path: "/admin/regions", allow: ["admin"] },
   { method: "GET", path: "/admin/regions/1", allow: ["admin"] },
   { method: "POST", path: "/admin/regions/1", allow: ["admin"] },

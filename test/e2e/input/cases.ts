@@ -60,6 +60,12 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /invite/:token": { as: "anonymous", path: at(`/invite/${token}`), fields: ["password"] },
   "POST /account/confirmation": { as: "applicant", path: at("/account/confirmation"), fields: ["next"] },
   "POST /company/invite": { as: "applicant", path: at("/company/invite"), fields: ["inviteEmail", "inviteName"] },
+  // one's own sessions and password
+  "GET /account/sessions": { as: "manager", path: at("/account/sessions") },
+  "POST /account/sessions/others": { as: "manager", path: at("/account/sessions/others") },
+  "POST /account/sessions/end": { as: "manager", path: at("/account/sessions/end"), fields: ["session"] },
+  "GET /account/password": { as: "finance", path: at("/account/password") },
+  "POST /account/password": { as: "finance", path: at("/account/password"), fields: ["currentPassword", "newPassword"] },
   // award letters
   "GET /applications/:id/award-letter.pdf": { as: "applicant", path: (i) => `/applications/${i.approvedOwnApp}/award-letter.pdf` },
   "GET /verify": { as: "anonymous", path: at("/verify"), query: ["reference"] },
@@ -151,7 +157,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /admin/users/:id/active": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/active`, fields: ["active"] },
   "POST /admin/users/:id/role": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/role`, fields: ["role", "partnerId", "companyId"] },
   "POST /admin/users/:id/two-factor/reset": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/two-factor/reset` },
-  "GET /admin/audit": { as: "admin", path: at("/admin/audit"), query: ["action", "entityType", "entityId", "actor", "from", "to", "page"] },
+  "GET /admin/audit": { as: "admin", path: at("/admin/audit"), query: ["action", "entityType", "entityId", "actor", "from", "to", "before"] },
+  "GET /admin/audit.csv": { as: "admin", path: at("/admin/audit.csv"), query: ["action", "entityType", "entityId", "actor", "from", "to"] },
   "GET /admin/regions": { as: "admin", path: at("/admin/regions") },
   "GET /admin/regions/:id": { as: "admin", path: (i) => `/admin/regions/${i.ownRegion}` },
   "POST /admin/regions/:id": {

@@ -89,7 +89,9 @@ export async function startWorld(engine: TestDatabase): Promise<World> {
 
 // Sessions and sign-in attempts change on every request by design; everything else must not move
 // when a request is refused.
-const VOLATILE = new Set(["sessions", "login_attempts", "second_factor_attempts", "knex_migrations", "knex_migrations_lock"]);
+// The audit chain's head moves with every entry, the sign-in entries a refusal writes included;
+// the entries themselves are compared below.
+const VOLATILE = new Set(["sessions", "login_attempts", "second_factor_attempts", "knex_migrations", "knex_migrations_lock", "audit_chain_head"]);
 // Insert-only tables (some with large files) are compared by their row count; the audit log by its
 // count and newest row, sign-in attempts aside.
 const COUNTED = new Set(["attachments", "award_letters", "emails", "ledger_entries", "payments", "sepa_batch_items"]);

@@ -1,0 +1,127 @@
+/**
+ * Approvals and the award letter on a copy of the large programme: N approvals through the
+ * service (each decides, renders and stores its letter), then the letter alone rendered again
+ * from the last one's data. Wall time and the process's CPU time are both reported: on a shared
+ * machine wall time is mostly waiting for a CPU, CPU time is the fairer figure.
+ *
+ * Part of `npm run bench`; alone (for a CPU profile):
+ *
+ *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/approvals.ts [--approvals 40] [--file data/bench/voucherdesk.sqlite]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../server/config";
+import { createDb, type Db } from "../server/db/connection";
+import { APP_STATES, hasOpenClaim } from "../server/domain/lifecycle";
+import { renderAwardLetter } from "../server/letters/award-letter";
+import { awardLetterData } from "../server/services/letters/letters";
+import { loadActor } from "../server/services/people/user-queries";
+import { approve } from "../server/services/review/decisions";
+import { ANCHOR, DEFAULT_BENCH_FILE } from "./large-programme";
+import { cpuMs, percentile } from "./stats";
+
+export interface ApprovalResult {
+  approvals: number;
+  refused: number;
+  p50: number;
+  p95: number;
+  cpuP50: number;
+  cpuP95: number;
+  letterMs: number;
+  letterCpuMs: number;
+}
+
+function benchConfig() {
+  return { ...loadConfig({ ...process.env, NODE_ENV: "development", DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-cfg-")) }), timeZone: "Europe/Copenhagen" };
+}
+
+/**
+ * Submitted applications the scheme lets through today: activity not yet started, no conflict of
+ * interest of the decider, and one per company among companies without a voucher whose claim is
+ * open (R10 refuses those while the scheme blocks them, and an approval opens one). The
+ * administrator decides them, so that every partner's applications can be drawn on.
+ */
+async function approvable(db: Db, deciderId: number, count: number): Promise<number[]> {
+  const today = new Date(ANCHOR).toISOString().slice(0, 10);
+  const open = APP_STATES.filter((s) => hasOpenClaim(s));
+  const rows = await db("applications as a").where({ "a.state": "submitted" }).where("a.activity_start", ">", today)
+    .whereNotExists(db("applications as o").whereRaw("o.company_id = a.company_id").whereIn("o.state", open).select(db.raw("1")))
+    .whereNotExists(db("conflicts_of_interest as c").whereRaw("c.application_id = a.id").where("c.user_id", deciderId).select(db.raw("1")))
+    .orderBy("a.id").select<{ id: number; company_id: number }[]>("a.id", "a.company_id");
+  const seen = new Set<number>();
+  const ids: number[] = [];
+  for (const r of rows) {
+    if (seen.has(r.company_id)) continue;
+    seen.add(r.company_id);
+    ids.push(Number(r.id));
+    if (ids.length === count) break;
+  }
+  return ids;
+}
+
+export async function measureApprovals(largeFile: string, dir: string, count: number): Promise<ApprovalResult> {
+  const copy = path.join(dir, "approvals.sqlite");
+  rmSync(copy, { force: true });
+  execFileSync("sqlite3", [largeFile, `vacuum into '${copy}'`]);
+  const db = createDb({ sqliteFile: copy });
+  const config = benchConfig();
+  try {
+    const admin = await db("users").where({ email: "admin@demo.test" }).first("id");
+    const actor = await loadActor(db, Number(admin?.id));
+    if (!actor) throw new Error("The large programme has no admin@demo.test; rebuild it with npm run bench:seed.");
+    const ids = await approvable(db, actor.id, count);
+    const times: number[] = [];
+    const cpu: number[] = [];
+    let refused = 0;
+    for (const id of ids) {
+      const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
+      try {
+        await approve({ db, config, actor, now: () => new Date(ANCHOR) }, id, {});
+        cpu.push(cpuMs(process.cpuUsage(c0)));
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      } catch (err) {
+        refused++;
+        if (refused === 1) console.log(`  approval refused: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    // The letter alone: rendered again from the data of the last approved application.
+    const letterTimes: number[] = [];
+    const letterCpu: number[] = [];
+    const last = await db("award_letters").orderBy("id", "desc").first("application_id", "reference", "issued_at");
+    if (last) {
+      const data = await awardLetterData(db, { config, actor }, Number(last.application_id), { reference: String(last.reference), issuedAt: String(last.issued_at) });
+      for (let i = 0; i < 20; i++) {
+        const t0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage();
+        await renderAwardLetter(data);
+        letterCpu.push(cpuMs(process.cpuUsage(c0)));
+        letterTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    // The first renderings warm up the JIT and the fonts.
+    const r: ApprovalResult = {
+      approvals: times.length, refused, p50: percentile(times, 50), p95: percentile(times, 95), cpuP50: percentile(cpu, 50), cpuP95: percentile(cpu, 95),
+      letterMs: percentile(letterTimes.slice(5), 50), letterCpuMs: percentile(letterCpu.slice(5), 50),
+    };
+    console.log(`  approvals: ${r.approvals} (${refused} refused), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms ` +
+      `(CPU p50 ${r.cpuP50.toFixed(1)} ms, p95 ${r.cpuP95.toFixed(1)} ms); award letter render ${r.letterMs.toFixed(1)} ms (CPU ${r.letterCpuMs.toFixed(1)} ms, median)`);
+    return r;
+  } finally {
+    await db.destroy();
+  }
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { approvals: { type: "string", default: "40" }, file: { type: "string", default: DEFAULT_BENCH_FILE } } });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vd-bench-approvals-"));
+  measureApprovals(path.resolve(values.file), dir, Number(values.approvals))
+    .finally(() => rmSync(dir, { recursive: true, force: true }))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+}

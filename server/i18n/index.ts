@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import i18next, { type i18n, type TFunction } from "i18next";
+import { PAGE_LANGUAGES, type PageLanguage, SOURCE_LANGUAGE } from "../languages";
+
+/**
+ * Translated text. Catalogues are JSON files, one per language and namespace:
+ * locales/<language>/<namespace>.json, nested keys, i18next placeholders ({{name}}) and plurals
+ * (key_one / key_other, with the language's own plural categories). Keys are written
+ * "namespace:path.to.key". English is the source; a key missing in another language falls back
+ * to English so a gap shows English rather than a key, and the catalogue test reports the gap.
+ */
+
+export const LOCALES_DIR = path.resolve(__dirname, "../../locales");
+
+type Catalogue = Record<string, unknown>;
+export type Catalogues = Record<string, Record<string, Catalogue>>;
+
+/** Every catalogue on disk, read once: the namespaces are the English source's file names. */
+export function readCatalogues(dir = LOCALES_DIR): Catalogues {
+  const namespaces = readdirSync(path.join(dir, SOURCE_LANGUAGE))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -".json".length))
+    .sort();
+  const out: Catalogues = {};
+  for (const language of PAGE_LANGUAGES) {
+    const byNamespace: Record<string, Catalogue> = {};
+    for (const ns of namespaces) {
+      let raw: string;
+      try {
+        raw = readFileSync(path.join(dir, language, `${ns}.json`), "utf8");
+      } catch {
+        continue; // a namespace not yet translated falls back to English
+      }
+      byNamespace[ns] = JSON.parse(raw) as Catalogue;
+    }
+    out[language] = byNamespace;
+  }
+  return out;
+}
+
+let instance: i18n | undefined;
+
+/** The one i18next instance, initialised synchronously from the catalogues at first use. */
+export function i18n(): i18n {
+  if (instance) return instance;
+  const catalogues = readCatalogues();
+  const created = i18next.createInstance();
+  void created.init({
+    initAsync: false,
+    resources: catalogues,
+    supportedLngs: [...PAGE_LANGUAGES],
+    fallbackLng: SOURCE_LANGUAGE,
+    ns: Object.keys(catalogues[SOURCE_LANGUAGE] ?? {}),
+    defaultNS: "common",
+    nsSeparator: ":",
+    keySeparator: ".",
+    // Handlebars escapes what a helper returns; escaping here as well would show "&amp;".
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  instance = created;
+  return created;
+}
+
+/** A translate function bound to one language. */
+export function translator(language: PageLanguage): TFunction {
+  return i18n().getFixedT(language);
+}

@@ -1,0 +1,57 @@
+import { Router } from "express";
+import { z } from "zod";
+import { changeOwnPassword } from "../../services/people/password";
+import { listOwnSessions, signOutOtherSessions, signOutSession } from "../../services/people/sessions";
+import { formRoute } from "../forms";
+import { field, parseBody } from "../input";
+import { flash, requireAuth } from "../middleware";
+
+/** A signed-in person's own sessions and password, whatever their role. */
+export const accountSessionRoutes = Router();
+
+accountSessionRoutes.get("/account/sessions", requireAuth, async (req, res) => {
+  const sessions = await listOwnSessions(req.ctx, req.sessionID);
+  res.render("pages/account/sessions", { pageTitle: "Your sessions", sessions, others: sessions.filter((s) => !s.current).length });
+});
+
+accountSessionRoutes.post("/account/sessions/others", requireAuth, async (req, res) => {
+  const ended = await signOutOtherSessions(req.ctx, req.sessionID);
+  flash(req, "success", ended === 0 ? "You had no other sessions." : `Signed out of ${ended} other session${ended === 1 ? "" : "s"}.`);
+  res.redirect(303, "/account/sessions");
+});
+
+const endSchema = z.object({
+  session: field.name("the session", 64).refine((s) => /^[0-9a-f]{24}$/.test(s), "Choose a session from the list."),
+});
+
+accountSessionRoutes.post("/account/sessions/end", requireAuth, formRoute({
+  view: "pages/account/sessions",
+  locals: async (req) => {
+    const sessions = await listOwnSessions(req.ctx, req.sessionID);
+    return { pageTitle: "Your sessions", sessions, others: sessions.filter((s) => !s.current).length };
+  },
+}, async (req, res) => {
+  await signOutSession(req.ctx, req.sessionID, parseBody(endSchema, req.body).session);
+  flash(req, "success", "That session was signed out.");
+  res.redirect(303, "/account/sessions");
+}));
+
+accountSessionRoutes.get("/account/password", requireAuth, (_req, res) => {
+  res.render("pages/account/password", { pageTitle: "Change your password", values: {} });
+});
+
+const passwordSchema = z.object({
+  currentPassword: field.password(1),
+  newPassword: field.password(1),
+});
+
+accountSessionRoutes.post("/account/password", requireAuth, formRoute({
+  view: "pages/account/password",
+  // No password typed is sent back.
+  locals: () => ({ pageTitle: "Change your password", values: {} }),
+}, async (req, res) => {
+  const input = parseBody(passwordSchema, req.body);
+  const ended = await changeOwnPassword(req.ctx, req.sessionID, input.currentPassword, input.newPassword);
+  flash(req, "success", `Your password was changed.${ended > 0 ? ` Your ${ended} other session${ended === 1 ? " was" : "s were"} signed out.` : ""}`);
+  res.redirect(303, "/account/sessions");
+}));

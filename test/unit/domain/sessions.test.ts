@@ -1,0 +1,37 @@
+import { expect } from "chai";
+import { durationInWords, sessionEnded } from "../../../server/domain/sessions";
+import { deviceInWords } from "../../../server/services/people/sessions";
+
+const MIN = 60_000;
+const limits = { staffIdleMs: 30 * MIN, applicantIdleMs: 120 * MIN, maxMs: 12 * 60 * MIN };
+
+describe("session limits", () => {
+  it("ends a staff session after 30 idle minutes and an applicant's after 2 hours, not a minute earlier", () => {
+    const t = { signedInAt: 0, lastSeenAt: 0 };
+    for (const role of ["manager", "finance", "admin"]) {
+      expect(sessionEnded(t, role, 30 * MIN - 1, limits), role).to.equal(null);
+      expect(sessionEnded(t, role, 30 * MIN, limits)).to.deep.equal({ reason: "idle", message: "You were signed out after 30 minutes without activity. Please sign in again." });
+    }
+    expect(sessionEnded(t, "applicant", 120 * MIN - 1, limits)).to.equal(null);
+    expect(sessionEnded(t, "applicant", 120 * MIN, limits)?.message).to.equal("You were signed out after 2 hours without activity. Please sign in again.");
+  });
+
+  it("ends any session at its maximum age however active it is", () => {
+    const active = { signedInAt: 0, lastSeenAt: 12 * 60 * MIN - 1 };
+    expect(sessionEnded(active, "applicant", 12 * 60 * MIN - 1, limits)).to.equal(null);
+    expect(sessionEnded(active, "applicant", 12 * 60 * MIN, limits)).to.deep.equal({
+      reason: "max", message: "You were signed out because you had been signed in for 12 hours. Please sign in again.",
+    });
+  });
+
+  it("writes durations in words", () => {
+    expect([1, 30, 60, 90, 120, 61].map((m) => durationInWords(m * MIN))).to.deep.equal(["1 minute", "30 minutes", "1 hour", "1 hour 30 minutes", "2 hours", "1 hour 1 minute"]);
+  });
+
+  it("names a device from its user agent, and shortens one it cannot read", () => {
+    expect(deviceInWords("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0")).to.equal("Firefox on Windows");
+    expect(deviceInWords("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")).to.equal("Safari on iOS");
+    expect(deviceInWords("")).to.equal("Unknown device");
+    expect(deviceInWords("x".repeat(100))).to.equal(`${"x".repeat(57)}...`);
+  });
+});
