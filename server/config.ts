@@ -33,6 +33,8 @@ const schema = z.object({
   SEPA_DEBTOR_IBAN: z.string().min(15).default("DE89370400440532013000"),
   SEPA_DEBTOR_BIC: z.string().optional(),
   TEMPLATES_DIR: z.string().min(1).optional(),
+  VOUCHERDESK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  STEP_UP_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
   SESSION_IDLE_MINUTES_STAFF: z.coerce.number().int().min(1).max(24 * 60).default(30),
   SESSION_IDLE_MINUTES_APPLICANT: z.coerce.number().int().min(1).max(24 * 60).default(120),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
@@ -55,6 +57,13 @@ export type Config = {
   sepaDebtor: { name: string; iban: string; bic: string | undefined };
   /** The e-mail and letter templates (emails/, letters/); the checkout's templates/ when unset. */
   templatesDir?: string;
+  /**
+   * Encrypts stored TOTP keys (server/services/people/two-factor-keys.ts); the session secret when
+   * unset, so changing the session secret then makes every enrolled key unreadable.
+   */
+  secretKey?: string;
+  /** How recent a second factor must be for paying and role changes; 5 minutes when unset. */
+  stepUpMinutes?: number;
   /** When a signed-in session ends: after so long without a request, and at the latest after maxMs. */
   sessionLimits: SessionLimits;
 };
@@ -104,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { from: c.MAIL_FROM, smtpUrl: c.SMTP_URL, outboxDir: path.join(dataDir, "outbox") },
     sepaDebtor: { name: c.SEPA_DEBTOR_NAME, iban: c.SEPA_DEBTOR_IBAN, bic: c.SEPA_DEBTOR_BIC },
     templatesDir: c.TEMPLATES_DIR === undefined ? undefined : path.resolve(c.TEMPLATES_DIR),
+    secretKey: c.VOUCHERDESK_SECRET_KEY,
+    stepUpMinutes: c.STEP_UP_MINUTES,
     sessionLimits: {
       staffIdleMs: c.SESSION_IDLE_MINUTES_STAFF * 60_000,
       applicantIdleMs: c.SESSION_IDLE_MINUTES_APPLICANT * 60_000,

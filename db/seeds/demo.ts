@@ -3,6 +3,7 @@ import type { Db } from "../../server/db/connection";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { inTransaction } from "../../server/services/platform/context";
 import { insertCompany } from "../../server/services/people/companies";
+import { enrolWithKnownKey } from "../../server/services/people/two-factor";
 import { insertUser } from "../../server/services/people/users";
 import { loadActor } from "../../server/services/people/user-queries";
 import { localDate } from "../../server/domain/time";
@@ -31,6 +32,19 @@ export const DEMO_ACCOUNTS = [
   { email: "finance@demo.test", role: "finance", name: "Anne Fischer", note: "finance officer" },
   { email: "admin@demo.test", role: "admin", name: "Pieter de Vries", note: "administrator" },
 ] as const;
+
+/**
+ * TOTP keys of the demo staff accounts, printed in the README so that anyone trying the demo can
+ * add them to an authenticator app (or compute a code with `npm run demo:code`). Demo only: a
+ * published key protects nothing, so a real installation never loads this data.
+ */
+export const DEMO_TOTP_KEYS: Readonly<Record<string, string>> = {
+  "manager@demo.test": "2CBTQTUTLQ6NXWXRAVMYYJG3P64ZLVWB",
+  "finance@demo.test": "3DWVYDWCDXMB7KHBFDZRZAMDL24DR743",
+  "admin@demo.test": "2GKNUDM55VBFLBEM5XM6DZH675S6T2WQ",
+  "manager.nl@demo.test": "F352VHA6B3SDLZOLAUUYJM5YCLSWESP3",
+  "manager2@demo.test": "5LHXABWBUR4XGWR75ZKZDXOFY76KAIH7",
+};
 
 export async function seedDemoIfEmpty(db: Db, config: Config, now: () => Date = () => new Date()): Promise<boolean> {
   const existing = await db("users").first("id");
@@ -110,7 +124,12 @@ export async function seedDemo(db: Db, config: Config, now: () => Date = () => n
     const hillerodUser = await insertUser(trx, system, { ...common, email: "hillerod@demo.test", name: "Rasmus Friis", role: "applicant", companyId: companies.hillerod });
     const managerNl = await insertUser(trx, system, { ...common, email: "manager.nl@demo.test", name: "Sanne Bakker", title: "Cluster Manager", role: "manager", partnerId: partner("NB") });
     const manager2 = await insertUser(trx, system, { ...common, email: "manager2@demo.test", name: "Karen Dahl", title: "Senior Cluster Manager", role: "manager", partnerId: partner("DK") });
-    return { sme, manager, finance, admin, oresundUser, amagerUser, brabantUser, sternUser, hillerodUser, managerNl, manager2 };
+    const ids = { sme, manager, finance, admin, oresundUser, amagerUser, brabantUser, sternUser, hillerodUser, managerNl, manager2 };
+    for (const [email, key] of Object.entries(DEMO_TOTP_KEYS)) {
+      const row = await trx("users").where({ email }).first("id");
+      if (row) await enrolWithKnownKey(trx, system, row.id, key);
+    }
+    return ids;
   });
 
   if (opts.activity !== false) await seedDemoActivity(db, config, now, { companies, users, region, partner });

@@ -109,6 +109,12 @@ export function isBusyError(err: unknown): boolean {
   return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
 }
 
+/** A unique or primary-key constraint refused the row, on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return e?.code === "23505" || (e?.code === "SQLITE_CONSTRAINT" && /UNIQUE|PRIMARY KEY/i.test(e.message ?? ""));
+}
+
 export function isPostgres(db: Db): boolean {
   return (db.client as { config: Knex.Config }).config.client === "pg";
 }

@@ -1,5 +1,6 @@
-import type { Request, RequestHandler } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ForbiddenError, UnauthenticatedError } from "../errors";
+import { secondFactorRequired } from "../domain/two-factor";
 import type { UserRole } from "../services/platform/context";
 
 export const HOME_FOR_ROLE: Record<UserRole, string> = {
@@ -9,7 +10,24 @@ export const HOME_FOR_ROLE: Record<UserRole, string> = {
   admin: "/admin",
 };
 
+/**
+ * A session between password and second factor (or a staff account whose session has not given
+ * one, such as a role granted since it signed in) reaches nothing but the code pages: a page
+ * asked for is remembered and opened once the code is given.
+ */
+function toSecondFactor(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== "GET") return next(new ForbiddenError("Finish signing in with the code from your authenticator app first.", "second_factor_required"));
+  if (req.session.pendingSignIn) req.session.pendingSignIn.returnTo = req.originalUrl;
+  else req.session.returnTo = req.originalUrl;
+  res.redirect(303, "/login/code");
+}
+
+export function secondFactorOutstanding(req: Request): boolean {
+  return req.user ? secondFactorRequired(req.user.role) && !req.session.secondFactorAt : Boolean(req.session.pendingSignIn);
+}
+
 export const requireAuth: RequestHandler = (req, res, next) => {
+  if (secondFactorOutstanding(req)) return toSecondFactor(req, res, next);
   if (req.user) return next();
   if (req.method === "GET") {
     req.session.returnTo = req.originalUrl;

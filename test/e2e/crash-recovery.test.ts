@@ -9,7 +9,7 @@ import knex from "knex";
 import request from "supertest";
 import { createDb, type Db, knexConfig, migrate } from "../../server/db/connection";
 import { csrfFrom, csrfToken, signIn } from "../support/app";
-import { testDatabases } from "../support/db";
+import { testConfig, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { insertCall, insertSubmitted, insertVerifiedClaim, registerSme, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
@@ -88,7 +88,8 @@ for (const engine of testDatabases()) {
 
     before(async () => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), "vd-crash-"));
-      env = { DATA_DIR: dataDir };
+      // The server's secret opens the TOTP keys the demo data sealed with the tests' secret.
+      env = { DATA_DIR: dataDir, SESSION_SECRET: testConfig().sessionSecret };
       if (engine.name === "postgres") {
         const schema = `t_${randomBytes(6).toString("hex")}`;
         const admin = knex({ client: "pg", connection: process.env.TEST_DATABASE_URL! });

@@ -42,7 +42,8 @@ for (const engine of testDatabases()) {
       }
       const owner = await attempt(email, RIGHT, "192.0.2.10");
       expect(owner.status).to.equal(303);
-      expect(owner.headers.location).to.equal("/manager");
+      // The password is accepted: the staff account goes on to its second factor.
+      expect(owner.headers.location).to.equal("/login/code");
       const throttled = await db("audit_events").where({ action: "login.throttled", entity_id: email });
       expect(throttled).to.have.length(3);
       expect(throttled.map((e) => (JSON.parse(defined(e.after_json)) as { ip: string }).ip)).to.have.members(["203.0.113.1", "203.0.113.2", "203.0.113.3"]);
@@ -58,7 +59,7 @@ for (const engine of testDatabases()) {
       expect((await attempt("sme@demo.test", RIGHT, office)).status).to.equal(429);
       const colleague = await attempt("finance@demo.test", RIGHT, office);
       expect(colleague.status).to.equal(303);
-      expect(colleague.headers.location).to.equal("/finance");
+      expect(colleague.headers.location).to.equal("/login/code");
     });
 
     it("one address guessing many accounts reaches the higher per-address ceiling, then waits", async () => {

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { Express } from "express";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { Db } from "../../server/db/connection";
-import { buildApp } from "./app";
+import { buildApp, currentCode, forgetUsedCodes, sameTargetAs } from "./app";
 import { testDatabases } from "./db";
 import { defined } from "./defined";
 
@@ -19,7 +19,10 @@ export async function listen(app: Express): Promise<{ server: Server; baseUrl: s
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });
-  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sameTargetAs(baseUrl, app);
+  sameTargetAs(server, app);
+  return { server, baseUrl };
 }
 
 /** A migrated SQLite database, the real app listening on a free port, and Chromium. */
@@ -54,5 +57,15 @@ export async function signInWithBrowser(rig: BrowserRig, email: string, opts: { 
   await page.getByLabel("Password").fill("demo-voucherdesk");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForLoadState("load");
+  await giveSecondFactor(rig.baseUrl, page, email);
   return { context, page };
+}
+
+/** On the code page after the password, types the code the account's authenticator app would show. */
+export async function giveSecondFactor(baseUrl: string, page: Page, email: string): Promise<void> {
+  if (new URL(page.url()).pathname !== "/login/code") return;
+  await forgetUsedCodes(baseUrl, email);
+  await page.getByRole("textbox", { name: "Code" }).fill(currentCode(baseUrl, email));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForLoadState("load");
 }

@@ -1,4 +1,5 @@
 import express, { type Express } from "express";
+import { sameTargetAs } from "./app";
 
 /**
  * Wraps an app for race tests: requests matching `holds` wait at the door until `parties` of them
@@ -26,5 +27,6 @@ export function raceGate(app: Express, parties: number, holds: (req: express.Req
       go.forEach((f) => f());
     }
   });
+  sameTargetAs(outer, app);
   return { app: outer, maxInside: () => maxInside };
 }

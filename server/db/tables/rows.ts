@@ -352,6 +352,13 @@ export interface PendingAwardLettersRow {
   data_json: string;
 }
 
+export interface RecoveryCodesRow {
+  id: number;
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+}
+
 export interface ReferralsRow {
   id: number;
   company_id: number;
@@ -383,6 +390,19 @@ export interface SchemesRow {
   de_minimis_ceiling_cents: DbBigint;
   block_while_claim_open: DbBoolean;
   cooperation_target: number;
+}
+
+export interface SecondFactorAttemptsRow {
+  id: number;
+  user_id: number;
+  ip: string;
+  succeeded: DbBoolean;
+  at: string;
+}
+
+export interface SecondFactorUsedStepsRow {
+  user_id: number;
+  time_step: number;
 }
 
 export interface SectorsRow {
@@ -419,6 +439,13 @@ export interface SessionsRow {
   sid: string;
   sess: DbJson;
   expired: DbTimestamp;
+}
+
+export interface UserSecondFactorsRow {
+  user_id: number;
+  secret: string;
+  created_at: string;
+  confirmed_at: string | null;
 }
 
 export interface UserTokensRow {
@@ -486,14 +513,18 @@ export interface TableRows {
   payment_paths: PaymentPathsRow;
   payments: PaymentsRow;
   pending_award_letters: PendingAwardLettersRow;
+  recovery_codes: RecoveryCodesRow;
   referrals: ReferralsRow;
   regions: RegionsRow;
   rejection_templates: RejectionTemplatesRow;
   schemes: SchemesRow;
+  second_factor_attempts: SecondFactorAttemptsRow;
+  second_factor_used_steps: SecondFactorUsedStepsRow;
   sectors: SectorsRow;
   sepa_batch_items: SepaBatchItemsRow;
   sepa_batches: SepaBatchesRow;
   sessions: SessionsRow;
+  user_second_factors: UserSecondFactorsRow;
   user_tokens: UserTokensRow;
   users: UsersRow;
   voucher_types: VoucherTypesRow;

@@ -25,7 +25,7 @@ export interface Actor {
 /** Everything a use case needs besides its input; tests build one with a fixed clock. */
 export interface ServiceContext {
   db: Db;
-  config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir" | "sessionSecret" | "sessionLimits">;
+  config: Pick<Config, "timeZone" | "baseUrl" | "mail" | "sepaDebtor" | "dataDir" | "sessionSecret" | "sessionLimits" | "secretKey" | "stepUpMinutes">;
   actor: Actor | null;
   requestId?: string;
   now: () => Date;

@@ -7,12 +7,14 @@ import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../se
 import { type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/scheme/settings";
 import { AMOUNT_RULES, type AmountRule, APPROVAL_TIMINGS, MAX_SETTING_DAYS, PAYMENT_BASES, type PaymentBasis } from "../../domain/scheme";
 import { companyOptions, installationCounts, listUsers } from "../../services/people/user-queries";
+import { usersWithSecondFactor } from "../../services/people/two-factor-queries";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 import { pageTranslator } from "../language";
 import { requestTranslator } from "../request-translator";
+import { requireFreshSecondFactor } from "../step-up";
 
 export const adminRoutes = Router();
 const admin = requireRole("admin");
@@ -24,7 +26,9 @@ adminRoutes.get("/admin", admin, async (req, res) => {
 });
 
 adminRoutes.get("/admin/users", admin, async (req, res) => {
-  res.render("pages/admin/users", { pageTitle: pageTranslator(res)("admin:titles.users"), users: await listUsers(req.ctx.db), roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
+  const enrolled = await usersWithSecondFactor(req.ctx.db);
+  const users = (await listUsers(req.ctx.db)).map((u) => ({ ...u, secondFactor: enrolled.has(u.id), self: u.id === req.user?.id }));
+  res.render("pages/admin/users", { pageTitle: pageTranslator(res)("admin:titles.users"), users, roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
 });
 
 async function userFormLocals(req: Request) {
@@ -85,7 +89,7 @@ const roleSchema = z.object({
   companyId: field.optionalId("a company"),
 });
 
-adminRoutes.post("/admin/users/:id/role", admin, async (req, res) => {
+adminRoutes.post("/admin/users/:id/role", admin, requireFreshSecondFactor, async (req, res) => {
   const id = idParam(req);
   try {
     const input = parseBody(roleSchema, req.body);

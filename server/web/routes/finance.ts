@@ -17,6 +17,7 @@ import { field, parseBody } from "../input";
 import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
+import { requireFreshSecondFactor } from "../step-up";
 
 /*
  * The finance area. Authorization is per route (this router is mounted at the root, so a
@@ -65,7 +66,7 @@ function flashResults(req: Request, results: BatchResult[]): void {
 
 const queuePage = { view: "pages/finance/home", locals: queueLocals };
 
-financeRoutes.post("/finance/payments", finance, formRoute(queuePage, async (req, res) => {
+financeRoutes.post("/finance/payments", finance, requireFreshSecondFactor, formRoute(queuePage, async (req, res) => {
   const input = parseBody(paymentSchema, req.body, "The payment was not recorded.");
   const results = await recordPayments(req.ctx, input.claimIds, { paidOn: input.paidOn, bankReference: input.bankReference });
   const [only, ...others] = results;
@@ -78,7 +79,7 @@ financeRoutes.post("/finance/payments", finance, formRoute(queuePage, async (req
   res.redirect(303, "/finance");
 }));
 
-financeRoutes.post("/finance/sepa", finance, formRoute(queuePage, async (req, res) => {
+financeRoutes.post("/finance/sepa", finance, requireFreshSecondFactor, formRoute(queuePage, async (req, res) => {
   const input = parseBody(batchSchema, req.body, "The batch was not prepared.");
   const batch = await createSepaBatch(req.ctx, input.claimIds, input.executionDate);
   flash(req, "success", pageTranslator(res)("finance:flash.batchPrepared", { messageId: batch.messageId }));
@@ -119,7 +120,7 @@ const batchPage = {
   locals: async (req: Request, err: AppError) => ({ ...(await batchLocals(req)), ...refusedBatchLocals(err) }),
 };
 
-financeRoutes.post("/finance/sepa/:id/executed", finance, formRoute(batchPage, async (req, res) => {
+financeRoutes.post("/finance/sepa/:id/executed", finance, requireFreshSecondFactor, formRoute(batchPage, async (req, res) => {
   const id = idParam(req);
   const results = await markBatchExecuted(req.ctx, id);
   flashResults(req, results);

@@ -12,11 +12,13 @@ import { managerRoutes } from "./manager";
 import { publicRoutes } from "./public";
 import { registrationRoutes } from "./register";
 import { resultsRoutes } from "./results";
+import { twoFactorRoutes } from "./two-factor";
 
 /** Each area owns one router; authorization is declared at the top of each. */
 export function registerRoutes(app: Express): void {
   app.use(publicRoutes);
   app.use(languageRoutes);
+  app.use(twoFactorRoutes);
   app.use(registrationRoutes);
   app.use(letterRoutes());
   app.use(applicantRoutes);

@@ -1,7 +1,10 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { type AppError, SignInFailedError } from "../../errors";
+import { secondFactorRequired } from "../../domain/two-factor";
+import { nowIso } from "../../services/platform/context";
 import { authenticate } from "../../services/people/sign-in";
+import { secondFactorState } from "../../services/people/two-factor-queries";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
 import { pageTranslator } from "../language";
@@ -47,6 +50,13 @@ publicRoutes.post("/login", formRoute(loginPage, async (req, res) => {
   const returnTo = req.session.returnTo;
   // A new session id at login prevents session fixation.
   await sessionStep((done) => req.session.regenerate(done));
+  const { enrolled } = await secondFactorState(req.ctx.db, actor.id);
+  if (enrolled || secondFactorRequired(actor.role)) {
+    // Not signed in yet: the session knows whose code to ask for, and nothing else.
+    req.session.pendingSignIn = { userId: actor.id, at: nowIso(req.ctx), returnTo };
+    req.session.save(() => res.redirect(303, enrolled ? "/login/code" : "/two-factor/setup"));
+    return;
+  }
   await sessionStep((done) => req.login(actor, done));
   const target = returnTo && returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : HOME_FOR_ROLE[actor.role];
   req.session.save(() => res.redirect(303, target));
