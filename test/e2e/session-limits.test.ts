@@ -2,8 +2,8 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { endSessionsOfUser } from "../../server/services/people/sessions";
-import { buildApp, csrfFrom, signIn, type Agent } from "../support/app";
-import { testDatabases } from "../support/db";
+import { buildApp, csrfFrom, passSecondFactor, signIn, type Agent } from "../support/app";
+import { PRODUCT_SESSION_LIMITS, testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
 import { seedDemoData } from "../support/fixtures";
 
@@ -22,7 +22,7 @@ for (const engine of testDatabases()) {
     before(async () => {
       db = await engine.create();
       await seedDemoData(db);
-      app = buildApp(db, { clock });
+      app = buildApp(db, { clock, config: testConfig({ sessionLimits: PRODUCT_SESSION_LIMITS }) });
     });
     after(() => db.destroy());
     beforeEach(async () => {
@@ -49,7 +49,8 @@ for (const engine of testDatabases()) {
       const login = await signedOutTo(agent, "/manager/claims");
       expect(login).to.include("You were signed out after 30 minutes without activity. Please sign in again.");
       const again = await agent.post("/login").type("form").send({ email: "manager@demo.test", password: "demo-voucherdesk", _csrf: csrfFrom(login) });
-      expect(again.headers.location).to.equal("/manager/claims");
+      expect(again.headers.location).to.equal("/login/code");
+      expect(await passSecondFactor(app, agent, "manager@demo.test", again.headers.location)).to.equal("/manager/claims");
     });
 
     it("keeps an applicant signed in for up to 2 idle hours", async () => {

@@ -4,7 +4,7 @@ import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { TOUCH_INTERVAL_MS } from "../../server/web/session-store";
 import { buildApp, csrfFrom, signIn } from "../support/app";
-import { testDatabases } from "../support/db";
+import { PRODUCT_SESSION_LIMITS, testConfig, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 
 async function sessionRows(db: Db): Promise<{ sid: string; sess: string; expired: string }[]> {
@@ -26,7 +26,7 @@ for (const engine of testDatabases()) {
     before(async () => {
       db = await engine.create();
       await seedDemoData(db);
-      app = buildApp(db, { clock: () => new Date(now) });
+      app = buildApp(db, { clock: () => new Date(now), config: testConfig({ sessionLimits: PRODUCT_SESSION_LIMITS }) });
     });
     after(() => db.destroy());
     beforeEach(async () => {

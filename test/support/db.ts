@@ -42,6 +42,11 @@ async function createPostgres(): Promise<Db> {
   return db;
 }
 
+const YEARS_100 = 100 * 365 * 24 * 3_600_000;
+
+/** The product's default session limits (server/config.ts), for the tests of those limits. */
+export const PRODUCT_SESSION_LIMITS = { staffIdleMs: 30 * 60_000, applicantIdleMs: 120 * 60_000, maxMs: 12 * 3_600_000 };
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "vd-data-"));
   return {
@@ -57,7 +62,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "silent",
     mail: { from: "Voucherdesk <no-reply@voucherdesk.test>", smtpUrl: undefined, outboxDir: path.join(dataDir, "outbox") },
     sepaDebtor: { name: "BioPeople Voucher Programme", iban: "DE89370400440532013000", bic: undefined },
-    sessionLimits: { staffIdleMs: 30 * 60_000, applicantIdleMs: 120 * 60_000, maxMs: 12 * 3_600_000 },
+    // Most tests move the clock by days while signed in; the tests of the limits set them (PRODUCT_SESSION_LIMITS).
+    sessionLimits: { staffIdleMs: YEARS_100, applicantIdleMs: YEARS_100, maxMs: YEARS_100 },
     ...overrides,
   };
 }
