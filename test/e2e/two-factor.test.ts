@@ -303,10 +303,14 @@ for (const engine of testDatabases()) {
         advanceSeconds(60);
         const email = "hillerod@demo.test";
         const agent = await signIn(app, email);
+        const elsewhere = await signIn(app, email);
+        await elsewhere.get("/applicant").expect(200);
         const account = await agent.get("/account/two-factor");
         expect(account.text).to.include("Two-factor sign-in is <strong>off</strong>");
         await enrolThroughPage(app, agent, email);
         expect((await agent.get("/account/two-factor")).text).to.include("Two-factor sign-in is <strong>on</strong>");
+        // Setting up the second factor ends the account's other sessions, never the one doing it.
+        expect((await elsewhere.get("/applicant")).status).to.equal(303);
         advanceSeconds(60);
         const { agent: next, res } = await attemptSignIn(app, email);
         expect(res.headers.location).to.equal("/login/code");
@@ -315,6 +319,9 @@ for (const engine of testDatabases()) {
         const off = await postCode(next, "/account/two-factor/disable", currentCode(app, email));
         expect(off.headers.location).to.equal("/account/two-factor");
         expect(await auditCount("two-factor.disabled", email)).to.equal(1);
+        // Switching it off ends the other sessions too: the one that set it up is signed out.
+        expect((await agent.get("/applicant")).status).to.equal(303);
+        expect((await next.get("/applicant")).status).to.equal(200);
         expect((await attemptSignIn(app, email)).res.headers.location).to.equal("/applicant");
       });
 

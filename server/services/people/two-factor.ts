@@ -184,7 +184,7 @@ async function replaceRecoveryCodes(trx: Trx, userId: number): Promise<string[]>
  * Confirms enrolment with a first code from the key shown (`sealed`, from enrolmentFor); returns
  * the ten recovery codes, which exist in plain text only in this answer.
  */
-export async function confirmEnrolment(ctx: ServiceContext, userId: number, sealed: string | undefined, input: string, ip: string): Promise<string[]> {
+export async function confirmEnrolment(ctx: ServiceContext, userId: number, sealed: string | undefined, input: string, ip: string, keepSessionId: string): Promise<string[]> {
   const key = sealed ? openKey(ctx, sealed) : null;
   if (!sealed || key === null) throw new ConflictError("The set-up page has expired. Open it again and scan the new QR code.", "second_factor_setup_expired");
   const attemptId = await throttledAttempt(ctx, userId, ip);
@@ -209,6 +209,8 @@ export async function confirmEnrolment(ctx: ServiceContext, userId: number, seal
     await trx("second_factor_attempts").where({ id: attemptId }).update({ succeeded: true });
     const codes = await replaceRecoveryCodes(trx, userId);
     await audit(trx, ctx, { action: "two-factor.enrolled", entityType: "user", entityId: userId, after: { ip, recoveryCodes: codes.length } });
+    // A session opened before the second factor existed never proved it: only this one stays.
+    await endSessionsOfUser({ db: trx }, userId, keepSessionId);
     return codes;
   });
 }
@@ -223,12 +225,14 @@ export async function enrolWithKnownKey(trx: Trx, ctx: ServiceContext, userId: n
 }
 
 /** An applicant switches the optional second factor off, proving it with a current code. */
-export async function disableSecondFactor(ctx: ServiceContext, userId: number, role: string, input: string, ip: string): Promise<void> {
+export async function disableSecondFactor(ctx: ServiceContext, userId: number, role: string, input: string, ip: string, keepSessionId: string): Promise<void> {
   if (role !== "applicant") throw new ForbiddenError("Two-factor sign-in is required for your role and cannot be switched off.", "second_factor_required");
   await verifySecondFactor(ctx, userId, input, ip, "disable");
   await inTransaction(ctx, async (trx) => {
     await removeSecondFactor(trx, userId);
     await audit(trx, ctx, { action: "two-factor.disabled", entityType: "user", entityId: userId });
+    // Changing how the account signs in ends its other sessions, as a password change does.
+    await endSessionsOfUser({ db: trx }, userId, keepSessionId);
   });
 }
 

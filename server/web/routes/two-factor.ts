@@ -130,7 +130,7 @@ twoFactorRoutes.post("/two-factor/setup", formRoute({
   if (!who) throw new ForbiddenError("Sign in first: two-factor sign-in is set up as part of signing in, or by an applicant from their account.", "session_expired");
   const input = parseBody(codeSchema, req.body, "The code was not accepted.");
   const setup = req.session.twoFactorSetup;
-  const codes = await confirmEnrolment(req.ctx, who.actor.id, setup?.userId === who.actor.id ? setup.sealed : undefined, input.code, ip(req));
+  const codes = await confirmEnrolment(req.ctx, who.actor.id, setup?.userId === who.actor.id ? setup.sealed : undefined, input.code, ip(req), req.sessionID);
   delete req.session.twoFactorSetup;
   let continueTo = "/account/two-factor";
   if (who.signingIn) continueTo = await finishSignIn(req, who.actor);
@@ -162,7 +162,7 @@ twoFactorRoutes.get("/account/two-factor", requireAuth, async (req, res) => {
 
 twoFactorRoutes.post("/account/two-factor/disable", requireRole("applicant"), formRoute({ view: "pages/account/two-factor", locals: accountLocals }, async (req, res) => {
   const input = parseBody(codeSchema, req.body, "Two-factor sign-in was not switched off.");
-  await disableSecondFactor(req.ctx, signedIn(req).id, signedIn(req).role, input.code, ip(req));
+  await disableSecondFactor(req.ctx, signedIn(req).id, signedIn(req).role, input.code, ip(req), req.sessionID);
   delete req.session.secondFactorAt;
   flash(req, "success", "Two-factor sign-in is switched off. You can set it up again at any time.");
   saved(req, res, "/account/two-factor");
