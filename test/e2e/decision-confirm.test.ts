@@ -69,7 +69,8 @@ describe(`decision confirmation step (e2e, ${engine.name})`, function () {
     expect(after).to.match(new RegExp(`Approved: EUR 400.00 committed; award letter ${defined(approved.reference)} was issued and e-mailed to the applicant\\.`));
 
     const mail = defined(await db("emails").where({ template: "decision-approved" }).orderBy("id", "desc").first());
-    expect(mail.body_text).to.include("approved for EUR 400.00").and.match(/Completion deadline: \d{1,2} [A-Z][a-z]+ 2027\. Claim deadline: \d{1,2} [A-Z][a-z]+ 2027\./);
+    // The demo applicant reads Danish: the amount and the deadlines in her conventions, dates in words.
+    expect(mail.body_text).to.match(/er godkendt med 400,00\sEUR/).and.match(/Frist for afslutning: \d{1,2}\. [a-zæøå]+ 2027\. Frist for anmodning om udbetaling: \d{1,2}\. [a-zæøå]+ 2027\./);
 
     // Sent again (a second click, a reload), the same confirmation changes nothing.
     const twice = await manager.post(`${page}/approve`).type("form").send(fields);
