@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ConfigError, loadConfig } from "../../../server/config";
+import { PRODUCT_SESSION_LIMITS } from "../../support/db";
 
 describe("configuration", () => {
   const dataDir = () => mkdtempSync(path.join(os.tmpdir(), "vd-config-"));
@@ -16,6 +17,8 @@ describe("configuration", () => {
     expect(c.secureCookies).to.equal(false);
     expect(readFileSync(path.join(dir, "session-secret"), "utf8").trim()).to.equal(c.sessionSecret);
     expect(loadConfig({ DATA_DIR: dir }).sessionSecret).to.equal(c.sessionSecret);
+    // The session-limit tests run with these; they must be what a real installation gets.
+    expect(c.sessionLimits).to.deep.equal(PRODUCT_SESSION_LIMITS);
   });
 
   it("creates the data directory", () => {
