@@ -39,25 +39,13 @@ export function letterRoutes(): Router {
 
   router.get("/applications/:id/award-letter.pdf", requireAuth, async (req, res) => {
     const letter = await getAwardLetter(req.ctx, idParam(req));
-    res.set({
-      "Content-Type": "application/pdf",
-      "Content-Disposition": `attachment; filename="award-letter-${letter.reference}.pdf"`,
-      "Content-Length": String(letter.pdf.length),
-      "Cache-Control": "private, no-store",
-    });
-    res.end(letter.pdf);
+    sendPdf(res, `award-letter-${letter.reference}.pdf`, letter.pdf);
   });
 
   // Staff who do not read the letter's language: the same facts in English, marked as a reference.
   router.get("/applications/:id/award-letter-reference.pdf", requireRole("manager", "admin"), async (req, res) => {
     const letter = await getReferenceLetter(req.ctx, idParam(req));
-    res.set({
-      "Content-Type": "application/pdf",
-      "Content-Disposition": `attachment; filename="award-letter-${letter.reference}-reference-en.pdf"`,
-      "Content-Length": String(letter.pdf.length),
-      "Cache-Control": "private, no-store",
-    });
-    res.end(letter.pdf);
+    sendPdf(res, `award-letter-${letter.reference}-reference-en.pdf`, letter.pdf);
   });
 
   router.get("/verify", (req, res) => {
@@ -103,4 +91,15 @@ export function letterRoutes(): Router {
   router.post("/verify", limiter, upload, uploadErrors, csrfAfterUpload, verify);
 
   return router;
+}
+
+/** A letter's PDF as a download that no shared cache keeps. */
+function sendPdf(res: Response, fileName: string, pdf: Buffer): void {
+  res.set({
+    "Content-Type": "application/pdf",
+    "Content-Disposition": `attachment; filename="${fileName}"`,
+    "Content-Length": String(pdf.length),
+    "Cache-Control": "private, no-store",
+  });
+  res.end(pdf);
 }
