@@ -17,16 +17,17 @@ function text(v: string | null): string {
   return v === null ? "" : defuseFormula(v);
 }
 
-function record(e: AuditChainedEvent): string[] {
+function record(e: AuditChainedEvent, label: (action: string) => string): string[] {
   return [
-    String(e.id), e.at, text(e.actorLabel), text(e.action), text(e.label), text(e.entityType), text(e.entityId),
+    String(e.id), e.at, text(e.actorLabel), text(e.action), text(label(e.action)), text(e.entityType), text(e.entityId),
     text(e.before), text(e.after), text(e.requestId), e.prevId === null ? "" : String(e.prevId), e.prevHash ?? "", e.hash ?? "",
   ];
 }
 
-export async function writeAuditCsv(rows: AsyncIterable<AuditChainedEvent>, out: NodeJS.WritableStream): Promise<void> {
+/** `label` puts an action in the reader's words; the stored code stays in its own column. */
+export async function writeAuditCsv(rows: AsyncIterable<AuditChainedEvent>, out: NodeJS.WritableStream, label: (action: string) => string): Promise<void> {
   async function* records() {
-    for await (const e of rows) yield record(e);
+    for await (const e of rows) yield record(e, label);
   }
   await pipeline(
     Readable.from(records()),

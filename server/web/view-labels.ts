@@ -2,10 +2,9 @@ import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
 import { ORG_KINDS } from "../services/directory/directory-queries";
-import { auditActionLabel } from "../services/platform/audit-labels";
+import { translator } from "../i18n";
+import { type Language, SOURCE_LANGUAGE } from "../languages";
 import { codeText, helperLanguage } from "./language";
-
-export { AUDIT_ACTION_LABELS, auditActionLabel } from "../services/platform/audit-labels";
 
 /**
  * Human words for the codes the database stores, for views. A page never shows a stored code
@@ -85,6 +84,19 @@ export function statusFamily(kind: string, code: unknown): StateFamily | "neutra
   return families[kind]?.[c] ?? "neutral";
 }
 
+/**
+ * An audit action in words in a language, from the codes catalogue ("codes:audit.letter.issued").
+ * The stored code stays the auditors' key (pages show it beside the label); an unknown code is
+ * shown as it is rather than hidden.
+ */
+export function auditActionLabel(code: string, language: Language = SOURCE_LANGUAGE): string {
+  // Only a dotted action names a label; a bare group ("application") would name a whole branch.
+  if (!/^[a-z0-9_-]+\.[a-z0-9_.-]+$/i.test(code)) return code;
+  const label = translator(language)(AUDIT_LABEL + code, { defaultValue: code });
+  return typeof label === "string" ? label : code;
+}
+const AUDIT_LABEL = "codes:audit.";
+
 /** Findings grouped as met / not met / to check, each group in the order the rules are checked. */
 export function findingGroups(findings: unknown): { key: string; title: string; items: Finding[] }[] {
   const list = Array.isArray(findings) ? (findings as Finding[]) : [];
@@ -145,7 +157,7 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "family", stateFamily(text(s)), FAMILY_LABELS[stateFamily(text(s))]),
     codeLabel: (kind: unknown, code: unknown, options: unknown) => codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)),
-    auditActionLabel: (code: unknown) => auditActionLabel(text(code)),
+    auditActionLabel: (code: unknown, options: unknown) => auditActionLabel(text(code), helperLanguage(options)),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown) => findingGroups(findings),
     lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),

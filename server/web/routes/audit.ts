@@ -5,7 +5,8 @@ import { writeAuditCsv } from "../../exports/audit-csv";
 import { startAuditExport } from "../../services/platform/audit";
 import { type AuditFilter, auditChainState, listAuditEvents } from "../../services/platform/audit-queries";
 import { field, parseQuery } from "../input";
-import { pageTranslator } from "../language";
+import { pageLanguage, pageTranslator } from "../language";
+import { auditActionLabel } from "../view-labels";
 import { requireRole } from "../middleware";
 
 /** The audit log for administrators: the chain's state, filters, paging by position, CSV export. */
@@ -65,7 +66,8 @@ auditRoutes.get("/admin/audit.csv", admin, async (req, res) => {
   res.type("text/csv; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
   try {
-    await writeAuditCsv(rows, res);
+    const language = pageLanguage(res);
+    await writeAuditCsv(rows, res, (action) => auditActionLabel(action, language));
   } catch (err) {
     // A file cut short must not look complete: the connection is dropped instead.
     if (res.headersSent) {
