@@ -108,28 +108,35 @@ export function findingGroups(findings: unknown): { key: string; title: string; 
   return groups.map((g) => ({ ...g, items: list.filter((f) => f.status === g.key) })).filter((g) => g.items.length > 0);
 }
 
-/** The path of an application as the applicant sees it, with where it is now. */
-export function lifecycleSteps(state: string): { label: string; status: "done" | "current" | "todo" | "stopped" }[] {
-  const steps: { label: string; states: string[] }[] = [
-    { label: "Draft", states: ["draft"] },
-    { label: "Submitted", states: ["submitted", "more-info-requested", "reserve-listed"] },
-    { label: "Approved", states: ["approved", "rejected", "withdrawn"] },
-    { label: "Award accepted", states: ["accepted", "cancelled", "expired"] },
-    { label: "Claim", states: ["claim-submitted", "claim-verified", "claim-rejected"] },
-    { label: "Paid", states: ["paid", "closed"] },
+/** The path of an application as the applicant sees it, with where it is now, in `language`. */
+export function lifecycleSteps(state: string, language: Language = SOURCE_LANGUAGE): { label: string; status: "done" | "current" | "todo" | "stopped" }[] {
+  const t = translator(language);
+  const steps: { key: string; states: string[] }[] = [
+    { key: "draft", states: ["draft"] },
+    { key: "submitted", states: ["submitted", "more-info-requested", "reserve-listed"] },
+    { key: "approved", states: ["approved", "rejected", "withdrawn"] },
+    { key: "accepted", states: ["accepted", "cancelled", "expired"] },
+    { key: "claim", states: ["claim-submitted", "claim-verified", "claim-rejected"] },
+    { key: "paid", states: ["paid", "closed"] },
   ];
   const at = steps.findIndex((s) => s.states.includes(state));
   const stopped = stateFamily(state) === "negative";
-  return steps.map((s, i) => ({
-    label: i === at && s.label !== stateLabel(state) ? stateLabel(state) : s.label,
-    status: i < at ? "done" : i === at ? (stopped ? "stopped" : state === "paid" || state === "closed" ? "done" : "current") : "todo",
-  }));
+  const current = codeText(language, "state", state, stateLabel(state));
+  return steps.map((s, i) => {
+    const label = t(LIFECYCLE_STEP + s.key);
+    return {
+      label: i === at && label !== current ? current : label,
+      status: i < at ? "done" : i === at ? (stopped ? "stopped" : state === "paid" || state === "closed" ? "done" : "current") : "todo",
+    };
+  });
 }
+const LIFECYCLE_STEP = "codes:lifecycleStep.";
 
-/** The steps of applying, with the one the applicant is on (1: answers, 2: check, 3: submitted). */
-export function applySteps(current: number): { label: string; status: "done" | "current" | "todo" }[] {
-  return ["Fill in the application", "Check your answers", "Declare and submit"].map((label, i) => ({
-    label, status: i + 1 < current ? "done" : i + 1 === current ? "current" : "todo",
+/** The steps of applying, with the one the applicant is on (1: answers, 2: check, 3: submitted), in `language`. */
+export function applySteps(current: number, language: Language = SOURCE_LANGUAGE): { label: string; status: "done" | "current" | "todo" }[] {
+  const t = translator(language);
+  return ["codes:applyStep.answers", "codes:applyStep.check", "codes:applyStep.submit"].map((key, i) => ({
+    label: t(key), status: i + 1 < current ? "done" : i + 1 === current ? "current" : "todo",
   }));
 }
 
@@ -160,9 +167,9 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     auditActionLabel: (code: unknown, options: unknown) => auditActionLabel(text(code), helperLanguage(options)),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown) => findingGroups(findings),
-    lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),
+    lifecycleSteps: (s: unknown, options: unknown) => lifecycleSteps(text(s), helperLanguage(options)),
     submissionValue: (field: unknown, value: unknown) => submissionValue(field, value, formatDate),
-    applySteps: (n: unknown) => applySteps(Number(n)),
+    applySteps: (n: unknown, options: unknown) => applySteps(Number(n), helperLanguage(options)),
     applicationNumber: (id: unknown) => applicationNumber(id),
     subtract: (a: unknown, b: unknown) => Number(a) - Number(b),
   };

@@ -82,7 +82,7 @@ for (const engine of testDatabases()) {
       const detail = await applicationDetail(ctx, id);
       expect(detail.timeline.map((t) => t.action)).to.include.members(["application.draft-created", "application.submit", "application.resubmit"]);
       const list = await listCompanyApplications(ctx);
-      expect(list.find((a) => a.id === id)!.stateLabel).to.equal("Submitted");
+      expect(list.find((a) => a.id === id)!.nextStep).to.equal("submitted");
       await withdrawApplication(ctx, id);
       expect(defined(await db("applications").where({ id }).first()).state).to.equal("withdrawn");
     });

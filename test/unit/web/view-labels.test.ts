@@ -7,7 +7,7 @@ import { LEDGER_CHECK_ACTION } from "../../../server/services/calls/ledger-check
 import type { Finding } from "../../../server/domain/eligibility";
 import { LOCALES_DIR } from "../../../server/i18n";
 import { LANGUAGES } from "../../../server/languages";
-import { applicationNumber, auditActionLabel, codeLabel, FAMILY_LABELS, findingGroups, lifecycleSteps, stateFamily, statusFamily, submissionValue } from "../../../server/web/view-labels";
+import { applicationNumber, applySteps, auditActionLabel, codeLabel, FAMILY_LABELS, findingGroups, lifecycleSteps, stateFamily, statusFamily, submissionValue } from "../../../server/web/view-labels";
 
 describe("view labels: words and families for stored codes", () => {
   it("puts every application state in one of the four families, approved and rejected in different ones", () => {
@@ -52,6 +52,14 @@ describe("view labels: words and families for stored codes", () => {
     expect(at("submitted")).to.deep.equal(["Draft:done", "Submitted:current", "Approved:todo", "Award accepted:todo", "Claim:todo", "Paid:todo"]);
     expect(at("rejected").slice(0, 3)).to.deep.equal(["Draft:done", "Submitted:done", "Rejected:stopped"]);
     expect(at("paid").every((s) => s.endsWith(":done"))).to.equal(true);
+  });
+
+  it("names the steps in the reader's language, the current one by its state", () => {
+    const de = (s: string) => lifecycleSteps(s, "de").map((x) => `${x.label}:${x.status}`);
+    expect(de("submitted")).to.deep.equal(["Entwurf:done", "Eingereicht:current", "Bewilligt:todo", "Bewilligung angenommen:todo", "Auszahlungsantrag:todo", "Ausgezahlt:todo"]);
+    expect(de("rejected")[2]).to.equal("Abgelehnt:stopped");
+    expect(applySteps(2, "fr").map((x) => `${x.label}:${x.status}`)).to.deep.equal(["Remplir la demande:done", "Vérifier vos réponses:current", "Déclarer et soumettre:todo"]);
+    expect(applySteps(1).map((x) => x.label)).to.deep.equal(["Fill in the application", "Check your answers", "Declare and submit"]);
   });
 
   it("gives the application number an approved voucher had before its reference", () => {
