@@ -97,13 +97,14 @@ export function auditActionLabel(code: string, language: Language = SOURCE_LANGU
 }
 const AUDIT_LABEL = "codes:audit.";
 
-/** Findings grouped as met / not met / to check, each group in the order the rules are checked. */
-export function findingGroups(findings: unknown): { key: string; title: string; items: Finding[] }[] {
+/** Findings grouped as met / not met / to check, each group in the order the rules are checked; titles in `language`. */
+export function findingGroups(findings: unknown, language: Language = SOURCE_LANGUAGE): { key: string; title: string; items: Finding[] }[] {
   const list = Array.isArray(findings) ? (findings as Finding[]) : [];
+  const t = translator(language);
   const groups = [
-    { key: "pass", title: "Met" },
-    { key: "fail", title: "Not met" },
-    { key: "review", title: "To check" },
+    { key: "pass", title: t("common:findings.groups.pass") },
+    { key: "fail", title: t("common:findings.groups.fail") },
+    { key: "review", title: t("common:findings.groups.review") },
   ];
   return groups.map((g) => ({ ...g, items: list.filter((f) => f.status === g.key) })).filter((g) => g.items.length > 0);
 }
@@ -166,7 +167,7 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     codeLabel: (kind: unknown, code: unknown, options: unknown) => codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)),
     auditActionLabel: (code: unknown, options: unknown) => auditActionLabel(text(code), helperLanguage(options)),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
-    findingGroups: (findings: unknown) => findingGroups(findings),
+    findingGroups: (findings: unknown, options: unknown) => findingGroups(findings, helperLanguage(options)),
     lifecycleSteps: (s: unknown, options: unknown) => lifecycleSteps(text(s), helperLanguage(options)),
     submissionValue: (field: unknown, value: unknown) => submissionValue(field, value, formatDate),
     applySteps: (n: unknown, options: unknown) => applySteps(Number(n), helperLanguage(options)),
