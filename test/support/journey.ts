@@ -10,7 +10,7 @@ import { verifyClaim } from "../../server/services/claims/verification";
 import { approve } from "../../server/services/review/decisions";
 import { recordPayment } from "../../server/services/finance/payments";
 import { type Actor, inTransaction, insertedId, type UserRole } from "../../server/services/platform/context";
-import { insertCompany, type DeMinimisInput } from "../../server/services/people/companies";
+import { type CompanyInput, insertCompany, type DeMinimisInput } from "../../server/services/people/companies";
 import { currentCompanyFacts } from "../../server/services/people/company-queries";
 import { updateCompanyProfile } from "../../server/services/people/registration";
 import { createUser, insertUser, setUserRole } from "../../server/services/people/users";
@@ -342,10 +342,15 @@ async function partnerOf(db: Db, region: string): Promise<number> {
  * The applicant changes the company's bank account on the profile (a new version of the
  * company's facts, through the registration service) on the given day; an empty IBAN removes it.
  */
-export async function changeBankAccount(db: Db, email: string, iban: string, at: string): Promise<void> {
+export function changeBankAccount(db: Db, email: string, iban: string, at: string): Promise<void> {
+  return changeCompanyProfile(db, email, { iban, euroAccountConfirmed: false }, at);
+}
+
+/** The applicant changes facts on the company profile (a new version, through the registration service) on the given day. */
+export async function changeCompanyProfile(db: Db, email: string, change: Partial<Omit<CompanyInput, "deMinimis">>, at: string): Promise<void> {
   const actor = await actorByEmail(db, email);
   const facts = await currentCompanyFacts(db, defined(actor.companyId, "company"));
-  await updateCompanyProfile(testContext(db, actor, () => new Date(at)), { ...facts, iban, euroAccountConfirmed: false, deMinimis: [] });
+  await updateCompanyProfile(testContext(db, actor, () => new Date(at)), { ...facts, ...change, deMinimis: [] });
 }
 
 /** The ground the payment suites pay on: the demo accounts, a second finance officer and an open call with one total ceiling. */
