@@ -33,15 +33,6 @@ const PENDING: Array<{ area: string; route?: string; text: RegExp }> = [
     .map((route) => ({ area: "account security pages", route, text: /./ })),
   // The manager's application page with its decisions.
   { area: "manager application and decision pages", route: "GET /manager/applications/:id", text: /./ },
-  // The results dashboard and the indicator report.
-  ...["GET /results", "GET /results/report"].map((route) => ({ area: "results dashboard and report", route, text: /./ })),
-  // Audit action labels, on the audit page and in every timeline ("— Application created").
-  { area: "audit and timeline labels", route: "GET /admin/audit", text: /./ },
-  { area: "audit and timeline labels", text: /^— / },
-  // Step labels of the application form and of a voucher's life.
-  { area: "timeline and step labels", text: /^(?:Fill in the|Check your answers|Declare and submit)$/ },
-  ...["GET /applications/:id", "GET /applications/:id/claim"]
-    .map((route) => ({ area: "timeline and step labels", route, text: /^(?:Draft|Submitted|Approved|Award accepted|Claim|Paid)$/ })),
   // The new-user form and the role names it and the user list show.
   ...["GET /admin/users/new", "GET /admin/users"].map((route) => ({ area: "administrator's user pages", route, text: /^(?:Administrator|Cluster|Finance officer|SME)$/ })),
   // The directory's form, and the organisation kinds it shares with the list and the application form.
