@@ -52,6 +52,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "payment.recorded": "Payment recorded",
   "referral.created": "Referral created",
   "region.updated": "Region changed",
+  "partner.default-language-changed": "Partner's default language changed",
   "rejection-template.created": "Rejection template created",
   "rejection-template.updated": "Rejection template changed",
   "results.report_downloaded": "Results report downloaded",
