@@ -3,6 +3,7 @@ import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
 import { ORG_KINDS } from "../services/directory/directory-queries";
 import { auditActionLabel } from "../services/platform/audit-labels";
+import { translator } from "../i18n";
 import { codeText, helperLanguage } from "./language";
 
 export { AUDIT_ACTION_LABELS, auditActionLabel } from "../services/platform/audit-labels";
@@ -139,13 +140,19 @@ export function applicationNumber(id: unknown): string {
   return `APP-${text(id).padStart(5, "0")}`;
 }
 
+/** Audit actions in the codes catalogue, nested by their dots ("codes:audit.application.approve"). */
+const AUDIT_ACTION_KEYS = "codes:audit.";
+
 /** Handlebars helpers built on the labels above. */
 export function labelHelpers(formatDate: (iso: string) => string) {
   return {
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "family", stateFamily(text(s)), FAMILY_LABELS[stateFamily(text(s))]),
     codeLabel: (kind: unknown, code: unknown, options: unknown) => codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)),
-    auditActionLabel: (code: unknown) => auditActionLabel(text(code)),
+    auditActionLabel: (code: unknown, options: unknown) => {
+      const action = text(code);
+      return action ? translator(helperLanguage(options))(AUDIT_ACTION_KEYS + action, { defaultValue: auditActionLabel(action) }) : "";
+    },
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown) => findingGroups(findings),
     lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),
