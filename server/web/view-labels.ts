@@ -159,6 +159,7 @@ export function applicationNumber(id: unknown): string {
   return `APP-${text(id).padStart(5, "0")}`;
 }
 
+
 /** Handlebars helpers built on the labels above. */
 export function labelHelpers(formatDate: (iso: string) => string) {
   return {

@@ -16,6 +16,13 @@ export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Applica
   return findingsFor(db, ctx, app, { stage: "approve", amountCents });
 }
 
+/** The skipped application as a page names it: the page words the notice in its reader's language. */
+export interface SkippedApplication { id: number; reference: string | null; submittedAt: string | null }
+
+export function skippedFacts(skipped: ReserveListed): SkippedApplication {
+  return { id: skipped.id, reference: skipped.reference, submittedAt: skipped.submittedAt };
+}
+
 /** The earlier reserve-listed application of the call that fits now and that approving `app` would skip (R4). */
 export async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" | "callId" | "submittedAt">): Promise<ReserveListed | null> {
   const ceilings = await readCeilings(db, app.callId);

@@ -2,6 +2,7 @@ import { Router, type Request } from "express";
 import { z } from "zod";
 import type { TFunction } from "i18next";
 import { formatAmount, type Cents } from "../../domain/money";
+import { LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { UserRole } from "../../services/platform/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../services/scheme/reference";
@@ -121,7 +122,11 @@ adminRoutes.get("/admin/regions/:id", admin, async (req, res) => {
   const { region, partner } = await regionLocals(req, idParam(req));
   res.render("pages/admin/region-edit", {
     pageTitle: pageTranslator(res)("admin:titles.editRegion", { name: region.name }), region,
-    values: { name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "" },
+    languageOptions: languageOptions(),
+    values: {
+      name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "",
+      partnerLanguage: partner?.defaultLanguage ?? SOURCE_LANGUAGE,
+    },
   });
 });
 
@@ -133,14 +138,18 @@ const regionSchema = z.object({
   partnerShortName: field.name("a short name", 50),
   partnerAddress: field.text("the postal address", 500),
   partnerEmail: field.optionalEmail(),
+  partnerLanguage: field.choice(LANGUAGES, "Choose one of the languages offered.").optional(),
 });
+
+/** The five languages, each named in itself, as the language switcher names them. */
+const languageOptions = () => LANGUAGES.map((code) => ({ value: code, label: LANGUAGE_NAMES[code] }));
 
 /** Its locals read the region, so a region that does not exist is a 404 whatever the form holds. */
 const regionPage = {
   view: "pages/admin/region-edit",
   locals: async (req: Request) => {
     const { region } = await regionLocals(req, idParam(req));
-    return { pageTitle: requestTranslator(req)("admin:titles.editRegion", { name: region.name }), region };
+    return { pageTitle: requestTranslator(req)("admin:titles.editRegion", { name: region.name }), region, languageOptions: languageOptions() };
   },
 };
 

@@ -177,7 +177,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /admin/regions/:id": { as: "admin", path: (i) => `/admin/regions/${i.ownRegion}` },
   "POST /admin/regions/:id": {
     as: "admin", path: (i) => `/admin/regions/${i.ownRegion}`,
-    fields: ["name", "country", "partnerName", "partnerShortName", "partnerAddress", "partnerEmail"],
+    fields: ["name", "country", "partnerName", "partnerShortName", "partnerAddress", "partnerEmail", "partnerLanguage"],
   },
   "GET /admin/scheme": { as: "admin", path: at("/admin/scheme") },
   "POST /admin/scheme": {
