@@ -55,16 +55,20 @@ export interface DecidedLetter {
   markup?: RenderedLetterMarkup;
 }
 
-/** The next free number under a reference prefix, counting stored and pending letters. */
+/**
+ * The next number under a reference prefix: one upsert of the prefix's counter (letter_numbers),
+ * whatever the number of letters already issued. On PostgreSQL the upsert holds the counter's row
+ * lock until the approval commits, so concurrent approvals under one prefix number one after the
+ * other; SQLite's single connection already serialises transactions. The unique constraints on
+ * the references stay the last line of defence.
+ */
 async function nextSequence(trx: Trx, prefix: string): Promise<number> {
-  // Serialises numbering per prefix on PostgreSQL until commit; the unique constraints stay the
-  // last line of defence. SQLite's single connection already serialises transactions.
-  if (isPostgres(trx)) await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [prefix]);
-  const stored: string[] = await trx("award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
-  const pending: string[] = await trx("pending_award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
-  const highest = [...stored, ...pending].map((r) => r.slice(prefix.length)).filter((s) => /^\d+$/.test(s)).map(Number)
-    .reduce((a, b) => Math.max(a, b), 0);
-  return highest + 1;
+  const [row] = await trx("letter_numbers").insert({ prefix, last_sequence: 1 })
+    .onConflict("prefix").merge({ last_sequence: trx.raw("?? + 1", ["letter_numbers.last_sequence"]) })
+    .returning("last_sequence");
+  const sequence = Number(typeof row === "object" ? row.last_sequence : row);
+  if (!Number.isSafeInteger(sequence) || sequence < 1) throw new Error(`letter_numbers: unexpected sequence ${String(sequence)} for ${prefix}`);
+  return sequence;
 }
 
 type LetterState = { kind: "stored"; letter: IssuedLetter } | { kind: "pending"; letter: DecidedLetter } | { kind: "none" };
