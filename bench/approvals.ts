@@ -7,6 +7,8 @@
  * Part of `npm run bench`; alone (for a CPU profile):
  *
  *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/approvals.ts [--approvals 40] [--file data/bench/voucherdesk.sqlite]
+ *
+ * `--queries` prints the SQL of the last approval.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +27,8 @@ import { cpuMs, percentile } from "./stats";
 
 export interface ApprovalResult {
   approvals: number;
+  /** Database queries of one approval (median), the letter's storing included. */
+  queries: number;
   refused: number;
   p50: number;
   p95: number;
@@ -62,7 +66,7 @@ async function approvable(db: Db, deciderId: number, count: number): Promise<num
   return ids;
 }
 
-export async function measureApprovals(largeFile: string, dir: string, count: number): Promise<ApprovalResult> {
+export async function measureApprovals(largeFile: string, dir: string, count: number, opts: { showQueries?: boolean } = {}): Promise<ApprovalResult> {
   const copy = path.join(dir, "approvals.sqlite");
   rmSync(copy, { force: true });
   execFileSync("sqlite3", [largeFile, `vacuum into '${copy}'`]);
@@ -75,14 +79,21 @@ export async function measureApprovals(largeFile: string, dir: string, count: nu
     const ids = await approvable(db, actor.id, count);
     const times: number[] = [];
     const cpu: number[] = [];
+    const queries: number[] = [];
+    let sql: string[] = [];
+    db.on("query", (q: { sql: string }) => sql.push(q.sql));
     let refused = 0;
     for (const id of ids) {
+      sql = [];
       const t0 = process.hrtime.bigint();
       const c0 = process.cpuUsage();
       try {
         await approve({ db, config, actor, now: () => new Date(ANCHOR) }, id, {});
         cpu.push(cpuMs(process.cpuUsage(c0)));
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        queries.push(sql.length);
+        if (process.env.BENCH_TRACE) console.log(`  ${id}: ${times.at(-1)?.toFixed(1)} ms, CPU ${cpu.at(-1)?.toFixed(1)} ms`);
+        if (opts.showQueries && queries.length === ids.length) console.log(sql.map((q, i) => `  ${i + 1}. ${q}`).join("\n"));
       } catch (err) {
         refused++;
         if (refused === 1) console.log(`  approval refused: ${err instanceof Error ? err.message : String(err)}`);
@@ -104,10 +115,10 @@ export async function measureApprovals(largeFile: string, dir: string, count: nu
     }
     // The first renderings warm up the JIT and the fonts.
     const r: ApprovalResult = {
-      approvals: times.length, refused, p50: percentile(times, 50), p95: percentile(times, 95), cpuP50: percentile(cpu, 50), cpuP95: percentile(cpu, 95),
+      queries: percentile(queries, 50), approvals: times.length, refused, p50: percentile(times, 50), p95: percentile(times, 95), cpuP50: percentile(cpu, 50), cpuP95: percentile(cpu, 95),
       letterMs: percentile(letterTimes.slice(5), 50), letterCpuMs: percentile(letterCpu.slice(5), 50),
     };
-    console.log(`  approvals: ${r.approvals} (${refused} refused), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms ` +
+    console.log(`  approvals: ${r.approvals} (${refused} refused), ${r.queries} queries each, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms ` +
       `(CPU p50 ${r.cpuP50.toFixed(1)} ms, p95 ${r.cpuP95.toFixed(1)} ms); award letter render ${r.letterMs.toFixed(1)} ms (CPU ${r.letterCpuMs.toFixed(1)} ms, median)`);
     return r;
   } finally {
@@ -116,9 +127,9 @@ export async function measureApprovals(largeFile: string, dir: string, count: nu
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { approvals: { type: "string", default: "40" }, file: { type: "string", default: DEFAULT_BENCH_FILE } } });
+  const { values } = parseArgs({ options: { approvals: { type: "string", default: "40" }, file: { type: "string", default: DEFAULT_BENCH_FILE }, queries: { type: "boolean", default: false } } });
   const dir = mkdtempSync(path.join(os.tmpdir(), "vd-bench-approvals-"));
-  measureApprovals(path.resolve(values.file), dir, Number(values.approvals))
+  measureApprovals(path.resolve(values.file), dir, Number(values.approvals), { showQueries: values.queries })
     .finally(() => rmSync(dir, { recursive: true, force: true }))
     .catch((err: unknown) => {
       console.error(err);
