@@ -20,7 +20,7 @@ import { loadApplication, lockApplication } from "../applications/records";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, nowIso } from "../platform/context";
-import { awardLetterData } from "./letter-data";
+import { awardLetterData, type LetterFactsKnown } from "./letter-data";
 
 export { awardLetterData } from "./letter-data";
 export { toBuffer } from "../../db/tables/award-letters";
@@ -92,20 +92,19 @@ async function letterState(trx: Trx, applicationId: number): Promise<LetterState
  * against the template; no PDF yet (storeAwardLetter writes it after the commit). Idempotent: an
  * application whose letter is already decided gets that one back.
  */
-export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number): Promise<DecidedLetter | IssuedLetter> {
+export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number, known: LetterFactsKnown = {}): Promise<DecidedLetter | IssuedLetter> {
   // Two approvals of the same application at once must not both number a letter.
   await lockApplication(trx, applicationId);
   const state = await letterState(trx, applicationId);
   if (state.kind !== "none") return state.letter;
 
+  // The whole row: the letter's data is made from it too (awardLetterData), so it is read once.
   const app = await trx("applications as a")
     .join("partners as p", "p.id", "a.partner_id")
     .join("regions as r", "r.id", "p.region_id")
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("a.id", applicationId)
-    .first<{ state: string; approved_on: string | null; decided_by: number | null; region_code: string; type_code: string } | undefined>(
-      "a.state", "a.approved_on", "a.decided_by", "r.code as region_code", "vt.code as type_code",
-    );
+    .first<(ApplicationsRow & { region_code: string; type_code: string }) | undefined>("a.*", "r.code as region_code", "vt.code as type_code");
   if (!app) throw new NotFoundError();
   if (app.state !== "approved") {
     throw new ConflictError("An award letter is issued when the application is approved; this application is not approved.", "letter_not_approved");
@@ -124,7 +123,7 @@ export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicati
     programme: LETTER_PROGRAMME, year, regionCode: app.region_code, typeCode: app.type_code, sequence: await nextSequence(trx, prefix),
   });
   const issuedAt = nowIso(ctx);
-  const data = await awardLetterData(trx, ctx, applicationId, { reference, issuedAt });
+  const data = await awardLetterData(trx, ctx, applicationId, { reference, issuedAt }, { ...known, application: app });
   // The whole wording is checked now (data, de minimis ceiling, template), so a letter that cannot
   // be made refuses the approval; only the layout into PDF is left for after the commit.
   const markup = renderAwardLetterMarkup(data);
