@@ -43,6 +43,13 @@ import { loadActor } from "../server/services/people/user-queries";
 /** Where `npm run bench:seed` writes the large programme and `npm run bench` reads it. */
 export const DEFAULT_BENCH_FILE = "data/bench/voucherdesk.sqlite";
 
+/**
+ * The key that seals the staff accounts' authenticator keys, the same for the seed and the bench's
+ * server (it is derived from the session secret otherwise, which differs between the two), so the
+ * bench can give the demo accounts' second factor. Benchmark data only.
+ */
+export const BENCH_SECRET_KEY = "bench-authenticator-key-bench-authenticator-key";
+
 /** The programme's "today" for the generated history; the last calls stay open well after it. */
 export const ANCHOR = Date.UTC(2026, 10, 1, 9, 0, 0);
 const DAY = 86_400_000;

@@ -30,7 +30,7 @@ import { DEMO_TOTP_KEYS, seedDemo } from "../db/seeds/demo";
 import { generateSync } from "otplib";
 import { type ApprovalResult, measureApprovals } from "./approvals";
 import { EXPORT_SQL } from "./export-ledger";
-import { ANCHOR, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
+import { ANCHOR, BENCH_SECRET_KEY, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
 import { percentile } from "./stats";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -182,7 +182,7 @@ async function demoDatabase(dir: string): Promise<string> {
 }
 
 function benchConfig() {
-  return { ...loadConfig({ ...process.env, NODE_ENV: "development", DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-cfg-")) }), timeZone: "Europe/Copenhagen" };
+  return { ...loadConfig({ ...process.env, NODE_ENV: "development", VOUCHERDESK_SECRET_KEY: BENCH_SECRET_KEY, DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-cfg-")) }), timeZone: "Europe/Copenhagen" };
 }
 
 
