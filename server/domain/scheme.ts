@@ -3,6 +3,7 @@
  * are the seeded defaults; an administrator can change them per scheme (they live in the
  * database), so code takes a VoucherType as an argument rather than switching on a code.
  */
+import { msg } from "./message";
 import { ValidationError } from "../errors";
 import { type Cents, assertCents, formatMoney } from "./money";
 
@@ -135,15 +136,11 @@ export function findVoucherType(code: string, types: readonly VoucherType[] = DE
 export function requestedAmountFor(type: VoucherType, costsCents?: Cents): Cents {
   if (type.amountRule === "fixed") return type.maxCents;
   if (costsCents === undefined || costsCents === null) {
-    throw new ValidationError(`Please enter the expected costs for the ${type.name} voucher.`, {
-      costs: "Please enter the expected costs.",
-    });
+    throw new ValidationError(msg("errors:scheme.costsMissing", { type: type.name }), { costs: msg("errors:scheme.costsMissingField") });
   }
   const costs = assertCents(costsCents);
   if (costs <= 0) {
-    throw new ValidationError("The expected costs must be greater than zero.", {
-      costs: "The expected costs must be greater than zero.",
-    });
+    throw new ValidationError(msg("errors:scheme.costsNotPositive"), { costs: msg("errors:scheme.costsNotPositive") });
   }
   return Math.min(costs, type.maxCents);
 }
