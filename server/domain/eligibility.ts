@@ -8,7 +8,7 @@ import { code, day, dayTime, type Message, money, msg, type Text } from "./messa
 import { isLive } from "./lifecycle";
 import type { AppState } from "./lifecycle";
 import { type Cents, assertCents, sumCents } from "./money";
-import { DE_MINIMIS_REGULATION, SECTORS, type VoucherType, findVoucherType } from "./scheme";
+import { SECTORS, type VoucherType, findVoucherType } from "./scheme";
 import { costLineDateStatus, voucherDeadlines } from "./claims";
 import { deMinimisAid, type ProgrammeAward } from "./de-minimis";
 import { instantMillis, isValidDate, localDate } from "./time";
