@@ -63,11 +63,17 @@ export interface VoucherFacts {
  * deadline does not end the voucher: the award letter promises claims until the claim deadline.
  */
 export function expiryReason(v: VoucherFacts, today: string): string | null {
+  const text = expiryText(v, today);
+  return text && englishText(text);
+}
+
+/** expiryReason as a message. */
+export function expiryText(v: VoucherFacts, today: string): Message | null {
   if (!AWAITING_CLAIM.includes(v.state as AppState) || !v.claimDeadline) return null;
   if (!isPastDeadline(today, v.claimDeadline)) return null;
   return v.state === "claim-rejected"
-    ? `claim deadline ${dayInWords(v.claimDeadline)} passed after the claim was rejected`
-    : `claim deadline ${dayInWords(v.claimDeadline)} passed without a claim`;
+    ? msg("errors:claims.expiredAfterRejection", { deadline: day(v.claimDeadline) })
+    : msg("errors:claims.expiredWithoutClaim", { deadline: day(v.claimDeadline) });
 }
 
 /** The state as it is on `today`: "expired" once due, even before the daily job has written it. */

@@ -58,3 +58,10 @@ export function isMessage(value: unknown): value is Message {
   return typeof value === "object" && value !== null && typeof (value as { key?: unknown }).key === "string"
     && typeof (value as { params?: unknown }).params === "object";
 }
+
+/** Sentences one after the other ("a b c"), each a message or text. */
+export function sentences(items: readonly MessageParam[]): MessageParam {
+  const [first, ...rest] = items;
+  if (first === undefined) return "";
+  return rest.length === 0 ? first : msg("errors:format.sentences", { first, rest: sentences(rest) });
+}
