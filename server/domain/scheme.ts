@@ -3,8 +3,8 @@
  * are the seeded defaults; an administrator can change them per scheme (they live in the
  * database), so code takes a VoucherType as an argument rather than switching on a code.
  */
-import { msg } from "./message";
-import { ValidationError } from "../errors";
+import { type Message, money, msg } from "./message";
+import { englishText, ValidationError } from "../errors";
 import { type Cents, assertCents, formatMoney } from "./money";
 
 export type AmountRule = "capped" | "fixed";
@@ -147,20 +147,26 @@ export function requestedAmountFor(type: VoucherType, costsCents?: Cents): Cents
 
 /** Returns a sentence for the manager when the award amount is not allowed, otherwise null. */
 export function validateAwardAmount(type: VoucherType, requestedCents: Cents, awardCents: Cents): string | null {
+  const problem = awardAmountProblem(type, requestedCents, awardCents);
+  return problem && englishText(problem);
+}
+
+/** validateAwardAmount as a message. */
+export function awardAmountProblem(type: VoucherType, requestedCents: Cents, awardCents: Cents): Message | null {
   const award = assertCents(awardCents);
   const requested = assertCents(requestedCents);
   if (type.amountRule === "fixed") {
     if (award !== type.maxCents) {
-      return `The ${type.name} voucher is a fixed amount of ${formatMoney(type.maxCents)}; the award must be exactly that amount.`;
+      return msg("errors:scheme.awardFixed", { type: type.name, amount: money(type.maxCents) });
     }
     return null;
   }
-  if (award <= 0) return "The award must be greater than zero.";
+  if (award <= 0) return msg("errors:scheme.awardNotPositive");
   if (award > type.maxCents) {
-    return `The ${type.name} voucher is capped at ${formatMoney(type.maxCents)}; the award of ${formatMoney(award)} is above the cap.`;
+    return msg("errors:scheme.awardAboveCap", { type: type.name, cap: money(type.maxCents), award: money(award) });
   }
   if (award > requested) {
-    return `The award of ${formatMoney(award)} is more than the ${formatMoney(requested)} requested.`;
+    return msg("errors:scheme.awardAboveRequest", { award: money(award), requested: money(requested) });
   }
   return null;
 }
