@@ -7,7 +7,6 @@
  * All days are calendar dates (YYYY-MM-DD) in the programme time zone; the caller turns "now"
  * into "today" with localDate(now, timeZone).
  */
-import { dayInWords } from "./date-format";
 import { englishText, type FieldTexts, ValidationError } from "../errors";
 import { day, type Message, msg } from "./message";
 import { missingRateMessage, type RateEntry } from "./exchange-rates";
@@ -145,12 +144,14 @@ export function costLineDateStatus(incurredOn: string, approvedOn: string, claim
 
 /** The refusal for a cost line outside the dates, in the applicant's and the manager's words. */
 export function costLineDateMessage(status: LineDateStatus, incurredOn: string, approvedOn: string, claimDay: string): string | null {
-  if (status === "before-approval") {
-    return `dated ${dayInWords(incurredOn)}, before the approval on ${dayInWords(approvedOn)}; costs before the approval are not eligible (R11).`;
-  }
-  if (status === "after-claim-day") {
-    return `dated ${dayInWords(incurredOn)}, after the day of the claim (${dayInWords(claimDay)}); only costs already incurred can be claimed.`;
-  }
+  const text = costLineDateText(status, incurredOn, approvedOn, claimDay);
+  return text && englishText(text);
+}
+
+/** costLineDateMessage as a message. */
+export function costLineDateText(status: LineDateStatus, incurredOn: string, approvedOn: string, claimDay: string): Message | null {
+  if (status === "before-approval") return msg("errors:claims.lineBeforeApproval", { incurred: day(incurredOn), approved: day(approvedOn) });
+  if (status === "after-claim-day") return msg("errors:claims.lineAfterClaimDay", { incurred: day(incurredOn), claimDay: day(claimDay) });
   return null;
 }
 
