@@ -3,35 +3,52 @@
  * HTTP status and a stable code; the web layer maps them to pages in one place
  * (server/web/error-handler.ts). Anything else is a bug and becomes a generic 500 page.
  */
-export type FieldErrors = Record<string, string>;
+import { msg, type Text } from "./domain/message";
+import { englishText } from "./i18n/messages";
 
+export type { Text } from "./domain/message";
+export { englishText } from "./i18n/messages";
+
+/** Per-field messages in English, as logs and older code read them. */
+export type FieldErrors = Record<string, string>;
+/** Per-field messages as thrown: catalogue messages (server/domain/message.ts) or plain text. */
+export type FieldTexts = Record<string, Text>;
+
+/**
+ * A message is a catalogue message (`msg("errors:...", params)`) or, for text not yet moved to a
+ * catalogue, a plain string shown as it is. `message` and `fields` are the English renderings;
+ * `text` and `fieldTexts` are what the web edge translates (server/web/error-text.ts).
+ */
 export class AppError extends Error {
+  /** Per-field messages for form re-rendering, in English. */
+  readonly fields: FieldErrors;
+
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
-    /** Per-field messages for form re-rendering. */
-    readonly fields: FieldErrors = {},
+    readonly text: Text,
+    readonly fieldTexts: FieldTexts = {},
   ) {
-    super(message);
+    super(englishText(text));
     this.name = new.target.name;
+    this.fields = Object.fromEntries(Object.entries(fieldTexts).map(([k, v]) => [k, englishText(v)]));
   }
 }
 
 export class BadRequestError extends AppError {
-  constructor(message: string, code = "bad_request") {
+  constructor(message: Text, code = "bad_request") {
     super(400, code, message);
   }
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, fields: FieldErrors = {}, code = "validation_failed") {
+  constructor(message: Text, fields: FieldTexts = {}, code = "validation_failed") {
     super(422, code, message, fields);
   }
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = "Please sign in to continue.") {
+  constructor(message: Text = msg("errors:generic.unauthenticated")) {
     super(401, "unauthenticated", message);
   }
 }
@@ -39,27 +56,25 @@ export class UnauthenticatedError extends AppError {
 /** A wrong e-mail address or password: one message for both, so the form does not reveal which accounts exist. */
 export class SignInFailedError extends AppError {
   constructor() {
-    super(401, "sign_in_failed", "The e-mail address or password is not right. Check both and try again.", {
-      email: "The e-mail address or password is not right.",
-    });
+    super(401, "sign_in_failed", msg("errors:generic.signInFailed"), { email: msg("errors:generic.signInFailedField") });
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = "You do not have permission to do this.", code = "forbidden") {
+  constructor(message: Text = msg("errors:generic.forbidden"), code = "forbidden") {
     super(403, code, message);
   }
 }
 
 /** Also used for records that exist but belong to someone else, so that ids leak nothing. */
 export class NotFoundError extends AppError {
-  constructor(message = "We could not find that page or record.") {
+  constructor(message: Text = msg("errors:generic.notFound")) {
     super(404, "not_found", message);
   }
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string, code = "conflict") {
+  constructor(message: Text, code = "conflict") {
     super(409, code, message);
   }
 }
@@ -68,8 +83,8 @@ export class ConflictError extends AppError {
 export class RuleViolationError extends AppError {
   constructor(
     readonly rule: string,
-    message: string,
-    fields: FieldErrors = {},
+    message: Text,
+    fields: FieldTexts = {},
   ) {
     super(422, `rule_${rule.toLowerCase()}`, message, fields);
   }
@@ -77,14 +92,14 @@ export class RuleViolationError extends AppError {
 
 /** A body of a kind the route does not read, e.g. a multipart form sent to a route that takes no files. */
 export class UnsupportedMediaTypeError extends AppError {
-  constructor(message = "This form cannot be sent as a file upload. Go back, reload the page and send the form again from Voucherdesk.") {
+  constructor(message: Text = msg("errors:generic.unsupportedMediaType")) {
     super(415, "unsupported_media_type", message);
   }
 }
 
 export class TooManyRequestsError extends AppError {
   constructor(
-    message: string,
+    message: Text,
     /** Sent as Retry-After when known. */
     readonly retryAfterSeconds?: number,
   ) {
@@ -98,7 +113,7 @@ export class TooManyRequestsError extends AppError {
  */
 export class BusyError extends AppError {
   constructor(
-    message = "Voucherdesk is busy for a moment and nothing was saved. Please wait a few seconds and try again.",
+    message: Text = msg("errors:generic.busy"),
     readonly retryAfterSeconds = 5,
   ) {
     super(503, "busy", message);

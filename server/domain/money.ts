@@ -10,11 +10,13 @@ import * as deWords from "n2words/de-DE";
 import * as frWords from "n2words/fr-FR";
 import * as nlWords from "n2words/nl-NL";
 import { Decimal } from "decimal.js";
-import { ValidationError } from "../errors";
+import { englishText, ValidationError } from "../errors";
+import { money, msg, type Message } from "./message";
 
 export type Cents = number;
 
-export type ParseResult = { ok: true; cents: Cents } | { ok: false; reason: string };
+/** A refusal carries its message (`text`) and its English rendering (`reason`). */
+export type ParseResult = { ok: true; cents: Cents } | { ok: false; reason: string; text: Message };
 
 export type MoneyLocale = "en" | "da" | "de" | "fr" | "nl";
 
@@ -34,10 +36,8 @@ const D = Decimal.clone({ precision: 64, rounding: Decimal.ROUND_HALF_UP });
 // Parsing
 // ---------------------------------------------------------------------------------------------
 
-const EXAMPLES = "for example 4000, 4000.50, 4,000.50 or 4.000,50";
-
-function fail(reason: string): ParseResult {
-  return { ok: false, reason };
+function fail(text: Message): ParseResult {
+  return { ok: false, reason: englishText(text), text };
 }
 
 /**
@@ -61,12 +61,12 @@ function fail(reason: string): ParseResult {
  */
 export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: boolean } = {}): ParseResult {
   const maxCents = opts.maxCents ?? DEFAULT_MAX_CENTS;
-  if (typeof input !== "string") return fail("Please enter an amount.");
+  if (typeof input !== "string") return fail(msg("errors:money.missing"));
   let s = input.replace(/[\u00A0\u202F\u2007\u2009\t]/g, " ").trim();
-  if (s === "") return fail("Please enter an amount.");
+  if (s === "") return fail(msg("errors:money.missing"));
 
   if (/^[-\u2212\u2013(]/.test(s) || /[-\u2212\u2013)]$/.test(s) || /(?:eur|€)\s*[-\u2212\u2013(]/i.test(s)) {
-    return fail("The amount cannot be negative. Please enter it without a minus sign or brackets.");
+    return fail(msg("errors:money.negative"));
   }
 
   let currencyMarks = 0;
@@ -80,22 +80,22 @@ export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: 
     s = s.slice(0, s.length - suffix[0].length);
     currencyMarks++;
   }
-  if (currencyMarks > 1) return fail(`Please write the currency only once, ${EXAMPLES}.`);
-  if (s === "") return fail("Please enter the amount in figures, for example 4000.");
+  if (currencyMarks > 1) return fail(msg("errors:money.currencyTwice"));
+  if (s === "") return fail(msg("errors:money.noFigures"));
   if (/^[a-z]{3}\s*[\d.,]|[\d.,]\s*[a-z]{3}$|[$£¥]/i.test(s)) {
-    return fail("Please enter the amount in euros. Costs in another currency are converted by the finance officer.");
+    return fail(msg("errors:money.notEuros"));
   }
   if (/^\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(s)) {
-    return fail(`Please write the amount in full digits without an exponent, ${EXAMPLES}.`);
+    return fail(msg("errors:money.exponent"));
   }
   if (/[^\d., ]/.test(s)) {
-    return fail(`Please use only digits and a decimal point or comma, ${EXAMPLES}.`);
+    return fail(msg("errors:money.characters"));
   }
-  if (/^[.,]/.test(s)) return fail("Please write a 0 before the decimal separator, for example 0.50.");
+  if (/^[.,]/.test(s)) return fail(msg("errors:money.leadingSeparator"));
   if (/[., ]$/.test(s)) {
-    return fail("Please write the cents after the decimal separator, or leave the separator out (for example 4000 or 4000.50).");
+    return fail(msg("errors:money.trailingSeparator"));
   }
-  if (/[., ]{2}/.test(s)) return fail(`We could not read this amount. Please write it ${EXAMPLES}.`);
+  if (/[., ]{2}/.test(s)) return fail(msg("errors:money.unreadable"));
 
   const groups = s.split(/[., ]/);
   const seps = s.replace(/\d/g, "").split("");
@@ -125,12 +125,11 @@ export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: 
         thousandsSep = other;
       } else if (fraction.length === 3 && lead.length <= 3 && !lead.startsWith("0")) {
         const plain = `${lead}${fraction}`;
-        return fail(
-          `"${input.trim()}" is unclear: it could mean ${plain} euros or ${lead}${last}${fraction} euros. ` +
-            `Please write ${plain} for ${plain} euros, or use at most two decimals (for example ${lead}${last}${fraction.slice(0, 2)}).`,
-        );
+        return fail(msg("errors:money.ambiguous", {
+          typed: input.trim(), plain, decimal: `${lead}${last}${fraction}`, rounded: `${lead}${last}${fraction.slice(0, 2)}`,
+        }));
       }
-      if (fraction.length > 2) return fail("An amount can have at most two decimals (cents). Please round it to the cent.");
+      if (fraction.length > 2) return fail(msg("errors:money.tooManyDecimals"));
     }
   }
 
@@ -146,14 +145,14 @@ export function parseMoney(input: string, opts: { maxCents?: Cents; allowZero?: 
 
   const cents = BigInt(intGroups.join("")) * 100n + BigInt(fraction.padEnd(2, "0") || "0");
   if (cents > BigInt(maxCents)) {
-    return fail(`The amount is too large. The maximum is ${formatMoney(maxCents)}.`);
+    return fail(msg("errors:money.tooLarge", { max: money(maxCents) }));
   }
-  if (cents === 0n && !opts.allowZero) return fail("Please enter an amount greater than zero.");
+  if (cents === 0n && !opts.allowZero) return fail(msg("errors:money.zero"));
   return { ok: true, cents: Number(cents) };
 }
 
-function unclearSeparators(): string {
-  return `We could not tell the thousands separator from the decimal separator. Please write the amount ${EXAMPLES}.`;
+function unclearSeparators(): Message {
+  return msg("errors:money.unclearSeparators");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { configurePassport } from "./auth";
 import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
+import { messageHelper } from "./error-text";
 import { languageLocals, pseudoLocaleMiddleware, requestLanguage, translateHelper } from "./language";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
@@ -46,7 +47,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     partialsDir: path.join(ROOT, "views/partials"),
     // Handlebars would indent every line a standalone partial prints, text typed into a textarea included.
     compilerOptions: { preventIndent: true },
-    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date), t: translateHelper },
+    helpers: { ...viewHelpers(config.timeZone), ...labelHelpers(viewHelpers(config.timeZone).date), t: translateHelper, msg: messageHelper },
   });
   // Given a callback, express-handlebars reports every error through it, so its promise is left.
   app.engine("hbs", (viewPath, options, callback) => {

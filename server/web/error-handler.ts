@@ -1,25 +1,28 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError, BusyError, NotFoundError, ValidationError } from "../errors";
 import { isBusyError } from "../db/connection";
+import { refusalMessage } from "./error-text";
+import { pageTranslator } from "./language";
 
 const TITLES: Record<number, string> = {
-  400: "The request could not be understood",
-  401: "Please sign in",
-  403: "You cannot do this",
-  404: "Page not found",
-  409: "This could not be done right now",
-  413: "The upload is too large",
-  415: "This kind of request is not accepted here",
-  422: "Please check what you entered",
-  429: "Too many attempts",
-  500: "Something went wrong on our side",
-  503: "Busy, please try again",
+  400: "errors:title.badRequest",
+  401: "errors:title.unauthenticated",
+  403: "errors:title.forbidden",
+  404: "errors:title.notFound",
+  409: "errors:title.conflict",
+  413: "errors:title.tooLarge",
+  415: "errors:title.unsupportedMediaType",
+  422: "errors:title.validation",
+  429: "errors:title.tooManyRequests",
+  500: "errors:title.internal",
+  503: "errors:title.busy",
 };
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
 
 /**
- * The one place where errors become pages. AppErrors carry their own status, code and message;
+ * The one place where errors become pages, in the page's language. AppErrors carry their own
+ * status, code and message;
  * body-parser/multer/csrf errors are translated; anything else is logged and shown as a generic
  * 500 without details.
  */
@@ -33,11 +36,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   const status = mapped.status;
-  const body = { status, code: mapped.code, title: TITLES[status] ?? "Error", message: mapped.message, requestId: req.requestId };
+  const t = pageTranslator(res);
+  const message = refusalMessage(res, mapped);
+  const body = { status, code: mapped.code, title: t(TITLES[status] ?? "errors:title.other"), message, requestId: req.requestId };
   res.status(status);
   if (mapped instanceof BusyError) res.setHeader("Retry-After", String(mapped.retryAfterSeconds));
   if (req.accepts(["html", "json"]) === "json") {
-    res.json({ error: { code: mapped.code, message: mapped.message } });
+    res.json({ error: { code: mapped.code, message } });
     return;
   }
   res.render("pages/error", { ...body, pageTitle: body.title });

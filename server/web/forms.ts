@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from "express";
 import { AppError, TooManyRequestsError, type FieldErrors } from "../errors";
+import { refusalFields, refusalMessage } from "./error-text";
 
 /*
  * Re-rendering a form after a refusal, shared by every form route: the same view with what the
@@ -24,16 +25,17 @@ export function isFormRefusal(err: unknown): err is AppError {
 export type Locals = Record<string, unknown>;
 
 /**
- * Renders `view` for the refusal `err`: `values` defaults to the submitted body, and `locals` may
- * replace anything (the values, or the summary when a page points errors elsewhere).
+ * Renders `view` for the refusal `err`, its messages in the page's language: `values` defaults to
+ * the submitted body, and `locals` may replace anything (the values, or the summary when a page points errors elsewhere).
  */
 export function renderRefusal(req: Request, res: Response, view: string, err: AppError, locals: Locals, status = err.status): void {
   if (err instanceof TooManyRequestsError && err.retryAfterSeconds) res.set("Retry-After", String(err.retryAfterSeconds));
+  const fields = refusalFields(res, err);
   res.status(status).render(view, {
     values: (req.body ?? {}) as Locals,
-    errors: err.fields,
-    errorMessage: err.message,
-    errorSummary: errorSummary(err.fields),
+    errors: fields,
+    errorMessage: refusalMessage(res, err),
+    errorSummary: errorSummary(fields),
     ...locals,
   });
 }

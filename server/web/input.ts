@@ -1,8 +1,9 @@
 import type { Request, RequestHandler } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
+import { isMessage, msg, type MessageParam, type Text } from "../domain/message";
 import { parseMoney, type Cents } from "../domain/money";
-import { BadRequestError, NotFoundError, ValidationError, type FieldErrors } from "../errors";
+import { BadRequestError, NotFoundError, ValidationError, type FieldTexts } from "../errors";
 
 /*
  * The one input layer. Every route reads its body, query and params through zod schemas built
@@ -24,6 +25,30 @@ export const LATEST_DATE = "2100-12-31";
 /** Upper bound of free-text (`text` column) answers. */
 export const LONG_TEXT = 5000;
 
+/*
+ * Field messages are catalogue messages (server/domain/message.ts). A field's label is a message
+ * too ("the call title" in the reader's language); a label still given as a plain string keeps
+ * the whole message as plain English, so no sentence mixes two languages.
+ */
+
+/** zod carries an issue's message as a string: a catalogue message travels encoded until issuesToFields. */
+const ENCODED = "\u0001msg:";
+
+function issue(text: Text): string {
+  return typeof text === "string" ? text : ENCODED + JSON.stringify(text);
+}
+
+function fromIssue(message: string): Text {
+  if (!message.startsWith(ENCODED)) return message;
+  const decoded: unknown = JSON.parse(message.slice(ENCODED.length));
+  return isMessage(decoded) ? decoded : message;
+}
+
+/** A message about a field: the catalogue's when the label is a message, else the English `plain`. */
+function about(label: Text, key: string, plain: (label: string) => string, params: Record<string, MessageParam> = {}): string {
+  return issue(typeof label === "string" ? plain(label) : msg(key, { label, ...params }));
+}
+
 /* eslint-disable no-control-regex -- these patterns exist to find control characters */
 const NUL = /\u0000/;
 // Single-line values: C0/C1 controls, DEL and the bidi overrides/isolates that can disguise a name.
@@ -35,107 +60,113 @@ const TEXT_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 function readError(missing: string) {
   return (iss: { input?: unknown }) =>
     iss.input === undefined || iss.input === null ? missing
-      : Array.isArray(iss.input) ? "Give one answer here, not several."
-        : "This answer could not be read. Enter it again.";
+      : Array.isArray(iss.input) ? issue(msg("errors:input.several"))
+        : issue(msg("errors:input.unreadable"));
 }
 
 /** A single string value; arrays and objects are refused with a message the user understands. */
 const one = (missing: string) => z.string({ error: readError(missing) });
 
-function bounded(label: string, max: number, multiline: boolean) {
-  return one(`Enter ${label}.`)
-    .refine((s) => !NUL.test(s), "This answer contains a character that cannot be stored (NUL). Remove it.")
-    .refine((s) => !(multiline ? TEXT_FORBIDDEN : NAME_FORBIDDEN).test(s), multiline
-      ? "This answer contains control characters. Remove them and try again."
-      : "This answer contains control or text-direction characters. Type it as plain text.")
+const enter = (label: Text) => about(label, "errors:input.enter", (l) => `Enter ${l}.`);
+
+function bounded(label: Text, max: number, multiline: boolean) {
+  return one(enter(label))
+    .refine((s) => !NUL.test(s), issue(msg("errors:input.nul")))
+    .refine((s) => !(multiline ? TEXT_FORBIDDEN : NAME_FORBIDDEN).test(s), issue(multiline
+      ? msg("errors:input.controlCharacters")
+      : msg("errors:input.controlOrDirectionCharacters")))
     .transform((s) => s.trim())
-    .refine((s) => s.length <= max, `${capitalise(label)} must be ${max} characters or fewer.`);
+    .refine((s) => s.length <= max, about(label, "errors:input.tooLong", (l) => `${capitalise(l)} must be ${max} characters or fewer.`, { max }));
 }
 
 const blank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
 
-function realDate(label: string, min = EARLIEST_DATE, max = LATEST_DATE) {
-  return one(`Enter ${label}.`)
+function realDate(label: Text, min = EARLIEST_DATE, max = LATEST_DATE) {
+  return one(enter(label))
     .transform((s) => s.trim())
-    .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s), `Enter ${label} as a date, for example 2027-03-15.`)
-    .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || DateTime.fromISO(s, { zone: "UTC" }).isValid, `${capitalise(label)} is not a real date.`)
-    .refine((s) => !DateTime.fromISO(s, { zone: "UTC" }).isValid || (s >= min && s <= max), `${capitalise(label)} must be between ${min} and ${max}.`);
+    .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s), about(label, "errors:input.dateFormat", (l) => `Enter ${l} as a date, for example 2027-03-15.`))
+    .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || DateTime.fromISO(s, { zone: "UTC" }).isValid,
+      about(label, "errors:input.notRealDate", (l) => `${capitalise(l)} is not a real date.`))
+    .refine((s) => !DateTime.fromISO(s, { zone: "UTC" }).isValid || (s >= min && s <= max),
+      about(label, "errors:input.dateRange", (l) => `${capitalise(l)} must be between ${min} and ${max}.`, { min, max }));
 }
 
-function idOf(label: string) {
-  return one(`Choose ${label}.`)
+function idOf(label: Text) {
+  return one(about(label, "errors:input.choose", (l) => `Choose ${l}.`))
     .transform((s) => s.trim())
-    .refine((s) => /^[1-9]\d{0,9}$/.test(s) && Number(s) <= MAX_ID, `Choose ${label} from the list.`)
+    .refine((s) => /^[1-9]\d{0,9}$/.test(s) && Number(s) <= MAX_ID, about(label, "errors:input.chooseFromList", (l) => `Choose ${l} from the list.`))
     .transform(Number);
 }
 
+const EMAIL_FORMAT = msg("errors:input.emailFormat");
+
 export const field = {
   /** A required single-line value (names, titles, references). */
-  name: (label: string, max = 200) => bounded(label, max, false).refine((s) => s.length > 0, `Enter ${label}.`),
+  name: (label: Text, max = 200) => bounded(label, max, false).refine((s) => s.length > 0, enter(label)),
   /** An optional single-line value; "" when not given. */
-  optionalName: (label: string, max = 200) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, false)),
+  optionalName: (label: Text, max = 200) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, false)),
   /** A required free text (may span lines). */
-  text: (label: string, max = LONG_TEXT) => bounded(label, max, true).refine((s) => s.length > 0, `Enter ${label}.`),
+  text: (label: Text, max = LONG_TEXT) => bounded(label, max, true).refine((s) => s.length > 0, enter(label)),
   /** An optional free text; "" when not given. */
-  optionalText: (label: string, max = LONG_TEXT) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, true)),
+  optionalText: (label: Text, max = LONG_TEXT) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, true)),
   /** A record id chosen from a list: a positive decimal integer that fits the id columns. */
-  id: (label: string) => idOf(label),
-  optionalId: (label: string) => z.preprocess((v) => (blank(v) ? null : v), idOf(label).nullable()),
+  id: (label: Text) => idOf(label),
+  optionalId: (label: Text) => z.preprocess((v) => (blank(v) ? null : v), idOf(label).nullable()),
   /** A calendar date YYYY-MM-DD that exists, within sane bounds or the tighter ones given. */
-  date: (label: string, bounds: { min?: string; max?: string } = {}) => realDate(label, bounds.min, bounds.max),
-  optionalDate: (label: string, bounds: { min?: string; max?: string } = {}) =>
+  date: (label: Text, bounds: { min?: string; max?: string } = {}) => realDate(label, bounds.min, bounds.max),
+  optionalDate: (label: Text, bounds: { min?: string; max?: string } = {}) =>
     z.preprocess((v) => (blank(v) ? null : v), realDate(label, bounds.min, bounds.max).nullable()),
   /** A ticked checkbox sends "on" (or true/1/yes from scripts); absent means not ticked. */
-  checkbox: () => z.preprocess((v) => (v === undefined ? "" : v), one("").refine((s) => ["", "on", "true", "1", "yes", "false", "0", "no", "off"].includes(s), "This answer could not be read."))
+  checkbox: () => z.preprocess((v) => (v === undefined ? "" : v), one("").refine((s) => ["", "on", "true", "1", "yes", "false", "0", "no", "off"].includes(s), issue(msg("errors:input.checkbox"))))
     .transform((s) => ["on", "true", "1", "yes"].includes(s)),
-  email: () => bounded("an e-mail address", 254, false).transform((s) => s.toLowerCase())
-    .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), "Enter an e-mail address like name@example.com."),
-  optionalEmail: () => z.preprocess((v) => (blank(v) ? "" : v), bounded("an e-mail address", 254, false).transform((s) => s.toLowerCase())
-    .refine((s) => s === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), "Enter an e-mail address like name@example.com.")),
+  email: () => bounded(msg("errors:input.emailLabel"), 254, false).transform((s) => s.toLowerCase())
+    .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), issue(EMAIL_FORMAT)),
+  optionalEmail: () => z.preprocess((v) => (blank(v) ? "" : v), bounded(msg("errors:input.emailLabel"), 254, false).transform((s) => s.toLowerCase())
+    .refine((s) => s === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), issue(EMAIL_FORMAT))),
   /** A password is taken as typed (no trimming), bounded so hashing stays cheap. */
-  password: (min: number) => one("Enter a password.").refine((s) => !NUL.test(s), "The password contains a character that cannot be used (NUL).")
-    .refine((s) => s.length > 0, "Enter a password.")
-    .refine((s) => s.length >= min, `The password must be at least ${min} characters long.`)
-    .refine((s) => s.length <= 200, "The password must be 200 characters or fewer."),
-  choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
-    one(message).transform((s) => s.trim()).refine((s): s is T[number] => (values as readonly string[]).includes(s), message),
+  password: (min: number) => one(issue(msg("errors:input.passwordMissing"))).refine((s) => !NUL.test(s), issue(msg("errors:input.passwordNul")))
+    .refine((s) => s.length > 0, issue(msg("errors:input.passwordMissing")))
+    .refine((s) => s.length >= min, issue(msg("errors:input.passwordTooShort", { min })))
+    .refine((s) => s.length <= 200, issue(msg("errors:input.passwordTooLong", { max: 200 }))),
+  choice: <const T extends readonly [string, ...string[]]>(values: T, message: Text) =>
+    one(issue(message)).transform((s) => s.trim()).refine((s): s is T[number] => (values as readonly string[]).includes(s), issue(message)),
   /** A whole number typed by a user (headcounts, days). */
-  wholeNumber: (label: string, bounds: { min?: number; max: number }) => one(`Enter ${label}.`).transform((s) => s.trim())
+  wholeNumber: (label: Text, bounds: { min?: number; max: number }) => one(enter(label)).transform((s) => s.trim())
     .refine((s) => /^\d{1,9}$/.test(s) && Number(s) >= (bounds.min ?? 0) && Number(s) <= bounds.max,
-      `Enter ${label} as a whole number from ${bounds.min ?? 0} to ${bounds.max}.`)
+      about(label, "errors:input.wholeNumber", (l) => `Enter ${l} as a whole number from ${bounds.min ?? 0} to ${bounds.max}.`, { min: bounds.min ?? 0, max: bounds.max }))
     .transform(Number),
   /** An amount in euros through the one money parser (R1); blank is null unless required. */
-  money: (label: string, opts: { required?: boolean; allowZero?: boolean; maxCents?: Cents } = {}) =>
-    z.preprocess((v) => (blank(v) ? null : v), one(`Enter ${label}.`).nullable()).transform((s, ctx): Cents | null => {
+  money: (label: Text, opts: { required?: boolean; allowZero?: boolean; maxCents?: Cents } = {}) =>
+    z.preprocess((v) => (blank(v) ? null : v), one(enter(label)).nullable()).transform((s, ctx): Cents | null => {
       if (s === null) {
-        if (opts.required) ctx.addIssue({ code: "custom", message: `Enter ${label}, for example 1500 or 1.500,00.` });
+        if (opts.required) ctx.addIssue({ code: "custom", message: about(label, "errors:input.moneyMissing", (l) => `Enter ${l}, for example 1500 or 1.500,00.`) });
         return null;
       }
       const r = parseMoney(s.trim(), { allowZero: opts.allowZero, maxCents: opts.maxCents });
       if (!r.ok) {
-        ctx.addIssue({ code: "custom", message: r.reason });
+        ctx.addIssue({ code: "custom", message: issue(r.text) });
         return null;
       }
       return r.cents;
     }),
   /** A page number in a list's query string. */
   page: () => z.preprocess((v) => (blank(v) ? "1" : v), one("").transform((s) => s.trim())
-    .refine((s) => /^[1-9]\d{0,5}$/.test(s), "The page number must be a whole number from 1.").transform(Number)),
+    .refine((s) => /^[1-9]\d{0,5}$/.test(s), issue(msg("errors:input.page"))).transform(Number)),
   /** A filter value in a query string: one value, bounded, "" when absent. */
-  filter: (label: string, max = 100) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, false)),
+  filter: (label: Text, max = 100) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, false)),
 };
 
-function issuesToFields(error: z.ZodError): FieldErrors {
-  const fields: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join(".") || "_form";
-    if (!fields[key]) fields[key] = issue.message;
+function issuesToFields(error: z.ZodError): FieldTexts {
+  const fields: FieldTexts = {};
+  for (const zodIssue of error.issues) {
+    const key = zodIssue.path.map(String).join(".") || "_form";
+    if (!fields[key]) fields[key] = fromIssue(zodIssue.message);
   }
   return fields;
 }
 
 /** A form body: a refusal is a 422 with a message beside each field. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown, message = "Some answers need your attention."): z.infer<S> {
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, message: Text = msg("errors:input.summary")): z.infer<S> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
   throw new ValidationError(message, issuesToFields(result.error));
@@ -145,8 +176,8 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, message
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const result = schema.safeParse(query ?? {});
   if (result.success) return result.data;
-  const [key, message] = Object.entries(issuesToFields(result.error))[0] ?? ["_query", "it could not be read"];
-  throw new BadRequestError(`The address has a parameter that could not be read (${key}): ${message}`, "bad_query");
+  const [key, reason] = Object.entries(issuesToFields(result.error))[0] ?? ["_query", msg("errors:input.queryUnreadable")];
+  throw new BadRequestError(msg("errors:input.badQuery", { key, reason }), "bad_query");
 }
 
 /** A record id in the path; anything that cannot be an id is a 404, like an id that does not exist. */
@@ -175,7 +206,7 @@ function hasNul(v: unknown, depth = 0): boolean {
  */
 export const refuseNul: RequestHandler = (req, _res, next) => {
   if (hasNul(req.body) || hasNul(req.query)) {
-    return next(new BadRequestError("What you sent contains a character that cannot be stored (NUL). Remove it and try again.", "nul_byte"));
+    return next(new BadRequestError(msg("errors:input.nulInRequest"), "nul_byte"));
   }
   next();
 };

@@ -1,3 +1,4 @@
+import { msg } from "../../domain/message";
 import { ForbiddenError, NotFoundError } from "../../errors";
 import { toClaim, type ClaimRecord } from "../../db/tables/claims";
 import { toCostLine } from "../../db/tables/claim-cost-lines";
@@ -13,7 +14,7 @@ import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 
 export function requireVerifier(ctx: ServiceContext) {
   const a = ctx.actor;
-  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators verify claims.");
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError(msg("errors:claims.onlyVerifiers"));
   return a;
 }
 

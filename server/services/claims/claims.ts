@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../../errors";
-import { claimWindow, costLineDateMessage, costLineDateStatus } from "../../domain/claims";
+import { NotFoundError, RuleViolationError, ValidationError, type FieldTexts } from "../../errors";
+import { claimWindow, costLineDateStatus, costLineDateText } from "../../domain/claims";
+import { type Message, msg, sentences } from "../../domain/message";
 import { parseMoney, sumCents, type Cents } from "../../domain/money";
 import { isValidDate, localDate } from "../../domain/time";
 import { actingUser, loadApplication, lockApplication, transition } from "../applications/records";
@@ -38,41 +39,41 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
     // A late or early claim is refused whatever it contains; the window is the same whether or
     // not the daily expiry job has already run.
     const window = claimWindow(app, today);
-    if (!window.open) throw new RuleViolationError(window.rule, window.reason);
-    const fields: FieldErrors = {};
-    if (!input.report.trim()) fields.report = "Describe what happened during the activity.";
+    if (!window.open) throw new RuleViolationError(window.rule, window.text);
+    const fields: FieldTexts = {};
+    if (!input.report.trim()) fields.report = msg("errors:claims.reportMissing");
     const lines: { incurredOn: string; description: string; currency: string; minor: number }[] = [];
-    const late: string[] = [];
+    const late: Message[] = [];
     input.lines.forEach((l, i) => {
       const blank = !l.incurredOn.trim() && !l.description.trim() && !l.amount.trim();
       if (blank) return;
       const n = i + 1;
       const currency = (l.currency || "EUR").trim().toUpperCase();
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(l.incurredOn)) fields[`date_${i}`] = `Cost line ${n}: enter the date, for example 2027-03-15.`;
-      if (!l.description.trim()) fields[`description_${i}`] = `Cost line ${n}: describe the cost.`;
-      if (!/^[A-Z]{3}$/.test(currency)) fields[`currency_${i}`] = `Cost line ${n}: enter a three-letter currency code such as EUR or DKK.`;
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(l.incurredOn)) fields[`date_${i}`] = msg("errors:claims.lineDateMissing", { n });
+      if (!l.description.trim()) fields[`description_${i}`] = msg("errors:claims.lineDescriptionMissing", { n });
+      if (!/^[A-Z]{3}$/.test(currency)) fields[`currency_${i}`] = msg("errors:claims.lineCurrency", { n });
       const m = parseMoney(l.amount.replace(/^(eur|€)/i, ""));
-      if (!m.ok) fields[`amount_${i}`] = `Cost line ${n}: ${m.reason}`;
+      if (!m.ok) fields[`amount_${i}`] = msg("errors:claims.lineAmount", { n, reason: m.text });
       if (fields[`date_${i}`] || fields[`description_${i}`] || fields[`currency_${i}`] || !m.ok) return;
       const given: string = l.incurredOn;
-      if (!isValidDate(l.incurredOn)) { fields[`date_${i}`] = `Cost line ${n}: ${given} is not a date in the calendar.`; return; }
+      if (!isValidDate(l.incurredOn)) { fields[`date_${i}`] = msg("errors:claims.lineDateNotReal", { n, given }); return; }
       if (app.approvedOn) {
         const status = costLineDateStatus(l.incurredOn, app.approvedOn, today);
-        const why = costLineDateMessage(status, l.incurredOn, app.approvedOn, today);
+        const why = costLineDateText(status, l.incurredOn, app.approvedOn, today);
         if (why) {
-          const msg = `Cost line ${n} is ${why}`;
-          fields[`date_${i}`] = msg;
-          late.push(msg);
+          const refusal = msg("errors:claims.lineDate", { n, why });
+          fields[`date_${i}`] = refusal;
+          late.push(refusal);
           return;
         }
       }
       lines.push({ incurredOn: l.incurredOn, description: l.description.trim(), currency, minor: m.cents });
     });
-    if (late.length > 0) throw new RuleViolationError("R11", `The claim cannot be submitted: ${late.join(" ")}`, fields);
+    if (late.length > 0) throw new RuleViolationError("R11", msg("errors:claims.notSubmittable", { reasons: sentences(late) }), fields);
     if (lines.length === 0 && !Object.keys(fields).some((k) => k.startsWith("amount_") || k.startsWith("date_"))) {
-      fields.date_0 = "Enter at least one cost line.";
+      fields.date_0 = msg("errors:claims.noLines");
     }
-    if (Object.keys(fields).length) throw new ValidationError("The claim needs your attention.", fields);
+    if (Object.keys(fields).length) throw new ValidationError(msg("errors:claims.needsAttention"), fields);
 
     const now = nowIso(ctx);
     const claimId = insertedId((await trx("claims").insert({
@@ -113,7 +114,7 @@ export async function addApplicationAttachments(ctx: ServiceContext, application
     const app = await loadApplication(ctx, applicationId, trx);
     if (ctx.actor?.role !== "applicant") throw new NotFoundError();
     if (app.state !== "draft" && app.state !== "more-info-requested") {
-      throw new ValidationError("Files can be added while the application is a draft or when more information is requested.");
+      throw new ValidationError(msg("errors:claims.filesNotNow"));
     }
     const ids: number[] = [];
     for (const f of files) ids.push(await storeAttachment(trx, ctx, app.id, null, "application", f));

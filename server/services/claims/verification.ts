@@ -1,3 +1,5 @@
+import { type Message, msg } from "../../domain/message";
+
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
 import { lockApplication, transition } from "../applications/records";
@@ -6,6 +8,10 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, nowIso } from "../platform/context";
 import { assertNoConflict } from "../review/conflicts";
 import { claimDayOf, lineDecisionsOf, loadClaim, requireVerifier, type LineAnswers, type LoadedClaim } from "./claim-facts";
+
+const ALREADY_DECIDED: Record<string, Message> = {
+  verified: msg("errors:claims.alreadyVerified"), rejected: msg("errors:claims.alreadyRejected"), paid: msg("errors:claims.alreadyPaid"),
+};
 
 export type { LineAnswers, LineDecision };
 
@@ -26,7 +32,7 @@ async function decidableClaim(trx: Trx, ctx: ServiceContext, claimId: number): P
   await lockApplication(trx, first.application_id);
   const loaded = await loadClaim(ctx, claimId, trx);
   await assertNoConflict(trx, ctx, loaded.app);
-  if (loaded.c.status !== "submitted") throw new ConflictError(`This claim has already been ${loaded.c.status}.`, "claim_decided");
+  if (loaded.c.status !== "submitted") throw new ConflictError(ALREADY_DECIDED[loaded.c.status] ?? `This claim has already been ${loaded.c.status}.`, "claim_decided");
   return { ...loaded, verifierId: verifier.id };
 }
 
@@ -52,7 +58,7 @@ export async function verifyClaim(ctx: ServiceContext, claimId: number, decision
 
 export async function rejectClaim(ctx: ServiceContext, claimId: number, reason: string): Promise<void> {
   const text = reason.trim();
-  if (!text) throw new ValidationError("Please give the reason for rejecting the claim.", { rejectReason: "Enter the reason." });
+  if (!text) throw new ValidationError(msg("errors:claims.rejectReasonMissing"), { rejectReason: msg("errors:review.enterReason") });
   await inTransaction(ctx, async (trx) => {
     const { app, verifierId } = await decidableClaim(trx, ctx, claimId);
     await trx("claims").where({ id: claimId, status: "submitted" }).update({

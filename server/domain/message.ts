@@ -1,0 +1,67 @@
+/**
+ * A text for people as a catalogue key with parameters ("errors:generic.notFound"),
+ * translated where it is shown: the web edge renders it in the reader's language, and errors keep
+ * an English rendering for logs and for code that compares messages. The domain only builds these
+ * descriptors; it never translates.
+ *
+ * Parameters that read differently per language are passed raw and tagged: a calendar date, an
+ * instant on the programme's clock, an amount in cents, a stored code. A parameter may itself be
+ * a message (a reason inside a sentence). A plain string is shown as it is.
+ */
+export interface Message {
+  /** "namespace:path.to.key", written out in full at the call so the catalogue test finds it. */
+  readonly key: string;
+  readonly params: Readonly<Record<string, MessageParam>>;
+}
+
+/** Text not yet moved to a catalogue stays a string and is shown as it is. */
+export type Text = string | Message;
+
+export type MessageParam =
+  | string
+  | number
+  | Message
+  | { readonly kind: "day"; readonly date: string }
+  | { readonly kind: "dayTime"; readonly instant: string; readonly timeZone: string }
+  | { readonly kind: "money"; readonly cents: number }
+  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean };
+
+export function msg(key: string, params: Record<string, MessageParam> = {}): Message {
+  return { key, params };
+}
+
+/** A calendar date "YYYY-MM-DD", written out in the reader's language ("30 November 2026"). */
+export const day = (date: string): MessageParam => ({ kind: "day", date });
+
+/** An instant on the programme's clock, written out with its time ("1 April 2027 at 12:00"). */
+export const dayTime = (instant: string, timeZone: string): MessageParam => ({ kind: "dayTime", instant, timeZone });
+
+/** An amount in integer cents, in the reader's conventions ("EUR 4,000.00", "4.000,00 EUR"). */
+export const money = (cents: number): MessageParam => ({ kind: "money", cents });
+
+/** A stored code read through the codes catalogue ("codes:state.approved"); `fallback` when it has no label. */
+export const code = (group: string, value: string, fallback = value): MessageParam => ({ kind: "code", group, code: value, fallback });
+
+/** A code's label inside an English sentence, in lower case ("is approved"); other languages keep the label as written. */
+export const codeInSentence = (group: string, value: string, fallback = value): MessageParam =>
+  ({ kind: "code", group, code: value, fallback, lower: true });
+
+/** "a", "a or b", "a, b or c" in the reader's language. */
+export function orList(items: readonly MessageParam[]): MessageParam {
+  const [first, ...rest] = items;
+  if (first === undefined) return "";
+  if (rest.length === 0) return first;
+  return msg("errors:format.or", { first, rest: orList(rest) });
+}
+
+export function isMessage(value: unknown): value is Message {
+  return typeof value === "object" && value !== null && typeof (value as { key?: unknown }).key === "string"
+    && typeof (value as { params?: unknown }).params === "object";
+}
+
+/** Sentences one after the other ("a b c"), each a message or text. */
+export function sentences(items: readonly MessageParam[]): MessageParam {
+  const [first, ...rest] = items;
+  if (first === undefined) return "";
+  return rest.length === 0 ? first : msg("errors:format.sentences", { first, rest: sentences(rest) });
+}

@@ -1,0 +1,59 @@
+import { dayInWords, dayTimeInWords, formatLongDay, isoDayIn, zonedParts } from "../domain/date-format";
+import { isMessage, type Message, type MessageParam, type Text } from "../domain/message";
+import { formatMoney } from "../domain/money";
+import { DATE_LOCALES, type Language, SOURCE_LANGUAGE } from "../languages";
+import { translator } from "./index";
+
+/*
+ * Renders the messages the domain and services return (server/domain/message.ts) in one
+ * language: dates, instants and amounts in that language's conventions, codes through the codes
+ * catalogue, nested messages rendered first. English uses the scheme's own English formats
+ * (dayInWords, formatMoney "en"), so an English rendering reads exactly as the text did before it
+ * moved to the catalogue.
+ */
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+function dayText(language: Language, date: string): string {
+  if (language === SOURCE_LANGUAGE) return dayInWords(date);
+  return formatLongDay(date, "UTC", DATE_LOCALES[language]) ?? date;
+}
+
+function dayTimeText(language: Language, instant: string, timeZone: string): string {
+  if (language === SOURCE_LANGUAGE) return dayTimeInWords(instant, timeZone);
+  const p = zonedParts(instant, timeZone);
+  const date = isoDayIn(instant, timeZone);
+  if (!p || !date) return instant;
+  return translator(language)("errors:format.dayTime", { day: dayText(language, date), time: `${pad2(p.hour)}:${pad2(p.minute)}` });
+}
+
+function paramText(language: Language, value: MessageParam): string | number {
+  if (typeof value === "string" || typeof value === "number") return value;
+  if (isMessage(value)) return renderMessage(language, value);
+  switch (value.kind) {
+    case "day": return dayText(language, value.date);
+    case "dayTime": return dayTimeText(language, value.instant, value.timeZone);
+    case "money": return formatMoney(value.cents, language);
+    case "code": {
+      const label = translator(language)(`codes:${value.group}.${value.code}`, { defaultValue: value.fallback });
+      return value.lower && language === SOURCE_LANGUAGE ? label.toLowerCase() : label;
+    }
+    default: return String(value);
+  }
+}
+
+function renderMessage(language: Language, message: Message): string {
+  const params: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(message.params)) params[name] = paramText(language, value);
+  return translator(language)(message.key, params);
+}
+
+/** A text in `language`; a plain string (not yet in a catalogue) as it is. */
+export function renderText(language: Language, text: Text): string {
+  return typeof text === "string" ? text : renderMessage(language, text);
+}
+
+/** The English rendering: error.message, logs, and stored findings read by older code. */
+export function englishText(text: Text): string {
+  return renderText(SOURCE_LANGUAGE, text);
+}
