@@ -12,8 +12,16 @@
  * the same invariants. The database layer serialises entries per call (row lock / transaction)
  * and uses applyEntry to decide whether an entry may be appended.
  */
-import { ConflictError } from "../errors";
+import { ConflictError, englishText, type Text } from "../errors";
+import { type Message, money, msg, type MessageParam } from "./message";
 import { type Cents, assertCents, formatMoney } from "./money";
+
+/** "a; b; c": the parts of one refusal, each a message. */
+function semicolonList(parts: readonly Message[]): MessageParam {
+  const [first, ...rest] = parts;
+  if (first === undefined) return "";
+  return rest.length === 0 ? first : msg("errors:format.semicolon", { first, rest: semicolonList(rest) });
+}
 
 export interface CeilingState {
   /** "total", "type:MG", "partner:<id>" */
@@ -49,16 +57,14 @@ export class BudgetExceededError extends ConflictError {
     readonly amountCents: Cents,
     readonly exceeded: Shortfall[],
   ) {
-    const parts = exceeded.map(
-      (e) => `${e.label} has ${formatMoney(e.remainingCents)} left (short by ${formatMoney(e.shortfallCents)})`,
-    );
-    super(`${formatMoney(amountCents)} does not fit in the budget: ${parts.join("; ")}.`, "budget_exceeded");
+    const parts = exceeded.map((e) => msg("errors:budget.shortfall", { ceiling: e.label, remaining: money(e.remainingCents), short: money(e.shortfallCents) }));
+    super(msg("errors:budget.exceeded", { amount: money(amountCents), parts: semicolonList(parts) }), "budget_exceeded");
   }
 }
 
 /** A release, payment or correction that would break paid <= committed - released (or go below zero). */
 export class LedgerInvariantError extends ConflictError {
-  constructor(message: string, code = "ledger_invariant") {
+  constructor(message: Text, code = "ledger_invariant") {
     super(message, code);
   }
 }
@@ -102,18 +108,20 @@ export function canCommit(
 
 /** Null when 0 <= paid <= committed - released <= ceiling and released >= 0 hold, otherwise what is wrong. */
 export function checkInvariants(c: CeilingState): string | null {
+  const problem = invariantProblem(c);
+  return problem && englishText(problem);
+}
+
+/** The first broken invariant of a ceiling as a message, or null. */
+export function invariantProblem(c: CeilingState): Message | null {
   for (const f of ["ceilingCents", "committedCents", "releasedCents", "paidCents"] as const) {
-    if (!Number.isSafeInteger(c[f])) return `${c.label}: ${f} is not a whole number of cents.`;
+    if (!Number.isSafeInteger(c[f])) return msg("errors:budget.notCents", { ceiling: c.label, field: f });
   }
   const net = netCommittedCents(c);
-  if (c.paidCents < 0) return `${c.label}: the paid total ${formatMoney(c.paidCents)} is negative.`;
-  if (c.releasedCents < 0) return `${c.label}: the released total ${formatMoney(c.releasedCents)} is negative.`;
-  if (c.paidCents > net) {
-    return `${c.label}: paid ${formatMoney(c.paidCents)} is more than the net commitment ${formatMoney(net)}.`;
-  }
-  if (net > c.ceilingCents) {
-    return `${c.label}: the net commitment ${formatMoney(net)} is above the ceiling ${formatMoney(c.ceilingCents)}.`;
-  }
+  if (c.paidCents < 0) return msg("errors:budget.paidNegative", { ceiling: c.label, paid: money(c.paidCents) });
+  if (c.releasedCents < 0) return msg("errors:budget.releasedNegative", { ceiling: c.label, released: money(c.releasedCents) });
+  if (c.paidCents > net) return msg("errors:budget.paidAboveNet", { ceiling: c.label, paid: money(c.paidCents), net: money(net) });
+  if (net > c.ceilingCents) return msg("errors:budget.netAboveCeiling", { ceiling: c.label, net: money(net), limit: money(c.ceilingCents) });
   return null;
 }
 
@@ -124,9 +132,9 @@ export function checkInvariants(c: CeilingState): string | null {
  */
 export function applyEntry(ceilings: readonly CeilingState[], entry: LedgerEntryInput): CeilingState[] {
   const amount = assertCents(entry.amountCents);
-  if (amount === 0) throw new LedgerInvariantError("A ledger entry must have a non-zero amount.", "ledger_zero_amount");
+  if (amount === 0) throw new LedgerInvariantError(msg("errors:budget.zeroAmount"), "ledger_zero_amount");
   const keys = new Set(entry.ceilingKeys);
-  if (keys.size === 0) throw new LedgerInvariantError("A ledger entry must name at least one budget ceiling.");
+  if (keys.size === 0) throw new LedgerInvariantError(msg("errors:budget.noCeiling"));
   for (const k of keys) {
     if (!ceilings.some((c) => c.key === k)) throw new Error(`Ledger entry names an unknown ceiling: ${k}`);
   }
@@ -153,29 +161,29 @@ export function applyEntry(ceilings: readonly CeilingState[], entry: LedgerEntry
   if (exceeded.length > 0) throw new BudgetExceededError(Math.abs(amount), exceeded);
 
   for (const { before, n } of steps) {
-    const problem = checkInvariants(n);
+    const problem = invariantProblem(n);
     if (problem === null) continue;
     if (entry.kind === "release" && amount > 0) {
       throw new LedgerInvariantError(
-        `The release of ${formatMoney(amount)} is more than the outstanding commitment of ${formatMoney(outstandingCents(before))} on ${before.label}.`,
+        msg("errors:budget.releaseTooLarge", { amount: money(amount), outstanding: money(outstandingCents(before)), ceiling: before.label }),
         "release_exceeds_outstanding",
       );
     }
     if (entry.kind === "payment" && amount > 0) {
       throw new LedgerInvariantError(
-        `The payment of ${formatMoney(amount)} is more than the unpaid commitment of ${formatMoney(outstandingCents(before))} on ${before.label}.`,
+        msg("errors:budget.paymentTooLarge", { amount: money(amount), outstanding: money(outstandingCents(before)), ceiling: before.label }),
         "payment_exceeds_commitment",
       );
     }
     if (entry.kind === "commit" && amount < 0) {
       throw new LedgerInvariantError(
-        `The correction of ${formatMoney(amount)} would leave less committed than already paid or released on ${before.label}.`,
+        msg("errors:budget.correctionTooLarge", { amount: money(amount), ceiling: before.label }),
         "correction_not_possible",
       );
     }
     // A correction (negative payment or release) that breaks an invariant, or a ceiling that was
     // already broken before this entry.
-    throw new LedgerInvariantError(`This ledger entry is not possible: ${problem}`, "correction_not_possible");
+    throw new LedgerInvariantError(msg("errors:budget.notPossible", { problem }), "correction_not_possible");
   }
 
   const byKey = new Map(steps.map(({ n }) => [n.key, n]));

@@ -8,7 +8,8 @@
  * into "today" with localDate(now, timeZone).
  */
 import { dayInWords } from "./date-format";
-import { ValidationError } from "../errors";
+import { englishText, type FieldTexts, ValidationError } from "../errors";
+import { day, type Message, msg } from "./message";
 import { missingRateMessage, type RateEntry } from "./exchange-rates";
 import type { AppState } from "./lifecycle";
 import { type Cents, assertCents, convertToEurCents, formatAmount, formatMoney, sumCents } from "./money";
@@ -62,11 +63,17 @@ export interface VoucherFacts {
  * deadline does not end the voucher: the award letter promises claims until the claim deadline.
  */
 export function expiryReason(v: VoucherFacts, today: string): string | null {
+  const text = expiryText(v, today);
+  return text && englishText(text);
+}
+
+/** expiryReason as a message. */
+export function expiryText(v: VoucherFacts, today: string): Message | null {
   if (!AWAITING_CLAIM.includes(v.state as AppState) || !v.claimDeadline) return null;
   if (!isPastDeadline(today, v.claimDeadline)) return null;
   return v.state === "claim-rejected"
-    ? `claim deadline ${dayInWords(v.claimDeadline)} passed after the claim was rejected`
-    : `claim deadline ${dayInWords(v.claimDeadline)} passed without a claim`;
+    ? msg("errors:claims.expiredAfterRejection", { deadline: day(v.claimDeadline) })
+    : msg("errors:claims.expiredWithoutClaim", { deadline: day(v.claimDeadline) });
 }
 
 /** The state as it is on `today`: "expired" once due, even before the daily job has written it. */
@@ -86,7 +93,11 @@ export interface ClaimWindowFacts {
 
 export type ClaimWindow =
   | { open: true; opensOn: string; closesOn: string | null }
-  | { open: false; rule: "R11" | "R12"; reason: string; opensOn: string | null; closesOn: string | null };
+  | { open: false; rule: "R11" | "R12"; reason: string; text: Message; opensOn: string | null; closesOn: string | null };
+
+function closed(rule: "R11" | "R12", text: Message, opensOn: string | null, closesOn: string | null): ClaimWindow {
+  return { open: false, rule, reason: englishText(text), text, opensOn, closesOn };
+}
 
 /**
  * A claim reports an activity that has taken place, so it can be submitted from the activity's
@@ -98,20 +109,16 @@ export function claimWindow(v: ClaimWindowFacts, today: string): ClaimWindow {
   const opensOn = claimsOpenOn(v);
   const closesOn = v.claimDeadline || null;
   if (closesOn && isPastDeadline(today, closesOn)) {
-    return {
-      open: false, rule: "R12", opensOn, closesOn,
-      reason: `The claim deadline was ${dayInWords(closesOn)} and today is ${dayInWords(today)}; the voucher has expired and a claim can no longer be submitted.`,
-    };
+    return closed("R12", msg("errors:claims.deadlinePassed", { deadline: day(closesOn), today: day(today) }), opensOn, closesOn);
   }
   if (!opensOn) {
-    return { open: false, rule: "R11", opensOn, closesOn, reason: "The activity has no dates, so it cannot be known whether it has ended; a claim needs the activity to have ended." };
+    return closed("R11", msg("errors:claims.noActivityDates"), opensOn, closesOn);
   }
   assertDate(opensOn, "activity end date");
   if (today < opensOn) {
-    return {
-      open: false, rule: "R11", opensOn, closesOn,
-      reason: `The activity ends on ${dayInWords(opensOn)}; a claim can be submitted from that day on${closesOn ? ` until ${dayInWords(closesOn)}` : ""} (today is ${dayInWords(today)}).`,
-    };
+    return closed("R11", closesOn
+      ? msg("errors:claims.notEndedUntil", { end: day(opensOn), deadline: day(closesOn), today: day(today) })
+      : msg("errors:claims.notEnded", { end: day(opensOn), today: day(today) }), opensOn, closesOn);
   }
   return { open: true, opensOn, closesOn };
 }
@@ -301,7 +308,7 @@ export function verifyClaimLines(input: {
   lenient?: boolean;
 }): Verification {
   const { claimDay, rates } = input;
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
   const award = input.awardCents ?? 0;
   const approvedOn = input.approvedOn ?? claimDay;
   const converted = input.stored.map((l) => {
@@ -310,7 +317,7 @@ export function verifyClaimLines(input: {
     if (d) {
       line.eligible = d.eligible;
       line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
-      if (!d.eligible && !line.ineligibleReason) fields[`reason_${l.id}`] = "Give the reason why this cost is not eligible.";
+      if (!d.eligible && !line.ineligibleReason) fields[`reason_${l.id}`] = msg("errors:claims.lineReasonMissing");
     }
     // Without a decision a line counts when its date is within the dates (assessClaim's default).
     if (line.eligible === null) line.eligible = costLineDateStatus(l.incurredOn, approvedOn, claimDay) === "within";
@@ -344,7 +351,7 @@ export function verifyClaimLines(input: {
     const ineligibleReason = a.eligible ? l.ineligibleReason : (l.ineligibleReason ?? (dateReason ? `Cost ${dateReason}` : null));
     return { ...l, eligible: a.eligible, ineligibleReason, dateStatus: a.dateStatus, beforeApproval: a.dateStatus === "before-approval" };
   });
-  if (!input.lenient && Object.keys(fields).length) throw new ValidationError("Some cost lines need your attention.", fields);
+  if (!input.lenient && Object.keys(fields).length) throw new ValidationError(msg("errors:claims.linesNeedAttention"), fields);
   return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, approvedOn, claimDay };
 }
 

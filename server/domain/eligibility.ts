@@ -2,13 +2,13 @@
  * Automatic eligibility checks (R3, R6-R11, R12), shown to the manager with reasons and used to
  * refuse submission/approval when a check certainly fails.
  */
-import { dayInWords, dayTimeInWords } from "./date-format";
 import { Decimal } from "decimal.js";
-import { ValidationError } from "../errors";
+import { englishText, ValidationError } from "../errors";
+import { code, day, dayTime, type Message, money, msg, type Text } from "./message";
 import { isLive } from "./lifecycle";
 import type { AppState } from "./lifecycle";
-import { type Cents, assertCents, formatMoney, sumCents } from "./money";
-import { DE_MINIMIS_REGULATION, SECTORS, type VoucherType, findVoucherType } from "./scheme";
+import { type Cents, assertCents, sumCents } from "./money";
+import { SECTORS, type VoucherType, findVoucherType } from "./scheme";
 import { costLineDateStatus, voucherDeadlines } from "./claims";
 import { deMinimisAid, type ProgrammeAward } from "./de-minimis";
 import { instantMillis, isValidDate, localDate } from "./time";
@@ -54,20 +54,22 @@ export interface SmeResult {
   staff: string;
   turnoverCents: Cents;
   balanceSheetCents: Cents;
+  /** The classification with its figures, in English; `reasonText` is the same as a message. */
   reason: string;
+  reasonText: Message;
 }
 
 function parseShare(share: string, name: string): Decimal {
   const s = typeof share === "string" ? share.trim().replace(",", ".") : String(share);
   if (!/^\d{1,3}(?:\.\d+)?$/.test(s) || new Decimal(s).gt(100)) {
-    throw new ValidationError(`The share in ${name} ("${String(share)}") must be a percentage between 0 and 100.`);
+    throw new ValidationError(msg("errors:sme.share", { name, share: String(share) }));
   }
   return new Decimal(s);
 }
 
-function parseStaff(n: number, name: string): Decimal {
+function parseStaff(n: number, name: Text): Decimal {
   if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
-    throw new ValidationError(`The staff headcount of ${name} must be zero or more.`);
+    throw new ValidationError(msg("errors:sme.staff", { name }));
   }
   return new Decimal(n);
 }
@@ -85,10 +87,10 @@ function parseStaff(n: number, name: string): Decimal {
  * sentence are exactly the ones compared with the thresholds.
  */
 export function classifySme(input: SmeInput): SmeResult {
-  let staff = parseStaff(input.staffHeadcount, "the company");
+  let staff = parseStaff(input.staffHeadcount, msg("errors:sme.theCompany"));
   const ownTurnover = assertCents(input.turnoverCents);
   const ownBalance = assertCents(input.balanceSheetCents);
-  if (ownTurnover < 0 || ownBalance < 0) throw new ValidationError("Turnover and balance sheet total cannot be negative.");
+  if (ownTurnover < 0 || ownBalance < 0) throw new ValidationError(msg("errors:sme.negative"));
   const turnoverParts: Cents[] = [ownTurnover];
   const balanceParts: Cents[] = [ownBalance];
   let partners = 0;
@@ -131,32 +133,35 @@ export function classifySme(input: SmeInput): SmeResult {
 
   // decimal.js toFixed(): exact notation of the (possibly pro-rata) headcount, no float involved.
   const staffText = staff.toFixed();
-  const counted: string[] = [];
-  if (partners > 0) counted.push(`${partners} partner enterprise${partners === 1 ? "" : "s"} pro rata`);
-  if (linked > 0) counted.push(`${linked} linked enterprise${linked === 1 ? "" : "s"} in full`);
-  const countedText = counted.length > 0 ? `, counting ${counted.join(" and ")}` : "";
-  const ignoredText = ignored > 0 ? ` (${ignored} holding${ignored === 1 ? "" : "s"} below 25% not counted)` : "";
-  const figures =
-    `${staffText} staff, annual turnover ${formatMoney(turnoverCents)} and balance sheet total ` +
-    `${formatMoney(balanceSheetCents)}${countedText}${ignoredText}`;
+  const counted: Message[] = [];
+  if (partners > 0) counted.push(msg("errors:sme.partners", { count: partners }));
+  if (linked > 0) counted.push(msg("errors:sme.linked", { count: linked }));
+  const [firstCounted, secondCounted] = counted;
+  const countedText: Text = secondCounted && firstCounted ? msg("errors:sme.countingTwo", { first: firstCounted, second: secondCounted })
+    : firstCounted ? msg("errors:sme.countingOne", { first: firstCounted }) : "";
+  const ignoredText: Text = ignored > 0 ? msg("errors:sme.ignored", { count: ignored }) : "";
+  const recommendation = msg("errors:sme.recommendation");
+  const figures = msg("errors:sme.figures", {
+    staff: staffText, turnover: money(turnoverCents), balance: money(balanceSheetCents), counted: countedText, ignored: ignoredText,
+  });
   const m = SME_THRESHOLDS.medium;
-  const limits = `fewer than ${m.staffBelow} staff, and turnover up to ${formatMoney(m.turnoverCents)} or balance sheet total up to ${formatMoney(m.balanceSheetCents)}`;
+  const limits = msg("errors:sme.limits", { staffBelow: m.staffBelow, turnover: money(m.turnoverCents), balance: money(m.balanceSheetCents) });
 
-  let reason: string;
+  let reasonText: Message;
   if (category === "not-sme") {
-    const why: string[] = [];
-    if (!staff.lt(m.staffBelow)) why.push(`${staffText} staff is not fewer than ${m.staffBelow}`);
+    const why: Message[] = [];
+    if (!staff.lt(m.staffBelow)) why.push(msg("errors:sme.whyStaff", { staff: staffText, staffBelow: m.staffBelow }));
     if (turnoverCents > m.turnoverCents && balanceSheetCents > m.balanceSheetCents) {
-      why.push(
-        `both the turnover (above ${formatMoney(m.turnoverCents)}) and the balance sheet total (above ${formatMoney(m.balanceSheetCents)}) are over the limits`,
-      );
+      why.push(msg("errors:sme.whyMoney", { turnover: money(m.turnoverCents), balance: money(m.balanceSheetCents) }));
     }
-    reason = `Not an SME under ${SME_RECOMMENDATION}: ${figures}; ${why.join(", and ")}. An SME has ${limits}.`;
+    const [firstWhy, secondWhy] = why;
+    const whyText: Text = firstWhy && secondWhy ? msg("errors:sme.whyBoth", { first: firstWhy, second: secondWhy }) : (firstWhy ?? "");
+    reasonText = msg("errors:sme.notSme", { recommendation, figures, why: whyText, limits });
   } else {
     const name = { micro: "Micro enterprise", small: "Small enterprise", medium: "Medium-sized enterprise" }[category];
-    reason = `${name} under ${SME_RECOMMENDATION}: ${figures}. An SME has ${limits}.`;
+    reasonText = msg("errors:sme.sme", { category: code("smeCategory", category, name), recommendation, figures, limits });
   }
-  return { category, staff: staffText, turnoverCents, balanceSheetCents, reason };
+  return { category, staff: staffText, turnoverCents, balanceSheetCents, reason: englishText(reasonText), reasonText };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,7 +175,10 @@ export interface Finding {
   status: "pass" | "fail" | "review";
   /** A fail that definitely refuses submission (stage "submit") or approval (stage "approve"). */
   certain: boolean;
+  /** The reason in English, as stored with decisions; `text` is the same as a message to translate. */
   message: string;
+  /** Absent in findings stored before they carried their message. */
+  text?: Text;
 }
 
 export interface EligibilityInput {
@@ -224,9 +232,11 @@ export interface EligibilityInput {
   regionNames?: Record<string, string>;
 }
 
-const pass = (rule: RuleId, message: string): Finding => ({ rule, status: "pass", certain: false, message });
-const review = (rule: RuleId, message: string): Finding => ({ rule, status: "review", certain: false, message });
-const refuse = (rule: RuleId, message: string): Finding => ({ rule, status: "fail", certain: true, message });
+const finding = (rule: RuleId, status: Finding["status"], certain: boolean, text: Message): Finding =>
+  ({ rule, status, certain, message: englishText(text), text });
+const pass = (rule: RuleId, text: Message): Finding => finding(rule, "pass", false, text);
+const review = (rule: RuleId, text: Message): Finding => finding(rule, "review", false, text);
+const refuse = (rule: RuleId, text: Message): Finding => finding(rule, "fail", true, text);
 
 /**
  * All findings, in rule order. Several findings may share a rule (R7 sector and region; R10 same
@@ -256,29 +266,29 @@ export function blockingFindings(findings: readonly Finding[]): Finding[] {
 function checkCall(input: EligibilityInput, typeName: string): Finding {
   const { call, timeZone } = input;
   const offered = call.voucherTypeCodes.includes(input.application.voucherTypeCode);
-  if (!offered) return refuse("R3", `This call does not offer the ${typeName} voucher.`);
+  if (!offered) return refuse("R3", msg("errors:eligibility.r3.typeNotOffered", { type: typeName }));
   // Approval happens after the call has closed; whether the application was submitted while the
   // call was open was checked at submission (the lifecycle only reaches "submitted" that way).
-  if (input.stage === "approve") return pass("R3", `The call offers the ${typeName} voucher.`);
+  if (input.stage === "approve") return pass("R3", msg("errors:eligibility.r3.typeOffered", { type: typeName }));
 
-  const at = (iso: string) => `${dayTimeInWords(iso, timeZone)} (${timeZone} time)`;
-  if (call.status === "draft") return refuse("R3", "The call has not been opened yet, so applications cannot be submitted.");
+  const at = (iso: string) => msg("errors:eligibility.r3.at", { at: dayTime(iso, timeZone), timeZone });
+  if (call.status === "draft") return refuse("R3", msg("errors:eligibility.r3.notOpened"));
   const now = instantMillis(input.now);
   // The closing moment itself is already closed: open means opensAt <= now < closesAt.
   if (now >= instantMillis(call.closesAt)) {
-    return refuse("R3", `The call closed on ${at(call.closesAt)}; applications can no longer be submitted.`);
+    return refuse("R3", msg("errors:eligibility.r3.closed", { closesAt: at(call.closesAt) }));
   }
-  if (call.status === "closed") return refuse("R3", "The call was closed early by the programme, so applications can no longer be submitted.");
+  if (call.status === "closed") return refuse("R3", msg("errors:eligibility.r3.closedEarly"));
   if (now < instantMillis(call.opensAt)) {
-    return refuse("R3", `The call opens on ${at(call.opensAt)}; applications can be submitted from then on.`);
+    return refuse("R3", msg("errors:eligibility.r3.opensLater", { opensAt: at(call.opensAt) }));
   }
-  return pass("R3", `The call is open until ${at(call.closesAt)} and offers the ${typeName} voucher.`);
+  return pass("R3", msg("errors:eligibility.r3.open", { closesAt: at(call.closesAt), type: typeName }));
 }
 
 function checkSme(input: EligibilityInput): Finding {
   const c = input.company;
   if (c.staffHeadcount === null || c.staffHeadcount === undefined || c.turnoverCents === null || c.turnoverCents === undefined || c.balanceSheetCents === null || c.balanceSheetCents === undefined) {
-    return review("R6", "The company has not declared its staff headcount, turnover and balance sheet total yet, so its SME status cannot be checked.");
+    return review("R6", msg("errors:eligibility.r6.notDeclared"));
   }
   let result: SmeResult;
   try {
@@ -289,10 +299,10 @@ function checkSme(input: EligibilityInput): Finding {
       relations: c.relations ?? [],
     });
   } catch (e) {
-    if (e instanceof ValidationError) return review("R6", `The SME declaration cannot be checked: ${e.message}`);
+    if (e instanceof ValidationError) return review("R6", msg("errors:eligibility.r6.cannotCheck", { reason: e.text }));
     throw e;
   }
-  return result.category === "not-sme" ? refuse("R6", result.reason) : pass("R6", result.reason);
+  return result.category === "not-sme" ? refuse("R6", result.reasonText) : pass("R6", result.reasonText);
 }
 
 function checkSectorAndRegion(input: EligibilityInput, region: (code: string) => string): Finding[] {
@@ -300,29 +310,25 @@ function checkSectorAndRegion(input: EligibilityInput, region: (code: string) =>
   const sectorName = (code: string) => SECTORS.find((s) => s.code === code)?.name ?? code;
   const allowedSectors = input.sectorCodes.map(sectorName).join(", ");
   const sector = !sectorCode
-    ? review("R7", "The company has not declared its sector yet.")
+    ? review("R7", msg("errors:eligibility.r7.sectorNotDeclared"))
     : input.sectorCodes.includes(sectorCode)
-      ? pass("R7", `The company works in ${sectorName(sectorCode)}, a health sector of the scheme.`)
-      : refuse("R7", `The company's sector (${sectorName(sectorCode)}) is not one of the scheme's sectors: ${allowedSectors}.`);
+      ? pass("R7", msg("errors:eligibility.r7.sectorMet", { sector: sectorName(sectorCode) }))
+      : refuse("R7", msg("errors:eligibility.r7.sectorNotMet", { sector: sectorName(sectorCode), sectors: allowedSectors }));
   const place = !regionCode
-    ? review("R7", "The company has not declared its region yet.")
+    ? review("R7", msg("errors:eligibility.r7.regionNotDeclared"))
     : input.programmeRegionCodes.includes(regionCode)
-      ? pass("R7", `The company is based in ${region(regionCode)}, a programme region.`)
-      : refuse("R7", `The company is based in ${region(regionCode)}, which is not one of the programme's regions.`);
+      ? pass("R7", msg("errors:eligibility.r7.regionMet", { region: region(regionCode) }))
+      : refuse("R7", msg("errors:eligibility.r7.regionNotMet", { region: region(regionCode) }));
   return [sector, place];
 }
 
 function checkCounterpart(input: EligibilityInput, region: (code: string) => string): Finding {
   const own = input.company.regionCode;
   const other = input.application.counterpartRegionCode;
-  if (!own) return review("R8", "The company's region is not known, so the counterpart's region cannot be compared with it.");
-  if (!other) {
-    return review("R8", `The counterpart's region is unknown or outside the programme; please check that it is not in ${region(own)}.`);
-  }
-  if (other === own) {
-    return refuse("R8", `The counterpart is in the same region as the company (${region(own)}); it must be in another region.`);
-  }
-  return pass("R8", `The counterpart is in ${region(other)}, another region than the company's (${region(own)}).`);
+  if (!own) return review("R8", msg("errors:eligibility.r8.ownUnknown"));
+  if (!other) return review("R8", msg("errors:eligibility.r8.otherUnknown", { region: region(own) }));
+  if (other === own) return refuse("R8", msg("errors:eligibility.r8.sameRegion", { region: region(own) }));
+  return pass("R8", msg("errors:eligibility.r8.otherRegion", { other: region(other), own: region(own) }));
 }
 
 /** R9, rolling three years; the aid is counted by deMinimisAid. Exactly at the ceiling passes ("must not exceed"). */
@@ -331,11 +337,9 @@ function checkDeMinimis(input: EligibilityInput, today: string): Finding {
   const award = assertCents(input.application.amountCents);
   const total = earlier + award;
   const ceiling = assertCents(input.deMinimis.ceilingCents);
-  const head = `De minimis: declared aid in the last three years ${formatMoney(earlier)} plus this award ${formatMoney(award)}`;
-  if (total > ceiling) {
-    return refuse("R9", `${head} would be ${formatMoney(total)}, above the ceiling of ${formatMoney(ceiling)} (${DE_MINIMIS_REGULATION}).`);
-  }
-  return pass("R9", `${head} is ${formatMoney(total)}, within the ceiling of ${formatMoney(ceiling)} (${DE_MINIMIS_REGULATION}).`);
+  const params = { earlier: money(earlier), award: money(award), total: money(total), ceiling: money(ceiling), regulation: msg("errors:eligibility.r9.regulation") };
+  if (total > ceiling) return refuse("R9", msg("errors:eligibility.r9.above", params));
+  return pass("R9", msg("errors:eligibility.r9.within", params));
 }
 
 function checkOneVoucher(input: EligibilityInput, typeName: string): Finding[] {
@@ -344,43 +348,32 @@ function checkOneVoucher(input: EligibilityInput, typeName: string): Finding[] {
     (a) => a.sameCall && a.voucherTypeCode === code && isLive(a.state as AppState),
   );
   const sameType = duplicate
-    ? refuse("R10", `The company already has a ${typeName} application in this call; only one voucher of each type per call is allowed.`)
-    : pass("R10", `No other ${typeName} application of the company in this call.`);
+    ? refuse("R10", msg("errors:eligibility.r10.sameType", { type: typeName }))
+    : pass("R10", msg("errors:eligibility.r10.noSameType", { type: typeName }));
   let claim: Finding;
-  if (!input.hasOpenClaim) claim = pass("R10", "The company has no voucher with an open claim.");
-  else if (input.blockWhileClaimOpen) {
-    claim = refuse("R10", "The company has a voucher whose claim is still open; a new application is possible once that voucher has been paid or has ended.");
-  } else claim = pass("R10", "The company has a voucher whose claim is still open; the scheme allows new applications meanwhile.");
+  if (!input.hasOpenClaim) claim = pass("R10", msg("errors:eligibility.r10.noOpenClaim"));
+  else if (input.blockWhileClaimOpen) claim = refuse("R10", msg("errors:eligibility.r10.openClaim"));
+  else claim = pass("R10", msg("errors:eligibility.r10.openClaimAllowed"));
   return [sameType, claim];
 }
 
 function checkActivityDate(input: EligibilityInput, today: string, type: VoucherType | undefined, typeName: string): Finding {
   const start = input.application.activityStart;
-  if (!isValidDate(start)) return refuse("R11", "Please enter a valid activity start date.");
+  if (!isValidDate(start)) return refuse("R11", msg("errors:eligibility.r11.invalidDate"));
   const preApproval = type?.preApprovalRequired ?? false;
+  const dates = { start: day(start), today: day(today), type: typeName };
   if (input.stage === "submit") {
-    if (start < today) {
-      return refuse("R11", `The activity start date ${dayInWords(start)} has passed (today is ${dayInWords(today)}); an application whose activity date has passed cannot be submitted.`);
-    }
+    if (start < today) return refuse("R11", msg("errors:eligibility.r11.passed", dates));
     if (preApproval && start <= today) {
       // Not refused at submission by the rule's wording, but it cannot be approved: flag it.
-      return {
-        rule: "R11",
-        status: "fail",
-        certain: false,
-        message: `The ${typeName} activity starts today (${dayInWords(start)}); it can only be approved before the day of the activity, so it cannot be approved.`,
-      };
+      return finding("R11", "fail", false, msg("errors:eligibility.r11.startsToday", dates));
     }
-    return pass("R11", `The activity starts on ${dayInWords(start)}, after today (${dayInWords(today)}).`);
+    return pass("R11", msg("errors:eligibility.r11.afterToday", dates));
   }
   // stage "approve": the approval day is today.
-  if (preApproval && start <= today) {
-    return refuse("R11", `The ${typeName} activity starts on ${dayInWords(start)}, which is not after the day of approval (${dayInWords(today)}); a ${typeName} must be approved before the activity takes place.`);
-  }
-  if (start < today) {
-    return refuse("R11", `The activity started on ${dayInWords(start)}, before the day of approval (${dayInWords(today)}); the activity may not start before it is approved.`);
-  }
-  return pass("R11", `The activity starts on ${dayInWords(start)}, not before the day of approval (${dayInWords(today)}).`);
+  if (preApproval && start <= today) return refuse("R11", msg("errors:eligibility.r11.notBeforeActivity", dates));
+  if (start < today) return refuse("R11", msg("errors:eligibility.r11.startedBeforeApproval", dates));
+  return pass("R11", msg("errors:eligibility.r11.notBeforeApproval", dates));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * system goes through assertTransition (or assertStateChange), so a state can only be reached by
  * a listed action performed by a listed role.
  */
+import { code, codeInSentence, type MessageParam, msg, orList } from "./message";
 import { ConflictError, ForbiddenError } from "../errors";
 
 export type AppState =
@@ -123,8 +124,8 @@ export function isAppState(s: unknown): s is AppState {
   return typeof s === "string" && (APP_STATES as readonly string[]).includes(s);
 }
 
-function label(state: string): string {
-  return isAppState(state) ? STATE_LABELS[state].toLowerCase() : `"${state}"`;
+function label(state: string): MessageParam {
+  return isAppState(state) ? codeInSentence("state", state, STATE_LABELS[state]) : `"${state}"`;
 }
 
 export class IllegalTransitionError extends ConflictError {
@@ -133,11 +134,10 @@ export class IllegalTransitionError extends ConflictError {
     readonly action: string,
     readonly to?: AppState,
   ) {
-    const actionText = ACTION_LABELS[action] ? `"${ACTION_LABELS[action]}"` : `"${action}"`;
     super(
       to
-        ? `This application is ${label(from)}, so it cannot become ${label(to)}.`
-        : `This application is ${label(from)}, so ${actionText} is not possible now.`,
+        ? msg("errors:lifecycle.cannotBecome", { from: label(from), to: label(to) })
+        : msg("errors:lifecycle.notPossibleNow", { from: label(from), action: code("action", action, ACTION_LABELS[action] ?? action) }),
       "illegal_transition",
     );
   }
@@ -154,7 +154,9 @@ export function assertTransition(from: AppState, action: string, role: Role): Ap
     throw new IllegalTransitionError(from, action, targets.length === 1 ? targets[0] : undefined);
   }
   if (!t.roles.includes(role)) {
-    throw new ForbiddenError(`Only ${t.roles.join(" or ")} users can ${ACTION_LABELS[action]?.toLowerCase() ?? action} here.`);
+    throw new ForbiddenError(msg("errors:lifecycle.rolesOnly", {
+      roles: orList(t.roles.map((r) => codeInSentence("role", r))), action: code("action", action, ACTION_LABELS[action] ?? action),
+    }));
   }
   return t.to;
 }
@@ -168,7 +170,7 @@ export function assertStateChange(from: AppState, to: AppState, role: Role): str
   const t = candidates.find((x) => x.roles.includes(role));
   if (!t) {
     const roles = [...new Set(candidates.flatMap((x) => x.roles))];
-    throw new ForbiddenError(`Only ${roles.join(" or ")} users can do this here.`);
+    throw new ForbiddenError(msg("errors:lifecycle.rolesOnlyThis", { roles: orList(roles.map((r) => codeInSentence("role", r))) }));
   }
   return t.action;
 }

@@ -24,7 +24,7 @@ export type MessageParam =
   | { readonly kind: "day"; readonly date: string }
   | { readonly kind: "dayTime"; readonly instant: string; readonly timeZone: string }
   | { readonly kind: "money"; readonly cents: number }
-  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string };
+  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean };
 
 export function msg(key: string, params: Record<string, MessageParam> = {}): Message {
   return { key, params };
@@ -42,7 +42,26 @@ export const money = (cents: number): MessageParam => ({ kind: "money", cents })
 /** A stored code read through the codes catalogue ("codes:state.approved"); `fallback` when it has no label. */
 export const code = (group: string, value: string, fallback = value): MessageParam => ({ kind: "code", group, code: value, fallback });
 
+/** A code's label inside an English sentence, in lower case ("is approved"); other languages keep the label as written. */
+export const codeInSentence = (group: string, value: string, fallback = value): MessageParam =>
+  ({ kind: "code", group, code: value, fallback, lower: true });
+
+/** "a", "a or b", "a, b or c" in the reader's language. */
+export function orList(items: readonly MessageParam[]): MessageParam {
+  const [first, ...rest] = items;
+  if (first === undefined) return "";
+  if (rest.length === 0) return first;
+  return msg("errors:format.or", { first, rest: orList(rest) });
+}
+
 export function isMessage(value: unknown): value is Message {
   return typeof value === "object" && value !== null && typeof (value as { key?: unknown }).key === "string"
     && typeof (value as { params?: unknown }).params === "object";
+}
+
+/** Sentences one after the other ("a b c"), each a message or text. */
+export function sentences(items: readonly MessageParam[]): MessageParam {
+  const [first, ...rest] = items;
+  if (first === undefined) return "";
+  return rest.length === 0 ? first : msg("errors:format.sentences", { first, rest: sentences(rest) });
 }

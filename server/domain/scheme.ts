@@ -3,7 +3,8 @@
  * are the seeded defaults; an administrator can change them per scheme (they live in the
  * database), so code takes a VoucherType as an argument rather than switching on a code.
  */
-import { ValidationError } from "../errors";
+import { type Message, money, msg } from "./message";
+import { englishText, ValidationError } from "../errors";
 import { type Cents, assertCents, formatMoney } from "./money";
 
 export type AmountRule = "capped" | "fixed";
@@ -135,35 +136,37 @@ export function findVoucherType(code: string, types: readonly VoucherType[] = DE
 export function requestedAmountFor(type: VoucherType, costsCents?: Cents): Cents {
   if (type.amountRule === "fixed") return type.maxCents;
   if (costsCents === undefined || costsCents === null) {
-    throw new ValidationError(`Please enter the expected costs for the ${type.name} voucher.`, {
-      costs: "Please enter the expected costs.",
-    });
+    throw new ValidationError(msg("errors:scheme.costsMissing", { type: type.name }), { costs: msg("errors:scheme.costsMissingField") });
   }
   const costs = assertCents(costsCents);
   if (costs <= 0) {
-    throw new ValidationError("The expected costs must be greater than zero.", {
-      costs: "The expected costs must be greater than zero.",
-    });
+    throw new ValidationError(msg("errors:scheme.costsNotPositive"), { costs: msg("errors:scheme.costsNotPositive") });
   }
   return Math.min(costs, type.maxCents);
 }
 
 /** Returns a sentence for the manager when the award amount is not allowed, otherwise null. */
 export function validateAwardAmount(type: VoucherType, requestedCents: Cents, awardCents: Cents): string | null {
+  const problem = awardAmountProblem(type, requestedCents, awardCents);
+  return problem && englishText(problem);
+}
+
+/** validateAwardAmount as a message. */
+export function awardAmountProblem(type: VoucherType, requestedCents: Cents, awardCents: Cents): Message | null {
   const award = assertCents(awardCents);
   const requested = assertCents(requestedCents);
   if (type.amountRule === "fixed") {
     if (award !== type.maxCents) {
-      return `The ${type.name} voucher is a fixed amount of ${formatMoney(type.maxCents)}; the award must be exactly that amount.`;
+      return msg("errors:scheme.awardFixed", { type: type.name, amount: money(type.maxCents) });
     }
     return null;
   }
-  if (award <= 0) return "The award must be greater than zero.";
+  if (award <= 0) return msg("errors:scheme.awardNotPositive");
   if (award > type.maxCents) {
-    return `The ${type.name} voucher is capped at ${formatMoney(type.maxCents)}; the award of ${formatMoney(award)} is above the cap.`;
+    return msg("errors:scheme.awardAboveCap", { type: type.name, cap: money(type.maxCents), award: money(award) });
   }
   if (award > requested) {
-    return `The award of ${formatMoney(award)} is more than the ${formatMoney(requested)} requested.`;
+    return msg("errors:scheme.awardAboveRequest", { award: money(award), requested: money(requested) });
   }
   return null;
 }

@@ -34,7 +34,10 @@ function paramText(language: Language, value: MessageParam): string | number {
     case "day": return dayText(language, value.date);
     case "dayTime": return dayTimeText(language, value.instant, value.timeZone);
     case "money": return formatMoney(value.cents, language);
-    case "code": return translator(language)(`codes:${value.group}.${value.code}`, { defaultValue: value.fallback });
+    case "code": {
+      const label = translator(language)(`codes:${value.group}.${value.code}`, { defaultValue: value.fallback });
+      return value.lower && language === SOURCE_LANGUAGE ? label.toLowerCase() : label;
+    }
     default: return String(value);
   }
 }

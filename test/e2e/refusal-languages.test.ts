@@ -1,70 +1,114 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { type Agent, csrfFrom, signIn } from "../support/app";
-import { testDatabases } from "../support/db";
-import { insertVerifiedClaim, seedCall, startFinanceWorld } from "../support/journey";
+import { type Agent, buildApp, csrfFrom, signIn } from "../support/app";
+import { TestClock, testDatabases } from "../support/db";
+import { seedDemoData } from "../support/fixtures";
+import { defined } from "../support/defined";
+import { insertCall } from "../support/journey";
 
 /*
- * Refusals of the finance and people areas reach the reader in the page's language: the service
- * refuses with a catalogue message and raw parameters, the page writes it out (dates included).
+ * Refusals, field errors and eligibility findings in the reader's language: the services return
+ * messages with raw dates and amounts, and the page writes them in its own language and
+ * conventions. `?lang=` picks the page's language for one request.
  */
 
-const NOW = "2027-06-15T10:00:00.000Z";
+const DECLARE = { truthful: "on", smeStatus: "on", deMinimisComplete: "on", noDoubleFunding: "on" };
+const NBSP = "\u00A0";
 
-for (const engine of testDatabases()) describe(`refusals in the reader's language (e2e, ${engine.name})`, function () {
-  this.timeout(60000);
-  let db: Db;
-  let app: Express;
-  let finance: Agent;
+function fields(over: Record<string, string> = {}): Record<string, string> {
+  return {
+    title: "Visit to Stuttgart enzyme labs", description: "Two days of meetings", objectives: "Find partners",
+    expectedResult: "A joint project idea", counterpartName: "BioRegio Lab GmbH", counterpartCountry: "DE",
+    counterpartKind: "company", activityStart: "2027-04-10", activityEnd: "2027-04-11",
+    costTravel: "250,00", costAccommodation: "150", costOther: "", ...over,
+  };
+}
 
-  before(async () => {
-    ({ db, app, finance } = await startFinanceWorld(engine, NOW));
+for (const engine of testDatabases()) {
+  describe(`refusals and findings in the reader's language (${engine.name})`, function () {
+    this.timeout(120000);
+    let db: Db;
+    let app: Express;
+    let sme: Agent;
+    let callId: number;
+    let closedCallId: number;
+    const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
+
+    async function token(agent: Agent, page: string): Promise<string> {
+      const res = await agent.get(page);
+      expect(res.status, `GET ${page}`).to.equal(200);
+      return csrfFrom(res.text);
+    }
+
+    async function draft(type: string, over: Record<string, string> = {}, lang = "en") {
+      const page = `/calls/${callId}/apply/${type}`;
+      return sme.post(`${page}?lang=${lang}`).type("form").send({ _csrf: await token(sme, page), ...fields(over) });
+    }
+
+    async function draftId(type: string): Promise<number> {
+      const res = await draft(type);
+      expect(res.status, res.text.slice(0, 2000)).to.equal(303);
+      return Number(defined(/\/applications\/(\d+)\//.exec(defined(res.headers.location)))[1]);
+    }
+
+    async function submit(id: number, lang: string) {
+      return sme.post(`/applications/${id}/submit?lang=${lang}`).type("form").send({ _csrf: await token(sme, `/applications/${id}/check`), ...DECLARE });
+    }
+
+    before(async () => {
+      db = await engine.create();
+      await seedDemoData(db);
+      app = buildApp(db, { clock: clock.now });
+      sme = await signIn(app, "sme@demo.test");
+      callId = await insertCall(db, { opensAt: "2027-02-01T08:00:00.000Z", closesAt: "2027-04-01T10:00:00.000Z" });
+      closedCallId = await insertCall(db, { opensAt: "2027-01-01T08:00:00.000Z", closesAt: "2027-02-15T11:00:00.000Z", title: "Winter call" });
+    });
+    after(() => db.destroy());
+
+    it("R3: a closed call refuses in Danish and German, the closing moment written in each language", async () => {
+      const da = await sme.get(`/calls/${closedCallId}/apply/IN?lang=da`);
+      expect(da.status).to.equal(422);
+      expect(da.text).to.include("Ansøgningsrunden lukkede 15. februar 2027 kl. 12:00 (Europe/Copenhagen-tid); der kan ikke længere oprettes nye ansøgninger.");
+      const de = await sme.get(`/calls/${closedCallId}/apply/IN?lang=de`);
+      expect(de.status).to.equal(422);
+      expect(de.text).to.include("Die Ausschreibung endete am 15. Februar 2027 um 12:00 Uhr (Zeitzone Europe/Copenhagen); neue Anträge können nicht mehr begonnen werden.");
+      expect(de.text).to.include("<title>Bitte prüfen Sie Ihre Angaben");
+      expect(de.text).to.not.include("The call closed");
+    });
+
+    it("R1: an unreadable amount is refused beside its field in German and Danish, with the summary", async () => {
+      const de = await draft("MG", { costTravel: "1.234" }, "de");
+      expect(de.status).to.equal(422);
+      expect(de.text).to.include("„1.234“ ist nicht eindeutig: Gemeint sein können 1234 Euro oder 1.234 Euro.");
+      expect(de.text).to.include("Einige Angaben müssen Sie noch prüfen.");
+      expect(de.text).to.match(/id="f-costTravel-error">.*„1\.234“ ist nicht eindeutig/);
+      expect(de.text).to.include('value="1.234"');
+      const da = await draft("MG", { costTravel: "-5" }, "da");
+      expect(da.status).to.equal(422);
+      expect(da.text).to.include("Beløbet kan ikke være negativt. Indtast det uden minustegn eller parenteser.");
+      expect(da.text).to.not.include("The amount cannot be negative");
+    });
+
+    it("R10: a second application of the same type in the call is refused in German, and its finding shown in French", async () => {
+      const first = await draftId("IN");
+      const submitted = await submit(first, "en");
+      expect(submitted.status, submitted.text.slice(0, 3000)).to.equal(303);
+      const second = await draftId("IN");
+      const de = await submit(second, "de");
+      expect(de.status).to.equal(422);
+      expect(de.text).to.include("Der Antrag kann nicht eingereicht werden: Das Unternehmen hat in dieser Ausschreibung bereits einen Antrag für Insight; je Ausschreibung ist nur ein Gutschein jeder Art zulässig.");
+      expect(defined(await db("applications").where({ id: second }).first()).state).to.equal("draft");
+
+      // The applicant's pre-check in French: the findings with dates and amounts in French conventions.
+      const fr = await sme.get(`/applications/${second}/check?lang=fr`).expect(200);
+      expect(fr.text).to.include("L&#x27;appel à candidatures est ouvert jusqu&#x27;au 1 avril 2027 à 12:00 (heure de Europe/Copenhagen) et propose le chèque Insight.");
+      // The blocking reason above the findings is French as well.
+      expect(fr.text).to.include("<li>L&#x27;entreprise a déjà une demande Insight dans cet appel à candidatures ; un seul chèque de chaque type est autorisé par appel.</li>");
+      expect(fr.text).to.include("L&#x27;activité commence le 10 avril 2027, après aujourd&#x27;hui (1 mars 2027).");
+      expect(fr.text).to.include(`plus cette attribution (4${NBSP}000,00 EUR)`);
+      expect(fr.text).to.include("un seul chèque de chaque type est autorisé par appel");
+      expect(fr.text).to.not.include("De minimis: declared aid");
+    });
   });
-  after(() => db.destroy());
-
-  it("a batch executed once is refused a second time, in Dutch and in French, with the day it was executed", async () => {
-    const callId = await seedCall(db, () => new Date("2027-01-15T10:00:00.000Z"), { totalCents: 100_000_000 });
-    const claim = await insertVerifiedClaim(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000, payableCents: 40_000 });
-    const token = csrfFrom((await finance.get("/finance")).text);
-    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2027-06-15" });
-    expect(created.status).to.equal(303);
-    const batchUrl = created.headers.location as string;
-    const executed = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: token });
-    expect(executed.status).to.equal(303);
-    const batch = await db("sepa_batches").where({ id: Number(batchUrl.split("/").pop()) }).first("message_id");
-    expect(batch).to.not.equal(undefined);
-    const messageId = batch!.message_id;
-
-    const nl = await finance.post(`${batchUrl}/executed?lang=nl`).type("form").send({ _csrf: token });
-    expect(nl.status).to.equal(409);
-    expect(nl.text).to.contain(`Batch ${messageId} is al op 15 juni 2027 om 12:00 als uitgevoerd gemarkeerd. Er is niets gewijzigd.`);
-    expect(nl.text).to.not.contain("was already marked executed");
-
-    const fr = await finance.post(`${batchUrl}/executed?lang=fr`).type("form").send({ _csrf: token });
-    expect(fr.status).to.equal(409);
-    expect(fr.text).to.contain(`Le lot ${messageId} a déjà été marqué comme exécuté le 15 juin 2027 à 12:00. Rien n’a été modifié.`);
-
-    const en = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: token });
-    expect(en.text).to.contain(`Batch ${messageId} was already marked executed on 15 June 2027 at 12:00. Nothing was changed.`);
-  });
-
-  it("a wrong current password and a short new one are refused beside their fields, in Danish and in German", async () => {
-    const applicant = await signIn(app, "oresund@demo.test");
-    const token = csrfFrom((await applicant.get("/account/password")).text);
-    const form = { _csrf: token, currentPassword: "not the password", newPassword: "short" };
-
-    const da = await applicant.post("/account/password?lang=da").type("form").send(form);
-    expect(da.status).to.equal(422);
-    expect(da.text).to.contain("Adgangskoden blev ikke ændret.")
-      .and.to.contain("Det er ikke din nuværende adgangskode.")
-      .and.to.contain("Den nye adgangskode skal være på mindst 12 tegn.");
-    expect(da.text).to.not.contain("This is not your current password.");
-
-    const de = await applicant.post("/account/password?lang=de").type("form").send(form);
-    expect(de.status).to.equal(422);
-    expect(de.text).to.contain("Das Passwort wurde nicht geändert.")
-      .and.to.contain("Das ist nicht Ihr aktuelles Passwort.")
-      .and.to.contain("Das neue Passwort muss mindestens 12 Zeichen lang sein.");
-  });
-});
+}

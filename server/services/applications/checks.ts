@@ -1,7 +1,8 @@
-import { NotFoundError, ValidationError, type FieldErrors } from "../../errors";
+import { NotFoundError, ValidationError, type FieldTexts } from "../../errors";
+import { money, msg } from "../../domain/message";
 import type { Db } from "../../db/connection";
 import type { Finding } from "../../domain/eligibility";
-import { formatMoney, sumCents, type Cents } from "../../domain/money";
+import { sumCents, type Cents } from "../../domain/money";
 import { requestedAmountFor } from "../../domain/scheme";
 import type { Application } from "./records";
 import { findingsFor } from "./eligibility";
@@ -25,7 +26,7 @@ export type DraftInput = Pick<Application,
 
 export function requireCompany(ctx: ServiceContext): number {
   const id = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
-  if (!id) throw new NotFoundError("Your account is not linked to a company yet.");
+  if (!id) throw new NotFoundError(msg("errors:applications.noCompany"));
   return id;
 }
 
@@ -36,19 +37,19 @@ export function costsTotal(input: Pick<DraftInput, "costTravelCents" | "costAcco
 
 /** Checks that hold for a draft too: dates in order, costs within the cap (so it is said early). */
 export function checkDraft(type: VoucherTypeRow, input: DraftInput): void {
-  const fields: FieldErrors = {};
+  const fields: FieldTexts = {};
   if (input.activityStart && input.activityEnd && input.activityEnd < input.activityStart) {
-    fields.activityEnd = "The activity end date must be on or after the start date.";
+    fields.activityEnd = msg("errors:applications.endBeforeStart");
   }
   if (type.amountRule === "capped") {
     const total = costsTotal(input);
     if (total !== null && total > type.maxCents) {
-      fields.costOther = `The planned costs add up to ${formatMoney(total)}, above the ${type.name} cap of ${formatMoney(type.maxCents)}. Please lower them.`;
+      fields.costOther = msg("errors:applications.costsAboveCap", { total: money(total), type: type.name, cap: money(type.maxCents) });
     }
   }
-  if (input.counterpartKind && !COUNTERPART_KINDS.some((k) => k.value === input.counterpartKind)) fields.counterpartKind = "Choose the kind of organisation.";
-  if (input.counterpartCountry && !/^[A-Z]{2}$/.test(input.counterpartCountry)) fields.counterpartCountry = "Enter the two-letter country code, for example DE.";
-  if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
+  if (input.counterpartKind && !COUNTERPART_KINDS.some((k) => k.value === input.counterpartKind)) fields.counterpartKind = msg("errors:applications.counterpartKind");
+  if (input.counterpartCountry && !/^[A-Z]{2}$/.test(input.counterpartCountry)) fields.counterpartCountry = msg("errors:applications.counterpartCountry");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:input.summary"), fields);
 }
 
 export function draftInputOf(app: Application): DraftInput {
@@ -62,19 +63,19 @@ export function draftInputOf(app: Application): DraftInput {
 }
 
 /** Fields a submission needs; a draft may leave them empty. */
-export function completeness(app: Application, type: VoucherTypeRow): FieldErrors {
-  const fields: FieldErrors = {};
-  if (!app.title.trim()) fields.title = "Enter a title for the activity.";
-  if (!app.description.trim()) fields.description = "Describe the activity.";
-  if (!app.objectives.trim()) fields.objectives = "Enter the objectives.";
-  if (!app.expectedResult.trim()) fields.expectedResult = "Enter the expected result.";
-  if (!app.counterpartName.trim()) fields.counterpartName = "Choose the counterpart from the directory or enter its name.";
-  if (!app.activityStart) fields.activityStart = "Enter the activity start date.";
-  if (!app.activityEnd) fields.activityEnd = "Enter the activity end date.";
+export function completeness(app: Application, type: VoucherTypeRow): FieldTexts {
+  const fields: FieldTexts = {};
+  if (!app.title.trim()) fields.title = msg("errors:applications.missing.title");
+  if (!app.description.trim()) fields.description = msg("errors:applications.missing.description");
+  if (!app.objectives.trim()) fields.objectives = msg("errors:applications.missing.objectives");
+  if (!app.expectedResult.trim()) fields.expectedResult = msg("errors:applications.missing.expectedResult");
+  if (!app.counterpartName.trim()) fields.counterpartName = msg("errors:applications.missing.counterpartName");
+  if (!app.activityStart) fields.activityStart = msg("errors:applications.missing.activityStart");
+  if (!app.activityEnd) fields.activityEnd = msg("errors:applications.missing.activityEnd");
   if (type.amountRule === "capped") {
     const total = costsTotal(app);
     if (total === null || total <= 0) {
-      fields.costTravel = `Enter the planned costs; the ${type.name} voucher pays actual costs up to ${formatMoney(type.maxCents)}, so the total must be more than EUR 0.00.`;
+      fields.costTravel = msg("errors:applications.missing.costs", { type: type.name, cap: money(type.maxCents), zero: money(0) });
     }
   }
   return fields;
@@ -97,5 +98,4 @@ export async function hasConfirmedEmail(db: Db | Trx, userId: number): Promise<b
   return !!u?.email_confirmed_at;
 }
 
-export const EMAIL_UNCONFIRMED_MESSAGE =
-  "Confirm your e-mail address before submitting: follow the link we sent you when you registered. Your draft is saved meanwhile.";
+export const EMAIL_UNCONFIRMED_MESSAGE = msg("errors:applications.emailUnconfirmed");

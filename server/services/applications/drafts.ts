@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, RuleViolationError, ValidationError } fro
 import type { Db } from "../../db/connection";
 import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
 import { STATE_LABELS, type AppState } from "../../domain/lifecycle";
-import { dayTimeInWords } from "../../domain/date-format";
+import { codeInSentence, dayTime, msg } from "../../domain/message";
 import { actingUser, loadApplication, lockApplication } from "./records";
 import { checkDraft, draftInputOf, requireCompany, type DraftInput } from "./checks";
 import { loadCallAndType } from "./queries";
@@ -15,21 +15,21 @@ import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 /** Starting an application in a closed call would only lead to a refusal at submission (R3). */
 export function assertCallOpenForNew(ctx: ServiceContext, call: { status: string; closesAt: string }): void {
   if (call.status !== "open" || nowIso(ctx) >= call.closesAt) {
-    throw new RuleViolationError("R3", `The call closed on ${dayTimeInWords(call.closesAt, ctx.config.timeZone)} (${ctx.config.timeZone} time); new applications can no longer be started.`);
+    throw new RuleViolationError("R3", msg("errors:applications.callClosed", { closesAt: dayTime(call.closesAt, ctx.config.timeZone), timeZone: ctx.config.timeZone }));
   }
 }
 
 async function resolveCounterpart(db: Db | Trx, input: DraftInput): Promise<DraftInput> {
   if (input.counterpartOrgId === null) {
     if (input.counterpartRegionId !== null && !(await db("regions").where({ id: input.counterpartRegionId }).first("id"))) {
-      throw new ValidationError("Some answers need your attention.", { counterpartRegionId: "Choose the counterpart's region from the list." });
+      throw new ValidationError(msg("errors:input.summary"), { counterpartRegionId: msg("errors:applications.counterpartRegion") });
     }
     return input;
   }
   const org = await db("directory_organisations as d").join("regions as r", "r.id", "d.region_id")
     .where("d.id", input.counterpartOrgId)
     .first<(Pick<DirectoryOrganisationsRow, "id" | "name" | "kind" | "region_id"> & { country: RegionsRow["country"] }) | undefined>("d.id", "d.name", "d.kind", "d.region_id", "r.country");
-  if (!org) throw new ValidationError("Some answers need your attention.", { counterpartOrgId: "Choose an organisation from the list." });
+  if (!org) throw new ValidationError(msg("errors:input.summary"), { counterpartOrgId: msg("errors:applications.counterpartOrg") });
   return { ...input, counterpartName: org.name, counterpartCountry: org.country, counterpartRegionId: org.region_id, counterpartKind: org.kind };
 }
 
@@ -54,7 +54,7 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
     checkDraft(type, input);
     const company = await trx("companies").where({ id: companyId }).first("region_id");
     const partner = company?.region_id ? await trx("partners").where({ region_id: company.region_id }).first("id") : null;
-    if (!partner) throw new ValidationError("Your company's region has no regional partner in the programme, so it cannot apply. Please check the region in your company profile.");
+    if (!partner) throw new ValidationError(msg("errors:applications.noPartner"));
     const now = nowIso(ctx);
     const id = insertedId((await trx("applications").insert({
       call_id: callId, company_id: companyId, voucher_type_id: type.id, partner_id: partner.id, state: "draft",
@@ -73,14 +73,14 @@ export async function updateDraft(ctx: ServiceContext, id: number, raw: DraftInp
     const app = await loadApplication(ctx, id, trx);
     if (ctx.actor?.role !== "applicant") throw new NotFoundError();
     if (!EDITABLE.includes(app.state)) {
-      throw new ConflictError(`This application is ${STATE_LABELS[app.state].toLowerCase()}; it can only be changed as a draft or when more information is requested.`, "not_editable");
+      throw new ConflictError(msg("errors:applications.notEditable", { state: codeInSentence("state", app.state, STATE_LABELS[app.state]) }), "not_editable");
     }
     const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);
     const updated = await trx("applications").where({ id, version: app.version })
       .update({ ...draftRow(type, input), version: app.version + 1, updated_at: nowIso(ctx) });
-    if (updated !== 1) throw new ConflictError("This application was changed a moment ago. Reload the page and try again.", "stale_application");
+    if (updated !== 1) throw new ConflictError(msg("errors:applications.changedMomentAgo"), "stale_application");
     await audit(trx, ctx, { action: "application.draft-saved", entityType: "application", entityId: id, before: draftInputOf(app), after: input });
   });
 }

@@ -1,3 +1,4 @@
+import { msg } from "../../domain/message";
 import { NotFoundError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { toAttachmentInfo } from "../../db/tables/attachments";
@@ -56,7 +57,7 @@ export async function loadCallAndType(ctx: ServiceContext, callId: number, typeC
   const call = row ? toCallRecord(row) : null;
   if (!call || call.storedStatus === "draft") throw new NotFoundError();
   const type = (await callVoucherTypes(ctx.db, callId)).find((t) => t.code === typeCode);
-  if (!type) throw new NotFoundError("This call does not offer that voucher type.");
+  if (!type) throw new NotFoundError(msg("errors:applications.typeNotOffered"));
   return { call: { id: call.id, title: call.title, closesAt: call.closesAt, status: call.storedStatus }, type };
 }
 

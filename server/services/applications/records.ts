@@ -1,3 +1,4 @@
+import { msg } from "../../domain/message";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import { APPLICATION_COLUMNS, toApplication, type Application, type ApplicationJoinedRow } from "../../db/tables/applications";
 import { assertTransition, type AppState, type Role } from "../../domain/lifecycle";
@@ -34,7 +35,7 @@ export async function findApplication(db: Db | Trx, id: number): Promise<Applica
 
 /** The signed-in person a use case acts for; a use case that records who acted cannot run without one. */
 export function actingUser(ctx: ServiceContext): Actor {
-  if (!ctx.actor) throw new ForbiddenError("Please sign in first.");
+  if (!ctx.actor) throw new ForbiddenError(msg("errors:applications.signInFirst"));
   return ctx.actor;
 }
 
@@ -87,7 +88,7 @@ export async function transition(
     .where({ id: app.id, version: app.version, state: app.state })
     .update({ ...patch, state: to, version: app.version + 1, updated_at: nowIso(ctx) });
   if (updated !== 1) {
-    throw new ConflictError("This application was changed by someone else a moment ago (or your request was sent twice). Reload the page to see its current state.", "stale_application");
+    throw new ConflictError(msg("errors:applications.changedBySomeoneElse"), "stale_application");
   }
   await audit(trx, ctx, {
     action: `application.${action}`, entityType: "application", entityId: app.id,

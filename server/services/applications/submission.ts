@@ -1,5 +1,6 @@
-import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldErrors } from "../../errors";
-import { expiryReason } from "../../domain/claims";
+import { AppError, ConflictError, NotFoundError, RuleViolationError, ValidationError, type FieldTexts } from "../../errors";
+import { codeInSentence, type Message, msg, sentences } from "../../domain/message";
+import { expiryText } from "../../domain/claims";
 import { blockingFindings } from "../../domain/eligibility";
 import { STATE_LABELS } from "../../domain/lifecycle";
 import { requestedAmountFor } from "../../domain/scheme";
@@ -14,11 +15,11 @@ import { callVoucherType } from "../scheme/reference";
 
 export interface Declarations { truthful: boolean; smeStatus: boolean; deMinimisComplete: boolean; noDoubleFunding: boolean }
 
-const DECLARATION_TEXT: Record<keyof Declarations, string> = {
-  truthful: "Confirm that the information you gave is true and complete.",
-  smeStatus: "Confirm that your company is an SME as declared in the company profile.",
-  deMinimisComplete: "Confirm that your de minimis declaration lists all aid of the last three years.",
-  noDoubleFunding: "Confirm that the activity is not funded twice.",
+const DECLARATION_TEXT: Record<keyof Declarations, Message> = {
+  truthful: msg("errors:applications.declaration.truthful"),
+  smeStatus: msg("errors:applications.declaration.smeStatus"),
+  deMinimisComplete: msg("errors:applications.declaration.deMinimisComplete"),
+  noDoubleFunding: msg("errors:applications.declaration.noDoubleFunding"),
 };
 
 /**
@@ -33,24 +34,25 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
     const action = app.state === "more-info-requested" ? "resubmit" : "submit";
     // Wrong state (a second click) is refused here, before anything else is looked at.
     if (app.state !== "draft" && app.state !== "more-info-requested") {
-      throw new ConflictError(`This application has already been submitted (it is ${STATE_LABELS[app.state].toLowerCase()}); nothing was changed.`, "already_submitted");
+      throw new ConflictError(msg("errors:applications.alreadySubmitted", { state: codeInSentence("state", app.state, STATE_LABELS[app.state]) }), "already_submitted");
     }
     // Decisions and payments go to this address, so a submission needs one that is known to work.
     if (!(await hasConfirmedEmail(trx, ctx.actor.id))) {
       throw new AppError(422, "email_unconfirmed", EMAIL_UNCONFIRMED_MESSAGE, { emailConfirmation: EMAIL_UNCONFIRMED_MESSAGE });
     }
-    const fields: FieldErrors = {};
+    const fields: FieldTexts = {};
     for (const k of Object.keys(DECLARATION_TEXT) as (keyof Declarations)[]) if (!decl[k]) fields[k] = DECLARATION_TEXT[k];
     const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     Object.assign(fields, completeness(app, type));
-    if (Object.keys(fields).length) throw new ValidationError("The application cannot be submitted yet.", fields);
+    if (Object.keys(fields).length) throw new ValidationError(msg("errors:applications.notYetSubmittable"), fields);
 
     const findings = await eligibilityFor(ctx, trx, app);
     const blocking = blockingFindings(findings);
     if (blocking[0]) {
-      const fieldsByRule: FieldErrors = {};
-      blocking.forEach((b, i) => { fieldsByRule[`rule-${b.rule}-${i}`] = b.message; });
-      throw new RuleViolationError(blocking[0].rule, `The application cannot be submitted: ${blocking.map((b) => b.message).join(" ")}`, fieldsByRule);
+      const fieldsByRule: FieldTexts = {};
+      blocking.forEach((b, i) => { fieldsByRule[`rule-${b.rule}-${i}`] = b.text ?? b.message; });
+      const reasons = sentences(blocking.map((b) => b.text ?? b.message));
+      throw new RuleViolationError(blocking[0].rule, msg("errors:applications.notSubmittable", { reasons }), fieldsByRule);
     }
     const requested = requestedAmountFor(type, costsTotal(app) ?? undefined);
     const frozen = { ...draftInputOf(app), voucherTypeCode: type.code, requestedCents: requested, declarations: decl };
@@ -82,8 +84,8 @@ export async function acceptAward(ctx: ServiceContext, id: number): Promise<void
     await lockApplication(trx, id);
     const app = await loadApplication(ctx, id, trx);
     // An award whose claim deadline has passed has expired, even before the daily job has run.
-    const expired = expiryReason(app, localDate(ctx.now(), ctx.config.timeZone));
-    if (expired) throw new RuleViolationError("R12", `This award can no longer be accepted: the ${expired}, so the voucher has expired.`);
+    const expired = expiryText(app, localDate(ctx.now(), ctx.config.timeZone));
+    if (expired) throw new RuleViolationError("R12", msg("errors:applications.awardExpired", { reason: expired }));
     await transition(trx, ctx, app, "accept", { accepted_at: nowIso(ctx), accepted_by: actingUser(ctx).id });
   });
 }

@@ -38,7 +38,7 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
     // A late or early claim is refused whatever it contains; the window is the same whether or
     // not the daily expiry job has already run.
     const window = claimWindow(app, today);
-    if (!window.open) throw new RuleViolationError(window.rule, window.reason);
+    if (!window.open) throw new RuleViolationError(window.rule, window.text);
     const fields: FieldErrors = {};
     if (!input.report.trim()) fields.report = "Describe what happened during the activity.";
     const lines: { incurredOn: string; description: string; currency: string; minor: number }[] = [];

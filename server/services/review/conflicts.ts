@@ -1,3 +1,4 @@
+import { msg } from "../../domain/message";
 import { ForbiddenError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { toConflict, type Conflict } from "../../db/tables/conflicts-of-interest";
@@ -16,7 +17,7 @@ import { inTransaction, nowIso } from "../platform/context";
 
 export function requireDecider(ctx: ServiceContext) {
   const a = ctx.actor;
-  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators decide applications.");
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError(msg("errors:review.onlyDeciders"));
   return a;
 }
 
@@ -40,8 +41,8 @@ export async function assertNoConflict(db: Db | Trx, ctx: ServiceContext, app: P
   const coi = await conflictOf(db, app.id, ctx.actor.id);
   if (coi) {
     const to = await currentHandover(db, app.id);
-    const who = to ? `it was handed to ${to.name}, who decides it` : "another cluster manager of the same partner organisation or an administrator must decide it";
-    throw new ForbiddenError(`You declared a conflict of interest on this application (${coi.reason}); ${who}.`, "conflict_of_interest");
+    const who = to ? msg("errors:review.conflictHandedTo", { name: to.name }) : msg("errors:review.conflictSomeoneElse");
+    throw new ForbiddenError(msg("errors:review.conflictDeclared", { reason: coi.reason, who }), "conflict_of_interest");
   }
 }
 
@@ -55,7 +56,7 @@ async function handoverCandidates(trx: Trx, app: Application) {
 
 export async function declareConflict(ctx: ServiceContext, applicationId: number, reason: string): Promise<{ handedTo: string | null }> {
   const actor = requireDecider(ctx);
-  if (!reason.trim()) throw new ValidationError("Please give the reason for the conflict of interest.", { reason: "Enter the reason." });
+  if (!reason.trim()) throw new ValidationError(msg("errors:review.conflictReasonMissing"), { reason: msg("errors:review.enterReason") });
   return inTransaction(ctx, async (trx) => {
     const app = await loadApplication(ctx, applicationId, trx);
     if (await conflictOf(trx, app.id, actor.id)) return { handedTo: (await currentHandover(trx, app.id))?.name ?? null };

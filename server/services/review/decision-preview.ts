@@ -2,7 +2,8 @@ import { BudgetExceededError, canCommit, ceilingKeysFor, remainingCents } from "
 import { blockingFindings } from "../../domain/eligibility";
 import { assertTransition } from "../../domain/lifecycle";
 import type { Cents } from "../../domain/money";
-import { amountToApprove, validateAwardAmount } from "../../domain/scheme";
+import { amountToApprove, awardAmountProblem } from "../../domain/scheme";
+import { msg, sentences } from "../../domain/message";
 import { RuleViolationError, ValidationError } from "../../errors";
 import { type Application, loadApplication } from "../applications/records";
 import { readCeilings } from "../finance/budget";
@@ -67,7 +68,7 @@ export async function previewDecision(ctx: ServiceContext, id: number, input: De
     case "reject": return { ...base, ...(await rejectionText(ctx, input.templateId, input.reason)) };
     case "request-info": {
       const message = input.message.trim();
-      if (!message) throw new ValidationError("Please write what information is needed.", { message: "Write what the applicant should add or change." });
+      if (!message) throw new ValidationError(msg("errors:review.infoMissing"), { message: msg("errors:review.infoMissingField") });
       return { ...base, message };
     }
     case "reserve": return base;
@@ -77,17 +78,19 @@ export async function previewDecision(ctx: ServiceContext, id: number, input: De
 async function approvalPreview(ctx: ServiceContext, app: Application, chosenCents: Cents | null, skipReasonInput: string): Promise<Partial<DecisionPreview>> {
   const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
   const amount = amountToApprove(type, app.requestedCents, chosenCents);
-  const problem = validateAwardAmount(type, app.requestedCents ?? 0, amount);
+  const problem = awardAmountProblem(type, app.requestedCents ?? 0, amount);
   if (problem) throw new ValidationError(problem, { amount: problem });
   const blocking = blockingFindings(await approvalFindings(ctx.db, ctx, app, amount));
   if (blocking[0]) {
-    throw new RuleViolationError(blocking[0].rule, `This application cannot be approved: ${blocking.map((b) => `${b.message} (${b.rule})`).join(" ")}`);
+    throw new RuleViolationError(blocking[0].rule, msg("errors:review.notApprovable", {
+        reasons: sentences(blocking.map((b) => msg("errors:review.findingWithRule", { finding: b.text ?? b.message, rule: b.rule }))),
+      }));
   }
   const skipped = await skippedReserve(ctx.db, app);
   const skipReason = skipped ? skipReasonInput.trim() : "";
   if (skipped && !skipReason) {
     const message = `${skipText(skipped, ctx)} Approve that one first, or give the reason for approving this application ahead of it.`;
-    throw new RuleViolationError("R4", message, { skipReason: "Give the reason for approving this application ahead of the earlier one on the reserve list." });
+    throw new RuleViolationError("R4", message, { skipReason: msg("errors:review.skipReasonMissing") });
   }
   const all = await readCeilings(ctx.db, app.callId);
   const keys = ceilingKeysFor(app, all.map((c) => c.key));
@@ -108,8 +111,8 @@ async function rejectionText(ctx: ServiceContext, templateId: number | null, rea
   if (own) return { message: own };
   if (templateId) {
     const t = await ctx.db("rejection_templates").where({ id: templateId }).first("title", "text");
-    if (!t) throw new ValidationError("Please give the reason for the rejection.", { templateId: "Choose one of the listed rejection reasons." });
+    if (!t) throw new ValidationError(msg("errors:review.rejectionReasonMissing"), { templateId: msg("errors:review.chooseListedReason") });
     return { message: t.text, templateTitle: t.title };
   }
-  throw new ValidationError("Please give the reason for the rejection.", { reason: "Choose a template or write the reason." });
+  throw new ValidationError(msg("errors:review.rejectionReasonMissing"), { reason: msg("errors:review.chooseOrWriteReason") });
 }

@@ -3,7 +3,8 @@ import { ceilingKeysFor, outstandingCents } from "../../domain/budget";
 import { voucherDeadlines } from "../../domain/claims";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
 import { type Cents } from "../../domain/money";
-import { amountToApprove, validateAwardAmount } from "../../domain/scheme";
+import { amountToApprove, awardAmountProblem } from "../../domain/scheme";
+import { msg, sentences } from "../../domain/message";
 import { audit } from "../platform/audit";
 import { type Application, loadApplication, lockApplication, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
@@ -66,19 +67,21 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     const { app, deciderId } = await decidable(trx, ctx, id);
     const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     const amount = amountToApprove(type, app.requestedCents, input.amountCents ?? null);
-    const problem = validateAwardAmount(type, app.requestedCents ?? 0, amount);
+    const problem = awardAmountProblem(type, app.requestedCents ?? 0, amount);
     if (problem) throw new ValidationError(problem, { amount: problem });
 
     const findings = await approvalFindings(trx, ctx, app, amount);
     const blocking = blockingFindings(findings);
     if (blocking[0]) {
-      throw new RuleViolationError(blocking[0].rule, `This application cannot be approved: ${blocking.map((b) => `${b.message} (${b.rule})`).join(" ")}`);
+      throw new RuleViolationError(blocking[0].rule, msg("errors:review.notApprovable", {
+        reasons: sentences(blocking.map((b) => msg("errors:review.findingWithRule", { finding: b.text ?? b.message, rule: b.rule }))),
+      }));
     }
     const skipped = await skippedReserve(trx, app);
     const skipReason = skipped ? (input.skipReason ?? "").trim() : "";
     if (skipped && !skipReason) {
       const message = `${skipText(skipped, ctx)} Approve that one first, or give the reason for approving this application ahead of it.`;
-      throw new RuleViolationError("R4", message, { skipReason: "Give the reason for approving this application ahead of the earlier one on the reserve list." });
+      throw new RuleViolationError("R4", message, { skipReason: msg("errors:review.skipReasonMissing") });
     }
 
     const approvedOn = localDate(nowIso(ctx), ctx.config.timeZone);
@@ -118,10 +121,10 @@ export async function reject(ctx: ServiceContext, id: number, input: { templateI
     let reason = (input.reason ?? "").trim();
     if (!reason && input.templateId) {
       const t = await trx("rejection_templates").where({ id: input.templateId }).first("text");
-      if (!t) throw new ValidationError("Please give the reason for the rejection.", { templateId: "Choose one of the listed rejection reasons." });
+      if (!t) throw new ValidationError(msg("errors:review.rejectionReasonMissing"), { templateId: msg("errors:review.chooseListedReason") });
       reason = t.text;
     }
-    if (!reason) throw new ValidationError("Please give the reason for the rejection.", { reason: "Choose a template or write the reason." });
+    if (!reason) throw new ValidationError(msg("errors:review.rejectionReasonMissing"), { reason: msg("errors:review.chooseOrWriteReason") });
     const { app, deciderId } = await decidable(trx, ctx, id);
     const findings = await findingsAtDecision(trx, ctx, app);
     await transition(trx, ctx, app, "reject", { decided_at: nowIso(ctx), decided_by: deciderId, decision_reason: reason }, { findings });
@@ -132,7 +135,7 @@ export async function reject(ctx: ServiceContext, id: number, input: { templateI
 
 export async function requestInfo(ctx: ServiceContext, id: number, message: string): Promise<void> {
   const text = message.trim();
-  if (!text) throw new ValidationError("Please write what information is needed.", { message: "Write what the applicant should add or change." });
+  if (!text) throw new ValidationError(msg("errors:review.infoMissing"), { message: msg("errors:review.infoMissingField") });
   await inTransaction(ctx, async (trx) => {
     const { app } = await decidable(trx, ctx, id);
     await transition(trx, ctx, app, "request-info", { decision_reason: text });
@@ -152,7 +155,7 @@ export async function reserve(ctx: ServiceContext, id: number): Promise<void> {
 /** Cancels an approved or accepted voucher and gives its outstanding commitment back (R4, R5). */
 export async function cancel(ctx: ServiceContext, id: number, reason: string): Promise<Cents> {
   const text = reason.trim();
-  if (!text) throw new ValidationError("Please give the reason for the cancellation.", { reason: "Enter the reason." });
+  if (!text) throw new ValidationError(msg("errors:review.cancellationReasonMissing"), { reason: msg("errors:review.enterReason") });
   return inTransaction(ctx, async (trx) => {
     const { app } = await decidable(trx, ctx, id);
     await transition(trx, ctx, app, "cancel", { decision_reason: text });
