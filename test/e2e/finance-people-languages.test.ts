@@ -12,7 +12,7 @@ import { insertVerifiedClaim, seedCall, startFinanceWorld } from "../support/jou
 
 const NOW = "2027-06-15T10:00:00.000Z";
 
-for (const engine of testDatabases()) describe(`refusals in the reader's language (e2e, ${engine.name})`, function () {
+for (const engine of testDatabases()) describe(`finance and people refusals in the reader's language (e2e, ${engine.name})`, function () {
   this.timeout(60000);
   let db: Db;
   let app: Express;
