@@ -233,7 +233,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
   const keys = [...new Set(input.ceilingKeys)].sort();
   const idem = typeof input.idempotencyKey === "string" ? input.idempotencyKey.trim() : "";
   if (idem === "" || idem.length > 120) throw new Error("A ledger entry needs an idempotency key of 1 to 120 characters.");
-  if (keys.length === 0) throw new LedgerInvariantError("A ledger entry must name at least one budget ceiling.");
+  if (keys.length === 0) throw new LedgerInvariantError(msg("errors:finance.entryNeedsCeiling"));
   const note = input.note === undefined || input.note === null ? null : input.note.slice(0, 300);
 
   const ceilings = await lockCeilings(trx, input.callId, keys);
@@ -271,10 +271,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
   const appEntries = await entriesForApplication(trx, input.applicationId);
   const heldKeys = commitmentKeys(appEntries);
   if (heldKeys.length > 0 && !sameKeys(heldKeys, keys)) {
-    throw new LedgerInvariantError(
-      `This application's budget is booked against ${heldKeys.join(", ")}, not ${keys.join(", ")}.`,
-      "ledger_keys_mismatch",
-    );
+    throw new LedgerInvariantError(msg("errors:finance.keysMismatch", { held: heldKeys.join(", "), keys: keys.join(", ") }), "ledger_keys_mismatch");
   }
   if (input.kind !== "commit" || amount < 0) {
     applyEntry([applicationState(input.applicationId, appEntries)], { kind: input.kind, amountCents: amount, ceilingKeys: [APPLICATION_KEY] });
