@@ -24,13 +24,17 @@ function record(e: AuditChainedEvent): string[] {
   ];
 }
 
-export async function writeAuditCsv(rows: AsyncIterable<AuditChainedEvent>, out: NodeJS.WritableStream): Promise<void> {
+/** `headers` names the columns in AUDIT_CSV_COLUMNS order (labels in the reader's language); the keys themselves by default. */
+export async function writeAuditCsv(
+  rows: AsyncIterable<AuditChainedEvent>, out: NodeJS.WritableStream, headers: readonly string[] = AUDIT_CSV_COLUMNS,
+): Promise<void> {
+  if (headers.length !== AUDIT_CSV_COLUMNS.length) throw new TypeError(`The audit CSV has ${AUDIT_CSV_COLUMNS.length} columns, not ${headers.length}.`);
   async function* records() {
     for await (const e of rows) yield record(e);
   }
   await pipeline(
     Readable.from(records()),
-    stringify({ header: true, columns: [...AUDIT_CSV_COLUMNS], record_delimiter: "\r\n", quoted_match: /[\r\n",]/ }),
+    stringify({ header: true, columns: [...headers], record_delimiter: "\r\n", quoted_match: /[\r\n",]/ }),
     out,
   );
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type Db, isPostgres } from "../../server/db/connection";
+import type { Db } from "../../server/db/connection";
 import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
 import type { AwardLetterData } from "../../server/letters/award-letter";
 import { decideAwardLetter, storeAwardLetter, storePendingLetters, toBuffer } from "../../server/services/letters/letters";
@@ -7,7 +7,7 @@ import { inTransaction, onAfterCommit, type ServiceContext } from "../../server/
 import { approve } from "../../server/services/review/decisions";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall } from "../support/journey";
+import { insertSubmitted, seedCall, withLettersRefused } from "../support/journey";
 
 for (const engine of testDatabases()) {
   describe(`award letters: written after the approval commits, stored exactly, recovered after a crash [${engine.name}]`, function () {
@@ -121,21 +121,8 @@ for (const engine of testDatabases()) {
       // A second voucher for a company whose first claim is open (R10 allows it when configured so).
       await db("schemes").update({ block_while_claim_open: false });
       const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "CO" });
-      // The database refuses new letters for a moment, as a full disk would.
-      if (isPostgres(db)) {
-        await db.raw("create function refuse_letters() returns trigger language plpgsql as $$ begin raise exception 'no space left'; end $$");
-        await db.raw("create trigger refuse_letters before insert on award_letters for each row execute function refuse_letters()");
-      } else {
-        await db.raw("create trigger refuse_letters before insert on award_letters begin select raise(abort, 'no space left'); end");
-      }
       const reported: unknown[] = [];
-      let result;
-      try {
-        result = await approve({ ...ctx, reportError: (err) => reported.push(err) }, id, {});
-      } finally {
-        await db.raw("drop trigger refuse_letters" + (isPostgres(db) ? " on award_letters" : ""));
-        if (isPostgres(db)) await db.raw("drop function refuse_letters()");
-      }
+      const result = await withLettersRefused(db, () => approve({ ...ctx, reportError: (err) => reported.push(err) }, id, {}));
       expect(result.letterStored).to.equal(false);
       expect(reported).to.have.length(1);
       expect((await db("applications").where({ id }).first("state"))?.state).to.equal("approved");

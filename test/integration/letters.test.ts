@@ -7,65 +7,75 @@ import type { Db } from "../../server/db/connection";
 import { ConflictError, NotFoundError, ValidationError } from "../../server/errors";
 import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
 import type { ServiceContext } from "../../server/services/platform/context";
-import { insertedId } from "../../server/services/platform/context";
+import { approve, cancel } from "../../server/services/review/decisions";
+import { setUserLanguage } from "../../server/services/people/language";
 import { findApplication } from "../../server/services/applications/records";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData, getAwardLetter, issueAwardLetter, toBuffer, verifyLetter } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
-import { declareDeMinimis, registerSme } from "../support/journey";
+import {
+  acceptVoucher, changeCompanyProfile, declareDeMinimis, insertCall, insertSubmitted, insertVerifiedClaim, payClaim, registerSme, timelineAround, withLettersRefused,
+} from "../support/journey";
 import { rejection } from "../support/rejects";
 
 interface ApprovedOptions {
-  company: string;
-  region: string;
   type: "MG" | "IN" | "CO";
   manager: string;
   applicant: string;
   approvedOn: string;
   amountCents: number;
   counterpartRegion: string;
-  state?: string;
+}
+
+/** The suite's clock time on the given day: when its approvals happen. */
+const approvalMoment = (o: Pick<ApprovedOptions, "approvedOn">, days = 0) => new Date(Date.parse(`${o.approvedOn}T09:42:00.000Z`) + days * 86_400_000).toISOString();
+
+/**
+ * An application submitted through the applications service ten days before `approvedOn`, in a
+ * call of its own (R10 allows a company one voucher per type and call), its activity two weeks
+ * after the approval.
+ */
+async function submittedInOwnCall(db: Db, o: ApprovedOptions): Promise<number> {
+  const callId = await insertCall(db, { opensAt: approvalMoment(o, -30), closesAt: approvalMoment(o, -1), title: "Autumn call" });
+  // These tests read the English wording; a letter is written in its applicant's language.
+  const applicant = await actorByEmail(db, o.applicant);
+  await setUserLanguage(testContext(db, applicant, () => new Date(approvalMoment(o, -30))), applicant.id, "en");
+  return insertSubmitted(db, {
+    email: o.applicant, callId, type: o.type, requestedCents: o.amountCents, counterpartRegion: o.counterpartRegion,
+    activityStart: approvalMoment(o, 14).slice(0, 10), submittedAt: approvalMoment(o, -10),
+  });
+}
+
+/** `manager` approves through the review service at the suite's clock time on `approvedOn`; says whether the letter was stored. */
+async function approveOn(db: Db, o: ApprovedOptions, id: number): Promise<boolean> {
+  return (await approve(testContext(db, await actorByEmail(db, o.manager), () => new Date(approvalMoment(o))), id, {})).letterStored;
 }
 
 /**
- * An application as the manager's approval leaves it (state "approved" with the award's terms),
- * inserted directly so these tests do not depend on the approval journey.
+ * An approved application whose award letter is decided (number, issue instant, facts) but not
+ * stored: these tests issue, store and verify that letter themselves. An approval stores its
+ * letter right after its commit, so the approval runs while the database refuses letters
+ * (withLettersRefused), the one interruption the product recovers from: a crash between the
+ * approval's commit and the PDF's storing, which leaves the letter pending for the next issue.
  */
-async function insertApproved(db: Db, o: ApprovedOptions): Promise<number> {
-  const company = defined(await db("companies").where({ legal_name: o.company }).first("id"), "company");
-  const partner = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", o.region).first<{ id: number }>("partners.id");
-  const counterpart = defined(await db("regions").where({ code: o.counterpartRegion }).first("id", "country"), "counterpart");
-  const type = defined(await db("voucher_types").where({ code: o.type }).first("id"), "type");
-  const manager = defined(await db("users").where({ email: o.manager }).first("id"), "manager");
-  const applicant = defined(await db("users").where({ email: o.applicant }).first("id"), "applicant");
-  // These tests read the English wording; a letter is written in its applicant's language.
-  await db("users").where({ id: applicant.id }).update({ language: "en" });
-  const scheme = defined(await db("schemes").orderBy("id").first("id"), "scheme");
-  const at = `${o.approvedOn}T09:00:00.000Z`;
-  const [call] = await db("calls").insert({
-    scheme_id: scheme.id, title: "Autumn call", description: "", opens_at: "2026-01-01T00:00:00.000Z",
-    closes_at: "2027-12-31T00:00:00.000Z", status: "open", created_by: manager.id, created_at: at, updated_at: at,
-  }).returning("id");
-  const start = new Date(Date.parse(`${o.approvedOn}T00:00:00Z`) + 14 * 86_400_000).toISOString().slice(0, 10);
-  const [app] = await db("applications").insert({
-    call_id: insertedId(call), company_id: company.id, voucher_type_id: type.id, partner_id: partner.id, state: o.state ?? "approved",
-    title: "Market study for a veterinary probiotic",
-    description: "Two days with a market expert to size the German market for our probiotic for piglets.",
-    objectives: "Know the market", expected_result: "A go/no-go decision",
-    counterpart_name: "Stern Market Insight GmbH", counterpart_country: counterpart.country, counterpart_region_id: counterpart.id,
-    counterpart_kind: "expert", activity_start: start, activity_end: start, requested_cents: o.amountCents, approved_cents: o.amountCents,
-    submitted_at: at, decided_at: at, decided_by: manager.id, approved_on: o.approvedOn,
-    completion_deadline: "2028-01-31", claim_deadline: "2028-03-01", version: 2, created_by: applicant.id, created_at: at, updated_at: at,
-  }).returning("id");
-  return insertedId(app);
+async function approvedWithoutLetter(db: Db, o: ApprovedOptions): Promise<number> {
+  const id = await submittedInOwnCall(db, o);
+  expect(await withLettersRefused(db, () => approveOn(db, o, id)), "letter stored by the approval").to.equal(false);
+  return id;
+}
+
+/** An approved application with its letter stored, as an approval normally leaves it. */
+async function approvedWithLetter(db: Db, o: ApprovedOptions): Promise<number> {
+  const id = await submittedInOwnCall(db, o);
+  await approveOn(db, o, id);
+  return id;
 }
 
 const NORDIC = "Nordic Enzyme Labs ApS";
 const dkInsight = (approvedOn = "2026-11-23"): ApprovedOptions => ({
-  company: NORDIC, region: "DK", type: "IN", manager: "manager@demo.test", applicant: "sme@demo.test",
-  approvedOn, amountCents: 400_000, counterpartRegion: "BW",
+  type: "IN", manager: "manager@demo.test", applicant: "sme@demo.test", approvedOn, amountCents: 400_000, counterpartRegion: "BW",
 });
 
 function pdfText(pdf: Buffer): string {
@@ -100,6 +110,8 @@ for (const engine of testDatabases()) {
       clock = new TestClock(new Date("2026-11-23T09:42:00.000Z"));
       await seedDemoData(db, clock.now);
       managerCtx = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
+      // Nordic gets a voucher in many calls here, each approved while the others' claims are open (R10).
+      await db("schemes").update({ block_while_claim_open: false });
     });
 
     after(async () => {
@@ -107,7 +119,7 @@ for (const engine of testDatabases()) {
     });
 
     it("stores the rendered bytes with their SHA-256, the approval instant and the issuer; sets the reference and audits", async () => {
-      const id = await insertApproved(db, dkInsight());
+      const id = await approvedWithoutLetter(db, dkInsight());
       const issued = await issue(id);
       expect(issued.reference).to.equal("IN2LS-2026-DK-IN-0001");
       const row = await stored(id);
@@ -124,32 +136,32 @@ for (const engine of testDatabases()) {
     });
 
     it("numbers letters per year, region and voucher type", async () => {
-      const second = await issue(await insertApproved(db, dkInsight()));
-      const meetGreet = await issue(await insertApproved(db, { ...dkInsight(), type: "MG", amountCents: 45_000 }));
-      const nextYear = await issue(await insertApproved(db, dkInsight("2027-01-04")));
+      const second = await issue(await approvedWithoutLetter(db, dkInsight()));
+      const meetGreet = await issue(await approvedWithoutLetter(db, { ...dkInsight(), type: "MG", amountCents: 45_000 }));
+      const nextYear = await issue(await approvedWithoutLetter(db, dkInsight("2027-01-04")));
       const nlCtx = testContext(db, await actorByEmail(db, "manager.nl@demo.test"), clock.now);
-      const brabant = await issue(await insertApproved(db, {
-        ...dkInsight(), company: "Brabant Diagnostics B.V.", region: "NB", manager: "manager.nl@demo.test", applicant: "brabant@demo.test",
-      }), nlCtx);
-      const third = await issue(await insertApproved(db, dkInsight()));
+      const brabant = await issue(await approvedWithoutLetter(db, { ...dkInsight(), manager: "manager.nl@demo.test", applicant: "brabant@demo.test" }), nlCtx);
+      const third = await issue(await approvedWithoutLetter(db, dkInsight()));
       expect([second.reference, meetGreet.reference, nextYear.reference, brabant.reference, third.reference]).to.deep.equal([
         "IN2LS-2026-DK-IN-0002", "IN2LS-2026-DK-MG-0001", "IN2LS-2027-DK-IN-0001", "IN2LS-2026-NB-IN-0001", "IN2LS-2026-DK-IN-0003",
       ]);
     });
 
     it("gives letters approved at the same moment distinct consecutive numbers", async () => {
-      const ids = [];
-      for (let i = 0; i < 4; i++) ids.push(await insertApproved(db, { ...dkInsight(), type: "CO", amountCents: 700_000 }));
+      const co = { ...dkInsight(), type: "CO" as const, amountCents: 700_000 };
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push(await submittedInOwnCall(db, co));
+      expect(await withLettersRefused(db, () => Promise.all(ids.map((id) => approveOn(db, co, id))))).to.deep.equal([false, false, false, false]);
       const refs = (await Promise.all(ids.map((id) => issue(id)))).map((r) => r.reference).sort();
       expect(refs).to.deep.equal([1, 2, 3, 4].map((n) => `IN2LS-2026-DK-CO-000${n}`));
     });
 
     it("returns the existing letter unchanged when asked again, even after the data changed", async () => {
-      const id = await insertApproved(db, dkInsight());
+      const id = await approvedWithoutLetter(db, dkInsight());
       const first = await issue(id);
       const before = await stored(id);
       clock.advanceDays(3);
-      await db("companies").where({ legal_name: NORDIC }).update({ address: "Somewhere else 1\n8000 Aarhus C" });
+      await changeCompanyProfile(db, "sme@demo.test", { address: "Somewhere else 1\n8000 Aarhus C" }, clock.now().toISOString());
       try {
         const again = await issue(id);
         expect(again).to.deep.equal(first);
@@ -160,13 +172,13 @@ for (const engine of testDatabases()) {
         expect(Number(count?.n)).to.equal(1);
         expect(await db("audit_events").where({ action: "letter.issued", entity_id: String(id) })).to.have.length(1);
       } finally {
-        await db("companies").where({ legal_name: NORDIC }).update({ address: "Fruebjergvej 3\n2100 Copenhagen Ø" });
+        await changeCompanyProfile(db, "sme@demo.test", { address: "Fruebjergvej 3\n2100 Copenhagen Ø" }, clock.now().toISOString());
         clock.set("2026-11-23T09:42:00.000Z");
       }
     });
 
     it("stores exactly what the application's data renders to (same data, same bytes)", async () => {
-      const id = await insertApproved(db, dkInsight());
+      const id = await approvedWithoutLetter(db, dkInsight());
       await issue(id);
       const row = await stored(id);
       const data = await awardLetterData(db, managerCtx, id, { reference: row.reference, issuedAt: row.issued_at });
@@ -177,7 +189,7 @@ for (const engine of testDatabases()) {
     it("prints the company, reference, amount, de minimis total of the last three years and the regulation", async () => {
       // Older than three years before the approval: must not count (R9).
       await declareDeMinimis(db, "sme@demo.test", [{ grantingBody: "Old grant", grantedOn: "2023-11-22", amountCents: 9_900_000 }], "2026-01-01T00:00:00.000Z");
-      const id = await insertApproved(db, dkInsight());
+      const id = await approvedWithoutLetter(db, dkInsight());
       const issued = await issue(id);
       const text = pdfText((await stored(id)).pdf);
       expect(text).to.include(NORDIC);
@@ -191,18 +203,28 @@ for (const engine of testDatabases()) {
 
     it("counts this programme's earlier vouchers to the company in the de minimis total, as the R9 check does", async () => {
       // A company of its own, so that other tests' vouchers to Nordic cannot change the sums.
-      const { email } = await registerSme(db, { legalName: "Fjord Peptides ApS", at: "2026-01-01T00:00:00.000Z" });
+      // Registered before its first voucher, in 2023.
+      const { email } = await registerSme(db, { legalName: "Fjord Peptides ApS", at: "2023-01-01T00:00:00.000Z" });
       await declareDeMinimis(db, email, [
         { grantingBody: "Innovation Fund", grantedOn: "2025-06-01", amountCents: 2_000_000 },
         { grantingBody: "Old grant", grantedOn: "2023-11-22", amountCents: 5_000_000 },
       ], "2026-01-01T00:00:00.000Z");
-      const fjord = (o: Partial<ApprovedOptions>): ApprovedOptions => ({ ...dkInsight(), company: "Fjord Peptides ApS", ...o });
-      await insertApproved(db, fjord({ approvedOn: "2025-03-03", amountCents: 43_000, state: "paid" }));
-      await insertApproved(db, fjord({ approvedOn: "2026-10-01", amountCents: 400_000, state: "accepted" }));
+      const fjord = (o: Partial<ApprovedOptions>): ApprovedOptions => ({ ...dkInsight(), applicant: email, ...o });
+      /** Approved, accepted, claimed, verified and paid through the services. */
+      const paidVoucher = async (o: ApprovedOptions) => {
+        const t = timelineAround(approvalMoment(o));
+        const callId = await insertCall(db, { opensAt: approvalMoment(o, -30), closesAt: approvalMoment(o, -1), title: "Autumn call" });
+        const { claimId } = await insertVerifiedClaim(db, { email, callId, type: o.type, requestedCents: o.amountCents, timeline: t });
+        await payClaim(db, claimId, new Date(Date.parse(t.verifiedAt) + 5 * 86_400_000).toISOString());
+      };
+      await paidVoucher(fjord({ type: "MG", approvedOn: "2025-03-03", amountCents: 43_000 }));
+      await acceptVoucher(db, await approvedWithLetter(db, fjord({ approvedOn: "2026-10-01" })), approvalMoment({ approvedOn: "2026-10-02" }));
       // Not aid: a cancelled voucher, and a voucher awarded before the three years.
-      await insertApproved(db, fjord({ approvedOn: "2026-09-01", amountCents: 100_000, state: "cancelled" }));
-      await insertApproved(db, fjord({ approvedOn: "2023-11-22", amountCents: 500_000, state: "closed" }));
-      const id = await insertApproved(db, fjord({ approvedOn: "2026-11-23", amountCents: 400_000 }));
+      const cancelled = fjord({ type: "MG", approvedOn: "2026-09-01", amountCents: 50_000 });
+      const cancelledId = await approvedWithLetter(db, cancelled);
+      await cancel(testContext(db, managerCtx.actor, () => new Date(approvalMoment(cancelled, 7))), cancelledId, "The company called off the trip.");
+      await paidVoucher(fjord({ approvedOn: "2023-11-22" }));
+      const id = await approvedWithoutLetter(db, fjord({ approvedOn: "2026-11-23", amountCents: 400_000 }));
 
       const data = await awardLetterData(db, managerCtx, id, { reference: "IN2LS-2026-DK-IN-0999", issuedAt: "2026-11-23T09:42:00.000Z" });
       expect(data.deMinimis).to.include({ declaredLastThreeYearsCents: 2_000_000, earlierProgrammeAwardsCents: 443_000 });
@@ -217,7 +239,7 @@ for (const engine of testDatabases()) {
     });
 
     it("refuses to issue a letter for an application that is not approved", async () => {
-      const id = await insertApproved(db, { ...dkInsight(), state: "submitted" });
+      const id = await submittedInOwnCall(db, dkInsight());
       await rejection(issue(id), ConflictError);
       expect(await db("award_letters").where({ application_id: id })).to.have.length(0);
     });
@@ -228,7 +250,7 @@ for (const engine of testDatabases()) {
       let pdf: Buffer;
 
       before(async () => {
-        id = await insertApproved(db, dkInsight());
+        id = await approvedWithoutLetter(db, dkInsight());
         reference = (await issue(id)).reference;
         pdf = (await stored(id)).pdf;
       });
@@ -259,7 +281,7 @@ for (const engine of testDatabases()) {
       });
 
       it("refuses the genuine file under another letter's reference", async () => {
-        const other = (await issue(await insertApproved(db, dkInsight()))).reference;
+        const other = (await issue(await approvedWithoutLetter(db, dkInsight()))).reference;
         const r = await verifyLetter(db, { reference: other, pdf });
         expect(r.genuine).to.equal(false);
       });
@@ -283,10 +305,10 @@ for (const engine of testDatabases()) {
       });
 
       it("still confirms the letter of a cancelled voucher, saying it was cancelled", async () => {
-        const cid = await insertApproved(db, dkInsight());
+        const cid = await approvedWithoutLetter(db, dkInsight());
         const ref = (await issue(cid)).reference;
         const bytes = (await stored(cid)).pdf;
-        await db("applications").where({ id: cid }).update({ state: "cancelled" });
+        await cancel(managerCtx, cid, "The company called off the activity.");
         const r = await verifyLetter(db, { reference: ref, pdf: bytes });
         expect(r.genuine).to.equal(true);
         expect(r.letter?.status).to.equal("cancelled");
@@ -300,7 +322,7 @@ for (const engine of testDatabases()) {
 
     describe("getAwardLetter", () => {
       it("returns the stored bytes to the company's applicant and is 'not found' for another company's", async () => {
-        const id = await insertApproved(db, dkInsight());
+        const id = await approvedWithoutLetter(db, dkInsight());
         const issued = await issue(id);
         const sme = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
         const got = await getAwardLetter(sme, id);
@@ -313,7 +335,7 @@ for (const engine of testDatabases()) {
       });
 
       it("is 'not found' for an approved application without a letter", async () => {
-        const id = await insertApproved(db, dkInsight());
+        const id = await approvedWithoutLetter(db, dkInsight());
         await rejection(getAwardLetter(managerCtx, id), NotFoundError);
       });
     });

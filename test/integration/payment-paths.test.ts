@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import * as budget from "../../server/services/finance/budget";
-import type { Actor, ServiceContext, UserRole } from "../../server/services/platform/context";
+import type { Actor, ServiceContext } from "../../server/services/platform/context";
 import { buildPain001 } from "../../server/exports/sepa";
 import { cancelBatch, createSepaBatch, markBatchExecuted, recordPayment } from "../../server/services/finance/payments";
 import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
 import { refusal } from "../support/rejects";
+import { changeBankAccount, changeRole, createStaff, type NewSmeClaimOptions, type PaymentWorld, startPaymentWorld, verifiedClaimOfNewSme } from "../support/journey";
 
 /*
  * The payment-path rules on both databases: the one-open-path index on its own, marking a batch
@@ -16,59 +17,15 @@ import { refusal } from "../support/rejects";
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-06-15T10:00:00.000Z";
 
-interface World { db: Db; manager: Actor; finance: Actor; finance2: Actor; callId: number; companyId: number }
-
 const idOf = (row: unknown): number => Number(typeof row === "object" && row !== null ? (row as { id: unknown }).id : row);
 
 function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
   return { db, config: testConfig({ timeZone: TZ }), actor: a, now: () => new Date(now) };
 }
 
-async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
-  const [row] = await db("users").insert({ email, name: email.slice(0, email.indexOf("@")), password_hash: "x", role, created_at: NOW }).returning("id");
-  return { id: idOf(row), email, name: email.slice(0, email.indexOf("@")), role, companyId: null, partnerId: null, regionId: null };
-}
-
-async function world(db: Db): Promise<World> {
-  const manager = await user(db, "m@t.test", "manager");
-  const finance = await user(db, "f@t.test", "finance");
-  const finance2 = await user(db, "f2@t.test", "finance");
-  const scheme = defined(await db("schemes").first("id"), "scheme");
-  const [c] = await db("calls").insert({
-    scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
-    status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  const callId = idOf(c);
-  await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents: 10_000_000 }]));
-  const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
-  const [co] = await db("companies").insert({
-    legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", address: "x", country: "DK", region_id: region.id,
-    staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DE89370400440532013000", account_holder: "Nordic Enzyme Labs",
-    created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  return { db, manager, finance, finance2, callId, companyId: idOf(co) };
-}
-
-let seq = 0;
-async function verifiedClaim(w: World, o: { verifiedBy?: number } = {}): Promise<{ claimId: number; applicationId: number }> {
-  const db = w.db;
-  const vt = defined(await db("voucher_types").where({ code: "IN" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", "DK").first<{ id: number }>("p.id");
-  seq++;
-  const [a] = await db("applications").insert({
-    reference: `IN2LS-PATH-${seq}`, call_id: w.callId, company_id: w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
-    state: "claim-verified", approved_cents: 400_000, decided_by: w.manager.id, decided_at: NOW, created_by: w.manager.id,
-    created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  const applicationId = idOf(a);
-  await db.transaction((trx) => budget.commit(trx, ctxFor(db, w.manager), {
-    callId: w.callId, applicationId, amountCents: 400_000, ceilingKeys: ["total"], idempotencyKey: `commit:${applicationId}`,
-  }));
-  const [cl] = await db("claims").insert({
-    application_id: applicationId, status: "verified", report: "done", submitted_at: NOW, submitted_by: w.manager.id,
-    verified_at: NOW, verified_by: o.verifiedBy ?? w.manager.id, payable_cents: 400_000,
-  }).returning("id");
-  return { claimId: idOf(cl), applicationId };
+/** An Insight claim verified through the services for a company of its own, approved 1 March 2026, verified in May. */
+function verifiedClaim(w: PaymentWorld, o: Pick<NewSmeClaimOptions, "verifierEmail"> = {}) {
+  return verifiedClaimOfNewSme(w.db, w.callId, o);
 }
 
 
@@ -85,11 +42,11 @@ for (const engine of testDatabases()) {
   describe(`payment paths (${engine.name})`, function () {
     this.timeout(60000);
     let db: Db;
-    let w: World;
+    let w: PaymentWorld;
 
     beforeEach(async () => {
       db = await engine.create();
-      w = await world(db);
+      w = await startPaymentWorld(db);
     });
     afterEach(() => db.destroy());
 
@@ -131,11 +88,12 @@ for (const engine of testDatabases()) {
       const a = await verifiedClaim(w);
       const b = await verifiedClaim(w);
       const batch = await createSepaBatch(ctxFor(db, w.finance), [a.claimId, b.claimId], "2026-06-15");
-      await db("companies").where({ id: w.companyId }).update({ iban: "NL91ABNA0417164300" });
+      // The applicant of the first claim moves the company to another bank after the file was made.
+      await changeBankAccount(db, a.email, "NL91ABNA0417164300", "2026-06-15T09:00:00.000Z");
       const before = await snapshot(db);
       const e = await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id));
       expect(e.status).to.equal(409);
-      expect(e.message).to.contain("IN2LS-PATH-").and.to.contain("bank account changed").and.to.contain("DE89370400440532013000");
+      expect(e.message).to.contain(a.reference).and.to.contain("bank account changed").and.to.contain("DE89370400440532013000");
       expect(await snapshot(db)).to.deep.equal(before);
     });
 
@@ -150,21 +108,24 @@ for (const engine of testDatabases()) {
       const before = await snapshot(db);
       const e = await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id));
       expect(e.status).to.equal(409);
-      expect(e.message).to.match(/IN2LS-PATH-\d+: This claim was already paid on 14 June 2026, reference ELSEWHERE/);
+      expect(e.message).to.contain(`${b.reference}: This claim was already paid on 14 June 2026, reference ELSEWHERE`);
       expect(await snapshot(db)).to.deep.equal(before);
     });
 
     it("separation of duties (R15) at every step: preparing, executing and paying by hand", async () => {
-      const mine = await verifiedClaim(w, { verifiedBy: w.finance.id });
-      const e1 = await refusal(createSepaBatch(ctxFor(db, w.finance), [mine.claimId], "2026-06-17"));
+      // A cluster manager who verified the claim and then moved to finance.
+      await createStaff(db, { email: "verifier@t.test", role: "manager" });
+      const mine = await verifiedClaim(w, { verifierEmail: "verifier@t.test" });
+      const verifier = await changeRole(db, "verifier@t.test", "finance");
+      const e1 = await refusal(createSepaBatch(ctxFor(db, verifier), [mine.claimId], "2026-06-17"));
       expect(e1.message).to.contain("separation of duties");
       expect(await db("sepa_batches")).to.have.length(0);
-      const e2 = await refusal(recordPayment(ctxFor(db, w.finance), { claimId: mine.claimId, paidOn: "2026-06-15", bankReference: "X" }));
+      const e2 = await refusal(recordPayment(ctxFor(db, verifier), { claimId: mine.claimId, paidOn: "2026-06-15", bankReference: "X" }));
       expect([e2.status, e2.code]).to.deep.equal([403, "separation_of_duties"]);
       // Prepared by another officer, executed by the one who verified: refused, nothing paid.
       const batch = await createSepaBatch(ctxFor(db, w.finance2), [mine.claimId], "2026-06-15");
       const before = await snapshot(db);
-      const e3 = await refusal(markBatchExecuted(ctxFor(db, w.finance), batch.id));
+      const e3 = await refusal(markBatchExecuted(ctxFor(db, verifier), batch.id));
       expect(e3.message).to.contain("separation of duties");
       expect(await snapshot(db)).to.deep.equal(before);
       const done = await markBatchExecuted(ctxFor(db, w.finance2), batch.id);

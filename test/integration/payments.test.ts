@@ -9,7 +9,7 @@ import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import { AppError } from "../../server/errors";
 import { exportLedgerCommand } from "../../server/cli/export-ledger";
 import * as budget from "../../server/services/finance/budget";
-import { type Actor, type ServiceContext, type UserRole, inTransaction } from "../../server/services/platform/context";
+import { type Actor, type ServiceContext, inTransaction } from "../../server/services/platform/context";
 import { parseLedgerFilter } from "../../server/services/finance/ledger-filter";
 import { ledgerExportRows } from "../../server/services/finance/ledger-queries";
 import { reconciliation } from "../../server/services/finance/reconciliation";
@@ -18,77 +18,22 @@ import { getBatch, paymentQueue } from "../../server/services/finance/payment-qu
 import { testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
 import { refusal } from "../support/rejects";
+import { changeBankAccount, changeRole, createStaff, type NewSmeClaimOptions, type PaymentWorld, startPaymentWorld, verifiedClaimOfNewSme } from "../support/journey";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-06-15T10:00:00.000Z";
-const VERIFIED_AT = "2026-06-01T10:00:00.000Z";
-
-interface World {
-  db: Db;
-  manager: Actor;
-  finance: Actor;
-  finance2: Actor;
-  callId: number;
-  companyId: number;
-}
-
-function actor(id: number, role: UserRole, email: string): Actor {
-  return { id, email, name: email.slice(0, email.indexOf("@")), role, companyId: null, partnerId: null, regionId: null };
-}
 
 function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
   return { db, config: testConfig({ timeZone: TZ }), actor: a, now: () => new Date(now) };
 }
 
-async function user(db: Db, email: string, role: UserRole): Promise<Actor> {
-  const [row] = await db("users").insert({ email, name: email.slice(0, email.indexOf("@")), password_hash: "x", role, created_at: NOW }).returning("id");
-  return actor(Number(typeof row === "object" ? row.id : row), role, email);
-}
-
-async function world(db: Db, ceilingCents = 10_000_000): Promise<World> {
-  const manager = await user(db, "m@t.test", "manager");
-  const finance = await user(db, "f@t.test", "finance");
-  const finance2 = await user(db, "f2@t.test", "finance");
-  const scheme = defined(await db("schemes").first("id"), "scheme");
-  const [c] = await db("calls").insert({
-    scheme_id: scheme.id, title: "Call 2026", opens_at: "2026-01-01T00:00:00.000Z", closes_at: "2026-12-31T00:00:00.000Z",
-    status: "open", created_by: manager.id, created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  const callId = Number(typeof c === "object" ? c.id : c);
-  await db.transaction((trx) => budget.createCeilings(trx, ctxFor(db, manager), callId, [{ key: "total", label: "Call total", ceilingCents }]));
-  const region = defined(await db("regions").where({ code: "DK" }).first("id"), "region");
-  const [co] = await db("companies").insert({
-    legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", address: "x", country: "DK", region_id: region.id,
-    staff_headcount: 10, turnover_cents: 100, balance_sheet_cents: 100, iban: "DE89370400440532013000", account_holder: "Nordic Enzyme Labs",
-    created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  return { db, manager, finance, finance2, callId, companyId: Number(typeof co === "object" ? co.id : co) };
-}
-
-let seq = 0;
-/** An application in claim-verified with its commitment booked and a verified claim. */
-async function verifiedClaim(w: World, o: { award?: number; payable?: number; type?: string; region?: string; at?: string; companyId?: number; verifiedBy?: number } = {}): Promise<{ claimId: number; applicationId: number }> {
-  const db = w.db;
-  const award = o.award ?? 400_000;
-  const vt = defined(await db("voucher_types").where({ code: o.type ?? "IN" }).first("id"), "vt");
-  const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("r.code", o.region ?? "DK").first<{ id: number }>("p.id");
-  seq++;
-  const [a] = await db("applications").insert({
-    reference: `IN2LS-TEST-${seq}`, call_id: w.callId, company_id: o.companyId ?? w.companyId, voucher_type_id: vt.id, partner_id: partner.id,
-    state: "claim-verified", approved_cents: award, decided_by: w.manager.id, decided_at: NOW, created_by: w.manager.id,
-    created_at: NOW, updated_at: NOW,
-  }).returning("id");
-  const applicationId = Number(typeof a === "object" ? a.id : a);
-  const at = o.at ?? NOW;
-  await db.transaction((trx) => budget.commit(trx, ctxFor(db, w.manager, at), {
-    callId: w.callId, applicationId, amountCents: award, ceilingKeys: ["total"], idempotencyKey: `commit:${applicationId}`,
-  }));
-  // Verified early in the month, so the payments the tests date back a few days come after it.
-  const [cl] = await db("claims").insert({
-    application_id: applicationId, status: "verified", report: "done", submitted_at: VERIFIED_AT, submitted_by: w.manager.id,
-    verified_at: VERIFIED_AT, verified_by: o.verifiedBy ?? w.manager.id, payable_cents: o.payable ?? award,
-  }).returning("id");
-  return { claimId: Number(typeof cl === "object" ? cl.id : cl), applicationId };
+/**
+ * A claim verified through the services for a company of its own (verifiedClaimOfNewSme): approved
+ * on 1 March 2026 unless `at` (the moment of approval, which dates the budget commitment), verified
+ * in May, so the payments the tests date in June come after it.
+ */
+function verifiedClaim(w: PaymentWorld, o: Omit<NewSmeClaimOptions, "approvedAt"> & { at?: string } = {}) {
+  return verifiedClaimOfNewSme(w.db, w.callId, { ...o, approvedAt: o.at });
 }
 
 
@@ -112,11 +57,11 @@ for (const engine of testDatabases()) {
   describe(`payments and the disbursement ledger (${engine.name})`, function () {
     this.timeout(60000);
     let db: Db;
-    let w: World;
+    let w: PaymentWorld;
 
     beforeEach(async () => {
       db = await engine.create();
-      w = await world(db);
+      w = await startPaymentWorld(db);
     });
     afterEach(() => db.destroy());
 
@@ -131,7 +76,7 @@ for (const engine of testDatabases()) {
       expect(defined(pays[0]).iban).to.equal("DE89370400440532013000");
       const entries = await db("ledger_entries").where({ application_id: applicationId }).orderBy("id");
       expect(entries.map((e) => [e.kind, Number(e.amount_cents), e.idempotency_key])).to.deep.equal([
-        ["commit", 50_000, `commit:${applicationId}`], ["payment", 41_234, `pay:${claimId}`], ["release", 8_766, `pay-release:${claimId}`],
+        ["commit", 50_000, `approve:${applicationId}`], ["payment", 41_234, `pay:${claimId}`], ["release", 8_766, `pay-release:${claimId}`],
       ]);
       expect(Number(defined(entries[1]).payment_id)).to.equal(r.paymentId);
       expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("paid");
@@ -173,26 +118,32 @@ for (const engine of testDatabases()) {
     });
 
     it("separation of duties: whoever verified the claim or approved the application cannot pay it (R15)", async () => {
-      const verifiedByFinance = await verifiedClaim(w, { verifiedBy: w.finance.id });
-      const e = await refusal(recordPayment(ctxFor(db, w.finance), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      // Two cluster managers who then moved to finance: one verified a claim, the other approved an application.
+      await createStaff(db, { email: "verifier@t.test", role: "manager" });
+      await createStaff(db, { email: "approver@t.test", role: "manager" });
+      const verifiedByFinance = await verifiedClaim(w, { verifierEmail: "verifier@t.test" });
+      const decided = await verifiedClaim(w, { approverEmail: "approver@t.test" });
+      const exVerifier = await changeRole(db, "verifier@t.test", "finance");
+      const exApprover = await changeRole(db, "approver@t.test", "finance");
+      const e = await refusal(recordPayment(ctxFor(db, exVerifier), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
       expect(e.code).to.equal("separation_of_duties");
       expect(await db("payments")).to.have.length(0);
-      // The approver: make finance the decider of another application.
-      const decided = await verifiedClaim(w);
-      await db("applications").where({ id: decided.applicationId }).update({ decided_by: w.finance2.id });
-      await refusal(recordPayment(ctxFor(db, w.finance2), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
+      await refusal(recordPayment(ctxFor(db, exApprover), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403, /separation of duties/);
       // Another officer may.
-      await recordPayment(ctxFor(db, w.finance2), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "OK" });
+      await recordPayment(ctxFor(db, exApprover), { claimId: verifiedByFinance.claimId, paidOn: "2026-06-15", bankReference: "OK" });
       // A manager may not pay at all.
       await refusal(recordPayment(ctxFor(db, w.manager), { claimId: decided.claimId, paidOn: "2026-06-15", bankReference: "X" }), 403);
     });
 
     it("a missing or non-euro IBAN blocks the payment with its reason", async () => {
-      const { claimId } = await verifiedClaim(w);
-      await db("companies").where({ id: w.companyId }).update({ iban: null });
-      await refusal(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
-      await db("companies").where({ id: w.companyId }).update({ iban: "DK5000400440116243" });
-      await refusal(recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
+      // The applicant removed the company's account from the profile after the claim was verified.
+      const removed = await verifiedClaim(w);
+      await changeBankAccount(db, removed.email, "", "2026-06-02T10:00:00.000Z");
+      await refusal(recordPayment(ctxFor(db, w.finance), { claimId: removed.claimId, paidOn: "2026-06-15", bankReference: "X" }), 422, /No bank account/);
+      // An account outside the euro area that the company never confirmed takes euros (the company
+      // service stores it as given; only the profile form asks for the confirmation).
+      const danish = await verifiedClaim(w, { iban: "DK5000400440116243", euroAccountConfirmed: false });
+      await refusal(recordPayment(ctxFor(db, w.finance), { claimId: danish.claimId, paidOn: "2026-06-15", bankReference: "X" }), 422);
       expect(await db("payments")).to.have.length(0);
       expect(await db("ledger_entries").where({ kind: "payment" })).to.have.length(0);
     });
@@ -205,7 +156,7 @@ for (const engine of testDatabases()) {
       expect(full.claimIds).to.deep.equal([a.claimId, b.claimId]);
       expect(full.xml).to.contain("<NbOfTxs>2</NbOfTxs>");
       expect(full.xml).to.contain("<CtrlSum>4123.45</CtrlSum>");
-      expect(full.xml).to.contain("<EndToEndId>IN2LS-TEST-");
+      expect(full.xml).to.contain(`<EndToEndId>${a.reference}</EndToEndId>`);
       expect(full.xml).to.contain("DE89370400440532013000");
       await refusal(createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-17"), 409, /is in the prepared SEPA batch/);
       // Marked executed once the bank has carried it out, after the requested execution date.
@@ -285,7 +236,7 @@ for (const engine of testDatabases()) {
     });
 
     it("a correction of a payment carries the payment's value date; a payment entry without a payment row has none", async () => {
-      const claim = await verifiedClaim(w, { award: 50_000 });
+      const claim = await verifiedClaim(w, { award: 50_000, type: "MG" });
       const paid = await recordPayment(ctxFor(db, w.finance), { claimId: claim.claimId, paidOn: "2026-06-10", bankReference: "BANK-V" });
       const entry = defined(await db("ledger_entries").where({ payment_id: paid.paymentId }).first("id"), "entry");
       const ctx = ctxFor(db, w.finance);

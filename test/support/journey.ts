@@ -8,11 +8,13 @@ import type { DraftInput } from "../../server/services/applications/checks";
 import { submitClaim } from "../../server/services/claims/claims";
 import { verifyClaim } from "../../server/services/claims/verification";
 import { approve } from "../../server/services/review/decisions";
-import { inTransaction, insertedId } from "../../server/services/platform/context";
-import { insertCompany, type DeMinimisInput } from "../../server/services/people/companies";
+import { recordPayment } from "../../server/services/finance/payments";
+import { type Actor, inTransaction, insertedId, type UserRole } from "../../server/services/platform/context";
+import { type CompanyInput, insertCompany, type DeMinimisInput } from "../../server/services/people/companies";
 import { currentCompanyFacts } from "../../server/services/people/company-queries";
 import { updateCompanyProfile } from "../../server/services/people/registration";
-import { insertUser } from "../../server/services/people/users";
+import { createUser, insertUser, setUserRole } from "../../server/services/people/users";
+import { isPostgres } from "../../server/db/connection";
 import type { Express } from "express";
 import { type Agent, buildApp, signIn } from "./app";
 import { actorByEmail, seedDemoData } from "./fixtures";
@@ -143,6 +145,16 @@ export const SPRING_2027: Timeline = {
 };
 
 /**
+ * A voucher's journey around the moment of its approval (a UTC instant, for tests whose ledger
+ * dates sit on a period's edge): submitted 19 days before, accepted the next day, the activity
+ * 40 days after, claimed and verified in the following month.
+ */
+export function timelineAround(approvedAt: string): Timeline {
+  const day = (n: number) => new Date(Date.parse(approvedAt) + n * 86_400_000).toISOString();
+  return { submittedAt: day(-19), approvedAt, acceptedAt: day(1), activityStart: day(40).slice(0, 10), claimedAt: day(61), verifiedAt: day(70) };
+}
+
+/**
  * A submitted application (insertSubmitted) approved by the manager through the review service,
  * which commits the budget and issues the award letter; returns its id and letter reference.
  */
@@ -165,14 +177,20 @@ export interface CostLineOptions {
  * claim's id.
  */
 export async function insertClaim(db: Db, applicationId: number, lines: CostLineOptions[], at: Pick<Timeline, "acceptedAt" | "claimedAt"> = SPRING_2027): Promise<number> {
-  const app = defined(await db("applications").where({ id: applicationId }).first(), "application");
-  const user = defined(await db("users").where({ company_id: app.company_id, role: "applicant" }).orderBy("id").first("email"), "applicant");
-  const actor = await actorByEmail(db, user.email);
-  await acceptAward(testContext(db, actor, () => new Date(at.acceptedAt)), applicationId);
+  const actor = await acceptVoucher(db, applicationId, at.acceptedAt);
   return submitClaim(testContext(db, actor, () => new Date(at.claimedAt)), applicationId, {
     report: "We met three institutes.", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "",
     lines: lines.map((l) => ({ incurredOn: l.incurredOn, description: l.description ?? "Train ticket", currency: l.currency, amount: (l.originalMinor / 100).toFixed(2) })),
   }, []);
+}
+
+/** The company's applicant accepts an approved voucher through the applications service at `at`; returns the applicant. */
+export async function acceptVoucher(db: Db, applicationId: number, at: string): Promise<Actor> {
+  const app = defined(await db("applications").where({ id: applicationId }).first(), "application");
+  const user = defined(await db("users").where({ company_id: app.company_id, role: "applicant" }).orderBy("id").first("email"), "applicant");
+  const actor = await actorByEmail(db, user.email);
+  await acceptAward(testContext(db, actor, () => new Date(at)), applicationId);
+  return actor;
 }
 
 export interface VerifiedClaimOptions {
@@ -182,6 +200,10 @@ export interface VerifiedClaimOptions {
   /** Cost lines claimed instead of the one euro line. */
   lines?: CostLineOptions[];
   verifierEmail?: string;
+  /** The manager who approves (the demo manager unless given). */
+  approverEmail?: string;
+  /** The counterpart's region (Baden-Württemberg unless given). */
+  counterpartRegion?: string;
   timeline?: Partial<Timeline>;
 }
 
@@ -196,7 +218,8 @@ export async function insertVerifiedClaim(db: Db, opts: VerifiedClaimOptions): P
   const t = { ...SPRING_2027, ...opts.timeline };
   const { applicationId, reference } = await insertApproved(db, {
     email: opts.email, callId: opts.callId, type: opts.type, requestedCents: opts.requestedCents,
-    submittedAt: t.submittedAt, activityStart: t.activityStart, approvedAt: t.approvedAt,
+    submittedAt: t.submittedAt, activityStart: t.activityStart, approvedAt: t.approvedAt, approverEmail: opts.approverEmail,
+    counterpartRegion: opts.counterpartRegion,
   });
   const approved = defined(await db("applications").where({ id: applicationId }).first(), "application");
   const lines = opts.lines ?? [{ incurredOn: t.activityStart, currency: "EUR", originalMinor: opts.payableCents ?? Number(approved.approved_cents) }];
@@ -284,4 +307,129 @@ export async function insertBareApplications(db: Db, count: number, o: {
     state: "submitted" as const, created_by: o.createdBy, created_at: o.at, updated_at: o.at,
   }));
   return (await db("applications").insert(rows).returning("id")).map(insertedId);
+}
+
+/**
+ * A staff account created by the demo administrator through the user service; a manager
+ * belongs to the partner of `region` (by default Denmark's).
+ */
+export async function createStaff(db: Db, opts: { email: string; role: Exclude<UserRole, "applicant">; name?: string; region?: string; at?: string }): Promise<Actor> {
+  const ctx = testContext(db, await actorByEmail(db, "admin@demo.test"), () => new Date(opts.at ?? "2026-01-01T10:00:00.000Z"));
+  await createUser(ctx, {
+    email: opts.email, name: opts.name ?? `Staff ${opts.email.slice(0, opts.email.indexOf("@"))}`, password: "a-long-test-password",
+    role: opts.role, partnerId: opts.role === "manager" ? await partnerOf(db, opts.region ?? "DK") : null, emailConfirmed: true,
+  });
+  return actorByEmail(db, opts.email);
+}
+
+/**
+ * The demo administrator gives a staff member another role through the user service, as when a
+ * cluster manager moves to finance: what they approved or verified before still binds them (R15).
+ */
+export async function changeRole(db: Db, email: string, role: Exclude<UserRole, "applicant">, opts: { region?: string; at?: string } = {}): Promise<Actor> {
+  const ctx = testContext(db, await actorByEmail(db, "admin@demo.test"), () => new Date(opts.at ?? "2026-01-01T10:00:00.000Z"));
+  const user = await actorByEmail(db, email);
+  await setUserRole(ctx, user.id, role, role === "manager" ? await partnerOf(db, opts.region ?? "DK") : null, null);
+  return actorByEmail(db, email);
+}
+
+async function partnerOf(db: Db, region: string): Promise<number> {
+  const row = await db("partners").join("regions", "regions.id", "partners.region_id").where("regions.code", region).first<{ id: number } | undefined>("partners.id");
+  return defined(row, `partner of ${region}`).id;
+}
+
+/**
+ * The applicant changes the company's bank account on the profile (a new version of the
+ * company's facts, through the registration service) on the given day; an empty IBAN removes it.
+ */
+export function changeBankAccount(db: Db, email: string, iban: string, at: string): Promise<void> {
+  return changeCompanyProfile(db, email, { iban, euroAccountConfirmed: false }, at);
+}
+
+/** The applicant changes facts on the company profile (a new version, through the registration service) on the given day. */
+export async function changeCompanyProfile(db: Db, email: string, change: Partial<Omit<CompanyInput, "deMinimis">>, at: string): Promise<void> {
+  const actor = await actorByEmail(db, email);
+  const facts = await currentCompanyFacts(db, defined(actor.companyId, "company"));
+  await updateCompanyProfile(testContext(db, actor, () => new Date(at)), { ...facts, ...change, deMinimis: [] });
+}
+
+/** The ground the payment suites pay on: the demo accounts, a second finance officer and an open call with one total ceiling. */
+export interface PaymentWorld { db: Db; manager: Actor; finance: Actor; finance2: Actor; callId: number }
+
+/**
+ * Demo accounts seeded at the start of 2026, a second finance officer, and a call open from
+ * 2026 to mid-2027 (so applications can be submitted before any approval the tests date) with a
+ * total ceiling of EUR 100,000.
+ */
+export async function startPaymentWorld(db: Db): Promise<PaymentWorld> {
+  await seedDemoData(db, () => new Date("2026-01-01T00:00:00.000Z"));
+  const callId = await insertCall(db, { opensAt: "2026-01-01T00:00:00.000Z", closesAt: "2027-06-30T00:00:00.000Z", title: "Call 2026", totalCents: 10_000_000 });
+  return {
+    db, callId,
+    manager: await actorByEmail(db, "manager@demo.test"),
+    finance: await actorByEmail(db, "finance@demo.test"),
+    finance2: await createStaff(db, { email: "f2@t.test", role: "finance" }),
+  };
+}
+
+export interface NewSmeClaimOptions {
+  type?: "MG" | "IN" | "CO";
+  /** For a Meet & Greet, the amount requested and approved; Insight and Collaboration award their fixed amount. */
+  award?: Cents;
+  /** For a Meet & Greet, the euro costs claimed (by default the award). */
+  payable?: Cents;
+  /** The company's region (by default Denmark), which decides the partner and its budget. */
+  region?: string;
+  /** The moment of approval, which is the date of the budget commitment (by default 1 March 2026). */
+  approvedAt?: string;
+  approverEmail?: string;
+  verifierEmail?: string;
+  /** The company's bank account as registered (registerSme's by default). */
+  iban?: string;
+  euroAccountConfirmed?: boolean;
+}
+
+/**
+ * A verified claim (insertVerifiedClaim) of a newly registered SME, one company per voucher so
+ * that R10 never stands between a test and its claims; the journey runs around `approvedAt`.
+ */
+export async function verifiedClaimOfNewSme(db: Db, callId: number, o: NewSmeClaimOptions = {}): Promise<{ claimId: number; applicationId: number; reference: string; email: string; companyId: number }> {
+  const { email, companyId } = await registerSme(db, { region: o.region ?? "DK", iban: o.iban, euroAccountConfirmed: o.euroAccountConfirmed, at: "2026-01-01T10:00:00.000Z" });
+  // The region's cluster manager decides; a region without a demo manager has the administrator.
+  const regionManager = { DK: "manager@demo.test", NB: "manager.nl@demo.test" }[o.region ?? "DK"] ?? "admin@demo.test";
+  const r = await insertVerifiedClaim(db, {
+    email, callId, type: o.type ?? "IN", requestedCents: o.award, payableCents: o.payable,
+    approverEmail: o.approverEmail ?? regionManager, verifierEmail: o.verifierEmail ?? regionManager,
+    counterpartRegion: o.region === "BW" ? "DK" : "BW", timeline: timelineAround(o.approvedAt ?? "2026-03-01T10:00:00.000Z"),
+  });
+  return { ...r, email, companyId };
+}
+
+/**
+ * The finance officer records the payment of a verified claim through the payments service,
+ * paid and recorded on `at`'s day.
+ */
+export async function payClaim(db: Db, claimId: number, at: string, financeEmail = "finance@demo.test"): Promise<void> {
+  await recordPayment(testContext(db, await actorByEmail(db, financeEmail), () => new Date(at)), { claimId, paidOn: at.slice(0, 10), bankReference: `BANK-${claimId}` });
+}
+
+/**
+ * Runs `fn` while the database refuses to store award letters, as a full disk would. An approval
+ * made meanwhile commits (decision, budget, the letter's number and facts) and reports its PDF as
+ * not stored: the state a crash between the approval's commit and the PDF's storing leaves, the
+ * one the product recovers from (the pending letter is stored by the sweep or on the next issue).
+ */
+export async function withLettersRefused<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  if (isPostgres(db)) {
+    await db.raw("create function refuse_letters() returns trigger language plpgsql as $$ begin raise exception 'no space left'; end $$");
+    await db.raw("create trigger refuse_letters before insert on award_letters for each row execute function refuse_letters()");
+  } else {
+    await db.raw("create trigger refuse_letters before insert on award_letters begin select raise(abort, 'no space left'); end");
+  }
+  try {
+    return await fn();
+  } finally {
+    await db.raw("drop trigger refuse_letters" + (isPostgres(db) ? " on award_letters" : ""));
+    if (isPostgres(db)) await db.raw("drop function refuse_letters()");
+  }
 }

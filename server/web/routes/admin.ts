@@ -1,5 +1,6 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
+import type { TFunction } from "i18next";
 import { formatAmount, type Cents } from "../../domain/money";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { UserRole } from "../../services/platform/context";
@@ -154,7 +155,23 @@ adminRoutes.post("/admin/regions/:id", admin, formRoute(regionPage, async (req, 
 async function schemeLocals(req: Request) {
   return {
     pageTitle: requestTranslator(req)("admin:titles.scheme"), scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
-    amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
+    ...schemeOptions(requestTranslator(req)),
+  };
+}
+
+/** The scheme settings' choices, labelled in the page's language. */
+function schemeOptions(t: TFunction) {
+  const amountRules: Record<AmountRule, string> = { capped: t("admin:scheme.options.amountRules.capped"), fixed: t("admin:scheme.options.amountRules.fixed") };
+  const paymentBases: Record<PaymentBasis, string> = {
+    "actual-costs-capped": t("admin:scheme.options.paymentBases.actual-costs-capped"), "lump-sum": t("admin:scheme.options.paymentBases.lump-sum"),
+  };
+  const timings: Record<(typeof APPROVAL_TIMINGS)[number]["value"], string> = {
+    "before-day": t("admin:scheme.options.approvalTimings.before-day"), "not-before-start": t("admin:scheme.options.approvalTimings.not-before-start"),
+  };
+  return {
+    amountRuleOptions: AMOUNT_RULES.map((o) => ({ ...o, label: amountRules[o.value] })),
+    paymentBasisOptions: PAYMENT_BASES.map((o) => ({ ...o, label: paymentBases[o.value] })),
+    approvalOptions: APPROVAL_TIMINGS.map((o) => ({ ...o, label: timings[o.value] })),
   };
 }
 

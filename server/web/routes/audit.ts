@@ -4,6 +4,7 @@ import { z } from "zod";
 import { writeAuditCsv } from "../../exports/audit-csv";
 import { startAuditExport } from "../../services/platform/audit";
 import { type AuditFilter, auditChainState, listAuditEvents } from "../../services/platform/audit-queries";
+import { auditHeaders, headersQuery } from "../export-headers";
 import { field, parseQuery } from "../input";
 import { pageTranslator } from "../language";
 import { requireRole } from "../middleware";
@@ -21,7 +22,7 @@ const filterFields = {
   to: field.optionalDate("the last day"),
 };
 const auditQuery = z.object({ ...filterFields, before: field.optionalId("the position in the log") });
-const exportQuery = z.object(filterFields);
+const exportQuery = z.object({ ...filterFields, ...headersQuery });
 
 type FilterInput = z.infer<typeof exportQuery>;
 
@@ -60,12 +61,13 @@ auditRoutes.get("/admin/audit", admin, async (req, res) => {
 
 auditRoutes.get("/admin/audit.csv", admin, async (req, res) => {
   const q = parseQuery(exportQuery, req.query);
+  const headers = auditHeaders(q.headers, pageTranslator(res));
   const rows = await startAuditExport(req.ctx, toFilter(req, q));
   res.attachment(`audit-log${q.from ? `-from-${q.from}` : ""}${q.to ? `-to-${q.to}` : ""}.csv`);
   res.type("text/csv; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
   try {
-    await writeAuditCsv(rows, res);
+    await writeAuditCsv(rows, res, headers);
   } catch (err) {
     // A file cut short must not look complete: the connection is dropped instead.
     if (res.headersSent) {

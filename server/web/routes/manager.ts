@@ -16,7 +16,7 @@ import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { pageTranslator } from "../language";
+import { codeText, pageLanguage, pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
 
@@ -53,7 +53,7 @@ managerRoutes.get("/manager", staff, async (req, res) => {
     values: { call: callId ?? "", type: typeCode ?? "", state: state ?? "" },
     callOptions: await callOptions(req.ctx),
     typeOptions: (await listVoucherTypes(req.ctx.db)).map((t) => ({ value: t.code, label: t.name })),
-    stateOptions: APP_STATES.filter((s) => s !== "draft").map((s) => ({ value: s, label: STATE_LABELS[s] })),
+    stateOptions: APP_STATES.filter((s) => s !== "draft").map((s) => ({ value: s, label: codeText(pageLanguage(res), "state", s, STATE_LABELS[s]) })),
     // The first page needs no key, so going back to it gives the same link as the filter form.
     prevLink: result.prevKey ? (result.page <= 2 ? link(1, {}) : link(result.page - 1, { before: result.prevKey })) : null,
     nextLink: result.nextKey ? link(result.page + 1, { after: result.nextKey }) : null,
