@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { msg } from "../domain/message";
 import { AppError, BusyError, NotFoundError, ValidationError } from "../errors";
 import { isBusyError } from "../db/connection";
 import { refusalMessage } from "./error-text";
@@ -55,20 +56,19 @@ export function toAppError(err: unknown): AppError {
   const e = err as { status?: number; statusCode?: number; code?: string; type?: string; message?: string };
   if (e?.code === "EBADCSRFTOKEN") {
     return new AppError(403, "csrf_invalid",
-      "This form has expired or was not sent from Voucherdesk. Go back, reload the page and try again. " +
-        "If you were away for a while, you may need to sign in again.");
+      msg("errors:web.csrf"));
   }
-  if (e?.code === "LIMIT_FILE_SIZE") return new AppError(413, "file_too_large", "A file is larger than the 10 MB limit. Upload a smaller file.");
-  if (typeof e?.code === "string" && e.code.startsWith("LIMIT_")) return new AppError(400, "upload_rejected", `The upload was refused: ${e.message}.`);
-  if (e?.type === "entity.too.large") return new AppError(413, "body_too_large", "What you sent is too large.");
-  if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported") return new AppError(400, "bad_body", "What you sent could not be read.");
+  if (e?.code === "LIMIT_FILE_SIZE") return new AppError(413, "file_too_large", msg("errors:web.fileTooLarge"));
+  if (typeof e?.code === "string" && e.code.startsWith("LIMIT_")) return new AppError(400, "upload_rejected", msg("errors:web.uploadRefused", { reason: String(e.message) }));
+  if (e?.type === "entity.too.large") return new AppError(413, "body_too_large", msg("errors:web.bodyTooLarge"));
+  if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported") return new AppError(400, "bad_body", msg("errors:web.bodyUnreadable"));
   const fromDb = databaseRefusal(e);
   if (fromDb) return fromDb;
   const status = e?.status ?? e?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return new AppError(status, "http_" + status, status === 404 ? new NotFoundError().message : "The request could not be processed.");
+    return new AppError(status, "http_" + status, status === 404 ? new NotFoundError().text : msg("errors:web.notProcessed"));
   }
-  return new AppError(500, "internal", "An unexpected error occurred. Nothing you entered was half-saved; please try again. If it keeps happening, contact the programme's administrator and mention the request id below.");
+  return new AppError(500, "internal", msg("errors:web.internal"));
 }
 
 /*
@@ -81,11 +81,11 @@ function databaseRefusal(e: { code?: string; message?: string } | undefined): Ap
   const code = typeof e?.code === "string" ? e.code : "";
   const message = typeof e?.message === "string" ? e.message : "";
   if (code === "23503" || (code.startsWith("SQLITE_CONSTRAINT") && /FOREIGN KEY/i.test(message))) {
-    return new ValidationError("Something you chose from a list no longer exists. Reload the page and choose again.", {}, "unknown_reference");
+    return new ValidationError(msg("errors:web.unknownReference"), {}, "unknown_reference");
   }
-  if (code === "22001") return new ValidationError("An answer is longer than can be stored. Shorten it and try again.", {}, "value_too_long");
-  if (code === "22003") return new ValidationError("A number is larger than can be stored. Check the numbers you entered.", {}, "number_out_of_range");
-  if (code === "22021" || code === "22P05") return new ValidationError("An answer contains a character that cannot be stored. Remove it and try again.", {}, "bad_character");
-  if (code === "22P02" || code === "22007" || code === "22008") return new ValidationError("An answer could not be read as a number or date. Check it and try again.", {}, "bad_value");
+  if (code === "22001") return new ValidationError(msg("errors:web.valueTooLong"), {}, "value_too_long");
+  if (code === "22003") return new ValidationError(msg("errors:web.numberOutOfRange"), {}, "number_out_of_range");
+  if (code === "22021" || code === "22P05") return new ValidationError(msg("errors:web.badCharacter"), {}, "bad_character");
+  if (code === "22P02" || code === "22007" || code === "22008") return new ValidationError(msg("errors:web.badValue"), {}, "bad_value");
   return null;
 }

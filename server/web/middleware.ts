@@ -1,5 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { msg, orList } from "../domain/message";
 import { ForbiddenError, UnauthenticatedError } from "../errors";
+import { pageText } from "./error-text";
 import { secondFactorRequired } from "../domain/two-factor";
 import type { UserRole } from "../services/platform/context";
 
@@ -16,7 +18,7 @@ export const HOME_FOR_ROLE: Record<UserRole, string> = {
  * asked for is remembered and opened once the code is given.
  */
 function toSecondFactor(req: Request, res: Response, next: NextFunction): void {
-  if (req.method !== "GET") return next(new ForbiddenError("Finish signing in with the code from your authenticator app first.", "second_factor_required"));
+  if (req.method !== "GET") return next(new ForbiddenError(msg("errors:web.finishSecondFactor"), "second_factor_required"));
   if (req.session.pendingSignIn) req.session.pendingSignIn.returnTo = req.originalUrl;
   else req.session.returnTo = req.originalUrl;
   res.redirect(303, "/login/code");
@@ -31,10 +33,10 @@ export const requireAuth: RequestHandler = (req, res, next) => {
   if (req.user) return next();
   if (req.method === "GET") {
     req.session.returnTo = req.originalUrl;
-    req.session.flash = [{ kind: "info", message: "Please sign in to continue. If you were signed in before, your session has ended." }];
+    req.session.flash = [{ kind: "info", message: pageText(req, msg("errors:web.signInToContinue")) }];
     return res.redirect(303, "/login");
   }
-  next(new ForbiddenError("Your session has ended. Please sign in again and repeat what you were doing.", "session_expired"));
+  next(new ForbiddenError(msg("errors:web.sessionEnded"), "session_expired"));
 };
 
 /**
@@ -46,12 +48,18 @@ export function requireRole(...roles: UserRole[]): RequestHandler {
     requireAuth(req, res, (err?: unknown) => {
       if (err) return next(err);
       if (req.user && roles.includes(req.user.role)) return next();
-      next(new ForbiddenError(`This page is for ${roles.map(roleName).join(" or ")} accounts.${req.user ? ` You are signed in as ${roleName(req.user.role)}.` : ""}`));
+      const forRoles = orList(roles.map(roleName));
+      next(new ForbiddenError(req.user
+        ? msg("errors:web.roleOnlySignedIn", { roles: forRoles, role: roleName(req.user.role) })
+        : msg("errors:web.roleOnly", { roles: forRoles })));
     });
 }
 
-function roleName(r: UserRole): string {
-  return { applicant: "SME applicant", manager: "cluster manager", finance: "finance officer", admin: "administrator" }[r];
+function roleName(r: UserRole) {
+  return {
+    applicant: msg("errors:web.role.applicant"), manager: msg("errors:web.role.manager"),
+    finance: msg("errors:web.role.finance"), admin: msg("errors:web.role.admin"),
+  }[r];
 }
 
 /** The signed-in user of a route behind requireAuth or requireRole. */

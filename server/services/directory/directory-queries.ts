@@ -1,3 +1,4 @@
+import { msg } from "../../domain/message";
 import { ForbiddenError, NotFoundError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { competenceTags, ORG_KINDS, toOrganisation, type Organisation, type OrganisationRow } from "../../db/tables/directory-organisations";
@@ -48,7 +49,7 @@ export async function getOrganisation(db: Db, id: number): Promise<Organisation>
 /** Managers of every region maintain the directory, and administrators. */
 export function requireMaintainer(ctx: ServiceContext) {
   const a = ctx.actor;
-  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError("Only cluster managers and administrators maintain the directory.");
+  if (!a || (a.role !== "manager" && a.role !== "admin")) throw new ForbiddenError(msg("errors:directory.maintainers"));
   return a;
 }
 

@@ -1,4 +1,5 @@
-import { ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import { msg } from "../../domain/message";
+import { ForbiddenError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { competenceTags, ORG_KINDS } from "../../db/tables/directory-organisations";
 import { audit } from "../platform/audit";
 import type { ServiceContext } from "../platform/context";
@@ -17,13 +18,13 @@ export interface OrganisationInput {
 }
 
 async function validate(ctx: ServiceContext, input: OrganisationInput) {
-  const fields: Record<string, string> = {};
-  if (!input.name.trim()) fields.name = "Enter the organisation's name.";
-  if (!(await ctx.db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = "Choose a region.";
-  if (!ORG_KINDS.some((k) => k.value === input.kind)) fields.kind = "Choose the kind of organisation.";
-  if (input.contactEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.contactEmail)) fields.contactEmail = "Enter an e-mail address like name@example.com.";
-  if (input.website && !/^https?:\/\/\S+$/.test(input.website)) fields.website = "Enter the website starting with https://.";
-  if (Object.keys(fields).length) throw new ValidationError("The organisation could not be saved.", fields);
+  const fields: FieldTexts = {};
+  if (!input.name.trim()) fields.name = msg("errors:directory.name");
+  if (!(await ctx.db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = msg("errors:directory.region");
+  if (!ORG_KINDS.some((k) => k.value === input.kind)) fields.kind = msg("errors:directory.kind");
+  if (input.contactEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.contactEmail)) fields.contactEmail = msg("errors:input.emailFormat");
+  if (input.website && !/^https?:\/\/\S+$/.test(input.website)) fields.website = msg("errors:directory.website");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:directory.notSaved"), fields);
   return {
     name: input.name.trim(), region_id: input.regionId, kind: input.kind, competences: competenceTags(input.competences).join(", "),
     contact_name: input.contactName.trim() || null, contact_email: input.contactEmail.trim() || null, website: input.website.trim() || null,
@@ -56,14 +57,14 @@ export async function updateOrganisation(ctx: ServiceContext, id: number, input:
 
 export async function createReferral(ctx: ServiceContext, input: { companyId: number; organisationId: number; note: string }): Promise<number> {
   const actor = ctx.actor;
-  if (!actor || actor.role !== "manager") throw new ForbiddenError("Only cluster managers refer companies.");
+  if (!actor || actor.role !== "manager") throw new ForbiddenError(msg("errors:directory.managersRefer"));
   const org = await getOrganisation(ctx.db, input.organisationId);
   const company = await ctx.db("companies").where({ id: input.companyId }).first("id", "region_id");
   if (!company || company.region_id !== actor.regionId) {
-    throw new ValidationError("You can refer only companies of your own region.", { companyId: "Choose one of your region's companies." });
+    throw new ValidationError(msg("errors:directory.ownRegionOnly"), { companyId: msg("errors:directory.chooseOwnCompany") });
   }
   if (org.regionId === actor.regionId) {
-    throw new ValidationError("Brokerage connects your companies with organisations of other regions; this organisation is in your own region.", { organisationId: "Choose an organisation of another region." });
+    throw new ValidationError(msg("errors:directory.otherRegionOnly"), { organisationId: msg("errors:directory.chooseOtherRegion") });
   }
   return inTransaction(ctx, async (trx) => {
     const row = { company_id: input.companyId, organisation_id: org.id, manager_id: actor.id, note: input.note.trim(), created_at: nowIso(ctx) };

@@ -25,10 +25,12 @@ import {
   checkInvariants,
   netCommittedCents,
 } from "../../domain/budget";
-import { type Cents, assertCents, formatMoney } from "../../domain/money";
+import { type Cents, assertCents } from "../../domain/money";
 import { toCeilingState } from "../../db/tables/budget-ceilings";
 import { toLedgerEntry, type LedgerEntry } from "../../db/tables/ledger-entries";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { msg, money, type Text } from "../../domain/message";
+import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
+import { sentences } from "./sentences";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
 import { insertedId, nowIso } from "../platform/context";
@@ -85,24 +87,24 @@ const APPLICATION_KEY = "application";
 
 function validateCeilingInputs(ceilings: readonly CeilingInput[]): CeilingInput[] {
   const seen = new Set<string>();
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
   const out: CeilingInput[] = [];
   for (const c of ceilings) {
     const key = typeof c.key === "string" ? c.key.trim() : "";
     const label = typeof c.label === "string" ? c.label.trim() : "";
     if (!KEY_PATTERN.test(key)) {
-      fields[key || "key"] = `"${key}" is not a budget ceiling key (total, type:<code> or partner:<id>).`;
+      fields[key || "key"] = msg("errors:finance.ceilingKeyInvalid", { key });
       continue;
     }
-    if (seen.has(key)) fields[key] = `The budget ceiling ${key} is listed twice.`;
+    if (seen.has(key)) fields[key] = msg("errors:finance.ceilingListedTwice", { key });
     seen.add(key);
-    if (label === "" || label.length > 200) fields[key] = `The budget ceiling ${key} needs a label of at most 200 characters.`;
+    if (label === "" || label.length > 200) fields[key] = msg("errors:finance.ceilingLabel", { key, max: 200 });
     const cents = assertCents(c.ceilingCents);
-    if (cents < 0) fields[key] = `${label || key}: the ceiling cannot be negative.`;
+    if (cents < 0) fields[key] = msg("errors:finance.ceilingNegative", { label: label || key });
     out.push({ key, label, ceilingCents: cents });
   }
   const problems = Object.values(fields);
-  if (problems.length > 0) throw new ValidationError(problems.join(" "), fields);
+  if (problems.length > 0) throw new ValidationError(sentences(problems), fields);
   return out;
 }
 
@@ -134,17 +136,15 @@ export async function setCeilings(trx: Trx, ctx: ServiceContext, callId: number,
   const list = validateCeilingInputs(ceilings);
   const current = new Map((await lockCeilings(trx, callId)).map((c) => [c.key, c]));
 
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
   for (const c of list) {
     const existing = current.get(c.key);
     if (existing && c.ceilingCents < netCommittedCents(existing)) {
-      fields[c.key] =
-        `${c.label}: the ceiling cannot be ${formatMoney(c.ceilingCents)} because ` +
-        `${formatMoney(netCommittedCents(existing))} is already committed under it.`;
+      fields[c.key] = msg("errors:finance.ceilingBelowCommitment", { label: c.label, ceiling: money(c.ceilingCents), committed: money(netCommittedCents(existing)) });
     }
   }
   const problems = Object.values(fields);
-  if (problems.length > 0) throw new ValidationError(problems.join(" "), fields, "ceiling_below_commitment");
+  if (problems.length > 0) throw new ValidationError(sentences(problems), fields, "ceiling_below_commitment");
 
   const before: CeilingInput[] = [];
   const after: CeilingInput[] = [];
@@ -233,7 +233,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
   const keys = [...new Set(input.ceilingKeys)].sort();
   const idem = typeof input.idempotencyKey === "string" ? input.idempotencyKey.trim() : "";
   if (idem === "" || idem.length > 120) throw new Error("A ledger entry needs an idempotency key of 1 to 120 characters.");
-  if (keys.length === 0) throw new LedgerInvariantError("A ledger entry must name at least one budget ceiling.");
+  if (keys.length === 0) throw new LedgerInvariantError(msg("errors:finance.entryNeedsCeiling"));
   const note = input.note === undefined || input.note === null ? null : input.note.slice(0, 300);
 
   const ceilings = await lockCeilings(trx, input.callId, keys);
@@ -249,32 +249,29 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
       e.amountCents === amount &&
       sameKeys(e.ceilingKeys, keys) &&
       e.reversesEntryId === (input.reversesEntryId ?? null);
-    if (!same) throw new ConflictError("This idempotency key was already used for a different ledger entry.", "idempotency_key_reused");
+    if (!same) throw new ConflictError(msg("errors:finance.idempotencyKeyReused"), "idempotency_key_reused");
     return { entryId: e.id, replayed: true };
   }
 
   if (input.reversesEntryId) {
     const already = await trx("ledger_entries").where({ reverses_entry_id: input.reversesEntryId }).first("id");
-    if (already) throw new ConflictError(`This ledger entry was already reversed by entry ${already.id}.`, "already_reversed");
+    if (already) throw new ConflictError(msg("errors:finance.alreadyReversed", { id: already.id }), "already_reversed");
   }
 
   const missing = keys.filter((k) => !ceilings.some((c) => c.key === k));
   if (missing.length > 0) {
-    throw new ValidationError(`This call has no budget ceiling ${missing.join(", ")}.`, {}, "unknown_ceiling");
+    throw new ValidationError(msg("errors:finance.unknownCeiling", { keys: missing.join(", ") }), {}, "unknown_ceiling");
   }
 
   const app = await trx("applications").where({ id: input.applicationId }).first("call_id");
-  if (!app || app.call_id !== input.callId) throw new NotFoundError("We could not find that application in this call.");
+  if (!app || app.call_id !== input.callId) throw new NotFoundError(msg("errors:finance.applicationNotInCall"));
 
   // The application's own entries: a release or payment may only use what this application holds,
   // against the same ceilings it was committed under.
   const appEntries = await entriesForApplication(trx, input.applicationId);
   const heldKeys = commitmentKeys(appEntries);
   if (heldKeys.length > 0 && !sameKeys(heldKeys, keys)) {
-    throw new LedgerInvariantError(
-      `This application's budget is booked against ${heldKeys.join(", ")}, not ${keys.join(", ")}.`,
-      "ledger_keys_mismatch",
-    );
+    throw new LedgerInvariantError(msg("errors:finance.keysMismatch", { held: heldKeys.join(", "), keys: keys.join(", ") }), "ledger_keys_mismatch");
   }
   if (input.kind !== "commit" || amount < 0) {
     applyEntry([applicationState(input.applicationId, appEntries)], { kind: input.kind, amountCents: amount, ceilingKeys: [APPLICATION_KEY] });
@@ -325,25 +322,25 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
   return { entryId, replayed: false };
 }
 
-function assertPositive(amountCents: Cents, what: string): Cents {
+function assertPositive(amountCents: Cents, notPositive: Text): Cents {
   const amount = assertCents(amountCents);
-  if (amount <= 0) throw new ValidationError(`The ${what} must be more than zero; corrections are reversing entries.`);
+  if (amount <= 0) throw new ValidationError(notPositive);
   return amount;
 }
 
 /** Approval: reserves the award under every ceiling the application falls under (R4). */
 export async function commit(trx: Trx, ctx: ServiceContext, input: MovementInput): Promise<EntryResult> {
-  return appendEntry(trx, ctx, { ...input, kind: "commit", amountCents: assertPositive(input.amountCents, "commitment") });
+  return appendEntry(trx, ctx, { ...input, kind: "commit", amountCents: assertPositive(input.amountCents, msg("errors:finance.notPositive.commitment")) });
 }
 
 /** Cancellation, expiry or a payment below the award: gives (part of) the commitment back. */
 export async function release(trx: Trx, ctx: ServiceContext, input: MovementInput): Promise<EntryResult> {
-  return appendEntry(trx, ctx, { ...input, kind: "release", amountCents: assertPositive(input.amountCents, "release") });
+  return appendEntry(trx, ctx, { ...input, kind: "release", amountCents: assertPositive(input.amountCents, msg("errors:finance.notPositive.release")) });
 }
 
 /** Money paid out of the application's commitment. */
 export async function recordPayment(trx: Trx, ctx: ServiceContext, input: PaymentMovementInput): Promise<EntryResult> {
-  return appendEntry(trx, ctx, { ...input, kind: "payment", amountCents: assertPositive(input.amountCents, "payment") });
+  return appendEntry(trx, ctx, { ...input, kind: "payment", amountCents: assertPositive(input.amountCents, msg("errors:finance.notPositive.payment")) });
 }
 
 /**
@@ -353,13 +350,13 @@ export async function recordPayment(trx: Trx, ctx: ServiceContext, input: Paymen
  */
 export async function reverseEntry(trx: Trx, ctx: ServiceContext, entryId: number, reason: string, idempotencyKey: string): Promise<EntryResult> {
   const row = await trx("ledger_entries").where({ id: entryId }).first();
-  if (!row) throw new NotFoundError("We could not find that ledger entry.");
+  if (!row) throw new NotFoundError(msg("errors:finance.entryNotFound"));
   const original = toLedgerEntry(row);
   const why = typeof reason === "string" ? reason.trim() : "";
-  if (why === "") throw new ValidationError("Please give the reason for the correction.", { reason: "Please give the reason for the correction." });
+  if (why === "") throw new ValidationError(msg("errors:finance.correctionReason"), { reason: msg("errors:finance.correctionReason") });
 
   if (original.reversesEntryId !== null) {
-    throw new ConflictError("This entry is itself a correction and cannot be reversed; book the right movement instead.", "reversal_of_reversal");
+    throw new ConflictError(msg("errors:finance.reversalOfReversal"), "reversal_of_reversal");
   }
 
   return appendEntry(trx, ctx, {

@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
-import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from "../../errors";
+import { msg } from "../../domain/message";
+import { ConflictError, ForbiddenError, ValidationError, type FieldTexts } from "../../errors";
 import { checkRateEntry, checkRateRecords, type RateEntry } from "../../domain/exchange-rates";
 import { audit } from "../platform/audit";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "../platform/context";
@@ -18,7 +19,7 @@ export type RateRow = ExchangeRate;
 
 export function requireFinance(ctx: ServiceContext) {
   const a = ctx.actor;
-  if (!a || a.role !== "finance") throw new ForbiddenError("Only a finance officer keeps the exchange-rate table.");
+  if (!a || a.role !== "finance") throw new ForbiddenError(msg("errors:finance.ratesFinanceOnly"));
   return a;
 }
 
@@ -52,7 +53,7 @@ async function writeRate(trx: Trx, ctx: ServiceContext, actorId: number, e: Rate
     });
   } catch (err) {
     if (/unique|duplicate/i.test(String((err as Error).message))) {
-      throw new ConflictError(`The ${e.currency} rate for ${e.month} was changed by someone else meanwhile. Look at the table again and repeat your change if it is still needed.`, "rate_changed_meanwhile");
+      throw new ConflictError(msg("errors:finance.rateChangedMeanwhile", { currency: e.currency, month: e.month }), "rate_changed_meanwhile");
     }
     throw err;
   }
@@ -69,13 +70,13 @@ export async function setRate(ctx: ServiceContext, input: { currency: string; mo
   const actor = requireFinance(ctx);
   const checked = checkRateEntry(input.currency, input.month, input.rate);
   if (!checked.ok) {
-    const fields: FieldErrors = {};
+    const fields: FieldTexts = {};
     for (const [field, value] of [["currency", input.currency], ["month", input.month], ["rate", input.rate]] as const) {
       const one = checkRateEntry(field === "currency" ? value : "DKK", field === "month" ? value : "2026-01", field === "rate" ? value : "1");
       const reason = one.ok ? undefined : one.errors[0];
       if (reason !== undefined) fields[field] = reason;
     }
-    throw new ValidationError("The rate could not be saved.", fields);
+    throw new ValidationError(msg("errors:finance.rateNotSaved"), fields);
   }
   const note = input.note?.trim() ? input.note.trim().slice(0, 300) : null;
   return inTransaction(ctx, (trx) => writeRate(trx, ctx, actor.id, checked.entry, note));
@@ -92,8 +93,10 @@ function records(text: string): { line: number; cells: string[] }[] {
     return parsed.map((p) => ({ line: p.info.lines, cells: p.record }));
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new ValidationError("The file could not be read as CSV; nothing was imported.", {
-      file: `The file is not valid CSV${line ? ` (problem on line ${line})` : ""}: ${String((err as Error).message).replace(/:.*$/, "")}.`,
+    // The parser's own words say what is wrong; they stay as the parser wrote them.
+    const detail = String((err as Error).message).replace(/:.*$/, "");
+    throw new ValidationError(msg("errors:finance.csvUnreadable"), {
+      file: line ? msg("errors:finance.csvInvalidOnLine", { line, detail }) : msg("errors:finance.csvInvalid", { detail }),
     });
   }
 }
@@ -105,14 +108,14 @@ function records(text: string): { line: number; cells: string[] }[] {
  */
 export async function importRates(ctx: ServiceContext, text: string): Promise<ImportResult> {
   const actor = requireFinance(ctx);
-  if (!text.trim()) throw new ValidationError("The file is empty; nothing was imported.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
+  if (!text.trim()) throw new ValidationError(msg("errors:finance.fileEmpty"), { file: msg("errors:finance.chooseRatesFile") });
   const { entries, errors } = checkRateRecords(records(text));
   if (errors.length) {
-    const fields: FieldErrors = { file: `${errors.length} ${errors.length === 1 ? "line has a problem" : "lines have problems"}; nothing was imported.` };
-    for (const e of errors) fields[`line-${e.line}`] = `Line ${e.line}: ${e.message}`;
-    throw new ValidationError("The file has problems; nothing was imported.", fields, "rates_file_invalid");
+    const fields: FieldTexts = { file: msg("errors:finance.linesHaveProblems", { count: errors.length }) };
+    for (const e of errors) fields[`line-${e.line}`] = msg("errors:finance.lineProblem", { line: e.line, problem: e.message });
+    throw new ValidationError(msg("errors:finance.fileHasProblems"), fields, "rates_file_invalid");
   }
-  if (!entries.length) throw new ValidationError("The file contains no rates; nothing was imported.", { file: "Add one line per rate: currency, month, rate." });
+  if (!entries.length) throw new ValidationError(msg("errors:finance.fileNoRates"), { file: msg("errors:finance.addRateLines") });
   return inTransaction(ctx, async (trx) => {
     const result: ImportResult = { added: 0, corrected: 0, unchanged: 0 };
     for (const e of entries) result[await writeRate(trx, ctx, actor.id, e, "imported from a file")]++;

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { DateTime } from "luxon";
 import { assertCents, type Cents } from "../../domain/money";
+import { msg } from "../../domain/message";
 import { BadRequestError } from "../../errors";
 import { LEDGER_KINDS, type LedgerKind } from "../../exports/ledger-row";
 
@@ -31,7 +32,7 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 function one(q: Record<string, unknown>, name: string): string | undefined {
   const v = q[name];
   if (v === undefined || v === "") return undefined;
-  if (typeof v !== "string") throw new BadRequestError(`The filter "${name}" was given more than once or in an unexpected form.`, "bad_filter");
+  if (typeof v !== "string") throw new BadRequestError(msg("errors:finance.filterRepeated", { name }), "bad_filter");
   const t = v.trim();
   return t === "" ? undefined : t;
 }
@@ -41,7 +42,7 @@ function localDayStartUtc(value: string, name: string, timeZone: string, days: n
   const dt = DATE_RE.test(value) ? DateTime.fromISO(value, { zone: timeZone }) : null;
   const utc = dt?.isValid && dt.toISODate() === value ? dt.startOf("day").plus({ days }).toUTC().toISO() : null;
   if (!utc) {
-    throw new BadRequestError(`The filter "${name}" must be a real date written as YYYY-MM-DD, for example 2026-01-31 (got "${value.slice(0, 40)}").`, "bad_filter");
+    throw new BadRequestError(msg("errors:finance.filterDate", { name, got: value.slice(0, 40) }), "bad_filter");
   }
   return utc;
 }
@@ -64,27 +65,27 @@ export function parseLedgerFilter(q: Record<string, unknown>, timeZone: string):
     f.toUtcExclusive = localDayStartUtc(to, "to", timeZone, 1);
   }
   if (f.fromUtc && f.toUtcExclusive && f.fromUtc >= f.toUtcExclusive) {
-    throw new BadRequestError(`The period is empty: "from" (${from}) is after "to" (${to}).`, "bad_filter");
+    throw new BadRequestError(msg("errors:finance.periodEmpty", { from: from ?? "", to: to ?? "" }), "bad_filter");
   }
   const call = one(q, "call");
   if (call) {
-    if (!/^[1-9]\d{0,9}$/.test(call)) throw new BadRequestError(`The filter "call" must be a call number (got "${call.slice(0, 40)}").`, "bad_filter");
+    if (!/^[1-9]\d{0,9}$/.test(call)) throw new BadRequestError(msg("errors:finance.filterCall", { got: call.slice(0, 40) }), "bad_filter");
     f.callId = Number(call);
   }
   const region = one(q, "region");
   if (region) {
-    if (!/^[A-Za-z0-9]{1,10}$/.test(region)) throw new BadRequestError(`The filter "region" must be a region code such as DK (got "${region.slice(0, 40)}").`, "bad_filter");
+    if (!/^[A-Za-z0-9]{1,10}$/.test(region)) throw new BadRequestError(msg("errors:finance.filterRegion", { got: region.slice(0, 40) }), "bad_filter");
     f.region = region.toUpperCase();
   }
   const type = one(q, "type");
   if (type) {
-    if (!/^[A-Za-z]{1,10}$/.test(type)) throw new BadRequestError(`The filter "type" must be a voucher type code such as MG (got "${type.slice(0, 40)}").`, "bad_filter");
+    if (!/^[A-Za-z]{1,10}$/.test(type)) throw new BadRequestError(msg("errors:finance.filterType", { got: type.slice(0, 40) }), "bad_filter");
     f.type = type.toUpperCase();
   }
   const kind = one(q, "kind");
   if (kind) {
     const k = LEDGER_KINDS.find((x) => x === kind);
-    if (!k) throw new BadRequestError(`The filter "kind" must be one of ${LEDGER_KINDS.join(", ")}.`, "bad_filter");
+    if (!k) throw new BadRequestError(msg("errors:finance.filterKind", { kinds: LEDGER_KINDS.join(", ") }), "bad_filter");
     f.kind = k;
   }
   return f;
@@ -135,7 +136,7 @@ export function ledgerCursor(p: LedgerPosition, f: LedgerFilter, secret: string)
 const CURSOR_RE = /^([ab])\.(\d{1,15})\.(\d{1,9})\.(-?\d{1,16})\.(-?\d{1,16})\.(-?\d{1,16})\.([A-Za-z0-9_-]{22})$/;
 
 function badCursor(): BadRequestError {
-  return new BadRequestError("This page link is not valid (it may have been cut short or made for other filters). Open the ledger again from its first page.", "bad_cursor");
+  return new BadRequestError(msg("errors:finance.badCursor"), "bad_cursor");
 }
 
 /** Reads an `after` or `before` cursor of the ledger page; anything not made by ledgerCursor for this filter is a 400. */

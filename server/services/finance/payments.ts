@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { outstandingCents, settlementOnPayment } from "../../domain/budget";
 import { assertCents, type Cents } from "../../domain/money";
-import { dayInWords, dayTimeInWords } from "../../domain/date-format";
+import { day, dayTime, msg, type Text } from "../../domain/message";
 import {
   amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
   type OpenPath, type PaymentFacts, type PaymentRefusal, type PaymentStep,
@@ -19,6 +19,7 @@ import { buildPain001, checkPayableIban, type SepaPayment } from "../../exports/
 import { loadApplication, transition } from "../applications/records";
 import { audit } from "../platform/audit";
 import * as budget from "./budget";
+import { sentences } from "./sentences";
 import { inTransaction, insertedId, nowIso, type Actor, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
 
@@ -60,14 +61,15 @@ async function lockBatch(trx: Trx, batchId: number): Promise<SepaBatch> {
   const q = trx("sepa_batches").where({ id: batchId });
   if (isPostgres(trx)) q.forUpdate();
   const b = await q.first<SepaBatchesRow | undefined>();
-  if (!b) throw new NotFoundError("We could not find that SEPA batch.");
+  if (!b) throw new NotFoundError(msg("errors:finance.batchNotFound"));
   return toSepaBatch(b);
 }
 
 interface ClaimFacts extends Omit<PaymentFacts, "actorId"> {
   claimId: number;
   applicationId: number;
-  label: string;
+  /** The application reference, or "claim 12" before it has one. */
+  label: Text;
   reference: string | null;
   creditorName: string;
   iban: string | null;
@@ -107,7 +109,7 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
     const euroAccountConfirmed = dbBool(r.euro_account_confirmed);
     const iban = checkPayableIban(r.iban, { euroAccountConfirmed });
     out.set(r.id, {
-      claimId: r.id, applicationId, reference: r.reference, label: r.reference ?? `claim ${r.id}`,
+      claimId: r.id, applicationId, reference: r.reference, label: r.reference ?? claimLabel(r.id),
       claimStatus: r.status, applicationState: r.state,
       verifiedBy: r.verified_by, decidedBy: r.decided_by,
       payableCents: dbCentsOrNull(r.payable_cents) ?? 0,
@@ -123,7 +125,7 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
 
 /** The account a payment goes to; paymentRefusal has refused a claim without a payable one. */
 function accountOf(facts: ClaimFacts): string {
-  if (facts.iban === null) throw new ConflictError(`${facts.label}: ${facts.ibanProblem ?? "there is no account to pay into."}`, "no_payable_iban");
+  if (facts.iban === null) throw new ConflictError(msg("errors:finance.claimProblem", { label: facts.label, problem: facts.ibanProblem ?? msg("errors:finance.noAccount") }), "no_payable_iban");
   return facts.iban;
 }
 
@@ -142,7 +144,7 @@ function isUniqueViolation(err: unknown): boolean {
  */
 function pathTaken(err: unknown): never {
   if (isUniqueViolation(err)) {
-    throw new ConflictError("Another payment of this claim (by hand or in a SEPA batch) was recorded at the same moment. Nothing was changed; reload the page to see how it is being paid.", "payment_path_taken");
+    throw new ConflictError(msg("errors:finance.pathTaken"), "payment_path_taken");
   }
   throw err;
 }
@@ -168,22 +170,22 @@ export interface PaymentRecorded {
 }
 
 function assertPaymentInput(input: Omit<PaymentInput, "claimId">, today: string): void {
-  const fields: Record<string, string> = {};
+  const fields: Record<string, Text> = {};
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.paidOn) || !DateTime.fromISO(input.paidOn).isValid) {
-    fields.paidOn = "Enter the payment date as a date, for example 2026-11-23.";
+    fields.paidOn = msg("errors:finance.paidOnFormat");
   } else if (input.paidOn > today) {
     // A payment is recorded once the bank has made it; a future date would be a planned payment.
-    fields.paidOn = `The payment date ${dayInWords(input.paidOn)} is in the future (today is ${dayInWords(today)}). Record a payment once the bank has made it.`;
+    fields.paidOn = msg("errors:finance.paidOnFuture", { paidOn: day(input.paidOn), today: day(today) });
   }
   const ref = input.bankReference.trim();
-  if (!ref) fields.bankReference = "Enter the bank reference of the transfer.";
-  else if (ref.length > 100) fields.bankReference = "The bank reference must be 100 characters or fewer.";
-  if (Object.keys(fields).length) throw new ValidationError("The payment was not recorded.", fields);
+  if (!ref) fields.bankReference = msg("errors:finance.bankReferenceMissing");
+  else if (ref.length > 100) fields.bankReference = msg("errors:finance.bankReferenceTooLong", { max: 100 });
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:finance.paymentNotRecorded"), fields);
 }
 
-function requireFinance(ctx: ServiceContext, what: string) {
+function requireFinance(ctx: ServiceContext, what: Text) {
   const actor = ctx.actor;
-  if (!actor || actor.role !== "finance") throw new ForbiddenError(`Only a finance officer can ${what}.`);
+  if (!actor || actor.role !== "finance") throw new ForbiddenError(msg("errors:finance.financeOnly", { what }));
   return actor;
 }
 
@@ -192,7 +194,7 @@ async function assertPaidAfterVerification(trx: Trx, ctx: ServiceContext, claimI
   const claim = await trx("claims").where({ id: claimId }).first("verified_at");
   const verifiedOn = claim?.verified_at ? localDate(String(claim.verified_at), ctx.config.timeZone) : null;
   if (verifiedOn && paidOn < verifiedOn) {
-    const reason = `The payment date ${dayInWords(paidOn)} is before the claim was verified on ${dayInWords(verifiedOn)}. Enter the date on the bank statement.`;
+    const reason = msg("errors:finance.paidBeforeVerified", { paidOn: day(paidOn), verifiedOn: day(verifiedOn) });
     throw new ValidationError(reason, { paidOn: reason });
   }
 }
@@ -200,11 +202,11 @@ async function assertPaidAfterVerification(trx: Trx, ctx: ServiceContext, claimI
 /** Records the hand payment of one verified claim, in its own transaction. */
 export async function recordPayment(ctx: ServiceContext, input: PaymentInput): Promise<PaymentRecorded> {
   assertPaymentInput(input, localDate(ctx.now(), ctx.config.timeZone));
-  const actor = requireFinance(ctx, "record payments");
+  const actor = requireFinance(ctx, msg("errors:finance.doRecordPayments"));
   return inTransaction(ctx, async (trx) => {
     await lockClaims(trx, [input.claimId]);
     const facts = (await claimFacts(trx, [input.claimId])).get(input.claimId);
-    if (!facts) throw new NotFoundError("We could not find that claim.");
+    if (!facts) throw new NotFoundError(msg("errors:finance.claimNotFound"));
     const refusal = paymentRefusal({ kind: "hand" }, { ...facts, actorId: actor.id });
     if (refusal) throw refusalError(refusal);
     await assertPaidAfterVerification(trx, ctx, input.claimId, input.paidOn);
@@ -271,7 +273,7 @@ async function pay(trx: Trx, ctx: ServiceContext, actor: Actor, facts: ClaimFact
 
 export type BatchResult =
   | { claimId: number; ok: true; payment: PaymentRecorded }
-  | { claimId: number; ok: false; status: number; code: string; message: string };
+  | { claimId: number; ok: false; status: number; code: string; message: string; text: Text };
 
 /**
  * Pays a selection by hand, one transaction per claim, so one refused claim (already paid,
@@ -285,7 +287,7 @@ export async function recordPayments(ctx: ServiceContext, claimIds: number[], co
       out.push({ claimId, ok: true, payment: await recordPayment(ctx, { ...common, claimId }) });
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
-      out.push({ claimId, ok: false, status: err.status, code: err.code, message: err.message });
+      out.push({ claimId, ok: false, status: err.status, code: err.code, message: err.message, text: err.text });
     }
   }
   return out;
@@ -297,41 +299,47 @@ export async function recordPayments(ctx: ServiceContext, claimIds: number[], co
 
 /** A batch refused as a whole, with the reason for each claim that stopped it. */
 export class BatchRefusedError extends AppError {
-  constructor(readonly headline: string, readonly problems: { label: string; message: string }[], status = 409, code = "batch_refused") {
-    super(status, code, `${headline}: ${problems.map((p) => `${p.label}: ${p.message}`).join(" ")}`);
+  constructor(readonly headline: Text, readonly problems: BatchProblem[], status = 409, code = "batch_refused") {
+    super(status, code, msg("errors:finance.batchRefused", { headline, problems: sentences(problems.map(claimProblem)) }));
   }
 }
+
+export interface BatchProblem { label: Text; message: Text }
+
+const claimLabel = (id: number): Text => msg("errors:finance.claimLabel", { id });
+const claimProblem = (p: BatchProblem): Text => msg("errors:finance.claimProblem", { label: p.label, problem: p.message });
+
 
 /** The batch as it now stands, read back inside the transaction that changed it. */
 async function readBatch(trx: Trx, batchId: number): Promise<SepaBatch> {
   const row = await trx("sepa_batches").where({ id: batchId }).first();
-  if (!row) throw new NotFoundError("We could not find that SEPA batch.");
+  if (!row) throw new NotFoundError(msg("errors:finance.batchNotFound"));
   return toSepaBatch(row);
 }
 
 /** Builds a pain.001.001.03 file for the selected verified claims and puts each claim on the batch's path. */
 export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], executionDate: string): Promise<SepaBatch> {
-  const actor = requireFinance(ctx, "prepare payment batches");
+  const actor = requireFinance(ctx, msg("errors:finance.doPrepareBatches"));
   if (!/^\d{4}-\d{2}-\d{2}$/.test(executionDate) || !DateTime.fromISO(executionDate).isValid) {
-    throw new ValidationError("The batch was not prepared.", { executionDate: "Enter the execution date as a date, for example 2026-11-24." });
+    throw new ValidationError(msg("errors:finance.batchNotPrepared"), { executionDate: msg("errors:finance.executionDateFormat") });
   }
   const today = localDate(ctx.now(), ctx.config.timeZone);
   if (executionDate < today) {
-    throw new ValidationError("The batch was not prepared.", { executionDate: `The execution date ${dayInWords(executionDate)} has passed (today is ${dayInWords(today)}); a bank refuses a transfer requested for the past.` });
+    throw new ValidationError(msg("errors:finance.batchNotPrepared"), { executionDate: msg("errors:finance.executionDatePassed", { executionDate: day(executionDate), today: day(today) }) });
   }
   const ids = [...new Set(claimIds)].sort((a, b) => a - b);
-  if (ids.length === 0) throw new ValidationError("Select at least one claim to put in the batch.");
+  if (ids.length === 0) throw new ValidationError(msg("errors:finance.selectClaims"));
   const debtor = ctx.config.sepaDebtor;
-  if (!debtor?.iban || !debtor.name) throw new ConflictError("The programme's debtor account (SEPA_DEBTOR_NAME, SEPA_DEBTOR_IBAN) is not configured.", "no_debtor");
+  if (!debtor?.iban || !debtor.name) throw new ConflictError(msg("errors:finance.noDebtor"), "no_debtor");
   return inTransaction(ctx, async (trx) => {
     await lockClaims(trx, ids);
     const facts = await claimFacts(trx, ids);
-    const problems: { label: string; message: string }[] = [];
+    const problems: BatchProblem[] = [];
     const payments: SepaPayment[] = [];
     const items: { claimId: number; iban: string; amountCents: Cents }[] = [];
     for (const id of ids) {
       const f = facts.get(id);
-      if (!f) { problems.push({ label: `claim ${id}`, message: "We could not find that claim." }); continue; }
+      if (!f) { problems.push({ label: claimLabel(id), message: msg("errors:finance.claimNotFound") }); continue; }
       const refusal = paymentRefusal({ kind: "prepare" }, { ...f, actorId: actor.id });
       if (refusal) { problems.push({ label: f.label, message: refusal.message }); continue; }
       const iban = accountOf(f);
@@ -341,7 +349,7 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
         creditorIban: iban, creditorEuroAccountConfirmed: f.euroAccountConfirmed, remittance: `Innovation voucher ${f.reference ?? id}`,
       });
     }
-    if (problems.length) throw new BatchRefusedError("The batch was not prepared", problems);
+    if (problems.length) throw new BatchRefusedError(msg("errors:finance.batchNotPreparedHeadline"), problems);
     const createdAt = nowIso(ctx);
     const messageId = `VD-${DateTime.fromJSDate(ctx.now(), { zone: "utc" }).toFormat("yyyyLLddHHmmss")}-${randomBytes(4).toString("hex").toUpperCase()}`;
     const xml = buildPain001({ messageId, createdAt, executionDate, debtor: { name: debtor.name, iban: debtor.iban, bic: debtor.bic }, payments });
@@ -363,8 +371,12 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
 
 function notPrepared(b: SepaBatch, timeZone: string): ConflictError {
   return b.status === "executed"
-    ? new ConflictError(`Batch ${b.messageId} was already marked executed on ${b.executedAt ? dayTimeInWords(b.executedAt, timeZone) : "an earlier day"}. Nothing was changed.`, "batch_executed")
-    : new ConflictError(`Batch ${b.messageId} was cancelled on ${b.cancelledAt ? dayTimeInWords(b.cancelledAt, timeZone) : "an earlier day"}; it cannot be executed or cancelled again. Nothing was changed.`, "batch_cancelled");
+    ? new ConflictError(b.executedAt
+      ? msg("errors:finance.batchExecuted", { messageId: b.messageId, at: dayTime(b.executedAt, timeZone) })
+      : msg("errors:finance.batchExecutedEarlier", { messageId: b.messageId }), "batch_executed")
+    : new ConflictError(b.cancelledAt
+      ? msg("errors:finance.batchCancelled", { messageId: b.messageId, at: dayTime(b.cancelledAt, timeZone) })
+      : msg("errors:finance.batchCancelledEarlier", { messageId: b.messageId }), "batch_cancelled");
 }
 
 /**
@@ -373,7 +385,7 @@ function notPrepared(b: SepaBatch, timeZone: string): ConflictError {
  * checks come first, and a refusal names each claim that stopped it.
  */
 export async function markBatchExecuted(ctx: ServiceContext, batchId: number): Promise<BatchResult[]> {
-  const actor = requireFinance(ctx, "record payments");
+  const actor = requireFinance(ctx, msg("errors:finance.doRecordPayments"));
   return inTransaction(ctx, async (trx) => {
     const b = await lockBatch(trx, batchId);
     if (b.status !== "prepared") throw notPrepared(b, ctx.config.timeZone);
@@ -385,18 +397,18 @@ export async function markBatchExecuted(ctx: ServiceContext, batchId: number): P
     await lockClaims(trx, ids);
     const facts = await claimFacts(trx, ids);
     const step: PaymentStep = { kind: "execute", batchId, messageId };
-    const problems: { label: string; message: string }[] = [];
+    const problems: BatchProblem[] = [];
     const payable: { facts: ClaimFacts; amountCents: Cents }[] = [];
     for (const i of items) {
       const f = facts.get(i.claimId);
-      if (!f) { problems.push({ label: `claim ${i.claimId}`, message: "We could not find that claim." }); continue; }
+      if (!f) { problems.push({ label: claimLabel(i.claimId), message: msg("errors:finance.claimNotFound") }); continue; }
       const refusal = paymentRefusal(step, { ...f, actorId: actor.id })
         ?? ibanChangedRefusal(i.iban, f.iban)
         ?? amountChangedRefusal(i.amountCents, f.payableCents);
       if (refusal) problems.push({ label: f.label, message: refusal.message });
       else payable.push({ facts: f, amountCents: i.amountCents ?? f.payableCents });
     }
-    if (problems.length) throw new BatchRefusedError(`Batch ${messageId} was not marked executed and no payment was recorded`, problems);
+    if (problems.length) throw new BatchRefusedError(msg("errors:finance.batchNotExecutedHeadline", { messageId }), problems);
 
     const results: BatchResult[] = [];
     for (const { facts: f, amountCents } of payable) {
@@ -420,9 +432,9 @@ export async function markBatchExecuted(ctx: ServiceContext, batchId: number): P
  * be cancelled; its money has left.
  */
 export async function cancelBatch(ctx: ServiceContext, batchId: number, reason: string): Promise<SepaBatch> {
-  const actor = requireFinance(ctx, "cancel payment batches");
+  const actor = requireFinance(ctx, msg("errors:finance.doCancelBatches"));
   const why = reason.trim();
-  if (why.length > 300) throw new ValidationError("The batch was not cancelled.", { reason: "The reason must be 300 characters or fewer." });
+  if (why.length > 300) throw new ValidationError(msg("errors:finance.batchNotCancelled"), { reason: msg("errors:finance.reasonTooLong", { max: 300 }) });
   return inTransaction(ctx, async (trx) => {
     const b = await lockBatch(trx, batchId);
     if (b.status !== "prepared") throw notPrepared(b, ctx.config.timeZone);

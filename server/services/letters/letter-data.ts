@@ -1,6 +1,7 @@
 import type { Db } from "../../db/connection";
 import { dbCents } from "../../db/tables/values";
 import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
+import { msg, type Text } from "../../domain/message";
 import { NotFoundError, ValidationError } from "../../errors";
 import type { Language } from "../../languages";
 import { applicantLanguage } from "../people/language";
@@ -41,7 +42,7 @@ export interface LetterFactsKnown {
   type?: VoucherTypeRow;
 }
 
-const incomplete = () => new ValidationError("The award letter cannot be issued: the approving manager is not recorded.", { decided_by: "Missing." });
+const incomplete = () => new ValidationError(msg("errors:letters.approverMissing"), { decided_by: msg("errors:letters.missing") });
 
 /**
  * The letter's content as it follows from the database now. Used once, at issue (the approval
@@ -60,8 +61,8 @@ export async function awardLetterData(
   const { approved_cents: approvedCents, approved_on: approvedOn, completion_deadline: completionDeadline, claim_deadline: claimDeadline } = app;
   if (approvedCents === null || approvedOn === null || completionDeadline === null || claimDeadline === null) {
     const terms = { approved_cents: approvedCents, approved_on: approvedOn, completion_deadline: completionDeadline, claim_deadline: claimDeadline };
-    const missing = Object.entries(terms).filter(([, v]) => v === null).map(([k]) => [k, "Missing."]);
-    throw new ValidationError("The award letter cannot be issued: the approval is incomplete.", Object.fromEntries(missing) as Record<string, string>);
+    const missing = Object.entries(terms).filter(([, v]) => v === null).map(([k]): [string, Text] => [k, msg("errors:letters.missing")]);
+    throw new ValidationError(msg("errors:letters.approvalIncomplete"), Object.fromEntries(missing));
   }
   const company = await db("companies").where({ id: app.company_id }).first();
   const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("p.id", app.partner_id)

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { msg } from "../../domain/message";
+import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import type { Db } from "../../db/connection";
 import { isPostgres } from "../../db/connection";
 import { toStoredLetterFile } from "../../db/tables/award-letters";
@@ -107,14 +108,14 @@ export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicati
     .first<(ApplicationsRow & { region_code: string; type_code: string }) | undefined>("a.*", "r.code as region_code", "vt.code as type_code");
   if (!app) throw new NotFoundError();
   if (app.state !== "approved") {
-    throw new ConflictError("An award letter is issued when the application is approved; this application is not approved.", "letter_not_approved");
+    throw new ConflictError(msg("errors:letters.notApproved"), "letter_not_approved");
   }
   if (!isValidDate(app.approved_on)) {
-    throw new ValidationError("The award letter cannot be issued: the approval date is missing.", { approved_on: "Missing." });
+    throw new ValidationError(msg("errors:letters.approvalDateMissing"), { approved_on: msg("errors:letters.missing") });
   }
   const issuedBy = ctx.actor?.id ?? app.decided_by;
   if (issuedBy === null) {
-    throw new ValidationError("The award letter cannot be issued: the approving manager is not recorded.", { decided_by: "Missing." });
+    throw new ValidationError(msg("errors:letters.approverMissing"), { decided_by: msg("errors:letters.missing") });
   }
 
   const year = Number(app.approved_on.slice(0, 4));
@@ -146,7 +147,7 @@ async function storeRendered(trx: Trx, ctx: ServiceContext, letter: DecidedLette
   const pending = isPostgres(trx) ? await q.forUpdate() : await q;
   if (!pending) {
     const stored = await trx("award_letters").where({ application_id: letter.applicationId }).first("reference", "sha256");
-    if (!stored) throw new NotFoundError("This application has no award letter (yet).");
+    if (!stored) throw new NotFoundError(msg("errors:letters.noLetter"));
     return { reference: stored.reference, sha256: stored.sha256 };
   }
   const sha256 = sha256Hex(pdf);
@@ -216,7 +217,7 @@ export interface StoredLetter {
 export async function getAwardLetter(ctx: ServiceContext, applicationId: number): Promise<StoredLetter> {
   const app = await loadApplication(ctx, applicationId);
   const row = await ctx.db("award_letters").where({ application_id: app.id }).first("reference", "pdf", "sha256");
-  if (!row) throw new NotFoundError("This application has no award letter (yet).");
+  if (!row) throw new NotFoundError(msg("errors:letters.noLetter"));
   return { ...toStoredLetterFile(row), cancelled: app.state === "cancelled" };
 }
 
@@ -227,8 +228,8 @@ export async function getAwardLetter(ctx: ServiceContext, applicationId: number)
 export async function getReferenceLetter(ctx: ServiceContext, applicationId: number): Promise<{ reference: string; language: string; pdf: Buffer }> {
   const app = await loadApplication(ctx, applicationId);
   const row = await ctx.db("award_letters").where({ application_id: app.id }).first("reference", "language", "data_json");
-  if (!row) throw new NotFoundError("This application has no award letter (yet).");
-  if (row.data_json === null) throw new NotFoundError("This letter was issued before its facts were kept with it, so there is no reference rendering of it.");
+  if (!row) throw new NotFoundError(msg("errors:letters.noLetter"));
+  if (row.data_json === null) throw new NotFoundError(msg("errors:letters.noReferenceRendering"));
   const data = JSON.parse(row.data_json) as AwardLetterData;
   return { reference: row.reference, language: row.language, pdf: await renderReferenceLetter(data) };
 }
@@ -277,21 +278,21 @@ export function normaliseSha256(input: string): string {
  * nothing about other companies' vouchers.
  */
 export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyResult> {
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
   const reference = normaliseReference(input.reference ?? "");
-  if (!REFERENCE.test(reference)) fields.reference = "Enter the reference printed on the letter, for example IN2LS-2026-DK-IN-0007.";
+  if (!REFERENCE.test(reference)) fields.reference = msg("errors:letters.reference");
   const hashes: string[] = [];
   if (input.sha256 !== undefined && input.sha256.trim() !== "") {
     const h = normaliseSha256(input.sha256);
     if (/^[0-9a-f]{64}$/.test(h)) hashes.push(h);
-    else fields.sha256 = "A SHA-256 checksum is 64 characters, digits 0-9 and letters a-f.";
+    else fields.sha256 = msg("errors:letters.sha256");
   }
   if (input.pdf !== undefined) {
-    if (input.pdf.length === 0) fields.pdf = "The file you chose is empty.";
+    if (input.pdf.length === 0) fields.pdf = msg("errors:letters.emptyFile");
     else hashes.push(sha256Hex(input.pdf));
   }
-  if (hashes.length === 0 && !fields.sha256 && !fields.pdf) fields.pdf = "Choose the letter's PDF file, or paste its SHA-256 checksum.";
-  if (Object.keys(fields).length > 0) throw new ValidationError("The letter could not be checked.", fields);
+  if (hashes.length === 0 && !fields.sha256 && !fields.pdf) fields.pdf = msg("errors:letters.choosePdf");
+  if (Object.keys(fields).length > 0) throw new ValidationError(msg("errors:letters.notChecked"), fields);
 
   const row = await db("award_letters as l")
     .join("applications as a", "a.id", "l.application_id")

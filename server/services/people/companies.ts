@@ -1,3 +1,4 @@
+import { msg } from "../../domain/message";
 import { ValidationError } from "../../errors";
 import type { RelatedEnterprise } from "../../domain/eligibility";
 import type { CompanyFacts } from "../../db/tables/companies";
@@ -59,7 +60,7 @@ async function insertDeclarations(trx: Trx, companyId: number, deMinimis: DeMini
 
 /** Inserts a company with its partner/linked enterprises and de minimis declarations, as version 1 of its facts. */
 export async function insertCompany(trx: Trx, ctx: ServiceContext, input: CompanyInput): Promise<number> {
-  if (!input.legalName.trim()) throw new ValidationError("The company could not be saved.", { legalName: "Enter the company's legal name." });
+  if (!input.legalName.trim()) throw new ValidationError(msg("errors:people.companyNotSaved"), { legalName: msg("errors:people.legalName") });
   const now = nowIso(ctx);
   const facts = factsOf(input);
   const id = insertedId((await trx("companies").insert({

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
-import { dayTimeInWords } from "../../domain/date-format";
+import { dayTime, msg } from "../../domain/message";
 import { passwordResetAllowed, PASSWORD_RESET_LIMITS } from "../../domain/throttle";
 import { isPostgres } from "../../db/connection";
 import { toUserToken, type TokenPurpose } from "../../db/tables/user-tokens";
@@ -28,7 +28,7 @@ export async function issueToken(trx: Trx, ctx: ServiceContext, userId: number, 
   return raw;
 }
 
-const INVALID_LINK = "This link is no longer valid: it was already used or has expired. Ask for a new one.";
+const INVALID_LINK = msg("errors:people.linkInvalid");
 
 /** Marks the token used (once, even with two clicks at the same moment) and returns its user. */
 async function consumeToken(trx: Trx, ctx: ServiceContext, raw: string, purpose: TokenPurpose): Promise<number> {
@@ -54,18 +54,18 @@ export async function resendConfirmation(ctx: ServiceContext): Promise<void> {
   await inTransaction(ctx, async (trx) => {
     const user = await trx("users").where({ id: actor.id }).first("email", "name", "email_confirmed_at");
     if (!user) throw new NotFoundError();
-    if (user.email_confirmed_at) throw new ConflictError("Your e-mail address is already confirmed.", "already_confirmed");
+    if (user.email_confirmed_at) throw new ConflictError(msg("errors:people.alreadyConfirmed"), "already_confirmed");
     const validityMs = TOKEN_HOURS.confirm * 3_600_000;
     const issued = (await trx("user_tokens").where({ user_id: actor.id, purpose: "confirm" }).select("expires_at"))
       .map((t) => new Date(t.expires_at).getTime() - validityMs);
     const now = ctx.now().getTime();
     const last = Math.max(-Infinity, ...issued);
     if (now - last < RESEND_INTERVAL_MINUTES * 60_000) {
-      const next = dayTimeInWords(new Date(last + RESEND_INTERVAL_MINUTES * 60_000).toISOString(), ctx.config.timeZone);
-      throw new TooManyRequestsError(`We sent you a link less than ${RESEND_INTERVAL_MINUTES} minutes ago; please check your inbox and spam folder. You can ask for another link from ${next}.`);
+      const next = dayTime(new Date(last + RESEND_INTERVAL_MINUTES * 60_000).toISOString(), ctx.config.timeZone);
+      throw new TooManyRequestsError(msg("errors:people.linkSentRecently", { minutes: RESEND_INTERVAL_MINUTES, next }));
     }
     if (issued.filter((t) => now - t < 86_400_000).length >= RESEND_PER_DAY) {
-      throw new TooManyRequestsError(`We have sent ${RESEND_PER_DAY} links in the last 24 hours; please use the newest one, or ask for another one tomorrow.`);
+      throw new TooManyRequestsError(msg("errors:people.linksPerDay", { count: RESEND_PER_DAY }));
     }
     const token = await issueToken(trx, ctx, actor.id, "confirm");
     const company = actor.companyId ? await trx("companies").where({ id: actor.companyId }).first("legal_name") : null;
@@ -113,7 +113,7 @@ export async function requestPasswordReset(ctx: ServiceContext, emailInput: stri
 
 function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new ValidationError("Some answers need your attention.", { password: `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.` });
+    throw new ValidationError(msg("errors:input.summary"), { password: msg("errors:input.passwordTooShort", { min: MIN_PASSWORD_LENGTH }) });
   }
 }
 

@@ -1,5 +1,6 @@
 import { verify } from "@node-rs/argon2";
-import { UnauthenticatedError, ValidationError } from "../../errors";
+import { msg } from "../../domain/message";
+import { UnauthenticatedError, ValidationError, type FieldTexts } from "../../errors";
 import { audit } from "../platform/audit";
 import { inTransaction, type ServiceContext } from "../platform/context";
 import { endSessionsOfUser } from "./sessions";
@@ -11,11 +12,11 @@ export async function changeOwnPassword(ctx: ServiceContext, currentSid: string,
   if (!actor) throw new UnauthenticatedError();
   const user = await ctx.db("users").where({ id: actor.id }).first("password_hash");
   if (!user) throw new UnauthenticatedError();
-  const fields: Record<string, string> = {};
-  if (!(await verify(user.password_hash, currentPassword).catch(() => false))) fields.currentPassword = "This is not your current password.";
-  if (newPassword.length < MIN_PASSWORD_LENGTH) fields.newPassword = `The new password must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
-  else if (newPassword === currentPassword) fields.newPassword = "Choose a password different from the current one.";
-  if (Object.keys(fields).length) throw new ValidationError("The password was not changed.", fields);
+  const fields: FieldTexts = {};
+  if (!(await verify(user.password_hash, currentPassword).catch(() => false))) fields.currentPassword = msg("errors:people.notCurrentPassword");
+  if (newPassword.length < MIN_PASSWORD_LENGTH) fields.newPassword = msg("errors:people.newPasswordTooShort", { min: MIN_PASSWORD_LENGTH });
+  else if (newPassword === currentPassword) fields.newPassword = msg("errors:people.passwordUnchanged");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:people.passwordNotChanged"), fields);
   const hash = await hashPassword(newPassword);
   return inTransaction(ctx, async (trx) => {
     await trx("users").where({ id: actor.id }).update({ password_hash: hash });

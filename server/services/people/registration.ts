@@ -1,4 +1,5 @@
-import { ValidationError, NotFoundError, type FieldErrors } from "../../errors";
+import { msg } from "../../domain/message";
+import { ValidationError, NotFoundError, type FieldTexts } from "../../errors";
 import { classifySme } from "../../domain/eligibility";
 import { deMinimisGrantDateProblem } from "../../domain/de-minimis";
 import { localDate } from "../../domain/time";
@@ -20,17 +21,17 @@ export interface RegistrationUser { name: string; email: string; password: strin
 
 /** Normalises the IBAN and checks the whole company input; throws with a message per field. */
 export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput, today: string): Promise<CompanyInput> {
-  const fields: FieldErrors = {};
+  const fields: FieldTexts = {};
   input.deMinimis.forEach((d, i) => {
     const problem = deMinimisGrantDateProblem(d.grantedOn, today);
-    if (problem) fields[`dm${i}_date`] = `Aid ${i + 1}: ${problem}`;
+    if (problem) fields[`dm${i}_date`] = msg("errors:people.aidProblem", { n: i + 1, problem });
   });
-  if (!input.legalName.trim()) fields.legalName = "Enter the company's legal name.";
-  if (!input.vatNumber.trim()) fields.vatNumber = "Enter the VAT or CVR number.";
-  if (!input.address.trim()) fields.address = "Enter the address.";
-  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = "Enter the two-letter country code, for example DK.";
-  if (!input.regionId || !(await db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = "Choose the programme region the company is based in.";
-  if (!input.sectorId || !(await db("sectors").where({ id: input.sectorId }).first("id"))) fields.sectorId = "Choose the company's sector.";
+  if (!input.legalName.trim()) fields.legalName = msg("errors:people.legalName");
+  if (!input.vatNumber.trim()) fields.vatNumber = msg("errors:people.vatNumber");
+  if (!input.address.trim()) fields.address = msg("errors:people.address");
+  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = msg("errors:people.country");
+  if (!input.regionId || !(await db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = msg("errors:people.region");
+  if (!input.sectorId || !(await db("sectors").where({ id: input.sectorId }).first("id"))) fields.sectorId = msg("errors:people.sector");
   let iban: string | null = null;
   let euroAccountConfirmed = false;
   if (input.iban && input.iban.trim()) {
@@ -43,39 +44,39 @@ export async function validateCompany(db: ServiceContext["db"] | Trx, input: Com
       if (!ibanUsesEuro(iban)) {
         euroAccountConfirmed = !!input.euroAccountConfirmed;
         if (!euroAccountConfirmed) {
-          fields.euroAccountConfirmed = `This account is in a country that does not use the euro (${iban.slice(0, 2)}). Vouchers are paid in euro: tick the box to confirm the account can receive euros, or enter a euro account.`;
+          fields.euroAccountConfirmed = msg("errors:people.euroAccount", { country: iban.slice(0, 2) });
         }
       }
     }
-    if (!input.accountHolder?.trim()) fields.accountHolder = "Enter the name of the account holder.";
+    if (!input.accountHolder?.trim()) fields.accountHolder = msg("errors:people.accountHolder");
   }
   if (Object.keys(fields).length === 0) {
     try {
       classifySme({ staffHeadcount: input.staffHeadcount, turnoverCents: input.turnoverCents, balanceSheetCents: input.balanceSheetCents, relations: input.relations });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      fields.relations = e.message;
+      fields.relations = e.text;
     }
   }
-  if (Object.keys(fields).length) throw new ValidationError("Some answers need your attention.", fields);
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:input.summary"), fields);
   return { ...input, iban, accountHolder: iban ? input.accountHolder?.trim() ?? null : null, euroAccountConfirmed };
 }
 
 export async function registerApplicant(ctx: ServiceContext, user: RegistrationUser, company: CompanyInput): Promise<number> {
-  const fields: FieldErrors = {};
-  if (user.password.length < MIN_PASSWORD_LENGTH) fields.password = `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
-  if (user.name.trim().length < 2) fields.name = "Enter your full name.";
+  const fields: FieldTexts = {};
+  if (user.password.length < MIN_PASSWORD_LENGTH) fields.password = msg("errors:input.passwordTooShort", { min: MIN_PASSWORD_LENGTH });
+  if (user.name.trim().length < 2) fields.name = msg("errors:people.yourFullName");
   return inTransaction(ctx, async (trx) => {
     let checked: CompanyInput | null = null;
     try {
       checked = await validateCompany(trx, company, localDate(ctx.now(), ctx.config.timeZone));
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      Object.assign(fields, e.fields);
+      Object.assign(fields, e.fieldTexts);
     }
     const existing = await trx("users").whereRaw("lower(email) = ?", [user.email.trim().toLowerCase()]).first("id");
-    if (existing) fields.email = "An account with this e-mail address already exists. Sign in instead, or ask a colleague to invite you.";
-    if (Object.keys(fields).length || !checked) throw new ValidationError("Some answers need your attention.", fields);
+    if (existing) fields.email = msg("errors:people.emailTakenSignIn");
+    if (Object.keys(fields).length || !checked) throw new ValidationError(msg("errors:input.summary"), fields);
     const companyId = await insertCompany(trx, ctx, checked);
     const userId = await insertUser(trx, ctx, { email: user.email, name: user.name, password: user.password, role: "applicant", companyId, emailConfirmed: false, language: user.language ?? null });
     const token = await issueToken(trx, ctx, userId, "confirm");

@@ -3,6 +3,7 @@ import Bowser from "bowser";
 import type { Db } from "../../db/connection";
 import { dbJson } from "../../db/tables/values";
 import { sessionEnded } from "../../domain/sessions";
+import { msg } from "../../domain/message";
 import { NotFoundError, UnauthenticatedError } from "../../errors";
 import { audit } from "../platform/audit";
 import { inTransaction, type ServiceContext, type Trx } from "../platform/context";
@@ -111,7 +112,7 @@ export async function signOutSession(ctx: ServiceContext, currentSid: string, ha
   await inTransaction(ctx, async (trx) => {
     const sids = (await sessionsOfUserQuery(trx, actor.id).select("sid")).map((r) => r.sid);
     const sid = sids.find((s) => sessionHandle(s) === handle && s !== currentSid);
-    if (!sid) throw new NotFoundError("That session has already ended, or it is this one: use Sign out for this one.");
+    if (!sid) throw new NotFoundError(msg("errors:people.sessionGone"));
     await trx("sessions").where({ sid }).delete();
     await audit(trx, ctx, { action: "session.ended", entityType: "user", entityId: actor.id, after: { session: handle } });
   });

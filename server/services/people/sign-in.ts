@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords, type SignInHistory } from "../../domain/throttle";
+import { msg } from "../../domain/message";
+import { SIGN_IN_THROTTLE, signInWaitSeconds, type SignInHistory } from "../../domain/throttle";
 import { TooManyRequestsError } from "../../errors";
 import { toLoginAttempt } from "../../db/tables/login-attempts";
 import { audit } from "../platform/audit";
 import type { Actor, ServiceContext } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { loadActor } from "./user-queries";
+import { waitText } from "./wait";
 
 // Verifying against this when the e-mail is unknown (or the account inactive) costs the same as a
 // real check, so the answer's timing does not tell which addresses have accounts.
@@ -39,11 +41,7 @@ export async function authenticate(ctx: ServiceContext, emailInput: string, pass
     await inTransaction(ctx, async (trx) => {
       await audit(trx, { ...ctx, actor: null }, { action: "login.throttled", entityType: "login", entityId: email, after: { ip, retryAfterSeconds: wait } });
     });
-    throw new TooManyRequestsError(
-      `Too many failed sign-in attempts for this account from your network. For your security, please wait ${waitInWords(wait)} and try again. ` +
-        `If you have forgotten your password, you can reset it.`,
-      wait,
-    );
+    throw new TooManyRequestsError(msg("errors:people.tooManySignIns", { wait: waitText(wait) }), wait);
   }
   // Recorded as a failure before the (slow) password check, so that guesses sent in parallel
   // count against each other; a success turns it into one below.

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { generateSecret, generateURI, verifySync } from "otplib";
 import QRCode from "qrcode";
 import { isUniqueViolation } from "../../db/connection";
-import { signInWaitSeconds, SIGN_IN_THROTTLE, waitInWords, type SignInHistory } from "../../domain/throttle";
+import { msg } from "../../domain/message";
+import { signInWaitSeconds, SIGN_IN_THROTTLE, type SignInHistory } from "../../domain/throttle";
 import { groupKey, isTotpCode, normaliseCode, TOTP } from "../../domain/two-factor";
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
 import { toLoginAttempt } from "../../db/tables/login-attempts";
@@ -11,6 +12,7 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { endSessionsOfUser } from "./sessions";
 import { openKey, sealKey } from "./two-factor-keys";
+import { waitText } from "./wait";
 
 /*
  * Two-factor sign-in: enrolment, checking a code (at sign-in and for a step-up), recovery codes,
@@ -80,7 +82,7 @@ async function throttledAttempt(ctx: ServiceContext, userId: number, ip: string)
     await inTransaction(ctx, async (trx) => {
       await audit(trx, ctx, { action: "two-factor.throttled", entityType: "user", entityId: userId, after: { ip, retryAfterSeconds: wait } });
     });
-    throw new TooManyRequestsError(`Too many wrong codes. For your security, please wait ${waitInWords(wait)} and try again.`, wait);
+    throw new TooManyRequestsError(msg("errors:people.tooManyCodes", { wait: waitText(wait) }), wait);
   }
   return insertedId((await ctx.db("second_factor_attempts").insert({ user_id: userId, ip, succeeded: false, at: nowIso(ctx) }).returning("id"))[0]);
 }
@@ -89,16 +91,14 @@ async function refuse(ctx: ServiceContext, userId: number, purpose: Purpose, ip:
   await inTransaction(ctx, async (trx) => {
     await audit(trx, ctx, { action: "two-factor.failed", entityType: "user", entityId: userId, after: { purpose, reason, ip } });
   });
-  throw new ValidationError("The code was not accepted.", {
-    code: reason === "replayed"
-      ? "This code has already been used. Wait for the next code in your authenticator app (a new one appears every 30 seconds)."
-      : "This code is not right. Type the six-digit code your authenticator app shows now, or one of your recovery codes.",
+  throw new ValidationError(msg("errors:people.codeNotAccepted"), {
+    code: reason === "replayed" ? msg("errors:people.codeReplayed") : msg("errors:people.codeWrongOrRecovery"),
   }, reason === "replayed" ? "code_replayed" : "code_wrong");
 }
 
 function unreadableKey(): ConflictError {
   return new ConflictError(
-    "Your authenticator key cannot be read with this server's secret key (it was changed). Use a recovery code, or ask an administrator to reset your second factor.",
+    msg("errors:people.keyUnreadable"),
     "second_factor_unreadable",
   );
 }
@@ -125,7 +125,7 @@ async function useStep(trx: Trx, userId: number, step: number): Promise<boolean>
 export async function verifySecondFactor(ctx: ServiceContext, userId: number, input: string, ip: string, purpose: Purpose): Promise<{ usedRecoveryCode: boolean }> {
   const attemptId = await throttledAttempt(ctx, userId, ip);
   const factor = await ctx.db("user_second_factors").where({ user_id: userId }).whereNotNull("confirmed_at").first("secret");
-  if (!factor) throw new ConflictError("Two-factor sign-in is not set up for this account.", "second_factor_missing");
+  if (!factor) throw new ConflictError(msg("errors:people.twoFactorMissing"), "second_factor_missing");
   const code = normaliseCode(input);
 
   if (isTotpCode(code)) {
@@ -164,7 +164,7 @@ export async function verifySecondFactor(ctx: ServiceContext, userId: number, in
  */
 export async function enrolmentFor(ctx: ServiceContext, user: { id: number; email: string }, sealedPending?: string): Promise<Enrolment & { sealed: string }> {
   if (await ctx.db("user_second_factors").where({ user_id: user.id }).first("user_id")) {
-    throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
+    throw new ConflictError(msg("errors:people.twoFactorExists"), "second_factor_exists");
   }
   const earlier = sealedPending ? openKey(ctx, sealedPending) : null;
   const key = earlier ?? generateSecret();
@@ -186,7 +186,7 @@ async function replaceRecoveryCodes(trx: Trx, userId: number): Promise<string[]>
  */
 export async function confirmEnrolment(ctx: ServiceContext, userId: number, sealed: string | undefined, input: string, ip: string, keepSessionId: string): Promise<string[]> {
   const key = sealed ? openKey(ctx, sealed) : null;
-  if (!sealed || key === null) throw new ConflictError("The set-up page has expired. Open it again and scan the new QR code.", "second_factor_setup_expired");
+  if (!sealed || key === null) throw new ConflictError(msg("errors:people.setupExpired"), "second_factor_setup_expired");
   const attemptId = await throttledAttempt(ctx, userId, ip);
   const code = normaliseCode(input);
   const step = isTotpCode(code) ? matchingStep(key, code, ctx.now()) : null;
@@ -194,7 +194,7 @@ export async function confirmEnrolment(ctx: ServiceContext, userId: number, seal
     await inTransaction(ctx, async (trx) => {
       await audit(trx, ctx, { action: "two-factor.failed", entityType: "user", entityId: userId, after: { purpose: "enrolment", reason: "wrong", ip } });
     });
-    throw new ValidationError("The code was not accepted.", { code: "This code is not right. Type the six-digit code your authenticator app shows for Voucherdesk now." }, "code_wrong");
+    throw new ValidationError(msg("errors:people.codeNotAccepted"), { code: msg("errors:people.codeWrong") }, "code_wrong");
   }
   return inTransaction(ctx, async (trx) => {
     try {
@@ -202,7 +202,7 @@ export async function confirmEnrolment(ctx: ServiceContext, userId: number, seal
         await inner("user_second_factors").insert({ user_id: userId, secret: sealed, created_at: nowIso(ctx), confirmed_at: nowIso(ctx) });
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError("Two-factor sign-in is already set up for this account.", "second_factor_exists");
+      if (isUniqueViolation(err)) throw new ConflictError(msg("errors:people.twoFactorExists"), "second_factor_exists");
       throw err;
     }
     await useStep(trx, userId, step);
@@ -226,7 +226,7 @@ export async function enrolWithKnownKey(trx: Trx, ctx: ServiceContext, userId: n
 
 /** An applicant switches the optional second factor off, proving it with a current code. */
 export async function disableSecondFactor(ctx: ServiceContext, userId: number, role: string, input: string, ip: string, keepSessionId: string): Promise<void> {
-  if (role !== "applicant") throw new ForbiddenError("Two-factor sign-in is required for your role and cannot be switched off.", "second_factor_required");
+  if (role !== "applicant") throw new ForbiddenError(msg("errors:people.twoFactorRequired"), "second_factor_required");
   await verifySecondFactor(ctx, userId, input, ip, "disable");
   await inTransaction(ctx, async (trx) => {
     await removeSecondFactor(trx, userId);
@@ -249,9 +249,9 @@ async function removeSecondFactor(trx: Trx, userId: number): Promise<boolean> {
  * second factor.
  */
 export async function resetSecondFactor(ctx: ServiceContext, userId: number): Promise<void> {
-  if (ctx.actor?.role !== "admin") throw new ForbiddenError("Only an administrator can reset a second factor.");
+  if (ctx.actor?.role !== "admin") throw new ForbiddenError(msg("errors:people.resetAdminOnly"));
   if (ctx.actor.id === userId) {
-    throw new ConflictError("You cannot reset your own second factor: another administrator must do it, so that a stolen password alone is never enough.", "own_second_factor");
+    throw new ConflictError(msg("errors:people.resetOwn"), "own_second_factor");
   }
   await inTransaction(ctx, async (trx) => {
     const user = await trx("users").where({ id: userId }).first("id", "email");

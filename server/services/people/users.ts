@@ -1,6 +1,7 @@
 import { hash } from "@node-rs/argon2";
 import { leavesNoAdministrator } from "../../domain/accounts";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { msg, type Text } from "../../domain/message";
+import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { isPostgres } from "../../db/connection";
 import { USER_ROLES } from "../../db/tables/users";
 import type { Language } from "../../languages";
@@ -43,14 +44,14 @@ export interface NewUser {
 }
 
 export function validateNewUser(input: NewUser): void {
-  const fields: Record<string, string> = {};
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email.trim())) fields.email = "Enter an e-mail address like name@example.com.";
-  if (input.name.trim().length < 2) fields.name = "Enter the person's full name.";
-  if (input.password.length < MIN_PASSWORD_LENGTH) fields.password = `The password must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
-  if (!ROLES.includes(input.role)) fields.role = "Choose a role.";
-  if (input.role === "manager" && !input.partnerId) fields.partnerId = "A cluster manager belongs to one partner organisation: choose it.";
-  if (input.role === "applicant" && !input.companyId) fields.companyId = "An applicant belongs to a company: choose it.";
-  if (Object.keys(fields).length) throw new ValidationError("The user could not be saved.", fields);
+  const fields: FieldTexts = {};
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email.trim())) fields.email = msg("errors:input.emailFormat");
+  if (input.name.trim().length < 2) fields.name = msg("errors:people.fullName");
+  if (input.password.length < MIN_PASSWORD_LENGTH) fields.password = msg("errors:input.passwordTooShort", { min: MIN_PASSWORD_LENGTH });
+  if (!ROLES.includes(input.role)) fields.role = msg("errors:people.role");
+  if (input.role === "manager" && !input.partnerId) fields.partnerId = msg("errors:people.managerPartner");
+  if (input.role === "applicant" && !input.companyId) fields.companyId = msg("errors:people.applicantCompany");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:people.userNotSaved"), fields);
 }
 
 /** Inserts a user inside the caller's transaction (also used by registration and seeding). */
@@ -59,7 +60,7 @@ export async function insertUser(trx: Trx, ctx: ServiceContext, input: NewUser):
   await assertAffiliation(trx, input.role, input.partnerId, input.companyId);
   const email = input.email.trim().toLowerCase();
   const existing = await trx("users").whereRaw("lower(email) = ?", [email]).first("id");
-  if (existing) throw new ValidationError("The user could not be saved.", { email: "An account with this e-mail address already exists." });
+  if (existing) throw new ValidationError(msg("errors:people.userNotSaved"), { email: msg("errors:people.emailTaken") });
   const row = {
     email,
     name: input.name.trim(),
@@ -81,10 +82,10 @@ export async function insertUser(trx: Trx, ctx: ServiceContext, input: NewUser):
 
 /** A user's partner or company chosen from a list must exist: a 422 beside the field, never a database error. */
 async function assertAffiliation(db: Trx, role: UserRole, partnerId: number | null | undefined, companyId: number | null | undefined): Promise<void> {
-  const fields: Record<string, string> = {};
-  if (role === "manager" && partnerId && !(await db("partners").where({ id: partnerId }).first("id"))) fields.partnerId = "Choose a partner organisation from the list.";
-  if (role === "applicant" && companyId && !(await db("companies").where({ id: companyId }).first("id"))) fields.companyId = "Choose a company from the list.";
-  if (Object.keys(fields).length) throw new ValidationError("The user could not be saved.", fields);
+  const fields: FieldTexts = {};
+  if (role === "manager" && partnerId && !(await db("partners").where({ id: partnerId }).first("id"))) fields.partnerId = msg("errors:people.partnerFromList");
+  if (role === "applicant" && companyId && !(await db("companies").where({ id: companyId }).first("id"))) fields.companyId = msg("errors:people.companyFromList");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:people.userNotSaved"), fields);
 }
 
 export async function createUser(ctx: ServiceContext, input: NewUser): Promise<number> {
@@ -102,12 +103,8 @@ async function lockActiveAdministrators(trx: Trx): Promise<number[]> {
   return (await q).map((r) => r.id);
 }
 
-function lastAdministrator(what: string): ConflictError {
-  return new ConflictError(
-    `${what}: this is the last active administrator, and without one nobody could manage users and settings. ` +
-      "Make another user an administrator first.",
-    "last_administrator",
-  );
+function lastAdministrator(what: Text): ConflictError {
+  return new ConflictError(msg("errors:people.lastAdministrator", { what }), "last_administrator");
 }
 
 /** Ends every session of a user at once. */
@@ -117,12 +114,12 @@ export async function endSessions(trx: Trx, userId: number): Promise<void> {
 
 export async function setUserActive(ctx: ServiceContext, userId: number, active: boolean): Promise<void> {
   await inTransaction(ctx, async (trx) => {
-    if (ctx.actor?.id === userId && !active) throw new ConflictError("You cannot deactivate your own account.");
+    if (ctx.actor?.id === userId && !active) throw new ConflictError(msg("errors:people.deactivateSelf"));
     // Locked before the user is read, so the check sees what the other transaction committed.
     const admins = active ? [] : await lockActiveAdministrators(trx);
     const before = await trx("users").where({ id: userId }).first("id", "email", "active", "role");
     if (!before) throw new NotFoundError();
-    if (leavesNoAdministrator(admins, userId, { role: before.role, active })) throw lastAdministrator("The account was not deactivated");
+    if (leavesNoAdministrator(admins, userId, { role: before.role, active })) throw lastAdministrator(msg("errors:people.notDeactivated"));
     await trx("users").where({ id: userId }).update({ active });
     await audit(trx, ctx, {
       action: active ? "user.activated" : "user.deactivated", entityType: "user", entityId: userId,
@@ -134,16 +131,16 @@ export async function setUserActive(ctx: ServiceContext, userId: number, active:
 
 export async function setUserRole(ctx: ServiceContext, userId: number, role: UserRole, partnerId: number | null, companyId: number | null): Promise<void> {
   await inTransaction(ctx, async (trx) => {
-    const fields: Record<string, string> = {};
-    if (!ROLES.includes(role)) fields.role = "Choose a role.";
-    if (role === "manager" && !partnerId) fields.partnerId = "A cluster manager belongs to one partner organisation: choose it.";
-    if (role === "applicant" && !companyId) fields.companyId = "An applicant belongs to a company: choose it.";
-    if (Object.keys(fields).length) throw new ValidationError("The role could not be changed.", fields);
+    const fields: FieldTexts = {};
+    if (!ROLES.includes(role)) fields.role = msg("errors:people.role");
+    if (role === "manager" && !partnerId) fields.partnerId = msg("errors:people.managerPartner");
+    if (role === "applicant" && !companyId) fields.companyId = msg("errors:people.applicantCompany");
+    if (Object.keys(fields).length) throw new ValidationError(msg("errors:people.roleNotChanged"), fields);
     await assertAffiliation(trx, role, partnerId, companyId);
     const admins = role === "admin" ? [] : await lockActiveAdministrators(trx);
     const before = await trx("users").where({ id: userId }).first("id", "role", "partner_id", "company_id");
     if (!before) throw new NotFoundError();
-    if (leavesNoAdministrator(admins, userId, { role, active: true })) throw lastAdministrator("The role was not changed");
+    if (leavesNoAdministrator(admins, userId, { role, active: true })) throw lastAdministrator(msg("errors:people.roleNotChangedHeadline"));
     const after = {
       role,
       partner_id: role === "manager" ? partnerId : null,

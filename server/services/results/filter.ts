@@ -1,4 +1,5 @@
 import { DateTime } from "luxon";
+import { msg } from "../../domain/message";
 import { BadRequestError } from "../../errors";
 
 /*
@@ -31,7 +32,7 @@ export function resultsFilter(input: { from?: string | null; to?: string | null;
     f.toUtcExclusive = startOfLocalDay(input.to, timeZone).plus({ days: 1 }).toUTC().toISO() ?? undefined;
   }
   if (f.from && f.to && f.from > f.to) {
-    throw new BadRequestError(`The period is empty: "from" (${f.from}) is after "to" (${f.to}).`, "bad_filter");
+    throw new BadRequestError(msg("errors:finance.periodEmpty", { from: f.from, to: f.to }), "bad_filter");
   }
   if (input.callId) f.callId = input.callId;
   return f;

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import { fromBuffer } from "file-type";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
@@ -31,10 +32,10 @@ const uploadLimits = { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 };
 async function checkFiles(files: Express.Multer.File[] | undefined, field: string): Promise<CheckedFile[]> {
   const out: CheckedFile[] = [];
   for (const file of files ?? []) {
-    if (file.size === 0) throw new ValidationError("A file could not be accepted.", { [field]: `The file ${file.originalname} is empty.` });
+    if (file.size === 0) throw new ValidationError(msg("errors:web.fileNotAccepted"), { [field]: msg("errors:web.fileEmpty", { name: file.originalname }) });
     const type = await fromBuffer(file.buffer);
     if (!type || !ALLOWED_MIME.includes(type.mime)) {
-      throw new ValidationError("A file could not be accepted.", { [field]: `The file ${file.originalname} is not a PDF, PNG or JPEG file (its content was checked, not its name).` });
+      throw new ValidationError(msg("errors:web.fileNotAccepted"), { [field]: msg("errors:web.fileType", { name: file.originalname }) });
     }
     out.push({ originalName: file.originalname, mime: type.mime, content: file.buffer });
   }
@@ -255,7 +256,7 @@ const attachmentsPage = {
 applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ limits: uploadLimits, array: { field: "files", max: 5 } }), csrfAfterUpload, formRoute(attachmentsPage, async (req, res) => {
   const id = idParam(req);
   const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
-  if (files.length === 0) throw new ValidationError("No file was chosen.", { files: "Choose a PDF, PNG or JPEG file to upload." });
+  if (files.length === 0) throw new ValidationError(msg("errors:web.noFile"), { files: msg("errors:web.chooseUpload") });
   await addApplicationAttachments(req.ctx, id, files);
   flash(req, "success", pageTranslator(res)("applicant:form.fileAdded", { count: files.length }));
   res.redirect(303, `/applications/${id}/edit`);

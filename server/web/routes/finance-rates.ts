@@ -1,5 +1,6 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { ValidationError } from "../../errors";
 import { importRates, setRate } from "../../services/finance/exchange-rates";
 import { rateTable } from "../../services/finance/exchange-rate-queries";
@@ -54,9 +55,9 @@ financeRateRoutes.post("/finance/rates", finance, formRoute(ratesPage, async (re
 const importPage = { view: "pages/finance/rates", locals: async (req: Request) => ({ ...(await locals(req)), values: {} }) };
 
 financeRateRoutes.post("/finance/rates/import", finance, upload, csrfAfterUpload, formRoute(importPage, async (req, res) => {
-  if (!req.file) throw new ValidationError("No file was chosen.", { file: "Choose a CSV file with one rate per line: currency, month, rate." });
+  if (!req.file) throw new ValidationError(msg("errors:web.noFile"), { file: msg("errors:finance.chooseRatesFile") });
   const text = req.file.buffer.toString("utf8");
-  if (text.includes("\uFFFD")) throw new ValidationError("The file could not be read; nothing was imported.", { file: "Save the file as CSV in UTF-8 and try again." });
+  if (text.includes("\uFFFD")) throw new ValidationError(msg("errors:web.fileUnreadable"), { file: msg("errors:web.saveAsUtf8") });
   const r = await importRates(req.ctx, text);
   flash(req, "success", pageTranslator(res)("finance:flash.imported", { added: r.added, corrected: r.corrected, unchanged: r.unchanged }));
   res.redirect(303, "/finance/rates");

@@ -12,6 +12,8 @@ import {
   BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPayments, type BatchResult,
 } from "../../services/finance/payments";
 import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
+import { msg } from "../../domain/message";
+import { pageText, refusalMessage } from "../error-text";
 import { formRoute, renderRefusal } from "../forms";
 import { headersQuery, ledgerHeaders } from "../export-headers";
 import { field, parseBody, parseQuery } from "../input";
@@ -62,18 +64,18 @@ function flashResults(req: Request, results: BatchResult[]): void {
   const t = requestTranslator(req);
   const paid = results.filter((r) => r.ok);
   if (paid.length) flash(req, "success", t("finance:flash.paymentsRecorded", { count: paid.length }));
-  for (const r of results) if (!r.ok) flash(req, "error", t("finance:flash.claimRefused", { id: r.claimId, message: r.message }));
+  for (const r of results) if (!r.ok) flash(req, "error", t("finance:flash.claimRefused", { id: r.claimId, message: pageText(req, r.text) }));
 }
 
 const queuePage = { view: "pages/finance/home", locals: queueLocals };
 
 financeRoutes.post("/finance/payments", finance, requireFreshSecondFactor, formRoute(queuePage, async (req, res) => {
-  const input = parseBody(paymentSchema, req.body, "The payment was not recorded.");
+  const input = parseBody(paymentSchema, req.body, msg("errors:finance.paymentNotRecorded"));
   const results = await recordPayments(req.ctx, input.claimIds, { paidOn: input.paidOn, bankReference: input.bankReference });
   const [only, ...others] = results;
   // A single refused claim is answered with its status, so a replay is visibly refused.
   if (only && !only.ok && others.length === 0) {
-    renderRefusal(req, res, queuePage.view, new AppError(only.status, only.code, only.message), await queueLocals(req));
+    renderRefusal(req, res, queuePage.view, new AppError(only.status, only.code, only.text), await queueLocals(req));
     return;
   }
   flashResults(req, results);
@@ -81,7 +83,7 @@ financeRoutes.post("/finance/payments", finance, requireFreshSecondFactor, formR
 }));
 
 financeRoutes.post("/finance/sepa", finance, requireFreshSecondFactor, formRoute(queuePage, async (req, res) => {
-  const input = parseBody(batchSchema, req.body, "The batch was not prepared.");
+  const input = parseBody(batchSchema, req.body, msg("errors:finance.batchNotPrepared"));
   const batch = await createSepaBatch(req.ctx, input.claimIds, input.executionDate);
   flash(req, "success", pageTranslator(res)("finance:flash.batchPrepared", { messageId: batch.messageId }));
   res.redirect(303, `/finance/sepa/${batch.id}`);
@@ -109,16 +111,16 @@ financeRoutes.get("/finance/sepa/:id/pain001.xml", finance, async (req, res) => 
  */
 const batchRefusal = (err: unknown): err is AppError => err instanceof AppError && err.status < 500 && err.status !== 404;
 
-const refusedBatchLocals = (err: AppError) => ({
+const refusedBatchLocals = (req: Request, err: AppError) => ({
   errorSummary: [],
-  errorMessage: err instanceof BatchRefusedError ? `${err.headline}.` : err.message,
-  problems: err instanceof BatchRefusedError ? err.problems : [],
+  errorMessage: err instanceof BatchRefusedError ? `${pageText(req, err.headline)}.` : refusalMessage(req, err),
+  problems: err instanceof BatchRefusedError ? err.problems.map((p) => ({ label: pageText(req, p.label), message: pageText(req, p.message) })) : [],
 });
 
 const batchPage = {
   view: "pages/finance/batch",
   refusal: batchRefusal,
-  locals: async (req: Request, err: AppError) => ({ ...(await batchLocals(req)), ...refusedBatchLocals(err) }),
+  locals: async (req: Request, err: AppError) => ({ ...(await batchLocals(req)), ...refusedBatchLocals(req, err) }),
 };
 
 financeRoutes.post("/finance/sepa/:id/executed", finance, requireFreshSecondFactor, formRoute(batchPage, async (req, res) => {
@@ -139,7 +141,7 @@ const cancelBatchPage = {
   refusal: batchRefusal,
   locals: async (req: Request, err: AppError) => ({
     ...(await batchLocals(req)),
-    ...(err instanceof ValidationError ? { errorMessage: "The batch was not cancelled." } : refusedBatchLocals(err)),
+    ...(err instanceof ValidationError ? { errorMessage: pageText(req, msg("errors:finance.batchNotCancelled")) } : refusedBatchLocals(req, err)),
   }),
 };
 

@@ -1,6 +1,7 @@
 import { type ErrorRequestHandler, type Request, type Response, Router } from "express";
 import { rateLimit } from "express-rate-limit";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { TooManyRequestsError, ValidationError } from "../../errors";
 import { getAwardLetter, getReferenceLetter, verifyLetter } from "../../services/letters/letters";
 import { csrfAfterUpload, uploadParser } from "../csrf";
@@ -60,7 +61,7 @@ export function letterRoutes(): Router {
     standardHeaders: "draft-8",
     legacyHeaders: false,
     handler: (_req, _res, next) => {
-      next(new TooManyRequestsError("You have checked many letters in a short time. Please wait 15 minutes and try again."));
+      next(new TooManyRequestsError(msg("errors:web.tooManyChecks", { minutes: 15 })));
     },
   });
 
@@ -71,10 +72,10 @@ export function letterRoutes(): Router {
     const code = (err as { code?: unknown })?.code;
     if (typeof code !== "string" || !code.startsWith("LIMIT_")) return next(err);
     const tooLarge = code === "LIMIT_FILE_SIZE";
-    const message = tooLarge ? "The file is larger than 10 MB. An award letter is much smaller: choose the PDF you received."
-      : code === "LIMIT_FILE_COUNT" || code === "LIMIT_UNEXPECTED_FILE" ? "Upload one PDF file only."
-        : "The form could not be read. Reload the page and try again.";
-    renderRefusal(req, res, VERIFY_VIEW, new ValidationError("The letter could not be checked.", { pdf: message }), verifyPage.locals(req, err, res), tooLarge ? 413 : 400);
+    const message = tooLarge ? msg("errors:web.letterTooLarge")
+      : code === "LIMIT_FILE_COUNT" || code === "LIMIT_UNEXPECTED_FILE" ? msg("errors:web.onePdf")
+        : msg("errors:web.formUnreadable");
+    renderRefusal(req, res, VERIFY_VIEW, new ValidationError(msg("errors:letters.notChecked"), { pdf: message }), verifyPage.locals(req, err, res), tooLarge ? 413 : 400);
   };
 
   const verify = formRoute(verifyPage, async (req, res) => {
@@ -82,7 +83,7 @@ export function letterRoutes(): Router {
     parseBody(verifySchema, req.body, "The letter could not be checked.");
     const file = req.file;
     if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
-      throw new ValidationError("The letter could not be checked.", { pdf: "This file is not a PDF. Choose the award letter's PDF file." });
+      throw new ValidationError(msg("errors:letters.notChecked"), { pdf: msg("errors:web.notPdf") });
     }
     const result = await verifyLetter(req.ctx.db, { reference: values.reference, sha256: values.sha256, pdf: file?.buffer });
     res.render("pages/verify-result", { pageTitle: pageTranslator(res)(result.genuine ? "public:verifyResult.pageTitleGenuine" : "public:verifyResult.pageTitleNotGenuine"), result, values });

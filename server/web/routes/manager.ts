@@ -3,7 +3,8 @@ import { z } from "zod";
 import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, type Cents } from "../../domain/money";
-import { ValidationError } from "../../errors";
+import { msg } from "../../domain/message";
+import { ValidationError, type FieldTexts } from "../../errors";
 import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
 import { cancelVoucher } from "../../services/review/cancel";
@@ -90,14 +91,14 @@ async function parseCallForm(req: Request): Promise<CallInput> {
     ...Object.fromEntries(partners.map((p) => [`ceiling_partner_${p.id}`, ceiling(`the ceiling for ${p.name}`)])),
   });
   const input = parseBody(schema, req.body, "The call could not be saved.") as Record<string, unknown> & { title: string; description: string; opensAt: string; closesAt: string; total: Cents };
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
   const offered: CallInput["types"] = [];
   const perTypeCents: Record<number, Cents> = {};
   for (const t of types) {
     if (input[`type_${t.id}`] !== true) continue;
     const raw = String(input[`completion_${t.id}`]);
     const days = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (Number.isNaN(days)) fields[`completion_${t.id}`] = "Enter a whole number of days.";
+    if (Number.isNaN(days)) fields[`completion_${t.id}`] = msg("errors:web.wholeDays");
     offered.push({ voucherTypeId: t.id, completionDays: days });
     const c = input[`ceiling_type_${t.id}`] as Cents | null;
     if (c !== null) perTypeCents[t.id] = c;
@@ -107,7 +108,7 @@ async function parseCallForm(req: Request): Promise<CallInput> {
     const c = input[`ceiling_partner_${p.id}`] as Cents | null;
     if (c !== null) perPartnerCents[p.id] = c;
   }
-  if (Object.keys(fields).length) throw new ValidationError("The call could not be saved.", fields);
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:web.callNotSaved"), fields);
   return {
     title: input.title, description: input.description, opensLocal: input.opensAt, closesLocal: input.closesAt,
     types: offered, totalCents: input.total, perTypeCents, perPartnerCents,

@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { z } from "zod";
-import { AppError, NotFoundError, ValidationError, type FieldErrors } from "../../errors";
+import { msg } from "../../domain/message";
+import { refusalFields, refusalMessage } from "../error-text";
+import { AppError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/people/companies";
 import { companyProfile } from "../../services/people/company-queries";
@@ -73,19 +75,19 @@ const rowUsed = (row: Body, keys: string[]) => keys.some((k) => {
   return v !== undefined && !(typeof v === "string" && v.trim() === "");
 });
 
-function collect<S extends z.ZodType>(schema: S, input: unknown, fields: FieldErrors, prefix = ""): z.infer<S> | null {
+function collect<S extends z.ZodType>(schema: S, input: unknown, fields: FieldTexts, prefix = ""): z.infer<S> | null {
   try {
     return parseBody(schema, input);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    for (const [k, m] of Object.entries(e.fields)) fields[prefix + k] ??= m;
+    for (const [k, m] of Object.entries(e.fieldTexts)) fields[prefix + k] ??= m;
     return null;
   }
 }
 
 /** Reads the company part of the registration and profile forms (money through parseMoney, R1). */
 export function parseCompanyForm(b: Body): CompanyInput {
-  const fields: FieldErrors = {};
+  const fields: FieldTexts = {};
   const c = collect(companySchema, b, fields);
   const relations: CompanyInput["relations"] = [];
   for (const i of RELATION_ROWS) {
@@ -108,8 +110,8 @@ export function parseCompanyForm(b: Body): CompanyInput {
   }
   // Checked again by the service; here so that every answer's problem is shown at once.
   const iban = str(b, "iban");
-  if (iban && !fields.iban && !isValidIBAN(electronicFormatIBAN(iban) ?? "")) fields.iban = "This IBAN is not valid: check the country code, the check digits and the length.";
-  if (Object.keys(fields).length || !c) throw new ValidationError("Some answers need your attention.", fields);
+  if (iban && !fields.iban && !isValidIBAN(electronicFormatIBAN(iban) ?? "")) fields.iban = msg("errors:web.ibanInvalid");
+  if (Object.keys(fields).length || !c) throw new ValidationError(msg("errors:input.summary"), fields);
   return {
     legalName: c.legalName, vatNumber: c.vatNumber, address: c.address, country: c.country, regionId: c.regionId, sectorId: c.sectorId,
     staffHeadcount: c.staffHeadcount, turnoverCents: c.turnover ?? 0, balanceSheetCents: c.balanceSheet ?? 0,
@@ -149,11 +151,11 @@ const registerPage = {
 
 registrationRoutes.post("/register", formRoute(registerPage, async (req, res) => {
   const body = (req.body ?? {}) as Body;
-  const fields: FieldErrors = {};
+  const fields: FieldTexts = {};
   let company: CompanyInput | null = null;
-  try { company = parseCompanyForm(body); } catch (e) { if (!(e instanceof ValidationError)) throw e; Object.assign(fields, e.fields); }
+  try { company = parseCompanyForm(body); } catch (e) { if (!(e instanceof ValidationError)) throw e; Object.assign(fields, e.fieldTexts); }
   const account = collect(accountSchema, body, fields);
-  if (Object.keys(fields).length || !company || !account) throw new ValidationError("Some answers need your attention.", fields);
+  if (Object.keys(fields).length || !company || !account) throw new ValidationError(msg("errors:input.summary"), fields);
   // The language the visitor registered in becomes their saved choice.
   const userId = await registerApplicant(req.ctx, { ...account, language: pageLanguage(res) }, company);
   const actor = await loadActor(req.ctx.db, userId);
@@ -289,7 +291,7 @@ registrationRoutes.post("/company/invite", requireRole("applicant"), async (req,
     flash(req, "success", pageTranslator(res)("applicant:company.invitationSent", { email: input.inviteEmail }));
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    flash(req, "error", pageTranslator(res)("applicant:company.invitationNotSent", { reason: Object.values(err.fields).join(" ") || err.message }));
+    flash(req, "error", pageTranslator(res)("applicant:company.invitationNotSent", { reason: Object.values(refusalFields(res, err)).join(" ") || refusalMessage(res, err) }));
   }
   res.redirect(303, "/company");
 });

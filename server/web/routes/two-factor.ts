@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { pendingSignInAlive, secondFactorRequired, TOTP } from "../../domain/two-factor";
+import { msg } from "../../domain/message";
 import { type AppError, ForbiddenError } from "../../errors";
 import type { Actor } from "../../services/platform/context";
 import { nowIso } from "../../services/platform/context";
@@ -75,8 +76,8 @@ twoFactorRoutes.get("/login/code", async (req, res) => {
 
 twoFactorRoutes.post("/login/code", formRoute({ view: "pages/account/two-factor-code", locals: signInCodeLocals }, async (req, res) => {
   const actor = await signInInProgress(req);
-  if (!actor) throw new ForbiddenError("Your sign-in has ended. Please sign in again with your e-mail address and password.", "session_expired");
-  const input = parseBody(codeSchema, req.body, "The code was not accepted.");
+  if (!actor) throw new ForbiddenError(msg("errors:web.signInEnded"), "session_expired");
+  const input = parseBody(codeSchema, req.body, msg("errors:people.codeNotAccepted"));
   const result = await verifySecondFactor(req.ctx, actor.id, input.code, ip(req), "sign-in");
   const target = await finishSignIn(req, actor);
   if (result.usedRecoveryCode) {
@@ -129,8 +130,8 @@ twoFactorRoutes.post("/two-factor/setup", formRoute({
   },
 }, async (req, res) => {
   const who = await enrolling(req);
-  if (!who) throw new ForbiddenError("Sign in first: two-factor sign-in is set up as part of signing in, or by an applicant from their account.", "session_expired");
-  const input = parseBody(codeSchema, req.body, "The code was not accepted.");
+  if (!who) throw new ForbiddenError(msg("errors:web.signInFirst"), "session_expired");
+  const input = parseBody(codeSchema, req.body, msg("errors:people.codeNotAccepted"));
   const setup = req.session.twoFactorSetup;
   const codes = await confirmEnrolment(req.ctx, who.actor.id, setup?.userId === who.actor.id ? setup.sealed : undefined, input.code, ip(req), req.sessionID);
   delete req.session.twoFactorSetup;
@@ -191,7 +192,7 @@ twoFactorRoutes.get("/step-up", requireAuth, async (req, res) => {
 
 twoFactorRoutes.post("/step-up", requireAuth, formRoute({ view: "pages/account/two-factor-code", locals: stepUpLocals }, async (req, res) => {
   const user = signedIn(req);
-  const input = parseBody(codeSchema, req.body, "The code was not accepted.");
+  const input = parseBody(codeSchema, req.body, msg("errors:people.codeNotAccepted"));
   await verifySecondFactor(req.ctx, user.id, input.code, ip(req), "step-up");
   req.session.secondFactorAt = nowIso(req.ctx);
   const interrupted = req.session.stepUp;
