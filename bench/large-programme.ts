@@ -16,16 +16,23 @@
  *   difference) and stay within the ceiling;
  * - one company applies at most once per voucher type in a call, every claim has one payment
  *   path, the counterpart is in another region than the company.
- * Not produced: award letters and audit events of the bulk applications (letters are rendered by
- * the bench's own approvals; 15,000 PDF renderings would dominate the seeding time).
+ * - every application that was approved has its award letter, numbered as the letters service
+ *   numbers them (per programme, year, partner region and voucher type, in the order of approval,
+ *   with the counters in letter_numbers where the next approval continues), in the applicant's
+ *   language, and the application carries the letter's reference from then on. The letter's file
+ *   is a small placeholder PDF naming the reference, stored with its exact SHA-256 (so the verify
+ *   page accepts it); rendering 15,000 real letters would take most of the seeding time. Its facts
+ *   (data_json) are not kept, as for letters issued before facts were kept: no reference rendering.
+ * Not produced: audit events of the bulk applications.
  *
  * Deterministic: the same options give the same rows (a seeded PRNG and a fixed ANCHOR).
  */
+import { createHash } from "node:crypto";
 import type { Config } from "../server/config";
 import type { Db } from "../server/db/connection";
 import { isPostgres } from "../server/db/connection";
 import type {
-  ApplicationsRow, ClaimCostLinesRow, ClaimsRow, DecisionRecordsRow, LedgerEntriesRow, PaymentPathsRow, PaymentsRow,
+  ApplicationsRow, AwardLettersRow, ClaimCostLinesRow, ClaimsRow, DecisionRecordsRow, LedgerEntriesRow, PaymentPathsRow, PaymentsRow,
 } from "../server/db/tables";
 import { seedDemo } from "../db/seeds/demo";
 import { closeCall, createCall, openCall } from "../server/services/calls/calls";
@@ -35,6 +42,13 @@ import { loadActor } from "../server/services/people/user-queries";
 
 /** Where `npm run bench:seed` writes the large programme and `npm run bench` reads it. */
 export const DEFAULT_BENCH_FILE = "data/bench/voucherdesk.sqlite";
+
+/**
+ * The key that seals the staff accounts' authenticator keys, the same for the seed and the bench's
+ * server (it is derived from the session secret otherwise, which differs between the two), so the
+ * bench can give the demo accounts' second factor. Benchmark data only.
+ */
+export const BENCH_SECRET_KEY = "bench-authenticator-key-bench-authenticator-key";
 
 /** The programme's "today" for the generated history; the last calls stay open well after it. */
 export const ANCHOR = Date.UTC(2026, 10, 1, 9, 0, 0);
@@ -54,6 +68,7 @@ export interface LargeSummary {
   ledgerEntries: number;
   claims: number;
   payments: number;
+  letters: number;
   states: Record<string, number>;
 }
 
@@ -72,6 +87,32 @@ function prng(seed: number): () => number {
 const iso = (t: number) => new Date(t).toISOString();
 const isoDay = (t: number) => iso(t).slice(0, 10);
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
+
+/**
+ * A one-page PDF that names the letter it stands for: a valid file (viewers open it) and cheap
+ * enough for 15,000 letters.
+ */
+export function placeholderLetterPdf(reference: string): Buffer {
+  const text = `Award letter ${reference} (benchmark data: placeholder, not the rendered letter)`;
+  const stream = `BT /F1 11 Tf 72 770 Td (${text.replace(/[()\\]/g, "")}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${pad(o, 10)} 00000 n \n`).join("")}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
+}
 
 /** Where a path may end, with its weight out of 100. */
 const TARGETS: [Target, number][] = [
@@ -106,6 +147,8 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
   const as = (t: number): ServiceContext => ({ db, config, actor: admin, now: clock(t) });
 
   const regions = (await db("regions").orderBy("id").select("id", "code")).map((r) => ({ id: Number(r.id), code: r.code }));
+  const regionCode = new Map(regions.map((r) => [r.id, r.code]));
+  const languageOfRegion = new Map((await db("partners").select("region_id", "default_language")).map((p) => [Number(p.region_id), p.default_language]));
   const partnerOfRegion = new Map((await db("partners").select("id", "region_id")).map((p) => [Number(p.region_id), Number(p.id)]));
   const sectors = (await db("sectors").orderBy("id").select("id")).map((s) => Number(s.id));
   const orgs = (await db("directory_organisations").orderBy("id").select("id", "name", "region_id", "kind"))
@@ -333,6 +376,28 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
     }
   }
 
+  // Award letters, numbered per prefix in the order of approval as the letters service numbers them.
+  const letters: Omit<AwardLettersRow, "id">[] = [];
+  // After the demo data's own letters under the same prefixes.
+  const lastOfPrefix = new Map((await db("letter_numbers").select("prefix", "last_sequence")).map((r) => [r.prefix, Number(r.last_sequence)]));
+  const approvedApps = apps.filter((a) => a.approved_on !== null && a.decided_at !== null)
+    .sort((a, b) => (a.decided_at! < b.decided_at! ? -1 : a.decided_at! > b.decided_at! ? 1 : a.id - b.id));
+  const companyRegion = new Map(companies.map((c) => [c.id, c.regionId]));
+  const typeCode = new Map(types.map((t) => [t.id, t.code]));
+  for (const a of approvedApps) {
+    const region = companyRegion.get(a.company_id) ?? 0;
+    const prefix = `IN2LS-${a.approved_on!.slice(0, 4)}-${regionCode.get(region)}-${typeCode.get(a.voucher_type_id)}-`;
+    const sequence = (lastOfPrefix.get(prefix) ?? 0) + 1;
+    lastOfPrefix.set(prefix, sequence);
+    const reference = `${prefix}${pad(sequence, 4)}`;
+    const pdf = placeholderLetterPdf(reference);
+    a.reference = reference;
+    letters.push({
+      application_id: a.id, reference, language: languageOfRegion.get(region) ?? "en", pdf, sha256: createHash("sha256").update(pdf).digest("hex"),
+      issued_at: a.decided_at!, issued_by: managerId, data_json: null,
+    });
+  }
+
   // The ledger in the order things happened, as the services would have appended it.
   entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   for (const e of entries) if (e.actor_user_id === 0) e.actor_user_id = null;
@@ -359,6 +424,11 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
     await db.batchInsert("payments", payments, chunk).transacting(trx);
     await db.batchInsert("payment_paths", paths, chunk).transacting(trx);
     await db.batchInsert("ledger_entries", entries, chunk).transacting(trx);
+    await db.batchInsert("award_letters", letters, chunk).transacting(trx);
+    // The next approval under a prefix continues after the seeded letters.
+    for (const [prefix, last] of lastOfPrefix) {
+      await trx("letter_numbers").insert({ prefix, last_sequence: last }).onConflict("prefix").merge();
+    }
     for (const [callId, s] of sums) {
       await trx("budget_ceilings").where({ call_id: callId, key: "total" })
         .update({ committed_cents: s.committed, released_cents: s.released, paid_cents: s.paid });
@@ -369,9 +439,9 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
       }
     }
   });
-  log(`${apps.length} applications, ${entries.length} ledger entries, ${claims.length} claims, ${payments.length} payments`);
+  log(`${apps.length} applications, ${entries.length} ledger entries, ${claims.length} claims, ${payments.length} payments, ${letters.length} award letters`);
   return {
     applications: apps.length, calls: calls.length, companies: companies.length, ledgerEntries: entries.length,
-    claims: claims.length, payments: payments.length, states,
+    claims: claims.length, payments: payments.length, letters: letters.length, states,
   };
 }

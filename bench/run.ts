@@ -30,7 +30,7 @@ import { DEMO_TOTP_KEYS, seedDemo } from "../db/seeds/demo";
 import { generateSync } from "otplib";
 import { type ApprovalResult, measureApprovals } from "./approvals";
 import { EXPORT_SQL } from "./export-ledger";
-import { ANCHOR, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
+import { ANCHOR, BENCH_SECRET_KEY, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
 import { percentile } from "./stats";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -182,7 +182,7 @@ async function demoDatabase(dir: string): Promise<string> {
 }
 
 function benchConfig() {
-  return { ...loadConfig({ ...process.env, NODE_ENV: "development", DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-cfg-")) }), timeZone: "Europe/Copenhagen" };
+  return { ...loadConfig({ ...process.env, NODE_ENV: "development", VOUCHERDESK_SECRET_KEY: BENCH_SECRET_KEY, DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-cfg-")) }), timeZone: "Europe/Copenhagen" };
 }
 
 
@@ -322,7 +322,7 @@ async function main(): Promise<void> {
     }
     if (approvals) {
       console.log(`| Award letter (render) | large | ${approvals.letterMs.toFixed(1)} ms (CPU ${approvals.letterCpuMs.toFixed(1)} ms) | target 20 ms | ${(approvals.letterMs / 20).toFixed(2)} |`);
-      console.log(`| Approval p95 (${approvals.approvals}) | large | ${approvals.p95.toFixed(1)} ms (p50 ${approvals.p50.toFixed(1)}; CPU p95 ${approvals.cpuP95.toFixed(1)}, p50 ${approvals.cpuP50.toFixed(1)}) | target 60 ms | ${(approvals.p95 / 60).toFixed(2)} |`);
+      console.log(`| Approval p95 (${approvals.approvals}, ${approvals.queries} queries each) | large | ${approvals.p95.toFixed(1)} ms (p50 ${approvals.p50.toFixed(1)}; CPU p95 ${approvals.cpuP95.toFixed(1)}, p50 ${approvals.cpuP50.toFixed(1)}) | target 60 ms | ${(approvals.p95 / 60).toFixed(2)} |`);
     }
     if (cold) {
       console.log(`| Cold start, compiled | demo | ${cold.compiled.toFixed(0)} ms | plain node ${cold.plainNode.toFixed(0)} ms | ${(cold.compiled / cold.plainNode).toFixed(1)}x |`);

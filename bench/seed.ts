@@ -10,14 +10,14 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config";
 import { createDb, migrate, type Db } from "../server/db/connection";
-import { DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
+import { BENCH_SECRET_KEY, DEFAULT_BENCH_FILE, seedLargeProgramme } from "./large-programme";
 
 async function seedInto(db: Db, label: string, applications: number, seed: number): Promise<void> {
   const t0 = Date.now();
   await migrate(db);
   const [{ n } = { n: 0 }] = await db("users").count({ n: "*" });
   if (Number(n) > 0) throw new Error(`${label} already holds data; the large programme is built into an empty database.`);
-  const config = { ...loadConfig({ ...process.env, NODE_ENV: "development" }), timeZone: "Europe/Copenhagen" };
+  const config = { ...loadConfig({ ...process.env, NODE_ENV: "development", VOUCHERDESK_SECRET_KEY: BENCH_SECRET_KEY }), timeZone: "Europe/Copenhagen" };
   const summary = await seedLargeProgramme(db, config, { applications, seed, log: (l) => console.log(`  ${label}: ${l} (${((Date.now() - t0) / 1000).toFixed(1)} s)`) });
   console.log(`${label}: ${summary.applications} applications, ${summary.calls} calls, ${summary.companies} companies, ` +
     `${summary.ledgerEntries} ledger entries, ${summary.claims} claims, ${summary.payments} payments in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

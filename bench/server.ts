@@ -11,6 +11,7 @@ import path from "node:path";
 import express from "express";
 import { engine } from "express-handlebars";
 import { loadConfig } from "../server/config";
+import { BENCH_SECRET_KEY } from "./large-programme";
 import { createDb } from "../server/db/connection";
 import { createApp } from "../server/web/app";
 
@@ -35,7 +36,7 @@ function bare(file: string): express.Express {
 
 function voucherdesk(file: string): express.Express {
   const config = loadConfig({
-    ...process.env, NODE_ENV: "production", SESSION_SECRET: "bench-secret-bench-secret-bench-secret-0123",
+    ...process.env, NODE_ENV: "production", SESSION_SECRET: "bench-secret-bench-secret-bench-secret-0123", VOUCHERDESK_SECRET_KEY: BENCH_SECRET_KEY,
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "vd-bench-data-")), LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   });
   return createApp({ db: createDb({ sqliteFile: file }), config });

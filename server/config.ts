@@ -38,6 +38,7 @@ const schema = z.object({
   SESSION_IDLE_MINUTES_STAFF: z.coerce.number().int().min(1).max(24 * 60).default(30),
   SESSION_IDLE_MINUTES_APPLICANT: z.coerce.number().int().min(1).max(24 * 60).default(120),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
+  PSEUDO_LOCALE: z.enum(["on", "off"]).default("off"),
 });
 
 export type Config = {
@@ -66,6 +67,12 @@ export type Config = {
   stepUpMinutes?: number;
   /** When a signed-in session ends: after so long without a request, and at the latest after maxMs. */
   sessionLimits: SessionLimits;
+  /**
+   * Lets a browser ask for the pseudo-locale (server/i18n/pseudo.ts) with the switcher cookie, to
+   * find text that bypasses the catalogues and layouts that break with longer text. For tests;
+   * off unless PSEUDO_LOCALE=on.
+   */
+  pseudoLocale?: boolean;
 };
 
 export interface SessionLimits {
@@ -120,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       applicantIdleMs: c.SESSION_IDLE_MINUTES_APPLICANT * 60_000,
       maxMs: c.SESSION_MAX_HOURS * 3_600_000,
     },
+    pseudoLocale: c.PSEUDO_LOCALE === "on",
   };
 }
 

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import ExcelJS from "exceljs";
 import PDFDocument from "pdfkit";
 import SVGtoPDF from "svg-to-pdfkit";
-import { formatAmount, formatMoney, type Cents } from "../domain/money";
+import { formatAmount, type Cents } from "../domain/money";
+import type { Language } from "../languages";
 import type { Indicator, IndicatorReport } from "../services/results/report";
 import type { ChartView } from "./results";
 
@@ -13,6 +14,12 @@ import type { ChartView } from "./results";
  */
 
 export interface ReportMeta { title: string; period: string; generatedAt: Date }
+
+/** The PDF's words in the reader's language: the period line and the records note under each figure. */
+export interface PdfMeta { title: string; periodLine: string; generatedAt: Date; language: Language; recordsLine: (count: number) => string }
+
+/** An indicator with its title, definition and value already written in the reader's language. */
+export type WrittenIndicator = Indicator & { valueText: string };
 
 /** Amounts enter the sheet as the number parsed from their exact decimal text (see ledger-xlsx). */
 const amount = (c: Cents | null) => (c === null ? null : Number(formatAmount(c)));
@@ -78,13 +85,9 @@ function fonts(): { regular: Buffer; bold: Buffer } {
   return fontCache;
 }
 
-function valueText(ind: Indicator): string {
-  return ind.unit === "EUR" ? formatMoney(ind.value) : `${ind.value} ${ind.unit}`;
-}
-
-export async function reportPdf(report: IndicatorReport, charts: ChartView[], meta: ReportMeta): Promise<Buffer> {
+export async function reportPdf(report: { indicators: WrittenIndicator[] }, charts: ChartView[], meta: PdfMeta): Promise<Buffer> {
   const doc = new PDFDocument({
-    size: "A4", margins: { top: 50, bottom: 50, left: 50, right: 50 }, pdfVersion: "1.7", tagged: true, displayTitle: true, lang: "en",
+    size: "A4", margins: { top: 50, bottom: 50, left: 50, right: 50 }, pdfVersion: "1.7", tagged: true, displayTitle: true, lang: meta.language,
     info: { Title: meta.title, Creator: "Voucherdesk", Producer: "Voucherdesk (PDFKit)", CreationDate: meta.generatedAt, ModDate: meta.generatedAt },
   });
   const chunks: Buffer[] = [];
@@ -99,13 +102,13 @@ export async function reportPdf(report: IndicatorReport, charts: ChartView[], me
   const width = doc.page.width - 100;
 
   doc.font("B").fontSize(16).text(meta.title);
-  doc.font("R").fontSize(10).text(`Period: ${meta.period}`).moveDown();
+  doc.font("R").fontSize(10).text(meta.periodLine).moveDown();
   for (const ind of report.indicators) {
     doc.font("B").fontSize(12).text(ind.title);
-    doc.font("R").fontSize(10).text(valueText(ind));
+    doc.font("R").fontSize(10).text(ind.valueText);
     doc.fontSize(9).fillColor("#444444").text(ind.definition).fillColor("#000000");
     const count = ind.vouchers?.length ?? ind.referrals?.length ?? ind.partnerVouchers?.length ?? 0;
-    doc.fontSize(9).text(`Records behind the figure: ${count} (listed in the XLSX report).`).moveDown();
+    doc.fontSize(9).text(meta.recordsLine(count)).moveDown();
   }
 
   const chartWidth = width;

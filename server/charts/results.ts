@@ -1,98 +1,122 @@
+import type { TFunction } from "i18next";
 import { formatMoney, type Cents } from "../domain/money";
-import { percentOf, RESULT_STATE_LABELS, RESULT_STATES } from "../domain/results";
+import { percentOf, RESULT_STATES } from "../domain/results";
+import type { Language } from "../languages";
 import type { Dashboard } from "../services/results/dashboard";
 import { barChart, describe, heatMap, lineChart } from "./svg";
 
 /*
  * The dashboard's charts: for each, the title, a one-line summary that states the main figure in
- * words, the SVG, and the same numbers as a table (the accessible and printable form).
+ * words, the SVG, and the same numbers as a table (the accessible and printable form). Every word
+ * comes from the "results" catalogue in the reader's language, amounts in the reader's conventions.
  */
 
 export interface DataTable { head: string[]; rows: { cells: string[]; highlight?: boolean }[] }
 
 export interface ChartView { id: string; title: string; summary: string; svg: string; table: DataTable }
 
-const money = (c: Cents) => formatMoney(Math.round(c));
-const axisMoney = (c: number) => formatMoney(Math.round(c)).replace(/\.00$/, "");
-const count = (n: number) => String(Math.round(n));
-const orDash = (n: number | null, unit = "") => (n === null ? "–" : `${n}${unit}`);
+/** A decimal such as a percentage ("12.5") with the reader's decimal comma. */
+export function decimalIn(language: Language, value: string): string {
+  return language === "en" ? value : value.replace(".", ",");
+}
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-/** The charts of the dashboard; `ownRegionId` highlights a cluster manager's region. */
-export function dashboardCharts(d: Dashboard, ownRegionId: number | null): ChartView[] {
+/** The charts of the dashboard in `language`; `ownRegionId` highlights a cluster manager's region. */
+export function dashboardCharts(d: Dashboard, ownRegionId: number | null, t: TFunction, language: Language): ChartView[] {
+  const money = (c: Cents) => formatMoney(Math.round(c), language);
+  // Axis ticks drop the cents: ",00" or ".00" before or after the currency.
+  const axisMoney = (c: number) => formatMoney(Math.round(c), language).replace(/[.,]00(?= EUR$|$)/, "");
+  const count = (n: number) => String(Math.round(n));
+  const num = (n: number) => decimalIn(language, String(n));
+  const pct = (p: string | null) => (p === null ? "–" : decimalIn(language, p));
+  const dash = "–";
   const own = ownRegionId === null ? null : d.regions.findIndex((r) => r.id === ownRegionId);
   const ownIndex = own !== null && own >= 0 ? own : null;
   const regionLabels = d.regions.map((r) => `${r.name} (${r.code})`);
   const charts: ChartView[] = [];
+  const committedLess = t("results:charts.series.committedNet");
+  const paidName = t("results:charts.series.paid");
 
   // Vouchers by region and type
   const regionTotals = d.byRegionType.map(sum);
   const topIndex = regionTotals.indexOf(Math.max(...regionTotals, 0));
-  const ownText = ownIndex !== null ? ` Your region, ${d.regions[ownIndex]?.name ?? ""}: ${regionTotals[ownIndex] ?? 0}.` : "";
+  const ownText = ownIndex !== null ? " " + t("results:charts.byRegionType.ownRegion", { region: d.regions[ownIndex]?.name ?? "", count: regionTotals[ownIndex] ?? 0 }) : "";
+  const byRegionTitle = t("results:charts.byRegionType.title");
   charts.push({
     id: "by-region-type",
-    title: "Vouchers applied for, by region and type",
-    summary: d.submittedCount === 0 ? "No applications were submitted in this period." :
-      `${d.submittedCount} applications submitted; most from ${d.regions[topIndex]?.name ?? "–"} (${regionTotals[topIndex] ?? 0}).${ownText}`,
+    title: byRegionTitle,
+    summary: d.submittedCount === 0 ? t("results:charts.byRegionType.none") :
+      t("results:charts.byRegionType.summary", { count: d.submittedCount, region: d.regions[topIndex]?.name ?? dash, regionCount: regionTotals[topIndex] ?? 0 }) + ownText,
     svg: barChart({
-      title: "Vouchers applied for, by region and type", summary: "", categories: regionLabels, stacked: true, highlight: ownIndex, format: count,
-      series: d.types.map((t, ti) => ({ name: t.name, values: d.byRegionType.map((row) => row[ti] ?? 0) })),
+      title: byRegionTitle, summary: "", categories: regionLabels, stacked: true, highlight: ownIndex, format: count,
+      series: d.types.map((ty, ti) => ({ name: ty.name, values: d.byRegionType.map((row) => row[ti] ?? 0) })),
     }),
     table: {
-      head: ["Region", ...d.types.map((t) => t.name), "Total"],
+      head: [t("results:charts.head.region"), ...d.types.map((ty) => ty.name), t("results:charts.head.total")],
       rows: d.regions.map((r, i) => ({ cells: [regionLabels[i] ?? r.code, ...d.types.map((_, ti) => String(d.byRegionType[i]?.[ti] ?? 0)), String(regionTotals[i] ?? 0)], highlight: i === ownIndex })),
     },
   });
 
   // Vouchers by state
+  const stateLabel = (s: string) => t("results:state." + s);
+  const byStateTitle = t("results:charts.byState.title");
+  const applications = t("results:charts.byState.applications");
   charts.push({
     id: "by-state",
-    title: "Vouchers by state",
-    summary: `${d.approvedEver} of ${d.approvedEver + d.rejected} decided applications were approved (approval rate ${d.approvalRate === null ? "not yet known" : d.approvalRate + " %"}); ${d.byState.paid} paid, ${d.byState.expired} expired.`,
-    svg: barChart({
-      title: "Vouchers by state", summary: "", categories: RESULT_STATES.map((s) => RESULT_STATE_LABELS[s]), format: count,
-      series: [{ name: "Applications", values: RESULT_STATES.map((s) => d.byState[s]) }],
+    title: byStateTitle,
+    summary: t("results:charts.byState.summary", {
+      approved: d.approvedEver, decided: d.approvedEver + d.rejected, paid: d.byState.paid, expired: d.byState.expired,
+      rate: d.approvalRate === null ? t("results:charts.byState.rateUnknown") : t("results:charts.percent", { value: pct(d.approvalRate) }),
     }),
-    table: { head: ["State", "Applications"], rows: RESULT_STATES.map((s) => ({ cells: [RESULT_STATE_LABELS[s], String(d.byState[s])] })) },
+    svg: barChart({
+      title: byStateTitle, summary: "", categories: RESULT_STATES.map(stateLabel), format: count,
+      series: [{ name: applications, values: RESULT_STATES.map((s) => d.byState[s]) }],
+    }),
+    table: { head: [t("results:charts.head.state"), applications], rows: RESULT_STATES.map((s) => ({ cells: [stateLabel(s), String(d.byState[s])] })) },
   });
 
   // Budget burn over time
   const last = d.burn[d.burn.length - 1];
+  const burnTitle = t("results:charts.burn.title");
+  const budgets = t("results:charts.burn.budgets");
   charts.push({
     id: "burn",
-    title: "Budget burn over time",
-    summary: last ? `By ${last.month}, ${money(last.committedNet)} committed and ${money(last.paid)} paid of ${money(d.totalCeiling)} in call budgets (${percentOf(last.committedNet, d.totalCeiling) ?? "–"} % committed).`
-      : "No budget was committed or paid in this period.",
+    title: burnTitle,
+    summary: last ? t("results:charts.burn.summary", { month: last.month, committed: money(last.committedNet), paid: money(last.paid), budgets: money(d.totalCeiling), percent: pct(percentOf(last.committedNet, d.totalCeiling)) })
+      : t("results:charts.burn.none"),
     svg: lineChart({
-      title: "Budget burn over time", summary: "", x: d.burn.map((b) => b.month), format: axisMoney,
+      title: burnTitle, summary: "", x: d.burn.map((b) => b.month), format: axisMoney,
       series: [
-        { name: "Committed (less releases)", values: d.burn.map((b) => b.committedNet) },
-        { name: "Paid", values: d.burn.map((b) => b.paid) },
-        { name: "Call budgets", values: d.burn.map(() => d.totalCeiling), dashed: true },
+        { name: committedLess, values: d.burn.map((b) => b.committedNet) },
+        { name: paidName, values: d.burn.map((b) => b.paid) },
+        { name: budgets, values: d.burn.map(() => d.totalCeiling), dashed: true },
       ],
     }),
-    table: { head: ["Month", "Committed (cumulative, less releases)", "Paid (cumulative)", "Call budgets"], rows: d.burn.map((b) => ({ cells: [b.month, money(b.committedNet), money(b.paid), money(d.totalCeiling)] })) },
+    table: {
+      head: [t("results:charts.burn.month"), t("results:charts.burn.committedCumulative"), t("results:charts.burn.paidCumulative"), budgets],
+      rows: d.burn.map((b) => ({ cells: [b.month, money(b.committedNet), money(b.paid), money(d.totalCeiling)] })),
+    },
   });
 
   // Budget per call
   charts.push({
     id: "per-call",
-    title: "Budget per call: committed and paid against the ceiling",
-    summary: d.calls.length ? d.calls.map((c) => `${c.title}: ${percentOf(c.totals.committed - c.totals.released, c.ceiling ?? 0) ?? "–"} % committed`).join("; ") + "." : "No calls.",
+    title: t("results:charts.perCall.title"),
+    summary: d.calls.length ? d.calls.map((c) => t("results:charts.perCall.item", { call: c.title, percent: pct(percentOf(c.totals.committed - c.totals.released, c.ceiling ?? 0)) })).join("; ") + "." : t("results:charts.perCall.none"),
     svg: barChart({
-      title: "Budget per call", summary: "", categories: d.calls.map((c) => c.title), format: axisMoney, markers: d.calls.map((c) => c.ceiling), markerLabel: "Ceiling",
+      title: t("results:charts.perCall.chartTitle"), summary: "", categories: d.calls.map((c) => c.title), format: axisMoney, markers: d.calls.map((c) => c.ceiling), markerLabel: t("results:charts.head.ceiling"),
       series: [
-        { name: "Committed (less releases)", values: d.calls.map((c) => c.totals.committed - c.totals.released) },
-        { name: "Paid", values: d.calls.map((c) => c.totals.paid) },
+        { name: committedLess, values: d.calls.map((c) => c.totals.committed - c.totals.released) },
+        { name: paidName, values: d.calls.map((c) => c.totals.paid) },
       ],
     }),
     table: {
-      head: ["Call", "Ceiling", "Committed", "Released", "Paid", "Remaining"],
-      rows: d.calls.map((c) => ({ cells: [c.title, c.ceiling === null ? "–" : money(c.ceiling), money(c.totals.committed), money(c.totals.released), money(c.totals.paid),
-        c.ceiling === null ? "–" : money(c.ceiling - (c.totals.committed - c.totals.released))] })),
+      head: [t("results:charts.head.call"), t("results:charts.head.ceiling"), t("results:charts.head.committed"), t("results:charts.head.released"), t("results:charts.head.paid"), t("results:charts.head.remaining")],
+      rows: d.calls.map((c) => ({ cells: [c.title, c.ceiling === null ? dash : money(c.ceiling), money(c.totals.committed), money(c.totals.released), money(c.totals.paid),
+        c.ceiling === null ? dash : money(c.ceiling - (c.totals.committed - c.totals.released))] })),
     },
   });
 
@@ -101,19 +125,19 @@ export function dashboardCharts(d: Dashboard, ownRegionId: number | null): Chart
   const busiest = d.partners.slice().sort((a, b) => (b.totals.committed - b.totals.released) - (a.totals.committed - a.totals.released))[0];
   charts.push({
     id: "per-partner",
-    title: "Budget per partner: committed and paid against the partner ceilings",
-    summary: busiest ? `${busiest.shortName} has committed the most: ${money(busiest.totals.committed - busiest.totals.released)}, of which ${money(busiest.totals.paid)} paid.` : "No partners.",
+    title: t("results:charts.perPartner.title"),
+    summary: busiest ? t("results:charts.perPartner.summary", { partner: busiest.shortName, committed: money(busiest.totals.committed - busiest.totals.released), paid: money(busiest.totals.paid) }) : t("results:charts.perPartner.none"),
     svg: barChart({
-      title: "Budget per partner", summary: "", categories: d.partners.map((p) => `${p.shortName} (${p.regionCode})`), format: axisMoney,
-      markers: d.partners.map((p) => p.ceiling), markerLabel: "Partner ceiling", highlight: partnerOwn >= 0 ? partnerOwn : null,
+      title: t("results:charts.perPartner.chartTitle"), summary: "", categories: d.partners.map((p) => `${p.shortName} (${p.regionCode})`), format: axisMoney,
+      markers: d.partners.map((p) => p.ceiling), markerLabel: t("results:charts.perPartner.marker"), highlight: partnerOwn >= 0 ? partnerOwn : null,
       series: [
-        { name: "Committed (less releases)", values: d.partners.map((p) => p.totals.committed - p.totals.released) },
-        { name: "Paid", values: d.partners.map((p) => p.totals.paid) },
+        { name: committedLess, values: d.partners.map((p) => p.totals.committed - p.totals.released) },
+        { name: paidName, values: d.partners.map((p) => p.totals.paid) },
       ],
     }),
     table: {
-      head: ["Partner", "Region", "Ceiling (sum over calls)", "Committed", "Released", "Paid"],
-      rows: d.partners.map((p, i) => ({ cells: [p.name, p.regionCode, p.ceiling === null ? "–" : money(p.ceiling), money(p.totals.committed), money(p.totals.released), money(p.totals.paid)], highlight: i === partnerOwn })),
+      head: [t("results:charts.head.partner"), t("results:charts.head.region"), t("results:charts.perPartner.ceiling"), t("results:charts.head.committed"), t("results:charts.head.released"), t("results:charts.head.paid")],
+      rows: d.partners.map((p, i) => ({ cells: [p.name, p.regionCode, p.ceiling === null ? dash : money(p.ceiling), money(p.totals.committed), money(p.totals.released), money(p.totals.paid)], highlight: i === partnerOwn })),
     },
   });
 
@@ -121,31 +145,33 @@ export function dashboardCharts(d: Dashboard, ownRegionId: number | null): Chart
   const codes = d.regions.map((r) => r.code);
   charts.push({
     id: "matrix",
-    title: "Cross-border cooperation: applicant region × counterpart region",
-    summary: `${d.crossBorderVouchers} approved vouchers connect an SME with a counterpart in another region.`,
-    svg: heatMap({ title: "Cross-border cooperation", summary: "", rows: regionLabels, cols: codes, values: d.matrix, rowAxis: "Applicant region", colAxis: "counterpart region", highlightRow: ownIndex }),
+    title: t("results:charts.matrix.title"),
+    summary: t("results:charts.matrix.summary", { count: d.crossBorderVouchers }),
+    svg: heatMap({ title: t("results:charts.matrix.chartTitle"), summary: "", rows: regionLabels, cols: codes, values: d.matrix, axes: t("results:charts.matrix.axes"), highlightRow: ownIndex }),
     table: {
-      head: ["Applicant region \\ counterpart region", ...codes],
+      head: [t("results:charts.matrix.corner"), ...codes],
       rows: d.regions.map((_, i) => ({ cells: [regionLabels[i] ?? "", ...d.matrix[i]?.map(String) ?? []], highlight: i === ownIndex })),
     },
   });
 
   // Cooperations against the target, and referrals
+  const reached = pct(d.cooperations.percent);
   charts.push({
     id: "target",
-    title: "Distinct international cooperations against the target",
-    summary: `${d.cooperations.reached} distinct international cooperations started, ${d.cooperations.percent ?? "–"} % of the target of ${d.cooperations.target} (the FASILIS reference). ${d.referrals.becameApplications} of ${d.referrals.referrals} directory referrals became applications.`,
+    title: t("results:charts.target.title"),
+    summary: t("results:charts.target.summary", { count: d.cooperations.reached, percent: reached, target: d.cooperations.target })
+      + " " + t("results:charts.target.referrals", { became: d.referrals.becameApplications, count: d.referrals.referrals }),
     svg: barChart({
-      title: "International cooperations and referrals", summary: "", format: count,
-      categories: ["International cooperations", "Directory referrals"],
-      series: [{ name: "Reached", values: [d.cooperations.reached, d.referrals.referrals] }, { name: "Became applications", values: [0, d.referrals.becameApplications] }],
-      markers: [d.cooperations.target, null], markerLabel: "Target",
+      title: t("results:charts.target.chartTitle"), summary: "", format: count,
+      categories: [t("results:charts.target.cooperations"), t("results:charts.target.directoryReferrals")],
+      series: [{ name: t("results:charts.target.reached"), values: [d.cooperations.reached, d.referrals.referrals] }, { name: t("results:charts.target.became"), values: [0, d.referrals.becameApplications] }],
+      markers: [d.cooperations.target, null], markerLabel: t("results:charts.target.marker"),
     }),
     table: {
-      head: ["Figure", "Value", "Target or base"],
+      head: [t("results:charts.target.figure"), t("results:charts.target.value"), t("results:charts.target.base")],
       rows: [
-        { cells: ["Distinct international cooperations started", String(d.cooperations.reached), `${d.cooperations.target} (${d.cooperations.percent ?? "–"} % reached)`] },
-        { cells: ["Directory referrals that became applications", String(d.referrals.becameApplications), `${d.referrals.referrals} referrals`] },
+        { cells: [t("results:charts.target.cooperationsRow"), String(d.cooperations.reached), t("results:charts.target.targetCell", { target: d.cooperations.target, percent: reached })] },
+        { cells: [t("results:charts.target.referralsRow"), String(d.referrals.becameApplications), t("results:charts.target.referralsCell", { count: d.referrals.referrals })] },
       ],
     },
   });
@@ -153,19 +179,23 @@ export function dashboardCharts(d: Dashboard, ownRegionId: number | null): Chart
   // Service levels
   const sl = d.serviceLevels;
   const levels = [
-    { name: "Submission to decision", l: sl.decision },
-    { name: "Claim to verification", l: sl.verification },
-    { name: "Verification to payment", l: sl.payment },
+    { name: t("results:charts.serviceLevels.decision"), l: sl.decision },
+    { name: t("results:charts.serviceLevels.verification"), l: sl.verification },
+    { name: t("results:charts.serviceLevels.payment"), l: sl.payment },
   ];
+  const days = (n: number | null) => (n === null ? dash : t("results:charts.serviceLevels.days", { count: n, days: num(n) }));
   charts.push({
     id: "service-levels",
-    title: "Service levels in days (median and 90th percentile)",
-    summary: levels.map((x) => `${x.name}: median ${orDash(x.l.median, " days")}, 90 % within ${orDash(x.l.p90, " days")} (${x.l.count} cases)`).join("; ") + ".",
+    title: t("results:charts.serviceLevels.title"),
+    summary: levels.map((x) => t("results:charts.serviceLevels.item", { step: x.name, median: days(x.l.median), p90: days(x.l.p90), count: x.l.count })).join("; ") + ".",
     svg: barChart({
-      title: "Service levels in days", summary: "", categories: levels.map((x) => x.name), format: count,
-      series: [{ name: "Median", values: levels.map((x) => x.l.median ?? 0) }, { name: "90th percentile", values: levels.map((x) => x.l.p90 ?? 0) }],
+      title: t("results:charts.serviceLevels.chartTitle"), summary: "", categories: levels.map((x) => x.name), format: count,
+      series: [{ name: t("results:charts.serviceLevels.median"), values: levels.map((x) => x.l.median ?? 0) }, { name: t("results:charts.serviceLevels.p90"), values: levels.map((x) => x.l.p90 ?? 0) }],
     }),
-    table: { head: ["Step", "Cases", "Median (days)", "90th percentile (days)"], rows: levels.map((x) => ({ cells: [x.name, String(x.l.count), orDash(x.l.median), orDash(x.l.p90)] })) },
+    table: {
+      head: [t("results:charts.serviceLevels.step"), t("results:charts.serviceLevels.cases"), t("results:charts.serviceLevels.medianDays"), t("results:charts.serviceLevels.p90Days")],
+      rows: levels.map((x) => ({ cells: [x.name, String(x.l.count), x.l.median === null ? dash : num(x.l.median), x.l.p90 === null ? dash : num(x.l.p90)] })),
+    },
   });
 
   return charts.map((c) => ({ ...c, svg: describe(c.svg, c.title, c.summary) }));

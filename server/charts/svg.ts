@@ -164,8 +164,8 @@ export interface HeatMapInput {
   cols: string[];
   /** values[row][col]; null is a withheld or not applicable cell. */
   values: (number | null)[][];
-  rowAxis: string;
-  colAxis: string;
+  /** What the rows and the columns are, in the reader's language (drawn above the matrix). */
+  axes: string;
   highlightRow?: number | null;
   width?: number;
 }
@@ -179,7 +179,7 @@ export function heatMap(c: HeatMapInput): string {
   const height = top + cell * c.rows.length + 30;
   const maxV = Math.max(1, ...c.values.flat().map((v) => v ?? 0));
   const shade = scaleLinear<string>().domain([0, maxV]).range(["#f2f6fa", "#0b3a5c"]);
-  let body = text(left, 16, `${c.rowAxis} (rows) × ${c.colAxis} (columns)`, { size: 11 });
+  let body = text(left, 16, c.axes, { size: 11 });
   c.cols.forEach((col, j) => { body += text(left + j * cell + cell / 2, top - 8, col, { anchor: "middle", size: 11, weight: "bold" }); });
   c.rows.forEach((row, i) => {
     const mine = c.highlightRow === i;

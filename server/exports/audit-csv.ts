@@ -17,20 +17,27 @@ function text(v: string | null): string {
   return v === null ? "" : defuseFormula(v);
 }
 
-function record(e: AuditChainedEvent): string[] {
+function record(e: AuditChainedEvent, label: (action: string) => string): string[] {
   return [
-    String(e.id), e.at, text(e.actorLabel), text(e.action), text(e.label), text(e.entityType), text(e.entityId),
+    String(e.id), e.at, text(e.actorLabel), text(e.action), text(label(e.action)), text(e.entityType), text(e.entityId),
     text(e.before), text(e.after), text(e.requestId), e.prevId === null ? "" : String(e.prevId), e.prevHash ?? "", e.hash ?? "",
   ];
 }
 
-export async function writeAuditCsv(rows: AsyncIterable<AuditChainedEvent>, out: NodeJS.WritableStream): Promise<void> {
+/**
+ * `label` puts an action in the reader's words (the stored code stays in its own column);
+ * `headers` names the columns in AUDIT_CSV_COLUMNS order (labels in the reader's language); the keys themselves by default.
+ */
+export async function writeAuditCsv(
+  rows: AsyncIterable<AuditChainedEvent>, out: NodeJS.WritableStream, label: (action: string) => string, headers: readonly string[] = AUDIT_CSV_COLUMNS,
+): Promise<void> {
+  if (headers.length !== AUDIT_CSV_COLUMNS.length) throw new TypeError(`The audit CSV has ${AUDIT_CSV_COLUMNS.length} columns, not ${headers.length}.`);
   async function* records() {
-    for await (const e of rows) yield record(e);
+    for await (const e of rows) yield record(e, label);
   }
   await pipeline(
     Readable.from(records()),
-    stringify({ header: true, columns: [...AUDIT_CSV_COLUMNS], record_delimiter: "\r\n", quoted_match: /[\r\n",]/ }),
+    stringify({ header: true, columns: [...headers], record_delimiter: "\r\n", quoted_match: /[\r\n",]/ }),
     out,
   );
 }

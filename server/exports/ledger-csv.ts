@@ -12,7 +12,7 @@
 import type { Writable } from "node:stream";
 import { formatAmount } from "../domain/money";
 import {
-  LEDGER_COLUMNS, LEDGER_TABLE, LedgerTotals, assertExportTimeZone, assertIsoDay, localIsoDate, type LedgerColumn, type LedgerExportRow,
+  LEDGER_TABLE, ledgerHeaderRow, LedgerTotals, assertExportTimeZone, assertIsoDay, localIsoDate, type LedgerColumn, type LedgerExportRow,
 } from "./ledger-row";
 import { endStream, writeChunk } from "./stream-out";
 
@@ -26,6 +26,8 @@ export interface LedgerCsvOptions {
    * page and shows "ø" as "Ã¸".
    */
   bom?: boolean;
+  /** The header row's labels in LEDGER_TABLE order (the reader's language, or stable keys); English by default. */
+  headers?: readonly string[];
 }
 
 /**
@@ -117,8 +119,9 @@ export async function writeLedgerCsv(
   try {
     // Fail before writing a byte if the zone is wrong, rather than after the header.
     assertExportTimeZone(timeZone);
+    const headerRow = ledgerHeaderRow(opts.headers);
     // Written even for an empty ledger, so the file always has its header row.
-    let chunk = (opts.bom ? "\uFEFF" : "") + csvLine(LEDGER_COLUMNS);
+    let chunk = (opts.bom ? "\uFEFF" : "") + csvLine(headerRow);
     // One formatter per column, made once: a row is written without building an array for it.
     const fields = LEDGER_TABLE.map((c) => csvFieldWriter(c, timeZone));
     for await (const row of rows) {

@@ -86,6 +86,13 @@ export type LedgerHeader = (typeof LEDGER_TABLE)[number]["header"];
 
 export const LEDGER_COLUMNS: readonly LedgerHeader[] = LEDGER_TABLE.map((c) => c.header);
 
+/** The header labels a writer was given, checked to name every column once; English when none were. */
+export function ledgerHeaderRow(headers: readonly string[] | undefined): readonly string[] {
+  if (headers === undefined) return LEDGER_COLUMNS;
+  if (headers.length !== LEDGER_COLUMNS.length) throw new TypeError(`The ledger has ${LEDGER_COLUMNS.length} columns, not ${headers.length}.`);
+  return headers;
+}
+
 /** The entry id, refused unless it is a whole number a double holds exactly. */
 export function entryIdOf(row: LedgerExportRow): number {
   if (!Number.isSafeInteger(row.entryId)) throw new TypeError(`Invalid ledger entry id: ${String(row.entryId)}`);

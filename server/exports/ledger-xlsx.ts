@@ -20,6 +20,7 @@ import {
   assertExportTimeZone,
   assertIsoDay,
   kindOutstanding,
+  ledgerHeaderRow,
   localIsoDate,
   sortedTotals,
   type KindTotals,
@@ -34,6 +35,8 @@ export interface LedgerXlsxOptions {
   timeZone: string;
   /** Workbook title (document properties and the heading of the Totals sheet). */
   title?: string;
+  /** The header row's labels in LEDGER_TABLE order (the reader's language, or stable keys); English by default. */
+  headers?: readonly string[];
 }
 
 export const AMOUNT_FORMAT = AMOUNT_NUMFMT;
@@ -119,10 +122,11 @@ export async function writeLedgerXlsx(
   const { timeZone } = opts;
   // Fail before writing a byte if the zone is wrong.
   assertExportTimeZone(timeZone);
+  const headerRow = ledgerHeaderRow(opts.headers);
   const book = new XlsxStream(out, opts.title);
   const totals = new LedgerTotals();
   await book.startSheet({ name: LEDGER_SHEET, widths: LEDGER_TABLE.map((c) => c.width), header: { columns: LEDGER_COLUMNS.length } });
-  await book.addRow(LEDGER_COLUMNS.map((h) => ({ text: h, style: STYLE.bold })));
+  await book.addRow(headerRow.map((h) => ({ text: h, style: STYLE.bold })));
 
   const columns = LEDGER_TABLE.map((c) => xlsxFormatter(c, timeZone));
   let n = 0;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import i18next, { type i18n, type TFunction } from "i18next";
 import { PAGE_LANGUAGES, type PageLanguage, SOURCE_LANGUAGE } from "../languages";
+import { PSEUDO_LOCALE, pseudoCatalogue, pseudoLocaleActive } from "./pseudo";
 
 /**
  * Translated text. Catalogues are JSON files, one per language and namespace:
@@ -45,11 +46,13 @@ let instance: i18n | undefined;
 export function i18n(): i18n {
   if (instance) return instance;
   const catalogues = readCatalogues();
+  // Made from the English source at load, so it can never fall out of step with it (i18n/pseudo.ts).
+  const pseudo = Object.fromEntries(Object.entries(catalogues[SOURCE_LANGUAGE] ?? {}).map(([ns, tree]) => [ns, pseudoCatalogue(tree)]));
   const created = i18next.createInstance();
   void created.init({
     initAsync: false,
-    resources: catalogues,
-    supportedLngs: [...PAGE_LANGUAGES],
+    resources: { ...catalogues, [PSEUDO_LOCALE]: pseudo },
+    supportedLngs: [...PAGE_LANGUAGES, PSEUDO_LOCALE],
     fallbackLng: SOURCE_LANGUAGE,
     ns: Object.keys(catalogues[SOURCE_LANGUAGE] ?? {}),
     defaultNS: "common",
@@ -63,7 +66,10 @@ export function i18n(): i18n {
   return created;
 }
 
-/** A translate function bound to one language. */
+/**
+ * A translate function bound to one language; while a request asked for the pseudo-locale (only
+ * possible when the configuration allows it), every text of that request comes from it instead.
+ */
 export function translator(language: PageLanguage): TFunction {
-  return i18n().getFixedT(language);
+  return i18n().getFixedT(pseudoLocaleActive() ? PSEUDO_LOCALE : language);
 }

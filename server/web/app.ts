@@ -15,7 +15,7 @@ import { configurePassport } from "./auth";
 import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
-import { languageLocals, requestLanguage, translateHelper } from "./language";
+import { languageLocals, pseudoLocaleMiddleware, requestLanguage, translateHelper } from "./language";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { sessionLimits } from "./session-limits";
@@ -103,6 +103,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
   sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   sessionStore.now = () => clock().getTime();
+  if (config.pseudoLocale) app.use(pseudoLocaleMiddleware);
   // Set before anything can fail, so even an error page has its language.
   app.use((req, res, next) => {
     res.locals.lang = requestLanguage(req);

@@ -3,6 +3,7 @@ import type { Request, Response } from "express";
 import type { TFunction } from "i18next";
 import type { HelperOptions } from "handlebars";
 import { translator } from "../i18n";
+import { PSEUDO_LOCALE, inPseudoLocale, pseudoLocaleActive } from "../i18n/pseudo";
 import { isLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE } from "../languages";
 
 /** The cookie that keeps a visitor's choice from the language switcher. */
@@ -26,6 +27,8 @@ function queryLanguage(req: Request): Language | null {
  * organisation, else English.
  */
 export function requestLanguage(req: Request): Language {
+  // The pseudo-locale is English underneath: dates and amounts as in English, text marked.
+  if (pseudoLocaleActive()) return SOURCE_LANGUAGE;
   const explicit = queryLanguage(req);
   if (explicit) return explicit;
   const user = req.user;
@@ -38,6 +41,15 @@ export function requestLanguage(req: Request): Language {
   const accepted = req.acceptsLanguages(...LANGUAGES);
   if (isLanguage(accepted)) return accepted;
   return user?.partnerLanguage ?? SOURCE_LANGUAGE;
+}
+
+/**
+ * Answers a request that asks for the pseudo-locale (the switcher cookie set to it by a test) in
+ * it; mounted only when the configuration enables the pseudo-locale.
+ */
+export function pseudoLocaleMiddleware(req: Request, _res: Response, next: () => void): void {
+  if (parseCookies(req.headers.cookie ?? "")[LANGUAGE_COOKIE] === PSEUDO_LOCALE) inPseudoLocale(next);
+  else next();
 }
 
 /** Remembers a switcher choice in the visitor's browser. */

@@ -1,8 +1,9 @@
-import { formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput } from "../domain/date-format";
+import { dayTimeInWords, formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput, formatLongDay, zonedParts } from "../domain/date-format";
 import { DATE_LOCALES, isLanguage } from "../languages";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { ruleInWords, ruleWithNumber } from "../domain/rule-titles";
+import { translator } from "../i18n";
 import { codeText, helperLanguage } from "./language";
 
 /** A value the page could not read is shown as it came rather than hidden. */
@@ -40,6 +41,17 @@ export function viewHelpers(timeZone: string) {
     datetime: (value: unknown, options?: unknown) => {
       const language = helperLanguage(options);
       return shown(value, (v) => (language === "en" ? formatDayTime(v, timeZone) : formatDayTimeIn(v, timeZone, DATE_LOCALES[language])));
+    },
+    /** "3 September 2026 at 14:05", "3. September 2026 um 14:05": an instant written out, for sentences. */
+    datetimeWords: (value: unknown, options?: unknown) => {
+      const language = helperLanguage(options);
+      if (language === "en") return typeof value === "string" || value instanceof Date ? dayTimeInWords(value, timeZone) : "";
+      return shown(value, (v) => {
+        const p = zonedParts(v, timeZone);
+        const day = formatLongDay(v, timeZone, DATE_LOCALES[language]);
+        if (!p || !day) return null;
+        return translator(language)("common:dateTime.dayAtTime", { day, time: `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}` });
+      });
     },
     /** Value for <input type="datetime-local"> in the programme zone. */
     localInput: (value: unknown) => {

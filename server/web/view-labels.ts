@@ -2,10 +2,9 @@ import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
 import { ORG_KINDS } from "../services/directory/directory-queries";
-import { auditActionLabel } from "../services/platform/audit-labels";
+import { translator } from "../i18n";
+import { type Language, SOURCE_LANGUAGE } from "../languages";
 import { codeText, helperLanguage } from "./language";
-
-export { AUDIT_ACTION_LABELS, auditActionLabel } from "../services/platform/audit-labels";
 
 /**
  * Human words for the codes the database stores, for views. A page never shows a stored code
@@ -85,39 +84,60 @@ export function statusFamily(kind: string, code: unknown): StateFamily | "neutra
   return families[kind]?.[c] ?? "neutral";
 }
 
-/** Findings grouped as met / not met / to check, each group in the order the rules are checked. */
-export function findingGroups(findings: unknown): { key: string; title: string; items: Finding[] }[] {
+/**
+ * An audit action in words in a language, from the codes catalogue ("codes:audit.letter.issued").
+ * The stored code stays the auditors' key (pages show it beside the label); an unknown code is
+ * shown as it is rather than hidden.
+ */
+export function auditActionLabel(code: string, language: Language = SOURCE_LANGUAGE): string {
+  // Only a dotted action names a label; a bare group ("application") would name a whole branch.
+  if (!/^[a-z0-9_-]+\.[a-z0-9_.-]+$/i.test(code)) return code;
+  const label = translator(language)(AUDIT_LABEL + code, { defaultValue: code });
+  return typeof label === "string" ? label : code;
+}
+const AUDIT_LABEL = "codes:audit.";
+
+/** Findings grouped as met / not met / to check, each group in the order the rules are checked; titles in `language`. */
+export function findingGroups(findings: unknown, language: Language = SOURCE_LANGUAGE): { key: string; title: string; items: Finding[] }[] {
   const list = Array.isArray(findings) ? (findings as Finding[]) : [];
+  const t = translator(language);
   const groups = [
-    { key: "pass", title: "Met" },
-    { key: "fail", title: "Not met" },
-    { key: "review", title: "To check" },
+    { key: "pass", title: t("common:findings.groups.pass") },
+    { key: "fail", title: t("common:findings.groups.fail") },
+    { key: "review", title: t("common:findings.groups.review") },
   ];
   return groups.map((g) => ({ ...g, items: list.filter((f) => f.status === g.key) })).filter((g) => g.items.length > 0);
 }
 
-/** The path of an application as the applicant sees it, with where it is now. */
-export function lifecycleSteps(state: string): { label: string; status: "done" | "current" | "todo" | "stopped" }[] {
-  const steps: { label: string; states: string[] }[] = [
-    { label: "Draft", states: ["draft"] },
-    { label: "Submitted", states: ["submitted", "more-info-requested", "reserve-listed"] },
-    { label: "Approved", states: ["approved", "rejected", "withdrawn"] },
-    { label: "Award accepted", states: ["accepted", "cancelled", "expired"] },
-    { label: "Claim", states: ["claim-submitted", "claim-verified", "claim-rejected"] },
-    { label: "Paid", states: ["paid", "closed"] },
+/** The path of an application as the applicant sees it, with where it is now, in `language`. */
+export function lifecycleSteps(state: string, language: Language = SOURCE_LANGUAGE): { label: string; status: "done" | "current" | "todo" | "stopped" }[] {
+  const t = translator(language);
+  const steps: { key: string; states: string[] }[] = [
+    { key: "draft", states: ["draft"] },
+    { key: "submitted", states: ["submitted", "more-info-requested", "reserve-listed"] },
+    { key: "approved", states: ["approved", "rejected", "withdrawn"] },
+    { key: "accepted", states: ["accepted", "cancelled", "expired"] },
+    { key: "claim", states: ["claim-submitted", "claim-verified", "claim-rejected"] },
+    { key: "paid", states: ["paid", "closed"] },
   ];
   const at = steps.findIndex((s) => s.states.includes(state));
   const stopped = stateFamily(state) === "negative";
-  return steps.map((s, i) => ({
-    label: i === at && s.label !== stateLabel(state) ? stateLabel(state) : s.label,
-    status: i < at ? "done" : i === at ? (stopped ? "stopped" : state === "paid" || state === "closed" ? "done" : "current") : "todo",
-  }));
+  const current = codeText(language, "state", state, stateLabel(state));
+  return steps.map((s, i) => {
+    const label = t(LIFECYCLE_STEP + s.key);
+    return {
+      label: i === at && label !== current ? current : label,
+      status: i < at ? "done" : i === at ? (stopped ? "stopped" : state === "paid" || state === "closed" ? "done" : "current") : "todo",
+    };
+  });
 }
+const LIFECYCLE_STEP = "codes:lifecycleStep.";
 
-/** The steps of applying, with the one the applicant is on (1: answers, 2: check, 3: submitted). */
-export function applySteps(current: number): { label: string; status: "done" | "current" | "todo" }[] {
-  return ["Fill in the application", "Check your answers", "Declare and submit"].map((label, i) => ({
-    label, status: i + 1 < current ? "done" : i + 1 === current ? "current" : "todo",
+/** The steps of applying, with the one the applicant is on (1: answers, 2: check, 3: submitted), in `language`. */
+export function applySteps(current: number, language: Language = SOURCE_LANGUAGE): { label: string; status: "done" | "current" | "todo" }[] {
+  const t = translator(language);
+  return ["codes:applyStep.answers", "codes:applyStep.check", "codes:applyStep.submit"].map((key, i) => ({
+    label: t(key), status: i + 1 < current ? "done" : i + 1 === current ? "current" : "todo",
   }));
 }
 
@@ -139,18 +159,19 @@ export function applicationNumber(id: unknown): string {
   return `APP-${text(id).padStart(5, "0")}`;
 }
 
+
 /** Handlebars helpers built on the labels above. */
 export function labelHelpers(formatDate: (iso: string) => string) {
   return {
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "family", stateFamily(text(s)), FAMILY_LABELS[stateFamily(text(s))]),
     codeLabel: (kind: unknown, code: unknown, options: unknown) => codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)),
-    auditActionLabel: (code: unknown) => auditActionLabel(text(code)),
+    auditActionLabel: (code: unknown, options: unknown) => auditActionLabel(text(code), helperLanguage(options)),
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
-    findingGroups: (findings: unknown) => findingGroups(findings),
-    lifecycleSteps: (s: unknown) => lifecycleSteps(text(s)),
+    findingGroups: (findings: unknown, options: unknown) => findingGroups(findings, helperLanguage(options)),
+    lifecycleSteps: (s: unknown, options: unknown) => lifecycleSteps(text(s), helperLanguage(options)),
     submissionValue: (field: unknown, value: unknown) => submissionValue(field, value, formatDate),
-    applySteps: (n: unknown) => applySteps(Number(n)),
+    applySteps: (n: unknown, options: unknown) => applySteps(Number(n), helperLanguage(options)),
     applicationNumber: (id: unknown) => applicationNumber(id),
     subtract: (a: unknown, b: unknown) => Number(a) - Number(b),
   };

@@ -114,5 +114,22 @@ for (const engine of testDatabases()) {
       }
       expect((await admin.get("/admin/audit.csv?to=2026-13-01")).status).to.equal(400);
     });
+
+    it("names each action in the reader's language, beside the stored code, on the page and in the CSV", async () => {
+      const fr = (url: string) => admin.get(url).set("Cookie", "vd.lang=fr");
+      const page = (await fr("/admin/audit?action=login.").expect(200)).text;
+      expect(page).to.include('<html lang="fr">');
+      expect(page).to.include('<td>Connexion réussie<br><code class="muted">login.succeeded</code></td>');
+      expect(page).not.to.include("Signed in<br>");
+      const other = (await fr("/admin/audit?action=two-factor.").expect(200)).text;
+      expect(other).to.include('<td>Code à deux facteurs accepté<br><code class="muted">two-factor.succeeded</code></td>');
+      // The file keeps the code in its own column and the label beside it, whatever the header row says.
+      const rows: string[][] = parse((await fr("/admin/audit.csv?action=login.succeeded").expect(200)).text);
+      const entry = defined(rows.find((r) => r.includes("login.succeeded")), "a sign-in in the CSV");
+      expect(entry[entry.indexOf("login.succeeded") + 1]).to.equal("Connexion réussie");
+      const english: string[][] = parse((await admin.get("/admin/audit.csv?action=login.succeeded").expect(200)).text);
+      const en = defined(english.find((r) => r.includes("login.succeeded")), "a sign-in in the English CSV");
+      expect(en[en.indexOf("login.succeeded") + 1]).to.equal("Signed in");
+    });
   });
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import type { Express } from "express";
@@ -13,6 +17,17 @@ const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => 
   res.on("data", (c: Buffer) => chunks.push(c));
   res.on("end", () => cb(null, Buffer.concat(chunks)));
 };
+
+function pdfText(pdf: Buffer): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "results-report-"));
+  try {
+    const file = path.join(dir, "report.pdf");
+    writeFileSync(file, pdf);
+    return execFileSync("pdftotext", [file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 for (const engine of testDatabases()) {
   describe(`programme results pages (${engine.name})`, function () {
@@ -128,6 +143,39 @@ for (const engine of testDatabases()) {
       expect(pdf.subarray(0, 5).toString()).to.equal("%PDF-");
       expect(pdf.includes(Buffer.from("/Subtype /Image"))).to.equal(false);
       expect(pdf.length).to.be.greaterThan(20_000);
+    });
+
+    it("shows the dashboard to a German reader in German: titles, key figures, chart texts and amounts", async () => {
+      const res = await manager.get("/results?from=2026-01-01").set("Cookie", "vd.lang=de");
+      expect(res.status).to.equal(200);
+      expect(res.text).to.include('<html lang="de">').and.include("<title>Ergebnisse des Programms – Voucherdesk</title>");
+      expect(res.text).to.include("<h1>Ergebnisse des Programms</h1>");
+      expect(res.text).to.include("Was die Gutscheine bewirken und wie das Budget eingesetzt wird: ab 1. Januar 2026.");
+      expect(res.text).to.include("Ihre Region, Capital Region of Denmark, ist in den Diagrammen umrandet");
+      expect(res.text).to.include("<dt>Eingereichte Anträge</dt>").and.include("<dt>Bewilligungsquote</dt>");
+      expect(res.text).to.include("9.215,00 EUR").and.not.include("EUR 9,215.00");
+      expect(res.text).to.include('<h2 id="chart-by-state-h">Gutscheine nach Status</h2>').and.include("<caption>Gutscheine nach Status: Daten</caption>");
+      expect(res.text).to.include('<th scope="row">Bewilligt, noch nicht ausgezahlt</th>').and.not.include("Approved, not yet paid");
+      // The chart itself: legend, axis caption and its accessible description.
+      expect(res.text).to.include(">Gebunden (abzüglich Freigaben)</text>").and.include(">Region des Antragstellers (Zeilen) × Region des Partners (Spalten)</text>");
+      expect(res.text).to.match(/<desc id="chart-desc-\d+">\d+ unterschiedliche internationale Kooperationen begonnen/);
+      expect(res.text).not.to.match(/results:|charts\.[a-z]/);
+    });
+
+    it("writes the indicator report PDF in Dutch for a Dutch reader, the same bytes each time", async () => {
+      // The PDF records when it was made: a stopped clock makes two downloads comparable.
+      const at = new Date();
+      const reader = await signIn(buildApp(db, { clock: () => at }), "manager@demo.test");
+      const get = () => reader.get("/results/report.pdf").set("Cookie", "vd.lang=nl").buffer(true).parse(binary);
+      const first = (await get()).body as Buffer;
+      const text = pdfText(first);
+      expect(text).to.include("IN2LifeSciences indicatorenrapport").and.include("Periode: het hele programma");
+      expect(text).to.include("Ondernemingen die subsidie ontvangen").and.include("4 ondernemingen");
+      expect(text).to.include("Records achter het cijfer: 5 (opgenomen in het XLSX-rapport).");
+      expect(text).to.include("EUR 9.203,37").and.include("Budget per oproep");
+      expect(text).not.to.include("Enterprises receiving grants");
+      expect(((await get()).body as Buffer).equals(first)).to.equal(true);
+      expect(pdfText((await reader.get("/results/report.pdf").buffer(true).parse(binary)).body as Buffer)).to.include("Enterprises receiving grants");
     });
 
     it("publishes aggregates without signing in and without names, withholding small groups", async () => {

@@ -83,9 +83,9 @@ for (const engine of testDatabases()) {
       expect(again).to.be.instanceOf(ConflictError);
       expect(again.message).to.include("already been submitted");
       const detail = await applicationDetail(ctx, id);
-      expect(detail.timeline.map((t) => t.label)).to.include.members(["Application draft created", "Application submitted", "Application resubmitted"]);
+      expect(detail.timeline.map((t) => t.action)).to.include.members(["application.draft-created", "application.submit", "application.resubmit"]);
       const list = await listCompanyApplications(ctx);
-      expect(list.find((a) => a.id === id)!.stateLabel).to.equal("Submitted");
+      expect(list.find((a) => a.id === id)!.nextStep).to.equal("submitted");
       await withdrawApplication(ctx, id);
       expect(defined(await db("applications").where({ id }).first()).state).to.equal("withdrawn");
     });

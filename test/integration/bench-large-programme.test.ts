@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
+import { toBuffer } from "../../server/db/tables/award-letters";
 import type { Db } from "../../server/db/connection";
 import { STATE_LABELS } from "../../server/domain/lifecycle";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
@@ -20,7 +22,10 @@ for (const engine of testDatabases()) {
 
     it("builds the requested size with applications in many states", async () => {
       expect(summary.applications).to.equal(700);
-      expect(Number((await db("applications").where("reference", "like", "APP-%").count({ n: "*" }))[0]?.n)).to.be.greaterThan(500);
+      // Submitted applications carry APP-nnnnn; an approval gives them their award letter's reference.
+      const referenced = await db("applications").whereNotNull("reference").pluck("reference");
+      expect(referenced.length).to.be.greaterThan(500);
+      expect(referenced.every((r) => r !== null && (/^APP-\d{5}$/.test(r) || /^IN2LS-\d{4}-[A-Z]+-[A-Z]+-\d{4}$/.test(r)))).to.equal(true);
       expect(Object.keys(summary.states).length).to.be.greaterThanOrEqual(10);
       for (const s of Object.keys(summary.states)) expect(STATE_LABELS).to.have.property(s);
       expect(summary.ledgerEntries).to.be.greaterThan(summary.applications);
@@ -62,6 +67,44 @@ for (const engine of testDatabases()) {
       for (const p of paid) expect(p.path, `payment ${p.id}`).to.not.equal(null);
       const [{ n } = { n: 0 }] = await db("payment_paths").whereNull("closed_at").groupBy("claim_id").havingRaw("count(*) > 1").count({ n: "*" });
       expect(Number(n ?? 0)).to.equal(0);
+    });
+
+    it("every approved application has one award letter, numbered per prefix in the order of approval, stored with the SHA-256 of its bytes", async () => {
+      const approved = await db("applications").whereNotNull("approved_on").orderBy("id").select("id", "reference", "approved_on", "decided_at", "partner_id", "voucher_type_id");
+      const letters = await db("award_letters").select("application_id", "reference", "sha256", "pdf", "issued_at", "language");
+      const byApp = new Map(letters.map((l) => [Number(l.application_id), l]));
+      expect(approved.length).to.be.greaterThan(300);
+      expect(letters.length).to.equal(approved.length);
+      expect(summary.letters).to.be.greaterThan(300);
+      // The demo data's own letters are there too; the bulk adds exactly one per approved application.
+      const regionOfPartner = new Map((await db("partners as p").join("regions as r", "r.id", "p.region_id").select<{ id: number; code: string }[]>("p.id", "r.code")).map((p) => [Number(p.id), p.code]));
+      const typeCode = new Map((await db("voucher_types").select("id", "code")).map((t) => [Number(t.id), String(t.code)]));
+      for (const a of approved) {
+        const letter = byApp.get(Number(a.id));
+        expect(letter, `application ${a.id}`).to.not.equal(undefined);
+        if (!letter) continue;
+        expect(a.reference, `application ${a.id}`).to.equal(letter.reference);
+        const prefix = `IN2LS-${String(a.approved_on).slice(0, 4)}-${regionOfPartner.get(Number(a.partner_id))}-${typeCode.get(Number(a.voucher_type_id))}-`;
+        expect(letter.reference.startsWith(prefix), letter.reference).to.equal(true);
+        expect(letter.issued_at).to.equal(a.decided_at);
+        expect(createHash("sha256").update(toBuffer(letter.pdf)).digest("hex")).to.equal(letter.sha256);
+        expect(toBuffer(letter.pdf).subarray(0, 5).toString()).to.equal("%PDF-");
+      }
+      // Per prefix: the numbers are 1..n without gaps, rising with the issue instant, and the
+      // prefix's counter stands at n, so the next approval takes n + 1.
+      const perPrefix = new Map<string, { n: number; at: string }[]>();
+      for (const l of letters) {
+        const cut = l.reference.lastIndexOf("-") + 1;
+        const list = perPrefix.get(l.reference.slice(0, cut)) ?? [];
+        list.push({ n: Number(l.reference.slice(cut)), at: l.issued_at });
+        perPrefix.set(l.reference.slice(0, cut), list);
+      }
+      const counters = new Map((await db("letter_numbers").select("prefix", "last_sequence")).map((c) => [c.prefix, Number(c.last_sequence)]));
+      for (const [prefix, list] of perPrefix) {
+        list.sort((x, y) => x.n - y.n);
+        expect(list.map((x) => x.n), prefix).to.deep.equal(list.map((_, i) => i + 1));
+        expect(counters.get(prefix), prefix).to.equal(list.length);
+      }
     });
 
     it("is deterministic: the same seed gives the same applications and ledger", async () => {

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Config } from "../../server/config";
 import type { Db } from "../../server/db/connection";
 import { buildApp, currentCode, forgetUsedCodes, sameTargetAs } from "./app";
 import { testDatabases } from "./db";
@@ -33,10 +34,10 @@ export interface BrowserRig {
   close(): Promise<void>;
 }
 
-export async function startBrowserRig(prepare: (db: Db) => Promise<void>, clock?: () => Date): Promise<BrowserRig> {
+export async function startBrowserRig(prepare: (db: Db) => Promise<void>, clock?: () => Date, config?: Config): Promise<BrowserRig> {
   const db = await defined(testDatabases()[0]).create();
   await prepare(db);
-  const { server, baseUrl } = await listen(buildApp(db, { clock }));
+  const { server, baseUrl } = await listen(buildApp(db, { clock, config }));
   const browser = await launchBrowser();
   return {
     db, browser, baseUrl,

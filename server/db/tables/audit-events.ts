@@ -1,10 +1,9 @@
 import type { AuditEventsRow } from "./rows";
 import { dbInt } from "./values";
 
-/** One audit event as timelines and the audit page show it; `label` is the event in words. */
+/** One audit event as timelines and the audit page show it (the action is put in words at the web edge). */
 export interface AuditEvent {
   id: number;
-  label: string;
   at: string;
   actorLabel: string | null;
   action: string;
@@ -15,10 +14,9 @@ export interface AuditEvent {
   requestId: string | null;
 }
 
-export function toAuditEvent(row: AuditEventsRow, label: (action: string) => string): AuditEvent {
+export function toAuditEvent(row: AuditEventsRow): AuditEvent {
   return {
     id: dbInt(row.id),
-    label: label(row.action),
     at: row.at,
     actorLabel: row.actor_label,
     action: row.action,
@@ -37,6 +35,6 @@ export interface AuditChainedEvent extends AuditEvent {
   hash: string | null;
 }
 
-export function toAuditChainedEvent(row: AuditEventsRow, label: (action: string) => string): AuditChainedEvent {
-  return { ...toAuditEvent(row, label), prevId: row.prev_id === null ? null : dbInt(row.prev_id), prevHash: row.prev_hash, hash: row.hash };
+export function toAuditChainedEvent(row: AuditEventsRow): AuditChainedEvent {
+  return { ...toAuditEvent(row), prevId: row.prev_id === null ? null : dbInt(row.prev_id), prevHash: row.prev_hash, hash: row.hash };
 }

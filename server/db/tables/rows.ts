@@ -293,6 +293,11 @@ export interface LedgerEntriesRow {
   at: string;
 }
 
+export interface LetterNumbersRow {
+  prefix: string;
+  last_sequence: number;
+}
+
 export interface LoginAttemptsRow {
   id: number;
   email: string;
@@ -507,6 +512,7 @@ export interface TableRows {
   emails: EmailsRow;
   exchange_rates: ExchangeRatesRow;
   ledger_entries: LedgerEntriesRow;
+  letter_numbers: LetterNumbersRow;
   login_attempts: LoginAttemptsRow;
   partners: PartnersRow;
   password_reset_requests: PasswordResetRequestsRow;

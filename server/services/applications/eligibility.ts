@@ -13,7 +13,7 @@ import { NotFoundError } from "../../errors";
 import { currentRelations } from "../people/company-queries";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
-import { callVoucherType, getScheme } from "../scheme/reference";
+import { callVoucherType, getScheme, type VoucherTypeRow } from "../scheme/reference";
 
 function relationKind(kind: string): "partner" | "linked" {
   if (kind === "partner" || kind === "linked") return kind;
@@ -32,7 +32,7 @@ export async function findingsFor(
   db: Db | Trx,
   ctx: ServiceContext,
   app: Application,
-  opts: { stage: "submit" | "approve"; amountCents: Cents },
+  opts: { stage: "submit" | "approve"; amountCents: Cents; type?: VoucherTypeRow },
 ): Promise<Finding[]> {
   const scheme = await getScheme(db);
   const company = await db("companies").where({ id: app.companyId }).first();
@@ -46,7 +46,7 @@ export async function findingsFor(
   const call = toCallRecord(callRow);
   const offered = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
     .where("cvt.call_id", app.callId).select<{ code: string }[]>("vt.code");
-  const type = await callVoucherType(db, app.callId, app.voucherTypeId);
+  const type = opts.type ?? await callVoucherType(db, app.callId, app.voucherTypeId);
   const others = (await db("applications as a").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("a.company_id", app.companyId).whereNot("a.id", app.id)
     .select<OtherRow[]>("a.call_id", "a.state", "a.approved_cents", "a.approved_on", "vt.code as type_code"))

@@ -8,7 +8,7 @@ import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
 import { dbCents } from "../../db/tables/values";
 import { blockingFindings, type Finding } from "../../domain/eligibility";
 import { remainingCents } from "../../domain/budget";
-import { allowedActions, STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import { allowedActions, type AppState } from "../../domain/lifecycle";
 import type { Cents } from "../../domain/money";
 import { claimWindow, voucherStateOn } from "../../domain/claims";
 import { localDate } from "../../domain/time";
@@ -80,17 +80,10 @@ export async function checkAnswers(ctx: ServiceContext, id: number) {
   return { app, voucherType: type, missing: Object.values(missing), findings, blocking: blockingFindings(findings), total: costsTotal(app), emailConfirmed };
 }
 
-const NEXT_STEP: Partial<Record<AppState, string>> = {
-  draft: "Complete the form, check your answers and submit.",
-  submitted: "Wait for the cluster manager's decision.",
-  "more-info-requested": "Add the information asked for and submit again.",
-  approved: "Accept the award to start the activity.",
-  "reserve-listed": "Wait: the application is on the reserve list.",
-  accepted: "Carry out the activity, then submit the claim before the deadline.",
-  "claim-submitted": "Wait for the claim to be verified.",
-  "claim-rejected": "Correct the claim and submit it again.",
-  "claim-verified": "Wait for the payment.",
-};
+/** The states in which the applicant has a next step to take or wait for; the page words it from the state. */
+const NEXT_STEP_STATES: ReadonlySet<AppState> = new Set<AppState>([
+  "draft", "submitted", "more-info-requested", "approved", "reserve-listed", "accepted", "claim-submitted", "claim-rejected", "claim-verified",
+]);
 
 export async function listCompanyApplications(ctx: ServiceContext) {
   const companyId = requireCompany(ctx);
@@ -100,7 +93,7 @@ export async function listCompanyApplications(ctx: ServiceContext) {
     const app = toApplication(r);
     // Shown as expired once the claim deadline has passed, also before the daily job has run (R12).
     const state = voucherStateOn(app, today);
-    return { ...app, state, stateLabel: STATE_LABELS[state] ?? state, nextStep: NEXT_STEP[state] ?? "" };
+    return { ...app, state, nextStep: NEXT_STEP_STATES.has(state) ? state : null };
   });
 }
 
@@ -132,7 +125,7 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
   return {
     app, currentState, applicantActions, claimWindow: applicantActions.includes("claim") ? claimWindow(app, today) : null,
     timeline, letter: letter ? { reference: letter.reference, issuedAt: letter.issued_at } : null,
-    claims, attachments, stateLabel: STATE_LABELS[app.state], total: costsTotal(app),
+    claims, attachments, total: costsTotal(app),
     findings: app.eligibilityJson ? (JSON.parse(app.eligibilityJson) as Finding[]) : [],
   };
 }

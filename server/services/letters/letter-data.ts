@@ -6,7 +6,8 @@ import type { Language } from "../../languages";
 import { applicantLanguage } from "../people/language";
 import type { AwardLetterData } from "../../letters/award-letter";
 import type { ServiceContext, Trx } from "../platform/context";
-import { callVoucherType } from "../scheme/reference";
+import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
+import type { ApplicationsRow, SchemesRow } from "../../db/tables/rows";
 
 /*
  * The award letter's data: the facts the letter states, gathered from the database. Wording and
@@ -34,6 +35,12 @@ function lines(text: string | null | undefined): string[] {
   return (text ?? "").split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
 }
 
+/** What the caller (an approval) has read in the same transaction already, so it is not read again. */
+export interface LetterFactsKnown {
+  /** The voucher type with the call's settings (callVoucherType). */
+  type?: VoucherTypeRow;
+}
+
 const incomplete = () => new ValidationError("The award letter cannot be issued: the approving manager is not recorded.", { decided_by: "Missing." });
 
 /**
@@ -46,8 +53,9 @@ export async function awardLetterData(
   ctx: Pick<ServiceContext, "config" | "actor">,
   applicationId: number,
   issue: { reference: string; issuedAt: string },
+  known: LetterFactsKnown & { application?: ApplicationsRow } = {},
 ): Promise<AwardLetterData> {
-  const app = await db("applications").where({ id: applicationId }).first();
+  const app = known.application ?? await db("applications").where({ id: applicationId }).first();
   if (!app) throw new NotFoundError();
   const { approved_cents: approvedCents, approved_on: approvedOn, completion_deadline: completionDeadline, claim_deadline: claimDeadline } = app;
   if (approvedCents === null || approvedOn === null || completionDeadline === null || claimDeadline === null) {
@@ -58,11 +66,11 @@ export async function awardLetterData(
   const company = await db("companies").where({ id: app.company_id }).first();
   const partner = await db("partners as p").join("regions as r", "r.id", "p.region_id").where("p.id", app.partner_id)
     .first<{ name: string; address: string; region_name: string; country: string } | undefined>("p.name", "p.address", "r.name as region_name", "r.country");
-  const call = await db("calls").where({ id: app.call_id }).first("scheme_id");
-  const scheme = call ? await db("schemes").where({ id: call.scheme_id }).first("de_minimis_ceiling_cents") : undefined;
+  const scheme = await db("calls as c").join("schemes as s", "s.id", "c.scheme_id").where("c.id", app.call_id)
+    .first<Pick<SchemesRow, "de_minimis_ceiling_cents"> | undefined>("s.de_minimis_ceiling_cents");
   if (!company || !partner || !scheme) throw new NotFoundError();
   // The call's settings, as the approval used them (R11, R14).
-  const type = await callVoucherType(db, app.call_id, app.voucher_type_id);
+  const type = known.type ?? await callVoucherType(db, app.call_id, app.voucher_type_id);
   const counterpartRegion = app.counterpart_region_id === null
     ? undefined
     : await db("regions").where({ id: app.counterpart_region_id }).first("name", "country");

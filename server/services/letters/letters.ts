@@ -20,7 +20,7 @@ import { loadApplication, lockApplication } from "../applications/records";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, nowIso } from "../platform/context";
-import { awardLetterData } from "./letter-data";
+import { awardLetterData, type LetterFactsKnown } from "./letter-data";
 
 export { awardLetterData } from "./letter-data";
 export { toBuffer } from "../../db/tables/award-letters";
@@ -55,16 +55,20 @@ export interface DecidedLetter {
   markup?: RenderedLetterMarkup;
 }
 
-/** The next free number under a reference prefix, counting stored and pending letters. */
+/**
+ * The next number under a reference prefix: one upsert of the prefix's counter (letter_numbers),
+ * whatever the number of letters already issued. On PostgreSQL the upsert holds the counter's row
+ * lock until the approval commits, so concurrent approvals under one prefix number one after the
+ * other; SQLite's single connection already serialises transactions. The unique constraints on
+ * the references stay the last line of defence.
+ */
 async function nextSequence(trx: Trx, prefix: string): Promise<number> {
-  // Serialises numbering per prefix on PostgreSQL until commit; the unique constraints stay the
-  // last line of defence. SQLite's single connection already serialises transactions.
-  if (isPostgres(trx)) await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [prefix]);
-  const stored: string[] = await trx("award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
-  const pending: string[] = await trx("pending_award_letters").where("reference", "like", `${prefix}%`).pluck("reference");
-  const highest = [...stored, ...pending].map((r) => r.slice(prefix.length)).filter((s) => /^\d+$/.test(s)).map(Number)
-    .reduce((a, b) => Math.max(a, b), 0);
-  return highest + 1;
+  const [row] = await trx("letter_numbers").insert({ prefix, last_sequence: 1 })
+    .onConflict("prefix").merge({ last_sequence: trx.raw("?? + 1", ["letter_numbers.last_sequence"]) })
+    .returning("last_sequence");
+  const sequence = Number(typeof row === "object" ? row.last_sequence : row);
+  if (!Number.isSafeInteger(sequence) || sequence < 1) throw new Error(`letter_numbers: unexpected sequence ${String(sequence)} for ${prefix}`);
+  return sequence;
 }
 
 type LetterState = { kind: "stored"; letter: IssuedLetter } | { kind: "pending"; letter: DecidedLetter } | { kind: "none" };
@@ -88,20 +92,19 @@ async function letterState(trx: Trx, applicationId: number): Promise<LetterState
  * against the template; no PDF yet (storeAwardLetter writes it after the commit). Idempotent: an
  * application whose letter is already decided gets that one back.
  */
-export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number): Promise<DecidedLetter | IssuedLetter> {
+export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicationId: number, known: LetterFactsKnown = {}): Promise<DecidedLetter | IssuedLetter> {
   // Two approvals of the same application at once must not both number a letter.
   await lockApplication(trx, applicationId);
   const state = await letterState(trx, applicationId);
   if (state.kind !== "none") return state.letter;
 
+  // The whole row: the letter's data is made from it too (awardLetterData), so it is read once.
   const app = await trx("applications as a")
     .join("partners as p", "p.id", "a.partner_id")
     .join("regions as r", "r.id", "p.region_id")
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
     .where("a.id", applicationId)
-    .first<{ state: string; approved_on: string | null; decided_by: number | null; region_code: string; type_code: string } | undefined>(
-      "a.state", "a.approved_on", "a.decided_by", "r.code as region_code", "vt.code as type_code",
-    );
+    .first<(ApplicationsRow & { region_code: string; type_code: string }) | undefined>("a.*", "r.code as region_code", "vt.code as type_code");
   if (!app) throw new NotFoundError();
   if (app.state !== "approved") {
     throw new ConflictError("An award letter is issued when the application is approved; this application is not approved.", "letter_not_approved");
@@ -120,7 +123,7 @@ export async function decideAwardLetter(trx: Trx, ctx: ServiceContext, applicati
     programme: LETTER_PROGRAMME, year, regionCode: app.region_code, typeCode: app.type_code, sequence: await nextSequence(trx, prefix),
   });
   const issuedAt = nowIso(ctx);
-  const data = await awardLetterData(trx, ctx, applicationId, { reference, issuedAt });
+  const data = await awardLetterData(trx, ctx, applicationId, { reference, issuedAt }, { ...known, application: app });
   // The whole wording is checked now (data, de minimis ceiling, template), so a letter that cannot
   // be made refuses the approval; only the layout into PDF is left for after the commit.
   const markup = renderAwardLetterMarkup(data);

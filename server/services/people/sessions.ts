@@ -28,20 +28,29 @@ export function sessionHandle(sid: string): string {
   return createHash("sha256").update(sid).digest("hex").slice(0, 24);
 }
 
-/** "Firefox on Windows"; the raw user agent shortened when it cannot be read. */
-export function deviceInWords(userAgent: string): string {
-  if (!userAgent) return "Unknown device";
+/**
+ * The device of a session as the page names it ("Firefox on Windows" in the reader's language):
+ * the browser and system when they can be read, else the raw user agent shortened, else unknown.
+ */
+export type Device =
+  | { kind: "browserOnOs"; browser: string; os: string }
+  | { kind: "named"; name: string }
+  | { kind: "unknown" };
+
+export function describeDevice(userAgent: string): Device {
+  if (!userAgent) return { kind: "unknown" };
   const parsed = Bowser.parse(userAgent);
   const browser = parsed.browser.name;
   const os = parsed.os.name;
-  if (browser && os) return `${browser} on ${os}`;
-  if (browser || os) return browser ?? os ?? "";
-  return userAgent.length > 60 ? `${userAgent.slice(0, 57)}...` : userAgent;
+  if (browser && os) return { kind: "browserOnOs", browser, os };
+  const name = browser ?? os;
+  if (name) return { kind: "named", name };
+  return { kind: "named", name: userAgent.length > 60 ? `${userAgent.slice(0, 57)}...` : userAgent };
 }
 
 export interface ActiveSession {
   handle: string;
-  device: string;
+  device: Device;
   ip: string;
   signedInAt: string | null;
   lastSeenAt: string | null;
@@ -66,7 +75,7 @@ export async function listOwnSessions(ctx: ServiceContext, currentSid: string): 
       // A session the server would end at its next request is over already (the row stays until then).
       if (signedInAt !== null && lastSeenAt !== null && sessionEnded({ signedInAt, lastSeenAt }, actor.role, now, ctx.config.sessionLimits)) return null;
       return {
-        handle: sessionHandle(r.sid), device: deviceInWords(typeof a.userAgent === "string" ? a.userAgent : ""),
+        handle: sessionHandle(r.sid), device: describeDevice(typeof a.userAgent === "string" ? a.userAgent : ""),
         ip: typeof a.ip === "string" ? a.ip : "", signedInAt: iso(a.signedInAt), lastSeenAt: iso(a.lastSeenAt), current: r.sid === currentSid,
       };
     })

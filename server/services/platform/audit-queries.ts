@@ -2,7 +2,6 @@ import type { Knex } from "knex";
 import { type AuditChainedEvent, toAuditChainedEvent, toAuditEvent } from "../../db/tables/audit-events";
 import type { AuditEventsRow } from "../../db/tables/rows";
 import type { AuditRow } from "./audit";
-import { auditActionLabel } from "./audit-labels";
 import { type ChainState, verifyAuditChain } from "./audit-chain";
 import type { ServiceContext } from "./context";
 
@@ -44,7 +43,7 @@ export async function listAuditEvents(ctx: ServiceContext, f: AuditFilter, befor
   const q = ctx.db("audit_events").orderBy("id", "desc").limit(AUDIT_PAGE_SIZE + 1);
   applyFilter(q, f);
   if (before !== null) void q.where("id", "<", before);
-  const rows = (await q).map((r) => toAuditEvent(r, auditActionLabel));
+  const rows = (await q).map((r) => toAuditEvent(r));
   const page = rows.slice(0, AUDIT_PAGE_SIZE);
   return { rows: page, nextBefore: rows.length > AUDIT_PAGE_SIZE ? (page.at(-1)?.id ?? null) : null };
 }
@@ -57,7 +56,7 @@ export async function* auditExportRows(ctx: ServiceContext, f: AuditFilter): Asy
     applyFilter(q, f);
     const rows = await q;
     for (const r of rows) {
-      const e = toAuditChainedEvent(r, auditActionLabel);
+      const e = toAuditChainedEvent(r);
       after = e.id;
       yield e;
     }

@@ -1,4 +1,3 @@
-import { auditActionLabel } from "./audit-labels";
 import { type AuditChainedEvent, type AuditEvent, toAuditEvent } from "../../db/tables/audit-events";
 import { type AuditFilter, auditExportRows } from "./audit-queries";
 import type { ServiceContext, Trx } from "./context";
@@ -63,5 +62,5 @@ export async function entityTimeline(ctx: ServiceContext, entityType: string, en
   const rows = await ctx.db("audit_events")
     .where({ entity_type: entityType, entity_id: String(entityId) })
     .orderBy("id", "asc");
-  return rows.map((r) => toAuditEvent(r, auditActionLabel));
+  return rows.map((r) => toAuditEvent(r));
 }

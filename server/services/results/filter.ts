@@ -1,6 +1,5 @@
 import { DateTime } from "luxon";
 import { BadRequestError } from "../../errors";
-import { dayInWords } from "../../domain/date-format";
 
 /*
  * The period and call a results page is about. Dates are calendar days in the programme's zone,
@@ -45,11 +44,4 @@ export function resultsQuery(f: ResultsFilter): string {
   if (f.to) p.set("to", f.to);
   if (f.callId) p.set("call", String(f.callId));
   return p.toString();
-}
-
-export function describePeriod(f: ResultsFilter): string {
-  if (f.from && f.to) return `${dayInWords(f.from)} to ${dayInWords(f.to)}`;
-  if (f.from) return `from ${dayInWords(f.from)}`;
-  if (f.to) return `up to ${dayInWords(f.to)}`;
-  return "the whole programme";
 }

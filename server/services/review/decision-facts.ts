@@ -8,17 +8,26 @@ import { findingsFor } from "../applications/eligibility";
 import { reserveList, type ReserveListed } from "../calls/queries";
 import { readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
+import type { CeilingState } from "../../domain/budget";
+import type { VoucherTypeRow } from "../scheme/reference";
 
 /* The facts a decision is taken on, read the same way by the review page and by the decision itself. */
 
 /** Eligibility findings (R3, R6-R11) of an application as of now, at the approval stage. */
-export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents): Promise<Finding[]> {
-  return findingsFor(db, ctx, app, { stage: "approve", amountCents });
+export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents, type?: VoucherTypeRow): Promise<Finding[]> {
+  return findingsFor(db, ctx, app, { stage: "approve", amountCents, type });
+}
+
+/** The skipped application as a page names it: the page words the notice in its reader's language. */
+export interface SkippedApplication { id: number; reference: string | null; submittedAt: string | null }
+
+export function skippedFacts(skipped: ReserveListed): SkippedApplication {
+  return { id: skipped.id, reference: skipped.reference, submittedAt: skipped.submittedAt };
 }
 
 /** The earlier reserve-listed application of the call that fits now and that approving `app` would skip (R4). */
-export async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" | "callId" | "submittedAt">): Promise<ReserveListed | null> {
-  const ceilings = await readCeilings(db, app.callId);
+export async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" | "callId" | "submittedAt">, known?: readonly CeilingState[]): Promise<ReserveListed | null> {
+  const ceilings = known ?? await readCeilings(db, app.callId);
   return skippedByApproval({ id: app.id, submittedAt: app.submittedAt }, await reserveList(db, app.callId, ceilings), ceilings);
 }
 

@@ -9,7 +9,7 @@ import { readCeilings } from "../finance/budget";
 import type { ServiceContext } from "../platform/context";
 import { callVoucherType } from "../scheme/reference";
 import { assertNoConflict, requireDecider } from "./conflicts";
-import { approvalFindings, skippedReserve, skipText } from "./decision-facts";
+import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve, skipText } from "./decision-facts";
 
 /*
  * What a decision would do, read before the manager confirms it. Nothing is written: the
@@ -36,8 +36,8 @@ export interface DecisionPreview {
   ceilings: CeilingAfter[];
   /** Approve: the application number is replaced by the voucher reference at approval. */
   renumbered: boolean;
-  /** Approve: why an earlier reserve-listed application is skipped, and the reason given. */
-  skipNotice: string | null;
+  /** Approve: the earlier reserve-listed application that is skipped, and the reason given. */
+  skipped: SkippedApplication | null;
   skipReason: string | null;
   /** Reject and request-info: the text the applicant receives. */
   message: string | null;
@@ -60,7 +60,7 @@ export async function previewDecision(ctx: ServiceContext, id: number, input: De
     .map((u) => ({ name: u.name, email: u.email }));
   const base: DecisionPreview = {
     kind: input.kind, app, recipients, amountCents: null, ceilings: [], renumbered: false,
-    skipNotice: null, skipReason: null, message: null, templateTitle: null,
+    skipped: null, skipReason: null, message: null, templateTitle: null,
   };
   switch (input.kind) {
     case "approve": return { ...base, ...(await approvalPreview(ctx, app, input.amountCents, input.skipReason)) };
@@ -98,7 +98,7 @@ async function approvalPreview(ctx: ServiceContext, app: Application, chosenCent
     amountCents: amount,
     ceilings: own.map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount })),
     renumbered: (app.reference ?? "").startsWith("APP-") || app.reference === null,
-    skipNotice: skipped ? skipText(skipped, ctx) : null,
+    skipped: skipped ? skippedFacts(skipped) : null,
     skipReason: skipReason || null,
   };
 }

@@ -69,12 +69,15 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     const problem = validateAwardAmount(type, app.requestedCents ?? 0, amount);
     if (problem) throw new ValidationError(problem, { amount: problem });
 
-    const findings = await approvalFindings(trx, ctx, app, amount);
+    const findings = await approvalFindings(trx, ctx, app, amount, type);
     const blocking = blockingFindings(findings);
     if (blocking[0]) {
       throw new RuleViolationError(blocking[0].rule, `This application cannot be approved: ${blocking.map((b) => `${b.message} (${b.rule})`).join(" ")}`);
     }
-    const skipped = await skippedReserve(trx, app);
+    // Read once for the reserve list and the ceilings to commit under; the ledger locks and
+    // re-reads the ones it books against.
+    const ceilings = await readCeilings(trx, app.callId);
+    const skipped = await skippedReserve(trx, app, ceilings);
     const skipReason = skipped ? (input.skipReason ?? "").trim() : "";
     if (skipped && !skipReason) {
       const message = `${skipText(skipped, ctx)} Approve that one first, or give the reason for approving this application ahead of it.`;
@@ -90,13 +93,13 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
       decided_at: nowIso(ctx), decided_by: deciderId, decision_reason: null,
     }, record);
     await recordDecision(trx, ctx, app, deciderId, "approve", { amountCents: amount, reason: null, ...record });
-    const defined = (await readCeilings(trx, app.callId)).map((c) => c.key);
+    const defined = ceilings.map((c) => c.key);
     await commit(trx, ctx, {
       callId: app.callId, applicationId: app.id, amountCents: amount,
       ceilingKeys: ceilingKeysFor({ voucherTypeCode: app.voucherTypeCode, partnerId: app.partnerId }, defined),
       idempotencyKey: `approve:${app.id}`, note: `Approval of ${app.reference ?? `application ${app.id}`}`,
     });
-    const letter = await decideAwardLetter(trx, ctx, app.id);
+    const letter = await decideAwardLetter(trx, ctx, app.id, { type });
     await notifyCompany(trx, ctx, app, "decision-approved", {
       reference: letter.reference, amount, approvedOn, completionDeadline, claimDeadline, letterReference: letter.reference,
     });

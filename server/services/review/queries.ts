@@ -20,7 +20,7 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 import { conflictOf, currentHandover, requireDecider, type Handover } from "./conflicts";
-import { approvalFindings, skippedReserve, skipText } from "./decision-facts";
+import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve } from "./decision-facts";
 
 /* The manager's pages: the review queue, an application under review, its decisions. */
 
@@ -148,7 +148,7 @@ export interface ApplicationReview {
   commitment: { committedCents: Cents; releasedCents: Cents; paidCents: Cents } | null;
   templates: RejectionTemplate[];
   /** When approving now would skip an earlier reserve-listed application that fits: why a reason is asked for. */
-  skipNotice: string | null;
+  skipped: SkippedApplication | null;
   decisions: DecisionRecord[];
   /** What approving at the current amount leaves in each ceiling it falls under, for the confirmation. */
   budgetAfterApproval: { label: string; remainingCents: Cents; afterCents: Cents }[];
@@ -186,7 +186,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
     letter: letterRow ? { reference: letterRow.reference, sha256: letterRow.sha256 } : null,
     commitment: c ? { committedCents: c.committedCents, releasedCents: c.releasedCents, paidCents: c.paidCents } : null,
     templates: await rejectionTemplates(ctx.db),
-    skipNotice: skipped ? skipText(skipped, ctx) : null,
+    skipped: skipped ? skippedFacts(skipped) : null,
     decisions: await decisionRecords(ctx.db, id),
     budgetAfterApproval: await budgetAfterApproval(ctx.db, app, amount),
   };

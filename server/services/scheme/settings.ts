@@ -3,6 +3,7 @@ import type { VoucherTypesRow } from "../../db/tables";
 import { toScheme } from "../../db/tables/schemes";
 import { toVoucherType } from "../../db/tables/voucher-types";
 import type { Cents } from "../../domain/money";
+import type { Language } from "../../languages";
 import { type VoucherTypeSettings, voucherTypeSettingsProblems } from "../../domain/scheme";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -22,7 +23,11 @@ export async function takeCallTypeSettings(trx: Trx, callId: number, at: string)
   }
 }
 
-export interface RegionUpdate { name: string; country: string; partnerName: string; partnerShortName: string; partnerAddress: string; partnerEmail: string | null }
+export interface RegionUpdate {
+  name: string; country: string; partnerName: string; partnerShortName: string; partnerAddress: string; partnerEmail: string | null;
+  /** The language the partner's people read when they have chosen none and their browser asks for none of ours; undefined keeps it. */
+  partnerLanguage?: Language;
+}
 
 export async function updateRegion(ctx: ServiceContext, regionId: number, input: RegionUpdate): Promise<void> {
   const fields: Record<string, string> = {};
@@ -33,13 +38,23 @@ export async function updateRegion(ctx: ServiceContext, regionId: number, input:
     if (!region) throw new NotFoundError();
     const partner = await trx("partners").where({ region_id: regionId }).first();
     await trx("regions").where({ id: regionId }).update({ name: input.name, country: input.country });
-    const partnerRow = { name: input.partnerName, short_name: input.partnerShortName, address: input.partnerAddress, email: input.partnerEmail };
+    const partnerRow = {
+      name: input.partnerName, short_name: input.partnerShortName, address: input.partnerAddress, email: input.partnerEmail,
+      default_language: input.partnerLanguage ?? partner?.default_language ?? "en",
+    };
     if (partner) await trx("partners").where({ id: partner.id }).update(partnerRow);
     else await trx("partners").insert({ ...partnerRow, region_id: regionId });
     await audit(trx, ctx, {
       action: "region.updated", entityType: "region", entityId: regionId,
       before: { region, partner }, after: { region: { name: input.name, country: input.country }, partner: partnerRow },
     });
+    // Its own entry, because it changes which language the partner's people and letters are in.
+    if (partner && partner.default_language !== partnerRow.default_language) {
+      await audit(trx, ctx, {
+        action: "partner.default-language-changed", entityType: "partner", entityId: partner.id,
+        before: { defaultLanguage: partner.default_language }, after: { defaultLanguage: partnerRow.default_language },
+      });
+    }
   });
 }
 

@@ -1,6 +1,8 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
+import type { TFunction } from "i18next";
 import { formatAmount, type Cents } from "../../domain/money";
+import { LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { UserRole } from "../../services/platform/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../services/scheme/reference";
@@ -120,7 +122,11 @@ adminRoutes.get("/admin/regions/:id", admin, async (req, res) => {
   const { region, partner } = await regionLocals(req, idParam(req));
   res.render("pages/admin/region-edit", {
     pageTitle: pageTranslator(res)("admin:titles.editRegion", { name: region.name }), region,
-    values: { name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "" },
+    languageOptions: languageOptions(),
+    values: {
+      name: region.name, country: region.country, partnerName: partner?.name ?? "", partnerShortName: partner?.shortName ?? "", partnerAddress: partner?.address ?? "", partnerEmail: partner?.email ?? "",
+      partnerLanguage: partner?.defaultLanguage ?? SOURCE_LANGUAGE,
+    },
   });
 });
 
@@ -132,14 +138,18 @@ const regionSchema = z.object({
   partnerShortName: field.name("a short name", 50),
   partnerAddress: field.text("the postal address", 500),
   partnerEmail: field.optionalEmail(),
+  partnerLanguage: field.choice(LANGUAGES, "Choose one of the languages offered.").optional(),
 });
+
+/** The five languages, each named in itself, as the language switcher names them. */
+const languageOptions = () => LANGUAGES.map((code) => ({ value: code, label: LANGUAGE_NAMES[code] }));
 
 /** Its locals read the region, so a region that does not exist is a 404 whatever the form holds. */
 const regionPage = {
   view: "pages/admin/region-edit",
   locals: async (req: Request) => {
     const { region } = await regionLocals(req, idParam(req));
-    return { pageTitle: requestTranslator(req)("admin:titles.editRegion", { name: region.name }), region };
+    return { pageTitle: requestTranslator(req)("admin:titles.editRegion", { name: region.name }), region, languageOptions: languageOptions() };
   },
 };
 
@@ -154,7 +164,23 @@ adminRoutes.post("/admin/regions/:id", admin, formRoute(regionPage, async (req, 
 async function schemeLocals(req: Request) {
   return {
     pageTitle: requestTranslator(req)("admin:titles.scheme"), scheme: await getScheme(req.ctx.db), types: await listVoucherTypes(req.ctx.db),
-    amountRuleOptions: AMOUNT_RULES, paymentBasisOptions: PAYMENT_BASES, approvalOptions: APPROVAL_TIMINGS,
+    ...schemeOptions(requestTranslator(req)),
+  };
+}
+
+/** The scheme settings' choices, labelled in the page's language. */
+function schemeOptions(t: TFunction) {
+  const amountRules: Record<AmountRule, string> = { capped: t("admin:scheme.options.amountRules.capped"), fixed: t("admin:scheme.options.amountRules.fixed") };
+  const paymentBases: Record<PaymentBasis, string> = {
+    "actual-costs-capped": t("admin:scheme.options.paymentBases.actual-costs-capped"), "lump-sum": t("admin:scheme.options.paymentBases.lump-sum"),
+  };
+  const timings: Record<(typeof APPROVAL_TIMINGS)[number]["value"], string> = {
+    "before-day": t("admin:scheme.options.approvalTimings.before-day"), "not-before-start": t("admin:scheme.options.approvalTimings.not-before-start"),
+  };
+  return {
+    amountRuleOptions: AMOUNT_RULES.map((o) => ({ ...o, label: amountRules[o.value] })),
+    paymentBasisOptions: PAYMENT_BASES.map((o) => ({ ...o, label: paymentBases[o.value] })),
+    approvalOptions: APPROVAL_TIMINGS.map((o) => ({ ...o, label: timings[o.value] })),
   };
 }
 

@@ -4,8 +4,10 @@ import { z } from "zod";
 import { writeAuditCsv } from "../../exports/audit-csv";
 import { startAuditExport } from "../../services/platform/audit";
 import { type AuditFilter, auditChainState, listAuditEvents } from "../../services/platform/audit-queries";
+import { auditHeaders, headersQuery } from "../export-headers";
 import { field, parseQuery } from "../input";
-import { pageTranslator } from "../language";
+import { pageLanguage, pageTranslator } from "../language";
+import { auditActionLabel } from "../view-labels";
 import { requireRole } from "../middleware";
 
 /** The audit log for administrators: the chain's state, filters, paging by position, CSV export. */
@@ -21,7 +23,7 @@ const filterFields = {
   to: field.optionalDate("the last day"),
 };
 const auditQuery = z.object({ ...filterFields, before: field.optionalId("the position in the log") });
-const exportQuery = z.object(filterFields);
+const exportQuery = z.object({ ...filterFields, ...headersQuery });
 
 type FilterInput = z.infer<typeof exportQuery>;
 
@@ -60,12 +62,14 @@ auditRoutes.get("/admin/audit", admin, async (req, res) => {
 
 auditRoutes.get("/admin/audit.csv", admin, async (req, res) => {
   const q = parseQuery(exportQuery, req.query);
+  const headers = auditHeaders(q.headers, pageTranslator(res));
   const rows = await startAuditExport(req.ctx, toFilter(req, q));
   res.attachment(`audit-log${q.from ? `-from-${q.from}` : ""}${q.to ? `-to-${q.to}` : ""}.csv`);
   res.type("text/csv; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
   try {
-    await writeAuditCsv(rows, res);
+    const language = pageLanguage(res);
+    await writeAuditCsv(rows, res, (action) => auditActionLabel(action, language), headers);
   } catch (err) {
     // A file cut short must not look complete: the connection is dropped instead.
     if (res.headersSent) {

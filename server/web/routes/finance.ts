@@ -13,7 +13,8 @@ import {
 } from "../../services/finance/payments";
 import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
 import { formRoute, renderRefusal } from "../forms";
-import { field, parseBody } from "../input";
+import { headersQuery, ledgerHeaders } from "../export-headers";
+import { field, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
@@ -180,16 +181,19 @@ function exportName(f: LedgerFilter, ext: string): string {
   return `ledger${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}.${ext}`;
 }
 
+const exportQuery = z.object(headersQuery);
+
 async function streamExport(req: Request, res: Response, format: "csv" | "xlsx"): Promise<void> {
   const f = filterFrom(req);
+  const headers = ledgerHeaders(parseQuery(exportQuery, req.query).headers, pageTranslator(res));
   const rows = await startLedgerExport(req.ctx, format, f, "web");
   res.attachment(exportName(f, format));
   res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   res.setHeader("Cache-Control", "no-store");
   const timeZone = req.ctx.config.timeZone;
   try {
-    if (format === "csv") await writeLedgerCsv(rows, res, { timeZone });
-    else await writeLedgerXlsx(rows, res, { timeZone, title: "Disbursement ledger" });
+    if (format === "csv") await writeLedgerCsv(rows, res, { timeZone, headers });
+    else await writeLedgerXlsx(rows, res, { timeZone, title: "Disbursement ledger", headers });
   } catch (err) {
     // Once the 200 and part of the file are out, ending normally would hand the accountant a
     // truncated file that looks complete; cutting the connection makes the download fail.

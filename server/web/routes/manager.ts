@@ -15,7 +15,7 @@ import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { pageTranslator } from "../language";
+import { codeText, pageLanguage, pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
 
@@ -52,7 +52,7 @@ managerRoutes.get("/manager", staff, async (req, res) => {
     values: { call: callId ?? "", type: typeCode ?? "", state: state ?? "" },
     callOptions: await callOptions(req.ctx),
     typeOptions: (await listVoucherTypes(req.ctx.db)).map((t) => ({ value: t.code, label: t.name })),
-    stateOptions: APP_STATES.filter((s) => s !== "draft").map((s) => ({ value: s, label: STATE_LABELS[s] })),
+    stateOptions: APP_STATES.filter((s) => s !== "draft").map((s) => ({ value: s, label: codeText(pageLanguage(res), "state", s, STATE_LABELS[s]) })),
     // The first page needs no key, so going back to it gives the same link as the filter form.
     prevLink: result.prevKey ? (result.page <= 2 ? link(1, {}) : link(result.page - 1, { before: result.prevKey })) : null,
     nextLink: result.nextKey ? link(result.page + 1, { after: result.nextKey }) : null,
@@ -189,7 +189,7 @@ async function reviewLocals(req: Request, id: number) {
   const review = await reviewApplication(req.ctx, id);
   const has = (a: string) => review.actions.includes(a);
   return {
-    pageTitle: `Application ${review.app.reference ?? review.app.id}`,
+    pageTitle: requestTranslator(req)("manager:titles.application", { reference: review.app.reference ?? review.app.id }),
     ...review,
     can: { approve: has("approve"), reject: has("reject"), requestInfo: has("request-info"), reserve: has("reserve"), cancel: has("cancel") },
     capped: review.type.amountRule === "capped",
@@ -226,9 +226,11 @@ const requestInfoSchema = z.object({ message: field.text("what information is ne
  * input in hidden fields, so the step needs no session state and no JavaScript.
  */
 function renderConfirmation(res: Response, preview: DecisionPreview, values: Record<string, unknown>) {
+  const t = pageTranslator(res);
+  const heading = t(CONFIRM_TITLES[preview.kind]);
   res.render("pages/manager/decision-confirm", {
-    pageTitle: `Confirm: ${CONFIRM_TITLES[preview.kind]}`,
-    heading: CONFIRM_TITLES[preview.kind],
+    pageTitle: t("manager:titles.confirm", { title: heading }),
+    heading,
     preview, values,
     isApprove: preview.kind === "approve", isReject: preview.kind === "reject",
     isRequestInfo: preview.kind === "request-info", isReserve: preview.kind === "reserve",
@@ -236,10 +238,10 @@ function renderConfirmation(res: Response, preview: DecisionPreview, values: Rec
 }
 
 const CONFIRM_TITLES: Record<DecisionKind, string> = {
-  approve: "Approve this application?",
-  reject: "Reject this application?",
-  "request-info": "Ask the applicant for more information?",
-  reserve: "Put this application on the reserve list?",
+  approve: "manager:confirm.titles.approve",
+  reject: "manager:confirm.titles.reject",
+  "request-info": "manager:confirm.titles.requestInfo",
+  reserve: "manager:confirm.titles.reserve",
 };
 
 managerRoutes.post("/manager/applications/:id/approve/confirm", staff, formRoute(applicationPage, async (req, res) => {
@@ -286,9 +288,8 @@ managerRoutes.post("/manager/applications/:id/approve", staff, formRoute(applica
   const id = idParam(req);
   const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
   const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
-  flash(req, "success", result.letterStored
-    ? `Approved: ${formatMoney(result.amountCents)} committed; award letter ${result.letterReference} was issued and e-mailed to the applicant.`
-    : `Approved: ${formatMoney(result.amountCents)} committed; award letter ${result.letterReference} is being written and will be available and e-mailed within a few minutes.`);
+  const done = { amount: formatMoney(result.amountCents, pageLanguage(res)), reference: result.letterReference };
+  flash(req, "success", pageTranslator(res)(result.letterStored ? "manager:flash.approved" : "manager:flash.approvedPending", done));
   res.redirect(303, decisionPage(id));
 }));
 
@@ -296,7 +297,7 @@ managerRoutes.post("/manager/applications/:id/reject", staff, formRoute(applicat
   const id = idParam(req);
   const input = parseBody(rejectSchema, req.body);
   await reject(req.ctx, id, { templateId: input.templateId ?? null, reason: input.reason });
-  flash(req, "success", "Rejected: nothing was committed, and the applicant was e-mailed the reason.");
+  flash(req, "success", pageTranslator(res)("manager:flash.rejected"));
   res.redirect(303, decisionPage(id));
 }));
 
@@ -304,14 +305,14 @@ managerRoutes.post("/manager/applications/:id/request-info", staff, formRoute(ap
   const id = idParam(req);
   const input = parseBody(requestInfoSchema, req.body);
   await requestInfo(req.ctx, id, input.message);
-  flash(req, "success", "More information requested: the applicant was e-mailed your question and can change and resubmit the application.");
+  flash(req, "success", pageTranslator(res)("manager:flash.infoRequested"));
   res.redirect(303, decisionPage(id));
 }));
 
 managerRoutes.post("/manager/applications/:id/reserve", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
   await reserve(req.ctx, id);
-  flash(req, "success", "Put on the reserve list: nothing was committed; the application waits in order of submission for budget to be released.");
+  flash(req, "success", pageTranslator(res)("manager:flash.reserved"));
   res.redirect(303, decisionPage(id));
 }));
 
@@ -321,9 +322,11 @@ managerRoutes.post("/manager/applications/:id/cancel", staff, formRoute(applicat
   const id = idParam(req);
   const input = parseBody(cancelSchema, req.body);
   const { releasedCents, offered } = await cancelVoucher(req.ctx, id, input.cancelReason);
-  flash(req, "success", `The voucher was cancelled; ${formatMoney(releasedCents)} went back to the budget.`);
+  const t = pageTranslator(res);
+  flash(req, "success", t("manager:flash.cancelled", { amount: formatMoney(releasedCents, pageLanguage(res)) }));
   if (offered) {
-    flash(req, "info", `${offered.reference ?? `Application ${offered.id}`} (${offered.companyName}), the earliest application on the reserve list that fits, can now be approved; see the call page.`);
+    const reference = offered.reference ?? t("manager:common.applicationN", { id: offered.id });
+    flash(req, "info", t("manager:flash.reserveOffered", { reference, company: offered.companyName }));
   }
   res.redirect(303, decisionPage(id));
 }));
@@ -335,8 +338,8 @@ managerRoutes.post("/manager/applications/:id/conflict", staff, formRoute(applic
   const input = parseBody(conflictSchema, req.body);
   const { handedTo } = await declareConflict(req.ctx, id, input.conflictReason);
   flash(req, "success", handedTo
-    ? `Your conflict of interest was recorded. The application was handed to ${handedTo}, who decides it.`
-    : "Your conflict of interest was recorded. There is no other manager of your partner organisation and no administrator to hand it to: ask an administrator to add one.");
+    ? pageTranslator(res)("manager:flash.conflictHandedTo", { name: handedTo })
+    : pageTranslator(res)("manager:flash.conflictNoOne"));
   res.redirect(303, decisionPage(id));
 }));
 

@@ -1,17 +1,22 @@
 import { Router, type Request } from "express";
+import type { TFunction } from "i18next";
 import { z } from "zod";
-import { dashboardCharts } from "../../charts/results";
+import { dashboardCharts, decimalIn } from "../../charts/results";
 import { reportPdf, reportXlsx } from "../../charts/report-files";
 import { dashboard } from "../../services/results/dashboard";
-import { describePeriod, resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
+import { resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
+import { dayInWords, formatLongDay } from "../../domain/date-format";
+import { DATE_LOCALES, type Language } from "../../languages";
 import { publicResults } from "../../services/results/public";
 import { callOptions } from "../../services/results/queries";
-import { downloadIndicatorReport, downloadIndicatorReportPdf, indicatorReport } from "../../services/results/report";
+import { downloadIndicatorReport, downloadIndicatorReportPdf, type Indicator, indicatorReport } from "../../services/results/report";
 import { setCooperationTarget } from "../../services/results/target";
 import { canSee } from "../../services/applications/records";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
-import { pageTranslator } from "../language";
+import { translator } from "../../i18n";
+import { formatMoney } from "../../domain/money";
+import { pageLanguage, pageTranslator, requestLanguage } from "../language";
 import { flash, requireRole } from "../middleware";
 
 /*
@@ -34,12 +39,28 @@ function filterOf(req: Request): ResultsFilter {
   return resultsFilter({ from: q.from, to: q.to, callId: q.call }, req.ctx.config.timeZone);
 }
 
+/** The period of a filter in words, in the reader's language ("1 May 2026 to 31 May 2026"). */
+function periodText(f: ResultsFilter, t: TFunction, language: Language): string {
+  const day = (iso: string) => (language === "en" ? dayInWords(iso) : formatLongDay(iso, "UTC", DATE_LOCALES[language]) ?? iso);
+  if (f.from && f.to) return t("results:period.between", { from: day(f.from), to: day(f.to) });
+  if (f.from) return t("results:period.from", { from: day(f.from) });
+  if (f.to) return t("results:period.upTo", { to: day(f.to) });
+  return t("results:period.all");
+}
+
+/** The page's language and translator from the request (a form page re-rendered after a refusal has only the request). */
+function reader(req: Request): { t: TFunction; language: Language } {
+  const language = req.res ? pageLanguage(req.res) : requestLanguage(req);
+  return { t: translator(language), language };
+}
+
 async function filterLocals(req: Request, f: ResultsFilter) {
   const qs = resultsQuery(f);
+  const { t, language } = reader(req);
   return {
     values: { from: f.from ?? "", to: f.to ?? "", call: f.callId ? String(f.callId) : "" },
     callOptions: (await callOptions(req.ctx.db)).map((c) => ({ value: String(c.id), label: c.title })),
-    period: describePeriod(f),
+    period: periodText(f, t, language),
     qs: qs ? `?${qs}` : "",
   };
 }
@@ -47,10 +68,12 @@ async function filterLocals(req: Request, f: ResultsFilter) {
 async function dashboardLocals(req: Request, f: ResultsFilter) {
   const d = await dashboard(req.ctx.db, f);
   const ownRegionId = req.user?.role === "manager" ? req.user.regionId : null;
+  const { t, language } = reader(req);
   return {
-    pageTitle: "Programme results",
+    pageTitle: t("results:dashboard.pageTitle"),
     d,
-    charts: dashboardCharts(d, ownRegionId),
+    approvalRate: d.approvalRate === null ? null : decimalIn(language, d.approvalRate),
+    charts: dashboardCharts(d, ownRegionId, t, language),
     ownRegion: ownRegionId === null ? null : d.regions.find((r) => r.id === ownRegionId) ?? null,
     isAdmin: req.user?.role === "admin",
     targetValue: String(d.cooperations.target),
@@ -71,17 +94,19 @@ resultsRoutes.post("/results/target", admin, formRoute({
 }, async (req, res) => {
   const input = parseBody(z.object({ target: field.wholeNumber("the target", { min: 1, max: 100_000 }) }), req.body, "The target was not saved.");
   await setCooperationTarget(req.ctx, input.target);
-  flash(req, "success", `The target of distinct international cooperations is now ${input.target}.`);
+  flash(req, "success", pageTranslator(res)("results:dashboard.targetSaved", { target: input.target }));
   res.redirect(303, "/results");
 }));
 
 resultsRoutes.get("/results/report", staff, async (req, res) => {
   const f = filterOf(req);
   const report = await indicatorReport(req.ctx.db, f);
+  const t = pageTranslator(res);
   res.render("pages/results/report", {
-    pageTitle: "Indicator report",
+    pageTitle: t("results:report.pageTitle"),
     indicators: report.indicators.map((i) => ({
       ...i,
+      ...indicatorWords(i, t),
       // A voucher opens for whoever may see it (canSee): a manager sees the other regions' vouchers listed, not opened.
       shown: (i.vouchers ?? []).slice(0, DRILL_DOWN_ON_PAGE).map((v) => ({ ...v, openable: canSee(req.ctx.actor, { id: v.applicationId, companyId: v.companyId, partnerId: v.partnerId, state: v.state }) })),
       shownReferrals: (i.referrals ?? []).slice(0, DRILL_DOWN_ON_PAGE),
@@ -95,6 +120,17 @@ resultsRoutes.get("/results/report", staff, async (req, res) => {
   });
 });
 
+/** An indicator's title, definition and value (when not an amount) in the reader's language. */
+function indicatorWords(i: Indicator, t: TFunction): { title: string; definition: string; valueText: string } {
+  return {
+    title: t(INDICATOR + i.key + ".title", { defaultValue: i.title }),
+    definition: t(INDICATOR + i.key + ".definition", { defaultValue: i.definition }),
+    valueText: t(INDICATOR_UNIT + i.unit, { count: i.value, defaultValue: `${i.value} ${i.unit}` }),
+  };
+}
+const INDICATOR = "results:indicators.";
+const INDICATOR_UNIT = "results:indicators.unit.";
+
 /** The page lists this many records per indicator; the XLSX lists them all. */
 const DRILL_DOWN_ON_PAGE = 200;
 
@@ -104,14 +140,23 @@ function fileName(f: ResultsFilter, ext: string): string {
 
 resultsRoutes.get("/results/report.xlsx", staff, async (req, res) => {
   const f = filterOf(req);
-  const buf = await reportXlsx(await downloadIndicatorReport(req.ctx, f, "xlsx"), { title: "IN2LifeSciences indicator report", period: describePeriod(f), generatedAt: req.ctx.now() });
+  const buf = await reportXlsx(await downloadIndicatorReport(req.ctx, f, "xlsx"), { title: "IN2LifeSciences indicator report", period: periodText(f, translator("en"), "en"), generatedAt: req.ctx.now() });
   res.type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").attachment(fileName(f, "xlsx")).send(buf);
 });
 
 resultsRoutes.get("/results/report.pdf", staff, async (req, res) => {
   const f = filterOf(req);
   const { report, dashboard: d } = await downloadIndicatorReportPdf(req.ctx, f);
-  const buf = await reportPdf(report, dashboardCharts(d, null), { title: "IN2LifeSciences indicator report", period: describePeriod(f), generatedAt: req.ctx.now() });
+  const t = pageTranslator(res);
+  const language = pageLanguage(res);
+  const indicators = report.indicators.map((i) => {
+    const words = indicatorWords(i, t);
+    return { ...i, ...words, valueText: i.unit === "EUR" ? formatMoney(i.value, language) : words.valueText };
+  });
+  const buf = await reportPdf({ indicators }, dashboardCharts(d, null, t, language), {
+    title: t("results:report.pdfTitle"), periodLine: t("results:report.pdfPeriod", { period: periodText(f, t, language) }), generatedAt: req.ctx.now(), language,
+    recordsLine: (count) => t("results:report.pdfRecords", { count }),
+  });
   res.type("application/pdf").attachment(fileName(f, "pdf")).send(buf);
 });
 

@@ -10,6 +10,8 @@ import { loadActor } from "../../services/people/user-queries";
 import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
 import { flash, HOME_FOR_ROLE, idParam, requireAuth, requireRole, secondFactorOutstanding, sessionStep, signedIn } from "../middleware";
+import { pageTranslator } from "../language";
+import { requestTranslator } from "../request-translator";
 import { requireFreshSecondFactor } from "../step-up";
 
 /*
@@ -37,7 +39,7 @@ async function signInInProgress(req: Request): Promise<Actor | null> {
   if (pending) {
     if (!pendingSignInAlive(pending.at, req.ctx.now())) {
       delete req.session.pendingSignIn;
-      flash(req, "info", `Signing in took longer than ${TOTP.pendingSignInMinutes} minutes. Please sign in again.`);
+      flash(req, "info", requestTranslator(req)("account:flash.signInTooSlow", { minutes: TOTP.pendingSignInMinutes }));
       return null;
     }
     return loadActor(req.ctx.db, pending.userId);
@@ -62,16 +64,16 @@ function saved(req: Request, res: Response, target: string): void {
 // The code after the password
 // ---------------------------------------------------------------------------------------------
 
-const signInCodeLocals = { pageTitle: "Enter your code", action: "/login/code", signingIn: true, values: {} };
+const signInCodeLocals = (req: Request) => ({ pageTitle: requestTranslator(req)("account:titles.enterCode"), action: "/login/code", signingIn: true, values: {} });
 
 twoFactorRoutes.get("/login/code", async (req, res) => {
   const actor = await signInInProgress(req);
   if (!actor) return saved(req, res, req.user ? HOME_FOR_ROLE[req.user.role] : "/login");
   if (!(await secondFactorState(req.ctx.db, actor.id)).enrolled) return res.redirect(303, "/two-factor/setup");
-  res.render("pages/account/two-factor-code", signInCodeLocals);
+  res.render("pages/account/two-factor-code", signInCodeLocals(req));
 });
 
-twoFactorRoutes.post("/login/code", formRoute({ view: "pages/account/two-factor-code", locals: () => signInCodeLocals }, async (req, res) => {
+twoFactorRoutes.post("/login/code", formRoute({ view: "pages/account/two-factor-code", locals: signInCodeLocals }, async (req, res) => {
   const actor = await signInInProgress(req);
   if (!actor) throw new ForbiddenError("Your sign-in has ended. Please sign in again with your e-mail address and password.", "session_expired");
   const input = parseBody(codeSchema, req.body, "The code was not accepted.");
@@ -79,7 +81,7 @@ twoFactorRoutes.post("/login/code", formRoute({ view: "pages/account/two-factor-
   const target = await finishSignIn(req, actor);
   if (result.usedRecoveryCode) {
     const { recoveryCodesLeft } = await secondFactorState(req.ctx.db, actor.id);
-    flash(req, "info", `You signed in with a recovery code; it cannot be used again. ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? "" : "s"} left.`);
+    flash(req, "info", pageTranslator(res)("account:flash.recoveryCodeUsed", { count: recoveryCodesLeft }));
   }
   saved(req, res, target);
 }));
@@ -101,7 +103,7 @@ async function setupLocals(req: Request, who: { actor: Actor; signingIn: boolean
   const { sealed, ...enrolment } = await enrolmentFor(req.ctx, who.actor, kept);
   req.session.twoFactorSetup = { userId: who.actor.id, sealed };
   return {
-    pageTitle: "Set up two-factor sign-in",
+    pageTitle: requestTranslator(req)("account:titles.setup"),
     enrolment,
     signingIn: who.signingIn,
     required: secondFactorRequired(who.actor.role),
@@ -137,7 +139,7 @@ twoFactorRoutes.post("/two-factor/setup", formRoute({
   else req.session.secondFactorAt = nowIso(req.ctx);
   // The recovery codes exist in plain text only in this answer: never stored, never cached.
   res.set("Cache-Control", "no-store");
-  req.session.save(() => res.render("pages/account/two-factor-recovery-codes", { pageTitle: "Your recovery codes", codes, continueTo }));
+  req.session.save(() => res.render("pages/account/two-factor-recovery-codes", { pageTitle: pageTranslator(res)("account:titles.recoveryCodes"), codes, continueTo }));
 }));
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ async function accountLocals(req: Request) {
   const user = signedIn(req);
   const state = await secondFactorState(req.ctx.db, user.id);
   return {
-    pageTitle: "Two-factor sign-in",
+    pageTitle: requestTranslator(req)("account:titles.twoFactor"),
     state,
     required: secondFactorRequired(user.role),
     canDisable: state.enrolled && user.role === "applicant",
@@ -164,7 +166,7 @@ twoFactorRoutes.post("/account/two-factor/disable", requireRole("applicant"), fo
   const input = parseBody(codeSchema, req.body, "Two-factor sign-in was not switched off.");
   await disableSecondFactor(req.ctx, signedIn(req).id, signedIn(req).role, input.code, ip(req), req.sessionID);
   delete req.session.secondFactorAt;
-  flash(req, "success", "Two-factor sign-in is switched off. You can set it up again at any time.");
+  flash(req, "success", pageTranslator(res)("account:flash.twoFactorOff"));
   saved(req, res, "/account/two-factor");
 }));
 
@@ -174,7 +176,7 @@ twoFactorRoutes.post("/account/two-factor/disable", requireRole("applicant"), fo
 
 function stepUpLocals(req: Request) {
   return {
-    pageTitle: "Confirm with a code",
+    pageTitle: requestTranslator(req)("account:titles.stepUp"),
     action: "/step-up",
     stepUpMinutes: req.ctx.config.stepUpMinutes ?? TOTP.stepUpMinutes,
     values: {},
@@ -209,7 +211,7 @@ twoFactorRoutes.get("/step-up/continue", requireAuth, (req, res) => {
   delete req.session.stepUp;
   const fields = Object.entries(interrupted.fields ?? {}).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((value) => ({ name, value })));
   res.set("Cache-Control", "no-store");
-  req.session.save(() => res.render("pages/account/step-up-continue", { pageTitle: "Finish what you started", action, fields }));
+  req.session.save(() => res.render("pages/account/step-up-continue", { pageTitle: pageTranslator(res)("account:titles.stepUpContinue"), action, fields }));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -218,6 +220,6 @@ twoFactorRoutes.get("/step-up/continue", requireAuth, (req, res) => {
 
 twoFactorRoutes.post("/admin/users/:id/two-factor/reset", requireRole("admin"), requireFreshSecondFactor, async (req, res) => {
   await resetSecondFactor(req.ctx, idParam(req));
-  flash(req, "success", "The second factor was reset and the user's sessions were ended. They set it up again at their next sign-in.");
+  flash(req, "success", pageTranslator(res)("account:flash.secondFactorReset"));
   saved(req, res, "/admin/users");
 });

@@ -27,6 +27,7 @@ const draftFields = ["title", "description", "objectives", "expectedResult", "co
   "counterpartRegionId", "counterpartKind", "activityStart", "activityEnd", "costTravel", "costAccommodation", "costOther", "next"];
 const orgFields = ["name", "regionId", "kind", "competences", "contactName", "contactEmail", "website", "description"];
 const ledgerQuery = ["from", "to", "call", "region", "type", "kind", "after", "before"];
+const exportQuery = [...ledgerQuery, "headers"];
 const token = "not-a-real-token-0123456789";
 
 export const INPUT_CASES: Record<string, InputCase> = {
@@ -152,8 +153,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /finance/rates": { as: "finance", path: at("/finance/rates"), fields: ["currency", "month", "rate", "note"] },
   "POST /finance/rates/import": { as: "finance", path: at("/finance/rates/import") },
   "GET /finance/ledger": { as: "finance", path: at("/finance/ledger"), query: ledgerQuery },
-  "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: ledgerQuery },
-  "GET /finance/ledger.xlsx": { as: "finance", path: at("/finance/ledger.xlsx"), query: ledgerQuery },
+  "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: exportQuery },
+  "GET /finance/ledger.xlsx": { as: "finance", path: at("/finance/ledger.xlsx"), query: exportQuery },
   "GET /finance/reconciliation": { as: "finance", path: at("/finance/reconciliation"), query: ledgerQuery },
   // results
   "GET /results": { as: "manager", path: at("/results"), query: ["from", "to", "call"] },
@@ -171,12 +172,12 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /admin/users/:id/role": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/role`, fields: ["role", "partnerId", "companyId"] },
   "POST /admin/users/:id/two-factor/reset": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/two-factor/reset` },
   "GET /admin/audit": { as: "admin", path: at("/admin/audit"), query: ["action", "entityType", "entityId", "actor", "from", "to", "before"] },
-  "GET /admin/audit.csv": { as: "admin", path: at("/admin/audit.csv"), query: ["action", "entityType", "entityId", "actor", "from", "to"] },
+  "GET /admin/audit.csv": { as: "admin", path: at("/admin/audit.csv"), query: ["action", "entityType", "entityId", "actor", "from", "to", "headers"] },
   "GET /admin/regions": { as: "admin", path: at("/admin/regions") },
   "GET /admin/regions/:id": { as: "admin", path: (i) => `/admin/regions/${i.ownRegion}` },
   "POST /admin/regions/:id": {
     as: "admin", path: (i) => `/admin/regions/${i.ownRegion}`,
-    fields: ["name", "country", "partnerName", "partnerShortName", "partnerAddress", "partnerEmail"],
+    fields: ["name", "country", "partnerName", "partnerShortName", "partnerAddress", "partnerEmail", "partnerLanguage"],
   },
   "GET /admin/scheme": { as: "admin", path: at("/admin/scheme") },
   "POST /admin/scheme": {

@@ -1,5 +1,6 @@
 import type { Express } from "express";
 import request from "supertest";
+import type { Config } from "../../../server/config";
 import type { Db } from "../../../server/db/connection";
 import { listRoutes, type RouteEntry } from "../../../server/web/route-table";
 import { type Agent, buildApp, csrfFrom, signIn } from "../../support/app";
@@ -50,10 +51,10 @@ const first = async (q: Promise<{ id: unknown } | undefined>, what: string): Pro
   return Number(row.id);
 };
 
-export async function startWorld(engine: TestDatabase): Promise<World> {
+export async function startWorld(engine: TestDatabase, opts: { config?: Config } = {}): Promise<World> {
   const db = await engine.create();
   await seedDemoData(db, () => new Date(), { activity: true });
-  const app = buildApp(db);
+  const app = buildApp(db, opts);
   const agents = new Map<Identity, Agent>([["anonymous", request.agent(app)]]);
   const tokens = new Map<Identity, string>();
   for (const [role, email] of Object.entries(EMAILS)) agents.set(role as Identity, await signIn(app, email));

@@ -27,7 +27,7 @@ describe("server-side SVG charts", () => {
     expect(plain.match(/stroke-dasharray="4 2"/g)?.length).to.equal(2); // legend and one marker
   });
   it("labels every heat-map cell with its count, withheld cells with a dash", () => {
-    const svg = heatMap({ title: "T", summary: "S", rows: ["DK", "NL"], cols: ["DK", "NL"], values: [[0, 7], [null, 2]], rowAxis: "r", colAxis: "c" });
+    const svg = heatMap({ title: "T", summary: "S", rows: ["DK", "NL"], cols: ["DK", "NL"], values: [[0, 7], [null, 2]], axes: "r (rows) × c (columns)" });
     const labels = [...svg.matchAll(/<text [^>]*text-anchor="middle" font-size="11"(?: fill="#[0-9a-f]+")?>([^<]+)<\/text>/g)].map((m) => m[1]);
     expect(labels).to.include.members(["0", "7", "–", "2"]);
   });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { durationInWords, sessionEnded } from "../../../server/domain/sessions";
-import { deviceInWords } from "../../../server/services/people/sessions";
+import { describeDevice } from "../../../server/services/people/sessions";
 
 const MIN = 60_000;
 const limits = { staffIdleMs: 30 * MIN, applicantIdleMs: 120 * MIN, maxMs: 12 * 60 * MIN };
@@ -29,9 +29,9 @@ describe("session limits", () => {
   });
 
   it("names a device from its user agent, and shortens one it cannot read", () => {
-    expect(deviceInWords("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0")).to.equal("Firefox on Windows");
-    expect(deviceInWords("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")).to.equal("Safari on iOS");
-    expect(deviceInWords("")).to.equal("Unknown device");
-    expect(deviceInWords("x".repeat(100))).to.equal(`${"x".repeat(57)}...`);
+    expect(describeDevice("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0")).to.deep.equal({ kind: "browserOnOs", browser: "Firefox", os: "Windows" });
+    expect(describeDevice("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")).to.deep.equal({ kind: "browserOnOs", browser: "Safari", os: "iOS" });
+    expect(describeDevice("")).to.deep.equal({ kind: "unknown" });
+    expect(describeDevice("x".repeat(100))).to.deep.equal({ kind: "named", name: `${"x".repeat(57)}...` });
   });
 });

@@ -5,7 +5,9 @@ import { ACTIONS, APP_STATES } from "../../../server/domain/lifecycle";
 import { REMINDER_DAYS } from "../../../server/domain/claims";
 import { LEDGER_CHECK_ACTION } from "../../../server/services/calls/ledger-check";
 import type { Finding } from "../../../server/domain/eligibility";
-import { applicationNumber, AUDIT_ACTION_LABELS, auditActionLabel, codeLabel, FAMILY_LABELS, findingGroups, lifecycleSteps, stateFamily, statusFamily, submissionValue } from "../../../server/web/view-labels";
+import { LOCALES_DIR } from "../../../server/i18n";
+import { LANGUAGES } from "../../../server/languages";
+import { applicationNumber, applySteps, auditActionLabel, codeLabel, FAMILY_LABELS, findingGroups, lifecycleSteps, stateFamily, statusFamily, submissionValue } from "../../../server/web/view-labels";
 
 describe("view labels: words and families for stored codes", () => {
   it("puts every application state in one of the four families, approved and rejected in different ones", () => {
@@ -52,6 +54,14 @@ describe("view labels: words and families for stored codes", () => {
     expect(at("paid").every((s) => s.endsWith(":done"))).to.equal(true);
   });
 
+  it("names the steps in the reader's language, the current one by its state", () => {
+    const de = (s: string) => lifecycleSteps(s, "de").map((x) => `${x.label}:${x.status}`);
+    expect(de("submitted")).to.deep.equal(["Entwurf:done", "Eingereicht:current", "Bewilligt:todo", "Bewilligung angenommen:todo", "Auszahlungsantrag:todo", "Ausgezahlt:todo"]);
+    expect(de("rejected")[2]).to.equal("Abgelehnt:stopped");
+    expect(applySteps(2, "fr").map((x) => `${x.label}:${x.status}`)).to.deep.equal(["Remplir la demande:done", "Vérifier vos réponses:current", "Déclarer et soumettre:todo"]);
+    expect(applySteps(1).map((x) => x.label)).to.deep.equal(["Fill in the application", "Check your answers", "Declare and submit"]);
+  });
+
   it("gives the application number an approved voucher had before its reference", () => {
     expect(applicationNumber(9)).to.equal("APP-00009");
   });
@@ -91,12 +101,23 @@ describe("view labels: audit actions", () => {
     const written = auditActionsWritten();
     // The scan must really find the services' actions, or this test would pass on nothing.
     expect(written).to.include.members(["letter.issued", "sepa.batch_cancelled", "exchange-rate.corrected", "login.failed", "user.deactivated"]);
-    expect(written.filter((a) => !(a in AUDIT_ACTION_LABELS))).to.deep.equal([]);
+    for (const language of LANGUAGES) {
+      // Read from the catalogue file itself: i18next would fall back to English and hide a gap.
+      const labels = (JSON.parse(readFileSync(join(LOCALES_DIR, language, "codes.json"), "utf8")) as { audit: Record<string, Record<string, string>> }).audit;
+      const missing = written.filter((a) => {
+        const [group, ...rest] = a.split(".");
+        return typeof labels[group ?? ""]?.[rest.join(".")] !== "string";
+      });
+      expect(missing, `audit actions without a label in ${language}`).to.deep.equal([]);
+    }
   });
 
   it("shows an action in words, and an unknown code as it is", () => {
     expect(auditActionLabel("letter.issued")).to.equal("Award letter issued");
     expect(auditActionLabel("sepa.batch_cancelled")).to.equal("SEPA payment batch cancelled");
     expect(auditActionLabel("something.new")).to.equal("something.new");
+    expect(auditActionLabel("application")).to.equal("application");
+    expect(auditActionLabel("letter.issued", "fr")).to.equal("Lettre d'attribution émise");
+    expect(auditActionLabel("sepa.batch_cancelled", "de")).to.equal("SEPA-Zahlungsdatei storniert");
   });
 });
