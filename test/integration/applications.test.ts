@@ -7,6 +7,8 @@ import { applicationDetail, checkAnswers, listCompanyApplications, listOpenCalls
 import { sendDeadlineReminders } from "../../server/services/applications/reminders";
 import { acceptAward, submitApplication, withdrawApplication } from "../../server/services/applications/submission";
 import { submitClaim } from "../../server/services/claims/claims";
+import { rejectClaim } from "../../server/services/claims/verification";
+import { approve, cancel, requestInfo } from "../../server/services/review/decisions";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -25,6 +27,7 @@ for (const engine of testDatabases()) {
     this.timeout(60000);
     let db: Db;
     let ctx: ServiceContext;
+    let managerCtx: ServiceContext;
     let callId: number;
     const clock = new TestClock(new Date("2027-03-01T10:00:00Z"));
     let input: DraftInput;
@@ -35,6 +38,7 @@ for (const engine of testDatabases()) {
       // The e-mails are read in English here; a Danish company's would otherwise be Danish.
       await db("users").where({ email: "sme@demo.test" }).update({ language: "en" });
       ctx = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
+      managerCtx = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       callId = await insertCall(db, { opensAt: "2027-02-01T08:00:00.000Z", closesAt: "2027-04-01T10:00:00.000Z", title: "Integration call" });
       input = {
         title: "Expert on enzyme IPR", description: "Contract an IPR expert", objectives: "Freedom to operate", expectedResult: "A report",
@@ -68,8 +72,7 @@ for (const engine of testDatabases()) {
       await submitApplication(ctx, id, DECL);
       const err = await refusal(updateDraft(ctx, id, { ...input, title: "Changed" }));
       expect(err).to.be.instanceOf(ConflictError);
-      // The manager's request for information is another journey; this is the state it leaves.
-      await db("applications").where({ id }).update({ state: "more-info-requested", version: db.raw("version + 1") });
+      await requestInfo(managerCtx, id, "Please attach the expert's quote.");
       await updateDraft(ctx, id, { ...input, title: "Expert on enzyme IPR (with quote)" });
       await submitApplication(ctx, id, DECL);
       const row = defined(await db("applications").where({ id }).first(), "row");
@@ -151,16 +154,13 @@ for (const engine of testDatabases()) {
       const other = testContext(db, await actorByEmail(db, "oresund@demo.test"), clock.now);
       const first = await createDraft(other, callId, "IN", input);
       await submitApplication(other, first, DECL);
-      await db("applications").where({ id: first }).update({
-        state: "approved", approved_cents: 400_000, approved_on: "2027-03-01", completion_deadline: "2027-08-28", claim_deadline: "2027-09-27",
-        version: db.raw("version + 1"),
-      });
+      await approve(managerCtx, first, {});
       const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
       const err = await refusal(submitApplication(other, next, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
       expect(err.message).to.include("claim is still open");
       expect(defined(await db("applications").where({ id: next }).first()).state).to.equal("draft");
-      await db("applications").where({ id: first }).update({ state: "cancelled", version: db.raw("version + 1") });
+      await cancel(managerCtx, first, "The company called off the activity.");
       await submitApplication(other, next, DECL);
       expect(defined(await db("applications").where({ id: next }).first()).state).to.equal("submitted");
     });
@@ -169,19 +169,15 @@ for (const engine of testDatabases()) {
       const other = testContext(db, await actorByEmail(db, "amager@demo.test"), clock.now);
       const id = await createDraft(other, callId, "IN", input);
       await submitApplication(other, id, DECL);
-      await db("applications").where({ id }).update({
-        state: "approved", approved_cents: 400_000, approved_on: "2027-03-02", completion_deadline: "2027-08-29", claim_deadline: "2027-09-28",
-        version: db.raw("version + 1"),
-      });
+      await approve(managerCtx, id, {});
       clock.set("2027-03-03T09:00:00Z");
       await acceptAward(other, id);
       clock.set("2027-07-01T09:00:00Z");
       const lines = [{ incurredOn: "2027-05-02", description: "Expert fee", currency: "EUR", amount: "4.000,00" }];
       const noReport = await refusal(submitClaim(other, id, { report: "", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []));
       expect(noReport).to.be.instanceOf(ValidationError);
-      await submitClaim(other, id, { report: "Report attached", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
-      await db("claims").where({ application_id: id }).update({ status: "rejected", decision_reason: "Report missing" });
-      await db("applications").where({ id }).update({ state: "claim-rejected", version: db.raw("version + 1") });
+      const claimId = await submitClaim(other, id, { report: "Report attached", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
+      await rejectClaim(managerCtx, claimId, "Report missing");
       await submitClaim(other, id, { report: "Full report", organisationsMet: "", resultContacts: "", resultProduct: "", followUp: "", lines }, []);
       expect(await db("claims").where({ application_id: id }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(2);
       expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-submitted");

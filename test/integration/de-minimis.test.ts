@@ -3,6 +3,7 @@ import type { Db } from "../../server/db/connection";
 import { formatMoney } from "../../server/domain/money";
 import { findApplication } from "../../server/services/applications/records";
 import { reviewApplication } from "../../server/services/review/queries";
+import { approve } from "../../server/services/review/decisions";
 import { findingsFor } from "../../server/services/applications/eligibility";
 import { awardLetterData } from "../../server/services/letters/letters";
 import { TestClock, testContext, testDatabases } from "../support/db";
@@ -42,10 +43,7 @@ for (const engine of testDatabases()) {
       const r9 = (await findingsFor(db, manager, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9")!;
       expect(r9.message).to.include(`last three years ${formatMoney(expectedEarlier)} plus this award ${formatMoney(400_000)}`);
 
-      await db("applications").where({ id }).update({
-        state: "approved", approved_cents: 400_000, approved_on: "2027-03-01", completion_deadline: "2027-08-28", claim_deadline: "2027-09-27",
-        decided_by: manager.actor!.id,
-      });
+      await approve(manager, id, {});
       const letter = await awardLetterData(db, manager, id, { reference: "IN2LS-2027-DK-IN-0001", issuedAt: "2027-03-01T10:00:00.000Z" });
       expect(letter.deMinimis.declaredLastThreeYearsCents + letter.deMinimis.earlierProgrammeAwardsCents).to.equal(expectedEarlier);
       expect(letter.deMinimis).to.include({ declaredLastThreeYearsCents: 1_234_500, earlierProgrammeAwardsCents: 45_000 });

@@ -5,6 +5,7 @@ import { buildApp, csrfFrom, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { approve } from "../../server/services/review/decisions";
+import { rejectClaim } from "../../server/services/claims/verification";
 import { runDailyJobs } from "../../server/services/platform/jobs";
 import { insertClaim, insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
@@ -72,7 +73,7 @@ for (const engine of testDatabases()) {
       const claimed = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 30_000 });
       await approve(manager, idle, {});
       await approve(manager, claimed, {});
-      await insertClaim(db, claimed, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: 30_000 }]);
+      const claimId = await insertClaim(db, claimed, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: 30_000 }]);
       const row = defined(await db("applications").where({ id: idle }).first(), "row");
       expect([row.completion_deadline, row.claim_deadline]).to.deep.equal(["2027-05-30", "2027-06-29"]);
 
@@ -99,7 +100,7 @@ for (const engine of testDatabases()) {
       expect(await db("audit_events").where({ action: "application.expire", entity_id: String(idle), actor_label: "system" }).first()).to.not.equal(undefined);
 
       // A rejected claim not resubmitted before the claim deadline also ends the voucher.
-      await db("applications").where({ id: claimed }).update({ state: "claim-rejected" });
+      await rejectClaim(testContext(db, manager.actor, jobClock.now), claimId, "The report is missing.");
       jobClock.set("2027-06-30T12:00:00Z");
       expect((await runDailyJobs(system)).vouchersExpired).to.equal(1);
       expect(defined(await db("applications").where({ id: claimed }).first()).state).to.equal("expired");

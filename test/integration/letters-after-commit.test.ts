@@ -7,7 +7,7 @@ import { inTransaction, onAfterCommit, type ServiceContext } from "../../server/
 import { approve } from "../../server/services/review/decisions";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
-import { insertSubmitted, seedCall, withLettersRefused } from "../support/journey";
+import { changeCompanyProfile, insertSubmitted, seedCall, withLettersRefused } from "../support/journey";
 
 for (const engine of testDatabases()) {
   describe(`award letters: written after the approval commits, stored exactly, recovered after a crash [${engine.name}]`, function () {
@@ -24,6 +24,9 @@ for (const engine of testDatabases()) {
       callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
     });
     after(() => db.destroy());
+
+    /** The manager approves while the database refuses letters: the letter is decided and left pending, as a crash after the commit leaves it. */
+    const approvedWithLetterPending = (id: number) => withLettersRefused(db, () => approve(ctx, id, {}));
 
     const letterRows = async (id: number) => ({
       stored: await db("award_letters").where({ application_id: id }).first(),
@@ -64,21 +67,15 @@ for (const engine of testDatabases()) {
 
     it("stores a letter left pending by a crash from its recorded facts, byte for byte, once", async () => {
       const id = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
-      // The approval's transaction as it commits, then the process "dies" before storing the PDF.
-      await inTransaction(ctx, async (trx) => {
-        await trx("applications").where({ id }).update({
-          state: "approved", approved_cents: 50_000, approved_on: "2027-03-01", completion_deadline: "2027-09-01", claim_deadline: "2027-10-01",
-          decided_at: clock.now().toISOString(), decided_by: ctx.actor!.id,
-        });
-        await decideAwardLetter(trx, ctx, id);
-      });
+      // The approval commits, then the process "dies" before storing the PDF.
+      expect((await approvedWithLetterPending(id)).letterStored).to.equal(false);
       const pending = (await letterRows(id)).pending!;
       expect(pending).not.to.equal(undefined);
       const expected = await renderAwardLetter(JSON.parse(pending.data_json) as AwardLetterData);
 
       // The data changes meanwhile: the letter still says what was decided.
-      await db("companies").where({ legal_name: "Øresund MedTech A/S" }).update({ vat_number: "DK 99 99 99 99" });
       clock.advanceDays(2);
+      await changeCompanyProfile(db, "oresund@demo.test", { vatNumber: "DK 99 99 99 99" }, clock.now().toISOString());
       try {
         expect(await storePendingLetters(ctx)).to.equal(1);
         const { stored, pending: left } = await letterRows(id);
@@ -101,13 +98,7 @@ for (const engine of testDatabases()) {
     it("numbers a new letter after one that is still pending", async () => {
       const pendingRefs: string[] = await db("pending_award_letters").pluck("reference");
       const a = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "MG", requestedCents: 50_000 });
-      await inTransaction(ctx, async (trx) => {
-        await trx("applications").where({ id: a }).update({
-          state: "approved", approved_cents: 50_000, approved_on: "2027-03-01", completion_deadline: "2027-09-01", claim_deadline: "2027-10-01",
-          decided_at: clock.now().toISOString(), decided_by: ctx.actor!.id,
-        });
-        await decideAwardLetter(trx, ctx, a);
-      });
+      await approvedWithLetterPending(a);
       const b = await insertSubmitted(db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 50_000 });
       const approved = await approve(ctx, b, {});
       const aRef = (await db("pending_award_letters").where({ application_id: a }).first("reference"))!.reference;

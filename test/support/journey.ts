@@ -273,13 +273,13 @@ export async function declareDeMinimis(db: Db, email: string, aid: DeMinimisInpu
 }
 
 /**
- * A call created by the manager through the calls service with the given moments (UTC instants)
- * and opened at its opening moment; `status: "closed"` closes it by hand afterwards, `"draft"`
- * leaves it unopened.
+ * A call created by the manager through the calls service with the given moments (UTC instants),
+ * created and opened at its opening moment; `status: "closed"` closes it by hand afterwards,
+ * `"draft"` leaves it unopened.
  */
 export async function insertCall(db: Db, opts: { opensAt: string; closesAt: string; status?: "draft" | "open" | "closed"; types?: string[]; totalCents?: Cents; title?: string }): Promise<number> {
   const manager = await actorByEmail(db, "manager@demo.test");
-  const ctx = testContext(db, manager, () => new Date("2027-01-01T00:00:00.000Z"));
+  const ctx = testContext(db, manager, () => new Date(opts.opensAt));
   const local = (instant: string) => parseInstant(instant).setZone(ctx.config.timeZone).toFormat("yyyy-MM-dd'T'HH:mm");
   const types = await db("voucher_types").whereIn("code", opts.types ?? ["MG", "IN", "CO"]).select("id", "completion_days");
   const id = await createCall(ctx, {
