@@ -24,7 +24,8 @@ export type MessageParam =
   | { readonly kind: "day"; readonly date: string }
   | { readonly kind: "dayTime"; readonly instant: string; readonly timeZone: string }
   | { readonly kind: "money"; readonly cents: number }
-  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean };
+  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean }
+  | { readonly kind: "sentenceStart"; readonly text: MessageParam };
 
 export function msg(key: string, params: Record<string, MessageParam> = {}): Message {
   return { key, params };
@@ -45,6 +46,12 @@ export const code = (group: string, value: string, fallback = value): MessagePar
 /** A code's label inside an English sentence, in lower case ("is approved"); other languages keep the label as written. */
 export const codeInSentence = (group: string, value: string, fallback = value): MessageParam =>
   ({ kind: "code", group, code: value, fallback, lower: true });
+
+/**
+ * A phrase opening an English sentence, capitalised there ("The call's title must be ...");
+ * other languages word the sentence their own way and keep the phrase as written.
+ */
+export const sentenceStart = (text: MessageParam): MessageParam => ({ kind: "sentenceStart", text });
 
 /** "a", "a or b", "a, b or c" in the reader's language. */
 export function orList(items: readonly MessageParam[]): MessageParam {

@@ -38,6 +38,10 @@ function paramText(language: Language, value: MessageParam): string | number {
       const label = translator(language)(`codes:${value.group}.${value.code}`, { defaultValue: value.fallback });
       return value.lower && language === SOURCE_LANGUAGE ? label.toLowerCase() : label;
     }
+    case "sentenceStart": {
+      const text = String(paramText(language, value.text));
+      return language === SOURCE_LANGUAGE ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+    }
     default: return String(value);
   }
 }

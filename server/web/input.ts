@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { isMessage, msg, type MessageParam, type Text } from "../domain/message";
+import { isMessage, msg, sentenceStart, type MessageParam, type Text } from "../domain/message";
 import { parseMoney, type Cents } from "../domain/money";
 import { BadRequestError, NotFoundError, ValidationError, type FieldTexts } from "../errors";
 
@@ -38,15 +38,21 @@ function issue(text: Text): string {
   return typeof text === "string" ? text : ENCODED + JSON.stringify(text);
 }
 
+/** A message for a route's own zod check (`.refine(ok, check(msg(...)))`), shown in the page's language. */
+export const check = (text: Text): string => issue(text);
+
 function fromIssue(message: string): Text {
   if (!message.startsWith(ENCODED)) return message;
   const decoded: unknown = JSON.parse(message.slice(ENCODED.length));
   return isMessage(decoded) ? decoded : message;
 }
 
-/** A message about a field: the catalogue's when the label is a message, else the English `plain`. */
-function about(label: Text, key: string, plain: (label: string) => string, params: Record<string, MessageParam> = {}): string {
-  return issue(typeof label === "string" ? plain(label) : msg(key, { label, ...params }));
+/**
+ * A message about a field: the catalogue's when the label is a message, else the English `plain`.
+ * `opens`: the English sentence starts with the label, which is then capitalised.
+ */
+function about(label: Text, key: string, plain: (label: string) => string, params: Record<string, MessageParam> = {}, opens = false): string {
+  return issue(typeof label === "string" ? plain(label) : msg(key, { label: opens ? sentenceStart(label) : label, ...params }));
 }
 
 /* eslint-disable no-control-regex -- these patterns exist to find control characters */
@@ -76,7 +82,7 @@ function bounded(label: Text, max: number, multiline: boolean) {
       ? msg("errors:input.controlCharacters")
       : msg("errors:input.controlOrDirectionCharacters")))
     .transform((s) => s.trim())
-    .refine((s) => s.length <= max, about(label, "errors:input.tooLong", (l) => `${capitalise(l)} must be ${max} characters or fewer.`, { max }));
+    .refine((s) => s.length <= max, about(label, "errors:input.tooLong", (l) => `${capitalise(l)} must be ${max} characters or fewer.`, { max }, true));
 }
 
 const blank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
@@ -86,9 +92,9 @@ function realDate(label: Text, min = EARLIEST_DATE, max = LATEST_DATE) {
     .transform((s) => s.trim())
     .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s), about(label, "errors:input.dateFormat", (l) => `Enter ${l} as a date, for example 2027-03-15.`))
     .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || DateTime.fromISO(s, { zone: "UTC" }).isValid,
-      about(label, "errors:input.notRealDate", (l) => `${capitalise(l)} is not a real date.`))
+      about(label, "errors:input.notRealDate", (l) => `${capitalise(l)} is not a real date.`, {}, true))
     .refine((s) => !DateTime.fromISO(s, { zone: "UTC" }).isValid || (s >= min && s <= max),
-      about(label, "errors:input.dateRange", (l) => `${capitalise(l)} must be between ${min} and ${max}.`, { min, max }));
+      about(label, "errors:input.dateRange", (l) => `${capitalise(l)} must be between ${min} and ${max}.`, { min, max }, true));
 }
 
 function idOf(label: Text) {

@@ -1,9 +1,10 @@
 import { Router } from "express";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { changeOwnPassword } from "../../services/people/password";
 import { listOwnSessions, signOutOtherSessions, signOutSession } from "../../services/people/sessions";
 import { formRoute } from "../forms";
-import { field, parseBody } from "../input";
+import { check, field, parseBody } from "../input";
 import { pageTranslator } from "../language";
 import { flash, requireAuth } from "../middleware";
 import { requestTranslator } from "../request-translator";
@@ -23,7 +24,7 @@ accountSessionRoutes.post("/account/sessions/others", requireAuth, async (req, r
 });
 
 const endSchema = z.object({
-  session: field.name("the session", 64).refine((s) => /^[0-9a-f]{24}$/.test(s), "Choose a session from the list."),
+  session: field.name(msg("errors:fields.session"), 64).refine((s) => /^[0-9a-f]{24}$/.test(s), check(msg("errors:fieldChecks.chooseSession"))),
 });
 
 accountSessionRoutes.post("/account/sessions/end", requireAuth, formRoute({

@@ -1,6 +1,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { TFunction } from "i18next";
+import { msg } from "../../domain/message";
 import { formatAmount, type Cents } from "../../domain/money";
 import { LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
@@ -12,7 +13,7 @@ import { companyOptions, installationCounts, listUsers } from "../../services/pe
 import { usersWithSecondFactor } from "../../services/people/two-factor-queries";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
-import { field, parseBody } from "../input";
+import { check, field, parseBody } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 import { pageTranslator } from "../language";
 import { requestTranslator } from "../request-translator";
@@ -50,12 +51,12 @@ const ROLE_CHOICES = ROLES as [UserRole, ...UserRole[]];
 
 const newUserSchema = z.object({
   email: field.email(),
-  name: field.name("the full name", 200),
-  title: field.optionalName("the job title", 200),
+  name: field.name(msg("errors:fields.fullName"), 200),
+  title: field.optionalName(msg("errors:fields.jobTitle"), 200),
   password: field.password(12),
-  role: field.choice(ROLE_CHOICES, "Choose a role."),
-  partnerId: field.optionalId("a partner organisation"),
-  companyId: field.optionalId("a company"),
+  role: field.choice(ROLE_CHOICES, msg("errors:fieldChecks.chooseRole")),
+  partnerId: field.optionalId(msg("errors:fields.aPartner")),
+  companyId: field.optionalId(msg("errors:fields.aCompany")),
 });
 
 /** The password typed is never sent back. */
@@ -73,7 +74,7 @@ adminRoutes.post("/admin/users", admin, formRoute(newUserPage, async (req, res) 
 
 adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
   const id = idParam(req);
-  const input = parseBody(z.object({ active: field.choice(["true", "false"], "Choose to activate or deactivate the account.") }), req.body);
+  const input = parseBody(z.object({ active: field.choice(["true", "false"], msg("errors:fieldChecks.chooseActive")) }), req.body);
   const active = input.active === "true";
   try {
     await setUserActive(req.ctx, id, active);
@@ -86,9 +87,9 @@ adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
 });
 
 const roleSchema = z.object({
-  role: field.choice(ROLE_CHOICES, "Choose a role."),
-  partnerId: field.optionalId("a partner organisation"),
-  companyId: field.optionalId("a company"),
+  role: field.choice(ROLE_CHOICES, msg("errors:fieldChecks.chooseRole")),
+  partnerId: field.optionalId(msg("errors:fields.aPartner")),
+  companyId: field.optionalId(msg("errors:fields.aCompany")),
 });
 
 adminRoutes.post("/admin/users/:id/role", admin, requireFreshSecondFactor, async (req, res) => {
@@ -131,14 +132,14 @@ adminRoutes.get("/admin/regions/:id", admin, async (req, res) => {
 });
 
 const regionSchema = z.object({
-  name: field.name("the region's name", 200),
-  country: field.name("the two-letter country code", 2).transform((s) => s.toUpperCase())
-    .refine((s) => /^[A-Z]{2}$/.test(s), "Enter the two-letter country code, for example DK."),
-  partnerName: field.name("the partner organisation's name", 200),
-  partnerShortName: field.name("a short name", 50),
-  partnerAddress: field.text("the postal address", 500),
+  name: field.name(msg("errors:fields.regionName"), 200),
+  country: field.name(msg("errors:fields.countryCode"), 2).transform((s) => s.toUpperCase())
+    .refine((s) => /^[A-Z]{2}$/.test(s), check(msg("errors:fieldChecks.countryCodeFormat"))),
+  partnerName: field.name(msg("errors:fields.partnerName"), 200),
+  partnerShortName: field.name(msg("errors:fields.shortName"), 50),
+  partnerAddress: field.text(msg("errors:fields.postalAddress"), 500),
   partnerEmail: field.optionalEmail(),
-  partnerLanguage: field.choice(LANGUAGES, "Choose one of the languages offered.").optional(),
+  partnerLanguage: field.choice(LANGUAGES, msg("errors:fieldChecks.chooseLanguage")).optional(),
 });
 
 /** The five languages, each named in itself, as the language switcher names them. */
@@ -210,18 +211,18 @@ adminRoutes.get("/admin/scheme", admin, async (req, res) => {
 function readSchemeForm(body: unknown, types: { code: string; name: string }[]): SchemeUpdate {
   const choices = <T extends string>(list: readonly { value: T }[]) => list.map((o) => o.value) as [T, ...T[]];
   const schema = z.object({
-    deMinimisCeiling: field.money("the de minimis ceiling", { required: true }),
+    deMinimisCeiling: field.money(msg("errors:fields.deMinimisCeiling"), { required: true }),
     blockWhileClaimOpen: field.checkbox(),
     ...Object.fromEntries(types.flatMap((t) => [
-      [settingField("maxCents", t.code), field.money(`the ${t.name} amount`, { required: true })],
-      [settingField("amountRule", t.code), field.choice(choices(AMOUNT_RULES), `Choose how the ${t.name} amount is set.`)],
-      [settingField("paymentBasis", t.code), field.choice(choices(PAYMENT_BASES), `Choose what a ${t.name} voucher pays.`)],
-      [settingField("preApprovalRequired", t.code), field.choice(choices(APPROVAL_TIMINGS), `Choose when a ${t.name} must be approved.`)],
-      [settingField("completionDays", t.code), field.wholeNumber(`the ${t.name} completion period in days`, { min: 1, max: MAX_SETTING_DAYS })],
-      [settingField("claimDays", t.code), field.wholeNumber(`the ${t.name} claim period in days`, { min: 1, max: MAX_SETTING_DAYS })],
+      [settingField("maxCents", t.code), field.money(msg("errors:fields.typeAmount", { type: t.name }), { required: true })],
+      [settingField("amountRule", t.code), field.choice(choices(AMOUNT_RULES), msg("errors:fieldChecks.chooseAmountRule", { type: t.name }))],
+      [settingField("paymentBasis", t.code), field.choice(choices(PAYMENT_BASES), msg("errors:fieldChecks.choosePaymentBasis", { type: t.name }))],
+      [settingField("preApprovalRequired", t.code), field.choice(choices(APPROVAL_TIMINGS), msg("errors:fieldChecks.chooseApprovalTiming", { type: t.name }))],
+      [settingField("completionDays", t.code), field.wholeNumber(msg("errors:fields.typeCompletionDays", { type: t.name }), { min: 1, max: MAX_SETTING_DAYS })],
+      [settingField("claimDays", t.code), field.wholeNumber(msg("errors:fields.typeClaimDays", { type: t.name }), { min: 1, max: MAX_SETTING_DAYS })],
     ])),
   });
-  const input = parseBody(schema, body, "The settings were not saved.") as Record<string, unknown> & { deMinimisCeiling: Cents; blockWhileClaimOpen: boolean };
+  const input = parseBody(schema, body, msg("errors:fieldChecks.settingsNotSaved")) as Record<string, unknown> & { deMinimisCeiling: Cents; blockWhileClaimOpen: boolean };
   const out: SchemeUpdate = { deMinimisCeilingCents: input.deMinimisCeiling, blockWhileClaimOpen: input.blockWhileClaimOpen, types: {} };
   for (const t of types) {
     const value = (k: keyof typeof out.types[string]) => input[settingField(k, t.code)];

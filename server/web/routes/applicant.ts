@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import { fromBuffer } from "file-type";
 import { z } from "zod";
-import { msg } from "../../domain/message";
+import { type Message, msg } from "../../domain/message";
 import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
@@ -55,24 +55,24 @@ applicantRoutes.get("/calls", applicant, async (req, res) => {
 // The application form (new and edit)
 // ---------------------------------------------------------------------------------------------
 
-const cost = (label: string) => field.money(label, { allowZero: true });
+const cost = (label: Message) => field.money(label, { allowZero: true });
 
 const draftSchema = z.object({
-  title: field.optionalName("the title", 200),
-  description: field.optionalText("the description", 5000),
-  objectives: field.optionalText("the objectives", 5000),
-  expectedResult: field.optionalText("the expected result", 5000),
-  counterpartOrgId: field.optionalId("an organisation"),
-  counterpartName: field.optionalName("the counterpart's name", 200),
-  counterpartCountry: field.optionalName("the country code", 2).transform((s) => s.toUpperCase()),
-  counterpartRegionId: field.optionalId("a region"),
-  counterpartKind: field.optionalName("the kind of organisation", 30),
-  activityStart: field.optionalDate("the activity start date"),
-  activityEnd: field.optionalDate("the activity end date"),
-  costTravel: cost("the travel costs"),
-  costAccommodation: cost("the accommodation costs"),
-  costOther: cost("the other costs"),
-  next: field.optionalName("the next step", 10),
+  title: field.optionalName(msg("errors:fields.title"), 200),
+  description: field.optionalText(msg("errors:fields.description"), 5000),
+  objectives: field.optionalText(msg("errors:fields.objectives"), 5000),
+  expectedResult: field.optionalText(msg("errors:fields.expectedResult"), 5000),
+  counterpartOrgId: field.optionalId(msg("errors:fields.anOrganisation")),
+  counterpartName: field.optionalName(msg("errors:fields.counterpartName"), 200),
+  counterpartCountry: field.optionalName(msg("errors:fields.countryCodeShort"), 2).transform((s) => s.toUpperCase()),
+  counterpartRegionId: field.optionalId(msg("errors:fields.aRegion")),
+  counterpartKind: field.optionalName(msg("errors:fields.orgKind"), 30),
+  activityStart: field.optionalDate(msg("errors:fields.activityStart")),
+  activityEnd: field.optionalDate(msg("errors:fields.activityEnd")),
+  costTravel: cost(msg("errors:fields.travelCosts")),
+  costAccommodation: cost(msg("errors:fields.accommodationCosts")),
+  costOther: cost(msg("errors:fields.otherCosts")),
+  next: field.optionalName(msg("errors:fields.nextStep"), 10),
 });
 
 /** Money fields: empty means "not given yet"; anything else must parse (R1), reason beside the field. */
@@ -299,16 +299,16 @@ applicantRoutes.get("/applications/:id/claim", applicant, async (req, res) => {
 
 // Only what can be read and stored is checked here; the claim rules (R11, R12, R14) are the service's.
 const claimSchema = z.object({
-  report: field.optionalText("the report", 5000),
-  organisationsMet: field.optionalText("the organisations met", 5000),
-  resultContacts: field.optionalText("the contacts", 5000),
-  resultProduct: field.optionalText("the product or service", 5000),
-  followUp: field.optionalText("the follow-up", 5000),
+  report: field.optionalText(msg("errors:fields.report"), 5000),
+  organisationsMet: field.optionalText(msg("errors:fields.organisationsMet"), 5000),
+  resultContacts: field.optionalText(msg("errors:fields.contacts"), 5000),
+  resultProduct: field.optionalText(msg("errors:fields.productOrService"), 5000),
+  followUp: field.optionalText(msg("errors:fields.followUp"), 5000),
   ...Object.fromEntries(lineIndexes.flatMap((i) => [
-    [`date_${i}`, field.optionalDate(`the date of cost line ${i + 1}`)],
-    [`description_${i}`, field.optionalName(`the description of cost line ${i + 1}`, 300)],
-    [`currency_${i}`, field.optionalName(`the currency of cost line ${i + 1}`, 3)],
-    [`amount_${i}`, field.optionalName(`the amount of cost line ${i + 1}`, 40)],
+    [`date_${i}`, field.optionalDate(msg("errors:fields.costLineDate", { line: i + 1 }))],
+    [`description_${i}`, field.optionalName(msg("errors:fields.costLineDescription", { line: i + 1 }), 300)],
+    [`currency_${i}`, field.optionalName(msg("errors:fields.costLineCurrency", { line: i + 1 }), 3)],
+    [`amount_${i}`, field.optionalName(msg("errors:fields.costLineAmount", { line: i + 1 }), 40)],
   ])),
 });
 

@@ -1,6 +1,7 @@
 import { type Request, Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { writeAuditCsv } from "../../exports/audit-csv";
 import { startAuditExport } from "../../services/platform/audit";
 import { type AuditFilter, auditChainState, listAuditEvents } from "../../services/platform/audit-queries";
@@ -15,14 +16,14 @@ export const auditRoutes = Router();
 const admin = requireRole("admin");
 
 const filterFields = {
-  action: field.filter("the action", 60),
-  entityType: field.filter("the record type", 40),
-  entityId: field.filter("the record id", 40),
-  actor: field.filter("the user", 254),
-  from: field.optionalDate("the first day"),
-  to: field.optionalDate("the last day"),
+  action: field.filter(msg("errors:fields.action"), 60),
+  entityType: field.filter(msg("errors:fields.recordType"), 40),
+  entityId: field.filter(msg("errors:fields.recordId"), 40),
+  actor: field.filter(msg("errors:fields.user"), 254),
+  from: field.optionalDate(msg("errors:fields.firstDay")),
+  to: field.optionalDate(msg("errors:fields.lastDay")),
 };
-const auditQuery = z.object({ ...filterFields, before: field.optionalId("the position in the log") });
+const auditQuery = z.object({ ...filterFields, before: field.optionalId(msg("errors:fields.logPosition")) });
 const exportQuery = z.object({ ...filterFields, ...headersQuery });
 
 type FilterInput = z.infer<typeof exportQuery>;

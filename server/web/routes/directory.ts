@@ -1,5 +1,6 @@
 import { type Request, Router } from "express";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { createOrganisation, createReferral, updateOrganisation } from "../../services/directory/directory";
 import {
   allCompetences, getOrganisation, listReferrals, ORG_KINDS, referableCompanies, referralKpis, searchDirectory,
@@ -22,10 +23,10 @@ async function filterOptions(req: Request) {
 }
 
 const directoryQuery = z.object({
-  q: field.filter("the search text", 100),
-  region: field.optionalId("a region"),
-  kind: field.filter("the kind of organisation", 30),
-  competence: field.filter("the competence", 60),
+  q: field.filter(msg("errors:fields.searchText"), 100),
+  region: field.optionalId(msg("errors:fields.aRegion")),
+  kind: field.filter(msg("errors:fields.orgKind"), 30),
+  competence: field.filter(msg("errors:fields.competence"), 60),
 });
 
 directoryRoutes.get("/directory", requireAuth, async (req, res) => {
@@ -55,14 +56,14 @@ directoryRoutes.get("/directory/referrals", requireAuth, async (req, res) => {
 const ORG_KIND_VALUES = ORG_KINDS.map((k) => k.value) as [string, ...string[]];
 
 const orgSchema = z.object({
-  name: field.name("the organisation's name", 200),
-  regionId: field.id("a region"),
-  kind: field.choice(ORG_KIND_VALUES, "Choose the kind of organisation."),
-  competences: field.optionalText("the competences", 1000),
-  contactName: field.optionalName("the contact's name", 200),
+  name: field.name(msg("errors:fields.orgName"), 200),
+  regionId: field.id(msg("errors:fields.aRegion")),
+  kind: field.choice(ORG_KIND_VALUES, msg("errors:fieldChecks.chooseOrgKind")),
+  competences: field.optionalText(msg("errors:fields.competences"), 1000),
+  contactName: field.optionalName(msg("errors:fields.contactName"), 200),
   contactEmail: field.optionalEmail(),
-  website: field.optionalName("the website", 300),
-  description: field.optionalText("the description", 5000),
+  website: field.optionalName(msg("errors:fields.website"), 300),
+  description: field.optionalText(msg("errors:fields.description"), 5000),
 });
 
 directoryRoutes.get("/directory/new", maintainers, async (req, res) => {
@@ -118,7 +119,7 @@ directoryRoutes.post("/directory/:id", maintainers, formRoute(editOrgPage, async
   res.redirect(303, `/directory/${id}`);
 }));
 
-const referSchema = z.object({ companyId: field.id("a company"), note: field.optionalText("the note", 2000) });
+const referSchema = z.object({ companyId: field.id(msg("errors:fields.aCompany")), note: field.optionalText(msg("errors:fields.note"), 2000) });
 
 const orgPage = { view: "pages/directory/organisation", locals: (req: Request) => orgLocals(req, idParam(req)) };
 

@@ -35,14 +35,14 @@ const ratesPage = { view: "pages/finance/rates", locals };
 // Bounded and single-valued here; what a currency code, a month and a rate may be is decided by
 // the service's checkRateEntry, which the CSV import shares.
 const rateSchema = z.object({
-  currency: field.optionalName("the currency", 3),
-  month: field.optionalName("the month", 7),
-  rate: field.optionalName("the rate", 20),
-  note: field.optionalText("the note", 300),
+  currency: field.optionalName(msg("errors:fields.currency"), 3),
+  month: field.optionalName(msg("errors:fields.month"), 7),
+  rate: field.optionalName(msg("errors:fields.rate"), 20),
+  note: field.optionalText(msg("errors:fields.note"), 300),
 });
 
 financeRateRoutes.post("/finance/rates", finance, formRoute(ratesPage, async (req, res) => {
-  const input = parseBody(rateSchema, req.body, "The rate could not be saved.");
+  const input = parseBody(rateSchema, req.body, msg("errors:fieldChecks.rateNotSaved"));
   const outcome = await setRate(req.ctx, input);
   const what = `${input.currency.trim().toUpperCase()} ${input.month.trim()}`;
   const t = pageTranslator(res);

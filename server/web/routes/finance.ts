@@ -16,7 +16,7 @@ import { msg } from "../../domain/message";
 import { pageText, refusalMessage } from "../error-text";
 import { formRoute, renderRefusal } from "../forms";
 import { headersQuery, ledgerHeaders } from "../export-headers";
-import { field, parseBody, parseQuery } from "../input";
+import { check, field, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
@@ -37,16 +37,16 @@ function today(req: Request): string {
 
 /** Checkbox lists arrive as a string (one ticked) or an array (several); each must be a claim id. */
 const claimIds = z.preprocess((v): unknown[] => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]),
-  z.array(field.id("a claim"), { error: "Select claims from the list." }).max(500, "Select at most 500 claims at once.")
-    .refine((ids) => ids.length > 0, "Select at least one claim."));
+  z.array(field.id(msg("errors:fields.aClaim")), { error: check(msg("errors:fieldChecks.selectClaims")) }).max(500, check(msg("errors:fieldChecks.selectAtMost", { max: 500 })))
+    .refine((ids) => ids.length > 0, check(msg("errors:fieldChecks.selectAtLeastOne"))));
 
 const paymentSchema = z.object({
   claimIds,
-  paidOn: field.date("the payment date"),
-  bankReference: field.name("the bank reference", 100),
+  paidOn: field.date(msg("errors:fields.paymentDate")),
+  bankReference: field.name(msg("errors:fields.bankReference"), 100),
 });
 
-const batchSchema = z.object({ claimIds, executionDate: field.date("the execution date") });
+const batchSchema = z.object({ claimIds, executionDate: field.date(msg("errors:fields.executionDate")) });
 
 async function queueLocals(req: Request) {
   return {
@@ -131,8 +131,8 @@ financeRoutes.post("/finance/sepa/:id/executed", finance, requireFreshSecondFact
 }));
 
 const cancelForm = z.object({
-  confirm: field.checkbox().refine((v) => v, "Tick the box to confirm that this file will not be sent to the bank."),
-  reason: field.optionalText("the reason", 300),
+  confirm: field.checkbox().refine((v) => v, check(msg("errors:fieldChecks.confirmNotSent"))),
+  reason: field.optionalText(msg("errors:fields.reason"), 300),
 });
 
 /** An unticked confirmation is shown beside the box; a refusal of the cancellation itself like any batch refusal. */

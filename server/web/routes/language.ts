@@ -1,5 +1,6 @@
 import { Router } from "express";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { type Language, LANGUAGE_NAMES, LANGUAGES } from "../../languages";
 import { translator } from "../../i18n";
 import { setUserLanguage } from "../../services/people/language";
@@ -17,7 +18,7 @@ import { flash, requireAuth, signedIn } from "../middleware";
 
 export const languageRoutes = Router();
 
-const languageField = field.choice(LANGUAGES, "Choose one of the languages offered.");
+const languageField = field.choice(LANGUAGES, msg("errors:fieldChecks.chooseLanguage"));
 const switchSchema = z.object({ lang: languageField, next: z.string().max(2000).optional() });
 
 languageRoutes.get("/language", (req, res) => {

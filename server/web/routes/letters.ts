@@ -30,8 +30,8 @@ const verifyPage = { view: VERIFY_VIEW, locals: (req: Request, _err: unknown, re
 
 // The service says what a reference or checksum must look like; here only what can be read at all.
 const verifySchema = z.object({
-  reference: field.optionalName("the reference", 100),
-  sha256: field.optionalName("the checksum", 200),
+  reference: field.optionalName(msg("errors:fields.reference"), 100),
+  sha256: field.optionalName(msg("errors:fields.checksum"), 200),
 });
 
 /** A fresh router per app, so each app (and each test) has its own rate-limit counters. */
@@ -50,7 +50,7 @@ export function letterRoutes(): Router {
   });
 
   router.get("/verify", (req, res) => {
-    const q = parseQuery(z.object({ reference: field.filter("the reference", 100) }), req.query);
+    const q = parseQuery(z.object({ reference: field.filter(msg("errors:fields.reference"), 100) }), req.query);
     res.render(VERIFY_VIEW, { pageTitle: pageTranslator(res)("public:verify.pageTitle"), values: { reference: q.reference, sha256: "" } });
   });
 
@@ -80,7 +80,7 @@ export function letterRoutes(): Router {
 
   const verify = formRoute(verifyPage, async (req, res) => {
     const values = valuesFrom(req);
-    parseBody(verifySchema, req.body, "The letter could not be checked.");
+    parseBody(verifySchema, req.body, msg("errors:fieldChecks.letterNotChecked"));
     const file = req.file;
     if (file && !file.buffer.subarray(0, 5).equals(Buffer.from("%PDF-")) && file.size > 0) {
       throw new ValidationError(msg("errors:letters.notChecked"), { pdf: msg("errors:web.notPdf") });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, type Cents } from "../../domain/money";
-import { msg } from "../../domain/message";
+import { type Message, msg } from "../../domain/message";
 import { ValidationError, type FieldTexts } from "../../errors";
 import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
@@ -15,7 +15,7 @@ import { type LineAnswers, rejectClaim, verifyClaim } from "../../services/claim
 import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
-import { field, parseBody, parseQuery } from "../input";
+import { check, field, parseBody, parseQuery } from "../input";
 import { codeText, pageLanguage, pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
@@ -29,12 +29,12 @@ const staff = requireRole("manager", "admin");
 // ---------------------------------------------------------------------------------------------
 
 const queueQuery = z.object({
-  call: field.optionalId("a call"),
-  state: field.filter("the state", 30),
-  type: field.filter("the voucher type", 10),
+  call: field.optionalId(msg("errors:fields.aCall")),
+  state: field.filter(msg("errors:fields.state"), 30),
+  type: field.filter(msg("errors:fields.voucherType"), 10),
   page: field.page(),
-  after: field.filter("the page", 60),
-  before: field.filter("the page", 60),
+  after: field.filter(msg("errors:fields.page"), 60),
+  before: field.filter(msg("errors:fields.page"), 60),
 });
 
 managerRoutes.get("/manager", staff, async (req, res) => {
@@ -75,22 +75,22 @@ async function callFormLocals(req: Request) {
 /** The call form has a field per voucher type and per partner, so its schema is built from them. */
 async function parseCallForm(req: Request): Promise<CallInput> {
   const { types, partners } = await callFormLocals(req);
-  const ceiling = (label: string) => field.money(label);
+  const ceiling = (label: Message) => field.money(label);
   const schema = z.object({
-    title: field.name("the call's title", 200),
-    description: field.optionalText("the description", 5000),
+    title: field.name(msg("errors:fields.callTitle"), 200),
+    description: field.optionalText(msg("errors:fields.description"), 5000),
     // The service reads these as local date-times in the programme's time zone and says what is wrong.
-    opensAt: field.optionalName("the opening moment", 20),
-    closesAt: field.optionalName("the closing moment", 20),
-    total: field.money("the total budget", { required: true }),
+    opensAt: field.optionalName(msg("errors:fields.opensAt"), 20),
+    closesAt: field.optionalName(msg("errors:fields.closesAt"), 20),
+    total: field.money(msg("errors:fields.totalBudget"), { required: true }),
     ...Object.fromEntries(types.flatMap((t) => [
       [`type_${t.id}`, field.checkbox()],
-      [`completion_${t.id}`, field.optionalName(`the completion days of ${t.name}`, 10)],
-      [`ceiling_type_${t.id}`, ceiling(`the ceiling for ${t.name}`)],
+      [`completion_${t.id}`, field.optionalName(msg("errors:fields.completionDaysOf", { type: t.name }), 10)],
+      [`ceiling_type_${t.id}`, ceiling(msg("errors:fields.ceilingFor", { name: t.name }))],
     ])),
-    ...Object.fromEntries(partners.map((p) => [`ceiling_partner_${p.id}`, ceiling(`the ceiling for ${p.name}`)])),
+    ...Object.fromEntries(partners.map((p) => [`ceiling_partner_${p.id}`, ceiling(msg("errors:fields.ceilingFor", { name: p.name }))])),
   });
-  const input = parseBody(schema, req.body, "The call could not be saved.") as Record<string, unknown> & { title: string; description: string; opensAt: string; closesAt: string; total: Cents };
+  const input = parseBody(schema, req.body, msg("errors:fieldChecks.callNotSaved")) as Record<string, unknown> & { title: string; description: string; opensAt: string; closesAt: string; total: Cents };
   const fields: FieldTexts = {};
   const offered: CallInput["types"] = [];
   const perTypeCents: Record<number, Cents> = {};
@@ -212,12 +212,12 @@ const applicationPage = {
   }),
 };
 
-const approveSchema = z.object({ amount: field.money("the amount"), skipReason: field.optionalText("the reason to skip", 2000) });
+const approveSchema = z.object({ amount: field.money(msg("errors:fields.amount")), skipReason: field.optionalText(msg("errors:fields.skipReason"), 2000) });
 const rejectSchema = z.object({
-  templateId: field.optionalId("a rejection reason"),
-  reason: field.optionalText("the reason", 5000),
+  templateId: field.optionalId(msg("errors:fields.rejectionReason")),
+  reason: field.optionalText(msg("errors:fields.reason"), 5000),
 });
-const requestInfoSchema = z.object({ message: field.text("what information is needed", 5000) });
+const requestInfoSchema = z.object({ message: field.text(msg("errors:fields.infoNeeded"), 5000) });
 
 /*
  * Each decision is taken in two steps: its form on the application's page posts to .../confirm,
@@ -247,7 +247,7 @@ const CONFIRM_TITLES: Record<DecisionKind, string> = {
 
 managerRoutes.post("/manager/applications/:id/approve/confirm", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
+  const { amount, skipReason } = parseBody(approveSchema, req.body, msg("errors:fieldChecks.amountNotAccepted"));
   const preview = await previewDecision(req.ctx, id, { kind: "approve", amountCents: amount, skipReason });
   renderConfirmation(res, preview, { skipReason: preview.skipReason ?? "" });
 }));
@@ -270,12 +270,12 @@ managerRoutes.post("/manager/applications/:id/reserve/confirm", staff, formRoute
 }));
 
 const backSchema = z.object({
-  choice: z.enum(["approve", "reject", "request-info", "reserve"], { message: "Choose one of the decisions." }),
-  amount: field.optionalName("the amount", 30),
-  skipReason: field.optionalText("the reason to skip", 2000),
-  templateId: field.optionalName("a rejection reason", 12),
-  reason: field.optionalText("the reason", 5000),
-  message: field.optionalText("what information is needed", 5000),
+  choice: z.enum(["approve", "reject", "request-info", "reserve"], { message: check(msg("errors:fieldChecks.chooseDecision")) }),
+  amount: field.optionalName(msg("errors:fields.amount"), 30),
+  skipReason: field.optionalText(msg("errors:fields.skipReason"), 2000),
+  templateId: field.optionalName(msg("errors:fields.rejectionReason"), 12),
+  reason: field.optionalText(msg("errors:fields.reason"), 5000),
+  message: field.optionalText(msg("errors:fields.infoNeeded"), 5000),
 });
 
 /** Back from a confirmation: the application's page with the chosen decision open and its fields as typed. */
@@ -287,7 +287,7 @@ managerRoutes.post("/manager/applications/:id/decision", staff, async (req, res)
 
 managerRoutes.post("/manager/applications/:id/approve", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
-  const { amount, skipReason } = parseBody(approveSchema, req.body, "The amount was not accepted.");
+  const { amount, skipReason } = parseBody(approveSchema, req.body, msg("errors:fieldChecks.amountNotAccepted"));
   const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
   const done = { amount: formatMoney(result.amountCents, pageLanguage(res)), reference: result.letterReference };
   flash(req, "success", pageTranslator(res)(result.letterStored ? "manager:flash.approved" : "manager:flash.approvedPending", done));
@@ -317,7 +317,7 @@ managerRoutes.post("/manager/applications/:id/reserve", staff, formRoute(applica
   res.redirect(303, decisionPage(id));
 }));
 
-const cancelSchema = z.object({ cancelReason: field.text("the reason for the cancellation", 2000) });
+const cancelSchema = z.object({ cancelReason: field.text(msg("errors:fields.cancelReason"), 2000) });
 
 managerRoutes.post("/manager/applications/:id/cancel", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
@@ -332,7 +332,7 @@ managerRoutes.post("/manager/applications/:id/cancel", staff, formRoute(applicat
   res.redirect(303, decisionPage(id));
 }));
 
-const conflictSchema = z.object({ conflictReason: field.text("the reason for the conflict of interest", 2000) });
+const conflictSchema = z.object({ conflictReason: field.text(msg("errors:fields.conflictReason"), 2000) });
 
 managerRoutes.post("/manager/applications/:id/conflict", staff, formRoute(applicationPage, async (req, res) => {
   const id = idParam(req);
@@ -356,13 +356,13 @@ managerRoutes.get("/manager/claims", staff, async (req, res) => {
 function lineAnswers(body: unknown): LineAnswers {
   const ids = [...new Set(Object.keys(body ?? {}).flatMap((k) => /^(?:eligible|reason)_([1-9]\d{0,9})$/.exec(k)?.[1] ?? []).map(Number))];
   const schema = z.object({
-    intent: field.optionalName("the action", 20),
+    intent: field.optionalName(msg("errors:fields.action"), 20),
     ...Object.fromEntries(ids.flatMap((id) => [
-      [`eligible_${id}`, field.optionalName("eligible or not", 5)],
-      [`reason_${id}`, field.optionalText("the reason", 2000)],
+      [`eligible_${id}`, field.optionalName(msg("errors:fields.eligibleOrNot"), 5)],
+      [`reason_${id}`, field.optionalText(msg("errors:fields.reason"), 2000)],
     ])),
   });
-  const input = parseBody(schema, body, "Some answers need your attention.") as Record<string, string>;
+  const input = parseBody(schema, body, msg("errors:input.summary")) as Record<string, string>;
   return new Map(ids.map((id) => [id, { eligible: input[`eligible_${id}`] !== "no", reason: input[`reason_${id}`] ?? "" }]));
 }
 
@@ -395,7 +395,7 @@ const verifyPage = {
 managerRoutes.post("/manager/claims/:id/verify", staff, formRoute(verifyPage, async (req, res) => {
   const id = idParam(req);
   const decisions = lineAnswers(req.body);
-  const { intent } = parseBody(z.object({ intent: field.optionalName("the action", 20) }), req.body);
+  const { intent } = parseBody(z.object({ intent: field.optionalName(msg("errors:fields.action"), 20) }), req.body);
   // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
   if (intent !== "verify") {
     res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
@@ -410,7 +410,7 @@ const claimPage = { view: "pages/manager/claim", locals: (req: Request) => claim
 
 managerRoutes.post("/manager/claims/:id/reject", staff, formRoute(claimPage, async (req, res) => {
   const id = idParam(req);
-  const input = parseBody(z.object({ rejectReason: field.optionalText("the reason", 5000) }), req.body);
+  const input = parseBody(z.object({ rejectReason: field.optionalText(msg("errors:fields.reason"), 5000) }), req.body);
   await rejectClaim(req.ctx, id, input.rejectReason);
   flash(req, "success", pageTranslator(res)("manager:flash.claimRejected"));
   res.redirect(303, `/manager/claims/${id}`);
@@ -424,7 +424,7 @@ managerRoutes.get("/manager/rejection-templates", staff, async (req, res) => {
   res.render("pages/manager/rejection-templates", { pageTitle: pageTranslator(res)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx), values: {} });
 });
 
-const templateSchema = z.object({ id: field.optionalId("a rejection reason"), title: field.name("a title", 200), text: field.text("the text of the reason", 5000) });
+const templateSchema = z.object({ id: field.optionalId(msg("errors:fields.rejectionReason")), title: field.name(msg("errors:fields.aTitle"), 200), text: field.text(msg("errors:fields.reasonText"), 5000) });
 
 const templatesPage = {
   view: "pages/manager/rejection-templates",

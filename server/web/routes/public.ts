@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
+import { msg } from "../../domain/message";
 import { type AppError, SignInFailedError } from "../../errors";
 import { secondFactorRequired } from "../../domain/two-factor";
 import { nowIso } from "../../services/platform/context";
@@ -11,7 +12,7 @@ import { pageTranslator } from "../language";
 import { HOME_FOR_ROLE, sessionStep } from "../middleware";
 
 const loginSchema = z.object({
-  email: field.name("your e-mail address", 254),
+  email: field.name(msg("errors:fields.yourEmail"), 254),
   password: field.password(1),
 });
 

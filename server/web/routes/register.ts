@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { z } from "zod";
-import { msg } from "../../domain/message";
+import { type Message, msg } from "../../domain/message";
 import { refusalFields, refusalMessage } from "../error-text";
 import { AppError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { type Cents } from "../../domain/money";
@@ -14,7 +14,7 @@ import { registerApplicant, updateCompanyProfile } from "../../services/people/r
 import { loadActor } from "../../services/people/user-queries";
 import { listRegions, listSectors } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
-import { field, parseBody } from "../input";
+import { check, field, parseBody } from "../input";
 import { pageLanguage, pageTranslator } from "../language";
 import { flash, HOME_FOR_ROLE, requireRole, sessionStep } from "../middleware";
 
@@ -30,39 +30,39 @@ const str = (b: Body, k: string) => {
 };
 
 const MAX_FIGURE_CENTS = 100_000_000_000_000;
-const figure = (label: string) => field.money(label, { required: true, allowZero: true, maxCents: MAX_FIGURE_CENTS });
-const headcount = (label: string) => field.wholeNumber(label, { max: 9_999_999 });
+const figure = (label: Message) => field.money(label, { required: true, allowZero: true, maxCents: MAX_FIGURE_CENTS });
+const headcount = (label: Message) => field.wholeNumber(label, { max: 9_999_999 });
 
 const companySchema = z.object({
-  legalName: field.name("the company's legal name", 200),
-  vatNumber: field.name("the VAT or CVR number", 40),
-  address: field.text("the address", 1000),
-  country: field.name("the two-letter country code", 2).transform((s) => s.toUpperCase())
-    .refine((s) => /^[A-Z]{2}$/.test(s), "Enter the two-letter country code, for example DK."),
-  regionId: field.optionalId("the region"),
-  sectorId: field.optionalId("the sector"),
-  staffHeadcount: headcount("the staff headcount"),
-  turnover: figure("the annual turnover"),
-  balanceSheet: figure("the balance-sheet total"),
-  iban: field.optionalName("the IBAN", 50),
-  accountHolder: field.optionalName("the account holder", 200),
+  legalName: field.name(msg("errors:fields.legalName"), 200),
+  vatNumber: field.name(msg("errors:fields.vatNumber"), 40),
+  address: field.text(msg("errors:fields.address"), 1000),
+  country: field.name(msg("errors:fields.countryCode"), 2).transform((s) => s.toUpperCase())
+    .refine((s) => /^[A-Z]{2}$/.test(s), check(msg("errors:fieldChecks.countryCodeFormat"))),
+  regionId: field.optionalId(msg("errors:fields.region")),
+  sectorId: field.optionalId(msg("errors:fields.sector")),
+  staffHeadcount: headcount(msg("errors:fields.staffHeadcount")),
+  turnover: figure(msg("errors:fields.annualTurnover")),
+  balanceSheet: figure(msg("errors:fields.balanceSheetTotal")),
+  iban: field.optionalName(msg("errors:fields.iban"), 50),
+  accountHolder: field.optionalName(msg("errors:fields.accountHolder"), 200),
   euroAccountConfirmed: field.checkbox(),
 });
 
 const relationSchema = (n: number) => z.object({
-  name: field.name(`enterprise ${n}'s name`, 200),
-  kind: z.preprocess((v) => (v === undefined || v === "" ? "partner" : v), field.choice(["partner", "linked"], `Enterprise ${n}: choose partner or linked.`)),
-  share: field.name(`enterprise ${n}'s share`, 6).refine((s) => /^\d{1,3}([.,]\d{1,2})?$/.test(s), `Enterprise ${n}: enter the share in per cent, for example 30.`),
-  staff: headcount(`enterprise ${n}'s staff headcount`),
-  turnover: figure(`enterprise ${n}'s turnover`),
-  balance: figure(`enterprise ${n}'s balance-sheet total`),
+  name: field.name(msg("errors:fields.enterpriseName", { n }), 200),
+  kind: z.preprocess((v) => (v === undefined || v === "" ? "partner" : v), field.choice(["partner", "linked"], msg("errors:fieldChecks.enterpriseKind", { n }))),
+  share: field.name(msg("errors:fields.enterpriseShare", { n }), 6).refine((s) => /^\d{1,3}([.,]\d{1,2})?$/.test(s), check(msg("errors:fieldChecks.enterpriseShareFormat", { n }))),
+  staff: headcount(msg("errors:fields.enterpriseStaff", { n })),
+  turnover: figure(msg("errors:fields.enterpriseTurnover", { n })),
+  balance: figure(msg("errors:fields.enterpriseBalance", { n })),
 });
 
 // The business bounds of the grant date (not in the future) are checked by the service.
 const deMinimisSchema = (n: number) => z.object({
-  body: field.name(`aid ${n}'s granting body`, 200),
-  date: field.date(`aid ${n}'s date granted`),
-  amount: figure(`aid ${n}'s amount`),
+  body: field.name(msg("errors:fields.aidBody", { n }), 200),
+  date: field.date(msg("errors:fields.aidDate", { n })),
+  amount: figure(msg("errors:fields.aidAmount", { n })),
 });
 
 /** The fields of one repeated row (`rel0_name` ...) as an object of their own. */
@@ -121,7 +121,7 @@ export function parseCompanyForm(b: Body): CompanyInput {
 }
 
 const accountSchema = z.object({
-  name: field.name("your full name", 200),
+  name: field.name(msg("errors:fields.yourFullName"), 200),
   email: field.email(),
   password: field.password(12),
 });
@@ -214,7 +214,7 @@ registrationRoutes.get("/confirm/:token", async (req, res) => {
 
 /** A new confirmation link for the signed-in applicant; back to the page that offered it. */
 registrationRoutes.post("/account/confirmation", requireRole("applicant"), async (req, res) => {
-  const { next } = parseBody(z.object({ next: field.optionalName("the page to return to", 100) }), req.body);
+  const { next } = parseBody(z.object({ next: field.optionalName(msg("errors:fields.returnPage"), 100) }), req.body);
   const back = /^\/applications\/\d{1,10}\/check$/.test(next) ? next : "/applicant";
   try {
     await resendConfirmation(req.ctx);
@@ -286,7 +286,7 @@ registrationRoutes.post("/invite/:token", formRoute(passwordFormPage("invite", "
 
 registrationRoutes.post("/company/invite", requireRole("applicant"), async (req, res) => {
   try {
-    const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name("your colleague's name", 200) }), req.body);
+    const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name(msg("errors:fields.colleagueName"), 200) }), req.body);
     await inviteColleague(req.ctx, input.inviteEmail, input.inviteName);
     flash(req, "success", pageTranslator(res)("applicant:company.invitationSent", { email: input.inviteEmail }));
   } catch (err) {

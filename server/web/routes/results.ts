@@ -3,6 +3,7 @@ import type { TFunction } from "i18next";
 import { z } from "zod";
 import { dashboardCharts, decimalIn } from "../../charts/results";
 import { reportPdf, reportXlsx } from "../../charts/report-files";
+import { msg } from "../../domain/message";
 import { dashboard } from "../../services/results/dashboard";
 import { resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
 import { dayInWords, formatLongDay } from "../../domain/date-format";
@@ -29,9 +30,9 @@ const staff = requireRole("admin", "manager");
 const admin = requireRole("admin");
 
 const filterSchema = z.object({
-  from: field.optionalDate("the start of the period"),
-  to: field.optionalDate("the end of the period"),
-  call: field.optionalId("a call"),
+  from: field.optionalDate(msg("errors:fields.periodStart")),
+  to: field.optionalDate(msg("errors:fields.periodEnd")),
+  call: field.optionalId(msg("errors:fields.aCall")),
 });
 
 function filterOf(req: Request): ResultsFilter {
@@ -92,7 +93,7 @@ resultsRoutes.post("/results/target", admin, formRoute({
     return { ...(await dashboardLocals(req, {})), targetValue: typeof typed === "string" ? typed : "" };
   },
 }, async (req, res) => {
-  const input = parseBody(z.object({ target: field.wholeNumber("the target", { min: 1, max: 100_000 }) }), req.body, "The target was not saved.");
+  const input = parseBody(z.object({ target: field.wholeNumber(msg("errors:fields.target"), { min: 1, max: 100_000 }) }), req.body, msg("errors:fieldChecks.targetNotSaved"));
   await setCooperationTarget(req.ctx, input.target);
   flash(req, "success", pageTranslator(res)("results:dashboard.targetSaved", { target: input.target }));
   res.redirect(303, "/results");

@@ -24,7 +24,7 @@ import { requireFreshSecondFactor } from "../step-up";
  */
 export const twoFactorRoutes = Router();
 
-const codeSchema = z.object({ code: field.name("the code", 40) });
+const codeSchema = z.object({ code: field.name(msg("errors:fields.code"), 40) });
 
 function ip(req: Request): string {
   return req.ip ?? "unknown";
@@ -164,7 +164,7 @@ twoFactorRoutes.get("/account/two-factor", requireAuth, async (req, res) => {
 });
 
 twoFactorRoutes.post("/account/two-factor/disable", requireRole("applicant"), formRoute({ view: "pages/account/two-factor", locals: accountLocals }, async (req, res) => {
-  const input = parseBody(codeSchema, req.body, "Two-factor sign-in was not switched off.");
+  const input = parseBody(codeSchema, req.body, msg("errors:fieldChecks.twoFactorNotOff"));
   await disableSecondFactor(req.ctx, signedIn(req).id, signedIn(req).role, input.code, ip(req), req.sessionID);
   delete req.session.secondFactorAt;
   flash(req, "success", pageTranslator(res)("account:flash.twoFactorOff"));
