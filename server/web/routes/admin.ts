@@ -18,6 +18,7 @@ import { flash, idParam, requireRole } from "../middleware";
 import { pageTranslator } from "../language";
 import { requestTranslator } from "../request-translator";
 import { requireFreshSecondFactor } from "../step-up";
+import { refusalFields, refusalMessage } from "../error-text";
 
 export const adminRoutes = Router();
 const admin = requireRole("admin");
@@ -81,7 +82,7 @@ adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
     flash(req, "success", pageTranslator(res)(active ? "admin:flash.reactivated" : "admin:flash.deactivated"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "error", err.message);
+    flash(req, "error", refusalMessage(req, err));
   }
   res.redirect(303, "/admin/users");
 });
@@ -99,8 +100,8 @@ adminRoutes.post("/admin/users/:id/role", admin, requireFreshSecondFactor, async
     await setUserRole(req.ctx, id, input.role, input.partnerId ?? null, input.companyId ?? null);
     flash(req, "success", pageTranslator(res)("admin:flash.roleChanged"));
   } catch (err) {
-    if (err instanceof ConflictError) flash(req, "error", err.message);
-    else if (err instanceof ValidationError) flash(req, "error", pageTranslator(res)("admin:flash.roleNotChanged", { reason: Object.values(err.fields).join(" ") || err.message }));
+    if (err instanceof ConflictError) flash(req, "error", refusalMessage(req, err));
+    else if (err instanceof ValidationError) flash(req, "error", pageTranslator(res)("admin:flash.roleNotChanged", { reason: Object.values(refusalFields(req, err)).join(" ") || refusalMessage(req, err) }));
     else throw err;
   }
   res.redirect(303, "/admin/users");

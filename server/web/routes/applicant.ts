@@ -19,6 +19,7 @@ import { errorSummary, formRoute } from "../forms";
 import { codeParam, field, parseBody } from "../input";
 import { pageTranslator } from "../language";
 import { flash, idParam, requireAuth, requireRole } from "../middleware";
+import { refusalMessage } from "../error-text";
 
 export const applicantRoutes = Router();
 const applicant = requireRole("applicant");
@@ -197,7 +198,7 @@ applicantRoutes.post("/applications/:id/submit", applicant, formRoute(checkPage,
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
     // Say so and change nothing.
-    flash(req, "info", ALREADY_SUBMITTED.has(err.code) ? pageTranslator(res)("applicant:application.alreadySubmitted") : err.message);
+    flash(req, "info", ALREADY_SUBMITTED.has(err.code) ? pageTranslator(res)("applicant:application.alreadySubmitted") : refusalMessage(req, err));
   }
   res.redirect(303, `/applications/${id}`);
 }));
@@ -209,7 +210,7 @@ applicantRoutes.post("/applications/:id/withdraw", applicant, async (req, res) =
     flash(req, "success", pageTranslator(res)("applicant:application.withdrawn"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "error", pageTranslator(res)("applicant:application.notWithdrawn", { reason: err.message }));
+    flash(req, "error", pageTranslator(res)("applicant:application.notWithdrawn", { reason: refusalMessage(req, err) }));
   }
   res.redirect(303, `/applications/${id}`);
 });
@@ -221,7 +222,7 @@ applicantRoutes.post("/applications/:id/accept", applicant, async (req, res) => 
     flash(req, "success", pageTranslator(res)("applicant:application.accepted"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "info", pageTranslator(res)("applicant:application.nothingChanged", { reason: err.message }));
+    flash(req, "info", pageTranslator(res)("applicant:application.nothingChanged", { reason: refusalMessage(req, err) }));
   }
   res.redirect(303, `/applications/${id}`);
 });
@@ -329,7 +330,7 @@ applicantRoutes.post("/applications/:id/claim", applicant, uploadParser({ limits
     flash(req, "success", pageTranslator(res)("applicant:claim.submitted"));
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    flash(req, "info", pageTranslator(res)("applicant:application.nothingChanged", { reason: err.message }));
+    flash(req, "info", pageTranslator(res)("applicant:application.nothingChanged", { reason: refusalMessage(req, err) }));
   }
   res.redirect(303, `/applications/${id}`);
 }));

@@ -10,6 +10,7 @@ import { formRoute } from "../forms";
 import { field, parseBody } from "../input";
 import { pageTranslator } from "../language";
 import { HOME_FOR_ROLE, sessionStep } from "../middleware";
+import { refusalMessage } from "../error-text";
 
 const loginSchema = z.object({
   email: field.name(msg("errors:fields.yourEmail"), 254),
@@ -39,7 +40,7 @@ const loginPage = {
     const typed = (req.body as Record<string, unknown> | undefined)?.email;
     const values = { email: typeof typed === "string" ? typed.slice(0, 254) : "" };
     return err.status === 429
-      ? { pageTitle, values, errors: undefined, errorSummary: [{ field: "email", message: err.message }] }
+      ? { pageTitle, values, errors: undefined, errorSummary: [{ field: "email", message: refusalMessage(req, err) }] }
       : { pageTitle, values };
   },
 };

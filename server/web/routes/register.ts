@@ -208,7 +208,7 @@ registrationRoutes.get("/confirm/:token", async (req, res) => {
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     const t = pageTranslator(res);
-    res.status(422).render("pages/register-done", { pageTitle: t("public:done.invalidLink.pageTitle"), heading: t("public:done.invalidLink.heading"), message: err.message });
+    res.status(422).render("pages/register-done", { pageTitle: t("public:done.invalidLink.pageTitle"), heading: t("public:done.invalidLink.heading"), message: refusalMessage(req, err) });
   }
 });
 
@@ -221,7 +221,7 @@ registrationRoutes.post("/account/confirmation", requireRole("applicant"), async
     flash(req, "success", pageTranslator(res)("applicant:check.confirmationSent"));
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
-    flash(req, "error", err.message);
+    flash(req, "error", refusalMessage(req, err));
   }
   res.redirect(303, back);
 });
