@@ -1,11 +1,13 @@
 import { expect } from "chai";
 import { assessClaim } from "../../../server/domain/claims";
+import { assertTransition } from "../../../server/domain/lifecycle";
+import type { AppError } from "../../../server/errors";
 import { findVoucherType } from "../../../server/domain/scheme";
 import { renderText } from "../../../server/i18n/messages";
 import { ruleInWords, ruleWithNumber } from "../../../server/web/rule-labels";
 import { defined } from "../../support/defined";
 
-describe("rule titles and the payable explanation in the reader's language", () => {
+describe("rule titles, lifecycle actions and the payable explanation in the reader's language", () => {
   it("names the eligibility rules in each language, with the number for staff", () => {
     expect(ruleWithNumber("R8", "en")).to.equal("Partner in another region (R8)");
     expect(ruleWithNumber("R8", "da")).to.equal("Partner i en anden region (R8)");
@@ -26,5 +28,13 @@ describe("rule titles and the payable explanation in the reader's language", () 
     expect(a.explanation).to.equal("Eligible costs EUR 200.00 + EUR 100.00 (DKK 745.04 at 7.4504 for 2027-04) = EUR 300.00; payable is the lower of that and the award of EUR 150.00: EUR 150.00 (R14, actual costs up to the award).");
     expect(renderText("en", a.explanationMessage)).to.equal(a.explanation);
     expect(renderText("da", a.explanationMessage)).to.equal("Støtteberettigede udgifter 200,00 EUR + 100,00 EUR (DKK 745.04 til kurs 7.4504 for 2027-04) = 300,00 EUR; udbetalingen er det laveste af dette beløb og tilsagnet på 150,00 EUR: 150,00 EUR (R14, faktiske udgifter op til tilsagnet).");
+  });
+
+  it("names the action a lifecycle refusal is about in the reader's language", () => {
+    let err: AppError | undefined;
+    try { assertTransition("submitted", "approve", "applicant"); } catch (e) { err = e as AppError; }
+    expect(err?.message).to.match(/^Only .* users can do "Approve" here\.$/);
+    expect(renderText("de", defined(err).text)).to.include("Bewilligen");
+    expect(renderText("da", defined(err).text)).to.include("Godkend");
   });
 });
