@@ -60,6 +60,8 @@ export function isMessage(value: unknown): value is Message {
 }
 
 /** Sentences one after the other ("a b c"), each a message or text. */
+export function sentences(items: readonly Text[]): Text;
+export function sentences(items: readonly MessageParam[]): MessageParam;
 export function sentences(items: readonly MessageParam[]): MessageParam {
   const [first, ...rest] = items;
   if (first === undefined) return "";

@@ -1,3 +1,5 @@
+import { msg, type Message } from "./message";
+
 /*
  * Throttling of sign-in and password-reset requests. Pure arithmetic over recorded attempts; the
  * services read the attempts from the database (so several app servers share them) and apply
@@ -59,10 +61,9 @@ export function signInWaitSeconds(history: SignInHistory, now: Date): number {
   );
 }
 
-/** "45 seconds", "3 minutes": how long to wait, in words, rounded up. */
-export function waitInWords(seconds: number): string {
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+/** "45 seconds", "3 minutes": how long to wait, rounded up, in the reader's language where it is shown. */
+export function waitText(seconds: number): Message {
+  return seconds < 90 ? msg("errors:people.waitSeconds", { count: seconds }) : msg("errors:people.waitMinutes", { count: Math.ceil(seconds / 60) });
 }
 
 /*

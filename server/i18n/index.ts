@@ -71,5 +71,32 @@ export function i18n(): i18n {
  * possible when the configuration allows it), every text of that request comes from it instead.
  */
 export function translator(language: PageLanguage): TFunction {
-  return i18n().getFixedT(pseudoLocaleActive() ? PSEUDO_LOCALE : language);
+  const effective = pseudoLocaleActive() ? PSEUDO_LOCALE : language;
+  let t = fixed.get(effective);
+  if (!t) {
+    t = i18n().getFixedT(effective);
+    fixed.set(effective, t);
+  }
+  return t;
+}
+
+const fixed = new Map<string, TFunction>();
+/** Texts without placeholders by language and key: a page asks for the same few hundred on every view. */
+const plainTexts = new Map<string, string>();
+
+/**
+ * A text without placeholders (`fallback` when the catalogue has none), remembered once looked up: i18next resolves a key through its
+ * namespaces, fallbacks and plural rules on every call, which a page of fifty rows repeats
+ * thousands of times. The catalogues are read once per process, so a remembered text never goes
+ * stale.
+ */
+export function plainText(language: PageLanguage, key: string, fallback?: string): string {
+  const effective = pseudoLocaleActive() ? PSEUDO_LOCALE : language;
+  const cacheKey = `${effective}\u0000${key}\u0000${fallback ?? ""}`;
+  let text = plainTexts.get(cacheKey);
+  if (text === undefined) {
+    text = fallback === undefined ? translator(language)(key) : translator(language)(key, { defaultValue: fallback });
+    plainTexts.set(cacheKey, text);
+  }
+  return text;
 }

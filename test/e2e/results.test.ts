@@ -107,7 +107,7 @@ for (const engine of testDatabases()) {
       // Five approved vouchers of four companies; Nordic Enzyme Labs has two.
       expect(res.text).to.match(/id="indicator-grants"[\s\S]*?<strong>4 enterprises<\/strong>/);
       expect(res.text).to.match(/id="indicator-transnational"[\s\S]*?<strong>5 cooperations<\/strong>/);
-      expect(res.text).to.match(/id="indicator-brokerage"[\s\S]*?<strong>1 enterprises<\/strong>/);
+      expect(res.text).to.match(/id="indicator-brokerage"[\s\S]*?<strong>1 enterprise<\/strong>/);
     });
 
     it("links a drill-down voucher only for those who may open it", async () => {

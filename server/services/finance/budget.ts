@@ -30,7 +30,7 @@ import { toCeilingState } from "../../db/tables/budget-ceilings";
 import { toLedgerEntry, type LedgerEntry } from "../../db/tables/ledger-entries";
 import { msg, money, type Text } from "../../domain/message";
 import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
-import { sentences } from "./sentences";
+import { sentences } from "../../domain/message";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
 import { insertedId, nowIso } from "../platform/context";

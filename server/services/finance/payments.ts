@@ -19,7 +19,7 @@ import { buildPain001, checkPayableIban, type SepaPayment } from "../../exports/
 import { loadApplication, transition } from "../applications/records";
 import { audit } from "../platform/audit";
 import * as budget from "./budget";
-import { sentences } from "./sentences";
+import { sentences } from "../../domain/message";
 import { inTransaction, insertedId, nowIso, type Actor, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
 

@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import { msg } from "../../domain/message";
-import { SIGN_IN_THROTTLE, signInWaitSeconds, type SignInHistory } from "../../domain/throttle";
+import { SIGN_IN_THROTTLE, signInWaitSeconds, type SignInHistory, waitText } from "../../domain/throttle";
 import { TooManyRequestsError } from "../../errors";
 import { toLoginAttempt } from "../../db/tables/login-attempts";
 import { audit } from "../platform/audit";
 import type { Actor, ServiceContext } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { loadActor } from "./user-queries";
-import { waitText } from "./wait";
 
 // Verifying against this when the e-mail is unknown (or the account inactive) costs the same as a
 // real check, so the answer's timing does not tell which addresses have accounts.

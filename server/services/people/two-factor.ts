@@ -3,7 +3,7 @@ import { generateSecret, generateURI, verifySync } from "otplib";
 import QRCode from "qrcode";
 import { isUniqueViolation } from "../../db/connection";
 import { msg } from "../../domain/message";
-import { signInWaitSeconds, SIGN_IN_THROTTLE, type SignInHistory } from "../../domain/throttle";
+import { signInWaitSeconds, SIGN_IN_THROTTLE, type SignInHistory, waitText } from "../../domain/throttle";
 import { groupKey, isTotpCode, normaliseCode, TOTP } from "../../domain/two-factor";
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from "../../errors";
 import { toLoginAttempt } from "../../db/tables/login-attempts";
@@ -12,7 +12,6 @@ import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { endSessionsOfUser } from "./sessions";
 import { openKey, sealKey } from "./two-factor-keys";
-import { waitText } from "./wait";
 
 /*
  * Two-factor sign-in: enrolment, checking a code (at sign-in and for a step-up), recovery codes,

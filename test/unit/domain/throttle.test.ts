@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { englishText } from "../../../server/errors";
 import fc from "fast-check";
 import { leavesNoAdministrator } from "../../../server/domain/accounts";
-import { growingDelaySeconds, passwordResetAllowed, PASSWORD_RESET_LIMITS, SIGN_IN_THROTTLE, signInWaitSeconds, waitInWords } from "../../../server/domain/throttle";
+import { growingDelaySeconds, passwordResetAllowed, PASSWORD_RESET_LIMITS, SIGN_IN_THROTTLE, signInWaitSeconds, waitText } from "../../../server/domain/throttle";
 
 describe("sign-in and reset throttling rules", () => {
   it("the wait never shrinks with more failures and never passes the cap", () => {
@@ -18,8 +19,8 @@ describe("sign-in and reset throttling rules", () => {
     const history = { pairFailures: [at(0), at(1), at(2)], addressFailures: [at(0), at(1), at(2)] };
     expect(signInWaitSeconds(history, at(3))).to.equal(4);
     expect(signInWaitSeconds(history, at(7))).to.equal(0);
-    expect(waitInWords(1)).to.equal("1 second");
-    expect(waitInWords(600)).to.equal("10 minutes");
+    expect(englishText(waitText(1))).to.equal("1 second");
+    expect(englishText(waitText(600))).to.equal("10 minutes");
   });
 
   it("password resets stop at the limit per e-mail and per address", () => {
