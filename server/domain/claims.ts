@@ -8,10 +8,10 @@
  * into "today" with localDate(now, timeZone).
  */
 import { englishText, type FieldTexts, ValidationError } from "../errors";
-import { day, type Message, msg } from "./message";
+import { day, type Message, type MessageParam, money, msg } from "./message";
 import { missingRateMessage, type RateEntry } from "./exchange-rates";
 import type { AppState } from "./lifecycle";
-import { type Cents, assertCents, convertToEurCents, formatAmount, formatMoney, sumCents } from "./money";
+import { type Cents, assertCents, convertToEurCents, formatAmount, sumCents } from "./money";
 import type { PaymentBasis, VoucherType } from "./scheme";
 import { DateTime } from "luxon";
 import { addDays, assertDate } from "./time";
@@ -204,7 +204,17 @@ export interface ClaimAssessment {
   lines: AssessedLine[];
   eligibleCostsCents: Cents;
   payableCents: Cents;
+  /** The English rendering, stored with the verified claim and sent in its e-mail. */
   explanation: string;
+  /** The same in the reader's language. */
+  explanationMessage: Message;
+}
+
+/** "a + b + c", each an amount in the reader's conventions. */
+function plusList(items: readonly MessageParam[]): MessageParam {
+  const [first, ...rest] = items;
+  if (first === undefined) return "";
+  return rest.length === 0 ? first : msg("errors:claims.explanation.plus", { first, rest: plusList(rest) });
 }
 
 /**
@@ -232,18 +242,23 @@ export function assessClaim(input: {
   const counted = input.lines.filter((_, i) => lines[i]?.counted === true);
   const eligibleCostsCents = sumCents(counted.map((l) => assertCents(l.eurCents)));
   const payable = payableCents(input.type, { awardCents: award, eligibleCostsCents, reportVerified: input.reportVerified });
-  const parts = counted.map((l) => (l.currency === "EUR"
-    ? formatMoney(l.eurCents!)
-    : `${formatMoney(l.eurCents!)} (${l.currency} ${formatAmount(l.originalMinor)} at ${l.rate} for ${l.rateMonth})`));
-  let explanation: string;
+  const parts = counted.map((l): MessageParam => (l.currency === "EUR"
+    ? money(assertCents(l.eurCents))
+    : msg("errors:claims.explanation.foreign", {
+      eur: money(assertCents(l.eurCents)), currency: l.currency, original: formatAmount(l.originalMinor), rate: l.rate ?? "", month: l.rateMonth ?? "",
+    })));
+  let explanationMessage: Message;
   if (input.type.paymentBasis === "actual-costs-capped") {
-    explanation = `Eligible costs ${parts.length ? parts.join(" + ") : "none"} = ${formatMoney(eligibleCostsCents)}; payable is the lower of that and the award of ${formatMoney(award)}: ${formatMoney(payable)} (R14, actual costs up to the award).`;
+    explanationMessage = msg("errors:claims.explanation.capped", {
+      parts: parts.length ? plusList(parts) : msg("errors:claims.explanation.none"),
+      eligible: money(eligibleCostsCents), award: money(award), payable: money(payable),
+    });
   } else if (input.reportVerified) {
-    explanation = `The ${input.type.name} voucher pays the fixed award of ${formatMoney(award)} on a verified report: ${formatMoney(payable)} (R14).`;
+    explanationMessage = msg("errors:claims.explanation.fixedVerified", { type: input.type.name, award: money(award), payable: money(payable) });
   } else {
-    explanation = `The ${input.type.name} voucher pays the fixed award of ${formatMoney(award)} only on a verified report; without one nothing is payable (R14).`;
+    explanationMessage = msg("errors:claims.explanation.fixedUnverified", { type: input.type.name, award: money(award) });
   }
-  return { lines, eligibleCostsCents, payableCents: payable, explanation };
+  return { lines, eligibleCostsCents, payableCents: payable, explanation: englishText(explanationMessage), explanationMessage };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +301,7 @@ export interface Verification {
   eligibleCostsCents: Cents;
   payableCents: Cents;
   explanation: string;
+  explanationMessage: Message;
   /** The dates the lines are judged against (R11). */
   approvedOn: string;
   claimDay: string;
@@ -353,7 +369,7 @@ export function verifyClaimLines(input: {
     return { ...l, eligible: a.eligible, ineligibleReason, dateStatus: a.dateStatus, beforeApproval: a.dateStatus === "before-approval" };
   });
   if (!input.lenient && Object.keys(fields).length) throw new ValidationError(msg("errors:claims.linesNeedAttention"), fields);
-  return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, approvedOn, claimDay };
+  return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, explanationMessage: result.explanationMessage, approvedOn, claimDay };
 }
 
 // ---------------------------------------------------------------------------------------------

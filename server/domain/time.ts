@@ -8,6 +8,7 @@
  */
 import { DateTime } from "luxon";
 import { ValidationError } from "../errors";
+import { msg } from "./message";
 
 export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
 
@@ -18,13 +19,13 @@ export function isValidDate(date: unknown): date is string {
 }
 
 export function assertDate(date: string, what = "date"): string {
-  if (!isValidDate(date)) throw new ValidationError(`The ${what} "${String(date)}" is not a valid date (YYYY-MM-DD).`);
+  if (!isValidDate(date)) throw new ValidationError(msg("errors:time.invalidDate", { what, value: String(date) }));
   return date;
 }
 
 export function assertTimeZone(timeZone: string): string {
   if (typeof timeZone !== "string" || !DateTime.now().setZone(timeZone).isValid) {
-    throw new ValidationError(`Unknown time zone: ${String(timeZone)}`);
+    throw new ValidationError(msg("errors:time.unknownZone", { zone: String(timeZone) }));
   }
   return timeZone;
 }
@@ -36,13 +37,13 @@ export function assertTimeZone(timeZone: string): string {
 export function parseInstant(instant: string | Date): DateTime {
   if (instant instanceof Date) {
     const d = DateTime.fromJSDate(instant, { zone: "UTC" });
-    if (!d.isValid) throw new ValidationError("Invalid date and time.");
+    if (!d.isValid) throw new ValidationError(msg("errors:time.invalidDateTime"));
     return d;
   }
   const s = typeof instant === "string" ? instant.trim().replace(" ", "T") : "";
   const d = DateTime.fromISO(s, { zone: "UTC" });
   if (!d.isValid || !/^\d{4}-\d{2}-\d{2}T/.test(s)) {
-    throw new ValidationError(`"${String(instant)}" is not a valid date and time.`);
+    throw new ValidationError(msg("errors:time.notDateTime", { value: String(instant) }));
   }
   return d;
 }
@@ -75,14 +76,12 @@ export function localDate(instantIso: string | Date, timeZone: string): string {
 export function zonedLocalToInstant(local: string, timeZone: string): string {
   assertTimeZone(timeZone);
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(typeof local === "string" ? local.trim() : "");
-  if (!m) throw new ValidationError(`"${String(local)}" is not a valid date and time (YYYY-MM-DD HH:mm).`);
+  if (!m) throw new ValidationError(msg("errors:time.notDateTimeFormat", { value: String(local) }));
   const wall = `${m[1]}T${m[2]}:${m[3]}:${m[4] ?? "00"}`;
   const dt = DateTime.fromISO(wall, { zone: timeZone });
-  if (!dt.isValid) throw new ValidationError(`"${local}" is not a valid date and time.`);
+  if (!dt.isValid) throw new ValidationError(msg("errors:time.notDateTime", { value: local }));
   if (dt.toFormat("yyyy-MM-dd'T'HH:mm:ss") !== wall) {
-    throw new ValidationError(
-      `${m[1]} ${m[2]}:${m[3]} does not exist in the ${timeZone} time zone because the clocks move forward that night. Please choose another time.`,
-    );
+    throw new ValidationError(msg("errors:time.skipped", { day: m[1] ?? "", time: `${m[2] ?? ""}:${m[3] ?? ""}`, zone: timeZone }));
   }
   let chosen = dt;
   for (const minutes of [30, 60, 120]) {

@@ -2,9 +2,9 @@ import { dayTimeInWords, formatDay, formatDayIn, formatDayTime, formatDayTimeIn,
 import { DATE_LOCALES, isLanguage } from "../languages";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
-import { ruleInWords, ruleWithNumber } from "../domain/rule-titles";
 import { translator } from "../i18n";
 import { codeText, helperLanguage } from "./language";
+import { ruleInWords, ruleWithNumber } from "./rule-labels";
 
 /** A value the page could not read is shown as it came rather than hidden. */
 function shown(value: unknown, format: (v: string | Date) => string | null): string {
@@ -66,8 +66,8 @@ export function viewHelpers(timeZone: string) {
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
     /** Eligibility rules: plain words for applicants, words and number for staff. */
-    ruleWords: (rule: unknown) => ruleInWords(text(rule)),
-    ruleLabel: (rule: unknown) => ruleWithNumber(text(rule)),
+    ruleWords: (rule: unknown, options: unknown) => ruleInWords(text(rule), helperLanguage(options)),
+    ruleLabel: (rule: unknown, options: unknown) => ruleWithNumber(text(rule), helperLanguage(options)),
     startsWith: (s: unknown, prefix: unknown) => typeof s === "string" && typeof prefix === "string" && s.startsWith(prefix),
     includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
     json: (v: unknown) => JSON.stringify(v, null, 2),

@@ -142,10 +142,10 @@ export function applySteps(current: number, language: Language = SOURCE_LANGUAGE
 }
 
 /** A value of the frozen submission in words: codes named, dates written out by `formatDate`. */
-export function submissionValue(field: unknown, value: unknown, formatDate: (iso: string) => string): string {
+export function submissionValue(field: unknown, value: unknown, formatDate: (iso: string) => string, language: Language = SOURCE_LANGUAGE): string {
   const v = text(value);
-  if (field === "voucherTypeCode") return codeLabel("voucherType", v);
-  if (field === "counterpartKind") return codeLabel("counterpartKind", v);
+  if (field === "voucherTypeCode") return codeText(language, "voucherType", v, codeLabel("voucherType", v));
+  if (field === "counterpartKind") return codeText(language, "counterpartKind", v, codeLabel("counterpartKind", v));
   if (field === "activityStart" || field === "activityEnd") return formatDate(v);
   return v;
 }
@@ -161,7 +161,7 @@ export function applicationNumber(id: unknown): string {
 
 
 /** Handlebars helpers built on the labels above. */
-export function labelHelpers(formatDate: (iso: string) => string) {
+export function labelHelpers(formatDate: (iso: string, options?: unknown) => string) {
   return {
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "family", stateFamily(text(s)), FAMILY_LABELS[stateFamily(text(s))]),
@@ -170,7 +170,8 @@ export function labelHelpers(formatDate: (iso: string) => string) {
     statusFamily: (kind: unknown, code: unknown) => statusFamily(String(kind), code),
     findingGroups: (findings: unknown, options: unknown) => findingGroups(findings, helperLanguage(options)),
     lifecycleSteps: (s: unknown, options: unknown) => lifecycleSteps(text(s), helperLanguage(options)),
-    submissionValue: (field: unknown, value: unknown) => submissionValue(field, value, formatDate),
+    submissionValue: (field: unknown, value: unknown, options: unknown) =>
+      submissionValue(field, value, (iso) => formatDate(iso, options), helperLanguage(options)),
     applySteps: (n: unknown, options: unknown) => applySteps(Number(n), helperLanguage(options)),
     applicationNumber: (id: unknown) => applicationNumber(id),
     subtract: (a: unknown, b: unknown) => Number(a) - Number(b),

@@ -28,21 +28,6 @@ const PSEUDO_COOKIE = `vd.lang=${PSEUDO_LOCALE}`;
  * work; each entry names the area. Empty this list as those pages land.
  */
 const PENDING: Array<{ area: string; route?: string; text: RegExp }> = [
-  // Account pages: two-factor sign-in, sessions, password, the step-up code page.
-  ...["GET /account/password", "GET /account/sessions", "GET /account/two-factor", "GET /two-factor/setup", "GET /step-up"]
-    .map((route) => ({ area: "account security pages", route, text: /./ })),
-  // The manager's application page with its decisions.
-  { area: "manager application and decision pages", route: "GET /manager/applications/:id", text: /./ },
-  // The new-user form and the role names it and the user list show.
-  ...["GET /admin/users/new", "GET /admin/users"].map((route) => ({ area: "administrator's user pages", route, text: /^(?:Administrator|Cluster|Finance officer|SME)$/ })),
-  // The directory's form, and the organisation kinds it shares with the list and the application form.
-  ...["GET /directory/new", "GET /directory/:id/edit"].map((route) => ({ area: "directory form", route, text: /./ })),
-  { area: "directory form", text: /^(?:Company|Expert|Facility|Knowledge institution),?$/ },
-  // Error pages and refusal messages, eligibility findings and the payable-amount explanation.
-  { area: "refusal and error messages", text: /^(?:Page not found|We could not find that page or record\.|The request could not be understood|This link is no longer valid|The address has a parameter)/ },
-  { area: "eligibility findings", text: /^(?:Activity starts after approval|Call for this voucher|De minimis aid limit|Health sector and programme region|One voucher at a time|Partner in another region|Small or medium-sized enterprise):$/ },
-  { area: "eligibility findings", text: /^(?:De minimis: declared aid|Small enterprise under EU Recommendation|The activity starts on|The counterpart is in|The has|The is |The works in|No other of the|Met$|Not met$)/ },
-  { area: "eligibility findings", route: "GET /manager/claims/:id", text: /^\. Eligible costs/ },
 ];
 
 /*

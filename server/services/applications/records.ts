@@ -109,23 +109,27 @@ const DECLARATION_LABELS: Record<string, string> = {
   deMinimisComplete: "The de minimis declaration is complete", noDoubleFunding: "No other public funding for the same costs",
 };
 
+/** `field` names the label in the page's language; `declarations` the confirmed declarations by code. */
+export interface SubmissionRow { key: string; value: string; field: string; declarations?: string[] }
+
 /**
  * The frozen submission as label/value rows for reviewers: money formatted, region ids named,
  * internal ids and empty values left out.
  */
-export function describeSubmission(json: string | null, regionNames: Record<number, string>, formatCents: (c: number) => string): { key: string; value: string; field: string }[] {
+export function describeSubmission(json: string | null, regionNames: Record<number, string>, formatCents: (c: number) => string): SubmissionRow[] {
   let parsed: Record<string, unknown>;
   try {
     parsed = json ? (JSON.parse(json) as Record<string, unknown>) : {};
   } catch {
     return [];
   }
-  const rows: { key: string; value: string; field: string }[] = [];
+  const rows: SubmissionRow[] = [];
   for (const [key, value] of Object.entries(parsed)) {
     if (value === null || value === undefined || value === "") continue;
     if (key === "declarations" && typeof value === "object") {
-      const confirmed = Object.entries(value as Record<string, unknown>).filter(([, v]) => v === true || v === "true").map(([k]) => DECLARATION_LABELS[k] ?? k);
-      rows.push({ key: "Declarations confirmed", value: confirmed.join("; "), field: key });
+      const codes = Object.entries(value as Record<string, unknown>).filter(([, v]) => v === true || v === "true").map(([k]) => k);
+      const confirmed = codes.map((k) => DECLARATION_LABELS[k] ?? k);
+      rows.push({ key: "Declarations confirmed", value: confirmed.join("; "), field: key, declarations: codes.filter((k) => k in DECLARATION_LABELS) });
       continue;
     }
     const label = SUBMISSION_LABELS[key];

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { AppError, ConflictError, type FieldTexts, NotFoundError, ValidationError } from "../../errors";
+import { msg, type Text } from "../../domain/message";
 import type { CallStatus } from "../../domain/calls";
 import { assertCents, type Cents } from "../../domain/money";
 import { instantMillis, zonedLocalToInstant } from "../../domain/time";
@@ -35,36 +36,38 @@ export interface CallInput {
 /** Checks the input and turns it into rows; field names match the form. */
 async function prepare(ctx: ServiceContext, input: CallInput) {
   const { timeZone } = ctx.config;
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
+  // A typed moment that cannot stand is refused with the time rules' own words.
+  const reason = (e: unknown): Text => (e instanceof AppError ? e.text : (e as Error).message);
   let opensAt = "";
   let closesAt = "";
-  try { opensAt = zonedLocalToInstant(input.opensLocal, timeZone); } catch (e) { fields.opensAt = (e as Error).message; }
-  try { closesAt = zonedLocalToInstant(input.closesLocal, timeZone); } catch (e) { fields.closesAt = (e as Error).message; }
-  if (opensAt && closesAt && instantMillis(closesAt) <= instantMillis(opensAt)) fields.closesAt = "The closing moment must be after the opening moment.";
+  try { opensAt = zonedLocalToInstant(input.opensLocal, timeZone); } catch (e) { fields.opensAt = reason(e); }
+  try { closesAt = zonedLocalToInstant(input.closesLocal, timeZone); } catch (e) { fields.closesAt = reason(e); }
+  if (opensAt && closesAt && instantMillis(closesAt) <= instantMillis(opensAt)) fields.closesAt = msg("errors:calls.closesBeforeOpens");
   const allTypes = await listVoucherTypes(ctx.db);
   const offered = input.types.filter((t) => allTypes.some((v) => v.id === t.voucherTypeId));
-  if (offered.length === 0) fields.types = "Choose at least one voucher type.";
+  if (offered.length === 0) fields.types = msg("errors:calls.noTypes");
   for (const t of offered) {
     if (!Number.isInteger(t.completionDays) || t.completionDays < 1 || t.completionDays > 3650) {
-      fields[`completion_${t.voucherTypeId}`] = "Enter a whole number of days between 1 and 3650.";
+      fields[`completion_${t.voucherTypeId}`] = msg("errors:calls.completionDays");
     }
   }
-  if (!(input.totalCents > 0)) fields.total = "Enter the total budget of the call.";
+  if (!(input.totalCents > 0)) fields.total = msg("errors:calls.total");
   const ceilings: CeilingInput[] = [{ key: "total", label: "Total budget", ceilingCents: assertCents(input.totalCents) }];
   for (const [typeId, c] of Object.entries(input.perTypeCents)) {
     const t = allTypes.find((v) => v.id === Number(typeId));
     if (!t || !offered.some((o) => o.voucherTypeId === t.id)) continue;
-    if (c > input.totalCents) fields[`type_${t.id}`] = "A ceiling per type cannot be more than the total budget.";
+    if (c > input.totalCents) fields[`type_${t.id}`] = msg("errors:calls.typeCeiling");
     ceilings.push({ key: `type:${t.code}`, label: `${t.name} vouchers`, ceilingCents: assertCents(c) });
   }
   const partners = await listPartners(ctx.db);
   for (const [partnerId, c] of Object.entries(input.perPartnerCents)) {
     const p = partners.find((x) => x.id === Number(partnerId));
     if (!p) continue;
-    if (c > input.totalCents) fields[`partner_${p.id}`] = "A ceiling per partner cannot be more than the total budget.";
+    if (c > input.totalCents) fields[`partner_${p.id}`] = msg("errors:calls.partnerCeiling");
     ceilings.push({ key: `partner:${p.id}`, label: `${p.shortName} (${p.regionName})`, ceilingCents: assertCents(c) });
   }
-  if (Object.keys(fields).length) throw new ValidationError("The call could not be saved.", fields);
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:calls.notSaved"), fields);
   return { opensAt, closesAt, offered, ceilings };
 }
 
@@ -90,7 +93,7 @@ export async function updateDraftCall(ctx: ServiceContext, id: number, input: Ca
   await inTransaction(ctx, async (trx) => {
     const before = await trx("calls").where({ id }).first();
     if (!before) throw new NotFoundError();
-    if (before.status !== "draft") throw new ConflictError("Only a draft call can be edited; this call has been opened.", "call_not_draft");
+    if (before.status !== "draft") throw new ConflictError(msg("errors:calls.notDraft"), "call_not_draft");
     const patch = { title: input.title, description: input.description, opens_at: p.opensAt, closes_at: p.closesAt, updated_at: nowIso(ctx) };
     await trx("calls").where({ id }).update(patch);
     await trx("call_voucher_types").where({ call_id: id }).delete();
@@ -102,7 +105,8 @@ export async function updateDraftCall(ctx: ServiceContext, id: number, input: Ca
 
 async function setStatus(ctx: ServiceContext, id: number, from: CallStatus, to: CallStatus, trx: Trx): Promise<void> {
   const n = await trx("calls").where({ id, status: from }).update({ status: to, updated_at: nowIso(ctx) });
-  if (n !== 1) throw new ConflictError(`The call is not ${from}, so it cannot be ${to === "open" ? "opened" : "closed"}.`, "call_state");
+  // A call is only opened from draft and closed from open.
+  if (n !== 1) throw new ConflictError(to === "open" ? msg("errors:calls.cannotOpen") : msg("errors:calls.cannotClose"), "call_state");
   await audit(trx, ctx, { action: `call.${to === "open" ? "opened" : "closed"}`, entityType: "call", entityId: id, before: { status: from }, after: { status: to } });
 }
 
@@ -110,7 +114,7 @@ export async function openCall(ctx: ServiceContext, id: number): Promise<void> {
   await inTransaction(ctx, async (trx) => {
     const call = await getCall(ctx, id, trx);
     if (call.storedStatus === "draft" && ctx.now().getTime() >= instantMillis(call.closesAt)) {
-      throw new ConflictError("The closing moment of this call has passed; change it before opening the call.", "call_closes_in_past");
+      throw new ConflictError(msg("errors:calls.closesInPast"), "call_closes_in_past");
     }
     await setStatus(ctx, id, "draft", "open", trx);
     await takeCallTypeSettings(trx, id, nowIso(ctx));

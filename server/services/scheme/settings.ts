@@ -1,4 +1,5 @@
-import { NotFoundError, ValidationError } from "../../errors";
+import { type FieldTexts, NotFoundError, ValidationError } from "../../errors";
+import { msg } from "../../domain/message";
 import type { VoucherTypesRow } from "../../db/tables";
 import { toScheme } from "../../db/tables/schemes";
 import { toVoucherType } from "../../db/tables/voucher-types";
@@ -30,9 +31,9 @@ export interface RegionUpdate {
 }
 
 export async function updateRegion(ctx: ServiceContext, regionId: number, input: RegionUpdate): Promise<void> {
-  const fields: Record<string, string> = {};
-  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = "Enter the two-letter country code, for example DK.";
-  if (Object.keys(fields).length) throw new ValidationError("The region could not be saved.", fields);
+  const fields: FieldTexts = {};
+  if (!/^[A-Z]{2}$/.test(input.country)) fields.country = msg("errors:scheme.countryCode");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:scheme.regionNotSaved"), fields);
   await inTransaction(ctx, async (trx) => {
     const region = await trx("regions").where({ id: regionId }).first();
     if (!region) throw new NotFoundError();
@@ -79,9 +80,9 @@ export const settingField = (setting: keyof VoucherTypeSettings, code: string) =
  * audit event has each changed type before and after.
  */
 export async function updateSchemeSettings(ctx: ServiceContext, input: SchemeUpdate): Promise<void> {
-  const fields: Record<string, string> = {};
+  const fields: FieldTexts = {};
   if (!Number.isSafeInteger(input.deMinimisCeilingCents) || input.deMinimisCeilingCents <= 0) {
-    fields.deMinimisCeiling = "The de minimis ceiling must be more than zero.";
+    fields.deMinimisCeiling = msg("errors:scheme.deMinimisCeiling");
   }
   await inTransaction(ctx, async (trx) => {
     const before = await trx("schemes").orderBy("id").first();
@@ -92,7 +93,7 @@ export async function updateSchemeSettings(ctx: ServiceContext, input: SchemeUpd
       if (!next) continue;
       for (const [k, msg] of Object.entries(voucherTypeSettingsProblems(t.name, next, input.deMinimisCeilingCents))) if (msg) fields[settingField(k as keyof VoucherTypeSettings, t.code)] = msg;
     }
-    if (Object.keys(fields).length) throw new ValidationError("The settings were not saved.", fields);
+    if (Object.keys(fields).length) throw new ValidationError(msg("errors:scheme.settingsNotSaved"), fields);
 
     await trx("schemes").where({ id: before.id }).update({
       de_minimis_ceiling_cents: input.deMinimisCeilingCents, block_while_claim_open: input.blockWhileClaimOpen,

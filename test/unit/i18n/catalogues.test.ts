@@ -20,7 +20,7 @@ const PLURAL = /_(zero|one|two|few|many|other)$/;
  */
 const DYNAMIC_PREFIXES = [
   "codes:state.", "codes:family.", "codes:callStatus.", "codes:claimStatus.", "codes:batchStatus.", "codes:entryKind.",
-  "codes:smeCategory.", "codes:role.", "codes:purpose.", "codes:counterpartKind.", "codes:voucherType.",
+  "codes:smeCategory.", "codes:role.", "codes:purpose.", "codes:counterpartKind.", "codes:voucherType.", "codes:rule.", "codes:action.",
 ];
 
 type Tree = { [key: string]: string | Tree };
