@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { testDatabases } from "../support/db";
 import { defined } from "../support/defined";
-import { snapshot, startWorld, type World } from "./input/world";
+import { snapshot, startWorld, validCompanyForm, type World } from "./input/world";
 
 /*
  * A field's refusal reads in the page's language, label included: the labels of the route
@@ -43,11 +43,8 @@ for (const engine of testDatabases()) {
     let company: Record<string, string>;
     before(async () => {
       w = await startWorld(engine);
-      const dk = defined(await w.db("regions").where({ code: "DK" }).first("id"), "dk");
-      const sector = defined(await w.db("sectors").orderBy("id").first("id"), "sector");
       company = {
-        legalName: "N".repeat(201), vatNumber: "DK12345678", address: "Fruebjergvej 3", country: "DK", regionId: String(dk.id),
-        sectorId: String(sector.id), staffHeadcount: "18", turnover: "2100000", balanceSheet: "1500000",
+        ...(await validCompanyForm(w.db)), legalName: "N".repeat(201),
         dm0_body: "Innovationsfonden", dm0_date: "2026-02-30", dm0_amount: "1000",
       };
     });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { DateTime } from "luxon";
 import { testDatabases } from "../support/db";
 import { toAppError } from "../../server/web/error-handler";
-import { snapshot, startWorld, type World } from "./input/world";
+import { snapshot, startWorld, validCompanyForm, type World } from "./input/world";
 import { defined } from "../support/defined";
 
 /*
@@ -19,12 +19,7 @@ for (const engine of testDatabases()) {
     let company: Record<string, string>;
     before(async () => {
       w = await startWorld(engine);
-      const dk = defined(await w.db("regions").where({ code: "DK" }).first("id"), "dk");
-      const sector = defined(await w.db("sectors").orderBy("id").first("id"), "sector");
-      company = {
-        legalName: "Nordic Enzyme Labs ApS", vatNumber: "DK12345678", address: "Fruebjergvej 3", country: "DK", regionId: String(dk.id),
-        sectorId: String(sector.id), staffHeadcount: "18", turnover: "2100000", balanceSheet: "1500000",
-      };
+      company = await validCompanyForm(w.db);
     });
     after(() => w.db.destroy());
 

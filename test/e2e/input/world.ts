@@ -98,6 +98,16 @@ const VOLATILE = new Set(["sessions", "login_attempts", "second_factor_attempts"
 const COUNTED = new Set(["attachments", "award_letters", "emails", "ledger_entries", "payments", "sepa_batch_items"]);
 
 /** What a refused request must leave unchanged: row counts, the audit log and every mutable row. */
+/** A company profile form the profile page accepts as it is (a Danish SME); tests change one field to be refused. */
+export async function validCompanyForm(db: Db): Promise<Record<string, string>> {
+  const dk = defined(await db("regions").where({ code: "DK" }).first("id"), "dk");
+  const sector = defined(await db("sectors").orderBy("id").first("id"), "sector");
+  return {
+    legalName: "Nordic Enzyme Labs ApS", vatNumber: "DK12345678", address: "Fruebjergvej 3", country: "DK", regionId: String(dk.id),
+    sectorId: String(sector.id), staffHeadcount: "18", turnover: "2100000", balanceSheet: "1500000",
+  };
+}
+
 export async function snapshot(db: Db): Promise<string> {
   const client = String((db.client as { config: { client: unknown } }).config.client);
   const tables: string[] = client === "pg"
