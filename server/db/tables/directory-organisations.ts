@@ -8,7 +8,7 @@ export const ORG_KINDS = [
 ] as const;
 
 export interface Organisation {
-  id: number; name: string; regionId: number; regionName: string; regionCode: string; kind: string; kindLabel: string;
+  id: number; name: string; regionId: number; regionName: string; regionCode: string; kind: string;
   competences: string[]; contactName: string | null; contactEmail: string | null; website: string | null; description: string;
 }
 
@@ -21,7 +21,7 @@ export type OrganisationRow = DirectoryOrganisationsRow & { region_name: Regions
 export function toOrganisation(r: OrganisationRow): Organisation {
   return {
     id: r.id, name: r.name, regionId: r.region_id, regionName: r.region_name, regionCode: r.region_code,
-    kind: r.kind, kindLabel: ORG_KINDS.find((k) => k.value === r.kind)?.label ?? r.kind, competences: competenceTags(r.competences),
+    kind: r.kind, competences: competenceTags(r.competences),
     contactName: r.contact_name || null, contactEmail: r.contact_email || null, website: r.website || null,
     description: r.description,
   };

@@ -72,7 +72,7 @@ describe("people and directory row mappers", () => {
       created_by: null, created_at: "", updated_at: "",
     });
     expect(org.competences).to.deep.equal(["imaging", "microscopy"]);
-    expect(org.kindLabel).to.equal("Facility");
+    expect(org.kind).to.equal("facility");
     expect(org.contactName).to.equal(null);
 
     const referral = {
