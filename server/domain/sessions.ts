@@ -16,7 +16,10 @@ export interface SessionLimitsMs {
   maxMs: number;
 }
 
-export type SessionEnd = { reason: "idle" | "max"; message: string };
+import { msg, type Message } from "./message";
+
+/** `message` is shown on the sign-in page, in the reader's language. */
+export type SessionEnd = { reason: "idle" | "max"; message: Message };
 
 export function idleLimitMs(role: string, limits: SessionLimitsMs): number {
   return role === "applicant" ? limits.applicantIdleMs : limits.staffIdleMs;
@@ -25,21 +28,22 @@ export function idleLimitMs(role: string, limits: SessionLimitsMs): number {
 /** Why the session has ended at `now`, or null while it is still valid. */
 export function sessionEnded(times: SessionTimes, role: string, now: number, limits: SessionLimitsMs): SessionEnd | null {
   if (now - times.signedInAt >= limits.maxMs) {
-    return { reason: "max", message: `You were signed out because you had been signed in for ${durationInWords(limits.maxMs)}. Please sign in again.` };
+    return { reason: "max", message: msg("errors:sessions.signedOutMax", { duration: durationInWords(limits.maxMs) }) };
   }
   const idle = idleLimitMs(role, limits);
   if (now - times.lastSeenAt >= idle) {
-    return { reason: "idle", message: `You were signed out after ${durationInWords(idle)} without activity. Please sign in again.` };
+    return { reason: "idle", message: msg("errors:sessions.signedOutIdle", { duration: durationInWords(idle) }) };
   }
   return null;
 }
 
-/** "30 minutes", "2 hours", "1 hour 30 minutes". */
-export function durationInWords(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  const part = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (h === 0) return part(m, "minute");
-  return m === 0 ? part(h, "hour") : `${part(h, "hour")} ${part(m, "minute")}`;
+/** "30 minutes", "2 hours", "1 hour 30 minutes", in the reader's language and plural rules. */
+export function durationInWords(ms: number): Message {
+  const total = Math.round(ms / 60_000);
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  const minutes = msg("errors:sessions.minutes", { count: m });
+  if (h === 0) return minutes;
+  const hours = msg("errors:sessions.hours", { count: h });
+  return m === 0 ? hours : msg("errors:sessions.hoursMinutes", { hours, minutes });
 }

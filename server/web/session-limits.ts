@@ -1,6 +1,8 @@
 import type { RequestHandler } from "express";
 import type { SessionLimits } from "../config";
 import { sessionEnded } from "../domain/sessions";
+import { renderText } from "../i18n/messages";
+import { requestLanguage } from "./language";
 import { TOUCH_INTERVAL_MS } from "./session-store";
 
 /** The user agent is kept only to name the device on the sessions page. */
@@ -26,10 +28,12 @@ export function sessionLimits(limits: SessionLimits, clock: () => Date): Request
     const ended = sessionEnded(seen, user.role, now, limits);
     if (ended) {
       const returnTo = req.method === "GET" ? req.originalUrl : undefined;
+      // In the language of the user being signed out: their saved choice is gone after logout.
+      const message = renderText(requestLanguage(req), ended.message);
       // passport's logout starts a new, empty session: the message and the way back go there.
       req.logout((err) => {
         if (err) return next(err);
-        req.session.flash = [{ kind: "info", message: ended.message }];
+        req.session.flash = [{ kind: "info", message }];
         if (returnTo) req.session.returnTo = returnTo;
         req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(303, "/login")));
       });

@@ -62,6 +62,26 @@ for (const engine of testDatabases()) {
       expect(await signedOutTo(agent, "/applicant")).to.include("You were signed out after 2 hours without activity.");
     });
 
+    it("gives the reason in the language of the user signed out: Danish and French durations with their plurals", async () => {
+      const agent = await signIn(app, "manager@demo.test");
+      await agent.get("/manager").set("Accept-Language", "da").expect(200);
+      now += 30 * MIN;
+      const res = await agent.get("/manager/claims").set("Accept-Language", "da");
+      expect(res.status).to.equal(303);
+      const login = (await agent.get("/login").set("Accept-Language", "da").expect(200)).text;
+      expect(login).to.include("Du er blevet logget ud efter 30 minutter uden aktivitet. Log ind igen.");
+      expect(login).to.not.include("You were signed out");
+
+      const sme = await signIn(app, "sme@demo.test");
+      await sme.get("/applicant").expect(200);
+      for (let i = 0; i < 12 * 3; i++) {
+        now += 20 * MIN;
+        await sme.get("/applicant").set("Accept-Language", "fr");
+      }
+      const page = (await sme.get("/login").set("Accept-Language", "fr").expect(200)).text;
+      expect(page).to.include("Vous avez été déconnecté parce que vous étiez connecté depuis 12 heures. Veuillez vous reconnecter.");
+    });
+
     it("signs out a session that was active all along once it is 12 hours old; a form sent then is refused the same way", async () => {
       const agent = await signIn(app, "finance@demo.test");
       await agent.get("/finance").expect(200);
