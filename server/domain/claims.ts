@@ -293,7 +293,7 @@ export interface VerifiedLine extends CostLine {
   dateStatus: LineDateStatus;
   beforeApproval: boolean;
   /** Why a foreign line has no EUR amount yet (finance has not entered the rate). */
-  rateProblem: string | null;
+  rateProblem: Message | null;
 }
 
 export interface Verification {
@@ -330,7 +330,7 @@ export function verifyClaimLines(input: {
   const approvedOn = input.approvedOn ?? claimDay;
   const converted = input.stored.map((l) => {
     const d = input.decisions?.find((x) => x.id === l.id);
-    const line = { ...l, rateProblem: null as string | null };
+    const line: CostLine & { rateProblem: Message | null } = { ...l, rateProblem: null };
     if (d) {
       line.eligible = d.eligible;
       line.ineligibleReason = d.eligible ? null : d.reason.trim() || null;
@@ -348,8 +348,9 @@ export function verifyClaimLines(input: {
         line.rate = null;
         line.rateMonth = rates.month;
         line.eurCents = null;
-        line.rateProblem = missingRateMessage(l.currency, rates.month);
-        if (line.eligible) fields[`rate_${l.id}`] = line.rateProblem;
+        const problem = missingRateMessage(l.currency, rates.month);
+        line.rateProblem = problem;
+        if (line.eligible) fields[`rate_${l.id}`] = problem;
       } else {
         line.rate = found.rate;
         line.rateMonth = found.month;

@@ -5,25 +5,26 @@
  * convertToEurCents in money.ts, which divides by the rate exactly as recorded.
  */
 import { DateTime } from "luxon";
+import { msg, sentences, type Message, type Text } from "./message";
 import { parseRate } from "./money";
 
 const CURRENCY_RE = /^[A-Z]{3}$/;
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: Message };
 
 export function checkCurrency(input: string): Checked<string> {
   const s = (input ?? "").trim().toUpperCase();
-  if (s === "") return { ok: false, reason: "Enter the currency code, for example DKK." };
-  if (!CURRENCY_RE.test(s)) return { ok: false, reason: `"${input.trim().slice(0, 20)}" is not a three-letter currency code such as DKK or SEK.` };
-  if (s === "EUR") return { ok: false, reason: "Amounts in euro need no exchange rate." };
+  if (s === "") return { ok: false, reason: msg("errors:rates.currencyMissing") };
+  if (!CURRENCY_RE.test(s)) return { ok: false, reason: msg("errors:rates.currencyInvalid", { given: input.trim().slice(0, 20) }) };
+  if (s === "EUR") return { ok: false, reason: msg("errors:rates.currencyEuro") };
   return { ok: true, value: s };
 }
 
 export function checkMonth(input: string): Checked<string> {
   const s = (input ?? "").trim();
-  if (s === "") return { ok: false, reason: "Enter the month as YYYY-MM, for example 2026-11." };
-  if (!MONTH_RE.test(s)) return { ok: false, reason: `"${s.slice(0, 20)}" is not a month written as YYYY-MM, for example 2026-11.` };
+  if (s === "") return { ok: false, reason: msg("errors:rates.monthMissing") };
+  if (!MONTH_RE.test(s)) return { ok: false, reason: msg("errors:rates.monthInvalid", { given: s.slice(0, 20) }) };
   return { ok: true, value: s };
 }
 
@@ -39,26 +40,26 @@ export function claimRateMonth(submittedAt: string, timeZone: string): string {
 }
 
 /** The refusal when finance has not entered the rate a claim needs. */
-export function missingRateMessage(currency: string, month: string): string {
-  return `No EUR/${currency} rate for ${month}: ask finance to enter it.`;
+export function missingRateMessage(currency: string, month: string): Message {
+  return msg("errors:rates.missing", { currency, month });
 }
 
 export interface RateEntry { currency: string; month: string; rate: string }
 
-export type RateLineResult = { ok: true; entry: RateEntry } | { ok: false; errors: string[] };
+export type RateLineResult = { ok: true; entry: RateEntry } | { ok: false; errors: Message[] };
 
 /** One rate as typed on the finance page or read from a line of an imported file. */
 export function checkRateEntry(currency: string, month: string, rate: string): RateLineResult {
   const c = checkCurrency(currency);
   const m = checkMonth(month);
   const r = parseRate(rate);
-  const errors = [c, m].filter((x): x is { ok: false; reason: string } => !x.ok).map((x) => x.reason);
+  const errors = [c, m].filter((x): x is { ok: false; reason: Message } => !x.ok).map((x) => x.reason);
   if (!r.ok) errors.push(r.reason);
   if (errors.length || !c.ok || !m.ok || !r.ok) return { ok: false, errors };
   return { ok: true, entry: { currency: c.value, month: m.value, rate: r.rate } };
 }
 
-export interface ImportLineError { line: number; message: string }
+export interface ImportLineError { line: number; message: Text }
 
 /**
  * Reads the records of a rates file: columns currency, month, rate, with an optional header row
@@ -78,18 +79,18 @@ export function checkRateRecords(records: { line: number; cells: string[] }[]): 
     if (isHeader) return;
     const [currency, month, rate] = cells;
     if (cells.length !== 3 || currency === undefined || month === undefined || rate === undefined) {
-      errors.push({ line, message: `Expected three values (currency, month, rate) but found ${cells.length}.` });
+      errors.push({ line, message: msg("errors:rates.lineValues", { found: cells.length }) });
       return;
     }
     const r = checkRateEntry(currency, month, rate);
     if (!r.ok) {
-      errors.push({ line, message: r.errors.join(" ") });
+      errors.push({ line, message: sentences(r.errors) });
       return;
     }
     const key = `${r.entry.currency} ${r.entry.month}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      errors.push({ line, message: `${r.entry.currency} for ${r.entry.month} is already given on line ${earlier}.` });
+      errors.push({ line, message: msg("errors:rates.lineTwice", { currency: r.entry.currency, month: r.entry.month, earlier }) });
       return;
     }
     seen.set(key, line);

@@ -261,7 +261,7 @@ export function minCents(a: Cents, b: Cents): Cents {
 // Currency conversion (R2)
 // ---------------------------------------------------------------------------------------------
 
-export type RateResult = { ok: true; rate: string } | { ok: false; reason: string };
+export type RateResult = { ok: true; rate: string } | { ok: false; reason: Message };
 
 /**
  * Reads an exchange rate as the Commission publishes it: a positive decimal with at most six
@@ -271,22 +271,22 @@ export type RateResult = { ok: true; rate: string } | { ok: false; reason: strin
  */
 export function parseRate(input: string): RateResult {
   const s = typeof input === "string" ? input.trim() : "";
-  if (s === "") return { ok: false, reason: "Please enter the exchange rate." };
-  if (/^[-\u2212]/.test(s)) return { ok: false, reason: "The exchange rate must be a positive number." };
+  if (s === "") return { ok: false, reason: msg("errors:rates.rateMissing") };
+  if (/^[-\u2212]/.test(s)) return { ok: false, reason: msg("errors:rates.rateNegative") };
   const m = /^(\d{1,9})(?:[.,](\d{1,6}))?$/.exec(s);
   if (!m) {
     if (/^\d+[.,]\d{7,}$/.test(s)) {
-      return { ok: false, reason: "The exchange rate can have at most six decimals, as the Commission publishes it." };
+      return { ok: false, reason: msg("errors:rates.rateDecimals") };
     }
     return {
       ok: false,
-      reason: "Please enter the rate as units of the foreign currency per 1 euro, for example 7.4604 for Danish kroner.",
+      reason: msg("errors:rates.rateFormat"),
     };
   }
   const [, digits = "", decimals] = m;
   const whole = digits.replace(/^0+(?=\d)/, "");
   const rate = decimals === undefined ? whole : `${whole}.${decimals}`;
-  if (new D(rate).isZero()) return { ok: false, reason: "The exchange rate must be greater than zero." };
+  if (new D(rate).isZero()) return { ok: false, reason: msg("errors:rates.rateZero") };
   return { ok: true, rate };
 }
 

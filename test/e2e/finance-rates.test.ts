@@ -48,6 +48,23 @@ for (const engine of testDatabases()) {
       expect((await finance.get("/finance/rates")).text).to.include("2 added, 0 corrected, 0 unchanged").and.include("11.7215");
     });
 
+    it("gives the rate form's and the file's reasons in the reader's language", async () => {
+      const page = await finance.get("/finance/rates").set("Accept-Language", "da").expect(200);
+      const bad = await finance.post("/finance/rates").set("Accept-Language", "da").type("form")
+        .send({ _csrf: csrfFrom(page.text), currency: "DKK", month: "11/2026", rate: "7,4604001" });
+      expect(bad.status).to.equal(422);
+      expect(bad.text).to.include("er ikke en måned skrevet som ÅÅÅÅ-MM").and.include("Valutakursen kan have højst seks decimaler")
+        .and.not.include("is not a month written as").and.not.include("at most six decimals");
+
+      const form = await finance.get("/finance/rates").set("Accept-Language", "fr").expect(200);
+      const file = await finance.post("/finance/rates/import").set("Accept-Language", "fr").field("_csrf", csrfFrom(form.text))
+        .attach("file", Buffer.from("SEK,2026-11\nNOK,2026-11,-1\nNOK,2026-11,11.7\nNOK,2026-11,11.7\n"), { filename: "rates.csv", contentType: "text/csv" });
+      expect(file.status).to.equal(422);
+      expect(file.text).to.include("Trois valeurs étaient attendues (devise, mois, taux), mais 2 ont été trouvées.")
+        .and.include("Le taux de change doit être un nombre positif.").and.include("NOK pour 2026-11 figure déjà à la ligne 3.")
+        .and.not.include("Expected three values").and.not.include("already given on line");
+    });
+
     it("is for finance officers only", async () => {
       const manager = await signIn(app, "manager@demo.test");
       expect((await manager.get("/finance/rates")).status).to.equal(403);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { checkCurrency, checkRateEntry, checkRateRecords, claimRateMonth, missingRateMessage } from "../../../server/domain/exchange-rates";
+import { englishText, renderText } from "../../../server/i18n/messages";
 import { RULE_TITLES, ruleInWords, ruleWithNumber } from "../../../server/domain/rule-titles";
 
 describe("domain/exchange-rates (R2)", () => {
@@ -13,7 +14,7 @@ describe("domain/exchange-rates (R2)", () => {
   });
 
   it("names the missing rate in the words the manager needs", () => {
-    expect(missingRateMessage("DKK", "2026-11")).to.equal("No EUR/DKK rate for 2026-11: ask finance to enter it.");
+    expect(englishText(missingRateMessage("DKK", "2026-11"))).to.equal("No EUR/DKK rate for 2026-11: ask finance to enter it.");
   });
 
   it("keeps the rate exactly as published and refuses euro, odd codes and impossible months", () => {
@@ -28,10 +29,16 @@ describe("domain/exchange-rates (R2)", () => {
     const rec = (line: number, ...cells: string[]) => ({ line, cells });
     const r = checkRateRecords([rec(1, "Currency", "Month", "Rate"), rec(2, "DKK", "2026-11", "7.4604"), rec(3, ""), rec(4, "DKK", "2026-11", "7.4604"), rec(5, "SEK", "2026-11"), rec(6, "NOK", "2026-11", "11.7")]);
     expect(r.entries).to.deep.equal([{ currency: "DKK", month: "2026-11", rate: "7.4604" }, { currency: "NOK", month: "2026-11", rate: "11.7" }]);
-    expect(r.errors).to.deep.equal([
+    expect(r.errors.map((e) => ({ line: e.line, message: englishText(e.message) }))).to.deep.equal([
       { line: 4, message: "DKK for 2026-11 is already given on line 2." },
       { line: 5, message: "Expected three values (currency, month, rate) but found 2." },
     ]);
+    expect(r.errors.map((e) => renderText("nl", e.message))).to.deep.equal([
+      "DKK voor 2026-11 staat al op regel 2.",
+      "Er werden drie waarden verwacht (valuta, maand, koers), maar er zijn er 2.",
+    ]);
+    const rate = checkRateEntry("DKK", "2026-11", "-1");
+    expect(rate.ok ? [] : rate.errors.map((e) => renderText("de", e))).to.deep.equal(["Der Wechselkurs muss eine positive Zahl sein."]);
     // A header is only a header on the first line.
     expect(checkRateRecords([rec(1, "DKK", "2026-11", "7"), rec(2, "currency", "month", "rate")]).errors.map((e) => e.line)).to.deep.equal([2]);
   });
