@@ -24,7 +24,7 @@ export type MessageParam =
   | { readonly kind: "day"; readonly date: string }
   | { readonly kind: "dayTime"; readonly instant: string; readonly timeZone: string }
   | { readonly kind: "money"; readonly cents: number }
-  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean }
+  | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean; readonly asStored?: boolean }
   | { readonly kind: "sentenceStart"; readonly text: MessageParam };
 
 export function msg(key: string, params: Record<string, MessageParam> = {}): Message {
@@ -46,6 +46,12 @@ export const code = (group: string, value: string, fallback = value): MessagePar
 /** A code's label inside an English sentence, in lower case ("is approved"); other languages keep the label as written. */
 export const codeInSentence = (group: string, value: string, fallback = value): MessageParam =>
   ({ kind: "code", group, code: value, fallback, lower: true });
+
+/**
+ * A stored code that English sentences quote as stored ("its status is \"submitted\""); other
+ * languages show its label from the codes catalogue.
+ */
+export const storedCode = (group: string, value: string): MessageParam => ({ kind: "code", group, code: value, fallback: value, asStored: true });
 
 /**
  * A phrase opening an English sentence, capitalised there ("The call's title must be ...");

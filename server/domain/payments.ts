@@ -4,8 +4,8 @@
  * batch executed. The services gather the facts under their locks and ask here; the database's
  * one-open-path index (payment_paths) is the backstop when two steps race.
  */
-import { dayInWords } from "./date-format";
-import { type Cents, formatMoney } from "./money";
+import { day, money, msg, storedCode, type Text } from "./message";
+import type { Cents } from "./money";
 
 /** The payment path a claim is on, if any: paid by hand, or in a SEPA batch. */
 export type OpenPath =
@@ -26,7 +26,7 @@ export interface PaymentFacts {
   /** What the application still holds: committed - released - paid. */
   outstandingCents: Cents;
   /** Why the beneficiary's account cannot be paid, or null. */
-  ibanProblem: string | null;
+  ibanProblem: Text | null;
   payment: { paidOn: string; bankReference: string } | null;
   openPath: OpenPath | null;
 }
@@ -34,7 +34,7 @@ export interface PaymentFacts {
 export interface PaymentRefusal {
   status: 403 | 409 | 422;
   code: string;
-  message: string;
+  message: Text;
 }
 
 /**
@@ -45,51 +45,51 @@ export function separationOfDuties(actorId: number, who: { verifiedBy: number | 
   if (actorId !== who.verifiedBy && actorId !== who.decidedBy) return null;
   return {
     status: 403, code: "separation_of_duties",
-    message: "You approved this application or verified this claim, so another finance officer must handle its payment (separation of duties, R15).",
+    message: msg("errors:payments.separationOfDuties"),
   };
 }
 
 function pathConflict(step: PaymentStep, path: OpenPath | null): PaymentRefusal | null {
   if (step.kind === "execute") {
     if (path?.kind === "batch" && path.batchId === step.batchId) return null;
-    const where = path === null ? "it was taken out of this batch"
-      : path.kind === "hand" ? "it was paid by hand"
-        : `it is in SEPA batch ${path.messageId} (${path.status})`;
-    return { status: 409, code: "payment_path_taken", message: `This claim is no longer paid through batch ${step.messageId}: ${where}.` };
+    const where = path === null ? msg("errors:payments.takenOutOfBatch")
+      : path.kind === "hand" ? msg("errors:payments.paidByHandSince")
+        : msg("errors:payments.inOtherBatch", { messageId: path.messageId, status: storedCode("batchStatus", path.status) });
+    return { status: 409, code: "payment_path_taken", message: msg("errors:payments.noLongerInBatch", { messageId: step.messageId, where }) };
   }
   if (path === null) return null;
   if (path.kind === "batch") {
     return {
       status: 409, code: "in_batch",
       message: path.status === "prepared"
-        ? `This claim is in the prepared SEPA batch ${path.messageId}. Mark that batch executed once the bank has paid it, or cancel the batch; paying it another way could pay it twice.`
-        : `This claim was paid through SEPA batch ${path.messageId}.`,
+        ? msg("errors:payments.inPreparedBatch", { messageId: path.messageId })
+        : msg("errors:payments.paidThroughBatch", { messageId: path.messageId }),
     };
   }
-  return { status: 409, code: "payment_path_taken", message: "This claim was already paid by hand." };
+  return { status: 409, code: "payment_path_taken", message: msg("errors:payments.alreadyPaidByHand") };
 }
 
 /** Null when the step may go ahead, otherwise the first reason it may not, in words for the officer. */
 export function paymentRefusal(step: PaymentStep, f: PaymentFacts): PaymentRefusal | null {
   if (f.payment) {
-    return { status: 409, code: "already_paid", message: `This claim was already paid on ${dayInWords(f.payment.paidOn)}, reference ${f.payment.bankReference}. Nothing was changed.` };
+    return { status: 409, code: "already_paid", message: msg("errors:payments.alreadyPaid", { paidOn: day(f.payment.paidOn), reference: f.payment.bankReference }) };
   }
   const path = pathConflict(step, f.openPath);
   if (path) return path;
   if (f.claimStatus !== "verified") {
-    return { status: 409, code: "claim_not_verified", message: `This claim cannot be paid: its status is "${f.claimStatus}", not verified.` };
+    return { status: 409, code: "claim_not_verified", message: msg("errors:payments.claimNotVerified", { status: storedCode("claimStatus", f.claimStatus) }) };
   }
   const sod = separationOfDuties(f.actorId, f);
   if (sod) return sod;
   if (f.applicationState !== "claim-verified") {
-    return { status: 409, code: "not_payable", message: `This application is not waiting for payment (it is ${f.applicationState}).` };
+    return { status: 409, code: "not_payable", message: msg("errors:payments.notWaiting", { state: storedCode("state", f.applicationState) }) };
   }
   if (f.ibanProblem) return { status: 422, code: "iban_not_payable", message: f.ibanProblem };
-  if (f.payableCents <= 0) return { status: 409, code: "nothing_payable", message: "The verified payable amount is zero; there is nothing to pay." };
+  if (f.payableCents <= 0) return { status: 409, code: "nothing_payable", message: msg("errors:payments.nothingPayable") };
   if (f.payableCents > f.outstandingCents) {
     return {
       status: 409, code: "payable_exceeds_commitment",
-      message: `The payable amount ${formatMoney(f.payableCents)} is more than the ${formatMoney(f.outstandingCents)} still committed for this voucher.`,
+      message: msg("errors:payments.aboveCommitment", { payable: money(f.payableCents), outstanding: money(f.outstandingCents) }),
     };
   }
   return null;
@@ -103,7 +103,7 @@ export function executionDateRefusal(executionDate: string, today: string): Paym
   if (executionDate <= today) return null;
   return {
     status: 422, code: "batch_not_due",
-    message: `The bank executes this batch on ${dayInWords(executionDate)}; it can be marked executed from that day (today is ${dayInWords(today)}). Nothing was recorded.`,
+    message: msg("errors:payments.batchNotDue", { executionDate: day(executionDate), today: day(today) }),
   };
 }
 
@@ -113,8 +113,8 @@ export function ibanChangedRefusal(inFile: string | null, now: string | null): P
   return {
     status: 409, code: "iban_changed",
     message: inFile === null
-      ? "The batch does not record the account it pays; cancel it and prepare a new batch."
-      : `The company's bank account changed after the batch was prepared (the file pays ${inFile}); cancel the batch and prepare a new one.`,
+      ? msg("errors:payments.batchNoAccount")
+      : msg("errors:payments.accountChanged", { iban: inFile }),
   };
 }
 
@@ -124,7 +124,7 @@ export function amountChangedRefusal(inFile: Cents | null, payable: Cents): Paym
   return {
     status: 409, code: "amount_changed",
     message: inFile === null
-      ? "The batch does not record the amount it pays; cancel it and prepare a new batch."
-      : `The payable amount changed after the batch was prepared (file ${formatMoney(inFile)}, now ${formatMoney(payable)}); cancel the batch and prepare a new one.`,
+      ? msg("errors:payments.batchNoAmount")
+      : msg("errors:payments.amountChanged", { inFile: money(inFile), payable: money(payable) }),
   };
 }

@@ -35,6 +35,7 @@ function paramText(language: Language, value: MessageParam): string | number {
     case "dayTime": return dayTimeText(language, value.instant, value.timeZone);
     case "money": return formatMoney(value.cents, language);
     case "code": {
+      if (value.asStored && language === SOURCE_LANGUAGE) return value.code;
       const label = translator(language)(`codes:${value.group}.${value.code}`, { defaultValue: value.fallback });
       return value.lower && language === SOURCE_LANGUAGE ? label.toLowerCase() : label;
     }

@@ -143,6 +143,31 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(pay.paid_on).to.equal("2027-06-18");
   });
 
+  it("gives payment refusals in the officer's language: Danish for a second payment, German for a batch, French for an early execution", async () => {
+    const claim = await verifiedDemoClaim(db, 20_000);
+    const token = csrfFrom((await finance.get("/finance")).text);
+    const form = { _csrf: token, claimIds: String(claim.claimId), paidOn: "2027-06-15", bankReference: "BANK-DA-1" };
+    expect((await finance.post("/finance/payments").type("form").send(form)).status).to.equal(303);
+    const again = await finance.post("/finance/payments").set("Accept-Language", "da").type("form").send(form);
+    expect(again.status).to.equal(409);
+    expect(again.text).to.contain("Denne anmodning om udbetaling blev allerede betalt den 15. juni 2027, reference BANK-DA-1. Intet er ændret.")
+      .and.not.contain("already paid on");
+
+    const batch = await finance.post("/finance/sepa").set("Accept-Language", "de").type("form")
+      .send({ _csrf: token, claimIds: String(claim.claimId), executionDate: "2027-06-20" });
+    expect(batch.status).to.be.within(400, 499);
+    expect(batch.text).to.contain("Dieser Auszahlungsantrag wurde bereits am 15. Juni 2027 bezahlt, Referenz BANK-DA-1.").and.not.contain("already paid on");
+
+    const other = await verifiedDemoClaim(db, 10_000);
+    const created = await finance.post("/finance/sepa").type("form").send({ _csrf: token, claimIds: String(other.claimId), executionDate: "2027-06-20" });
+    const early = await finance.post(`${String(created.headers.location)}/executed`).set("Accept-Language", "fr").type("form").send({ _csrf: token });
+    expect(early.status).to.equal(422);
+    expect(early.text).to.contain("La banque exécute ce lot le 20 juin 2027").and.not.contain("The bank executes");
+    // Paid by hand after all, so the company's next voucher is not held back by an open claim (R10).
+    expect((await finance.post(`${String(created.headers.location)}/cancel`).type("form").send({ _csrf: token, reason: "Test", confirm: "on" })).status).to.equal(303);
+    expect((await finance.post("/finance/payments").type("form").send({ ...form, claimIds: String(other.claimId), bankReference: "BANK-DA-2" })).status).to.equal(303);
+  });
+
   it("a batch page refuses an early execution with its reason, and cancels only with the confirmation ticked", async () => {
     const claim = await verifiedDemoClaim(db, 30_000);
     const token = csrfFrom((await finance.get("/finance")).text);

@@ -129,8 +129,8 @@ function accountOf(facts: ClaimFacts): string {
   return facts.iban;
 }
 
-function refusalError(r: PaymentRefusal, prefix = ""): AppError {
-  return new AppError(r.status, r.code, prefix + r.message);
+function refusalError(r: PaymentRefusal): AppError {
+  return new AppError(r.status, r.code, r.message);
 }
 
 function isUniqueViolation(err: unknown): boolean {
