@@ -25,7 +25,8 @@ export type MessageParam =
   | { readonly kind: "dayTime"; readonly instant: string; readonly timeZone: string }
   | { readonly kind: "money"; readonly cents: number }
   | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean; readonly asStored?: boolean }
-  | { readonly kind: "sentenceStart"; readonly text: MessageParam };
+  | { readonly kind: "sentenceStart"; readonly text: MessageParam }
+  | { readonly kind: "country"; readonly code: string };
 
 export function msg(key: string, params: Record<string, MessageParam> = {}): Message {
   return { key, params };
@@ -46,6 +47,9 @@ export const code = (group: string, value: string, fallback = value): MessagePar
 /** A code's label inside an English sentence, in lower case ("is approved"); other languages keep the label as written. */
 export const codeInSentence = (group: string, value: string, fallback = value): MessageParam =>
   ({ kind: "code", group, code: value, fallback, lower: true });
+
+/** A country by its ISO code, named in the reader's language with the code ("Denmark (DK)", "Danemark (DK)"). */
+export const country = (code: string): MessageParam => ({ kind: "country", code });
 
 /**
  * A stored code that English sentences quote as stored ("its status is \"submitted\""); other

@@ -33,7 +33,8 @@ import {
   validateIBAN,
   ValidationErrorsIBAN,
 } from "ibantools";
-import { ValidationError, type FieldErrors } from "../errors";
+import { country, msg, sentences, type Message, type Text } from "../domain/message";
+import { ValidationError, type FieldTexts } from "../errors";
 import { assertCents, formatAmount } from "../domain/money";
 
 export const PAIN_001_001_03_NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03";
@@ -111,39 +112,36 @@ export function toSepaText(input: string, field: string): string {
   s = s.trim();
   const bad = [...new Set(s.match(NOT_SEPA_CHAR) ?? [])];
   if (bad.length > 0) {
-    const msg = `${field} contains characters a SEPA transfer cannot carry: ${bad.map((c) => JSON.stringify(c)).join(" ")}.`;
-    throw new ValidationError(msg, { [field]: msg });
+    const message = msg("errors:sepa.characters", { field, characters: bad.map((c) => JSON.stringify(c)).join(" ") });
+    throw new ValidationError(message, { [field]: message });
   }
   return s;
 }
 
 function sepaName(input: string, field: string): string {
   const s = toSepaText(input ?? "", field);
-  if (s === "") throw invalid(field, `${field} is missing.`);
+  if (s === "") throw invalid(field, msg("errors:sepa.fieldMissing", { field }));
   return s.length > MAX_NAME_LENGTH ? s.slice(0, MAX_NAME_LENGTH).trimEnd() : s;
 }
 
 /** Identifiers are refused, not transliterated: the bank must echo them back unchanged. */
 function sepaId(input: string, field: string): string {
-  if (typeof input !== "string" || input === "") throw invalid(field, `${field} is missing.`);
+  if (typeof input !== "string" || input === "") throw invalid(field, msg("errors:sepa.fieldMissing", { field }));
   if (input.length > MAX_ID_LENGTH) {
-    throw invalid(field, `${field} "${input}" is longer than ${MAX_ID_LENGTH} characters.`);
+    throw invalid(field, msg("errors:sepa.idTooLong", { field, value: input, max: MAX_ID_LENGTH }));
   }
   if (!SEPA_CHARS.test(input) || input !== input.trim()) {
-    throw invalid(
-      field,
-      `${field} "${input}" may only contain letters A-Z, digits and / - ? : ( ) . , ' + (no leading or trailing spaces).`,
-    );
+    throw invalid(field, msg("errors:sepa.idCharacters", { field, value: input }));
   }
   // EPC rule for references: no leading or trailing "/" and no "//".
   if (input.startsWith("/") || input.endsWith("/") || input.includes("//")) {
-    throw invalid(field, `${field} "${input}" may not start or end with "/" or contain "//".`);
+    throw invalid(field, msg("errors:sepa.idSlashes", { field, value: input }));
   }
   return input;
 }
 
-function invalid(field: string, message: string): ValidationError {
-  const fields: FieldErrors = { [field]: message };
+function invalid(field: string, message: Text): ValidationError {
+  const fields: FieldTexts = { [field]: message };
   return new ValidationError(message, fields);
 }
 
@@ -163,40 +161,30 @@ export const EURO_IBAN_COUNTRIES: ReadonlySet<string> = new Set([
   "AD", "MC", "SM", "VA",
 ]);
 
-const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
-
-function countryName(code: string): string {
-  try {
-    return `${regionNames.of(code) ?? code} (${code})`;
-  } catch {
-    return code;
-  }
-}
-
-function ibanProblem(code: ValidationErrorsIBAN, country: string): string {
+function ibanProblem(code: ValidationErrorsIBAN, countryCode: string): Message {
   switch (code) {
     case ValidationErrorsIBAN.NoIBANProvided:
-      return "No IBAN was given.";
+      return msg("errors:sepa.ibanNotGiven");
     case ValidationErrorsIBAN.NoIBANCountry:
-      return `The IBAN does not start with a known country code ("${country}").`;
+      return msg("errors:sepa.ibanNoCountry", { code: countryCode });
     case ValidationErrorsIBAN.WrongBBANLength:
-      return `The IBAN has the wrong number of characters for ${countryName(country)}.`;
+      return msg("errors:sepa.ibanLength", { country: country(countryCode) });
     case ValidationErrorsIBAN.WrongBBANFormat:
-      return `The account part of the IBAN is not in the format used in ${countryName(country)}.`;
+      return msg("errors:sepa.ibanFormat", { country: country(countryCode) });
     case ValidationErrorsIBAN.ChecksumNotNumber:
-      return "The IBAN's check digits (3rd and 4th characters) must be digits.";
+      return msg("errors:sepa.ibanCheckDigitsNotDigits");
     case ValidationErrorsIBAN.WrongIBANChecksum:
-      return "The IBAN's check digits do not match the rest: there is probably a typing error.";
+      return msg("errors:sepa.ibanCheckDigits");
     case ValidationErrorsIBAN.WrongAccountBankBranchChecksum:
-      return "The bank or account number inside the IBAN fails its check: there is probably a typing error.";
+      return msg("errors:sepa.ibanAccountCheck");
     case ValidationErrorsIBAN.QRIBANNotAllowed:
-      return "A Swiss QR-IBAN cannot receive a SEPA credit transfer.";
+      return msg("errors:sepa.ibanQr");
     default:
-      return "The IBAN is not valid.";
+      return msg("errors:sepa.ibanNotValid");
   }
 }
 
-export type PayableIbanResult = { ok: true; iban: string } | { ok: false; reason: string };
+export type PayableIbanResult = { ok: true; iban: string } | { ok: false; reason: Message };
 
 /** Whether the IBAN's country holds its accounts in euro (see EURO_IBAN_COUNTRIES). */
 export function ibanUsesEuro(iban: string): boolean {
@@ -209,10 +197,8 @@ export function ibanUsesEuro(iban: string): boolean {
  * account, but an account kept in the local currency would be credited after conversion by the
  * receiving bank, so the company would not get the awarded euro amount.
  */
-export function euroConfirmationMissing(iban: string): string {
-  const country = (electronicFormatIBAN(iban) ?? "").slice(0, 2);
-  return `The account is in ${countryName(country)}, which does not use the euro, and the company has not confirmed that it can receive euros. ` +
-    "Ask the company to confirm this in its profile (or to give a euro account) before paying.";
+export function euroConfirmationMissing(iban: string): Message {
+  return msg("errors:sepa.euroNotConfirmed", { country: country((electronicFormatIBAN(iban) ?? "").slice(0, 2)) });
 }
 
 /**
@@ -223,7 +209,7 @@ export function euroConfirmationMissing(iban: string): string {
  */
 export function checkPayableIban(iban: string | null | undefined, opts: { euroAccountConfirmed?: boolean } = {}): PayableIbanResult {
   if (iban === null || iban === undefined || iban.trim() === "") {
-    return { ok: false, reason: "No bank account (IBAN) is recorded for the beneficiary. Add the company's IBAN before paying." };
+    return { ok: false, reason: msg("errors:sepa.noIban") };
   }
   const basic = checkSepaIban(iban);
   if (!basic.ok) return basic;
@@ -237,17 +223,14 @@ export function checkPayableIban(iban: string | null | undefined, opts: { euroAc
  */
 export function checkSepaIban(iban: string): PayableIbanResult {
   const electronic = electronicFormatIBAN(iban) ?? "";
-  const country = electronic.slice(0, 2);
+  const countryCode = electronic.slice(0, 2);
   const result = validateIBAN(electronic, { allowQRIBAN: false });
   if (!result.valid) {
-    const reasons = result.errorCodes.map((c) => ibanProblem(c, country));
-    return { ok: false, reason: `"${iban.trim()}" is not a valid IBAN. ${[...new Set(reasons)].join(" ")}` };
+    const reasons = new Map(result.errorCodes.map((c) => ibanProblem(c, countryCode)).map((m) => [JSON.stringify(m), m]));
+    return { ok: false, reason: msg("errors:sepa.ibanInvalid", { iban: iban.trim(), reasons: sentences([...reasons.values()]) }) };
   }
-  if (!isSEPACountry(country)) {
-    return {
-      ok: false,
-      reason: `The IBAN is from ${countryName(country)}, which is outside the SEPA area, so a SEPA credit transfer cannot reach it.`,
-    };
+  if (!isSEPACountry(countryCode)) {
+    return { ok: false, reason: msg("errors:sepa.outsideSepa", { country: country(countryCode) }) };
   }
   return { ok: true, iban: electronic };
 }
@@ -257,7 +240,7 @@ const BIC_PATTERN = /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9](?:[A-Z0-9]{3})?$/;
 
 function sepaBic(bic: string, field: string): string {
   const b = bic.replace(/\s+/g, "").toUpperCase();
-  if (!validateBIC(b).valid || !BIC_PATTERN.test(b)) throw invalid(field, `${field} "${bic}" is not a valid BIC.`);
+  if (!validateBIC(b).valid || !BIC_PATTERN.test(b)) throw invalid(field, msg("errors:sepa.bic", { field, value: bic }));
   return b;
 }
 
@@ -267,14 +250,14 @@ function sepaBic(bic: string, field: string): string {
 
 function creationDateTime(iso: string): string {
   const dt = DateTime.fromISO(iso ?? "", { setZone: true });
-  if (!dt.isValid) throw invalid("createdAt", `createdAt ${JSON.stringify(iso)} is not an ISO date and time.`);
+  if (!dt.isValid) throw invalid("createdAt", msg("errors:sepa.createdAt", { value: JSON.stringify(iso) }));
   // xs:dateTime with the offset as given; no milliseconds, which some banks' parsers refuse.
   return dt.startOf("second").toISO({ suppressMilliseconds: true, includeOffset: true });
 }
 
 function executionDate(s: string): string {
   const dt = /^\d{4}-\d{2}-\d{2}$/.test(s ?? "") ? DateTime.fromISO(s, { zone: "utc" }) : null;
-  if (!dt || !dt.isValid) throw invalid("executionDate", `executionDate ${JSON.stringify(s)} is not a date (YYYY-MM-DD).`);
+  if (!dt || !dt.isValid) throw invalid("executionDate", msg("errors:sepa.executionDate", { value: JSON.stringify(s) }));
   return s;
 }
 
@@ -291,7 +274,7 @@ function checkPayment(p: SepaPayment, i: number, seen: Set<string>): CheckedPaym
   const f = (name: string) => `payments[${i}].${name}`;
   const endToEndId = sepaId(p.endToEndId, f("endToEndId"));
   if (seen.has(endToEndId)) {
-    throw invalid(f("endToEndId"), `Voucher ${endToEndId} appears twice in the batch; each voucher is paid once.`);
+    throw invalid(f("endToEndId"), msg("errors:sepa.voucherTwice", { endToEndId }));
   }
   seen.add(endToEndId);
 
@@ -299,23 +282,20 @@ function checkPayment(p: SepaPayment, i: number, seen: Set<string>): CheckedPaym
   try {
     amountCents = assertCents(p.amountCents);
   } catch {
-    throw invalid(f("amountCents"), `Payment ${endToEndId}: the amount is not a whole number of cents.`);
+    throw invalid(f("amountCents"), msg("errors:sepa.amountNotCents", { endToEndId }));
   }
-  if (amountCents <= 0) throw invalid(f("amountCents"), `Payment ${endToEndId}: the amount must be greater than zero.`);
+  if (amountCents <= 0) throw invalid(f("amountCents"), msg("errors:sepa.amountNotPositive", { endToEndId }));
   if (amountCents > MAX_SEPA_AMOUNT_CENTS) {
-    throw invalid(f("amountCents"), `Payment ${endToEndId}: the amount exceeds the SEPA maximum of 999999999.99 EUR.`);
+    throw invalid(f("amountCents"), msg("errors:sepa.amountTooLarge", { endToEndId }));
   }
 
   const iban = checkPayableIban(p.creditorIban, { euroAccountConfirmed: p.creditorEuroAccountConfirmed });
-  if (!iban.ok) throw invalid(f("creditorIban"), `Payment ${endToEndId}: ${iban.reason}`);
+  if (!iban.ok) throw invalid(f("creditorIban"), msg("errors:sepa.payment", { endToEndId, reason: iban.reason }));
 
   const remittance = toSepaText(p.remittance ?? "", f("remittance"));
-  if (remittance === "") throw invalid(f("remittance"), `Payment ${endToEndId}: the remittance text is missing.`);
+  if (remittance === "") throw invalid(f("remittance"), msg("errors:sepa.remittanceMissing", { endToEndId }));
   if (remittance.length > MAX_REMITTANCE_LENGTH) {
-    throw invalid(
-      f("remittance"),
-      `Payment ${endToEndId}: the remittance text is ${remittance.length} characters; SEPA allows ${MAX_REMITTANCE_LENGTH}.`,
-    );
+    throw invalid(f("remittance"), msg("errors:sepa.remittanceTooLong", { endToEndId, length: remittance.length, max: MAX_REMITTANCE_LENGTH }));
   }
 
   return {
@@ -335,14 +315,14 @@ export function buildPain001(input: Pain001Input): string {
   const createdAt = creationDateTime(input.createdAt);
   const reqdExctnDt = executionDate(input.executionDate);
 
-  if (!input.debtor) throw invalid("debtor", "The paying account (debtor) is missing.");
+  if (!input.debtor) throw invalid("debtor", msg("errors:sepa.debtorMissing"));
   const debtorName = sepaName(input.debtor.name, "debtor.name");
   const debtorIban = checkSepaIban(input.debtor.iban ?? "");
-  if (!debtorIban.ok) throw invalid("debtor.iban", `The paying account: ${debtorIban.reason}`);
+  if (!debtorIban.ok) throw invalid("debtor.iban", msg("errors:sepa.debtorIban", { reason: debtorIban.reason }));
   const debtorBic = input.debtor.bic ? sepaBic(input.debtor.bic, "debtor.bic") : null;
 
   if (!Array.isArray(input.payments) || input.payments.length === 0) {
-    throw invalid("payments", "The payment batch is empty: select at least one verified claim to pay.");
+    throw invalid("payments", msg("errors:sepa.batchEmpty"));
   }
   const seen = new Set<string>();
   const payments = input.payments.map((p, i) => checkPayment(p, i, seen));

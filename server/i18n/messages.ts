@@ -27,6 +27,22 @@ function dayTimeText(language: Language, instant: string, timeZone: string): str
   return translator(language)("errors:format.dayTime", { day: dayText(language, date), time: `${pad2(p.hour)}:${pad2(p.minute)}` });
 }
 
+const regionNames = new Map<Language, Intl.DisplayNames>();
+
+function countryText(language: Language, code: string): string {
+  let names = regionNames.get(language);
+  if (!names) {
+    names = new Intl.DisplayNames([DATE_LOCALES[language]], { type: "region" });
+    regionNames.set(language, names);
+  }
+  try {
+    return `${names.of(code) ?? code} (${code})`;
+  } catch {
+    // Not a well-formed region code (a mistyped IBAN's first letters): shown as typed.
+    return code;
+  }
+}
+
 function paramText(language: Language, value: MessageParam): string | number {
   if (typeof value === "string" || typeof value === "number") return value;
   if (isMessage(value)) return renderMessage(language, value);
@@ -43,6 +59,7 @@ function paramText(language: Language, value: MessageParam): string | number {
       const text = String(paramText(language, value.text));
       return language === SOURCE_LANGUAGE ? text.charAt(0).toUpperCase() + text.slice(1) : text;
     }
+    case "country": return countryText(language, value.code);
     default: return String(value);
   }
 }

@@ -80,6 +80,10 @@ for (const engine of testDatabases()) {
       const outside = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", iban: "BR18 0036 0305 0000 1000 9795 493C 1", euroAccountConfirmed: "on" }) });
       expect(outside.status).to.equal(422);
       expect(outside.text).to.include("Brazil (BR), which is outside the SEPA area");
+      const danish = await agent.post("/register").set("Accept-Language", "da").type("form")
+        .send({ _csrf: token, ...form({ email: "dkk@lundbio.test", iban: "BR18 0036 0305 0000 1000 9795 493C 1", euroAccountConfirmed: "on" }) });
+      expect(danish.status).to.equal(422);
+      expect(danish.text).to.include("IBAN&#x27;et er fra Brasilien (BR), som ligger uden for SEPA-området").and.not.include("outside the SEPA area");
       expect(await db("users").where({ email: "dkk@lundbio.test" }).first()).to.equal(undefined);
 
       const ok = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", legalName: "Lund Krone ApS", iban: "DK50 0040 0440 1162 43", euroAccountConfirmed: "on" }) });

@@ -17,6 +17,7 @@ import { defined } from "../support/defined";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertCall, insertVerifiedClaim, registerSme } from "../support/journey";
 import { refusal } from "../support/rejects";
+import { englishText } from "../../server/i18n/messages";
 
 const TZ = "Europe/Copenhagen";
 const NOW = "2026-11-20T10:00:00.000Z";
@@ -166,7 +167,7 @@ for (const engine of testDatabases()) {
     it("a Danish IBAN is not payable until the company confirms it receives euros; then the queue shows it and it is paid (R15)", async () => {
       const claimId = await verifiedClaim();
       const [item] = await paymentQueue(ctxFor(db, finance));
-      expect(defined(item).ibanProblem).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
+      expect(englishText(defined(defined(item).ibanProblem))).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
       expect(defined(item).confirmedNonEuroAccount).to.equal(false);
       const e = await refusal(recordPayment(ctxFor(db, finance), { claimId, paidOn: "2026-11-20", bankReference: "X" }), 422);
       expect(e.message).to.match(/has not confirmed that it can receive euros/);

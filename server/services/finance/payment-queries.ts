@@ -1,6 +1,7 @@
 import type { ApplicationsRow, CallsRow, ClaimsRow, CompaniesRow, SepaBatchItemsRow, UsersRow } from "../../db/tables";
 import { dbBool, dbCents, dbCentsOrNull } from "../../db/tables";
 import { toSepaBatch, type SepaBatch } from "../../db/tables/sepa-batches";
+import type { Message } from "../../domain/message";
 import type { Cents } from "../../domain/money";
 import { NotFoundError } from "../../errors";
 import { checkPayableIban, ibanUsesEuro } from "../../exports/sepa";
@@ -16,7 +17,8 @@ export interface QueueItem {
   payableCents: Cents;
   awardCents: Cents | null;
   iban: string | null;
-  ibanProblem: string | null;
+  /** Why the account cannot be paid, shown in the reader's language. */
+  ibanProblem: Message | null;
   /** A SEPA account outside the euro area that the company confirmed receives euros (R15). */
   confirmedNonEuroAccount: boolean;
   verifiedAt: string | null;

@@ -12,11 +12,13 @@ import {
   PAIN_001_001_03_NS,
   buildPain001,
   checkPayableIban,
+  type PayableIbanResult,
   toSepaText,
   type Pain001Input,
   type SepaPayment,
 } from "../../../server/exports/sepa";
 import { ValidationError } from "../../../server/errors";
+import { englishText, renderText } from "../../../server/i18n/messages";
 import { defined } from "../../support/defined";
 import { thrown } from "../../support/rejects";
 
@@ -276,14 +278,14 @@ describe("exports/sepa: checkPayableIban", () => {
     for (const v of [null, undefined, "", "   "]) {
       const r = checkPayableIban(v);
       expect(r.ok).to.equal(false);
-      if (!r.ok) expect(r.reason).to.match(/No bank account/);
+      if (!r.ok) expect(englishText(r.reason)).to.match(/No bank account/);
     }
   });
 
   it("refuses a Danish and other non-euro SEPA IBANs until the company confirms the account receives euros (R15)", () => {
     const dk = checkPayableIban("DK5000400440116243");
     expect(dk.ok).to.equal(false);
-    if (!dk.ok) expect(dk.reason).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
+    if (!dk.ok) expect(englishText(dk.reason)).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
     for (const iban of ["DK5000400440116243", "GB29NWBK60161331926819", "SE4550000000058398257466", "CH9300762011623852957", "PL61109010140000071219812874", "NO9386011117947"]) {
       expect(checkPayableIban(iban).ok, iban).to.equal(false);
       expect(checkPayableIban(iban, { euroAccountConfirmed: true }), iban).to.deep.equal({ ok: true, iban });
@@ -291,23 +293,34 @@ describe("exports/sepa: checkPayableIban", () => {
     // The confirmation does not open the door to accounts outside SEPA.
     const br = checkPayableIban("BR1800360305000010009795493C1", { euroAccountConfirmed: true });
     expect(br.ok).to.equal(false);
-    if (!br.ok) expect(br.reason).to.match(/Brazil \(BR\), which is outside the SEPA area/);
+    if (!br.ok) expect(englishText(br.reason)).to.match(/Brazil \(BR\), which is outside the SEPA area/);
     const xml = buildPain001(input({ payments: [payment({ creditorIban: "DK50 0040 0440 1162 43", creditorEuroAccountConfirmed: true })] }));
     expect(xml).to.include("<IBAN>DK5000400440116243</IBAN>").and.include('<InstdAmt Ccy="EUR">');
+  });
+
+  it("gives the IBAN reasons in the reader's language, with the country named in that language", () => {
+    const reason = (r: PayableIbanResult) => (r.ok ? expect.fail(`${r.iban} was accepted`) : r.reason);
+    const dk = reason(checkPayableIban("DK50 0040 0440 1162 43"));
+    expect(renderText("fr", dk)).to.equal("Le compte est tenu dans le pays Danemark (DK), qui n’utilise pas l’euro, et l’entreprise n’a pas confirmé qu’elle peut recevoir des euros. Demandez à l’entreprise de le confirmer dans son profil (ou d’indiquer un compte en euros) avant de payer.");
+    expect(renderText("de", dk)).to.contain("in Dänemark (DK) geführt");
+    expect(renderText("da", reason(checkPayableIban("BR1800360305000010009795493C1", { euroAccountConfirmed: true }))))
+      .to.equal("IBAN'et er fra Brasilien (BR), som ligger uden for SEPA-området, så en SEPA-overførsel kan ikke nå frem.");
+    expect(renderText("nl", reason(checkPayableIban("DE89 3704 0044 0532 0130 01")))).to.match(/^‘DE89 3704 0044 0532 0130 01’ is geen geldig IBAN\. De controlecijfers/);
+    expect(renderText("da", reason(checkPayableIban(null)))).to.contain("Der er ikke registreret nogen bankkonto");
   });
 
   it("refuses invalid IBANs with ibantools' reason, and non-SEPA ones", () => {
     const bad = checkPayableIban("DE89370400440532013001");
     expect(bad.ok).to.equal(false);
-    if (!bad.ok) expect(bad.reason).to.match(/check digits/);
+    if (!bad.ok) expect(englishText(bad.reason)).to.match(/check digits/);
     const short = checkPayableIban("DE8937040044053201300");
-    if (!short.ok) expect(short.reason).to.match(/number of characters/);
+    if (!short.ok) expect(englishText(short.reason)).to.match(/number of characters/);
     else expect.fail("short IBAN accepted");
     const unknown = checkPayableIban("XX89370400440532013000");
-    if (!unknown.ok) expect(unknown.reason).to.match(/country code/);
+    if (!unknown.ok) expect(englishText(unknown.reason)).to.match(/country code/);
     else expect.fail("unknown country accepted");
     const turkey = checkPayableIban("TR330006100519786457841326");
-    if (!turkey.ok) expect(turkey.reason).to.match(/outside the SEPA area/);
+    if (!turkey.ok) expect(englishText(turkey.reason)).to.match(/outside the SEPA area/);
     else expect.fail("non-SEPA IBAN accepted");
   });
 });
