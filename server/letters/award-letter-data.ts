@@ -4,7 +4,8 @@
  * database by server/services/letters/letter-data.ts; the template (award-letter-template.ts)
  * words them and the PDF writer (letter-pdf.ts) lays them out.
  */
-import { RuleViolationError, ValidationError, type FieldErrors } from "../errors";
+import { msg } from "../domain/message";
+import { RuleViolationError, ValidationError, type FieldTexts } from "../errors";
 import { instantMillisOrNull, parseCalendarDate, zonedParts } from "../domain/date-format";
 import { sumCents } from "../domain/money";
 import { LANGUAGES } from "../languages";
@@ -55,14 +56,14 @@ export function letterReference(parts: {
   typeCode: string;
   sequence: number;
 }): string {
-  const fields: FieldErrors = {};
+  const fields: FieldTexts = {};
   const code = /^[A-Z0-9]{1,16}$/;
-  if (!code.test(parts.programme)) fields.programme = "Use 1-16 capital letters or digits.";
-  if (!Number.isInteger(parts.year) || parts.year < 1000 || parts.year > 9999) fields.year = "Use a four-digit year.";
-  if (!code.test(parts.regionCode)) fields.regionCode = "Use 1-16 capital letters or digits.";
-  if (!code.test(parts.typeCode)) fields.typeCode = "Use 1-16 capital letters or digits.";
-  if (!Number.isSafeInteger(parts.sequence) || parts.sequence < 1) fields.sequence = "Use a whole number from 1.";
-  if (Object.keys(fields).length > 0) throw new ValidationError("The letter reference cannot be formed.", fields);
+  if (!code.test(parts.programme)) fields.programme = msg("errors:letters.dataCode");
+  if (!Number.isInteger(parts.year) || parts.year < 1000 || parts.year > 9999) fields.year = msg("errors:letters.dataYear");
+  if (!code.test(parts.regionCode)) fields.regionCode = msg("errors:letters.dataCode");
+  if (!code.test(parts.typeCode)) fields.typeCode = msg("errors:letters.dataCode");
+  if (!Number.isSafeInteger(parts.sequence) || parts.sequence < 1) fields.sequence = msg("errors:letters.dataSequence");
+  if (Object.keys(fields).length > 0) throw new ValidationError(msg("errors:letters.dataReference"), fields);
   const seq = String(parts.sequence).padStart(4, "0");
   return `${parts.programme}-${parts.year}-${parts.regionCode}-${parts.typeCode}-${seq}`;
 }
@@ -98,57 +99,57 @@ export function deMinimisTotalCents(d: AwardLetterData): number {
 }
 
 export function validateAwardLetterData(d: AwardLetterData): void {
-  const f: FieldErrors = {};
-  if (!LETTER_LANGUAGES.includes(d.language)) f.language = "Unsupported letter language.";
-  if (!nonEmpty(d.reference)) f.reference = "Missing.";
+  const f: FieldTexts = {};
+  if (!LETTER_LANGUAGES.includes(d.language)) f.language = msg("errors:letters.dataLanguage");
+  if (!nonEmpty(d.reference)) f.reference = msg("errors:letters.missing");
   if (typeof d.issuedAt !== "string" || !INSTANT.test(d.issuedAt) || instantMillisOrNull(d.issuedAt) === null) {
-    f.issuedAt = "Use an ISO instant with a time zone offset.";
+    f.issuedAt = msg("errors:letters.dataInstant");
   }
-  if (!isTimeZone(d.timeZone)) f.timeZone = "Unknown time zone.";
+  if (!isTimeZone(d.timeZone)) f.timeZone = msg("errors:letters.dataTimeZone");
   for (const k of ["name", "regionName", "country"] as const) {
-    if (!nonEmpty(d.partner?.[k])) f[`partner.${k}`] = "Missing.";
-    if (!nonEmpty(d.counterpart?.[k])) f[`counterpart.${k}`] = "Missing.";
+    if (!nonEmpty(d.partner?.[k])) f[`partner.${k}`] = msg("errors:letters.missing");
+    if (!nonEmpty(d.counterpart?.[k])) f[`counterpart.${k}`] = msg("errors:letters.missing");
   }
-  if (!Array.isArray(d.partner?.addressLines)) f["partner.addressLines"] = "Missing.";
-  if (!nonEmpty(d.company?.legalName)) f["company.legalName"] = "Missing.";
-  if (!nonEmpty(d.company?.vatNumber)) f["company.vatNumber"] = "Missing.";
+  if (!Array.isArray(d.partner?.addressLines)) f["partner.addressLines"] = msg("errors:letters.missing");
+  if (!nonEmpty(d.company?.legalName)) f["company.legalName"] = msg("errors:letters.missing");
+  if (!nonEmpty(d.company?.vatNumber)) f["company.vatNumber"] = msg("errors:letters.missing");
   if (!Array.isArray(d.company?.addressLines) || d.company.addressLines.length === 0) {
-    f["company.addressLines"] = "Missing.";
+    f["company.addressLines"] = msg("errors:letters.missing");
   }
-  if (!nonEmpty(d.voucherType?.name)) f["voucherType.name"] = "Missing.";
+  if (!nonEmpty(d.voucherType?.name)) f["voucherType.name"] = msg("errors:letters.missing");
   if (!["actual-costs-capped", "lump-sum"].includes(d.voucherType?.paymentBasis)) {
-    f["voucherType.paymentBasis"] = "Unknown payment basis.";
+    f["voucherType.paymentBasis"] = msg("errors:letters.dataPaymentBasis");
   }
-  if (!Number.isSafeInteger(d.amountCents) || d.amountCents <= 0) f.amountCents = "Must be a positive number of cents.";
-  if (!nonEmpty(d.title)) f.title = "Missing.";
-  if (!nonEmpty(d.purpose)) f.purpose = "Missing.";
+  if (!Number.isSafeInteger(d.amountCents) || d.amountCents <= 0) f.amountCents = msg("errors:letters.dataPositiveCents");
+  if (!nonEmpty(d.title)) f.title = msg("errors:letters.missing");
+  if (!nonEmpty(d.purpose)) f.purpose = msg("errors:letters.missing");
   for (const k of ["activityStart", "activityEnd", "approvedOn", "completionDeadline", "claimDeadline"] as const) {
-    if (!validDate(d[k])) f[k] = "Use YYYY-MM-DD.";
+    if (!validDate(d[k])) f[k] = msg("errors:letters.dataDate");
   }
-  if (!f.activityStart && !f.activityEnd && d.activityEnd < d.activityStart) f.activityEnd = "Ends before it starts.";
+  if (!f.activityStart && !f.activityEnd && d.activityEnd < d.activityStart) f.activityEnd = msg("errors:letters.dataEndsBeforeStart");
   if (!f.approvedOn && !f.activityStart && d.activityStart < d.approvedOn) {
-    f.activityStart = "Starts before approval (R11).";
+    f.activityStart = msg("errors:letters.dataBeforeApproval");
   }
   if (!f.completionDeadline && !f.claimDeadline && d.claimDeadline < d.completionDeadline) {
-    f.claimDeadline = "Before the completion deadline.";
+    f.claimDeadline = msg("errors:letters.dataBeforeCompletion");
   }
   const dm = d.deMinimis;
   if (!Number.isSafeInteger(dm?.declaredLastThreeYearsCents) || dm.declaredLastThreeYearsCents < 0) {
-    f["deMinimis.declaredLastThreeYearsCents"] = "Must be a non-negative number of cents.";
+    f["deMinimis.declaredLastThreeYearsCents"] = msg("errors:letters.dataNonNegativeCents");
   }
   if (!Number.isSafeInteger(dm?.earlierProgrammeAwardsCents) || dm.earlierProgrammeAwardsCents < 0) {
-    f["deMinimis.earlierProgrammeAwardsCents"] = "Must be a non-negative number of cents.";
+    f["deMinimis.earlierProgrammeAwardsCents"] = msg("errors:letters.dataNonNegativeCents");
   }
   if (!Number.isSafeInteger(dm?.ceilingCents) || dm.ceilingCents <= 0) {
-    f["deMinimis.ceilingCents"] = "Must be a positive number of cents.";
+    f["deMinimis.ceilingCents"] = msg("errors:letters.dataPositiveCents");
   }
-  if (!nonEmpty(d.signatory?.name)) f["signatory.name"] = "Missing.";
-  if (!nonEmpty(d.signatory?.title)) f["signatory.title"] = "Missing.";
-  if (Object.keys(f).length > 0) throw new ValidationError("The award letter data is incomplete or invalid.", f);
+  if (!nonEmpty(d.signatory?.name)) f["signatory.name"] = msg("errors:letters.missing");
+  if (!nonEmpty(d.signatory?.title)) f["signatory.title"] = msg("errors:letters.missing");
+  if (Object.keys(f).length > 0) throw new ValidationError(msg("errors:letters.dataInvalid"), f);
 
   // The letter states that the total stays within the ceiling; it must never say so falsely.
   if (deMinimisTotalCents(d) > dm.ceilingCents) {
-    throw new RuleViolationError("R9", "This award would take the company above the de minimis ceiling.");
+    throw new RuleViolationError("R9", msg("errors:letters.dataAboveCeiling"));
   }
 }
 

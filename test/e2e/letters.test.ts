@@ -4,7 +4,7 @@ import request from "supertest";
 import type { Db } from "../../server/db/connection";
 import { sha256Hex } from "../../server/letters/award-letter";
 import { toBuffer } from "../../server/services/letters/letters";
-import { type Agent, buildApp, csrfToken, signIn } from "../support/app";
+import { type Agent, buildApp, csrfFrom, csrfToken, signIn } from "../support/app";
 import { type TestClock, testDatabases } from "../support/db";
 import { insertApproved, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
@@ -144,6 +144,23 @@ for (const engine of testDatabases()) {
         expect(res.text).to.include("Not genuine");
         expect(res.text).to.not.include("Nordic Enzyme Labs ApS");
         expect(res.text).to.not.include("EUR 4,000.00");
+      });
+
+      it("gives the verdict's reason in the reader's language: Danish for an unknown reference, French for the genuine letter", async () => {
+        async function verifyIn(language: string, fields: Record<string, string>) {
+          const agent = request.agent(app);
+          const token = csrfFrom((await agent.get("/verify").set("Accept-Language", language).expect(200)).text);
+          let req = agent.post("/verify").set("Accept-Language", language).field("_csrf", token);
+          for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+          return req;
+        }
+        const unknown = await verifyIn("da", { reference: "IN2LS-2026-DK-IN-9999", sha256: sha256Hex(pdf) });
+        expect(unknown.status).to.equal(200);
+        expect(unknown.text).to.include("Der er ikke udstedt noget tilsagnsbrev med referencen IN2LS-2026-DK-IN-9999. Kontrollér referencen på brevet.")
+          .and.not.include("No award letter with the reference");
+        const genuine = await verifyIn("fr", { reference, sha256: sha256Hex(pdf) });
+        expect(genuine.text).to.include(`Il s’agit de la lettre d’attribution authentique ${reference}, inchangée depuis son émission.`)
+          .and.not.include("unchanged since it was issued");
       });
 
       it("refuses a POST without a CSRF token (403)", async () => {

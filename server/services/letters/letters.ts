@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { msg } from "../../domain/message";
+import { msg, type Message } from "../../domain/message";
 import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import type { Db } from "../../db/connection";
 import { isPostgres } from "../../db/connection";
@@ -254,7 +254,8 @@ export interface VerifiedLetter {
 
 export interface VerifyResult {
   genuine: boolean;
-  reason: string;
+  /** Shown on the public /verify page, in the reader's language. */
+  reason: Message;
   /** Only for a genuine letter: whoever holds the file already knows all of this. */
   letter?: VerifiedLetter;
 }
@@ -301,7 +302,7 @@ export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyRe
     .where("l.reference", reference)
     .first<VerifiedRow | undefined>("l.reference", "l.sha256", "l.issued_at", "l.language", "a.approved_cents", "a.state", "co.legal_name", "vt.name as vt_name");
   if (!row) {
-    return { genuine: false, reason: `No award letter with the reference ${reference} has been issued. Check the reference on the letter.` };
+    return { genuine: false, reason: msg("errors:letters.verifyUnknown", { reference }) };
   }
   const stored = Buffer.from(row.sha256, "hex");
   const matches = hashes.every((h) => {
@@ -311,15 +312,15 @@ export async function verifyLetter(db: Db, input: VerifyInput): Promise<VerifyRe
   if (!matches) {
     return {
       genuine: false,
-      reason: `This is not the award letter issued under ${reference}: the file differs from the letter we issued, even if only slightly. It may have been altered. Ask the sender for the original file, or contact the programme.`,
+      reason: msg("errors:letters.verifyDiffers", { reference }),
     };
   }
   const cancelled = row.state === "cancelled";
   return {
     genuine: true,
     reason: cancelled
-      ? `This is the genuine award letter ${reference}, but the voucher it awarded has since been cancelled.`
-      : `This is the genuine award letter ${reference}, unchanged since it was issued.`,
+      ? msg("errors:letters.verifyCancelled", { reference })
+      : msg("errors:letters.verifyGenuine", { reference }),
     letter: {
       reference: row.reference,
       companyName: row.legal_name,

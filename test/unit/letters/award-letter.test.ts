@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { RuleViolationError, ValidationError } from "../../../server/errors";
+import { renderText } from "../../../server/i18n/messages";
 import {
   type AwardLetterData,
   letterReference,
@@ -292,6 +293,15 @@ describe("award letter (R13)", () => {
       const err = await rejection(renderAwardLetter(letterData(override)), ValidationError);
       expect(err.fields, field).to.have.property(field);
     }
+  });
+
+  it("words its refusals for the reader's language, not in English", async () => {
+    const early = await rejection(renderAwardLetter(letterData({ activityStart: "2026-11-20" })), ValidationError);
+    expect(renderText("da", early.text)).to.equal("Tilsagnsbrevets oplysninger er ufuldstændige eller ugyldige.");
+    expect(renderText("da", defined(early.fieldTexts.activityStart))).to.equal("Begynder før godkendelsen (R11).");
+    const above = await rejection(renderAwardLetter(letterData({ deMinimis: { declaredLastThreeYearsCents: 29_600_001, earlierProgrammeAwardsCents: 0, ceilingCents: 30_000_000 } })), RuleViolationError);
+    expect(renderText("de", above.text)).to.equal("Diese Bewilligung würde das Unternehmen über die Obergrenze für De-minimis-Beihilfen bringen.");
+    expect(above.message).to.equal("This award would take the company above the de minimis ceiling.");
   });
 
   it("finds its template and fonts from any working directory", () => {
