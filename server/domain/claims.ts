@@ -32,15 +32,15 @@ export interface VoucherDeadlines {
  * day, and claimed within claimDays after that.
  */
 export function voucherDeadlines(type: Pick<VoucherType, "completionDays" | "claimDays">, approvedOn: string): VoucherDeadlines {
-  assertDate(approvedOn, "approval date");
+  assertDate(approvedOn, msg("errors:time.what.approvalDate"));
   const completionDeadline = addDays(approvedOn, type.completionDays);
   return { completionDeadline, claimDeadline: addDays(completionDeadline, type.claimDays) };
 }
 
 /** A claim made on the deadline day is still accepted; from the next day it is late. */
 export function isPastDeadline(today: string, deadline: string): boolean {
-  assertDate(today, "date");
-  assertDate(deadline, "deadline");
+  assertDate(today);
+  assertDate(deadline, msg("errors:time.what.deadline"));
   return today > deadline;
 }
 
@@ -104,7 +104,7 @@ function closed(rule: "R11" | "R12", text: Message, opensOn: string | null, clos
  * deadline. A one-day activity without an end date ends on its start date.
  */
 export function claimWindow(v: ClaimWindowFacts, today: string): ClaimWindow {
-  assertDate(today, "date");
+  assertDate(today);
   const opensOn = claimsOpenOn(v);
   const closesOn = v.claimDeadline || null;
   if (closesOn && isPastDeadline(today, closesOn)) {
@@ -113,7 +113,7 @@ export function claimWindow(v: ClaimWindowFacts, today: string): ClaimWindow {
   if (!opensOn) {
     return closed("R11", msg("errors:claims.noActivityDates"), opensOn, closesOn);
   }
-  assertDate(opensOn, "activity end date");
+  assertDate(opensOn, msg("errors:time.what.activityEnd"));
   if (today < opensOn) {
     return closed("R11", closesOn
       ? msg("errors:claims.notEndedUntil", { end: day(opensOn), deadline: day(closesOn), today: day(today) })
@@ -134,9 +134,9 @@ export type LineDateStatus = "before-approval" | "after-claim-day" | "within";
  * cost dated later has not been incurred when the claim reports it.
  */
 export function costLineDateStatus(incurredOn: string, approvedOn: string, claimDay: string): LineDateStatus {
-  assertDate(incurredOn, "cost date");
-  assertDate(approvedOn, "approval date");
-  assertDate(claimDay, "claim date");
+  assertDate(incurredOn, msg("errors:time.what.costDate"));
+  assertDate(approvedOn, msg("errors:time.what.approvalDate"));
+  assertDate(claimDay, msg("errors:time.what.claimDate"));
   if (incurredOn < approvedOn) return "before-approval";
   if (incurredOn > claimDay) return "after-claim-day";
   return "within";
@@ -197,7 +197,7 @@ export interface AssessedLine {
   /** Counted towards the eligible costs. */
   counted: boolean;
   /** Why the decision cannot stand (a line outside the dates marked eligible). */
-  problem: string | null;
+  problem: Message | null;
 }
 
 export interface ClaimAssessment {
@@ -234,9 +234,8 @@ export function assessClaim(input: {
   const lines = input.lines.map((l): AssessedLine => {
     const dateStatus = costLineDateStatus(l.incurredOn, input.approvedOn, input.claimDay);
     const eligible = l.eligible ?? dateStatus === "within";
-    const problem = eligible && dateStatus !== "within"
-      ? `This cost is ${costLineDateMessage(dateStatus, l.incurredOn, input.approvedOn, input.claimDay)}`
-      : null;
+    const why = eligible ? costLineDateText(dateStatus, l.incurredOn, input.approvedOn, input.claimDay) : null;
+    const problem = why ? msg("errors:claims.lineProblem", { why }) : null;
     return { dateStatus, eligible, counted: eligible && dateStatus === "within" && l.eurCents !== null, problem };
   });
   const counted = input.lines.filter((_, i) => lines[i]?.counted === true);

@@ -5,7 +5,7 @@
  */
 import { type Message, money, msg } from "./message";
 import { englishText, ValidationError } from "../errors";
-import { type Cents, assertCents, formatMoney } from "./money";
+import { type Cents, assertCents } from "./money";
 
 export type AmountRule = "capped" | "fixed";
 export type PaymentBasis = "actual-costs-capped" | "lump-sum";
@@ -90,19 +90,19 @@ export function voucherTypeSettingsProblems(
   name: string,
   s: VoucherTypeSettings,
   deMinimisCeilingCents: Cents = DEFAULT_DE_MINIMIS_CEILING_CENTS,
-): Partial<Record<keyof VoucherTypeSettings, string>> {
-  const out: Partial<Record<keyof VoucherTypeSettings, string>> = {};
-  if (!AMOUNT_RULES.some((r) => r.value === s.amountRule)) out.amountRule = `Choose how the ${name} amount is set.`;
-  if (!PAYMENT_BASES.some((b) => b.value === s.paymentBasis)) out.paymentBasis = `Choose what a ${name} claim pays.`;
-  if (!Number.isSafeInteger(s.maxCents) || s.maxCents <= 0) out.maxCents = `The ${name} amount must be more than zero.`;
+): Partial<Record<keyof VoucherTypeSettings, Message>> {
+  const out: Partial<Record<keyof VoucherTypeSettings, Message>> = {};
+  if (!AMOUNT_RULES.some((r) => r.value === s.amountRule)) out.amountRule = msg("errors:scheme.typeAmountRule", { type: name });
+  if (!PAYMENT_BASES.some((b) => b.value === s.paymentBasis)) out.paymentBasis = msg("errors:scheme.typePaymentBasis", { type: name });
+  if (!Number.isSafeInteger(s.maxCents) || s.maxCents <= 0) out.maxCents = msg("errors:scheme.typeAmountNotPositive", { type: name });
   // No company could receive more than the de minimis ceiling (R9), so such an amount is a typo.
-  else if (s.maxCents > deMinimisCeilingCents) out.maxCents = `The ${name} amount cannot be more than ${formatMoney(deMinimisCeilingCents)}, the de minimis ceiling.`;
-  if (typeof s.preApprovalRequired !== "boolean") out.preApprovalRequired = `Choose when a ${name} must be approved.`;
-  for (const [key, what, min] of [["completionDays", "completion", 1], ["claimDays", "claim", 1]] as const) {
-    const v = s[key];
-    if (!Number.isSafeInteger(v) || v < min || v > MAX_SETTING_DAYS) {
-      out[key] = `The ${name} ${what} period must be a whole number of days from ${min} to ${MAX_SETTING_DAYS}.`;
-    }
+  else if (s.maxCents > deMinimisCeilingCents) out.maxCents = msg("errors:scheme.typeAmountAboveCeiling", { type: name, ceiling: money(deMinimisCeilingCents) });
+  if (typeof s.preApprovalRequired !== "boolean") out.preApprovalRequired = msg("errors:scheme.typePreApproval", { type: name });
+  if (!Number.isSafeInteger(s.completionDays) || s.completionDays < 1 || s.completionDays > MAX_SETTING_DAYS) {
+    out.completionDays = msg("errors:scheme.typeCompletionDays", { type: name, min: 1, max: MAX_SETTING_DAYS });
+  }
+  if (!Number.isSafeInteger(s.claimDays) || s.claimDays < 1 || s.claimDays > MAX_SETTING_DAYS) {
+    out.claimDays = msg("errors:scheme.typeClaimDays", { type: name, min: 1, max: MAX_SETTING_DAYS });
   }
   return out;
 }

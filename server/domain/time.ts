@@ -8,7 +8,7 @@
  */
 import { DateTime } from "luxon";
 import { ValidationError } from "../errors";
-import { msg } from "./message";
+import { msg, type Message } from "./message";
 
 export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
 
@@ -18,7 +18,8 @@ export function isValidDate(date: unknown): date is string {
   return typeof date === "string" && DATE_RE.test(date) && DateTime.fromISO(date, { zone: "UTC" }).isValid;
 }
 
-export function assertDate(date: string, what = "date"): string {
+/** `what` names the date in the refusal, as a label from errors:time.what ("approval date"). */
+export function assertDate(date: string, what: Message = msg("errors:time.what.date")): string {
   if (!isValidDate(date)) throw new ValidationError(msg("errors:time.invalidDate", { what, value: String(date) }));
   return date;
 }

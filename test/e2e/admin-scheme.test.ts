@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { type Agent, postForm, signIn } from "../support/app";
+import { type Agent, csrfFrom, postForm, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
 import { startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
@@ -57,6 +57,13 @@ describe(`administrator: scheme settings per voucher type (e2e, ${engine.name})`
     expect(ruled.status).to.equal(422);
     expect(ruled.text).to.include('id="f-claimDays_CO-error"').and.include("from 1 to 3650");
     expect(ruled.text).to.include('id="f-paymentBasis_MG-error"');
+    const danishForm = await admin.get("/admin/scheme").set("Accept-Language", "da").expect(200);
+    const danish = await admin.post("/admin/scheme").set("Accept-Language", "da").type("form")
+      .send({ ...values, maxCents_IN: "300000,01", _csrf: csrfFrom(danishForm.text) });
+    expect(danish.status).to.equal(422);
+    // Readable but above the de minimis ceiling: refused by the domain check, in Danish.
+    expect(danish.text).to.include("Beløbet for Insight kan ikke være større end 300.000,00 EUR, loftet for de minimis-støtte.")
+      .and.not.include("the de minimis ceiling");
     const row = defined(await db("voucher_types").where({ code: "CO" }).first(), "row");
     expect(Number(row.claim_days)).to.equal(30);
   });

@@ -13,6 +13,9 @@ import {
 } from "../../../server/domain/claims";
 import { DEFAULT_VOUCHER_TYPES, type VoucherType, findVoucherType, voucherTypeSettingsProblems } from "../../../server/domain/scheme";
 import { addDays } from "../../../server/domain/time";
+import type { Message } from "../../../server/domain/message";
+import { ValidationError } from "../../../server/errors";
+import { englishText, renderText } from "../../../server/i18n/messages";
 import { defined } from "../../support/defined";
 
 const MG = findVoucherType("MG")!;
@@ -110,8 +113,9 @@ describe("claims: assessment (R11, R14)", () => {
 
   it("a line outside the dates marked eligible is a problem and still does not count", () => {
     const a = assessClaim({ ...base, type: MG, awardCents: 40_000, lines: [eur("2027-02-28", 9_000, true), eur("2027-05-02", 9_000, true)] });
-    expect(defined(a.lines[0]).problem).to.include("before the approval on 1 March 2027").and.include("R11");
-    expect(defined(a.lines[1]).problem).to.include("after the day of the claim (1 May 2027)");
+    expect(englishText(defined(defined(a.lines[0]).problem))).to.equal("This cost is dated 28 February 2027, before the approval on 1 March 2027; costs before the approval are not eligible (R11).");
+    expect(englishText(defined(defined(a.lines[1]).problem))).to.include("after the day of the claim (1 May 2027)");
+    expect(renderText("fr", defined(defined(a.lines[0]).problem))).to.equal("Ce coût est daté du 28 février 2027, avant l'approbation du 1 mars 2027 ; les coûts antérieurs à l'approbation ne sont pas éligibles (R11).");
     expect(a.payableCents).to.equal(0);
   });
 
@@ -178,15 +182,28 @@ describe("claims: assessment (R11, R14)", () => {
   });
 });
 
+describe("time: a date that is not one is refused with its label in the reader's language", () => {
+  it("names the date in the refusal", () => {
+    const err = (() => { try { costLineDateStatus("2027-02-30", "2027-03-01", "2027-05-01"); } catch (e) { return e as ValidationError; } return null; })();
+    expect(defined(err)).to.be.instanceOf(ValidationError);
+    expect(defined(err).message).to.equal("The cost date \"2027-02-30\" is not a valid date (YYYY-MM-DD).");
+    expect(renderText("nl", defined(err).text)).to.equal("\"2027-02-30\" (kostendatum) is geen geldige datum (JJJJ-MM-DD).");
+    expect(renderText("da", defined(err).text)).to.equal("\"2027-02-30\" (omkostningsdato) er ikke en gyldig dato (ÅÅÅÅ-MM-DD).");
+  });
+});
+
 describe("scheme: per-type settings (R11, R12, R14)", () => {
   const ok = { amountRule: "fixed", maxCents: 400_000, paymentBasis: "lump-sum", preApprovalRequired: false, completionDays: 180, claimDays: 30 } as const;
   it("accepts the defaults and names each field that is wrong", () => {
     for (const t of DEFAULT_VOUCHER_TYPES) expect(voucherTypeSettingsProblems(t.name, t)).to.deep.equal({});
     const bad = voucherTypeSettingsProblems("Insight", { ...ok, amountRule: "x" as never, paymentBasis: "y" as never, maxCents: 0, completionDays: 0, claimDays: 3651 });
     expect(Object.keys(bad).sort()).to.deep.equal(["amountRule", "claimDays", "completionDays", "maxCents", "paymentBasis"]);
-    expect(voucherTypeSettingsProblems("Insight", { ...ok, claimDays: 0 }).claimDays).to.include("from 1 to 3650");
-    expect(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 30_000_001 }).maxCents).to.include("de minimis ceiling");
-    expect(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 400_001 }, 400_000).maxCents).to.include("EUR 4,000.00, the de minimis ceiling");
+    const en = (m: Message | undefined) => englishText(defined(m));
+    expect(en(voucherTypeSettingsProblems("Insight", { ...ok, claimDays: 0 }).claimDays)).to.equal("The Insight claim period must be a whole number of days from 1 to 3650.");
+    expect(en(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 30_000_001 }).maxCents)).to.include("de minimis ceiling");
+    expect(en(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 400_001 }, 400_000).maxCents)).to.include("EUR 4,000.00, the de minimis ceiling");
+    expect(renderText("de", defined(voucherTypeSettingsProblems("Insight", { ...ok, maxCents: 400_001 }, 400_000).maxCents)))
+      .to.equal("Der Betrag für Insight darf nicht höher sein als 4.000,00 EUR, die Obergrenze für De-minimis-Beihilfen.");
     expect(voucherTypeSettingsProblems("Insight", ok, 400_000)).to.deep.equal({});
   });
 
