@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { type ClaimRates, type CostLine, verifyClaimLines } from "../../../server/domain/claims";
 import { amountToApprove, findVoucherType } from "../../../server/domain/scheme";
 import { ValidationError } from "../../../server/errors";
+import { englishText, renderText } from "../../../server/i18n/messages";
 
 const MG = findVoucherType("MG")!;
 const IN = findVoucherType("IN")!;
@@ -37,7 +38,8 @@ describe("claims: the manager's verification (R2, R11, R14)", () => {
     const err = refusal(() => verifyClaimLines(input));
     expect(err.fields).to.have.property("rate_7").that.includes("No EUR/SEK rate for 2027-05");
     const shown = verifyClaimLines({ ...input, lenient: true });
-    expect(shown.lines[0]!.rateProblem).to.include("ask finance");
+    expect(englishText(shown.lines[0]!.rateProblem!)).to.include("ask finance");
+    expect(renderText("da", shown.lines[0]!.rateProblem!)).to.equal("Der er ingen EUR/SEK-kurs for 2027-05: bed økonomimedarbejderen om at indtaste den.");
     expect(shown.payableCents).to.equal(0);
   });
 
