@@ -105,7 +105,7 @@ for (const engine of testDatabases()) {
       expect(fr.text).to.include("L&#x27;appel à candidatures est ouvert jusqu&#x27;au 1er avril 2027 à 12 h 00 (heure de Europe/Copenhagen) et propose le chèque Insight.");
       // The blocking reason above the findings is French as well.
       expect(fr.text).to.include("<li>L&#x27;entreprise a déjà une demande Insight dans cet appel à candidatures ; un seul chèque de chaque type est autorisé par appel.</li>");
-      expect(fr.text).to.include("L&#x27;activité commence le 10 avril 2027, après aujourd&#x27;hui (1 mars 2027).");
+      expect(fr.text).to.include("L&#x27;activité commence le 10 avril 2027, après aujourd&#x27;hui (1er mars 2027).");
       expect(fr.text).to.include(`plus cette attribution (4${NBSP}000,00 EUR)`);
       expect(fr.text).to.include("un seul chèque de chaque type est autorisé par appel");
       expect(fr.text).to.not.include("De minimis: declared aid");
