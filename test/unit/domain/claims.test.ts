@@ -115,7 +115,7 @@ describe("claims: assessment (R11, R14)", () => {
     const a = assessClaim({ ...base, type: MG, awardCents: 40_000, lines: [eur("2027-02-28", 9_000, true), eur("2027-05-02", 9_000, true)] });
     expect(englishText(defined(defined(a.lines[0]).problem))).to.equal("This cost is dated 28 February 2027, before the approval on 1 March 2027; costs before the approval are not eligible (R11).");
     expect(englishText(defined(defined(a.lines[1]).problem))).to.include("after the day of the claim (1 May 2027)");
-    expect(renderText("fr", defined(defined(a.lines[0]).problem))).to.equal("Ce coût est daté du 28 février 2027, avant l'approbation du 1 mars 2027 ; les coûts antérieurs à l'approbation ne sont pas éligibles (R11).");
+    expect(renderText("fr", defined(defined(a.lines[0]).problem))).to.equal("Ce coût est daté du 28 février 2027, avant l'approbation du 1er mars 2027 ; les coûts antérieurs à l'approbation ne sont pas éligibles (R11).");
     expect(a.payableCents).to.equal(0);
   });
 

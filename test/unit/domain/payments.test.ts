@@ -56,7 +56,7 @@ describe("domain: when money may leave for a claim (R15)", () => {
     expect(da(paymentRefusal(hand, facts({ actorId: 1 })))).to.equal(
       "Du har godkendt denne ansøgning eller kontrolleret denne anmodning om udbetaling, så en anden økonomimedarbejder skal stå for udbetalingen (funktionsadskillelse, R15).");
     expect(fr(paymentRefusal(execute, facts({ openPath: inBatch(7), payment: { paidOn: "2026-06-01", bankReference: "B-1" } })))).to.equal(
-      "Cette demande de paiement a déjà été payée le 1 juin 2026, référence B-1. Rien n’a été modifié.");
+      "Cette demande de paiement a déjà été payée le 1er juin 2026, référence B-1. Rien n’a été modifié.");
     expect(da(paymentRefusal(hand, facts({ claimStatus: "submitted" })))).to.include("\"Indsendt");
     expect(en(paymentRefusal(hand, facts({ claimStatus: "submitted" })))).to.equal("This claim cannot be paid: its status is \"submitted\", not verified.");
     expect(fr(paymentRefusal(hand, facts({ payableCents: 40_001 })))).to.equal("Le montant payable de 400,01 EUR dépasse les 400,00 EUR encore engagés pour ce chèque.");
