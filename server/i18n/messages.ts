@@ -1,6 +1,6 @@
 import { dayInWords, dayTimeInWords, formatLongDay, isoDayIn, zonedParts } from "../domain/date-format";
 import { isMessage, type Message, type MessageParam, type Text } from "../domain/message";
-import { formatMoney, NBSP } from "../domain/money";
+import { formatMoney } from "../domain/money";
 import { DATE_LOCALES, type Language, SOURCE_LANGUAGE } from "../languages";
 import { translator } from "./index";
 
@@ -27,10 +27,14 @@ function dayTimeText(language: Language, instant: string, timeZone: string): str
   return translator(language)("errors:format.dayTime", { day: dayText(language, date), time: `${pad2(p.hour)}:${pad2(p.minute)}` });
 }
 
-/** Thousands and decimal separators of each language, as formatMoney writes amounts. */
+/**
+ * Thousands and decimal separators of each language, as formatMoney writes amounts (French groups
+ * with a no-break space). Written out rather than imported: domain/money loads this module
+ * through errors.ts, so its constants are not yet defined while this one is evaluated.
+ */
 const SEPARATORS: Record<Language, { group: string; decimal: string }> = {
   en: { group: ",", decimal: "." }, da: { group: ".", decimal: "," }, de: { group: ".", decimal: "," },
-  fr: { group: NBSP, decimal: "," }, nl: { group: ".", decimal: "," },
+  fr: { group: "\u00A0", decimal: "," }, nl: { group: ".", decimal: "," },
 };
 
 /**
