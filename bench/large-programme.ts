@@ -36,6 +36,7 @@ import type {
 } from "../server/db/tables";
 import { seedDemo } from "../db/seeds/demo";
 import { closeCall, createCall, openCall } from "../server/services/calls/calls";
+import { rebuildLedgerSums } from "../server/services/finance/budget";
 import { inTransaction, type ServiceContext } from "../server/services/platform/context";
 import { insertCompany } from "../server/services/people/companies";
 import { loadActor } from "../server/services/people/user-queries";
@@ -429,6 +430,7 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
     for (const [prefix, last] of lastOfPrefix) {
       await trx("letter_numbers").insert({ prefix, last_sequence: last }).onConflict("prefix").merge();
     }
+    await rebuildLedgerSums(trx);
     for (const [callId, s] of sums) {
       await trx("budget_ceilings").where({ call_id: callId, key: "total" })
         .update({ committed_cents: s.committed, released_cents: s.released, paid_cents: s.paid });

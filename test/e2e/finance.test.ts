@@ -110,6 +110,18 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(ids).to.deep.equal(records.slice(1).map((r) => Number(r[0])));
 
     expect(await db("audit_events").where({ action: "ledger.exported" })).to.have.length(2);
+
+    // Without a period the page reads the ledger's sums, and offers to add up every entry again.
+    const total = (html: string) => /<tfoot><tr data-code="all">([\s\S]*?)<\/tr><\/tfoot>/.exec(html)?.[1];
+    const fromSums = await finance.get("/finance/reconciliation");
+    expect(fromSums.text.replace(/&#x3D;/g, "=")).to.contain("the sums the ledger keeps with every entry").and.contain('href="/finance/reconciliation?check=entries"');
+    const again = await finance.get("/finance/reconciliation?check=entries");
+    expect(again.status).to.equal(200);
+    expect(again.text).to.contain("add up every entry of the ledger again").and.not.contain("Add up every entry again");
+    expect(total(again.text)).to.equal(total(fromSums.text)).and.equal(total(recon.text));
+    const bad = await finance.get("/finance/reconciliation?check=everything");
+    expect(bad.status).to.equal(400);
+    expect(bad.text).to.contain("to add up every entry again, or leave it out");
   });
 
   it("refuses bad export parameters with a 400 page that says why", async () => {

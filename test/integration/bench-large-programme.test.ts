@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { toBuffer } from "../../server/db/tables/award-letters";
 import type { Db } from "../../server/db/connection";
 import { STATE_LABELS } from "../../server/domain/lifecycle";
-import { verifyLedgerTotals } from "../../server/services/finance/budget";
+import { verifyLedgerTotals, ledgerSumsAgree } from "../../server/services/finance/budget";
 import { reconciliation } from "../../server/services/finance/reconciliation";
 import { seedLargeProgramme } from "../../bench/large-programme";
 import { testConfig, testDatabases } from "../support/db";
@@ -41,7 +41,12 @@ for (const engine of testDatabases()) {
       }
       for (const call of await db("calls").select("id")) {
         for (const check of await verifyLedgerTotals(db, Number(call.id))) expect(check.ok, `call ${call.id} ${check.key}`).to.equal(true);
+        expect(await ledgerSumsAgree(db, Number(call.id)), `call ${call.id} ledger sums`).to.equal(true);
       }
+      // The page reads ledger_sums; summing every entry again gives the same figures.
+      const again = await reconciliation(db, {}, "entries");
+      expect(again.source).to.equal("entries");
+      expect({ ...again, source: "sums" }).to.deep.equal(recon);
     });
 
     it("money follows the state: commits only for approved awards, payments only with a claim's one payment path", async () => {

@@ -13,8 +13,11 @@ import {
   release,
   reverseEntry,
   setCeilings,
+  ledgerSumsAgree,
   verifyLedgerTotals,
 } from "../../server/services/finance/budget";
+import { reconciliation } from "../../server/services/finance/reconciliation";
+import { LEDGER_SUMS_KEY, checkCallLedgers, lastLedgerCheck } from "../../server/services/calls/ledger-check";
 import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/platform/context";
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -90,6 +93,8 @@ for (const t of testDatabases()) {
       const checks = await verifyLedgerTotals(db, callId);
       expect(checks.length).to.be.greaterThan(0);
       for (const c of checks) expect(c, c.key).to.include({ ok: true });
+      // What the reconciliation page reads was booked with every entry.
+      expect(await ledgerSumsAgree(db, callId), "ledger_sums equal the entries").to.equal(true);
     }
 
     async function newPayment(applicationId: number, amountCents: number): Promise<number> {
@@ -300,6 +305,41 @@ for (const t of testDatabases()) {
       expect(after).to.have.length(snapshot.length + 5);
       expect(after.slice(0, snapshot.length)).to.deep.equal(snapshot);
       await expectLedgerAgrees(callId);
+    });
+
+    it("the reconciliation reads the ledger sums, equal to every entry summed again; the daily check finds sums that no longer are", async () => {
+      const callId = await newCall([total(1_000_000)]);
+      const [a, b] = await newApplications(callId, 2);
+      const [c] = await newApplications(callId, 1, { type: "MG" });
+      await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: a, amountCents: 400_000, ceilingKeys: ["total"], idempotencyKey: key("c") }));
+      await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: b, amountCents: 400_000, ceilingKeys: ["total"], idempotencyKey: key("c") }));
+      await inTransaction(ctx, (trx) => commit(trx, ctx, { callId, applicationId: c, amountCents: 50_000, ceilingKeys: ["total"], idempotencyKey: key("c") }));
+      await inTransaction(ctx, (trx) => release(trx, ctx, { callId, applicationId: b, amountCents: 400_000, ceilingKeys: ["total"], idempotencyKey: key("r") }));
+      const paymentId = await newPayment(a, 250_000);
+      const paid = await inTransaction(ctx, (trx) => recordPayment(trx, ctx, { callId, applicationId: a, amountCents: 250_000, ceilingKeys: ["total"], paymentId, idempotencyKey: key("p") }));
+      await inTransaction(ctx, (trx) => reverseEntry(trx, ctx, paid.entryId, "booked twice by the bank", key("rev")));
+
+      const filter = { callId };
+      const fromSums = await reconciliation(db, filter);
+      const fromEntries = await reconciliation(db, filter, "entries");
+      expect(fromSums.source).to.equal("sums");
+      expect(fromEntries.source).to.equal("entries");
+      expect({ ...fromEntries, source: "sums" }).to.deep.equal(fromSums);
+      expect(fromSums.total).to.include({ committedCents: 850_000, releasedCents: 400_000, paidCents: 0, outstandingCents: 450_000 });
+      expect(fromSums.byType.map((r) => [r.code, r.committedCents])).to.deep.equal([["MG", 50_000], ["IN", 800_000]]);
+      expect(defined(fromSums.byCall[0]).runningTotalsAgree).to.equal(true);
+      // A period can only be summed from the entries.
+      expect((await reconciliation(db, { ...filter, fromUtc: "2020-01-01T00:00:00.000Z" })).source).to.equal("entries");
+
+      // The sums changed behind the budget service's back: the daily check (of opened calls) names them.
+      await db("calls").where({ id: callId }).update({ status: "open" });
+      const ctxSystem = { ...ctx, actor: null };
+      expect(await checkCallLedgers(ctxSystem)).to.equal(0);
+      await db("ledger_sums").where({ call_id: callId, kind: "commit", voucher_type_id: defined(typeIds.MG) }).update({ amount_cents: 60_000 });
+      expect(await ledgerSumsAgree(db, callId)).to.equal(false);
+      expect(await checkCallLedgers(ctxSystem)).to.equal(1);
+      expect(await lastLedgerCheck(db, callId)).to.deep.include({ ok: false, differing: [LEDGER_SUMS_KEY] });
+      expect((await reconciliation(db, filter, "entries")).total.committedCents, "summed again from the entries").to.equal(850_000);
     });
 
     it("setCeilings raises and adds ceilings but never below the net commitment", async () => {

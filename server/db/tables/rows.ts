@@ -293,6 +293,15 @@ export interface LedgerEntriesRow {
   at: string;
 }
 
+export interface LedgerSumsRow {
+  call_id: number;
+  partner_id: number;
+  voucher_type_id: number;
+  kind: string;
+  amount_cents: DbBigint;
+  entries: number;
+}
+
 export interface LetterNumbersRow {
   prefix: string;
   last_sequence: number;
@@ -512,6 +521,7 @@ export interface TableRows {
   emails: EmailsRow;
   exchange_rates: ExchangeRatesRow;
   ledger_entries: LedgerEntriesRow;
+  ledger_sums: LedgerSumsRow;
   letter_numbers: LetterNumbersRow;
   login_attempts: LoginAttemptsRow;
   partners: PartnersRow;

@@ -1,4 +1,4 @@
-import { verifyLedgerTotals } from "../finance/budget";
+import { ledgerSumsAgree, verifyLedgerTotals } from "../finance/budget";
 import { audit } from "../platform/audit";
 import { inTransaction, type ServiceContext } from "../platform/context";
 import type { Db } from "../../db/connection";
@@ -12,6 +12,8 @@ import type { Trx } from "../platform/context";
  */
 
 export const LEDGER_CHECK_ACTION = "call.ledger-checked";
+/** Named among the differing keys when ledger_sums no longer equal the call's entries. */
+export const LEDGER_SUMS_KEY = "ledger-sums";
 
 export interface LedgerCheckRecord { ok: boolean; at: string; differing: string[] }
 
@@ -27,12 +29,17 @@ export async function lastLedgerCheck(db: Db | Trx, callId: number): Promise<Led
   };
 }
 
-/** Daily job: rebuilds every opened call's ceilings from its ledger; returns how many calls do not agree. */
+/**
+ * Daily job: rebuilds every opened call's ceilings and its ledger sums from its ledger entries;
+ * returns how many calls do not agree.
+ */
 export async function checkCallLedgers(ctx: ServiceContext): Promise<number> {
   const calls = await ctx.db("calls").whereNot({ status: "draft" }).orderBy("id").select("id");
   let disagreeing = 0;
   for (const { id } of calls) {
     const differing = (await verifyLedgerTotals(ctx.db, id)).filter((c) => !c.ok).map((c) => c.key);
+    // The reconciliation page reads ledger_sums: checked against the entries here too.
+    if (!(await ledgerSumsAgree(ctx.db, id))) differing.push(LEDGER_SUMS_KEY);
     if (differing.length > 0) disagreeing++;
     const last = await lastLedgerCheck(ctx.db, id);
     const ok = differing.length === 0;

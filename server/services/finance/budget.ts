@@ -27,7 +27,8 @@ import {
 } from "../../domain/budget";
 import { type Cents, assertCents } from "../../domain/money";
 import { toCeilingState } from "../../db/tables/budget-ceilings";
-import { toLedgerEntry, type LedgerEntry } from "../../db/tables/ledger-entries";
+import { toEntryKind, toLedgerEntry, type LedgerEntry } from "../../db/tables/ledger-entries";
+import { dbCents, dbInt, type DbBigint } from "../../db/tables";
 import { msg, money, type Text } from "../../domain/message";
 import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { sentences } from "../../domain/message";
@@ -263,7 +264,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
     throw new ValidationError(msg("errors:finance.unknownCeiling", { keys: missing.join(", ") }), {}, "unknown_ceiling");
   }
 
-  const app = await trx("applications").where({ id: input.applicationId }).first("call_id");
+  const app = await trx("applications").where({ id: input.applicationId }).first("call_id", "partner_id", "voucher_type_id");
   if (!app || app.call_id !== input.callId) throw new NotFoundError(msg("errors:finance.applicationNotInCall"));
 
   // The application's own entries: a release or payment may only use what this application holds,
@@ -300,6 +301,7 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
     })
     .returning("id");
   const entryId = insertedId(row);
+  await addToLedgerSums(trx, { callId: input.callId, partnerId: app.partner_id, voucherTypeId: app.voucher_type_id, kind: input.kind }, amount);
 
   for (const n of next) {
     await trx("budget_ceilings").where({ call_id: input.callId, key: n.key }).update({
@@ -320,6 +322,16 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
     },
   });
   return { entryId, replayed: false };
+}
+
+interface SumKey { callId: number; partnerId: number; voucherTypeId: number; kind: EntryKind }
+
+/** Books an entry into ledger_sums, which the reconciliation page reads instead of every entry. */
+async function addToLedgerSums(trx: Trx, k: SumKey, amount: Cents): Promise<void> {
+  await trx("ledger_sums")
+    .insert({ call_id: k.callId, partner_id: k.partnerId, voucher_type_id: k.voucherTypeId, kind: k.kind, amount_cents: amount, entries: 1 })
+    .onConflict(["call_id", "partner_id", "voucher_type_id", "kind"])
+    .merge({ amount_cents: trx.raw("ledger_sums.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_sums.entries + 1") });
 }
 
 function assertPositive(amountCents: Cents, notPositive: Text): Cents {
@@ -388,4 +400,45 @@ export async function verifyLedgerTotals(db: Db | Trx, callId: number): Promise<
       checkInvariants(ledger) === null;
     return { key: r.key, ok, ledger, running: r };
   });
+}
+
+/** The ledger's entries summed per call, partner, voucher type and kind: what ledger_sums keeps. */
+export async function sumEntries(db: Db | Trx, callId?: number): Promise<LedgerSum[]> {
+  const q = db("ledger_entries as le").join("applications as a", "a.id", "le.application_id")
+    .groupBy("le.call_id", "a.partner_id", "a.voucher_type_id", "le.kind")
+    .select("le.call_id", "a.partner_id", "a.voucher_type_id", "le.kind")
+    .sum({ amount_cents: "le.amount_cents" }).count({ entries: "*" });
+  if (callId !== undefined) q.where("le.call_id", callId);
+  return toLedgerSums(await q.select<LedgerSumRow[]>());
+}
+
+export interface LedgerSum { callId: number; partnerId: number; voucherTypeId: number; kind: EntryKind; amountCents: Cents; entries: number }
+
+type LedgerSumRow = { call_id: number; partner_id: number; voucher_type_id: number; kind: string; amount_cents: DbBigint; entries: DbBigint };
+
+function toLedgerSums(rows: readonly LedgerSumRow[]): LedgerSum[] {
+  return rows.map((r) => ({
+    callId: dbInt(r.call_id), partnerId: dbInt(r.partner_id), voucherTypeId: dbInt(r.voucher_type_id),
+    kind: toEntryKind(r.kind), amountCents: dbCents(r.amount_cents), entries: dbInt(r.entries),
+  }));
+}
+
+const sumKey = (s: LedgerSum) => `${s.callId}/${s.partnerId}/${s.voucherTypeId}/${s.kind}`;
+
+/** ledger_sums of a call equal its entries summed again: part of the daily ledger check. */
+export async function ledgerSumsAgree(db: Db | Trx, callId: number): Promise<boolean> {
+  const kept = toLedgerSums(await db("ledger_sums").where({ call_id: callId }).select("*"))
+    .filter((s) => s.entries > 0).map((s) => `${sumKey(s)}=${s.amountCents}/${s.entries}`).sort();
+  const summed = (await sumEntries(db, callId)).map((s) => `${sumKey(s)}=${s.amountCents}/${s.entries}`).sort();
+  return kept.join() === summed.join();
+}
+
+/** Rebuilds ledger_sums from the entries, for a ledger loaded in bulk rather than booked entry by entry. */
+export async function rebuildLedgerSums(trx: Trx): Promise<void> {
+  const sums = await sumEntries(trx);
+  await trx("ledger_sums").del();
+  const rows = sums.map((s) => ({
+    call_id: s.callId, partner_id: s.partnerId, voucher_type_id: s.voucherTypeId, kind: s.kind, amount_cents: s.amountCents, entries: s.entries,
+  }));
+  for (let i = 0; i < rows.length; i += 100) await trx("ledger_sums").insert(rows.slice(i, i + 100));
 }

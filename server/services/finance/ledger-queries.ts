@@ -264,7 +264,12 @@ export interface LedgerPage {
   previous: LedgerPosition | null;
 }
 
-export const LEDGER_PAGE_SIZE = 200;
+/*
+ * Fifty entries a page: each entry is two table rows (its figures and its details), so a page
+ * stays readable with a screen reader and on paper, and costs the same to serve whether the
+ * programme has a hundred entries or a hundred thousand; the exports carry the whole ledger.
+ */
+export const LEDGER_PAGE_SIZE = 50;
 
 function add(t: RunningTotals, kind: string, cents: Cents, sign: 1 | -1): RunningTotals {
   const k = toEntryKind(kind);

@@ -9,9 +9,10 @@ import type { LedgerFilter } from "./ledger-filter";
 
 /*
  * The reconciliation page: ceiling, committed, released, paid, outstanding and remaining per call,
- * region and voucher type, summed from the ledger entries with the same filter as the ledger page
- * and its exports, and, per call, whether the running totals the budget keeps still equal the
- * entries. This is where the whole ledger is re-checked, not on every page view.
+ * region and voucher type, with the same filter as the ledger page and its exports, and, per call,
+ * whether the running totals the budget keeps still equal the ledger. The figures come from
+ * ledger_sums unless a period is asked for or the reader asks for every entry to be summed again;
+ * the daily ledger check (services/calls/ledger-check.ts) compares ledger_sums with the entries.
  */
 
 export interface ReconRow {
@@ -34,6 +35,7 @@ export interface Reconciliation {
   byRegion: ReconRow[];
   byType: ReconRow[];
   total: ReconRow;
+  source: ReconSource;
 }
 
 type Sums = Record<EntryKind, Cents>;
@@ -56,8 +58,14 @@ function reconRow(label: string, code: string, ceiling: Cents | null, s: Sums | 
 
 type GroupRow = { call_id: number; region_code: string; type_code: string; kind: string; total: number | string | null };
 
-/** The figures per call, region and voucher type, optionally filtered like the exports. */
-export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}): Promise<Reconciliation> {
+/**
+ * Where the figures come from: "sums" reads ledger_sums, booked with every entry, so the page costs
+ * the same whatever the size of the ledger; "entries" sums every entry again, which a period filter
+ * needs and a finance officer may ask for to see the check made against the entries themselves.
+ */
+export type ReconSource = "sums" | "entries";
+
+function fromEntries(db: Db | Trx, f: LedgerFilter) {
   const q = db("ledger_entries as le")
     .join("applications as a", "a.id", "le.application_id")
     .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
@@ -68,6 +76,23 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}): Promis
     .sum({ total: "le.amount_cents" });
   if (f.fromUtc) q.where("le.at", ">=", f.fromUtc);
   if (f.toUtcExclusive) q.where("le.at", "<", f.toUtcExclusive);
+  return q;
+}
+
+function fromSums(db: Db | Trx) {
+  return db("ledger_sums as le")
+    .join("voucher_types as vt", "vt.id", "le.voucher_type_id")
+    .join("partners as p", "p.id", "le.partner_id")
+    .join("regions as r", "r.id", "p.region_id")
+    .groupBy("le.call_id", "r.code", "vt.code", "le.kind")
+    .select("le.call_id", "r.code as region_code", "vt.code as type_code", "le.kind")
+    .sum({ total: "le.amount_cents" });
+}
+
+/** The figures per call, region and voucher type, optionally filtered like the exports. */
+export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted: ReconSource = "sums"): Promise<Reconciliation> {
+  const source: ReconSource = f.fromUtc || f.toUtcExclusive ? "entries" : wanted;
+  const q = source === "entries" ? fromEntries(db, f) : fromSums(db);
   if (f.callId) q.where("le.call_id", f.callId);
   if (f.kind) q.where("le.kind", f.kind);
   if (f.region) q.where("r.code", f.region);
@@ -131,5 +156,5 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}): Promis
     .filter((t) => byType.has(t.code) || typeCeiling.has(t.code))
     .map((t) => reconRow(t.name, t.code, f.region || f.kind ? null : typeCeiling.get(t.code) ?? null, byType.get(t.code)));
   const totalCeiling = f.region || f.type || f.kind ? null : [...callCeiling.values()].reduce((a, b) => a + b, 0);
-  return { byCall: callRows, byRegion: regionRows, byType: typeRows, total: reconRow("All calls", "all", totalCeiling, all.get("all")) };
+  return { byCall: callRows, byRegion: regionRows, byType: typeRows, total: reconRow("All calls", "all", totalCeiling, all.get("all")), source };
 }

@@ -120,7 +120,8 @@ export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<
 export async function conflictHandovers(ctx: ServiceContext): Promise<Application[]> {
   const actor = requireDecider(ctx);
   const rows = await applicationQuery(ctx.db).whereIn("a.state", ["submitted", "reserve-listed", "claim-submitted"])
-    .whereExists(ctx.db("conflicts_of_interest as ci").whereRaw("ci.application_id = a.id").where("ci.handed_to_user_id", actor.id).select("ci.id"))
+    // Driven from the few hand-overs to this person (their index), not from every application in these states.
+    .whereIn("a.id", ctx.db("conflicts_of_interest as ci").where("ci.handed_to_user_id", actor.id).select("ci.application_id"))
     .whereNotExists(ctx.db("conflicts_of_interest as cm").whereRaw("cm.application_id = a.id").where("cm.user_id", actor.id).select("cm.id"))
     .orderBy("a.submitted_at");
   return rows.map(toApplication);

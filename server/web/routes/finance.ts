@@ -212,15 +212,19 @@ async function streamExport(req: Request, res: Response, format: "csv" | "xlsx")
 financeRoutes.get("/finance/ledger.csv", financeOrAdmin, (req, res) => streamExport(req, res, "csv"));
 financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, (req, res) => streamExport(req, res, "xlsx"));
 
+const reconQuery = z.object({ check: z.enum(["entries"], { error: check(msg("errors:finance.reconCheck")) }).optional() });
+
 financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) => {
   const f = filterFrom(req);
+  const { check: sumAgain } = parseQuery(reconQuery, req.query);
   const qs = filterQuery(f);
   const t = pageTranslator(res);
-  const recon = await reconciliation(req.ctx.db, f);
+  const recon = await reconciliation(req.ctx.db, f, sumAgain ? "entries" : "sums");
   res.render("pages/finance/reconciliation", {
     // The total's label is the export's; the page says it in the reader's language.
     pageTitle: t("finance:titles.reconciliation"), recon: { ...recon, total: { ...recon.total, label: t("finance:reconciliation.allCalls") } }, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
+    sumAgainLink: `/finance/reconciliation?${qs ? qs + "&" : ""}check=entries`,
   });
 });

@@ -155,7 +155,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance/ledger": { as: "finance", path: at("/finance/ledger"), query: ledgerQuery },
   "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: exportQuery },
   "GET /finance/ledger.xlsx": { as: "finance", path: at("/finance/ledger.xlsx"), query: exportQuery },
-  "GET /finance/reconciliation": { as: "finance", path: at("/finance/reconciliation"), query: ledgerQuery },
+  "GET /finance/reconciliation": { as: "finance", path: at("/finance/reconciliation"), query: [...ledgerQuery, "check"] },
   // results
   "GET /results": { as: "manager", path: at("/results"), query: ["from", "to", "call"] },
   "POST /results/target": { as: "admin", path: at("/results/target"), fields: ["target"] },
