@@ -4,8 +4,9 @@
  *
  * - Pages: autocannon, 50 connections, against Voucherdesk in production mode (a child process)
  *   and against the bare-stack reference page (bare Express + Handlebars + knex, one query, 25 rows;
- *   another child process on the same database), on the demo data and on the large programme
- *   (`npm run bench:seed` builds it; the pages on it are skipped with a note when it is missing).
+ *   another child process on the same database), measured in turns with each page, on the demo
+ *   data and on the large programme (`npm run bench:seed` builds it; the pages on it are skipped
+ *   with a note when it is missing).
  * - Exports: GET /finance/ledger.csv and .xlsx of a programme with about 100,000 ledger entries,
  *   each in a fresh server process (peak RSS above its baseline from /proc), against the sqlite3
  *   command-line tool running the same join.
@@ -112,20 +113,44 @@ async function drain(base: string): Promise<void> {
   }
 }
 
-async function load(base: string, pathname: string, cookie: string | null, seconds: number, connections: number): Promise<Load> {
-  const url = base + pathname;
-  const headers = cookie ? { cookie } : undefined;
-  await autocannon({ url, connections, duration: Math.max(1, Math.round(seconds / 4)), headers, timeout: 120 });
-  await drain(base);
-  let r = await autocannon({ url, connections, duration: seconds, headers, timeout: 120 });
-  await drain(base);
-  // A page so slow that few requests finish in the time is measured over a number of requests
-  // instead (two per connection), so that it still gets a rate and latencies.
-  if (r.requests.total < connections * 2) {
-    r = await autocannon({ url, connections, amount: connections * 2, headers, timeout: 300 });
-    await drain(base);
+interface Target { base: string; path: string; cookie: string | null }
+
+type Run = { requests: { total: number }; duration: number; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+
+async function run(t: Target, connections: number, opts: { duration?: number; amount?: number }): Promise<Run> {
+  const r = await autocannon({ url: t.base + t.path, connections, headers: t.cookie ? { cookie: t.cookie } : undefined, timeout: 300, ...opts });
+  await drain(t.base);
+  return r;
+}
+
+/** Requests over time of several runs, with the latencies of the longest one. */
+function summed(runs: readonly Run[]): Load {
+  const total = runs.reduce((n, r) => n + r.requests.total, 0);
+  const seconds = runs.reduce((n, r) => n + r.duration, 0);
+  const main = [...runs].sort((a, b) => b.duration - a.duration)[0];
+  return { rps: total / seconds, p50: main?.latency.p50 ?? 0, p99: main?.latency.p99 ?? 0, bad: runs.reduce((n, r) => n + r.non2xx + r.errors, 0) };
+}
+
+/*
+ * A page and the bare reference are measured in turns (three rounds of a third of the time each),
+ * so that the load of everything else on the machine, which drifts over minutes, weighs on both
+ * alike and their ratio keeps its meaning. A page so slow that few requests finish in its time is
+ * measured over a number of requests instead (two per connection), so that it still gets a rate.
+ */
+async function paired(bare: Target, page: Target, seconds: number, connections: number): Promise<{ page: Load; bare: Load }> {
+  const slice = Math.max(1, Math.round(seconds / 3));
+  await run(bare, connections, { duration: Math.max(1, Math.round(seconds / 4)) });
+  await run(page, connections, { duration: Math.max(1, Math.round(seconds / 4)) });
+  const bareRuns: Run[] = [];
+  const pageRuns: Run[] = [];
+  for (let round = 0; round < 3; round++) {
+    bareRuns.push(await run(bare, connections, { duration: slice }));
+    pageRuns.push(await run(page, connections, { duration: slice }));
   }
-  return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors };
+  if (pageRuns.reduce((n, r) => n + r.requests.total, 0) < connections * 2) {
+    pageRuns.splice(0, pageRuns.length, await run(page, connections, { amount: connections * 2 }));
+  }
+  return { page: summed(pageRuns), bare: summed(bareRuns) };
 }
 
 interface Page { name: string; path: string; user: string | null }
@@ -153,21 +178,21 @@ async function measurePages(label: string, file: string, seconds: number, connec
   const pages = await pagesOf(db);
   await db.destroy();
   const bareServer = await startServer("bare", file);
-  const bare = await load(bareServer.base, "/", null, seconds, connections);
-  await stop(bareServer);
-  console.log(`  ${label}: bare reference ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50} ms`);
   const server = await startServer("app", file);
   const results: PageResult[] = [];
   try {
     const cookies = new Map<string, string>();
     for (const p of pages) if (p.user && !cookies.has(p.user)) cookies.set(p.user, await signIn(server.base, p.user));
     for (const p of pages) {
-      const r = await load(server.base, p.path, p.user ? cookies.get(p.user) ?? null : null, seconds, connections);
-      console.log(`  ${label}: ${p.name} ${p.path}: ${r.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(3)}x), p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} not 2xx/errors` : ""}`);
+      const { page: r, bare } = await paired(
+        { base: bareServer.base, path: "/", cookie: null },
+        { base: server.base, path: p.path, cookie: p.user ? cookies.get(p.user) ?? null : null }, seconds, connections);
+      console.log(`  ${label}: ${p.name} ${p.path}: ${r.rps.toFixed(0)} req/s against bare ${bare.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(3)}x), p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} not 2xx/errors` : ""}`);
       results.push({ data: label, page: p.name, load: r, bare });
     }
   } finally {
     await stop(server);
+    await stop(bareServer);
   }
   return results;
 }

@@ -209,7 +209,26 @@ export function formatLongDay(value: string | Date, timeZone: string, locale: st
   }
   const at = new Date(Date.UTC(2000, d.month - 1, d.day));
   at.setUTCFullYear(d.year);
+  // French writes the first of a month as an ordinal ("1er décembre 2026"); Intl gives "1 décembre".
+  if (d.day === 1 && locale.startsWith("fr")) return f.formatToParts(at).map((x) => (x.type === "day" ? "1er" : x.value)).join("");
   return f.format(at);
+}
+
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "14:05", "14.05" (Danish, after "kl."), "14 h 05" (French): a time of day as a sentence in the
+ * language writes it. Intl gives each language's separator; French sentences use "h", which Intl
+ * keeps for its long styles only.
+ */
+export function clockTime(hour: number, minute: number, locale: string): string {
+  if (locale.startsWith("fr")) return `${hour} h ${pad2(minute)}`;
+  let f = clockFormatters.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    clockFormatters.set(locale, f);
+  }
+  return f.format(new Date(Date.UTC(2000, 0, 1, hour, minute)));
 }
 
 /**

@@ -377,6 +377,28 @@ export function amountInWords(cents: Cents, locale: MoneyLocale = "en"): string 
 }
 
 /**
+ * A Danish cardinal as a Danish document writes an amount: each group of thousands in one word,
+ * a space between the groups and "og" only before a last part under a hundred ("tolvtusind
+ * femhundrede", "firetusind tohundrede og halvtreds", "ettusind og en"). n2words' whole number
+ * puts "og" between every group ("tolvtusinde og femhundrede") and is not consistent in
+ * "tusind"/"tusinde", so the groups are taken from it one by one. "en" (common gender) agrees with
+ * euro and cent; n2words' bare 1 is neuter "et". Millions keep n2words' wording, which says "en
+ * millioner" for one million: no voucher comes near that amount.
+ */
+function danishCardinal(n: number): string {
+  const unit = (x: number) => (x === 1 ? "en" : daWords.toCardinal(x));
+  if (n < 1000) return unit(n);
+  const millions = Math.floor(n / 1_000_000);
+  const thousands = Math.floor(n / 1000) % 1000;
+  const rest = n % 1000;
+  const groups: string[] = [];
+  if (millions > 0) groups.push(daWords.toCardinal(millions * 1_000_000));
+  if (thousands > 0) groups.push(daWords.toCardinal(thousands * 1000));
+  if (rest === 0) return groups.join(" ");
+  return `${groups.join(" ")}${rest < 100 ? " og " : " "}${unit(rest)}`;
+}
+
+/**
  * The amount in words in the other letter languages, from n2words (number words with each
  * language's compounding and agreement rules, which hand-written tables get wrong). German,
  * French and Dutch take its euro wording ("viertausend Euro und fünfzig Cent", "quatre mille
@@ -395,13 +417,11 @@ function amountInWordsOf(cents: Cents, locale: Exclude<MoneyLocale, "en">): stri
     case "nl":
       return sign + nlWords.toCurrency(amount);
     case "da": {
-      // "en" (common gender) agrees with euro and cent; n2words' bare 1 is neuter "et".
-      const da = (n: number) => (n === 1 ? "en" : daWords.toCardinal(n));
       const euros = Number(p.euros);
       const c = Number(p.cents);
-      if (c === 0) return `${sign}${da(euros)} euro`;
-      if (euros === 0) return `${sign}${da(c)} cent`;
-      return `${sign}${da(euros)} euro og ${da(c)} cent`;
+      if (c === 0) return `${sign}${danishCardinal(euros)} euro`;
+      if (euros === 0) return `${sign}${danishCardinal(c)} cent`;
+      return `${sign}${danishCardinal(euros)} euro og ${danishCardinal(c)} cent`;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { dayInWords, dayTimeInWords, formatLongDay, isoDayIn, zonedParts } from "../domain/date-format";
+import { clockTime, dayInWords, dayTimeInWords, formatLongDay, isoDayIn, zonedParts } from "../domain/date-format";
 import { isMessage, type Message, type MessageParam, type Text } from "../domain/message";
 import { formatMoney } from "../domain/money";
 import { DATE_LOCALES, type Language, SOURCE_LANGUAGE } from "../languages";
@@ -12,8 +12,6 @@ import { translator } from "./index";
  * moved to the catalogue.
  */
 
-const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
-
 function dayText(language: Language, date: string): string {
   if (language === SOURCE_LANGUAGE) return dayInWords(date);
   return formatLongDay(date, "UTC", DATE_LOCALES[language]) ?? date;
@@ -24,7 +22,7 @@ function dayTimeText(language: Language, instant: string, timeZone: string): str
   const p = zonedParts(instant, timeZone);
   const date = isoDayIn(instant, timeZone);
   if (!p || !date) return instant;
-  return translator(language)("errors:format.dayTime", { day: dayText(language, date), time: `${pad2(p.hour)}:${pad2(p.minute)}` });
+  return translator(language)("errors:format.dayTime", { day: dayText(language, date), time: clockTime(p.hour, p.minute, DATE_LOCALES[language]) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { dayTimeInWords, formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput, formatLongDay, zonedParts } from "../domain/date-format";
+import { clockTime, dayTimeInWords, formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput, formatLongDay, zonedParts } from "../domain/date-format";
 import { DATE_LOCALES, isLanguage } from "../languages";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
@@ -61,7 +61,7 @@ export function viewHelpers(timeZone: string) {
         const p = zonedParts(v, timeZone);
         const day = formatLongDay(v, timeZone, DATE_LOCALES[language]);
         if (!p || !day) return null;
-        return translator(language)("common:dateTime.dayAtTime", { day, time: `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}` });
+        return translator(language)("common:dateTime.dayAtTime", { day, time: clockTime(p.hour, p.minute, DATE_LOCALES[language]) });
       });
     },
     /** Value for <input type="datetime-local"> in the programme zone. */

@@ -70,7 +70,7 @@ describe(`decision confirmation step (e2e, ${engine.name})`, function () {
 
     const mail = defined(await db("emails").where({ template: "decision-approved" }).orderBy("id", "desc").first());
     // The demo applicant reads Danish: the amount and the deadlines in her conventions, dates in words.
-    expect(mail.body_text).to.match(/er godkendt med 400,00\sEUR/).and.match(/Frist for afslutning: \d{1,2}\. [a-zæøå]+ 2027\. Frist for anmodning om udbetaling: \d{1,2}\. [a-zæøå]+ 2027\./);
+    expect(mail.body_text).to.match(/er godkendt med et tilsagn på 400,00\sEUR/).and.match(/Frist for afslutning: \d{1,2}\. [a-zæøå]+ 2027\. Frist for anmodning om udbetaling: \d{1,2}\. [a-zæøå]+ 2027\./);
 
     // Sent again (a second click, a reload), the same confirmation changes nothing.
     const twice = await manager.post(`${page}/approve`).type("form").send(fields);

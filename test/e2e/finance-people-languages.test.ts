@@ -43,7 +43,7 @@ for (const engine of testDatabases()) describe(`finance and people refusals in t
 
     const fr = await finance.post(`${batchUrl}/executed?lang=fr`).type("form").send({ _csrf: token });
     expect(fr.status).to.equal(409);
-    expect(fr.text).to.contain(`Le lot ${messageId} a déjà été marqué comme exécuté le 15 juin 2027 à 12:00. Rien n’a été modifié.`);
+    expect(fr.text).to.contain(`Le lot ${messageId} a déjà été marqué comme exécuté le 15 juin 2027 à 12 h 00. Rien n&#x27;a été modifié.`);
 
     const en = await finance.post(`${batchUrl}/executed`).type("form").send({ _csrf: token });
     expect(en.text).to.contain(`Batch ${messageId} was already marked executed on 15 June 2027 at 12:00. Nothing was changed.`);

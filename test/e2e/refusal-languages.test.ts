@@ -69,7 +69,7 @@ for (const engine of testDatabases()) {
     it("R3: a closed call refuses in Danish and German, the closing moment written in each language", async () => {
       const da = await sme.get(`/calls/${closedCallId}/apply/IN?lang=da`);
       expect(da.status).to.equal(422);
-      expect(da.text).to.include("Ansøgningsrunden lukkede 15. februar 2027 kl. 12:00 (Europe/Copenhagen-tid); der kan ikke længere oprettes nye ansøgninger.");
+      expect(da.text).to.include("Ansøgningsrunden lukkede 15. februar 2027 kl. 12.00 (Europe/Copenhagen-tid); der kan ikke længere oprettes nye ansøgninger.");
       const de = await sme.get(`/calls/${closedCallId}/apply/IN?lang=de`);
       expect(de.status).to.equal(422);
       expect(de.text).to.include("Die Ausschreibung endete am 15. Februar 2027 um 12:00 Uhr (Zeitzone Europe/Copenhagen); neue Anträge können nicht mehr begonnen werden.");
@@ -102,10 +102,10 @@ for (const engine of testDatabases()) {
 
       // The applicant's pre-check in French: the findings with dates and amounts in French conventions.
       const fr = await sme.get(`/applications/${second}/check?lang=fr`).expect(200);
-      expect(fr.text).to.include("L&#x27;appel à candidatures est ouvert jusqu&#x27;au 1 avril 2027 à 12:00 (heure de Europe/Copenhagen) et propose le chèque Insight.");
+      expect(fr.text).to.include("L&#x27;appel à candidatures est ouvert jusqu&#x27;au 1er avril 2027 à 12 h 00 (heure de Europe/Copenhagen) et propose le chèque Insight.");
       // The blocking reason above the findings is French as well.
       expect(fr.text).to.include("<li>L&#x27;entreprise a déjà une demande Insight dans cet appel à candidatures ; un seul chèque de chaque type est autorisé par appel.</li>");
-      expect(fr.text).to.include("L&#x27;activité commence le 10 avril 2027, après aujourd&#x27;hui (1 mars 2027).");
+      expect(fr.text).to.include("L&#x27;activité commence le 10 avril 2027, après aujourd&#x27;hui (1er mars 2027).");
       expect(fr.text).to.include(`plus cette attribution (4${NBSP}000,00 EUR)`);
       expect(fr.text).to.include("un seul chèque de chaque type est autorisé par appel");
       expect(fr.text).to.not.include("De minimis: declared aid");

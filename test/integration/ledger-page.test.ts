@@ -54,9 +54,10 @@ for (const t of testDatabases()) {
       ctx = testContext(db, manager, () => new Date(NOW));
       const scheme = await db("schemes").first("id");
       const company = await db("companies").orderBy("id").first("id");
-      const type = await db("voucher_types").orderBy("id").first("id");
-      const partner = await db("partners").orderBy("id").first("id");
-      expect(scheme && company && type && partner).to.not.equal(undefined);
+      // Two partners and two voucher types, so that a region or type filter leaves entries out.
+      const types = await db("voucher_types").orderBy("id").limit(2).pluck("id");
+      const partners = await db("partners").orderBy("id").limit(2).pluck("id");
+      expect(scheme && company && types.length === 2 && partners.length === 2).to.equal(true);
       calls = [];
       for (const title of ["Paging call A", "Paging call B"]) {
         const [row] = await db("calls").insert({
@@ -70,7 +71,7 @@ for (const t of testDatabases()) {
       for (let i = 0; i < 6; i++) {
         const callId = calls[i % 2]!;
         const [row] = await db("applications").insert({
-          call_id: callId, company_id: company!.id, voucher_type_id: type!.id, partner_id: partner!.id, state: "approved",
+          call_id: callId, company_id: company!.id, voucher_type_id: types[i % 3 === 0 ? 1 : 0], partner_id: partners[Math.floor(i / 3) % 2], state: "approved",
           created_by: manager.id, created_at: NOW, updated_at: NOW,
         }).returning("id");
         apps.push({ id: insertedId(row), callId });
@@ -147,14 +148,21 @@ for (const t of testDatabases()) {
       expect([totals.committed, totals.released, totals.paid]).to.deep.equal([last.runningCommitted, last.runningReleased, last.runningPaid]);
     });
 
-    it("takes the totals of a kind or a period from one aggregate that agrees with the entries", async () => {
-      for (const f of [{ kind: "release" }, { fromUtc: "2026-11-23T00:00:00.000Z", toUtcExclusive: "2026-11-24T00:00:00.000Z" }] as LedgerFilter[]) {
+    it("takes the totals of a kind, region, type or period from one aggregate that agrees with the entries", async () => {
+      const filters: LedgerFilter[] = [
+        { kind: "release" }, { region: "DK" }, { type: "MG", callId: calls[1] },
+        { fromUtc: "2026-11-23T00:00:00.000Z", toUtcExclusive: "2026-11-24T00:00:00.000Z" },
+      ];
+      for (const f of filters) {
         const rows: LedgerExportRow[] = [];
         for await (const r of ledgerExportRows(db, f, 4)) rows.push(r);
+        expect(rows.length, JSON.stringify(f)).to.be.greaterThan(0);
         const sum = (k: string) => rows.filter((r) => r.kind === k).reduce((s, r) => s + r.amountCents, 0);
         const totals = await ledgerTotals(db, f);
         expect([totals.committed, totals.released, totals.paid, totals.count], JSON.stringify(f)).to.deep.equal([sum("commit"), sum("release"), sum("payment"), rows.length]);
       }
+      // No entry here is a Collaboration: that filter totals nothing.
+      expect(await ledgerTotals(db, { type: "CO" })).to.include({ committed: 0, released: 0, paid: 0, count: 0 });
     });
   });
 }

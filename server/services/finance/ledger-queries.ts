@@ -211,26 +211,25 @@ function kindSums(committed: Cents, released: Cents, paid: Cents, count: number)
 type SumRow = { kind: string; total: number | string | null; n: number | string };
 
 /**
- * The totals of the filtered entries. For the whole ledger or one call they are the running
- * totals on the calls' "total" ceilings, which every entry updates in its own transaction (and
- * the reconciliation checks against the entries); any other filter is one aggregate over the
- * matching entries, joining the application only when the region or type asks for it.
+ * The totals of the filtered entries. Without a period they come from ledger_sums, which every
+ * entry updates in its own transaction (summed per call, partner, type and kind, so every other
+ * filter applies to it), a few hundred rows whatever the size of the ledger; the daily ledger
+ * check compares them with the entries. A period is one aggregate over the entries in it, joining
+ * the application only when the region or type asks for it.
  */
 export async function ledgerTotals(db: Reader, f: LedgerFilter): Promise<KindSums> {
-  const count = db("ledger_entries as le").count({ n: "*" });
-  if (!f.fromUtc && !f.toUtcExclusive && !f.kind && !f.region && !f.type) {
-    const ceilings = db("budget_ceilings").where("key", "total").sum({ c: "committed_cents", r: "released_cents", p: "paid_cents" });
-    if (f.callId) {
-      ceilings.where("call_id", f.callId);
-      count.where("le.call_id", f.callId);
-    }
-    const [s] = (await ceilings) as { c: number | string | null; r: number | string | null; p: number | string | null }[];
-    const [n] = (await count) as { n: number | string }[];
-    return kindSums(dbInt(s?.c), dbInt(s?.r), dbInt(s?.p), dbInt(n?.n));
+  let q: Knex.QueryBuilder;
+  if (!f.fromUtc && !f.toUtcExclusive) {
+    q = db("ledger_sums as s").groupBy("s.kind").select("s.kind").sum({ total: "s.amount_cents", n: "s.entries" });
+    if (f.callId) q.where("s.call_id", f.callId);
+    if (f.kind) q.where("s.kind", f.kind);
+    if (f.region) q.join("partners as p", "p.id", "s.partner_id").join("regions as r", "r.id", "p.region_id").where("r.code", f.region);
+    if (f.type) q.join("voucher_types as vt", "vt.id", "s.voucher_type_id").where("vt.code", f.type);
+  } else {
+    q = db("ledger_entries as le").groupBy("le.kind").select("le.kind").sum({ total: "le.amount_cents" }).count({ n: "*" });
+    if (f.region || f.type) q.join("applications as a", "a.id", "le.application_id");
+    whereEntry(q, f);
   }
-  const q = db("ledger_entries as le").groupBy("le.kind").select("le.kind").sum({ total: "le.amount_cents" }).count({ n: "*" });
-  if (f.region || f.type) q.join("applications as a", "a.id", "le.application_id");
-  whereEntry(q, f);
   const sums = { commit: 0, release: 0, payment: 0 };
   let n = 0;
   for (const r of (await q) as SumRow[]) {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import {
+  clockTime,
   dayInWords,
   dayTimeInWords,
   formatDay,
@@ -51,6 +52,9 @@ describe("date-format (cached formatter)", () => {
     expect(formatLongDay("2026-09-03", CPH, "en-GB")).to.equal("3 September 2026");
     expect(formatLongDay("2026-09-03T22:30:00Z", CPH, "da-DK")).to.equal("4. september 2026");
     expect(formatLongDay("2026-09-03", CPH, "de-DE")).to.equal("3. September 2026");
+    expect(formatLongDay("2026-12-01", CPH, "fr-FR")).to.equal("1er décembre 2026");
+    expect(formatLongDay("2026-12-21", CPH, "fr-FR")).to.equal("21 décembre 2026");
+    expect(formatLongDay("2026-12-01", CPH, "nl-NL")).to.equal("1 december 2026");
   });
 
   it("writes a rule message's calendar date in words, and leaves a value that is no date as it is", () => {
@@ -59,6 +63,15 @@ describe("date-format (cached formatter)", () => {
     expect(dayInWords("2027-02-28")).to.equal(formatLongDay("2027-02-28", "UTC", "en-GB"));
     expect(dayInWords("2026-02-30")).to.equal("2026-02-30");
     expect(dayInWords("")).to.equal("");
+  });
+
+  it("writes a time of day as each language does in a sentence: kl. 14.05, 14 h 05, 14:05", () => {
+    expect(clockTime(14, 5, "da-DK")).to.equal("14.05");
+    expect(clockTime(14, 5, "fr-FR")).to.equal("14 h 05");
+    expect(clockTime(9, 0, "fr-FR")).to.equal("9 h 00");
+    expect(clockTime(14, 5, "de-DE")).to.equal("14:05");
+    expect(clockTime(14, 5, "nl-NL")).to.equal("14:05");
+    expect(clockTime(0, 30, "da-DK")).to.equal("00.30");
   });
 
   it("writes an instant out on the programme's clock for messages, across a change of summer time", () => {

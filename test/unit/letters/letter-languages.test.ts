@@ -36,7 +36,7 @@ const EXPECTED = {
     amount: "EUR 4,250.50", words: "four thousand two hundred fifty euros and fifty cents",
     regulation: "Commission Regulation (EU) 2023/2831 of 13 December 2023", date: "23 November 2026" },
   da: { headings: ["Tilsagn om innovationsvoucher", "Formål", "Vilkår", "De minimis-støtte", "Udbetaling", "Accept"],
-    amount: "4.250,50 EUR", words: "euro og halvtreds cent",
+    amount: "4.250,50 EUR", words: "firetusind tohundrede og halvtreds euro og halvtreds cent",
     regulation: "Kommissionens forordning (EU) 2023/2831 af 13. december 2023", date: "23. november 2026" },
   de: { headings: ["Bewilligung des Innovationsgutscheins", "Gegenstand", "Bedingungen", "De-minimis-Beihilfe", "Auszahlung", "Annahme"],
     amount: "4.250,50 EUR", words: "viertausendzweihundertfünfzig Euro und fünfzig Cent",
@@ -102,5 +102,14 @@ describe("amount in words (n2words for da, de, fr, nl)", () => {
     expect(amountInWords(200, "fr")).to.equal("deux euros");
     expect(amountInWords(400_000, "nl")).to.equal("vierduizend euro");
     expect(amountInWords(400_000, "en")).to.equal("four thousand euros");
+  });
+
+  it("writes a Danish amount group by group, with \"og\" only before a last part under a hundred", () => {
+    expect(amountInWords(1_250_000, "da")).to.equal("tolvtusind femhundrede euro");
+    expect(amountInWords(425_050, "da")).to.equal("firetusind tohundrede og halvtreds euro og halvtreds cent");
+    expect(amountInWords(100_100, "da")).to.equal("ettusind og en euro");
+    expect(amountInWords(15_000_000, "da")).to.equal("ethundrede og halvtredstusind euro");
+    expect(amountInWords(700_000, "da")).to.equal("syvtusind euro");
+    expect(amountInWords(99_900, "da")).to.equal("nihundrede og nioghalvfems euro");
   });
 });

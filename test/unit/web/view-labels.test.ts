@@ -58,7 +58,7 @@ describe("view labels: words and families for stored codes", () => {
     const de = (s: string) => lifecycleSteps(s, "de").map((x) => `${x.label}:${x.status}`);
     expect(de("submitted")).to.deep.equal(["Entwurf:done", "Eingereicht:current", "Bewilligt:todo", "Bewilligung angenommen:todo", "Auszahlungsantrag:todo", "Ausgezahlt:todo"]);
     expect(de("rejected")[2]).to.equal("Abgelehnt:stopped");
-    expect(applySteps(2, "fr").map((x) => `${x.label}:${x.status}`)).to.deep.equal(["Remplir la demande:done", "Vérifier vos réponses:current", "Déclarer et soumettre:todo"]);
+    expect(applySteps(2, "fr").map((x) => `${x.label}:${x.status}`)).to.deep.equal(["Remplir la demande:done", "Vérifier vos réponses:current", "Déclarer et déposer:todo"]);
     expect(applySteps(1).map((x) => x.label)).to.deep.equal(["Fill in the application", "Check your answers", "Declare and submit"]);
   });
 
@@ -118,6 +118,6 @@ describe("view labels: audit actions", () => {
     expect(auditActionLabel("something.new")).to.equal("something.new");
     expect(auditActionLabel("application")).to.equal("application");
     expect(auditActionLabel("letter.issued", "fr")).to.equal("Lettre d'attribution émise");
-    expect(auditActionLabel("sepa.batch_cancelled", "de")).to.equal("SEPA-Zahlungsdatei storniert");
+    expect(auditActionLabel("sepa.batch_cancelled", "de")).to.equal("SEPA-Sammelauftrag storniert");
   });
 });
