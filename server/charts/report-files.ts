@@ -24,50 +24,118 @@ export type WrittenIndicator = Indicator & { valueText: string };
 /** Amounts enter the sheet as the number parsed from their exact decimal text (see ledger-xlsx). */
 const amount = (c: Cents | null) => (c === null ? null : Number(formatAmount(c)));
 
-function sheetRows(ind: Indicator): { head: string[]; rows: (string | number | null)[][]; amountCols: number[] } {
+/*
+ * The workbook's labels and column headers: each has a stable key (`?headers=keys`, documented in
+ * docs/exports.md) and a catalogue text for people in the reader's language.
+ */
+const LABELS = {
+  period: "exports:indicatorReport.period",
+  definition: "exports:indicatorReport.definition",
+  value: "exports:indicatorReport.value",
+  referral: "exports:indicatorReport.referral",
+  company: "exports:indicatorReport.company",
+  organisation: "exports:indicatorReport.organisation",
+  organisation_region: "exports:indicatorReport.organisationRegion",
+  referred_at_utc: "exports:indicatorReport.referredAtUtc",
+  became_application: "exports:indicatorReport.becameApplication",
+  partner: "exports:indicatorReport.partner",
+  region: "exports:indicatorReport.region",
+  voucher: "exports:indicatorReport.voucher",
+  ceiling_eur: "exports:indicatorReport.ceilingEur",
+  committed_eur: "exports:indicatorReport.committedEur",
+  released_eur: "exports:indicatorReport.releasedEur",
+  paid_eur: "exports:indicatorReport.paidEur",
+  type: "exports:indicatorReport.type",
+  approved_on: "exports:indicatorReport.approvedOn",
+  approved_eur: "exports:indicatorReport.approvedEur",
+  counterpart: "exports:indicatorReport.counterpart",
+  counterpart_region: "exports:indicatorReport.counterpartRegion",
+  counterpart_country: "exports:indicatorReport.counterpartCountry",
+  counterpart_kind: "exports:indicatorReport.counterpartKind",
+  state: "exports:indicatorReport.state",
+} as const;
+
+export type ReportLabel = keyof typeof LABELS;
+
+/** The catalogue key of a unit other than EUR ("enterprises"), for its word in the reader's language. */
+export const UNIT_LABELS: Readonly<Record<string, string>> = {
+  enterprises: "exports:indicatorReport.unit.enterprises",
+  cooperations: "exports:indicatorReport.unit.cooperations",
+};
+
+/**
+ * The workbook's words: with `keys`, the stable keys (labels, headers, sheet names as the
+ * indicators' keys, units, codes and yes/no as stored); else the reader's language.
+ */
+export interface ReportWords {
+  label: (key: ReportLabel, textKey: string) => string;
+  sheetName: (ind: Indicator) => string;
+  title: (ind: Indicator) => string;
+  definition: (ind: Indicator) => string;
+  unit: (unit: string) => string;
+  yesNo: (yes: boolean) => string;
+  code: (group: "state" | "counterpartKind", code: string) => string;
+}
+
+function sheetRows(ind: Indicator, w: ReportWords): { head: string[]; rows: (string | number | null)[][]; amountCols: number[] } {
+  const head = (...keys: ReportLabel[]) => keys.map((k) => w.label(k, LABELS[k]));
   if (ind.referrals) {
     return {
-      head: ["Referral", "Company", "Organisation", "Organisation region", "Referred at (UTC)", "Became an application"],
-      rows: ind.referrals.map((r) => [r.referralId, r.company, r.organisation, r.organisationRegion, r.createdAt, r.becameApplication ? "yes" : "no"]),
+      head: head("referral", "company", "organisation", "organisation_region", "referred_at_utc", "became_application"),
+      rows: ind.referrals.map((r) => [r.referralId, r.company, r.organisation, r.organisationRegion, r.createdAt, w.yesNo(r.becameApplication)]),
       amountCols: [],
     };
   }
   if (ind.partnerVouchers) {
     return {
-      head: ["Partner", "Region", "Voucher", "Company", "Committed (EUR)", "Released (EUR)", "Paid (EUR)"],
+      head: head("partner", "region", "voucher", "company", "committed_eur", "released_eur", "paid_eur"),
       rows: ind.partnerVouchers.map((p) => [p.partner, p.region, p.reference, p.company, amount(p.totals.committed), amount(p.totals.released), amount(p.totals.paid)]),
       amountCols: [5, 6, 7],
     };
   }
   return {
-    head: ["Voucher", "Company", "Region", "Type", "Approved on", "Approved (EUR)", "Counterpart", "Counterpart region", "Counterpart country", "Counterpart kind", "State"],
-    rows: (ind.vouchers ?? []).map((v) => [v.reference, v.company, v.region, v.type, v.approvedOn, amount(v.approvedCents), v.counterpart, v.counterpartRegion, v.counterpartCountry, v.counterpartKind, v.state]),
+    head: head("voucher", "company", "region", "type", "approved_on", "approved_eur", "counterpart", "counterpart_region", "counterpart_country", "counterpart_kind", "state"),
+    rows: (ind.vouchers ?? []).map((v) => [
+      v.reference, v.company, v.region, v.type, v.approvedOn, amount(v.approvedCents), v.counterpart, v.counterpartRegion, v.counterpartCountry,
+      w.code("counterpartKind", v.counterpartKind), w.code("state", v.state),
+    ]),
     amountCols: [6],
   };
 }
 
-export async function reportXlsx(report: IndicatorReport, meta: ReportMeta): Promise<Buffer> {
+/** Excel refuses these characters and names longer than 31 characters or repeated in a workbook. */
+function sheetNameOf(name: string, taken: Set<string>): string {
+  const base = name.replace(/[[\]:*?/\\]/g, " ").replace(/^'+|'+$/g, "").slice(0, 31).trim() || "Sheet";
+  let candidate = base;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${base.slice(0, 31 - String(n).length - 3)} (${String(n)})`;
+  taken.add(candidate.toLowerCase());
+  return candidate;
+}
+
+export async function reportXlsx(report: IndicatorReport, meta: ReportMeta, w: ReportWords): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = "Voucherdesk";
   wb.created = meta.generatedAt;
   wb.title = meta.title;
+  const label = (k: ReportLabel) => w.label(k, LABELS[k]);
+  const taken = new Set<string>();
   for (const ind of report.indicators) {
-    const ws = wb.addWorksheet(ind.title.slice(0, 31));
-    ws.addRow([ind.title]).font = { bold: true, size: 13 };
-    ws.addRow(["Period", meta.period]);
-    ws.addRow(["Definition", ind.definition]);
-    const valueRow = ws.addRow(["Value", ind.unit === "EUR" ? amount(ind.value) : ind.value, ind.unit]);
+    const ws = wb.addWorksheet(sheetNameOf(w.sheetName(ind), taken));
+    ws.addRow([w.title(ind)]).font = { bold: true, size: 13 };
+    ws.addRow([label("period"), meta.period]);
+    ws.addRow([label("definition"), w.definition(ind)]);
+    const valueRow = ws.addRow([label("value"), ind.unit === "EUR" ? amount(ind.value) : ind.value, w.unit(ind.unit)]);
     if (ind.unit === "EUR") valueRow.getCell(2).numFmt = "#,##0.00";
     if (ind.partners) {
       ws.addRow([]);
-      ws.addRow(["Partner", "Region", "Ceiling (EUR)", "Committed (EUR)", "Released (EUR)", "Paid (EUR)"]).font = { bold: true };
+      ws.addRow((["partner", "region", "ceiling_eur", "committed_eur", "released_eur", "paid_eur"] as const).map(label)).font = { bold: true };
       for (const p of ind.partners) {
         const r = ws.addRow([p.name, p.regionCode, amount(p.ceiling), amount(p.totals.committed), amount(p.totals.released), amount(p.totals.paid)]);
         for (const c of [3, 4, 5, 6]) r.getCell(c).numFmt = "#,##0.00";
       }
     }
     ws.addRow([]);
-    const { head, rows, amountCols } = sheetRows(ind);
+    const { head, rows, amountCols } = sheetRows(ind, w);
     ws.addRow(head).font = { bold: true };
     for (const row of rows) {
       const r = ws.addRow(row);

@@ -8,7 +8,7 @@
  * into "today" with localDate(now, timeZone).
  */
 import { englishText, type FieldTexts, ValidationError } from "../errors";
-import { day, type Message, type MessageParam, money, msg } from "./message";
+import { day, decimal, type Message, type MessageParam, money, msg } from "./message";
 import { missingRateMessage, type RateEntry } from "./exchange-rates";
 import type { AppState } from "./lifecycle";
 import { type Cents, assertCents, convertToEurCents, formatAmount, sumCents } from "./money";
@@ -244,7 +244,7 @@ export function assessClaim(input: {
   const parts = counted.map((l): MessageParam => (l.currency === "EUR"
     ? money(assertCents(l.eurCents))
     : msg("errors:claims.explanation.foreign", {
-      eur: money(assertCents(l.eurCents)), currency: l.currency, original: formatAmount(l.originalMinor), rate: l.rate ?? "", month: l.rateMonth ?? "",
+      eur: money(assertCents(l.eurCents)), currency: l.currency, original: decimal(formatAmount(l.originalMinor)), rate: decimal(l.rate ?? ""), month: l.rateMonth ?? "",
     })));
   let explanationMessage: Message;
   if (input.type.paymentBasis === "actual-costs-capped") {

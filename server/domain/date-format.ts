@@ -112,10 +112,8 @@ function zonedFormatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The wall clock in a time zone at an instant, or null when the value is not an instant. */
-export function zonedParts(instant: string | Date, timeZone: string): ZonedParts | null {
-  const t = instantMillisOrNull(instant);
-  if (t === null) return null;
+/** The wall clock in a time zone at an instant, straight from Intl (every call allocates its parts). */
+export function zonedPartsFromIntl(t: number, timeZone: string): ZonedParts {
   const out: ZonedParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, zoneName: "" };
   for (const p of zonedFormatter(timeZone).formatToParts(t)) {
     switch (p.type) {
@@ -130,6 +128,54 @@ export function zonedParts(instant: string | Date, timeZone: string): ZonedParts
     }
   }
   return out;
+}
+
+/*
+ * A page of fifty ledger rows formats a hundred instants, and formatToParts was the largest part
+ * of rendering it. A zone's UTC offset changes only at a transition, so it is found once per zone
+ * and UTC hour (compared at the hour's first and last second) and the wall clock computed from it;
+ * an hour with a transition inside it, or a year Intl writes differently (before 1000), goes
+ * through Intl instant by instant. The cache is dropped when it grows large, keeping memory flat.
+ */
+const HOUR_MS = 3_600_000;
+const MAX_CACHED_HOURS = 50_000;
+interface HourOffset { offsetMs: number; zoneName: string }
+const hourOffsets = new Map<string, Map<number, HourOffset | null>>();
+
+function wallMillis(p: ZonedParts): number {
+  const d = new Date(Date.UTC(2000, p.month - 1, p.day, p.hour, p.minute, p.second));
+  d.setUTCFullYear(p.year);
+  return d.getTime();
+}
+
+function hourOffset(hour: number, timeZone: string): HourOffset | null {
+  let hours = hourOffsets.get(timeZone);
+  if (!hours) hourOffsets.set(timeZone, (hours = new Map<number, HourOffset | null>()));
+  let known = hours.get(hour);
+  if (known === undefined) {
+    const start = hour * HOUR_MS;
+    const end = start + HOUR_MS - 1000;
+    const a = zonedPartsFromIntl(start, timeZone);
+    const b = zonedPartsFromIntl(end, timeZone);
+    const offsetMs = wallMillis(a) - start;
+    known = offsetMs === wallMillis(b) - end && a.zoneName === b.zoneName && a.year >= 1000 && b.year <= 9999 ? { offsetMs, zoneName: a.zoneName } : null;
+    if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+    hours.set(hour, known);
+  }
+  return known;
+}
+
+/** The wall clock in a time zone at an instant, or null when the value is not an instant. */
+export function zonedParts(instant: string | Date, timeZone: string): ZonedParts | null {
+  const t = instantMillisOrNull(instant);
+  if (t === null) return null;
+  const known = hourOffset(Math.floor(t / HOUR_MS), timeZone);
+  if (!known) return zonedPartsFromIntl(t, timeZone);
+  const wall = new Date(t + known.offsetMs);
+  return {
+    year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(),
+    hour: wall.getUTCHours(), minute: wall.getUTCMinutes(), second: wall.getUTCSeconds(), zoneName: known.zoneName,
+  };
 }
 
 /** The calendar day of a calendar date (as is) or of an instant (in the zone). */

@@ -24,6 +24,7 @@ export type MessageParam =
   | { readonly kind: "day"; readonly date: string }
   | { readonly kind: "dayTime"; readonly instant: string; readonly timeZone: string }
   | { readonly kind: "money"; readonly cents: number }
+  | { readonly kind: "decimal"; readonly value: string }
   | { readonly kind: "code"; readonly group: string; readonly code: string; readonly fallback: string; readonly lower?: boolean; readonly asStored?: boolean }
   | { readonly kind: "sentenceStart"; readonly text: MessageParam }
   | { readonly kind: "country"; readonly code: string };
@@ -40,6 +41,9 @@ export const dayTime = (instant: string, timeZone: string): MessageParam => ({ k
 
 /** An amount in integer cents, in the reader's conventions ("EUR 4,000.00", "4.000,00 EUR"). */
 export const money = (cents: number): MessageParam => ({ kind: "money", cents });
+
+/** An exact decimal in machine form ("1234.56", "7.4521"), in the reader's conventions ("1.234,56", "7,4521"). */
+export const decimal = (value: string): MessageParam => ({ kind: "decimal", value });
 
 /** A stored code read through the codes catalogue ("codes:state.approved"); `fallback` when it has no label. */
 export const code = (group: string, value: string, fallback = value): MessageParam => ({ kind: "code", group, code: value, fallback });

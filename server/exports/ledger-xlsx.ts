@@ -37,12 +37,34 @@ export interface LedgerXlsxOptions {
   title?: string;
   /** The header row's labels in LEDGER_TABLE order (the reader's language, or stable keys); English by default. */
   headers?: readonly string[];
+  /** Sheet names and the totals' labels in the reader's language; English (the stable form) by default. */
+  words?: LedgerXlsxWords;
+}
+
+/** The workbook's own words besides the column headers. */
+export interface LedgerXlsxWords {
+  ledgerSheet: string;
+  totalsSheet: string;
+  /** The "Total" label of the totals per kind under the entries. */
+  total: string;
+  call: string;
+  region: string;
+  voucherType: string;
+  all: string;
+  /** Commit, release, payment and outstanding, in EUR. */
+  totalsHeader: readonly [string, string, string, string];
 }
 
 export const AMOUNT_FORMAT = AMOUNT_NUMFMT;
 export const DATE_FORMAT = DATE_NUMFMT;
 export const LEDGER_SHEET = "Ledger";
 export const TOTALS_SHEET = "Totals";
+export const TOTALS_HEADER = ["Commit EUR", "Release EUR", "Payment EUR", "Outstanding EUR"] as const;
+
+export const ENGLISH_LEDGER_WORDS: LedgerXlsxWords = {
+  ledgerSheet: LEDGER_SHEET, totalsSheet: TOTALS_SHEET, total: "Total", call: "Call", region: "Region", voucherType: "Voucher type", all: "All",
+  totalsHeader: TOTALS_HEADER,
+};
 
 /** 1-based column numbers in LEDGER_COLUMNS order, for tests and readers. */
 export const LEDGER_COLUMN_NUMBER = Object.fromEntries(LEDGER_COLUMNS.map((h, i) => [h, i + 1])) as Record<LedgerHeader, number>;
@@ -125,7 +147,8 @@ export async function writeLedgerXlsx(
   const headerRow = ledgerHeaderRow(opts.headers);
   const book = new XlsxStream(out, opts.title);
   const totals = new LedgerTotals();
-  await book.startSheet({ name: LEDGER_SHEET, widths: LEDGER_TABLE.map((c) => c.width), header: { columns: LEDGER_COLUMNS.length } });
+  const words = opts.words ?? ENGLISH_LEDGER_WORDS;
+  await book.startSheet({ name: words.ledgerSheet, widths: LEDGER_TABLE.map((c) => c.width), header: { columns: LEDGER_COLUMNS.length } });
   await book.addRow(headerRow.map((h) => ({ text: h, style: STYLE.bold })));
 
   const columns = LEDGER_TABLE.map((c) => xlsxFormatter(c, timeZone));
@@ -146,36 +169,34 @@ export async function writeLedgerXlsx(
   ];
   for (const [label, cents] of totalRows) {
     const cells: Cell[] = new Array<Cell>(LEDGER_COLUMNS.length).fill(null);
-    cells[0] = { text: "Total", style: STYLE.bold };
+    cells[0] = { text: words.total, style: STYLE.bold };
     cells[LEDGER_COLUMN_NUMBER["Kind"] - 1] = { text: label, style: STYLE.bold };
     cells[LEDGER_COLUMN_NUMBER["Amount EUR"] - 1] = amountCell(cents, true);
     await book.addRow(cells);
   }
   await book.endSheet();
-  await writeTotalsSheet(book, totals, opts.title);
+  await writeTotalsSheet(book, totals, opts.title, words);
   await book.end();
   return totals;
 }
 
-export const TOTALS_HEADER = ["Commit EUR", "Release EUR", "Payment EUR", "Outstanding EUR"] as const;
-
-async function writeTotalsSheet(book: XlsxStream, totals: LedgerTotals, title: string | undefined): Promise<void> {
-  await book.startSheet({ name: TOTALS_SHEET, widths: [32, 16, 16, 16, 18] });
+async function writeTotalsSheet(book: XlsxStream, totals: LedgerTotals, title: string | undefined, words: LedgerXlsxWords): Promise<void> {
+  await book.startSheet({ name: words.totalsSheet, widths: [32, 16, 16, 16, 18] });
   await book.addRow([{ text: title ?? "Disbursement ledger totals", style: STYLE.heading }]);
   const amountRow = (label: string, t: KindTotals, bold = false) => book.addRow([
     { text: label, style: bold ? STYLE.bold : STYLE.plain },
     amountCell(t.commit, bold), amountCell(t.release, bold), amountCell(t.payment, bold), amountCell(kindOutstanding(t), bold),
   ]);
   const sections: Array<[string, Map<string, KindTotals>]> = [
-    ["Call", totals.perCall],
-    ["Region", totals.perRegion],
-    ["Voucher type", totals.perType],
+    [words.call, totals.perCall],
+    [words.region, totals.perRegion],
+    [words.voucherType, totals.perType],
   ];
   for (const [name, map] of sections) {
     await book.addRow(null);
-    await book.addRow([name, ...TOTALS_HEADER].map((h) => ({ text: h, style: STYLE.bold })));
+    await book.addRow([name, ...words.totalsHeader].map((h) => ({ text: h, style: STYLE.bold })));
     for (const [key, t] of sortedTotals(map)) await amountRow(key, t);
-    await amountRow("All", totals.byKind, true);
+    await amountRow(words.all, totals.byKind, true);
   }
   await book.endSheet();
 }

@@ -41,6 +41,28 @@ function countryText(language: Language, code: string): string {
   }
 }
 
+/**
+ * Thousands and decimal separators of each language, as formatMoney writes amounts (French groups
+ * with a no-break space). Written out rather than imported: domain/money loads this module
+ * through errors.ts, so its constants are not yet defined while this one is evaluated.
+ */
+const SEPARATORS: Record<Language, { group: string; decimal: string }> = {
+  en: { group: ",", decimal: "." }, da: { group: ".", decimal: "," }, de: { group: ".", decimal: "," },
+  fr: { group: "\u00A0", decimal: "," }, nl: { group: ".", decimal: "," },
+};
+
+/**
+ * An exact decimal ("1234.56") in the reader's conventions, digit for digit (never through a
+ * float). English keeps the machine form the text always had; anything else is shown as it is.
+ */
+export function decimalText(language: Language, value: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
+  if (language === SOURCE_LANGUAGE || !m?.[2]) return value;
+  const { group, decimal } = SEPARATORS[language];
+  const whole = m[2].replace(/\B(?=(\d{3})+$)/g, group);
+  return `${m[1] ?? ""}${whole}${m[3] === undefined ? "" : decimal + m[3]}`;
+}
+
 function paramText(language: Language, value: MessageParam): string | number {
   if (typeof value === "string" || typeof value === "number") return value;
   if (isMessage(value)) return renderMessage(language, value);
@@ -48,6 +70,7 @@ function paramText(language: Language, value: MessageParam): string | number {
     case "day": return dayText(language, value.date);
     case "dayTime": return dayTimeText(language, value.instant, value.timeZone);
     case "money": return formatMoney(value.cents, language);
+    case "decimal": return decimalText(language, value.value);
     case "code": {
       if (value.asStored && language === SOURCE_LANGUAGE) return value.code;
       const label = translator(language)(`codes:${value.group}.${value.code}`, { defaultValue: value.fallback });

@@ -2,6 +2,7 @@ import type { TFunction } from "i18next";
 import { z } from "zod";
 import { AUDIT_CSV_COLUMNS } from "../exports/audit-csv";
 import { LEDGER_COLUMNS, type LedgerHeader } from "../exports/ledger-row";
+import { ENGLISH_LEDGER_WORDS, type LedgerXlsxWords } from "../exports/ledger-xlsx";
 
 /*
  * The header row of a CSV or XLSX download. A person reads the columns in the page's language;
@@ -68,4 +69,20 @@ export function ledgerHeaders(choice: HeaderChoice, t: TFunction): string[] {
 
 export function auditHeaders(choice: HeaderChoice, t: TFunction): string[] {
   return AUDIT_CSV_COLUMNS.map((c) => (choice === "keys" ? c : t(AUDIT_LABELS[c])));
+}
+
+/**
+ * The ledger workbook's title, sheet names and totals labels: in the reader's language, or with
+ * `headers=keys` the English ones, which are the stable names a script finds the sheets by.
+ */
+export function ledgerXlsxWords(choice: HeaderChoice, t: TFunction): { title: string; words: LedgerXlsxWords } {
+  if (choice === "keys") return { title: "Disbursement ledger", words: ENGLISH_LEDGER_WORDS };
+  return {
+    title: t("finance:ledger.title"),
+    words: {
+      ledgerSheet: t("exports:ledgerBook.ledgerSheet"), totalsSheet: t("exports:ledgerBook.totalsSheet"), total: t("exports:ledgerBook.total"),
+      call: t("exports:ledger.call"), region: t("exports:ledger.region"), voucherType: t("exports:ledger.voucherType"), all: t("exports:ledgerBook.all"),
+      totalsHeader: [t("exports:ledgerBook.commitEur"), t("exports:ledgerBook.releaseEur"), t("exports:ledgerBook.paymentEur"), t("exports:ledgerBook.outstandingEur")],
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { DATE_LOCALES, isLanguage } from "../languages";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { translator } from "../i18n";
+import { decimalText } from "../i18n/messages";
 import { codeText, helperLanguage } from "./language";
 import { ruleInWords, ruleWithNumber } from "./rule-labels";
 
@@ -34,6 +35,16 @@ export function viewHelpers(timeZone: string) {
       const abs = Math.abs(n);
       return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
     },
+    /** An amount in a currency's minor units as a figure in the page's conventions ("2000.00", "2.000,00"), without the currency. */
+    minorAmount: (minor: unknown, options?: unknown) => {
+      const n = Number(minor);
+      if (minor === null || minor === undefined || minor === "" || !Number.isSafeInteger(n)) return text(minor);
+      const sign = n < 0 ? "-" : "";
+      const abs = Math.abs(n);
+      return decimalText(helperLanguage(options), `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`);
+    },
+    /** A stored exact decimal ("7.4604") in the page's conventions ("7,4604"). */
+    decimal: (value: unknown, options?: unknown) => decimalText(helperLanguage(options), text(value)),
     date: (value: unknown, options?: unknown) => {
       const language = helperLanguage(options);
       return shown(value, (v) => (language === "en" ? formatDay(v, timeZone) : formatDayIn(v, timeZone, DATE_LOCALES[language])));

@@ -8,6 +8,7 @@ import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import { LEDGER_COLUMN_KEYS } from "../../server/web/export-headers";
 import { buildApp, signIn, type Agent } from "../support/app";
 import { testDatabases } from "../support/db";
+import { defined } from "../support/defined";
 import { seedDemoData } from "../support/fixtures";
 
 function binary(res: import("superagent").Response, cb: (err: Error | null, body: Buffer) => void): void {
@@ -77,12 +78,27 @@ for (const engine of testDatabases()) describe(`export column headers in the rea
     const res = await finance.get("/finance/ledger.xlsx").set("Accept-Language", "nl-NL").buffer(true).parse(binary).expect(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(res.body as ArrayBuffer);
-    const sheet = wb.getWorksheet("Ledger");
+    expect(wb.worksheets.map((w) => w.name)).to.deep.equal(["Grootboek", "Totalen"]);
+    const sheet = wb.getWorksheet("Grootboek");
     expect(sheet, "Ledger sheet").to.not.equal(undefined);
     const values = (sheet!.getRow(1).values as unknown[]).slice(1);
     expect(values).to.have.length(LEDGER_COLUMNS.length);
     expect(values.slice(0, 3)).to.deep.equal(["Boekingsnummer", "Datum", "Soort boeking"]);
     expect(values).to.include("Bedrag EUR").and.include("Betalingsreferentie").and.include("Oproep");
+    // The totals under the entries and the Totals sheet's title, sections and columns read in Dutch too.
+    const texts = (ws: ExcelJS.Worksheet) => { const out: string[] = []; ws.eachRow((r) => r.eachCell((c) => { if (typeof c.value === "string") out.push(c.value); })); return out; };
+    expect(texts(sheet!)).to.include("Totaal").and.not.include("Total");
+    const totals = texts(defined(wb.getWorksheet("Totalen"), "Totals sheet"));
+    expect(totals).to.include.members(["Grootboek van uitbetalingen", "Oproep", "Regio", "Vouchertype", "Alle", "Verplichting EUR", "Vrijval EUR", "Betaling EUR", "Openstaand EUR"]);
+    expect(totals).to.not.include.members(["Disbursement ledger"]).and.not.include("Call").and.not.include("Voucher type").and.not.include("All").and.not.include("Commit EUR");
+  });
+
+  it("keeps the XLSX ledger's sheet names and totals labels in English under ?headers=keys, whatever the reader's language", async () => {
+    const res = await finance.get("/finance/ledger.xlsx?headers=keys").set("Accept-Language", "de").buffer(true).parse(binary).expect(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.body as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).to.deep.equal(["Ledger", "Totals"]);
+    expect(defined(wb.getWorksheet("Totals"), "Totals sheet").getRow(3).values).to.deep.equal([undefined, "Call", "Commit EUR", "Release EUR", "Payment EUR", "Outstanding EUR"]);
   });
 
   it("refuses any other headers value with a 400 that says what is accepted, before anything is exported", async () => {

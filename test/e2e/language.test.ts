@@ -48,6 +48,23 @@ for (const engine of testDatabases()) {
       expect(res.headers.location).to.equal("/");
     });
 
+    it("refuses an unreadable return address in the reader's language, never in the input library's English", async () => {
+      const visible = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+      const long = `/${"a".repeat(2000)}`;
+      const de = visible((await request(app).get(`/language?lang=de&next=${long}`).expect(400)).text);
+      expect(de).to.include("Geben Sie die Rücksprungadresse mit höchstens 2000 Zeichen an.");
+      expect(de).to.not.include("Too big").and.not.include("characters or fewer");
+      const nl = visible((await request(app).get("/language?lang=nl&next=/a&next=/b").expect(400)).text);
+      expect(nl).to.include("Geef hier één antwoord, niet meerdere.").and.not.include("expected string");
+
+      const agent = request.agent(app);
+      const home = (await agent.get("/login").set("Accept-Language", "fr").expect(200)).text;
+      const fr = visible((await agent.post("/language").set("Accept-Language", "fr").type("form").send({ _csrf: csrfFrom(home), lang: "da", next: long })).text);
+      expect(fr).to.include("Certaines réponses demandent votre attention.").and.not.include("Too big").and.not.include("characters or fewer");
+      const english = visible((await request(app).get(`/language?lang=en&next=${long}`).expect(400)).text);
+      expect(english).to.include("The return address must be 2000 characters or fewer.");
+    });
+
     it("lists the page in every language as hreflang alternates on public pages", async () => {
       const page = unescape((await request(app).get("/login").expect(200)).text);
       for (const code of ["en", "da", "de", "fr", "nl"]) expect(page).to.match(new RegExp(`<link rel="alternate" hreflang="${code}" href="http://[^"]+/login\\?lang=${code}">`));

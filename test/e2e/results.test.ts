@@ -136,6 +136,49 @@ for (const engine of testDatabases()) {
       expect(refs.length).to.equal(5);
     });
 
+    it("writes the XLSX in the reader's language, and with headers=keys the same stable keys in every language", async () => {
+      const workbook = async (query: string, lang: string) => {
+        const res = await admin.get(`/results/report.xlsx${query}`).set("Cookie", `vd.lang=${lang}`).buffer(true).parse(binary);
+        expect(res.status).to.equal(200);
+        const wb = new ExcelJS.Workbook();
+        await wb.xlsx.load(res.body as ArrayBuffer);
+        return wb;
+      };
+      /** Every text cell of the workbook that is a label or header (not a record's data), with the sheet names. */
+      const labels = (wb: ExcelJS.Workbook) => wb.worksheets.flatMap((ws) => {
+        const out = [ws.name];
+        ws.eachRow((row, n) => {
+          if (n === 1) return;
+          if (n <= 4) out.push(row.getCell(1).text);
+          else if (row.font?.bold) row.eachCell((c) => out.push(c.text));
+        });
+        if (ws.getRow(4).getCell(3).text) out.push(ws.getRow(4).getCell(3).text);
+        return out;
+      });
+
+      const de = await workbook("", "de");
+      const grants = de.worksheets[0]!;
+      expect(grants.name).to.equal("Unternehmen, die Zuschüsse erha");
+      expect([2, 3, 4].map((n) => grants.getRow(n).getCell(1).text)).to.deep.equal(["Zeitraum", "Definition", "Wert"]);
+      expect(grants.getRow(4).getCell(3).text).to.equal("Unternehmen");
+      expect(grants.getRow(6).values).to.include.members(["Gutschein", "Unternehmen", "Bewilligt am", "Bewilligt (EUR)", "Status"]);
+      const partners = de.worksheets[4]!;
+      expect(partners.getRow(6).values).to.include.members(["Regionalpartner", "Obergrenze (EUR)", "Gebunden (EUR)", "Freigegeben (EUR)", "Ausgezahlt (EUR)"]);
+      const english = labels(await workbook("", "en"));
+      expect(english).to.include.members(["Period", "Definition", "Value", "Voucher", "Approved (EUR)", "Ceiling (EUR)", "Referred at (UTC)"]);
+      // No label of the German file is left in English (words spelled alike in both languages aside).
+      const alike = new Set(["Definition", "Region", "Status", "Organisation", "Partner", "EUR"]);
+      const leftEnglish = labels(de).filter((l) => english.includes(l) && !alike.has(l));
+      expect(leftEnglish).to.deep.equal([]);
+
+      const keys = await workbook("?headers=keys", "fr");
+      expect(keys.worksheets.map((w) => w.name)).to.deep.equal(INDICATORS.map((i) => i.key));
+      expect(keys.worksheets[0]!.getRow(6).values).to.include.members(["voucher", "company", "approved_on", "approved_eur", "counterpart_kind", "state"]);
+      expect([2, 3, 4].map((n) => keys.worksheets[0]!.getRow(n).getCell(1).text)).to.deep.equal(["period", "definition", "value"]);
+      expect(labels(keys)).to.deep.equal(labels(await workbook("?headers=keys", "da")));
+      expect((await admin.get("/results/report.xlsx?headers=words")).status).to.equal(400);
+    });
+
     it("downloads the report as a PDF with the charts drawn as vectors", async () => {
       const res = await manager.get("/results/report.pdf").buffer(true).parse(binary);
       expect(res.status).to.equal(200);

@@ -1,3 +1,4 @@
+import { isMessage, type Message, type Text } from "../../domain/message";
 import type { Cents } from "../../domain/money";
 import type { ClaimsRow } from "./rows";
 import { dbCentsOrNull } from "./values";
@@ -16,7 +17,8 @@ export interface ClaimRecord {
   submittedAt: string;
   verifiedAt: string | null;
   payableCents: Cents | null;
-  payableExplanation: string | null;
+  /** In the reader's language where shown (`{{msg}}`); the English text alone on claims verified before it was stored as a message. */
+  payableExplanation: Text | null;
   decisionReason: string | null;
 }
 
@@ -25,6 +27,29 @@ export function toClaim(r: ClaimsRow): ClaimRecord {
     id: r.id, applicationId: r.application_id, status: r.status, report: r.report, organisationsMet: r.organisations_met ?? "",
     resultContacts: r.result_contacts ?? "", resultProduct: r.result_product ?? "", followUp: r.follow_up ?? "",
     submittedAt: r.submitted_at, verifiedAt: r.verified_at, payableCents: dbCentsOrNull(r.payable_cents),
-    payableExplanation: r.payable_explanation, decisionReason: r.decision_reason,
+    payableExplanation: storedExplanation(r.payable_explanation), decisionReason: r.decision_reason,
   };
+}
+
+/**
+ * The payable explanation as stored: its English rendering and its message, the way decision
+ * records keep their findings (`message` in English, `text` to translate), so the column still
+ * reads in English to anyone looking at the row.
+ */
+export function explanationToStore(english: string, message: Message): string {
+  return JSON.stringify({ message: english, text: message });
+}
+
+function storedExplanation(value: string | null): Text | null {
+  if (value === null || !value.startsWith("{")) return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return value;
+  }
+  if (typeof parsed !== "object" || parsed === null) return value;
+  const { message, text } = parsed as { message?: unknown; text?: unknown };
+  if (isMessage(text)) return text;
+  return typeof message === "string" ? message : value;
 }

@@ -2,6 +2,7 @@ import { type Message, msg } from "../../domain/message";
 
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
+import { explanationToStore } from "../../db/tables/claims";
 import { lockApplication, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -48,10 +49,11 @@ export async function verifyClaim(ctx: ServiceContext, claimId: number, decision
       });
     }
     await trx("claims").where({ id: claimId, status: "submitted" }).update({
-      status: "verified", verified_by: verifierId, verified_at: nowIso(ctx), payable_cents: result.payableCents, payable_explanation: result.explanation,
+      status: "verified", verified_by: verifierId, verified_at: nowIso(ctx), payable_cents: result.payableCents,
+      payable_explanation: explanationToStore(result.explanation, result.explanationMessage),
     });
     await transition(trx, ctx, app, "verify-claim", {}, { claimId, payableCents: result.payableCents, explanation: result.explanation });
-    await notifyCompany(trx, ctx, app, "claim-verified", { amount: result.payableCents, explanation: result.explanation });
+    await notifyCompany(trx, ctx, app, "claim-verified", { amount: result.payableCents, explanation: result.explanationMessage });
     return result;
   });
 }

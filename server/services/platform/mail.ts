@@ -5,7 +5,9 @@ import nodemailer from "nodemailer";
 import { isPostgres } from "../../db/connection";
 import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
 import { formatLongDay } from "../../domain/date-format";
+import { isMessage } from "../../domain/message";
 import { formatMoney } from "../../domain/money";
+import { renderText } from "../../i18n/messages";
 import { DATE_LOCALES, type Language, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
 import { languageOfEmail } from "../people/language";
 import type { ServiceContext, Trx } from "./context";
@@ -131,7 +133,9 @@ export async function queueEmail(
   // The recipient's language: their own choice, else their partner organisation's, else English.
   const language = (await languageOfEmail(trx, to)) ?? SOURCE_LANGUAGE;
   const t = template(templateName, language);
-  const vars = { baseUrl: ctx.config.baseUrl, ...data };
+  // A catalogue message among the values (a claim's payable explanation) reads in the recipient's language.
+  const written = Object.fromEntries(Object.entries(data).map(([name, value]) => [name, isMessage(value) ? renderText(language, value) : value]));
+  const vars = { baseUrl: ctx.config.baseUrl, ...written };
   const options = { data: { language, timeZone: ctx.config.timeZone } satisfies EmailRenderData };
   await trx("emails").insert({
     to_address: to,

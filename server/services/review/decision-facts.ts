@@ -2,7 +2,7 @@ import type { Db } from "../../db/connection";
 import type { Finding } from "../../domain/eligibility";
 import type { Cents } from "../../domain/money";
 import { skippedByApproval } from "../../domain/reserve-list";
-import { dayTimeInWords } from "../../domain/date-format";
+import { dayTime, type Message, msg } from "../../domain/message";
 import type { Application } from "../applications/records";
 import { findingsFor } from "../applications/eligibility";
 import { reserveList, type ReserveListed } from "../calls/queries";
@@ -31,7 +31,11 @@ export async function skippedReserve(db: Db | Trx, app: Pick<Application, "id" |
   return skippedByApproval({ id: app.id, submittedAt: app.submittedAt }, await reserveList(db, app.callId, ceilings), ceilings);
 }
 
-export function skipText(skipped: ReserveListed, ctx: ServiceContext): string {
-  const when = skipped.submittedAt ? ` (submitted ${dayTimeInWords(skipped.submittedAt, ctx.config.timeZone)})` : "";
-  return `${skipped.reference ?? `Application ${skipped.id}`}${when} is earlier on the reserve list of this call and fits the budget now (R4).`;
+/** Why approving `app` now is refused (R4): the earlier reserve-listed application it would skip. */
+export function skipRefusal(skipped: ReserveListed, ctx: ServiceContext): Message {
+  const reference = skipped.reference ?? msg("errors:review.applicationN", { id: skipped.id });
+  const notice = skipped.submittedAt
+    ? msg("errors:review.skip.earlierSubmitted", { reference, when: dayTime(skipped.submittedAt, ctx.config.timeZone) })
+    : msg("errors:review.skip.earlier", { reference });
+  return msg("errors:review.skip.approveFirst", { notice });
 }

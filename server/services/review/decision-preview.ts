@@ -10,7 +10,7 @@ import { readCeilings } from "../finance/budget";
 import type { ServiceContext } from "../platform/context";
 import { callVoucherType } from "../scheme/reference";
 import { assertNoConflict, requireDecider } from "./conflicts";
-import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve, skipText } from "./decision-facts";
+import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve, skipRefusal } from "./decision-facts";
 
 /*
  * What a decision would do, read before the manager confirms it. Nothing is written: the
@@ -89,8 +89,7 @@ async function approvalPreview(ctx: ServiceContext, app: Application, chosenCent
   const skipped = await skippedReserve(ctx.db, app);
   const skipReason = skipped ? skipReasonInput.trim() : "";
   if (skipped && !skipReason) {
-    const message = `${skipText(skipped, ctx)} Approve that one first, or give the reason for approving this application ahead of it.`;
-    throw new RuleViolationError("R4", message, { skipReason: msg("errors:review.skipReasonMissing") });
+    throw new RuleViolationError("R4", skipRefusal(skipped, ctx), { skipReason: msg("errors:review.skipReasonMissing") });
   }
   const all = await readCeilings(ctx.db, app.callId);
   const keys = ceilingKeysFor(app, all.map((c) => c.key));

@@ -4,7 +4,7 @@ import { voucherDeadlines } from "../../domain/claims";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
 import { type Cents } from "../../domain/money";
 import { amountToApprove, awardAmountProblem } from "../../domain/scheme";
-import { msg, sentences } from "../../domain/message";
+import { type Message, msg, sentences } from "../../domain/message";
 import { audit } from "../platform/audit";
 import { type Application, loadApplication, lockApplication, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
@@ -14,7 +14,7 @@ import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { decideAwardLetter, storeAwardLetter } from "../letters/letters";
 import { callVoucherType } from "../scheme/reference";
 import { assertNoConflict, requireDecider } from "./conflicts";
-import { approvalFindings, skippedReserve, skipText } from "./decision-facts";
+import { approvalFindings, skippedReserve, skipRefusal } from "./decision-facts";
 
 /*
  * The manager's decisions on an application. Each is one transaction that goes through
@@ -83,8 +83,7 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     const skipped = await skippedReserve(trx, app, ceilings);
     const skipReason = skipped ? (input.skipReason ?? "").trim() : "";
     if (skipped && !skipReason) {
-      const message = `${skipText(skipped, ctx)} Approve that one first, or give the reason for approving this application ahead of it.`;
-      throw new RuleViolationError("R4", message, { skipReason: msg("errors:review.skipReasonMissing") });
+      throw new RuleViolationError("R4", skipRefusal(skipped, ctx), { skipReason: msg("errors:review.skipReasonMissing") });
     }
 
     const approvedOn = localDate(nowIso(ctx), ctx.config.timeZone);
@@ -181,10 +180,10 @@ export async function releaseOutstanding(trx: Trx, ctx: ServiceContext, app: App
 
 export async function saveRejectionTemplate(ctx: ServiceContext, id: number | null, input: { title: string; text: string }): Promise<number> {
   requireDecider(ctx);
-  const fields: Record<string, string> = {};
-  if (!input.title.trim()) fields.title = "Enter a title.";
-  if (!input.text.trim()) fields.text = "Enter the text of the reason.";
-  if (Object.keys(fields).length) throw new ValidationError("The template could not be saved.", fields);
+  const fields: Record<string, Message> = {};
+  if (!input.title.trim()) fields.title = msg("errors:review.template.titleMissing");
+  if (!input.text.trim()) fields.text = msg("errors:review.template.textMissing");
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:review.template.notSaved"), fields);
   const row = { title: input.title.trim(), text: input.text.trim() };
   return inTransaction(ctx, async (trx) => {
     if (id === null) {
@@ -193,7 +192,7 @@ export async function saveRejectionTemplate(ctx: ServiceContext, id: number | nu
       return newId;
     }
     const before = await trx("rejection_templates").where({ id }).first();
-    if (!before) throw new ValidationError("The template could not be saved.", { id: "This rejection reason no longer exists. Reload the page and try again." });
+    if (!before) throw new ValidationError(msg("errors:review.template.notSaved"), { id: msg("errors:review.template.gone") });
     await trx("rejection_templates").where({ id }).update(row);
     await audit(trx, ctx, { action: "rejection-template.updated", entityType: "rejection_template", entityId: id, before, after: row });
     return id;

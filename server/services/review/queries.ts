@@ -12,6 +12,7 @@ import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
 import { allowedActions, type AppState } from "../../domain/lifecycle";
 import { type Cents, formatMoney } from "../../domain/money";
+import { msg } from "../../domain/message";
 import { amountToApprove } from "../../domain/scheme";
 import { entityTimeline, type AuditRow } from "../platform/audit";
 import { applicationQuery, type Application, describeSubmission, loadApplication, toApplication } from "../applications/records";
@@ -75,7 +76,7 @@ const KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)~(\d{1,10})$/;
 function parseKey(key: string | undefined): QueueKey | null {
   if (!key) return null;
   const m = KEY.exec(key);
-  if (!m?.[1] || !m[2]) throw new ValidationError("This page link is not valid any more; go back to the first page of the queue.", { page: "Go back to the first page." });
+  if (!m?.[1] || !m[2]) throw new ValidationError(msg("errors:review.queueLinkInvalid"), { page: msg("errors:review.queueLinkFirstPage") });
   return { submittedAt: m[1], id: Number(m[2]) };
 }
 

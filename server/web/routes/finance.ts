@@ -15,7 +15,7 @@ import { getBatch, listBatches, paymentQueue } from "../../services/finance/paym
 import { msg } from "../../domain/message";
 import { pageText, refusalMessage } from "../error-text";
 import { formRoute, renderRefusal } from "../forms";
-import { headersQuery, ledgerHeaders } from "../export-headers";
+import { headersQuery, ledgerHeaders, ledgerXlsxWords } from "../export-headers";
 import { check, field, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
@@ -187,7 +187,8 @@ const exportQuery = z.object(headersQuery);
 
 async function streamExport(req: Request, res: Response, format: "csv" | "xlsx"): Promise<void> {
   const f = filterFrom(req);
-  const headers = ledgerHeaders(parseQuery(exportQuery, req.query).headers, pageTranslator(res));
+  const choice = parseQuery(exportQuery, req.query).headers;
+  const headers = ledgerHeaders(choice, pageTranslator(res));
   const rows = await startLedgerExport(req.ctx, format, f, "web");
   res.attachment(exportName(f, format));
   res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
@@ -195,7 +196,7 @@ async function streamExport(req: Request, res: Response, format: "csv" | "xlsx")
   const timeZone = req.ctx.config.timeZone;
   try {
     if (format === "csv") await writeLedgerCsv(rows, res, { timeZone, headers });
-    else await writeLedgerXlsx(rows, res, { timeZone, title: "Disbursement ledger", headers });
+    else await writeLedgerXlsx(rows, res, { timeZone, headers, ...ledgerXlsxWords(choice, pageTranslator(res)) });
   } catch (err) {
     // Once the 200 and part of the file are out, ending normally would hand the accountant a
     // truncated file that looks complete; cutting the connection makes the download fail.

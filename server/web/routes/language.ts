@@ -19,7 +19,7 @@ import { flash, requireAuth, signedIn } from "../middleware";
 export const languageRoutes = Router();
 
 const languageField = field.choice(LANGUAGES, msg("errors:fieldChecks.chooseLanguage"));
-const switchSchema = z.object({ lang: languageField, next: z.string().max(2000).optional() });
+const switchSchema = z.object({ lang: languageField, next: field.optionalName(msg("errors:fields.returnAddress"), 2000) });
 
 languageRoutes.get("/language", (req, res) => {
   const input = parseQuery(switchSchema, req.query);

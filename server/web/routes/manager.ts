@@ -402,7 +402,7 @@ managerRoutes.post("/manager/claims/:id/verify", staff, formRoute(verifyPage, as
     return;
   }
   const result = await verifyClaim(req.ctx, id, decisions);
-  flash(req, "success", pageTranslator(res)("manager:flash.claimVerified", { amount: formatMoney(result.payableCents) }));
+  flash(req, "success", pageTranslator(res)("manager:flash.claimVerified", { amount: formatMoney(result.payableCents, pageLanguage(res)) }));
   res.redirect(303, `/manager/claims/${id}`);
 }));
 

@@ -2,7 +2,7 @@ import { Router, type Request } from "express";
 import type { TFunction } from "i18next";
 import { z } from "zod";
 import { dashboardCharts, decimalIn } from "../../charts/results";
-import { reportPdf, reportXlsx } from "../../charts/report-files";
+import { type ReportWords, reportPdf, reportXlsx, UNIT_LABELS } from "../../charts/report-files";
 import { msg } from "../../domain/message";
 import { dashboard } from "../../services/results/dashboard";
 import { resultsFilter, resultsQuery, type ResultsFilter } from "../../services/results/filter";
@@ -17,7 +17,8 @@ import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { translator } from "../../i18n";
 import { formatMoney } from "../../domain/money";
-import { pageLanguage, pageTranslator, requestLanguage } from "../language";
+import { type HeaderChoice, headersQuery } from "../export-headers";
+import { codeText, pageLanguage, pageTranslator, requestLanguage } from "../language";
 import { flash, requireRole } from "../middleware";
 
 /*
@@ -139,9 +140,33 @@ function fileName(f: ResultsFilter, ext: string): string {
   return `indicator-report${f.from ? "-from-" + f.from : ""}${f.to ? "-to-" + f.to : ""}${f.callId ? "-call-" + String(f.callId) : ""}.${ext}`;
 }
 
+/** The workbook's words in the reader's language, or its stable keys with `?headers=keys` (docs/exports.md). */
+function reportWords(choice: HeaderChoice, t: TFunction, language: Language): ReportWords {
+  if (choice === "keys") {
+    return {
+      label: (key) => key, sheetName: (i) => i.key, title: (i) => indicatorWords(i, t).title, definition: (i) => indicatorWords(i, t).definition,
+      unit: (unit) => unit, yesNo: (yes) => (yes ? "yes" : "no"), code: (_group, value) => value,
+    };
+  }
+  return {
+    label: (_key, textKey) => t(textKey),
+    sheetName: (i) => indicatorWords(i, t).title,
+    title: (i) => indicatorWords(i, t).title,
+    definition: (i) => indicatorWords(i, t).definition,
+    unit: (unit) => { const key = UNIT_LABELS[unit]; return key ? t(key) : unit; },
+    yesNo: (yes) => t(yes ? "results:report.yes" : "results:report.no"),
+    code: (group, value) => (value ? codeText(language, group, value, value) : ""),
+  };
+}
+
 resultsRoutes.get("/results/report.xlsx", staff, async (req, res) => {
   const f = filterOf(req);
-  const buf = await reportXlsx(await downloadIndicatorReport(req.ctx, f, "xlsx"), { title: "IN2LifeSciences indicator report", period: periodText(f, translator("en"), "en"), generatedAt: req.ctx.now() });
+  const { headers } = parseQuery(z.object(headersQuery), { headers: req.query.headers });
+  const t = pageTranslator(res);
+  const language = pageLanguage(res);
+  const buf = await reportXlsx(await downloadIndicatorReport(req.ctx, f, "xlsx"), {
+    title: t("results:report.pdfTitle"), period: periodText(f, t, language), generatedAt: req.ctx.now(),
+  }, reportWords(headers, t, language));
   res.type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").attachment(fileName(f, "xlsx")).send(buf);
 });
 

@@ -160,7 +160,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /results": { as: "manager", path: at("/results"), query: ["from", "to", "call"] },
   "POST /results/target": { as: "admin", path: at("/results/target"), fields: ["target"] },
   "GET /results/report": { as: "admin", path: at("/results/report"), query: ["from", "to", "call"] },
-  "GET /results/report.xlsx": { as: "admin", path: at("/results/report.xlsx"), query: ["from", "to", "call"] },
+  "GET /results/report.xlsx": { as: "admin", path: at("/results/report.xlsx"), query: ["from", "to", "call", "headers"] },
   "GET /results/report.pdf": { as: "manager", path: at("/results/report.pdf"), query: ["from", "to", "call"] },
   "GET /results/public": { as: "anonymous", path: at("/results/public") },
   // administration

@@ -12,6 +12,8 @@ import {
   instantMillisOrNull,
   isoDayIn,
   parseCalendarDate,
+  zonedParts,
+  zonedPartsFromIntl,
 } from "../../../server/domain/date-format";
 
 const CPH = "Europe/Copenhagen";
@@ -96,5 +98,16 @@ describe("date-format (cached formatter)", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("gives Intl's wall clock through a whole year of summer-time changes, from the offsets it keeps per hour", () => {
+    // Every 53 minutes and 1 second: instants all over each hour, seconds off the full minute,
+    // both sides of each change (Lord Howe shifts by 30 minutes, Chatham at :45).
+    for (const zone of ZONES) {
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 53 * 60_000 + 1000) {
+        expect(zonedParts(new Date(t), zone), `${new Date(t).toISOString()} ${zone}`).to.deep.equal(zonedPartsFromIntl(t, zone));
+      }
+    }
+    expect(zonedParts("0999-06-01T12:00:00Z", CPH)).to.deep.equal(zonedPartsFromIntl(Date.parse("0999-06-01T12:00:00Z"), CPH));
   });
 });

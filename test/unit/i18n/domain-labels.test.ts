@@ -27,7 +27,7 @@ describe("rule titles, lifecycle actions and the payable explanation in the read
     });
     expect(a.explanation).to.equal("Eligible costs EUR 200.00 + EUR 100.00 (DKK 745.04 at 7.4504 for 2027-04) = EUR 300.00; payable is the lower of that and the award of EUR 150.00: EUR 150.00 (R14, actual costs up to the award).");
     expect(renderText("en", a.explanationMessage)).to.equal(a.explanation);
-    expect(renderText("da", a.explanationMessage)).to.equal("Støtteberettigede udgifter 200,00 EUR + 100,00 EUR (DKK 745.04 til kurs 7.4504 for 2027-04) = 300,00 EUR; udbetalingen er det laveste af dette beløb og tilsagnet på 150,00 EUR: 150,00 EUR (R14, faktiske udgifter op til tilsagnet).");
+    expect(renderText("da", a.explanationMessage)).to.equal("Støtteberettigede udgifter 200,00 EUR + 100,00 EUR (DKK 745,04 til kurs 7,4504 for 2027-04) = 300,00 EUR; udbetalingen er det laveste af dette beløb og tilsagnet på 150,00 EUR: 150,00 EUR (R14, faktiske udgifter op til tilsagnet).");
   });
 
   it("names the action a lifecycle refusal is about in the reader's language", () => {
