@@ -1,8 +1,10 @@
 import type { TFunction } from "i18next";
 import { z } from "zod";
+import { msg } from "../domain/message";
 import { AUDIT_CSV_COLUMNS } from "../exports/audit-csv";
 import { LEDGER_COLUMNS, type LedgerHeader } from "../exports/ledger-row";
 import { ENGLISH_LEDGER_WORDS, type LedgerXlsxWords } from "../exports/ledger-xlsx";
+import { check } from "./input";
 
 /*
  * The header row of a CSV or XLSX download. A person reads the columns in the page's language;
@@ -57,7 +59,7 @@ export const LEDGER_COLUMN_KEYS: readonly string[] = LEDGER_COLUMNS.map((h) => L
 /** `headers` on an export's address: absent for the reader's language, "keys" for the stable keys. */
 export const headersQuery = {
   headers: z.enum(["keys"], {
-    error: "write headers=keys for the columns' stable keys, or leave it out for headers in your language",
+    error: check(msg("errors:input.headersChoice")),
   }).optional(),
 };
 

@@ -108,6 +108,10 @@ for (const engine of testDatabases()) describe(`export column headers in the rea
       expect(res.status, path).to.equal(400);
       expect(res.text.replace(/&#x3D;/g, "="), path).to.contain("headers=keys");
     }
+    // In the reader's language, like every refusal.
+    const danish = await finance.get("/finance/ledger.csv?headers=labels").set("Accept-Language", "da");
+    expect(danish.status).to.equal(400);
+    expect(danish.text.replace(/&#x3D;/g, "=")).to.contain("skriv headers=keys for kolonnernes faste nøgler").and.not.contain("stable keys");
     const audit = await admin.get("/admin/audit.csv?headers=");
     expect(audit.status).to.equal(400);
     expect(audit.text.replace(/&#x3D;/g, "=")).to.contain("headers=keys");
