@@ -8,7 +8,7 @@
  * into "today" with localDate(now, timeZone).
  */
 import { englishText, type FieldTexts, ValidationError } from "../errors";
-import { day, decimal, type Message, type MessageParam, money, msg } from "./message";
+import { day, decimal, type Message, type MessageParam, money, msg, type Text } from "./message";
 import { missingRateMessage, type RateEntry } from "./exchange-rates";
 import type { AppState } from "./lifecycle";
 import { type Cents, assertCents, convertToEurCents, formatAmount, sumCents } from "./money";
@@ -143,12 +143,6 @@ export function costLineDateStatus(incurredOn: string, approvedOn: string, claim
 }
 
 /** The refusal for a cost line outside the dates, in the applicant's and the manager's words. */
-export function costLineDateMessage(status: LineDateStatus, incurredOn: string, approvedOn: string, claimDay: string): string | null {
-  const text = costLineDateText(status, incurredOn, approvedOn, claimDay);
-  return text && englishText(text);
-}
-
-/** costLineDateMessage as a message. */
 export function costLineDateText(status: LineDateStatus, incurredOn: string, approvedOn: string, claimDay: string): Message | null {
   if (status === "before-approval") return msg("errors:claims.lineBeforeApproval", { incurred: day(incurredOn), approved: day(approvedOn) });
   if (status === "after-claim-day") return msg("errors:claims.lineAfterClaimDay", { incurred: day(incurredOn), claimDay: day(claimDay) });
@@ -275,7 +269,8 @@ export interface CostLine {
   rateMonth: string | null;
   eurCents: Cents | null;
   eligible: boolean | null;
-  ineligibleReason: string | null;
+  /** The manager's reason, or the rule's when a line is refused for its date and no reason was given. */
+  ineligibleReason: Text | null;
 }
 
 /** The manager's decision on one line; a refusal needs a reason. */
@@ -364,8 +359,8 @@ export function verifyClaimLines(input: {
     if (!a) throw new Error("assessClaim returns one assessment per line");
     if (a.problem) fields[`eligible_${l.id}`] = a.problem;
     // A line refused for its date carries the rule as its reason unless the manager gave one.
-    const dateReason = a.eligible ? null : costLineDateMessage(a.dateStatus, l.incurredOn, approvedOn, claimDay);
-    const ineligibleReason = a.eligible ? l.ineligibleReason : (l.ineligibleReason ?? (dateReason ? `Cost ${dateReason}` : null));
+    const dateReason = a.eligible ? null : costLineDateText(a.dateStatus, l.incurredOn, approvedOn, claimDay);
+    const ineligibleReason = a.eligible ? l.ineligibleReason : (l.ineligibleReason ?? (dateReason ? msg("errors:claims.costLineDated", { reason: dateReason }) : null));
     return { ...l, eligible: a.eligible, ineligibleReason, dateStatus: a.dateStatus, beforeApproval: a.dateStatus === "before-approval" };
   });
   if (!input.lenient && Object.keys(fields).length) throw new ValidationError(msg("errors:claims.linesNeedAttention"), fields);

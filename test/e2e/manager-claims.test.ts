@@ -79,6 +79,21 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-verified");
   });
 
+  it("offers the rule as the reason for a cost before the approval, in the manager's language, and keeps what the manager sends (R11)", async () => {
+    const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
+    await financeRate("DKK", "2027-05", "7.4604");
+    const page = `/manager/claims/${claimId}`;
+    const reasonOf = (html: string) => new RegExp(`name="reason_${String(early)}" value="([^"]*)"`).exec(html)?.[1] ?? "";
+    expect(reasonOf((await manager.get(page)).text)).to.equal("Cost dated 20 February 2027, before the approval on 1 March 2027; costs before the approval are not eligible (R11).");
+    const french = reasonOf((await manager.get(page).set("Accept-Language", "fr")).text);
+    expect(french).to.match(/^Poste de coût daté du 20 février 2027, avant l&#x27;approbation du 1er mars 2027/);
+    const res = await postForm(manager, page, `${page}/verify`, {
+      [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`eligible_${String(early)}`]: "no", [`reason_${String(early)}`]: "Taxi before the approval", intent: "verify",
+    });
+    expect(res.status).to.equal(303);
+    expect(defined(await db("claim_cost_lines").where({ id: early }).first()).ineligible_reason).to.equal("Taxi before the approval");
+  });
+
   it("refuses verification while finance has no rate for the claim's month, with an ineligible line without reason, or with a cost before the approval marked eligible", async () => {
     const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
     const page = `/manager/claims/${claimId}`;

@@ -40,7 +40,8 @@ export function explanationToStore(english: string, message: Message): string {
   return JSON.stringify({ message: english, text: message });
 }
 
-function storedExplanation(value: string | null): Text | null {
+/** A stored text or explanation read back: the message when one was stored, else the string. */
+export function storedExplanation(value: string | null): Text | null {
   if (value === null || !value.startsWith("{")) return value;
   let parsed: unknown;
   try {

@@ -1,6 +1,6 @@
-import { type Message, msg } from "../../domain/message";
+import { type Message, msg, type Text } from "../../domain/message";
 
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { ConflictError, englishText, NotFoundError, ValidationError } from "../../errors";
 import { type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
 import { explanationToStore } from "../../db/tables/claims";
 import { lockApplication, transition } from "../applications/records";
@@ -45,7 +45,7 @@ export async function verifyClaim(ctx: ServiceContext, claimId: number, decision
     });
     for (const l of result.lines) {
       await trx("claim_cost_lines").where({ id: l.id, claim_id: claimId }).update({
-        eligible: l.eligible, ineligible_reason: l.eligible ? null : l.ineligibleReason, rate: l.rate, rate_month: l.rateMonth, eur_cents: l.eurCents,
+        eligible: l.eligible, ineligible_reason: l.eligible || l.ineligibleReason === null ? null : reasonToStore(l.ineligibleReason), rate: l.rate, rate_month: l.rateMonth, eur_cents: l.eurCents,
       });
     }
     await trx("claims").where({ id: claimId, status: "submitted" }).update({
@@ -69,4 +69,9 @@ export async function rejectClaim(ctx: ServiceContext, claimId: number, reason: 
     await transition(trx, ctx, app, "reject-claim", {}, { claimId, reason: text });
     await notifyCompany(trx, ctx, app, "claim-rejected", { reason: text });
   });
+}/** A line's reason as the column stores it: typed text as it is, the rule's message with its English beside it. */
+function reasonToStore(reason: Text): string {
+  return typeof reason === "string" ? reason : explanationToStore(englishText(reason), reason);
 }
+
+

@@ -59,7 +59,9 @@ describe("claims: the manager's verification (R2, R11, R14)", () => {
     const v = verifyClaimLines({ ...base, stored });
     expect(v.lines[0]!.eligible).to.equal(false);
     expect(v.lines[0]!.beforeApproval).to.equal(true);
-    expect(v.lines[0]!.ineligibleReason).to.match(/^Cost dated 28 February 2027/);
+    expect(englishText(v.lines[0]!.ineligibleReason!)).to.match(/^Cost dated 28 February 2027/);
+    // The rule's reason is a message, so the applicant and the manager read it in their language.
+    expect(renderText("da", v.lines[0]!.ineligibleReason!)).to.match(/^Udgift dateret 28\. februar 2027, før godkendelsen/);
     expect(v.payableCents).to.equal(0);
   });
 
