@@ -1,13 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import type { Express } from "express";
-import type { Db } from "../../server/db/connection";
 import { LOCALES_DIR } from "../../server/i18n";
 import { PAGE_LANGUAGES } from "../../server/languages";
-import { type Agent, csrfFrom, signIn } from "../support/app";
-import { type TestClock, testDatabases } from "../support/db";
-import { insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { csrfFrom } from "../support/app";
+import { testDatabases } from "../support/db";
+import { insertSubmitted, seedCall, eachManagerSession } from "../support/journey";
 
 /**
  * The manager's application page and its four confirmation pages in the reader's language: a
@@ -27,28 +25,19 @@ function leakedKey(): RegExp {
 for (const engine of testDatabases()) {
   describe(`manager decision pages in every language (e2e, ${engine.name})`, function () {
     this.timeout(120000);
-    let db: Db;
-    let app: Express;
-    let clock: TestClock;
-    let manager: Agent;
-
-    beforeEach(async () => {
-      ({ db, clock, app } = await startManagerWorld(engine));
-      manager = await signIn(app, "manager@demo.test");
-    });
-    afterEach(() => db.destroy());
+    const w = eachManagerSession(engine);
 
     const submitted = async (requestedCents = 42_000) => {
-      const callId = await seedCall(db, clock.now, { totalCents: 1_000_000, perTypeCents: { MG: 300_000 } });
-      return insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents });
+      const callId = await seedCall(w.db, w.clock.now, { totalCents: 1_000_000, perTypeCents: { MG: 300_000 } });
+      return insertSubmitted(w.db, { email: "sme@demo.test", callId, type: "MG", requestedCents });
     };
-    const get = (url: string, lang: string) => manager.get(url).set("Cookie", `vd.lang=${lang}`);
+    const get = (url: string, lang: string) => w.manager.get(url).set("Cookie", `vd.lang=${lang}`);
     const post = async (page: string, action: string, lang: string, fields: Record<string, string>) => {
       const token = csrfFrom((await get(page, lang)).text);
-      return manager.post(action).set("Cookie", `vd.lang=${lang}`).type("form").send({ ...fields, _csrf: token });
+      return w.manager.post(action).set("Cookie", `vd.lang=${lang}`).type("form").send({ ...fields, _csrf: token });
     };
 
-    it("a Dutch manager reads the decision page, confirms an approval and sees the banner in Dutch", async () => {
+    it("a Dutch w.manager reads the decision page, confirms an approval and sees the banner in Dutch", async () => {
       const id = await submitted();
       const page = `/manager/applications/${id}`;
       const shown = (await get(page, "nl").expect(200)).text;
@@ -66,7 +55,7 @@ for (const engine of testDatabases()) {
       expect(words).to.include("Er wordt een toekenningsbrief (pdf) opgesteld en per e-mail gestuurd naar");
       expect(words).to.include("Bevestigen: goedkeuren en de toekenningsbrief opstellen").and.include("Terug");
 
-      const done = await manager.post(`${page}/approve`).set("Cookie", "vd.lang=nl").type("form")
+      const done = await w.manager.post(`${page}/approve`).set("Cookie", "vd.lang=nl").type("form")
         .send(Object.fromEntries([...confirm.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]])));
       expect(done.status, done.text).to.equal(303);
       const after = text((await get(page, "nl").expect(200)).text);
@@ -74,7 +63,7 @@ for (const engine of testDatabases()) {
       expect(after).to.include("Besluiten").and.match(/Goedgekeurd op .+ door /);
     });
 
-    it("a German manager confirms a rejection and a request for information in German", async () => {
+    it("a German w.manager confirms a rejection and a request for information in German", async () => {
       const id = await submitted();
       const page = `/manager/applications/${id}`;
       const shown = (await get(page, "de").expect(200)).text;

@@ -1,10 +1,8 @@
 import { expect } from "chai";
-import type { Express } from "express";
-import type { Db } from "../../server/db/connection";
-import { type Agent, csrfFrom, signIn } from "../support/app";
-import { type TestClock, testDatabases } from "../support/db";
+import { csrfFrom } from "../support/app";
+import { testDatabases } from "../support/db";
 import { defined } from "../support/defined";
-import { insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { insertSubmitted, seedCall, eachManagerSession } from "../support/journey";
 
 /**
  * The review area's refusals in the reader's language: the reserve-list skip (R4), the rejection
@@ -18,31 +16,22 @@ const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/&nbsp;/g, 
 for (const engine of testDatabases()) {
   describe(`review refusals in the reader's language (e2e, ${engine.name})`, function () {
     this.timeout(120000);
-    let db: Db;
-    let app: Express;
-    let clock: TestClock;
-    let manager: Agent;
+    const w = eachManagerSession(engine);
 
-    beforeEach(async () => {
-      ({ db, clock, app } = await startManagerWorld(engine));
-      manager = await signIn(app, "manager@demo.test");
-    });
-    afterEach(() => db.destroy());
-
-    const get = (url: string, lang: string) => manager.get(url).set("Cookie", `vd.lang=${lang}`);
+    const get = (url: string, lang: string) => w.manager.get(url).set("Cookie", `vd.lang=${lang}`);
     const post = async (page: string, action: string, lang: string, fields: Record<string, string>) => {
       const token = csrfFrom((await get(page, lang)).text);
-      return manager.post(action).set("Cookie", `vd.lang=${lang}`).type("form").send({ ...fields, _csrf: token });
+      return w.manager.post(action).set("Cookie", `vd.lang=${lang}`).type("form").send({ ...fields, _csrf: token });
     };
 
     /** A later application whose approval skips an earlier reserve-listed one that fits (R4). */
     const skipping = async () => {
-      const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
-      const earlier = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "IN", submittedAt: "2027-02-11T10:00:00.000Z" });
-      const later = await insertSubmitted(db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 50_000, submittedAt: "2027-02-12T10:00:00.000Z" });
+      const callId = await seedCall(w.db, w.clock.now, { totalCents: 10_000_000 });
+      const earlier = await insertSubmitted(w.db, { email: "amager@demo.test", callId, type: "IN", submittedAt: "2027-02-11T10:00:00.000Z" });
+      const later = await insertSubmitted(w.db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 50_000, submittedAt: "2027-02-12T10:00:00.000Z" });
       const reserved = await post(`/manager/applications/${earlier}`, `/manager/applications/${earlier}/reserve`, "en", {});
       expect(reserved.status, reserved.text).to.equal(303);
-      const reference = defined(await db("applications").where({ id: earlier }).first("reference")).reference;
+      const reference = defined(await w.db("applications").where({ id: earlier }).first("reference")).reference;
       return { later, reference };
     };
 
@@ -64,7 +53,7 @@ for (const engine of testDatabases()) {
       expect(fr).to.include("(déposée le 11 février 2027").and.include("figure avant cette demande sur la liste de réserve de cet appel à candidatures")
         .and.include("Approuvez d’abord la demande antérieure");
       expect(fr).to.not.include("is earlier on the reserve list").and.not.include("Approve that one first");
-      expect(await db("applications").where({ id: later }).first("state")).to.deep.equal({ state: "submitted" });
+      expect(await w.db("applications").where({ id: later }).first("state")).to.deep.equal({ state: "submitted" });
     });
 
     it("a rejection reason that no longer exists is refused in Danish", async () => {
