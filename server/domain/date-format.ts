@@ -165,6 +165,11 @@ function hourOffset(hour: number, timeZone: string): HourOffset | null {
   return known;
 }
 
+/** A zone's UTC offset in milliseconds throughout a UTC hour (counted from 1970), or null when it changes within it. */
+export function utcOffsetOfHour(hour: number, timeZone: string): number | null {
+  return hourOffset(hour, timeZone)?.offsetMs ?? null;
+}
+
 /** The wall clock in a time zone at an instant, or null when the value is not an instant. */
 export function zonedParts(instant: string | Date, timeZone: string): ZonedParts | null {
   const t = instantMillisOrNull(instant);

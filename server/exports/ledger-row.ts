@@ -10,7 +10,7 @@
  */
 import { ValidationError } from "../errors";
 import { outstandingCents } from "../domain/budget";
-import { instantMillisOrNull, parseCalendarDate, zonedParts } from "../domain/date-format";
+import { parseCalendarDate, utcOffsetOfHour, zonedParts } from "../domain/date-format";
 import { assertCents } from "../domain/money";
 
 export const LEDGER_KINDS = ["commit", "release", "payment"] as const;
@@ -170,37 +170,8 @@ export function assertExportTimeZone(timeZone: string): void {
   }
 }
 
-/*
- * An export converts every row's instant to a local day. Most entries of a ledger fall in hours
- * already seen, and a UTC offset changes only at a transition, so the offset is looked up once per
- * zone and UTC hour and the day computed from it; an hour with a transition inside it is
- * converted instant by instant. The cache is dropped when it grows large, keeping memory flat.
- */
 const HOUR = 3_600_000;
-const MAX_CACHED_HOURS = 100_000;
-const offsetsByZone = new Map<string, Map<number, number | null>>();
-
-function offsetAt(millis: number, timeZone: string): number {
-  const whole = Math.floor(millis / 1000) * 1000;
-  const p = zonedParts(new Date(whole), timeZone);
-  if (!p) throw new ValidationError(`Ledger entry has an invalid date: ${millis}`);
-  const wall = new Date(Date.UTC(2000, p.month - 1, p.day, p.hour, p.minute, p.second));
-  wall.setUTCFullYear(p.year);
-  return wall.getTime() - whole;
-}
-
-function hourOffset(hour: number, timeZone: string): number | null {
-  let hours = offsetsByZone.get(timeZone);
-  if (!hours) offsetsByZone.set(timeZone, (hours = new Map<number, number | null>()));
-  let offset = hours.get(hour);
-  if (offset === undefined) {
-    const start = offsetAt(hour * HOUR, timeZone);
-    offset = start === offsetAt(hour * HOUR + HOUR - 1, timeZone) ? start : null;
-    if (hours.size >= MAX_CACHED_HOURS) hours.clear();
-    hours.set(hour, offset);
-  }
-  return offset;
-}
+const MAX_CACHED_DAYS = 100_000;
 
 /**
  * The calendar date of an entry in the programme's time zone. An entry recorded at 00:30 in
@@ -209,22 +180,14 @@ function hourOffset(hour: number, timeZone: string): number | null {
  * change with the machine it runs on.
  */
 export function localDay(iso: string, timeZone: string): CalendarDay {
-  const millis = instantMillisOrNull(iso);
-  if (millis === null) throw new ValidationError(`Ledger entry has an invalid date: ${JSON.stringify(iso)}`);
-  let offset: number | null;
+  let p: ReturnType<typeof zonedParts>;
   try {
-    offset = hourOffset(Math.floor(millis / HOUR), timeZone);
-  } catch (err) {
-    if (err instanceof ValidationError) throw err;
+    p = zonedParts(iso, timeZone);
+  } catch {
     throw new ValidationError(`Unknown time zone: ${JSON.stringify(timeZone)}`);
   }
-  if (offset === null) {
-    const p = zonedParts(new Date(millis), timeZone);
-    if (!p) throw new ValidationError(`Ledger entry has an invalid date: ${JSON.stringify(iso)}`);
-    return { year: p.year, month: p.month, day: p.day };
-  }
-  const local = new Date(millis + offset);
-  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+  if (!p) throw new ValidationError(`Ledger entry has an invalid date: ${JSON.stringify(iso)}`);
+  return { year: p.year, month: p.month, day: p.day };
 }
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
@@ -248,12 +211,12 @@ function utcDay(day: string, timeZone: string): UtcDay | null {
   let known = days.get(day);
   if (known === undefined) {
     const start = Date.parse(`${day}T00:00:00.000Z`);
-    const first = hourOffset(start / HOUR, timeZone);
-    const last = hourOffset(start / HOUR + 23, timeZone);
+    const first = utcOffsetOfHour(start / HOUR, timeZone);
+    const last = utcOffsetOfHour(start / HOUR + 23, timeZone);
     known = first !== null && first === last && first % 60_000 === 0
       ? { offsetMinutes: first / 60_000, before: isoDate(utcCalendarDay(start - DAY)), same: day, after: isoDate(utcCalendarDay(start + DAY)) }
       : null;
-    if (days.size >= MAX_CACHED_HOURS) days.clear();
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
     days.set(day, known);
   }
   return known;
