@@ -74,10 +74,40 @@ export function translator(language: PageLanguage): TFunction {
   const effective = pseudoLocaleActive() ? PSEUDO_LOCALE : language;
   let t = fixed.get(effective);
   if (!t) {
-    t = i18n().getFixedT(effective);
+    t = boundTo(effective);
     fixed.set(effective, t);
   }
   return t;
+}
+
+/*
+ * Not i18next's getFixedT: its function copies the whole i18next configuration into a new object
+ * on every call to resolve a key prefix this code base does not use, which made translating the
+ * largest single cost of rendering a page. Passing the language with each call gives the same text.
+ *
+ * A text with placeholders is also looked up once per key (through namespaces and fallbacks) and
+ * then filled in by i18next's own interpolator on each call. Options that change which text a key
+ * resolves to (a count's plural, a context, a default) still go through i18next every time.
+ */
+const RESOLVING_OPTIONS = new Set(["count", "context", "ordinal", "defaultValue", "lng", "lngs", "ns", "keyPrefix", "replace", "interpolation", "postProcess", "returnObjects", "returnDetails", "joinArrays"]);
+/** i18next's default nesting prefix: a text that nests another key is resolved by i18next each time. */
+const NESTING = "$t(";
+
+function boundTo(language: string): TFunction {
+  const instance = i18n();
+  const templates = new Map<string, string | null>();
+  const full = (key: string | string[], options?: Record<string, unknown>) => instance.t(key, options ? { ...options, lng: language } : { lng: language });
+  const bound = (key: string | string[], options?: Record<string, unknown>): string => {
+    if (typeof key !== "string" || !options || Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k))) return full(key, options);
+    let template = templates.get(key);
+    if (template === undefined) {
+      const raw: unknown = instance.t(key, { lng: language, skipInterpolation: true });
+      template = typeof raw === "string" && !raw.includes(NESTING) ? raw : null;
+      templates.set(key, template);
+    }
+    return template === null ? full(key, options) : instance.services.interpolator.interpolate(template, options, language, {});
+  };
+  return bound as unknown as TFunction;
 }
 
 const fixed = new Map<string, TFunction>();

@@ -1,0 +1,50 @@
+import { expect } from "chai";
+import { i18n, translator } from "../../../server/i18n";
+import { PAGE_LANGUAGES } from "../../../server/languages";
+
+/*
+ * translator() remembers each key's text and fills in its placeholders itself through i18next's
+ * interpolator: every text with placeholders, in every language, must come out as i18next's own
+ * full lookup gives it, on the first call and on later ones with other values.
+ */
+
+type Tree = { [key: string]: string | Tree };
+
+function keysWithPlaceholders(tree: Tree, prefix: string): [string, string[]][] {
+  return Object.entries(tree).flatMap(([k, v]): [string, string[]][] => {
+    const key = prefix.endsWith(":") ? `${prefix}${k}` : `${prefix}.${k}`;
+    if (typeof v !== "string") return keysWithPlaceholders(v, key);
+    // Plural forms are asked for by their base key with a count, which always goes through i18next.
+    if (/_(zero|one|two|few|many|other)$/.test(k)) return [];
+    const names = [...new Set([...v.matchAll(/\{\{\s*(\w+)/g)].map((m) => m[1] ?? ""))];
+    return names.length > 0 ? [[key, names]] : [];
+  });
+}
+
+describe("translator", () => {
+  const store = i18n().store.data as Record<string, Record<string, Tree>>;
+
+  for (const language of PAGE_LANGUAGES) {
+    it(`fills in every ${language} text with placeholders as i18next does`, () => {
+      const t = translator(language);
+      let checked = 0;
+      for (const [ns, tree] of Object.entries(store[language] ?? {})) {
+        for (const [key, names] of keysWithPlaceholders(tree, `${ns}:`)) {
+          for (const round of ["first", "second"]) {
+            const values = Object.fromEntries(names.map((n) => [n, `${n}-${round}`]));
+            expect(t(key, values), key).to.equal(i18n().t(key, { ...values, lng: language }));
+          }
+          checked++;
+        }
+      }
+      expect(checked).to.be.greaterThan(100);
+    });
+  }
+
+  it("still chooses the plural form by count", () => {
+    const t = translator("da");
+    expect(t("finance:ledger.totals.caption", { count: 1 })).to.equal(i18n().t("finance:ledger.totals.caption", { count: 1, lng: "da" }));
+    expect(t("finance:ledger.totals.caption", { count: 7 })).to.equal(i18n().t("finance:ledger.totals.caption", { count: 7, lng: "da" }));
+    expect(t("finance:ledger.totals.caption", { count: 1 })).to.not.equal(t("finance:ledger.totals.caption", { count: 7 }));
+  });
+});
