@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import express, { type Express } from "express";
-import { engine } from "express-handlebars";
 import session from "express-session";
 import helmet from "helmet";
 import passport from "passport";
@@ -21,6 +20,7 @@ import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { sessionLimits } from "./session-limits";
 import { SessionStore } from "./session-store";
+import { viewEngine } from "./view-engine";
 import { viewHelpers } from "./view-helpers";
 import { labelHelpers } from "./view-labels";
 
@@ -40,7 +40,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.set("trust proxy", "loopback");
   app.disable("x-powered-by");
 
-  const renderView = engine({
+  const renderView = viewEngine({
     extname: ".hbs",
     defaultLayout: "main",
     layoutsDir: path.join(ROOT, "views/layouts"),
