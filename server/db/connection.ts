@@ -1,3 +1,4 @@
+import { Mutex } from "async-mutex";
 import knex, { type Knex } from "knex";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -22,23 +23,50 @@ export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
  * write lock later; if another process committed in between, SQLite answers SQLITE_BUSY at once,
  * without waiting, because waiting could deadlock. Every transaction in this code base writes, so
  * nothing is lost by taking the lock up front.
+ *
+ * The pool holds several connections so that reads outside a transaction (the pages) run side by
+ * side: in WAL mode readers never wait for the writer, and with one connection every query queued
+ * behind whichever page the event loop was rendering while its result waited. Transactions still
+ * run one at a time in this process, in the order they were asked for: each waits for the one
+ * before it to finish before it takes a connection. That keeps what the single connection gave the
+ * budget and payment services (R4: no two writers interleave; the loser reads the winner's
+ * commit), without a transaction ever waiting on SQLite's busy handler for another one of ours.
  */
 const Sqlite3Client = require("knex/lib/dialects/sqlite3") as new (config: Knex.Config) => object;
 const SqliteTransaction = require("knex/lib/dialects/sqlite3/execution/sqlite-transaction") as new (...args: unknown[]) => {
+  client: { transacting?: boolean; transactionsInTurn?: Mutex };
   query(conn: unknown, sql: string): Promise<unknown>;
+  acquireConnection(config: unknown, cb: (conn: unknown) => Promise<unknown>): Promise<unknown>;
 };
 
 class ImmediateSqliteTransaction extends SqliteTransaction {
   begin(conn: unknown) {
     return this.query(conn, "BEGIN IMMEDIATE;");
   }
+
+  override acquireConnection(config: unknown, cb: (conn: unknown) => Promise<unknown>) {
+    const turns = this.client.transactionsInTurn;
+    // A nested transaction is a savepoint on its parent's connection: it already has the turn.
+    if (this.client.transacting || !turns) return super.acquireConnection(config, cb);
+    return turns.runExclusive(() => super.acquireConnection(config, cb));
+  }
 }
 
 class ImmediateSqliteClient extends Sqlite3Client {
+  readonly transactionsInTurn = new Mutex();
+
   transaction(...args: unknown[]) {
     return new ImmediateSqliteTransaction(this, ...args);
   }
 }
+
+/*
+ * Connections per SQLite database. libuv runs four SQLite or file-system tasks at a time, and a
+ * write outside a transaction (a session saved) that meets our transaction's lock holds one of
+ * them in SQLite's busy handler: with three connections at most two can wait so, and the
+ * transaction that holds the lock always finds a thread to finish on.
+ */
+const SQLITE_CONNECTIONS = 3;
 
 const MIGRATIONS_DIR = path.resolve(__dirname, "../../db/migrations");
 const MIGRATION_FILE = /^(\d{14}_[\w-]+)\.(ts|js)$/;
@@ -77,11 +105,10 @@ export function knexConfig(settings: DbSettings): Knex.Config {
     connection: { filename: settings.sqliteFile },
     useNullAsDefault: true,
     compileSqlOnError,
-    // One connection: every transaction in this process is serialised, which is what makes
-    // budget commits race-free on SQLite (R4) without relying on SQLITE_BUSY retries.
     pool: {
       min: 1,
-      max: 1,
+      // Each connection to ":memory:" would be a database of its own.
+      max: settings.sqliteFile === ":memory:" ? 1 : SQLITE_CONNECTIONS,
       afterCreate(conn: SqliteConn, done: (err: Error | null, conn: SqliteConn) => void) {
         conn.serialize(() => {
           conn.run("PRAGMA foreign_keys = ON");

@@ -26,7 +26,7 @@ type OtherRow = Pick<ApplicationsRow, "call_id" | "state" | "approved_cents" | "
  * Loads everything the eligibility rules need about an application and evaluates them (R3,
  * R6-R11). The one loader for both the applicant's submission and the manager's approval, so
  * that the two stages cannot see different facts. `db` is the caller's transaction when there
- * is one (SQLite has a single connection: reading outside it would wait for it).
+ * is one (on SQLite, the transaction's own connection sees its uncommitted writes; another would not).
  */
 export async function findingsFor(
   db: Db | Trx,

@@ -64,7 +64,7 @@ export async function loadApplication(ctx: ServiceContext, id: number, trx?: Trx
   return app;
 }
 
-/** Row lock on PostgreSQL (no-op on SQLite, whose single connection already serialises). */
+/** Row lock on PostgreSQL (no-op on SQLite, whose transactions already take turns). */
 export async function lockApplication(trx: Trx, id: number): Promise<void> {
   if (isPostgres(trx)) await trx.raw("select id from applications where id = ? for update", [id]);
 }

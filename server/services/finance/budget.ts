@@ -8,7 +8,7 @@
  *   update of the running totals in budget_ceilings, in the caller's transaction;
  * - writers of one call are serialised: on PostgreSQL by `select ... for update` on the involved
  *   budget_ceilings rows (always locked in key order, so two writers cannot deadlock); on SQLite
- *   the single pooled connection already runs one transaction at a time (server/db/connection.ts);
+ *   this process already runs one transaction at a time (server/db/connection.ts);
  * - the idempotency key is looked up only after the lock is held, so a retried request (double
  *   click, network retry, job re-run) that races its first attempt still books exactly once.
  */
@@ -113,7 +113,7 @@ function validateCeilingInputs(ceilings: readonly CeilingInput[]): CeilingInput[
 async function lockCeilings(trx: Trx, callId: number, keys?: readonly string[]): Promise<CeilingState[]> {
   const q = trx("budget_ceilings").where({ call_id: callId }).orderBy("key", "asc").select("*");
   if (keys) q.whereIn("key", [...keys]);
-  // SQLite has no row locks (knex would only warn); its one connection serialises transactions.
+  // SQLite has no row locks (knex would only warn); its transactions take turns (db/connection.ts).
   if (isPostgres(trx)) q.forUpdate();
   return (await q).map(toCeilingState);
 }

@@ -34,7 +34,7 @@ import { queueEmail } from "../platform/mail";
  * 1. Lock order, the same in every use case here: the SEPA batch row first (when the step is about
  *    a batch), then the applications of the claims involved in ascending id, then the budget
  *    ceilings in key order (services/finance/budget.ts). On PostgreSQL these are SELECT ... FOR UPDATE; on
- *    SQLite the single pooled connection runs one transaction at a time. One order means two
+ *    SQLite this process runs one transaction at a time (db/connection.ts). One order means two
  *    steps wait for each other instead of deadlocking.
  * 2. Everything a decision depends on is read after the locks and judged by one domain function
  *    (domain/payments.ts), so the loser of a race gets a refusal in words.

@@ -60,7 +60,7 @@ export interface DecidedLetter {
  * The next number under a reference prefix: one upsert of the prefix's counter (letter_numbers),
  * whatever the number of letters already issued. On PostgreSQL the upsert holds the counter's row
  * lock until the approval commits, so concurrent approvals under one prefix number one after the
- * other; SQLite's single connection already serialises transactions. The unique constraints on
+ * other; SQLite's transactions already take turns (db/connection.ts). The unique constraints on
  * the references stay the last line of defence.
  */
 async function nextSequence(trx: Trx, prefix: string): Promise<number> {

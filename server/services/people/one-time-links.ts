@@ -92,7 +92,7 @@ export async function requestPasswordReset(ctx: ServiceContext, emailInput: stri
   const email = emailInput.trim().toLowerCase();
   await inTransaction(ctx, async (trx) => {
     // Counting then inserting is only safe one request at a time; resets are rare, so on
-    // PostgreSQL they simply queue behind one lock (SQLite's single connection already does).
+    // PostgreSQL they simply queue behind one lock (SQLite's transactions already take turns).
     if (isPostgres(trx)) await trx.raw("select pg_advisory_xact_lock(hashtext('voucherdesk.password-reset'))");
     const since = new Date(ctx.now().getTime() - PASSWORD_RESET_LIMITS.windowMinutes * 60_000).toISOString();
     const recent = async (column: "email" | "ip", value: string) =>

@@ -95,7 +95,7 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<n
 /**
  * The active administrators, locked on PostgreSQL until the transaction ends: two administrators
  * demoting or deactivating each other at the same moment then take turns, and the second sees
- * the first one's change (SQLite's single connection already runs them one after the other).
+ * the first one's change (SQLite's transactions already take turns).
  */
 async function lockActiveAdministrators(trx: Trx): Promise<number[]> {
   const q = trx("users").where({ role: "admin", active: true }).orderBy("id").select("id");

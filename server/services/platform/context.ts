@@ -71,8 +71,8 @@ export function afterCommit(trx: Trx): void {
 
 /**
  * Runs a use case in one transaction. PostgreSQL serialisation failures and deadlocks (which the
- * row locks of the budget service can provoke under load) are retried a few times. On SQLite the
- * single pooled connection serialises transactions in this process, and BEGIN IMMEDIATE waits up
+ * row locks of the budget service can provoke under load) are retried a few times. On SQLite
+ * transactions in this process run one at a time (db/connection.ts), and BEGIN IMMEDIATE waits up
  * to busy_timeout for another process's write lock; when even that is not enough the caller gets
  * a BusyError (503, "try again") instead of a raw SQLITE_BUSY.
  */
