@@ -212,6 +212,14 @@ export async function commitmentOf(db: Db | Trx, applicationId: number): Promise
   };
 }
 
+/** What an application holds (as commitmentOf), or null while no entry was booked for it. */
+export async function holdingsOf(db: Db | Trx, applicationId: number): Promise<Pick<Commitment, "committedCents" | "releasedCents" | "paidCents"> | null> {
+  const entries = await entriesForApplication(db, applicationId);
+  if (entries.length === 0) return null;
+  const s = applicationState(applicationId, entries);
+  return { committedCents: s.committedCents, releasedCents: s.releasedCents, paidCents: s.paidCents };
+}
+
 interface AppendInput {
   kind: EntryKind;
   callId: number;

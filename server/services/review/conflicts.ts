@@ -1,7 +1,8 @@
 import { msg } from "../../domain/message";
 import { ForbiddenError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
-import { toConflict, type Conflict } from "../../db/tables/conflicts-of-interest";
+import { toConflict, toConflictListed, type Conflict, type ConflictListed, type ConflictListedRow } from "../../db/tables/conflicts-of-interest";
+import type { ConflictsOfInterestRow, UsersRow } from "../../db/tables/rows";
 import { dbBool } from "../../db/tables/values";
 import { handoverTarget } from "../../domain/conflict-handover";
 import { audit } from "../platform/audit";
@@ -30,9 +31,31 @@ export interface Handover { userId: number; name: string; role: string }
 
 /** Who decides the application now after the conflicts declared on it: the latest hand-over. */
 export async function currentHandover(db: Db | Trx, applicationId: number): Promise<Handover | null> {
-  const r = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.handed_to_user_id")
-    .where("c.application_id", applicationId).orderBy("c.id", "desc").first<{ id: number; name: string; role: string } | undefined>("u.id", "u.name", "u.role");
-  return r ? { userId: r.id, name: r.name, role: r.role } : null;
+  return (await conflictsOn(db, applicationId, null)).handover;
+}
+
+export interface ApplicationConflicts {
+  /** Oldest first, as the review page lists them. */
+  listed: ConflictListed[];
+  /** The one `userId` declared, if any. */
+  own: Conflict | null;
+  handover: Handover | null;
+}
+
+type ConflictOnRow = ConflictListedRow & Pick<ConflictsOfInterestRow, "user_id" | "handed_to_user_id"> & { handed_to_role: UsersRow["role"] | null };
+
+/** The conflicts declared on an application, read once: the list, `userId`'s own and the latest hand-over. */
+export async function conflictsOn(db: Db | Trx, applicationId: number, userId: number | null): Promise<ApplicationConflicts> {
+  const rows = await db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").leftJoin("users as h", "h.id", "c.handed_to_user_id")
+    .where("c.application_id", applicationId).orderBy("c.id")
+    .select<ConflictOnRow[]>("c.user_id", "c.handed_to_user_id", "u.name", "c.reason", "c.declared_at", "h.name as handed_to_name", "h.role as handed_to_role");
+  const own = rows.find((r) => r.user_id === userId);
+  const last = rows.filter((r) => r.handed_to_user_id !== null).at(-1);
+  return {
+    listed: rows.map(toConflictListed),
+    own: own ? toConflict(own) : null,
+    handover: last?.handed_to_user_id != null ? { userId: last.handed_to_user_id, name: last.handed_to_name ?? "", role: last.handed_to_role ?? "" } : null,
+  };
 }
 
 /** A manager who declared a conflict of interest may see the application but not decide it or its claim. */

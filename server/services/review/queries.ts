@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import { ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { toAttachmentInfo } from "../../db/tables/attachments";
-import { toConflictListed, type Conflict, type ConflictListed, type ConflictListedRow } from "../../db/tables/conflicts-of-interest";
+import type { Conflict, ConflictListed } from "../../db/tables/conflicts-of-interest";
 import { toDecisionRecord, type DecisionRecord, type DecisionRecordListedRow } from "../../db/tables/decision-records";
 import { toRejectionTemplate, type RejectionTemplate } from "../../db/tables/rejection-templates";
 import { dbCents, dbInt } from "../../db/tables/values";
@@ -16,11 +16,11 @@ import { msg } from "../../domain/message";
 import { amountToApprove } from "../../domain/scheme";
 import { entityTimeline, type AuditRow } from "../platform/audit";
 import { applicationQuery, type Application, describeSubmission, loadApplication, toApplication } from "../applications/records";
-import { commitmentOf, readCeilings } from "../finance/budget";
+import { holdingsOf, readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
-import { conflictOf, currentHandover, requireDecider, type Handover } from "./conflicts";
+import { conflictsOn, requireDecider, type Handover } from "./conflicts";
 import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve } from "./decision-facts";
 
 /* The manager's pages: the review queue, an application under review, its decisions. */
@@ -158,39 +158,46 @@ export interface ApplicationReview {
 
 export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
   const actor = requireDecider(ctx);
+  const db = ctx.db;
   const app = await loadApplication(ctx, id);
-  const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
+  const type = await callVoucherType(db, app.callId, app.voucherTypeId);
   const amount = amountToApprove(type, app.requestedCents);
-  const findings = await approvalFindings(ctx.db, ctx, app, amount);
-  const regionNames = Object.fromEntries((await listRegions(ctx.db)).map((r) => [r.id, r.name]));
-  const submission = describeSubmission(app.submissionJson, regionNames, (c) => formatMoney(c));
-  const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")
-    .select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id")).map(toAttachmentInfo)
-    .map((a) => ({ id: a.id, name: a.name, sizeBytes: a.sizeBytes }));
-  const conflicts = (await ctx.db("conflicts_of_interest as c").join("users as u", "u.id", "c.user_id").leftJoin("users as h", "h.id", "c.handed_to_user_id")
-    .where("c.application_id", id).orderBy("c.id").select<ConflictListedRow[]>("u.name", "c.reason", "c.declared_at", "h.name as handed_to_name"))
-    .map(toConflictListed);
-  const letterRow = await ctx.db("award_letters").where({ application_id: id }).first("reference", "sha256");
-  const hasLedger = await ctx.db("ledger_entries").where({ application_id: id }).first("id");
-  const c = hasLedger ? await commitmentOf(ctx.db, id) : null;
   const today = localDate(nowIso(ctx), ctx.config.timeZone);
   const actions = allowedActions(app.state, actor.role);
-  const skipped = actions.includes("approve") ? await skippedReserve(ctx.db, app) : null;
+  // Independent reads, side by side: on SQLite each takes one of the pool's connections.
+  const [findings, regions, attachments, conflicts, letterRow, holdings, skipped, history, timeline, templates, decisions, budgetAfter] = await Promise.all([
+    approvalFindings(db, ctx, app, amount, type),
+    listRegions(db),
+    db("attachments").where({ application_id: id }).orderBy("id").select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id"),
+    conflictsOn(db, id, actor.id),
+    db("award_letters").where({ application_id: id }).first("reference", "sha256"),
+    holdingsOf(db, id),
+    actions.includes("approve") ? skippedReserve(db, app) : null,
+    companyHistory(db, app.companyId, app.id, today),
+    entityTimeline(ctx, "application", id),
+    rejectionTemplates(db),
+    decisionRecords(db, id),
+    budgetAfterApproval(db, app, amount),
+  ]);
+  const regionNames = Object.fromEntries(regions.map((r) => [r.id, r.name]));
   return {
-    app, type, submission, attachments, findings, blocking: blockingFindings(findings),
-    history: await companyHistory(ctx.db, app.companyId, app.id, today),
-    timeline: await entityTimeline(ctx, "application", id),
+    app, type,
+    submission: describeSubmission(app.submissionJson, regionNames, (c) => formatMoney(c)),
+    attachments: attachments.map(toAttachmentInfo).map((a) => ({ id: a.id, name: a.name, sizeBytes: a.sizeBytes })),
+    findings, blocking: blockingFindings(findings),
+    history,
+    timeline,
     actions,
     currentState: voucherStateOn(app, today),
-    ownConflict: await conflictOf(ctx.db, id, actor.id),
-    conflicts,
-    handover: await currentHandover(ctx.db, id),
+    ownConflict: conflicts.own,
+    conflicts: conflicts.listed,
+    handover: conflicts.handover,
     letter: letterRow ? { reference: letterRow.reference, sha256: letterRow.sha256 } : null,
-    commitment: c ? { committedCents: c.committedCents, releasedCents: c.releasedCents, paidCents: c.paidCents } : null,
-    templates: await rejectionTemplates(ctx.db),
+    commitment: holdings,
+    templates,
     skipped: skipped ? skippedFacts(skipped) : null,
-    decisions: await decisionRecords(ctx.db, id),
-    budgetAfterApproval: await budgetAfterApproval(ctx.db, app, amount),
+    decisions,
+    budgetAfterApproval: budgetAfter,
   };
 }
 
