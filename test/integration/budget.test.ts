@@ -328,6 +328,12 @@ for (const t of testDatabases()) {
       expect(fromSums.total).to.include({ committedCents: 850_000, releasedCents: 400_000, paidCents: 0, outstandingCents: 450_000 });
       expect(fromSums.byType.map((r) => [r.code, r.committedCents])).to.deep.equal([["MG", 50_000], ["IN", 800_000]]);
       expect(defined(fromSums.byCall[0]).runningTotalsAgree).to.equal(true);
+      // Filtered by region, type or kind, the sums still give what the entries give.
+      const regionCodes = (await db("regions").select("code")).map((r: { code: string }) => r.code);
+      for (const narrower of [{ type: "MG" }, { type: "IN" }, { kind: "release" as const }, ...regionCodes.map((region) => ({ region }))]) {
+        const f = { ...filter, ...narrower };
+        expect({ ...(await reconciliation(db, f, "entries")), source: "sums" }, JSON.stringify(narrower)).to.deep.equal(await reconciliation(db, f));
+      }
       // A period can only be summed from the entries.
       expect((await reconciliation(db, { ...filter, fromUtc: "2020-01-01T00:00:00.000Z" })).source).to.equal("entries");
 
