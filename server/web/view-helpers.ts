@@ -1,11 +1,11 @@
 import { clockTime, dayTimeInWords, formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput, formatLongDay, zonedParts } from "../domain/date-format";
 import { DATE_LOCALES, isLanguage } from "../languages";
 import { formatMoney, type MoneyLocale } from "../domain/money";
-import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { translator } from "../i18n";
 import { decimalText } from "../i18n/messages";
-import { codeText, helperLanguage } from "./language";
+import { helperLanguage } from "./language";
 import { ruleInWords, ruleWithNumber } from "./rule-labels";
+import { stateText } from "./view-labels";
 
 /** A value the page could not read is shown as it came rather than hidden. */
 function shown(value: unknown, format: (v: string | Date) => string | null): string {
@@ -70,7 +70,7 @@ export function viewHelpers(timeZone: string) {
       return shown(value, (v) => formatLocalInput(v, timeZone));
     },
     timeZone: () => timeZone,
-    stateLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "state", text(s), STATE_LABELS[s as AppState] ?? text(s)),
+    stateLabel: (s: unknown, options: unknown) => stateText(helperLanguage(options), s),
     eq: (a: unknown, b: unknown) => String(a) === String(b),
     ne: (a: unknown, b: unknown) => String(a) !== String(b),
     not: (a: unknown) => !a,

@@ -1,3 +1,4 @@
+import Handlebars from "handlebars";
 import { STATE_LABELS, type AppState } from "../domain/lifecycle";
 import { DEFAULT_VOUCHER_TYPES } from "../domain/scheme";
 import type { Finding } from "../domain/eligibility";
@@ -160,9 +161,28 @@ export function applicationNumber(id: unknown): string {
 }
 
 
+/** An application state's label in the reader's language. */
+export function stateText(language: Language, s: unknown): string {
+  return codeText(language, "state", text(s), STATE_LABELS[s as AppState] ?? text(s));
+}
+
+/*
+ * The coloured tag of a state or status. A helper rather than a partial: a partial given
+ * arguments copies every field of the row it is called from, and lists call it on every row.
+ */
+function tagHtml(family: string, label: string, dataFamily: boolean): Handlebars.SafeString {
+  const e = Handlebars.escapeExpression;
+  return new Handlebars.SafeString(`<span class="tag tag--${e(family)}"${dataFamily ? ` data-family="${e(family)}"` : ""}>${e(label)}</span>`);
+}
+
 /** Handlebars helpers built on the labels above. */
 export function labelHelpers(formatDate: (iso: string, options?: unknown) => string) {
   return {
+    /** `{{stateTag state}}`: an application state as a tag. */
+    stateTag: (s: unknown, options: unknown) => tagHtml(stateFamily(text(s)), stateText(helperLanguage(options), s), true),
+    /** `{{statusTag "claimStatus" status}}`: a stored status of the given kind as a tag. */
+    statusTag: (kind: unknown, code: unknown, options: unknown) =>
+      tagHtml(statusFamily(String(kind), code), codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)), false),
     stateFamily: (s: unknown) => stateFamily(text(s)),
     familyLabel: (s: unknown, options: unknown) => codeText(helperLanguage(options), "family", stateFamily(text(s)), FAMILY_LABELS[stateFamily(text(s))]),
     codeLabel: (kind: unknown, code: unknown, options: unknown) => codeText(helperLanguage(options), String(kind), text(code), codeLabel(String(kind), code)),
