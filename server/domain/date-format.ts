@@ -192,10 +192,15 @@ function dayOf(value: string | Date, timeZone: string): { year: number; month: n
   return zonedParts(value, timeZone);
 }
 
+/** "YYYY-MM-DD" of a day. */
+export function isoDayOf(d: { year: number; month: number; day: number }): string {
+  return `${pad4(d.year)}-${pad2(d.month)}-${pad2(d.day)}`;
+}
+
 /** "YYYY-MM-DD": the day an instant falls on in the zone; a calendar date stays as it is. */
 export function isoDayIn(value: string | Date, timeZone: string): string | null {
   const d = dayOf(value, timeZone);
-  return d ? `${pad4(d.year)}-${pad2(d.month)}-${pad2(d.day)}` : null;
+  return d ? isoDayOf(d) : null;
 }
 
 /** "3 Sep 2026": for pages. */

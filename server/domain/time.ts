@@ -8,6 +8,7 @@
  */
 import { DateTime } from "luxon";
 import { ValidationError } from "../errors";
+import { isoDayOf, zonedParts } from "./date-format";
 import { msg, type Message } from "./message";
 
 export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
@@ -24,10 +25,15 @@ export function assertDate(date: string, what: Message = msg("errors:time.what.d
   return date;
 }
 
+/** Zones already found valid: asking luxon builds a DateTime and works out its offset each time. */
+const knownZones = new Set<string>();
+
 export function assertTimeZone(timeZone: string): string {
+  if (knownZones.has(timeZone)) return timeZone;
   if (typeof timeZone !== "string" || !DateTime.now().setZone(timeZone).isValid) {
     throw new ValidationError(msg("errors:time.unknownZone", { zone: String(timeZone) }));
   }
+  knownZones.add(timeZone);
   return timeZone;
 }
 
@@ -61,7 +67,11 @@ export function toIsoInstant(instant: string | Date): string {
 
 /** The calendar date (YYYY-MM-DD) an instant falls on in a time zone. */
 export function localDate(instantIso: string | Date, timeZone: string): string {
-  return parseInstant(instantIso).setZone(assertTimeZone(timeZone)).toISODate()!;
+  assertTimeZone(timeZone);
+  // Through the cached offsets of date-format.ts where they read the instant (the forms the
+  // database and Date#toISOString write); luxon reads, or refuses, any other form.
+  const wall = zonedParts(instantIso, timeZone);
+  return wall ? isoDayOf(wall) : parseInstant(instantIso).setZone(timeZone).toISODate()!;
 }
 
 /**

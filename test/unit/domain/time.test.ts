@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import fc from "fast-check";
+import { DateTime } from "luxon";
 import { ValidationError } from "../../../server/errors";
 import {
   addDays,
@@ -22,6 +24,19 @@ describe("time", () => {
     expect(localDate("2025-06-30T21:59:59Z", CPH)).to.equal("2025-06-30");
     expect(localDate("2025-06-30T22:00:00Z", CPH)).to.equal("2025-07-01");
     expect(localDate("2025-06-30T23:30:00+02:00", "UTC")).to.equal("2025-06-30");
+  });
+
+  it("localDate agrees with luxon for every instant, in the forms the database and Date write", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }), fc.constantFrom(CPH, "UTC", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham"), (t, zone) => {
+        const iso = new Date(t).toISOString();
+        const expected = DateTime.fromMillis(t, { zone }).toISODate();
+        expect(localDate(iso, zone)).to.equal(expected);
+        expect(localDate(new Date(t), zone)).to.equal(expected);
+        expect(localDate(iso.slice(0, 19).replace("T", " "), zone)).to.equal(DateTime.fromMillis(Math.floor(t / 1000) * 1000, { zone }).toISODate());
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("reads instants without offset as UTC (database format)", () => {
