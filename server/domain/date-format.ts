@@ -43,10 +43,13 @@ function pad4(n: number): string {
 }
 
 /** A real calendar day: 2026-02-30 is refused rather than rolled over to March. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** In the proleptic Gregorian calendar, as ISO 8601 counts (year 0 is a leap year). */
 function isRealDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  const d = new Date(Date.UTC(year, month - 1, day));
-  return d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1] ?? 0);
 }
 
 /** A calendar date "YYYY-MM-DD" as numbers, or null when it is not one. */

@@ -8,7 +8,7 @@
  */
 import { DateTime } from "luxon";
 import { ValidationError } from "../errors";
-import { isoDayOf, zonedParts } from "./date-format";
+import { isoDayOf, parseCalendarDate, zonedParts } from "./date-format";
 import { msg, type Message } from "./message";
 
 export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
@@ -16,7 +16,7 @@ export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isValidDate(date: unknown): date is string {
-  return typeof date === "string" && DATE_RE.test(date) && DateTime.fromISO(date, { zone: "UTC" }).isValid;
+  return typeof date === "string" && DATE_RE.test(date) && parseCalendarDate(date) !== null;
 }
 
 /** `what` names the date in the refusal, as a label from errors:time.what ("approval date"). */

@@ -39,6 +39,19 @@ describe("time", () => {
     );
   });
 
+  it("isValidDate agrees with luxon on every YYYY-MM-DD, leap years and years before 100 included", () => {
+    const two = (n: number) => String(n).padStart(2, "0");
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
+        const date = `${String(y).padStart(4, "0")}-${two(m)}-${two(d)}`;
+        expect(isValidDate(date), date).to.equal(DateTime.fromISO(date, { zone: "UTC" }).isValid);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const date of ["2024-02-29", "2000-02-29", "0000-02-29", "0004-02-29"]) expect(isValidDate(date), date).to.equal(true);
+    for (const date of ["2025-02-29", "1900-02-29", "2100-02-29", "0100-02-29", "2025-04-31", "2025-13-01", "2025-00-10"]) expect(isValidDate(date), date).to.equal(false);
+  });
+
   it("reads instants without offset as UTC (database format)", () => {
     expect(localDate("2024-12-31 23:30:00", CPH)).to.equal("2025-01-01");
     expect(toIsoInstant("2024-12-31 23:30:00")).to.equal("2024-12-31T23:30:00.000Z");
