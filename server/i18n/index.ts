@@ -98,14 +98,17 @@ function boundTo(language: string): TFunction {
   const templates = new Map<string, string | null>();
   const full = (key: string | string[], options?: Record<string, unknown>) => instance.t(key, options ? { ...options, lng: language } : { lng: language });
   const bound = (key: string | string[], options?: Record<string, unknown>): string => {
-    if (typeof key !== "string" || !options || Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k))) return full(key, options);
+    if (typeof key !== "string" || (options && Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k)))) return full(key, options);
     let template = templates.get(key);
     if (template === undefined) {
       const raw: unknown = instance.t(key, { lng: language, skipInterpolation: true });
       template = typeof raw === "string" && !raw.includes(NESTING) ? raw : null;
       templates.set(key, template);
     }
-    return template === null ? full(key, options) : instance.services.interpolator.interpolate(template, options, language, {});
+    if (template === null) return full(key, options);
+    if (options) return instance.services.interpolator.interpolate(template, options, language, {});
+    // Without values a text with placeholders is left to i18next, which decides what an unfilled one shows.
+    return template.includes("{{") ? full(key, options) : template;
   };
   return bound as unknown as TFunction;
 }
