@@ -10,13 +10,15 @@ import os from "node:os";
 import path from "node:path";
 import express from "express";
 import { engine } from "express-handlebars";
+import knex from "knex";
 import { loadConfig } from "../server/config";
 import { BENCH_SECRET_KEY } from "./large-programme";
 import { createDb } from "../server/db/connection";
 import { createApp } from "../server/web/app";
 
 function bare(file: string): express.Express {
-  const db = createDb({ sqliteFile: file });
+  // knex as it comes (one pooled SQLite connection), not the product's tuned connection module.
+  const db = knex({ client: "sqlite3", connection: { filename: file }, useNullAsDefault: true });
   const app = express();
   const views = path.join(__dirname, "bare-views");
   const render = engine({ extname: ".hbs", defaultLayout: "main", layoutsDir: path.join(views, "layouts") });
