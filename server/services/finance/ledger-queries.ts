@@ -307,11 +307,13 @@ export async function ledgerPage(db: Reader, f: LedgerFilter, at: LedgerPosition
   const rows = pageRows.map((r): LedgerPageRow => {
     const e = names.describe(r);
     running = add(running, e.kind, e.amountCents, 1);
-    return {
-      ...e, applicationId: r.application_id, callId: r.call_id, note: r.note ?? null,
+    // Added to the described entry rather than spread into a new object: V8 copied each spread
+    // entry through its slow path, which cost more than the rest of the page's rows together.
+    return Object.assign(e, {
+      applicationId: r.application_id, callId: r.call_id, note: r.note ?? null,
       runningCommitted: running.committed, runningReleased: running.released, runningPaid: running.paid,
       runningOutstanding: outstandingCents({ committedCents: running.committed, releasedCents: running.released, paidCents: running.paid }),
-    };
+    });
   });
 
   const page = at === null ? 1 : at.direction === "after" ? at.page + 1 : more ? Math.max(1, at.page - 1) : 1;
