@@ -52,11 +52,31 @@ class ImmediateSqliteTransaction extends SqliteTransaction {
   }
 }
 
+/** A query that only reads: a select of the query builder, or raw SQL that starts with SELECT. */
+function onlyReads(builder: { _method?: string; sql?: unknown }): boolean {
+  if (typeof builder.sql === "string") return /^\s*select\b/i.test(builder.sql);
+  return builder._method === "select" || builder._method === "first" || builder._method === "pluck";
+}
+
 class ImmediateSqliteClient extends Sqlite3Client {
   readonly transactionsInTurn = new Mutex();
+  declare transacting?: boolean;
 
   transaction(...args: unknown[]) {
     return new ImmediateSqliteTransaction(this, ...args);
+  }
+
+  /*
+   * A write outside a transaction (a session saved, a migration step) takes the same turn as the
+   * transactions. Left to SQLite's busy handler it would poll for the lock against the stream of
+   * our own transactions and another process's, and could lose every time until its timeout.
+   */
+  runner(builder: { _method?: string; sql?: unknown }) {
+    const runner = (Sqlite3Client.prototype as unknown as { runner(b: unknown): { run(): Promise<unknown> } }).runner.call(this, builder);
+    if (this.transacting || onlyReads(builder)) return runner;
+    const run = runner.run.bind(runner);
+    runner.run = () => this.transactionsInTurn.runExclusive(run);
+    return runner;
   }
 }
 
