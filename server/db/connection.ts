@@ -81,10 +81,10 @@ class ImmediateSqliteClient extends Sqlite3Client {
 }
 
 /*
- * Connections per SQLite database. libuv runs four SQLite or file-system tasks at a time, and a
- * write outside a transaction (a session saved) that meets our transaction's lock holds one of
- * them in SQLite's busy handler: with three connections at most two can wait so, and the
- * transaction that holds the lock always finds a thread to finish on.
+ * Connections per SQLite database. Only the writer whose turn it is can be waiting in SQLite's
+ * busy handler (for another process's lock), holding one of libuv's four threads; the other
+ * connections' reads always find one. Four connections served no more pages than three on two
+ * cores.
  */
 const SQLITE_CONNECTIONS = 3;
 
