@@ -114,22 +114,21 @@ function boundTo(language: string): TFunction {
 }
 
 const fixed = new Map<string, TFunction>();
-/** Texts without placeholders by language and key: a page asks for the same few hundred on every view. */
-const plainTexts = new Map<string, string>();
+const textsOrFallbacks = new Map<string, string>();
 
 /**
- * A text without placeholders (`fallback` when the catalogue has none), remembered once looked up: i18next resolves a key through its
- * namespaces, fallbacks and plural rules on every call, which a page of fifty rows repeats
- * thousands of times. The catalogues are read once per process, so a remembered text never goes
- * stale.
+ * A text without placeholders, or `fallback` when the catalogue has none, remembered once looked
+ * up: a default value makes i18next resolve the key again on every call (see boundTo), and a page
+ * of fifty rows asks for the same few code labels again and again. The catalogues are read once
+ * per process, so a remembered text never goes stale.
  */
-export function plainText(language: PageLanguage, key: string, fallback?: string): string {
+export function textOr(language: PageLanguage, key: string, fallback: string): string {
   const effective = pseudoLocaleActive() ? PSEUDO_LOCALE : language;
-  const cacheKey = `${effective}\u0000${key}\u0000${fallback ?? ""}`;
-  let text = plainTexts.get(cacheKey);
+  const cacheKey = `${effective}\u0000${key}\u0000${fallback}`;
+  let text = textsOrFallbacks.get(cacheKey);
   if (text === undefined) {
-    text = fallback === undefined ? translator(language)(key) : translator(language)(key, { defaultValue: fallback });
-    plainTexts.set(cacheKey, text);
+    text = translator(language)(key, { defaultValue: fallback });
+    textsOrFallbacks.set(cacheKey, text);
   }
   return text;
 }

@@ -2,7 +2,7 @@ import { parse as parseCookies } from "cookie";
 import type { Request, Response } from "express";
 import type { TFunction } from "i18next";
 import type { HelperOptions } from "handlebars";
-import { plainText, translator } from "../i18n";
+import { textOr, translator } from "../i18n";
 import { PSEUDO_LOCALE, inPseudoLocale, pseudoLocaleActive } from "../i18n/pseudo";
 import { isLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE } from "../languages";
 
@@ -116,7 +116,7 @@ export function translateHelper(key: unknown, options: HelperOptions): string {
   const root = (options.data as { root?: { lang?: unknown } } | undefined)?.root;
   const language = isLanguage(root?.lang) ? root.lang : SOURCE_LANGUAGE;
   const params = options.hash as Record<string, unknown>;
-  return Object.keys(params).length === 0 ? plainText(language, String(key)) : translator(language)(String(key), params);
+  return translator(language)(String(key), Object.keys(params).length === 0 ? undefined : params);
 }
 
 /** The language of the page being answered (set for every request). */
@@ -142,5 +142,5 @@ export function helperLanguage(options: unknown): Language {
  */
 export function codeText(language: Language, group: string, code: string, fallback: string): string {
   if (code === "") return fallback;
-  return plainText(language, `codes:${group}.${code}`, fallback);
+  return textOr(language, `codes:${group}.${code}`, fallback);
 }
