@@ -13,10 +13,8 @@ import { msg, type Message } from "./message";
 
 export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
 export function isValidDate(date: unknown): date is string {
-  return typeof date === "string" && DATE_RE.test(date) && parseCalendarDate(date) !== null;
+  return typeof date === "string" && parseCalendarDate(date) !== null;
 }
 
 /** `what` names the date in the refusal, as a label from errors:time.what ("approval date"). */

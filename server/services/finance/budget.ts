@@ -202,22 +202,20 @@ export async function commitmentOf(db: Db | Trx, applicationId: number): Promise
   const app = await db("applications").where({ id: applicationId }).first("call_id");
   if (!app) throw new NotFoundError();
   const entries = await entriesForApplication(db, applicationId);
+  return { callId: app.call_id, ceilingKeys: commitmentKeys(entries), ...held(applicationId, entries) };
+}
+
+type Holdings = Pick<Commitment, "committedCents" | "releasedCents" | "paidCents">;
+
+function held(applicationId: number, entries: readonly LedgerEntry[]): Holdings {
   const s = applicationState(applicationId, entries);
-  return {
-    callId: app.call_id,
-    ceilingKeys: commitmentKeys(entries),
-    committedCents: s.committedCents,
-    releasedCents: s.releasedCents,
-    paidCents: s.paidCents,
-  };
+  return { committedCents: s.committedCents, releasedCents: s.releasedCents, paidCents: s.paidCents };
 }
 
 /** What an application holds (as commitmentOf), or null while no entry was booked for it. */
-export async function holdingsOf(db: Db | Trx, applicationId: number): Promise<Pick<Commitment, "committedCents" | "releasedCents" | "paidCents"> | null> {
+export async function holdingsOf(db: Db | Trx, applicationId: number): Promise<Holdings | null> {
   const entries = await entriesForApplication(db, applicationId);
-  if (entries.length === 0) return null;
-  const s = applicationState(applicationId, entries);
-  return { committedCents: s.committedCents, releasedCents: s.releasedCents, paidCents: s.paidCents };
+  return entries.length === 0 ? null : held(applicationId, entries);
 }
 
 interface AppendInput {

@@ -82,6 +82,8 @@ function fromEntries(db: Db | Trx, f: LedgerFilter) {
 /** The ledger summed per call, region and voucher type, and over all, each by kind. */
 interface Grouped { byCall: Map<number, Sums>; byRegion: Map<string, Sums>; byType: Map<string, Sums>; all: Map<string, Sums> }
 
+const noneGrouped = (): Grouped => ({ byCall: new Map(), byRegion: new Map(), byType: new Map(), all: new Map() });
+
 type SumByRow = { k: number; kind: string; total: DbBigint | null };
 
 /*
@@ -104,7 +106,7 @@ async function fromSums(db: Db | Trx, f: LedgerFilter, partners: readonly { id: 
   const [calls, byPartner, byTypeId] = await Promise.all([summedBy("call_id"), summedBy("partner_id"), summedBy("voucher_type_id")]);
   const regionOf = new Map(partners.map((p) => [dbInt(p.id), p.code]));
   const typeOf = new Map(types.map((t) => [dbInt(t.id), t.code]));
-  const g: Grouped = { byCall: new Map(), byRegion: new Map(), byType: new Map(), all: new Map() };
+  const g = noneGrouped();
   for (const r of calls) addSum(g.byCall, dbInt(r.k), toEntryKind(r.kind), dbInt(r.total));
   for (const r of byPartner) addSum(g.byRegion, regionOf.get(dbInt(r.k)) ?? "", toEntryKind(r.kind), dbInt(r.total));
   for (const r of byTypeId) {
@@ -122,7 +124,7 @@ async function fromEntryGroups(db: Db | Trx, f: LedgerFilter): Promise<Grouped> 
   if (f.kind) q.where("le.kind", f.kind);
   if (f.region) q.where("r.code", f.region);
   if (f.type) q.where("vt.code", f.type);
-  const g: Grouped = { byCall: new Map(), byRegion: new Map(), byType: new Map(), all: new Map() };
+  const g = noneGrouped();
   for (const row of (await q) as GroupRow[]) {
     const cents = dbInt(row.total);
     const kind = toEntryKind(row.kind);
