@@ -348,6 +348,7 @@ async function main(): Promise<void> {
     if (approvals) {
       console.log(`| Award letter (render) | large | ${approvals.letterMs.toFixed(1)} ms (CPU ${approvals.letterCpuMs.toFixed(1)} ms) | target 20 ms | ${(approvals.letterMs / 20).toFixed(2)} |`);
       console.log(`| Approval p95 (${approvals.approvals}, ${approvals.queries} queries each) | large | ${approvals.p95.toFixed(1)} ms (p50 ${approvals.p50.toFixed(1)}; CPU p95 ${approvals.cpuP95.toFixed(1)}, p50 ${approvals.cpuP50.toFixed(1)}) | target 60 ms | ${(approvals.p95 / 60).toFixed(2)} |`);
+      console.log(`| Approval to letter stored | large | p95 ${approvals.storedP95.toFixed(1)} ms (p50 ${approvals.storedP50.toFixed(1)}) | | |`);
     }
     if (cold) {
       console.log(`| Cold start, compiled | demo | ${cold.compiled.toFixed(0)} ms | plain node ${cold.plainNode.toFixed(0)} ms | ${(cold.compiled / cold.plainNode).toFixed(1)}x |`);

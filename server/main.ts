@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "./config";
 import { createDb, migrate } from "./db/connection";
 import { startBackgroundJobs, systemContext } from "./services/platform/jobs";
-import { storePendingLetters } from "./services/letters/letters";
+import { lettersWritten, storePendingLetters } from "./services/letters/letters";
 import { loadTemplates } from "./services/platform/templates";
 import { seedDemoIfEmpty } from "../db/seeds/demo";
 import { createApp } from "./web/app";
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const server = config.host ? app.listen(config.port, config.host, listening) : app.listen(config.port, listening);
   const shutdown = () => {
     jobs.stop();
-    server.close(() => void db.destroy().then(() => process.exit(0)));
+    // Letters still being written after an approval are stored before the database closes.
+    server.close(() => void lettersWritten(db).then(() => db.destroy()).then(() => process.exit(0)));
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

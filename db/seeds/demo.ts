@@ -214,7 +214,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const nordicMg = await createDraft(await as(u.sme, -160), earlierCall, "MG",
     draft("Partner meetings at the Stuttgart enzyme cluster", "Two days of meetings with enzyme-process experts in Stuttgart.", "stern-lab", -140, -139, [32_000, 11_000, 0]));
   await submitApplication(await as(u.sme, -160), nordicMg, declarations);
-  await approve(await as(u.manager, -150), nordicMg, { amountCents: 43_000 });
+  await (await approve(await as(u.manager, -150), nordicMg, { amountCents: 43_000 })).letterWritten;
   await acceptAward(await as(u.sme, -149), nordicMg);
   await submitClaim(await as(u.sme, -130), nordicMg, {
     report: "Met the process-development team and two SMEs of the Stuttgart region; agreed on a joint feasibility test.",
@@ -231,7 +231,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const amagerMg = await createDraft(await as(u.amagerUser, -158), earlierCall, "MG",
     draft("Visit to Maastricht nutrition research campus", "Meetings with nutrition scientists about a clinical study design.", "maastricht-campus", -135, -134, [25_000, 9_000, 2_500]));
   await submitApplication(await as(u.amagerUser, -158), amagerMg, declarations);
-  await approve(await as(u.manager2, -148), amagerMg, { amountCents: 36_500 });
+  await (await approve(await as(u.manager2, -148), amagerMg, { amountCents: 36_500 })).letterWritten;
   await acceptAward(await as(u.amagerUser, -147), amagerMg);
   await submitClaim(await as(u.amagerUser, -125), amagerMg, {
     report: "Two days at the campus; study design agreed in principle.", organisationsMet: "Maastricht Nutrition Research Campus",
@@ -251,7 +251,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const oresundMg = await createDraft(await as(u.oresundUser, -28), currentCall, "MG",
     draft("Meetings at the Flanders medtech network", "Meetings with two hospitals and a testing facility in Ghent.", "ghent-testing", -20, -19, [28_000, 14_000, 0]));
   await submitApplication(await as(u.oresundUser, -28), oresundMg, declarations);
-  await approve(await as(u.manager, -25), oresundMg, { amountCents: 42_000 });
+  await (await approve(await as(u.manager, -25), oresundMg, { amountCents: 42_000 })).letterWritten;
   await acceptAward(await as(u.oresundUser, -24), oresundMg);
   await submitClaim(await as(u.oresundUser, -10), oresundMg, {
     report: "Met the clinical engineering teams of two hospitals and toured the testing facility.", organisationsMet: "Ghent Medical Device Testing Facility; two hospitals",
@@ -270,7 +270,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const nordicCo = await createDraft(await as(u.sme, -7), currentCall, "CO",
     draft("Joint development of a thermostable enzyme kit", "Collaboration with a German pharma SME on a new kit.", "stern-lab", 40, 200));
   await submitApplication(await as(u.sme, -7), nordicCo, declarations);
-  await approve(await as(u.manager, -5), nordicIn, {});
+  await (await approve(await as(u.manager, -5), nordicIn, {})).letterWritten;
   await createDraft(await as(u.sme, -1), currentCall, "MG",
     draft("Visit to the Wallonia bioprocess cluster", "Meetings on bioprocess scale-up.", "wallonia-bioprocess", 30, 31, [30_000, 12_000, 0]));
 
@@ -303,7 +303,7 @@ async function seedDemoActivity(db: Db, config: Config, now: () => Date, ids: De
   const brabantPilot = await createDraft(await as(u.brabantUser, -52), pilotCall, "MG",
     draft("Visit to the Copenhagen diagnostics hub", "One day of meetings in Copenhagen.", "copenhagen-hub", 12, 12, [30_000, 15_000, 0]));
   await submitApplication(await as(u.brabantUser, -52), brabantPilot, declarations);
-  await approve(await as(u.admin, -45), sternIn, {});
+  await (await approve(await as(u.admin, -45), sternIn, {})).letterWritten;
   await reserve(await as(u.manager, -45), hillerodPilot);
   await reserve(await as(u.managerNl, -44), brabantPilot);
   await closeCall(await as(u.admin, -40), pilotCall);

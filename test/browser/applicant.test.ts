@@ -101,7 +101,7 @@ describe("browser: the applicant's whole path", function () {
     expect(await page.locator("main").innerText()).to.include("It can no longer be submitted from here");
     clock.set("2027-03-05T09:00:00Z");
     const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
-    await approve(manager, id, { amountCents: 42_000 });
+    await (await approve(manager, id, { amountCents: 42_000 })).letterWritten;
 
     await page.goto(`${baseUrl}/applications/${id}`);
     expect(await page.locator("main").innerText()).to.include("Download the award letter");

@@ -274,7 +274,7 @@ for (const engine of testDatabases()) {
         expect((await submit(agent, id)).status).to.equal(303);
         // The approval is another journey: through its service, as an administrator (no BW manager in the demo).
         clock.set("2027-03-05T09:00:00Z");
-        await approve(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), id, { amountCents: 40_000 });
+        await (await approve(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), id, { amountCents: 40_000 })).letterWritten;
         const row = defined(await db("applications").where({ id }).first(), "row");
         expect([row.approved_on, row.claim_deadline]).to.deep.equal(["2027-03-05", "2027-07-03"]);
         sme = agent;

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { lettersWritten } from "../../server/services/letters/letters";
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -67,6 +68,7 @@ describe("backup and restore (SQLite, e2e through the commands)", function () {
       const start = Date.now();
       const res = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {});
       expect(res.status, `approval of ${id}`).to.equal(303);
+      await lettersWritten(db);
       return { start, end: Date.now() };
     };
     for (const id of applications.slice(0, 3)) await approve(id);

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { lettersWritten } from "../../server/services/letters/letters";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -56,6 +57,7 @@ for (const engine of testDatabases()) {
           const manager = await signIn(app, c.manager);
           const res = await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {});
           expect(res.status, `${c.language}: ${res.text.slice(0, 300)}`).to.equal(303);
+          await lettersWritten(db);
 
           const letter = defined(await db("award_letters").where({ application_id: id }).first("reference", "language"), "letter");
           expect(letter.language).to.equal(c.language);

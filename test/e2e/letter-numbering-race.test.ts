@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { lettersWritten } from "../../server/services/letters/letters";
 import request from "supertest";
 import type { Db } from "../../server/db/connection";
 import { buildApp, csrfFrom, signIn } from "../support/app";
@@ -50,6 +51,7 @@ for (const engine of testDatabases()) {
       expect(results.map((r) => r.status), results.map((r) => r.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 1200)).join("\n")).to.deep.equal(Array<number>(ids.length).fill(303));
       expect(gate.maxInside(), "the approvals were inside the app at once").to.equal(ids.length);
 
+      await lettersWritten(db);
       const references: string[] = await db("award_letters").whereIn("application_id", ids).pluck("reference");
       const numbers = references.map((r) => Number(r.slice(r.lastIndexOf("-") + 1))).sort((a, b) => a - b);
       expect(numbers).to.deep.equal([1, 2, 3, 4]);

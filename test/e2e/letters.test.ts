@@ -3,10 +3,10 @@ import type { Express } from "express";
 import request from "supertest";
 import type { Db } from "../../server/db/connection";
 import { sha256Hex } from "../../server/letters/award-letter";
-import { toBuffer } from "../../server/services/letters/letters";
-import { type Agent, buildApp, csrfFrom, csrfToken, signIn } from "../support/app";
+import { lettersWritten, toBuffer } from "../../server/services/letters/letters";
+import { type Agent, buildApp, csrfFrom, csrfToken, postForm, signIn } from "../support/app";
 import { type TestClock, testDatabases } from "../support/db";
-import { insertApproved, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { insertApproved, insertSubmitted, seedCall, startManagerWorld, withLettersRefused } from "../support/journey";
 import { defined } from "../support/defined";
 
 /** Collects a binary response body (superagent leaves unknown types unparsed). */
@@ -26,6 +26,7 @@ for (const engine of testDatabases()) {
     let unlettered: number;
     let reference: string;
     let pdf: Buffer;
+    let callId: number;
     const agents = new Map<string, Agent>();
 
     async function as(email: string): Promise<Agent> {
@@ -52,7 +53,7 @@ for (const engine of testDatabases()) {
     before(async () => {
       let clock: TestClock;
       ({ db, app, clock } = await startManagerWorld(engine));
-      const callId = await seedCall(db, clock.now);
+      callId = await seedCall(db, clock.now);
       // Nordic Enzyme Labs' two applications: one submitted only (no letter), one approved, which issues its letter.
       unlettered = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 50_000 });
       ({ applicationId: id, reference } = await insertApproved(db, {
@@ -63,6 +64,41 @@ for (const engine of testDatabases()) {
 
     after(async () => {
       await db.destroy();
+    });
+
+    describe("a letter whose PDF is still being written after the approval", () => {
+      it("shows the page after an approval with the stored letter, and a letter whose PDF is not yet stored as being written", async () => {
+        const manager = await as("manager@demo.test");
+        const approveThroughPage = async (appId: number) => {
+          const res = await postForm(manager, `/manager/applications/${appId}`, `/manager/applications/${appId}/approve`, {});
+          expect(res.status, res.text.slice(0, 300)).to.equal(303);
+        };
+        // The page the approval leads to waits for the letter this process is writing.
+        const written = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
+        await approveThroughPage(written);
+        const page = (await manager.get(`/manager/applications/${written}`)).text;
+        const stored = defined(await db("award_letters").where({ application_id: written }).first("reference", "sha256"), "stored letter");
+        expect(page).to.include(stored.reference).and.to.include(stored.sha256);
+
+        // The PDF cannot be stored (a full disk): the letter is decided and shown as being written.
+        const pending = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "MG", requestedCents: 50_000 });
+        await withLettersRefused(db, async () => {
+          await approveThroughPage(pending);
+          await lettersWritten(db);
+        });
+        const reference = defined(await db("pending_award_letters").where({ application_id: pending }).first("reference"), "pending letter").reference;
+        const waiting = (await manager.get(`/manager/applications/${pending}`)).text;
+        expect(waiting).to.include(reference).and.to.include("PDF being written").and.not.to.include("SHA-256");
+        expect((await (await as("amager@demo.test")).get(`/applications/${pending}`)).text).to.include(`/applications/${pending}/award-letter.pdf`);
+
+        // Asked for, the letter is written then and there, from the facts the approval recorded.
+        const res = await download(await as("amager@demo.test"), pending);
+        expect(res.status).to.equal(200);
+        const now = defined(await db("award_letters").where({ application_id: pending }).first("reference", "sha256"), "letter stored on download");
+        expect(now.reference).to.equal(reference);
+        expect(sha256Hex(res.body as Buffer)).to.equal(now.sha256);
+        expect((await manager.get(`/manager/applications/${pending}`)).text).to.include(now.sha256).and.not.to.include("PDF being written");
+      });
     });
 
     describe("GET /applications/:id/award-letter.pdf", () => {

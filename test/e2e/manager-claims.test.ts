@@ -25,7 +25,7 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
   async function approvedWithClaim(type: "MG" | "IN", email = "sme@demo.test") {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email, callId, type, requestedCents: type === "MG" ? 50_000 : undefined });
-    await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), id, {});
+    await (await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), id, {})).letterWritten;
     const claimId = await insertClaim(db, id, [
       { incurredOn: "2027-04-10", currency: "EUR", originalMinor: 20_000, description: "Flight" },
       { incurredOn: "2027-04-11", currency: "DKK", originalMinor: 200_000, description: "Hotel in Copenhagen" },

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { lettersWritten } from "../../server/services/letters/letters";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { readCeilings, verifyLedgerTotals } from "../../server/services/finance/budget";
@@ -99,6 +100,7 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(Number(row.approved_cents)).to.equal(400_000);
     expect(row.approved_on).to.equal("2027-03-01");
     expect(row.completion_deadline).to.be.a("string");
+    await lettersWritten(db);
     expect(await db("award_letters").where({ application_id: id }).first()).to.not.equal(undefined);
     expect((await manager.get(`/manager/applications/${id}`)).text).to.include(`/applications/${id}/award-letter.pdf`);
     const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;

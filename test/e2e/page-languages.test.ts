@@ -71,7 +71,7 @@ for (const engine of testDatabases()) {
         _csrf: csrfFrom(check), truthful: "on", smeStatus: "on", deMinimisComplete: "on", noDoubleFunding: "on",
       }).expect(303);
       clock.set("2027-03-05T09:00:00Z");
-      await approve(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), id, { amountCents: 40_000 });
+      await (await approve(testContext(db, await actorByEmail(db, "admin@demo.test"), clock.now), id, { amountCents: 40_000 })).letterWritten;
       const page = (await da(`/applications/${id}`).expect(200)).text;
       expect(page).to.include("Acceptér tilsagnet").and.include("Hent tilsagnsbrevet");
       await sme.post(`/applications/${id}/accept`).set("Cookie", DANISH).type("form").send({ _csrf: csrfFrom(page) }).expect(303);

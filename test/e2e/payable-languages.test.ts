@@ -30,7 +30,7 @@ for (const engine of testDatabases()) {
     async function verifiedClaim() {
       const callId = await seedCall(w.db, w.clock.now);
       const id = await insertSubmitted(w.db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 50_000 });
-      await approve(testContext(w.db, await actorByEmail(w.db, "manager@demo.test"), w.clock.now), id, {});
+      await (await approve(testContext(w.db, await actorByEmail(w.db, "manager@demo.test"), w.clock.now), id, {})).letterWritten;
       const claimId = await insertClaim(w.db, id, [
         { incurredOn: "2027-04-10", currency: "EUR", originalMinor: 20_000, description: "Flight" },
         { incurredOn: "2027-04-11", currency: "DKK", originalMinor: 200_000, description: "Hotel in Copenhagen" },

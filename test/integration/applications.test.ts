@@ -154,7 +154,7 @@ for (const engine of testDatabases()) {
       const other = testContext(db, await actorByEmail(db, "oresund@demo.test"), clock.now);
       const first = await createDraft(other, callId, "IN", input);
       await submitApplication(other, first, DECL);
-      await approve(managerCtx, first, {});
+      await (await approve(managerCtx, first, {})).letterWritten;
       const next = await createDraft(other, callId, "MG", { ...input, costTravelCents: 10_000, activityStart: "2027-07-10", activityEnd: "2027-07-11" });
       const err = await refusal(submitApplication(other, next, DECL));
       expect(err).to.be.instanceOf(RuleViolationError);
@@ -169,7 +169,7 @@ for (const engine of testDatabases()) {
       const other = testContext(db, await actorByEmail(db, "amager@demo.test"), clock.now);
       const id = await createDraft(other, callId, "IN", input);
       await submitApplication(other, id, DECL);
-      await approve(managerCtx, id, {});
+      await (await approve(managerCtx, id, {})).letterWritten;
       clock.set("2027-03-03T09:00:00Z");
       await acceptAward(other, id);
       clock.set("2027-07-01T09:00:00Z");

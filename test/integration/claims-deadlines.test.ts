@@ -41,7 +41,7 @@ for (const engine of testDatabases()) {
     /** An accepted Meet & Greet approved on 1 March 2027, activity 10-12 April, claim deadline 29 June. */
     async function acceptedVoucher(email: string, callId: number): Promise<number> {
       const id = await insertSubmitted(db, { email, callId, type: "MG", requestedCents: 50_000 });
-      await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), id, {});
+      await (await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), id, {})).letterWritten;
       return id;
     }
     const accept = async (email: string, id: number) => acceptAward(testContext(db, await actorByEmail(db, email), clock.now), id);
@@ -147,7 +147,7 @@ for (const engine of testDatabases()) {
       const callId = await seedCall(db, clock.now);
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const insight = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", activityStart: "2027-03-01" });
-      await approve(manager, insight, {});
+      await (await approve(manager, insight, {})).letterWritten;
       expect(defined(await db("applications").where({ id: insight }).first()).state).to.equal("approved");
       const mg = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 40_000, activityStart: "2027-03-01" });
       const err = await refusal(approve(manager, mg, {}));
@@ -168,13 +168,13 @@ for (const engine of testDatabases()) {
       const newCall = await seedCall(db, clock.now);
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const inOld = await insertSubmitted(db, { email: "sme@demo.test", callId: oldCall, type: "IN", activityStart: "2027-03-01" });
-      await approve(manager, inOld, {});
+      await (await approve(manager, inOld, {})).letterWritten;
       expect(defined(await db("applications").where({ id: inOld }).first()).claim_deadline).to.equal("2027-09-27"); // 180 + 30 days
       const inNew = await insertSubmitted(db, { email: "oresund@demo.test", callId: newCall, type: "IN", activityStart: "2027-03-01" });
       const err = await refusal(approve(manager, inNew, {}));
       expect((err as RuleViolationError).rule).to.equal("R11");
       await db("applications").where({ id: inNew }).update({ activity_start: "2027-03-02", activity_end: "2027-03-05" });
-      await approve(manager, inNew, {});
+      await (await approve(manager, inNew, {})).letterWritten;
       expect(defined(await db("applications").where({ id: inNew }).first()).claim_deadline).to.equal("2027-10-27"); // 180 + 60 days
     });
   });

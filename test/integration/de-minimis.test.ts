@@ -43,7 +43,7 @@ for (const engine of testDatabases()) {
       const r9 = (await findingsFor(db, manager, app, { stage: "approve", amountCents: 400_000 })).find((f) => f.rule === "R9")!;
       expect(r9.message).to.include(`last three years ${formatMoney(expectedEarlier)} plus this award ${formatMoney(400_000)}`);
 
-      await approve(manager, id, {});
+      await (await approve(manager, id, {})).letterWritten;
       const letter = await awardLetterData(db, manager, id, { reference: "IN2LS-2027-DK-IN-0001", issuedAt: "2027-03-01T10:00:00.000Z" });
       expect(letter.deMinimis.declaredLastThreeYearsCents + letter.deMinimis.earlierProgrammeAwardsCents).to.equal(expectedEarlier);
       expect(letter.deMinimis).to.include({ declaredLastThreeYearsCents: 1_234_500, earlierProgrammeAwardsCents: 45_000 });

@@ -26,7 +26,7 @@ for (const engine of testDatabases()) {
       const callId = await seedCall(db, clock.now, { totalCents: 450_000 });
       const app = buildApp(db, { clock: clock.now });
       const first = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
-      await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), first, {});
+      await (await approve(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), first, {})).letterWritten;
       const a = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
       const b = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "MG", requestedCents: 50_000 });
       const m1 = await signIn(app, "manager@demo.test");
@@ -71,8 +71,8 @@ for (const engine of testDatabases()) {
       const manager = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
       const idle = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 50_000 });
       const claimed = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 30_000 });
-      await approve(manager, idle, {});
-      await approve(manager, claimed, {});
+      await (await approve(manager, idle, {})).letterWritten;
+      await (await approve(manager, claimed, {})).letterWritten;
       const claimId = await insertClaim(db, claimed, [{ incurredOn: "2027-04-10", currency: "EUR", originalMinor: 30_000 }]);
       const row = defined(await db("applications").where({ id: idle }).first(), "row");
       expect([row.completion_deadline, row.claim_deadline]).to.deep.equal(["2027-05-30", "2027-06-29"]);

@@ -26,14 +26,17 @@ for (const engine of testDatabases()) {
     after(() => db.destroy());
 
     /** The manager approves while the database refuses letters: the letter is decided and left pending, as a crash after the commit leaves it. */
-    const approvedWithLetterPending = (id: number) => withLettersRefused(db, () => approve(ctx, id, {}));
+    const approvedWithLetterPending = (id: number, as = ctx) => withLettersRefused(db, async () => {
+      const approved = await approve(as, id, {});
+      return { ...approved, letter: await approved.letterWritten };
+    });
 
     const letterRows = async (id: number) => ({
       stored: await db("award_letters").where({ application_id: id }).first(),
       pending: await db("pending_award_letters").where({ application_id: id }).first(),
     });
 
-    it("commits the decision with the letter's facts first and stores the PDF in a later transaction", async () => {
+    it("commits the decision with the letter's facts first, answers, and stores the PDF in a later transaction", async () => {
       const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
       // Runs right after the approval's transaction commits (it queued the applicant's e-mail); one
       // query, so it sees the database as the commit left it.
@@ -45,6 +48,9 @@ for (const engine of testDatabases()) {
       });
       try {
         const result = await approve(ctx, id, {});
+        const first = await Promise.race([result.letterWritten.then(() => "letter stored"), new Promise((resolve) => setImmediate(() => resolve("answered")))]);
+        expect(first, "the approval answers without waiting for its letter's PDF").to.equal("answered");
+        await result.letterWritten;
         expect(atCommit, "the approval's transaction committed").not.to.equal(undefined);
         const seen = await atCommit!;
         expect(seen?.reference, "the letter's facts committed with the decision").to.equal(result.letterReference);
@@ -68,7 +74,7 @@ for (const engine of testDatabases()) {
     it("stores a letter left pending by a crash from its recorded facts, byte for byte, once", async () => {
       const id = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
       // The approval commits, then the process "dies" before storing the PDF.
-      expect((await approvedWithLetterPending(id)).letterStored).to.equal(false);
+      expect((await approvedWithLetterPending(id)).letter).to.equal(null);
       const pending = (await letterRows(id)).pending!;
       expect(pending).not.to.equal(undefined);
       const expected = await renderAwardLetter(JSON.parse(pending.data_json) as AwardLetterData);
@@ -101,6 +107,7 @@ for (const engine of testDatabases()) {
       await approvedWithLetterPending(a);
       const b = await insertSubmitted(db, { email: "hillerod@demo.test", callId, type: "MG", requestedCents: 50_000 });
       const approved = await approve(ctx, b, {});
+      await approved.letterWritten;
       const aRef = (await db("pending_award_letters").where({ application_id: a }).first("reference"))!.reference;
       expect(pendingRefs).to.deep.equal([]);
       expect(approved.letterReference).not.to.equal(aRef);
@@ -113,8 +120,8 @@ for (const engine of testDatabases()) {
       await db("schemes").update({ block_while_claim_open: false });
       const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "CO" });
       const reported: unknown[] = [];
-      const result = await withLettersRefused(db, () => approve({ ...ctx, reportError: (err) => reported.push(err) }, id, {}));
-      expect(result.letterStored).to.equal(false);
+      const result = await approvedWithLetterPending(id, { ...ctx, reportError: (err) => reported.push(err) });
+      expect(result.letter).to.equal(null);
       expect(reported).to.have.length(1);
       expect((await db("applications").where({ id }).first("state"))?.state).to.equal("approved");
       const rows = await letterRows(id);

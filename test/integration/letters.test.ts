@@ -6,7 +6,7 @@ import path from "node:path";
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { ConflictError, NotFoundError, ValidationError } from "../../server/errors";
-import { renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
+import { type AwardLetterData, renderAwardLetter, sha256Hex } from "../../server/letters/award-letter";
 import type { ServiceContext } from "../../server/services/platform/context";
 import { approve, cancel } from "../../server/services/review/decisions";
 import { setUserLanguage } from "../../server/services/people/language";
@@ -51,7 +51,8 @@ async function submittedInOwnCall(db: Db, o: ApprovedOptions): Promise<number> {
 
 /** `manager` approves through the review service at the suite's clock time on `approvedOn`; says whether the letter was stored. */
 async function approveOn(db: Db, o: ApprovedOptions, id: number): Promise<boolean> {
-  return (await approve(testContext(db, await actorByEmail(db, o.manager), () => new Date(approvalMoment(o))), id, {})).letterStored;
+  const approved = await approve(testContext(db, await actorByEmail(db, o.manager), () => new Date(approvalMoment(o))), id, {});
+  return (await approved.letterWritten) !== null;
 }
 
 /**
@@ -335,8 +336,22 @@ for (const engine of testDatabases()) {
         await rejection(getAwardLetter(other, id), NotFoundError);
       });
 
-      it("is 'not found' for an approved application without a letter", async () => {
+      it("writes a letter still pending when it is asked for, from its recorded facts, as the product's own work", async () => {
         const id = await approvedWithoutLetter(db, dkInsight());
+        const pending = defined(await db("pending_award_letters").where({ application_id: id }).first(), "pending letter");
+        const expected = await renderAwardLetter(JSON.parse(pending.data_json) as AwardLetterData);
+        const sme = testContext(db, await actorByEmail(db, "sme@demo.test"), clock.now);
+        const got = await getAwardLetter(sme, id);
+        expect(got.reference).to.equal(pending.reference);
+        expect(got.pdf.equals(expected)).to.equal(true);
+        expect(await db("pending_award_letters").where({ application_id: id })).to.have.length(0);
+        const issued = await db("audit_events").where({ action: "letter.issued", entity_id: String(id) }).select("actor_user_id");
+        expect(issued.map((e) => e.actor_user_id)).to.deep.equal([null]);
+        expect((await getAwardLetter(managerCtx, id)).pdf.equals(expected)).to.equal(true);
+      });
+
+      it("is 'not found' for an application that has no letter", async () => {
+        const id = await submittedInOwnCall(db, dkInsight());
         await rejection(getAwardLetter(managerCtx, id), NotFoundError);
       });
     });

@@ -162,6 +162,7 @@ export async function insertApproved(db: Db, opts: ApplicationOptions & { approv
   const applicationId = await insertSubmitted(db, opts);
   const approver = await actorByEmail(db, opts.approverEmail ?? "manager@demo.test");
   const approved = await approve(testContext(db, approver, () => new Date(opts.approvedAt ?? SPRING_2027.approvedAt)), applicationId, {});
+  await approved.letterWritten;
   return { applicationId, reference: approved.letterReference };
 }
 

@@ -16,6 +16,7 @@ import { localDate } from "../../domain/time";
 import { applicationQuery, loadApplication, toApplication } from "./records";
 import { completeness, costsTotal, COUNTERPART_KINDS, eligibilityFor, hasConfirmedEmail, requireCompany } from "./checks";
 import { entityTimeline } from "../platform/audit";
+import { letterOnRecord } from "../letters/letters";
 import { nowIso, type ServiceContext, type Trx } from "../platform/context";
 import { readCeilings } from "../finance/budget";
 import { callVoucherType, callVoucherTypes, callVoucherTypesOf, listRegions } from "../scheme/reference";
@@ -101,7 +102,7 @@ export async function listCompanyApplications(ctx: ServiceContext) {
 export async function applicationDetail(ctx: ServiceContext, id: number) {
   const app = await loadApplication(ctx, id);
   const timeline = await entityTimeline(ctx, "application", id);
-  const letter = await ctx.db("award_letters").where({ application_id: id }).first("id", "reference", "issued_at");
+  const letter = await letterOnRecord(ctx.db, id);
   const claimRows = (await ctx.db("claims").where({ application_id: id }).orderBy("id", "desc")).map(toClaim);
   const claims = [];
   for (const c of claimRows) {
@@ -125,7 +126,7 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
   const applicantActions = ctx.actor?.role === "applicant" ? allowedActions(currentState, "applicant") : [];
   return {
     app, currentState, applicantActions, claimWindow: applicantActions.includes("claim") ? claimWindow(app, today) : null,
-    timeline, letter: letter ? { reference: letter.reference, issuedAt: letter.issued_at } : null,
+    timeline, letter,
     claims, attachments, total: costsTotal(app),
     findings: app.eligibilityJson ? (JSON.parse(app.eligibilityJson) as Finding[]) : [],
   };

@@ -165,13 +165,70 @@ async function storeRendered(trx: Trx, ctx: ServiceContext, letter: DecidedLette
 }
 
 /**
+ * The letters this process is writing now, per database and application: whoever needs one of them
+ * (its page, its download, the sweep) waits for that write instead of rendering the letter again.
+ */
+const writing = new WeakMap<Db, Map<number, Promise<IssuedLetter>>>();
+
+function writesOn(db: Db): Map<number, Promise<IssuedLetter>> {
+  let writes = writing.get(db);
+  if (!writes) writing.set(db, (writes = new Map<number, Promise<IssuedLetter>>()));
+  return writes;
+}
+
+/**
  * Writes the decided letter's PDF outside any transaction and stores it with its SHA-256 in a
  * short one. Safe to call more than once and from several servers: the letter is stored once.
  */
-export async function storeAwardLetter(ctx: ServiceContext, letter: DecidedLetter | IssuedLetter): Promise<IssuedLetter> {
-  if (!isDecided(letter)) return letter;
-  const pdf = await renderAwardLetter(letter.data, letter.markup);
-  return inTransaction(ctx, (trx) => storeRendered(trx, ctx, letter, pdf));
+export function storeAwardLetter(ctx: ServiceContext, letter: DecidedLetter | IssuedLetter): Promise<IssuedLetter> {
+  if (!isDecided(letter)) return Promise.resolve(letter);
+  const writes = writesOn(ctx.db);
+  const under = writes.get(letter.applicationId);
+  if (under) return under;
+  const write = (async () => {
+    const pdf = await renderAwardLetter(letter.data, letter.markup);
+    return inTransaction(ctx, (trx) => storeRendered(trx, ctx, letter, pdf));
+  })().finally(() => writes.delete(letter.applicationId));
+  writes.set(letter.applicationId, write);
+  return write;
+}
+
+/** Settles once every letter this process has started writing on `db` is stored or has failed (shutdown, tests). */
+export async function lettersWritten(db: Db): Promise<void> {
+  await Promise.allSettled([...writesOn(db).values()]);
+}
+
+/** A letter as its application's pages show it: `sha256` is null while the PDF is still being written. */
+export interface LetterOnRecord {
+  reference: string;
+  sha256: string | null;
+  issuedAt: string;
+}
+
+/**
+ * The application's award letter, stored or still being written. A write under way in this
+ * process is waited for (it takes a few milliseconds), so the page after an approval shows the
+ * stored letter; a letter another server is writing, or whose write failed, shows as pending.
+ */
+export async function letterOnRecord(db: Db, applicationId: number): Promise<LetterOnRecord | null> {
+  await writesOn(db).get(applicationId)?.catch(() => undefined);
+  const stored = await db("award_letters").where({ application_id: applicationId }).first("reference", "sha256", "issued_at");
+  if (stored) return { reference: stored.reference, sha256: stored.sha256, issuedAt: stored.issued_at };
+  const pending = await db("pending_award_letters").where({ application_id: applicationId }).first("reference", "issued_at");
+  return pending ? { reference: pending.reference, sha256: null, issuedAt: pending.issued_at } : null;
+}
+
+/**
+ * Makes sure the application's letter is stored before a download reads it: a write under way in
+ * this process is waited for, and a letter decided but not yet stored is written now (as the sweep
+ * would), so a download never waits for the sweep.
+ */
+async function letterStored(ctx: ServiceContext, applicationId: number): Promise<void> {
+  await writesOn(ctx.db).get(applicationId)?.catch(() => undefined);
+  if (await ctx.db("award_letters").where({ application_id: applicationId }).first("id")) return;
+  const state = await inTransaction(ctx, (trx) => letterState(trx, applicationId));
+  // Finishing the approval's letter is the product's own work, not the reader's.
+  if (state.kind === "pending") await storeAwardLetter({ ...ctx, actor: null }, state.letter);
 }
 
 /**
@@ -216,6 +273,7 @@ export interface StoredLetter {
 /** The stored letter, for whoever may see the application (else 404, as for any application). */
 export async function getAwardLetter(ctx: ServiceContext, applicationId: number): Promise<StoredLetter> {
   const app = await loadApplication(ctx, applicationId);
+  await letterStored(ctx, app.id);
   const row = await ctx.db("award_letters").where({ application_id: app.id }).first("reference", "pdf", "sha256");
   if (!row) throw new NotFoundError(msg("errors:letters.noLetter"));
   return { ...toStoredLetterFile(row), cancelled: app.state === "cancelled" };
@@ -227,6 +285,7 @@ export async function getAwardLetter(ctx: ServiceContext, applicationId: number)
  */
 export async function getReferenceLetter(ctx: ServiceContext, applicationId: number): Promise<{ reference: string; language: string; pdf: Buffer }> {
   const app = await loadApplication(ctx, applicationId);
+  await letterStored(ctx, app.id);
   const row = await ctx.db("award_letters").where({ application_id: app.id }).first("reference", "language", "data_json");
   if (!row) throw new NotFoundError(msg("errors:letters.noLetter"));
   if (row.data_json === null) throw new NotFoundError(msg("errors:letters.noReferenceRendering"));

@@ -11,7 +11,7 @@ import { notifyCompany } from "../applications/notify";
 import { commit, commitmentOf, readCeilings, release } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
-import { decideAwardLetter, storeAwardLetter } from "../letters/letters";
+import { decideAwardLetter, type IssuedLetter, storeAwardLetter } from "../letters/letters";
 import { callVoucherType } from "../scheme/reference";
 import { assertNoConflict, requireDecider } from "./conflicts";
 import { approvalFindings, skippedReserve, skipRefusal } from "./decision-facts";
@@ -53,8 +53,11 @@ export interface ApprovalResult {
   amountCents: Cents;
   letterReference: string;
   completionDeadline: string;
-  /** False when the PDF could not be written right after the commit: the letter is pending and the sweep stores it. */
-  letterStored: boolean;
+  /**
+   * The letter's PDF being written and stored after the commit. Never rejects: null when the
+   * write failed (reported through ctx.reportError), which leaves the letter pending for the sweep.
+   */
+  letterWritten: Promise<IssuedLetter | null>;
 }
 
 /**
@@ -107,15 +110,15 @@ export async function approve(ctx: ServiceContext, id: number, input: { amountCe
     });
     return { result: { amountCents: amount, letterReference: letter.reference, completionDeadline }, letter };
   });
-  // The letter's PDF is written after the commit, outside the write lock (services/letters).
-  // The approval has committed: a failure to write the PDF now must not present it as refused.
-  try {
-    await storeAwardLetter(ctx, letter);
-    return { ...result, letterStored: true };
-  } catch (err) {
+  // The letter's PDF is written after the commit, outside the write lock, and the approval answers
+  // without waiting for it: the decision, the letter's number and its facts are already committed,
+  // and a page that shows the letter waits for the write (services/letters). A failure to write
+  // the PDF must not present the committed approval as refused.
+  const letterWritten = storeAwardLetter(ctx, letter).catch((err: unknown) => {
     ctx.reportError?.(err);
-    return { ...result, letterStored: false };
-  }
+    return null;
+  });
+  return { ...result, letterWritten };
 }
 
 export async function reject(ctx: ServiceContext, id: number, input: { templateId?: number | null; reason?: string }): Promise<void> {

@@ -22,6 +22,7 @@ import { nowIso } from "../platform/context";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 import { conflictsOn, requireDecider, type Handover } from "./conflicts";
 import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve } from "./decision-facts";
+import { letterOnRecord, type LetterOnRecord } from "../letters/letters";
 
 /* The manager's pages: the review queue, an application under review, its decisions. */
 
@@ -146,7 +147,7 @@ export interface ApplicationReview {
   ownConflict: Conflict | null;
   conflicts: ConflictListed[];
   handover: Handover | null;
-  letter: { reference: string; sha256: string } | null;
+  letter: LetterOnRecord | null;
   commitment: { committedCents: Cents; releasedCents: Cents; paidCents: Cents } | null;
   templates: RejectionTemplate[];
   /** When approving now would skip an earlier reserve-listed application that fits: why a reason is asked for. */
@@ -170,7 +171,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
     listRegions(db),
     db("attachments").where({ application_id: id }).orderBy("id").select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id"),
     conflictsOn(db, id, actor.id),
-    db("award_letters").where({ application_id: id }).first("reference", "sha256"),
+    letterOnRecord(db, id),
     holdingsOf(db, id),
     actions.includes("approve") ? skippedReserve(db, app) : null,
     companyHistory(db, app.companyId, app.id, today),
@@ -192,7 +193,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
     ownConflict: conflicts.own,
     conflicts: conflicts.listed,
     handover: conflicts.handover,
-    letter: letterRow ? { reference: letterRow.reference, sha256: letterRow.sha256 } : null,
+    letter: letterRow,
     commitment: holdings,
     templates,
     skipped: skipped ? skippedFacts(skipped) : null,

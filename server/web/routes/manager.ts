@@ -290,7 +290,7 @@ managerRoutes.post("/manager/applications/:id/approve", staff, formRoute(applica
   const { amount, skipReason } = parseBody(approveSchema, req.body, msg("errors:fieldChecks.amountNotAccepted"));
   const result = await approve(req.ctx, id, { amountCents: amount, skipReason });
   const done = { amount: formatMoney(result.amountCents, pageLanguage(res)), reference: result.letterReference };
-  flash(req, "success", pageTranslator(res)(result.letterStored ? "manager:flash.approved" : "manager:flash.approvedPending", done));
+  flash(req, "success", pageTranslator(res)("manager:flash.approved", done));
   res.redirect(303, decisionPage(id));
 }));
 
