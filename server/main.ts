@@ -4,6 +4,7 @@ import { startBackgroundJobs, systemContext } from "./services/platform/jobs";
 import { lettersWritten, storePendingLetters } from "./services/letters/letters";
 import { loadTemplates } from "./services/platform/templates";
 import { seedDemoIfEmpty } from "../db/seeds/demo";
+import { startLetterWriter } from "./letters/letter-writer";
 import { createApp } from "./web/app";
 
 async function main(): Promise<void> {
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   // anyone can ask for them.
   await storePendingLetters(systemContext(db, config));
   if (config.env !== "production") await seedDemoIfEmpty(db, config);
+  startLetterWriter();
   const app = createApp({ db, config });
   const jobs = startBackgroundJobs(db, config);
   const listening = () => {

@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto";
 import type { AwardLetterData, LetterLanguage } from "./award-letter-data";
 import { renderAwardLetterMarkup } from "./award-letter-template";
-import { writeLetterPdf } from "./letter-pdf";
+import { type LetterPdfMeta, writeLetterPdf } from "./letter-pdf";
+import { writeLetterPdfInWorker } from "./letter-writer";
 
 export { type AwardLetterData, letterReference, LETTER_LANGUAGES, type LetterLanguage } from "./award-letter-data";
 export { loadLetterTemplates, renderAwardLetterMarkup } from "./award-letter-template";
@@ -21,10 +22,18 @@ export function sha256Hex(buf: Buffer): string {
 
 export type RenderedLetterMarkup = ReturnType<typeof renderAwardLetterMarkup>;
 
+function pdfMeta(data: AwardLetterData, language: LetterLanguage): LetterPdfMeta {
+  return { language, reference: data.reference, author: data.partner.name, issuedAt: data.issuedAt };
+}
+
 /** `rendered` is the data's markup when the caller has already made (and so checked) it. */
 export async function renderAwardLetter(data: AwardLetterData, rendered: RenderedLetterMarkup = renderAwardLetterMarkup(data)): Promise<Buffer> {
-  const { language, markup } = rendered;
-  return writeLetterPdf(markup, { language, reference: data.reference, author: data.partner.name, issuedAt: data.issuedAt });
+  return writeLetterPdf(rendered.markup, pdfMeta(data, rendered.language));
+}
+
+/** The same bytes as renderAwardLetter, laid out in the letter writer's thread (letter-writer.ts). */
+export async function renderAwardLetterInWorker(data: AwardLetterData, rendered: RenderedLetterMarkup = renderAwardLetterMarkup(data)): Promise<Buffer> {
+  return writeLetterPdfInWorker(rendered.markup, pdfMeta(data, rendered.language));
 }
 
 const LANGUAGE_IN_ENGLISH: Record<LetterLanguage, string> = { en: "English", da: "Danish", de: "German", fr: "French", nl: "Dutch" };

@@ -13,6 +13,7 @@ import {
   letterReference,
   type RenderedLetterMarkup,
   renderAwardLetter,
+  renderAwardLetterInWorker,
   renderAwardLetterMarkup,
   renderReferenceLetter,
   sha256Hex,
@@ -186,7 +187,7 @@ export function storeAwardLetter(ctx: ServiceContext, letter: DecidedLetter | Is
   const under = writes.get(letter.applicationId);
   if (under) return under;
   const write = (async () => {
-    const pdf = await renderAwardLetter(letter.data, letter.markup);
+    const pdf = await renderAwardLetterInWorker(letter.data, letter.markup);
     return inTransaction(ctx, (trx) => storeRendered(trx, ctx, letter, pdf));
   })().finally(() => writes.delete(letter.applicationId));
   writes.set(letter.applicationId, write);

@@ -7,8 +7,10 @@ import { RuleViolationError, ValidationError } from "../../../server/errors";
 import { renderText } from "../../../server/i18n/messages";
 import {
   type AwardLetterData,
+  LETTER_LANGUAGES,
   letterReference,
   renderAwardLetter,
+  renderAwardLetterInWorker,
   renderAwardLetterMarkup,
   sha256Hex,
 } from "../../../server/letters/award-letter";
@@ -192,6 +194,15 @@ describe("award letter (R13)", () => {
       expect(again.equals(pdf)).to.equal(true);
       const later = await renderAwardLetter(letterData({ issuedAt: "2026-11-22T23:30:01Z" }));
       expect(later.equals(pdf)).to.equal(false);
+    });
+
+    it("gives the same bytes when laid out in the letter writer's thread, in every language", async () => {
+      for (const language of LETTER_LANGUAGES) {
+        const data = letterData({ language });
+        const [here, apart] = [await renderAwardLetter(data), await renderAwardLetterInWorker(data)];
+        expect(sha256Hex(apart), language).to.equal(sha256Hex(here));
+      }
+      expect((await renderAwardLetterInWorker(letterData())).equals(pdf)).to.equal(true);
     });
 
     it("changes its SHA-256 when one byte is changed", () => {
