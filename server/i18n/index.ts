@@ -86,8 +86,10 @@ export function translator(language: PageLanguage): TFunction {
  * largest single cost of rendering a page. Passing the language with each call gives the same text.
  *
  * A text with placeholders is also looked up once per key (through namespaces and fallbacks) and
- * then filled in by i18next's own interpolator on each call. Options that change which text a key
- * resolves to (a count's plural, a context, a default) still go through i18next every time.
+ * then filled in by i18next's own interpolator on each call. A count picks its plural form through
+ * i18next's plural resolver and then goes the same way, when the language has that form. Other
+ * options that change which text a key resolves to (a context, a default) still go through
+ * i18next every time.
  */
 const RESOLVING_OPTIONS = new Set(["count", "context", "ordinal", "defaultValue", "lng", "lngs", "ns", "keyPrefix", "replace", "interpolation", "postProcess", "returnObjects", "returnDetails", "joinArrays"]);
 /** i18next's default nesting prefix: a text that nests another key is resolved by i18next each time. */
@@ -97,14 +99,31 @@ function boundTo(language: string): TFunction {
   const instance = i18n();
   const templates = new Map<string, string | null>();
   const full = (key: string | string[], options?: Record<string, unknown>) => instance.t(key, options ? { ...options, lng: language } : { lng: language });
-  const bound = (key: string | string[], options?: Record<string, unknown>): string => {
-    if (typeof key !== "string" || (options && Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k)))) return full(key, options);
+  const templateOf = (key: string): string | null => {
     let template = templates.get(key);
     if (template === undefined) {
       const raw: unknown = instance.t(key, { lng: language, skipInterpolation: true });
       template = typeof raw === "string" && !raw.includes(NESTING) ? raw : null;
       templates.set(key, template);
     }
+    return template;
+  };
+  const pluralForms = new Map<string, boolean>();
+  const hasForm = (form: string): boolean => {
+    let has = pluralForms.get(form);
+    if (has === undefined) pluralForms.set(form, (has = instance.exists(form, { lng: language })));
+    return has;
+  };
+  const bound = (key: string | string[], options?: Record<string, unknown>): string => {
+    if (typeof key !== "string") return full(key, options);
+    if (options && Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k))) {
+      const count = options.count;
+      if (typeof count !== "number" || Object.keys(options).some((k) => k !== "count" && RESOLVING_OPTIONS.has(k))) return full(key, options);
+      const form = `${key}${instance.services.pluralResolver.getSuffix(language, count)}`;
+      const template = hasForm(form) ? templateOf(form) : null;
+      return template === null ? full(key, options) : instance.services.interpolator.interpolate(template, options, language, {});
+    }
+    const template = templateOf(key);
     if (template === null) return full(key, options);
     if (options) return instance.services.interpolator.interpolate(template, options, language, {});
     // Without values a text with placeholders is left to i18next, which decides what an unfilled one shows.

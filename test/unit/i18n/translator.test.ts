@@ -62,4 +62,27 @@ describe("translator", () => {
     expect(t("finance:ledger.totals.caption", { count: 7 })).to.equal(i18n().t("finance:ledger.totals.caption", { count: 7, lng: "da" }));
     expect(t("finance:ledger.totals.caption", { count: 1 })).to.not.equal(t("finance:ledger.totals.caption", { count: 7 }));
   });
+
+  for (const language of PAGE_LANGUAGES) {
+    it(`gives every ${language} text with plural forms, for any count, as i18next does`, () => {
+      const t = translator(language);
+      // Base keys of plural forms in any language, so that a form one language lacks falls back as in i18next.
+      const bases = new Set<string>();
+      const walk = (tree: Tree, prefix: string) => {
+        for (const [k, v] of Object.entries(tree)) {
+          const key = prefix.endsWith(":") ? `${prefix}${k}` : `${prefix}.${k}`;
+          if (typeof v !== "string") walk(v, key);
+          else if (/_(zero|one|two|few|many|other)$/.test(k)) bases.add(key.replace(/_(zero|one|two|few|many|other)$/, ""));
+        }
+      };
+      for (const lang of Object.values(store)) for (const [ns, tree] of Object.entries(lang)) walk(tree, `${ns}:`);
+      expect(bases.size).to.be.greaterThan(5);
+      for (const key of bases) {
+        for (const count of [0, 1, 2, 3, 5, 11, 21, 101, 1.5]) {
+          const values = { count, name: "N", reference: "R", amount: "A", days: 3 };
+          expect(t(key, values), `${key} ${count}`).to.equal(i18n().t(key, { ...values, lng: language }));
+        }
+      }
+    });
+  }
 });
