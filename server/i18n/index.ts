@@ -108,6 +108,8 @@ function boundTo(language: string): TFunction {
     }
     return template;
   };
+  // i18next types its services loosely; this is the one method used.
+  const plurals = instance.services.pluralResolver as { getSuffix(language: string, count: number): string };
   const pluralForms = new Map<string, boolean>();
   const hasForm = (form: string): boolean => {
     let has = pluralForms.get(form);
@@ -119,7 +121,7 @@ function boundTo(language: string): TFunction {
     if (options && Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k))) {
       const count = options.count;
       if (typeof count !== "number" || Object.keys(options).some((k) => k !== "count" && RESOLVING_OPTIONS.has(k))) return full(key, options);
-      const form = `${key}${instance.services.pluralResolver.getSuffix(language, count)}`;
+      const form = `${key}${plurals.getSuffix(language, count)}`;
       const template = hasForm(form) ? templateOf(form) : null;
       return template === null ? full(key, options) : instance.services.interpolator.interpolate(template, options, language, {});
     }
