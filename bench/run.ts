@@ -4,9 +4,9 @@
  *
  * - Pages: autocannon, 50 connections, against Voucherdesk in production mode (a child process)
  *   and against the bare-stack reference page (bare Express + Handlebars + knex, one query, 25 rows;
- *   another child process on the same database), measured in turns with each page, on the demo
- *   data and on the large programme (`npm run bench:seed` builds it; the pages on it are skipped
- *   with a note when it is missing).
+ *   another child process on the same database), on the demo data and on the large programme
+ *   (`npm run bench:seed` builds it; the pages on it are skipped with a note when it is missing),
+ *   all four measured in turns with each page.
  * - Exports: GET /finance/ledger.csv and .xlsx of a programme with about 100,000 ledger entries,
  *   each in a fresh server process (peak RSS above its baseline from /proc), against the sqlite3
  *   command-line tool running the same join.
@@ -132,25 +132,34 @@ function summed(runs: readonly Run[]): Load {
 }
 
 /*
- * A page and the bare reference are measured in turns (three rounds of a third of the time each),
- * so that the load of everything else on the machine, which drifts over minutes, weighs on both
- * alike and their ratio keeps its meaning. A page so slow that few requests finish in its time is
- * measured over a number of requests instead (two per connection), so that it still gets a rate.
+ * A page and the bare reference are measured in turns, on the demo data and on the large programme
+ * in the same rounds: [bare, page] on the demo data, then on the large programme, three rounds of
+ * a third of the time each. The load of everything else on the machine drifts over minutes (the
+ * reference alone moved by 40% between pages of one run); taken in the same rounds, it weighs on
+ * all four alike, so a page's ratio and its "large vs demo" keep their meaning. A page so slow
+ * that few requests finish in its time is measured over a number of requests instead (two per
+ * connection), so that it still gets a rate.
  */
-async function paired(bare: Target, page: Target, seconds: number, connections: number): Promise<{ page: Load; bare: Load }> {
+async function inTurns(pairs: readonly { bare: Target; page: Target }[], seconds: number, connections: number): Promise<{ page: Load; bare: Load }[]> {
   const slice = Math.max(1, Math.round(seconds / 3));
-  await run(bare, connections, { duration: Math.max(1, Math.round(seconds / 4)) });
-  await run(page, connections, { duration: Math.max(1, Math.round(seconds / 4)) });
-  const bareRuns: Run[] = [];
-  const pageRuns: Run[] = [];
+  const warmUp = Math.max(1, Math.round(seconds / 4));
+  const turns = pairs.map((pair) => ({ ...pair, bareRuns: [] as Run[], pageRuns: [] as Run[] }));
+  for (const t of turns) {
+    await run(t.bare, connections, { duration: warmUp });
+    await run(t.page, connections, { duration: warmUp });
+  }
   for (let round = 0; round < 3; round++) {
-    bareRuns.push(await run(bare, connections, { duration: slice }));
-    pageRuns.push(await run(page, connections, { duration: slice }));
+    for (const t of turns) {
+      t.bareRuns.push(await run(t.bare, connections, { duration: slice }));
+      t.pageRuns.push(await run(t.page, connections, { duration: slice }));
+    }
   }
-  if (pageRuns.reduce((n, r) => n + r.requests.total, 0) < connections * 2) {
-    pageRuns.splice(0, pageRuns.length, await run(page, connections, { amount: connections * 2 }));
+  const loads: { page: Load; bare: Load }[] = [];
+  for (const t of turns) {
+    const tooFew = t.pageRuns.reduce((n, r) => n + r.requests.total, 0) < connections * 2;
+    loads.push({ bare: summed(t.bareRuns), page: summed(tooFew ? [await run(t.page, connections, { amount: connections * 2 })] : t.pageRuns) });
   }
-  return { page: summed(pageRuns), bare: summed(bareRuns) };
+  return loads;
 }
 
 interface Page { name: string; path: string; user: string | null }
@@ -173,26 +182,33 @@ async function pagesOf(db: Db): Promise<Page[]> {
 
 interface PageResult { data: string; page: string; load: Load; bare: Load }
 
-async function measurePages(label: string, file: string, seconds: number, connections: number): Promise<PageResult[]> {
+/** One data set's product server and bare reference, with its pages and signed-in sessions. */
+interface DataSet { label: string; app: Server; bare: Server; pages: Page[]; cookies: Map<string, string> }
+
+async function openDataSet(label: string, file: string): Promise<DataSet> {
   const db = createDb({ sqliteFile: file });
   const pages = await pagesOf(db);
   await db.destroy();
-  const bareServer = await startServer("bare", file);
-  const server = await startServer("app", file);
+  const bare = await startServer("bare", file);
+  const app = await startServer("app", file);
+  const cookies = new Map<string, string>();
+  for (const p of pages) if (p.user && !cookies.has(p.user)) cookies.set(p.user, await signIn(app.base, p.user));
+  return { label, app, bare, pages, cookies };
+}
+
+async function measurePages(sets: readonly DataSet[], seconds: number, connections: number): Promise<PageResult[]> {
   const results: PageResult[] = [];
-  try {
-    const cookies = new Map<string, string>();
-    for (const p of pages) if (p.user && !cookies.has(p.user)) cookies.set(p.user, await signIn(server.base, p.user));
-    for (const p of pages) {
-      const { page: r, bare } = await paired(
-        { base: bareServer.base, path: "/", cookie: null },
-        { base: server.base, path: p.path, cookie: p.user ? cookies.get(p.user) ?? null : null }, seconds, connections);
-      console.log(`  ${label}: ${p.name} ${p.path}: ${r.rps.toFixed(0)} req/s against bare ${bare.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(3)}x), p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} not 2xx/errors` : ""}`);
-      results.push({ data: label, page: p.name, load: r, bare });
+  for (const name of sets[0]?.pages.map((p) => p.name) ?? []) {
+    const pairs = sets.map((set) => {
+      const p = set.pages.find((x) => x.name === name) ?? { name, path: "/", user: null };
+      return { set, path: p.path, bare: { base: set.bare.base, path: "/", cookie: null }, page: { base: set.app.base, path: p.path, cookie: p.user ? set.cookies.get(p.user) ?? null : null } };
+    });
+    const loads = await inTurns(pairs, seconds, connections);
+    for (const [i, { set, path: pagePath }] of pairs.entries()) {
+      const { page: r, bare } = loads[i] ?? { page: summed([]), bare: summed([]) };
+      console.log(`  ${set.label}: ${name} ${pagePath}: ${r.rps.toFixed(0)} req/s against bare ${bare.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(3)}x), p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} not 2xx/errors` : ""}`);
+      results.push({ data: set.label, page: name, load: r, bare });
     }
-  } finally {
-    await stop(server);
-    await stop(bareServer);
   }
   return results;
 }
@@ -311,9 +327,15 @@ async function main(): Promise<void> {
     const demoFile = await demoDatabase(dir);
     const pages: PageResult[] = [];
     if (want("pages")) {
-      pages.push(...await measurePages("demo", demoFile, seconds, connections));
-      if (hasLarge) pages.push(...await measurePages("large", largeFile, seconds, connections));
-      else console.log(`  large programme not found at ${values.large}: run npm run bench:seed -- --applications 20000`);
+      if (!hasLarge) console.log(`  large programme not found at ${values.large}: run npm run bench:seed -- --applications 20000`);
+      const sets: DataSet[] = [];
+      try {
+        sets.push(await openDataSet("demo", demoFile));
+        if (hasLarge) sets.push(await openDataSet("large", largeFile));
+        pages.push(...await measurePages(sets, seconds, connections));
+      } finally {
+        for (const set of sets) await Promise.all([stop(set.app), stop(set.bare)]);
+      }
     }
     let exports: ExportResult[] = [];
     if (want("exports")) {
