@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { lettersWritten } from "../../server/services/letters/letters";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { verifyLedgerTotals } from "../../server/services/finance/budget";
@@ -19,7 +20,11 @@ for (const engine of testDatabases()) {
       ({ db, clock, app } = await startManagerWorld(engine));
       manager = await signIn(app, "manager@demo.test");
     });
-    afterEach(() => db.destroy());
+    afterEach(async () => {
+      // Letters the approvals through HTTP are still writing are stored before the database closes.
+      await lettersWritten(db);
+      await db.destroy();
+    });
 
     const state = async (id: number) => defined(await db("applications").where({ id }).first("state")).state;
 

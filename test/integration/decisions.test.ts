@@ -8,6 +8,7 @@ import { approve } from "../../server/services/review/decisions";
 import { rejectClaim } from "../../server/services/claims/verification";
 import { runDailyJobs } from "../../server/services/platform/jobs";
 import { insertClaim, insertSubmitted, seedCall } from "../support/journey";
+import { lettersWritten } from "../../server/services/letters/letters";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
@@ -20,7 +21,11 @@ for (const engine of testDatabases()) {
       db = await engine.create();
       await seedDemoData(db, clock.now);
     });
-    afterEach(() => db.destroy());
+    afterEach(async () => {
+      // Letters the approvals through HTTP are still writing are stored before the database closes.
+      await lettersWritten(db);
+      await db.destroy();
+    });
 
     it("two managers approving the last EUR 500 at once: one succeeds, the other is told the budget is exhausted", async () => {
       const callId = await seedCall(db, clock.now, { totalCents: 450_000 });
@@ -46,6 +51,7 @@ for (const engine of testDatabases()) {
       const total = (await readCeilings(db, callId)).find((c) => c.key === "total")!;
       expect(total.committedCents - total.releasedCents).to.equal(450_000);
       expect((await verifyLedgerTotals(db, callId)).every((c) => c.ok)).to.equal(true);
+      await lettersWritten(db);
       expect(await db("award_letters").count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(2);
     });
 
