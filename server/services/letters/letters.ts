@@ -75,10 +75,10 @@ async function nextSequence(trx: Trx, prefix: string): Promise<number> {
 
 type LetterState = { kind: "stored"; letter: IssuedLetter } | { kind: "pending"; letter: DecidedLetter } | { kind: "none" };
 
-async function letterState(trx: Trx, applicationId: number): Promise<LetterState> {
-  const existing = await trx("award_letters").where({ application_id: applicationId }).first("reference", "sha256");
+async function letterState(db: Db | Trx, applicationId: number): Promise<LetterState> {
+  const existing = await db("award_letters").where({ application_id: applicationId }).first("reference", "sha256");
   if (existing) return { kind: "stored", letter: { reference: existing.reference, sha256: existing.sha256 } };
-  const pending = await trx("pending_award_letters").where({ application_id: applicationId }).first();
+  const pending = await db("pending_award_letters").where({ application_id: applicationId }).first();
   if (pending) {
     return {
       kind: "pending",
@@ -194,6 +194,11 @@ export function storeAwardLetter(ctx: ServiceContext, letter: DecidedLetter | Is
   return write;
 }
 
+/** Settles once the letter this process is writing for the application, if any, is stored or has failed. */
+async function writeUnderWay(db: Db, applicationId: number): Promise<void> {
+  await writesOn(db).get(applicationId)?.catch(() => undefined);
+}
+
 /** Settles once every letter this process has started writing on `db` is stored or has failed (shutdown, tests). */
 export async function lettersWritten(db: Db): Promise<void> {
   await Promise.allSettled([...writesOn(db).values()]);
@@ -212,7 +217,7 @@ export interface LetterOnRecord {
  * stored letter; a letter another server is writing, or whose write failed, shows as pending.
  */
 export async function letterOnRecord(db: Db, applicationId: number): Promise<LetterOnRecord | null> {
-  await writesOn(db).get(applicationId)?.catch(() => undefined);
+  await writeUnderWay(db, applicationId);
   const stored = await db("award_letters").where({ application_id: applicationId }).first("reference", "sha256", "issued_at");
   if (stored) return { reference: stored.reference, sha256: stored.sha256, issuedAt: stored.issued_at };
   const pending = await db("pending_award_letters").where({ application_id: applicationId }).first("reference", "issued_at");
@@ -225,9 +230,8 @@ export async function letterOnRecord(db: Db, applicationId: number): Promise<Let
  * would), so a download never waits for the sweep.
  */
 async function letterStored(ctx: ServiceContext, applicationId: number): Promise<void> {
-  await writesOn(ctx.db).get(applicationId)?.catch(() => undefined);
-  if (await ctx.db("award_letters").where({ application_id: applicationId }).first("id")) return;
-  const state = await inTransaction(ctx, (trx) => letterState(trx, applicationId));
+  await writeUnderWay(ctx.db, applicationId);
+  const state = await letterState(ctx.db, applicationId);
   // Finishing the approval's letter is the product's own work, not the reader's.
   if (state.kind === "pending") await storeAwardLetter({ ...ctx, actor: null }, state.letter);
 }
@@ -255,7 +259,7 @@ export async function storePendingLetters(ctx: ServiceContext, opts: { olderThan
   const ids = await q.pluck("application_id");
   let stored = 0;
   for (const id of ids) {
-    const state = await inTransaction(ctx, (trx) => letterState(trx, Number(id)));
+    const state = await letterState(ctx.db, Number(id));
     if (state.kind !== "pending") continue;
     await storeAwardLetter(ctx, state.letter);
     stored++;
