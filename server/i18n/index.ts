@@ -118,9 +118,10 @@ function boundTo(language: string): TFunction {
   };
   const bound = (key: string | string[], options?: Record<string, unknown>): string => {
     if (typeof key !== "string") return full(key, options);
-    if (options && Object.keys(options).some((k) => RESOLVING_OPTIONS.has(k))) {
+    const resolving = options ? Object.keys(options).filter((k) => RESOLVING_OPTIONS.has(k)) : [];
+    if (options && resolving.length > 0) {
       const count = options.count;
-      if (typeof count !== "number" || Object.keys(options).some((k) => k !== "count" && RESOLVING_OPTIONS.has(k))) return full(key, options);
+      if (resolving.length > 1 || typeof count !== "number") return full(key, options);
       const form = `${key}${plurals.getSuffix(language, count)}`;
       const template = hasForm(form) ? templateOf(form) : null;
       return template === null ? full(key, options) : instance.services.interpolator.interpolate(template, options, language, {});
