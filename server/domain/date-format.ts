@@ -42,10 +42,12 @@ function pad4(n: number): string {
   return String(n).padStart(4, "0");
 }
 
-/** A real calendar day: 2026-02-30 is refused rather than rolled over to March. */
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** In the proleptic Gregorian calendar, as ISO 8601 counts (year 0 is a leap year). */
+/**
+ * A real calendar day: 2026-02-30 is refused rather than rolled over to March. In the proleptic
+ * Gregorian calendar, as ISO 8601 counts (year 0 is a leap year).
+ */
 function isRealDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
