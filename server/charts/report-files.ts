@@ -1,7 +1,4 @@
 import { readFileSync } from "node:fs";
-import ExcelJS from "exceljs";
-import PDFDocument from "pdfkit";
-import SVGtoPDF from "svg-to-pdfkit";
 import { formatAmount, type Cents } from "../domain/money";
 import type { Language } from "../languages";
 import type { Indicator, IndicatorReport } from "../services/results/report";
@@ -112,7 +109,12 @@ function sheetNameOf(name: string, taken: Set<string>): string {
   return candidate;
 }
 
+/*
+ * exceljs, pdfkit and svg-to-pdfkit are loaded when a report is first downloaded: together they
+ * are about a third of a second of every server start, for files few requests ask for.
+ */
 export async function reportXlsx(report: IndicatorReport, meta: ReportMeta, w: ReportWords): Promise<Buffer> {
+  const { default: ExcelJS } = await import("exceljs");
   const wb = new ExcelJS.Workbook();
   wb.creator = "Voucherdesk";
   wb.created = meta.generatedAt;
@@ -154,6 +156,7 @@ function fonts(): { regular: Buffer; bold: Buffer } {
 }
 
 export async function reportPdf(report: { indicators: WrittenIndicator[] }, charts: ChartView[], meta: PdfMeta): Promise<Buffer> {
+  const [{ default: PDFDocument }, { default: SVGtoPDF }] = await Promise.all([import("pdfkit"), import("svg-to-pdfkit")]);
   const doc = new PDFDocument({
     size: "A4", margins: { top: 50, bottom: 50, left: 50, right: 50 }, pdfVersion: "1.7", tagged: true, displayTitle: true, lang: meta.language,
     info: { Title: meta.title, Creator: "Voucherdesk", Producer: "Voucherdesk (PDFKit)", CreationDate: meta.generatedAt, ModDate: meta.generatedAt },

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { AwardLetterData, LetterLanguage } from "./award-letter-data";
 import { renderAwardLetterMarkup } from "./award-letter-template";
-import { type LetterPdfMeta, writeLetterPdf } from "./letter-pdf";
+import type { LetterPdfMeta } from "./letter-pdf";
 import { writeLetterPdfInWorker } from "./letter-writer";
 
 export { type AwardLetterData, letterReference, LETTER_LANGUAGES, type LetterLanguage } from "./award-letter-data";
@@ -24,6 +24,15 @@ export type RenderedLetterMarkup = ReturnType<typeof renderAwardLetterMarkup>;
 
 function pdfMeta(data: AwardLetterData, language: LetterLanguage): LetterPdfMeta {
   return { language, reference: data.reference, author: data.partner.name, issuedAt: data.issuedAt };
+}
+
+/*
+ * The PDF writer (pdfkit and fontkit, about a fifth of a second to load) is loaded when this
+ * thread first lays out a letter: the server's letters are written in the letter writer's thread,
+ * so the server's own thread mostly never needs it.
+ */
+async function writeLetterPdf(...args: Parameters<typeof import("./letter-pdf").writeLetterPdf>): Promise<Buffer> {
+  return (await import("./letter-pdf")).writeLetterPdf(...args);
 }
 
 /** `rendered` is the data's markup when the caller has already made (and so checked) it. */

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
 import { generateSecret, generateURI, verifySync } from "otplib";
-import QRCode from "qrcode";
 import { isUniqueViolation } from "../../db/connection";
 import { msg } from "../../domain/message";
 import { signInWaitSeconds, SIGN_IN_THROTTLE, type SignInHistory, waitText } from "../../domain/throttle";
@@ -168,6 +167,8 @@ export async function enrolmentFor(ctx: ServiceContext, user: { id: number; emai
   const earlier = sealedPending ? openKey(ctx, sealedPending) : null;
   const key = earlier ?? generateSecret();
   const uri = generateURI({ issuer: ISSUER, label: user.email, secret: key });
+  // Loaded on first enrolment rather than with every server start.
+  const { default: QRCode } = await import("qrcode");
   const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2, width: 200 });
   return { key, groupedKey: groupKey(key), uri, qrSvg, sealed: earlier ? (sealedPending ?? sealKey(ctx, key)) : sealKey(ctx, key) };
 }

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
-import nodemailer from "nodemailer";
 import { isPostgres } from "../../db/connection";
 import { toOutboxEmail, type OutboxEmail } from "../../db/tables/emails";
 import { formatLongDay } from "../../domain/date-format";
@@ -147,7 +146,9 @@ export async function queueEmail(
   afterCommit(trx);
 }
 
-function transportFor(ctx: ServiceContext) {
+/** nodemailer is loaded with the first delivery run, after the server has started listening. */
+async function transportFor(ctx: ServiceContext) {
+  const { default: nodemailer } = await import("nodemailer");
   if (ctx.config.mail.smtpUrl) return nodemailer.createTransport(ctx.config.mail.smtpUrl);
   return nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
 }
@@ -190,7 +191,7 @@ async function claimNext(ctx: ServiceContext): Promise<OutboxEmail | null> {
  * keeps the message queued with the error and a later next attempt.
  */
 export async function deliverOutbox(ctx: ServiceContext): Promise<number> {
-  const transport = transportFor(ctx);
+  const transport = await transportFor(ctx);
   const { writeFile } = await import("node:fs/promises");
   let sent = 0;
   for (let n = 0; n < MAX_PER_RUN; n++) {
