@@ -26,13 +26,15 @@ async function main(): Promise<void> {
   // anyone can ask for them.
   await storePendingLetters(systemContext(db, config));
   if (config.env !== "production") await seedDemoIfEmpty(db, config);
-  startLetterWriter();
   const app = createApp({ db, config });
   const jobs = startBackgroundJobs(db, config);
   const listening = () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     console.log(`Voucherdesk is running on ${config.baseUrl} (port ${port}; database: ${config.databaseUrl ? "PostgreSQL" : config.sqliteFile})`);
+    // Started once listening, so that loading the PDF writer and its fonts does not hold up the
+    // first requests, and ahead of the first approval, so that its letter does not wait for it.
+    startLetterWriter();
   };
   const server = config.host ? app.listen(config.port, config.host, listening) : app.listen(config.port, listening);
   const shutdown = () => {
