@@ -187,6 +187,8 @@ interface DataSet { label: string; app: Server; bare: Server; pages: Page[]; coo
 
 async function openDataSet(label: string, file: string): Promise<DataSet> {
   const db = createDb({ sqliteFile: file });
+  // A data set built by an older version of the code gets the migrations (indexes) measured here.
+  await migrate(db);
   const pages = await pagesOf(db);
   await db.destroy();
   const bare = await startServer("bare", file);
