@@ -140,24 +140,24 @@ function summed(runs: readonly Run[]): Load {
  * that few requests finish in its time is measured over a number of requests instead (two per
  * connection), so that it still gets a rate.
  */
-async function inTurns(pairs: readonly { bare: Target; page: Target }[], seconds: number, connections: number): Promise<{ page: Load; bare: Load }[]> {
+async function inTurns<P extends { bare: Target; page: Target }>(pairs: readonly P[], seconds: number, connections: number): Promise<{ pair: P; page: Load; bare: Load }[]> {
   const slice = Math.max(1, Math.round(seconds / 3));
   const warmUp = Math.max(1, Math.round(seconds / 4));
-  const turns = pairs.map((pair) => ({ ...pair, bareRuns: [] as Run[], pageRuns: [] as Run[] }));
+  const turns = pairs.map((pair) => ({ pair, bareRuns: [] as Run[], pageRuns: [] as Run[] }));
   for (const t of turns) {
-    await run(t.bare, connections, { duration: warmUp });
-    await run(t.page, connections, { duration: warmUp });
+    await run(t.pair.bare, connections, { duration: warmUp });
+    await run(t.pair.page, connections, { duration: warmUp });
   }
   for (let round = 0; round < 3; round++) {
     for (const t of turns) {
-      t.bareRuns.push(await run(t.bare, connections, { duration: slice }));
-      t.pageRuns.push(await run(t.page, connections, { duration: slice }));
+      t.bareRuns.push(await run(t.pair.bare, connections, { duration: slice }));
+      t.pageRuns.push(await run(t.pair.page, connections, { duration: slice }));
     }
   }
-  const loads: { page: Load; bare: Load }[] = [];
+  const loads: { pair: P; page: Load; bare: Load }[] = [];
   for (const t of turns) {
     const tooFew = t.pageRuns.reduce((n, r) => n + r.requests.total, 0) < connections * 2;
-    loads.push({ bare: summed(t.bareRuns), page: summed(tooFew ? [await run(t.page, connections, { amount: connections * 2 })] : t.pageRuns) });
+    loads.push({ pair: t.pair, bare: summed(t.bareRuns), page: summed(tooFew ? [await run(t.pair.page, connections, { amount: connections * 2 })] : t.pageRuns) });
   }
   return loads;
 }
@@ -205,9 +205,7 @@ async function measurePages(sets: readonly DataSet[], seconds: number, connectio
       const p = set.pages.find((x) => x.name === name) ?? { name, path: "/", user: null };
       return { set, path: p.path, bare: { base: set.bare.base, path: "/", cookie: null }, page: { base: set.app.base, path: p.path, cookie: p.user ? set.cookies.get(p.user) ?? null : null } };
     });
-    const loads = await inTurns(pairs, seconds, connections);
-    for (const [i, { set, path: pagePath }] of pairs.entries()) {
-      const { page: r, bare } = loads[i] ?? { page: summed([]), bare: summed([]) };
+    for (const { pair: { set, path: pagePath }, page: r, bare } of await inTurns(pairs, seconds, connections)) {
       console.log(`  ${set.label}: ${name} ${pagePath}: ${r.rps.toFixed(0)} req/s against bare ${bare.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(3)}x), p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} not 2xx/errors` : ""}`);
       results.push({ data: set.label, page: name, load: r, bare });
     }
