@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as fontkit from "fontkit";
-import type { Font, GlyphRun } from "fontkit";
+import type { Font, Glyph } from "fontkit";
 import PDFDocument from "pdfkit";
 import type { LetterElement, LetterMarkup } from "./letter-markup";
 
@@ -22,39 +22,69 @@ interface LetterFonts { regular: Font; bold: Font }
 
 let parsedFonts: LetterFonts | null = null;
 
-/** Bounds the shaped words kept per font; letters repeat a few thousand words between them. */
-const MAX_SHAPED_WORDS = 50_000;
+/**
+ * pdfkit keeps, per document and font, each word it has laid out (shaped by fontkit: OpenType
+ * substitutions, kerning; then scaled to its own units): every word is laid out twice, to measure
+ * and to write. A word's layout depends on the word and the font alone, and pdfkit never changes
+ * one it has kept (it copies a word's positions before spacing them out), so every document is
+ * given the same store per font, and a word is laid out once per process rather than once per
+ * letter: that was about a quarter of a letter's time, and changes no byte. The store is begun
+ * again after so many letters, so the names and amounts of past letters do not pile up.
+ */
+const LETTERS_PER_LAYOUT_STORE = 200;
+let laidOutWords = new Map<string, Record<string, unknown>>();
+let lettersOnLayoutStore = 0;
+
+interface PdfkitFontInternals { layoutCache?: Record<string, unknown> }
+
+/** Selects `name` in `doc` and gives pdfkit's font for it the process's store of laid-out words. */
+function shareLaidOutWords(doc: Doc, name: string): void {
+  doc.font(name);
+  const font = (doc as unknown as { _font?: PdfkitFontInternals })._font;
+  // A pdfkit that keeps no such store lays every word out itself: slower, the same bytes.
+  if (typeof font?.layoutCache !== "object") return;
+  let words = laidOutWords.get(name);
+  if (!words) {
+    words = Object.create(null) as Record<string, unknown>;
+    laidOutWords.set(name, words);
+  }
+  font.layoutCache = words;
+}
+
+function beginLetterLayout(doc: Doc, fonts: string[]): void {
+  if (++lettersOnLayoutStore > LETTERS_PER_LAYOUT_STORE) {
+    laidOutWords = new Map();
+    lettersOnLayoutStore = 1;
+  }
+  for (const name of fonts) shareLaidOutWords(doc, name);
+}
+
+type GlyphInternals = Glyph & { _decode?: () => unknown };
 
 /**
- * The font with its shaping (fontkit's layout: OpenType substitutions, kerning) remembered per
- * word for the whole process. pdfkit shapes every word of a document again, once to measure and
- * once to write, and each document anew; shaping took about half of a letter's time, and the
- * letters' words are mostly the template's. Shaping depends on the word alone, so remembering it
- * changes no byte. pdfkit scales a run's positions in place, so every caller gets its own copy of
- * them; the glyphs are shared, as fontkit shares them anyway.
+ * Each letter embeds its own subset of the font, and fontkit decodes the outline of every glyph
+ * it puts in a subset (only to find the parts of a composite glyph), for every letter again: a
+ * fifth of what was left of a letter's time. The outlines of a font never change, so each glyph's
+ * is decoded once; fontkit reads it and never changes it, so that changes no byte either.
  */
-function withShapingCache(font: Font): Font {
-  const shaped = new Map<string, GlyphRun>();
-  const cached = Object.create(font) as Font;
-  cached.layout = (text, features, ...rest) => {
-    if (features !== undefined || rest.length > 0) return font.layout(text, features, ...rest);
-    let run = shaped.get(text);
-    if (!run) {
-      if (shaped.size >= MAX_SHAPED_WORDS) shaped.clear();
-      run = font.layout(text);
-      shaped.set(text, run);
+function withDecodedOnce(font: Font): Font {
+  const getGlyph = font.getGlyph.bind(font);
+  font.getGlyph = (id, codePoints) => {
+    const glyph = getGlyph(id, codePoints) as GlyphInternals;
+    const decode = glyph._decode;
+    if (typeof decode === "function" && !Object.hasOwn(glyph, "_decode")) {
+      let decoded: unknown;
+      glyph._decode = () => (decoded ??= decode.call(glyph));
     }
-    const copy = Object.create(run) as GlyphRun;
-    copy.positions = run.positions.map((p) => ({ xAdvance: p.xAdvance, yAdvance: p.yAdvance, xOffset: p.xOffset, yOffset: p.yOffset }));
-    return copy;
+    return glyph;
   };
-  return cached;
+  return font;
 }
 
 function parseFont(file: string): Font {
   const font = fontkit.create(readFileSync(require.resolve(file)));
   if ("fonts" in font) throw new Error(`${file} is a font collection, not a single font.`);
-  return withShapingCache(font);
+  return withDecodedOnce(font);
 }
 
 /**
@@ -452,6 +482,7 @@ export async function writeLetterPdf(markup: LetterMarkup, meta: LetterPdfMeta):
 
   doc.registerFont(REGULAR, f.regular);
   doc.registerFont(BOLD, f.bold);
+  beginLetterLayout(doc, [REGULAR, BOLD]);
   doc.font(REGULAR);
 
   const root = doc.struct("Document");
