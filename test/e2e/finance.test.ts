@@ -73,6 +73,10 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(ledger.status).to.equal(200);
     expect(ledger.text).to.contain(`href="/applications/${claim.applicationId}"`);
     expect(ledger.text).to.contain("<dt>Payment reference</dt><dd>BANK-E2E-1</dd>").and.contain("<dt>Paid on</dt><dd>15 Jun 2027</dd>");
+    // Each entry's date carries its instant for machines (assistive technology, a copied table).
+    const instants = [...ledger.text.matchAll(/<tr class="entry-row"[^]*?<time datetime="([^"]*)">/g)].map((m) => m[1]);
+    expect(instants).to.have.length.greaterThan(0);
+    for (const instant of instants) expect(Number.isNaN(Date.parse(instant ?? "")), `datetime="${instant}"`).to.equal(false);
 
     const csv = await finance.get("/finance/ledger.csv?from=2026-01-01&to=2030-12-31");
     expect(csv.status).to.equal(200);
