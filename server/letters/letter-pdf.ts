@@ -51,11 +51,15 @@ function shareLaidOutWords(doc: Doc, name: string): void {
   font.layoutCache = words;
 }
 
+/** Begins the stores of laid-out words again (a test can count from there). */
+export function forgetLaidOutWords(): void {
+  laidOutWords = new Map();
+  lettersOnLayoutStore = 0;
+}
+
 function beginLetterLayout(doc: Doc, fonts: string[]): void {
-  if (++lettersOnLayoutStore > LETTERS_PER_LAYOUT_STORE) {
-    laidOutWords = new Map();
-    lettersOnLayoutStore = 1;
-  }
+  if (lettersOnLayoutStore >= LETTERS_PER_LAYOUT_STORE) forgetLaidOutWords();
+  lettersOnLayoutStore++;
   for (const name of fonts) shareLaidOutWords(doc, name);
 }
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Font } from "fontkit";
 import type { LetterMarkup } from "../../../server/letters/letter-markup";
-import { letterFonts, type LetterPdfMeta, writeLetterPdf } from "../../../server/letters/letter-pdf";
+import { forgetLaidOutWords, letterFonts, type LetterPdfMeta, writeLetterPdf } from "../../../server/letters/letter-pdf";
 
 const META: LetterPdfMeta = { language: "en", reference: "IN2LS-2026-DK-IN-0007", author: "BioPeople", issuedAt: "2026-11-22T23:30:00Z" };
 
@@ -42,6 +42,8 @@ describe("letter PDF writer: work shared between letters", () => {
   const fonts = (): Font[] => [letterFonts().regular, letterFonts().bold];
 
   it("shapes a word once per process: a second letter with the same words shapes none", async () => {
+    // The stores begin again every so many letters; letters other tests wrote must not reach that here.
+    forgetLaidOutWords();
     const first = await writeLetterPdf(markup("Zygomycetes"), META);
     const shaped: number[] = [];
     const again: Buffer[] = [];
@@ -55,6 +57,17 @@ describe("letter PDF writer: work shared between letters", () => {
     // A word not met before is shaped, and only in the font it is written in.
     const fresh = await counting(letterFonts().regular, "layout", () => writeLetterPdf(markup("Xenarthra"), META));
     expect(fresh).to.be.greaterThan(0);
+  });
+
+  it("lays words out again once the stores begin again, to the same bytes", async () => {
+    const first = await writeLetterPdf(markup("Axolotl"), META);
+    forgetLaidOutWords();
+    let again = Buffer.alloc(0);
+    const shaped = await counting(letterFonts().regular, "layout", async () => {
+      again = Buffer.from(await writeLetterPdf(markup("Axolotl"), META));
+    });
+    expect(shaped).to.be.greaterThan(0);
+    expect(again.equals(first)).to.equal(true);
   });
 
   it("decodes a glyph's outline once per process: a second letter's subsets decode none", async () => {
