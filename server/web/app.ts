@@ -39,6 +39,12 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   const app = express();
   app.set("trust proxy", "loopback");
   app.disable("x-powered-by");
+  /*
+   * Every page is rendered for its request (language, session, form token), so a 304 would save
+   * only the bytes, never the work, and a signed-in page is never revalidated (no-store, below):
+   * hashing each page's body for an ETag is left out. Static assets keep theirs (express.static).
+   */
+  app.set("etag", false);
 
   const renderView = viewEngine({
     extname: ".hbs",
@@ -125,6 +131,12 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(sessionLimits(config.sessionLimits, clock));
+  app.use((req, res, next) => {
+    // A signed-in page holds personal and financial data: a browser must not keep it, or on a
+    // shared computer "back" after signing out would show it again from its cache.
+    if (req.user) res.setHeader("Cache-Control", "no-store");
+    next();
+  });
 
   app.use((req, _res, next) => {
     req.ctx = { db, config, actor: req.user ?? null, requestId: req.requestId, now: clock, reportError: (err) => req.log.error({ err }, "failed after commit") };

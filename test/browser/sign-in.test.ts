@@ -44,6 +44,18 @@ describe("browser: sign in", function () {
     await context.close();
   });
 
+  it("after signing out, going back shows the sign-in page, not the signed-in page kept by the browser", async () => {
+    const { context, page } = await signInWithBrowser(rig, "manager@demo.test");
+    expect(await page.locator("header").innerText()).to.include("Lars Kjærgaard");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith("/manager"));
+    await page.goBack();
+    await page.waitForLoadState("load");
+    expect(new URL(page.url()).pathname).to.equal("/login");
+    expect(await page.locator("header").innerText()).to.not.include("Lars Kjærgaard");
+    await context.close();
+  });
+
   it("the skip link moves focus to the main content", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

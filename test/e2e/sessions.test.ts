@@ -33,6 +33,19 @@ for (const engine of testDatabases()) {
       await db("sessions").delete();
     });
 
+    it("a signed-in page, its error pages included, tells the browser not to keep it; public pages and assets may be kept", async () => {
+      const agent = await signIn(app, "manager@demo.test");
+      for (const path of ["/manager", "/finance/ledger", "/no-such-page"]) {
+        const res = await agent.get(path);
+        expect(res.headers["cache-control"], path).to.equal("no-store");
+        expect(res.headers.etag, path).to.equal(undefined);
+      }
+      const landing = await request(app).get("/").expect(200);
+      expect(landing.headers["cache-control"] ?? "").to.not.include("no-store");
+      const css = await request(app).get("/assets/app.css").expect(200);
+      expect(css.headers.etag, "static assets keep their validator").to.be.a("string");
+    });
+
     it("75 anonymous landing-page requests create no session row and set no cookie", async () => {
       for (let i = 0; i < 75; i++) {
         const res = await request(app).get("/").expect(200);
