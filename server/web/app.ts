@@ -95,6 +95,11 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     strictTransportSecurity: config.secureCookies,
   }));
   app.use("/assets", express.static(path.join(ROOT, "views/assets"), { maxAge: config.env === "production" ? "1d" : 0 }));
+  // Browsers ask for /favicon.ico on their own, alongside the pages. Answered after the session is
+  // read, as a signed-in 404 page, it could take the flash message meant for the page being loaded.
+  app.get("/favicon.ico", (_req, res) => {
+    res.redirect(301, "/assets/favicon.svg");
+  });
 
   app.get("/healthz", async (_req, res) => {
     try {

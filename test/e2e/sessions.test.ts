@@ -46,6 +46,18 @@ for (const engine of testDatabases()) {
       expect(css.headers.etag, "static assets keep their validator").to.be.a("string");
     });
 
+    it("the browser's own /favicon.ico request leaves a flash message to the page it belongs to", async () => {
+      const agent = await signIn(app, "manager@demo.test");
+      const page = await agent.get("/account/sessions").expect(200);
+      await agent.post("/account/sessions/others").type("form").send({ _csrf: csrfFrom(page.text) }).expect(303);
+      const icon = await agent.get("/favicon.ico");
+      expect((await agent.get("/account/sessions").expect(200)).text).to.include("flash-success");
+      expect(icon.status).to.equal(301);
+      expect(icon.headers.location).to.equal("/assets/favicon.svg");
+      expect(icon.headers["set-cookie"], "the session is not touched").to.equal(undefined);
+      expect((await request(app).get("/assets/favicon.svg").expect(200)).headers["content-type"]).to.include("image/svg+xml");
+    });
+
     it("75 anonymous landing-page requests create no session row and set no cookie", async () => {
       for (let i = 0; i < 75; i++) {
         const res = await request(app).get("/").expect(200);

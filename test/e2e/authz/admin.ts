@@ -6,6 +6,7 @@ export const cases: AuthzCase[] = [
   { method: "POST", path: "/login", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
   { method: "POST", path: "/logout", allow: ["anonymous", "applicant", "manager", "finance", "admin"], endsSession: true },
   { method: "GET", path: "/healthz", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
+  { method: "GET", path: "/favicon.ico", allow: ["anonymous", "applicant", "manager", "finance", "admin"] },
   { method: "GET", path: "/applicant", allow: ["applicant"] },
   { method: "GET", path: "/manager", allow: ["manager", "admin"] },
   { method: "GET", path: "/finance", allow: ["finance"] },

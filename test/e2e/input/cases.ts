@@ -37,6 +37,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /login": { as: "anonymous", path: at("/login"), fields: ["email", "password"] },
   "POST /logout": { as: "applicant", path: at("/logout"), endsSession: true },
   "GET /healthz": { as: "anonymous", path: at("/healthz") },
+  "GET /favicon.ico": { as: "anonymous", path: at("/favicon.ico") },
   // two-factor sign-in
   "GET /login/code": { as: "anonymous", path: at("/login/code") },
   "POST /login/code": { as: "anonymous", path: at("/login/code"), fields: ["code"] },
