@@ -16,6 +16,7 @@ import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
 import { messageHelper } from "./error-text";
 import { languageLocals, pseudoLocaleMiddleware, requestLanguage, translateHelper } from "./language";
+import { pendingFlash } from "./middleware";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { sessionLimits } from "./session-limits";
@@ -159,9 +160,8 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     res.locals.csrfToken = lazyCsrfToken(req);
     res.locals.user = req.user ?? null;
     res.locals.nav = navigationFor(req.user ?? null, req.path, lang);
-    res.locals.flash = req.session.flash ?? [];
+    res.locals.flash = pendingFlash(req);
     res.locals.timeZone = config.timeZone;
-    if (req.session.flash) delete req.session.flash;
     next();
   });
 

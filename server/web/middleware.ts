@@ -77,5 +77,23 @@ export function flash(req: Request, kind: "success" | "info" | "error", message:
   req.session.flash = [...(req.session.flash ?? []), { kind, message }];
 }
 
+type FlashMessages = NonNullable<Request["session"]["flash"]>;
+
+/**
+ * The messages waiting for the next page, for the layout. They leave the session only when a page
+ * is rendered and reads them: a redirect, a download or a request of the browser's own answered in
+ * between leaves them for the page they were meant for.
+ */
+export function pendingFlash(req: Request): () => FlashMessages {
+  let taken: FlashMessages | undefined;
+  return () => {
+    if (!taken) {
+      taken = req.session.flash ?? [];
+      if (req.session.flash) delete req.session.flash;
+    }
+    return taken;
+  };
+}
+
 /** Record ids in the path are read by the input layer. */
 export { idParam } from "./input";

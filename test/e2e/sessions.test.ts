@@ -58,6 +58,17 @@ for (const engine of testDatabases()) {
       expect((await request(app).get("/assets/favicon.svg").expect(200)).headers["content-type"]).to.include("image/svg+xml");
     });
 
+    it("a flash message waits through redirects and downloads for the next page shown", async () => {
+      const agent = await signIn(app, "finance@demo.test");
+      const page = await agent.get("/account/sessions").expect(200);
+      await agent.post("/account/sessions/others").type("form").send({ _csrf: csrfFrom(page.text) }).expect(303);
+      expect((await agent.get("/").expect(303)).headers.location).to.equal("/finance");
+      expect((await agent.get("/finance/ledger.csv").expect(200)).headers["content-type"]).to.include("text/csv");
+      const shown = await agent.get("/account/sessions").expect(200);
+      expect(shown.text).to.include("flash-success");
+      expect((await agent.get("/account/sessions").expect(200)).text, "shown once").to.not.include("flash-success");
+    });
+
     it("75 anonymous landing-page requests create no session row and set no cookie", async () => {
       for (let i = 0; i < 75; i++) {
         const res = await request(app).get("/").expect(200);
