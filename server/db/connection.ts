@@ -58,9 +58,89 @@ function onlyReads(builder: { _method?: string; sql?: unknown }): boolean {
   return builder._method === "select" || builder._method === "first" || builder._method === "pluck";
 }
 
+interface SqliteStatement {
+  all(params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
+  finalize(cb?: () => void): void;
+}
+
+interface PreparingConn {
+  prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement;
+}
+
+/** A read's statement and its preparation, which the driver runs before the calls queued on it. */
+interface PreparedRead { stmt: SqliteStatement; prepared: Promise<void> }
+
+/** Per connection: its reads' prepared statements by SQL text, the least recently used first. */
+const preparedReads = new WeakMap<object, Map<string, PreparedRead>>();
+
+/** A connection keeps this many reads prepared; the pages and the services use fewer kinds. */
+const PREPARED_READS_PER_CONNECTION = 500;
+
+function preparedRead(conn: PreparingConn, sql: string): PreparedRead {
+  let cache = preparedReads.get(conn);
+  if (!cache) preparedReads.set(conn, (cache = new Map<string, PreparedRead>()));
+  let read = cache.get(sql);
+  if (read) {
+    cache.delete(sql);
+  } else {
+    let stmt: SqliteStatement | undefined;
+    const prepared = new Promise<void>((resolve, reject) => {
+      stmt = conn.prepare(sql, (err) => (err ? reject(err) : resolve()));
+    });
+    if (!stmt) throw new Error("the SQLite driver gave no statement");
+    read = { stmt, prepared };
+    // SQL that does not prepare is not kept: the query fails with SQLite's error, as it would have.
+    const kept = cache;
+    prepared.catch(() => kept.delete(sql));
+    const oldest = cache.size >= PREPARED_READS_PER_CONNECTION ? cache.keys().next().value : undefined;
+    if (oldest !== undefined) {
+      // Queued behind the calls already made on it, so none of them is cut short.
+      cache.get(oldest)?.stmt.finalize();
+      cache.delete(oldest);
+    }
+  }
+  cache.set(sql, read);
+  return read;
+}
+
+interface KnexQueryObject { sql?: string; method?: string; bindings?: unknown[]; response?: unknown; context?: unknown }
+
 class ImmediateSqliteClient extends Sqlite3Client {
   readonly transactionsInTurn = new Mutex();
   declare transacting?: boolean;
+
+  /*
+   * The driver prepares every query anew and throws the statement away (about half of what a
+   * small read costs SQLite). Reads keep theirs per connection and run it again with new values;
+   * writes go the driver's way, so lastID and changes stay as knex expects them.
+   */
+  _query(connection: PreparingConn, obj: KnexQueryObject): Promise<KnexQueryObject> {
+    const sql = obj.sql;
+    if (!sql || (obj.method !== "select" && obj.method !== "first" && obj.method !== "pluck")) {
+      return (Sqlite3Client.prototype as unknown as { _query(c: unknown, o: KnexQueryObject): Promise<KnexQueryObject> })._query.call(this, connection, obj);
+    }
+    const { stmt, prepared } = preparedRead(connection, sql);
+    return new Promise((resolve, reject) => {
+      // The call is queued on the statement at once, before anything could finalize it; if the
+      // statement does not prepare, the driver drops the calls queued on it, and this says why.
+      prepared.catch(reject);
+      stmt.all(obj.bindings ?? [], (err, rows) => {
+        if (err) return reject(err);
+        obj.response = rows;
+        resolve(obj);
+      });
+    });
+  }
+
+  /** A connection closes only once its statements are finalized. */
+  async destroyRawConnection(connection: PreparingConn & { close(cb: (err: Error | null) => void): void }): Promise<void> {
+    const cache = preparedReads.get(connection);
+    preparedReads.delete(connection);
+    const reads = [...(cache?.values() ?? [])];
+    const prepared = await Promise.allSettled(reads.map((r) => r.prepared));
+    await Promise.all(reads.flatMap((r, i) => (prepared[i]?.status === "fulfilled" ? [new Promise<void>((resolve) => r.stmt.finalize(() => resolve()))] : [])));
+    await new Promise<void>((resolve, reject) => connection.close((err) => (err ? reject(err) : resolve())));
+  }
 
   transaction(...args: unknown[]) {
     return new ImmediateSqliteTransaction(this, ...args);

@@ -66,4 +66,43 @@ describe("SQLite connections in one process", () => {
     ]);
     expect(result).to.equal("done");
   });
+
+  /*
+   * Reads keep their prepared statement per connection. A kept statement must hold no snapshot of
+   * the database: if it did, a later read on that connection would not see newer commits, and
+   * SQLite could never empty its write-ahead log.
+   */
+  it("keeps reads prepared without holding on to the database: later commits are seen and the log can be emptied", async () => {
+    await db("turns").insert({ what: "before" });
+    const everyConnection = () => Promise.all([1, 2, 3].map(() => db("turns").where("id", ">", 0).orderBy("id").pluck("what")));
+    for (const seen of await everyConnection()) expect(seen).to.include("before");
+    await db("turns").insert({ what: "after" });
+    for (const seen of await everyConnection()) expect(seen.at(-1)).to.equal("after");
+    const [checkpoint] = await db.raw<{ busy: number; log: number }[]>("PRAGMA wal_checkpoint(TRUNCATE)");
+    expect(checkpoint, "no reader holds an old snapshot").to.deep.include({ busy: 0, log: 0 });
+  });
+
+  it("refuses SQL that does not prepare with SQLite's own error, and does not keep it", async () => {
+    const read = () => db("not_yet").select("id");
+    let refused: unknown;
+    try {
+      await read();
+    } catch (err) {
+      refused = err;
+    }
+    expect(String(refused)).to.include("no such table: not_yet");
+    await db.schema.createTable("not_yet", (t) => t.increments("id"));
+    expect(await read()).to.deep.equal([]);
+  });
+
+  it("answers reads side by side on one connection while older prepared statements give way to newer ones", async () => {
+    const ids = (await db("turns").pluck("id")).map(Number);
+    // 600 different texts on a transaction's one connection, all at once: more than it keeps prepared.
+    const counts = await db.transaction((trx) => Promise.all(Array.from({ length: 600 }, (_, i) =>
+      trx("turns").whereIn("id", [...ids, ...Array.from({ length: i }, (_x, k) => -1 - k)]).count<{ n: number }[]>({ n: "*" }).then((r) => Number(r[0]?.n)))));
+    expect(new Set(counts)).to.deep.equal(new Set([ids.length]));
+    // And again, on whichever connections: the texts kept and those let go answer alike.
+    const again = await Promise.all([0, 1, 599].map((i) => db("turns").whereIn("id", [...ids, ...Array.from({ length: i }, (_x, k) => -1 - k)]).count<{ n: number }[]>({ n: "*" })));
+    expect(again.map((r) => Number(r[0]?.n))).to.deep.equal([ids.length, ids.length, ids.length]);
+  });
 });
