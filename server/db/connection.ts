@@ -76,6 +76,13 @@ const preparedReads = new WeakMap<object, Map<string, PreparedRead>>();
 /** A connection keeps this many reads prepared; the pages and the services use fewer kinds. */
 const PREPARED_READS_PER_CONNECTION = 500;
 
+/*
+ * Reads with more values than this are not kept: they are lists of ids (`where id in (...)`),
+ * whose text changes with every length, so a kept one is seldom run again, and each holds far more
+ * memory than a page's query (500 of them, 500 to 1,000 ids each, took 74 MB on one connection).
+ */
+const MAX_VALUES_OF_A_KEPT_READ = 32;
+
 function preparedRead(conn: PreparingConn, sql: string): PreparedRead {
   let cache = preparedReads.get(conn);
   if (!cache) preparedReads.set(conn, (cache = new Map<string, PreparedRead>()));
@@ -116,7 +123,8 @@ class ImmediateSqliteClient extends Sqlite3Client {
    */
   _query(connection: PreparingConn, obj: KnexQueryObject): Promise<KnexQueryObject> {
     const sql = obj.sql;
-    if (!sql || (obj.method !== "select" && obj.method !== "first" && obj.method !== "pluck")) {
+    const kept = obj.method === "select" || obj.method === "first" || obj.method === "pluck";
+    if (!sql || !kept || (obj.bindings?.length ?? 0) > MAX_VALUES_OF_A_KEPT_READ) {
       return (Sqlite3Client.prototype as unknown as { _query(c: unknown, o: KnexQueryObject): Promise<KnexQueryObject> })._query.call(this, connection, obj);
     }
     const { stmt, prepared } = preparedRead(connection, sql);
