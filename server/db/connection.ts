@@ -52,10 +52,13 @@ class ImmediateSqliteTransaction extends SqliteTransaction {
   }
 }
 
+/** The query builder's methods that only read. */
+const isReadMethod = (method: string | undefined): boolean => method === "select" || method === "first" || method === "pluck";
+
 /** A query that only reads: a select of the query builder, or raw SQL that starts with SELECT. */
 function onlyReads(builder: { _method?: string; sql?: unknown }): boolean {
   if (typeof builder.sql === "string") return /^\s*select\b/i.test(builder.sql);
-  return builder._method === "select" || builder._method === "first" || builder._method === "pluck";
+  return isReadMethod(builder._method);
 }
 
 interface SqliteStatement {
@@ -123,8 +126,7 @@ class ImmediateSqliteClient extends Sqlite3Client {
    */
   _query(connection: PreparingConn, obj: KnexQueryObject): Promise<KnexQueryObject> {
     const sql = obj.sql;
-    const kept = obj.method === "select" || obj.method === "first" || obj.method === "pluck";
-    if (!sql || !kept || (obj.bindings?.length ?? 0) > MAX_VALUES_OF_A_KEPT_READ) {
+    if (!sql || !isReadMethod(obj.method) || (obj.bindings?.length ?? 0) > MAX_VALUES_OF_A_KEPT_READ) {
       return (Sqlite3Client.prototype as unknown as { _query(c: unknown, o: KnexQueryObject): Promise<KnexQueryObject> })._query.call(this, connection, obj);
     }
     const { stmt, prepared } = preparedRead(connection, sql);
