@@ -16,7 +16,7 @@ import { errorHandler, notFound } from "./error-handler";
 import { refuseNul } from "./input";
 import { messageHelper } from "./error-text";
 import { languageLocals, pseudoLocaleMiddleware, requestLanguage, translateHelper } from "./language";
-import { pendingFlash } from "./middleware";
+import { pendingFlash, storeSessionBeforeRedirect } from "./middleware";
 import { navigationFor } from "./navigation";
 import { registerRoutes } from "./routes";
 import { sessionLimits } from "./session-limits";
@@ -133,6 +133,7 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     // an expired session still reaches the server and is told why it ended.
     cookie: { httpOnly: true, sameSite: "lax", secure: config.secureCookies, maxAge: config.sessionLimits.maxMs },
   }));
+  app.use(storeSessionBeforeRedirect);
   configurePassport(db);
   app.use(passport.initialize());
   app.use(passport.session());

@@ -95,5 +95,32 @@ export function pendingFlash(req: Request): () => FlashMessages {
   };
 }
 
+const EMPTY_SESSION = "{}";
+
+/** The session's own data, without the cookie whose expiry every request moves on. */
+function sessionData(req: Request): string {
+  return JSON.stringify(req.session, (key, value: unknown) => (key === "cookie" ? undefined : value));
+}
+
+/**
+ * express-session sends a response's headers before the changed session is stored, holding back
+ * only the last byte of the body. A browser follows a redirect on its headers alone, so the page
+ * it leads to could load the session as it was before the form: without the message the form
+ * left for it, or the form kept for after a second-factor code. A redirect therefore waits until
+ * a session changed by its request is stored; a session left as loaded is not written again.
+ */
+export function storeSessionBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+  const loadedSession = req.session;
+  const loaded = sessionData(req);
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    // A session regenerated since (signing in or out) started out empty.
+    const before = req.session === loadedSession ? loaded : EMPTY_SESSION;
+    if (!req.session || sessionData(req) === before) return redirect(...args);
+    req.session.save((err?: unknown) => (err ? next(err) : redirect(...args)));
+  });
+  next();
+}
+
 /** Record ids in the path are read by the input layer. */
 export { idParam } from "./input";

@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import request from "supertest";
 import type { Express } from "express";
@@ -67,6 +69,49 @@ for (const engine of testDatabases()) {
       const shown = await agent.get("/account/sessions").expect(200);
       expect(shown.text).to.include("flash-success");
       expect((await agent.get("/account/sessions").expect(200)).text, "shown once").to.not.include("flash-success");
+    });
+
+    it("a redirect is answered only once its session is stored: the page it leads to, asked for at once, shows the message", async () => {
+      const server = http.createServer(app);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      // Another writer holds the sessions table, so storing the new session has to wait for it.
+      let release!: () => void;
+      let locked!: () => void;
+      const held = new Promise<void>((resolve) => (locked = resolve));
+      const writer = db.transaction(async (trx) => {
+        if (engine.name === "postgres") await trx.raw("lock table sessions in exclusive mode");
+        else await trx("sessions").where({ sid: "nobody" }).delete();
+        locked();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      try {
+        await held;
+        const { port } = server.address() as AddressInfo;
+        const get = (path: string, cookie?: string) => new Promise<http.IncomingMessage>((resolve, reject) => {
+          http.get({ port, host: "127.0.0.1", path, headers: cookie ? { cookie } : {} }, resolve).on("error", reject);
+        });
+        const text = (res: http.IncomingMessage) => new Promise<string>((resolve) => {
+          let html = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (html += chunk)).on("end", () => resolve(html));
+        });
+        // A visitor opens a signed-in page: "sign in to continue" is left in a new session for /login.
+        const answer = get("/applicant");
+        const early = await Promise.race([answer.then(() => "answered"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 300))]);
+        if (early === "waiting") release();
+        const redirect = await answer;
+        expect(redirect.statusCode).to.equal(303);
+        // What a browser does: follow the redirect on its headers, before the body has ended.
+        const cookie = String(redirect.headers["set-cookie"]?.[0]).split(";")[0];
+        const login = await get(String(redirect.headers.location), cookie);
+        release();
+        redirect.resume();
+        expect(early, "the redirect waited for the session to be stored").to.equal("waiting");
+        expect(await text(login)).to.include("flash-info");
+      } finally {
+        release?.();
+        await writer;
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it("75 anonymous landing-page requests create no session row and set no cookie", async () => {
