@@ -98,10 +98,14 @@ function preparedRead(conn: PreparingConn, sql: string): PreparedRead {
       stmt = conn.prepare(sql, (err) => (err ? reject(err) : resolve()));
     });
     if (!stmt) throw new Error("the SQLite driver gave no statement");
-    read = { stmt, prepared };
+    const entry: PreparedRead = { stmt, prepared };
+    read = entry;
     // SQL that does not prepare is not kept: the query fails with SQLite's error, as it would have.
+    // Only this statement is let go: a newer one for the same text may have taken its place.
     const kept = cache;
-    prepared.catch(() => kept.delete(sql));
+    prepared.catch(() => {
+      if (kept.get(sql) === entry) kept.delete(sql);
+    });
     const oldest = cache.size >= PREPARED_READS_PER_CONNECTION ? cache.keys().next().value : undefined;
     if (oldest !== undefined) {
       // Queued behind the calls already made on it, so none of them is cut short.
@@ -111,6 +115,11 @@ function preparedRead(conn: PreparingConn, sql: string): PreparedRead {
   }
   cache.set(sql, read);
   return read;
+}
+
+/** How many reads a connection keeps prepared now (for tests and diagnostics). */
+export function preparedReadsKept(connection: object): number {
+  return preparedReads.get(connection)?.size ?? 0;
 }
 
 interface KnexQueryObject { sql?: string; method?: string; bindings?: unknown[]; response?: unknown; context?: unknown }
@@ -126,7 +135,10 @@ class ImmediateSqliteClient extends Sqlite3Client {
    */
   _query(connection: PreparingConn, obj: KnexQueryObject): Promise<KnexQueryObject> {
     const sql = obj.sql;
-    if (!sql || !isReadMethod(obj.method) || (obj.bindings?.length ?? 0) > MAX_VALUES_OF_A_KEPT_READ) {
+    const values = obj.bindings?.length ?? 0;
+    // A kept statement keeps its last values: SQL with a placeholder but no value given (SQLite
+    // binds NULL) goes the driver's way, so it is never run with an earlier query's value.
+    if (!sql || !isReadMethod(obj.method) || values > MAX_VALUES_OF_A_KEPT_READ || (values === 0 && sql.includes("?"))) {
       return (Sqlite3Client.prototype as unknown as { _query(c: unknown, o: KnexQueryObject): Promise<KnexQueryObject> })._query.call(this, connection, obj);
     }
     const { stmt, prepared } = preparedRead(connection, sql);
