@@ -4,6 +4,7 @@ import { ForbiddenError, UnauthenticatedError } from "../errors";
 import { pageText } from "./error-text";
 import { secondFactorRequired } from "../domain/two-factor";
 import type { UserRole } from "../services/platform/context";
+import { lastStored, sessionData } from "./session-store";
 
 export const HOME_FOR_ROLE: Record<UserRole, string> = {
   applicant: "/applicant",
@@ -97,28 +98,30 @@ export function pendingFlash(req: Request): () => FlashMessages {
 
 const EMPTY_SESSION = "{}";
 
-/** The session's own data, without the cookie whose expiry every request moves on. */
-function sessionData(req: Request): string {
-  return JSON.stringify(req.session, (key, value: unknown) => (key === "cookie" ? undefined : value));
-}
-
 /**
  * express-session sends a response's headers before the changed session is stored, holding back
  * only the last byte of the body. A browser follows a redirect on its headers alone, so the page
  * it leads to could load the session as it was before the form: without the message the form
  * left for it, or the form kept for after a second-factor code. A redirect therefore waits until
- * a session changed by its request is stored; a session left as loaded is not written again.
+ * a session changed by its request is stored; a session as it was loaded or last stored is not
+ * written again.
  */
 export function storeSessionBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
   const loadedSession = req.session;
-  const loaded = sessionData(req);
+  const loaded = sessionData(req.session);
   const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
-  res.redirect = ((...args: unknown[]) => {
+  res.redirect = (...args: unknown[]) => {
+    if (!req.session) return redirect(...args);
     // A session regenerated since (signing in or out) started out empty.
-    const before = req.session === loadedSession ? loaded : EMPTY_SESSION;
-    if (!req.session || sessionData(req) === before) return redirect(...args);
-    req.session.save((err?: unknown) => (err ? next(err) : redirect(...args)));
-  });
+    const before = lastStored(req.session) ?? (req.session === loadedSession ? loaded : EMPTY_SESSION);
+    if (sessionData(req.session) === before) return redirect(...args);
+    req.session.save((err?: unknown) => {
+      // The request's work is committed by now: a page saying it failed would be wrong, and the
+      // form sent again could do it twice. The page it leads to may miss its message.
+      if (err) req.log.warn({ err }, "session not stored before a redirect");
+      redirect(...args);
+    });
+  };
   next();
 }
 

@@ -35,7 +35,7 @@ export function sessionLimits(limits: SessionLimits, clock: () => Date): Request
         if (err) return next(err);
         req.session.flash = [{ kind: "info", message }];
         if (returnTo) req.session.returnTo = returnTo;
-        req.session.save((saveErr) => (saveErr ? next(saveErr) : res.redirect(303, "/login")));
+        res.redirect(303, "/login");
       });
       return;
     }

@@ -19,6 +19,19 @@ const REMEMBERED_LIMIT = 10_000;
  * seconds in an eight-hour expiry, so a session this process wrote within the last minute is not
  * written again: the stored expiry is then at most a minute earlier than the cookie's.
  */
+/** A session's own data, without the cookie whose expiry every request moves on. */
+export function sessionData(session: object): string {
+  return JSON.stringify(session, (key, value: unknown) => (key === "cookie" ? undefined : value));
+}
+
+/** Each session object's data as this process last stored it. */
+const storedData = new WeakMap<object, string>();
+
+/** What `session` held when it was last stored, if this process stored it during its request. */
+export function lastStored(session: object): string | undefined {
+  return storedData.get(session);
+}
+
 export class SessionStore extends ConnectSessionKnexStore {
   onTouchError: (err: unknown) => void = () => {};
   /** Injected by tests to move time on. */
@@ -40,8 +53,10 @@ export class SessionStore extends ConnectSessionKnexStore {
   override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): Promise<void> {
     // Remembered before the write: a touch that overlaps it has nothing to add.
     this.remember(sid);
+    storedData.set(session, sessionData(session));
     return super.set(sid, session, callback).catch(() => {
       this.writtenAt.delete(sid);
+      storedData.delete(session);
     });
   }
 

@@ -26,5 +26,5 @@ export const requireFreshSecondFactor: RequestHandler = (req, res, next) => {
   req.session.stepUp = req.method === "GET"
     ? { method: "GET", url: req.originalUrl }
     : { method: "POST", url: req.originalUrl, fields: keptFields(req.body) };
-  req.session.save(() => res.redirect(303, "/step-up"));
+  res.redirect(303, "/step-up");
 };

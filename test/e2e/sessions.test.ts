@@ -8,6 +8,7 @@ import { TOUCH_INTERVAL_MS } from "../../server/web/session-store";
 import { buildApp, csrfFrom, signIn } from "../support/app";
 import { PRODUCT_SESSION_LIMITS, testConfig, testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { DEMO_PASSWORD } from "../../db/seeds/demo";
 
 async function sessionRows(db: Db): Promise<{ sid: string; sess: string; expired: string }[]> {
   const rows = await db("sessions").select("sid", "sess", "expired").orderBy("sid");
@@ -112,6 +113,25 @@ for (const engine of testDatabases()) {
         await writer;
         await new Promise((resolve) => server.close(resolve));
       }
+    });
+
+    it("signing in stores the session no more often than express-session and passport do themselves", async () => {
+      let writes = 0;
+      const count = (q: { sql: string }) => {
+        // The session's data written (an insert or replace; on PostgreSQL an upsert); not a touch of its expiry.
+        if (/^\s*(insert|update|with)\b/i.test(q.sql) && /\bsessions\b/.test(q.sql) && /\bsess\b/.test(q.sql)) writes++;
+      };
+      const agent = request.agent(app);
+      const form = await agent.get("/login").expect(200);
+      db.on("query", count);
+      try {
+        // passport stores the new session before its redirect; express-session stores it once more
+        // at the end, as it does for every regenerated session. The redirect adds no third write.
+        await agent.post("/login").type("form").send({ email: "sme@demo.test", password: DEMO_PASSWORD, _csrf: csrfFrom(form.text) }).expect(303);
+      } finally {
+        db.off("query", count);
+      }
+      expect(writes).to.equal(2);
     });
 
     it("75 anonymous landing-page requests create no session row and set no cookie", async () => {

@@ -7,8 +7,9 @@ import { expect } from "chai";
 import type { Express } from "express";
 import request from "supertest";
 import { createDb, type Db, migrate } from "../../server/db/connection";
+import { createApp } from "../../server/web/app";
 import { attemptSignIn, buildApp, csrfToken, postForm, signIn } from "../support/app";
-import { TestClock } from "../support/db";
+import { TestClock, testConfig } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { insertSubmitted, seedCall } from "../support/journey";
 import { defined } from "../support/defined";
@@ -159,4 +160,37 @@ describe("SQLite: a second process writing while the server works (e2e)", functi
       iban: "DE02 1203 0000 0000 2020 51", accountHolder: `Race Bio ${i} ApS`,
     };
   }
+});
+
+describe("SQLite: a session that cannot be stored before a redirect (e2e)", function () {
+  this.timeout(60_000);
+  let file: string;
+  let db: Db;
+  let app: Express;
+  const log: string[] = [];
+
+  before(async () => {
+    file = path.join(mkdtempSync(path.join(os.tmpdir(), "vd-lock-")), "voucherdesk.sqlite");
+    // A short wait for the lock, so that another process holding it makes storing the session fail.
+    db = createDb({ sqliteFile: file, sqliteBusyTimeoutMs: 200 });
+    await migrate(db);
+    await seedDemoData(db);
+    app = createApp({ db, config: testConfig({ logLevel: "warn" }), logDestination: { write: (line: string) => void log.push(line) } });
+  });
+  after(() => db.destroy());
+
+  it("still sends the redirect, and logs why the next page may miss its message", async () => {
+    const writer = startWriter(file, 1500, 0, 1);
+    await writer.held;
+    try {
+      // A visitor opens a signed-in page: "sign in to continue" is left in a new session for /login.
+      const res = await request(app).get("/applicant");
+      expect(res.status, "the redirect, not an error page").to.equal(303);
+      expect(res.headers.location).to.equal("/login");
+    } finally {
+      await writer.done;
+    }
+    expect(writer.locks, "the other process held the lock meanwhile").to.have.length(1);
+    expect(log.join("\n")).to.include("session not stored before a redirect").and.include("SQLITE_BUSY");
+  });
 });

@@ -56,12 +56,12 @@ publicRoutes.post("/login", formRoute(loginPage, async (req, res) => {
   if (enrolled || secondFactorRequired(actor.role)) {
     // Not signed in yet: the session knows whose code to ask for, and nothing else.
     req.session.pendingSignIn = { userId: actor.id, at: nowIso(req.ctx), returnTo };
-    req.session.save(() => res.redirect(303, enrolled ? "/login/code" : "/two-factor/setup"));
+    res.redirect(303, enrolled ? "/login/code" : "/two-factor/setup");
     return;
   }
   await sessionStep((done) => req.login(actor, done));
   const target = returnTo && returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : HOME_FOR_ROLE[actor.role];
-  req.session.save(() => res.redirect(303, target));
+  res.redirect(303, target);
 }));
 
 publicRoutes.post("/logout", (req, res, next) => {

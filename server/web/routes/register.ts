@@ -163,7 +163,7 @@ registrationRoutes.post("/register", formRoute(registerPage, async (req, res) =>
   await sessionStep((done) => req.session.regenerate(done));
   await sessionStep((done) => req.login(actor, done));
   flash(req, "success", pageTranslator(res)("public:register.registered"));
-  req.session.save(() => res.redirect(303, "/company"));
+  res.redirect(303, "/company");
 }));
 
 const centsText = (c: Cents | null) => (c === null ? "" : `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, "0")}`);

@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from "express";
+import { type Request, Router } from "express";
 import { z } from "zod";
 import { pendingSignInAlive, secondFactorRequired, TOTP } from "../../domain/two-factor";
 import { msg } from "../../domain/message";
@@ -57,10 +57,6 @@ async function finishSignIn(req: Request, actor: Actor): Promise<string> {
   return returnTo ?? HOME_FOR_ROLE[actor.role];
 }
 
-function saved(req: Request, res: Response, target: string): void {
-  req.session.save(() => res.redirect(303, target));
-}
-
 // ---------------------------------------------------------------------------------------------
 // The code after the password
 // ---------------------------------------------------------------------------------------------
@@ -69,7 +65,7 @@ const signInCodeLocals = (req: Request) => ({ pageTitle: requestTranslator(req)(
 
 twoFactorRoutes.get("/login/code", async (req, res) => {
   const actor = await signInInProgress(req);
-  if (!actor) return saved(req, res, req.user ? HOME_FOR_ROLE[req.user.role] : "/login");
+  if (!actor) return res.redirect(303, req.user ? HOME_FOR_ROLE[req.user.role] : "/login");
   if (!(await secondFactorState(req.ctx.db, actor.id)).enrolled) return res.redirect(303, "/two-factor/setup");
   res.render("pages/account/two-factor-code", signInCodeLocals(req));
 });
@@ -84,7 +80,7 @@ twoFactorRoutes.post("/login/code", formRoute({ view: "pages/account/two-factor-
     const { recoveryCodesLeft } = await secondFactorState(req.ctx.db, actor.id);
     flash(req, "info", pageTranslator(res)("account:flash.recoveryCodeUsed", { count: recoveryCodesLeft }));
   }
-  saved(req, res, target);
+  res.redirect(303, target);
 }));
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +110,7 @@ async function setupLocals(req: Request, who: { actor: Actor; signingIn: boolean
 
 twoFactorRoutes.get("/two-factor/setup", async (req, res) => {
   const who = await enrolling(req);
-  if (!who) return saved(req, res, req.user ? "/account/two-factor" : "/login");
+  if (!who) return res.redirect(303, req.user ? "/account/two-factor" : "/login");
   if ((await secondFactorState(req.ctx.db, who.actor.id)).enrolled) return res.redirect(303, who.signingIn ? "/login/code" : "/account/two-factor");
   const locals = await setupLocals(req, who);
   res.set("Cache-Control", "no-store");
@@ -168,7 +164,7 @@ twoFactorRoutes.post("/account/two-factor/disable", requireRole("applicant"), fo
   await disableSecondFactor(req.ctx, signedIn(req).id, signedIn(req).role, input.code, ip(req), req.sessionID);
   delete req.session.secondFactorAt;
   flash(req, "success", pageTranslator(res)("account:flash.twoFactorOff"));
-  saved(req, res, "/account/two-factor");
+  res.redirect(303, "/account/two-factor");
 }));
 
 // ---------------------------------------------------------------------------------------------
@@ -196,12 +192,12 @@ twoFactorRoutes.post("/step-up", requireAuth, formRoute({ view: "pages/account/t
   await verifySecondFactor(req.ctx, user.id, input.code, ip(req), "step-up");
   req.session.secondFactorAt = nowIso(req.ctx);
   const interrupted = req.session.stepUp;
-  if (!interrupted) return saved(req, res, HOME_FOR_ROLE[user.role]);
+  if (!interrupted) return res.redirect(303, HOME_FOR_ROLE[user.role]);
   if (interrupted.method === "GET") {
     delete req.session.stepUp;
-    return saved(req, res, safeLocalPath(interrupted.url) ?? HOME_FOR_ROLE[user.role]);
+    return res.redirect(303, safeLocalPath(interrupted.url) ?? HOME_FOR_ROLE[user.role]);
   }
-  saved(req, res, "/step-up/continue");
+  res.redirect(303, "/step-up/continue");
 }));
 
 twoFactorRoutes.get("/step-up/continue", requireAuth, (req, res) => {
@@ -222,5 +218,5 @@ twoFactorRoutes.get("/step-up/continue", requireAuth, (req, res) => {
 twoFactorRoutes.post("/admin/users/:id/two-factor/reset", requireRole("admin"), requireFreshSecondFactor, async (req, res) => {
   await resetSecondFactor(req.ctx, idParam(req));
   flash(req, "success", pageTranslator(res)("account:flash.secondFactorReset"));
-  saved(req, res, "/admin/users");
+  res.redirect(303, "/admin/users");
 });
