@@ -6,22 +6,11 @@ export const TOUCH_INTERVAL_MS = 60_000;
 /** Above this many remembered sessions, those not written within the interval are forgotten. */
 const REMEMBERED_LIMIT = 10_000;
 
-/*
- * Sessions live in the database (so every app server sees them). connect-session-knex both
- * calls back with an error and rejects its promise, which express-session ignores: an unhandled
- * rejection. Its touch() never calls back on failure at all, so the response would hang. This
- * subclass keeps the callback as the one channel for errors: a failed load or save reaches the
- * error handler (a busy database becomes the 503 page), and a failed touch, which only extends
- * the expiry of a session that is still valid, is logged and ignored rather than refusing the page.
- *
- * Rolling sessions extend their expiry on every response. Writing that to the database on every
- * signed-in page view costs a write (on SQLite, the one write lock) per page for a change of a few
- * seconds in an eight-hour expiry, so a session this process wrote within the last minute is not
- * written again: the stored expiry is then at most a minute earlier than the cookie's.
- */
-/** A session's own data, without the cookie whose expiry every request moves on. */
+/** A session's own data, without its cookie, whose expiry every request moves on. */
 export function sessionData(session: object): string {
-  return JSON.stringify(session, (key, value: unknown) => (key === "cookie" ? undefined : value));
+  return JSON.stringify(session, function (this: unknown, key: string, value: unknown) {
+    return this === session && key === "cookie" ? undefined : value;
+  });
 }
 
 /** Each session object's data as this process last stored it. */
@@ -32,6 +21,20 @@ export function lastStored(session: object): string | undefined {
   return storedData.get(session);
 }
 
+/*
+ * Sessions live in the database (so every app server sees them). connect-session-knex both
+ * calls back with an error and rejects its promise, which express-session ignores: an unhandled
+ * rejection. Its touch() never calls back on failure at all, so the response would hang. This
+ * subclass keeps the callback as the one channel for errors: a failed load or save reaches the
+ * error handler (a busy database becomes the 503 page; before a redirect it is logged instead, see
+ * storeSessionBeforeRedirect), and a failed touch, which only extends
+ * the expiry of a session that is still valid, is logged and ignored rather than refusing the page.
+ *
+ * Rolling sessions extend their expiry on every response. Writing that to the database on every
+ * signed-in page view costs a write (on SQLite, the one write lock) per page for a change of a few
+ * seconds in an eight-hour expiry, so a session this process wrote within the last minute is not
+ * written again: the stored expiry is then at most a minute earlier than the cookie's.
+ */
 export class SessionStore extends ConnectSessionKnexStore {
   onTouchError: (err: unknown) => void = () => {};
   /** Injected by tests to move time on. */
