@@ -4,7 +4,7 @@ import { ForbiddenError, UnauthenticatedError } from "../errors";
 import { pageText } from "./error-text";
 import { secondFactorRequired } from "../domain/two-factor";
 import type { UserRole } from "../services/platform/context";
-import { lastStored, sessionData } from "./session-store";
+import { lastStored, noteLoaded, sessionData } from "./session-store";
 
 export const HOME_FOR_ROLE: Record<UserRole, string> = {
   applicant: "/applicant",
@@ -107,14 +107,12 @@ const EMPTY_SESSION = "{}";
  * written again.
  */
 export function storeSessionBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
-  const loadedSession = req.session;
-  const loaded = sessionData(req.session);
+  noteLoaded(req.session);
   const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
   res.redirect = (...args: unknown[]) => {
     if (!req.session) return redirect(...args);
-    // A session regenerated since (signing in or out) started out empty.
-    const before = lastStored(req.session) ?? (req.session === loadedSession ? loaded : EMPTY_SESSION);
-    if (sessionData(req.session) === before) return redirect(...args);
+    // A session regenerated since (signing in or out) and not stored yet started out empty.
+    if (sessionData(req.session) === (lastStored(req.session) ?? EMPTY_SESSION)) return redirect(...args);
     req.session.save((err?: unknown) => {
       // The request's work is committed by now: a page saying it failed would be wrong, and the
       // form sent again could do it twice. The page it leads to may miss its message.

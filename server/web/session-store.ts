@@ -16,7 +16,12 @@ export function sessionData(session: object): string {
 /** Each session object's data as this process last stored it. */
 const storedData = new WeakMap<object, string>();
 
-/** What `session` held when it was last stored, if this process stored it during its request. */
+/** A session as loaded from the store is as stored. */
+export function noteLoaded(session: object): void {
+  storedData.set(session, sessionData(session));
+}
+
+/** What `session` held when it was loaded or last stored; nothing for one not stored yet. */
 export function lastStored(session: object): string | undefined {
   return storedData.get(session);
 }
