@@ -68,6 +68,29 @@ export const APPLICATION_COLUMNS = [
   "vt.code as vt_code", "vt.name as vt_name", "p.name as partner_name", "r.code as region_code",
 ] as const;
 
+/**
+ * An application as a list shows it, one row of a page. It leaves out the submission's texts and
+ * JSON, which are most of an application's bytes: reading them for every row made a page of the
+ * review queue cost two to three times what it does without them.
+ */
+export type ListedApplication = Pick<Application, "id" | "reference" | "state" | "title" | "requestedCents" | "submittedAt" | "callTitle" | "companyName" | "voucherTypeName">;
+
+export type ListedApplicationRow = Pick<ApplicationsRow, "id" | "reference" | "state" | "title" | "requested_cents" | "submitted_at"> &
+  Pick<ApplicationJoinedRow, "call_title" | "company_name" | "vt_name">;
+
+/** Select list for a ListedApplication: applications as a, calls as c, companies as co, voucher_types as vt. */
+export const LISTED_APPLICATION_COLUMNS = [
+  "a.id", "a.reference", "a.state", "a.title", "a.requested_cents", "a.submitted_at",
+  "c.title as call_title", "co.legal_name as company_name", "vt.name as vt_name",
+] as const;
+
+export function toListedApplication(r: ListedApplicationRow): ListedApplication {
+  return {
+    id: r.id, reference: r.reference, state: dbAppState(r.state), title: r.title, requestedCents: dbCentsOrNull(r.requested_cents),
+    submittedAt: r.submitted_at, callTitle: r.call_title, companyName: r.company_name, voucherTypeName: r.vt_name,
+  };
+}
+
 export function toApplication(r: ApplicationJoinedRow): Application {
   return {
     id: r.id, reference: r.reference, callId: r.call_id, callTitle: r.call_title,

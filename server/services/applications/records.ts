@@ -1,6 +1,9 @@
 import { msg } from "../../domain/message";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
-import { APPLICATION_COLUMNS, toApplication, type Application, type ApplicationJoinedRow } from "../../db/tables/applications";
+import {
+  APPLICATION_COLUMNS, LISTED_APPLICATION_COLUMNS, toApplication, toListedApplication, type Application, type ApplicationJoinedRow,
+  type ListedApplication, type ListedApplicationRow,
+} from "../../db/tables/applications";
 import { assertTransition, type AppState, type Role } from "../../domain/lifecycle";
 import { assertCents } from "../../domain/money";
 import { isPostgres, type Db } from "../../db/connection";
@@ -14,7 +17,7 @@ import { nowIso } from "../platform/context";
  * changes state through transition(), so authorization, the state machine, the optimistic
  * version check (double clicks, two managers at once) and the audit log are never bypassed.
  */
-export { toApplication, type Application, type ApplicationJoinedRow };
+export { toApplication, toListedApplication, type Application, type ApplicationJoinedRow, type ListedApplication };
 
 /** Applications with the names pages show next to them; end the query with .first() or a list. */
 export function applicationQuery(db: Db | Trx) {
@@ -25,6 +28,15 @@ export function applicationQuery(db: Db | Trx) {
     .join("partners as p", "p.id", "a.partner_id")
     .join("regions as r", "r.id", "p.region_id")
     .select<ApplicationJoinedRow[]>(APPLICATION_COLUMNS);
+}
+
+/** Applications as a list shows them (ListedApplication); end the query with a list. */
+export function listedApplicationQuery(db: Db | Trx) {
+  return db("applications as a")
+    .join("calls as c", "c.id", "a.call_id")
+    .join("companies as co", "co.id", "a.company_id")
+    .join("voucher_types as vt", "vt.id", "a.voucher_type_id")
+    .select<ListedApplicationRow[]>(LISTED_APPLICATION_COLUMNS);
 }
 
 /** One application by id, without an authorization check: for the system's own jobs and for loadApplication. */

@@ -15,7 +15,9 @@ import { type Cents, formatMoney } from "../../domain/money";
 import { msg } from "../../domain/message";
 import { amountToApprove } from "../../domain/scheme";
 import { entityTimeline, type AuditRow } from "../platform/audit";
-import { applicationQuery, type Application, describeSubmission, loadApplication, toApplication } from "../applications/records";
+import {
+  applicationQuery, type Application, describeSubmission, listedApplicationQuery, type ListedApplication, loadApplication, toApplication, toListedApplication,
+} from "../applications/records";
 import { holdingsOf, readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
@@ -64,7 +66,7 @@ export interface QueueFilter {
 }
 
 export interface QueuePage {
-  rows: Application[]; page: number; total: number;
+  rows: ListedApplication[]; page: number; total: number;
   hasMore: boolean; hasPrevious: boolean;
   /** Keys for the links to the next and previous pages. */
   nextKey: string | null; prevKey: string | null;
@@ -81,7 +83,7 @@ function parseKey(key: string | undefined): QueueKey | null {
   return { submittedAt: m[1], id: Number(m[2]) };
 }
 
-const keyOf = (a: Application): string | null => (a.submittedAt ? `${a.submittedAt}~${a.id}` : null);
+const keyOf = (a: ListedApplication): string | null => (a.submittedAt ? `${a.submittedAt}~${a.id}` : null);
 
 export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<QueuePage> {
   const actor = requireDecider(ctx);
@@ -98,12 +100,12 @@ export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<
   // Counted on the applications alone: the joins of the page add names, never remove rows.
   const counted = await filtered(ctx.db("applications as a")).count<{ n: number | string }[]>({ n: "*" });
   const total = dbInt(counted[0]?.n);
-  const q = filtered(applicationQuery(ctx.db));
+  const q = filtered(listedApplicationQuery(ctx.db));
   // Row values compare (submitted_at, id) as one key, so the index on it gives the page directly.
   if (after) q.whereRaw("(a.submitted_at, a.id) > (?, ?)", [after.submittedAt, after.id]);
   if (before) q.whereRaw("(a.submitted_at, a.id) < (?, ?)", [before.submittedAt, before.id]);
   const dir = before ? "desc" : "asc";
-  const fetched = (await q.orderBy([{ column: "a.submitted_at", order: dir }, { column: "a.id", order: dir }]).limit(PAGE_SIZE + 1)).map(toApplication);
+  const fetched = (await q.orderBy([{ column: "a.submitted_at", order: dir }, { column: "a.id", order: dir }]).limit(PAGE_SIZE + 1)).map(toListedApplication);
   const more = fetched.length > PAGE_SIZE;
   const rows = fetched.slice(0, PAGE_SIZE);
   if (before) rows.reverse();
