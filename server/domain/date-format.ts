@@ -136,7 +136,7 @@ export function zonedPartsFromIntl(t: number, timeZone: string): ZonedParts {
 }
 
 /*
- * A page of fifty ledger rows formats a hundred instants, and formatToParts was the largest part
+ * A page of ledger entries formats two instants an entry, and formatToParts was the largest part
  * of rendering it. A zone's UTC offset changes only at a transition, so it is found once per zone
  * and UTC hour (compared at the hour's first and last second) and the wall clock computed from it;
  * an hour with a transition inside it, or a year Intl writes differently (before 1000), goes

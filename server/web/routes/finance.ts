@@ -173,7 +173,7 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
     pageTitle: t("finance:titles.ledger"), rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     kindOptions: [{ value: "commit", label: t("finance:ledger.kinds.commit") }, { value: "release", label: t("finance:ledger.kinds.release") }, { value: "payment", label: t("finance:ledger.kinds.payment") }],
-    // The same labels on each of the page's fifty entries, translated once rather than per entry.
+    // The same labels on each of the page's entries, translated once rather than per entry.
     rowTexts: {
       noReference: t("finance:ledger.noReference"), summary: t("finance:ledger.details.summary"), recorded: t("finance:ledger.details.recorded"),
       region: t("finance:ledger.details.region"), call: t("finance:ledger.details.call"), voucherType: t("finance:ledger.details.voucherType"),
