@@ -4,6 +4,7 @@ import { toBuffer } from "../../server/db/tables/award-letters";
 import type { Db } from "../../server/db/connection";
 import { STATE_LABELS } from "../../server/domain/lifecycle";
 import { verifyLedgerTotals, ledgerSumsAgree } from "../../server/services/finance/budget";
+import { ledgerTotalsAgree } from "../../server/services/finance/ledger-totals";
 import { reconciliation } from "../../server/services/finance/reconciliation";
 import { seedLargeProgramme } from "../../bench/large-programme";
 import { testConfig, testDatabases } from "../support/db";
@@ -43,7 +44,8 @@ for (const engine of testDatabases()) {
         for (const check of await verifyLedgerTotals(db, Number(call.id))) expect(check.ok, `call ${call.id} ${check.key}`).to.equal(true);
         expect(await ledgerSumsAgree(db, Number(call.id)), `call ${call.id} ledger sums`).to.equal(true);
       }
-      // The page reads ledger_sums; summing every entry again gives the same figures.
+      expect(await ledgerTotalsAgree(db), "ledger totals").to.equal(true);
+      // The page reads ledger_totals; summing every entry again gives the same figures.
       const again = await reconciliation(db, {}, "entries");
       expect(again.source).to.equal("entries");
       expect({ ...again, source: "sums" }).to.deep.equal(recon);

@@ -16,8 +16,10 @@ import {
   ledgerSumsAgree,
   verifyLedgerTotals,
 } from "../../server/services/finance/budget";
+import { ledgerTotals } from "../../server/services/finance/ledger-queries";
+import { ledgerTotalsAgree } from "../../server/services/finance/ledger-totals";
 import { reconciliation } from "../../server/services/finance/reconciliation";
-import { LEDGER_SUMS_KEY, checkCallLedgers, lastLedgerCheck } from "../../server/services/calls/ledger-check";
+import { LEDGER_SUMS_KEY, LEDGER_TOTALS_KEY, checkCallLedgers, lastLedgerCheck } from "../../server/services/calls/ledger-check";
 import { type Actor, type ServiceContext, inTransaction, insertedId } from "../../server/services/platform/context";
 import { testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
@@ -95,6 +97,7 @@ for (const t of testDatabases()) {
       for (const c of checks) expect(c, c.key).to.include({ ok: true });
       // What the reconciliation page reads was booked with every entry.
       expect(await ledgerSumsAgree(db, callId), "ledger_sums equal the entries").to.equal(true);
+      expect(await ledgerTotalsAgree(db), "ledger_totals equal the entries").to.equal(true);
     }
 
     async function newPayment(applicationId: number, amountCents: number): Promise<number> {
@@ -336,6 +339,12 @@ for (const t of testDatabases()) {
       }
       // A period can only be summed from the entries.
       expect((await reconciliation(db, { ...filter, fromUtc: "2020-01-01T00:00:00.000Z" })).source).to.equal("entries");
+      // Unfiltered (or by kind alone), the programme's figures come from ledger_totals, and still
+      // equal every entry summed again, on the reconciliation page and in the ledger page's totals.
+      for (const programme of [{}, { kind: "commit" as const }, { kind: "payment" as const }]) {
+        expect({ ...(await reconciliation(db, programme, "entries")), source: "sums" }, JSON.stringify(programme)).to.deep.equal(await reconciliation(db, programme));
+        expect(await ledgerTotals(db, programme), JSON.stringify(programme)).to.deep.equal(await ledgerTotals(db, { ...programme, fromUtc: "2000-01-01T00:00:00.000Z" }));
+      }
 
       // The sums changed behind the budget service's back: the daily check (of opened calls) names them.
       await db("calls").where({ id: callId }).update({ status: "open" });
@@ -346,6 +355,24 @@ for (const t of testDatabases()) {
       expect(await checkCallLedgers(ctxSystem)).to.equal(1);
       expect(await lastLedgerCheck(db, callId)).to.deep.include({ ok: false, differing: [LEDGER_SUMS_KEY] });
       expect((await reconciliation(db, filter, "entries")).total.committedCents, "summed again from the entries").to.equal(850_000);
+
+      // The programme's totals changed behind its back: the pages show what is kept, the daily
+      // check names the difference for every opened call, and the entries still give the truth.
+      await db("ledger_sums").where({ call_id: callId, kind: "commit", voucher_type_id: defined(typeIds.MG) }).update({ amount_cents: 50_000 });
+      const mgCommitted = (r: Awaited<ReturnType<typeof reconciliation>>) => defined(r.byType.find((x) => x.code === "MG")).committedCents;
+      const truth = mgCommitted(await reconciliation(db, {}, "entries"));
+      const totalsOfMg = db("ledger_totals").where({ level: "type", level_id: defined(typeIds.MG), kind: "commit" });
+      await totalsOfMg.clone().update({ amount_cents: db.raw("amount_cents + 1") });
+      try {
+        expect(await ledgerTotalsAgree(db)).to.equal(false);
+        expect(mgCommitted(await reconciliation(db, {})), "read from ledger_totals").to.equal(truth + 1);
+        expect(await checkCallLedgers(ctxSystem)).to.equal(1);
+        expect(await lastLedgerCheck(db, callId)).to.deep.include({ ok: false, differing: [LEDGER_TOTALS_KEY] });
+      } finally {
+        await totalsOfMg.clone().update({ amount_cents: db.raw("amount_cents - 1") });
+      }
+      expect(await ledgerTotalsAgree(db)).to.equal(true);
+      expect(await checkCallLedgers(ctxSystem)).to.equal(0);
     });
 
     it("setCeilings raises and adds ceilings but never below the net commitment", async () => {

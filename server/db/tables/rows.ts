@@ -302,6 +302,14 @@ export interface LedgerSumsRow {
   entries: number;
 }
 
+export interface LedgerTotalsRow {
+  level: string;
+  level_id: number;
+  kind: string;
+  amount_cents: DbBigint;
+  entries: number;
+}
+
 export interface LetterNumbersRow {
   prefix: string;
   last_sequence: number;
@@ -522,6 +530,7 @@ export interface TableRows {
   exchange_rates: ExchangeRatesRow;
   ledger_entries: LedgerEntriesRow;
   ledger_sums: LedgerSumsRow;
+  ledger_totals: LedgerTotalsRow;
   letter_numbers: LetterNumbersRow;
   login_attempts: LoginAttemptsRow;
   partners: PartnersRow;

@@ -1,4 +1,5 @@
 import { ledgerSumsAgree, verifyLedgerTotals } from "../finance/budget";
+import { ledgerTotalsAgree } from "../finance/ledger-totals";
 import { audit } from "../platform/audit";
 import { inTransaction, type ServiceContext } from "../platform/context";
 import type { Db } from "../../db/connection";
@@ -14,6 +15,11 @@ import type { Trx } from "../platform/context";
 export const LEDGER_CHECK_ACTION = "call.ledger-checked";
 /** Named among the differing keys when ledger_sums no longer equal the call's entries. */
 export const LEDGER_SUMS_KEY = "ledger-sums";
+/**
+ * Named among every opened call's differing keys when ledger_totals no longer equal the entries:
+ * its totals per partner and per type span every call, so a difference there is the programme's.
+ */
+export const LEDGER_TOTALS_KEY = "ledger-totals";
 
 export interface LedgerCheckRecord { ok: boolean; at: string; differing: string[] }
 
@@ -30,16 +36,18 @@ export async function lastLedgerCheck(db: Db | Trx, callId: number): Promise<Led
 }
 
 /**
- * Daily job: rebuilds every opened call's ceilings and its ledger sums from its ledger entries;
- * returns how many calls do not agree.
+ * Daily job: rebuilds every opened call's ceilings, its ledger sums and the programme's ledger
+ * totals from the ledger entries; returns how many calls do not agree.
  */
 export async function checkCallLedgers(ctx: ServiceContext): Promise<number> {
   const calls = await ctx.db("calls").whereNot({ status: "draft" }).orderBy("id").select("id");
+  const totalsAgree = await ledgerTotalsAgree(ctx.db);
   let disagreeing = 0;
   for (const { id } of calls) {
     const differing = (await verifyLedgerTotals(ctx.db, id)).filter((c) => !c.ok).map((c) => c.key);
-    // The reconciliation page reads ledger_sums: checked against the entries here too.
+    // The reconciliation and ledger pages read ledger_sums and ledger_totals: checked against the entries here too.
     if (!(await ledgerSumsAgree(ctx.db, id))) differing.push(LEDGER_SUMS_KEY);
+    if (!totalsAgree) differing.push(LEDGER_TOTALS_KEY);
     if (differing.length > 0) disagreeing++;
     const last = await lastLedgerCheck(ctx.db, id);
     const ok = differing.length === 0;

@@ -332,12 +332,47 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
 
 interface SumKey { callId: number; partnerId: number; voucherTypeId: number; kind: EntryKind }
 
-/** Books an entry into ledger_sums, which the reconciliation page reads instead of every entry. */
+/**
+ * Books an entry into ledger_sums and ledger_totals, which the reconciliation and ledger pages read
+ * instead of every entry. A partner's and a type's totals are shared by every call: on PostgreSQL
+ * two transactions booking two types in opposite orders can deadlock, and inTransaction runs the
+ * one PostgreSQL stops again.
+ */
 async function addToLedgerSums(trx: Trx, k: SumKey, amount: Cents): Promise<void> {
   await trx("ledger_sums")
     .insert({ call_id: k.callId, partner_id: k.partnerId, voucher_type_id: k.voucherTypeId, kind: k.kind, amount_cents: amount, entries: 1 })
     .onConflict(["call_id", "partner_id", "voucher_type_id", "kind"])
     .merge({ amount_cents: trx.raw("ledger_sums.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_sums.entries + 1") });
+  for (const [level, levelId] of levelsOf(k)) {
+    await trx("ledger_totals")
+      .insert({ level, level_id: levelId, kind: k.kind, amount_cents: amount, entries: 1 })
+      .onConflict(["level", "level_id", "kind"])
+      .merge({ amount_cents: trx.raw("ledger_totals.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_totals.entries + 1") });
+  }
+}
+
+/** The levels ledger_totals sums the ledger at: per call, per partner and per voucher type. */
+export type TotalsLevel = "call" | "partner" | "type";
+
+function levelsOf(k: Omit<SumKey, "kind">): [TotalsLevel, number][] {
+  return [["call", k.callId], ["partner", k.partnerId], ["type", k.voucherTypeId]];
+}
+
+export interface LevelTotal { level: TotalsLevel; levelId: number; kind: EntryKind; amountCents: Cents; entries: number }
+
+/** ledger_sums (or the entries summed the same way) summed again per level: what ledger_totals keeps. */
+export function levelTotals(sums: readonly LedgerSum[]): LevelTotal[] {
+  const out = new Map<string, LevelTotal>();
+  for (const s of sums) {
+    for (const [level, levelId] of levelsOf(s)) {
+      const key = `${level}/${levelId}/${s.kind}`;
+      const t = out.get(key) ?? { level, levelId, kind: s.kind, amountCents: 0, entries: 0 };
+      t.amountCents += s.amountCents;
+      t.entries += s.entries;
+      out.set(key, t);
+    }
+  }
+  return [...out.values()];
 }
 
 function assertPositive(amountCents: Cents, notPositive: Text): Cents {
@@ -439,7 +474,7 @@ export async function ledgerSumsAgree(db: Db | Trx, callId: number): Promise<boo
   return kept.join() === summed.join();
 }
 
-/** Rebuilds ledger_sums from the entries, for a ledger loaded in bulk rather than booked entry by entry. */
+/** Rebuilds ledger_sums and ledger_totals from the entries, for a ledger loaded in bulk rather than booked entry by entry. */
 export async function rebuildLedgerSums(trx: Trx): Promise<void> {
   const sums = await sumEntries(trx);
   await trx("ledger_sums").del();
@@ -447,4 +482,7 @@ export async function rebuildLedgerSums(trx: Trx): Promise<void> {
     call_id: s.callId, partner_id: s.partnerId, voucher_type_id: s.voucherTypeId, kind: s.kind, amount_cents: s.amountCents, entries: s.entries,
   }));
   for (let i = 0; i < rows.length; i += 100) await trx("ledger_sums").insert(rows.slice(i, i + 100));
+  await trx("ledger_totals").del();
+  const totals = levelTotals(sums).map((t) => ({ level: t.level, level_id: t.levelId, kind: t.kind, amount_cents: t.amountCents, entries: t.entries }));
+  for (let i = 0; i < totals.length; i += 100) await trx("ledger_totals").insert(totals.slice(i, i + 100));
 }

@@ -10,6 +10,7 @@ import { formatAmount, type Cents } from "../../domain/money";
 import type { LedgerExportRow } from "../../exports/ledger-row";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter, LedgerPosition, RunningTotals } from "./ledger-filter";
+import { readLevelTotals } from "./ledger-totals";
 
 /*
  * Reading the disbursement ledger (R5, R16): the page with its running totals and the feed every
@@ -211,13 +212,24 @@ function kindSums(committed: Cents, released: Cents, paid: Cents, count: number)
 type SumRow = { kind: string; total: number | string | null; n: number | string };
 
 /**
- * The totals of the filtered entries. Without a period they come from ledger_sums, which every
- * entry updates in its own transaction (summed per call, partner, type and kind, so every other
- * filter applies to it), a few hundred rows whatever the size of the ledger; the daily ledger
- * check compares them with the entries. A period is one aggregate over the entries in it, joining
- * the application only when the region or type asks for it.
+ * The totals of the filtered entries. Every entry updates ledger_totals and ledger_sums in its own
+ * transaction, and the daily ledger check compares both with the entries. Filtered by kind alone,
+ * the totals come from ledger_totals (the programme per voucher type: a few rows); by call, region
+ * or type, from ledger_sums (per call, partner, type and kind, so every filter applies to it: a
+ * few hundred rows whatever the size of the ledger). A period is one aggregate over the entries in
+ * it, joining the application only when the region or type asks for it.
  */
 export async function ledgerTotals(db: Reader, f: LedgerFilter): Promise<KindSums> {
+  const sums = { commit: 0, release: 0, payment: 0 };
+  let n = 0;
+  if (!f.fromUtc && !f.toUtcExclusive && !f.callId && !f.region && !f.type) {
+    // The whole programme: its totals per voucher type, a few rows whatever the number of calls.
+    for (const t of await readLevelTotals(db, "type", { kind: f.kind })) {
+      sums[t.kind] += t.amountCents;
+      n += t.entries;
+    }
+    return kindSums(sums.commit, sums.release, sums.payment, n);
+  }
   let q: Knex.QueryBuilder;
   if (!f.fromUtc && !f.toUtcExclusive) {
     q = db("ledger_sums as s").groupBy("s.kind").select("s.kind").sum({ total: "s.amount_cents", n: "s.entries" });
@@ -230,8 +242,6 @@ export async function ledgerTotals(db: Reader, f: LedgerFilter): Promise<KindSum
     if (f.region || f.type) q.join("applications as a", "a.id", "le.application_id");
     whereEntry(q, f);
   }
-  const sums = { commit: 0, release: 0, payment: 0 };
-  let n = 0;
   for (const r of (await q) as SumRow[]) {
     sums[toEntryKind(r.kind)] = dbInt(r.total);
     n += dbInt(r.n);

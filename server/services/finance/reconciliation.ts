@@ -6,13 +6,15 @@ import { outstandingCents, remainingCents, type EntryKind } from "../../domain/b
 import type { Cents } from "../../domain/money";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter } from "./ledger-filter";
+import { readLevelTotals } from "./ledger-totals";
 
 /*
  * The reconciliation page: ceiling, committed, released, paid, outstanding and remaining per call,
  * region and voucher type, with the same filter as the ledger page and its exports, and, per call,
  * whether the running totals the budget keeps still equal the ledger. The figures come from
- * ledger_sums unless a period is asked for or the reader asks for every entry to be summed again;
- * the daily ledger check (services/calls/ledger-check.ts) compares ledger_sums with the entries.
+ * ledger_totals (or ledger_sums, filtered by call, region or type) unless a period is asked for or
+ * the reader asks for every entry to be summed again; the daily ledger check
+ * (services/calls/ledger-check.ts) compares both with the entries.
  */
 
 export interface ReconRow {
@@ -59,7 +61,7 @@ function reconRow(label: string, code: string, ceiling: Cents | null, s: Sums | 
 type GroupRow = { call_id: number; region_code: string; type_code: string; kind: string; total: number | string | null };
 
 /**
- * Where the figures come from: "sums" reads ledger_sums, booked with every entry, so the page costs
+ * Where the figures come from: "sums" reads ledger_totals or ledger_sums, booked with every entry, so the page costs
  * the same whatever the size of the ledger; "entries" sums every entry again, which a period filter
  * needs and a finance officer may ask for to see the check made against the entries themselves.
  */
@@ -94,6 +96,7 @@ type SumByRow = { k: number; kind: string; total: DbBigint | null };
  * they stand for.
  */
 async function fromSums(db: Db | Trx, f: LedgerFilter, partners: readonly { id: number; code: string }[], types: readonly { id: number; code: string }[]): Promise<Grouped> {
+  if (!f.callId && !f.region && !f.type) return fromTotals(db, f.kind, partners, types);
   const filtered = () => {
     const q = db("ledger_sums");
     if (f.callId) q.where("call_id", f.callId);
@@ -113,6 +116,25 @@ async function fromSums(db: Db | Trx, f: LedgerFilter, partners: readonly { id: 
     const kind = toEntryKind(r.kind);
     addSum(g.byType, typeOf.get(dbInt(r.k)) ?? "", kind, dbInt(r.total));
     addSum(g.all, "all", kind, dbInt(r.total));
+  }
+  return g;
+}
+
+/**
+ * From ledger_totals: the programme's sums per call, per partner and per type, a few rows for each
+ * call, partner and type (ledger_sums has one for each of their combinations). A filter on the
+ * call, region or type cuts across these levels, so it reads ledger_sums (above).
+ */
+async function fromTotals(db: Db | Trx, kind: EntryKind | undefined, partners: readonly { id: number; code: string }[], types: readonly { id: number; code: string }[]): Promise<Grouped> {
+  const [calls, byPartner, byTypeId] = await Promise.all([readLevelTotals(db, "call", { kind }), readLevelTotals(db, "partner", { kind }), readLevelTotals(db, "type", { kind })]);
+  const regionOf = new Map(partners.map((p) => [dbInt(p.id), p.code]));
+  const typeOf = new Map(types.map((t) => [dbInt(t.id), t.code]));
+  const g = noneGrouped();
+  for (const r of calls) addSum(g.byCall, r.levelId, r.kind, r.amountCents);
+  for (const r of byPartner) addSum(g.byRegion, regionOf.get(r.levelId) ?? "", r.kind, r.amountCents);
+  for (const r of byTypeId) {
+    addSum(g.byType, typeOf.get(r.levelId) ?? "", r.kind, r.amountCents);
+    addSum(g.all, "all", r.kind, r.amountCents);
   }
   return g;
 }
