@@ -209,6 +209,41 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect((await finance.get("/finance")).text).to.contain(claim.reference);
   });
 
+  it("pages the reconciliation's calls twenty-five at a time, with the programme's totals on every page", async () => {
+    const before = await finance.get("/finance/reconciliation");
+    const totalRow = (html: string) => /<tfoot><tr data-code="all">([\s\S]*?)<\/tr><\/tfoot>/.exec(html)?.[1];
+    const callIds = (html: string) => [.../<table class="data recon" id="recon-call">([\s\S]*?)<\/table>/.exec(html)?.[1]?.matchAll(/<tr data-code="(\d+)"/g) ?? []].map((m) => Number(m[1]));
+    const already = await db("calls").count<{ n: number | string }[]>({ n: "*" });
+    const wanted = 27 - Number(defined(already[0]).n);
+    for (let i = 0; i < wanted; i++) await seedCall(db, () => new Date("2027-01-15T10:00:00.000Z"), { totalCents: 1_000_000, open: false });
+    const all = (await db("calls").orderBy("id").pluck("id")).map(Number);
+    expect(all).to.have.length.greaterThan(25);
+
+    const first = await finance.get("/finance/reconciliation");
+    expect(callIds(first.text)).to.deep.equal(all.slice(0, 25));
+    expect(first.text).to.contain(`25 of ${all.length} calls shown`).and.not.contain('rel="prev"');
+    // Handlebars escapes = and & in attributes.
+    const link = (html: string, rel: string) => new RegExp(`href="([^"]*)" rel="${rel}"`).exec(html)?.[1]?.replace(/&#x3D;/g, "=").replace(/&amp;/g, "&");
+    const next = link(first.text, "next");
+    expect(next).to.equal(`/finance/reconciliation?after=${all[24]}`);
+    const second = await finance.get(defined(next));
+    expect(callIds(second.text)).to.deep.equal(all.slice(25));
+    expect(second.text).to.not.contain('rel="next"');
+    // Unopened calls add ceilings but no entries: the foot is the programme's, the same on both pages.
+    const committed = (html: string) => /<td class="num">[^<]*<\/td><td class="num">([^<]*)<\/td>/.exec(defined(totalRow(html)))?.[1];
+    expect(committed(first.text)).to.equal(committed(before.text));
+    expect(totalRow(second.text)).to.equal(totalRow(first.text));
+    const back = link(second.text, "prev");
+    expect(back).to.equal(`/finance/reconciliation?before=${all[25]}`);
+    expect(callIds((await finance.get(defined(back))).text)).to.deep.equal(all.slice(0, 25));
+    // A period keeps its place in the page links.
+    const inPeriod = await finance.get(`/finance/reconciliation?from=2026-01-01&after=${all[24]}`);
+    expect(link(inPeriod.text, "prev")).to.equal(`/finance/reconciliation?from=2026-01-01&before=${all[25]}`);
+
+    const hostile = await finance.get("/finance/reconciliation?after=abc");
+    expect(hostile.status).to.equal(400);
+  });
+
   it("the administrator may read the ledger but not pay", async () => {
     const admin = await signIn(app, "admin@demo.test");
     expect((await admin.get("/finance/reconciliation")).status).to.equal(200);

@@ -1,6 +1,5 @@
 import type { Db } from "../../db/connection";
-import { dbInt, type DbBigint } from "../../db/tables";
-import { toCeilingState } from "../../db/tables/budget-ceilings";
+import { dbCents, dbInt, type BudgetCeilingsRow, type DbBigint } from "../../db/tables";
 import { toEntryKind } from "../../db/tables/ledger-entries";
 import { outstandingCents, remainingCents, type EntryKind } from "../../domain/budget";
 import type { Cents } from "../../domain/money";
@@ -33,7 +32,9 @@ export interface ReconRow {
 }
 
 export interface Reconciliation {
+  /** One page of calls (see CallsPage). */
   byCall: ReconRow[];
+  calls: CallsPage;
   byRegion: ReconRow[];
   byType: ReconRow[];
   total: ReconRow;
@@ -158,48 +159,93 @@ async function fromEntryGroups(db: Db | Trx, f: LedgerFilter): Promise<Grouped> 
   return g;
 }
 
-/** The figures per call, region and voucher type, optionally filtered like the exports. */
-export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted: ReconSource = "sums"): Promise<Reconciliation> {
+/** Calls a page of the reconciliation shows: as many as a page of the review queue. */
+export const RECON_CALLS_PER_PAGE = 25;
+
+/** Where a page of calls starts: after the call with this id (next page) or before it (previous page). */
+export interface CallsAt { after?: number; before?: number }
+
+/** The page of calls shown, and where the pages next to it start. */
+export interface CallsPage { count: number; next: number | null; previous: number | null }
+
+type CeilingSumRow = { key: string; total: DbBigint | null };
+type TotalCeilingRow = Pick<BudgetCeilingsRow, "call_id" | "ceiling_cents" | "committed_cents" | "released_cents" | "paid_cents">;
+
+/**
+ * The figures per call, region and voucher type, optionally filtered like the exports. Calls come
+ * a page at a time, oldest first, keyset by id; the totals (the table's foot, regions, types) are
+ * the programme's, whatever the page.
+ */
+export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted: ReconSource = "sums", at: CallsAt = {}, pageSize = RECON_CALLS_PER_PAGE): Promise<Reconciliation> {
   const source: ReconSource = f.fromUtc || f.toUtcExclusive ? "entries" : wanted;
   const partners = await db("partners as p").join("regions as r", "r.id", "p.region_id").select<{ id: number; code: string }[]>("p.id", "r.code");
   const types = await db("voucher_types").orderBy("id").select("id", "code", "name");
   const { byCall, byRegion, byType, all } = source === "sums" ? await fromSums(db, f, partners, types) : await fromEntryGroups(db, f);
+  const narrowed = !!(f.region || f.type || f.kind);
 
-  const callsQ = db("calls").orderBy("id").select("id", "title");
-  if (f.callId) callsQ.where("id", f.callId);
-  const calls = await callsQ;
-  const ceilingsQ = db("budget_ceilings").select("*");
-  if (f.callId) ceilingsQ.where("call_id", f.callId);
-  const ceilings = await ceilingsQ;
-  const regionOfPartner = new Map(partners.map((p) => [String(p.id), p.code]));
+  // Filtered by region, type or kind, only the calls with entries in it are shown.
+  const callsOf = () => {
+    const q = db("calls");
+    if (f.callId) q.where("id", f.callId);
+    if (narrowed) q.whereIn("id", [...byCall.keys()]);
+    return q;
+  };
+  const pageQ = callsOf().select<{ id: number; title: string }[]>("id", "title").limit(pageSize + 1);
+  if (at.before) pageQ.where("id", "<", at.before).orderBy("id", "desc");
+  else if (at.after) pageQ.where("id", ">", at.after).orderBy("id", "asc");
+  else pageQ.orderBy("id", "asc");
+  const fetched = await pageQ;
+  const more = fetched.length > pageSize;
+  const calls = fetched.slice(0, pageSize).map((c) => ({ id: dbInt(c.id), title: c.title }));
+  if (at.before) calls.reverse();
+  const counted = await callsOf().count<{ n: DbBigint }[]>({ n: "*" });
+  const first = calls[0];
+  const last = calls[calls.length - 1];
+  const page: CallsPage = {
+    count: dbInt(counted[0]?.n ?? 0),
+    next: last && (at.before ? true : more) ? last.id : null,
+    previous: first && (at.before ? more : !!at.after) ? first.id : null,
+  };
 
+  // Each shown call's total ceiling and its running totals; the ceilings of regions and types summed over the calls.
+  const ceilings = () => {
+    const q = db("budget_ceilings");
+    if (f.callId) q.where("call_id", f.callId);
+    return q;
+  };
+  const [shownTotals, levelCeilings, allCeilings] = await Promise.all([
+    calls.length ? ceilings().where("key", "total").whereIn("call_id", calls.map((c) => c.id))
+      .select<TotalCeilingRow[]>("call_id", "ceiling_cents", "committed_cents", "released_cents", "paid_cents") : Promise.resolve([]),
+    ceilings().whereNot("key", "total").groupBy("key").select("key").sum({ total: "ceiling_cents" }) as Promise<CeilingSumRow[]>,
+    ceilings().where("key", "total").sum({ total: "ceiling_cents" }) as Promise<Pick<CeilingSumRow, "total">[]>,
+  ]);
   const callCeiling = new Map<number, Cents>();
+  const runningAgree = new Map<number, boolean>();
+  for (const row of shownTotals) {
+    const callId = dbInt(row.call_id);
+    const s = byCall.get(callId) ?? { commit: 0, release: 0, payment: 0 };
+    callCeiling.set(callId, dbCents(row.ceiling_cents));
+    runningAgree.set(callId, dbCents(row.committed_cents) === s.commit && dbCents(row.released_cents) === s.release && dbCents(row.paid_cents) === s.payment);
+  }
+  const regionOfPartner = new Map(partners.map((p) => [String(p.id), p.code]));
   const regionCeiling = new Map<string, Cents>();
   const typeCeiling = new Map<string, Cents>();
-  const runningAgree = new Map<number, boolean>();
-  for (const row of ceilings) {
-    const c = toCeilingState(row);
-    const callKey = row.call_id;
-    if (c.key === "total") {
-      callCeiling.set(callKey, c.ceilingCents);
-      const s = byCall.get(callKey) ?? { commit: 0, release: 0, payment: 0 };
-      runningAgree.set(callKey, c.committedCents === s.commit && c.releasedCents === s.release && c.paidCents === s.payment);
-    } else if (c.key.startsWith("partner:")) {
-      const region = regionOfPartner.get(c.key.slice(8));
-      if (region) regionCeiling.set(region, (regionCeiling.get(region) ?? 0) + c.ceilingCents);
-    } else if (c.key.startsWith("type:")) {
-      const t = c.key.slice(5);
-      typeCeiling.set(t, (typeCeiling.get(t) ?? 0) + c.ceilingCents);
+  for (const row of levelCeilings) {
+    const cents = dbCents(row.total ?? 0);
+    if (row.key.startsWith("partner:")) {
+      const region = regionOfPartner.get(row.key.slice(8));
+      if (region) regionCeiling.set(region, (regionCeiling.get(region) ?? 0) + cents);
+    } else if (row.key.startsWith("type:")) {
+      const t = row.key.slice(5);
+      typeCeiling.set(t, (typeCeiling.get(t) ?? 0) + cents);
     }
   }
 
-  const callRows = calls
-    .filter((c) => !f.region && !f.type && !f.kind ? true : byCall.has(c.id))
-    .map((c) => ({
-      ...reconRow(c.title, String(c.id), callCeiling.get(c.id) ?? null, byCall.get(c.id)),
-      // With a period or other filter the running totals (all time) cannot be compared.
-      runningTotalsAgree: f.from || f.to || f.region || f.type || f.kind ? undefined : runningAgree.get(c.id) ?? true,
-    }));
+  const callRows = calls.map((c) => ({
+    ...reconRow(c.title, String(c.id), callCeiling.get(c.id) ?? null, byCall.get(c.id)),
+    // With a period or other filter the running totals (all time) cannot be compared.
+    runningTotalsAgree: f.from || f.to || f.region || f.type || f.kind ? undefined : runningAgree.get(c.id) ?? true,
+  }));
   const regions = await db("regions").orderBy("code").select("code", "name");
   const regionRows = regions
     .filter((r) => byRegion.has(r.code) || regionCeiling.has(r.code))
@@ -207,6 +253,6 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted:
   const typeRows = types
     .filter((t) => byType.has(t.code) || typeCeiling.has(t.code))
     .map((t) => reconRow(t.name, t.code, f.region || f.kind ? null : typeCeiling.get(t.code) ?? null, byType.get(t.code)));
-  const totalCeiling = f.region || f.type || f.kind ? null : [...callCeiling.values()].reduce((a, b) => a + b, 0);
-  return { byCall: callRows, byRegion: regionRows, byType: typeRows, total: reconRow("All calls", "all", totalCeiling, all.get("all")), source };
+  const totalCeiling = narrowed ? null : dbCents(allCeilings[0]?.total ?? 0);
+  return { byCall: callRows, calls: page, byRegion: regionRows, byType: typeRows, total: reconRow("All calls", "all", totalCeiling, all.get("all")), source };
 }

@@ -220,19 +220,29 @@ async function streamExport(req: Request, res: Response, format: "csv" | "xlsx")
 financeRoutes.get("/finance/ledger.csv", financeOrAdmin, (req, res) => streamExport(req, res, "csv"));
 financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, (req, res) => streamExport(req, res, "xlsx"));
 
-const reconQuery = z.object({ check: z.enum(["entries"], { error: check(msg("errors:finance.reconCheck")) }).optional() });
+const reconQuery = z.object({
+  check: z.enum(["entries"], { error: check(msg("errors:finance.reconCheck")) }).optional(),
+  // Where a page of calls starts: a call's id, as the page's own links give it.
+  after: field.optionalId(msg("errors:fields.page")),
+  before: field.optionalId(msg("errors:fields.page")),
+});
 
 financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) => {
   const f = filterFrom(req);
-  const { check: sumAgain } = parseQuery(reconQuery, req.query);
+  const { check: sumAgain, after, before } = parseQuery(reconQuery, req.query);
   const qs = filterQuery(f);
   const t = pageTranslator(res);
-  const recon = await reconciliation(req.ctx.db, f, sumAgain ? "entries" : "sums");
+  const recon = await reconciliation(req.ctx.db, f, sumAgain ? "entries" : "sums", after ? { after } : before ? { before } : {});
+  const kept = [qs, sumAgain ? "check=entries" : ""].filter(Boolean).join("&");
+  const link = (key: "after" | "before", id: number) => `/finance/reconciliation?${kept ? kept + "&" : ""}${key}=${id}`;
   res.render("pages/finance/reconciliation", {
     // The total's label is the export's; the page says it in the reader's language.
     pageTitle: t("finance:titles.reconciliation"), recon: { ...recon, total: { ...recon.total, label: t("finance:reconciliation.allCalls") } }, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
     sumAgainLink: `/finance/reconciliation?${qs ? qs + "&" : ""}check=entries`,
+    firstLink: recon.calls.previous ? `/finance/reconciliation${kept ? "?" + kept : ""}` : null,
+    prevLink: recon.calls.previous ? link("before", recon.calls.previous) : null,
+    nextLink: recon.calls.next ? link("after", recon.calls.next) : null,
   });
 });
