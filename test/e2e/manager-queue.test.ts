@@ -65,6 +65,60 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
   it("a page link that is not a key is a 4xx, not a 500", async () => {
     const res = await w.manager.get("/manager?after=not-a-key");
     expect(res.status).to.be.within(400, 499);
+    const claims = await w.manager.get("/manager/claims?before=2027-01-01T00:00:00Z~x");
+    expect(claims.status).to.be.within(400, 499);
+    expect(claims.text).to.contain("This page link is not valid any more");
+  });
+
+  it("pages through the claims to verify by key: every claim of the region once, oldest claim first, and back again", async () => {
+    const callId = await seedCall(w.db, w.clock.now);
+    const manager = (await w.db("users").where({ email: "manager@demo.test" }).first("id", "partner_id"))!;
+    // Claims written as rows: the services allow one voucher of a type per company and call (R10).
+    for (let i = 0; i < 56; i++) {
+      const id = await insertSubmittedRow(w.db, { email: "sme@demo.test", callId, type: "IN" });
+      await w.db("applications").where({ id }).update({ state: "claim-submitted", approved_cents: 400_000 });
+      // Pairs of claims submitted at the same moment: the id decides between them.
+      const at = new Date(Date.UTC(2027, 4, 1, 10, 59 - Math.floor(i / 2))).toISOString();
+      await w.db("claims").insert({ application_id: id, status: "submitted", report: "Met", organisations_met: "", result_contacts: "", result_product: "", follow_up: "", submitted_at: at, submitted_by: manager.id });
+    }
+    const expected = (await w.db("claims as cl").join("applications as a", "a.id", "cl.application_id")
+      .where({ "cl.status": "submitted", "a.state": "claim-submitted", "a.partner_id": manager.partner_id })
+      .orderBy([{ column: "cl.submitted_at" }, { column: "cl.id" }]).select<{ id: number }[]>("cl.id")).map((r) => Number(r.id));
+    expect(expected.length).to.be.above(50);
+    const claimIds = (html: string) => [...html.slice(html.indexOf("<tbody>"), html.indexOf("</tbody>")).matchAll(/href="\/manager\/claims\/(\d+)"/g)].map((m) => Number(m[1]));
+    const claimsLink = (html: string, label: "Next page" | "Previous page") => {
+      const m = new RegExp(`<a href="([^"]*)">${label}</a>`).exec(html);
+      return m?.[1] ? (m[1].startsWith("/") ? unescape(m[1]) : `/manager/claims${unescape(m[1])}`) : null;
+    };
+
+    const pages: number[][] = [];
+    let next: string | null = "/manager/claims";
+    while (next) {
+      const res = await w.manager.get(next);
+      expect(res.status, res.text).to.equal(200);
+      if (!pages.length) expect(res.text).to.contain(`Claims waiting for verification (${expected.length})`);
+      pages.push(claimIds(res.text));
+      expect(res.text, next).to.include(`Page ${pages.length}<`);
+      next = claimsLink(res.text, "Next page");
+      expect(pages.length).to.be.below(10);
+    }
+    expect(pages.length).to.equal(Math.ceil(expected.length / 25));
+    expect(pages.flat()).to.deep.equal(expected);
+
+    let html = (await w.manager.get(`/manager/claims?page=${pages.length}&after=${encodeURIComponent((await claimKey(pages[pages.length - 2]!.at(-1)!)))}`)).text;
+    expect(claimIds(html)).to.deep.equal(pages[pages.length - 1]);
+    for (let p = pages.length - 1; p >= 1; p--) {
+      const prev = claimsLink(html, "Previous page");
+      expect(prev, `previous link on page ${p + 1}`).to.be.a("string");
+      html = (await w.manager.get(prev!)).text;
+      expect(claimIds(html)).to.deep.equal(pages[p - 1]);
+    }
+    expect(claimsLink(html, "Previous page")).to.equal(null);
+
+    async function claimKey(claimId: number): Promise<string> {
+      const at = (await w.db("claims").where({ id: claimId }).first("submitted_at"))!.submitted_at;
+      return `${new Date(at).toISOString()}~${claimId}`;
+    }
   });
 
   it("the queue and the call page make as many queries with three calls as with one", async () => {

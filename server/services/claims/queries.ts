@@ -1,11 +1,16 @@
 import { NotFoundError } from "../../errors";
-import type { ClaimsRow } from "../../db/tables";
+import type { Knex } from "knex";
+import type { ApplicationsRow, ClaimsRow } from "../../db/tables";
+import { dbCentsOrNull, dbInt } from "../../db/tables";
+import type { ListedApplicationRow } from "../../db/tables/applications";
 import { toAttachmentFile, toAttachmentInfo, type AttachmentFile } from "../../db/tables/attachments";
 import type { ClaimRecord } from "../../db/tables/claims";
 import { claimWindow, type LineDecision, type Verification, verifyClaimLines, voucherStateOn } from "../../domain/claims";
 import { localDate } from "../../domain/time";
-import { applicationQuery, type Application, type ApplicationJoinedRow, loadApplication, toApplication } from "../applications/records";
+import type { Cents } from "../../domain/money";
+import { type Application, listedApplicationQuery, type ListedApplication, loadApplication, toListedApplication } from "../applications/records";
 import type { ServiceContext } from "../platform/context";
+import { keysetPage, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
 import type { VoucherTypeRow } from "../scheme/reference";
 import { claimDayOf, lineDecisionsOf, loadClaim, requireVerifier, type LineAnswers } from "./claim-facts";
 
@@ -28,15 +33,31 @@ export async function loadAttachment(ctx: ServiceContext, id: number): Promise<O
   return { name: file.name, mime: file.mime, content: file.content };
 }
 
-type ClaimQueueRow = ApplicationJoinedRow & { claim_id: ClaimsRow["id"]; claim_submitted_at: ClaimsRow["submitted_at"] };
+type ClaimQueueRow = ListedApplicationRow & { approved_cents: ApplicationsRow["approved_cents"]; claim_id: ClaimsRow["id"]; claim_submitted_at: ClaimsRow["submitted_at"] };
 
-export async function claimsToVerify(ctx: ServiceContext): Promise<(Application & { claimId: number; claimSubmittedAt: string })[]> {
+export interface ClaimToVerify extends ListedApplication { approvedCents: Cents | null; claimId: number; claimSubmittedAt: string }
+
+export interface ClaimsQueuePage extends KeysetPage<ClaimToVerify> { page: number; total: number }
+
+/** Claims a page of the verification queue shows: as many as the review queue. */
+export const CLAIMS_PER_PAGE = 25;
+
+/** Submitted claims waiting for verification, oldest first, a page at a time; a manager's partner's only. */
+export async function claimsToVerify(ctx: ServiceContext, keys: PageKeys & { page?: number } = {}): Promise<ClaimsQueuePage> {
   const actor = requireVerifier(ctx);
-  const q = applicationQuery(ctx.db).join("claims as cl", "cl.application_id", "a.id")
-    .where({ "a.state": "claim-submitted", "cl.status": "submitted" })
-    .select<ClaimQueueRow[]>("cl.id as claim_id", "cl.submitted_at as claim_submitted_at").orderBy("cl.submitted_at");
-  if (actor.role === "manager") q.where("a.partner_id", actor.partnerId ?? -1);
-  return (await q).map((r) => ({ ...toApplication(r), claimId: r.claim_id, claimSubmittedAt: r.claim_submitted_at }));
+  const waiting = <Q extends Knex.QueryBuilder>(q: Q): Q => {
+    void q.where({ "a.state": "claim-submitted", "cl.status": "submitted" });
+    if (actor.role === "manager") void q.where("a.partner_id", actor.partnerId ?? -1);
+    return q;
+  };
+  const counted = await waiting(ctx.db("claims as cl").join("applications as a", "a.id", "cl.application_id")).count<{ n: number | string }[]>({ n: "*" });
+  const listed = waiting(listedApplicationQuery(ctx.db).join("claims as cl", "cl.application_id", "a.id"))
+    .select("a.approved_cents", "cl.id as claim_id", "cl.submitted_at as claim_submitted_at");
+  // The index on claims (status, submitted_at, id) gives the oldest claims first without sorting them all.
+  const page = await keysetPage(listed, { at: "cl.submitted_at", id: "cl.id" }, keys, CLAIMS_PER_PAGE,
+    (r: ClaimQueueRow): ClaimToVerify => ({ ...toListedApplication(r), approvedCents: dbCentsOrNull(r.approved_cents), claimId: r.claim_id, claimSubmittedAt: r.claim_submitted_at }),
+    (c) => timeKeyOf(c.claimSubmittedAt, c.claimId));
+  return { ...page, page: Math.max(1, keys.page ?? 1), total: dbInt(counted[0]?.n) };
 }
 
 export interface ClaimReview {

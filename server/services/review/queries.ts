@@ -1,5 +1,4 @@
 import type { Knex } from "knex";
-import { ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import { toAttachmentInfo } from "../../db/tables/attachments";
 import type { Conflict, ConflictListed } from "../../db/tables/conflicts-of-interest";
@@ -12,7 +11,6 @@ import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
 import { allowedActions, type AppState } from "../../domain/lifecycle";
 import { type Cents, formatMoney } from "../../domain/money";
-import { msg } from "../../domain/message";
 import { amountToApprove } from "../../domain/scheme";
 import { entityTimeline, type AuditRow } from "../platform/audit";
 import {
@@ -21,6 +19,7 @@ import {
 import { holdingsOf, readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
+import { keysetPage, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 import { conflictsOn, requireDecider, type Handover } from "./conflicts";
 import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve } from "./decision-facts";
@@ -57,38 +56,16 @@ export async function companyHistory(db: Db | Trx, companyId: number, excludeId:
 // Queue: oldest submission first, read page by page from a key (submitted_at, id)
 // ---------------------------------------------------------------------------------------------
 
-export interface QueueFilter {
+export interface QueueFilter extends PageKeys {
   callId?: number; typeCode?: string; state?: string;
-  /** The key of the last row of the page before (next page) or of the first row of the page after (previous page). */
-  after?: string; before?: string;
   /** Shown only: keyset paging does not need to know which page it is on. */
   page?: number;
 }
 
-export interface QueuePage {
-  rows: ListedApplication[]; page: number; total: number;
-  hasMore: boolean; hasPrevious: boolean;
-  /** Keys for the links to the next and previous pages. */
-  nextKey: string | null; prevKey: string | null;
-}
-
-interface QueueKey { submittedAt: string; id: number }
-
-const KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)~(\d{1,10})$/;
-
-function parseKey(key: string | undefined): QueueKey | null {
-  if (!key) return null;
-  const m = KEY.exec(key);
-  if (!m?.[1] || !m[2]) throw new ValidationError(msg("errors:review.queueLinkInvalid"), { page: msg("errors:review.queueLinkFirstPage") });
-  return { submittedAt: m[1], id: Number(m[2]) };
-}
-
-const keyOf = (a: ListedApplication): string | null => (a.submittedAt ? `${a.submittedAt}~${a.id}` : null);
+export interface QueuePage extends KeysetPage<ListedApplication> { page: number; total: number }
 
 export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<QueuePage> {
   const actor = requireDecider(ctx);
-  const after = parseKey(f.after);
-  const before = after ? null : parseKey(f.before);
   const filtered = <Q extends Knex.QueryBuilder>(q: Q): Q => {
     void q.whereNot("a.state", "draft");
     if (actor.role === "manager") void q.where("a.partner_id", actor.partnerId ?? -1);
@@ -99,24 +76,10 @@ export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<
   };
   // Counted on the applications alone: the joins of the page add names, never remove rows.
   const counted = await filtered(ctx.db("applications as a")).count<{ n: number | string }[]>({ n: "*" });
-  const total = dbInt(counted[0]?.n);
-  const q = filtered(listedApplicationQuery(ctx.db));
-  // Row values compare (submitted_at, id) as one key, so the index on it gives the page directly.
-  if (after) q.whereRaw("(a.submitted_at, a.id) > (?, ?)", [after.submittedAt, after.id]);
-  if (before) q.whereRaw("(a.submitted_at, a.id) < (?, ?)", [before.submittedAt, before.id]);
-  const dir = before ? "desc" : "asc";
-  const fetched = (await q.orderBy([{ column: "a.submitted_at", order: dir }, { column: "a.id", order: dir }]).limit(PAGE_SIZE + 1)).map(toListedApplication);
-  const more = fetched.length > PAGE_SIZE;
-  const rows = fetched.slice(0, PAGE_SIZE);
-  if (before) rows.reverse();
-  const hasMore = before ? true : more;
-  const hasPrevious = before ? more : after !== null;
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  return {
-    rows, page: Math.max(1, f.page ?? 1), total, hasMore: hasMore && !!last, hasPrevious: hasPrevious && !!first,
-    nextKey: hasMore && last ? keyOf(last) : null, prevKey: hasPrevious && first ? keyOf(first) : null,
-  };
+  // The index on (submitted_at, id), per partner for a manager, gives the page directly.
+  const page = await keysetPage(filtered(listedApplicationQuery(ctx.db)), { at: "a.submitted_at", id: "a.id" }, f, PAGE_SIZE,
+    toListedApplication, (a) => timeKeyOf(a.submittedAt, a.id));
+  return { ...page, page: Math.max(1, f.page ?? 1), total: dbInt(counted[0]?.n) };
 }
 
 /** Applications handed to this manager or administrator after a conflict of interest, awaiting a decision or a claim verification. */

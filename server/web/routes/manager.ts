@@ -348,8 +348,23 @@ managerRoutes.post("/manager/applications/:id/conflict", staff, formRoute(applic
 // Claims
 // ---------------------------------------------------------------------------------------------
 
+const claimsQuery = z.object({
+  page: field.page(),
+  after: field.filter(msg("errors:fields.page"), 60),
+  before: field.filter(msg("errors:fields.page"), 60),
+});
+
 managerRoutes.get("/manager/claims", staff, async (req, res) => {
-  res.render("pages/manager/claims", { pageTitle: pageTranslator(res)("manager:titles.claims"), claims: await claimsToVerify(req.ctx) });
+  const q = parseQuery(claimsQuery, req.query);
+  const result = await claimsToVerify(req.ctx, { page: q.page, after: q.after || undefined, before: q.before || undefined });
+  const link = (page: number, key: Record<string, string>) => `?${new URLSearchParams({ page: String(page), ...key }).toString()}`;
+  res.render("pages/manager/claims", {
+    pageTitle: pageTranslator(res)("manager:titles.claims"),
+    ...result,
+    // The first page needs no key, so going back to it gives the page's own address.
+    prevLink: result.prevKey ? (result.page <= 2 ? "/manager/claims" : link(result.page - 1, { before: result.prevKey })) : null,
+    nextLink: result.nextKey ? link(result.page + 1, { after: result.nextKey }) : null,
+  });
 });
 
 /** The line decisions of the verification form, by the cost line ids its numbered fields carry. */

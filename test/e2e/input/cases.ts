@@ -124,7 +124,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   },
   "POST /manager/applications/:id/cancel": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/cancel`, fields: ["cancelReason"] },
   "POST /manager/applications/:id/conflict": { as: "manager", path: (i) => `/manager/applications/${i.managerApp}/conflict`, fields: ["conflictReason"] },
-  "GET /manager/claims": { as: "manager", path: at("/manager/claims") },
+  "GET /manager/claims": { as: "manager", path: at("/manager/claims"), query: ["page", "after", "before"] },
   "GET /manager/claims/:id": { as: "manager", path: (i) => `/manager/claims/${i.managerClaim}` },
   "POST /manager/claims/:id/verify": {
     as: "manager", path: (i) => `/manager/claims/${i.managerClaim}/verify`,
