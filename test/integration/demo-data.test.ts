@@ -53,7 +53,7 @@ for (const engine of testDatabases()) {
       const danish = await db("companies").where({ country: "DK" }).select("iban", "euro_account_confirmed");
       expect(danish.length).to.be.at.least(4);
       for (const c of danish) expect([String(c.iban).slice(0, 2), !!c.euro_account_confirmed]).to.deep.equal(["DK", true]);
-      expect(await paymentQueue({ db, config: testConfig(), actor: await actorByEmail(db, "finance@demo.test"), now: () => new Date() }))
+      expect((await paymentQueue({ db, config: testConfig(), actor: await actorByEmail(db, "finance@demo.test"), now: () => new Date() })).rows)
         .to.satisfy((q: { ibanProblem: string | null }[]) => q.length > 0 && q.every((i) => i.ibanProblem === null));
       const finance = await signIn(buildApp(db), "finance@demo.test");
       const queue = await finance.get("/finance").expect(200);

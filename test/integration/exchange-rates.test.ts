@@ -166,7 +166,7 @@ for (const engine of testDatabases()) {
 
     it("a Danish IBAN is not payable until the company confirms it receives euros; then the queue shows it and it is paid (R15)", async () => {
       const claimId = await verifiedClaim();
-      const [item] = await paymentQueue(ctxFor(db, finance));
+      const [item] = (await paymentQueue(ctxFor(db, finance))).rows;
       expect(englishText(defined(defined(item).ibanProblem))).to.match(/Denmark \(DK\), which does not use the euro, and the company has not confirmed/);
       expect(defined(item).confirmedNonEuroAccount).to.equal(false);
       const e = await refusal(recordPayment(ctxFor(db, finance), { claimId, paidOn: "2026-11-20", bankReference: "X" }), 422);
@@ -175,7 +175,7 @@ for (const engine of testDatabases()) {
       expect(batch.message).to.match(/has not confirmed that it can receive euros/);
 
       await db("companies").where({ id: companyId }).update({ euro_account_confirmed: true });
-      const [confirmed] = await paymentQueue(ctxFor(db, finance));
+      const [confirmed] = (await paymentQueue(ctxFor(db, finance))).rows;
       expect([defined(confirmed).ibanProblem, defined(confirmed).confirmedNonEuroAccount]).to.deep.equal([null, true]);
       const prepared = await createSepaBatch(ctxFor(db, finance), [claimId], "2026-11-23");
       const xml = (await getBatch(ctxFor(db, finance), prepared.id)).xml;

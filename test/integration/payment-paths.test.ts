@@ -186,10 +186,10 @@ for (const engine of testDatabases()) {
     it("cancelling a prepared batch returns its claims to the queue, audit-logged; the cancelled batch can no longer be executed", async () => {
       const a = await verifiedClaim(w);
       const batch = await createSepaBatch(ctxFor(db, w.finance), [a.claimId], "2026-06-15");
-      expect(defined((await paymentQueue(ctxFor(db, w.finance)))[0]).inBatch).to.equal(batch.messageId);
+      expect(defined((await paymentQueue(ctxFor(db, w.finance))).rows[0]).inBatch).to.equal(batch.messageId);
       const cancelled = await cancelBatch(ctxFor(db, w.finance), batch.id, "Bank refused the file");
       expect([cancelled.status, cancelled.cancelReason]).to.deep.equal(["cancelled", "Bank refused the file"]);
-      expect((await paymentQueue(ctxFor(db, w.finance))).map((q) => [q.claimId, q.inBatch])).to.deep.equal([[a.claimId, null]]);
+      expect((await paymentQueue(ctxFor(db, w.finance))).rows.map((q) => [q.claimId, q.inBatch])).to.deep.equal([[a.claimId, null]]);
       const logged = await db("audit_events").where({ action: "sepa.batch_cancelled" });
       expect(logged).to.have.length(1);
       expect(JSON.parse(String(defined(logged[0]).after_json))).to.include({ status: "cancelled" });

@@ -67,7 +67,7 @@ for (const engine of testDatabases()) {
 
     it("pays a verified claim: payment row, ledger payment and release, claim paid, application paid, audit", async () => {
       const { claimId, applicationId } = await verifiedClaim(w, { award: 50_000, payable: 41_234, type: "MG" });
-      expect((await paymentQueue(ctxFor(db, w.finance))).map((q) => q.claimId)).to.deep.equal([claimId]);
+      expect((await paymentQueue(ctxFor(db, w.finance))).rows.map((q) => q.claimId)).to.deep.equal([claimId]);
       const r = await recordPayment(ctxFor(db, w.finance), { claimId, paidOn: "2026-06-15", bankReference: "BANK-1" });
       expect(r.amountCents).to.equal(41_234);
       expect(r.releasedCents).to.equal(8_766);
@@ -83,7 +83,7 @@ for (const engine of testDatabases()) {
       expect(defined(await db("applications").where({ id: applicationId }).first()).state).to.equal("paid");
       expect(await db("audit_events").where({ action: "payment.recorded" })).to.have.length(1);
       expect(await db("audit_events").where({ action: "application.pay" })).to.have.length(1);
-      expect(await paymentQueue(ctxFor(db, w.finance))).to.have.length(0);
+      expect((await paymentQueue(ctxFor(db, w.finance))).rows).to.have.length(0);
       expect((await budget.verifyLedgerTotals(db, w.callId)).every((c) => c.ok)).to.equal(true);
     });
 

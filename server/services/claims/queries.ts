@@ -10,7 +10,7 @@ import { localDate } from "../../domain/time";
 import type { Cents } from "../../domain/money";
 import { type Application, listedApplicationQuery, type ListedApplication, loadApplication, toListedApplication } from "../applications/records";
 import type { ServiceContext } from "../platform/context";
-import { keysetPage, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
+import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
 import type { VoucherTypeRow } from "../scheme/reference";
 import { claimDayOf, lineDecisionsOf, loadClaim, requireVerifier, type LineAnswers } from "./claim-facts";
 
@@ -54,7 +54,7 @@ export async function claimsToVerify(ctx: ServiceContext, keys: PageKeys & { pag
   const listed = waiting(listedApplicationQuery(ctx.db).join("claims as cl", "cl.application_id", "a.id"))
     .select("a.approved_cents", "cl.id as claim_id", "cl.submitted_at as claim_submitted_at");
   // The index on claims (status, submitted_at, id) gives the oldest claims first without sorting them all.
-  const page = await keysetPage(listed, { at: "cl.submitted_at", id: "cl.id" }, keys, CLAIMS_PER_PAGE,
+  const page = await keysetPage(listed, ["cl.submitted_at", "cl.id"], timeCursor(keys), CLAIMS_PER_PAGE,
     (r: ClaimQueueRow): ClaimToVerify => ({ ...toListedApplication(r), approvedCents: dbCentsOrNull(r.approved_cents), claimId: r.claim_id, claimSubmittedAt: r.claim_submitted_at }),
     (c) => timeKeyOf(c.claimSubmittedAt, c.claimId));
   return { ...page, page: Math.max(1, keys.page ?? 1), total: dbInt(counted[0]?.n) };

@@ -1,11 +1,13 @@
 import type { ApplicationsRow, CallsRow, ClaimsRow, CompaniesRow, SepaBatchItemsRow, UsersRow } from "../../db/tables";
-import { dbBool, dbCents, dbCentsOrNull } from "../../db/tables";
+import type { Knex } from "knex";
+import { dbBool, dbCents, dbCentsOrNull, dbInt } from "../../db/tables";
 import { toSepaBatch, type SepaBatch } from "../../db/tables/sepa-batches";
 import type { Message } from "../../domain/message";
 import type { Cents } from "../../domain/money";
 import { NotFoundError } from "../../errors";
 import { checkPayableIban, ibanUsesEuro } from "../../exports/sepa";
 import type { ServiceContext } from "../platform/context";
+import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
 
 /* The payment pages' data: the queue of verified claims, the SEPA batches and one batch. */
 
@@ -34,23 +36,34 @@ type QueueRow = {
   verified_by_name: UsersRow["name"] | null; call_title: CallsRow["title"];
 };
 
-/** Verified claims of applications waiting in claim-verified, oldest verification first. */
-export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
-  const rows = await ctx.db("claims as cl")
+/** Claims a page of the payment queue shows. */
+export const PAYMENTS_PER_PAGE = 100;
+
+export interface PaymentQueuePage extends KeysetPage<QueueItem> { total: number }
+
+/**
+ * Verified claims of applications waiting in claim-verified, oldest verification first, a page at
+ * a time from a key (verified_at, claim id): a programme can have hundreds waiting.
+ */
+export async function paymentQueue(ctx: ServiceContext, keys: PageKeys = {}, pageSize = PAYMENTS_PER_PAGE): Promise<PaymentQueuePage> {
+  const waiting = (q: Knex.QueryBuilder): Knex.QueryBuilder => q
     .join("applications as a", "a.id", "cl.application_id")
+    .leftJoin("payments as pm", "pm.claim_id", "cl.id")
+    .where("cl.status", "verified").where("a.state", "claim-verified").whereNull("pm.id");
+  const counted = await waiting(ctx.db("claims as cl")).count<{ n: number | string }[]>({ n: "*" });
+  const listed = waiting(ctx.db("claims as cl"))
     .join("companies as co", "co.id", "a.company_id")
     .join("calls as c", "c.id", "a.call_id")
     .leftJoin("users as v", "v.id", "cl.verified_by")
-    .leftJoin("payments as pm", "pm.claim_id", "cl.id")
-    .where("cl.status", "verified").where("a.state", "claim-verified").whereNull("pm.id")
-    .orderBy([{ column: "cl.verified_at", order: "asc" }, { column: "cl.id", order: "asc" }])
     .select<QueueRow[]>("cl.id as claim_id", "a.id as application_id", "a.reference", "co.legal_name", "co.iban", "co.euro_account_confirmed", "cl.payable_cents",
       "a.approved_cents", "cl.verified_at", "v.name as verified_by_name", "c.title as call_title");
+  // SQLite drives this from the applications in claim-verified and sorts them (a few hundred at most): no index of its own.
+  const page = await keysetPage(listed, ["cl.verified_at", "cl.id"], timeCursor(keys), pageSize, (r: QueueRow) => r, (r) => timeKeyOf(r.verified_at, r.claim_id));
   const batches = await ctx.db("payment_paths as pp").join("sepa_batches as b", "b.id", "pp.batch_id")
-    .whereNull("pp.closed_at").whereIn("pp.claim_id", rows.map((r) => r.claim_id))
+    .whereNull("pp.closed_at").whereIn("pp.claim_id", page.rows.map((r) => r.claim_id))
     .select<{ claim_id: number; message_id: string }[]>("pp.claim_id", "b.message_id");
   const batchOf = new Map(batches.map((b) => [b.claim_id, b.message_id]));
-  return rows.map((r) => {
+  const rows = page.rows.map((r): QueueItem => {
     const confirmed = dbBool(r.euro_account_confirmed);
     const check = checkPayableIban(r.iban, { euroAccountConfirmed: confirmed });
     return {
@@ -63,6 +76,7 @@ export async function paymentQueue(ctx: ServiceContext): Promise<QueueItem[]> {
       inBatch: batchOf.get(r.claim_id) ?? null,
     };
   });
+  return { ...page, rows, total: dbInt(counted[0]?.n) };
 }
 
 export async function listBatches(ctx: ServiceContext): Promise<SepaBatch[]> {

@@ -14,8 +14,9 @@ export async function secondFactorState(db: Db, userId: number): Promise<SecondF
   return { enrolled: Boolean(row), confirmedAt: row?.confirmed_at ?? null, recoveryCodesLeft: row ? dbInt(left?.n) : 0 };
 }
 
-/** The users with a confirmed second factor, for the administrators' user list. */
-export async function usersWithSecondFactor(db: Db): Promise<Set<number>> {
-  const rows = await db("user_second_factors").whereNotNull("confirmed_at").select("user_id");
+/** Which of these users have a confirmed second factor, for a page of the administrators' user list. */
+export async function usersWithSecondFactor(db: Db, userIds: readonly number[]): Promise<Set<number>> {
+  if (!userIds.length) return new Set();
+  const rows = await db("user_second_factors").whereIn("user_id", userIds).whereNotNull("confirmed_at").select("user_id");
   return new Set(rows.map((r) => dbInt(r.user_id)));
 }

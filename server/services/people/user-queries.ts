@@ -1,9 +1,12 @@
+import type { Knex } from "knex";
 import type { Db } from "../../db/connection";
 import type { CompaniesRow, PartnersRow, UsersRow } from "../../db/tables/rows";
 import { toUser, toUserRole, type User } from "../../db/tables/users";
 import { dbInt } from "../../db/tables/values";
 import { toLanguage } from "../../languages";
-import type { Actor } from "../platform/context";
+import { likeLiteral } from "../platform/audit-queries";
+import type { Actor, UserRole } from "../platform/context";
+import { keysetPage, type KeysetPage, type PageKeys } from "../platform/keyset";
 
 /*
  * Reading users: the signed-in actor (every request), the administrator's user list and the
@@ -51,17 +54,44 @@ export interface UserListRow extends Pick<User, "id" | "email" | "name" | "role"
 
 type UserListDbRow = Omit<UsersRow, "password_hash"> & { partner_name: PartnersRow["name"] | null; company_name: CompaniesRow["legal_name"] | null };
 
-export async function listUsers(db: Db): Promise<UserListRow[]> {
-  const rows = await db("users")
+/** What the administrator narrows the user list to; every part is optional. */
+export interface UserListFilter {
+  role?: UserRole;
+  /** Part of the name or the e-mail address, any letter case. */
+  search?: string;
+}
+
+export interface UserListPage extends KeysetPage<UserListRow> { total: number }
+
+/** Accounts a page of the user list shows. */
+export const USERS_PER_PAGE = 50;
+
+/**
+ * The administrator's user list, by e-mail address, a page at a time from the address the page
+ * link carries: a programme has thousands of applicant accounts.
+ */
+export async function listUsers(db: Db, f: UserListFilter, keys: PageKeys = {}, pageSize = USERS_PER_PAGE): Promise<UserListPage> {
+  const filtered = <Q extends Knex.QueryBuilder>(q: Q): Q => {
+    if (f.role) void q.where("users.role", f.role);
+    // lower() on both sides: SQLite's LIKE ignores case and PostgreSQL's does not.
+    if (f.search) void q.where((w) => {
+      const pattern = `%${likeLiteral(f.search!.toLowerCase())}%`;
+      void w.whereRaw("lower(users.email) like ? escape '\\'", [pattern]).orWhereRaw("lower(users.name) like ? escape '\\'", [pattern]);
+    });
+    return q;
+  };
+  const counted = await filtered(db("users")).count<{ n: number | string }[]>({ n: "*" });
+  const listed = filtered(db("users")
     .leftJoin("partners", "partners.id", "users.partner_id")
     .leftJoin("companies", "companies.id", "users.company_id")
-    .orderBy("users.email")
     .select<UserListDbRow[]>("users.id", "users.email", "users.name", "users.title", "users.role", "users.company_id", "users.partner_id",
-      "users.active", "users.email_confirmed_at", "users.created_at", "partners.name as partner_name", "companies.legal_name as company_name");
-  return rows.map((r) => {
+      "users.active", "users.email_confirmed_at", "users.created_at", "partners.name as partner_name", "companies.legal_name as company_name"));
+  const cursor = { after: keys.after ? [keys.after] : null, before: keys.before ? [keys.before] : null };
+  const page = await keysetPage(listed, ["users.email"], cursor, pageSize, (r: UserListDbRow): UserListRow => {
     const u = toUser(r);
     return { id: u.id, email: u.email, name: u.name, role: u.role, active: u.active, partnerName: r.partner_name, companyName: r.company_name };
-  });
+  }, (u) => u.email);
+  return { ...page, total: dbInt(counted[0]?.n) };
 }
 
 /** The companies an applicant account can belong to, for the user form. */

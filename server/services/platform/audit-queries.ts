@@ -21,7 +21,7 @@ export const AUDIT_PAGE_SIZE = 50;
 const EXPORT_BATCH = 500;
 
 /** LIKE treats % and _ as wildcards; typed ones are meant literally. */
-function likeLiteral(s: string): string {
+export function likeLiteral(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 

@@ -3,10 +3,10 @@ import { msg } from "../../domain/message";
 import { ValidationError } from "../../errors";
 
 /*
- * Work queues (applications to review, claims to verify) are read a page at a time from a key,
- * the time a row joined the queue and its id, never with OFFSET: the hundredth page costs what
- * the first does, and a row leaving the queue meanwhile moves no other row off its page. The
- * page links carry the key as "<ISO time>~<id>".
+ * Long lists are read a page at a time from a key, never with OFFSET: the hundredth page costs
+ * what the first does, and a row leaving the list meanwhile moves no other row off its page. Work
+ * queues (applications to review, claims to verify) are keyed by the time a row joined the queue
+ * and its id, which their page links carry as "<ISO time>~<id>"; the user list by e-mail address.
  */
 
 export interface TimeKey { at: string; id: number }
@@ -26,6 +26,19 @@ export const timeKeyOf = (at: string | null, id: number): string | null => (at ?
 /** Where a page starts: after the key of the page before's last row, or before the key of the page after's first row. */
 export interface PageKeys { after?: string; before?: string }
 
+/** A row's place in a list's order: the values of the columns the list is ordered by. */
+export type KeyValues = readonly (string | number)[];
+
+/** Where a page starts, as the values of the list's key columns. */
+export interface Cursor { after: KeyValues | null; before: KeyValues | null }
+
+/** The cursor of page links that carry a time key (after wins when a link has both). */
+export function timeCursor(keys: PageKeys): Cursor {
+  const after = parseTimeKey(keys.after);
+  const before = after ? null : parseTimeKey(keys.before);
+  return { after: after && [after.at, after.id], before: before && [before.at, before.id] };
+}
+
 export interface KeysetPage<T> {
   rows: T[];
   hasMore: boolean; hasPrevious: boolean;
@@ -34,20 +47,21 @@ export interface KeysetPage<T> {
 }
 
 /**
- * One page of the query, ordered by the two columns of its key (an index on them gives the page
- * directly): from the start, after keys.after, or the page that ends before keys.before.
+ * One page of the query, ordered by its key columns, ascending (an index on them gives the page
+ * directly): from the start, after cursor.after, or the page that ends before cursor.before.
  */
 export async function keysetPage<Row, T>(
-  q: Knex.QueryBuilder, key: { at: string; id: string }, keys: PageKeys, pageSize: number,
+  q: Knex.QueryBuilder, columns: readonly string[], cursor: Cursor, pageSize: number,
   toItem: (row: Row) => T, keyOf: (item: T) => string | null,
 ): Promise<KeysetPage<T>> {
-  const after = parseTimeKey(keys.after);
-  const before = after ? null : parseTimeKey(keys.before);
-  // Row values compare (time, id) as one key.
-  if (after) void q.whereRaw("(??, ??) > (?, ?)", [key.at, key.id, after.at, after.id]);
-  if (before) void q.whereRaw("(??, ??) < (?, ?)", [key.at, key.id, before.at, before.id]);
+  const { after } = cursor;
+  const before = after ? null : cursor.before;
+  // Row values compare the key's columns as one value.
+  const compare = (op: ">" | "<") => `(${columns.map(() => "??").join(", ")}) ${op} (${columns.map(() => "?").join(", ")})`;
+  if (after) void q.whereRaw(compare(">"), [...columns, ...after]);
+  if (before) void q.whereRaw(compare("<"), [...columns, ...before]);
   const dir = before ? "desc" : "asc";
-  const fetched = ((await q.orderBy([{ column: key.at, order: dir }, { column: key.id, order: dir }]).limit(pageSize + 1)) as Row[]).map(toItem);
+  const fetched = ((await q.orderBy(columns.map((column) => ({ column, order: dir }))).limit(pageSize + 1)) as Row[]).map(toItem);
   const more = fetched.length > pageSize;
   const rows = fetched.slice(0, pageSize);
   if (before) rows.reverse();

@@ -19,7 +19,7 @@ import {
 import { holdingsOf, readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { nowIso } from "../platform/context";
-import { keysetPage, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
+import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
 import { callVoucherType, listRegions, type VoucherTypeRow } from "../scheme/reference";
 import { conflictsOn, requireDecider, type Handover } from "./conflicts";
 import { approvalFindings, type SkippedApplication, skippedFacts, skippedReserve } from "./decision-facts";
@@ -77,7 +77,7 @@ export async function reviewQueue(ctx: ServiceContext, f: QueueFilter): Promise<
   // Counted on the applications alone: the joins of the page add names, never remove rows.
   const counted = await filtered(ctx.db("applications as a")).count<{ n: number | string }[]>({ n: "*" });
   // The index on (submitted_at, id), per partner for a manager, gives the page directly.
-  const page = await keysetPage(filtered(listedApplicationQuery(ctx.db)), { at: "a.submitted_at", id: "a.id" }, f, PAGE_SIZE,
+  const page = await keysetPage(filtered(listedApplicationQuery(ctx.db)), ["a.submitted_at", "a.id"], timeCursor(f), PAGE_SIZE,
     toListedApplication, (a) => timeKeyOf(a.submittedAt, a.id));
   return { ...page, page: Math.max(1, f.page ?? 1), total: dbInt(counted[0]?.n) };
 }

@@ -13,7 +13,7 @@ import { companyOptions, installationCounts, listUsers } from "../../services/pe
 import { usersWithSecondFactor } from "../../services/people/two-factor-queries";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
-import { check, field, parseBody } from "../input";
+import { check, field, parseBody, parseQuery } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 import { pageTranslator } from "../language";
 import { requestTranslator } from "../request-translator";
@@ -29,10 +29,30 @@ adminRoutes.get("/admin", admin, async (req, res) => {
   res.render("pages/admin/home", { pageTitle: pageTranslator(res)("admin:titles.home"), counts: await installationCounts(req.ctx.db) });
 });
 
+const usersQuery = z.object({
+  role: field.filter(msg("errors:fields.role"), 20),
+  q: field.filter(msg("errors:fields.searchText"), 100),
+  // Where a page starts: an e-mail address, as the page's own links give it.
+  after: field.filter(msg("errors:fields.page"), 254),
+  before: field.filter(msg("errors:fields.page"), 254),
+});
+
 adminRoutes.get("/admin/users", admin, async (req, res) => {
-  const enrolled = await usersWithSecondFactor(req.ctx.db);
-  const users = (await listUsers(req.ctx.db)).map((u) => ({ ...u, secondFactor: enrolled.has(u.id), self: u.id === req.user?.id }));
-  res.render("pages/admin/users", { pageTitle: pageTranslator(res)("admin:titles.users"), users, roleOptions: roleOptions(), partners: await listPartners(req.ctx.db) });
+  const q = parseQuery(usersQuery, req.query);
+  const role = ROLES.find((r) => r === q.role);
+  const filter = { role, search: q.q.trim() || undefined };
+  const page = await listUsers(req.ctx.db, filter, { after: q.after || undefined, before: q.before || undefined });
+  const enrolled = await usersWithSecondFactor(req.ctx.db, page.rows.map((u) => u.id));
+  const users = page.rows.map((u) => ({ ...u, secondFactor: enrolled.has(u.id), self: u.id === req.user?.id }));
+  const kept = { ...(role ? { role } : {}), ...(filter.search ? { q: filter.search } : {}) };
+  const link = (key: Record<string, string>) => `/admin/users?${new URLSearchParams({ ...kept, ...key }).toString()}`;
+  res.render("pages/admin/users", {
+    pageTitle: pageTranslator(res)("admin:titles.users"), users, total: page.total, roleOptions: roleOptions(), partners: await listPartners(req.ctx.db),
+    values: { role: role ?? "", q: filter.search ?? "" },
+    firstLink: page.prevKey ? link({}).replace(/\?$/, "") : null,
+    prevLink: page.prevKey ? link({ before: page.prevKey }) : null,
+    nextLink: page.nextKey ? link({ after: page.nextKey }) : null,
+  });
 });
 
 async function userFormLocals(req: Request) {

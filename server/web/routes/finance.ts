@@ -48,10 +48,22 @@ const paymentSchema = z.object({
 
 const batchSchema = z.object({ claimIds, executionDate: field.date(msg("errors:fields.executionDate")) });
 
+const queueQuery = z.object({
+  // Where a page of the queue starts, as the page's own links give it.
+  after: field.filter(msg("errors:fields.page"), 60),
+  before: field.filter(msg("errors:fields.page"), 60),
+});
+
+/** The payment queue's page (the first, when a form posted to another address is shown again) and the batches. */
 async function queueLocals(req: Request) {
+  const { after, before } = req.method === "GET" ? parseQuery(queueQuery, req.query) : { after: "", before: "" };
+  const page = await paymentQueue(req.ctx, { after: after || undefined, before: before || undefined });
   return {
     pageTitle: requestTranslator(req)("finance:titles.payments"),
-    queue: await paymentQueue(req.ctx),
+    queue: page.rows, total: page.total,
+    firstLink: page.prevKey ? "/finance" : null,
+    prevLink: page.prevKey ? `/finance?${new URLSearchParams({ before: page.prevKey }).toString()}` : null,
+    nextLink: page.nextKey ? `/finance?${new URLSearchParams({ after: page.nextKey }).toString()}` : null,
     batches: await listBatches(req.ctx),
   };
 }

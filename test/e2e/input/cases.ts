@@ -143,7 +143,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "POST /directory/:id": { as: "manager", path: (i) => `/directory/${i.foreignOrg}`, fields: orgFields },
   "POST /directory/:id/refer": { as: "manager", path: (i) => `/directory/${i.foreignOrg}/refer`, fields: ["companyId", "note"] },
   // finance
-  "GET /finance": { as: "finance", path: at("/finance") },
+  "GET /finance": { as: "finance", path: at("/finance"), query: ["after", "before"] },
   "POST /finance/payments": { as: "finance", path: at("/finance/payments"), fields: ["claimIds", "paidOn", "bankReference"] },
   "POST /finance/sepa": { as: "finance", path: at("/finance/sepa"), fields: ["claimIds", "executionDate"] },
   "GET /finance/sepa/:id": { as: "finance", path: at("/finance/sepa/1") },
@@ -166,7 +166,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /results/public": { as: "anonymous", path: at("/results/public") },
   // administration
   "GET /admin": { as: "admin", path: at("/admin") },
-  "GET /admin/users": { as: "admin", path: at("/admin/users") },
+  "GET /admin/users": { as: "admin", path: at("/admin/users"), query: ["role", "q", "after", "before"] },
   "GET /admin/users/new": { as: "admin", path: at("/admin/users/new") },
   "POST /admin/users": { as: "admin", path: at("/admin/users"), fields: ["email", "name", "title", "password", "role", "partnerId", "companyId"] },
   "POST /admin/users/:id/active": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/active`, fields: ["active"] },
