@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { USERS_PER_PAGE } from "../../server/services/people/user-queries";
-import { buildApp, signIn, type Agent } from "../support/app";
+import { buildApp, csrfFrom, signIn, type Agent } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
@@ -75,6 +75,25 @@ for (const engine of testDatabases()) {
       // LIKE's wildcards are taken literally.
       expect(emails((await admin.get("/admin/users?q=%25")).text)).to.deep.equal([]);
       expect((await admin.get("/admin/users?q=%25")).text).to.contain("No account matches these filters.");
+    });
+
+    it("a change made on a page of the list returns to that page and filter, and only to the user list", async () => {
+      const page = await admin.get("/admin/users?role=applicant&q=bulk&after=applicant049%40bulk.test");
+      const back = /name="back" value="([^"]*)"/.exec(page.text)?.[1];
+      expect(unescape(defined(back))).to.equal("role=applicant&q=bulk&after=applicant049%40bulk.test");
+      const target = defined(await db("users").where({ email: "applicant050@bulk.test" }).first("id")).id;
+      const token = csrfFrom(page.text);
+      const deactivated = await admin.post(`/admin/users/${target}/active`).type("form").send({ _csrf: token, active: "false", back: unescape(defined(back)) });
+      expect(deactivated.status).to.equal(303);
+      expect(deactivated.headers.location).to.equal("/admin/users?role=applicant&q=bulk&after=applicant049%40bulk.test");
+      const shown = await admin.get(deactivated.headers.location as string);
+      expect(emails(shown.text)[0]).to.equal("applicant050@bulk.test");
+      expect(shown.text).to.contain("Deactivated");
+      // Another address, or a field the list does not know, leads to the list's first page.
+      for (const hostile of ["https://evil.test/", "//evil.test", "role=admin&redirect=/x", "after=" + "x".repeat(300)]) {
+        const res = await admin.post(`/admin/users/${target}/active`).type("form").send({ _csrf: token, active: "true", back: hostile });
+        expect(res.headers.location, hostile).to.match(/^\/admin\/users(\?role=admin)?$/);
+      }
     });
 
     it("refuses a page link or a search that is not one with a 4xx page", async () => {

@@ -37,6 +37,24 @@ const usersQuery = z.object({
   before: field.filter(msg("errors:fields.page"), 254),
 });
 
+/** The user list's filter and page as a query string, keeping only what the list understands. */
+function userListQuery(q: z.infer<typeof usersQuery>): URLSearchParams {
+  const role = ROLES.find((r) => r === q.role);
+  const search = q.q.trim();
+  return new URLSearchParams({ ...(role ? { role } : {}), ...(search ? { q: search } : {}), ...(q.after ? { after: q.after } : q.before ? { before: q.before } : {}) });
+}
+
+/**
+ * Where a change made on the user list returns: the page and filter it was made on, which the
+ * list's forms carry in a hidden field; anything else there leads to the list's first page.
+ */
+export function userListAddress(body: unknown): string {
+  const back: unknown = body && typeof body === "object" ? (body as Record<string, unknown>).back : undefined;
+  const parsed = typeof back === "string" && back.length <= 1000 ? usersQuery.safeParse(Object.fromEntries(new URLSearchParams(back))) : null;
+  const qs = parsed?.success ? userListQuery(parsed.data).toString() : "";
+  return `/admin/users${qs ? `?${qs}` : ""}`;
+}
+
 adminRoutes.get("/admin/users", admin, async (req, res) => {
   const q = parseQuery(usersQuery, req.query);
   const role = ROLES.find((r) => r === q.role);
@@ -48,7 +66,7 @@ adminRoutes.get("/admin/users", admin, async (req, res) => {
   const link = (key: Record<string, string>) => `/admin/users?${new URLSearchParams({ ...kept, ...key }).toString()}`;
   res.render("pages/admin/users", {
     pageTitle: pageTranslator(res)("admin:titles.users"), users, total: page.total, roleOptions: roleOptions(), partners: await listPartners(req.ctx.db),
-    values: { role: role ?? "", q: filter.search ?? "" },
+    values: { role: role ?? "", q: filter.search ?? "" }, back: userListQuery(q).toString(),
     firstLink: page.prevKey ? link({}).replace(/\?$/, "") : null,
     prevLink: page.prevKey ? link({ before: page.prevKey }) : null,
     nextLink: page.nextKey ? link({ after: page.nextKey }) : null,
@@ -104,7 +122,7 @@ adminRoutes.post("/admin/users/:id/active", admin, async (req, res) => {
     if (!(err instanceof ConflictError)) throw err;
     flash(req, "error", refusalMessage(req, err));
   }
-  res.redirect(303, "/admin/users");
+  res.redirect(303, userListAddress(req.body));
 });
 
 const roleSchema = z.object({
@@ -124,7 +142,7 @@ adminRoutes.post("/admin/users/:id/role", admin, requireFreshSecondFactor, async
     else if (err instanceof ValidationError) flash(req, "error", pageTranslator(res)("admin:flash.roleNotChanged", { reason: Object.values(refusalFields(req, err)).join(" ") || refusalMessage(req, err) }));
     else throw err;
   }
-  res.redirect(303, "/admin/users");
+  res.redirect(303, userListAddress(req.body));
 });
 
 adminRoutes.get("/admin/regions", admin, async (req, res) => {

@@ -14,6 +14,7 @@ import { flash, HOME_FOR_ROLE, idParam, requireAuth, requireRole, secondFactorOu
 import { pageTranslator } from "../language";
 import { requestTranslator } from "../request-translator";
 import { requireFreshSecondFactor } from "../step-up";
+import { userListAddress } from "./admin";
 
 /*
  * Two-factor sign-in pages: the code asked after the password (/login/code), enrolment
@@ -218,5 +219,5 @@ twoFactorRoutes.get("/step-up/continue", requireAuth, (req, res) => {
 twoFactorRoutes.post("/admin/users/:id/two-factor/reset", requireRole("admin"), requireFreshSecondFactor, async (req, res) => {
   await resetSecondFactor(req.ctx, idParam(req));
   flash(req, "success", pageTranslator(res)("account:flash.secondFactorReset"));
-  res.redirect(303, "/admin/users");
+  res.redirect(303, userListAddress(req.body));
 });
