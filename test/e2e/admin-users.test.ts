@@ -6,15 +6,11 @@ import { buildApp, csrfFrom, signIn, type Agent } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
+import { relLink as link, unescapeHref as unescape } from "../support/pages";
 
 /* The administrator's user list at a programme's size: pages by e-mail address, filters by role and by name or address. */
 
-const unescape = (href: string) => href.replace(/&amp;/g, "&").replace(/&#x3D;/g, "=");
 const emails = (html: string) => [...html.slice(html.indexOf("<tbody>"), html.indexOf("</tbody>")).matchAll(/<td>[^<]*<\/td><td>([^<]+@[^<]+)<\/td>/g)].map((m) => defined(m[1]));
-const link = (html: string, rel: "next" | "prev" | "first") => {
-  const m = new RegExp(`<a href="([^"]*)" rel="${rel}"`).exec(html);
-  return m?.[1] ? unescape(m[1]) : null;
-};
 
 for (const engine of testDatabases()) {
   describe(`administrator: the user list at size (e2e, ${engine.name})`, function () {

@@ -9,11 +9,12 @@ import { buildApp, signIn, type Agent } from "../support/app";
 import { testContext, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
 import { seedDemoData } from "../support/fixtures";
+import { unescapeHref } from "../support/pages";
 
 /** The "Older entries" link of a page, as the browser reads it. */
 function olderLink(html: string): string {
   const href = defined(/<a href="([^"]+)">Older entries<\/a>/.exec(html), "older link")[1]!;
-  return href.replace(/&amp;/g, "&").replace(/&#x3D;/g, "=");
+  return unescapeHref(href);
 }
 
 for (const engine of testDatabases()) {

@@ -5,11 +5,11 @@ import type { Db } from "../../server/db/connection";
 import { buildApp, csrfFrom, signIn } from "../support/app";
 import { testDatabases } from "../support/db";
 import { seedDemoData } from "../support/fixtures";
+import { unescapeHref as unescape } from "../support/pages";
 
 /** `<html lang>` of a page. */
 const htmlLang = (html: string) => /<html lang="([a-z]+)">/.exec(html)?.[1];
 /** An attribute value as the browser reads it (Handlebars escapes "=" and "&"). */
-const unescape = (s: string) => s.replace(/&#x3D;/g, "=").replace(/&amp;/g, "&");
 
 for (const engine of testDatabases()) {
   describe(`the language of a page (${engine.name})`, function () {

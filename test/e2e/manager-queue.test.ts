@@ -3,19 +3,56 @@ import { LEDGER_CHECK_ACTION } from "../../server/services/calls/ledger-check";
 import { runDailyJobs, systemContext } from "../../server/services/platform/jobs";
 import { testConfig, testDatabases } from "../support/db";
 import { eachManagerSession, insertSubmitted, insertSubmittedRow, seedCall } from "../support/journey";
+import { unescapeHref as unescape } from "../support/pages";
 
 /* The review queue and the call page at more than a page of applications: keyset pages, queries that do not grow per call, the daily ledger check. */
 
-const unescape = (href: string) => href.replace(/&amp;/g, "&").replace(/&#x3D;/g, "=");
 
 function queueIds(html: string): number[] {
   const table = html.slice(html.indexOf("Applications of your region"));
   return [...table.slice(0, table.indexOf("</table>")).matchAll(/href="\/manager\/applications\/(\d+)"/g)].map((m) => Number(m[1]));
 }
 
-function link(html: string, label: "Next page" | "Previous page"): string | null {
+/** A queue's page link, resolved against the queue's address (the links are relative to it). */
+function link(html: string, label: "Next page" | "Previous page", queue = "/manager"): string | null {
   const m = new RegExp(`<a href="([^"]*)">${label}</a>`).exec(html);
-  return m?.[1] ? `/manager${unescape(m[1])}` : null;
+  const href = m?.[1] ? unescape(m[1]) : null;
+  return href && href.startsWith("?") ? `${queue}${href}` : href;
+}
+
+type Agent = ReturnType<typeof eachManagerSession>["manager"];
+
+/**
+ * Follows a queue's Next links from its first page, checks every row comes once in the expected
+ * order, then follows the Previous links back from the last page, each previous page the one seen
+ * on the way forward.
+ */
+async function walkQueue(agent: Agent, queue: string, ids: (html: string) => number[], expected: number[], keyOf: (id: number) => Promise<string>): Promise<string> {
+  const pages: number[][] = [];
+  let firstPage = "";
+  let next: string | null = queue;
+  while (next) {
+    const res = await agent.get(next);
+    expect(res.status, res.text).to.equal(200);
+    firstPage ||= res.text;
+    pages.push(ids(res.text));
+    expect(res.text, next).to.include(`Page ${pages.length}<`);
+    next = link(res.text, "Next page", queue);
+    expect(pages.length).to.be.below(10);
+  }
+  expect(pages.length).to.equal(Math.ceil(expected.length / 25));
+  expect(pages.flat()).to.deep.equal(expected);
+
+  let html = (await agent.get(`${queue}?page=${pages.length}&after=${encodeURIComponent(await keyOf(pages[pages.length - 2]!.at(-1)!))}`)).text;
+  expect(ids(html)).to.deep.equal(pages[pages.length - 1]);
+  for (let p = pages.length - 1; p >= 1; p--) {
+    const prev = link(html, "Previous page", queue);
+    expect(prev, `previous link on page ${p + 1}`).to.be.a("string");
+    html = (await agent.get(prev!)).text;
+    expect(ids(html)).to.deep.equal(pages[p - 1]);
+  }
+  expect(link(html, "Previous page", queue)).to.equal(null);
+  return firstPage;
 }
 
 for (const engine of testDatabases()) {
@@ -34,32 +71,8 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
     const expected = (await w.db("applications").where({ partner_id: partnerId }).whereNot({ state: "draft" })
       .orderBy([{ column: "submitted_at" }, { column: "id" }]).select("id")).map((r) => r.id);
     expect(expected.length).to.be.above(50);
-
-    const pages: number[][] = [];
-    let next: string | null = "/manager";
-    while (next) {
-      const res = await w.manager.get(next);
-      expect(res.status, res.text).to.equal(200);
-      pages.push(queueIds(res.text));
-      expect(res.text, next).to.include(`Page ${pages.length}<`);
-      next = link(res.text, "Next page");
-      expect(pages.length).to.be.below(10);
-    }
-    expect(pages.length).to.equal(Math.ceil(expected.length / 25));
-    expect(pages.flat()).to.deep.equal(expected);
-
-    // Back from the last page, each previous page is the one seen on the way forward.
-    const lastOfBefore = pages[pages.length - 2]!.at(-1)!;
-    const lastAt = (await w.db("applications").where({ id: lastOfBefore }).first("submitted_at"))!.submitted_at!;
-    let html = (await w.manager.get(`/manager?page=${pages.length}&after=${encodeURIComponent(`${lastAt}~${lastOfBefore}`)}`)).text;
-    expect(queueIds(html)).to.deep.equal(pages[pages.length - 1]);
-    for (let p = pages.length - 1; p >= 1; p--) {
-      const prev = link(html, "Previous page");
-      expect(prev, `previous link on page ${p + 1}`).to.be.a("string");
-      html = (await w.manager.get(prev!)).text;
-      expect(queueIds(html)).to.deep.equal(pages[p - 1]);
-    }
-    expect(link(html, "Previous page")).to.equal(null);
+    await walkQueue(w.manager, "/manager", queueIds, expected,
+      async (id) => `${(await w.db("applications").where({ id }).first("submitted_at"))!.submitted_at!}~${id}`);
   });
 
   it("a page link that is not a key is a 4xx, not a 500", async () => {
@@ -86,39 +99,9 @@ describe(`manager: review queue and call page at size (e2e, ${engine.name})`, fu
       .orderBy([{ column: "cl.submitted_at" }, { column: "cl.id" }]).select<{ id: number }[]>("cl.id")).map((r) => Number(r.id));
     expect(expected.length).to.be.above(50);
     const claimIds = (html: string) => [...html.slice(html.indexOf("<tbody>"), html.indexOf("</tbody>")).matchAll(/href="\/manager\/claims\/(\d+)"/g)].map((m) => Number(m[1]));
-    const claimsLink = (html: string, label: "Next page" | "Previous page") => {
-      const m = new RegExp(`<a href="([^"]*)">${label}</a>`).exec(html);
-      return m?.[1] ? (m[1].startsWith("/") ? unescape(m[1]) : `/manager/claims${unescape(m[1])}`) : null;
-    };
-
-    const pages: number[][] = [];
-    let next: string | null = "/manager/claims";
-    while (next) {
-      const res = await w.manager.get(next);
-      expect(res.status, res.text).to.equal(200);
-      if (!pages.length) expect(res.text).to.contain(`Claims waiting for verification (${expected.length})`);
-      pages.push(claimIds(res.text));
-      expect(res.text, next).to.include(`Page ${pages.length}<`);
-      next = claimsLink(res.text, "Next page");
-      expect(pages.length).to.be.below(10);
-    }
-    expect(pages.length).to.equal(Math.ceil(expected.length / 25));
-    expect(pages.flat()).to.deep.equal(expected);
-
-    let html = (await w.manager.get(`/manager/claims?page=${pages.length}&after=${encodeURIComponent((await claimKey(pages[pages.length - 2]!.at(-1)!)))}`)).text;
-    expect(claimIds(html)).to.deep.equal(pages[pages.length - 1]);
-    for (let p = pages.length - 1; p >= 1; p--) {
-      const prev = claimsLink(html, "Previous page");
-      expect(prev, `previous link on page ${p + 1}`).to.be.a("string");
-      html = (await w.manager.get(prev!)).text;
-      expect(claimIds(html)).to.deep.equal(pages[p - 1]);
-    }
-    expect(claimsLink(html, "Previous page")).to.equal(null);
-
-    async function claimKey(claimId: number): Promise<string> {
-      const at = (await w.db("claims").where({ id: claimId }).first("submitted_at"))!.submitted_at;
-      return `${new Date(at).toISOString()}~${claimId}`;
-    }
+    const first = await walkQueue(w.manager, "/manager/claims", claimIds, expected,
+      async (id) => `${new Date((await w.db("claims").where({ id }).first("submitted_at"))!.submitted_at).toISOString()}~${id}`);
+    expect(first).to.contain(`Claims waiting for verification (${expected.length})`);
   });
 
   it("the queue and the call page make as many queries with three calls as with one", async () => {

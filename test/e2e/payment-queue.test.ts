@@ -5,15 +5,11 @@ import type { Agent } from "../support/app";
 import { testDatabases } from "../support/db";
 import { insertSubmittedRow, seedCall, startFinanceWorld } from "../support/journey";
 import { defined } from "../support/defined";
+import { relLink as link } from "../support/pages";
 
 /* The payment queue at a programme's size: verified claims a page at a time, oldest verification first. */
 
-const unescape = (href: string) => href.replace(/&amp;/g, "&").replace(/&#x3D;/g, "=");
 const claimIds = (html: string) => [...html.matchAll(/name="claimIds" value="(\d+)"/g)].map((m) => Number(m[1]));
-const link = (html: string, rel: "next" | "prev" | "first") => {
-  const m = new RegExp(`<a href="([^"]*)" rel="${rel}"`).exec(html);
-  return m?.[1] ? unescape(m[1]) : null;
-};
 
 for (const engine of testDatabases()) {
   describe(`finance: the payment queue at size (e2e, ${engine.name})`, function () {
