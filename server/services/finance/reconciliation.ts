@@ -5,6 +5,7 @@ import { outstandingCents, remainingCents, type EntryKind } from "../../domain/b
 import type { Cents } from "../../domain/money";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter } from "./ledger-filter";
+import { keysetPage } from "../platform/keyset";
 import { readLevelTotals } from "./ledger-totals";
 
 /*
@@ -190,21 +191,14 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted:
     if (narrowed) q.whereIn("id", [...byCall.keys()]);
     return q;
   };
-  const pageQ = callsOf().select<{ id: number; title: string }[]>("id", "title").limit(pageSize + 1);
-  if (at.before) pageQ.where("id", "<", at.before).orderBy("id", "desc");
-  else if (at.after) pageQ.where("id", ">", at.after).orderBy("id", "asc");
-  else pageQ.orderBy("id", "asc");
-  const fetched = await pageQ;
-  const more = fetched.length > pageSize;
-  const calls = fetched.slice(0, pageSize).map((c) => ({ id: dbInt(c.id), title: c.title }));
-  if (at.before) calls.reverse();
+  const shown = await keysetPage(callsOf().select("id", "title"), ["id"], { after: at.after ? [at.after] : null, before: at.before ? [at.before] : null }, pageSize,
+    (c: { id: number; title: string }) => ({ id: dbInt(c.id), title: c.title }), (c) => String(c.id));
+  const calls = shown.rows;
   const counted = await callsOf().count<{ n: DbBigint }[]>({ n: "*" });
-  const first = calls[0];
-  const last = calls[calls.length - 1];
   const page: CallsPage = {
     count: dbInt(counted[0]?.n ?? 0),
-    next: last && (at.before ? true : more) ? last.id : null,
-    previous: first && (at.before ? more : !!at.after) ? first.id : null,
+    next: shown.nextKey ? Number(shown.nextKey) : null,
+    previous: shown.prevKey ? Number(shown.prevKey) : null,
   };
 
   // Each shown call's total ceiling and its running totals; the ceilings of regions and types summed over the calls.

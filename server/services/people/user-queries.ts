@@ -7,6 +7,7 @@ import { toLanguage } from "../../languages";
 import { likeLiteral } from "../platform/audit-queries";
 import type { Actor, UserRole } from "../platform/context";
 import { keysetPage, type KeysetPage, type PageKeys } from "../platform/keyset";
+import { usersWithSecondFactor } from "./two-factor-queries";
 
 /*
  * Reading users: the signed-in actor (every request), the administrator's user list and the
@@ -50,6 +51,8 @@ export async function loadActor(db: Db, userId: number): Promise<Actor | null> {
 export interface UserListRow extends Pick<User, "id" | "email" | "name" | "role" | "active"> {
   partnerName: string | null;
   companyName: string | null;
+  /** A confirmed second factor. */
+  secondFactor: boolean;
 }
 
 type UserListDbRow = Omit<UsersRow, "password_hash"> & { partner_name: PartnersRow["name"] | null; company_name: CompaniesRow["legal_name"] | null };
@@ -87,11 +90,12 @@ export async function listUsers(db: Db, f: UserListFilter, keys: PageKeys = {}, 
     .select<UserListDbRow[]>("users.id", "users.email", "users.name", "users.title", "users.role", "users.company_id", "users.partner_id",
       "users.active", "users.email_confirmed_at", "users.created_at", "partners.name as partner_name", "companies.legal_name as company_name"));
   const cursor = { after: keys.after ? [keys.after] : null, before: keys.before ? [keys.before] : null };
-  const page = await keysetPage(listed, ["users.email"], cursor, pageSize, (r: UserListDbRow): UserListRow => {
+  const page = await keysetPage(listed, ["users.email"], cursor, pageSize, (r: UserListDbRow): Omit<UserListRow, "secondFactor"> => {
     const u = toUser(r);
     return { id: u.id, email: u.email, name: u.name, role: u.role, active: u.active, partnerName: r.partner_name, companyName: r.company_name };
   }, (u) => u.email);
-  return { ...page, total: dbInt(counted[0]?.n) };
+  const enrolled = await usersWithSecondFactor(db, page.rows.map((u) => u.id));
+  return { ...page, rows: page.rows.map((u) => ({ ...u, secondFactor: enrolled.has(u.id) })), total: dbInt(counted[0]?.n) };
 }
 
 /** The companies an applicant account can belong to, for the user form. */

@@ -10,7 +10,6 @@ import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../se
 import { type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/scheme/settings";
 import { AMOUNT_RULES, type AmountRule, APPROVAL_TIMINGS, MAX_SETTING_DAYS, PAYMENT_BASES, type PaymentBasis } from "../../domain/scheme";
 import { companyOptions, installationCounts, listUsers } from "../../services/people/user-queries";
-import { usersWithSecondFactor } from "../../services/people/two-factor-queries";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
 import { check, field, parseBody, parseQuery } from "../input";
@@ -58,16 +57,17 @@ export function userListAddress(body: unknown): string {
 adminRoutes.get("/admin/users", admin, async (req, res) => {
   const q = parseQuery(usersQuery, req.query);
   const role = ROLES.find((r) => r === q.role);
-  const filter = { role, search: q.q.trim() || undefined };
-  const page = await listUsers(req.ctx.db, filter, { after: q.after || undefined, before: q.before || undefined });
-  const enrolled = await usersWithSecondFactor(req.ctx.db, page.rows.map((u) => u.id));
-  const users = page.rows.map((u) => ({ ...u, secondFactor: enrolled.has(u.id), self: u.id === req.user?.id }));
-  const kept = { ...(role ? { role } : {}), ...(filter.search ? { q: filter.search } : {}) };
-  const link = (key: Record<string, string>) => `/admin/users?${new URLSearchParams({ ...kept, ...key }).toString()}`;
+  const search = q.q.trim() || undefined;
+  const page = await listUsers(req.ctx.db, { role, search }, { after: q.after || undefined, before: q.before || undefined });
+  const link = (key: Record<string, string>) => {
+    const at = userListQuery({ ...q, after: "", before: "", ...key }).toString();
+    return `/admin/users${at ? `?${at}` : ""}`;
+  };
   res.render("pages/admin/users", {
-    pageTitle: pageTranslator(res)("admin:titles.users"), users, total: page.total, roleOptions: roleOptions(), partners: await listPartners(req.ctx.db),
-    values: { role: role ?? "", q: filter.search ?? "" }, back: userListQuery(q).toString(),
-    firstLink: page.prevKey ? link({}).replace(/\?$/, "") : null,
+    pageTitle: pageTranslator(res)("admin:titles.users"), users: page.rows.map((u) => ({ ...u, self: u.id === req.user?.id })), total: page.total,
+    roleOptions: roleOptions(), partners: await listPartners(req.ctx.db),
+    values: { role: role ?? "", q: search ?? "" }, back: userListQuery(q).toString(),
+    firstLink: page.prevKey ? link({}) : null,
     prevLink: page.prevKey ? link({ before: page.prevKey }) : null,
     nextLink: page.nextKey ? link({ after: page.nextKey }) : null,
   });
