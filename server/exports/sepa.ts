@@ -36,6 +36,7 @@ import {
 import { country, msg, sentences, type Message, type Text } from "../domain/message";
 import { ValidationError, type FieldTexts } from "../errors";
 import { assertCents, formatAmount } from "../domain/money";
+import { withoutAccents } from "../domain/text-folding";
 
 export const PAIN_001_001_03_NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03";
 
@@ -82,12 +83,6 @@ export interface Pain001Input {
 const SEPA_CHARS = /^[A-Za-z0-9/\-?:().,'+ ]*$/;
 const NOT_SEPA_CHAR = /[^A-Za-z0-9/\-?:().,'+ ]/gu;
 
-const LETTERS: Record<string, string> = {
-  ø: "o", Ø: "O", ß: "ss", ẞ: "SS", ł: "l", Ł: "L", æ: "ae", Æ: "AE", œ: "oe", Œ: "OE",
-  đ: "d", Đ: "D", ð: "d", Ð: "D", þ: "th", Þ: "TH", ı: "i", ħ: "h", Ħ: "H", ŀ: "l", Ŀ: "L",
-  ŧ: "t", Ŧ: "T", ĸ: "k",
-};
-
 const PUNCTUATION: Array<[RegExp, string]> = [
   [/[\u2019\u2018\u201A\u201B`\u00B4\u2032]/g, "'"],
   [/["\u201C\u201D\u201E\u00AB\u00BB\u2033]/g, "'"],
@@ -106,8 +101,7 @@ const PUNCTUATION: Array<[RegExp, string]> = [
  * a ValidationError naming `field` and the characters that have no mapping.
  */
 export function toSepaText(input: string, field: string): string {
-  let s = input.replace(/[^ -~]/g, (ch) => LETTERS[ch] ?? ch);
-  s = s.normalize("NFKD").replace(/[\u0300-\u036F]/g, "");
+  let s = withoutAccents(input);
   for (const [re, to] of PUNCTUATION) s = s.replace(re, to);
   s = s.trim();
   const bad = [...new Set(s.match(NOT_SEPA_CHAR) ?? [])];
