@@ -50,6 +50,11 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
     });
     expect(edit.status).to.equal(303);
     expect(defined(await db("directory_organisations").where({ id: lab }).first()).name).to.equal("Tübingen BioLab gGmbH");
+    // The search reads what the last save wrote, accents and letter case aside, % and _ as typed.
+    expect((await sme.get("/directory").query({ q: "TUBINGEN biolab ggmbh" })).text).to.include("Tübingen BioLab gGmbH");
+    await addOrg("Øresund Peptide Centre", "DK", "facility", "peptides");
+    for (const q of ["oresund", "ØRESUND", "øresund peptide"]) expect((await sme.get("/directory").query({ q })).text, q).to.include("Øresund Peptide Centre");
+    expect((await sme.get("/directory").query({ q: "%" })).text).to.not.include("Øresund Peptide Centre");
     expect((await postForm(sme, "/directory", "/directory", { name: "X", regionId: "1", kind: "expert" })).status).to.equal(403);
     const bad = await postForm(manager, "/directory/new", "/directory", { name: "X", regionId: String(await region("BW")), kind: "wizard", contactEmail: "nope" });
     expect(bad.status).to.equal(422);

@@ -182,6 +182,7 @@ export interface CompaniesRow {
   created_at: string;
   updated_at: string;
   euro_account_confirmed: DbBoolean;
+  search_key: string;
 }
 
 export interface CompanyRelationsRow {
@@ -251,6 +252,7 @@ export interface DirectoryOrganisationsRow {
   created_by: number | null;
   created_at: string;
   updated_at: string;
+  search_key: string;
 }
 
 export interface EmailsRow {
@@ -492,6 +494,7 @@ export interface UsersRow {
   email_confirmed_at: string | null;
   created_at: string;
   language: string | null;
+  search_key: string;
 }
 
 export interface VoucherTypesRow {

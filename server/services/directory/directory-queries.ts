@@ -4,7 +4,9 @@ import type { Db } from "../../db/connection";
 import { competenceTags, ORG_KINDS, toOrganisation, type Organisation, type OrganisationRow } from "../../db/tables/directory-organisations";
 import { toReferral, type Referral, type ReferralRow } from "../../db/tables/referrals";
 import { dbInt } from "../../db/tables/values";
+import { companyChoices, type CompanyChoices } from "../people/company-queries";
 import type { ServiceContext } from "../platform/context";
+import { whereSearchKeyHolds } from "../platform/text-search";
 
 /*
  * Reading the provider directory and the brokerage referrals. Adding and editing organisations and
@@ -23,12 +25,8 @@ export async function searchDirectory(db: Db, f: DirectoryFilter): Promise<Organ
   const q = orgQuery(db).orderBy("o.name");
   if (f.regionId) void q.where("o.region_id", f.regionId);
   if (f.kind) void q.where("o.kind", f.kind);
-  if (f.q) {
-    const like = `%${f.q.toLowerCase()}%`;
-    void q.where((w) => {
-      void w.whereRaw("lower(o.name) like ?", [like]).orWhereRaw("lower(o.description) like ?", [like]).orWhereRaw("lower(o.competences) like ?", [like]);
-    });
-  }
+  // Name, description and competences as searched: accents and case aside, % and _ as typed.
+  whereSearchKeyHolds(q, "o.search_key", f.q);
   const rows = (await q.limit(500)).map(toOrganisation);
   // Competences are a tag list: match a whole tag, not a substring of another one.
   const competence = f.competence?.trim().toLowerCase();
@@ -53,12 +51,10 @@ export function requireMaintainer(ctx: ServiceContext) {
   return a;
 }
 
-/** Companies a manager may refer: those of the own region (an administrator sees all). */
-export async function referableCompanies(ctx: ServiceContext): Promise<{ id: number; name: string }[]> {
+/** Companies a manager may refer, as a form offers them: those of the own region (an administrator's, all). */
+export async function referableCompanies(ctx: ServiceContext, search?: string, chosen?: number): Promise<CompanyChoices> {
   const a = requireMaintainer(ctx);
-  const q = ctx.db("companies").orderBy("legal_name").select("id", "legal_name");
-  if (a.role === "manager") void q.where("region_id", a.regionId ?? -1);
-  return (await q).map((c) => ({ id: c.id, name: c.legal_name }));
+  return companyChoices(ctx.db, { search, chosen, ...(a.role === "manager" ? { regionId: a.regionId } : {}) });
 }
 
 /**

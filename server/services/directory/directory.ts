@@ -1,4 +1,5 @@
 import { msg } from "../../domain/message";
+import { searchKey } from "../../domain/text-folding";
 import { ForbiddenError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { competenceTags, ORG_KINDS } from "../../db/tables/directory-organisations";
 import { audit } from "../platform/audit";
@@ -32,11 +33,14 @@ async function validate(ctx: ServiceContext, input: OrganisationInput) {
   };
 }
 
+/** What the directory's search compares (./directory-queries.ts), written with every save. */
+const searchKeyOf = (row: { name: string; description: string; competences: string }) => searchKey(row.name, row.description, row.competences);
+
 export async function createOrganisation(ctx: ServiceContext, input: OrganisationInput): Promise<number> {
   const actor = requireMaintainer(ctx);
   const row = await validate(ctx, input);
   return inTransaction(ctx, async (trx) => {
-    const id = insertedId((await trx("directory_organisations").insert({ ...row, created_by: actor.id, created_at: nowIso(ctx), updated_at: nowIso(ctx) }).returning("id"))[0]);
+    const id = insertedId((await trx("directory_organisations").insert({ ...row, search_key: searchKeyOf(row), created_by: actor.id, created_at: nowIso(ctx), updated_at: nowIso(ctx) }).returning("id"))[0]);
     await audit(trx, ctx, { action: "directory.created", entityType: "organisation", entityId: id, after: row });
     return id;
   });
@@ -48,9 +52,10 @@ export async function updateOrganisation(ctx: ServiceContext, id: number, input:
   if (!(await ctx.db("directory_organisations").where({ id }).first("id"))) throw new NotFoundError();
   const row = await validate(ctx, input);
   await inTransaction(ctx, async (trx) => {
-    const before = await trx("directory_organisations").where({ id }).first();
-    if (!before) throw new NotFoundError();
-    await trx("directory_organisations").where({ id }).update({ ...row, updated_at: nowIso(ctx) });
+    const stored = await trx("directory_organisations").where({ id }).first();
+    if (!stored) throw new NotFoundError();
+    const { search_key: _derived, ...before } = stored;
+    await trx("directory_organisations").where({ id }).update({ ...row, search_key: searchKeyOf(row), updated_at: nowIso(ctx) });
     await audit(trx, ctx, { action: "directory.updated", entityType: "organisation", entityId: id, before, after: row });
   });
 }

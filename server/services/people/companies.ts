@@ -1,4 +1,5 @@
 import { msg } from "../../domain/message";
+import { searchKey } from "../../domain/text-folding";
 import { ValidationError } from "../../errors";
 import type { RelatedEnterprise } from "../../domain/eligibility";
 import type { CompanyFacts } from "../../db/tables/companies";
@@ -64,7 +65,7 @@ export async function insertCompany(trx: Trx, ctx: ServiceContext, input: Compan
   const now = nowIso(ctx);
   const facts = factsOf(input);
   const id = insertedId((await trx("companies").insert({
-    legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address,
+    legal_name: facts.legalName, vat_number: facts.vatNumber, search_key: searchKey(facts.legalName, facts.vatNumber), address: facts.address,
     country: facts.country, region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount,
     turnover_cents: facts.turnoverCents, balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban,
     account_holder: facts.accountHolder, euro_account_confirmed: !!facts.euroAccountConfirmed, created_at: now, updated_at: now,
@@ -91,7 +92,7 @@ export async function saveCompanyVersion(trx: Trx, ctx: ServiceContext, companyI
   const version = (last?.version ?? 0) + 1;
 
   await trx("companies").where({ id: companyId }).update({
-    legal_name: facts.legalName, vat_number: facts.vatNumber, address: facts.address, country: facts.country,
+    legal_name: facts.legalName, vat_number: facts.vatNumber, search_key: searchKey(facts.legalName, facts.vatNumber), address: facts.address, country: facts.country,
     region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount, turnover_cents: facts.turnoverCents,
     balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban, account_holder: facts.accountHolder,
     euro_account_confirmed: !!facts.euroAccountConfirmed, updated_at: now,

@@ -1,3 +1,4 @@
+import type { Knex } from "knex";
 import { classifySme, type RelatedEnterprise, type SmeResult } from "../../domain/eligibility";
 import { NotFoundError } from "../../errors";
 import { toCompany, type Company, type CompanyFacts } from "../../db/tables/companies";
@@ -5,7 +6,10 @@ import { toCompanyRelation } from "../../db/tables/company-relations";
 import { toCompanyVersion, type CompanyVersion } from "../../db/tables/company-versions";
 import { toDeMinimisDeclaration, type DeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
 import type { CompaniesRow, RegionsRow, SectorsRow } from "../../db/tables/rows";
+import { dbInt } from "../../db/tables/values";
 import type { ServiceContext, Trx } from "../platform/context";
+import { searchKey } from "../../domain/text-folding";
+import { whereSearchKeyHolds } from "../platform/text-search";
 
 /*
  * Reading a company's facts: the current ones, their versions, the SME status computed from them
@@ -22,6 +26,48 @@ export function currentRelations(db: Reader, companyId: number) {
 export async function currentRelatedEnterprises(db: Reader, companyId: number): Promise<RelatedEnterprise[]> {
   return (await currentRelations(db, companyId)).map(toCompanyRelation);
 }
+
+/** A form lists at most this many companies to choose from: a programme has thousands. */
+export const COMPANY_CHOICES = 50;
+
+export interface CompanyChoices {
+  companies: { id: number; name: string; vatNumber: string | null }[];
+  /** Companies whose name or VAT number holds the search (all of them without one). */
+  matching: number;
+  total: number;
+}
+
+/**
+ * The companies a form offers (an applicant account's company, the company a manager refers):
+ * by name, those whose name or VAT number holds `search` (accents and case aside), at most
+ * COMPANY_CHOICES, of the region when one is given. The `chosen` company is always among them
+ * when it is one of those the form may offer, so that a form shown again keeps its choice.
+ */
+export async function companyChoices(db: Reader, opts: { search?: string; regionId?: number | null; chosen?: number }): Promise<CompanyChoices> {
+  const offered = <Q extends Knex.QueryBuilder>(q: Q): Q => {
+    if (opts.regionId !== undefined) void q.where("region_id", opts.regionId ?? -1);
+    return q;
+  };
+  const matched = <Q extends Knex.QueryBuilder>(q: Q): Q => offered(whereSearchKeyHolds(q, "search_key", opts.search));
+  const searched = searchKey(opts.search) !== "";
+  const [all, counted, rows, chosenRow] = await Promise.all([
+    offered(db("companies")).count<{ n: number | string }[]>({ n: "*" }),
+    searched ? matched(db("companies")).count<{ n: number | string }[]>({ n: "*" }) : null,
+    matched(db("companies")).orderBy([{ column: "legal_name" }, { column: "id" }]).limit(COMPANY_CHOICES).select<CompanyChoiceRow[]>("id", "legal_name", "vat_number"),
+    opts.chosen === undefined ? null : offered(db("companies")).where({ id: opts.chosen }).first<CompanyChoiceRow | undefined>("id", "legal_name", "vat_number"),
+  ]);
+  const listed = chosenRow && !rows.some((r) => r.id === chosenRow.id)
+    ? [...rows, chosenRow].sort((a, b) => a.legal_name.localeCompare(b.legal_name))
+    : rows;
+  const total = dbInt(all[0]?.n);
+  return {
+    companies: listed.map((c) => ({ id: c.id, name: c.legal_name, vatNumber: c.vat_number })),
+    matching: counted ? dbInt(counted[0]?.n) : total,
+    total,
+  };
+}
+
+type CompanyChoiceRow = Pick<CompaniesRow, "id" | "legal_name" | "vat_number">;
 
 async function loadCompany(db: Reader, companyId: number): Promise<Company> {
   const row = await db("companies").where({ id: companyId }).first();

@@ -4,8 +4,8 @@ import type { CompaniesRow, PartnersRow, UsersRow } from "../../db/tables/rows";
 import { toUser, toUserRole, type User } from "../../db/tables/users";
 import { dbInt } from "../../db/tables/values";
 import { toLanguage } from "../../languages";
-import { likeLiteral } from "../platform/audit-queries";
 import type { Actor, UserRole } from "../platform/context";
+import { whereSearchKeyHolds } from "../platform/text-search";
 import { keysetPage, type KeysetPage, type PageKeys } from "../platform/keyset";
 import { usersWithSecondFactor } from "./two-factor-queries";
 
@@ -76,12 +76,8 @@ export const USERS_PER_PAGE = 50;
 export async function listUsers(db: Db, f: UserListFilter, keys: PageKeys = {}, pageSize = USERS_PER_PAGE): Promise<UserListPage> {
   const filtered = <Q extends Knex.QueryBuilder>(q: Q): Q => {
     if (f.role) void q.where("users.role", f.role);
-    // lower() on both sides: SQLite's LIKE ignores case and PostgreSQL's does not.
-    if (f.search) void q.where((w) => {
-      const pattern = `%${likeLiteral(f.search!.toLowerCase())}%`;
-      void w.whereRaw("lower(users.email) like ? escape '\\'", [pattern]).orWhereRaw("lower(users.name) like ? escape '\\'", [pattern]);
-    });
-    return q;
+    // The name and address as searched, accents and case aside, on both databases alike.
+    return whereSearchKeyHolds(q, "users.search_key", f.search);
   };
   const counted = await filtered(db("users")).count<{ n: number | string }[]>({ n: "*" });
   const listed = filtered(db("users")
@@ -96,11 +92,6 @@ export async function listUsers(db: Db, f: UserListFilter, keys: PageKeys = {}, 
   }, (u) => u.email);
   const enrolled = await usersWithSecondFactor(db, page.rows.map((u) => u.id));
   return { ...page, rows: page.rows.map((u) => ({ ...u, secondFactor: enrolled.has(u.id) })), total: dbInt(counted[0]?.n) };
-}
-
-/** The companies an applicant account can belong to, for the user form. */
-export async function companyOptions(db: Db): Promise<{ id: number; name: string }[]> {
-  return (await db("companies").orderBy("legal_name").select("id", "legal_name")).map((c) => ({ id: c.id, name: c.legal_name }));
 }
 
 /** How many of each main record the installation holds, for the administrator's overview. */

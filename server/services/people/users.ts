@@ -1,6 +1,7 @@
 import { hash } from "@node-rs/argon2";
 import { leavesNoAdministrator } from "../../domain/accounts";
 import { msg, type Text } from "../../domain/message";
+import { searchKey } from "../../domain/text-folding";
 import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { isPostgres } from "../../db/connection";
 import { USER_ROLES } from "../../db/tables/users";
@@ -61,9 +62,11 @@ export async function insertUser(trx: Trx, ctx: ServiceContext, input: NewUser):
   const email = input.email.trim().toLowerCase();
   const existing = await trx("users").whereRaw("lower(email) = ?", [email]).first("id");
   if (existing) throw new ValidationError(msg("errors:people.userNotSaved"), { email: msg("errors:people.emailTaken") });
+  const name = input.name.trim();
   const row = {
     email,
-    name: input.name.trim(),
+    name,
+    search_key: searchKey(name, email),
     title: input.title ?? null,
     password_hash: await hashPassword(input.password),
     role: input.role,
@@ -75,7 +78,7 @@ export async function insertUser(trx: Trx, ctx: ServiceContext, input: NewUser):
     language: input.language ?? null,
   };
   const id = insertedId((await trx("users").insert(row).returning("id"))[0]);
-  const { password_hash: _omit, ...visible } = row;
+  const { password_hash: _omit, search_key: _derived, ...visible } = row;
   await audit(trx, ctx, { action: "user.created", entityType: "user", entityId: id, after: visible });
   return id;
 }

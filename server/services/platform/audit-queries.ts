@@ -4,6 +4,7 @@ import type { AuditEventsRow } from "../../db/tables/rows";
 import type { AuditRow } from "./audit";
 import { type ChainState, verifyAuditChain } from "./audit-chain";
 import type { ServiceContext } from "./context";
+import { likeLiteral } from "./text-search";
 
 /** What an auditor narrows the log to; every part is optional. */
 export interface AuditFilter {
@@ -19,11 +20,6 @@ export interface AuditFilter {
 
 export const AUDIT_PAGE_SIZE = 50;
 const EXPORT_BATCH = 500;
-
-/** LIKE treats % and _ as wildcards; typed ones are meant literally. */
-export function likeLiteral(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 function applyFilter(q: Knex.QueryBuilder<AuditEventsRow>, f: AuditFilter): void {
   if (f.action) void q.whereRaw("action like ? escape '\\'", [`${likeLiteral(f.action)}%`]);

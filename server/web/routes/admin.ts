@@ -9,7 +9,9 @@ import type { UserRole } from "../../services/platform/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../services/scheme/reference";
 import { type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/scheme/settings";
 import { AMOUNT_RULES, type AmountRule, APPROVAL_TIMINGS, MAX_SETTING_DAYS, PAYMENT_BASES, type PaymentBasis } from "../../domain/scheme";
-import { companyOptions, installationCounts, listUsers } from "../../services/people/user-queries";
+import { installationCounts, listUsers } from "../../services/people/user-queries";
+import { companyChoices } from "../../services/people/company-queries";
+import { companyChoiceSent, companyListLocals, companySearchIn } from "../company-list";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
 import { check, field, parseBody, parseQuery } from "../input";
@@ -73,17 +75,19 @@ adminRoutes.get("/admin/users", admin, async (req, res) => {
   });
 });
 
-async function userFormLocals(req: Request) {
+/** The form's company list is narrowed by the search above it: a programme has thousands of companies. */
+async function userFormLocals(req: Request, search: string, chosenCompany?: number) {
+  const t = requestTranslator(req);
   return {
-    pageTitle: requestTranslator(req)("admin:titles.newUser"),
+    pageTitle: t("admin:titles.newUser"),
     roleOptions: roleOptions(),
     partnerOptions: (await listPartners(req.ctx.db)).map((p) => ({ value: p.id, label: `${p.name} (${p.regionName})` })),
-    companyOptions: (await companyOptions(req.ctx.db)).map((c) => ({ value: c.id, label: c.name })),
+    ...companyListLocals(t, search, await companyChoices(req.ctx.db, { search, chosen: chosenCompany })),
   };
 }
 
 adminRoutes.get("/admin/users/new", admin, async (req, res) => {
-  res.render("pages/admin/user-new", { ...(await userFormLocals(req)), values: {} });
+  res.render("pages/admin/user-new", { ...(await userFormLocals(req, companySearchIn(req.query))), values: {} });
 });
 
 const ROLE_CHOICES = ROLES as [UserRole, ...UserRole[]];
@@ -101,7 +105,10 @@ const newUserSchema = z.object({
 /** The password typed is never sent back. */
 const newUserPage = {
   view: "pages/admin/user-new",
-  locals: async (req: Request) => ({ ...(await userFormLocals(req)), values: { ...(req.body as Record<string, unknown>), password: "" } }),
+  locals: async (req: Request) => {
+    const { search, chosen } = companyChoiceSent(req.body);
+    return { ...(await userFormLocals(req, search, chosen)), values: { ...(req.body as Record<string, unknown>), password: "" } };
+  },
 };
 
 adminRoutes.post("/admin/users", admin, formRoute(newUserPage, async (req, res) => {

@@ -6,6 +6,7 @@ import {
   allCompetences, getOrganisation, listReferrals, ORG_KINDS, referableCompanies, referralKpis, searchDirectory,
 } from "../../services/directory/directory-queries";
 import { listRegions } from "../../services/scheme/reference";
+import { companyChoiceSent, companyListLocals, companySearchIn } from "../company-list";
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
@@ -81,18 +82,19 @@ directoryRoutes.post("/directory", maintainers, formRoute(newOrgPage, async (req
   res.redirect(303, `/directory/${id}`);
 }));
 
-async function orgLocals(req: Request, id: number) {
+/** A manager of another region may refer one of its companies, found by the search above the form. */
+async function orgLocals(req: Request, id: number, search: string, chosenCompany?: number) {
   const org = await getOrganisation(req.ctx.db, id);
   const user = signedIn(req);
   const canRefer = user.role === "manager" && user.regionId !== org.regionId;
   return {
     pageTitle: org.name, org, canMaintain: user.role === "manager" || user.role === "admin", canRefer,
-    companyOptions: canRefer ? (await referableCompanies(req.ctx)).map((c) => ({ value: c.id, label: c.name })) : [],
+    ...(canRefer ? companyListLocals(requestTranslator(req), search, await referableCompanies(req.ctx, search, chosenCompany)) : {}),
   };
 }
 
 directoryRoutes.get("/directory/:id", requireAuth, async (req, res) => {
-  res.render("pages/directory/organisation", { ...(await orgLocals(req, idParam(req))), values: {} });
+  res.render("pages/directory/organisation", { ...(await orgLocals(req, idParam(req), companySearchIn(req.query))), values: {} });
 });
 
 directoryRoutes.get("/directory/:id/edit", maintainers, async (req, res) => {
@@ -121,7 +123,13 @@ directoryRoutes.post("/directory/:id", maintainers, formRoute(editOrgPage, async
 
 const referSchema = z.object({ companyId: field.id(msg("errors:fields.aCompany")), note: field.optionalText(msg("errors:fields.note"), 2000) });
 
-const orgPage = { view: "pages/directory/organisation", locals: (req: Request) => orgLocals(req, idParam(req)) };
+const orgPage = {
+  view: "pages/directory/organisation",
+  locals: (req: Request) => {
+    const { search, chosen } = companyChoiceSent(req.body);
+    return orgLocals(req, idParam(req), search, chosen);
+  },
+};
 
 directoryRoutes.post("/directory/:id/refer", requireRole("manager"), formRoute(orgPage, async (req, res) => {
   const input = parseBody(referSchema, req.body);

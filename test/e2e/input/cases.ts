@@ -138,10 +138,10 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /directory/referrals": { as: "manager", path: at("/directory/referrals") },
   "GET /directory/new": { as: "manager", path: at("/directory/new") },
   "POST /directory": { as: "manager", path: at("/directory"), fields: orgFields },
-  "GET /directory/:id": { as: "manager", path: (i) => `/directory/${i.foreignOrg}` },
+  "GET /directory/:id": { as: "manager", path: (i) => `/directory/${i.foreignOrg}`, query: ["company"] },
   "GET /directory/:id/edit": { as: "manager", path: (i) => `/directory/${i.foreignOrg}/edit` },
   "POST /directory/:id": { as: "manager", path: (i) => `/directory/${i.foreignOrg}`, fields: orgFields },
-  "POST /directory/:id/refer": { as: "manager", path: (i) => `/directory/${i.foreignOrg}/refer`, fields: ["companyId", "note"] },
+  "POST /directory/:id/refer": { as: "manager", path: (i) => `/directory/${i.foreignOrg}/refer`, fields: ["companyId", "note", "companySearch"] },
   // finance
   "GET /finance": { as: "finance", path: at("/finance"), query: ["after", "before"] },
   "POST /finance/payments": { as: "finance", path: at("/finance/payments"), fields: ["claimIds", "paidOn", "bankReference"] },
@@ -167,8 +167,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   // administration
   "GET /admin": { as: "admin", path: at("/admin") },
   "GET /admin/users": { as: "admin", path: at("/admin/users"), query: ["role", "q", "after", "before"] },
-  "GET /admin/users/new": { as: "admin", path: at("/admin/users/new") },
-  "POST /admin/users": { as: "admin", path: at("/admin/users"), fields: ["email", "name", "title", "password", "role", "partnerId", "companyId"] },
+  "GET /admin/users/new": { as: "admin", path: at("/admin/users/new"), query: ["company"] },
+  "POST /admin/users": { as: "admin", path: at("/admin/users"), fields: ["email", "name", "title", "password", "role", "partnerId", "companyId", "companySearch"] },
   "POST /admin/users/:id/active": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/active`, fields: ["active", "back"] },
   "POST /admin/users/:id/role": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/role`, fields: ["role", "partnerId", "companyId", "back"] },
   "POST /admin/users/:id/two-factor/reset": { as: "admin", path: (i) => `/admin/users/${i.targetUser}/two-factor/reset`, fields: ["back"] },

@@ -16,7 +16,7 @@ import { toUser, toUserRole } from "../../../server/db/tables/users";
  */
 describe("people and directory row mappers", () => {
   const company = {
-    id: 7, legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", address: "Ole Maaløes Vej 3", country: "DK",
+    id: 7, legal_name: "Nordic Enzyme Labs ApS", vat_number: "DK12345678", search_key: "nordic enzyme labs aps dk12345678", address: "Ole Maaløes Vej 3", country: "DK",
     region_id: 1, sector_id: 2, staff_headcount: 42, iban: null, account_holder: null,
     created_at: "2026-01-02T08:00:00.000Z", updated_at: "2026-01-02T08:00:00.000Z",
   };
@@ -51,7 +51,7 @@ describe("people and directory row mappers", () => {
 
   it("reads a user's role and flag, and refuses a role the application does not know", () => {
     const row = {
-      id: 3, email: "a@example.test", name: "A", title: null, role: "manager", company_id: null, partner_id: 4,
+      id: 3, email: "a@example.test", name: "A", search_key: "a a@example.test", title: null, role: "manager", company_id: null, partner_id: 4,
       active: 1, email_confirmed_at: null, created_at: "2026-01-01T00:00:00.000Z", language: null,
     };
     expect(toUser(row)).to.include({ role: "manager", active: true, partnerId: 4 });
@@ -67,7 +67,7 @@ describe("people and directory row mappers", () => {
     expect(toLoginAttempt({ at: "2026-01-01T00:00:05.000Z", succeeded: 0 })).to.deep.equal({ at: new Date("2026-01-01T00:00:05.000Z"), succeeded: false });
 
     const org = toOrganisation({
-      id: 5, name: "Lund Bioimaging", region_id: 2, region_name: "Skåne", region_code: "SE-M", kind: "facility",
+      id: 5, name: "Lund Bioimaging", search_key: "lund bioimaging", region_id: 2, region_name: "Skåne", region_code: "SE-M", kind: "facility",
       competences: "Imaging, microscopy,imaging", contact_name: "", contact_email: null, website: null, description: "",
       created_by: null, created_at: "", updated_at: "",
     });
