@@ -25,9 +25,13 @@ export function companyChoiceSent(body: unknown): { search: string; chosen: numb
   return { search: search.success ? search.data.company.trim() : "", chosen: (chosen.success && chosen.data) || undefined };
 }
 
-/** The select's options, the search to carry, and what the list holds when it is not every company. */
+/**
+ * The select's options, the search to carry, what the list holds when it is not every company,
+ * and the company the search found alone, which a form just opened with that search chooses.
+ */
 export function companyListLocals(t: TFunction, search: string, choices: CompanyChoices) {
   return {
+    companyFoundAlone: search && choices.matching === 1 ? choices.companies[0]?.id : undefined,
     companyOptions: choices.companies.map((c) => ({ value: c.id, label: c.vatNumber ? `${c.name} (${c.vatNumber})` : c.name })),
     companySearch: search,
     companyHint: companyListHint(t, search, choices),

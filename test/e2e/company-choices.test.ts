@@ -60,6 +60,8 @@ for (const engine of testDatabases()) {
         expect(res.status).to.equal(200);
         expect(companyOptions(res.text).map((o) => o.id), typed).to.deep.equal([orsted]);
         expect(res.text).to.contain(`contains “${typed.trim()}”: 1.`);
+        // Found alone, it is chosen.
+        expect(selectedCompany(res.text)).to.equal(String(orsted));
       }
       const vat = defined((await db("companies").where({ id: orsted }).first("vat_number"))?.vat_number);
       expect(companyOptions((await admin.get(`/admin/users/new?company=${vat.toLowerCase()}`)).text).map((o) => o.id)).to.deep.equal([orsted]);
@@ -75,6 +77,7 @@ for (const engine of testDatabases()) {
       expect(none.text).to.contain("No company&#x27;s name or VAT number contains “%%zz”.");
       const exactly = await admin.get("/admin/users/new?company=aarhus");
       expect(companyOptions(exactly.text)).to.have.length(COMPANY_CHOICES);
+      expect(selectedCompany(exactly.text)).to.equal(undefined);
       expect(exactly.text).to.contain(`contains “aarhus”: ${COMPANY_CHOICES}.`);
       const many = await admin.get("/admin/users/new?company=a");
       expect(companyOptions(many.text)).to.have.length(COMPANY_CHOICES);
@@ -125,7 +128,10 @@ for (const engine of testDatabases()) {
       expect(page.status).to.equal(200);
       expect(companyOptions(page.text)).to.have.length(COMPANY_CHOICES);
       expect(page.text).to.contain(`The first ${COMPANY_CHOICES} of ${ownRegion} companies by name`);
-      expect(companyOptions((await manager.get(`/directory/${org.id}?company=orsted`)).text).map((o) => o.id)).to.deep.equal([orsted]);
+      const found = await manager.get(`/directory/${org.id}?company=orsted`);
+      expect(companyOptions(found.text).map((o) => o.id)).to.deep.equal([orsted]);
+      expect(selectedCompany(found.text)).to.equal(String(orsted));
+      expect(selectedCompany(page.text)).to.equal(undefined);
       // Another region's company is not the manager's to refer, whatever the search.
       const foreign = await manager.get(`/directory/${org.id}?company=peptides`);
       expect(companyOptions(foreign.text)).to.deep.equal([]);

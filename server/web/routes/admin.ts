@@ -87,7 +87,8 @@ async function userFormLocals(req: Request, search: string, chosenCompany?: numb
 }
 
 adminRoutes.get("/admin/users/new", admin, async (req, res) => {
-  res.render("pages/admin/user-new", { ...(await userFormLocals(req, companySearchIn(req.query))), values: {} });
+  const locals = await userFormLocals(req, companySearchIn(req.query));
+  res.render("pages/admin/user-new", { ...locals, values: { companyId: locals.companyFoundAlone } });
 });
 
 const ROLE_CHOICES = ROLES as [UserRole, ...UserRole[]];

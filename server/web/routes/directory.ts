@@ -94,7 +94,8 @@ async function orgLocals(req: Request, id: number, search: string, chosenCompany
 }
 
 directoryRoutes.get("/directory/:id", requireAuth, async (req, res) => {
-  res.render("pages/directory/organisation", { ...(await orgLocals(req, idParam(req), companySearchIn(req.query))), values: {} });
+  const locals = await orgLocals(req, idParam(req), companySearchIn(req.query));
+  res.render("pages/directory/organisation", { ...locals, values: { companyId: locals.companyFoundAlone } });
 });
 
 directoryRoutes.get("/directory/:id/edit", maintainers, async (req, res) => {
