@@ -45,6 +45,9 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
     expect((await sme.get("/directory").query({ kind: "facility" })).text).to.not.include("Tübingen BioLab");
     expect((await sme.get("/directory").query({ competence: "enzymes" })).text).to.include("Tübingen BioLab").and.not.include("Copenhagen Imaging");
     expect((await sme.get("/directory").query({ competence: "enzyme" })).text).to.not.include("Tübingen BioLab");
+    expect((await sme.get("/directory").query({ competence: "Clinical Trials" })).text).to.include("Tübingen BioLab");
+    expect((await sme.get("/directory").query({ competence: "clinical" })).text).to.not.include("Tübingen BioLab");
+    expect((await sme.get("/directory").query({ competence: "%" })).text).to.not.include("Tübingen BioLab");
     const edit = await postForm(manager, `/directory/${lab}/edit`, `/directory/${lab}`, {
       name: "Tübingen BioLab gGmbH", regionId: String(await region("BW")), kind: "knowledge-institution", competences: "enzymes", description: "",
     });

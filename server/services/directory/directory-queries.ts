@@ -6,7 +6,7 @@ import { toReferral, type Referral, type ReferralRow } from "../../db/tables/ref
 import { dbInt } from "../../db/tables/values";
 import { companyChoices, type CompanyChoices } from "../people/company-queries";
 import type { ServiceContext } from "../platform/context";
-import { whereSearchKeyHolds } from "../platform/text-search";
+import { likeLiteral, whereSearchKeyHolds } from "../platform/text-search";
 
 /*
  * Reading the provider directory and the brokerage referrals. Adding and editing organisations and
@@ -27,10 +27,10 @@ export async function searchDirectory(db: Db, f: DirectoryFilter): Promise<Organ
   if (f.kind) void q.where("o.kind", f.kind);
   // Name, description and competences as searched: accents and case aside, % and _ as typed.
   whereSearchKeyHolds(q, "o.search_key", f.q);
-  const rows = (await q.limit(500)).map(toOrganisation);
-  // Competences are a tag list: match a whole tag, not a substring of another one.
+  // Competences are stored as tags joined by ", " (competenceTags): a whole tag matches, not part of one.
   const competence = f.competence?.trim().toLowerCase();
-  return competence ? rows.filter((o) => o.competences.includes(competence)) : rows;
+  if (competence) void q.whereRaw("(', ' || o.competences || ',') like ? escape '\\'", [`%, ${likeLiteral(competence)},%`]);
+  return (await q.limit(500)).map(toOrganisation);
 }
 
 export async function allCompetences(db: Db): Promise<string[]> {
