@@ -39,6 +39,7 @@ import { closeCall, createCall, openCall } from "../server/services/calls/calls"
 import { rebuildLedgerSums } from "../server/services/finance/budget";
 import { inTransaction, type ServiceContext } from "../server/services/platform/context";
 import { insertCompany } from "../server/services/people/companies";
+import { searchKey } from "../server/domain/text-folding";
 import { loadActor } from "../server/services/people/user-queries";
 
 /** Where `npm run bench:seed` writes the large programme and `npm run bench` reads it. */
@@ -182,11 +183,15 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
       }
     });
   }
-  // Applicant accounts in bulk (the demo password, hashed once by the demo seed).
-  const users = companies.map((c, i) => ({
-    email: `bench-${pad(i + 1, 5)}@bench.test`, name: `Bench Applicant ${i + 1}`, title: null, password_hash: smeHash, role: "applicant",
-    company_id: c.id, partner_id: null, active: true, email_confirmed_at: iso(ANCHOR - 1200 * DAY), created_at: iso(ANCHOR - 1200 * DAY),
-  }));
+  // Applicant accounts in bulk (the demo password, hashed once by the demo seed), with the search key the user service writes.
+  const users = companies.map((c, i) => {
+    const email = `bench-${pad(i + 1, 5)}@bench.test`;
+    const name = `Bench Applicant ${i + 1}`;
+    return {
+      email, name, search_key: searchKey(name, email), title: null, password_hash: smeHash, role: "applicant",
+      company_id: c.id, partner_id: null, active: true, email_confirmed_at: iso(ANCHOR - 1200 * DAY), created_at: iso(ANCHOR - 1200 * DAY),
+    };
+  });
   await db.batchInsert("users", users, 200);
   const userOf = new Map((await db("users").where("email", "like", "bench-%").select("id", "company_id")).map((u) => [Number(u.company_id), Number(u.id)]));
   for (const c of companies) c.userId = userOf.get(c.id) ?? 0;

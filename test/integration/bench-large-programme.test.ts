@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { toBuffer } from "../../server/db/tables/award-letters";
 import type { Db } from "../../server/db/connection";
 import { STATE_LABELS } from "../../server/domain/lifecycle";
+import { searchKey } from "../../server/domain/text-folding";
 import { verifyLedgerTotals, ledgerSumsAgree } from "../../server/services/finance/budget";
 import { ledgerTotalsAgree } from "../../server/services/finance/ledger-totals";
 import { reconciliation } from "../../server/services/finance/reconciliation";
@@ -30,6 +31,14 @@ for (const engine of testDatabases()) {
       expect(Object.keys(summary.states).length).to.be.greaterThanOrEqual(10);
       for (const s of Object.keys(summary.states)) expect(STATE_LABELS).to.have.property(s);
       expect(summary.ledgerEntries).to.be.greaterThan(summary.applications);
+    });
+
+    it("accounts and companies carry the search keys their services write, so the searches find them", async () => {
+      const users = await db("users").select("name", "email", "search_key");
+      expect(users.length).to.be.greaterThan(100);
+      expect(users.filter((u) => u.search_key !== searchKey(u.name, u.email))).to.deep.equal([]);
+      const companies = await db("companies").select("legal_name", "vat_number", "search_key");
+      expect(companies.filter((c) => c.search_key !== searchKey(c.legal_name, c.vat_number))).to.deep.equal([]);
     });
 
     it("running totals equal the ledger, within every ceiling: the reconciliation shows no difference", async () => {
