@@ -20,6 +20,7 @@ import { writeLedgerCsv } from "../server/exports/ledger-csv";
 import { writeLedgerXlsx } from "../server/exports/ledger-xlsx";
 import { ledgerExportRows } from "../server/services/finance/ledger-queries";
 import { cpuMs } from "./stats";
+import { searchKey } from "../server/domain/text-folding";
 
 /** The rows of the export as one join, for the sqlite3 command-line tool (the reference). */
 export const EXPORT_SQL = `select le.id, le.at, le.kind, a.reference, co.legal_name, co.vat_number, r.name, p.name, c.title, vt.name,
@@ -51,7 +52,7 @@ function cycle<T>(list: readonly T[], i: number): T {
 
 async function generate(db: Db, n: number): Promise<void> {
   await migrate(db);
-  const [u] = await db("users").insert({ email: "bench@t.test", name: "Bench Finance", password_hash: "x", role: "finance", created_at: NOW }).returning("id");
+  const [u] = await db("users").insert({ email: "bench@t.test", name: "Bench Finance", search_key: searchKey("Bench Finance", "bench@t.test"), password_hash: "x", role: "finance", created_at: NOW }).returning("id");
   const userId = id(u);
   const scheme = await db("schemes").first("id");
   if (!scheme) throw new Error("the migrations did not create the scheme row");
@@ -64,7 +65,9 @@ async function generate(db: Db, n: number): Promise<void> {
   }
   const companies: number[] = [];
   for (let i = 0; i < 500; i++) {
-    const [row] = await db("companies").insert({ legal_name: `Company ${i} "Life Science" ApS ø`, vat_number: `DK${10_000_000 + i}`, address: "x", country: "DK",
+    const name = `Company ${i} "Life Science" ApS ø`;
+    const vat = `DK${10_000_000 + i}`;
+    const [row] = await db("companies").insert({ legal_name: name, vat_number: vat, search_key: searchKey(name, vat), address: "x", country: "DK",
       staff_headcount: 10, turnover_cents: 1, balance_sheet_cents: 1, created_at: NOW, updated_at: NOW }).returning("id");
     companies.push(id(row));
   }

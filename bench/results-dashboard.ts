@@ -21,6 +21,7 @@ import { generateSync } from "otplib";
 import { loadConfig } from "../server/config";
 import { createDb, knexConfig, migrate, type Db } from "../server/db/connection";
 import { createApp } from "../server/web/app";
+import { searchKey } from "../server/domain/text-folding";
 
 const NOW = new Date("2026-11-30T09:00:00.000Z");
 const DAY = 86_400_000;
@@ -48,10 +49,14 @@ async function generate(db: Db, apps: number, entriesTarget: number): Promise<vo
     ]);
   }
   const companies: { id: number; region: number }[] = [];
-  const companyRows = Array.from({ length: 2000 }, (_, i) => ({
-    legal_name: `Bench Life Science ${i} ApS`, vat_number: `DK${20_000_000 + i}`, address: "x", country: ["DK", "NL", "DE", "BE", "BE", "FR", "DE", "NL"][i % 8] ?? "DK",
-    region_id: regions[i % regions.length], staff_headcount: 10, turnover_cents: 1, balance_sheet_cents: 1, created_at: iso(NOW.getTime()), updated_at: iso(NOW.getTime()),
-  }));
+  const companyRows = Array.from({ length: 2000 }, (_, i) => {
+    const name = `Bench Life Science ${i} ApS`;
+    const vat = `DK${20_000_000 + i}`;
+    return {
+      legal_name: name, vat_number: vat, search_key: searchKey(name, vat), address: "x", country: ["DK", "NL", "DE", "BE", "BE", "FR", "DE", "NL"][i % 8] ?? "DK",
+      region_id: regions[i % regions.length], staff_headcount: 10, turnover_cents: 1, balance_sheet_cents: 1, created_at: iso(NOW.getTime()), updated_at: iso(NOW.getTime()),
+    };
+  });
   await db.batchInsert("companies", companyRows, 500);
   for (const r of await db("companies").where("legal_name", "like", "Bench %").select("id", "region_id")) companies.push({ id: r.id, region: Number(r.region_id) });
 

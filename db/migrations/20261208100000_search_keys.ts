@@ -10,11 +10,12 @@ import { searchKey } from "../../server/domain/text-folding";
  * the code that runs this migration.
  */
 export async function up(knex: Knex): Promise<void> {
+  // Text, not a bounded string: taking accents off can make a text longer than it was typed.
   await knex.schema.alterTable("companies", (t) => {
-    t.string("search_key", 1000).notNullable().defaultTo("");
+    t.text("search_key").notNullable().defaultTo("");
   });
   await knex.schema.alterTable("users", (t) => {
-    t.string("search_key", 1000).notNullable().defaultTo("");
+    t.text("search_key").notNullable().defaultTo("");
   });
   await knex.schema.alterTable("directory_organisations", (t) => {
     t.text("search_key").notNullable().defaultTo("");

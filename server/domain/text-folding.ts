@@ -16,7 +16,8 @@ export function withoutAccents(text: string): string {
 /**
  * The form in which a name is searched: accents off, lower case, spaces collapsed. Stored beside
  * a record's names and applied to what is typed, so that "orsted", "ØRSTED" and "Ørsted" find the
- * same company on SQLite (whose lower() knows only ASCII) and PostgreSQL alike.
+ * same company on SQLite (whose lower() knows only ASCII) and PostgreSQL alike. The stored keys
+ * were made by this function: changing what it gives needs a migration that makes them again.
  */
 export function searchKey(...parts: readonly (string | null | undefined)[]): string {
   return parts.filter((p): p is string => !!p).map((p) => withoutAccents(p).toLowerCase().replace(/\s+/g, " ").trim()).filter(Boolean).join(" ");

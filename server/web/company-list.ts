@@ -39,6 +39,11 @@ export function companyListLocals(t: TFunction, search: string, choices: Company
 }
 
 function companyListHint(t: TFunction, search: string, c: CompanyChoices): string | undefined {
+  const hint = listHint(t, search, c);
+  return c.chosenKept ? [hint, t("common:companyList.chosenKept")].filter(Boolean).join(" ") : hint;
+}
+
+function listHint(t: TFunction, search: string, c: CompanyChoices): string | undefined {
   const shown = Math.min(c.matching, COMPANY_CHOICES);
   if (search && c.matching === 0) return t("common:companyList.noneFound", { search });
   if (search && c.matching > shown) return t("common:companyList.cut", { search, shown, matching: c.matching });

@@ -22,6 +22,12 @@ function companyOptions(html: string): { id: number; label: string }[] {
   return [...select.matchAll(/<option value="(\d+)"[^>]*>([^<]*)<\/option>/g)].map((m) => ({ id: Number(m[1]), label: defined(m[2]) }));
 }
 
+/** The company list's hint as the reader sees it. */
+const hintOf = (html: string) => {
+  const hint = /<p class="hint" id="[^"]*companyId-hint">([^<]*)<\/p>/.exec(html)?.[1] ?? "";
+  return hint.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&amp;/g, "&");
+};
+
 const selectedCompany = (html: string) => /<select id="[^"]*" name="companyId"[\s\S]*?<option value="(\d+)" selected>/.exec(html)?.[1];
 
 for (const engine of testDatabases()) {
@@ -51,7 +57,7 @@ for (const engine of testDatabases()) {
       const res = await admin.get("/admin/users/new");
       expect(res.status).to.equal(200);
       expect(companyOptions(res.text).map((o) => o.id)).to.deep.equal(firstByName);
-      expect(res.text).to.contain(`The first ${COMPANY_CHOICES} of ${total} companies by name`);
+      expect(hintOf(res.text)).to.equal(`The first ${COMPANY_CHOICES} of the ${total} companies you can choose here, in alphabetical order: find the one you need with the search above.`);
     });
 
     it("finds a company by part of its name whatever its accents and letter case, and by its VAT number", async () => {
@@ -59,7 +65,7 @@ for (const engine of testDatabases()) {
         const res = await admin.get(`/admin/users/new?company=${encodeURIComponent(typed)}`);
         expect(res.status).to.equal(200);
         expect(companyOptions(res.text).map((o) => o.id), typed).to.deep.equal([orsted]);
-        expect(res.text).to.contain(`contains “${typed.trim()}”: 1.`);
+        expect(hintOf(res.text)).to.equal(`Companies you can choose here with "${typed.trim()}" in their name or VAT number: 1.`);
         // Found alone, it is chosen.
         expect(selectedCompany(res.text)).to.equal(String(orsted));
       }
@@ -70,18 +76,21 @@ for (const engine of testDatabases()) {
     });
 
     it("takes % and _ as typed, and says when nothing matches", async () => {
-      expect(companyOptions((await admin.get("/admin/users/new?company=100%25")).text).map((o) => o.label)[0]).to.match(/^Labor 100% Sicher_heit GmbH/);
-      expect(companyOptions((await admin.get("/admin/users/new?company=r_h")).text)).to.have.length(1);
+      // Taken as LIKE's wildcards, each of these would find every company.
+      const labor = defined(await db("companies").where({ legal_name: "Labor 100% Sicher_heit GmbH" }).first("id")).id;
+      for (const typed of ["%", "_", "0%", "r_h"]) {
+        expect(companyOptions((await admin.get(`/admin/users/new?company=${encodeURIComponent(typed)}`)).text).map((o) => o.id), typed).to.deep.equal([labor]);
+      }
       const none = await admin.get("/admin/users/new?company=%25%25zz");
       expect(companyOptions(none.text)).to.deep.equal([]);
-      expect(none.text).to.contain("No company&#x27;s name or VAT number contains “%%zz”.");
+      expect(hintOf(none.text)).to.equal('None of the companies you can choose here has "%%zz" in its name or VAT number.');
       const exactly = await admin.get("/admin/users/new?company=aarhus");
       expect(companyOptions(exactly.text)).to.have.length(COMPANY_CHOICES);
       expect(selectedCompany(exactly.text)).to.equal(undefined);
-      expect(exactly.text).to.contain(`contains “aarhus”: ${COMPANY_CHOICES}.`);
+      expect(hintOf(exactly.text)).to.equal(`Companies you can choose here with "aarhus" in their name or VAT number: ${COMPANY_CHOICES}.`);
       const many = await admin.get("/admin/users/new?company=a");
       expect(companyOptions(many.text)).to.have.length(COMPANY_CHOICES);
-      const matching = Number(/The first \d+ of the (\d+) companies whose name or VAT number contains “a”/.exec(many.text)?.[1]);
+      const matching = Number(/^The first \d+ of the (\d+) companies you can choose here with "a" in their name or VAT number: add to the search to narrow it\.$/.exec(hintOf(many.text))?.[1]);
       expect(matching).to.be.above(COMPANY_CHOICES);
     });
 
@@ -96,11 +105,17 @@ for (const engine of testDatabases()) {
       expect(refused.text).to.contain('name="companySearch" value="aarhus assay 07"');
       expect(refused.text).not.to.contain("a-long-enough-password");
 
-      // A company chosen from one search stays listed when the search shown is another.
-      const other = await admin.post("/admin/users").type("form").send({ ...sent, companyId: String(orsted), _csrf: csrfFrom(refused.text) });
+      // A company chosen from one search stays listed, and says so, when the search shown is another.
+      const other = await admin.post("/admin/users").type("form").send({ ...sent, companyId: String(orsted), companySearch: "zzz", _csrf: csrfFrom(refused.text) });
       expect(selectedCompany(other.text)).to.equal(String(orsted));
+      expect(companyOptions(other.text).map((o) => o.id)).to.deep.equal([orsted]);
+      expect(hintOf(other.text)).to.equal('None of the companies you can choose here has "zzz" in its name or VAT number. The company chosen before stays in the list.');
+      const kept = await admin.post("/admin/users").type("form").send({ ...sent, companyId: String(orsted), _csrf: csrfFrom(other.text) });
+      const listed = companyOptions(kept.text).map((o) => o.id);
+      expect(listed).to.include(orsted).and.to.include(chosen);
+      expect(listed).to.deep.equal((await db("companies").whereIn("id", listed).orderBy([{ column: "legal_name" }, { column: "id" }]).pluck("id")).map(Number));
 
-      const created = await admin.post("/admin/users").type("form").send({ ...sent, name: "New Applicant", _csrf: csrfFrom(other.text) });
+      const created = await admin.post("/admin/users").type("form").send({ ...sent, name: "New Applicant", _csrf: csrfFrom(kept.text) });
       expect(created.status).to.equal(303);
       expect((await db("users").where({ email: "new.applicant@bulk.test" }).first("company_id"))?.company_id).to.equal(chosen);
       // The user service keeps the account's search key: the list finds it by its name.
@@ -127,7 +142,7 @@ for (const engine of testDatabases()) {
       const page = await manager.get(`/directory/${org.id}`);
       expect(page.status).to.equal(200);
       expect(companyOptions(page.text)).to.have.length(COMPANY_CHOICES);
-      expect(page.text).to.contain(`The first ${COMPANY_CHOICES} of ${ownRegion} companies by name`);
+      expect(hintOf(page.text)).to.match(new RegExp(`^The first ${COMPANY_CHOICES} of the ${ownRegion} companies you can choose here`));
       const found = await manager.get(`/directory/${org.id}?company=orsted`);
       expect(companyOptions(found.text).map((o) => o.id)).to.deep.equal([orsted]);
       expect(selectedCompany(found.text)).to.equal(String(orsted));
@@ -135,13 +150,21 @@ for (const engine of testDatabases()) {
       // Another region's company is not the manager's to refer, whatever the search.
       const foreign = await manager.get(`/directory/${org.id}?company=peptides`);
       expect(companyOptions(foreign.text)).to.deep.equal([]);
-      expect(foreign.text).to.contain("contains “peptides”.");
+      expect(hintOf(foreign.text)).to.equal('None of the companies you can choose here has "peptides" in its name or VAT number.');
 
       const refused = await manager.post(`/directory/${org.id}/refer`).type("form")
         .send({ companyId: String(orsted), note: "x".repeat(2001), companySearch: "orsted", _csrf: csrfFrom(page.text) });
       expect(refused.status).to.equal(422);
       expect(selectedCompany(refused.text)).to.equal(String(orsted));
       expect(refused.text).to.contain('name="companySearch" value="orsted"');
+
+      // A company of another region sent as the choice is refused and not offered back.
+      const peptides = defined(await db("companies").where({ legal_name: "Société Générale de Peptides SAS" }).first("id")).id;
+      const foreignChoice = await manager.post(`/directory/${org.id}/refer`).type("form")
+        .send({ companyId: String(peptides), note: "", companySearch: "", _csrf: csrfFrom(refused.text) });
+      expect(foreignChoice.status).to.equal(422);
+      expect(companyOptions(foreignChoice.text).map((o) => o.id)).not.to.include(peptides);
+      expect(selectedCompany(foreignChoice.text)).to.equal(undefined);
     });
   });
 }

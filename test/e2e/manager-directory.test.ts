@@ -46,6 +46,9 @@ describe(`directory and brokerage referrals (e2e, ${engine.name})`, function () 
     expect((await sme.get("/directory").query({ competence: "enzymes" })).text).to.include("Tübingen BioLab").and.not.include("Copenhagen Imaging");
     expect((await sme.get("/directory").query({ competence: "enzyme" })).text).to.not.include("Tübingen BioLab");
     expect((await sme.get("/directory").query({ competence: "Clinical Trials" })).text).to.include("Tübingen BioLab");
+    // Several competences typed: all of them, each a whole tag, whatever their order.
+    expect((await sme.get("/directory").query({ competence: "clinical trials, enzymes" })).text).to.include("Tübingen BioLab");
+    expect((await sme.get("/directory").query({ competence: "enzymes, imaging" })).text).to.not.include("Tübingen BioLab").and.not.include("Copenhagen Imaging Facility");
     expect((await sme.get("/directory").query({ competence: "clinical" })).text).to.not.include("Tübingen BioLab");
     expect((await sme.get("/directory").query({ competence: "%" })).text).to.not.include("Tübingen BioLab");
     const edit = await postForm(manager, `/directory/${lab}/edit`, `/directory/${lab}`, {

@@ -27,9 +27,11 @@ export async function searchDirectory(db: Db, f: DirectoryFilter): Promise<Organ
   if (f.kind) void q.where("o.kind", f.kind);
   // Name, description and competences as searched: accents and case aside, % and _ as typed.
   whereSearchKeyHolds(q, "o.search_key", f.q);
-  // Competences are stored as tags joined by ", " (competenceTags): a whole tag matches, not part of one.
-  const competence = f.competence?.trim().toLowerCase();
-  if (competence) void q.whereRaw("(', ' || o.competences || ',') like ? escape '\\'", [`%, ${likeLiteral(competence)},%`]);
+  // Competences are stored as tags joined by ", " (competenceTags): each tag typed matches a whole
+  // tag, not part of one; several typed (comma-separated) must all be there.
+  for (const tag of competenceTags(f.competence ?? "")) {
+    void q.whereRaw("(', ' || o.competences || ',') like ? escape '\\'", [`%, ${likeLiteral(tag)},%`]);
+  }
   return (await q.limit(500)).map(toOrganisation);
 }
 

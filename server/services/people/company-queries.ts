@@ -35,6 +35,8 @@ export interface CompanyChoices {
   /** Companies whose name or VAT number holds the search (all of them without one). */
   matching: number;
   total: number;
+  /** The chosen company is listed though the search does not find it. */
+  chosenKept: boolean;
 }
 
 /**
@@ -50,20 +52,24 @@ export async function companyChoices(db: Reader, opts: { search?: string; region
   };
   const matched = <Q extends Knex.QueryBuilder>(q: Q): Q => offered(whereSearchKeyHolds(q, "search_key", opts.search));
   const searched = searchKey(opts.search) !== "";
+  const byName = [{ column: "legal_name" }, { column: "id" }];
   const [all, counted, rows, chosenRow] = await Promise.all([
     offered(db("companies")).count<{ n: number | string }[]>({ n: "*" }),
     searched ? matched(db("companies")).count<{ n: number | string }[]>({ n: "*" }) : null,
-    matched(db("companies")).orderBy([{ column: "legal_name" }, { column: "id" }]).limit(COMPANY_CHOICES).select<CompanyChoiceRow[]>("id", "legal_name", "vat_number"),
-    opts.chosen === undefined ? null : offered(db("companies")).where({ id: opts.chosen }).first<CompanyChoiceRow | undefined>("id", "legal_name", "vat_number"),
+    matched(db("companies")).orderBy(byName).limit(COMPANY_CHOICES).select<CompanyChoiceRow[]>("id", "legal_name", "vat_number"),
+    opts.chosen === undefined ? null : offered(db("companies")).where({ id: opts.chosen }).first<Pick<CompaniesRow, "id"> | undefined>("id"),
   ]);
-  const listed = chosenRow && !rows.some((r) => r.id === chosenRow.id)
-    ? [...rows, chosenRow].sort((a, b) => a.legal_name.localeCompare(b.legal_name))
+  const chosenKept = !!chosenRow && !rows.some((r) => r.id === chosenRow.id);
+  // Read again with the chosen one, so that it takes its place in the database's own order of names.
+  const listed = chosenKept
+    ? await db("companies").whereIn("id", [...rows.map((r) => r.id), chosenRow.id]).orderBy(byName).select<CompanyChoiceRow[]>("id", "legal_name", "vat_number")
     : rows;
   const total = dbInt(all[0]?.n);
   return {
     companies: listed.map((c) => ({ id: c.id, name: c.legal_name, vatNumber: c.vat_number })),
     matching: counted ? dbInt(counted[0]?.n) : total,
     total,
+    chosenKept,
   };
 }
 
