@@ -5,7 +5,7 @@ import { outstandingCents, remainingCents, type EntryKind } from "../../domain/b
 import type { Cents } from "../../domain/money";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter } from "./ledger-filter";
-import { keysetPage } from "../platform/keyset";
+import { columnCursor, keysetPage } from "../platform/keyset";
 import { readLevelTotals } from "./ledger-totals";
 
 /*
@@ -191,7 +191,7 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted:
     if (narrowed) q.whereIn("id", [...byCall.keys()]);
     return q;
   };
-  const shown = await keysetPage(callsOf().select("id", "title"), ["id"], { after: at.after ? [at.after] : null, before: at.before ? [at.before] : null }, pageSize,
+  const shown = await keysetPage(callsOf().select("id", "title"), ["id"], columnCursor(at.after, at.before), pageSize,
     (c: { id: number; title: string }) => ({ id: dbInt(c.id), title: c.title }), (c) => String(c.id));
   const calls = shown.rows;
   const counted = await callsOf().count<{ n: DbBigint }[]>({ n: "*" });

@@ -6,7 +6,7 @@ import { dbInt } from "../../db/tables/values";
 import { toLanguage } from "../../languages";
 import type { Actor, UserRole } from "../platform/context";
 import { whereSearchKeyHolds } from "../platform/text-search";
-import { keysetPage, type KeysetPage, type PageKeys } from "../platform/keyset";
+import { columnCursor, keysetPage, type KeysetPage, type PageKeys } from "../platform/keyset";
 import { usersWithSecondFactor } from "./two-factor-queries";
 
 /*
@@ -85,8 +85,7 @@ export async function listUsers(db: Db, f: UserListFilter, keys: PageKeys = {}, 
     .leftJoin("companies", "companies.id", "users.company_id")
     .select<UserListDbRow[]>("users.id", "users.email", "users.name", "users.title", "users.role", "users.company_id", "users.partner_id",
       "users.active", "users.email_confirmed_at", "users.created_at", "partners.name as partner_name", "companies.legal_name as company_name"));
-  const cursor = { after: keys.after ? [keys.after] : null, before: keys.before ? [keys.before] : null };
-  const page = await keysetPage(listed, ["users.email"], cursor, pageSize, (r: UserListDbRow): Omit<UserListRow, "secondFactor"> => {
+  const page = await keysetPage(listed, ["users.email"], columnCursor(keys.after, keys.before), pageSize, (r: UserListDbRow): Omit<UserListRow, "secondFactor"> => {
     const u = toUser(r);
     return { id: u.id, email: u.email, name: u.name, role: u.role, active: u.active, partnerName: r.partner_name, companyName: r.company_name };
   }, (u) => u.email);

@@ -39,6 +39,12 @@ export function timeCursor(keys: PageKeys): Cursor {
   return { after: after && [after.at, after.id], before: before && [before.at, before.id] };
 }
 
+/** The cursor of a list keyed by one column, whose page links carry its value (after wins when a link has both). */
+export function columnCursor(after: string | number | null | undefined, before: string | number | null | undefined): Cursor {
+  if (after !== undefined && after !== null && after !== "") return { after: [after], before: null };
+  return { after: null, before: before !== undefined && before !== null && before !== "" ? [before] : null };
+}
+
 export interface KeysetPage<T> {
   rows: T[];
   hasMore: boolean; hasPrevious: boolean;

@@ -14,6 +14,7 @@ import { companyChoices } from "../../services/people/company-queries";
 import { companyChoiceSent, companyListLocals, companySearchIn } from "../company-list";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
+import { pagerLinks } from "../pager-links";
 import { check, field, parseBody, parseQuery } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 import { pageTranslator } from "../language";
@@ -61,17 +62,11 @@ adminRoutes.get("/admin/users", admin, async (req, res) => {
   const role = ROLES.find((r) => r === q.role);
   const search = q.q.trim() || undefined;
   const page = await listUsers(req.ctx.db, { role, search }, { after: q.after || undefined, before: q.before || undefined });
-  const link = (key: Record<string, string>) => {
-    const at = userListQuery({ ...q, after: "", before: "", ...key }).toString();
-    return `/admin/users${at ? `?${at}` : ""}`;
-  };
   res.render("pages/admin/users", {
     pageTitle: pageTranslator(res)("admin:titles.users"), users: page.rows.map((u) => ({ ...u, self: u.id === req.user?.id })), total: page.total,
     roleOptions: roleOptions(), partners: await listPartners(req.ctx.db),
     values: { role: role ?? "", q: search ?? "" }, back: userListQuery(q).toString(),
-    firstLink: page.prevKey ? link({}) : null,
-    prevLink: page.prevKey ? link({ before: page.prevKey }) : null,
-    nextLink: page.nextKey ? link({ after: page.nextKey }) : null,
+    ...pagerLinks("/admin/users", userListQuery({ ...q, after: "", before: "" }).toString(), { previous: page.prevKey, next: page.nextKey }),
   });
 });
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AppError, ValidationError } from "../../errors";
 import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
-import { filterQuery, ledgerCursor, parseLedgerCursor, parseLedgerFilter, type LedgerFilter, type LedgerPosition } from "../../services/finance/ledger-filter";
+import { filterQuery, ledgerCursor, parseLedgerCursor, parseLedgerFilter, type LedgerFilter } from "../../services/finance/ledger-filter";
 import { startLedgerExport } from "../../services/finance/ledger-export";
 import { filterOptions, ledgerPage } from "../../services/finance/ledger-queries";
 import { reconciliation } from "../../services/finance/reconciliation";
@@ -21,6 +21,7 @@ import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
 import { requireFreshSecondFactor } from "../step-up";
+import { pagerLinks } from "../pager-links";
 
 /*
  * The finance area. Authorization is per route (this router is mounted at the root, so a
@@ -61,9 +62,7 @@ async function queueLocals(req: Request) {
   return {
     pageTitle: requestTranslator(req)("finance:titles.payments"),
     queue: page.rows, total: page.total,
-    firstLink: page.prevKey ? "/finance" : null,
-    prevLink: page.prevKey ? `/finance?${new URLSearchParams({ before: page.prevKey }).toString()}` : null,
-    nextLink: page.nextKey ? `/finance?${new URLSearchParams({ after: page.nextKey }).toString()}` : null,
+    ...pagerLinks("/finance", "", { previous: page.prevKey, next: page.nextKey }),
     batches: await listBatches(req.ctx),
   };
 }
@@ -179,7 +178,6 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
   const at = parseLedgerCursor(req.query, f, secret);
   const { rows, totals, page, next, previous } = await ledgerPage(req.ctx.db, f, at);
   const qs = filterQuery(f);
-  const link = (name: "after" | "before", p: LedgerPosition) => `/finance/ledger?${qs ? qs + "&" : ""}${name}=${ledgerCursor(p, f, secret)}`;
   const t = pageTranslator(res);
   res.render("pages/finance/ledger", {
     pageTitle: t("finance:titles.ledger"), rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
@@ -193,8 +191,7 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
       paidOn: t("finance:ledger.details.paidOn"), releasedSoFar: t("finance:ledger.details.releasedSoFar"),
     },
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
-    firstLink: previous ? `/finance/ledger${qs ? "?" + qs : ""}` : null,
-    prevLink: previous ? link("before", previous) : null, nextLink: next ? link("after", next) : null,
+    ...pagerLinks("/finance/ledger", qs, { previous: previous ? ledgerCursor(previous, f, secret) : null, next: next ? ledgerCursor(next, f, secret) : null }),
   });
 });
 
@@ -246,15 +243,12 @@ financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) =>
   const t = pageTranslator(res);
   const recon = await reconciliation(req.ctx.db, f, sumAgain ? "entries" : "sums", after ? { after } : before ? { before } : {});
   const kept = [qs, sumAgain ? "check=entries" : ""].filter(Boolean).join("&");
-  const link = (key: "after" | "before", id: number) => `/finance/reconciliation?${kept ? kept + "&" : ""}${key}=${id}`;
   res.render("pages/finance/reconciliation", {
     // The total's label is the export's; the page says it in the reader's language.
     pageTitle: t("finance:titles.reconciliation"), recon: { ...recon, total: { ...recon.total, label: t("finance:reconciliation.allCalls") } }, values: { ...f, call: f.callId ? String(f.callId) : "" },
     options: await filterOptions(req.ctx.db),
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
     sumAgainLink: `/finance/reconciliation?${qs ? qs + "&" : ""}check=entries`,
-    firstLink: recon.calls.previous ? `/finance/reconciliation${kept ? "?" + kept : ""}` : null,
-    prevLink: recon.calls.previous ? link("before", recon.calls.previous) : null,
-    nextLink: recon.calls.next ? link("after", recon.calls.next) : null,
+    ...pagerLinks("/finance/reconciliation", kept, recon.calls),
   });
 });
