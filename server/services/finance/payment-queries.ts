@@ -7,7 +7,7 @@ import type { Cents } from "../../domain/money";
 import { NotFoundError } from "../../errors";
 import { checkPayableIban, ibanUsesEuro } from "../../exports/sepa";
 import type { ServiceContext } from "../platform/context";
-import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
+import { keysetPage, timeCursor, timeKeyOf, type Cursor, type KeysetPage, type PageKeys } from "../platform/keyset";
 
 /* The payment pages' data: the queue of verified claims, the SEPA batches and one batch. */
 
@@ -79,8 +79,16 @@ export async function paymentQueue(ctx: ServiceContext, keys: PageKeys = {}, pag
   return { ...page, rows, total: dbInt(counted[0]?.n) };
 }
 
-export async function listBatches(ctx: ServiceContext): Promise<SepaBatch[]> {
-  return (await ctx.db("sepa_batches").orderBy("id", "desc").limit(50)).map(toSepaBatch);
+/** Batches a page of the batch list shows. */
+export const BATCHES_PER_PAGE = 50;
+
+export interface BatchListPage extends KeysetPage<SepaBatch> { total: number }
+
+/** SEPA batches, newest first, a page at a time from a batch id: a programme prepares one or more a week for years. */
+export async function listBatches(ctx: ServiceContext, cursor: Cursor = { after: null, before: null }, pageSize = BATCHES_PER_PAGE): Promise<BatchListPage> {
+  const counted = await ctx.db("sepa_batches").count<{ n: number | string }[]>({ n: "*" });
+  const page = await keysetPage(ctx.db("sepa_batches").select("*"), ["id"], cursor, pageSize, toSepaBatch, (b) => String(b.id), "desc");
+  return { ...page, total: dbInt(counted[0]?.n) };
 }
 
 export interface BatchItem {

@@ -53,20 +53,23 @@ export interface KeysetPage<T> {
 }
 
 /**
- * One page of the query, ordered by its key columns, ascending (an index on them gives the page
- * directly): from the start, after cursor.after, or the page that ends before cursor.before.
+ * One page of the query, ordered by its key columns (an index on them gives the page directly),
+ * ascending or, for lists whose newest rows come first, descending: from the start, after
+ * cursor.after, or the page that ends before cursor.before.
  */
 export async function keysetPage<Row, T>(
   q: Knex.QueryBuilder, columns: readonly string[], cursor: Cursor, pageSize: number,
-  toItem: (row: Row) => T, keyOf: (item: T) => string | null,
+  toItem: (row: Row) => T, keyOf: (item: T) => string | null, order: "asc" | "desc" = "asc",
 ): Promise<KeysetPage<T>> {
   const { after } = cursor;
   const before = after ? null : cursor.before;
+  const descending = order === "desc";
   // Row values compare the key's columns as one value.
   const compare = (op: ">" | "<") => `(${columns.map(() => "??").join(", ")}) ${op} (${columns.map(() => "?").join(", ")})`;
-  if (after) void q.whereRaw(compare(">"), [...columns, ...after]);
-  if (before) void q.whereRaw(compare("<"), [...columns, ...before]);
-  const dir = before ? "desc" : "asc";
+  if (after) void q.whereRaw(compare(descending ? "<" : ">"), [...columns, ...after]);
+  if (before) void q.whereRaw(compare(descending ? ">" : "<"), [...columns, ...before]);
+  // The page before a key is read backwards from it, then turned round.
+  const dir = (before ? !descending : descending) ? "desc" : "asc";
   const fetched = ((await q.orderBy(columns.map((column) => ({ column, order: dir }))).limit(pageSize + 1)) as Row[]).map(toItem);
   const more = fetched.length > pageSize;
   const rows = fetched.slice(0, pageSize);

@@ -22,6 +22,7 @@ import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
 import { requireFreshSecondFactor } from "../step-up";
 import { pagerLinks } from "../pager-links";
+import { columnCursor } from "../../services/platform/keyset";
 
 /*
  * The finance area. Authorization is per route (this router is mounted at the root, so a
@@ -55,15 +56,19 @@ const queueQuery = z.object({
   before: field.filter(msg("errors:fields.page"), 60),
 });
 
-/** The payment queue's page (the first, when a form posted to another address is shown again) and the batches. */
+/** Batches the payments page shows; the rest are on the batch list. */
+const RECENT_BATCHES = 10;
+
+/** The payment queue's page (the first, when a form posted to another address is shown again) and the newest batches. */
 async function queueLocals(req: Request) {
   const { after, before } = req.method === "GET" ? parseQuery(queueQuery, req.query) : { after: "", before: "" };
   const page = await paymentQueue(req.ctx, { after: after || undefined, before: before || undefined });
+  const batches = await listBatches(req.ctx, columnCursor(null, null), RECENT_BATCHES);
   return {
     pageTitle: requestTranslator(req)("finance:titles.payments"),
     queue: page.rows, total: page.total,
     ...pagerLinks("/finance", "", { previous: page.prevKey, next: page.nextKey }),
-    batches: await listBatches(req.ctx),
+    batches: batches.rows, batchTotal: batches.total, moreBatches: batches.hasMore,
   };
 }
 
@@ -99,6 +104,22 @@ financeRoutes.post("/finance/sepa", finance, requireFreshSecondFactor, formRoute
   flash(req, "success", pageTranslator(res)("finance:flash.batchPrepared", { messageId: batch.messageId }));
   res.redirect(303, `/finance/sepa/${batch.id}`);
 }));
+
+const batchListQuery = z.object({
+  // Where a page of the batch list starts: a batch id, as the page's own links give it.
+  after: field.optionalId(msg("errors:fields.page")),
+  before: field.optionalId(msg("errors:fields.page")),
+});
+
+financeRoutes.get("/finance/sepa", finance, async (req, res) => {
+  const q = parseQuery(batchListQuery, req.query);
+  const page = await listBatches(req.ctx, columnCursor(q.after, q.before));
+  res.render("pages/finance/batches", {
+    pageTitle: requestTranslator(req)("finance:titles.batches"),
+    batches: page.rows, total: page.total,
+    ...pagerLinks("/finance/sepa", "", { previous: page.prevKey, next: page.nextKey }),
+  });
+});
 
 async function batchLocals(req: Request) {
   const batch = await getBatch(req.ctx, idParam(req));

@@ -6,6 +6,7 @@ export const cases: AuthzCase[] = [
   { method: "GET", path: "/finance", allow: ["finance"] },
   { method: "POST", path: "/finance/payments", allow: ["finance"] },
   { method: "POST", path: "/finance/sepa", allow: ["finance"] },
+  { method: "GET", path: "/finance/sepa", allow: ["finance"] },
   { method: "GET", path: "/finance/sepa/1", allow: ["finance"] },
   { method: "GET", path: "/finance/sepa/1/pain001.xml", allow: ["finance"] },
   { method: "POST", path: "/finance/sepa/1/executed", allow: ["finance"] },

@@ -146,6 +146,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance": { as: "finance", path: at("/finance"), query: ["after", "before"] },
   "POST /finance/payments": { as: "finance", path: at("/finance/payments"), fields: ["claimIds", "paidOn", "bankReference"] },
   "POST /finance/sepa": { as: "finance", path: at("/finance/sepa"), fields: ["claimIds", "executionDate"] },
+  "GET /finance/sepa": { as: "finance", path: at("/finance/sepa"), query: ["after", "before"] },
   "GET /finance/sepa/:id": { as: "finance", path: at("/finance/sepa/1") },
   "GET /finance/sepa/:id/pain001.xml": { as: "finance", path: at("/finance/sepa/1/pain001.xml") },
   "POST /finance/sepa/:id/executed": { as: "finance", path: at("/finance/sepa/1/executed") },
