@@ -11,6 +11,7 @@ import { ceilingKeysFor, remainingCents, type CeilingState } from "../../domain/
 import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } from "../../domain/reserve-list";
 import { readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
+import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
 import { callVoucherTypesOf } from "../scheme/reference";
 import { lastLedgerCheck } from "./ledger-check";
 
@@ -59,10 +60,18 @@ export async function getCall(ctx: ServiceContext, id: number, trx?: Trx): Promi
   return toCall(toCallRecord(r), (await callTypes(db, [id])).get(id) ?? [], ctx.now());
 }
 
-export async function listCalls(ctx: ServiceContext): Promise<Call[]> {
-  const rows = (await ctx.db("calls").orderBy("opens_at", "desc")).map(toCallRecord);
-  const types = await callTypes(ctx.db, rows.map((r) => r.id));
-  return rows.map((r) => toCall(r, types.get(r.id) ?? [], ctx.now()));
+/** Calls a page of the call list shows. */
+export const CALLS_PER_PAGE = 25;
+
+export interface CallListPage extends KeysetPage<Call> { total: number }
+
+/** Calls, the latest opening first, a page at a time from a key (opens_at, id): a programme opens calls for years. */
+export async function listCalls(ctx: ServiceContext, keys: PageKeys = {}, pageSize = CALLS_PER_PAGE): Promise<CallListPage> {
+  const counted = await ctx.db("calls").count<{ n: number | string }[]>({ n: "*" });
+  const page = await keysetPage(ctx.db("calls").select("*"), ["opens_at", "id"], timeCursor(keys), pageSize, toCallRecord,
+    (r) => timeKeyOf(r.opensAt, r.id), "desc");
+  const types = await callTypes(ctx.db, page.rows.map((r) => r.id));
+  return { ...page, rows: page.rows.map((r) => toCall(r, types.get(r.id) ?? [], ctx.now())), total: dbInt(counted[0]?.n) };
 }
 
 /** Calls as filter options (id and title), newest first: one query, for pages that only name them. */

@@ -16,6 +16,7 @@ import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
 import { check, field, parseBody, parseQuery } from "../input";
+import { pagerLinks } from "../pager-links";
 import { codeText, pageLanguage, pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
@@ -64,8 +65,19 @@ managerRoutes.get("/manager", staff, async (req, res) => {
 // Calls
 // ---------------------------------------------------------------------------------------------
 
+const callListQuery = z.object({
+  // Where a page of the call list starts, as the page's own links give it.
+  after: field.filter(msg("errors:fields.page"), 60),
+  before: field.filter(msg("errors:fields.page"), 60),
+});
+
 managerRoutes.get("/manager/calls", staff, async (req, res) => {
-  res.render("pages/manager/calls", { pageTitle: pageTranslator(res)("manager:titles.calls"), calls: await listCalls(req.ctx) });
+  const q = parseQuery(callListQuery, req.query);
+  const page = await listCalls(req.ctx, { after: q.after || undefined, before: q.before || undefined });
+  res.render("pages/manager/calls", {
+    pageTitle: pageTranslator(res)("manager:titles.calls"), calls: page.rows, total: page.total,
+    ...pagerLinks("/manager/calls", "", { previous: page.prevKey, next: page.nextKey }),
+  });
 });
 
 async function callFormLocals(req: Request) {

@@ -99,7 +99,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   },
   // managers
   "GET /manager": { as: "manager", path: at("/manager"), query: ["call", "state", "type", "page"] },
-  "GET /manager/calls": { as: "manager", path: at("/manager/calls") },
+  "GET /manager/calls": { as: "manager", path: at("/manager/calls"), query: ["after", "before"] },
   "GET /manager/calls/new": { as: "manager", path: at("/manager/calls/new") },
   "POST /manager/calls": {
     as: "manager", path: at("/manager/calls"),
