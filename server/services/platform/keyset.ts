@@ -45,6 +45,23 @@ export function columnCursor(after: string | number | null | undefined, before: 
   return { after: null, before: before !== undefined && before !== null && before !== "" ? [before] : null };
 }
 
+/** A text key and the row's id, "<text>~<id>"; the text (a name) may itself hold a ~. */
+const TEXT_KEY = /^([\s\S]{1,300})~(\d{1,10})$/;
+
+/** The cursor of page links that carry a text key (after wins when a link has both); a link that is not one is refused. */
+export function textCursor(keys: PageKeys): Cursor {
+  const parse = (key: string | undefined): KeyValues | null => {
+    if (!key) return null;
+    const m = TEXT_KEY.exec(key);
+    if (!m?.[1] || !m[2]) throw new ValidationError(msg("errors:input.pageLinkInvalid"), { page: msg("errors:review.queueLinkFirstPage") });
+    return [m[1], Number(m[2])];
+  };
+  const after = parse(keys.after);
+  return { after, before: after ? null : parse(keys.before) };
+}
+
+export const textKeyOf = (text: string, id: number): string => `${text}~${id}`;
+
 export interface KeysetPage<T> {
   rows: T[];
   hasMore: boolean; hasPrevious: boolean;

@@ -10,6 +10,8 @@ import { companyChoiceSent, companyListLocals, companySearchIn } from "../compan
 import { formRoute } from "../forms";
 import { field, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
+import { pagerLinks } from "../pager-links";
+import { columnCursor } from "../../services/platform/keyset";
 import { flash, idParam, requireAuth, requireRole, signedIn } from "../middleware";
 import { requestTranslator } from "../request-translator";
 
@@ -28,6 +30,9 @@ const directoryQuery = z.object({
   region: field.optionalId(msg("errors:fields.aRegion")),
   kind: field.filter(msg("errors:fields.orgKind"), 30),
   competence: field.filter(msg("errors:fields.competence"), 60),
+  // Where a page starts: an organisation's name and id, as the page's own links give it.
+  after: field.filter(msg("errors:fields.page"), 320),
+  before: field.filter(msg("errors:fields.page"), 320),
 });
 
 directoryRoutes.get("/directory", requireAuth, async (req, res) => {
@@ -39,17 +44,30 @@ directoryRoutes.get("/directory", requireAuth, async (req, res) => {
     competence: q.competence || undefined,
   };
   const role = signedIn(req).role;
+  const page = await searchDirectory(req.ctx.db, filter, { after: q.after || undefined, before: q.before || undefined });
+  const values = { q: filter.q ?? "", region: filter.regionId ?? "", kind: filter.kind ?? "", competence: filter.competence ?? "" };
+  // The page links keep the filter the list was drawn with.
+  const kept = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== "").map(([k, v]): [string, string] => [k, String(v)])).toString();
   res.render("pages/directory/index", {
-    pageTitle: pageTranslator(res)("directory:titles.directory"), organisations: await searchDirectory(req.ctx.db, filter), ...(await filterOptions(req)),
-    competences: await allCompetences(req.ctx.db), values: { q: filter.q ?? "", region: filter.regionId ?? "", kind: filter.kind ?? "", competence: filter.competence ?? "" },
-    canMaintain: role === "manager" || role === "admin",
+    pageTitle: pageTranslator(res)("directory:titles.directory"), organisations: page.rows, total: page.total, ...(await filterOptions(req)),
+    ...pagerLinks("/directory", kept, { previous: page.prevKey, next: page.nextKey }),
+    competences: await allCompetences(req.ctx.db), values, canMaintain: role === "manager" || role === "admin",
   });
 });
 
+const referralsQuery = z.object({
+  // Where a page of the referral list starts: a referral id, as the page's own links give it.
+  after: field.optionalId(msg("errors:fields.page")),
+  before: field.optionalId(msg("errors:fields.page")),
+});
+
 directoryRoutes.get("/directory/referrals", requireAuth, async (req, res) => {
+  const q = parseQuery(referralsQuery, req.query);
   const role = signedIn(req).role;
+  const page = await listReferrals(req.ctx, columnCursor(q.after, q.before));
   res.render("pages/directory/referrals", {
-    pageTitle: pageTranslator(res)("directory:titles.referrals"), referrals: await listReferrals(req.ctx),
+    pageTitle: pageTranslator(res)("directory:titles.referrals"), referrals: page.rows, total: page.total,
+    ...pagerLinks("/directory/referrals", "", { previous: page.prevKey, next: page.nextKey }),
     kpis: role === "applicant" ? null : await referralKpis(req.ctx.db),
   });
 });

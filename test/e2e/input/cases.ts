@@ -134,8 +134,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /manager/rejection-templates": { as: "manager", path: at("/manager/rejection-templates") },
   "POST /manager/rejection-templates": { as: "manager", path: at("/manager/rejection-templates"), fields: ["id", "title", "text"] },
   // directory
-  "GET /directory": { as: "manager", path: at("/directory"), query: ["q", "region", "kind", "competence"] },
-  "GET /directory/referrals": { as: "manager", path: at("/directory/referrals") },
+  "GET /directory": { as: "manager", path: at("/directory"), query: ["q", "region", "kind", "competence", "after", "before"] },
+  "GET /directory/referrals": { as: "manager", path: at("/directory/referrals"), query: ["after", "before"] },
   "GET /directory/new": { as: "manager", path: at("/directory/new") },
   "POST /directory": { as: "manager", path: at("/directory"), fields: orgFields },
   "GET /directory/:id": { as: "manager", path: (i) => `/directory/${i.foreignOrg}`, query: ["company"] },
