@@ -21,6 +21,7 @@ const ITEMS: Record<string, { href: string; label: string }[]> = {
   ],
   finance: [
     { href: "/finance", label: "common:nav.payments" },
+    { href: "/finance/sepa", label: "common:nav.sepaBatches" },
     { href: "/finance/ledger", label: "common:nav.ledger" },
     { href: "/finance/reconciliation", label: "common:nav.reconciliation" },
     { href: "/finance/rates", label: "common:nav.exchangeRates" },

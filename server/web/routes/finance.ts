@@ -68,7 +68,7 @@ async function queueLocals(req: Request) {
     pageTitle: requestTranslator(req)("finance:titles.payments"),
     queue: page.rows, total: page.total,
     ...pagerLinks("/finance", "", { previous: page.prevKey, next: page.nextKey }),
-    batches: batches.rows, batchTotal: batches.total, moreBatches: batches.hasMore,
+    batches: batches.rows, batchTotal: batches.total,
   };
 }
 
