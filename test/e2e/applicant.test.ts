@@ -122,7 +122,7 @@ for (const engine of testDatabases()) {
       const second = await createDraftId(sme, callId, "MG", mgFields({ title: "Another trip" }));
       const refused = await submit(sme, second);
       expect(refused.status).to.equal(422);
-      expect(refused.text).to.include("already has a Meet &amp; Greet application in this call");
+      expect(refused.text).to.include("already has an application for the Meet &amp; Greet voucher in this call");
       expect(defined(await db("applications").where({ id: second }).first()).state).to.equal("draft");
 
       const home = await sme.get("/applicant").expect(200);

@@ -135,6 +135,21 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(res.text).to.include("R10");
   });
 
+  it("shows on the application's page, before any decision, the other voucher (R10) and the de minimis aid (R9) that stop an approval", async () => {
+    const callId = await seedCall(db, clock.now);
+    const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const notMet = async () => [...(await manager.get(`/manager/applications/${id}`)).text.matchAll(/<span class="tag fail">[^<]*\((R\d+)\)/g)].map((m) => m[1]);
+    expect(await notMet()).to.not.include("R10").and.not.include("R9");
+    // Written directly, as above: the submission refuses a second Insight of the company in the call.
+    const other = await insertDraft(db, { email: "sme@demo.test", callId, type: "IN" });
+    await db("applications").where({ id: other }).update({ state: "submitted" });
+    const company = defined(await db("applications").where({ id }).first("company_id")).company_id;
+    await db("de_minimis_declarations").insert({
+      company_id: company, granting_body: "Regional development fund", granted_on: "2026-06-01", amount_cents: 29_900_000, declared_at: "2027-01-10T10:00:00.000Z",
+    });
+    expect(await notMet()).to.include("R10").and.include("R9");
+  });
+
   it("refuses a Meet & Greet whose activity starts on the day of approval (R11)", async () => {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 30_000, activityStart: "2027-03-01" });

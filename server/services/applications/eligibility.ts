@@ -20,6 +20,17 @@ function relationKind(kind: string): "partner" | "linked" {
   throw new Error(`company_relations.kind: unexpected value "${kind}" in the database`);
 }
 
+/**
+ * Facts about the application's company its caller has already read in the same way, so that a
+ * page showing them beside the findings reads them once.
+ */
+export interface KnownFacts {
+  regions?: readonly { id: number; code: string; name: string }[];
+  declarations?: readonly { grantedOn: string; amountCents: Cents }[];
+  /** The company's other applications, drafts included. */
+  others?: readonly Pick<Application, "callId" | "state" | "approvedCents" | "approvedOn" | "voucherTypeCode">[];
+}
+
 type OtherRow = Pick<ApplicationsRow, "call_id" | "state" | "approved_cents" | "approved_on"> & { type_code: VoucherTypesRow["code"] };
 
 /**
@@ -32,14 +43,16 @@ export async function findingsFor(
   db: Db | Trx,
   ctx: ServiceContext,
   app: Application,
-  opts: { stage: "submit" | "approve"; amountCents: Cents; type?: VoucherTypeRow },
+  opts: { stage: "submit" | "approve"; amountCents: Cents; type?: VoucherTypeRow; known?: KnownFacts },
 ): Promise<Finding[]> {
+  const known = opts.known ?? {};
   const scheme = await getScheme(db);
   const company = await db("companies").where({ id: app.companyId }).first();
   if (!company) throw new NotFoundError();
   const relations = await currentRelations(db, app.companyId);
-  const declarations = await db("de_minimis_declarations").where({ company_id: app.companyId });
-  const regions = await db("regions").select("id", "code", "name");
+  const declarations = known.declarations ?? (await db("de_minimis_declarations").where({ company_id: app.companyId }))
+    .map((d) => ({ grantedOn: d.granted_on, amountCents: dbCents(d.amount_cents) }));
+  const regions: readonly { id: number; code: string; name: string }[] = known.regions ?? await db("regions").select("id", "code", "name");
   const sectors = await db("sectors").select("id", "code");
   const callRow = await db("calls").where({ id: app.callId }).first();
   if (!callRow) throw new NotFoundError();
@@ -47,10 +60,11 @@ export async function findingsFor(
   const offered = await db("call_voucher_types as cvt").join("voucher_types as vt", "vt.id", "cvt.voucher_type_id")
     .where("cvt.call_id", app.callId).select<{ code: string }[]>("vt.code");
   const type = opts.type ?? await callVoucherType(db, app.callId, app.voucherTypeId);
-  const others = (await db("applications as a").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
-    .where("a.company_id", app.companyId).whereNot("a.id", app.id)
-    .select<OtherRow[]>("a.call_id", "a.state", "a.approved_cents", "a.approved_on", "vt.code as type_code"))
-    .map((o) => ({ callId: o.call_id, state: dbAppState(o.state), approvedCents: dbCentsOrNull(o.approved_cents), approvedOn: o.approved_on, typeCode: o.type_code }));
+  const others = known.others?.map((o) => ({ callId: o.callId, state: o.state, approvedCents: o.approvedCents, approvedOn: o.approvedOn, typeCode: o.voucherTypeCode }))
+    ?? (await db("applications as a").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
+      .where("a.company_id", app.companyId).whereNot("a.id", app.id)
+      .select<OtherRow[]>("a.call_id", "a.state", "a.approved_cents", "a.approved_on", "vt.code as type_code"))
+      .map((o) => ({ callId: o.call_id, state: dbAppState(o.state), approvedCents: dbCentsOrNull(o.approved_cents), approvedOn: o.approved_on, typeCode: o.type_code }));
   const regionCode = (id: number | null) => (id === null ? null : regions.find((r) => r.id === id)?.code ?? null);
 
   return evaluateEligibility({
@@ -81,7 +95,7 @@ export async function findingsFor(
     hasOpenClaim: others.some((o) => hasOpenClaim(o.state)),
     blockWhileClaimOpen: scheme.blockWhileClaimOpen,
     deMinimis: {
-      declarations: declarations.map((d) => ({ grantedOn: d.granted_on, amountCents: dbCents(d.amount_cents) })),
+      declarations: declarations.map((d) => ({ grantedOn: d.grantedOn, amountCents: d.amountCents })),
       priorAwards: programmeAwards(others),
       ceilingCents: scheme.deMinimisCeilingCents,
     },

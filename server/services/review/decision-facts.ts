@@ -4,7 +4,7 @@ import type { Cents } from "../../domain/money";
 import { skippedByApproval } from "../../domain/reserve-list";
 import { dayTime, type Message, msg } from "../../domain/message";
 import type { Application } from "../applications/records";
-import { findingsFor } from "../applications/eligibility";
+import { findingsFor, type KnownFacts } from "../applications/eligibility";
 import { reserveList, type ReserveListed } from "../calls/queries";
 import { readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -14,8 +14,8 @@ import type { VoucherTypeRow } from "../scheme/reference";
 /* The facts a decision is taken on, read the same way by the review page and by the decision itself. */
 
 /** Eligibility findings (R3, R6-R11) of an application as of now, at the approval stage. */
-export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents, type?: VoucherTypeRow): Promise<Finding[]> {
-  return findingsFor(db, ctx, app, { stage: "approve", amountCents, type });
+export function approvalFindings(db: Db | Trx, ctx: ServiceContext, app: Application, amountCents: Cents, type?: VoucherTypeRow, known?: KnownFacts): Promise<Finding[]> {
+  return findingsFor(db, ctx, app, { stage: "approve", amountCents, type, known });
 }
 
 /** The skipped application as a page names it: the page words the notice in its reader's language. */

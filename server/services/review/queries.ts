@@ -5,7 +5,7 @@ import type { Conflict, ConflictListed } from "../../db/tables/conflicts-of-inte
 import { toDecisionRecord, type DecisionRecord, type DecisionRecordListedRow } from "../../db/tables/decision-records";
 import { toRejectionTemplate, type RejectionTemplate } from "../../db/tables/rejection-templates";
 import { dbCents, dbInt } from "../../db/tables/values";
-import { ceilingKeysFor, remainingCents } from "../../domain/budget";
+import { ceilingKeysFor, remainingCents, type CeilingState } from "../../domain/budget";
 import { voucherStateOn } from "../../domain/claims";
 import { deMinimisAid, programmeAwards } from "../../domain/de-minimis";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
@@ -37,11 +37,25 @@ export interface CompanyHistory {
   deMinimisTotalCents: Cents;
 }
 
+/** The company's other applications (drafts included) and its de minimis declarations, as the review page and its findings read them. */
+interface CompanyFacts {
+  apps: Application[];
+  declarations: { grantingBody: string; grantedOn: string; amountCents: Cents }[];
+}
+
+async function companyFacts(db: Db | Trx, companyId: number, excludeId: number): Promise<CompanyFacts> {
+  const [apps, declarations] = await Promise.all([
+    applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id"),
+    db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"),
+  ]);
+  return {
+    apps: apps.map(toApplication),
+    declarations: declarations.map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: dbCents(d.amount_cents) })),
+  };
+}
+
 /** `today` (programme zone) is the end of the rolling three years of R9. */
-export async function companyHistory(db: Db | Trx, companyId: number, excludeId: number, today: string): Promise<CompanyHistory> {
-  const apps = (await applicationQuery(db).where("a.company_id", companyId).whereNot("a.id", excludeId).orderBy("a.id")).map(toApplication);
-  const declarations = (await db("de_minimis_declarations").where({ company_id: companyId }).orderBy("granted_on"))
-    .map((d) => ({ grantingBody: d.granting_body, grantedOn: d.granted_on, amountCents: dbCents(d.amount_cents) }));
+function companyHistory({ apps, declarations }: CompanyFacts, today: string): CompanyHistory {
   const aid = deMinimisAid({ today, declarations, awards: programmeAwards(apps) });
   return {
     vouchers: apps.filter((a) => a.state !== "draft").map((a) => ({
@@ -130,21 +144,22 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
   const amount = amountToApprove(type, app.requestedCents);
   const today = localDate(nowIso(ctx), ctx.config.timeZone);
   const actions = allowedActions(app.state, actor.role);
-  // Independent reads, side by side: on SQLite each takes one of the pool's connections.
-  const [findings, regions, attachments, conflicts, letterRow, holdings, skipped, history, timeline, templates, decisions, budgetAfter] = await Promise.all([
-    approvalFindings(db, ctx, app, amount, type),
-    listRegions(db),
+  // Independent reads, side by side: on SQLite each takes one of the pool's connections. What the
+  // findings, the company's history and the budget share is read once, first.
+  const [regions, company, ceilings] = await Promise.all([listRegions(db), companyFacts(db, app.companyId, app.id), readCeilings(db, app.callId)]);
+  const [findings, attachments, conflicts, letterRow, holdings, skipped, timeline, templates, decisions] = await Promise.all([
+    approvalFindings(db, ctx, app, amount, type, { regions, declarations: company.declarations, others: company.apps }),
     db("attachments").where({ application_id: id }).orderBy("id").select("id", "original_name", "mime", "size_bytes", "purpose", "claim_id"),
     conflictsOn(db, id, actor.id),
     letterOnRecord(db, id),
     holdingsOf(db, id),
-    actions.includes("approve") ? skippedReserve(db, app) : null,
-    companyHistory(db, app.companyId, app.id, today),
+    actions.includes("approve") ? skippedReserve(db, app, ceilings) : null,
     entityTimeline(ctx, "application", id),
     rejectionTemplates(db),
     decisionRecords(db, id),
-    budgetAfterApproval(db, app, amount),
   ]);
+  const history = companyHistory(company, today);
+  const budgetAfter = budgetAfterApproval(ceilings, app, amount);
   const regionNames = Object.fromEntries(regions.map((r) => [r.id, r.name]));
   return {
     app, type,
@@ -167,8 +182,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
   };
 }
 
-async function budgetAfterApproval(db: Db | Trx, app: Application, amount: Cents): Promise<ApplicationReview["budgetAfterApproval"]> {
-  const ceilings = await readCeilings(db, app.callId);
+function budgetAfterApproval(ceilings: readonly CeilingState[], app: Application, amount: Cents): ApplicationReview["budgetAfterApproval"] {
   const keys = ceilingKeysFor(app, ceilings.map((c) => c.key));
   return ceilings.filter((c) => keys.includes(c.key))
     .map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount }));
