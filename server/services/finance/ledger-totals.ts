@@ -16,12 +16,23 @@ export interface LevelSum { levelId: number; kind: EntryKind; amountCents: Cents
 
 type LevelRow = { level_id: number; kind: string; amount_cents: DbBigint; entries: DbBigint };
 
+const toLevelSum = (r: LevelRow): LevelSum => ({ levelId: dbInt(r.level_id), kind: toEntryKind(r.kind), amountCents: dbCents(r.amount_cents), entries: dbInt(r.entries) });
+
 /** One level's totals, of every id or of the given ones, optionally of one kind. */
 export async function readLevelTotals(db: Db | Trx, level: TotalsLevel, opts: { kind?: EntryKind; ids?: readonly number[] } = {}): Promise<LevelSum[]> {
   const q = db("ledger_totals").where({ level }).select<LevelRow[]>("level_id", "kind", "amount_cents", "entries");
   if (opts.kind) q.where("kind", opts.kind);
   if (opts.ids) q.whereIn("level_id", [...opts.ids]);
-  return (await q).map((r) => ({ levelId: dbInt(r.level_id), kind: toEntryKind(r.kind), amountCents: dbCents(r.amount_cents), entries: dbInt(r.entries) }));
+  return (await q).map(toLevelSum);
+}
+
+/** Every level's totals in one read (a few dozen rows each), optionally of one kind. */
+export async function readAllLevelTotals(db: Db | Trx, opts: { kind?: EntryKind } = {}): Promise<Record<TotalsLevel, LevelSum[]>> {
+  const q = db("ledger_totals").select<(LevelRow & { level: string })[]>("level", "level_id", "kind", "amount_cents", "entries");
+  if (opts.kind) q.where("kind", opts.kind);
+  const byLevel: Record<TotalsLevel, LevelSum[]> = { call: [], partner: [], type: [] };
+  for (const r of await q) if (r.level === "call" || r.level === "partner" || r.level === "type") byLevel[r.level].push(toLevelSum(r));
+  return byLevel;
 }
 
 /** ledger_totals equal every entry summed again per level: part of the daily ledger check. */

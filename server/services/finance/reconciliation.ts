@@ -6,7 +6,7 @@ import type { Cents } from "../../domain/money";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter } from "./ledger-filter";
 import { columnCursor, keysetPage } from "../platform/keyset";
-import { readLevelTotals } from "./ledger-totals";
+import { readAllLevelTotals } from "./ledger-totals";
 
 /*
  * The reconciliation page: ceiling, committed, released, paid, outstanding and remaining per call,
@@ -128,7 +128,7 @@ async function fromSums(db: Db | Trx, f: LedgerFilter, partners: readonly { id: 
  * call, region or type cuts across these levels, so it reads ledger_sums (above).
  */
 async function fromTotals(db: Db | Trx, kind: EntryKind | undefined, partners: readonly { id: number; code: string }[], types: readonly { id: number; code: string }[]): Promise<Grouped> {
-  const [calls, byPartner, byTypeId] = await Promise.all([readLevelTotals(db, "call", { kind }), readLevelTotals(db, "partner", { kind }), readLevelTotals(db, "type", { kind })]);
+  const { call: calls, partner: byPartner, type: byTypeId } = await readAllLevelTotals(db, { kind });
   const regionOf = new Map(partners.map((p) => [dbInt(p.id), p.code]));
   const typeOf = new Map(types.map((t) => [dbInt(t.id), t.code]));
   const g = noneGrouped();
