@@ -162,6 +162,18 @@ export const field = {
   filter: (label: Text, max = 100) => z.preprocess((v) => (v === undefined ? "" : v), bounded(label, max, false)),
 };
 
+/**
+ * The query fields of a list read a page at a time: where a page starts, after or before a row's
+ * key as the list's own links give it (at most `maxLength` characters); absent on the first page.
+ */
+export const pageKeyFields = (maxLength: number) => ({
+  after: field.filter(msg("errors:fields.page"), maxLength).transform((s) => s || undefined),
+  before: field.filter(msg("errors:fields.page"), maxLength).transform((s) => s || undefined),
+});
+
+/** The same for a list keyed by its rows' ids. */
+export const pageIdFields = () => ({ after: field.optionalId(msg("errors:fields.page")), before: field.optionalId(msg("errors:fields.page")) });
+
 function issuesToFields(error: z.ZodError): FieldTexts {
   const fields: FieldTexts = {};
   for (const zodIssue of error.issues) {

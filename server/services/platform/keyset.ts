@@ -11,6 +11,9 @@ import { ValidationError } from "../../errors";
 
 export interface TimeKey { at: string; id: number }
 
+/** How long a page link's time key may be: an instant and an id take at most 35 characters. */
+export const TIME_KEY_LENGTH = 60;
+
 const KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)~(\d{1,10})$/;
 
 /** The key in a page link; a link that is not one is refused with the way back to the first page. */

@@ -15,7 +15,7 @@ import { companyChoiceSent, companyListLocals, companySearchIn } from "../compan
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
 import { formRoute } from "../forms";
 import { pagerLinks } from "../pager-links";
-import { check, field, parseBody, parseQuery } from "../input";
+import { check, field, pageKeyFields, parseBody, parseQuery } from "../input";
 import { flash, idParam, requireRole } from "../middleware";
 import { pageTranslator } from "../language";
 import { requestTranslator } from "../request-translator";
@@ -34,9 +34,8 @@ adminRoutes.get("/admin", admin, async (req, res) => {
 const usersQuery = z.object({
   role: field.filter(msg("errors:fields.role"), 20),
   q: field.filter(msg("errors:fields.searchText"), 100),
-  // Where a page starts: an e-mail address, as the page's own links give it.
-  after: field.filter(msg("errors:fields.page"), 254),
-  before: field.filter(msg("errors:fields.page"), 254),
+  // An e-mail address.
+  ...pageKeyFields(254),
 });
 
 /** The user list's filter and page as a query string, keeping only what the list understands. */
@@ -61,12 +60,12 @@ adminRoutes.get("/admin/users", admin, async (req, res) => {
   const q = parseQuery(usersQuery, req.query);
   const role = ROLES.find((r) => r === q.role);
   const search = q.q.trim() || undefined;
-  const page = await listUsers(req.ctx.db, { role, search }, { after: q.after || undefined, before: q.before || undefined });
+  const page = await listUsers(req.ctx.db, { role, search }, { after: q.after, before: q.before });
   res.render("pages/admin/users", {
     pageTitle: pageTranslator(res)("admin:titles.users"), users: page.rows.map((u) => ({ ...u, self: u.id === req.user?.id })), total: page.total,
     roleOptions: roleOptions(), partners: await listPartners(req.ctx.db),
     values: { role: role ?? "", q: search ?? "" }, back: userListQuery(q).toString(),
-    ...pagerLinks("/admin/users", userListQuery({ ...q, after: "", before: "" }).toString(), { previous: page.prevKey, next: page.nextKey }),
+    ...pagerLinks("/admin/users", userListQuery({ ...q, after: undefined, before: undefined }).toString(), { previous: page.prevKey, next: page.nextKey }),
   });
 });
 

@@ -8,7 +8,7 @@ import {
 import { listRegions } from "../../services/scheme/reference";
 import { companyChoiceSent, companyListLocals, companySearchIn } from "../company-list";
 import { formRoute } from "../forms";
-import { field, parseBody, parseQuery } from "../input";
+import { field, pageIdFields, pageKeyFields, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
 import { pagerLinks } from "../pager-links";
 import { columnCursor } from "../../services/platform/keyset";
@@ -30,9 +30,8 @@ const directoryQuery = z.object({
   region: field.optionalId(msg("errors:fields.aRegion")),
   kind: field.filter(msg("errors:fields.orgKind"), 30),
   competence: field.filter(msg("errors:fields.competence"), 60),
-  // Where a page starts: an organisation's name and id, as the page's own links give it.
-  after: field.filter(msg("errors:fields.page"), 320),
-  before: field.filter(msg("errors:fields.page"), 320),
+  // An organisation's name (up to 200 characters) and id.
+  ...pageKeyFields(320),
 });
 
 directoryRoutes.get("/directory", requireAuth, async (req, res) => {
@@ -44,7 +43,7 @@ directoryRoutes.get("/directory", requireAuth, async (req, res) => {
     competence: q.competence || undefined,
   };
   const role = signedIn(req).role;
-  const page = await searchDirectory(req.ctx.db, filter, { after: q.after || undefined, before: q.before || undefined });
+  const page = await searchDirectory(req.ctx.db, filter, { after: q.after, before: q.before });
   const values = { q: filter.q ?? "", region: filter.regionId ?? "", kind: filter.kind ?? "", competence: filter.competence ?? "" };
   // The page links keep the filter the list was drawn with.
   const kept = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== "").map(([k, v]): [string, string] => [k, String(v)])).toString();
@@ -55,11 +54,7 @@ directoryRoutes.get("/directory", requireAuth, async (req, res) => {
   });
 });
 
-const referralsQuery = z.object({
-  // Where a page of the referral list starts: a referral id, as the page's own links give it.
-  after: field.optionalId(msg("errors:fields.page")),
-  before: field.optionalId(msg("errors:fields.page")),
-});
+const referralsQuery = z.object(pageIdFields());
 
 directoryRoutes.get("/directory/referrals", requireAuth, async (req, res) => {
   const q = parseQuery(referralsQuery, req.query);

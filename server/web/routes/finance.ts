@@ -16,13 +16,13 @@ import { msg } from "../../domain/message";
 import { pageText, refusalMessage } from "../error-text";
 import { formRoute, renderRefusal } from "../forms";
 import { headersQuery, ledgerHeaders, ledgerXlsxWords } from "../export-headers";
-import { check, field, parseBody, parseQuery } from "../input";
+import { check, field, pageIdFields, pageKeyFields, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
 import { requireFreshSecondFactor } from "../step-up";
 import { pagerLinks } from "../pager-links";
-import { columnCursor } from "../../services/platform/keyset";
+import { columnCursor, TIME_KEY_LENGTH } from "../../services/platform/keyset";
 
 /*
  * The finance area. Authorization is per route (this router is mounted at the root, so a
@@ -50,19 +50,14 @@ const paymentSchema = z.object({
 
 const batchSchema = z.object({ claimIds, executionDate: field.date(msg("errors:fields.executionDate")) });
 
-const queueQuery = z.object({
-  // Where a page of the queue starts, as the page's own links give it.
-  after: field.filter(msg("errors:fields.page"), 60),
-  before: field.filter(msg("errors:fields.page"), 60),
-});
+const queueQuery = z.object(pageKeyFields(TIME_KEY_LENGTH));
 
 /** Batches the payments page shows; the rest are on the batch list. */
 const RECENT_BATCHES = 10;
 
 /** The payment queue's page (the first, when a form posted to another address is shown again) and the newest batches. */
 async function queueLocals(req: Request) {
-  const { after, before } = req.method === "GET" ? parseQuery(queueQuery, req.query) : { after: "", before: "" };
-  const page = await paymentQueue(req.ctx, { after: after || undefined, before: before || undefined });
+  const page = await paymentQueue(req.ctx, req.method === "GET" ? parseQuery(queueQuery, req.query) : {});
   const batches = await listBatches(req.ctx, columnCursor(null, null), RECENT_BATCHES);
   return {
     pageTitle: requestTranslator(req)("finance:titles.payments"),
@@ -105,11 +100,7 @@ financeRoutes.post("/finance/sepa", finance, requireFreshSecondFactor, formRoute
   res.redirect(303, `/finance/sepa/${batch.id}`);
 }));
 
-const batchListQuery = z.object({
-  // Where a page of the batch list starts: a batch id, as the page's own links give it.
-  after: field.optionalId(msg("errors:fields.page")),
-  before: field.optionalId(msg("errors:fields.page")),
-});
+const batchListQuery = z.object(pageIdFields());
 
 financeRoutes.get("/finance/sepa", finance, async (req, res) => {
   const q = parseQuery(batchListQuery, req.query);
@@ -252,9 +243,7 @@ financeRoutes.get("/finance/ledger.xlsx", financeOrAdmin, (req, res) => streamEx
 
 const reconQuery = z.object({
   check: z.enum(["entries"], { error: check(msg("errors:finance.reconCheck")) }).optional(),
-  // Where a page of calls starts: a call's id, as the page's own links give it.
-  after: field.optionalId(msg("errors:fields.page")),
-  before: field.optionalId(msg("errors:fields.page")),
+  ...pageIdFields(),
 });
 
 financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) => {

@@ -15,8 +15,9 @@ import { type LineAnswers, rejectClaim, verifyClaim } from "../../services/claim
 import { claimsToVerify, reviewClaim } from "../../services/claims/queries";
 import { listPartners, listVoucherTypes } from "../../services/scheme/reference";
 import { formRoute } from "../forms";
-import { check, field, parseBody, parseQuery } from "../input";
+import { check, field, pageKeyFields, parseBody, parseQuery } from "../input";
 import { pagerLinks } from "../pager-links";
+import { TIME_KEY_LENGTH } from "../../services/platform/keyset";
 import { codeText, pageLanguage, pageTranslator } from "../language";
 import { flash, idParam, requireRole } from "../middleware";
 import { requestTranslator } from "../request-translator";
@@ -34,8 +35,7 @@ const queueQuery = z.object({
   state: field.filter(msg("errors:fields.state"), 30),
   type: field.filter(msg("errors:fields.voucherType"), 10),
   page: field.page(),
-  after: field.filter(msg("errors:fields.page"), 60),
-  before: field.filter(msg("errors:fields.page"), 60),
+  ...pageKeyFields(TIME_KEY_LENGTH),
 });
 
 managerRoutes.get("/manager", staff, async (req, res) => {
@@ -43,7 +43,7 @@ managerRoutes.get("/manager", staff, async (req, res) => {
   const callId = q.call ?? undefined;
   const state = APP_STATES.includes(q.state as never) ? q.state : undefined;
   const typeCode = /^[A-Z]{1,10}$/.test(q.type) ? q.type : undefined;
-  const result = await reviewQueue(req.ctx, { callId, typeCode, state, page: q.page, after: q.after || undefined, before: q.before || undefined });
+  const result = await reviewQueue(req.ctx, { callId, typeCode, state, page: q.page, after: q.after, before: q.before });
   const link = (page: number, key: Record<string, string>) => `?${new URLSearchParams({
     ...(callId ? { call: String(callId) } : {}), ...(typeCode ? { type: typeCode } : {}), ...(state ? { state } : {}), page: String(page), ...key,
   }).toString()}`;
@@ -65,15 +65,11 @@ managerRoutes.get("/manager", staff, async (req, res) => {
 // Calls
 // ---------------------------------------------------------------------------------------------
 
-const callListQuery = z.object({
-  // Where a page of the call list starts, as the page's own links give it.
-  after: field.filter(msg("errors:fields.page"), 60),
-  before: field.filter(msg("errors:fields.page"), 60),
-});
+const callListQuery = z.object(pageKeyFields(TIME_KEY_LENGTH));
 
 managerRoutes.get("/manager/calls", staff, async (req, res) => {
   const q = parseQuery(callListQuery, req.query);
-  const page = await listCalls(req.ctx, { after: q.after || undefined, before: q.before || undefined });
+  const page = await listCalls(req.ctx, q);
   res.render("pages/manager/calls", {
     pageTitle: pageTranslator(res)("manager:titles.calls"), calls: page.rows, total: page.total,
     ...pagerLinks("/manager/calls", "", { previous: page.prevKey, next: page.nextKey }),
@@ -362,13 +358,12 @@ managerRoutes.post("/manager/applications/:id/conflict", staff, formRoute(applic
 
 const claimsQuery = z.object({
   page: field.page(),
-  after: field.filter(msg("errors:fields.page"), 60),
-  before: field.filter(msg("errors:fields.page"), 60),
+  ...pageKeyFields(TIME_KEY_LENGTH),
 });
 
 managerRoutes.get("/manager/claims", staff, async (req, res) => {
   const q = parseQuery(claimsQuery, req.query);
-  const result = await claimsToVerify(req.ctx, { page: q.page, after: q.after || undefined, before: q.before || undefined });
+  const result = await claimsToVerify(req.ctx, { page: q.page, after: q.after, before: q.before });
   const link = (page: number, key: Record<string, string>) => `?${new URLSearchParams({ page: String(page), ...key }).toString()}`;
   res.render("pages/manager/claims", {
     pageTitle: pageTranslator(res)("manager:titles.claims"),
