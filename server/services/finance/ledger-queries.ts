@@ -10,6 +10,7 @@ import { formatAmount, type Cents } from "../../domain/money";
 import type { LedgerExportRow } from "../../exports/ledger-row";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter, LedgerPosition, RunningTotals } from "./ledger-filter";
+import { filterOptionsOf, readLedgerReference, type LedgerFilterOptions, type LedgerReference } from "./ledger-reference";
 import { readLevelTotals } from "./ledger-totals";
 
 /*
@@ -76,21 +77,18 @@ class LedgerNames {
   private originals = new Map<number, OriginalCurrency>();
   private fixed: { calls: Map<number, string>; types: Map<number, string>; partners: Map<number, { name: string; region: string }> } | null = null;
 
-  constructor(private readonly db: Reader) {}
+  /** `reference`: the page's own reading of the calls, partners and types, when it has one. */
+  constructor(private readonly db: Reader, private reference?: LedgerReference) {}
 
   /** Reads whatever the given entries need and is not known yet. */
   async load(rows: readonly EntryRow[]): Promise<void> {
     const db = this.db;
     if (!this.fixed) {
-      const [calls, types, partners] = await Promise.all([
-        db("calls").select("id", "title"),
-        db("voucher_types").select("id", "name"),
-        db("partners as p").join("regions as r", "r.id", "p.region_id").select<{ id: number; name: string; region: string }[]>("p.id", "p.name", "r.name as region"),
-      ]);
+      const ref = this.reference ?? (this.reference = await readLedgerReference(db));
       this.fixed = {
-        calls: new Map(calls.map((c) => [c.id, c.title])),
-        types: new Map(types.map((t) => [t.id, t.name])),
-        partners: new Map(partners.map((p) => [p.id, { name: p.name, region: p.region }])),
+        calls: new Map(ref.calls.map((c) => [c.id, c.title])),
+        types: new Map(ref.types.map((t) => [t.id, t.name])),
+        partners: new Map(ref.partners.map((p) => [p.id, { name: p.name, region: p.regionName }])),
       };
     }
     const missingCompanies = [...new Set(rows.map((r) => r.company_id))].filter((id) => !this.companies.has(id));
@@ -271,6 +269,8 @@ export interface LedgerPage {
   page: number;
   next: LedgerPosition | null;
   previous: LedgerPosition | null;
+  /** The filter form's choices. */
+  options: LedgerFilterOptions;
 }
 
 /*
@@ -300,7 +300,7 @@ export async function ledgerPage(db: Reader, f: LedgerFilter, at: LedgerPosition
   if (at?.direction === "before") q.where("le.id", "<", at.id).orderBy("le.id", "desc");
   else if (at) q.where("le.id", ">", at.id).orderBy("le.id", "asc");
   else q.orderBy("le.id", "asc");
-  const raw = await q;
+  const [raw, reference] = await Promise.all([q, readLedgerReference(db)]);
   const more = raw.length > pageSize;
   const pageRows = raw.slice(0, pageSize);
   if (at?.direction === "before") pageRows.reverse();
@@ -314,7 +314,7 @@ export async function ledgerPage(db: Reader, f: LedgerFilter, at: LedgerPosition
     for (const r of pageRows) running = add(running, r.kind, dbCents(r.amount_cents), -1);
   }
   const start = running;
-  const names = new LedgerNames(db);
+  const names = new LedgerNames(db, reference);
   await names.load(pageRows);
   const rows = pageRows.map((r): LedgerPageRow => {
     const e = names.describe(r);
@@ -339,16 +339,7 @@ export async function ledgerPage(db: Reader, f: LedgerFilter, at: LedgerPosition
     page,
     next: hasNext && last ? { direction: "after", id: last.entryId, page, running } : null,
     previous: hasPrevious && first ? { direction: "before", id: first.entryId, page, running: start } : null,
+    options: filterOptionsOf(reference),
   };
 }
 
-export async function filterOptions(db: Reader): Promise<{ calls: { value: number; label: string }[]; regions: { value: string; label: string }[]; types: { value: string; label: string }[] }> {
-  const calls = await db("calls").orderBy("id").select("id", "title");
-  const regions = await db("regions").orderBy("code").select("code", "name");
-  const types = await db("voucher_types").orderBy("id").select("code", "name");
-  return {
-    calls: calls.map((c) => ({ value: c.id, label: c.title })),
-    regions: regions.map((r) => ({ value: r.code, label: `${r.name} (${r.code})` })),
-    types: types.map((t) => ({ value: t.code, label: t.name })),
-  };
-}

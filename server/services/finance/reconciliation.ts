@@ -6,6 +6,7 @@ import type { Cents } from "../../domain/money";
 import type { Trx } from "../platform/context";
 import type { LedgerFilter } from "./ledger-filter";
 import { columnCursor, keysetPage } from "../platform/keyset";
+import { filterOptionsOf, readLedgerReference, type LedgerFilterOptions } from "./ledger-reference";
 import { readAllLevelTotals } from "./ledger-totals";
 
 /*
@@ -40,6 +41,8 @@ export interface Reconciliation {
   byType: ReconRow[];
   total: ReconRow;
   source: ReconSource;
+  /** The filter form's choices. */
+  options: LedgerFilterOptions;
 }
 
 type Sums = Record<EntryKind, Cents>;
@@ -179,8 +182,9 @@ type TotalCeilingRow = Pick<BudgetCeilingsRow, "call_id" | "ceiling_cents" | "co
  */
 export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted: ReconSource = "sums", at: CallsAt = {}, pageSize = RECON_CALLS_PER_PAGE): Promise<Reconciliation> {
   const source: ReconSource = f.fromUtc || f.toUtcExclusive ? "entries" : wanted;
-  const partners = await db("partners as p").join("regions as r", "r.id", "p.region_id").select<{ id: number; code: string }[]>("p.id", "r.code");
-  const types = await db("voucher_types").orderBy("id").select("id", "code", "name");
+  const reference = await readLedgerReference(db);
+  const { types } = reference;
+  const partners = reference.partners.map((p) => ({ id: p.id, code: p.regionCode }));
   const { byCall, byRegion, byType, all } = source === "sums" ? await fromSums(db, f, partners, types) : await fromEntryGroups(db, f);
   const narrowed = !!(f.region || f.type || f.kind);
 
@@ -240,13 +244,15 @@ export async function reconciliation(db: Db | Trx, f: LedgerFilter = {}, wanted:
     // With a period or other filter the running totals (all time) cannot be compared.
     runningTotalsAgree: f.from || f.to || f.region || f.type || f.kind ? undefined : runningAgree.get(c.id) ?? true,
   }));
-  const regions = await db("regions").orderBy("code").select("code", "name");
-  const regionRows = regions
+  const regionRows = reference.regions
     .filter((r) => byRegion.has(r.code) || regionCeiling.has(r.code))
     .map((r) => reconRow(r.name, r.code, f.type || f.kind ? null : regionCeiling.get(r.code) ?? null, byRegion.get(r.code)));
   const typeRows = types
     .filter((t) => byType.has(t.code) || typeCeiling.has(t.code))
     .map((t) => reconRow(t.name, t.code, f.region || f.kind ? null : typeCeiling.get(t.code) ?? null, byType.get(t.code)));
   const totalCeiling = narrowed ? null : dbCents(allCeilings[0]?.total ?? 0);
-  return { byCall: callRows, calls: page, byRegion: regionRows, byType: typeRows, total: reconRow("All calls", "all", totalCeiling, all.get("all")), source };
+  return {
+    byCall: callRows, calls: page, byRegion: regionRows, byType: typeRows, total: reconRow("All calls", "all", totalCeiling, all.get("all")), source,
+    options: filterOptionsOf(reference),
+  };
 }

@@ -6,7 +6,7 @@ import { writeLedgerCsv } from "../../exports/ledger-csv";
 import { writeLedgerXlsx } from "../../exports/ledger-xlsx";
 import { filterQuery, ledgerCursor, parseLedgerCursor, parseLedgerFilter, type LedgerFilter } from "../../services/finance/ledger-filter";
 import { startLedgerExport } from "../../services/finance/ledger-export";
-import { filterOptions, ledgerPage } from "../../services/finance/ledger-queries";
+import { ledgerPage } from "../../services/finance/ledger-queries";
 import { reconciliation } from "../../services/finance/reconciliation";
 import {
   BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPayments, type BatchResult,
@@ -188,12 +188,11 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
   const f = filterFrom(req);
   const secret = req.ctx.config.sessionSecret;
   const at = parseLedgerCursor(req.query, f, secret);
-  const { rows, totals, page, next, previous } = await ledgerPage(req.ctx.db, f, at);
+  const { rows, totals, page, next, previous, options } = await ledgerPage(req.ctx.db, f, at);
   const qs = filterQuery(f);
   const t = pageTranslator(res);
   res.render("pages/finance/ledger", {
-    pageTitle: t("finance:titles.ledger"), rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" },
-    options: await filterOptions(req.ctx.db),
+    pageTitle: t("finance:titles.ledger"), rows, totals, page, values: { ...f, call: f.callId ? String(f.callId) : "" }, options,
     kindOptions: [{ value: "commit", label: t("finance:ledger.kinds.commit") }, { value: "release", label: t("finance:ledger.kinds.release") }, { value: "payment", label: t("finance:ledger.kinds.payment") }],
     // The same labels on each of the page's entries, translated once rather than per entry.
     rowTexts: {
@@ -256,7 +255,7 @@ financeRoutes.get("/finance/reconciliation", financeOrAdmin, async (req, res) =>
   res.render("pages/finance/reconciliation", {
     // The total's label is the export's; the page says it in the reader's language.
     pageTitle: t("finance:titles.reconciliation"), recon: { ...recon, total: { ...recon.total, label: t("finance:reconciliation.allCalls") } }, values: { ...f, call: f.callId ? String(f.callId) : "" },
-    options: await filterOptions(req.ctx.db),
+    options: recon.options,
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
     sumAgainLink: `/finance/reconciliation?${qs ? qs + "&" : ""}check=entries`,
     ...pagerLinks("/finance/reconciliation", kept, recon.calls),
