@@ -364,6 +364,10 @@ export function verifyClaimLines(input: {
     return { ...l, eligible: a.eligible, ineligibleReason, dateStatus: a.dateStatus, beforeApproval: a.dateStatus === "before-approval" };
   });
   if (!input.lenient && Object.keys(fields).length) throw new ValidationError(msg("errors:claims.linesNeedAttention"), fields);
+  // A verified claim waits for its payment, and a payment of nothing is refused: verified at EUR 0
+  // the voucher could never be paid, expire or be cancelled, and its award would stay committed.
+  // Rejected instead, it is claimed again or expires at the claim deadline, releasing the budget.
+  if (!input.lenient && result.payableCents <= 0) throw new ValidationError(msg("errors:claims.nothingPayable"), {});
   return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, explanationMessage: result.explanationMessage, approvedOn, claimDay };
 }
 

@@ -113,6 +113,28 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
   });
 
+  it("a Meet & Greet claim with no eligible cost is not verified at EUR 0: the manager is told to reject it, and nothing is written (R4, R12)", async () => {
+    const { id, claimId, lines } = await approvedWithClaim("MG");
+    await financeRate("DKK", "2027-05", "7.4604");
+    const page = `/manager/claims/${claimId}`;
+    const fields: Record<string, string> = { intent: "verify" };
+    for (const l of lines) { fields[`eligible_${l}`] = "no"; fields[`reason_${l}`] = "No receipt"; }
+    const audited = await db("audit_events").count<{ n: number | string }[]>({ n: "*" });
+    const res = await postForm(manager, page, `${page}/verify`, fields);
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("Reject the claim with your reason instead");
+    // What the manager chose is kept on the page.
+    expect(res.text).to.include("No receipt");
+    expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+    expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-submitted");
+    expect(await db("claim_cost_lines").where({ claim_id: claimId }).whereNotNull("eligible").count<{ n: number | string }[]>({ n: "*" })).to.deep.equal([{ n: engine.name === "postgres" ? "0" : 0 }]);
+    expect(await db("audit_events").count<{ n: number | string }[]>({ n: "*" })).to.deep.equal(audited);
+    // Rejected instead, the company may claim again.
+    const rejected = await postForm(manager, page, `${page}/reject`, { rejectReason: "No receipts for any cost." });
+    expect(rejected.status, rejected.text).to.equal(303);
+    expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
+  });
+
   it("pays the fixed amount of a lump-sum voucher on a verified report", async () => {
     const { claimId, lines } = await approvedWithClaim("IN");
     const page = `/manager/claims/${claimId}`;

@@ -56,13 +56,25 @@ describe("claims: the manager's verification (R2, R11, R14)", () => {
     const stored = [line(3, "2027-02-28", "EUR", 9_000)];
     const err = refusal(() => verifyClaimLines({ ...base, stored, decisions: [{ id: 3, eligible: true, reason: "" }] }));
     expect(err.fields).to.have.property("eligible_3").that.includes("28 February 2027");
-    const v = verifyClaimLines({ ...base, stored });
+    const v = verifyClaimLines({ ...base, stored, lenient: true });
     expect(v.lines[0]!.eligible).to.equal(false);
     expect(v.lines[0]!.beforeApproval).to.equal(true);
     expect(englishText(v.lines[0]!.ineligibleReason!)).to.match(/^Cost dated 28 February 2027/);
     // The rule's reason is a message, so the applicant and the manager read it in their language.
     expect(renderText("da", v.lines[0]!.ineligibleReason!)).to.match(/^Udgift dateret 28\. februar 2027, før godkendelsen/);
     expect(v.payableCents).to.equal(0);
+  });
+
+  it("a claim with nothing payable cannot be verified: the manager is told to reject it instead (R4, R12)", () => {
+    const stored = [line(1, "2027-04-10", "EUR", 20_000), line(2, "2027-02-20", "EUR", 9_000)];
+    const err = refusal(() => verifyClaimLines({ ...base, stored, decisions: [{ id: 1, eligible: false, reason: "Not travel" }, { id: 2, eligible: false, reason: "Before approval" }] }));
+    expect(err.message).to.include("Reject the claim");
+    expect(err.fields).to.deep.equal({});
+    // One eligible cent is something to pay.
+    const v = verifyClaimLines({ ...base, stored: [line(3, "2027-04-10", "EUR", 1)] });
+    expect(v.payableCents).to.equal(1);
+    // The page still shows the manager what the decisions give.
+    expect(verifyClaimLines({ ...base, stored, decisions: [{ id: 1, eligible: false, reason: "Not travel" }], lenient: true }).payableCents).to.equal(0);
   });
 
   it("a decided claim keeps the rates it was verified with: no rate table, nothing converted again", () => {
