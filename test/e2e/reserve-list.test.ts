@@ -83,6 +83,24 @@ for (const engine of testDatabases()) {
       expect(noRoom.text).to.include("does not fit in the budget");
     });
 
+    it("prices reserve-listed applications at the amounts their call opened with, as approval does, not at the scheme's amounts of today (R4, R14)", async () => {
+      const callId = await seedCall(db, clock.now, { totalCents: 800_000 });
+      const x = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", submittedAt: "2027-02-09T10:00:00.000Z" });
+      const y = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN", submittedAt: "2027-02-10T10:00:00.000Z" });
+      const waiting = await insertSubmitted(db, { email: "amager@demo.test", callId, type: "IN", submittedAt: "2027-02-11T10:00:00.000Z" });
+      for (const id of [x, y]) expect((await postForm(manager, `/manager/applications/${id}`, `/manager/applications/${id}/approve`, {})).status).to.equal(303);
+      expect((await postForm(manager, `/manager/applications/${waiting}`, `/manager/applications/${waiting}/reserve`, {})).status).to.equal(303);
+      // After the call opened, the administrator raises Insight for calls to come.
+      await db("voucher_types").where({ code: "IN" }).update({ max_cents: 450_000 });
+      expect((await postForm(manager, `/manager/applications/${x}`, `/manager/applications/${x}/cancel`, { cancelReason: "Company withdrew" })).status).to.equal(303);
+      // EUR 4,000 released: the waiting Insight commits the call's EUR 4,000, so it fits and is offered.
+      const callPage = (await manager.get(`/manager/calls/${callId}`)).text;
+      const row = callPage.slice(callPage.indexOf(`/manager/applications/${waiting}"`)).split("</tr>")[0];
+      expect(row).to.include("4,000.00").and.include("the earliest that fits, next to approve");
+      expect((await postForm(manager, `/manager/applications/${waiting}`, `/manager/applications/${waiting}/approve`, {})).status).to.equal(303);
+      expect(Number(defined(await db("applications").where({ id: waiting }).first("approved_cents")).approved_cents)).to.equal(400_000);
+    });
+
     it("stores the eligibility findings with each decision and shows them on the decision record, unchanged by later changes to the company", async () => {
       const callId = await seedCall(db, clock.now, { totalCents: 10_000_000 });
       const approved = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN" });

@@ -1,8 +1,7 @@
 import { NotFoundError } from "../../errors";
 import type { Db } from "../../db/connection";
-import type { ApplicationsRow, CompaniesRow, VoucherTypesRow } from "../../db/tables";
+import type { ApplicationsRow, CompaniesRow } from "../../db/tables";
 import { toCallRecord, type CallRecord } from "../../db/tables/calls";
-import { dbAmountRule } from "../../db/tables/enums";
 import { dbCents, dbInt } from "../../db/tables/values";
 import { effectiveStatus, type CallStatus } from "../../domain/calls";
 import { APP_STATES, STATE_LABELS, type AppState } from "../../domain/lifecycle";
@@ -12,7 +11,8 @@ import { earliestFitting, fitsBudget, inSubmissionOrder, type ReserveEntry } fro
 import { readCeilings } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
 import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
-import { callVoucherTypesOf } from "../scheme/reference";
+import { callVoucherTypes, callVoucherTypesOf } from "../scheme/reference";
+import { amountToApprove } from "../../domain/scheme";
 import { lastLedgerCheck } from "./ledger-check";
 
 /* The calls' pages: the list, one call with its budget, counts per state and reserve list. */
@@ -88,22 +88,33 @@ export interface ReserveOffer {
 }
 export interface ReserveListed extends ReserveEntry { reference: string | null; companyName: string; typeName: string; partnerId: number }
 
-type ReserveRow = Pick<ApplicationsRow, "id" | "reference" | "partner_id" | "requested_cents" | "submitted_at">
-  & Pick<CompaniesRow, "legal_name"> & Pick<VoucherTypesRow, "code" | "name" | "amount_rule" | "max_cents">;
+type ReserveRow = Pick<ApplicationsRow, "id" | "reference" | "partner_id" | "requested_cents" | "submitted_at" | "voucher_type_id">
+  & Pick<CompaniesRow, "legal_name">;
 
-/** The call's reserve-listed applications in submission order, with what each would commit and where. */
+/**
+ * The call's reserve-listed applications in submission order, with what each would commit and
+ * where: the amount as the call offers the type (the settings it opened with, R14), which is what
+ * an approval commits, not the scheme's settings of today.
+ */
 export async function reserveList(db: Db | Trx, callId: number, ceilings: readonly CeilingState[]): Promise<ReserveListed[]> {
-  const rows = await db("applications as a").join("companies as co", "co.id", "a.company_id").join("voucher_types as vt", "vt.id", "a.voucher_type_id")
-    .where({ "a.call_id": callId, "a.state": "reserve-listed" })
-    .select<ReserveRow[]>("a.id", "a.reference", "a.partner_id", "a.requested_cents", "a.submitted_at", "co.legal_name", "vt.code", "vt.name", "vt.amount_rule", "vt.max_cents");
+  const [rows, offered] = await Promise.all([
+    db("applications as a").join("companies as co", "co.id", "a.company_id")
+      .where({ "a.call_id": callId, "a.state": "reserve-listed" })
+      .select<ReserveRow[]>("a.id", "a.reference", "a.partner_id", "a.requested_cents", "a.submitted_at", "a.voucher_type_id", "co.legal_name"),
+    callVoucherTypes(db, callId),
+  ]);
+  const typeOf = new Map(offered.map((t) => [t.id, t]));
   const defined = ceilings.map((c) => c.key);
-  return inSubmissionOrder(rows.map((r) => ({
-    id: r.id, reference: r.reference, companyName: r.legal_name, typeName: r.name, partnerId: r.partner_id,
-    submittedAt: r.submitted_at,
-    // What approval would commit: the fixed amount, or the amount requested for a capped type.
-    amountCents: dbAmountRule(r.amount_rule) === "fixed" ? dbCents(r.max_cents) : dbCents(r.requested_cents ?? 0),
-    ceilingKeys: ceilingKeysFor({ voucherTypeCode: r.code, partnerId: r.partner_id }, defined),
-  })));
+  return inSubmissionOrder(rows.map((r) => {
+    const type = typeOf.get(dbInt(r.voucher_type_id));
+    if (!type) throw new Error(`reserve-listed application ${r.id} is of a type its call does not offer`);
+    return {
+      id: r.id, reference: r.reference, companyName: r.legal_name, typeName: type.name, partnerId: r.partner_id,
+      submittedAt: r.submitted_at,
+      amountCents: amountToApprove(type, r.requested_cents === null ? null : dbCents(r.requested_cents)),
+      ceilingKeys: ceilingKeysFor({ voucherTypeCode: type.code, partnerId: r.partner_id }, defined),
+    };
+  }));
 }
 
 export interface CallBudget {
