@@ -226,6 +226,11 @@ export interface EligibilityInput {
   /** Programme time zone, e.g. Europe/Copenhagen */
   timeZone: string;
   stage: "submit" | "approve";
+  /**
+   * When the application answers a request for more information: the moment it was first
+   * submitted, which R3 judged then. Not a new submission, so the call may have closed since.
+   */
+  firstSubmittedAt?: string | null;
   /** The scheme's type as configured; when omitted it is looked up among DEFAULT_VOUCHER_TYPES. */
   voucherType?: VoucherType;
   /** Optional display names for region codes, used in messages. */
@@ -272,6 +277,9 @@ function checkCall(input: EligibilityInput, typeName: string): Finding {
   if (input.stage === "approve") return pass("R3", msg("errors:eligibility.r3.typeOffered", { type: typeName }));
 
   const at = (iso: string) => msg("errors:eligibility.r3.at", { at: dayTime(iso, timeZone), timeZone });
+  // Managers mostly ask for more information after the call has closed; the answer keeps the
+  // submission's place (and its moment), as the reserve list's order of submission does (R4).
+  if (input.firstSubmittedAt) return pass("R3", msg("errors:eligibility.r3.answered", { submittedAt: at(input.firstSubmittedAt) }));
   if (call.status === "draft") return refuse("R3", msg("errors:eligibility.r3.notOpened"));
   const now = instantMillis(input.now);
   // The closing moment itself is already closed: open means opensAt <= now < closesAt.

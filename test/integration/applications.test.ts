@@ -90,6 +90,29 @@ for (const engine of testDatabases()) {
       expect(defined(await db("applications").where({ id }).first()).state).to.equal("withdrawn");
     });
 
+    it("an answer to a request for more information is sent after the call has closed and keeps the first submission's moment (R3, R4)", async () => {
+      const id = await createDraft(ctx, callId, "IN", { ...input, title: "Answered after the closing" });
+      await submitApplication(ctx, id, DECL);
+      const first = defined(await db("applications").where({ id }).first("submitted_at")).submitted_at;
+      try {
+        // The call closed on 1 April 2027 at 10:00 UTC; the manager asks the next day.
+        clock.set("2027-04-02T09:00:00Z");
+        await requestInfo(managerCtx, id, "Please attach the expert's quote.");
+        clock.set("2027-04-03T09:00:00Z");
+        await updateDraft(ctx, id, { ...input, title: "Answered after the closing (with quote)" });
+        await submitApplication(ctx, id, DECL);
+        const row = defined(await db("applications").where({ id }).first(), "row");
+        expect(row.state).to.equal("submitted");
+        expect(row.submitted_at).to.equal(first);
+        const r3 = (JSON.parse(defined(row.eligibility_json)) as { rule: string; status: string; message: string }[]).find((f) => f.rule === "R3");
+        expect(r3).to.include({ status: "pass" });
+        expect(r3?.message).to.include("first submitted on").and.include("request for more information");
+      } finally {
+        clock.set("2027-03-01T10:00:00Z");
+        await withdrawApplication(ctx, id);
+      }
+    });
+
     it("two submissions at the same moment: one succeeds, the other is refused and changes nothing", async () => {
       const id = await createDraft(ctx, callId, "MG", { ...input, costTravelCents: 20_000, activityStart: "2027-05-01" });
       const results = await Promise.allSettled([submitApplication(ctx, id, DECL), submitApplication(ctx, id, DECL)]);

@@ -102,6 +102,7 @@ export async function findingsFor(
     now: nowIso(ctx),
     timeZone: ctx.config.timeZone,
     stage: opts.stage,
+    firstSubmittedAt: app.state === "more-info-requested" ? app.submittedAt : null,
     voucherType: type,
     regionNames: Object.fromEntries(regions.map((r) => [r.code, r.name])),
   });

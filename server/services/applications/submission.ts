@@ -61,7 +61,10 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
     // reference (IN2LS-year-region-type-sequence, R13).
     const reference = app.reference ?? `APP-${String(app.id).padStart(5, "0")}`;
     await transition(trx, ctx, app, action, {
-      submission_json: JSON.stringify(frozen), eligibility_json: JSON.stringify(findings), submitted_at: now,
+      submission_json: JSON.stringify(frozen), eligibility_json: JSON.stringify(findings),
+      // An answer to a request for more information keeps the first submission's moment: its
+      // place in the queue and on the reserve list, "in order of submission" (R4).
+      ...(action === "submit" ? { submitted_at: now } : {}),
       requested_cents: requested, reference,
     });
     await queueEmail(trx, ctx, ctx.actor.email, "submission-received", {

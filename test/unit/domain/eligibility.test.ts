@@ -223,6 +223,16 @@ describe("eligibility: evaluateEligibility", () => {
       expect(statusOf(withCall({ voucherTypeCodes: ["MG", "CO"] }), "R3")).to.deep.equal(["fail!"]);
     });
 
+    it("an answer to a request for more information may come after the closing: the first submission was made while open", () => {
+      const closedNow = { now: "2025-04-10T10:00:00Z" };
+      expect(statusOf(withCall({ status: "closed" }, closedNow), "R3")).to.deep.equal(["fail!"]);
+      const answered = one(withCall({ status: "closed" }, { ...closedNow, firstSubmittedAt: "2025-03-20T09:00:00Z" }), "R3");
+      expect(answered.status).to.equal("pass");
+      expect(answered.message).to.contain("first submitted on 20 March 2025 at 10:00 (Europe/Copenhagen time)");
+      // Still only for a type the call offers.
+      expect(statusOf(withCall({ voucherTypeCodes: ["MG"] }, { ...closedNow, firstSubmittedAt: "2025-03-20T09:00:00Z" }), "R3")).to.deep.equal(["fail!"]);
+    });
+
     it("at approval the call may be closed", () => {
       expect(statusOf(withCall({ status: "closed" }, { now: "2025-04-10T10:00:00Z", stage: "approve" }), "R3")).to.deep.equal(["pass"]);
       expect(statusOf(withCall({ voucherTypeCodes: ["MG"] }, { stage: "approve" }), "R3")).to.deep.equal(["fail!"]);
