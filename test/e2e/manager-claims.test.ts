@@ -2,10 +2,10 @@ import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
 import { approve } from "../../server/services/review/decisions";
-import { type Agent, postForm, signIn } from "../support/app";
+import { type Agent, csrfFrom, postForm, signIn } from "../support/app";
 import { TestClock, testContext, testDatabases } from "../support/db";
 import { actorByEmail } from "../support/fixtures";
-import { insertClaim, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
+import { acceptVoucher, insertClaim, insertSubmitted, seedCall, startManagerWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
 for (const engine of testDatabases()) {
@@ -133,6 +133,39 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     const rejected = await postForm(manager, page, `${page}/reject`, { rejectReason: "No receipts for any cost." });
     expect(rejected.status, rejected.text).to.equal(303);
     expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
+  });
+
+  it("a lump-sum claim needs the report, not cost lines (R14); an actual-costs claim needs at least one line", async () => {
+    const callId = await seedCall(db, clock.now);
+    const insight = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });
+    const meet = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "MG", requestedCents: 50_000 });
+    const approver = testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now);
+    for (const id of [insight, meet]) {
+      await (await approve(approver, id, {})).letterWritten;
+      await acceptVoucher(db, id, "2027-03-02T10:00:00.000Z");
+    }
+    clock.set("2027-05-01T10:00:00Z");
+    const claimWithoutLines = async (email: string, id: number) => {
+      const sme = await signIn(app, email);
+      const form = (await sme.get(`/applications/${id}/claim`).expect(200)).text;
+      return { form, res: await sme.post(`/applications/${id}/claim`).field("_csrf", csrfFrom(form)).field("report", "We met three institutes.") };
+    };
+    const mg = await claimWithoutLines("oresund@demo.test", meet);
+    expect(mg.form).to.not.include("pays the fixed award");
+    expect(mg.res.status).to.equal(422);
+    expect(mg.res.text).to.include("Enter at least one cost line.");
+    expect(await db("claims").where({ application_id: meet }).first()).to.equal(undefined);
+
+    const lump = await claimWithoutLines("sme@demo.test", insight);
+    expect(lump.form).to.include("The Insight voucher pays the fixed award of EUR 4,000.00 on a verified report (R14)");
+    expect(lump.res.status, lump.res.text.slice(0, 500)).to.equal(303);
+    const claim = defined(await db("claims").where({ application_id: insight }).first(), "claim");
+    expect(await db("claim_cost_lines").where({ claim_id: claim.id }).first()).to.equal(undefined);
+    const page = `/manager/claims/${claim.id}`;
+    await manager.get(page).expect(200);
+    await (await signIn(app, "sme@demo.test")).get(`/applications/${insight}`).expect(200);
+    expect((await postForm(manager, page, `${page}/verify`, { intent: "verify" })).status).to.equal(303);
+    expect(Number(defined(await db("claims").where({ id: claim.id }).first()).payable_cents)).to.equal(400_000);
   });
 
   it("pays the fixed amount of a lump-sum voucher on a verified report", async () => {

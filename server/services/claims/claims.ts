@@ -8,6 +8,7 @@ import { actingUser, loadApplication, lockApplication, transition } from "../app
 import { audit } from "../platform/audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
+import { callVoucherType } from "../scheme/reference";
 
 /*
  * The applicant's claim: report, cost lines and evidence. Costs in another currency are stored in
@@ -70,7 +71,9 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
       lines.push({ incurredOn: l.incurredOn, description: l.description.trim(), currency, minor: m.cents });
     });
     if (late.length > 0) throw new RuleViolationError("R11", msg("errors:claims.notSubmittable", { reasons: sentences(late) }), fields);
-    if (lines.length === 0 && !Object.keys(fields).some((k) => k.startsWith("amount_") || k.startsWith("date_"))) {
+    // A lump sum is paid on the verified report (R14): its costs may be listed, but need not be.
+    const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
+    if (type.paymentBasis === "actual-costs-capped" && lines.length === 0 && !Object.keys(fields).some((k) => k.startsWith("amount_") || k.startsWith("date_"))) {
       fields.date_0 = msg("errors:claims.noLines");
     }
     if (Object.keys(fields).length) throw new ValidationError(msg("errors:claims.needsAttention"), fields);

@@ -11,7 +11,7 @@ import type { Cents } from "../../domain/money";
 import { type Application, listedApplicationQuery, type ListedApplication, loadApplication, toListedApplication } from "../applications/records";
 import type { ServiceContext } from "../platform/context";
 import { keysetPage, timeCursor, timeKeyOf, type KeysetPage, type PageKeys } from "../platform/keyset";
-import type { VoucherTypeRow } from "../scheme/reference";
+import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 import { claimDayOf, lineDecisionsOf, loadClaim, requireVerifier, type LineAnswers } from "./claim-facts";
 
 /* The claim pages: the applicant's claim form, the manager's list of claims to verify and one claim under review, evidence files. */
@@ -21,7 +21,8 @@ export async function claimForm(ctx: ServiceContext, applicationId: number) {
   const app = await loadApplication(ctx, applicationId);
   if (ctx.actor?.role !== "applicant") throw new NotFoundError();
   const today = localDate(ctx.now(), ctx.config.timeZone);
-  return { app, today, window: claimWindow(app, today), state: voucherStateOn(app, today) };
+  const type = await callVoucherType(ctx.db, app.callId, app.voucherTypeId);
+  return { app, today, window: claimWindow(app, today), state: voucherStateOn(app, today), type };
 }
 
 /** The file, only for someone who may see its application (404 otherwise). */

@@ -278,8 +278,11 @@ applicantRoutes.get("/attachments/:id", requireAuth, async (req, res) => {
 const lineIndexes = Array.from({ length: MAX_COST_LINES }, (_, i) => i);
 
 async function claimLocals(req: Request, res: Response, id: number) {
-  const { app, today, window, state } = await claimForm(req.ctx, id);
-  return { pageTitle: pageTranslator(res)("applicant:claim.pageTitle", { title: app.title }), app, today, window, state, lineIndexes };
+  const { app, today, window, state, type } = await claimForm(req.ctx, id);
+  return {
+    pageTitle: pageTranslator(res)("applicant:claim.pageTitle", { title: app.title }), app, today, window, state, lineIndexes,
+    lumpSum: type.paymentBasis === "lump-sum" ? { type: type.name, awardCents: app.approvedCents } : null,
+  };
 }
 
 applicantRoutes.get("/applications/:id/claim", applicant, async (req, res) => {
