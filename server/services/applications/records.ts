@@ -82,6 +82,17 @@ export async function lockApplication(trx: Trx, id: number): Promise<void> {
 }
 
 /**
+ * Serialises the decisions that judge a company's other applications (R9's earlier awards, R10's
+ * open voucher): on PostgreSQL two approvals or submissions for one company at once would each
+ * read the other as not yet approved. Taken after the application's own lock, always in that
+ * order. "No key update" leaves inserts that refer to the company (their foreign-key checks) free.
+ * SQLite runs one writing transaction at a time.
+ */
+export async function lockCompany(trx: Trx, companyId: number): Promise<void> {
+  if (isPostgres(trx)) await trx.raw("select id from companies where id = ? for no key update", [companyId]);
+}
+
+/**
  * Moves an application to the state `action` leads to, with `patch` applied to its row in the
  * same update. Fails with a 409 if the state machine forbids it or if someone else changed the
  * application since `app` was read (its version); writes the audit event with before/after.

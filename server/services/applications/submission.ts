@@ -5,7 +5,7 @@ import { blockingFindings } from "../../domain/eligibility";
 import { STATE_LABELS } from "../../domain/lifecycle";
 import { requestedAmountFor } from "../../domain/scheme";
 import { localDate } from "../../domain/time";
-import { actingUser, loadApplication, lockApplication, transition } from "./records";
+import { actingUser, loadApplication, lockApplication, lockCompany, transition } from "./records";
 import { completeness, costsTotal, draftInputOf, eligibilityFor, EMAIL_UNCONFIRMED_MESSAGE, hasConfirmedEmail } from "./checks";
 import { inTransaction, nowIso, type ServiceContext } from "../platform/context";
 import { queueEmail } from "../platform/mail";
@@ -46,6 +46,7 @@ export async function submitApplication(ctx: ServiceContext, id: number, decl: D
     Object.assign(fields, completeness(app, type));
     if (Object.keys(fields).length) throw new ValidationError(msg("errors:applications.notYetSubmittable"), fields);
 
+    await lockCompany(trx, app.companyId);
     const findings = await eligibilityFor(ctx, trx, app);
     const blocking = blockingFindings(findings);
     if (blocking[0]) {

@@ -6,7 +6,7 @@ import { type Cents } from "../../domain/money";
 import { amountToApprove, awardAmountProblem } from "../../domain/scheme";
 import { type Message, msg, sentences } from "../../domain/message";
 import { audit } from "../platform/audit";
-import { type Application, loadApplication, lockApplication, transition } from "../applications/records";
+import { type Application, loadApplication, lockApplication, lockCompany, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
 import { commit, commitmentOf, readCeilings, release } from "../finance/budget";
 import type { ServiceContext, Trx } from "../platform/context";
@@ -68,6 +68,7 @@ export interface ApprovalResult {
 export async function approve(ctx: ServiceContext, id: number, input: { amountCents?: Cents | null; skipReason?: string | null }): Promise<ApprovalResult> {
   const { result, letter } = await inTransaction(ctx, async (trx) => {
     const { app, deciderId } = await decidable(trx, ctx, id);
+    await lockCompany(trx, app.companyId);
     const type = await callVoucherType(trx, app.callId, app.voucherTypeId);
     const amount = amountToApprove(type, app.requestedCents, input.amountCents ?? null);
     const problem = awardAmountProblem(type, app.requestedCents ?? 0, amount);
