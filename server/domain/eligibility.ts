@@ -199,6 +199,8 @@ export interface EligibilityInput {
     counterpartRegionCode: string | null;
     /** YYYY-MM-DD */
     activityStart: string;
+    /** YYYY-MM-DD; empty or absent for a one-day activity (it ends on its start day). */
+    activityEnd?: string | null;
     amountCents: Cents;
   };
   call: {
@@ -260,6 +262,7 @@ export function evaluateEligibility(input: EligibilityInput): Finding[] {
     checkDeMinimis(input, today),
     ...checkOneVoucher(input, typeName),
     checkActivityDate(input, today, type, typeName),
+    checkCompletion(input, today, type, typeName),
   ];
 }
 
@@ -382,6 +385,22 @@ function checkActivityDate(input: EligibilityInput, today: string, type: Voucher
   if (preApproval && start <= today) return refuse("R11", msg("errors:eligibility.r11.notBeforeActivity", dates));
   if (start < today) return refuse("R11", msg("errors:eligibility.r11.startedBeforeApproval", dates));
   return pass("R11", msg("errors:eligibility.r11.notBeforeApproval", dates));
+}
+
+/**
+ * R12: the award's completion deadline is the approval day plus the call's completion days, so an
+ * activity planned to end after it could never be claimed in time and would only expire. Refused
+ * at approval; at submission, before the approval day is known, flagged for the manager when even
+ * an approval today would set a deadline before the activity's end.
+ */
+function checkCompletion(input: EligibilityInput, today: string, type: VoucherType | undefined, typeName: string): Finding {
+  const end = input.application.activityEnd || input.application.activityStart;
+  if (!type || !isValidDate(end)) return review("R12", msg("errors:eligibility.r12.unknown"));
+  const { completionDeadline } = voucherDeadlines(type, today);
+  const dates = { end: day(end), deadline: day(completionDeadline), days: type.completionDays, type: typeName };
+  if (end <= completionDeadline) return pass("R12", msg("errors:eligibility.r12.endsInTime", dates));
+  if (input.stage === "approve") return refuse("R12", msg("errors:eligibility.r12.endsAfterDeadline", dates));
+  return finding("R12", "fail", false, msg("errors:eligibility.r12.endsLate", dates));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -111,6 +111,21 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(page.text).to.include("4,000.00").and.include("6,000.00").and.include("agrees with the ledger to the cent");
   });
 
+  it("refuses to approve an activity that ends after the completion deadline the approval would set (R12), and says which dates", async () => {
+    const callId = await seedCall(db, clock.now);
+    // Insight: completed within 180 days of the approval on 1 March 2027, so by 28 August 2027.
+    const late = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN", activityStart: "2027-08-29" });
+    const page = (await manager.get(`/manager/applications/${late}`)).text;
+    expect(page).to.include("after the completion deadline");
+    const refused = await postForm(manager, `/manager/applications/${late}`, `/manager/applications/${late}/approve`, {});
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include("29 August 2027").and.include("28 August 2027").and.include("R12");
+    expect(await state(late)).to.equal("submitted");
+    expect(await db("ledger_entries").where({ application_id: late }).first()).to.equal(undefined);
+    const inTime = await insertSubmitted(db, { email: "oresund@demo.test", callId, type: "IN", activityStart: "2027-08-28" });
+    expect((await postForm(manager, `/manager/applications/${inTime}`, `/manager/applications/${inTime}/approve`, {})).status).to.equal(303);
+  });
+
   it("approves a Meet & Greet at a lower amount and refuses one above the requested amount", async () => {
     const callId = await seedCall(db, clock.now);
     const id = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "MG", requestedCents: 42_000 });

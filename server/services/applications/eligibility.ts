@@ -83,7 +83,7 @@ export async function findingsFor(
     sectorCodes: sectors.map((s) => s.code),
     application: {
       voucherTypeCode: type.code, counterpartRegionCode: regionCode(app.counterpartRegionId),
-      activityStart: app.activityStart ?? "", amountCents: opts.amountCents,
+      activityStart: app.activityStart ?? "", activityEnd: app.activityEnd, amountCents: opts.amountCents,
     },
     call: {
       status: effectiveStatus(call.storedStatus, call.closesAt, ctx.now()), opensAt: call.opensAt, closesAt: call.closesAt,

@@ -195,7 +195,7 @@ const statusOf = (input: EligibilityInput, rule: RuleId) => findings(input, rule
 describe("eligibility: evaluateEligibility", () => {
   it("an eligible application passes every rule", () => {
     const fs = evaluateEligibility(base());
-    expect(fs.map((f) => f.rule)).to.deep.equal(["R3", "R6", "R7", "R7", "R8", "R9", "R10", "R10", "R11"]);
+    expect(fs.map((f) => f.rule)).to.deep.equal(["R3", "R6", "R7", "R7", "R8", "R9", "R10", "R10", "R11", "R12"]);
     for (const f of fs) expect(f.status, f.message).to.equal("pass");
     expect(blockingFindings(fs)).to.deep.equal([]);
   });
@@ -347,6 +347,31 @@ describe("eligibility: evaluateEligibility", () => {
     it("an open claim refuses only when the scheme blocks it", () => {
       expect(statusOf(base({ hasOpenClaim: true }), "R10")).to.deep.equal(["pass", "fail!"]);
       expect(statusOf(base({ hasOpenClaim: true, blockWhileClaimOpen: false }), "R10")).to.deep.equal(["pass", "pass"]);
+    });
+  });
+
+  describe("R12: the activity ends by the completion deadline the approval sets", () => {
+    // Insight: completed within 180 days of the approval; today is 10 March 2025, so an approval
+    // today sets 6 September 2025.
+    it("an activity ending on the deadline passes; a day later is refused at approval and flagged at submission", () => {
+      expect(statusOf(withApp({ activityEnd: "2025-09-06" }), "R12")).to.deep.equal(["pass"]);
+      expect(statusOf(withApp({ activityEnd: "2025-09-06" }, { stage: "approve" }), "R12")).to.deep.equal(["pass"]);
+      expect(statusOf(withApp({ activityEnd: "2025-09-07" }), "R12")).to.deep.equal(["fail"]);
+      const refused = one(withApp({ activityEnd: "2025-09-07" }, { stage: "approve" }), "R12");
+      expect([refused.status, refused.certain]).to.deep.equal(["fail", true]);
+      expect(refused.message).to.contain("7 September 2025").and.contain("6 September 2025: 180 days after the approval");
+    });
+
+    it("a one-day activity ends on its start day; dates that are not dates are for review", () => {
+      expect(statusOf(withApp({ activityStart: "2025-09-07", activityEnd: null }, { stage: "approve" }), "R12")).to.deep.equal(["fail!"]);
+      expect(statusOf(withApp({ activityStart: "2025-09-06", activityEnd: "" }, { stage: "approve" }), "R12")).to.deep.equal(["pass"]);
+      expect(statusOf(withApp({ activityStart: "not a date", activityEnd: null }), "R12")).to.deep.equal(["review"]);
+    });
+
+    it("counts from the call's completion days", () => {
+      const shorter = { ...findVoucherType("IN")!, completionDays: 30 };
+      expect(statusOf(withApp({ activityEnd: "2025-04-10" }, { stage: "approve", voucherType: shorter }), "R12")).to.deep.equal(["fail!"]);
+      expect(statusOf(withApp({ activityEnd: "2025-04-09" }, { stage: "approve", voucherType: shorter }), "R12")).to.deep.equal(["pass"]);
     });
   });
 
