@@ -32,7 +32,8 @@ function pdfMeta(data: AwardLetterData, language: LetterLanguage): LetterPdfMeta
  * so the server's own thread mostly never needs it.
  */
 async function writeLetterPdf(...args: Parameters<typeof import("./letter-pdf").writeLetterPdf>): Promise<Buffer> {
-  return (await import("./letter-pdf")).writeLetterPdf(...args);
+  // With its extension: the compiled server keeps import() native, and Node finds no "./letter-pdf".
+  return (await import("./letter-pdf.js")).writeLetterPdf(...args);
 }
 
 /** `rendered` is the data's markup when the caller has already made (and so checked) it. */

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -46,6 +46,17 @@ describe("production build (compiled ahead, no compiler at start-up)", function 
     expect(existsSync(path.join(ROOT, "dist/server/main.js"))).to.equal(true);
     const sources = readdirSync(path.join(ROOT, "db/migrations")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ".js"));
     expect(readdirSync(path.join(ROOT, "dist/db/migrations")).filter((f) => f.endsWith(".js"))).to.have.members(sources);
+  });
+
+  it("every relative import() the compiled server loads on demand names a file that exists", () => {
+    // The build keeps import() native, and Node's loader then needs the file's extension: a lazy
+    // "./letter-pdf" worked under tsx and failed in production.
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".js") ? [path.join(dir, e.name)] : []);
+    const lazy = files(path.join(ROOT, "dist/server")).flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)].map((m) => ({ file, target: m[1]! })));
+    expect(lazy.map((l) => l.target), "the award letter's PDF writer is loaded on demand").to.include("./letter-pdf.js");
+    for (const { file, target } of lazy) expect(existsSync(path.resolve(path.dirname(file), target)), `${path.relative(ROOT, file)}: import("${target}")`).to.equal(true);
   });
 
   it("the compiled server, run by plain node, migrates an empty data directory and serves /healthz, pages and assets", async () => {
