@@ -45,6 +45,14 @@ export function isPastDeadline(today: string, deadline: string): boolean {
 }
 
 /**
+ * Whether a company whose claim is rejected today can still claim again: only until the claim
+ * deadline. A claim rejected after it ends the voucher (it expires, releasing its commitment).
+ */
+export function canClaimAgain(claimDeadline: string | null, today: string): boolean {
+  return claimDeadline === null || !isPastDeadline(today, claimDeadline);
+}
+
+/**
  * The states in which an awarded voucher waits for a (new) claim. A submitted or verified claim
  * stops the clock: the voucher then ends by payment or by the manager's decision, never by expiry.
  */

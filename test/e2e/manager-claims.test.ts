@@ -135,6 +135,29 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
   });
 
+  it("rejecting a claim after the claim deadline ends the voucher: the manager is warned first, the e-mail does not invite a new claim (R12)", async () => {
+    const { id, claimId } = await approvedWithClaim("IN");
+    const page = `/manager/claims/${claimId}`;
+    expect((await manager.get(page)).text).to.not.include('id="reject-ends-voucher"');
+    const deadline = defined(await db("applications").where({ id }).first("claim_deadline")).claim_deadline!;
+    // The day after the claim deadline, the claim made in time is still undecided.
+    clock.set(`${new Date(Date.parse(`${deadline}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10)}T10:00:00Z`);
+    const warned = (await manager.get(page)).text;
+    expect(warned).to.include('id="reject-ends-voucher"').and.include("the company cannot claim again");
+    expect((await postForm(manager, page, `${page}/reject`, { rejectReason: "The report does not describe the activity." })).status).to.equal(303);
+    const mail = defined(await db("emails").where({ template: "claim-rejected" }).orderBy("id", "desc").first(), "mail");
+    // In the Danish company's language.
+    expect(mail.body_text).to.include("er overskredet, så anmodningen kan ikke indsendes igen").and.not.include("Du kan rette anmodningen");
+  });
+
+  it("a claim rejected before the claim deadline invites a corrected claim", async () => {
+    const { claimId } = await approvedWithClaim("IN");
+    const page = `/manager/claims/${claimId}`;
+    expect((await postForm(manager, page, `${page}/reject`, { rejectReason: "Add the report's attachments." })).status).to.equal(303);
+    const mail = defined(await db("emails").where({ template: "claim-rejected" }).orderBy("id", "desc").first(), "mail");
+    expect(mail.body_text).to.include("Du kan rette anmodningen og indsende den igen").and.not.include("kan ikke indsendes igen");
+  });
+
   it("a lump-sum claim needs the report, not cost lines (R14); an actual-costs claim needs at least one line", async () => {
     const callId = await seedCall(db, clock.now);
     const insight = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });

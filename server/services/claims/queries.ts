@@ -5,7 +5,7 @@ import { dbCentsOrNull, dbInt } from "../../db/tables";
 import type { ListedApplicationRow } from "../../db/tables/applications";
 import { toAttachmentFile, toAttachmentInfo, type AttachmentFile } from "../../db/tables/attachments";
 import type { ClaimRecord } from "../../db/tables/claims";
-import { claimWindow, type LineDecision, type Verification, verifyClaimLines, voucherStateOn } from "../../domain/claims";
+import { canClaimAgain, claimWindow, type LineDecision, type Verification, verifyClaimLines, voucherStateOn } from "../../domain/claims";
 import { localDate } from "../../domain/time";
 import type { Cents } from "../../domain/money";
 import { type Application, listedApplicationQuery, type ListedApplication, loadApplication, toListedApplication } from "../applications/records";
@@ -67,6 +67,8 @@ export interface ClaimReview {
   claim: ClaimRecord;
   evidence: { id: number; name: string; sizeBytes: number }[];
   assessment: Verification;
+  /** Rejected today, the company could still claim again (see canClaimAgain). */
+  claimAgainAfterRejection: boolean;
 }
 
 /** The claim as the manager sees it, with the verification the decisions entered so far would give (lenient: no refusal yet). */
@@ -78,6 +80,7 @@ export async function reviewClaim(ctx: ServiceContext, claimId: number, decision
     .map((a) => ({ id: a.id, name: a.name, sizeBytes: a.sizeBytes }));
   return {
     app, type, evidence, claim: c,
+    claimAgainAfterRejection: canClaimAgain(app.claimDeadline, localDate(ctx.now(), ctx.config.timeZone)),
     assessment: verifyClaimLines({
       type, awardCents: app.approvedCents, approvedOn: app.approvedOn, claimDay: claimDayOf(ctx, c), stored: lines, decisions: lineDecisionsOf(lines, decisions), rates, lenient: true,
     }),

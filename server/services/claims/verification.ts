@@ -1,7 +1,8 @@
 import { type Message, msg, type Text } from "../../domain/message";
 
 import { ConflictError, englishText, NotFoundError, ValidationError } from "../../errors";
-import { type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
+import { canClaimAgain, type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
+import { localDate } from "../../domain/time";
 import { explanationToStore } from "../../db/tables/claims";
 import { lockApplication, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
@@ -67,7 +68,9 @@ export async function rejectClaim(ctx: ServiceContext, claimId: number, reason: 
       status: "rejected", verified_by: verifierId, verified_at: nowIso(ctx), decision_reason: text,
     });
     await transition(trx, ctx, app, "reject-claim", {}, { claimId, reason: text });
-    await notifyCompany(trx, ctx, app, "claim-rejected", { reason: text });
+    // After the claim deadline the company cannot claim again: the e-mail says so rather than inviting a new claim.
+    const claimAgain = canClaimAgain(app.claimDeadline, localDate(ctx.now(), ctx.config.timeZone));
+    await notifyCompany(trx, ctx, app, "claim-rejected", { reason: text, claimClosed: !claimAgain });
   });
 }/** A line's reason as the column stores it: typed text as it is, the rule's message with its English beside it. */
 function reasonToStore(reason: Text): string {
