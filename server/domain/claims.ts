@@ -307,6 +307,11 @@ export interface Verification {
   /** The dates the lines are judged against (R11). */
   approvedOn: string;
   claimDay: string;
+  /**
+   * The rate each foreign line was converted at ("id:rate", in line order), carried by the
+   * manager's form: a verification whose rates changed since the page was shown is not made.
+   */
+  ratesUsed: string;
 }
 
 /**
@@ -376,7 +381,8 @@ export function verifyClaimLines(input: {
   // the voucher could never be paid, expire or be cancelled, and its award would stay committed.
   // Rejected instead, it is claimed again or expires at the claim deadline, releasing the budget.
   if (!input.lenient && result.payableCents <= 0) throw new ValidationError(msg("errors:claims.nothingPayable"), {});
-  return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, explanationMessage: result.explanationMessage, approvedOn, claimDay };
+  const ratesUsed = lines.filter((l) => l.currency !== "EUR").map((l) => `${l.id}:${l.rate ?? "none"}`).join(",");
+  return { lines, eligibleCostsCents: result.eligibleCostsCents, payableCents: result.payableCents, explanation: result.explanation, explanationMessage: result.explanationMessage, approvedOn, claimDay, ratesUsed };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -135,6 +135,24 @@ describe(`manager journey: claim verification (e2e, ${engine.name})`, function (
     expect(defined(await db("applications").where({ id }).first()).state).to.equal("claim-rejected");
   });
 
+  it("a rate finance corrects while the manager's page is open is not used unseen: the verification is refused with the new amount, then made on the new figures (R2)", async () => {
+    const { claimId, lines: [eur, dkk, early] } = await approvedWithClaim("MG");
+    await financeRate("DKK", "2027-05", "7.4604");
+    const page = `/manager/claims/${claimId}`;
+    const shown = /name="ratesShown" value="([^"]*)"/.exec((await manager.get(page)).text)![1]!;
+    expect(shown).to.equal(`${dkk}:7.4604`);
+    await financeRate("DKK", "2027-05", "8,0000");
+    const fields = { [`eligible_${eur}`]: "yes", [`eligible_${dkk}`]: "yes", [`eligible_${early}`]: "no", [`reason_${early}`]: "Too early", intent: "verify" };
+    const refused = await postForm(manager, page, `${page}/verify`, { ...fields, ratesShown: shown });
+    expect(refused.status).to.equal(409);
+    // 2000.00 DKK / 8.0000 = EUR 250.00; with EUR 200.00: 450.00.
+    expect(refused.text).to.include("the payable amount is now EUR 450.00").and.include(`name="ratesShown" value="${dkk}:8.0000"`);
+    expect(defined(await db("claims").where({ id: claimId }).first()).status).to.equal("submitted");
+    const again = await postForm(manager, page, `${page}/verify`, { ...fields, ratesShown: `${dkk}:8.0000` });
+    expect(again.status, again.text.slice(0, 300)).to.equal(303);
+    expect(Number(defined(await db("claims").where({ id: claimId }).first()).payable_cents)).to.equal(45_000);
+  });
+
   it("rejecting a claim after the claim deadline ends the voucher: the manager is warned first, the e-mail does not invite a new claim (R12)", async () => {
     const { id, claimId } = await approvedWithClaim("IN");
     const page = `/manager/claims/${claimId}`;

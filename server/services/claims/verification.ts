@@ -1,4 +1,4 @@
-import { type Message, msg, type Text } from "../../domain/message";
+import { type Message, money, msg, type Text } from "../../domain/message";
 
 import { ConflictError, englishText, NotFoundError, ValidationError } from "../../errors";
 import { canClaimAgain, type LineDecision, type Verification, verifyClaimLines } from "../../domain/claims";
@@ -38,12 +38,19 @@ async function decidableClaim(trx: Trx, ctx: ServiceContext, claimId: number): P
   return { ...loaded, verifierId: verifier.id };
 }
 
-export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: readonly LineDecision[] | LineAnswers): Promise<Verification> {
+/**
+ * `ratesShown`: the rates the manager's page showed (Verification.ratesUsed). Finance may correct a
+ * month's rate while the page is open; the manager then sees the new amounts before verifying.
+ */
+export async function verifyClaim(ctx: ServiceContext, claimId: number, decisions: readonly LineDecision[] | LineAnswers, ratesShown?: string): Promise<Verification> {
   return inTransaction(ctx, async (trx) => {
     const { c, app, type, lines, rates, verifierId } = await decidableClaim(trx, ctx, claimId);
     const result = verifyClaimLines({
       type, awardCents: app.approvedCents, approvedOn: app.approvedOn, claimDay: claimDayOf(ctx, c), stored: lines, decisions: lineDecisionsOf(lines, decisions), rates,
     });
+    if (ratesShown !== undefined && ratesShown !== result.ratesUsed) {
+      throw new ConflictError(msg("errors:claims.ratesChanged", { payable: money(result.payableCents) }), "rates_changed");
+    }
     for (const l of result.lines) {
       await trx("claim_cost_lines").where({ id: l.id, claim_id: claimId }).update({
         eligible: l.eligible, ineligible_reason: l.eligible || l.ineligibleReason === null ? null : reasonToStore(l.ineligibleReason), rate: l.rate, rate_month: l.rateMonth, eur_cents: l.eurCents,

@@ -417,13 +417,14 @@ const verifyPage = {
 managerRoutes.post("/manager/claims/:id/verify", staff, formRoute(verifyPage, async (req, res) => {
   const id = idParam(req);
   const decisions = lineAnswers(req.body);
-  const { intent } = parseBody(z.object({ intent: field.optionalName(msg("errors:fields.action"), 20) }), req.body);
+  const { intent, ratesShown } = parseBody(z.object({ intent: field.optionalName(msg("errors:fields.action"), 20), ratesShown: field.optionalText(msg("errors:fields.action"), 2000) }), req.body);
   // Only an explicit "verify" decides; anything else (a missing or unknown intent) recalculates.
   if (intent !== "verify") {
     res.render("pages/manager/claim", { ...(await claimLocals(req, id, decisions)), previewed: true });
     return;
   }
-  const result = await verifyClaim(req.ctx, id, decisions);
+  // Forms from before the rates were carried have none: nothing to compare.
+  const result = await verifyClaim(req.ctx, id, decisions, "ratesShown" in (req.body as object) ? ratesShown : undefined);
   flash(req, "success", pageTranslator(res)("manager:flash.claimVerified", { amount: formatMoney(result.payableCents, pageLanguage(res)) }));
   res.redirect(303, `/manager/claims/${id}`);
 }));
