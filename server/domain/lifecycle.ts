@@ -135,7 +135,9 @@ export class IllegalTransitionError extends ConflictError {
     readonly to?: AppState,
   ) {
     super(
-      to
+      to === from
+        ? msg("errors:lifecycle.alreadyIn", { state: label(from) })
+        : to
         ? msg("errors:lifecycle.cannotBecome", { from: label(from), to: label(to) })
         : msg("errors:lifecycle.notPossibleNow", { from: label(from), action: code("action", action, ACTION_LABELS[action] ?? action) }),
       "illegal_transition",

@@ -72,6 +72,11 @@ describe("lifecycle", () => {
     expect(checked).to.be.greaterThan(500);
   });
 
+  it("an action done twice says the application is already in its state, not that it cannot become it", () => {
+    expect(() => assertTransition("accepted", "accept", "applicant")).to.throw(IllegalTransitionError, "This application is already award accepted: nothing was changed.");
+    expect(() => assertTransition("submitted", "accept", "applicant")).to.throw(IllegalTransitionError, "This application is submitted, so it cannot become award accepted.");
+  });
+
   it("every (from, to) pair not in TRANSITIONS throws IllegalTransitionError", () => {
     for (const from of APP_STATES) {
       for (const to of APP_STATES) {
@@ -91,7 +96,7 @@ describe("lifecycle", () => {
     expect(err.status).to.equal(409);
     expect(err.code).to.equal("illegal_transition");
     expect(err.message).to.equal("This application is paid, so it cannot become approved.");
-    expect(() => assertTransition("claim-submitted", "claim", "applicant")).to.throw(/claim submitted, so it cannot become claim submitted/);
+    expect(() => assertTransition("claim-submitted", "claim", "applicant")).to.throw("This application is already claim submitted: nothing was changed.");
   });
 
   it("allowedActions lists what a role can do in a state", () => {
