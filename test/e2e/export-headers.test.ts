@@ -38,6 +38,20 @@ for (const engine of testDatabases()) describe(`export column headers in the rea
   });
   after(() => db.destroy());
 
+  it("a HEAD request gets a download's headers without making (or logging) an export (R17)", async () => {
+    const logged = async () => Number(defined((await db("audit_events").whereIn("action", ["ledger.exported", "audit.exported"]).count<{ n: number | string }[]>({ n: "*" }))[0]).n);
+    const before = await logged();
+    for (const [agent, path, type] of [[finance, "/finance/ledger.csv", "text/csv"], [finance, "/finance/ledger.xlsx", "spreadsheetml"], [admin, "/admin/audit.csv", "text/csv"]] as const) {
+      const res = await agent.head(path);
+      expect(res.status, path).to.equal(200);
+      expect(res.headers["content-type"], path).to.include(type);
+      expect(res.headers["content-disposition"], path).to.match(/^attachment; filename=/);
+    }
+    expect(await logged()).to.equal(before);
+    await finance.get("/finance/ledger.csv").expect(200);
+    expect(await logged()).to.equal(before + 1);
+  });
+
   it("names the ledger CSV's columns in German and in French for readers of those languages, and in English as before", async () => {
     const de = await finance.get("/finance/ledger.csv").set("Accept-Language", "de-DE,de;q=0.9").expect(200);
     expect(headerRow(de.text)).to.include.ordered.members(["Buchungs-ID", "Datum", "Buchungsart"]).and.include("Betrag EUR").and.include("USt-IdNr.");

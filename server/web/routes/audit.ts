@@ -64,10 +64,16 @@ auditRoutes.get("/admin/audit", admin, async (req, res) => {
 auditRoutes.get("/admin/audit.csv", admin, async (req, res) => {
   const q = parseQuery(exportQuery, req.query);
   const headers = auditHeaders(q.headers, pageTranslator(res));
-  const rows = await startAuditExport(req.ctx, toFilter(req, q));
+  const filter = toFilter(req, q);
   res.attachment(`audit-log${q.from ? `-from-${q.from}` : ""}${q.to ? `-to-${q.to}` : ""}.csv`);
   res.type("text/csv; charset=utf-8");
   res.setHeader("Cache-Control", "no-store");
+  // A HEAD gets the headers only: no export is read, and none is logged as made.
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  const rows = await startAuditExport(req.ctx, filter);
   try {
     const language = pageLanguage(res);
     await writeAuditCsv(rows, res, (action) => auditActionLabel(action, language), headers);

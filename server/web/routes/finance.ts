@@ -216,10 +216,15 @@ async function streamExport(req: Request, res: Response, format: "csv" | "xlsx")
   const f = filterFrom(req);
   const choice = parseQuery(exportQuery, req.query).headers;
   const headers = ledgerHeaders(choice, pageTranslator(res));
-  const rows = await startLedgerExport(req.ctx, format, f, "web");
   res.attachment(exportName(f, format));
   res.type(format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   res.setHeader("Cache-Control", "no-store");
+  // A HEAD (a link checker, a browser's look ahead) gets the headers: no export is read or logged (R17).
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  const rows = await startLedgerExport(req.ctx, format, f, "web");
   const timeZone = req.ctx.config.timeZone;
   try {
     if (format === "csv") await writeLedgerCsv(rows, res, { timeZone, headers });
