@@ -1,7 +1,8 @@
 import { csrfSync } from "csrf-sync";
 import type { Express, Request, RequestHandler } from "express";
 import multer from "multer";
-import { UnsupportedMediaTypeError } from "../errors";
+import { msg } from "../domain/message";
+import { BadRequestError, UnsupportedMediaTypeError } from "../errors";
 import { refuseNul } from "./input";
 import { listRoutes, markAcceptsFiles, type RouteEntry } from "./route-table";
 
@@ -64,9 +65,24 @@ export function uploadParser(opts: { limits: multer.Options["limits"]; single?: 
     protect(req, res, (csrfErr?: unknown) => {
       req.file = undefined;
       req.files = undefined;
-      next(csrfErr ?? err);
+      if (csrfErr) return next(csrfErr);
+      const refusal = uploadRefusal(err);
+      if (refusal !== err) req.log?.warn({ err }, "upload could not be read");
+      next(refusal);
     });
   }));
+}
+
+/**
+ * The limits multer enforces arrive as MulterErrors with a LIMIT_ code, which the error handler
+ * turns into their own pages (413, 400 with the limit). Anything else the parser gives up on is a
+ * body that cannot be read: cut short ("Unexpected end of form"), a malformed part header, no
+ * boundary, a part without a name, a client gone away. busboy gives these no code, so they would
+ * be taken for a bug (a 500); they are the request's fault, and sending it again is the remedy.
+ */
+function uploadRefusal(err: unknown): unknown {
+  if (err instanceof multer.MulterError && err.code.startsWith("LIMIT_")) return err;
+  return new BadRequestError(msg("errors:web.uploadIncomplete"), "upload_unreadable");
 }
 
 /** Runs right after `uploadParser`; files of a request that fails the check are dropped unread. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { NotFoundError, RuleViolationError, ValidationError, type FieldTexts } from "../../errors";
 import { claimWindow, costLineDateStatus, costLineDateText } from "../../domain/claims";
+import { storedFileName } from "../../domain/file-names";
 import { type Message, msg, sentences } from "../../domain/message";
 import { parseMoney, sumCents, type Cents } from "../../domain/money";
 import { isValidDate, localDate } from "../../domain/time";
@@ -102,12 +103,13 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
 }
 
 export async function storeAttachment(trx: Trx, ctx: ServiceContext, applicationId: number, claimId: number | null, purpose: "application" | "evidence", f: CheckedFile): Promise<number> {
+  const name = storedFileName(f.originalName, f.mime);
   const id = insertedId((await trx("attachments").insert({
-    application_id: applicationId, claim_id: claimId, purpose, original_name: f.originalName.slice(0, 255), mime: f.mime,
+    application_id: applicationId, claim_id: claimId, purpose, original_name: name, mime: f.mime,
     size_bytes: f.content.length, sha256: createHash("sha256").update(f.content).digest("hex"), content: f.content,
     uploaded_by: actingUser(ctx).id, uploaded_at: nowIso(ctx),
   }).returning("id"))[0]);
-  await audit(trx, ctx, { action: "application.attachment-added", entityType: "application", entityId: applicationId, after: { attachmentId: id, name: f.originalName, purpose } });
+  await audit(trx, ctx, { action: "application.attachment-added", entityType: "application", entityId: applicationId, after: { attachmentId: id, name, purpose } });
   return id;
 }
 

@@ -6,6 +6,7 @@ import { AppError, ConflictError, ValidationError } from "../../errors";
 import { type Cents } from "../../domain/money";
 import { allowedActions, STATE_LABELS } from "../../domain/lifecycle";
 import { dayInWords } from "../../domain/date-format";
+import { downloadFileName, storedFileName } from "../../domain/file-names";
 import { draftInputOf, type DraftInput } from "../../services/applications/checks";
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
@@ -33,10 +34,12 @@ const uploadLimits = { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 100 };
 async function checkFiles(files: Express.Multer.File[] | undefined, field: string): Promise<CheckedFile[]> {
   const out: CheckedFile[] = [];
   for (const file of files ?? []) {
-    if (file.size === 0) throw new ValidationError(msg("errors:web.fileNotAccepted"), { [field]: msg("errors:web.fileEmpty", { name: file.originalname }) });
+    // A refused file is named as it would have been stored, so the refusal cannot be made to lie either.
+    const name = storedFileName(file.originalname, "");
+    if (file.size === 0) throw new ValidationError(msg("errors:web.fileNotAccepted"), { [field]: msg("errors:web.fileEmpty", { name }) });
     const type = await fromBuffer(file.buffer);
     if (!type || !ALLOWED_MIME.includes(type.mime)) {
-      throw new ValidationError(msg("errors:web.fileNotAccepted"), { [field]: msg("errors:web.fileType", { name: file.originalname }) });
+      throw new ValidationError(msg("errors:web.fileNotAccepted"), { [field]: msg("errors:web.fileType", { name }) });
     }
     out.push({ originalName: file.originalname, mime: type.mime, content: file.buffer });
   }
@@ -265,9 +268,11 @@ applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ 
 
 applicantRoutes.get("/attachments/:id", requireAuth, async (req, res) => {
   const file = await loadAttachment(req.ctx, idParam(req));
+  // res.attachment() also sets a Content-Type guessed from the name's extension; the type checked
+  // from the bytes at upload is set after it, so no name decides how a browser treats the file.
+  res.attachment(downloadFileName(file.name, file.mime));
   res.setHeader("Content-Type", file.mime);
   res.setHeader("X-Content-Type-Options", "nosniff");
-  res.attachment(file.name);
   res.send(file.content);
 });
 
