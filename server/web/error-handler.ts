@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import { msg } from "../domain/message";
 import { AppError, BusyError, NotFoundError, ValidationError } from "../errors";
 import { isBusyError } from "../db/connection";
-import { refusalMessage } from "./error-text";
+import { refusalFields, refusalMessage } from "./error-text";
 import { pageTranslator } from "./language";
 
 const TITLES: Record<number, string> = {
@@ -39,7 +39,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const status = mapped.status;
   const t = pageTranslator(res);
   const message = refusalMessage(res, mapped);
-  const body = { status, code: mapped.code, title: t(TITLES[status] ?? "errors:title.other"), message, requestId: req.requestId };
+  // A refusal outside a form (a link, a button's hidden field) still says what was wrong with which answer.
+  const details = [...new Set(Object.values(refusalFields(res, mapped)))].filter((d) => d !== message);
+  const body = { status, code: mapped.code, title: t(TITLES[status] ?? "errors:title.other"), message, details, requestId: req.requestId };
   res.status(status);
   if (mapped instanceof BusyError) res.setHeader("Retry-After", String(mapped.retryAfterSeconds));
   if (req.accepts(["html", "json"]) === "json") {

@@ -114,6 +114,12 @@ for (const engine of testDatabases()) {
         expect(res.text).to.include(`could not be read (${key})`);
       }
       expect((await admin.get("/admin/audit.csv?to=2026-13-01")).status).to.equal(400);
+      // A period that ends before it starts is refused with both days, not shown as an empty log.
+      for (const path of ["/admin/audit", "/admin/audit.csv"]) {
+        const backwards = await admin.get(`${path}?from=2026-03-12&to=2026-03-11`);
+        expect(backwards.status, path).to.equal(400);
+        expect(backwards.text).to.include("(2026-03-12) is after");
+      }
     });
 
     it("names each action in the reader's language, beside the stored code, on the page and in the CSV", async () => {

@@ -84,6 +84,10 @@ for (const engine of testDatabases()) {
       const page = (await fresh.get("/finance").set("Accept-Language", "fr").set("Cookie", "vd.lang=nl").expect(200)).text;
       expect(htmlLang(page)).to.equal("de");
       expect(page).to.include(">Zahlungen</a>");
+      // A language the switcher does not offer: the error page says which answer was wrong, not only that one was.
+      const refused = await fresh.post("/language").type("form").send({ _csrf: csrfFrom(page), lang: "xx", next: "/finance" });
+      expect(refused.status).to.equal(422);
+      expect(refused.text).to.match(/<ul class="error-details"><li>[^<]+<\/li><\/ul>/);
     });
 
     it("the account page changes the saved language and refuses an unknown one beside the field", async () => {

@@ -2,6 +2,7 @@ import { type Request, Router } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { msg } from "../../domain/message";
+import { BadRequestError } from "../../errors";
 import { writeAuditCsv } from "../../exports/audit-csv";
 import { startAuditExport } from "../../services/platform/audit";
 import { type AuditFilter, auditChainState, listAuditEvents } from "../../services/platform/audit-queries";
@@ -30,6 +31,8 @@ type FilterInput = z.infer<typeof exportQuery>;
 
 /** The days typed are whole days in the programme's zone; the log stores UTC instants. */
 function toFilter(req: Request, q: FilterInput): AuditFilter {
+  // As on the ledger: a period that ends before it starts is refused, not shown as an empty log.
+  if (q.from && q.to && q.from > q.to) throw new BadRequestError(msg("errors:finance.periodEmpty", { from: q.from, to: q.to }), "bad_filter");
   const tz = req.ctx.config.timeZone;
   const day = (s: string | null, plus = 0) => (s ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toUTC().toISO() ?? undefined : undefined);
   return {
