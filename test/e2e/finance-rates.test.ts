@@ -43,6 +43,13 @@ for (const engine of testDatabases()) {
       expect(bad.text).to.include("2 lines have problems; nothing was imported.").and.include("Line 3: Please enter the exchange rate.").and.include("Line 4: Amounts in euro need no exchange rate.");
       expect(await db("exchange_rates").count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(before);
 
+      // A file that is not a rates file: every line refused, the first 50 listed, and a page of a few kilobytes.
+      const junk = await upload(Array.from({ length: 5000 }, (_, i) => `line ${i},x,y`).join("\n"));
+      expect(junk.status).to.equal(422);
+      expect(junk.text).to.include("5000 lines have problems; nothing was imported.").and.include("Line 50:").and.not.include("Line 51:")
+        .and.include("Only the first 50 problems are listed");
+      expect(junk.text.length).to.be.below(120_000);
+
       const good = await upload("SEK,2026-11,11.1355\nNOK,2026-11,11.7215\n");
       expect(good.status, good.text.slice(0, 1000)).to.equal(303);
       expect((await finance.get("/finance/rates")).text).to.include("2 added, 0 corrected, 0 unchanged").and.include("11.7215");

@@ -82,6 +82,9 @@ export async function setRate(ctx: ServiceContext, input: { currency: string; mo
   return inTransaction(ctx, (trx) => writeRate(trx, ctx, actor.id, checked.entry, note));
 }
 
+/** How many of a refused file's line problems the page lists. */
+const LISTED_LINE_PROBLEMS = 50;
+
 export interface ImportResult { added: number; corrected: number; unchanged: number }
 
 /** Splits the file into records with their line numbers; a semicolon file (Excel in DK/DE) is read as such. */
@@ -112,7 +115,9 @@ export async function importRates(ctx: ServiceContext, text: string): Promise<Im
   const { entries, errors } = checkRateRecords(records(text));
   if (errors.length) {
     const fields: FieldTexts = { file: msg("errors:finance.linesHaveProblems", { count: errors.length }) };
-    for (const e of errors) fields[`line-${e.line}`] = msg("errors:finance.lineProblem", { line: e.line, problem: e.message });
+    // A file that is not a rates file at all can have a problem on every one of thousands of lines.
+    for (const e of errors.slice(0, LISTED_LINE_PROBLEMS)) fields[`line-${e.line}`] = msg("errors:finance.lineProblem", { line: e.line, problem: e.message });
+    if (errors.length > LISTED_LINE_PROBLEMS) fields["line-more"] = msg("errors:finance.moreLineProblems", { shown: LISTED_LINE_PROBLEMS });
     throw new ValidationError(msg("errors:finance.fileHasProblems"), fields, "rates_file_invalid");
   }
   if (!entries.length) throw new ValidationError(msg("errors:finance.fileNoRates"), { file: msg("errors:finance.addRateLines") });
