@@ -46,8 +46,8 @@ for (const engine of testDatabases()) {
       // A file that is not a rates file: every line refused, the first 50 listed, and a page of a few kilobytes.
       const junk = await upload(Array.from({ length: 5000 }, (_, i) => `line ${i},x,y`).join("\n"));
       expect(junk.status).to.equal(422);
-      expect(junk.text).to.include("5000 lines have problems; nothing was imported.").and.include("Line 50:").and.not.include("Line 51:")
-        .and.include("Only the first 50 problems are listed");
+      expect(junk.text).to.include("5000 lines have problems; nothing was imported.").and.include("Line 50:").and.include("Only the first 50 problems are listed");
+      expect(junk.text).to.not.include("Line 51:");
       expect(junk.text.length).to.be.below(120_000);
 
       const good = await upload("SEK,2026-11,11.1355\nNOK,2026-11,11.7215\n");
