@@ -96,15 +96,32 @@ const PUNCTUATION: Array<[RegExp, string]> = [
   [/\s+/gu, " "],
 ];
 
+function transliterated(input: string): string {
+  let s = withoutAccents(input);
+  for (const [re, to] of PUNCTUATION) s = s.replace(re, to);
+  return s.trim();
+}
+
+function refusedIn(transliteratedText: string): string[] {
+  return [...new Set(transliteratedText.match(NOT_SEPA_CHAR) ?? [])];
+}
+
+/**
+ * The characters of `input` that no SEPA transfer can carry, even after transliteration, each
+ * once in the order they first appear (empty when the text can be written into a SEPA file). The
+ * rule toSepaText applies, for the forms that take a name paid by SEPA (the account holder).
+ */
+export function sepaCharactersRefused(input: string): string[] {
+  return refusedIn(transliterated(input));
+}
+
 /**
  * Maps free text into the SEPA basic Latin set (see the table at the top of this file) or throws
  * a ValidationError naming `field` and the characters that have no mapping.
  */
 export function toSepaText(input: string, field: string): string {
-  let s = withoutAccents(input);
-  for (const [re, to] of PUNCTUATION) s = s.replace(re, to);
-  s = s.trim();
-  const bad = [...new Set(s.match(NOT_SEPA_CHAR) ?? [])];
+  const s = transliterated(input);
+  const bad = refusedIn(s);
   if (bad.length > 0) {
     const message = msg("errors:sepa.characters", { field, characters: bad.map((c) => JSON.stringify(c)).join(" ") });
     throw new ValidationError(message, { [field]: message });

@@ -13,7 +13,7 @@ import "./types";
 import { configurePassport } from "./auth";
 import { csrfGuard, lazyCsrfToken } from "./csrf";
 import { errorHandler, notFound } from "./error-handler";
-import { refuseNul } from "./input";
+import { refuseNul, refuseUnreadable, refuseUnreadableForm } from "./input";
 import { messageHelper } from "./error-text";
 import { languageLocals, pseudoLocaleMiddleware, requestLanguage, translateHelper } from "./language";
 import { pendingFlash, storeSessionBeforeRedirect } from "./middleware";
@@ -76,8 +76,10 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     // Headers carry session cookies and CSRF tokens, URLs one-time tokens: see server/logging.ts.
     serializers: logSerializers,
   }));
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
     req.requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
+    // Every page's footer names it, error pages raised before the session is read included.
+    res.locals.timeZone = config.timeZone;
     next();
   });
 
@@ -112,7 +114,8 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
   });
 
   // Flat forms only: `a[b]=c` stays a plain key, so no field can arrive as a nested object.
-  app.use(express.urlencoded({ extended: false, limit: "200kb", parameterLimit: 2000 }));
+  // Marked when its text is not percent-encoded UTF-8, which querystring would keep as typed: refuseUnreadable.
+  app.use(express.urlencoded({ extended: false, limit: "200kb", parameterLimit: 2000, verify: refuseUnreadableForm }));
   const sessionStore = new SessionStore({ knex: db, tableName: "sessions", createTable: false, cleanupInterval: 60 * 60 * 1000 });
   sessionStore.onTouchError = (err) => logger.warn({ err }, "session expiry not extended");
   sessionStore.now = () => clock().getTime();
@@ -162,10 +165,11 @@ export function createApp({ db, config, clock = () => new Date(), logDestination
     res.locals.user = req.user ?? null;
     res.locals.nav = navigationFor(req.user ?? null, req.path, lang);
     res.locals.flash = pendingFlash(req);
-    res.locals.timeZone = config.timeZone;
     next();
   });
 
+  // After the locals, so the refusal is a page like any other (the user's language, navigation).
+  app.use(refuseUnreadable);
   registerRoutes(app);
   app.use(notFound);
   app.use(errorHandler);

@@ -62,6 +62,8 @@ export function toAppError(err: unknown): AppError {
   }
   if (e?.code === "LIMIT_FILE_SIZE") return new AppError(413, "file_too_large", msg("errors:web.fileTooLarge"));
   if (typeof e?.code === "string" && e.code.startsWith("LIMIT_")) return new AppError(400, "upload_rejected", msg("errors:web.uploadRefused", { reason: String(e.message) }));
+  // The router could not decode a path parameter (%ED%A0%80): the address, not the server, is at fault.
+  if (err instanceof URIError) return new AppError(400, "address_unreadable", msg("errors:input.queryUnreadableCharacters"));
   if (e?.type === "entity.too.large") return new AppError(413, "body_too_large", msg("errors:web.bodyTooLarge"));
   if (e?.type === "entity.parse.failed" || e?.type === "encoding.unsupported") return new AppError(400, "bad_body", msg("errors:web.bodyUnreadable"));
   const fromDb = databaseRefusal(e);

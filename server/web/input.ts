@@ -1,6 +1,8 @@
+import { isUtf8 } from "node:buffer";
 import type { Request, RequestHandler } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
+import { isPlainEmailAddress, looksLikeDisplayName, MAX_EMAIL_LENGTH } from "../domain/accounts";
 import { isMessage, msg, sentenceStart, type MessageParam, type Text } from "../domain/message";
 import { parseMoney, type Cents } from "../domain/money";
 import { BadRequestError, NotFoundError, ValidationError, type FieldTexts } from "../errors";
@@ -106,6 +108,14 @@ function idOf(label: Text) {
 
 const EMAIL_FORMAT = msg("errors:input.emailFormat");
 
+function emailAddress(optional: boolean) {
+  return bounded(msg("errors:input.emailLabel"), MAX_EMAIL_LENGTH, false).transform((s) => s.toLowerCase())
+    .superRefine((s, ctx) => {
+      if ((optional && s === "") || isPlainEmailAddress(s)) return;
+      ctx.addIssue({ code: "custom", message: issue(looksLikeDisplayName(s) ? msg("errors:input.emailPlainOnly") : EMAIL_FORMAT) });
+    });
+}
+
 export const field = {
   /** A required single-line value (names, titles, references). */
   name: (label: Text, max = 200) => bounded(label, max, false).refine((s) => s.length > 0, enter(label)),
@@ -125,10 +135,10 @@ export const field = {
   /** A ticked checkbox sends "on" (or true/1/yes from scripts); absent means not ticked. */
   checkbox: () => z.preprocess((v) => (v === undefined ? "" : v), one("").refine((s) => ["", "on", "true", "1", "yes", "false", "0", "no", "off"].includes(s), issue(msg("errors:input.checkbox"))))
     .transform((s) => ["on", "true", "1", "yes"].includes(s)),
-  email: () => bounded(msg("errors:input.emailLabel"), 254, false).transform((s) => s.toLowerCase())
-    .refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), issue(EMAIL_FORMAT)),
-  optionalEmail: () => z.preprocess((v) => (blank(v) ? "" : v), bounded(msg("errors:input.emailLabel"), 254, false).transform((s) => s.toLowerCase())
-    .refine((s) => s === "" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s), issue(EMAIL_FORMAT))),
+  /** A plain e-mail address (name@example.com, nothing around it), in lower case: see isPlainEmailAddress. */
+  email: () => emailAddress(false),
+  /** The same or "" when not given. */
+  optionalEmail: () => z.preprocess((v) => (blank(v) ? "" : v), emailAddress(true)),
   /** A password is taken as typed (no trimming), bounded so hashing stays cheap. */
   password: (min: number) => one(issue(msg("errors:input.passwordMissing"))).refine((s) => !NUL.test(s), issue(msg("errors:input.passwordNul")))
     .refine((s) => s.length > 0, issue(msg("errors:input.passwordMissing")))
@@ -225,6 +235,49 @@ function hasNul(v: unknown, depth = 0): boolean {
 export const refuseNul: RequestHandler = (req, _res, next) => {
   if (hasNul(req.body) || hasNul(req.query)) {
     return next(new BadRequestError(msg("errors:input.nulInRequest"), "nul_byte"));
+  }
+  next();
+};
+
+/**
+ * Whether urlencoded text (a form body, a query string) is valid percent-encoded UTF-8: every
+ * `%` starts an escape, and each key's and value's escapes decode to UTF-8 (no lone surrogates,
+ * overlong forms or stray bytes such as %FF). Node's querystring leaves an escape it cannot decode
+ * as it is, so "AA%ED%A0%80" would otherwise be stored as those nine characters.
+ */
+export function readableUrlEncoded(text: string): boolean {
+  for (const part of text.split(/[&=]/)) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, " "));
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Requests whose form body express.urlencoded found unreadable (refuseUnreadableForm). */
+const unreadableForms = new WeakSet<object>();
+
+/**
+ * express.urlencoded's `verify`: marks a form body whose bytes are not UTF-8 or whose escapes are
+ * not percent-encoded UTF-8, for refuseUnreadable to refuse once the page's user and language
+ * are known.
+ */
+export function refuseUnreadableForm(req: object, _res: unknown, body: Buffer, encoding: string): void {
+  const utf8 = encoding.toLowerCase().replace("_", "-") === "utf-8";
+  if ((utf8 && !isUtf8(body)) || !readableUrlEncoded(body.toString("latin1"))) unreadableForms.add(req);
+}
+
+/**
+ * A form body or query string that is not percent-encoded UTF-8 is refused as a whole (400),
+ * before any route reads it (GET /directory?q=%ED%A0%80, a title of AA%FF).
+ */
+export const refuseUnreadable: RequestHandler = (req, _res, next) => {
+  if (unreadableForms.has(req)) return next(new BadRequestError(msg("errors:input.formUnreadable"), "form_unreadable"));
+  const at = req.originalUrl.indexOf("?");
+  if (at >= 0 && !readableUrlEncoded(req.originalUrl.slice(at + 1))) {
+    return next(new BadRequestError(msg("errors:input.queryUnreadableCharacters"), "query_unreadable"));
   }
   next();
 };

@@ -46,7 +46,7 @@ describe("browser: the applicant's whole path", function () {
     await page.fill("#f-email", "nora@holmbio.test");
     await page.fill("#f-password", "nora-long-passphrase");
     await page.fill("#f-legalName", "Holm Bio ApS");
-    await page.fill("#f-vatNumber", "DK87654321");
+    await page.fill("#f-vatNumber", "DK 4242 4242");
     await page.fill("#f-address", "Nørregade 1, 1165 København K");
     await page.fill("#f-country", "DK");
     await page.selectOption("#f-regionId", { label: "Capital Region of Denmark (DK)" });

@@ -31,12 +31,14 @@ for (const engine of testDatabases()) {
     });
     after(() => db.destroy());
 
+    // One company per VAT number: each registration brings its own.
+    let registered = 0;
     async function register(email: string): Promise<Agent> {
       const agent = request.agent(app);
       const token = await csrfToken(agent, "/register");
       const res = await agent.post("/register").type("form").send({
         _csrf: token, name: "Nina Holm", email, password: "a-long-enough-passphrase",
-        legalName: `Holm Diagnostics ${email}`, vatNumber: "DK99887766", address: "Ole Maaløes Vej 5, 2200 København N", country: "DK",
+        legalName: `Holm Diagnostics ${email}`, vatNumber: `DK998877${String(++registered).padStart(2, "0")}`, address: "Ole Maaløes Vej 5, 2200 København N", country: "DK",
         regionId: String(await regionId(db, "DK")), sectorId: String(defined(await db("sectors").where({ code: "medtech" }).first("id")).id),
         staffHeadcount: "8", turnover: "900000", balanceSheet: "400000",
       });

@@ -27,7 +27,7 @@ for (const engine of testDatabases()) {
 
     const form = (over: Record<string, string> = {}) => ({
       name: "Ida Lund", email: "ida@lundbio.test", password: "a-long-enough-passphrase",
-      legalName: "Lund Bio ApS", vatNumber: "DK12345678", address: "Ole Maaløes Vej 3, 2200 København N", country: "dk",
+      legalName: "Lund Bio ApS", vatNumber: "DK31000001", address: "Ole Maaløes Vej 3, 2200 København N", country: "dk",
       regionId: String(regionDk), sectorId: String(sectorBio), staffHeadcount: "12", turnover: "2.100.000,00", balanceSheet: "900000",
       rel0_name: "Holding A/S", rel0_kind: "partner", rel0_share: "30", rel0_staff: "100", rel0_turnover: "10.000.000,00", rel0_balance: "5000000",
       dm0_body: "Innovationsfonden", dm0_date: "2025-05-01", dm0_amount: "25.000,00",
@@ -86,7 +86,7 @@ for (const engine of testDatabases()) {
       expect(danish.text).to.include("IBAN&#x27;et er fra Brasilien (BR), som ligger uden for SEPA-området").and.not.include("outside the SEPA area");
       expect(await db("users").where({ email: "dkk@lundbio.test" }).first()).to.equal(undefined);
 
-      const ok = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", legalName: "Lund Krone ApS", iban: "DK50 0040 0440 1162 43", euroAccountConfirmed: "on" }) });
+      const ok = await agent.post("/register").type("form").send({ _csrf: token, ...form({ email: "dkk@lundbio.test", legalName: "Lund Krone ApS", vatNumber: "DK31000002", iban: "DK50 0040 0440 1162 43", euroAccountConfirmed: "on" }) });
       expect(ok.status, ok.text.slice(0, 2000)).to.equal(303);
       const company = defined(await db("companies").where({ legal_name: "Lund Krone ApS" }).first(), "company");
       expect([company.iban, !!company.euro_account_confirmed]).to.deep.equal(["DK5000400440116243", true]);
@@ -132,15 +132,21 @@ for (const engine of testDatabases()) {
       expect(short.text).to.include("at least 12 characters");
       await agent.post(path).type("form").send({ _csrf: token, password: "a-brand-new-passphrase" }).expect(303);
       await signIn(app, "ida@lundbio.test", "a-brand-new-passphrase");
-      token = await csrfToken(agent, path);
+      // A used link says so when it is opened, before a new password is chosen, and refuses one sent anyway.
+      const opened = await agent.get(path);
+      expect(opened.status).to.equal(410);
+      expect(opened.text).to.include("This link is no longer valid").and.not.include('name="password"');
+      token = await csrfToken(agent, "/password-reset");
       const reused = await agent.post(path).type("form").send({ _csrf: token, password: "another-new-passphrase" });
       expect(reused.status).to.equal(422);
 
       token = await csrfToken(agent, "/password-reset");
       await agent.post("/password-reset").type("form").send({ _csrf: token, email: "ida@lundbio.test" }).expect(200);
       const late = await linkIn("password-reset", "ida@lundbio.test");
+      expect((await agent.get(late)).status).to.equal(200);
       clock.set("2027-03-01T11:00:01Z");
-      token = await csrfToken(agent, late);
+      expect((await agent.get(late)).status).to.equal(410);
+      token = await csrfToken(agent, "/password-reset");
       const expired = await agent.post(late).type("form").send({ _csrf: token, password: "another-new-passphrase" });
       expect(expired.status).to.equal(422);
       expect(expired.text).to.include("This link is no longer valid");
@@ -157,6 +163,8 @@ for (const engine of testDatabases()) {
       const anonToken = await csrfToken(anon, path);
       const accepted = await anon.post(path).type("form").send({ _csrf: anonToken, password: "mads-long-passphrase" });
       expect(accepted.status, accepted.text.replace(/[\s\S]*<main/, "").slice(0, 600)).to.equal(303);
+      expect((await anon.get(path)).status, "an accepted invitation is a dead link").to.equal(410);
+      expect((await anon.get("/invite/made-up-token-0123456789abcdef")).status).to.equal(410);
       const mads = await signIn(app, "mads@lundbio.test", "mads-long-passphrase");
       const page = await mads.get("/company").expect(200);
       expect(page.text).to.include("Lund Bio ApS");

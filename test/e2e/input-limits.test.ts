@@ -49,6 +49,12 @@ for (const engine of testDatabases()) {
       await refused("applicant", "/company", form({ ...company, legalName: "N".repeat(201) }), 422, "must be 200 characters or fewer");
     });
 
+    it("a body over the limit is refused before the session is read, on a page as complete as any other", async () => {
+      const res = await post("applicant", "/company", form({ ...company, legalName: "N".repeat(300_000) }));
+      expect(res.status).to.equal(413);
+      expect(res.text).to.include("Times are shown in Europe/Copenhagen").and.not.include("{{");
+    });
+
     it("refuses a NUL byte and control characters in a name", async () => {
       await refused("applicant", "/company", form({ ...company, legalName: "Nordic\u0000Labs" }), 400, "cannot be stored (NUL)");
       await refused("applicant", "/company", form({ ...company, legalName: "Nordic\u202ELabs" }), 422, "control or text-direction characters");

@@ -5,6 +5,7 @@ import { assertCents, type Cents } from "../../domain/money";
 import { instantMillis, zonedLocalToInstant } from "../../domain/time";
 import { audit } from "../platform/audit";
 import { createCeilings, setCeilings } from "../finance/budget";
+import { isPostgres } from "../../db/connection";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { callVoucherTypes, getScheme, listPartners, listVoucherTypes } from "../scheme/reference";
@@ -88,14 +89,29 @@ export async function createCall(ctx: ServiceContext, input: CallInput): Promise
   });
 }
 
+/**
+ * Locks a call's row (PostgreSQL) before its status is read, in every use case that changes the
+ * call: an edit and the opening at the same moment would otherwise both find a draft, and the
+ * edit would change the ceilings and offered types of a call already open and wipe the
+ * voucher-type settings taken at its opening. "No key update" leaves the foreign-key checks of
+ * rows referring to the call (applications, ceilings) free. SQLite runs one writing transaction
+ * at a time.
+ */
+async function lockCall(trx: Trx, id: number): Promise<void> {
+  if (isPostgres(trx)) await trx.raw("select id from calls where id = ? for no key update", [id]);
+}
+
 export async function updateDraftCall(ctx: ServiceContext, id: number, input: CallInput): Promise<void> {
   const p = await prepare(ctx, input);
   await inTransaction(ctx, async (trx) => {
+    await lockCall(trx, id);
     const before = await trx("calls").where({ id }).first();
     if (!before) throw new NotFoundError();
     if (before.status !== "draft") throw new ConflictError(msg("errors:calls.notDraft"), "call_not_draft");
     const patch = { title: input.title, description: input.description, opens_at: p.opensAt, closes_at: p.closesAt, updated_at: nowIso(ctx) };
-    await trx("calls").where({ id }).update(patch);
+    // Only a draft is edited, whatever happened since the read above.
+    const n = await trx("calls").where({ id, status: "draft" }).update(patch);
+    if (n !== 1) throw new ConflictError(msg("errors:calls.notDraft"), "call_not_draft");
     await trx("call_voucher_types").where({ call_id: id }).delete();
     for (const t of p.offered) await trx("call_voucher_types").insert({ call_id: id, voucher_type_id: t.voucherTypeId, completion_days: t.completionDays });
     await setCeilings(trx, ctx, id, p.ceilings);
@@ -112,6 +128,7 @@ async function setStatus(ctx: ServiceContext, id: number, from: CallStatus, to: 
 
 export async function openCall(ctx: ServiceContext, id: number): Promise<void> {
   await inTransaction(ctx, async (trx) => {
+    await lockCall(trx, id);
     const call = await getCall(ctx, id, trx);
     if (call.storedStatus === "draft" && ctx.now().getTime() >= instantMillis(call.closesAt)) {
       throw new ConflictError(msg("errors:calls.closesInPast"), "call_closes_in_past");
@@ -127,6 +144,7 @@ export async function openCall(ctx: ServiceContext, id: number): Promise<void> {
 
 export async function closeCall(ctx: ServiceContext, id: number): Promise<void> {
   await inTransaction(ctx, async (trx) => {
+    await lockCall(trx, id);
     await getCall(ctx, id, trx);
     await setStatus(ctx, id, "open", "closed", trx);
   });
@@ -135,6 +153,9 @@ export async function closeCall(ctx: ServiceContext, id: number): Promise<void> 
 /** Daily job: writes "closed" on open calls whose closing moment has passed (ctx.actor null = system). */
 export async function closeDueCalls(ctx: ServiceContext): Promise<number> {
   const due = await ctx.db("calls").where({ status: "open" }).where("closes_at", "<=", nowIso(ctx)).select("id");
-  for (const r of due) await inTransaction(ctx, (trx) => setStatus(ctx, r.id, "open", "closed", trx));
+  for (const r of due) await inTransaction(ctx, async (trx) => {
+    await lockCall(trx, r.id);
+    await setStatus(ctx, r.id, "open", "closed", trx);
+  });
   return due.length;
 }

@@ -7,8 +7,13 @@
  * - every movement is one inserted row of ledger_entries (never updated or deleted) plus an
  *   update of the running totals in budget_ceilings, in the caller's transaction;
  * - writers of one call are serialised: on PostgreSQL by `select ... for update` on the involved
- *   budget_ceilings rows (always locked in key order, so two writers cannot deadlock); on SQLite
- *   this process already runs one transaction at a time (server/db/connection.ts);
+ *   budget_ceilings rows (always locked in key order, so two writers cannot deadlock); a use case
+ *   that books for several claims (of several calls) locks all their ceilings up front in one
+ *   global order, call id then key (lockCeilingsOfCalls); on SQLite this process already runs
+ *   one transaction at a time (server/db/connection.ts);
+ * - the running sums (ledger_sums, ledger_totals) shared by every call are written once per
+ *   transaction, just before the commit and after every ceiling lock, each row once and all rows
+ *   in one fixed order (flushLedgerSums), so two transactions never take them in opposite orders;
  * - the idempotency key is looked up only after the lock is held, so a retried request (double
  *   click, network retry, job re-run) that races its first attempt still books exactly once.
  */
@@ -34,7 +39,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "
 import { sentences } from "../../domain/message";
 import { audit } from "../platform/audit";
 import type { ServiceContext, Trx } from "../platform/context";
-import { insertedId, nowIso } from "../platform/context";
+import { beforeCommit, insertedId, nowIso } from "../platform/context";
 
 export interface CeilingInput {
   key: string;
@@ -116,6 +121,27 @@ async function lockCeilings(trx: Trx, callId: number, keys?: readonly string[]):
   // SQLite has no row locks (knex would only warn); its transactions take turns (db/connection.ts).
   if (isPostgres(trx)) q.forUpdate();
   return (await q).map(toCeilingState);
+}
+
+/**
+ * Locks (PostgreSQL) the given ceilings of every given call up front, in one global order: call id
+ * ascending, then key. A use case that books entries for claims of several calls (a SEPA batch)
+ * calls this before booking any of them; otherwise each booking would lock its own call's
+ * ceilings in claim order, and two batches holding claims of two calls in opposite orders would
+ * each wait for the other. Taking a ceiling again later in the same transaction does not wait.
+ */
+export async function lockCeilingsOfCalls(trx: Trx, sets: readonly { callId: number; ceilingKeys: readonly string[] }[]): Promise<void> {
+  if (!isPostgres(trx)) return;
+  const byCall = new Map<number, Set<string>>();
+  for (const s of sets) {
+    const keys = byCall.get(s.callId) ?? new Set<string>();
+    for (const k of s.ceilingKeys) keys.add(k);
+    byCall.set(s.callId, keys);
+  }
+  for (const callId of [...byCall.keys()].sort((a, b) => a - b)) {
+    const keys = [...(byCall.get(callId) ?? [])];
+    if (keys.length > 0) await lockCeilings(trx, callId, keys);
+  }
 }
 
 /** The ceilings of a new call. */
@@ -332,22 +358,78 @@ async function appendEntry(trx: Trx, ctx: ServiceContext, input: AppendInput): P
 
 interface SumKey { callId: number; partnerId: number; voucherTypeId: number; kind: EntryKind }
 
+interface SumDelta { amountCents: number; entries: number }
+
+/** What a transaction's entries add to ledger_sums, per row, until flushLedgerSums writes it. */
+interface PendingSums { sums: Map<string, SumKey & SumDelta> }
+
+const pendingSums = new WeakMap<Trx, PendingSums>();
+
 /**
  * Books an entry into ledger_sums and ledger_totals, which the reconciliation and ledger pages read
- * instead of every entry. A partner's and a type's totals are shared by every call: on PostgreSQL
- * two transactions booking two types in opposite orders can deadlock, and inTransaction runs the
- * one PostgreSQL stops again.
+ * instead of every entry. A partner's and a type's totals are shared by every call, so a
+ * transaction booking several entries (a SEPA batch: a payment and a release per claim) would
+ * take those rows in the order of its claims, and two such transactions could take them in
+ * opposite orders and deadlock on PostgreSQL. So inside inTransaction the amounts are added up
+ * here and written once, just before the commit (before the audit chain's lock), by
+ * flushLedgerSums in one fixed order; outside it (a caller's own transaction) they are written now.
  */
 async function addToLedgerSums(trx: Trx, k: SumKey, amount: Cents): Promise<void> {
-  await trx("ledger_sums")
-    .insert({ call_id: k.callId, partner_id: k.partnerId, voucher_type_id: k.voucherTypeId, kind: k.kind, amount_cents: amount, entries: 1 })
-    .onConflict(["call_id", "partner_id", "voucher_type_id", "kind"])
-    .merge({ amount_cents: trx.raw("ledger_sums.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_sums.entries + 1") });
-  for (const [level, levelId] of levelsOf(k)) {
+  let pending = pendingSums.get(trx);
+  if (!pending) {
+    const fresh: PendingSums = { sums: new Map() };
+    if (!beforeCommit(trx, () => flushLedgerSums(trx, fresh), { early: true })) {
+      fresh.sums.set(sumKeyOf(k), { ...k, amountCents: amount, entries: 1 });
+      await flushLedgerSums(trx, fresh);
+      return;
+    }
+    pendingSums.set(trx, fresh);
+    pending = fresh;
+  }
+  const key = sumKeyOf(k);
+  const s = pending.sums.get(key) ?? { ...k, amountCents: 0, entries: 0 };
+  s.amountCents += amount;
+  s.entries += 1;
+  pending.sums.set(key, s);
+}
+
+const sumKeyOf = (k: SumKey) => `${k.callId}/${k.partnerId}/${k.voucherTypeId}/${k.kind}`;
+
+function compareSumKeys(a: SumKey, b: SumKey): number {
+  return a.callId - b.callId || a.partnerId - b.partnerId || a.voucherTypeId - b.voucherTypeId || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
+}
+
+const LEVEL_ORDER: Record<TotalsLevel, number> = { call: 0, partner: 1, type: 2 };
+
+/**
+ * Writes a transaction's additions to ledger_sums, then to ledger_totals, each row once and the
+ * rows in one fixed order (by call, partner, type and kind; by level, id and kind), the same in
+ * every transaction, so two transactions wait for each other here instead of deadlocking.
+ */
+async function flushLedgerSums(trx: Trx, pending: PendingSums): Promise<void> {
+  pendingSums.delete(trx);
+  const sums = [...pending.sums.values()].sort(compareSumKeys);
+  const totals = new Map<string, { level: TotalsLevel; levelId: number; kind: EntryKind } & SumDelta>();
+  for (const s of sums) {
+    await trx("ledger_sums")
+      .insert({ call_id: s.callId, partner_id: s.partnerId, voucher_type_id: s.voucherTypeId, kind: s.kind, amount_cents: assertCents(s.amountCents), entries: s.entries })
+      .onConflict(["call_id", "partner_id", "voucher_type_id", "kind"])
+      .merge({ amount_cents: trx.raw("ledger_sums.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_sums.entries + excluded.entries") });
+    for (const [level, levelId] of levelsOf(s)) {
+      const key = `${level}/${levelId}/${s.kind}`;
+      const t = totals.get(key) ?? { level, levelId, kind: s.kind, amountCents: 0, entries: 0 };
+      t.amountCents += s.amountCents;
+      t.entries += s.entries;
+      totals.set(key, t);
+    }
+  }
+  const ordered = [...totals.values()].sort((a, b) =>
+    LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || a.levelId - b.levelId || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  for (const t of ordered) {
     await trx("ledger_totals")
-      .insert({ level, level_id: levelId, kind: k.kind, amount_cents: amount, entries: 1 })
+      .insert({ level: t.level, level_id: t.levelId, kind: t.kind, amount_cents: assertCents(t.amountCents), entries: t.entries })
       .onConflict(["level", "level_id", "kind"])
-      .merge({ amount_cents: trx.raw("ledger_totals.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_totals.entries + 1") });
+      .merge({ amount_cents: trx.raw("ledger_totals.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_totals.entries + excluded.entries") });
   }
 }
 

@@ -14,8 +14,8 @@ import { dbBool, dbCentsOrNull } from "../../db/tables";
 import { toSepaBatch, type SepaBatch } from "../../db/tables/sepa-batches";
 import { toSepaBatchItem } from "../../db/tables/sepa-batch-items";
 import { toPaymentPathKind } from "../../db/tables/payment-paths";
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
-import { buildPain001, checkPayableIban, type SepaPayment } from "../../exports/sepa";
+import { AppError, BusyError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import { buildPain001, checkPayableIban, sepaCharactersRefused, type SepaPayment } from "../../exports/sepa";
 import { loadApplication, transition } from "../applications/records";
 import { audit } from "../platform/audit";
 import * as budget from "./budget";
@@ -33,9 +33,14 @@ import { queueEmail } from "../platform/mail";
  * then executed). Three layers keep it so:
  * 1. Lock order, the same in every use case here: the SEPA batch row first (when the step is about
  *    a batch), then the applications of the claims involved in ascending id, then the budget
- *    ceilings in key order (services/finance/budget.ts). On PostgreSQL these are SELECT ... FOR UPDATE; on
- *    SQLite this process runs one transaction at a time (db/connection.ts). One order means two
- *    steps wait for each other instead of deadlocking.
+ *    ceilings of every claim involved, all taken before the first ledger entry is booked, in one
+ *    global order: call id, then key (lockCeilings below, services/finance/budget.ts). A batch
+ *    may hold claims of several calls, so booking claim by claim (each locking its own call's
+ *    ceilings) would take the calls in claim order, and two batches could take them in opposite
+ *    orders. The ledger's running sums are written last, just before the commit, in a fixed
+ *    order of their own (budget.ts). On PostgreSQL these are SELECT ... FOR UPDATE; on SQLite
+ *    this process runs one transaction at a time (db/connection.ts). One order means two steps
+ *    wait for each other instead of deadlocking.
  * 2. Everything a decision depends on is read after the locks and judged by one domain function
  *    (domain/payments.ts), so the loser of a race gets a refusal in words.
  * 3. The database itself: payment_paths allows one open row per claim (partial unique index) and
@@ -56,6 +61,14 @@ async function lockClaims(trx: Trx, claimIds: readonly number[]): Promise<void> 
   await trx("applications").whereIn("id", ids).orderBy("id", "asc").forUpdate().select("id");
 }
 
+/**
+ * Locks the budget ceilings of the given claims, every call's at once, in call id then key order
+ * (step 3 of the lock order). Call it after lockClaims and claimFacts, before the first booking.
+ */
+async function lockCeilings(trx: Trx, facts: Iterable<ClaimFacts>): Promise<void> {
+  await budget.lockCeilingsOfCalls(trx, [...facts].map((f) => ({ callId: f.callId, ceilingKeys: f.ceilingKeys })));
+}
+
 /** Locks and reads a batch row (step 1 of the lock order). */
 async function lockBatch(trx: Trx, batchId: number): Promise<SepaBatch> {
   const q = trx("sepa_batches").where({ id: batchId });
@@ -68,10 +81,14 @@ async function lockBatch(trx: Trx, batchId: number): Promise<SepaBatch> {
 interface ClaimFacts extends Omit<PaymentFacts, "actorId"> {
   claimId: number;
   applicationId: number;
+  /** The call and the ceilings the application's commitment is booked against. */
+  callId: number;
+  ceilingKeys: string[];
   /** The application reference, or "claim 12" before it has one. */
   label: Text;
   reference: string | null;
   creditorName: string;
+  companyName: string;
   iban: string | null;
   euroAccountConfirmed: boolean;
 }
@@ -109,13 +126,14 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
     const euroAccountConfirmed = dbBool(r.euro_account_confirmed);
     const iban = checkPayableIban(r.iban, { euroAccountConfirmed });
     out.set(r.id, {
-      claimId: r.id, applicationId, reference: r.reference, label: r.reference ?? claimLabel(r.id),
+      claimId: r.id, applicationId, callId: commitment.callId, ceilingKeys: commitment.ceilingKeys,
+      reference: r.reference, label: r.reference ?? claimLabel(r.id),
       claimStatus: r.status, applicationState: r.state,
       verifiedBy: r.verified_by, decidedBy: r.decided_by,
       payableCents: dbCentsOrNull(r.payable_cents) ?? 0,
       outstandingCents: outstandingCents(commitment),
       ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null, euroAccountConfirmed,
-      creditorName: r.account_holder || r.legal_name,
+      creditorName: r.account_holder || r.legal_name, companyName: r.legal_name,
       payment: r.payment_id !== null && r.paid_on !== null && r.bank_reference !== null ? { paidOn: r.paid_on, bankReference: r.bank_reference } : null,
       openPath: pathOf.get(r.id) ?? null,
     });
@@ -127,6 +145,17 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
 function accountOf(facts: ClaimFacts): string {
   if (facts.iban === null) throw new ConflictError(msg("errors:finance.claimProblem", { label: facts.label, problem: facts.ibanProblem ?? msg("errors:finance.noAccount") }), "no_payable_iban");
   return facts.iban;
+}
+
+/**
+ * The account holder goes into the file as the creditor name, under the SEPA character rule
+ * (toSepaText). The profile form refuses such a name now; one saved before is named here with its
+ * company, which must correct it (finance cannot), rather than as a field of the file.
+ */
+function creditorNameProblem(facts: ClaimFacts): Text | null {
+  const refused = sepaCharactersRefused(facts.creditorName);
+  if (!refused.length) return null;
+  return msg("errors:finance.accountHolderCharacters", { company: facts.companyName, characters: refused.map((c) => JSON.stringify(c)).join(" ") });
 }
 
 function refusalError(r: PaymentRefusal): AppError {
@@ -210,6 +239,7 @@ export async function recordPayment(ctx: ServiceContext, input: PaymentInput): P
     const refusal = paymentRefusal({ kind: "hand" }, { ...facts, actorId: actor.id });
     if (refusal) throw refusalError(refusal);
     await assertPaidAfterVerification(trx, ctx, input.claimId, input.paidOn);
+    await lockCeilings(trx, [facts]);
     return pay(trx, ctx, actor, facts, { paidOn: input.paidOn, bankReference: input.bankReference.trim(), batchId: null, amountCents: facts.payableCents });
   }).catch(pathTaken);
 }
@@ -277,7 +307,9 @@ export type BatchResult =
 
 /**
  * Pays a selection by hand, one transaction per claim, so one refused claim (already paid,
- * missing IBAN) does not hold back the others; each outcome is reported.
+ * missing IBAN) does not hold back the others; each outcome is reported. A claim the database was
+ * too busy for (BusyError, after the retries) is such an outcome too: the claims before it are
+ * paid, so a page saying that nothing was saved would be wrong.
  */
 export async function recordPayments(ctx: ServiceContext, claimIds: number[], common: Omit<PaymentInput, "claimId">): Promise<BatchResult[]> {
   assertPaymentInput(common, localDate(ctx.now(), ctx.config.timeZone));
@@ -286,7 +318,7 @@ export async function recordPayments(ctx: ServiceContext, claimIds: number[], co
     try {
       out.push({ claimId, ok: true, payment: await recordPayment(ctx, { ...common, claimId }) });
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      if (!(err instanceof AppError) || (err.status >= 500 && !(err instanceof BusyError))) throw err;
       out.push({ claimId, ok: false, status: err.status, code: err.code, message: err.message, text: err.text });
     }
   }
@@ -342,6 +374,8 @@ export async function createSepaBatch(ctx: ServiceContext, claimIds: number[], e
       if (!f) { problems.push({ label: claimLabel(id), message: msg("errors:finance.claimNotFound") }); continue; }
       const refusal = paymentRefusal({ kind: "prepare" }, { ...f, actorId: actor.id });
       if (refusal) { problems.push({ label: f.label, message: refusal.message }); continue; }
+      const creditor = creditorNameProblem(f);
+      if (creditor) { problems.push({ label: f.label, message: creditor }); continue; }
       const iban = accountOf(f);
       items.push({ claimId: id, iban, amountCents: f.payableCents });
       payments.push({
@@ -410,6 +444,8 @@ export async function markBatchExecuted(ctx: ServiceContext, batchId: number): P
     }
     if (problems.length) throw new BatchRefusedError(msg("errors:finance.batchNotExecutedHeadline", { messageId }), problems);
 
+    // Every call's ceilings before the first booking (the batch may hold claims of several calls).
+    await lockCeilings(trx, payable.map((p) => p.facts));
     const results: BatchResult[] = [];
     for (const { facts: f, amountCents } of payable) {
       const payment = await pay(trx, ctx, actor, f, { paidOn: executionDate, bankReference: messageId, batchId, amountCents });

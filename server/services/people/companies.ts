@@ -1,6 +1,8 @@
+import { normaliseVatNumber } from "../../domain/accounts";
 import { msg } from "../../domain/message";
 import { searchKey } from "../../domain/text-folding";
 import { ValidationError } from "../../errors";
+import { isUniqueViolation } from "../../db/connection";
 import type { RelatedEnterprise } from "../../domain/eligibility";
 import type { CompanyFacts } from "../../db/tables/companies";
 import type { DeMinimisDeclaration } from "../../db/tables/de-minimis-declarations";
@@ -28,7 +30,7 @@ export interface CompanyInput extends CompanyFacts {
 
 function factsOf(input: CompanyInput | CompanyFacts): CompanyFacts {
   return {
-    legalName: input.legalName.trim(), vatNumber: input.vatNumber.trim(), address: input.address.trim(), country: input.country,
+    legalName: input.legalName.trim(), vatNumber: normaliseVatNumber(input.vatNumber), address: input.address.trim(), country: input.country,
     regionId: input.regionId, sectorId: input.sectorId, staffHeadcount: input.staffHeadcount, turnoverCents: input.turnoverCents,
     balanceSheetCents: input.balanceSheetCents, iban: input.iban, accountHolder: input.accountHolder,
     euroAccountConfirmed: !!input.euroAccountConfirmed,
@@ -59,17 +61,30 @@ async function insertDeclarations(trx: Trx, companyId: number, deMinimis: DeMini
   }
 }
 
+/**
+ * The unique index on companies.vat_number (one company per VAT number, R6/R9) decides when two
+ * registrations with one number race past the service's check: the second is refused on the field.
+ */
+async function vatNumberUnique<T>(write: PromiseLike<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ValidationError(msg("errors:input.summary"), { vatNumber: msg("errors:people.vatNumberTaken") });
+    throw err;
+  }
+}
+
 /** Inserts a company with its partner/linked enterprises and de minimis declarations, as version 1 of its facts. */
 export async function insertCompany(trx: Trx, ctx: ServiceContext, input: CompanyInput): Promise<number> {
   if (!input.legalName.trim()) throw new ValidationError(msg("errors:people.companyNotSaved"), { legalName: msg("errors:people.legalName") });
   const now = nowIso(ctx);
   const facts = factsOf(input);
-  const id = insertedId((await trx("companies").insert({
+  const id = insertedId((await vatNumberUnique(trx("companies").insert({
     legal_name: facts.legalName, vat_number: facts.vatNumber, search_key: searchKey(facts.legalName, facts.vatNumber), address: facts.address,
     country: facts.country, region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount,
     turnover_cents: facts.turnoverCents, balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban,
     account_holder: facts.accountHolder, euro_account_confirmed: !!facts.euroAccountConfirmed, created_at: now, updated_at: now,
-  }).returning("id"))[0]);
+  }).returning("id")))[0]);
   await insertRelations(trx, id, facts.relations, now);
   await insertDeclarations(trx, id, input.deMinimis, now);
   await trx("company_versions").insert({ company_id: id, version: 1, valid_from: now, valid_to: null, facts_json: JSON.stringify(facts), recorded_by: ctx.actor?.id ?? null });
@@ -91,12 +106,12 @@ export async function saveCompanyVersion(trx: Trx, ctx: ServiceContext, companyI
   const last = await trx("company_versions").where({ company_id: companyId }).orderBy("version", "desc").first("version");
   const version = (last?.version ?? 0) + 1;
 
-  await trx("companies").where({ id: companyId }).update({
+  await vatNumberUnique(trx("companies").where({ id: companyId }).update({
     legal_name: facts.legalName, vat_number: facts.vatNumber, search_key: searchKey(facts.legalName, facts.vatNumber), address: facts.address, country: facts.country,
     region_id: facts.regionId, sector_id: facts.sectorId, staff_headcount: facts.staffHeadcount, turnover_cents: facts.turnoverCents,
     balance_sheet_cents: facts.balanceSheetCents, iban: facts.iban, account_holder: facts.accountHolder,
     euro_account_confirmed: !!facts.euroAccountConfirmed, updated_at: now,
-  });
+  }));
   await trx("company_relations").where({ company_id: companyId }).whereNull("valid_to").update({ valid_to: now });
   await insertRelations(trx, companyId, facts.relations, now);
   await insertDeclarations(trx, companyId, input.deMinimis, now);

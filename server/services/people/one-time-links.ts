@@ -30,6 +30,16 @@ export async function issueToken(trx: Trx, ctx: ServiceContext, userId: number, 
 
 const INVALID_LINK = msg("errors:people.linkInvalid");
 
+/**
+ * Whether a link can still be used, read without using it: the page behind a dead link says so
+ * at once, instead of after the visitor has chosen a new password.
+ */
+export async function linkUsable(ctx: ServiceContext, raw: string, purpose: TokenPurpose): Promise<boolean> {
+  const row = await ctx.db("user_tokens").where({ token_hash: tokenHash(raw), purpose }).first();
+  const token = row ? toUserToken(row) : null;
+  return !!token && !token.usedAt && token.expiresAt > nowIso(ctx);
+}
+
 /** Marks the token used (once, even with two clicks at the same moment) and returns its user. */
 async function consumeToken(trx: Trx, ctx: ServiceContext, raw: string, purpose: TokenPurpose): Promise<number> {
   const row = await trx("user_tokens").where({ token_hash: tokenHash(raw), purpose }).first();

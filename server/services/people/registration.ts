@@ -1,9 +1,10 @@
+import { normaliseVatNumber } from "../../domain/accounts";
 import { msg } from "../../domain/message";
 import { ValidationError, NotFoundError, type FieldTexts } from "../../errors";
 import { classifySme } from "../../domain/eligibility";
 import { deMinimisGrantDateProblem } from "../../domain/de-minimis";
 import { localDate } from "../../domain/time";
-import { checkSepaIban, ibanUsesEuro } from "../../exports/sepa";
+import { checkSepaIban, ibanUsesEuro, sepaCharactersRefused } from "../../exports/sepa";
 import { inTransaction, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
 import type { Language } from "../../languages";
@@ -20,14 +21,17 @@ import { insertUser, MIN_PASSWORD_LENGTH } from "./users";
 export interface RegistrationUser { name: string; email: string; password: string; language?: Language | null }
 
 /** Normalises the IBAN and checks the whole company input; throws with a message per field. */
-export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput, today: string): Promise<CompanyInput> {
+export async function validateCompany(db: ServiceContext["db"] | Trx, input: CompanyInput, today: string, companyId: number | null = null): Promise<CompanyInput> {
   const fields: FieldTexts = {};
   input.deMinimis.forEach((d, i) => {
     const problem = deMinimisGrantDateProblem(d.grantedOn, today);
     if (problem) fields[`dm${i}_date`] = msg("errors:people.aidProblem", { n: i + 1, problem });
   });
   if (!input.legalName.trim()) fields.legalName = msg("errors:people.legalName");
-  if (!input.vatNumber.trim()) fields.vatNumber = msg("errors:people.vatNumber");
+  const vatNumber = normaliseVatNumber(input.vatNumber);
+  if (!vatNumber) fields.vatNumber = msg("errors:people.vatNumber");
+  else if (!/^[A-Z0-9]+$/.test(vatNumber)) fields.vatNumber = msg("errors:people.vatNumberFormat");
+  else if (await vatNumberTaken(db, vatNumber, companyId)) fields.vatNumber = msg("errors:people.vatNumberTaken");
   if (!input.address.trim()) fields.address = msg("errors:people.address");
   if (!/^[A-Z]{2}$/.test(input.country)) fields.country = msg("errors:people.country");
   if (!input.regionId || !(await db("regions").where({ id: input.regionId }).first("id"))) fields.regionId = msg("errors:people.region");
@@ -49,6 +53,12 @@ export async function validateCompany(db: ServiceContext["db"] | Trx, input: Com
       }
     }
     if (!input.accountHolder?.trim()) fields.accountHolder = msg("errors:people.accountHolder");
+    else {
+      // The account holder is the creditor name of the SEPA file (server/exports/sepa.ts): a
+      // character it cannot carry would stop finance's batch, where the company cannot correct it.
+      const refused = sepaCharactersRefused(input.accountHolder);
+      if (refused.length) fields.accountHolder = msg("errors:people.accountHolderCharacters", { characters: refused.map((c) => JSON.stringify(c)).join(" ") });
+    }
   }
   if (Object.keys(fields).length === 0) {
     try {
@@ -59,7 +69,14 @@ export async function validateCompany(db: ServiceContext["db"] | Trx, input: Com
     }
   }
   if (Object.keys(fields).length) throw new ValidationError(msg("errors:input.summary"), fields);
-  return { ...input, iban, accountHolder: iban ? input.accountHolder?.trim() ?? null : null, euroAccountConfirmed };
+  return { ...input, vatNumber, iban, accountHolder: iban ? input.accountHolder?.trim() ?? null : null, euroAccountConfirmed };
+}
+
+/** Whether another company than `companyId` is registered with this (normalised) VAT number. */
+async function vatNumberTaken(db: ServiceContext["db"] | Trx, vatNumber: string, companyId: number | null): Promise<boolean> {
+  const q = db("companies").where({ vat_number: vatNumber });
+  if (companyId !== null) q.whereNot({ id: companyId });
+  return !!(await q.first("id"));
 }
 
 export async function registerApplicant(ctx: ServiceContext, user: RegistrationUser, company: CompanyInput): Promise<number> {
@@ -96,7 +113,7 @@ export async function updateCompanyProfile(ctx: ServiceContext, input: CompanyIn
   const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
   if (!companyId) throw new NotFoundError();
   await inTransaction(ctx, async (trx) => {
-    const checked = await validateCompany(trx, input, localDate(ctx.now(), ctx.config.timeZone));
+    const checked = await validateCompany(trx, input, localDate(ctx.now(), ctx.config.timeZone), companyId);
     await saveCompanyVersion(trx, ctx, companyId, checked);
   });
 }

@@ -1,5 +1,5 @@
 import { hash } from "@node-rs/argon2";
-import { leavesNoAdministrator } from "../../domain/accounts";
+import { isPlainEmailAddress, leavesNoAdministrator, looksLikeDisplayName } from "../../domain/accounts";
 import { msg, type Text } from "../../domain/message";
 import { searchKey } from "../../domain/text-folding";
 import { ConflictError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
@@ -46,7 +46,11 @@ export interface NewUser {
 
 export function validateNewUser(input: NewUser): void {
   const fields: FieldTexts = {};
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email.trim())) fields.email = msg("errors:input.emailFormat");
+  // The one rule for every address stored (registration, invitation, administrators, seeding): a
+  // plain addr-spec, so the address mail goes to is the one stored and shown.
+  if (!isPlainEmailAddress(input.email.trim().toLowerCase())) {
+    fields.email = msg(looksLikeDisplayName(input.email.trim()) ? "errors:input.emailPlainOnly" : "errors:input.emailFormat");
+  }
   if (input.name.trim().length < 2) fields.name = msg("errors:people.fullName");
   if (input.password.length < MIN_PASSWORD_LENGTH) fields.password = msg("errors:input.passwordTooShort", { min: MIN_PASSWORD_LENGTH });
   if (!ROLES.includes(input.role)) fields.role = msg("errors:people.role");

@@ -50,17 +50,21 @@ export function onAfterCommit(db: Db, hook: AfterCommit): () => void {
   };
 }
 
-const beforeCommitWork = new WeakMap<Trx, (() => Promise<void>)[]>();
+interface BeforeCommitWork { early: (() => Promise<void>)[]; late: (() => Promise<void>)[] }
+const beforeCommitWork = new WeakMap<Trx, BeforeCommitWork>();
 
 /**
  * Work to run at the end of a transaction of inTransaction, after the use case and before the
  * commit (the audit chain takes its lock there, so it is held for as short a time as possible).
+ * `early` work runs before all other work, whenever it was registered: work that takes row locks
+ * of its own (the ledger's running sums) must take them before the audit chain's one global
+ * lock, in every transaction alike, or two transactions could each wait for the other.
  * Returns false for a transaction inTransaction did not start: the caller must do the work now.
  */
-export function beforeCommit(trx: Trx, work: () => Promise<void>): boolean {
-  const list = beforeCommitWork.get(trx);
-  if (!list) return false;
-  list.push(work);
+export function beforeCommit(trx: Trx, work: () => Promise<void>, opts: { early?: boolean } = {}): boolean {
+  const lists = beforeCommitWork.get(trx);
+  if (!lists) return false;
+  (opts.early ? lists.early : lists.late).push(work);
   return true;
 }
 
@@ -71,7 +75,9 @@ export function afterCommit(trx: Trx): void {
 
 /**
  * Runs a use case in one transaction. PostgreSQL serialisation failures and deadlocks (which the
- * row locks of the budget service can provoke under load) are retried a few times. On SQLite
+ * row locks of the budget service can provoke under load) are retried a few times, after a short
+ * random pause; when the last attempt is refused too, the caller gets a BusyError (503, "try
+ * again"; nothing was written), never the driver's error. On SQLite
  * transactions in this process run one at a time (db/connection.ts), and BEGIN IMMEDIATE waits up
  * to busy_timeout for another process's write lock; when even that is not enough the caller gets
  * a BusyError (503, "try again") instead of a raw SQLITE_BUSY.
@@ -82,17 +88,26 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (trx: Trx) => 
     try {
       const result = await ctx.db.transaction(async (trx) => {
         used = trx;
-        const pending: (() => Promise<void>)[] = [];
+        const pending: BeforeCommitWork = { early: [], late: [] };
         beforeCommitWork.set(trx, pending);
         const value = await work(trx);
-        for (const step of pending) await step();
+        for (const step of pending.early) await step();
+        for (const step of pending.late) await step();
         return value;
       });
       if (used && wantsAfterCommit.has(used)) for (const hook of afterCommitHooks.get(ctx.db) ?? []) hook();
       return result;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (isPostgres(ctx.db) && (code === "40001" || code === "40P01") && attempt < 5) continue;
+      if (isPostgres(ctx.db) && (code === "40001" || code === "40P01")) {
+        if (attempt < 5) {
+          // A short random pause, so that the transactions PostgreSQL stopped do not meet again at once.
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 25 * attempt)));
+          continue;
+        }
+        // Still refused after the retries: nothing was written, so the user is told to try again (503), never a 500.
+        throw new BusyError();
+      }
       if (isBusyError(err)) throw new BusyError();
       throw err;
     }

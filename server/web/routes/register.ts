@@ -8,7 +8,7 @@ import { type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/people/companies";
 import { companyProfile } from "../../services/people/company-queries";
 import {
-  acceptInvitation, confirmEmail, inviteColleague, requestPasswordReset, resendConfirmation, resetPassword,
+  acceptInvitation, confirmEmail, inviteColleague, linkUsable, requestPasswordReset, resendConfirmation, resetPassword,
 } from "../../services/people/one-time-links";
 import { registerApplicant, updateCompanyProfile } from "../../services/people/registration";
 import { loadActor } from "../../services/people/user-queries";
@@ -258,7 +258,14 @@ function passwordPage(kind: "reset" | "invite", res: Response) {
     : { pageTitle: t("public:password.invite.pageTitle"), heading: t("public:password.invite.heading"), button: t("public:password.invite.button") };
 }
 
-registrationRoutes.get("/password-reset/:token", (req, res) => {
+/** The page of a used, expired or unknown link, the same as the e-mail confirmation's. */
+function deadLink(req: Request, res: Response): void {
+  const t = pageTranslator(res);
+  res.status(410).render("pages/register-done", { pageTitle: t("public:done.invalidLink.pageTitle"), heading: t("public:done.invalidLink.heading"), message: refusalMessage(req, new ValidationError(msg("errors:people.linkInvalid"))) });
+}
+
+registrationRoutes.get("/password-reset/:token", async (req, res) => {
+  if (!(await linkUsable(req.ctx, tokenParam(req), "reset"))) return deadLink(req, res);
   res.render("pages/register-password", { ...passwordPage("reset", res), action: `/password-reset/${tokenParam(req)}` });
 });
 
@@ -274,7 +281,8 @@ registrationRoutes.post("/password-reset/:token", formRoute(passwordFormPage("re
   res.redirect(303, "/login");
 }));
 
-registrationRoutes.get("/invite/:token", (req, res) => {
+registrationRoutes.get("/invite/:token", async (req, res) => {
+  if (!(await linkUsable(req.ctx, tokenParam(req), "invite"))) return deadLink(req, res);
   res.render("pages/register-password", { ...passwordPage("invite", res), action: `/invite/${tokenParam(req)}` });
 });
 
