@@ -409,21 +409,13 @@ const LEVEL_ORDER: Record<TotalsLevel, number> = { call: 0, partner: 1, type: 2 
 async function flushLedgerSums(trx: Trx, pending: PendingSums): Promise<void> {
   pendingSums.delete(trx);
   const sums = [...pending.sums.values()].sort(compareSumKeys);
-  const totals = new Map<string, { level: TotalsLevel; levelId: number; kind: EntryKind } & SumDelta>();
   for (const s of sums) {
     await trx("ledger_sums")
       .insert({ call_id: s.callId, partner_id: s.partnerId, voucher_type_id: s.voucherTypeId, kind: s.kind, amount_cents: assertCents(s.amountCents), entries: s.entries })
       .onConflict(["call_id", "partner_id", "voucher_type_id", "kind"])
       .merge({ amount_cents: trx.raw("ledger_sums.amount_cents + excluded.amount_cents"), entries: trx.raw("ledger_sums.entries + excluded.entries") });
-    for (const [level, levelId] of levelsOf(s)) {
-      const key = `${level}/${levelId}/${s.kind}`;
-      const t = totals.get(key) ?? { level, levelId, kind: s.kind, amountCents: 0, entries: 0 };
-      t.amountCents += s.amountCents;
-      t.entries += s.entries;
-      totals.set(key, t);
-    }
   }
-  const ordered = [...totals.values()].sort((a, b) =>
+  const ordered = levelTotals(sums).sort((a, b) =>
     LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || a.levelId - b.levelId || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   for (const t of ordered) {
     await trx("ledger_totals")
