@@ -8,7 +8,17 @@ import { DateTime } from "luxon";
 import { msg, sentences, type Message, type Text } from "./message";
 import { parseRate } from "./money";
 
-const CURRENCY_RE = /^[A-Z]{3}$/;
+/**
+ * The ISO 4217 codes of currencies in use, as the runtime's Unicode data lists them, without the
+ * units of account that no cost is paid in (XDR, XSU): any three letters ("XXX") would otherwise
+ * pass, and a cost line in them would wait for a rate nobody publishes.
+ */
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency").filter((c) => c !== "XDR" && c !== "XSU"));
+
+/** A currency a cost can be in and the Commission publishes a rate for (EUR included). */
+export function isCurrencyCode(code: string): boolean {
+  return CURRENCIES.has(code);
+}
 const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: Message };
@@ -16,7 +26,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; reason: Message }
 export function checkCurrency(input: string): Checked<string> {
   const s = (input ?? "").trim().toUpperCase();
   if (s === "") return { ok: false, reason: msg("errors:rates.currencyMissing") };
-  if (!CURRENCY_RE.test(s)) return { ok: false, reason: msg("errors:rates.currencyInvalid", { given: input.trim().slice(0, 20) }) };
+  if (!isCurrencyCode(s)) return { ok: false, reason: msg("errors:rates.currencyInvalid", { given: input.trim().slice(0, 20) }) };
   if (s === "EUR") return { ok: false, reason: msg("errors:rates.currencyEuro") };
   return { ok: true, value: s };
 }

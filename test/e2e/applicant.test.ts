@@ -325,6 +325,14 @@ for (const engine of testDatabases()) {
         expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
       });
 
+      it("refuses a cost in a currency that is not one (XXX), beside the line", async () => {
+        clock.set("2027-04-25T09:00:00Z");
+        const res = await claim({ report: "We met four labs.", date_0: "2027-04-21", description_0: "Train ticket", currency_0: "XXX", amount_0: "120,00" });
+        expect(res.status).to.equal(422);
+        expect(res.text).to.include("Cost line 1: enter a three-letter currency code such as EUR or DKK.");
+        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
+      });
+
       it("refuses a claim after the claim deadline (R12), naming the deadline, before the daily job has run", async () => {
         clock.set("2027-07-04T09:00:00Z");
         const page = await sme.get(`/applications/${id}/claim`).expect(303);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { NotFoundError, RuleViolationError, ValidationError, type FieldTexts } from "../../errors";
 import { claimWindow, costLineDateStatus, costLineDateText } from "../../domain/claims";
+import { isCurrencyCode } from "../../domain/exchange-rates";
 import { storedFileName } from "../../domain/file-names";
 import { type Message, msg, sentences } from "../../domain/message";
 import { parseMoney, sumCents, type Cents } from "../../domain/money";
@@ -53,7 +54,7 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
       const currency = (l.currency || "EUR").trim().toUpperCase();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(l.incurredOn)) fields[`date_${i}`] = msg("errors:claims.lineDateMissing", { n });
       if (!l.description.trim()) fields[`description_${i}`] = msg("errors:claims.lineDescriptionMissing", { n });
-      if (!/^[A-Z]{3}$/.test(currency)) fields[`currency_${i}`] = msg("errors:claims.lineCurrency", { n });
+      if (!isCurrencyCode(currency)) fields[`currency_${i}`] = msg("errors:claims.lineCurrency", { n });
       const m = parseMoney(l.amount.replace(/^(eur|€)/i, ""));
       if (!m.ok) fields[`amount_${i}`] = msg("errors:claims.lineAmount", { n, reason: m.text });
       if (fields[`date_${i}`] || fields[`description_${i}`] || fields[`currency_${i}`] || !m.ok) return;

@@ -21,6 +21,9 @@ describe("domain/exchange-rates (R2)", () => {
     expect(checkRateEntry(" sek ", "2026-01", "11,13550")).to.deep.equal({ ok: true, entry: { currency: "SEK", month: "2026-01", rate: "11.13550" } });
     expect(checkCurrency("EUR").ok).to.equal(false);
     expect(checkCurrency("DK").ok).to.equal(false);
+    // Three letters are not enough: a code of a currency in use, not a unit of account or a test code.
+    for (const code of ["XXX", "XTS", "XDR", "ABC", "QQQ"]) expect(checkCurrency(code).ok, code).to.equal(false);
+    for (const code of ["DKK", "SEK", "NOK", "PLN", "CHF", "GBP", "USD", "XOF"]) expect(checkCurrency(code).ok, code).to.equal(true);
     for (const month of ["2026-00", "2026-13", "26-11", "2026-1", "2026-11-01"]) expect(checkRateEntry("DKK", month, "7").ok, month).to.equal(false);
     for (const rate of ["0", "-7.46", "7.4604001", "7,460.4", "1e3"]) expect(checkRateEntry("DKK", "2026-11", rate).ok, rate).to.equal(false);
   });
