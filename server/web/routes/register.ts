@@ -259,13 +259,13 @@ function passwordPage(kind: "reset" | "invite", res: Response) {
 }
 
 /** The page of a used, expired or unknown link, the same as the e-mail confirmation's. */
-function deadLink(req: Request, res: Response): void {
+function deadLink(res: Response): void {
   const t = pageTranslator(res);
-  res.status(410).render("pages/register-done", { pageTitle: t("public:done.invalidLink.pageTitle"), heading: t("public:done.invalidLink.heading"), message: refusalMessage(req, new ValidationError(msg("errors:people.linkInvalid"))) });
+  res.status(410).render("pages/register-done", { pageTitle: t("public:done.invalidLink.pageTitle"), heading: t("public:done.invalidLink.heading"), message: t("errors:people.linkInvalid") });
 }
 
 registrationRoutes.get("/password-reset/:token", async (req, res) => {
-  if (!(await linkUsable(req.ctx, tokenParam(req), "reset"))) return deadLink(req, res);
+  if (!(await linkUsable(req.ctx, tokenParam(req), "reset"))) return deadLink(res);
   res.render("pages/register-password", { ...passwordPage("reset", res), action: `/password-reset/${tokenParam(req)}` });
 });
 
@@ -282,7 +282,7 @@ registrationRoutes.post("/password-reset/:token", formRoute(passwordFormPage("re
 }));
 
 registrationRoutes.get("/invite/:token", async (req, res) => {
-  if (!(await linkUsable(req.ctx, tokenParam(req), "invite"))) return deadLink(req, res);
+  if (!(await linkUsable(req.ctx, tokenParam(req), "invite"))) return deadLink(res);
   res.render("pages/register-password", { ...passwordPage("invite", res), action: `/invite/${tokenParam(req)}` });
 });
 
