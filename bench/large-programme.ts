@@ -374,7 +374,8 @@ export async function seedLargeProgramme(db: Db, config: Config, opts: LargeOpti
       if (isPaid && approvedCents !== null) {
         const pid = paymentId++;
         payments.push({ id: pid, claim_id: cid, application_id: id, amount_cents: payable, paid_on: isoDay(paid), bank_reference: `BENCH-${pad(pid, 7)}`,
-          iban: "DK5000400440116243", batch_id: null, recorded_by: financeId, recorded_at: iso(paid) });
+          iban: "DK5000400440116243", batch_id: null, recorded_by: financeId, recorded_at: iso(paid),
+          returned_on: null, return_reason: null, returned_by: null, returned_at: null });
         paths.push({ id: pathId++, claim_id: cid, kind: "hand", batch_id: null, payment_id: pid, opened_at: iso(paid), opened_by: financeId, closed_at: null, closed_by: null });
         entry("payment", payable, paid, "pay", `Payment BENCH-${pad(pid, 7)}`, financeId, pid);
         if (payable < approvedCents) entry("release", approvedCents - payable, paid, "pay-release", "Unpaid part of the award released on payment", financeId);

@@ -73,6 +73,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: "claim-submitted", to: "claim-rejected", action: "reject-claim", roles: MGR },
   { from: "claim-rejected", to: "claim-submitted", action: "claim", roles: ["applicant"] },
   { from: "claim-verified", to: "paid", action: "pay", roles: ["finance"] },
+  // The bank sent the money back (R5: the payment entry is reversed); the claim waits for payment again.
+  { from: "paid", to: "claim-verified", action: "return-payment", roles: ["finance"] },
   { from: "paid", to: "closed", action: "close", roles: ["finance", "admin", "system"] },
   { from: "approved", to: "cancelled", action: "cancel", roles: MGR },
   { from: "accepted", to: "cancelled", action: "cancel", roles: MGR },
@@ -115,6 +117,7 @@ export const ACTION_LABELS: Record<string, string> = {
   "verify-claim": "Verify the claim",
   "reject-claim": "Reject the claim",
   pay: "Record the payment",
+  "return-payment": "Record the returned payment",
   close: "Close",
   cancel: "Cancel",
   expire: "Expire",

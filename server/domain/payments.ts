@@ -128,3 +128,27 @@ export function amountChangedRefusal(inFile: Cents | null, payable: Cents): Paym
       : msg("errors:payments.amountChanged", { inFile: money(inFile), payable: money(payable) }),
   };
 }
+
+/** A payment as the bank's return of it is judged: when it was made and whether it already came back. */
+export interface PaymentOnRecord {
+  paidOn: string;
+  returnedOn: string | null;
+}
+
+/**
+ * Null when the bank's return of a payment may be recorded with the value date `returnedOn`
+ * (R5: its ledger entry is then reversed and the claim waits for payment again). A payment
+ * comes back once, after it was made, and is recorded once the bank has sent it back.
+ */
+export function paymentReturnRefusal(p: PaymentOnRecord, returnedOn: string, today: string): PaymentRefusal | null {
+  if (p.returnedOn !== null) {
+    return { status: 409, code: "already_returned", message: msg("errors:payments.alreadyReturned", { returnedOn: day(p.returnedOn) }) };
+  }
+  if (returnedOn < p.paidOn) {
+    return { status: 422, code: "returned_before_paid", message: msg("errors:payments.returnedBeforePaid", { returnedOn: day(returnedOn), paidOn: day(p.paidOn) }) };
+  }
+  if (returnedOn > today) {
+    return { status: 422, code: "returned_in_future", message: msg("errors:payments.returnedInFuture", { returnedOn: day(returnedOn), today: day(today) }) };
+  }
+  return null;
+}

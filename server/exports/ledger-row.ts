@@ -38,6 +38,8 @@ export interface LedgerExportRow {
   /** The month of that rate (R2), "YYYY-MM"; one per rate when a payment used several. */
   rateMonth?: string | null;
   paymentReference: string | null;
+  /** The payment row behind a payment entry or its correction; not a column of the exports. */
+  paymentId?: number | null;
   /**
    * The payment's value date as on the bank statement (payments.paid_on, YYYY-MM-DD), which is
    * what an accountant matches against; `date` is only when the entry was recorded. Null for

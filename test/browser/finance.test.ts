@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import type { Db } from "../../server/db/connection";
-import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
+import { axeViolations, type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
 import { seedDemoData } from "../support/fixtures";
 import { defined } from "../support/defined";
 
@@ -48,6 +48,30 @@ describe("browser: the finance officer pays the demo claim and downloads the led
     await wb.xlsx.readFile((await xlsxDownload.path()));
     expect(wb.getWorksheet("Ledger")).to.exist;
     expect(wb.getWorksheet("Totals")).to.exist;
+
+    // The bank sends the payment back: from the ledger's entry to the payment's page and its form.
+    await page.goto(`${baseUrl}/finance/ledger`);
+    const entry = page.locator("details", { hasText: "BANK-REF-7731" }).first();
+    await entry.locator("summary").click();
+    await entry.getByRole("link", { name: "BANK-REF-7731" }).click();
+    await page.waitForLoadState("load");
+    expect(new URL(page.url()).pathname).to.equal(`/finance/payments/${payment.id}`);
+    expect(await axeViolations(page)).to.deep.equal([]);
+    await page.getByLabel("Date the money came back").fill(payment.paid_on);
+    await page.getByLabel("The bank's reason").fill("Account closed");
+    await page.getByRole("button", { name: "Record the returned payment" }).click();
+    await page.waitForLoadState("load");
+    // Not ticked: the form comes back with what was typed and the box's error beside it.
+    expect(await page.getByLabel("The bank's reason").inputValue()).to.equal("Account closed");
+    expect(await page.locator(".error-summary").innerText()).to.contain("Tick the box");
+    expect(await axeViolations(page)).to.deep.equal([]);
+    await page.getByLabel("The bank statement shows this payment coming back.").check();
+    await page.getByRole("button", { name: "Record the returned payment" }).click();
+    await page.waitForLoadState("load");
+    expect(await page.locator("main").innerText()).to.contain("The bank returned this payment");
+    expect(defined(await db("applications").where({ id: verified.id }).first("state")).state).to.equal("claim-verified");
+    await page.goto(`${baseUrl}/finance`);
+    expect(await page.getByLabel(`Select ${verified.reference}`).count()).to.equal(1);
     await context.close();
   });
 });

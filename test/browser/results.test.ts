@@ -1,23 +1,6 @@
-import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import type { Page } from "playwright-core";
-import { type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
+import { axeViolations, type BrowserRig, signInWithBrowser, startBrowserRig } from "../support/browser";
 import { seedDemoData } from "../support/fixtures";
-
-// axe-core's own bundle, evaluated in the page through the DevTools protocol (the page's CSP
-// forbids inline scripts, which is right for the application and irrelevant to this check).
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
-
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(AXE);
-  const result = await page.evaluate<{ violations: AxeViolation[]; passes: unknown[] }>(
-    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })");
-  // axe really looked at the page: rules passed as well as failed.
-  expect(result.passes.length).to.be.greaterThan(10);
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 describe("browser: programme results pages", function () {
   this.timeout(120000);

@@ -7,7 +7,7 @@ import { LEDGER_COLUMNS } from "../../server/exports/ledger-row";
 import type { Cents } from "../../server/domain/money";
 import { type Agent, csrfFrom, signIn } from "../support/app";
 import { type TestClock, testDatabases } from "../support/db";
-import { insertVerifiedClaim, seedCall, startFinanceWorld } from "../support/journey";
+import { insertVerifiedClaim, registerSme, seedCall, startFinanceWorld } from "../support/journey";
 import { defined } from "../support/defined";
 import { relLink } from "../support/pages";
 
@@ -73,7 +73,8 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const ledger = await finance.get("/finance/ledger");
     expect(ledger.status).to.equal(200);
     expect(ledger.text).to.contain(`href="/applications/${claim.applicationId}"`);
-    expect(ledger.text).to.contain("<dt>Payment reference</dt><dd>BANK-E2E-1</dd>").and.contain("<dt>Paid on</dt><dd>15 Jun 2027</dd>");
+    const paymentId = defined(await db("payments").where({ claim_id: claim.claimId }).first()).id;
+    expect(ledger.text).to.contain(`<dt>Payment reference</dt><dd><a href="/finance/payments/${paymentId}">BANK-E2E-1</a></dd>`).and.contain("<dt>Paid on</dt><dd>15 Jun 2027</dd>");
     // Each entry's date carries its instant for machines (assistive technology, a copied table).
     const instants = [...ledger.text.matchAll(/<tr class="entry-row"[^]*?<time datetime="([^"]*)">/g)].map((m) => m[1]);
     expect(instants).to.have.length.greaterThan(0);
@@ -208,6 +209,44 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     const after = await finance.get(batchUrl);
     expect(after.text).to.contain("This batch was cancelled").and.not.to.contain(`action="${batchUrl}/executed"`);
     expect((await finance.get("/finance")).text).to.contain(claim.reference);
+  });
+
+  it("records a payment the bank sent back from the ledger's link: refusals keep what was typed, the claim waits again and the company reads why", async () => {
+    // A company of its own: the demo company's other vouchers (R10) do not come into it.
+    const sme = await registerSme(db, { region: "DK", at: "2027-01-10T10:00:00.000Z" });
+    const callId = await seedCall(db, () => new Date("2027-01-15T10:00:00.000Z"), { totalCents: 100_000_000 });
+    const claim = await insertVerifiedClaim(db, { email: sme.email, callId, type: "MG", requestedCents: 50_000, payableCents: 25_000 });
+    const token = csrfFrom((await finance.get("/finance")).text);
+    const paid = await finance.post("/finance/payments").type("form").send({ _csrf: token, claimIds: String(claim.claimId), paidOn: "2027-06-14", bankReference: "BANK-RET-1" });
+    expect(paid.status).to.equal(303);
+    const payment = defined(await db("payments").where({ claim_id: claim.claimId }).first());
+    const url = `/finance/payments/${payment.id}`;
+    expect((await finance.get("/finance/ledger")).text).to.contain(`<a href="${url}">BANK-RET-1</a>`);
+    const page = await finance.get(url);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain(claim.reference).and.contain(`action="${url}/returned"`);
+
+    const unconfirmed = await finance.post(`${url}/returned`).type("form").send({ _csrf: token, returnedOn: "2027-06-15", reason: "Konto lukket" });
+    expect(unconfirmed.status).to.equal(422);
+    expect(unconfirmed.text).to.contain("Tick the box to confirm that the bank statement shows this payment coming back")
+      .and.contain('value="Konto lukket"').and.contain('value="2027-06-15"');
+    const early = await finance.post(`${url}/returned`).type("form").send({ _csrf: token, returnedOn: "2027-06-13", reason: "Konto lukket", confirm: "on" });
+    expect(early.status).to.equal(422);
+    expect(early.text).to.contain("The return date 13 June 2027 is before the payment was made on 14 June 2027");
+    expect(defined(await db("applications").where({ id: claim.applicationId }).first()).state).to.equal("paid");
+
+    const returned = await finance.post(`${url}/returned`).type("form").send({ _csrf: token, returnedOn: "2027-06-15", reason: "Konto lukket", confirm: "on" });
+    expect(returned.status).to.equal(303);
+    const after = await finance.get(url);
+    expect(after.text).to.contain("The bank returned this payment on 15 Jun 2027").and.contain("Konto lukket").and.not.contain(`action="${url}/returned"`);
+    expect((await finance.get("/finance")).text).to.contain(claim.reference);
+    const again = await finance.post(`${url}/returned`).type("form").send({ _csrf: token, returnedOn: "2027-06-15", reason: "Konto lukket", confirm: "on" });
+    expect(again.status).to.equal(409);
+    expect(again.text).to.contain("already recorded as returned by the bank on 15 June 2027");
+
+    const applicant = await signIn(app, sme.email, "a-long-test-password");
+    const seen = await applicant.get(`/applications/${claim.applicationId}`);
+    expect(seen.text).to.contain("Konto lukket");
   });
 
   it("pages the reconciliation's calls twenty-five at a time, with the programme's totals on every page", async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
@@ -7,6 +8,7 @@ import type { Db } from "../../server/db/connection";
 import { buildApp, currentCode, forgetUsedCodes, sameTargetAs } from "./app";
 import { testDatabases } from "./db";
 import { defined } from "./defined";
+import { expect } from "chai";
 
 /** Debian's Chromium, never a downloaded browser; flags keep it off the (closed) network. */
 export async function launchBrowser(): Promise<Browser> {
@@ -69,4 +71,20 @@ export async function giveSecondFactor(baseUrl: string, page: Page, email: strin
   await page.getByRole("textbox", { name: "Code" }).fill(currentCode(baseUrl, email));
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForLoadState("load");
+}
+
+// axe-core's own bundle, evaluated in the page through the DevTools protocol (the page's CSP
+// forbids inline scripts, which is right for the application and irrelevant to this check).
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+/** The page's serious and critical WCAG 2.1 A/AA violations found by axe. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE);
+  const result = await page.evaluate<{ violations: AxeViolation[]; passes: unknown[] }>(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })");
+  // axe really looked at the page: rules passed as well as failed.
+  expect(result.passes.length).to.be.greaterThan(10);
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }

@@ -365,6 +365,10 @@ export interface PaymentsRow {
   batch_id: number | null;
   recorded_by: number;
   recorded_at: string;
+  returned_on: string | null;
+  return_reason: string | null;
+  returned_by: number | null;
+  returned_at: string | null;
 }
 
 export interface PendingAwardLettersRow {

@@ -4,9 +4,9 @@ import type { Db } from "../../db/connection";
 import { toAttachmentInfo } from "../../db/tables/attachments";
 import { toClaim } from "../../db/tables/claims";
 import { toCostLine } from "../../db/tables/claim-cost-lines";
+import { toPayment } from "../../db/tables/payments";
 import { toCallRecord } from "../../db/tables/calls";
 import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
-import { dbCents } from "../../db/tables/values";
 import { blockingFindings, type Finding } from "../../domain/eligibility";
 import { remainingCents } from "../../domain/budget";
 import { allowedActions, type AppState } from "../../domain/lifecycle";
@@ -107,7 +107,8 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
   const claims = [];
   for (const c of claimRows) {
     const lines = (await ctx.db("claim_cost_lines").where({ claim_id: c.id }).orderBy("id")).map(toCostLine);
-    const payment = await ctx.db("payments").where({ claim_id: c.id }).first();
+    const payments = (await ctx.db("payments").where({ claim_id: c.id }).orderBy("id")).map(toPayment);
+    const payment = payments.find((p) => p.returnedOn === null);
     claims.push({
       id: c.id, status: c.status, report: c.report, submittedAt: c.submittedAt, verifiedAt: c.verifiedAt,
       payableCents: c.payableCents, payableExplanation: c.payableExplanation, decisionReason: c.decisionReason,
@@ -115,7 +116,10 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
         incurredOn: l.incurredOn, description: l.description, currency: l.currency, originalMinor: l.originalMinor,
         eurCents: l.eurCents, eligible: l.eligible, ineligibleReason: l.ineligibleReason,
       })),
-      payment: payment ? { paidOn: payment.paid_on, amountCents: dbCents(payment.amount_cents), bankReference: payment.bank_reference } : null,
+      payment: payment ? { paidOn: payment.paidOn, amountCents: payment.amountCents, bankReference: payment.bankReference } : null,
+      returnedPayments: payments.filter((p) => p.returnedOn !== null).map((p) => ({
+        paidOn: p.paidOn, amountCents: p.amountCents, bankReference: p.bankReference, returnedOn: p.returnedOn, reason: p.returnReason,
+      })),
     });
   }
   const attachments = (await ctx.db("attachments").where({ application_id: id }).orderBy("id")

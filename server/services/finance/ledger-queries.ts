@@ -51,7 +51,7 @@ function entries(db: Reader, f: LedgerFilter, withNote: boolean) {
   return q;
 }
 
-type PaymentNames = Pick<PaymentsRow, "id" | "bank_reference" | "paid_on">;
+type PaymentNames = Pick<PaymentsRow, "id" | "bank_reference" | "paid_on" | "returned_on">;
 
 /** Keeps lookups of one export bounded: past this many ids a map starts again. */
 const MAX_CACHED = 50_000;
@@ -97,7 +97,7 @@ class LedgerNames {
     remember(this.users, await byIds(missingUsers, (ids) => db("users").whereIn("id", ids).select("id", "name")));
     // Payments and their currencies belong to one or two entries each: read per batch, not kept.
     const paymentIds = [...new Set(rows.flatMap((r) => (r.payment_id !== null ? [r.payment_id] : [])))];
-    this.payments = new Map((await byIds(paymentIds, (ids) => db("payments").whereIn("id", ids).select("id", "bank_reference", "paid_on"))).map((p) => [p.id, p]));
+    this.payments = new Map((await byIds(paymentIds, (ids) => db("payments").whereIn("id", ids).select("id", "bank_reference", "paid_on", "returned_on"))).map((p) => [p.id, p]));
     this.originals = await originalCurrencies(db, rows.flatMap((r) => (r.kind === "payment" && r.payment_id !== null ? [r.payment_id] : [])));
   }
 
@@ -129,9 +129,11 @@ class LedgerNames {
       rate: original?.rate ?? null,
       rateMonth: original?.month ?? null,
       paymentReference: payment?.bank_reference ?? null,
-      // The value date belongs to payment entries only (corrections of a payment carry the same
-      // payment_id, so they show the same date); commit and release entries stay empty.
-      paidOn: kind === "payment" ? payment?.paid_on ?? null : null,
+      paymentId: r.payment_id,
+      // The value date belongs to payment entries only; commit and release entries stay empty. A
+      // payment's correction (the bank sent it back, R5) carries the same payment_id and shows the
+      // day the money came back: the date on the statement it is matched against.
+      paidOn: kind === "payment" ? (dbCents(r.amount_cents) < 0 ? payment?.returned_on ?? payment?.paid_on : payment?.paid_on) ?? null : null,
       recordedBy: r.actor_user_id !== null ? this.users.get(r.actor_user_id)?.name ?? "system" : "system",
     };
   }

@@ -4,7 +4,7 @@ import { outstandingCents, settlementOnPayment } from "../../domain/budget";
 import { assertCents, type Cents } from "../../domain/money";
 import { day, dayTime, msg, type Text } from "../../domain/message";
 import {
-  amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal,
+  amountChangedRefusal, executionDateRefusal, ibanChangedRefusal, paymentRefusal, paymentReturnRefusal,
   type OpenPath, type PaymentFacts, type PaymentRefusal, type PaymentStep,
 } from "../../domain/payments";
 import { localDate } from "../../domain/time";
@@ -22,6 +22,8 @@ import * as budget from "./budget";
 import { sentences } from "../../domain/message";
 import { inTransaction, insertedId, nowIso, type Actor, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
+import { notifyCompany } from "../applications/notify";
+import { toPayment } from "../../db/tables/payments";
 
 /*
  * Paying verified claims (R15), the commands: a hand payment, and a SEPA batch prepared, executed
@@ -111,7 +113,8 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
   const rows = await trx("claims as cl")
     .join("applications as a", "a.id", "cl.application_id")
     .join("companies as co", "co.id", "a.company_id")
-    .leftJoin("payments as pm", "pm.claim_id", "cl.id")
+    // The standing payment: one the bank sent back no longer counts as paid.
+    .leftJoin("payments as pm", (j) => j.on("pm.claim_id", "cl.id").andOnNull("pm.returned_at"))
     .whereIn("cl.id", [...claimIds])
     .select<ClaimFactsRow[]>("cl.id", "cl.application_id", "cl.status", "cl.verified_by", "cl.payable_cents", "a.reference", "a.state",
       "a.decided_by", "co.legal_name", "co.account_holder", "co.iban", "co.euro_account_confirmed", "pm.paid_on", "pm.bank_reference", "pm.id as payment_id");
@@ -272,14 +275,18 @@ async function pay(trx: Trx, ctx: ServiceContext, actor: Actor, facts: ClaimFact
 
   const commitment = await budget.commitmentOf(trx, facts.applicationId);
   const { paymentCents, releaseCents } = settlementOnPayment(facts.outstandingCents, p.amountCents);
+  // A claim's first payment keeps the keys it always had; one after a returned payment is told
+  // apart by its payment.
+  const returned = await trx("payments").where({ claim_id: facts.claimId }).whereNotNull("returned_at").first("id");
+  const keySuffix = returned ? `:${paymentId}` : "";
   await budget.recordPayment(trx, ctx, {
     callId: commitment.callId, applicationId: facts.applicationId, amountCents: paymentCents, ceilingKeys: commitment.ceilingKeys, paymentId,
-    idempotencyKey: `pay:${facts.claimId}`, note: `Payment ${p.bankReference}`,
+    idempotencyKey: `pay:${facts.claimId}${keySuffix}`, note: `Payment ${p.bankReference}`,
   });
   if (releaseCents > 0) {
     await budget.release(trx, ctx, {
       callId: commitment.callId, applicationId: facts.applicationId, amountCents: releaseCents, ceilingKeys: commitment.ceilingKeys,
-      idempotencyKey: `pay-release:${facts.claimId}`, note: "Unpaid part of the award released on payment",
+      idempotencyKey: `pay-release:${facts.claimId}${keySuffix}`, note: "Unpaid part of the award released on payment",
     });
   }
   await trx("claims").where({ id: facts.claimId }).update({ status: "paid" });
@@ -299,6 +306,75 @@ async function pay(trx: Trx, ctx: ServiceContext, actor: Actor, facts: ClaimFact
     });
   }
   return { paymentId, claimId: facts.claimId, applicationId: facts.applicationId, reference: app.reference, amountCents: paymentCents, releasedCents: releaseCents };
+}
+
+// -------------------------------------------------------------------------------------------
+// A payment the bank sent back
+// -------------------------------------------------------------------------------------------
+
+export interface PaymentReturnInput {
+  paymentId: number;
+  /** YYYY-MM-DD, the value date of the money coming back on the bank statement. */
+  returnedOn: string;
+  /** The bank's reason, as the officer read it (account closed, name and IBAN do not match ...). */
+  reason: string;
+}
+
+export interface PaymentReturned { paymentId: number; claimId: number; applicationId: number; reference: string | null; amountCents: Cents }
+
+/** Long enough for a bank's return reason; the ledger's note carries it with a short prefix. */
+const RETURN_REASON_MAX = 200;
+
+function assertReturnInput(input: PaymentReturnInput): void {
+  const fields: Record<string, Text> = {};
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.returnedOn) || !DateTime.fromISO(input.returnedOn).isValid) fields.returnedOn = msg("errors:finance.returnedOnFormat");
+  const why = input.reason.trim();
+  if (!why) fields.reason = msg("errors:finance.returnReasonMissing");
+  else if (why.length > RETURN_REASON_MAX) fields.reason = msg("errors:finance.reasonTooLong", { max: RETURN_REASON_MAX });
+  if (Object.keys(fields).length) throw new ValidationError(msg("errors:finance.returnNotRecorded"), fields);
+}
+
+/**
+ * The bank sent a payment back (R5: a correction is a new reversing entry). In one transaction:
+ * the payment's ledger entry is reversed (the amount is committed again, not released: the
+ * voucher is still owed), the payment row records the return, its payment path closes, the claim
+ * and the application go back to verified, waiting in the payment queue, and the company is told
+ * why. The next payment is made as any other, after the company has corrected its account if
+ * that was the reason, and under the same separation of duties.
+ */
+export async function recordPaymentReturn(ctx: ServiceContext, input: PaymentReturnInput): Promise<PaymentReturned> {
+  assertReturnInput(input);
+  const actor = requireFinance(ctx, msg("errors:finance.doRecordReturns"));
+  const reason = input.reason.trim();
+  return inTransaction(ctx, async (trx) => {
+    const found = await trx("payments").where({ id: input.paymentId }).first<Pick<PaymentsRow, "claim_id"> | undefined>("claim_id");
+    if (!found) throw new NotFoundError(msg("errors:finance.paymentNotFound"));
+    await lockClaims(trx, [found.claim_id]);
+    const p = toPayment(await trx("payments").where({ id: input.paymentId }).first<PaymentsRow>());
+    const refusal = paymentReturnRefusal(p, input.returnedOn, localDate(ctx.now(), ctx.config.timeZone));
+    if (refusal) throw refusal.status === 422 ? new ValidationError(refusal.message, { returnedOn: refusal.message }) : refusalError(refusal);
+    const commitment = await budget.commitmentOf(trx, p.applicationId);
+    await budget.lockCeilingsOfCalls(trx, [{ callId: commitment.callId, ceilingKeys: commitment.ceilingKeys }]);
+    const entry = await trx("ledger_entries").where({ payment_id: p.id, kind: "payment" }).whereNull("reverses_entry_id").first<{ id: number } | undefined>("id");
+    if (!entry) throw new Error(`payment ${p.id} has no ledger entry`);
+    await budget.reverseEntry(trx, ctx, entry.id, `Returned by the bank on ${input.returnedOn}: ${reason}`, `return:${p.id}`);
+    const at = nowIso(ctx);
+    const marked = await trx("payments").where({ id: p.id }).whereNull("returned_at")
+      .update({ returned_on: input.returnedOn, return_reason: reason, returned_by: actor.id, returned_at: at });
+    if (marked !== 1) throw new Error(`payment ${p.id} changed under its lock`);
+    await trx("payment_paths").where({ payment_id: p.id }).whereNull("closed_at").update({ closed_at: at, closed_by: actor.id });
+    await trx("claims").where({ id: p.claimId }).update({ status: "verified" });
+    const app = await loadApplication(ctx, p.applicationId, trx);
+    await transition(trx, ctx, app, "return-payment", {}, { paymentId: p.id, amountCents: p.amountCents, returnedOn: input.returnedOn, reason });
+    await audit(trx, ctx, {
+      action: "payment.returned", entityType: "claim", entityId: p.claimId,
+      before: { status: "paid", paymentId: p.id }, after: { status: "verified", paymentId: p.id, amountCents: p.amountCents, returnedOn: input.returnedOn, reason },
+    });
+    await notifyCompany(trx, ctx, app, "payment-returned", {
+      amount: p.amountCents, paidOn: p.paidOn, returnedOn: input.returnedOn, iban: p.iban, bankReference: p.bankReference, reason,
+    });
+    return { paymentId: p.id, claimId: p.claimId, applicationId: p.applicationId, reference: app.reference, amountCents: p.amountCents };
+  });
 }
 
 export type BatchResult =

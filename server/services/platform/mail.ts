@@ -45,6 +45,7 @@ export const EMAIL_TEMPLATES = [
   "more-info-requested",
   "password-reset",
   "payment-made",
+  "payment-returned",
   "submission-received",
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];

@@ -255,7 +255,8 @@ export async function verificationDays(db: Db, f: ResultsFilter): Promise<DayCou
 /** Days from verification to the payment's value date, for payments made in the period. */
 export async function paymentDays(db: Db, f: ResultsFilter): Promise<DayCount[]> {
   const d = daysBetween(db, "c.verified_at", "pm.paid_on");
-  const q = db("payments as pm").join("claims as c", "c.id", "pm.claim_id").join("applications as a", "a.id", "pm.application_id").whereNotNull("c.verified_at");
+  // A payment the bank sent back did not pay the voucher; its next payment counts.
+  const q = db("payments as pm").join("claims as c", "c.id", "pm.claim_id").join("applications as a", "a.id", "pm.application_id").whereNotNull("c.verified_at").whereNull("pm.returned_at");
   periodDays(q, "pm.paid_on", f);
   if (f.callId) q.where("a.call_id", f.callId);
   return histogram(await q.groupBy(d).select<DaysRow[]>(db.raw(`${d.toQuery()} as days`), db.raw("count(*) as n")));

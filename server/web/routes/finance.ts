@@ -9,9 +9,9 @@ import { startLedgerExport } from "../../services/finance/ledger-export";
 import { ledgerPage } from "../../services/finance/ledger-queries";
 import { reconciliation } from "../../services/finance/reconciliation";
 import {
-  BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPayments, type BatchResult,
+  BatchRefusedError, cancelBatch, createSepaBatch, markBatchExecuted, recordPaymentReturn, recordPayments, type BatchResult,
 } from "../../services/finance/payments";
-import { getBatch, listBatches, paymentQueue } from "../../services/finance/payment-queries";
+import { getBatch, listBatches, paymentDetail, paymentQueue } from "../../services/finance/payment-queries";
 import { msg } from "../../domain/message";
 import { pageText, refusalMessage } from "../error-text";
 import { formRoute, renderRefusal } from "../forms";
@@ -177,6 +177,35 @@ financeRoutes.post("/finance/sepa/:id/cancel", finance, formRoute(cancelBatchPag
 }));
 
 // ---------------------------------------------------------------------------------------------
+// One payment, and its return by the bank
+// ---------------------------------------------------------------------------------------------
+
+async function paymentLocals(req: Request) {
+  const payment = await paymentDetail(req.ctx, idParam(req));
+  return { pageTitle: requestTranslator(req)("finance:titles.payment", { reference: payment.bankReference }), payment };
+}
+
+financeRoutes.get("/finance/payments/:id", finance, async (req, res) => {
+  res.render("pages/finance/payment", { ...(await paymentLocals(req)), values: { returnedOn: today(req) } });
+});
+
+const returnForm = z.object({
+  returnedOn: field.date(msg("errors:fields.returnDate")),
+  reason: field.name(msg("errors:fields.returnReason"), 200),
+  confirm: field.checkbox().refine((v) => v, check(msg("errors:fieldChecks.confirmReturned"))),
+});
+
+const paymentPage = { view: "pages/finance/payment", locals: paymentLocals };
+
+financeRoutes.post("/finance/payments/:id/returned", finance, requireFreshSecondFactor, formRoute(paymentPage, async (req, res) => {
+  const id = idParam(req);
+  const input = parseBody(returnForm, req.body, msg("errors:finance.returnNotRecorded"));
+  const returned = await recordPaymentReturn(req.ctx, { paymentId: id, returnedOn: input.returnedOn, reason: input.reason });
+  flash(req, "success", pageTranslator(res)("finance:flash.paymentReturned", { reference: returned.reference ?? "" }));
+  res.redirect(303, `/finance/payments/${id}`);
+}));
+
+// ---------------------------------------------------------------------------------------------
 // Ledger, exports, reconciliation
 // ---------------------------------------------------------------------------------------------
 
@@ -201,6 +230,8 @@ financeRoutes.get("/finance/ledger", financeOrAdmin, async (req, res) => {
       originalAmount: t("finance:ledger.details.originalAmount"), paymentReference: t("finance:ledger.details.paymentReference"),
       paidOn: t("finance:ledger.details.paidOn"), releasedSoFar: t("finance:ledger.details.releasedSoFar"),
     },
+    // A payment's page (and its return by the bank) is finance's; administrators read the ledger only.
+    paymentLinks: req.ctx.actor?.role === "finance",
     csvLink: `/finance/ledger.csv${qs ? "?" + qs : ""}`, xlsxLink: `/finance/ledger.xlsx${qs ? "?" + qs : ""}`,
     ...pagerLinks("/finance/ledger", qs, { previous: previous ? ledgerCursor(previous, f, secret) : null, next: next ? ledgerCursor(next, f, secret) : null }),
   });

@@ -11,6 +11,8 @@ export const cases: AuthzCase[] = [
   { method: "GET", path: "/finance/sepa/1/pain001.xml", allow: ["finance"] },
   { method: "POST", path: "/finance/sepa/1/executed", allow: ["finance"] },
   { method: "POST", path: "/finance/sepa/1/cancel", allow: ["finance"] },
+  { method: "GET", path: "/finance/payments/1", allow: ["finance"] },
+  { method: "POST", path: "/finance/payments/1/returned", allow: ["finance"] },
   { method: "GET", path: "/finance/ledger", allow: ["finance", "admin"] },
   { method: "GET", path: "/finance/ledger.csv", allow: ["finance", "admin"] },
   { method: "GET", path: "/finance/ledger.xlsx", allow: ["finance", "admin"] },

@@ -151,6 +151,8 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance/sepa/:id/pain001.xml": { as: "finance", path: at("/finance/sepa/1/pain001.xml") },
   "POST /finance/sepa/:id/executed": { as: "finance", path: at("/finance/sepa/1/executed") },
   "POST /finance/sepa/:id/cancel": { as: "finance", path: at("/finance/sepa/1/cancel"), fields: ["confirm", "reason"] },
+  "GET /finance/payments/:id": { as: "finance", path: at("/finance/payments/1") },
+  "POST /finance/payments/:id/returned": { as: "finance", path: at("/finance/payments/1/returned"), fields: ["returnedOn", "reason", "confirm"] },
   "GET /finance/rates": { as: "finance", path: at("/finance/rates") },
   "POST /finance/rates": { as: "finance", path: at("/finance/rates"), fields: ["currency", "month", "rate", "note"] },
   "POST /finance/rates/import": { as: "finance", path: at("/finance/rates/import") },

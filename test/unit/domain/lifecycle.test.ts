@@ -39,6 +39,7 @@ describe("lifecycle", () => {
       "claim-submitted -reject-claim-> claim-rejected [manager,admin]",
       "claim-rejected -claim-> claim-submitted [applicant]",
       "claim-verified -pay-> paid [finance]",
+      "paid -return-payment-> claim-verified [finance]",
       "paid -close-> closed [finance,admin,system]",
       "approved -cancel-> cancelled [manager,admin]",
       "accepted -cancel-> cancelled [manager,admin]",
@@ -46,7 +47,7 @@ describe("lifecycle", () => {
       "accepted -expire-> expired [system]",
       "claim-rejected -expire-> expired [system]",
     ]);
-    expect(TRANSITIONS).to.have.length(24);
+    expect(TRANSITIONS).to.have.length(25);
   });
 
   it("every listed transition works for each listed role and is forbidden for the others", () => {
