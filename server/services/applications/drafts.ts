@@ -8,6 +8,7 @@ import { checkDraft, draftInputOf, requireCompany, type DraftInput } from "./che
 import { loadCallAndType } from "./queries";
 import { audit } from "../platform/audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
+import { claimFormKey, recordFormKey } from "../platform/form-keys";
 import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 
 /* The applicant's drafts: started in an open call, edited until submitted (or when more information is requested). */
@@ -45,11 +46,17 @@ function draftRow(type: VoucherTypeRow, input: DraftInput) {
   };
 }
 
-export async function createDraft(ctx: ServiceContext, callId: number, typeCode: string, raw: DraftInput): Promise<number> {
+/**
+ * Creates a draft; `formKey` (formKeyOf) makes the form's second sending (a double click) return
+ * the draft the first one created.
+ */
+export async function createDraft(ctx: ServiceContext, callId: number, typeCode: string, raw: DraftInput, formKey: string | null = null): Promise<number> {
   const companyId = requireCompany(ctx);
   const { call, type } = await loadCallAndType(ctx, callId, typeCode);
   assertCallOpenForNew(ctx, call);
   return inTransaction(ctx, async (trx) => {
+    const earlier = await claimFormKey(trx, ctx, formKey, "application");
+    if (earlier !== null) return earlier;
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);
     const company = await trx("companies").where({ id: companyId }).first("region_id");
@@ -60,6 +67,7 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
       call_id: callId, company_id: companyId, voucher_type_id: type.id, partner_id: partner.id, state: "draft",
       ...draftRow(type, input), version: 1, created_by: actingUser(ctx).id, created_at: now, updated_at: now,
     }).returning("id"))[0]);
+    await recordFormKey(trx, formKey, id);
     await audit(trx, ctx, { action: "application.draft-created", entityType: "application", entityId: id, after: { callId, typeCode, ...input } });
     return id;
   });

@@ -9,6 +9,7 @@ import { dayInWords } from "../../domain/date-format";
 import { downloadFileName, storedFileName } from "../../domain/file-names";
 import { draftInputOf, type DraftInput } from "../../services/applications/checks";
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
+import { formKeyOf, newFormKey } from "../../services/platform/form-keys";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
 import { acceptAward, submitApplication, withdrawApplication } from "../../services/applications/submission";
 import { addApplicationAttachments, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
@@ -115,7 +116,7 @@ applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, async (req, res
   assertCallOpenForNew(req.ctx, call);
   res.render("pages/applicant/application-form", await formLocals(req, {
     pageTitle: pageTranslator(res)("applicant:form.pageTitle", { name: type.name }), call, voucherType: type, capped: type.amountRule === "capped", values: {},
-    action: `/calls/${call.id}/apply/${type.code}`,
+    action: `/calls/${call.id}/apply/${type.code}`, formKey: newFormKey(),
   }));
 });
 
@@ -125,6 +126,8 @@ const newApplicationPage = {
     const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
     return formLocals(req, {
       pageTitle: pageTranslator(res)("applicant:form.pageTitle", { name: type.name }), call, voucherType: type, capped: type.amountRule === "capped", action: `/calls/${call.id}/apply/${type.code}`,
+      // The refused form is sent again with its key: nothing was created with it.
+      formKey: formKeyOf(req.body) ?? newFormKey(),
     });
   },
 };
@@ -133,7 +136,7 @@ applicantRoutes.post("/calls/:callId/apply/:typeCode", applicant, formRoute(newA
   const callId = idParam(req, "callId");
   const typeCode = codeParam(req, "typeCode");
   const { next, ...draft } = parseDraft(req.body);
-  const id = await createDraft(req.ctx, callId, typeCode, draft);
+  const id = await createDraft(req.ctx, callId, typeCode, draft, formKeyOf(req.body));
   flash(req, "success", pageTranslator(res)("applicant:form.draftSaved"));
   res.redirect(303, next === "check" ? `/applications/${id}/check` : `/applications/${id}/edit`);
 }));

@@ -6,6 +6,7 @@ import { formatMoney, type Cents } from "../../domain/money";
 import { type Message, msg } from "../../domain/message";
 import { ValidationError, type FieldTexts } from "../../errors";
 import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
+import { formKeyOf, newFormKey } from "../../services/platform/form-keys";
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
 import { cancelVoucher } from "../../services/review/cancel";
 import { approve, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
@@ -127,16 +128,20 @@ managerRoutes.get("/manager/calls/new", staff, async (req, res) => {
   const { types } = await callFormLocals(req);
   const values: Record<string, unknown> = {};
   for (const t of types) { values[`type_${t.id}`] = "on"; values[`completion_${t.id}`] = String(t.completionDays); }
-  res.render("pages/manager/call-form", { pageTitle: pageTranslator(res)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)), values });
+  res.render("pages/manager/call-form", { pageTitle: pageTranslator(res)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)), values, formKey: newFormKey() });
 });
 
 const newCallPage = {
   view: "pages/manager/call-form",
-  locals: async (req: Request) => ({ pageTitle: requestTranslator(req)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)) }),
+  locals: async (req: Request) => ({
+    pageTitle: requestTranslator(req)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)),
+    // The refused form is sent again with its key: nothing was created with it.
+    formKey: formKeyOf(req.body) ?? newFormKey(),
+  }),
 };
 
 managerRoutes.post("/manager/calls", staff, formRoute(newCallPage, async (req, res) => {
-  const id = await createCall(req.ctx, await parseCallForm(req));
+  const id = await createCall(req.ctx, await parseCallForm(req), formKeyOf(req.body));
   flash(req, "success", pageTranslator(res)("manager:flash.callCreated"));
   res.redirect(303, `/manager/calls/${id}`);
 }));

@@ -82,7 +82,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /applicant": { as: "applicant", path: at("/applicant") },
   "GET /calls": { as: "applicant", path: at("/calls") },
   "GET /calls/:callId/apply/:typeCode": { as: "applicant", path: (i) => `/calls/${i.openCall}/apply/MG` },
-  "POST /calls/:callId/apply/:typeCode": { as: "applicant", path: (i) => `/calls/${i.openCall}/apply/MG`, fields: draftFields },
+  "POST /calls/:callId/apply/:typeCode": { as: "applicant", path: (i) => `/calls/${i.openCall}/apply/MG`, fields: [...draftFields, "_form"] },
   "GET /applications/:id/edit": { as: "applicant", path: (i) => `/applications/${i.draftApp}/edit` },
   "POST /applications/:id/edit": { as: "applicant", path: (i) => `/applications/${i.draftApp}/edit`, fields: draftFields },
   "GET /applications/:id/check": { as: "applicant", path: (i) => `/applications/${i.draftApp}/check` },
@@ -103,7 +103,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /manager/calls/new": { as: "manager", path: at("/manager/calls/new") },
   "POST /manager/calls": {
     as: "manager", path: at("/manager/calls"),
-    fields: ["title", "description", "opensAt", "closesAt", "total", "type_1", "completion_1", "ceiling_type_1", "ceiling_partner_1"],
+    fields: ["title", "description", "opensAt", "closesAt", "total", "type_1", "completion_1", "ceiling_type_1", "ceiling_partner_1", "_form"],
   },
   "GET /manager/calls/:id": { as: "manager", path: (i) => `/manager/calls/${i.openCall}` },
   "GET /manager/calls/:id/edit": { as: "manager", path: (i) => `/manager/calls/${i.openCall}/edit` },
