@@ -244,9 +244,11 @@ for (const engine of testDatabases()) describe(`finance officer journey (e2e, ${
     expect(again.status).to.equal(409);
     expect(again.text).to.contain("already recorded as returned by the bank on 15 June 2027");
 
+    // Finance reaches the payment from the application's page too; the company reads why it came back.
+    expect((await finance.get(`/applications/${claim.applicationId}`)).text).to.contain(`<a href="${url}">The payment&#x27;s page</a>`);
     const applicant = await signIn(app, sme.email, "a-long-test-password");
     const seen = await applicant.get(`/applications/${claim.applicationId}`);
-    expect(seen.text).to.contain("Konto lukket");
+    expect(seen.text).to.contain("Konto lukket").and.not.contain(`href="${url}"`);
   });
 
   it("pages the reconciliation's calls twenty-five at a time, with the programme's totals on every page", async () => {

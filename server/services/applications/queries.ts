@@ -116,9 +116,9 @@ export async function applicationDetail(ctx: ServiceContext, id: number) {
         incurredOn: l.incurredOn, description: l.description, currency: l.currency, originalMinor: l.originalMinor,
         eurCents: l.eurCents, eligible: l.eligible, ineligibleReason: l.ineligibleReason,
       })),
-      payment: payment ? { paidOn: payment.paidOn, amountCents: payment.amountCents, bankReference: payment.bankReference } : null,
+      payment: payment ? { id: payment.id, paidOn: payment.paidOn, amountCents: payment.amountCents, bankReference: payment.bankReference } : null,
       returnedPayments: payments.filter((p) => p.returnedOn !== null).map((p) => ({
-        paidOn: p.paidOn, amountCents: p.amountCents, bankReference: p.bankReference, returnedOn: p.returnedOn, reason: p.returnReason,
+        id: p.id, paidOn: p.paidOn, amountCents: p.amountCents, bankReference: p.bankReference, returnedOn: p.returnedOn, reason: p.returnReason,
       })),
     });
   }

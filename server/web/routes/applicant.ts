@@ -243,6 +243,8 @@ applicantRoutes.get("/applications/:id", requireAuth, async (req, res) => {
     canEdit: isApplicant && (d.app.state === "draft" || d.app.state === "more-info-requested"),
     canWithdraw: actions.includes("withdraw"), canAccept: actions.includes("accept"), canClaim: actions.includes("claim"),
     cancelled: d.app.state === "cancelled",
+    // A payment's page (and its return by the bank) is finance's.
+    paymentLinks: req.ctx.actor?.role === "finance",
   });
 });
 
