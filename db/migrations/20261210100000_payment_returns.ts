@@ -41,7 +41,8 @@ export async function down(knex: Knex): Promise<void> {
     t.check("closed_at is null or (kind = 'batch' and payment_id is null)", undefined, "payment_paths_close");
   });
   await knex.raw("drop index payments_one_standing_per_claim");
-  // A claim paid twice after a return cannot go back to one payment per claim: down() refuses
-  // then. The added columns stay, for the reason given in the payment paths' migration.
+  // Once a payment has been returned there is no way back: its closed path breaks the restored
+  // check, and a claim paid again breaks one payment per claim, so down() fails then. The added
+  // columns stay, for the reason given in the payment paths' migration.
   await knex.raw(isPostgres(knex) ? "alter table payments add constraint payments_claim_id_unique unique (claim_id)" : "create unique index payments_claim_id_unique on payments (claim_id)");
 }

@@ -78,6 +78,9 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: "paid", to: "closed", action: "close", roles: ["finance", "admin", "system"] },
   { from: "approved", to: "cancelled", action: "cancel", roles: MGR },
   { from: "accepted", to: "cancelled", action: "cancel", roles: MGR },
+  // A verified claim not yet paid, typically after the bank sent its payment back and the company
+  // cannot be paid (dissolved, no account): the award would otherwise stay committed for good.
+  { from: "claim-verified", to: "cancelled", action: "cancel", roles: MGR },
   { from: "approved", to: "expired", action: "expire", roles: ["system"] },
   { from: "accepted", to: "expired", action: "expire", roles: ["system"] },
   { from: "claim-rejected", to: "expired", action: "expire", roles: ["system"] },

@@ -22,6 +22,8 @@ export interface PaymentFacts {
   /** The manager who verified the claim and the one who approved the application. */
   verifiedBy: number | null;
   decidedBy: number | null;
+  /** The finance officer who recorded the bank's return of the claim's last payment, if one came back (R5). */
+  returnedBy?: number | null;
   payableCents: Cents;
   /** What the application still holds: committed - released - paid. */
   outstandingCents: Cents;
@@ -38,15 +40,19 @@ export interface PaymentRefusal {
 }
 
 /**
- * R15 separation of duties: whoever approved the application or verified the claim may not let
- * its money leave, at any step.
+ * R15 separation of duties: whoever approved the application or verified the claim, or recorded
+ * that the bank sent its last payment back, may not let its money leave, at any step.
  */
-export function separationOfDuties(actorId: number, who: { verifiedBy: number | null; decidedBy: number | null }): PaymentRefusal | null {
-  if (actorId !== who.verifiedBy && actorId !== who.decidedBy) return null;
-  return {
-    status: 403, code: "separation_of_duties",
-    message: msg("errors:payments.separationOfDuties"),
-  };
+export function separationOfDuties(actorId: number, who: { verifiedBy: number | null; decidedBy: number | null; returnedBy?: number | null }): PaymentRefusal | null {
+  if (actorId === who.verifiedBy || actorId === who.decidedBy) {
+    return { status: 403, code: "separation_of_duties", message: msg("errors:payments.separationOfDuties") };
+  }
+  // Whoever says the money came back must not be the one who sends it again: one person could
+  // otherwise record a return that never happened and pay the claim twice.
+  if (actorId === who.returnedBy) {
+    return { status: 403, code: "separation_of_duties", message: msg("errors:payments.separationAfterReturn") };
+  }
+  return null;
 }
 
 function pathConflict(step: PaymentStep, path: OpenPath | null): PaymentRefusal | null {

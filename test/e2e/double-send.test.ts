@@ -76,6 +76,11 @@ for (const engine of testDatabases()) {
       const stolen = await other.post(path).type("form").send({ _csrf: csrfFrom(otherPage.text), _form: key, ...MG_FIELDS });
       expect(stolen.status).to.equal(409);
       expect(stolen.text).to.contain("This form was already sent");
+      // The page shown with the refusal carries a fresh key, so sending it again creates.
+      const fresh = formKey(stolen.text);
+      expect(fresh).to.not.equal(key);
+      const resent = await other.post(path).type("form").send({ _csrf: csrfFrom(stolen.text), _form: fresh, ...MG_FIELDS });
+      expect(resent.status).to.equal(303);
     });
 
     it("a call created twice at once is one draft call", async () => {

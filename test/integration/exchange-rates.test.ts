@@ -10,7 +10,7 @@ import { type Actor, type ServiceContext, type UserRole } from "../../server/ser
 import { currentRates, importRates, setRate } from "../../server/services/finance/exchange-rates";
 import { rateTable } from "../../server/services/finance/exchange-rate-queries";
 import { ledgerExportRows, ledgerPage, ledgerTotals } from "../../server/services/finance/ledger-queries";
-import { createSepaBatch, recordPayment } from "../../server/services/finance/payments";
+import { createSepaBatch, recordPayment, recordPaymentReturn } from "../../server/services/finance/payments";
 import { getBatch, paymentQueue } from "../../server/services/finance/payment-queries";
 import { testConfig, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
@@ -220,6 +220,12 @@ for (const engine of testDatabases()) {
       const totals = await ledgerTotals(db, {});
       expect([csvTotals.byKind.payment, xlsxTotals.byKind.payment, totals.paid]).to.deep.equal([41_010, 41_010, 41_010]);
       expect(csvTotals.byKind.commit).to.equal(totals.committed);
+
+      // The bank sends it back (R5): the correction carries the same costs with its own sign.
+      const paymentId = Number(defined(await db("payments").where({ claim_id: claimId }).first("id")).id);
+      await recordPaymentReturn(ctxFor(db, finance), { paymentId, returnedOn: "2026-11-20", reason: "Account closed" });
+      const correction = (await collect(ledgerExportRows(db, {}))).filter((r) => r.kind === "payment").at(-1) as LedgerExportRow;
+      expect([correction.amountCents, correction.originalCurrency, correction.originalAmount, correction.rate]).to.deep.equal([-41_010, "DKK; SEK", "-1495.00; -1200.00", "7.4604; 11.1355"]);
     });
   });
 }

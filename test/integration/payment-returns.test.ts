@@ -2,7 +2,8 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import * as budget from "../../server/services/finance/budget";
 import type { Actor, ServiceContext } from "../../server/services/platform/context";
-import { createSepaBatch, markBatchExecuted, recordPayment, recordPaymentReturn } from "../../server/services/finance/payments";
+import { cancelBatch, createSepaBatch, markBatchExecuted, recordPayment, recordPaymentReturn } from "../../server/services/finance/payments";
+import { cancel } from "../../server/services/review/decisions";
 import { paymentDetail, paymentQueue } from "../../server/services/finance/payment-queries";
 import { paymentDays } from "../../server/services/results/queries";
 import { ledgerExportRows } from "../../server/services/finance/ledger-queries";
@@ -97,6 +98,12 @@ for (const engine of testDatabases()) {
         { amountCents: -400_000, paidOn: "2026-06-18", paymentReference: "BANK-1" },
       ]);
 
+      // R15: whoever recorded the return does not send the money again, by hand or in a batch.
+      const own = await refusal(recordPayment(ctxFor(db, w.finance2, "2026-06-25T10:00:00.000Z"), { claimId: c.claimId, paidOn: "2026-06-25", bankReference: "BANK-X" }), 403);
+      expect(own.code).to.equal("separation_of_duties");
+      expect((await refusal(createSepaBatch(ctxFor(db, w.finance2), [c.claimId], "2026-06-25"))).message).to.contain("separation of duties");
+      expect(await db("sepa_batches")).to.have.length(0);
+
       // The company corrects its account; the next payment goes there, once.
       await changeBankAccount(db, c.email, "DE89370400440532013000", "2026-06-21T09:00:00.000Z");
       const again = await recordPayment(ctxFor(db, w.finance, "2026-06-25T10:00:00.000Z"), { claimId: c.claimId, paidOn: "2026-06-25", bankReference: "BANK-2" });
@@ -116,7 +123,7 @@ for (const engine of testDatabases()) {
     it("a payment below the award: the release made on payment stays, and the second payment releases nothing more", async () => {
       const c = await paidByHand({ type: "MG", award: 50_000, payable: 32_000 });
       expect(await ceilingTotals()).to.deep.equal({ committed: 50_000, released: 18_000, paid: 32_000 });
-      await recordPaymentReturn(ctxFor(db, w.finance), { paymentId: c.paymentId, returnedOn: "2026-06-16", reason: "Name and IBAN do not match" });
+      await recordPaymentReturn(ctxFor(db, w.finance2), { paymentId: c.paymentId, returnedOn: "2026-06-16", reason: "Name and IBAN do not match" });
       expect(await ceilingTotals()).to.deep.equal({ committed: 50_000, released: 18_000, paid: 0 });
       await recordPayment(ctxFor(db, w.finance, "2026-06-25T10:00:00.000Z"), { claimId: c.claimId, paidOn: "2026-06-25", bankReference: "BANK-2" });
       expect(await ceilingTotals()).to.deep.equal({ committed: 50_000, released: 18_000, paid: 32_000 });
@@ -128,13 +135,29 @@ for (const engine of testDatabases()) {
       const batch = await createSepaBatch(ctxFor(db, w.finance, "2026-06-10T10:00:00.000Z"), [claim.claimId], "2026-06-12");
       const [done] = await markBatchExecuted(ctxFor(db, w.finance, "2026-06-12T10:00:00.000Z"), batch.id);
       if (!done?.ok) throw new Error("batch not executed");
-      await recordPaymentReturn(ctxFor(db, w.finance), { paymentId: done.payment.paymentId, returnedOn: "2026-06-16", reason: "Account closed" });
+      await recordPaymentReturn(ctxFor(db, w.finance2), { paymentId: done.payment.paymentId, returnedOn: "2026-06-16", reason: "Account closed" });
       expect(await db("payment_paths").where({ claim_id: claim.claimId }).whereNull("closed_at")).to.have.length(0);
       const next = await createSepaBatch(ctxFor(db, w.finance), [claim.claimId], "2026-06-22");
       const [paid] = await markBatchExecuted(ctxFor(db, w.finance, "2026-06-22T10:00:00.000Z"), next.id);
       expect(paid?.ok).to.equal(true);
       expect(await ceilingTotals()).to.deep.equal({ committed: 400_000, released: 0, paid: 400_000 });
       await ledgerAgrees();
+    });
+
+    it("a voucher whose payment came back and cannot be paid is cancelled by its manager, releasing the award; not while its claim is in a prepared batch", async () => {
+      const c = await paidByHand();
+      await recordPaymentReturn(ctxFor(db, w.finance2), { paymentId: c.paymentId, returnedOn: "2026-06-18", reason: "Company dissolved" });
+      const batch = await createSepaBatch(ctxFor(db, w.finance), [c.claimId], "2026-06-25");
+      const inBatch = await refusal(cancel(ctxFor(db, w.manager), c.applicationId, "The company was dissolved"), 409);
+      expect(inBatch.message).to.contain(batch.messageId);
+      await cancelBatch(ctxFor(db, w.finance), batch.id, "Voucher to be cancelled");
+
+      expect(await cancel(ctxFor(db, w.manager), c.applicationId, "The company was dissolved")).to.equal(400_000);
+      expect(defined(await db("applications").where({ id: c.applicationId }).first()).state).to.equal("cancelled");
+      expect(await ceilingTotals()).to.deep.equal({ committed: 400_000, released: 400_000, paid: 0 });
+      await ledgerAgrees();
+      expect((await paymentQueue(ctxFor(db, w.finance))).rows.map((r) => r.claimId)).to.not.include(c.claimId);
+      await refusal(recordPayment(ctxFor(db, w.finance, "2026-06-25T10:00:00.000Z"), { claimId: c.claimId, paidOn: "2026-06-25", bankReference: "BANK-2" }), 409);
     });
 
     it("refuses a second return, a return dated before the payment or in the future, a missing reason, other roles and unknown payments, writing nothing", async () => {

@@ -280,6 +280,14 @@ export interface ExchangeRatesRow {
   entered_at: string;
 }
 
+export interface FormSubmissionsRow {
+  key: string;
+  user_id: number;
+  kind: string;
+  entity_id: number | null;
+  created_at: string;
+}
+
 export interface LedgerEntriesRow {
   id: number;
   call_id: number;
@@ -535,6 +543,7 @@ export interface TableRows {
   directory_organisations: DirectoryOrganisationsRow;
   emails: EmailsRow;
   exchange_rates: ExchangeRatesRow;
+  form_submissions: FormSubmissionsRow;
   ledger_entries: LedgerEntriesRow;
   ledger_sums: LedgerSumsRow;
   ledger_totals: LedgerTotalsRow;

@@ -123,9 +123,10 @@ class LedgerNames {
       call,
       voucherType: type,
       amountCents: dbCents(r.amount_cents),
-      // Entries are booked in euro; a payment shows the foreign costs it converted (R2).
+      // Entries are booked in euro; a payment shows the foreign costs it converted (R2), and its
+      // correction the same costs with the correction's sign, so the column sums as the euros do.
       originalCurrency: original?.currency ?? null,
-      originalAmount: original?.amount ?? null,
+      originalAmount: original ? (dbCents(r.amount_cents) < 0 ? negatedAmounts(original.amount) : original.amount) : null,
       rate: original?.rate ?? null,
       rateMonth: original?.month ?? null,
       paymentReference: payment?.bank_reference ?? null,
@@ -137,6 +138,11 @@ class LedgerNames {
       recordedBy: r.actor_user_id !== null ? this.users.get(r.actor_user_id)?.name ?? "system" : "system",
     };
   }
+}
+
+/** "895.00; 1200.00" as "-895.00; -1200.00". */
+function negatedAmounts(amounts: string): string {
+  return amounts.split("; ").map((a) => (a.startsWith("-") ? a.slice(1) : `-${a}`)).join("; ");
 }
 
 /** What a payment converted from other currencies (R2): the currencies, original totals and rates used. */

@@ -46,7 +46,8 @@ import { toPayment } from "../../db/tables/payments";
  * 2. Everything a decision depends on is read after the locks and judged by one domain function
  *    (domain/payments.ts), so the loser of a race gets a refusal in words.
  * 3. The database itself: payment_paths allows one open row per claim (partial unique index) and
- *    payments.claim_id is unique. A violation that slips past 1 and 2 becomes a 409, never a 500.
+ *    payments one standing payment per claim (partial unique index: a payment the bank sent back
+ *    no longer stands). A violation that slips past 1 and 2 becomes a 409, never a 500.
  */
 
 // -------------------------------------------------------------------------------------------
@@ -122,6 +123,10 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
     .whereIn("pp.claim_id", [...claimIds]).whereNull("pp.closed_at")
     .select<OpenPathRow[]>("pp.claim_id", "pp.kind", "pp.batch_id", "b.message_id", "b.status as batch_status");
   const pathOf = new Map<number, OpenPath>(paths.map((p) => [p.claim_id, toOpenPath(p)]));
+  // Who recorded each claim's latest return by the bank (separation of duties for the next payment).
+  const returns = await trx("payments").whereIn("claim_id", [...claimIds]).whereNotNull("returned_at").orderBy("id")
+    .select<Pick<PaymentsRow, "claim_id" | "returned_by">[]>("claim_id", "returned_by");
+  const returnedBy = new Map(returns.map((r) => [r.claim_id, r.returned_by]));
   const out = new Map<number, ClaimFacts>();
   for (const r of rows) {
     const applicationId = r.application_id;
@@ -132,7 +137,7 @@ async function claimFacts(trx: Trx, claimIds: readonly number[]): Promise<Map<nu
       claimId: r.id, applicationId, callId: commitment.callId, ceilingKeys: commitment.ceilingKeys,
       reference: r.reference, label: r.reference ?? claimLabel(r.id),
       claimStatus: r.status, applicationState: r.state,
-      verifiedBy: r.verified_by, decidedBy: r.decided_by,
+      verifiedBy: r.verified_by, decidedBy: r.decided_by, returnedBy: returnedBy.get(r.id) ?? null,
       payableCents: dbCentsOrNull(r.payable_cents) ?? 0,
       outstandingCents: outstandingCents(commitment),
       ibanProblem: iban.ok ? null : iban.reason, iban: iban.ok ? iban.iban : null, euroAccountConfirmed,

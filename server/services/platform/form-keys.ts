@@ -16,6 +16,7 @@ import { nowIso, type ServiceContext, type Trx } from "./context";
 export type FormKind = "application" | "call";
 
 const KEY = /^[A-Za-z0-9_-]{22}$/;
+const FORM_KEY_USED = "form_key_used";
 
 /** A new key for a creating form: 128 random bits. */
 export function newFormKey(): string {
@@ -31,6 +32,14 @@ export function formKeyOf(body: unknown): string | null {
   return typeof v === "string" && KEY.test(v) ? v : null;
 }
 
+/**
+ * The key a refused form is shown again with: its own, since nothing was created with it, unless
+ * the key itself was refused (used by someone else), when the form gets a new one.
+ */
+export function keyForRefusedForm(req: { body?: unknown }, err: { code: string }): string {
+  return (err.code === FORM_KEY_USED ? null : formKeyOf(req.body)) ?? newFormKey();
+}
+
 /** Null when the key is new and now claimed (create, then call recordFormKey), else the id created with it earlier. */
 export async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind): Promise<number | null> {
   if (key === null) return null;
@@ -41,7 +50,7 @@ export async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | 
   const earlier = await trx("form_submissions").where({ key }).first<{ user_id: number; kind: string; entity_id: number | null } | undefined>("user_id", "kind", "entity_id");
   // Another person's key or kind cannot come from a form this person was shown.
   if (!earlier || earlier.user_id !== ctx.actor.id || earlier.kind !== kind || earlier.entity_id === null) {
-    throw new ConflictError(msg("errors:input.formKeyUsed"), "form_key_used");
+    throw new ConflictError(msg("errors:input.formKeyUsed"), FORM_KEY_USED);
   }
   return earlier.entity_id;
 }

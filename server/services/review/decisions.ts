@@ -1,4 +1,4 @@
-import { RuleViolationError, ValidationError } from "../../errors";
+import { ConflictError, RuleViolationError, ValidationError } from "../../errors";
 import { ceilingKeysFor, outstandingCents } from "../../domain/budget";
 import { voucherDeadlines } from "../../domain/claims";
 import { blockingFindings, type Finding, localDate } from "../../domain/eligibility";
@@ -158,12 +158,20 @@ export async function reserve(ctx: ServiceContext, id: number): Promise<void> {
   });
 }
 
-/** Cancels an approved or accepted voucher and gives its outstanding commitment back (R4, R5). */
+/**
+ * Cancels an approved or accepted voucher, or one whose verified claim is not paid, and gives its
+ * outstanding commitment back (R4, R5).
+ */
 export async function cancel(ctx: ServiceContext, id: number, reason: string): Promise<Cents> {
   const text = reason.trim();
   if (!text) throw new ValidationError(msg("errors:review.cancellationReasonMissing"), { reason: msg("errors:review.enterReason") });
   return inTransaction(ctx, async (trx) => {
     const { app } = await decidable(trx, ctx, id);
+    // A claim on its way to being paid (in a prepared SEPA batch) is finance's to take out first:
+    // executing the batch would otherwise be refused as a whole.
+    const inBatch = await trx("payment_paths as pp").join("claims as cl", "cl.id", "pp.claim_id").join("sepa_batches as b", "b.id", "pp.batch_id")
+      .where("cl.application_id", app.id).whereNull("pp.closed_at").whereNull("pp.payment_id").first<{ message_id: string } | undefined>("b.message_id");
+    if (inBatch) throw new ConflictError(msg("errors:review.cancelInBatch", { messageId: inBatch.message_id }), "claim_in_batch");
     await transition(trx, ctx, app, "cancel", { decision_reason: text });
     return releaseOutstanding(trx, ctx, app, `cancel:${app.id}`, `Cancellation: ${text}`.slice(0, 300));
   });

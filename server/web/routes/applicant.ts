@@ -9,7 +9,7 @@ import { dayInWords } from "../../domain/date-format";
 import { downloadFileName, storedFileName } from "../../domain/file-names";
 import { draftInputOf, type DraftInput } from "../../services/applications/checks";
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
-import { formKeyOf, newFormKey } from "../../services/platform/form-keys";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../../services/platform/form-keys";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
 import { acceptAward, submitApplication, withdrawApplication } from "../../services/applications/submission";
 import { addApplicationAttachments, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";
@@ -122,12 +122,11 @@ applicantRoutes.get("/calls/:callId/apply/:typeCode", applicant, async (req, res
 
 const newApplicationPage = {
   view: "pages/applicant/application-form",
-  locals: async (req: Request, _err: AppError, res: Response) => {
+  locals: async (req: Request, err: AppError, res: Response) => {
     const { call, type } = await loadCallAndType(req.ctx, idParam(req, "callId"), codeParam(req, "typeCode"));
     return formLocals(req, {
       pageTitle: pageTranslator(res)("applicant:form.pageTitle", { name: type.name }), call, voucherType: type, capped: type.amountRule === "capped", action: `/calls/${call.id}/apply/${type.code}`,
-      // The refused form is sent again with its key: nothing was created with it.
-      formKey: formKeyOf(req.body) ?? newFormKey(),
+      formKey: keyForRefusedForm(req, err),
     });
   },
 };

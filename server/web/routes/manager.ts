@@ -4,9 +4,9 @@ import { BudgetExceededError } from "../../domain/budget";
 import { APP_STATES, STATE_LABELS } from "../../domain/lifecycle";
 import { formatMoney, type Cents } from "../../domain/money";
 import { type Message, msg } from "../../domain/message";
-import { ValidationError, type FieldTexts } from "../../errors";
+import { type AppError, ValidationError, type FieldTexts } from "../../errors";
 import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
-import { formKeyOf, newFormKey } from "../../services/platform/form-keys";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../../services/platform/form-keys";
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
 import { cancelVoucher } from "../../services/review/cancel";
 import { approve, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
@@ -133,10 +133,8 @@ managerRoutes.get("/manager/calls/new", staff, async (req, res) => {
 
 const newCallPage = {
   view: "pages/manager/call-form",
-  locals: async (req: Request) => ({
-    pageTitle: requestTranslator(req)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)),
-    // The refused form is sent again with its key: nothing was created with it.
-    formKey: formKeyOf(req.body) ?? newFormKey(),
+  locals: async (req: Request, err: AppError) => ({
+    pageTitle: requestTranslator(req)("manager:titles.newCall"), action: "/manager/calls", ...(await callFormLocals(req)), formKey: keyForRefusedForm(req, err),
   }),
 };
 

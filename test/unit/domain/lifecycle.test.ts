@@ -43,11 +43,12 @@ describe("lifecycle", () => {
       "paid -close-> closed [finance,admin,system]",
       "approved -cancel-> cancelled [manager,admin]",
       "accepted -cancel-> cancelled [manager,admin]",
+      "claim-verified -cancel-> cancelled [manager,admin]",
       "approved -expire-> expired [system]",
       "accepted -expire-> expired [system]",
       "claim-rejected -expire-> expired [system]",
     ]);
-    expect(TRANSITIONS).to.have.length(25);
+    expect(TRANSITIONS).to.have.length(26);
   });
 
   it("every listed transition works for each listed role and is forbidden for the others", () => {
@@ -103,7 +104,7 @@ describe("lifecycle", () => {
   it("allowedActions lists what a role can do in a state", () => {
     expect(allowedActions("submitted", "manager")).to.have.members(["approve", "reject", "reserve", "request-info"]);
     expect(allowedActions("submitted", "applicant")).to.deep.equal(["withdraw"]);
-    expect(allowedActions("claim-verified", "manager")).to.deep.equal([]);
+    expect(allowedActions("claim-verified", "manager")).to.deep.equal(["cancel"]);
     expect(allowedActions("claim-verified", "finance")).to.deep.equal(["pay"]);
     expect(allowedActions("closed", "admin")).to.deep.equal([]);
   });

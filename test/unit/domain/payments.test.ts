@@ -42,6 +42,16 @@ describe("domain: when money may leave for a claim (R15)", () => {
     expect(separationOfDuties(3, { verifiedBy: 1, decidedBy: null })).to.equal(null);
   });
 
+  it("separation of duties after a returned payment: whoever recorded the return does not pay again, at any step", () => {
+    for (const step of [hand, prepare]) {
+      const r = paymentRefusal(step, facts({ actorId: 4, returnedBy: 4 }));
+      expect([r?.status, r?.code]).to.deep.equal([403, "separation_of_duties"]);
+      expect(en(r)).to.contain("You recorded that the bank sent this claim's payment back");
+    }
+    expect(paymentRefusal(execute, facts({ actorId: 4, returnedBy: 4, openPath: inBatch(7) }))?.code).to.equal("separation_of_duties");
+    expect(paymentRefusal(hand, facts({ actorId: 3, returnedBy: 4 }))).to.equal(null);
+  });
+
   it("status, IBAN and amount refusals carry their reason", () => {
     expect(paymentRefusal(hand, facts({ claimStatus: "submitted" }))?.code).to.equal("claim_not_verified");
     expect(paymentRefusal(hand, facts({ applicationState: "paid" }))?.code).to.equal("not_payable");
