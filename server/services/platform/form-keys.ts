@@ -1,44 +1,22 @@
-import { randomBytes } from "node:crypto";
 import { msg } from "../../domain/message";
 import { ConflictError, ForbiddenError } from "../../errors";
+import type { FormSubmissionsRow } from "../../db/tables";
 import { nowIso, type ServiceContext, type Trx } from "./context";
 
 /*
  * Creating forms sent twice. A form that creates a record carries a key made when the form was
- * shown; the use case claims the key in its transaction before creating anything. The request
- * that claims it first creates the record and writes its id beside the key; one that finds the
- * key taken gets that id back and creates nothing. On PostgreSQL the second insert waits for the
- * first transaction and then sees its row; SQLite runs one writing transaction at a time. A
- * request refused for its content rolls back, key and all, so the form can be corrected and sent
- * again with the same key.
+ * shown (server/web/form-keys.ts); the use case claims the key in its transaction before creating
+ * anything. The request that claims it first creates the record and writes its id beside the
+ * key; one that finds the key taken gets that id back and creates nothing. On PostgreSQL the
+ * second insert waits for the first transaction and then sees its row; SQLite runs one writing
+ * transaction at a time. A request refused for its content rolls back, key and all, so the form
+ * can be corrected and sent again with the same key.
  */
 
 export type FormKind = "application" | "call";
 
-const KEY = /^[A-Za-z0-9_-]{22}$/;
-const FORM_KEY_USED = "form_key_used";
-
-/** A new key for a creating form: 128 random bits. */
-export function newFormKey(): string {
-  return randomBytes(16).toString("base64url");
-}
-
-/**
- * The key a form sent, or null when it sent none or something that is not a key (the record is
- * then created without the double-send check, as by a form from before keys).
- */
-export function formKeyOf(body: unknown): string | null {
-  const v = typeof body === "object" && body !== null ? (body as Record<string, unknown>)._form : undefined;
-  return typeof v === "string" && KEY.test(v) ? v : null;
-}
-
-/**
- * The key a refused form is shown again with: its own, since nothing was created with it, unless
- * the key itself was refused (used by someone else), when the form gets a new one.
- */
-export function keyForRefusedForm(req: { body?: unknown }, err: { code: string }): string {
-  return (err.code === FORM_KEY_USED ? null : formKeyOf(req.body)) ?? newFormKey();
-}
+/** The refusal of a key someone else (or another kind of form) used. */
+export const FORM_KEY_USED = "form_key_used";
 
 /** Null when the key is new and now claimed (create, then call recordFormKey), else the id created with it earlier. */
 export async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind): Promise<number | null> {
@@ -47,7 +25,7 @@ export async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | 
   const claimed = await trx("form_submissions").insert({ key, user_id: ctx.actor.id, kind, created_at: nowIso(ctx) })
     .onConflict("key").ignore().returning("key");
   if (claimed.length) return null;
-  const earlier = await trx("form_submissions").where({ key }).first<{ user_id: number; kind: string; entity_id: number | null } | undefined>("user_id", "kind", "entity_id");
+  const earlier = await trx("form_submissions").where({ key }).first<Pick<FormSubmissionsRow, "user_id" | "kind" | "entity_id"> | undefined>("user_id", "kind", "entity_id");
   // Another person's key or kind cannot come from a form this person was shown.
   if (!earlier || earlier.user_id !== ctx.actor.id || earlier.kind !== kind || earlier.entity_id === null) {
     throw new ConflictError(msg("errors:input.formKeyUsed"), FORM_KEY_USED);

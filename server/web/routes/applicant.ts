@@ -9,7 +9,7 @@ import { dayInWords } from "../../domain/date-format";
 import { downloadFileName, storedFileName } from "../../domain/file-names";
 import { draftInputOf, type DraftInput } from "../../services/applications/checks";
 import { assertCallOpenForNew, createDraft, updateDraft } from "../../services/applications/drafts";
-import { formKeyOf, keyForRefusedForm, newFormKey } from "../../services/platform/form-keys";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../form-keys";
 import { applicationDetail, checkAnswers, formReference, listCompanyApplications, listOpenCalls, loadCallAndType } from "../../services/applications/queries";
 import { acceptAward, submitApplication, withdrawApplication } from "../../services/applications/submission";
 import { addApplicationAttachments, MAX_COST_LINES, submitClaim, type CheckedFile } from "../../services/claims/claims";

@@ -6,7 +6,7 @@ import { formatMoney, type Cents } from "../../domain/money";
 import { type Message, msg } from "../../domain/message";
 import { type AppError, ValidationError, type FieldTexts } from "../../errors";
 import { type CallInput, closeCall, createCall, openCall, updateDraftCall } from "../../services/calls/calls";
-import { formKeyOf, keyForRefusedForm, newFormKey } from "../../services/platform/form-keys";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../form-keys";
 import { callBudget, callOptions, getCall, listCalls } from "../../services/calls/queries";
 import { cancelVoucher } from "../../services/review/cancel";
 import { approve, declareConflict, reject, requestInfo, reserve, saveRejectionTemplate } from "../../services/review/decisions";
