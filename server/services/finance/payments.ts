@@ -280,10 +280,9 @@ async function pay(trx: Trx, ctx: ServiceContext, actor: Actor, facts: ClaimFact
 
   const commitment = await budget.commitmentOf(trx, facts.applicationId);
   const { paymentCents, releaseCents } = settlementOnPayment(facts.outstandingCents, p.amountCents);
-  // A claim's first payment keeps the keys it always had; one after a returned payment is told
-  // apart by its payment.
-  const returned = await trx("payments").where({ claim_id: facts.claimId }).whereNotNull("returned_at").first("id");
-  const keySuffix = returned ? `:${paymentId}` : "";
+  // A claim's first payment keeps the keys it always had; one after a returned payment (the facts
+  // name who recorded the return) is told apart by its payment.
+  const keySuffix = facts.returnedBy != null ? `:${paymentId}` : "";
   await budget.recordPayment(trx, ctx, {
     callId: commitment.callId, applicationId: facts.applicationId, amountCents: paymentCents, ceilingKeys: commitment.ceilingKeys, paymentId,
     idempotencyKey: `pay:${facts.claimId}${keySuffix}`, note: `Payment ${p.bankReference}`,
