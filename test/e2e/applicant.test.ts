@@ -309,29 +309,21 @@ for (const engine of testDatabases()) {
         return req;
       }
 
-      it("refuses a cost dated before the approval (R11), naming both dates", async () => {
-        clock.set("2027-04-25T09:00:00Z");
-        const res = await claim({ report: "We met four labs.", date_0: "2027-03-04", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
-        expect(res.status).to.equal(422);
-        expect(res.text).to.include("Cost line 1 is dated 4 March 2027, before the approval on 5 March 2027");
-        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
-      });
-
-      it("refuses a cost dated after today: it has not been incurred yet", async () => {
-        clock.set("2027-04-25T09:00:00Z");
-        const res = await claim({ report: "We met four labs.", date_0: "2027-04-26", description_0: "Train ticket", currency_0: "EUR", amount_0: "120,00" });
-        expect(res.status).to.equal(422);
-        expect(res.text).to.include("Cost line 1 is dated 26 April 2027, after the day of the claim (25 April 2027)");
-        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
-      });
-
-      it("refuses a cost in a currency that is not one (XXX), beside the line", async () => {
-        clock.set("2027-04-25T09:00:00Z");
-        const res = await claim({ report: "We met four labs.", date_0: "2027-04-21", description_0: "Train ticket", currency_0: "XXX", amount_0: "120,00" });
-        expect(res.status).to.equal(422);
-        expect(res.text).to.include("Cost line 1: enter a three-letter currency code such as EUR or DKK.");
-        expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
-      });
+      // A claim on 25 April 2027 with one train ticket; each case changes the line's date or currency.
+      const refusedLines = [
+        { title: "a cost dated before the approval (R11), naming both dates", date: "2027-03-04", currency: "EUR", says: "Cost line 1 is dated 4 March 2027, before the approval on 5 March 2027" },
+        { title: "a cost dated after today: it has not been incurred yet", date: "2027-04-26", currency: "EUR", says: "Cost line 1 is dated 26 April 2027, after the day of the claim (25 April 2027)" },
+        { title: "a cost in a currency that is not one (XXX), beside the line", date: "2027-04-21", currency: "XXX", says: "Cost line 1: enter a three-letter currency code such as EUR or DKK." },
+      ];
+      for (const c of refusedLines) {
+        it(`refuses ${c.title}`, async () => {
+          clock.set("2027-04-25T09:00:00Z");
+          const res = await claim({ report: "We met four labs.", date_0: c.date, description_0: "Train ticket", currency_0: c.currency, amount_0: "120,00" });
+          expect(res.status).to.equal(422);
+          expect(res.text).to.include(c.says);
+          expect(defined(await db("applications").where({ id }).first()).state).to.equal("accepted");
+        });
+      }
 
       it("refuses a claim after the claim deadline (R12), naming the deadline, before the daily job has run", async () => {
         clock.set("2027-07-04T09:00:00Z");

@@ -7,7 +7,7 @@ import { cancel } from "../../server/services/review/decisions";
 import { paymentDetail, paymentQueue } from "../../server/services/finance/payment-queries";
 import { paymentDays } from "../../server/services/results/queries";
 import { ledgerExportRows } from "../../server/services/finance/ledger-queries";
-import { testConfig, testDatabases } from "../support/db";
+import { testContext, testDatabases } from "../support/db";
 import { defined } from "../support/defined";
 import { refusal } from "../support/rejects";
 import { changeBankAccount, type PaymentWorld, startPaymentWorld, verifiedClaimOfNewSme } from "../support/journey";
@@ -17,12 +17,9 @@ import { changeBankAccount, type PaymentWorld, startPaymentWorld, verifiedClaimO
  * stands per claim), on both databases: the ledger reversed, the claim waiting again, a second
  * payment possible once and only once, and every refusal writing nothing.
  */
-const TZ = "Europe/Copenhagen";
 const NOW = "2026-06-20T10:00:00.000Z";
 
-function ctxFor(db: Db, a: Actor | null, now = NOW): ServiceContext {
-  return { db, config: testConfig({ timeZone: TZ }), actor: a, now: () => new Date(now) };
-}
+const ctxFor = (db: Db, a: Actor | null, now = NOW): ServiceContext => testContext(db, a, () => new Date(now));
 
 /** Every row a return may write, to prove a refused one wrote none of them. */
 async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
