@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { buildApp, csrfFrom, signIn } from "../support/app";
-import { TestClock, testDatabases } from "../support/db";
-import { seedDemoData } from "../support/fixtures";
+import { createOrganisation } from "../../server/services/directory/directory";
+import { TestClock, testContext, testDatabases } from "../support/db";
+import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertCall } from "../support/journey";
 import { raceGate } from "../support/overlap";
 import { defined } from "../support/defined";
@@ -12,7 +13,8 @@ import { defined } from "../support/defined";
  * sending the form again. The form carries a key made when it was shown; both sendings, at the
  * same moment through HTTP on both databases, lead to the one draft or call the first created.
  * A form refused for its content keeps its key and creates once corrected; a new form is a new
- * key and a new record.
+ * key and a new record. Every creating form is keyed: drafts, calls, directory organisations,
+ * referrals, rejection templates, users and invitations.
  */
 const formKey = (html: string): string => defined(/name="_form" value="([^"]+)"/.exec(html), "form key")[1] as string;
 
@@ -97,6 +99,79 @@ for (const engine of testDatabases()) {
       expect([a.status, b.status], a.text.slice(0, 500)).to.deep.equal([303, 303]);
       expect(a.headers.location).to.equal(b.headers.location);
       expect(await db("calls").where({ title: "Autumn call 2027" })).to.have.length(1);
+    });
+
+    /** A creating form: who fills it, where it is shown and sent, what it sends, and how many records it made. */
+    interface KeyedForm { as: string; page: () => string | Promise<string>; action?: string; fields: () => Record<string, string> | Promise<Record<string, string>>; created: () => Promise<number> }
+    const count = async (q: Promise<{ n: unknown }[]>) => Number(defined((await q)[0]).n);
+    const managerRegion = async () => Number(defined(await db("users").join("partners", "partners.id", "users.partner_id").where("users.email", "manager@demo.test").first<{ region_id: number } | undefined>("partners.region_id")).region_id);
+    const foreignOrganisation = async () => {
+      const region = Number(defined(await db("regions").whereNot({ id: await managerRegion() }).orderBy("id").first("id")).id);
+      return createOrganisation(testContext(db, await actorByEmail(db, "manager@demo.test"), clock.now), {
+        name: "Rhine Cell Imaging", regionId: region, kind: "facility", competences: "imaging", contactName: "", contactEmail: "", website: "", description: "",
+      });
+    };
+    const keyedForms: Record<string, KeyedForm> = {
+      "a directory organisation": {
+        as: "manager@demo.test", page: () => "/directory/new", action: "/directory",
+        fields: async () => ({ name: "Race Imaging Lab", regionId: String(await managerRegion()), kind: "facility", competences: "imaging", contactName: "", contactEmail: "", website: "", description: "" }),
+        created: () => count(db("directory_organisations").where({ name: "Race Imaging Lab" }).count({ n: "*" })),
+      },
+      "a referral": {
+        as: "manager@demo.test", page: async () => `/directory/${await foreignOrganisation()}`,
+        fields: async () => ({ companyId: String(defined(await db("companies").where({ region_id: await managerRegion() }).orderBy("id").first("id")).id), note: "Sent twice at once" }),
+        created: () => count(db("referrals").where({ note: "Sent twice at once" }).count({ n: "*" })),
+      },
+      "a rejection template": {
+        as: "manager@demo.test", page: () => "/manager/rejection-templates", action: "/manager/rejection-templates",
+        fields: () => ({ title: "Activity outside the scheme", text: "The activity is not one the scheme pays for." }),
+        created: () => count(db("rejection_templates").where({ title: "Activity outside the scheme" }).count({ n: "*" })),
+      },
+      "a user": {
+        as: "admin@demo.test", page: () => "/admin/users/new", action: "/admin/users",
+        fields: () => ({ email: "new.officer@example.test", name: "Nina Officer", title: "", password: "a-long-test-password", role: "finance" }),
+        created: () => count(db("users").where({ email: "new.officer@example.test" }).count({ n: "*" })),
+      },
+      "an invitation": {
+        as: "sme@demo.test", page: () => "/company", action: "/company/invite",
+        fields: () => ({ inviteName: "Karl Kollege", inviteEmail: "karl.kollege@example.test" }),
+        created: async () => (await count(db("users").where({ email: "karl.kollege@example.test" }).count({ n: "*" })))
+          + (await count(db("emails").where({ to_address: "karl.kollege@example.test", template: "invitation" }).count({ n: "*" }))),
+      },
+    };
+
+    for (const [what, form] of Object.entries(keyedForms)) {
+      it(`${what} sent twice at once is made once, and both answers say so`, async () => {
+        const page = await form.page();
+        const action = form.action ?? `${page}/refer`;
+        const gate = raceGate(buildApp(db, { clock: clock.now }), 2, (req) => req.method === "POST" && req.path === action);
+        const agent = await signIn(gate.app, form.as);
+        const shown = await agent.get(page).expect(200);
+        const sent = { _csrf: csrfFrom(shown.text), _form: formKey(shown.text), ...(await form.fields()) };
+        const before = await form.created();
+        const [a, b] = await Promise.all([agent.post(action).type("form").send(sent), agent.post(action).type("form").send(sent)]);
+        expect(gate.maxInside(), "both sendings were inside the app at once").to.equal(2);
+        expect([a.status, b.status], a.text.slice(0, 500)).to.deep.equal([303, 303]);
+        expect(a.headers.location).to.equal(b.headers.location);
+        const made = (await form.created()) - before;
+        expect(made, "one record (an invitation: one account and one e-mail)").to.equal(what === "an invitation" ? 2 : 1);
+      });
+    }
+
+    it("a refused invitation keeps what was typed, beside the field, with its key", async () => {
+      const sme = await signIn(buildApp(db, { clock: clock.now }), "sme@demo.test");
+      const page = await sme.get("/company").expect(200);
+      const key = formKey(page.text);
+      const refused = await sme.post("/company/invite").type("form").send({ _csrf: csrfFrom(page.text), _form: key, inviteName: "Lotte Lab", inviteEmail: "manager@demo.test" });
+      expect(refused.status).to.equal(422);
+      expect(refused.text).to.contain("The invitation was not sent.");
+      expect(refused.text).to.match(/id="f-inviteEmail-error"[^>]*>[\s\S]*?already/);
+      expect(refused.text).to.match(/name="inviteName" type="text" value="Lotte Lab"/);
+      expect(refused.text).to.match(/name="inviteEmail" type="email" value="manager@demo.test"/);
+      expect(formKey(refused.text)).to.equal(key);
+      const sent = await sme.post("/company/invite").type("form").send({ _csrf: csrfFrom(refused.text), _form: key, inviteName: "Lotte Lab", inviteEmail: "lotte.lab@example.test" });
+      expect(sent.status).to.equal(303);
+      expect(await db("users").where({ email: "lotte.lab@example.test" })).to.have.length(1);
     });
   });
 }

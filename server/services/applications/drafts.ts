@@ -8,7 +8,7 @@ import { checkDraft, draftInputOf, requireCompany, type DraftInput } from "./che
 import { loadCallAndType } from "./queries";
 import { audit } from "../platform/audit";
 import { inTransaction, insertedId, nowIso, type ServiceContext, type Trx } from "../platform/context";
-import { claimFormKey, recordFormKey } from "../platform/form-keys";
+import { createOnce } from "../platform/form-keys";
 import { callVoucherType, type VoucherTypeRow } from "../scheme/reference";
 
 /* The applicant's drafts: started in an open call, edited until submitted (or when more information is requested). */
@@ -54,9 +54,7 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
   const companyId = requireCompany(ctx);
   const { call, type } = await loadCallAndType(ctx, callId, typeCode);
   assertCallOpenForNew(ctx, call);
-  return inTransaction(ctx, async (trx) => {
-    const earlier = await claimFormKey(trx, ctx, formKey, "application");
-    if (earlier !== null) return earlier;
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "application", async () => {
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);
     const company = await trx("companies").where({ id: companyId }).first("region_id");
@@ -67,10 +65,9 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
       call_id: callId, company_id: companyId, voucher_type_id: type.id, partner_id: partner.id, state: "draft",
       ...draftRow(type, input), version: 1, created_by: actingUser(ctx).id, created_at: now, updated_at: now,
     }).returning("id"))[0]);
-    await recordFormKey(trx, formKey, id);
     await audit(trx, ctx, { action: "application.draft-created", entityType: "application", entityId: id, after: { callId, typeCode, ...input } });
     return id;
-  });
+  }));
 }
 
 const EDITABLE: AppState[] = ["draft", "more-info-requested"];

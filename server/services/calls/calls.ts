@@ -8,7 +8,7 @@ import { createCeilings, setCeilings } from "../finance/budget";
 import { isPostgres } from "../../db/connection";
 import type { ServiceContext, Trx } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
-import { claimFormKey, recordFormKey } from "../platform/form-keys";
+import { createOnce } from "../platform/form-keys";
 import { callVoucherTypes, getScheme, listPartners, listVoucherTypes } from "../scheme/reference";
 import { takeCallTypeSettings } from "../scheme/settings";
 import { actingUser } from "../applications/records";
@@ -77,9 +77,7 @@ async function prepare(ctx: ServiceContext, input: CallInput) {
 export async function createCall(ctx: ServiceContext, input: CallInput, formKey: string | null = null): Promise<number> {
   const p = await prepare(ctx, input);
   const scheme = await getScheme(ctx.db);
-  return inTransaction(ctx, async (trx) => {
-    const earlier = await claimFormKey(trx, ctx, formKey, "call");
-    if (earlier !== null) return earlier;
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "call", async () => {
     const row = {
       scheme_id: scheme.id, title: input.title, description: input.description, opens_at: p.opensAt, closes_at: p.closesAt,
       status: "draft", created_by: actingUser(ctx).id, created_at: nowIso(ctx), updated_at: nowIso(ctx),
@@ -88,10 +86,9 @@ export async function createCall(ctx: ServiceContext, input: CallInput, formKey:
     const id = insertedId(ins);
     for (const t of p.offered) await trx("call_voucher_types").insert({ call_id: id, voucher_type_id: t.voucherTypeId, completion_days: t.completionDays });
     await createCeilings(trx, ctx, id, p.ceilings);
-    await recordFormKey(trx, formKey, id);
     await audit(trx, ctx, { action: "call.created", entityType: "call", entityId: id, after: { ...row, types: p.offered, ceilings: p.ceilings } });
     return id;
-  });
+  }));
 }
 
 /**

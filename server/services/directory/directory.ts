@@ -3,6 +3,7 @@ import { searchKey } from "../../domain/text-folding";
 import { ForbiddenError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { competenceTags, ORG_KINDS } from "../../db/tables/directory-organisations";
 import { audit } from "../platform/audit";
+import { createOnce } from "../platform/form-keys";
 import type { ServiceContext } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { getOrganisation, requireMaintainer } from "./directory-queries";
@@ -36,14 +37,15 @@ async function validate(ctx: ServiceContext, input: OrganisationInput) {
 /** What the directory's search compares (./directory-queries.ts), written with every save. */
 const searchKeyOf = (row: { name: string; description: string; competences: string }) => searchKey(row.name, row.description, row.competences);
 
-export async function createOrganisation(ctx: ServiceContext, input: OrganisationInput): Promise<number> {
+/** `formKey` (formKeyOf) makes the form's second sending return the organisation the first one added. */
+export async function createOrganisation(ctx: ServiceContext, input: OrganisationInput, formKey: string | null = null): Promise<number> {
   const actor = requireMaintainer(ctx);
   const row = await validate(ctx, input);
-  return inTransaction(ctx, async (trx) => {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "organisation", async () => {
     const id = insertedId((await trx("directory_organisations").insert({ ...row, search_key: searchKeyOf(row), created_by: actor.id, created_at: nowIso(ctx), updated_at: nowIso(ctx) }).returning("id"))[0]);
     await audit(trx, ctx, { action: "directory.created", entityType: "organisation", entityId: id, after: row });
     return id;
-  });
+  }));
 }
 
 /** An organisation that does not exist is a 404 before its form is judged. */
@@ -60,7 +62,8 @@ export async function updateOrganisation(ctx: ServiceContext, id: number, input:
   });
 }
 
-export async function createReferral(ctx: ServiceContext, input: { companyId: number; organisationId: number; note: string }): Promise<number> {
+/** `formKey` (formKeyOf) makes the form's second sending return the referral the first one made. */
+export async function createReferral(ctx: ServiceContext, input: { companyId: number; organisationId: number; note: string }, formKey: string | null = null): Promise<number> {
   const actor = ctx.actor;
   if (!actor || actor.role !== "manager") throw new ForbiddenError(msg("errors:directory.managersRefer"));
   const org = await getOrganisation(ctx.db, input.organisationId);
@@ -71,10 +74,10 @@ export async function createReferral(ctx: ServiceContext, input: { companyId: nu
   if (org.regionId === actor.regionId) {
     throw new ValidationError(msg("errors:directory.otherRegionOnly"), { organisationId: msg("errors:directory.chooseOtherRegion") });
   }
-  return inTransaction(ctx, async (trx) => {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "referral", async () => {
     const row = { company_id: input.companyId, organisation_id: org.id, manager_id: actor.id, note: input.note.trim(), created_at: nowIso(ctx) };
     const id = insertedId((await trx("referrals").insert(row).returning("id"))[0]);
     await audit(trx, ctx, { action: "referral.created", entityType: "referral", entityId: id, after: row });
     return id;
-  });
+  }));
 }

@@ -6,6 +6,7 @@ import { isPostgres } from "../../db/connection";
 import { toUserToken, type TokenPurpose } from "../../db/tables/user-tokens";
 import { dbInt } from "../../db/tables/values";
 import { audit } from "../platform/audit";
+import { createOnce } from "../platform/form-keys";
 import { inTransaction, nowIso, type ServiceContext, type Trx } from "../platform/context";
 import { queueEmail } from "../platform/mail";
 import { endSessions, hashPassword, insertUser, MIN_PASSWORD_LENGTH } from "./users";
@@ -139,11 +140,12 @@ export async function resetPassword(ctx: ServiceContext, raw: string, password: 
   });
 }
 
-export async function inviteColleague(ctx: ServiceContext, emailInput: string, name: string): Promise<void> {
+/** `formKey` (formKeyOf): the form sent twice invites once, and the second sending is told it was sent. */
+export async function inviteColleague(ctx: ServiceContext, emailInput: string, name: string, formKey: string | null = null): Promise<void> {
   const inviter = ctx.actor;
   const companyId = inviter?.role === "applicant" ? inviter.companyId : null;
   if (!inviter || !companyId) throw new NotFoundError();
-  await inTransaction(ctx, async (trx) => {
+  await inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "invitation", async () => {
     const company = await trx("companies").where({ id: companyId }).first("legal_name");
     if (!company) throw new NotFoundError();
     // A random password nobody knows until the invitation sets one.
@@ -152,7 +154,8 @@ export async function inviteColleague(ctx: ServiceContext, emailInput: string, n
     await queueEmail(trx, ctx, emailInput.trim().toLowerCase(), "invitation", {
       name: name.trim(), inviter: inviter.name, companyName: company.legal_name, link: `${ctx.config.baseUrl}/invite/${token}`, days: TOKEN_HOURS.invite / 24,
     });
-  });
+    return userId;
+  }));
 }
 
 export async function acceptInvitation(ctx: ServiceContext, raw: string, password: string): Promise<number> {

@@ -7,6 +7,7 @@ import { isPostgres } from "../../db/connection";
 import { USER_ROLES } from "../../db/tables/users";
 import type { Language } from "../../languages";
 import { audit } from "../platform/audit";
+import { createOnce } from "../platform/form-keys";
 import type { ServiceContext, Trx, UserRole } from "../platform/context";
 import { inTransaction, insertedId, nowIso } from "../platform/context";
 import { endSessionsOfUser } from "./sessions";
@@ -95,8 +96,9 @@ async function assertAffiliation(db: Trx, role: UserRole, partnerId: number | nu
   if (Object.keys(fields).length) throw new ValidationError(msg("errors:people.userNotSaved"), fields);
 }
 
-export async function createUser(ctx: ServiceContext, input: NewUser): Promise<number> {
-  return inTransaction(ctx, (trx) => insertUser(trx, ctx, input));
+/** `formKey` (formKeyOf) makes the form's second sending return the account the first one created, not "address taken". */
+export async function createUser(ctx: ServiceContext, input: NewUser, formKey: string | null = null): Promise<number> {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "user", () => insertUser(trx, ctx, input)));
 }
 
 /**

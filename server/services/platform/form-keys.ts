@@ -6,20 +6,21 @@ import { nowIso, type ServiceContext, type Trx } from "./context";
 /*
  * Creating forms sent twice. A form that creates a record carries a key made when the form was
  * shown (server/web/form-keys.ts); the use case claims the key in its transaction before creating
- * anything. The request that claims it first creates the record and writes its id beside the
+ * anything (createOnce). The request that claims it first creates the record and writes its id beside the
  * key; one that finds the key taken gets that id back and creates nothing. On PostgreSQL the
  * second insert waits for the first transaction and then sees its row; SQLite runs one writing
  * transaction at a time. A request refused for its content rolls back, key and all, so the form
  * can be corrected and sent again with the same key.
  */
 
-export type FormKind = "application" | "call";
+/** What a keyed form creates; the kind is stored with the key, so one form's key cannot create another's record. */
+export type FormKind = "application" | "call" | "organisation" | "referral" | "rejection-template" | "user" | "invitation";
 
 /** The refusal of a key someone else (or another kind of form) used. */
 export const FORM_KEY_USED = "form_key_used";
 
 /** Null when the key is new and now claimed (create, then call recordFormKey), else the id created with it earlier. */
-export async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind): Promise<number | null> {
+async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind): Promise<number | null> {
   if (key === null) return null;
   if (!ctx.actor) throw new ForbiddenError();
   const claimed = await trx("form_submissions").insert({ key, user_id: ctx.actor.id, kind, created_at: nowIso(ctx) })
@@ -34,6 +35,18 @@ export async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | 
 }
 
 /** Writes what the claimed key created. */
-export async function recordFormKey(trx: Trx, key: string | null, entityId: number): Promise<void> {
+async function recordFormKey(trx: Trx, key: string | null, entityId: number): Promise<void> {
   if (key !== null) await trx("form_submissions").where({ key }).update({ entity_id: entityId });
+}
+
+/**
+ * Creates once per key, inside the caller's transaction: the first sending runs `create` and
+ * records the id it returns; a later one gets that id back and creates nothing.
+ */
+export async function createOnce(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind, create: () => Promise<number>): Promise<number> {
+  const earlier = await claimFormKey(trx, ctx, key, kind);
+  if (earlier !== null) return earlier;
+  const id = await create();
+  await recordFormKey(trx, key, id);
+  return id;
 }

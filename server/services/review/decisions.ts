@@ -6,6 +6,7 @@ import { type Cents } from "../../domain/money";
 import { amountToApprove, awardAmountProblem } from "../../domain/scheme";
 import { type Message, msg, sentences } from "../../domain/message";
 import { audit } from "../platform/audit";
+import { createOnce } from "../platform/form-keys";
 import { type Application, loadApplication, lockApplication, lockCompany, transition } from "../applications/records";
 import { notifyCompany } from "../applications/notify";
 import { commit, commitmentOf, readCeilings, release } from "../finance/budget";
@@ -190,7 +191,8 @@ export async function releaseOutstanding(trx: Trx, ctx: ServiceContext, app: App
 // Rejection templates (editable by managers and administrators)
 // ---------------------------------------------------------------------------------------------
 
-export async function saveRejectionTemplate(ctx: ServiceContext, id: number | null, input: { title: string; text: string }): Promise<number> {
+/** Adds a template (`id` null; `formKey` as for every creating form) or changes one. */
+export async function saveRejectionTemplate(ctx: ServiceContext, id: number | null, input: { title: string; text: string }, formKey: string | null = null): Promise<number> {
   requireDecider(ctx);
   const fields: Record<string, Message> = {};
   if (!input.title.trim()) fields.title = msg("errors:review.template.titleMissing");
@@ -199,9 +201,11 @@ export async function saveRejectionTemplate(ctx: ServiceContext, id: number | nu
   const row = { title: input.title.trim(), text: input.text.trim() };
   return inTransaction(ctx, async (trx) => {
     if (id === null) {
-      const newId = insertedId((await trx("rejection_templates").insert(row).returning("id"))[0]);
-      await audit(trx, ctx, { action: "rejection-template.created", entityType: "rejection_template", entityId: newId, after: row });
-      return newId;
+      return createOnce(trx, ctx, formKey, "rejection-template", async () => {
+        const newId = insertedId((await trx("rejection_templates").insert(row).returning("id"))[0]);
+        await audit(trx, ctx, { action: "rejection-template.created", entityType: "rejection_template", entityId: newId, after: row });
+        return newId;
+      });
     }
     const before = await trx("rejection_templates").where({ id }).first();
     if (!before) throw new ValidationError(msg("errors:review.template.notSaved"), { id: msg("errors:review.template.gone") });

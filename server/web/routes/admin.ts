@@ -4,7 +4,7 @@ import type { TFunction } from "i18next";
 import { msg } from "../../domain/message";
 import { formatAmount, type Cents } from "../../domain/money";
 import { LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE } from "../../languages";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { type AppError, ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { UserRole } from "../../services/platform/context";
 import { getScheme, listPartners, listRegions, listVoucherTypes } from "../../services/scheme/reference";
 import { type SchemeUpdate, settingField, updateRegion, updateSchemeSettings } from "../../services/scheme/settings";
@@ -13,6 +13,7 @@ import { installationCounts, listUsers } from "../../services/people/user-querie
 import { companyChoices } from "../../services/people/company-queries";
 import { companyChoiceSent, companyListLocals, companySearchIn } from "../company-list";
 import { createUser, ROLE_LABELS, ROLES, setUserActive, setUserRole } from "../../services/people/users";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../form-keys";
 import { formRoute } from "../forms";
 import { pagerLinks } from "../pager-links";
 import { check, field, pageKeyFields, parseBody, parseQuery } from "../input";
@@ -82,7 +83,7 @@ async function userFormLocals(req: Request, search: string, chosenCompany?: numb
 
 adminRoutes.get("/admin/users/new", admin, async (req, res) => {
   const locals = await userFormLocals(req, companySearchIn(req.query));
-  res.render("pages/admin/user-new", { ...locals, values: { companyId: locals.companyFoundAlone } });
+  res.render("pages/admin/user-new", { ...locals, values: { companyId: locals.companyFoundAlone }, formKey: newFormKey() });
 });
 
 const ROLE_CHOICES = ROLES as [UserRole, ...UserRole[]];
@@ -100,15 +101,15 @@ const newUserSchema = z.object({
 /** The password typed is never sent back. */
 const newUserPage = {
   view: "pages/admin/user-new",
-  locals: async (req: Request) => {
+  locals: async (req: Request, err: AppError) => {
     const { search, chosen } = companyChoiceSent(req.body);
-    return { ...(await userFormLocals(req, search, chosen)), values: { ...(req.body as Record<string, unknown>), password: "" } };
+    return { ...(await userFormLocals(req, search, chosen)), values: { ...(req.body as Record<string, unknown>), password: "" }, formKey: keyForRefusedForm(req, err) };
   },
 };
 
 adminRoutes.post("/admin/users", admin, formRoute(newUserPage, async (req, res) => {
   const input = parseBody(newUserSchema, req.body);
-  await createUser(req.ctx, { ...input, emailConfirmed: true, partnerId: input.partnerId ?? null, companyId: input.companyId ?? null });
+  await createUser(req.ctx, { ...input, emailConfirmed: true, partnerId: input.partnerId ?? null, companyId: input.companyId ?? null }, formKeyOf(req.body));
   flash(req, "success", pageTranslator(res)("admin:flash.userCreated", { email: input.email }));
   res.redirect(303, "/admin/users");
 }));

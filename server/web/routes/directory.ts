@@ -1,12 +1,14 @@
 import { type Request, Router } from "express";
 import { z } from "zod";
 import { msg } from "../../domain/message";
+import type { AppError } from "../../errors";
 import { createOrganisation, createReferral, updateOrganisation } from "../../services/directory/directory";
 import {
   allCompetences, getOrganisation, listReferrals, ORG_KINDS, referableCompanies, referralKpis, searchDirectory,
 } from "../../services/directory/directory-queries";
 import { listRegions } from "../../services/scheme/reference";
 import { companyChoiceSent, companyListLocals, companySearchIn } from "../company-list";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../form-keys";
 import { formRoute } from "../forms";
 import { field, pageIdFields, pageKeyFields, parseBody, parseQuery } from "../input";
 import { pageTranslator } from "../language";
@@ -81,16 +83,18 @@ const orgSchema = z.object({
 });
 
 directoryRoutes.get("/directory/new", maintainers, async (req, res) => {
-  res.render("pages/directory/form", { pageTitle: pageTranslator(res)("directory:titles.newOrganisation"), action: "/directory", ...(await filterOptions(req)), values: {} });
+  res.render("pages/directory/form", { pageTitle: pageTranslator(res)("directory:titles.newOrganisation"), action: "/directory", ...(await filterOptions(req)), values: {}, formKey: newFormKey() });
 });
 
 const newOrgPage = {
   view: "pages/directory/form",
-  locals: async (req: Request) => ({ pageTitle: requestTranslator(req)("directory:titles.newOrganisation"), action: "/directory", ...(await filterOptions(req)) }),
+  locals: async (req: Request, err: AppError) => ({
+    pageTitle: requestTranslator(req)("directory:titles.newOrganisation"), action: "/directory", ...(await filterOptions(req)), formKey: keyForRefusedForm(req, err),
+  }),
 };
 
 directoryRoutes.post("/directory", maintainers, formRoute(newOrgPage, async (req, res) => {
-  const id = await createOrganisation(req.ctx, parseBody(orgSchema, req.body));
+  const id = await createOrganisation(req.ctx, parseBody(orgSchema, req.body), formKeyOf(req.body));
   flash(req, "success", pageTranslator(res)("directory:flash.added"));
   res.redirect(303, `/directory/${id}`);
 }));
@@ -108,7 +112,7 @@ async function orgLocals(req: Request, id: number, search: string, chosenCompany
 
 directoryRoutes.get("/directory/:id", requireAuth, async (req, res) => {
   const locals = await orgLocals(req, idParam(req), companySearchIn(req.query));
-  res.render("pages/directory/organisation", { ...locals, values: { companyId: locals.companyFoundAlone } });
+  res.render("pages/directory/organisation", { ...locals, values: { companyId: locals.companyFoundAlone }, formKey: locals.canRefer ? newFormKey() : null });
 });
 
 directoryRoutes.get("/directory/:id/edit", maintainers, async (req, res) => {
@@ -139,15 +143,15 @@ const referSchema = z.object({ companyId: field.id(msg("errors:fields.aCompany")
 
 const orgPage = {
   view: "pages/directory/organisation",
-  locals: (req: Request) => {
+  locals: async (req: Request, err: AppError) => {
     const { search, chosen } = companyChoiceSent(req.body);
-    return orgLocals(req, idParam(req), search, chosen);
+    return { ...(await orgLocals(req, idParam(req), search, chosen)), formKey: keyForRefusedForm(req, err) };
   },
 };
 
 directoryRoutes.post("/directory/:id/refer", requireRole("manager"), formRoute(orgPage, async (req, res) => {
   const input = parseBody(referSchema, req.body);
-  await createReferral(req.ctx, { companyId: input.companyId, organisationId: idParam(req), note: input.note });
+  await createReferral(req.ctx, { companyId: input.companyId, organisationId: idParam(req), note: input.note }, formKeyOf(req.body));
   flash(req, "success", pageTranslator(res)("directory:flash.referred"));
   res.redirect(303, "/directory/referrals");
 }));

@@ -447,19 +447,21 @@ managerRoutes.post("/manager/claims/:id/reject", staff, formRoute(claimPage, asy
 // ---------------------------------------------------------------------------------------------
 
 managerRoutes.get("/manager/rejection-templates", staff, async (req, res) => {
-  res.render("pages/manager/rejection-templates", { pageTitle: pageTranslator(res)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx), values: {} });
+  res.render("pages/manager/rejection-templates", { pageTitle: pageTranslator(res)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx), values: {}, formKey: newFormKey() });
 });
 
 const templateSchema = z.object({ id: field.optionalId(msg("errors:fields.rejectionReason")), title: field.name(msg("errors:fields.aTitle"), 200), text: field.text(msg("errors:fields.reasonText"), 5000) });
 
 const templatesPage = {
   view: "pages/manager/rejection-templates",
-  locals: async (req: Request) => ({ pageTitle: requestTranslator(req)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx) }),
+  locals: async (req: Request, err: AppError) => ({
+    pageTitle: requestTranslator(req)("manager:titles.templates"), templates: await listRejectionTemplates(req.ctx), formKey: keyForRefusedForm(req, err),
+  }),
 };
 
 managerRoutes.post("/manager/rejection-templates", staff, formRoute(templatesPage, async (req, res) => {
   const { id, ...template } = parseBody(templateSchema, req.body);
-  await saveRejectionTemplate(req.ctx, id, template);
+  await saveRejectionTemplate(req.ctx, id, template, formKeyOf(req.body));
   flash(req, "success", pageTranslator(res)("manager:flash.templateSaved"));
   res.redirect(303, "/manager/rejection-templates");
 }));

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from "express";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import { z } from "zod";
 import { type Message, msg } from "../../domain/message";
-import { refusalFields, refusalMessage } from "../error-text";
+import { refusalMessage } from "../error-text";
 import { AppError, NotFoundError, ValidationError, type FieldTexts } from "../../errors";
 import { type Cents } from "../../domain/money";
 import type { CompanyInput } from "../../services/people/companies";
@@ -13,6 +13,7 @@ import {
 import { registerApplicant, updateCompanyProfile } from "../../services/people/registration";
 import { loadActor } from "../../services/people/user-queries";
 import { listRegions, listSectors } from "../../services/scheme/reference";
+import { formKeyOf, keyForRefusedForm, newFormKey } from "../form-keys";
 import { formRoute } from "../forms";
 import { check, field, parseBody } from "../input";
 import { pageLanguage, pageTranslator } from "../language";
@@ -168,8 +169,8 @@ registrationRoutes.post("/register", formRoute(registerPage, async (req, res) =>
 
 const centsText = (c: Cents | null) => (c === null ? "" : `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, "0")}`);
 
-registrationRoutes.get("/company", requireRole("applicant"), async (req, res) => {
-  const p = await companyProfile(req.ctx);
+/** The company form filled with what is stored. */
+function storedCompanyValues(p: Awaited<ReturnType<typeof companyProfile>>): Record<string, unknown> {
   const values: Record<string, unknown> = {
     ...p.company, turnover: centsText(p.company.turnoverCents), balanceSheet: centsText(p.company.balanceSheetCents),
   };
@@ -177,12 +178,21 @@ registrationRoutes.get("/company", requireRole("applicant"), async (req, res) =>
     [`rel${i}_name`]: r.name, [`rel${i}_kind`]: r.kind, [`rel${i}_share`]: r.sharePercent, [`rel${i}_staff`]: r.staffHeadcount,
     [`rel${i}_turnover`]: centsText(r.turnoverCents), [`rel${i}_balance`]: centsText(r.balanceSheetCents),
   }));
-  res.render("pages/applicant/company", { pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...p, ...(await formLocals(req, res)), values });
+  return values;
+}
+
+registrationRoutes.get("/company", requireRole("applicant"), async (req, res) => {
+  const p = await companyProfile(req.ctx);
+  res.render("pages/applicant/company", {
+    pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...p, ...(await formLocals(req, res)), values: storedCompanyValues(p), formKey: newFormKey(),
+  });
 });
 
 const companyPage = {
   view: "pages/applicant/company",
-  locals: async (req: Request, _err: AppError, res: Response) => ({ pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...(await companyProfile(req.ctx)), ...(await formLocals(req, res)) }),
+  locals: async (req: Request, _err: AppError, res: Response) => ({
+    pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...(await companyProfile(req.ctx)), ...(await formLocals(req, res)), formKey: newFormKey(),
+  }),
 };
 
 registrationRoutes.post("/company", requireRole("applicant"), formRoute(companyPage, async (req, res) => {
@@ -292,14 +302,31 @@ registrationRoutes.post("/invite/:token", formRoute(passwordFormPage("invite", "
   res.redirect(303, "/login");
 }));
 
-registrationRoutes.post("/company/invite", requireRole("applicant"), async (req, res) => {
+/** A refused invitation: the company form as stored, the invitation as typed, each refusal beside its field. */
+const invitePage = {
+  view: "pages/applicant/company",
+  locals: async (req: Request, err: AppError, res: Response) => {
+    const p = await companyProfile(req.ctx);
+    const body = (req.body ?? {}) as Body;
+    return {
+      pageTitle: pageTranslator(res)("applicant:company.pageTitle"), ...p, ...(await formLocals(req, res)),
+      values: { ...storedCompanyValues(p), inviteName: body.inviteName, inviteEmail: body.inviteEmail }, formKey: keyForRefusedForm(req, err),
+    };
+  },
+};
+
+/** The account's fields as the invitation form names them. */
+const INVITATION_FIELDS: Record<string, string> = { email: "inviteEmail", name: "inviteName" };
+
+registrationRoutes.post("/company/invite", requireRole("applicant"), formRoute(invitePage, async (req, res) => {
+  const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name(msg("errors:fields.colleagueName"), 200) }), req.body);
   try {
-    const input = parseBody(z.object({ inviteEmail: field.email(), inviteName: field.name(msg("errors:fields.colleagueName"), 200) }), req.body);
-    await inviteColleague(req.ctx, input.inviteEmail, input.inviteName);
-    flash(req, "success", pageTranslator(res)("applicant:company.invitationSent", { email: input.inviteEmail }));
+    await inviteColleague(req.ctx, input.inviteEmail, input.inviteName, formKeyOf(req.body));
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    flash(req, "error", pageTranslator(res)("applicant:company.invitationNotSent", { reason: Object.values(refusalFields(res, err)).join(" ") || refusalMessage(res, err) }));
+    const fields = Object.fromEntries(Object.entries(err.fieldTexts).map(([k, v]) => [INVITATION_FIELDS[k] ?? k, v]));
+    throw new ValidationError(msg("errors:people.invitationNotSent"), fields, err.code);
   }
+  flash(req, "success", pageTranslator(res)("applicant:company.invitationSent", { email: input.inviteEmail }));
   res.redirect(303, "/company");
-});
+}));
