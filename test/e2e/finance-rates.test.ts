@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import type { Express } from "express";
 import type { Db } from "../../server/db/connection";
-import { type Agent, csrfFrom, postForm, signIn } from "../support/app";
-import { testDatabases } from "../support/db";
+import { type Agent, buildApp, csrfFrom, postForm, signIn } from "../support/app";
+import { type TestClock, testDatabases } from "../support/db";
+import { raceGate } from "../support/overlap";
 import { startFinanceWorld } from "../support/journey";
 import { defined } from "../support/defined";
 
@@ -12,9 +13,10 @@ for (const engine of testDatabases()) {
     let db: Db;
     let app: Express;
     let finance: Agent;
+    let clock: TestClock;
 
     before(async () => {
-      ({ db, app, finance } = await startFinanceWorld(engine, "2026-11-30T10:00:00.000Z"));
+      ({ db, app, finance, clock } = await startFinanceWorld(engine, "2026-11-30T10:00:00.000Z"));
     });
     after(() => db.destroy());
 
@@ -34,6 +36,45 @@ for (const engine of testDatabases()) {
       const page = await finance.get("/finance/rates").expect(200);
       expect(/<table class="data" id="rates">[\s\S]*?<\/table>/.exec(page.text)![0]).to.include("7.4604").and.not.include("7.4640");
       expect(/<table class="data" id="rate-history">[\s\S]*?<\/table>/.exec(page.text)![0]).to.include("7.4640");
+    });
+
+    const rateTable = (html: string) => defined(/<table class="data" id="rates">[\s\S]*?<\/table>/.exec(html))[0];
+    const seenOf = (html: string) => defined(/name="seenUpTo" value="(\d+)"/.exec(html), "the table the form was shown with")[1] as string;
+
+    it("refuses a rate someone else entered after the page was shown, instead of correcting it again unseen", async () => {
+      const shown = await finance.get("/finance/rates").expect(200);
+      const stale = { _csrf: csrfFrom(shown.text), seenUpTo: seenOf(shown.text) };
+      const colleague = await signIn(app, "finance@demo.test");
+      expect((await postForm(colleague, "/finance/rates", "/finance/rates", { currency: "DKK", month: "2026-10", rate: "7.4590" })).status).to.equal(303);
+
+      const refused = await finance.post("/finance/rates").type("form").send({ ...stale, currency: "DKK", month: "2026-10", rate: "7.4600", note: "from the bank" });
+      expect(refused.status).to.equal(409);
+      expect(refused.text).to.include("The DKK rate for 2026-10 was changed by someone else meanwhile").and.include('value="7.4600"').and.include('value="from the bank"');
+      expect(rateTable(refused.text), "the refusal shows the colleague's rate").to.include("7.4590");
+      expect(await db("exchange_rates").where({ currency: "DKK", month: "2026-10" })).to.have.length(1);
+
+      // Another month, untouched meanwhile, is added from the same page; the refused form, sent again, corrects.
+      expect((await finance.post("/finance/rates").type("form").send({ ...stale, currency: "SEK", month: "2026-10", rate: "11.2000" })).status).to.equal(303);
+      const again = await finance.post("/finance/rates").type("form").send({ _csrf: csrfFrom(refused.text), seenUpTo: seenOf(refused.text), currency: "DKK", month: "2026-10", rate: "7.4600" });
+      expect(again.status).to.equal(303);
+      const latest = defined(await db("exchange_rates").where({ currency: "DKK", month: "2026-10" }).orderBy("revision", "desc").first());
+      expect([latest.rate, Number(latest.revision)]).to.deep.equal(["7.4600", 2]);
+    });
+
+    it("two officers correcting one month at once from the same table: one correction, one refusal (both databases alike)", async () => {
+      const gate = raceGate(buildApp(db, { clock: clock.now }), 2, (req) => req.method === "POST" && req.path === "/finance/rates");
+      const [first, second] = [await signIn(gate.app, "finance@demo.test"), await signIn(gate.app, "finance@demo.test")];
+      const shown = await first.get("/finance/rates").expect(200);
+      const form = (rate: string) => ({ _csrf: csrfFrom(shown.text), seenUpTo: seenOf(shown.text), currency: "DKK", month: "2026-11", rate });
+      const secondToken = csrfFrom((await second.get("/finance/rates")).text);
+      const before = await db("exchange_rates").where({ currency: "DKK", month: "2026-11" }).count({ n: "*" }).then((r) => Number(defined(r[0]).n));
+      const [a, b] = await Promise.all([
+        first.post("/finance/rates").type("form").send(form("7.4611")),
+        second.post("/finance/rates").type("form").send({ ...form("7.4622"), _csrf: secondToken }),
+      ]);
+      expect(gate.maxInside(), "both corrections were inside the app at once").to.equal(2);
+      expect([a.status, b.status].sort()).to.deep.equal([303, 409]);
+      expect(await db("exchange_rates").where({ currency: "DKK", month: "2026-11" }).count({ n: "*" }).then((r) => Number(defined(r[0]).n))).to.equal(before + 1);
     });
 
     it("imports a CSV file, or reports each bad line and imports nothing", async () => {

@@ -13,6 +13,8 @@ export interface RateTable {
   current: RateTableRow[];
   /** Earlier revisions, newest first, for the history shown under the table. */
   history: RateTableRow[];
+  /** The newest entry's id (0 for an empty table): the form sends it back, so a change made meanwhile is seen (setRate). */
+  lastEntryId: number;
 }
 
 type RateWithName = ExchangeRatesRow & { entered_by_name: UsersRow["name"] | null };
@@ -32,5 +34,5 @@ export async function rateTable(ctx: ServiceContext): Promise<RateTable> {
     else { seen.add(key); current.push(rate); }
   }
   history.sort((a, b) => b.id - a.id);
-  return { current, history };
+  return { current, history, lastEntryId: Math.max(0, ...current.map((r) => r.id)) };
 }

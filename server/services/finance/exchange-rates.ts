@@ -42,19 +42,25 @@ export async function currentRates(db: Db | Trx, pairs: { currency: string; mont
 
 export type SetOutcome = "added" | "corrected" | "unchanged";
 
-/** Writes one rate inside the caller's transaction; the unique revision key refuses a lost update. */
-async function writeRate(trx: Trx, ctx: ServiceContext, actorId: number, e: RateEntry, note: string | null): Promise<SetOutcome> {
+const rateChangedMeanwhile = (e: RateEntry) =>
+  new ConflictError(msg("errors:finance.rateChangedMeanwhile", { currency: e.currency, month: e.month }), "rate_changed_meanwhile");
+
+/**
+ * Writes one rate inside the caller's transaction. `seenUpTo` is the newest entry of the table the
+ * person looked at (RateTable.lastEntryId): a rate of the month entered after it is refused, not
+ * silently corrected again. The unique revision key refuses two writes at the same moment.
+ */
+async function writeRate(trx: Trx, ctx: ServiceContext, actorId: number, e: RateEntry, note: string | null, seenUpTo?: number): Promise<SetOutcome> {
   const before = await latest(trx, e.currency, e.month);
   if (before && before.rate === e.rate) return "unchanged";
+  if (before && seenUpTo !== undefined && before.id > seenUpTo) throw rateChangedMeanwhile(e);
   const revision = before ? before.revision + 1 : 1;
   try {
     await trx("exchange_rates").insert({
       currency: e.currency, month: e.month, rate: e.rate, revision, note, entered_by: actorId, entered_at: nowIso(ctx),
     });
   } catch (err) {
-    if (/unique|duplicate/i.test(String((err as Error).message))) {
-      throw new ConflictError(msg("errors:finance.rateChangedMeanwhile", { currency: e.currency, month: e.month }), "rate_changed_meanwhile");
-    }
+    if (/unique|duplicate/i.test(String((err as Error).message))) throw rateChangedMeanwhile(e);
     throw err;
   }
   await audit(trx, ctx, {
@@ -66,7 +72,7 @@ async function writeRate(trx: Trx, ctx: ServiceContext, actorId: number, e: Rate
 }
 
 /** Adds a month's rate or corrects it (the earlier value stays in the history). */
-export async function setRate(ctx: ServiceContext, input: { currency: string; month: string; rate: string; note?: string }): Promise<SetOutcome> {
+export async function setRate(ctx: ServiceContext, input: { currency: string; month: string; rate: string; note?: string; seenUpTo?: number }): Promise<SetOutcome> {
   const actor = requireFinance(ctx);
   const checked = checkRateEntry(input.currency, input.month, input.rate);
   if (!checked.ok) {
@@ -79,7 +85,7 @@ export async function setRate(ctx: ServiceContext, input: { currency: string; mo
     throw new ValidationError(msg("errors:finance.rateNotSaved"), fields);
   }
   const note = input.note?.trim() ? input.note.trim().slice(0, 300) : null;
-  return inTransaction(ctx, (trx) => writeRate(trx, ctx, actor.id, checked.entry, note));
+  return inTransaction(ctx, (trx) => writeRate(trx, ctx, actor.id, checked.entry, note, input.seenUpTo));
 }
 
 /** How many of a refused file's line problems the page lists. */

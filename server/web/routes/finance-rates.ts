@@ -39,6 +39,7 @@ const rateSchema = z.object({
   month: field.optionalName(msg("errors:fields.month"), 7),
   rate: field.optionalName(msg("errors:fields.rate"), 20),
   note: field.optionalText(msg("errors:fields.note"), 300),
+  seenUpTo: field.wholeNumber(msg("errors:fields.rateTableShown"), { max: 999_999_999 }).optional(),
 });
 
 financeRateRoutes.post("/finance/rates", finance, formRoute(ratesPage, async (req, res) => {

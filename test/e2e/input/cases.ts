@@ -154,7 +154,7 @@ export const INPUT_CASES: Record<string, InputCase> = {
   "GET /finance/payments/:id": { as: "finance", path: at("/finance/payments/1") },
   "POST /finance/payments/:id/returned": { as: "finance", path: at("/finance/payments/1/returned"), fields: ["returnedOn", "reason", "confirm"] },
   "GET /finance/rates": { as: "finance", path: at("/finance/rates") },
-  "POST /finance/rates": { as: "finance", path: at("/finance/rates"), fields: ["currency", "month", "rate", "note"] },
+  "POST /finance/rates": { as: "finance", path: at("/finance/rates"), fields: ["currency", "month", "rate", "note", "seenUpTo"] },
   "POST /finance/rates/import": { as: "finance", path: at("/finance/rates/import") },
   "GET /finance/ledger": { as: "finance", path: at("/finance/ledger"), query: ledgerQuery },
   "GET /finance/ledger.csv": { as: "finance", path: at("/finance/ledger.csv"), query: exportQuery },
