@@ -2,7 +2,8 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { buildApp, csrfFrom, signIn } from "../support/app";
 import { createOrganisation } from "../../server/services/directory/directory";
-import { TestClock, testContext, testDatabases } from "../support/db";
+import { runDailyJobs, systemContext } from "../../server/services/platform/jobs";
+import { TestClock, testConfig, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertCall } from "../support/journey";
 import { raceGate } from "../support/overlap";
@@ -157,6 +158,18 @@ for (const engine of testDatabases()) {
         expect(made, "one record (an invitation: one account and one e-mail)").to.equal(what === "an invitation" ? 2 : 1);
       });
     }
+
+    it("the daily jobs forget the keys of forms sent more than 30 days ago, and only those", async () => {
+      const keys = async () => Number(defined((await db("form_submissions").count({ n: "*" }))[0]).n);
+      const kept = await keys();
+      expect(kept, "the forms above left their keys").to.be.above(0);
+      const newest = defined(await db("form_submissions").max({ at: "created_at" }).first()).at as string;
+      const daysAfter = (days: number) => () => new Date(Date.parse(newest) + days * 24 * 60 * 60 * 1000);
+      expect((await runDailyJobs(systemContext(db, testConfig(), daysAfter(29)))).formKeysForgotten).to.equal(0);
+      expect(await keys()).to.equal(kept);
+      expect((await runDailyJobs(systemContext(db, testConfig(), daysAfter(31)))).formKeysForgotten).to.equal(kept);
+      expect(await keys()).to.equal(0);
+    });
 
     it("a refused invitation keeps what was typed, beside the field, with its key", async () => {
       const sme = await signIn(buildApp(db, { clock: clock.now }), "sme@demo.test");

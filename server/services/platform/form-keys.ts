@@ -1,7 +1,7 @@
 import { msg } from "../../domain/message";
 import { ConflictError, ForbiddenError } from "../../errors";
 import type { FormSubmissionsRow } from "../../db/tables";
-import { nowIso, type ServiceContext, type Trx } from "./context";
+import { inTransaction, nowIso, type ServiceContext, type Trx } from "./context";
 
 /*
  * Creating forms sent twice. A form that creates a record carries a key made when the form was
@@ -15,6 +15,12 @@ import { nowIso, type ServiceContext, type Trx } from "./context";
 
 /** What a keyed form creates; the kind is stored with the key, so one form's key cannot create another's record. */
 export type FormKind = "application" | "call" | "organisation" | "referral" | "rejection-template" | "user" | "invitation";
+
+/**
+ * How long a used key is kept: longer than a form stays open in a tab and is sent again from the
+ * browser's history, short enough that the table holds a month's creations, not all of them.
+ */
+export const FORM_KEY_DAYS = 30;
 
 /** The refusal of a key someone else (or another kind of form) used. */
 export const FORM_KEY_USED = "form_key_used";
@@ -49,4 +55,10 @@ export async function createOnce(trx: Trx, ctx: ServiceContext, key: string | nu
   const id = await create();
   await recordFormKey(trx, key, id);
   return id;
+}
+
+/** Daily job: forgets the keys of forms sent more than FORM_KEY_DAYS ago; returns how many. */
+export async function forgetOldFormKeys(ctx: ServiceContext): Promise<number> {
+  const before = new Date(ctx.now().getTime() - FORM_KEY_DAYS * 24 * 60 * 60 * 1000).toISOString();
+  return inTransaction(ctx, (trx) => trx("form_submissions").where("created_at", "<", before).delete());
 }

@@ -9,11 +9,13 @@ import { expireVouchers } from "../claims/expiry";
 import { deliverOutbox, OutboxWorker } from "./mail";
 import { sendDeadlineReminders } from "../applications/reminders";
 import { storePendingLetters } from "../letters/letters";
+import { forgetOldFormKeys } from "./form-keys";
 import { serializeError } from "../../logging";
 
 /**
  * Daily jobs (award letters left unstored by a crash, calls closed, vouchers expired past their
- * deadline, deadline reminders, the check of each call's running totals against its ledger) are
+ * deadline, deadline reminders, the check of each call's running totals against its ledger, the
+ * keys of creating forms sent more than a month ago) are
  * listed here in the order they run. Each is idempotent, so running at start-up, daily and by
  * `npm run jobs` is safe.
  */
@@ -24,6 +26,7 @@ export const DAILY_JOBS: DailyJob[] = [
   { name: "vouchersExpired", run: expireVouchers },
   { name: "deadlineReminders", run: sendDeadlineReminders },
   { name: "callLedgersDisagreeing", run: checkCallLedgers },
+  { name: "formKeysForgotten", run: forgetOldFormKeys },
 ];
 
 export function systemContext(db: Db, config: Config, now: () => Date = () => new Date()): ServiceContext {
