@@ -159,6 +159,30 @@ for (const engine of testDatabases()) {
       });
     }
 
+    it("a file uploaded twice at once is attached once; sent again later, the answer says it is attached already", async () => {
+      const path = `/calls/${callId}/apply/MG`;
+      const sme = await signIn(buildApp(db, { clock: clock.now }), "sme@demo.test");
+      const page = await sme.get(path);
+      const created = await sme.post(path).type("form").send({ _csrf: csrfFrom(page.text), _form: formKey(page.text), ...MG_FIELDS, title: "Upload twice" });
+      const id = Number(defined(/\/applications\/(\d+)\//.exec(defined(created.headers.location)))[1]);
+      const uploadPath = `/applications/${id}/attachments`;
+      const pdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+      const gate = raceGate(buildApp(db, { clock: clock.now }), 2, (req) => req.method === "POST" && req.path === uploadPath);
+      const agent = await signIn(gate.app, "sme@demo.test");
+      const token = csrfFrom((await agent.get(`/applications/${id}/edit`)).text);
+      const upload = (to: typeof sme) => to.post(uploadPath).field("_csrf", token).attach("files", pdf, "quote.pdf");
+      const [a, b] = await Promise.all([upload(agent), upload(agent)]);
+      expect(gate.maxInside(), "both uploads were inside the app at once").to.equal(2);
+      expect([a.status, b.status]).to.deep.equal([303, 303]);
+      const attached = () => db("attachments").where({ application_id: id }).select("original_name");
+      expect(await attached()).to.have.length(1);
+
+      const again = await sme.post(uploadPath).field("_csrf", csrfFrom((await sme.get(`/applications/${id}/edit`)).text)).attach("files", pdf, "quote.pdf").attach("files", pdf, "annex.pdf");
+      expect(again.status).to.equal(303);
+      expect((await sme.get(`/applications/${id}/edit`)).text).to.contain("The file was added. The file was already attached.");
+      expect((await attached()).map((r) => r.original_name).sort()).to.deep.equal(["annex.pdf", "quote.pdf"]);
+    });
+
     it("the daily jobs forget the keys of forms sent more than 30 days ago, and only those", async () => {
       const keys = async () => Number(defined((await db("form_submissions").count({ n: "*" }))[0]).n);
       const kept = await keys();

@@ -103,27 +103,43 @@ export async function submitClaim(ctx: ServiceContext, applicationId: number, in
   });
 }
 
+const sha256Of = (content: Buffer) => createHash("sha256").update(content).digest("hex");
+
 export async function storeAttachment(trx: Trx, ctx: ServiceContext, applicationId: number, claimId: number | null, purpose: "application" | "evidence", f: CheckedFile): Promise<number> {
   const name = storedFileName(f.originalName, f.mime);
   const id = insertedId((await trx("attachments").insert({
     application_id: applicationId, claim_id: claimId, purpose, original_name: name, mime: f.mime,
-    size_bytes: f.content.length, sha256: createHash("sha256").update(f.content).digest("hex"), content: f.content,
+    size_bytes: f.content.length, sha256: sha256Of(f.content), content: f.content,
     uploaded_by: actingUser(ctx).id, uploaded_at: nowIso(ctx),
   }).returning("id"))[0]);
   await audit(trx, ctx, { action: "application.attachment-added", entityType: "application", entityId: applicationId, after: { attachmentId: id, name, purpose } });
   return id;
 }
 
-/** Adds the files of one upload to an application that can still be edited: all of them or none. */
+/**
+ * Adds the files of one upload to an application that can still be edited: all of them or none.
+ * A file already attached under the same name with the same bytes (the upload sent twice, the same
+ * file chosen again) is not stored again; returns the ids of the files stored.
+ */
 export async function addApplicationAttachments(ctx: ServiceContext, applicationId: number, files: readonly CheckedFile[]): Promise<number[]> {
   return inTransaction(ctx, async (trx) => {
+    // Two uploads of one file at the same moment take turns (PostgreSQL), so the second sees the first.
+    await lockApplication(trx, applicationId);
     const app = await loadApplication(ctx, applicationId, trx);
     if (ctx.actor?.role !== "applicant") throw new NotFoundError();
     if (app.state !== "draft" && app.state !== "more-info-requested") {
       throw new ValidationError(msg("errors:claims.filesNotNow"));
     }
+    const sameFile = (name: string, sha256: string) => `${sha256} ${name}`;
+    const rows = await trx("attachments").where({ application_id: app.id, purpose: "application" }).select("original_name", "sha256");
+    const attached = new Set(rows.map((r) => sameFile(r.original_name, r.sha256)));
     const ids: number[] = [];
-    for (const f of files) ids.push(await storeAttachment(trx, ctx, app.id, null, "application", f));
+    for (const f of files) {
+      const file = sameFile(storedFileName(f.originalName, f.mime), sha256Of(f.content));
+      if (attached.has(file)) continue;
+      attached.add(file);
+      ids.push(await storeAttachment(trx, ctx, app.id, null, "application", f));
+    }
     return ids;
   });
 }

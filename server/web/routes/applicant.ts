@@ -265,8 +265,12 @@ applicantRoutes.post("/applications/:id/attachments", applicant, uploadParser({ 
   const id = idParam(req);
   const files = await checkFiles(req.files as Express.Multer.File[] | undefined, "files");
   if (files.length === 0) throw new ValidationError(msg("errors:web.noFile"), { files: msg("errors:web.chooseUpload") });
-  await addApplicationAttachments(req.ctx, id, files);
-  flash(req, "success", pageTranslator(res)("applicant:form.fileAdded", { count: files.length }));
+  const added = (await addApplicationAttachments(req.ctx, id, files)).length;
+  const t = pageTranslator(res);
+  const already = files.length - added;
+  flash(req, added ? "success" : "info", [
+    ...(added ? [t("applicant:form.fileAdded", { count: added })] : []), ...(already ? [t("applicant:form.fileAlreadyAttached", { count: already })] : []),
+  ].join(" "));
   res.redirect(303, `/applications/${id}/edit`);
 }));
 
