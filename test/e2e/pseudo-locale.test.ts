@@ -205,8 +205,9 @@ describe("no English outside the catalogues: every page as every role in the pse
     expect(findings(page, ["Nordic Enzyme Labs ApS"])).to.deep.equal(["Back to the queue", "Submit", "Save"]);
   });
 
-  it("shows no hard-coded English on any page", async () => {
+  it("shows no hard-coded English and no unfilled placeholder on any page", async () => {
     const texts: Finding[] = [];
+    const unfilled: string[] = [];
     const seen = new Set<string>();
     let rendered = 0;
     const render = async (key: string, target: string, as: Identity, hops = 0): Promise<void> => {
@@ -220,6 +221,8 @@ describe("no English outside the catalogues: every page as every role in the pse
       if (!/text\/html/.test(String(res.headers["content-type"] ?? ""))) return;
       rendered++;
       for (const text of uncatalogued(res.text)) texts.push({ page: `${key} (${target}, ${res.status})`, key, as, text });
+      // A catalogue text whose value the view did not pass shows its {{name}} to the reader.
+      for (const text of visibleText(res.text)) if (/\{\{\s*[\w.]+\s*\}\}/.test(text)) unfilled.push(`${key} (${target}) as ${as}: "${text.trim()}"`);
     };
     for (const p of pagesToRender(w)) await render(p.key, p.path, p.as);
     // Read after the walk: the pages themselves write data (the audit log's export entries).
@@ -229,5 +232,6 @@ describe("no English outside the catalogues: every page as every role in the pse
     expect(rendered).to.be.greaterThan(60);
     const report = found.map((f) => `${f.page} as ${f.as}: "${f.text}"`).join("\n");
     expect(found, `English outside the catalogues:\n${report}`).to.deep.equal([]);
+    expect(unfilled, `Placeholders left unfilled:\n${unfilled.join("\n")}`).to.deep.equal([]);
   });
 });
