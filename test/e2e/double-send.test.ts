@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Db } from "../../server/db/connection";
 import { buildApp, csrfFrom, signIn } from "../support/app";
 import { createOrganisation } from "../../server/services/directory/directory";
-import { runDailyJobs, systemContext } from "../../server/services/platform/jobs";
+import { DAILY_JOBS, runDailyJobs, systemContext } from "../../server/services/platform/jobs";
 import { TestClock, testConfig, testContext, testDatabases } from "../support/db";
 import { actorByEmail, seedDemoData } from "../support/fixtures";
 import { insertCall } from "../support/journey";
@@ -183,16 +183,36 @@ for (const engine of testDatabases()) {
       expect((await attached()).map((r) => r.original_name).sort()).to.deep.equal(["annex.pdf", "quote.pdf"]);
     });
 
-    it("the daily jobs forget the keys of forms sent more than 30 days ago, and only those", async () => {
-      const keys = async () => Number(defined((await db("form_submissions").count({ n: "*" }))[0]).n);
-      const kept = await keys();
-      expect(kept, "the forms above left their keys").to.be.above(0);
-      const newest = defined(await db("form_submissions").max({ at: "created_at" }).first()).at as string;
-      const daysAfter = (days: number) => () => new Date(Date.parse(newest) + days * 24 * 60 * 60 * 1000);
-      expect((await runDailyJobs(systemContext(db, testConfig(), daysAfter(29)))).formKeysForgotten).to.equal(0);
-      expect(await keys()).to.equal(kept);
-      expect((await runDailyJobs(systemContext(db, testConfig(), daysAfter(31)))).formKeysForgotten).to.equal(kept);
-      expect(await keys()).to.equal(0);
+    it("the daily job forgets the keys of forms sent more than 30 days ago, and only those", async () => {
+      const keys = async () => (await db("form_submissions").select("key")).map((r) => r.key).sort();
+      const sent = await keys();
+      expect(sent, "the forms above left their keys").to.not.deep.equal([]);
+      const newest = Date.parse(String(defined(await db("form_submissions").max({ at: "created_at" }).first()).at));
+      const daysAfter = (days: number) => () => new Date(newest + days * 24 * 60 * 60 * 1000);
+      const justSent = "k".repeat(22);
+      await db("form_submissions").insert({ key: justSent, user_id: defined(await db("users").first("id")).id, kind: "call", entity_id: 1, created_at: daysAfter(30)().toISOString() });
+      const forgetting = DAILY_JOBS.filter((j) => j.name === "formKeysForgotten");
+      expect((await runDailyJobs(systemContext(db, testConfig(), daysAfter(29)), forgetting)).formKeysForgotten).to.equal(0);
+      expect(await keys()).to.deep.equal([...sent, justSent].sort());
+      expect((await runDailyJobs(systemContext(db, testConfig(), daysAfter(31)), forgetting)).formKeysForgotten).to.equal(sent.length);
+      expect(await keys()).to.deep.equal([justSent]);
+    });
+
+    it("a sent form brought back and changed (the Back button) creates nothing and says so; its answers come back in a new form", async () => {
+      const sme = await signIn(buildApp(db, { clock: clock.now }), "sme@demo.test");
+      const page = await sme.get("/company").expect(200);
+      const sent = { _csrf: csrfFrom(page.text), _form: formKey(page.text) };
+      expect((await sme.post("/company/invite").type("form").send({ ...sent, inviteName: "Anna Andersen", inviteEmail: "anna.andersen@example.test" })).status).to.equal(303);
+      const changed = await sme.post("/company/invite").type("form").send({ ...sent, inviteName: "Bent Berg", inviteEmail: "bent.berg@example.test" });
+      expect(changed.status).to.equal(409);
+      expect(changed.text).to.contain("This form was sent before with other answers, and those were saved.");
+      expect(changed.text).to.match(/name="inviteEmail" type="email" value="bent.berg@example.test"/);
+      expect(await db("users").where({ email: "bent.berg@example.test" })).to.have.length(0);
+      const fresh = formKey(changed.text);
+      expect(fresh).to.not.equal(sent._form);
+      const resent = await sme.post("/company/invite").type("form").send({ _csrf: csrfFrom(changed.text), _form: fresh, inviteName: "Bent Berg", inviteEmail: "bent.berg@example.test" });
+      expect(resent.status).to.equal(303);
+      expect(await db("users").whereIn("email", ["anna.andersen@example.test", "bent.berg@example.test"])).to.have.length(2);
     });
 
     it("a refused invitation keeps what was typed, beside the field, with its key", async () => {

@@ -286,6 +286,7 @@ export interface FormSubmissionsRow {
   kind: string;
   entity_id: number | null;
   created_at: string;
+  input_sha256: string | null;
 }
 
 export interface LedgerEntriesRow {

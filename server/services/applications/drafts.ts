@@ -54,7 +54,7 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
   const companyId = requireCompany(ctx);
   const { call, type } = await loadCallAndType(ctx, callId, typeCode);
   assertCallOpenForNew(ctx, call);
-  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "application", async () => {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "application", { callId, typeCode, raw }, async () => {
     const input = await resolveCounterpart(trx, raw);
     checkDraft(type, input);
     const company = await trx("companies").where({ id: companyId }).first("region_id");

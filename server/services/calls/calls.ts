@@ -77,7 +77,7 @@ async function prepare(ctx: ServiceContext, input: CallInput) {
 export async function createCall(ctx: ServiceContext, input: CallInput, formKey: string | null = null): Promise<number> {
   const p = await prepare(ctx, input);
   const scheme = await getScheme(ctx.db);
-  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "call", async () => {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "call", input, async () => {
     const row = {
       scheme_id: scheme.id, title: input.title, description: input.description, opens_at: p.opensAt, closes_at: p.closesAt,
       status: "draft", created_by: actingUser(ctx).id, created_at: nowIso(ctx), updated_at: nowIso(ctx),

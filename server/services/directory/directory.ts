@@ -41,7 +41,7 @@ const searchKeyOf = (row: { name: string; description: string; competences: stri
 export async function createOrganisation(ctx: ServiceContext, input: OrganisationInput, formKey: string | null = null): Promise<number> {
   const actor = requireMaintainer(ctx);
   const row = await validate(ctx, input);
-  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "organisation", async () => {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "organisation", input, async () => {
     const id = insertedId((await trx("directory_organisations").insert({ ...row, search_key: searchKeyOf(row), created_by: actor.id, created_at: nowIso(ctx), updated_at: nowIso(ctx) }).returning("id"))[0]);
     await audit(trx, ctx, { action: "directory.created", entityType: "organisation", entityId: id, after: row });
     return id;
@@ -74,7 +74,7 @@ export async function createReferral(ctx: ServiceContext, input: { companyId: nu
   if (org.regionId === actor.regionId) {
     throw new ValidationError(msg("errors:directory.otherRegionOnly"), { organisationId: msg("errors:directory.chooseOtherRegion") });
   }
-  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "referral", async () => {
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "referral", input, async () => {
     const row = { company_id: input.companyId, organisation_id: org.id, manager_id: actor.id, note: input.note.trim(), created_at: nowIso(ctx) };
     const id = insertedId((await trx("referrals").insert(row).returning("id"))[0]);
     await audit(trx, ctx, { action: "referral.created", entityType: "referral", entityId: id, after: row });

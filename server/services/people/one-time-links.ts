@@ -145,7 +145,7 @@ export async function inviteColleague(ctx: ServiceContext, emailInput: string, n
   const inviter = ctx.actor;
   const companyId = inviter?.role === "applicant" ? inviter.companyId : null;
   if (!inviter || !companyId) throw new NotFoundError();
-  await inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "invitation", async () => {
+  await inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "invitation", { email: emailInput, name }, async () => {
     const company = await trx("companies").where({ id: companyId }).first("legal_name");
     if (!company) throw new NotFoundError();
     // A random password nobody knows until the invitation sets one.

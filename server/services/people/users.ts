@@ -98,7 +98,7 @@ async function assertAffiliation(db: Trx, role: UserRole, partnerId: number | nu
 
 /** `formKey` (formKeyOf) makes the form's second sending return the account the first one created, not "address taken". */
 export async function createUser(ctx: ServiceContext, input: NewUser, formKey: string | null = null): Promise<number> {
-  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "user", () => insertUser(trx, ctx, input)));
+  return inTransaction(ctx, (trx) => createOnce(trx, ctx, formKey, "user", { ...input, password: undefined }, () => insertUser(trx, ctx, input)));
 }
 
 /**

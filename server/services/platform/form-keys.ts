@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { msg } from "../../domain/message";
 import { ConflictError, ForbiddenError } from "../../errors";
 import type { FormSubmissionsRow } from "../../db/tables";
@@ -26,16 +27,22 @@ export const FORM_KEY_DAYS = 30;
 export const FORM_KEY_USED = "form_key_used";
 
 /** Null when the key is new and now claimed (create, then call recordFormKey), else the id created with it earlier. */
-async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind): Promise<number | null> {
+async function claimFormKey(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind, inputSha256: string): Promise<number | null> {
   if (key === null) return null;
   if (!ctx.actor) throw new ForbiddenError();
-  const claimed = await trx("form_submissions").insert({ key, user_id: ctx.actor.id, kind, created_at: nowIso(ctx) })
+  const claimed = await trx("form_submissions").insert({ key, user_id: ctx.actor.id, kind, input_sha256: inputSha256, created_at: nowIso(ctx) })
     .onConflict("key").ignore().returning("key");
   if (claimed.length) return null;
-  const earlier = await trx("form_submissions").where({ key }).first<Pick<FormSubmissionsRow, "user_id" | "kind" | "entity_id"> | undefined>("user_id", "kind", "entity_id");
+  const earlier = await trx("form_submissions").where({ key })
+    .first<Pick<FormSubmissionsRow, "user_id" | "kind" | "entity_id" | "input_sha256"> | undefined>("user_id", "kind", "entity_id", "input_sha256");
   // Another person's key or kind cannot come from a form this person was shown.
   if (!earlier || earlier.user_id !== ctx.actor.id || earlier.kind !== kind || earlier.entity_id === null) {
     throw new ConflictError(msg("errors:input.formKeyUsed"), FORM_KEY_USED);
+  }
+  // The sent form brought back (the browser's Back button) and changed: the first answers were
+  // saved, these were not, and saying "saved" would be untrue.
+  if (earlier.input_sha256 !== null && earlier.input_sha256 !== inputSha256) {
+    throw new ConflictError(msg("errors:input.formResentChanged"), FORM_KEY_USED);
   }
   return earlier.entity_id;
 }
@@ -47,10 +54,12 @@ async function recordFormKey(trx: Trx, key: string | null, entityId: number): Pr
 
 /**
  * Creates once per key, inside the caller's transaction: the first sending runs `create` and
- * records the id it returns; a later one gets that id back and creates nothing.
+ * records the id it returns; a later one with the same `answers` gets that id back and creates
+ * nothing, one with other answers is refused. `answers` is what the form sent as the use case
+ * reads it, never a password (its fingerprint is stored).
  */
-export async function createOnce(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind, create: () => Promise<number>): Promise<number> {
-  const earlier = await claimFormKey(trx, ctx, key, kind);
+export async function createOnce(trx: Trx, ctx: ServiceContext, key: string | null, kind: FormKind, answers: unknown, create: () => Promise<number>): Promise<number> {
+  const earlier = await claimFormKey(trx, ctx, key, kind, createHash("sha256").update(JSON.stringify(answers) ?? "").digest("hex"));
   if (earlier !== null) return earlier;
   const id = await create();
   await recordFormKey(trx, key, id);

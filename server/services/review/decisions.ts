@@ -201,7 +201,7 @@ export async function saveRejectionTemplate(ctx: ServiceContext, id: number | nu
   const row = { title: input.title.trim(), text: input.text.trim() };
   return inTransaction(ctx, async (trx) => {
     if (id === null) {
-      return createOnce(trx, ctx, formKey, "rejection-template", async () => {
+      return createOnce(trx, ctx, formKey, "rejection-template", input, async () => {
         const newId = insertedId((await trx("rejection_templates").insert(row).returning("id"))[0]);
         await audit(trx, ctx, { action: "rejection-template.created", entityType: "rejection_template", entityId: newId, after: row });
         return newId;
