@@ -52,6 +52,12 @@ for (const engine of testDatabases()) {
       expect(refused.text).to.include("The DKK rate for 2026-10 was changed by someone else meanwhile").and.include('value="7.4600"').and.include('value="from the bank"');
       expect(rateTable(refused.text), "the refusal shows the colleague's rate").to.include("7.4590");
       expect(await db("exchange_rates").where({ currency: "DKK", month: "2026-10" })).to.have.length(1);
+      // A file imported from the same page is refused as a whole, its other lines included.
+      const file = await finance.post("/finance/rates/import").field("_csrf", stale._csrf).field("seenUpTo", stale.seenUpTo)
+        .attach("file", Buffer.from("NOK,2026-10,11.5000\nDKK,2026-10,7.4610\n"), { filename: "rates.csv", contentType: "text/csv" });
+      expect(file.status).to.equal(409);
+      expect(file.text).to.include("The DKK rate for 2026-10 was changed by someone else meanwhile");
+      expect(await db("exchange_rates").whereIn("currency", ["DKK", "NOK"]).where({ month: "2026-10" })).to.have.length(1);
 
       // Another month, untouched meanwhile, is added from the same page; the refused form, sent again, corrects.
       expect((await finance.post("/finance/rates").type("form").send({ ...stale, currency: "SEK", month: "2026-10", rate: "11.2000" })).status).to.equal(303);

@@ -113,9 +113,10 @@ function records(text: string): { line: number; cells: string[] }[] {
 /**
  * Imports a CSV file of rates (currency, month, rate per line). Every line is checked first and
  * every problem is reported with its line number; if any line is wrong nothing is written, so a
- * half-imported file never leaves the table in a state nobody chose.
+ * half-imported file never leaves the table in a state nobody chose. `seenUpTo` as for setRate:
+ * a file made before a colleague's correction does not overwrite it unseen.
  */
-export async function importRates(ctx: ServiceContext, text: string): Promise<ImportResult> {
+export async function importRates(ctx: ServiceContext, text: string, seenUpTo?: number): Promise<ImportResult> {
   const actor = requireFinance(ctx);
   if (!text.trim()) throw new ValidationError(msg("errors:finance.fileEmpty"), { file: msg("errors:finance.chooseRatesFile") });
   const { entries, errors } = checkRateRecords(records(text));
@@ -129,7 +130,7 @@ export async function importRates(ctx: ServiceContext, text: string): Promise<Im
   if (!entries.length) throw new ValidationError(msg("errors:finance.fileNoRates"), { file: msg("errors:finance.addRateLines") });
   return inTransaction(ctx, async (trx) => {
     const result: ImportResult = { added: 0, corrected: 0, unchanged: 0 };
-    for (const e of entries) result[await writeRate(trx, ctx, actor.id, e, "imported from a file")]++;
+    for (const e of entries) result[await writeRate(trx, ctx, actor.id, e, "imported from a file", seenUpTo)]++;
     return result;
   });
 }

@@ -32,6 +32,9 @@ financeRateRoutes.get("/finance/rates", finance, async (req, res) => {
 
 const ratesPage = { view: "pages/finance/rates", locals };
 
+/** The newest entry of the table the form was shown with (RateTable.lastEntryId), sent back by both forms. */
+const seenUpToField = () => field.wholeNumber(msg("errors:fields.rateTableShown"), { max: 999_999_999 }).optional();
+
 // Bounded and single-valued here; what a currency code, a month and a rate may be is decided by
 // the service's checkRateEntry, which the CSV import shares.
 const rateSchema = z.object({
@@ -39,7 +42,7 @@ const rateSchema = z.object({
   month: field.optionalName(msg("errors:fields.month"), 7),
   rate: field.optionalName(msg("errors:fields.rate"), 20),
   note: field.optionalText(msg("errors:fields.note"), 300),
-  seenUpTo: field.wholeNumber(msg("errors:fields.rateTableShown"), { max: 999_999_999 }).optional(),
+  seenUpTo: seenUpToField(),
 });
 
 financeRateRoutes.post("/finance/rates", finance, formRoute(ratesPage, async (req, res) => {
@@ -59,7 +62,8 @@ financeRateRoutes.post("/finance/rates/import", finance, upload, csrfAfterUpload
   if (!req.file) throw new ValidationError(msg("errors:web.noFile"), { file: msg("errors:finance.chooseRatesFile") });
   const text = req.file.buffer.toString("utf8");
   if (text.includes("\uFFFD")) throw new ValidationError(msg("errors:web.fileUnreadable"), { file: msg("errors:web.saveAsUtf8") });
-  const r = await importRates(req.ctx, text);
+  const { seenUpTo } = parseBody(z.object({ seenUpTo: seenUpToField() }), req.body);
+  const r = await importRates(req.ctx, text, seenUpTo);
   flash(req, "success", pageTranslator(res)("finance:flash.imported", { added: r.added, corrected: r.corrected, unchanged: r.unchanged }));
   res.redirect(303, "/finance/rates");
 }));
