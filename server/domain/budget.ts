@@ -52,12 +52,27 @@ export interface Shortfall {
   shortfallCents: Cents;
 }
 
+/**
+ * A ceiling's name in the reader's language. A call stores an English label with each ceiling
+ * (services/calls/calls.ts writes "Total budget", "<type name> vouchers" and "<partner> (<region>)");
+ * the total is named from its key, a voucher type's from the type's name, which is never
+ * translated; a partner's ceiling, or a label written otherwise, as it is.
+ */
+export function ceilingName(c: { key: string; label: string }): Text {
+  if (c.key === "total") return msg("codes:ceiling.total");
+  const typeName = TYPE_CEILING_LABEL.exec(c.label)?.[1];
+  if (c.key.startsWith("type:") && typeName) return msg("codes:ceiling.type", { type: typeName });
+  return c.label;
+}
+
+const TYPE_CEILING_LABEL = /^(.+) vouchers$/;
+
 export class BudgetExceededError extends ConflictError {
   constructor(
     readonly amountCents: Cents,
     readonly exceeded: Shortfall[],
   ) {
-    const parts = exceeded.map((e) => msg("errors:budget.shortfall", { ceiling: e.label, remaining: money(e.remainingCents), short: money(e.shortfallCents) }));
+    const parts = exceeded.map((e) => msg("errors:budget.shortfall", { ceiling: ceilingName(e), remaining: money(e.remainingCents), short: money(e.shortfallCents) }));
     super(msg("errors:budget.exceeded", { amount: money(amountCents), parts: semicolonList(parts) }), "budget_exceeded");
   }
 }
@@ -115,13 +130,13 @@ export function checkInvariants(c: CeilingState): string | null {
 /** The first broken invariant of a ceiling as a message, or null. */
 export function invariantProblem(c: CeilingState): Message | null {
   for (const f of ["ceilingCents", "committedCents", "releasedCents", "paidCents"] as const) {
-    if (!Number.isSafeInteger(c[f])) return msg("errors:budget.notCents", { ceiling: c.label, field: f });
+    if (!Number.isSafeInteger(c[f])) return msg("errors:budget.notCents", { ceiling: ceilingName(c), field: f });
   }
   const net = netCommittedCents(c);
-  if (c.paidCents < 0) return msg("errors:budget.paidNegative", { ceiling: c.label, paid: money(c.paidCents) });
-  if (c.releasedCents < 0) return msg("errors:budget.releasedNegative", { ceiling: c.label, released: money(c.releasedCents) });
-  if (c.paidCents > net) return msg("errors:budget.paidAboveNet", { ceiling: c.label, paid: money(c.paidCents), net: money(net) });
-  if (net > c.ceilingCents) return msg("errors:budget.netAboveCeiling", { ceiling: c.label, net: money(net), limit: money(c.ceilingCents) });
+  if (c.paidCents < 0) return msg("errors:budget.paidNegative", { ceiling: ceilingName(c), paid: money(c.paidCents) });
+  if (c.releasedCents < 0) return msg("errors:budget.releasedNegative", { ceiling: ceilingName(c), released: money(c.releasedCents) });
+  if (c.paidCents > net) return msg("errors:budget.paidAboveNet", { ceiling: ceilingName(c), paid: money(c.paidCents), net: money(net) });
+  if (net > c.ceilingCents) return msg("errors:budget.netAboveCeiling", { ceiling: ceilingName(c), net: money(net), limit: money(c.ceilingCents) });
   return null;
 }
 
@@ -165,19 +180,19 @@ export function applyEntry(ceilings: readonly CeilingState[], entry: LedgerEntry
     if (problem === null) continue;
     if (entry.kind === "release" && amount > 0) {
       throw new LedgerInvariantError(
-        msg("errors:budget.releaseTooLarge", { amount: money(amount), outstanding: money(outstandingCents(before)), ceiling: before.label }),
+        msg("errors:budget.releaseTooLarge", { amount: money(amount), outstanding: money(outstandingCents(before)), ceiling: ceilingName(before) }),
         "release_exceeds_outstanding",
       );
     }
     if (entry.kind === "payment" && amount > 0) {
       throw new LedgerInvariantError(
-        msg("errors:budget.paymentTooLarge", { amount: money(amount), outstanding: money(outstandingCents(before)), ceiling: before.label }),
+        msg("errors:budget.paymentTooLarge", { amount: money(amount), outstanding: money(outstandingCents(before)), ceiling: ceilingName(before) }),
         "payment_exceeds_commitment",
       );
     }
     if (entry.kind === "commit" && amount < 0) {
       throw new LedgerInvariantError(
-        msg("errors:budget.correctionTooLarge", { amount: money(amount), ceiling: before.label }),
+        msg("errors:budget.correctionTooLarge", { amount: money(amount), ceiling: ceilingName(before) }),
         "correction_not_possible",
       );
     }

@@ -1,5 +1,6 @@
 import { clockTime, dayTimeInWords, formatDay, formatDayIn, formatDayTime, formatDayTimeIn, formatLocalInput, formatLongDay, zonedParts } from "../domain/date-format";
 import { DATE_LOCALES, isLanguage } from "../languages";
+import { ceilingName } from "../domain/budget";
 import { formatMoney, type MoneyLocale } from "../domain/money";
 import { translator } from "../i18n";
 import { decimalText } from "../i18n/messages";
@@ -20,6 +21,8 @@ export function viewHelpers(timeZone: string) {
   // Handlebars hands helpers whatever the template names; only text and numbers are shown as text.
   const text = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" || typeof v === "bigint" ? String(v) : "");
   return {
+    /** {{msg (ceilingName key label)}}: a budget ceiling named in the page's language (domain/budget.ts). */
+    ceilingName: (key: unknown, label: unknown) => ceilingName({ key: text(key), label: text(label) }),
     /** {{money cents}} in the page's conventions ("4.000,00 EUR" on a Danish page); {{money cents "en"}} in a given one. */
     money: (cents: unknown, ...rest: unknown[]) => {
       if (cents === null || cents === undefined || cents === "") return "";

@@ -52,6 +52,8 @@ for (const engine of testDatabases()) {
       const words = text(confirm.text);
       expect(confirm.text).to.include("<h1>Deze aanvraag goedkeuren?</h1>").and.include("<title>Bevestigen: Deze aanvraag goedkeuren? – Voucherdesk</title>");
       expect(words).to.include("Vastgelegd bedrag").and.include("op het budget van de oproep");
+      expect(words, "the call's ceiling by its Dutch name").to.include("Totaal budget").and.not.include("Total budget");
+      expect(text(shown)).to.include("Totaal budget").and.not.include("Total budget");
       expect(words).to.include("Er wordt een toekenningsbrief (pdf) opgesteld en per e-mail gestuurd naar");
       expect(words).to.include("Bevestigen: goedkeuren en de toekenningsbrief opstellen").and.include("Terug");
 

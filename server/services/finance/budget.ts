@@ -27,6 +27,7 @@ import {
   applyEntry,
   canCommit,
   ceilingFromEntries,
+  ceilingName,
   checkInvariants,
   netCommittedCents,
 } from "../../domain/budget";
@@ -167,7 +168,7 @@ export async function setCeilings(trx: Trx, ctx: ServiceContext, callId: number,
   for (const c of list) {
     const existing = current.get(c.key);
     if (existing && c.ceilingCents < netCommittedCents(existing)) {
-      fields[c.key] = msg("errors:finance.ceilingBelowCommitment", { label: c.label, ceiling: money(c.ceilingCents), committed: money(netCommittedCents(existing)) });
+      fields[c.key] = msg("errors:finance.ceilingBelowCommitment", { label: ceilingName(c), ceiling: money(c.ceilingCents), committed: money(netCommittedCents(existing)) });
     }
   }
   const problems = Object.values(fields);

@@ -24,7 +24,7 @@ export type DecisionKind = "approve" | "reject" | "request-info" | "reserve";
 
 export interface Recipient { name: string; email: string }
 
-export interface CeilingAfter { label: string; remainingCents: Cents; afterCents: Cents }
+export interface CeilingAfter { key: string; label: string; remainingCents: Cents; afterCents: Cents }
 
 export interface DecisionPreview {
   kind: DecisionKind;
@@ -98,7 +98,7 @@ async function approvalPreview(ctx: ServiceContext, app: Application, chosenCent
   if (!fits.ok) throw new BudgetExceededError(amount, fits.exceeded);
   return {
     amountCents: amount,
-    ceilings: own.map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount })),
+    ceilings: own.map((c) => ({ key: c.key, label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount })),
     renumbered: (app.reference ?? "").startsWith("APP-") || app.reference === null,
     skipped: skipped ? skippedFacts(skipped) : null,
     skipReason: skipReason || null,

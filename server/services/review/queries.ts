@@ -133,7 +133,7 @@ export interface ApplicationReview {
   skipped: SkippedApplication | null;
   decisions: DecisionRecord[];
   /** What approving at the current amount leaves in each ceiling it falls under, for the confirmation. */
-  budgetAfterApproval: { label: string; remainingCents: Cents; afterCents: Cents }[];
+  budgetAfterApproval: { key: string; label: string; remainingCents: Cents; afterCents: Cents }[];
 }
 
 export async function reviewApplication(ctx: ServiceContext, id: number): Promise<ApplicationReview> {
@@ -185,7 +185,7 @@ export async function reviewApplication(ctx: ServiceContext, id: number): Promis
 function budgetAfterApproval(ceilings: readonly CeilingState[], app: Application, amount: Cents): ApplicationReview["budgetAfterApproval"] {
   const keys = ceilingKeysFor(app, ceilings.map((c) => c.key));
   return ceilings.filter((c) => keys.includes(c.key))
-    .map((c) => ({ label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount }));
+    .map((c) => ({ key: c.key, label: c.label, remainingCents: remainingCents(c), afterCents: remainingCents(c) - amount }));
 }
 
 export async function decisionRecords(db: Db | Trx, applicationId: number): Promise<DecisionRecord[]> {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { AppError, ConflictError } from "../../../server/errors";
+import { renderText } from "../../../server/i18n/messages";
 import {
   BudgetExceededError,
   type CeilingState,
@@ -10,6 +11,7 @@ import {
   applyEntry,
   canCommit,
   ceilingFromEntries,
+  ceilingName,
   ceilingKeysFor,
   checkInvariants,
   emptyCeiling,
@@ -257,5 +259,17 @@ describe("budget: payment (R14) and settlement", () => {
     state = applyEntry(state, { kind: "release", amountCents: s.releaseCents, ceilingKeys: ["total"] });
     expect(outstandingCents(defined(state[0]))).to.equal(0);
     expect(remainingCents(defined(state[0]))).to.equal(1_000_000 - 32_050);
+  });
+});
+
+describe("ceiling names", () => {
+  it("names the total and a voucher type's ceiling in the reader's language, a partner's by its own name", () => {
+    const total = { key: "total", label: "Total budget" };
+    const insight = { key: "type:IN", label: "Insight vouchers" };
+    const partner = { key: "partner:2", label: "BioPeople (Capital Region of Denmark)" };
+    expect([total, insight, partner].map((c) => renderText("de", ceilingName(c)))).to.deep.equal(["Gesamtbudget", "Insight-Gutscheine", partner.label]);
+    expect([total, insight].map((c) => renderText("en", ceilingName(c)))).to.deep.equal(["Total budget", "Insight vouchers"]);
+    const refused = new BudgetExceededError(150_000, [{ ...total, remainingCents: 100_000, shortfallCents: 50_000 }]);
+    expect(renderText("fr", refused.text)).to.include("Budget total").and.not.include("Total budget");
   });
 });
