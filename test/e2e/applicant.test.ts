@@ -186,6 +186,11 @@ for (const engine of testDatabases()) {
       expect(over.status).to.equal(422);
       expect(over.text).to.include("The planned costs add up to EUR 600.00, above the Meet &amp; Greet cap of EUR 500.00");
       expect(over.text).to.include('value="400"');
+      expect(over.text, "beside the costs as a group, not under one of its lines").to.match(/<p class="error-message" id="f-costs-error">[^<]*<span[^>]*>[^<]*<\/span> The planned costs add up to EUR 600\.00/);
+      expect(over.text).to.include('<a href="#f-costs">The planned costs add up').and.not.include('id="f-costOther-error"');
+      const abroad = await draft(sme, callId, "MG", mgFields({ counterpartCountry: "XX" }));
+      expect(abroad.status, "XX is no country").to.equal(422);
+      expect(abroad.text).to.match(/id="f-counterpartCountry-error"[^>]*>[\s\S]*?Enter the two-letter country code/);
 
       const agent = await signIn(app, "amager@demo.test");
       const id = await createDraftId(agent, callId, "MG", mgFields({ costTravel: "0", costAccommodation: "0,00" }));

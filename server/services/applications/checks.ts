@@ -1,4 +1,5 @@
 import { NotFoundError, ValidationError, type FieldTexts } from "../../errors";
+import { isCountryCode } from "../../domain/countries";
 import { money, msg } from "../../domain/message";
 import type { Db } from "../../db/connection";
 import type { Finding } from "../../domain/eligibility";
@@ -44,11 +45,12 @@ export function checkDraft(type: VoucherTypeRow, input: DraftInput): void {
   if (type.amountRule === "capped") {
     const total = costsTotal(input);
     if (total !== null && total > type.maxCents) {
-      fields.costOther = msg("errors:applications.costsAboveCap", { total: money(total), type: type.name, cap: money(type.maxCents) });
+      // The sum is too high, not one of its lines: the refusal stands beside the group of costs.
+      fields.costs = msg("errors:applications.costsAboveCap", { total: money(total), type: type.name, cap: money(type.maxCents) });
     }
   }
   if (input.counterpartKind && !COUNTERPART_KINDS.some((k) => k.value === input.counterpartKind)) fields.counterpartKind = msg("errors:applications.counterpartKind");
-  if (input.counterpartCountry && !/^[A-Z]{2}$/.test(input.counterpartCountry)) fields.counterpartCountry = msg("errors:applications.counterpartCountry");
+  if (input.counterpartCountry && !isCountryCode(input.counterpartCountry)) fields.counterpartCountry = msg("errors:applications.counterpartCountry");
   if (Object.keys(fields).length) throw new ValidationError(msg("errors:input.summary"), fields);
 }
 
