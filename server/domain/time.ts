@@ -13,6 +13,10 @@ import { msg, type Message } from "./message";
 
 export const DEFAULT_TIME_ZONE = "Europe/Copenhagen";
 
+/** Dates before or after these are typing mistakes in every field of the scheme. */
+export const EARLIEST_DATE = "1990-01-01";
+export const LATEST_DATE = "2100-12-31";
+
 export function isValidDate(date: unknown): date is string {
   return typeof date === "string" && parseCalendarDate(date) !== null;
 }

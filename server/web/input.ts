@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isPlainEmailAddress, looksLikeDisplayName, MAX_EMAIL_LENGTH } from "../domain/accounts";
 import { isMessage, msg, sentenceStart, type MessageParam, type Text } from "../domain/message";
 import { parseMoney, type Cents } from "../domain/money";
+import { EARLIEST_DATE, LATEST_DATE } from "../domain/time";
 import { BadRequestError, NotFoundError, ValidationError, type FieldTexts } from "../errors";
 
 /*
@@ -21,9 +22,7 @@ import { BadRequestError, NotFoundError, ValidationError, type FieldTexts } from
 
 /** Largest value of the integer id columns on both engines. */
 export const MAX_ID = 2_147_483_647;
-/** Dates before or after these are typing mistakes in every field of the scheme. */
-export const EARLIEST_DATE = "1990-01-01";
-export const LATEST_DATE = "2100-12-31";
+export { EARLIEST_DATE, LATEST_DATE };
 /** Upper bound of free-text (`text` column) answers. */
 export const LONG_TEXT = 5000;
 

@@ -72,6 +72,22 @@ describe(`manager journey: calls and decisions (e2e, ${engine.name})`, function 
     expect(res.text).to.include("could not be saved");
   });
 
+  it("refuses days, ceilings and moments out of range all at once, each beside its field with its limits", async () => {
+    const partner = defined(await db("partners").orderBy("id").first("id", "short_name"));
+    const before = Number(defined((await db("calls").count({ n: "*" }))[0]).n);
+    const res = await postForm(manager, "/manager/calls/new", "/manager/calls", {
+      title: "Out of range", opensAt: "1900-01-01T00:00", closesAt: "9999-12-31T23:59", total: "1000", type_1: "on", completion_1: "-5",
+      [`ceiling_partner_${partner.id}`]: "5000",
+    });
+    expect(res.status).to.equal(422);
+    const besides = (id: string) => defined(new RegExp(`id="${id}-error"[^>]*>([^<]*)`).exec(res.text), id)[1] as string;
+    expect(besides("f-completion_1")).to.equal("Enter a whole number of days between 1 and 3650.");
+    expect(besides(`f-ceiling_partner_${partner.id}`)).to.match(new RegExp(`^The ceiling for ${partner.short_name} \\(.+\\) \\(EUR 5,000\\.00\\) cannot be more than the total budget of the call \\(EUR 1,000\\.00\\)\\.$`));
+    expect(res.text).to.match(/id="f-completion_1"[^>]*aria-invalid="true"/);
+    expect(res.text.match(/Enter a moment between 1 January 1990 and 31 December 2100\./g)).to.have.length.of.at.least(2);
+    expect(Number(defined((await db("calls").count({ n: "*" }))[0]).n)).to.equal(before);
+  });
+
   it("shows the review queue of the own region only, and a Danish manager gets 404 for a Dutch application", async () => {
     const callId = await seedCall(db, clock.now);
     const dk = await insertSubmitted(db, { email: "sme@demo.test", callId, type: "IN" });

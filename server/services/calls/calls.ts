@@ -1,8 +1,8 @@
 import { AppError, ConflictError, type FieldTexts, NotFoundError, ValidationError } from "../../errors";
-import { msg, type Text } from "../../domain/message";
+import { day, money, msg, type Text } from "../../domain/message";
 import type { CallStatus } from "../../domain/calls";
 import { assertCents, type Cents } from "../../domain/money";
-import { instantMillis, zonedLocalToInstant } from "../../domain/time";
+import { EARLIEST_DATE, instantMillis, LATEST_DATE, zonedLocalToInstant } from "../../domain/time";
 import { audit } from "../platform/audit";
 import { createCeilings, setCeilings } from "../finance/budget";
 import { isPostgres } from "../../db/connection";
@@ -35,6 +35,9 @@ export interface CallInput {
   perPartnerCents: Record<number, Cents>;
 }
 
+/** A typed local moment ("YYYY-MM-DDTHH:mm") on a day the scheme's dates may take. */
+const withinScheme = (local: string) => local.slice(0, 10) >= EARLIEST_DATE && local.slice(0, 10) <= LATEST_DATE;
+
 /** Checks the input and turns it into rows; field names match the form. */
 async function prepare(ctx: ServiceContext, input: CallInput) {
   const { timeZone } = ctx.config;
@@ -45,6 +48,9 @@ async function prepare(ctx: ServiceContext, input: CallInput) {
   let closesAt = "";
   try { opensAt = zonedLocalToInstant(input.opensLocal, timeZone); } catch (e) { fields.opensAt = reason(e); }
   try { closesAt = zonedLocalToInstant(input.closesLocal, timeZone); } catch (e) { fields.closesAt = reason(e); }
+  const outOfRange = msg("errors:calls.momentOutOfRange", { min: day(EARLIEST_DATE), max: day(LATEST_DATE) });
+  if (opensAt && !withinScheme(input.opensLocal)) { fields.opensAt = outOfRange; opensAt = ""; }
+  if (closesAt && !withinScheme(input.closesLocal)) { fields.closesAt = outOfRange; closesAt = ""; }
   if (opensAt && closesAt && instantMillis(closesAt) <= instantMillis(opensAt)) fields.closesAt = msg("errors:calls.closesBeforeOpens");
   const allTypes = await listVoucherTypes(ctx.db);
   const offered = input.types.filter((t) => allTypes.some((v) => v.id === t.voucherTypeId));
@@ -59,14 +65,14 @@ async function prepare(ctx: ServiceContext, input: CallInput) {
   for (const [typeId, c] of Object.entries(input.perTypeCents)) {
     const t = allTypes.find((v) => v.id === Number(typeId));
     if (!t || !offered.some((o) => o.voucherTypeId === t.id)) continue;
-    if (c > input.totalCents) fields[`type_${t.id}`] = msg("errors:calls.typeCeiling");
+    if (c > input.totalCents) fields[`type_${t.id}`] = msg("errors:calls.ceilingAboveTotal", { name: t.name, ceiling: money(c), total: money(input.totalCents) });
     ceilings.push({ key: `type:${t.code}`, label: `${t.name} vouchers`, ceilingCents: assertCents(c) });
   }
   const partners = await listPartners(ctx.db);
   for (const [partnerId, c] of Object.entries(input.perPartnerCents)) {
     const p = partners.find((x) => x.id === Number(partnerId));
     if (!p) continue;
-    if (c > input.totalCents) fields[`partner_${p.id}`] = msg("errors:calls.partnerCeiling");
+    if (c > input.totalCents) fields[`partner_${p.id}`] = msg("errors:calls.ceilingAboveTotal", { name: `${p.shortName} (${p.regionName})`, ceiling: money(c), total: money(input.totalCents) });
     ceilings.push({ key: `partner:${p.id}`, label: `${p.shortName} (${p.regionName})`, ceilingCents: assertCents(c) });
   }
   if (Object.keys(fields).length) throw new ValidationError(msg("errors:calls.notSaved"), fields);

@@ -105,9 +105,9 @@ async function parseCallForm(req: Request): Promise<CallInput> {
   const perTypeCents: Record<number, Cents> = {};
   for (const t of types) {
     if (input[`type_${t.id}`] !== true) continue;
-    const raw = String(input[`completion_${t.id}`]);
+    const raw = String(input[`completion_${t.id}`]).trim();
+    // Anything but digits is left to the service, which names the days' range beside the other refusals.
     const days = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (Number.isNaN(days)) fields[`completion_${t.id}`] = msg("errors:web.wholeDays");
     offered.push({ voucherTypeId: t.id, completionDays: days });
     const c = input[`ceiling_type_${t.id}`] as Cents | null;
     if (c !== null) perTypeCents[t.id] = c;
