@@ -194,6 +194,11 @@ export function isLive(state: AppState): boolean {
   return !NOT_LIVE.includes(state);
 }
 
+/** The applicant may still change the application's answers and files. */
+export function isEditable(state: AppState): boolean {
+  return state === "draft" || state === "more-info-requested";
+}
+
 /** The award is committed against the budget ceilings in these states (R4). */
 export function holdsCommitment(state: AppState): boolean {
   return (["approved", "accepted", "claim-submitted", "claim-rejected", "claim-verified"] as AppState[]).includes(state);

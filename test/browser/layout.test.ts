@@ -65,7 +65,12 @@ describe("browser: every page fits the window and passes axe", function () {
     expect(sme).to.not.equal(undefined);
     if (!sme) return;
     const { context, page } = await contextFor(rig.browser, rig.baseUrl, sme, { width: 390 });
-    const paths = walked.get("sme") ?? await walkPages(page, rig.baseUrl, sme, { limit: 40 });
+    const linked = walked.get("sme") ?? await walkPages(page, rig.baseUrl, sme, { limit: 40 });
+    // The demo SME's voucher with an open claim keeps the open calls from linking to a new
+    // application (R10); the form is still one of its pages, reached here by its address.
+    await page.goto(`${rig.baseUrl}/calls`);
+    const call = (await page.locator("section.call").first().getAttribute("id"))?.replace("call-", "");
+    const paths = [...linked, ...(call && !linked.some((p) => p.startsWith("/calls/")) ? [`/calls/${call}/apply/MG`] : [])];
     for (const shape of [/^\/calls\/\d+\/apply\//, /^\/applications\/\d+\/check$/, /^\/applications\/\d+$/, /^\/company$/]) {
       expect(paths.some((p) => shape.test(p)), `a page like ${shape} among ${paths.join(" ")}`).to.equal(true);
     }

@@ -50,7 +50,7 @@ for (const engine of testDatabases()) {
 
     it("the open-calls list shows the remaining budget as ceiling minus (committed minus released)", async () => {
       await db("budget_ceilings").where({ call_id: callId, key: "total" }).update({ committed_cents: 1_100_000, released_cents: 400_000 });
-      const calls = await listOpenCalls(ctx);
+      const { calls } = await listOpenCalls(ctx);
       const call = calls.find((c) => c.id === callId)!;
       expect(call.types.map((t) => t.remainingCents)).to.deep.equal([9_300_000, 9_300_000, 9_300_000]);
       // A type ceiling and the applicant's partner ceiling limit it further.
@@ -59,11 +59,11 @@ for (const engine of testDatabases()) {
         { call_id: callId, key: "type:MG", label: "Meet & Greet", ceiling_cents: 1_000_000, committed_cents: 200_000, released_cents: 0 },
         { call_id: callId, key: `partner:${dkPartner.id}`, label: "Denmark", ceiling_cents: 5_000_000, committed_cents: 0, released_cents: 0 },
       ]);
-      const limited = (await listOpenCalls(ctx)).find((c) => c.id === callId)!;
+      const limited = (await listOpenCalls(ctx)).calls.find((c) => c.id === callId)!;
       expect(limited.types.map((t) => [t.code, t.remainingCents])).to.deep.equal([["MG", 800_000], ["IN", 5_000_000], ["CO", 5_000_000]]);
       await db("budget_ceilings").where({ call_id: callId }).whereNot({ key: "total" }).delete();
       clock.set("2027-04-01T10:00:00Z");
-      expect((await listOpenCalls(ctx)).find((c) => c.id === callId)).to.equal(undefined);
+      expect((await listOpenCalls(ctx)).calls.find((c) => c.id === callId)).to.equal(undefined);
       clock.set("2027-03-01T10:00:00Z");
     });
 

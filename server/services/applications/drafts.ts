@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from "../../errors";
 import type { Db } from "../../db/connection";
 import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
-import { STATE_LABELS, type AppState } from "../../domain/lifecycle";
+import { isEditable, STATE_LABELS } from "../../domain/lifecycle";
 import { codeInSentence, dayTime, msg } from "../../domain/message";
 import { actingUser, loadApplication, lockApplication } from "./records";
 import { checkDraft, draftInputOf, requireCompany, type DraftInput } from "./checks";
@@ -70,14 +70,12 @@ export async function createDraft(ctx: ServiceContext, callId: number, typeCode:
   }));
 }
 
-const EDITABLE: AppState[] = ["draft", "more-info-requested"];
-
 export async function updateDraft(ctx: ServiceContext, id: number, raw: DraftInput): Promise<void> {
   await inTransaction(ctx, async (trx) => {
     await lockApplication(trx, id);
     const app = await loadApplication(ctx, id, trx);
     if (ctx.actor?.role !== "applicant") throw new NotFoundError();
-    if (!EDITABLE.includes(app.state)) {
+    if (!isEditable(app.state)) {
       throw new ConflictError(msg("errors:applications.notEditable", { state: codeInSentence("state", app.state, STATE_LABELS[app.state]) }), "not_editable");
     }
     const type = await callVoucherType(trx, app.callId, app.voucherTypeId);

@@ -9,7 +9,7 @@ import { toCallRecord } from "../../db/tables/calls";
 import type { DirectoryOrganisationsRow, RegionsRow } from "../../db/tables";
 import { blockingFindings, type Finding } from "../../domain/eligibility";
 import { remainingCents } from "../../domain/budget";
-import { allowedActions, type AppState } from "../../domain/lifecycle";
+import { allowedActions, type AppState, hasOpenClaim, isEditable, isLive } from "../../domain/lifecycle";
 import type { Cents } from "../../domain/money";
 import { claimWindow, voucherStateOn } from "../../domain/claims";
 import { localDate } from "../../domain/time";
@@ -19,21 +19,41 @@ import { entityTimeline } from "../platform/audit";
 import { letterOnRecord } from "../letters/letters";
 import { nowIso, type ServiceContext, type Trx } from "../platform/context";
 import { readCeilings } from "../finance/budget";
-import { callVoucherType, callVoucherTypes, callVoucherTypesOf, listRegions } from "../scheme/reference";
+import { callVoucherType, callVoucherTypes, callVoucherTypesOf, getScheme, listRegions } from "../scheme/reference";
 
 /* The applicant's pages: open calls, the form's options, the check-your-answers page, the list and the detail of applications. */
 
-export interface OpenCallType { code: string; name: string; amountRule: string; maxCents: Cents; remainingCents: Cents | null }
+/** The company's own application of a type in a call, which R10 lets it have once: continued if still editable. */
+export interface OwnApplication { id: number; editable: boolean }
+export interface OpenCallType {
+  code: string; name: string; amountRule: string; maxCents: Cents; remainingCents: Cents | null;
+  own: OwnApplication | null;
+}
 export interface OpenCall { id: number; title: string; description: string; opensAt: string; closesAt: string; types: OpenCallType[] }
+/** The open calls, and the company's voucher whose open claim stops a new application (R10, when the scheme says so). */
+export interface OpenCalls { calls: OpenCall[]; openClaim: { id: number; reference: string | null } | null }
 
-/** Calls open now (status open and opens_at <= now < closes_at) with the budget left per type. */
-export async function listOpenCalls(ctx: ServiceContext): Promise<OpenCall[]> {
+/**
+ * Calls open now (status open and opens_at <= now < closes_at) with the budget left per type, and
+ * what R10 already decides for the company, so that nobody fills in a form to be refused at the end.
+ */
+export async function listOpenCalls(ctx: ServiceContext): Promise<OpenCalls> {
   const now = nowIso(ctx);
   // The applicant's regional partner may have its own ceiling in a call; it limits what is left too.
   const companyId = ctx.actor?.role === "applicant" ? ctx.actor.companyId : null;
   const company = companyId ? await ctx.db("companies").where({ id: companyId }).first("region_id") : null;
   const partner = company?.region_id ? await ctx.db("partners").where({ region_id: company.region_id }).first("id") : null;
   const calls = (await ctx.db("calls").where({ status: "open" }).andWhere("opens_at", "<=", now).andWhere("closes_at", ">", now).orderBy("closes_at")).map(toCallRecord);
+  const ownRows = companyId === null ? [] : await ctx.db("applications as a").join("voucher_types as v", "v.id", "a.voucher_type_id")
+    .where("a.company_id", companyId).orderBy("a.id")
+    .select<{ id: number; call_id: number; state: AppState; reference: string | null; code: string }[]>("a.id", "a.call_id", "a.state", "a.reference", "v.code");
+  const own = ownRows.map((r) => ({ ...r, id: Number(r.id), call_id: Number(r.call_id) }));
+  const claimOpen = own.find((a) => hasOpenClaim(a.state));
+  const openClaim = claimOpen && (await getScheme(ctx.db)).blockWhileClaimOpen ? { id: claimOpen.id, reference: claimOpen.reference } : null;
+  const ownOf = (callId: number, code: string): OwnApplication | null => {
+    const a = own.find((o) => o.call_id === callId && o.code === code && isLive(o.state));
+    return a ? { id: a.id, editable: isEditable(a.state) } : null;
+  };
   const typesByCall = await callVoucherTypesOf(ctx.db, calls.map((c) => c.id));
   const out: OpenCall[] = [];
   for (const c of calls) {
@@ -46,11 +66,14 @@ export async function listOpenCalls(ctx: ServiceContext): Promise<OpenCall[]> {
     const ownPartner = partner ? left(`partner:${partner.id}`) : null;
     const types = (typesByCall.get(c.id) ?? []).map((t) => {
       const limits = [total, ownPartner, left(`type:${t.code}`)].filter((v): v is Cents => v !== null);
-      return { code: t.code, name: t.name, amountRule: t.amountRule, maxCents: t.maxCents, remainingCents: limits.length === 0 ? null : Math.min(...limits) };
+      return {
+        code: t.code, name: t.name, amountRule: t.amountRule, maxCents: t.maxCents, remainingCents: limits.length === 0 ? null : Math.min(...limits),
+        own: ownOf(c.id, t.code),
+      };
     });
     out.push({ id: c.id, title: c.title, description: c.description, opensAt: c.opensAt, closesAt: c.closesAt, types });
   }
-  return out;
+  return { calls: out, openClaim };
 }
 
 export async function loadCallAndType(ctx: ServiceContext, callId: number, typeCode: string) {

@@ -53,7 +53,7 @@ applicantRoutes.get("/applicant", applicant, async (req, res) => {
 });
 
 applicantRoutes.get("/calls", applicant, async (req, res) => {
-  res.render("pages/applicant/calls", { pageTitle: pageTranslator(res)("applicant:calls.pageTitle"), calls: await listOpenCalls(req.ctx) });
+  res.render("pages/applicant/calls", { pageTitle: pageTranslator(res)("applicant:calls.pageTitle"), ...(await listOpenCalls(req.ctx)) });
 });
 
 // ---------------------------------------------------------------------------------------------
